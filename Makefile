@@ -1,0 +1,37 @@
+# Aurigraph V12. `make run` starts the whole pipeline; `make test` runs every test.
+GO        ?= go
+BIN       := bin/aurigraph
+ARGS      ?=
+GOTESTFLAGS ?= -race -count=1 -timeout 15m
+
+.PHONY: setup build run test generate check-generate vet clean
+
+## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
+setup:
+	@bash deploy/engine/fetch.sh
+
+## build: compile bin/aurigraph
+build:
+	$(GO) build -o $(BIN) ./cmd/aurigraph
+
+## run: fetch what is needed, then run the whole pipeline in one process (ARGS="--validators 5" etc.)
+run: setup build
+	./$(BIN) dev $(ARGS)
+
+## test: vet and run every test with the race detector
+test: setup vet
+	$(GO) test $(GOTESTFLAGS) ./...
+
+vet:
+	$(GO) vet ./...
+
+## generate: regenerate protobuf Go code with the tools pinned in go.mod
+generate:
+	cd schemas && $(GO) tool buf generate
+
+## check-generate: fail if committed generated code differs from a fresh generation
+check-generate: generate
+	git diff --exit-code -- schemas/gen
+
+clean:
+	rm -rf bin

@@ -1,0 +1,490 @@
+// Package chhttp serves the embedded engine over ClickHouse's HTTP
+// interface, so curl, clickhouse-go/v2 (Protocol: clickhouse.HTTP),
+// clickhouse-connect, JDBC and Grafana's plugin work against a dev instance
+// unchanged.
+//
+// Differences from a ClickHouse server, each refused with a clear error
+// rather than ignored: no session state (session_id is accepted, but SET and
+// USE are refused), no external tables (multipart bodies),
+// one statement per request, no authentication (a loopback dev front).
+// URL parameters that are not the interface's own are settings, applied to
+// that request only.
+//
+// Results are computed fully before the response starts, so an engine error
+// always arrives as HTTP 500 with the engine's "Code: N. DB::Exception: ..."
+// text and an X-ClickHouse-Exception-Code header; requests the front refuses
+// get a 4xx in the same shape. The engine runs one statement at a time, and
+// an insert holds it while its body streams in.
+package chhttp
+
+import (
+	"bytes"
+	"compress/gzip"
+	"compress/zlib"
+	"context"
+	"crypto/rand"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/ch-go/compress"
+	"github.com/andybalholm/brotli"
+	"github.com/klauspost/compress/zstd"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/analytics/chdb"
+)
+
+// Options configures NewHandler.
+type Options struct {
+	// Logger receives request failures; nil means slog.Default().
+	Logger *slog.Logger
+	// Registerer receives the front's metrics; nil means no metrics.
+	Registerer prometheus.Registerer
+	// MaxQuerySize bounds SQL text read from a request body, in bytes;
+	// 0 means 256 KiB, ClickHouse's default max_query_size. Insert data
+	// after FORMAT/VALUES is streamed and not bounded by it.
+	MaxQuerySize int
+}
+
+const defaultMaxQuerySize = 256 << 10
+
+type handler struct {
+	eng      *chdb.Engine
+	log      *slog.Logger
+	maxQuery int
+	requests *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+}
+
+// NewHandler returns the ClickHouse HTTP interface over e: "/" runs queries
+// (GET is read-only, POST may modify) and "/ping" answers "Ok.".
+func NewHandler(e *chdb.Engine, o Options) http.Handler {
+	h := &handler{
+		eng:      e,
+		log:      o.Logger,
+		maxQuery: o.MaxQuerySize,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_clickhouse_http_requests_total",
+			Help: "Requests to the embedded ClickHouse HTTP interface, by kind (query, insert, handshake, ping, invalid) and HTTP status.",
+		}, []string{"kind", "code"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "aurigraph_clickhouse_http_request_duration_seconds",
+			Help:    "Time to serve a request to the embedded ClickHouse HTTP interface, by kind.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 10),
+		}, []string{"kind"}),
+	}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	if h.maxQuery <= 0 {
+		h.maxQuery = defaultMaxQuerySize
+	}
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(h.requests, h.duration)
+	}
+	return h
+}
+
+const (
+	kindPing      = "ping"
+	kindQuery     = "query"
+	kindInsert    = "insert"
+	kindHandshake = "handshake"
+	kindInvalid   = "invalid"
+)
+
+func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := time.Now()
+	kind, status := h.serve(w, r)
+	h.requests.WithLabelValues(kind, strconv.Itoa(status)).Inc()
+	h.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+}
+
+func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, status int) {
+	switch r.URL.Path {
+	case "/ping":
+		if r.Method != http.MethodGet && r.Method != http.MethodHead {
+			return kindPing, h.fail(w, r, refuse(http.StatusMethodNotAllowed, codeBadArguments, "BAD_ARGUMENTS", "/ping accepts GET and HEAD, not %s", r.Method))
+		}
+		return kindPing, ok(w, r)
+	case "/":
+	default:
+		return kindInvalid, h.fail(w, r, refuse(http.StatusNotFound, codeBadArguments, "BAD_ARGUMENTS", "there is no handler for %q; queries go to / and health checks to /ping", r.URL.Path))
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead, http.MethodPost:
+	default:
+		w.Header().Set("Allow", "GET, HEAD, POST")
+		return kindInvalid, h.fail(w, r, refuse(http.StatusMethodNotAllowed, codeBadArguments, "BAD_ARGUMENTS", "method %s is not allowed; use GET for reads, POST for anything else", r.Method))
+	}
+	values, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeBadArguments, "BAD_ARGUMENTS", "malformed URL query string: %v", err))
+	}
+	p, err := parseParams(values, r.Header)
+	if err != nil {
+		return kindInvalid, h.fail(w, r, err)
+	}
+	if p.query == "" && r.Method != http.MethodPost {
+		// ClickHouse answers a bare GET / like /ping; load balancers rely on it.
+		return kindPing, ok(w, r)
+	}
+	if strings.HasPrefix(strings.ToLower(r.Header.Get("Content-Type")), "multipart/") {
+		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeNotImplemented, "NOT_IMPLEMENTED",
+			"external tables (multipart/form-data requests) are not supported by this server; insert the data into a table first"))
+	}
+	var body io.Reader
+	if r.Method == http.MethodPost {
+		dec, closeBody, err := decodeBody(r)
+		if err != nil {
+			return kindInvalid, h.fail(w, r, err)
+		}
+		defer closeBody()
+		if p.decompress {
+			dec = compress.NewReader(dec)
+		}
+		body = &bodyReader{r: dec}
+	}
+	st, text, data, err := h.statement(p.query, body)
+	if err != nil {
+		return kindInvalid, h.fail(w, r, err)
+	}
+	if st.insertFormat != "" {
+		return kindInsert, h.insert(w, r, p, text, st.insertFormat, data)
+	}
+	return h.query(w, r, p, st, text)
+}
+
+func ok(w http.ResponseWriter, r *http.Request) int {
+	w.Header().Set("Content-Type", "text/plain; charset=UTF-8")
+	w.Header().Set("Content-Length", "4")
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, "Ok.\n")
+	}
+	return http.StatusOK
+}
+
+// statement assembles the SQL the way ClickHouse does: the query parameter,
+// then the body. For an INSERT with FORMAT or VALUES, whatever follows is
+// data and is returned as a stream, never read into the SQL text.
+func (h *handler) statement(urlQuery string, body io.Reader) (statement, string, io.Reader, error) {
+	if urlQuery != "" {
+		st := analyze(urlQuery)
+		if st.insertFormat != "" {
+			data := io.Reader(strings.NewReader(urlQuery[st.dataStart:]))
+			if body != nil {
+				data = io.MultiReader(data, body)
+			}
+			return st, st.insertSQL, data, nil
+		}
+		if body == nil {
+			return st, urlQuery, nil, checkNotEmpty(urlQuery)
+		}
+	}
+	if body == nil {
+		return statement{}, "", nil, checkNotEmpty("")
+	}
+	prefix, err := io.ReadAll(io.LimitReader(body, int64(h.maxQuery)+1))
+	if err != nil {
+		return statement{}, "", nil, err
+	}
+	text := string(prefix)
+	if urlQuery != "" {
+		if len(bytes.TrimSpace(prefix)) == 0 {
+			return analyze(urlQuery), urlQuery, nil, checkNotEmpty(urlQuery)
+		}
+		text = urlQuery + "\n" + text
+	}
+	st := analyze(text)
+	if st.insertFormat != "" {
+		return st, st.insertSQL, io.MultiReader(strings.NewReader(text[st.dataStart:]), body), nil
+	}
+	if len(prefix) > h.maxQuery {
+		return statement{}, "", nil, refuse(http.StatusBadRequest, codeSyntaxError, "SYNTAX_ERROR",
+			"query is longer than %d bytes (max_query_size of this server); send large data as INSERT ... FORMAT with the data in the body", h.maxQuery)
+	}
+	return st, text, nil, checkNotEmpty(text)
+}
+
+func checkNotEmpty(text string) error {
+	if strings.TrimSpace(text) == "" {
+		return refuse(http.StatusBadRequest, codeSyntaxError, "SYNTAX_ERROR", "Empty query: pass it as the query URL parameter or as the POST body")
+	}
+	return nil
+}
+
+func callOptions(p *params) []chdb.CallOption {
+	opts := []chdb.CallOption{chdb.WithDatabase(p.database)}
+	if len(p.settings) > 0 {
+		opts = append(opts, chdb.WithSettings(p.settings))
+	}
+	if len(p.queryParams) > 0 {
+		opts = append(opts, chdb.WithParams(p.queryParams))
+	}
+	return opts
+}
+
+func (h *handler) insert(w http.ResponseWriter, r *http.Request, p *params, text, format string, data io.Reader) int {
+	if r.Method != http.MethodPost || p.readonly {
+		return h.fail(w, r, readonlyRefusal())
+	}
+	start := time.Now()
+	rows, err := h.eng.Insert(r.Context(), text, format, data, callOptions(p)...)
+	if err != nil {
+		return h.fail(w, r, err)
+	}
+	hdr := w.Header()
+	hdr.Set("X-ClickHouse-Query-Id", queryID(p))
+	hdr.Set("X-ClickHouse-Summary", fmt.Sprintf(`{"read_rows":"0","read_bytes":"0","written_rows":"%d","written_bytes":"0","total_rows_to_read":"0","result_rows":"0","result_bytes":"0","elapsed_ns":"%d"}`,
+		rows, time.Since(start).Nanoseconds()))
+	hdr.Set("Content-Length", "0")
+	w.WriteHeader(http.StatusOK)
+	return http.StatusOK
+}
+
+func readonlyRefusal() error {
+	return refuse(http.StatusForbidden, codeReadonly, "READONLY",
+		"Cannot execute query in readonly mode (readonly=1, or method GET, which implies it). Use method POST without readonly for modifying queries")
+}
+
+func (h *handler) query(w http.ResponseWriter, r *http.Request, p *params, st statement, text string) (string, int) {
+	ctx := r.Context()
+	switch st.keyword {
+	case "USE", "SET":
+		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeNotImplemented, "NOT_IMPLEMENTED",
+			"%s needs a session, which this server does not keep; pass the database and settings as URL parameters (database=..., <setting>=...) on each request", st.keyword))
+	}
+	format := p.defaultFormat
+	if p.revision > 0 && strings.EqualFold(format, "Native") && st.outputFormat == "" && isHandshake(text) {
+		return kindHandshake, h.handshake(ctx, w, r, p)
+	}
+	c, err := h.eng.Classify(ctx, text)
+	if err != nil {
+		return kindQuery, h.fail(w, r, err)
+	}
+	if c.Statements > 1 {
+		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeSyntaxError, "SYNTAX_ERROR",
+			"Multi-statements are not allowed (the request holds %d); send one statement per request", c.Statements))
+	}
+	if (r.Method != http.MethodPost || p.readonly) && c.Class != chdb.ReadOnly && c.Class != chdb.Unparsed {
+		return kindQuery, h.fail(w, r, readonlyRefusal())
+	}
+	out, err := h.eng.Query(ctx, text, format, callOptions(p)...)
+	if err != nil {
+		return kindQuery, h.fail(w, r, err)
+	}
+	if st.outputFormat != "" {
+		format = st.outputFormat
+	}
+	return kindQuery, h.respond(w, r, p, format, out)
+}
+
+// respond sends a query result with ClickHouse's headers, compressed the way
+// the client asked.
+func (h *handler) respond(w http.ResponseWriter, r *http.Request, p *params, format string, out []byte) int {
+	if p.compress && len(out) > 0 {
+		var err error
+		if out, err = compressNative(out, p.compressMethod, p.compressLevel); err != nil {
+			return h.fail(w, r, err)
+		}
+	}
+	hdr := w.Header()
+	hdr.Set("Content-Type", contentType(format))
+	hdr.Set("X-ClickHouse-Format", format)
+	hdr.Set("X-ClickHouse-Query-Id", queryID(p))
+	return writeBody(w, r, p, out)
+}
+
+// compressBlockSize is ClickHouse's max_compress_block_size default.
+const compressBlockSize = 1 << 20
+
+// compressNative frames out as ClickHouse compressed blocks, what clients
+// asking compress=1 decode.
+func compressNative(out []byte, m compress.Method, level compress.Level) ([]byte, error) {
+	cw := compress.NewWriter(level, m)
+	framed := make([]byte, 0, len(out)/2+64)
+	for len(out) > 0 {
+		n := min(len(out), compressBlockSize)
+		if err := cw.Compress(out[:n]); err != nil {
+			return nil, fmt.Errorf("chhttp: compress response with %s: %w", m, err)
+		}
+		framed = append(framed, cw.Data...)
+		out = out[n:]
+	}
+	return framed, nil
+}
+
+// writeBody sends out, compressed when the client enabled HTTP compression
+// and accepts an encoding this server produces.
+func writeBody(w http.ResponseWriter, r *http.Request, p *params, out []byte) int {
+	enc := ""
+	if p.httpCompress && len(out) > 0 {
+		enc = pickEncoding(r.Header.Get("Accept-Encoding"))
+	}
+	hdr := w.Header()
+	if enc == "" {
+		hdr.Set("Content-Length", strconv.Itoa(len(out)))
+		w.WriteHeader(http.StatusOK)
+		if r.Method != http.MethodHead {
+			_, _ = w.Write(out)
+		}
+		return http.StatusOK
+	}
+	var buf bytes.Buffer
+	var zw io.WriteCloser
+	if enc == "gzip" {
+		zw = gzip.NewWriter(&buf)
+	} else {
+		zw = zlib.NewWriter(&buf)
+	}
+	_, _ = zw.Write(out)
+	_ = zw.Close()
+	hdr.Set("Content-Encoding", enc)
+	hdr.Add("Vary", "Accept-Encoding")
+	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	if r.Method != http.MethodHead {
+		_, _ = w.Write(buf.Bytes())
+	}
+	return http.StatusOK
+}
+
+func pickEncoding(accept string) string {
+	var deflate bool
+	for _, part := range strings.Split(accept, ",") {
+		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
+		if v, found := strings.CutPrefix(strings.TrimSpace(q), "q="); found {
+			if weight, err := strconv.ParseFloat(v, 64); err == nil && weight == 0 {
+				continue
+			}
+		}
+		switch strings.ToLower(strings.TrimSpace(name)) {
+		case "gzip", "x-gzip":
+			return "gzip"
+		case "deflate":
+			deflate = true
+		}
+	}
+	if deflate {
+		return "deflate"
+	}
+	return ""
+}
+
+// decodeBody undoes the request's Content-Encoding.
+func decodeBody(r *http.Request) (io.Reader, func(), error) {
+	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
+	noop := func() {}
+	switch enc {
+	case "", "identity":
+		return r.Body, noop, nil
+	case "gzip", "x-gzip":
+		zr, err := gzip.NewReader(r.Body)
+		if err != nil {
+			return nil, noop, refuse(http.StatusBadRequest, codeCannotReadAllData, "CANNOT_READ_ALL_DATA", "request body is not valid gzip: %v", err)
+		}
+		return zr, noop, nil
+	case "deflate":
+		zr, err := zlib.NewReader(r.Body)
+		if err != nil {
+			return nil, noop, refuse(http.StatusBadRequest, codeCannotReadAllData, "CANNOT_READ_ALL_DATA", "request body is not valid deflate (zlib): %v", err)
+		}
+		return zr, func() { _ = zr.Close() }, nil
+	case "br":
+		return brotli.NewReader(r.Body), noop, nil
+	case "zstd":
+		zr, err := zstd.NewReader(r.Body, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, noop, fmt.Errorf("chhttp: zstd decoder: %w", err)
+		}
+		return zr, zr.Close, nil
+	}
+	return nil, noop, refuse(http.StatusUnsupportedMediaType, codeNotImplemented, "NOT_IMPLEMENTED",
+		"Content-Encoding %q is not supported; use gzip, deflate, br, zstd or none", enc)
+}
+
+// bodyReader marks failures to read the request body, so they are reported
+// as the client's fault rather than the engine's.
+type bodyReader struct{ r io.Reader }
+
+type bodyError struct{ err error }
+
+func (e *bodyError) Error() string { return "read request body: " + e.err.Error() }
+func (e *bodyError) Unwrap() error { return e.err }
+
+func (b *bodyReader) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	switch {
+	case err == nil:
+	case errors.Is(err, io.EOF):
+		// Decoders wrap a clean end; readers downstream compare with io.EOF.
+		err = io.EOF
+	default:
+		err = &bodyError{err: err}
+	}
+	return n, err
+}
+
+const (
+	codeCannotReadAllData = 33
+	codeQueryCancelled    = 394
+	codeStdException      = 1001
+)
+
+// fail writes err the way ClickHouse does, so drivers turn it into a typed
+// exception: the "Code: N. DB::Exception: ..." text as the body and the code
+// in X-ClickHouse-Exception-Code.
+func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
+	status, code, msg := http.StatusInternalServerError, codeStdException, ""
+	var (
+		br *badRequest
+		ee *chdb.Error
+		be *bodyError
+	)
+	switch {
+	case errors.As(err, &br):
+		status, code, msg = br.status, br.code, br.Error()
+	case errors.As(err, &ee):
+		code, msg = ee.Code, ee.Message
+		h.log.Debug("clickhouse http: query failed", slog.Int("code", ee.Code), slog.String("error", ee.Message))
+	case errors.As(err, &be):
+		status, code = http.StatusBadRequest, codeCannotReadAllData
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Cannot read the request body: %v. (CANNOT_READ_ALL_DATA)", code, be.err)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		code = codeQueryCancelled
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Query was cancelled: %v. (QUERY_WAS_CANCELLED)", code, err)
+	default:
+		h.log.Error("clickhouse http: request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+		msg = fmt.Sprintf("Code: %d. DB::Exception: %v. (STD_EXCEPTION)", code, err)
+	}
+	hdr := w.Header()
+	hdr.Del("Content-Encoding")
+	hdr.Set("Content-Type", "text/plain; charset=UTF-8")
+	hdr.Set("X-ClickHouse-Exception-Code", strconv.Itoa(code))
+	body := msg + "\n"
+	hdr.Set("Content-Length", strconv.Itoa(len(body)))
+	w.WriteHeader(status)
+	if r.Method != http.MethodHead {
+		_, _ = io.WriteString(w, body)
+	}
+	return status
+}
+
+func queryID(p *params) string {
+	if p.queryID != "" {
+		return p.queryID
+	}
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

@@ -1,0 +1,45 @@
+package chhttp
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/analytics/chdb"
+)
+
+// The engine is process-global (one storage path per process), so the whole
+// test binary shares one engine and one server.
+var (
+	testEngine   *chdb.Engine
+	testServer   *httptest.Server
+	testRegistry *prometheus.Registry
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(run(m))
+}
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "chhttp-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	testEngine, err = chdb.Open(context.Background(), chdb.Options{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded engine:", err)
+		return 1
+	}
+	defer testEngine.Close()
+	testRegistry = prometheus.NewRegistry()
+	testServer = httptest.NewServer(NewHandler(testEngine, Options{Registerer: testRegistry, Logger: slog.New(slog.DiscardHandler)}))
+	defer testServer.Close()
+	return m.Run()
+}

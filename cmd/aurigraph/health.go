@@ -1,0 +1,69 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/projector"
+)
+
+type healthCheck struct {
+	Name   string         `json:"name"`
+	Status string         `json:"status"`
+	Data   map[string]any `json:"data,omitempty"`
+}
+
+type healthReport struct {
+	Status string        `json:"status"`
+	Checks []healthCheck `json:"checks"`
+}
+
+// healthHandler reports UP only when a leader is known and the engine
+// answers; it answers 503 otherwise so load balancers and probes can act.
+func healthHandler(nodes []*consensus.Node, proj *projector.Projector, engine *chdb.Engine) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		report := healthReport{Status: "UP"}
+		add := func(c healthCheck) {
+			if c.Status != "UP" {
+				report.Status = "DOWN"
+			}
+			report.Checks = append(report.Checks, c)
+		}
+
+		st := nodes[0].Status()
+		consensusCheck := healthCheck{Name: "consensus", Status: "UP", Data: map[string]any{
+			"leader": st.Leader, "term": st.Term, "height": nodes[0].Blocks().Height(), "validators": len(nodes),
+		}}
+		if st.Leader == 0 {
+			consensusCheck.Status = "DOWN"
+			consensusCheck.Data["reason"] = "no leader elected"
+		}
+		add(consensusCheck)
+
+		height := nodes[0].Blocks().Height()
+		add(healthCheck{Name: "projector", Status: "UP", Data: map[string]any{
+			"projected_height": proj.Height(), "lag_blocks": height - min(height, proj.Height()),
+		}})
+
+		if engine != nil {
+			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+			defer cancel()
+			c := healthCheck{Name: "clickhouse", Status: "UP"}
+			if _, err := engine.Query(ctx, "SELECT 1", "TabSeparated"); err != nil {
+				c.Status = "DOWN"
+				c.Data = map[string]any{"error": err.Error()}
+			}
+			add(c)
+		}
+
+		w.Header().Set("Content-Type", "application/json")
+		if report.Status != "UP" {
+			w.WriteHeader(http.StatusServiceUnavailable)
+		}
+		_ = json.NewEncoder(w).Encode(report)
+	})
+}

@@ -1,0 +1,310 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/analytics/chhttp"
+	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/projector"
+	"github.com/aurigraph/aurigraph/stream"
+)
+
+// runDev starts every stage in dependency order and, when ctx ends, stops
+// them in reverse: no new input first, then let the outputs drain, then
+// consensus (handing leadership over), then storage.
+func runDev(ctx context.Context, f devFlags, log *slog.Logger) error {
+	return runPipeline(ctx, f, log, nil)
+}
+
+// devAddrs are the addresses actually bound, which differ from the flags
+// when a flag asks for port 0.
+type devAddrs struct {
+	HTTP, GRPC, ClickHouseHTTP string
+	Kafka                      []string
+}
+
+// runPipeline is runDev with a hook called once everything listens.
+func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(devAddrs)) error {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	var stack shutdownStack
+	defer stack.unwind(log)
+
+	brokers := f.kafkaBrokers()
+	if !f.externalKafka {
+		b, err := broker.Start(ctx, broker.Config{
+			Addr:    f.kafka,
+			DataDir: filepath.Join(f.dataDir, "broker"),
+			Topics:  pipelineTopics(f.txPartitions),
+			Logger:  log.With("component", "broker"),
+		})
+		if err != nil {
+			return err
+		}
+		stack.push("broker", func(context.Context) error { b.Close(); return nil })
+		brokers = []string{b.Addr()}
+	}
+
+	clickhouseURL := f.clickhouseURL
+	var engine *chdb.Engine
+	if clickhouseURL == "" {
+		lib, err := chdb.LibraryPath()
+		if err != nil {
+			return err
+		}
+		engine, err = chdb.Open(ctx, chdb.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), Logger: log.With("component", "clickhouse")})
+		if err != nil {
+			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
+		}
+		stack.push("clickhouse engine", func(context.Context) error { return engine.Close() })
+		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg}))
+		if err != nil {
+			return fmt.Errorf("--clickhouse-http: %w", err)
+		}
+		stack.push("clickhouse http", srv.Shutdown)
+		clickhouseURL = "http://" + addr
+		log.Info("embedded ClickHouse HTTP interface listening", "addr", addr)
+	}
+
+	nodes := make([]*consensus.Node, 0, f.validators)
+	peers := f.raftPeers()
+	for id := uint64(1); id <= uint64(f.validators); id++ {
+		n, err := consensus.Start(ctx, consensus.Config{
+			ID:         id,
+			Peers:      peers,
+			DataDir:    f.validatorDir(id),
+			Logger:     log.With("component", "consensus"),
+			Registerer: reg,
+		})
+		if err != nil {
+			return fmt.Errorf("start validator %d: %w", id, err)
+		}
+		nodes = append(nodes, n)
+		stack.push(fmt.Sprintf("validator %d", id), n.Close)
+	}
+	// Every validator holds the whole chain; the first one feeds the outputs.
+	chain := nodes[0].Blocks()
+
+	// Outputs stop after inputs (the stack unwinds in reverse), and first
+	// get a bounded chance to catch up with the chain.
+	outputs := &runGroup{}
+	inputs := &runGroup{}
+
+	hub := stream.NewHub(chain, stream.HubOptions{Logger: log, Registerer: reg})
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	if err != nil {
+		return err
+	}
+	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, Logger: log, Registerer: reg})
+	if err != nil {
+		return err
+	}
+	stack.push("projector client", func(context.Context) error { return proj.Close() })
+	outputs.start(ctx, "stream hub", hub.Run)
+	outputs.start(ctx, "publisher", pub.Run)
+	outputs.start(ctx, "projector", proj.Run)
+	stack.push("outputs", func(context.Context) error {
+		drainOutputs(f.drainTimeout, chain, pub, proj, log)
+		return outputs.stop()
+	})
+
+	for _, n := range nodes {
+		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
+			Brokers:    brokers,
+			NodeID:     n.ID(),
+			Partitions: f.txPartitions,
+			Logger:     log.With("component", "ingest", "node", n.ID()),
+			Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
+		}, n)
+		if err != nil {
+			return err
+		}
+		inputs.start(ctx, fmt.Sprintf("ingest on validator %d", n.ID()), c.Run)
+	}
+	stack.push("ingest", func(context.Context) error { return inputs.stop() })
+
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, Logger: log.With("component", "submit"), Registerer: reg})
+	if err != nil {
+		return err
+	}
+	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
+
+	api := http.NewServeMux()
+	api.Handle("POST /transactions", submit)
+	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
+	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+	api.Handle("GET /performance", hub.PerformanceHandler())
+
+	root := http.NewServeMux()
+	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
+	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	root.Handle("GET /q/health", healthHandler(nodes, proj, engine))
+	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
+	if err != nil {
+		return fmt.Errorf("--http: %w", err)
+	}
+	stack.push("http api", httpSrv.Shutdown)
+
+	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr)
+	if err != nil {
+		return fmt.Errorf("--grpc: %w", err)
+	}
+	stack.push("grpc", func(context.Context) error { grpcSrv.GracefulStop(); return nil })
+
+	if ready != nil {
+		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers})
+	}
+	log.Info("aurigraph dev ready",
+		"http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
+		"clickhouse", clickhouseURL, "validators", f.validators, "data", f.dataDir)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutdown requested; stopping input, draining outputs")
+		return nil
+	case err := <-inputs.failures():
+		return err
+	case err := <-outputs.failures():
+		return err
+	}
+}
+
+// drainOutputs gives the publisher and projector a bounded chance to reach
+// the chain height, so a clean stop leaves every sink up to date.
+func drainOutputs(timeout time.Duration, chain *consensus.BlockStore, pub *stream.Publisher, proj *projector.Projector, log *slog.Logger) {
+	deadline := time.Now().Add(timeout)
+	target := chain.Height()
+	for time.Now().Before(deadline) {
+		if pub.Height() >= target && proj.Height() >= target {
+			log.Info("outputs drained", "height", target)
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	log.Warn("outputs did not catch up before --drain-timeout; they resume from where they stopped on the next start",
+		"chain_height", target, "published", pub.Height(), "projected", proj.Height())
+}
+
+func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			slog.Error("http server stopped", "addr", addr, "err", err)
+		}
+	}()
+	return srv, ln.Addr().String(), nil
+}
+
+func serveGRPC(addr string) (*grpc.Server, string, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
+	}
+	srv := grpc.NewServer()
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	reflection.Register(srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			slog.Error("grpc server stopped", "addr", addr, "err", err)
+		}
+	}()
+	return srv, ln.Addr().String(), nil
+}
+
+// shutdownStack closes what was opened, last opened first.
+type shutdownStack struct {
+	names []string
+	fns   []func(context.Context) error
+}
+
+func (s *shutdownStack) push(name string, fn func(context.Context) error) {
+	s.names = append(s.names, name)
+	s.fns = append(s.fns, fn)
+}
+
+func (s *shutdownStack) unwind(log *slog.Logger) {
+	for i := len(s.fns) - 1; i >= 0; i-- {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := s.fns[i](ctx); err != nil {
+			log.Warn("shutdown step failed", "step", s.names[i], "err", err)
+		}
+		cancel()
+	}
+}
+
+// runGroup runs long-lived stages under one context of its own, so that
+// stopping them is an explicit step of the shutdown order rather than a side
+// effect of the signal, and reports the first unexpected failure.
+type runGroup struct {
+	mu     sync.Mutex
+	cancel context.CancelFunc
+	ctx    context.Context
+	wg     sync.WaitGroup
+	failed chan error
+}
+
+func (g *runGroup) init(parent context.Context) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.ctx == nil {
+		g.ctx, g.cancel = context.WithCancel(context.WithoutCancel(parent))
+		g.failed = make(chan error, 1)
+	}
+}
+
+func (g *runGroup) start(parent context.Context, name string, run func(context.Context) error) {
+	g.init(parent)
+	g.wg.Add(1)
+	go func() {
+		defer g.wg.Done()
+		if err := run(g.ctx); err != nil && g.ctx.Err() == nil {
+			select {
+			case g.failed <- fmt.Errorf("%s: %w", name, err):
+			default:
+			}
+		}
+	}()
+}
+
+// failures yields the first stage failure; nil channel (blocks) when nothing runs.
+func (g *runGroup) failures() <-chan error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.failed
+}
+
+func (g *runGroup) stop() error {
+	g.mu.Lock()
+	cancel := g.cancel
+	g.mu.Unlock()
+	if cancel == nil {
+		return nil
+	}
+	cancel()
+	g.wg.Wait()
+	return nil
+}

@@ -1,0 +1,474 @@
+package consensus
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// ErrBlockNotFound is returned for a height the store does not hold.
+var ErrBlockNotFound = errors.New("consensus: block not found")
+
+// BlocksFile is the name of the block store inside Config.DataDir.
+const BlocksFile = "blocks.db"
+
+var (
+	bucketBlocks   = []byte("blocks")   // be64 height -> Block
+	bucketTxIndex  = []byte("txindex")  // tx id -> be64 height | be32 index | status byte
+	bucketMeta     = []byte("meta")     // fixed keys below
+	bucketAccounts = []byte("accounts") // address -> Account
+	bucketAssets   = []byte("assets")   // name -> AssetInfo
+	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset
+	bucketDedup    = []byte("dedup")    // be64 sequence -> tx id
+
+	metaAppliedIndex = []byte("applied_index")
+	metaAppliedTerm  = []byte("applied_term")
+	metaHeight       = []byte("height")
+	metaLastHash     = []byte("last_hash")
+	metaTxCount      = []byte("tx_count")
+
+	stateBuckets = [][]byte{bucketAccounts, bucketAssets, bucketOffsets, bucketDedup}
+	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketMeta}, stateBuckets...)
+)
+
+// TxLocation says where a transaction sits in the chain.
+type TxLocation struct {
+	Height uint64
+	Index  uint32
+	Status aurigraphv1.TxStatus
+}
+
+// ChainStats summarises the chain a store holds.
+type ChainStats struct {
+	Height   uint64 `json:"height"`
+	TxCount  uint64 `json:"tx_count"`
+	LastHash []byte `json:"last_hash"`
+}
+
+type chainHead struct {
+	height   uint64
+	txCount  uint64
+	lastHash []byte
+}
+
+// BlockStore is the durable, hash-chained block log of one validator together
+// with the persisted state machine. Its read methods are safe for concurrent
+// use by any number of goroutines.
+type BlockStore struct {
+	db       *bolt.DB
+	readOnly bool
+	head     atomic.Pointer[chainHead]
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced whenever the head moves
+}
+
+func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
+	opts := &bolt.Options{Timeout: time.Second, ReadOnly: readOnly, NoFreelistSync: true}
+	db, err := bolt.Open(path, 0o600, opts)
+	if errors.Is(err, bolt.ErrTimeout) {
+		return nil, fmt.Errorf("open block store %s: %w: another process holds it; stop the validator using this directory first", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open block store %s: %w", path, err)
+	}
+	s := &BlockStore{db: db, readOnly: readOnly, changed: make(chan struct{})}
+	if !readOnly {
+		err = db.Update(func(tx *bolt.Tx) error {
+			for _, b := range allBuckets {
+				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+					return fmt.Errorf("create bucket %s: %w", b, err)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			db.Close()
+			return nil, fmt.Errorf("initialise block store %s: %w", path, err)
+		}
+	}
+	head := &chainHead{lastHash: append([]byte(nil), zeroHash...)}
+	err = db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		if m == nil {
+			return nil
+		}
+		head.height = getU64(m, metaHeight)
+		head.txCount = getU64(m, metaTxCount)
+		if h := m.Get(metaLastHash); h != nil {
+			head.lastHash = bytes.Clone(h)
+		}
+		return nil
+	})
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("read block store head %s: %w", path, err)
+	}
+	s.head.Store(head)
+	return s, nil
+}
+
+// OpenBlockStoreReadOnly opens a block store file for offline inspection. It
+// fails while a validator holds the file open for writing.
+func OpenBlockStoreReadOnly(path string) (*BlockStore, error) {
+	return openBlockStore(path, true)
+}
+
+// Close releases the underlying file.
+func (s *BlockStore) Close() error {
+	if err := s.db.Close(); err != nil {
+		return fmt.Errorf("close block store %s: %w", s.db.Path(), err)
+	}
+	return nil
+}
+
+// Height returns the height of the newest block, 0 before the first.
+func (s *BlockStore) Height() uint64 { return s.head.Load().height }
+
+// Stats returns height, committed transaction count and the newest block hash.
+func (s *BlockStore) Stats() ChainStats {
+	h := s.head.Load()
+	return ChainStats{Height: h.height, TxCount: h.txCount, LastHash: bytes.Clone(h.lastHash)}
+}
+
+// Get returns the block at height, or an error wrapping ErrBlockNotFound.
+func (s *BlockStore) Get(height uint64) (*aurigraphv1.Block, error) {
+	var blk *aurigraphv1.Block
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketBlocks)
+		if b == nil {
+			return fmt.Errorf("block %d: %w", height, ErrBlockNotFound)
+		}
+		raw := b.Get(be64(height))
+		if raw == nil {
+			return fmt.Errorf("block %d: %w", height, ErrBlockNotFound)
+		}
+		var err error
+		blk, err = decodeBlock(raw)
+		if err != nil {
+			return fmt.Errorf("block %d: %w", height, err)
+		}
+		return nil
+	})
+	return blk, err
+}
+
+// Latest returns the newest block, or an error wrapping ErrBlockNotFound on an
+// empty chain.
+func (s *BlockStore) Latest() (*aurigraphv1.Block, error) {
+	h := s.Height()
+	if h == 0 {
+		return nil, fmt.Errorf("chain is empty: %w", ErrBlockNotFound)
+	}
+	return s.Get(h)
+}
+
+// LookupTx finds a transaction by id.
+func (s *BlockStore) LookupTx(id string) (TxLocation, bool, error) {
+	var loc TxLocation
+	var found bool
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketTxIndex)
+		if b == nil {
+			return nil
+		}
+		v := b.Get([]byte(id))
+		if v == nil {
+			return nil
+		}
+		if len(v) != 13 {
+			return fmt.Errorf("tx index entry for %q is %d bytes, want 13", id, len(v))
+		}
+		loc = TxLocation{
+			Height: binary.BigEndian.Uint64(v[:8]),
+			Index:  binary.BigEndian.Uint32(v[8:12]),
+			Status: aurigraphv1.TxStatus(v[12]),
+		}
+		found = true
+		return nil
+	})
+	if err != nil {
+		return TxLocation{}, false, fmt.Errorf("look up tx %q: %w", id, err)
+	}
+	return loc, found, nil
+}
+
+// Wait returns once the store holds height, or with ctx's error.
+func (s *BlockStore) Wait(ctx context.Context, height uint64) error {
+	for {
+		s.mu.Lock()
+		ch := s.changed
+		s.mu.Unlock()
+		if s.Height() >= height {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for height %d (at %d): %w", height, s.Height(), ctx.Err())
+		}
+	}
+}
+
+func (s *BlockStore) publishHead(h *chainHead) {
+	s.head.Store(h)
+	s.mu.Lock()
+	close(s.changed)
+	s.changed = make(chan struct{})
+	s.mu.Unlock()
+}
+
+func decodeBlock(raw []byte) (*aurigraphv1.Block, error) {
+	blk := &aurigraphv1.Block{}
+	if err := proto.Unmarshal(raw, blk); err != nil {
+		return nil, fmt.Errorf("decode stored block: %w", err)
+	}
+	if blk.GetHeader() == nil {
+		return nil, errors.New("decode stored block: header missing")
+	}
+	return blk, nil
+}
+
+// loadState fills f from the persisted state machine.
+func (s *BlockStore) loadState(f *fsm) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		f.appliedIndex = getU64(m, metaAppliedIndex)
+		f.appliedTerm = getU64(m, metaAppliedTerm)
+		f.height = getU64(m, metaHeight)
+		f.txCount = getU64(m, metaTxCount)
+		if h := m.Get(metaLastHash); h != nil {
+			f.lastHash = bytes.Clone(h)
+		}
+		err := tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
+			var a aurigraphv1.Account
+			if err := proto.Unmarshal(v, &a); err != nil {
+				return fmt.Errorf("decode account %q: %w", k, err)
+			}
+			f.accounts[string(k)] = accountFromProto(&a)
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketAssets).ForEach(func(k, v []byte) error {
+			a := &aurigraphv1.AssetInfo{}
+			if err := proto.Unmarshal(v, a); err != nil {
+				return fmt.Errorf("decode asset %q: %w", k, err)
+			}
+			f.assets[string(k)] = a
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		err = tx.Bucket(bucketOffsets).ForEach(func(k, v []byte) error {
+			key, err := decodeOffsetKey(k)
+			if err != nil {
+				return err
+			}
+			if len(v) != 8 {
+				return fmt.Errorf("offset of %s/%d is %d bytes, want 8", key.topic, key.partition, len(v))
+			}
+			f.offsets[key] = int64(binary.BigEndian.Uint64(v))
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		// The persisted window can be longer than a newly configured smaller
+		// one; keeping the newest ids matches what the window would hold.
+		d := tx.Bucket(bucketDedup)
+		n := d.Stats().KeyN
+		skip := n - f.dedup.capacity
+		c := d.Cursor()
+		var last uint64
+		var any bool
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			last, any = binary.BigEndian.Uint64(k), true
+			if skip > 0 {
+				skip--
+				continue
+			}
+			f.dedup.add(string(v))
+		}
+		if any {
+			f.dedup.next = last + 1
+		}
+		return nil
+	})
+}
+
+// commit persists what f changed since the last commit, or the whole state
+// when full is set (after a snapshot restore), in one bolt transaction, then
+// publishes the new head to readers.
+func (s *BlockStore) commit(f *fsm, full bool) error {
+	ch := &f.changes
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		if full {
+			for _, name := range stateBuckets {
+				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
+					return fmt.Errorf("reset bucket %s: %w", name, err)
+				}
+				if _, err := tx.CreateBucket(name); err != nil {
+					return fmt.Errorf("reset bucket %s: %w", name, err)
+				}
+			}
+		}
+		blocks, idx := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex)
+		for _, blk := range ch.blocks {
+			raw, err := deterministic.Marshal(blk)
+			if err != nil {
+				return fmt.Errorf("encode block %d: %w", blk.GetHeader().GetHeight(), err)
+			}
+			if err := blocks.Put(be64(blk.GetHeader().GetHeight()), raw); err != nil {
+				return fmt.Errorf("store block %d: %w", blk.GetHeader().GetHeight(), err)
+			}
+			for i, r := range blk.GetTxs() {
+				if r.GetTx().GetId() == "" {
+					continue
+				}
+				// bolt keeps a reference to values until commit: one slice each.
+				loc := make([]byte, 13)
+				binary.BigEndian.PutUint64(loc[:8], blk.GetHeader().GetHeight())
+				binary.BigEndian.PutUint32(loc[8:12], uint32(i))
+				loc[12] = byte(r.GetStatus())
+				if err := idx.Put([]byte(r.GetTx().GetId()), loc); err != nil {
+					return fmt.Errorf("index tx %q: %w", r.GetTx().GetId(), err)
+				}
+			}
+		}
+
+		accounts, assets, offsets, dedup := tx.Bucket(bucketAccounts), tx.Bucket(bucketAssets), tx.Bucket(bucketOffsets), tx.Bucket(bucketDedup)
+		putAccount := func(addr string) error {
+			raw, err := deterministic.Marshal(accountProto(addr, f.accounts[addr]))
+			if err != nil {
+				return fmt.Errorf("encode account %q: %w", addr, err)
+			}
+			return accounts.Put([]byte(addr), raw)
+		}
+		putAsset := func(name string) error {
+			raw, err := deterministic.Marshal(f.assets[name])
+			if err != nil {
+				return fmt.Errorf("encode asset %q: %w", name, err)
+			}
+			return assets.Put([]byte(name), raw)
+		}
+		putOffset := func(k offsetKey) error {
+			return offsets.Put(encodeOffsetKey(k), be64(uint64(f.offsets[k])))
+		}
+		if full {
+			for addr := range f.accounts {
+				if err := putAccount(addr); err != nil {
+					return err
+				}
+			}
+			for name := range f.assets {
+				if err := putAsset(name); err != nil {
+					return err
+				}
+			}
+			for k := range f.offsets {
+				if err := putOffset(k); err != nil {
+					return err
+				}
+			}
+			first := f.dedup.next - uint64(f.dedup.size)
+			for i, id := range f.dedup.ordered() {
+				if err := dedup.Put(be64(first+uint64(i)), []byte(id)); err != nil {
+					return fmt.Errorf("store dedup window: %w", err)
+				}
+			}
+		} else {
+			for addr := range ch.accounts {
+				if err := putAccount(addr); err != nil {
+					return err
+				}
+			}
+			for name := range ch.assets {
+				if err := putAsset(name); err != nil {
+					return err
+				}
+			}
+			for k := range ch.offsets {
+				if err := putOffset(k); err != nil {
+					return err
+				}
+			}
+			for _, seq := range ch.dedupEvicted {
+				if err := dedup.Delete(be64(seq)); err != nil {
+					return fmt.Errorf("trim dedup window: %w", err)
+				}
+			}
+			for _, e := range ch.dedupAdded {
+				if err := dedup.Put(be64(e.seq), []byte(e.id)); err != nil {
+					return fmt.Errorf("store dedup window: %w", err)
+				}
+			}
+		}
+
+		m := tx.Bucket(bucketMeta)
+		for _, kv := range []struct {
+			k []byte
+			v []byte
+		}{
+			{metaAppliedIndex, be64(f.appliedIndex)},
+			{metaAppliedTerm, be64(f.appliedTerm)},
+			{metaHeight, be64(f.height)},
+			{metaTxCount, be64(f.txCount)},
+			{metaLastHash, f.lastHash},
+		} {
+			if err := m.Put(kv.k, kv.v); err != nil {
+				return fmt.Errorf("store %s: %w", kv.k, err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("persist applied state at index %d: %w", f.appliedIndex, err)
+	}
+	ch.reset()
+	s.publishHead(&chainHead{height: f.height, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
+	return nil
+}
+
+func be64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+func getU64(b *bolt.Bucket, key []byte) uint64 {
+	if b == nil {
+		return 0
+	}
+	v := b.Get(key)
+	if len(v) != 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
+}
+
+func encodeOffsetKey(k offsetKey) []byte {
+	out := make([]byte, 0, len(k.topic)+5)
+	out = append(out, k.topic...)
+	out = append(out, 0)
+	return binary.BigEndian.AppendUint32(out, uint32(k.partition))
+}
+
+func decodeOffsetKey(b []byte) (offsetKey, error) {
+	if len(b) < 5 || b[len(b)-5] != 0 {
+		return offsetKey{}, fmt.Errorf("malformed offset key %x", b)
+	}
+	return offsetKey{topic: string(b[:len(b)-5]), partition: int32(binary.BigEndian.Uint32(b[len(b)-4:]))}, nil
+}

@@ -1,0 +1,100 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Config configures one validator.
+type Config struct {
+	// ID is this validator's raft id, 1-based.
+	ID uint64
+	// Peers maps every validator id, this one included, to its raft gRPC
+	// address host:port.
+	Peers map[uint64]string
+	// ListenAddr is where this validator's RaftTransport server listens;
+	// empty means Peers[ID].
+	ListenAddr string
+	// Listener, when set, is used instead of listening on ListenAddr. It lets
+	// callers bind port 0 first and build Peers from the real ports. Start
+	// takes ownership and Close closes it.
+	Listener net.Listener
+	// DataDir holds this validator's wal/, snap/ and blocks.db.
+	DataDir string
+	// TickInterval is the raft logical clock; elections time out after 10
+	// ticks and leaders heartbeat every tick. Default 100ms.
+	TickInterval time.Duration
+	// SnapshotEntries is how many applied entries trigger a raft snapshot.
+	// Default 10000.
+	SnapshotEntries uint64
+	// SnapshotCatchUpEntries is how many entries before a snapshot stay in
+	// the in-memory log so slightly lagging followers catch up without a full
+	// snapshot transfer. Default min(SnapshotEntries, 5000).
+	SnapshotCatchUpEntries uint64
+	// DedupWindow is how many recent transaction ids the state machine
+	// remembers to drop duplicates. Every validator must use the same value.
+	// Default 1,000,000.
+	DedupWindow int
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Registerer receives the aurigraph_consensus_* metrics; nil disables them.
+	Registerer prometheus.Registerer
+}
+
+const (
+	electionTicks  = 10
+	heartbeatTicks = 1
+)
+
+func (c Config) withDefaults() (Config, error) {
+	if c.ID == 0 {
+		return c, errors.New("consensus config: ID must be >= 1")
+	}
+	if _, ok := c.Peers[c.ID]; !ok {
+		return c, fmt.Errorf("consensus config: Peers has no address for this validator's ID %d", c.ID)
+	}
+	for id, addr := range c.Peers {
+		if id == 0 {
+			return c, errors.New("consensus config: Peers contains id 0; validator ids start at 1")
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return c, fmt.Errorf("consensus config: peer %d address %q: %w (want host:port)", id, addr, err)
+		}
+	}
+	if c.DataDir == "" {
+		return c, errors.New("consensus config: DataDir is required")
+	}
+	// A private copy: the transport and HTTP handler read it concurrently.
+	peers := make(map[uint64]string, len(c.Peers))
+	for id, addr := range c.Peers {
+		peers[id] = addr
+	}
+	c.Peers = peers
+	if c.ListenAddr == "" {
+		c.ListenAddr = c.Peers[c.ID]
+	}
+	if c.TickInterval <= 0 {
+		c.TickInterval = 100 * time.Millisecond
+	}
+	if c.SnapshotEntries == 0 {
+		c.SnapshotEntries = 10000
+	}
+	if c.SnapshotCatchUpEntries == 0 {
+		c.SnapshotCatchUpEntries = min(c.SnapshotEntries, 5000)
+	}
+	if c.DedupWindow == 0 {
+		c.DedupWindow = 1_000_000
+	}
+	if c.DedupWindow < 0 {
+		return c, fmt.Errorf("consensus config: DedupWindow %d is negative", c.DedupWindow)
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+	return c, nil
+}

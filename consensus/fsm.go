@@ -1,0 +1,443 @@
+package consensus
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"math"
+	"slices"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// NativeAsset is the asset MINT creates and TRANSFER moves when none is named.
+const NativeAsset = "AUR"
+
+type offsetKey struct {
+	topic     string
+	partition int32
+}
+
+type account struct {
+	nonce    uint64
+	balances map[string]uint64
+}
+
+// dedupWindow remembers the most recent transaction ids in arrival order.
+// Ids carry a monotonically growing sequence number so the persisted copy can
+// be kept in the same order with plain puts and deletes.
+type dedupWindow struct {
+	capacity int
+	ids      []string // ring buffer, oldest at head
+	head     int
+	size     int
+	set      map[string]struct{}
+	next     uint64 // sequence number the next added id gets
+}
+
+func newDedupWindow(capacity int) *dedupWindow {
+	return &dedupWindow{capacity: capacity, set: make(map[string]struct{})}
+}
+
+func (d *dedupWindow) contains(id string) bool {
+	_, ok := d.set[id]
+	return ok
+}
+
+// add records id and returns the sequence number of the id it evicted, if any.
+func (d *dedupWindow) add(id string) (seq uint64, evicted bool) {
+	if d.capacity <= 0 {
+		return 0, false
+	}
+	if d.size == d.capacity {
+		old := d.ids[d.head]
+		delete(d.set, old)
+		d.ids[d.head] = id
+		d.head = (d.head + 1) % d.capacity
+		evictedSeq := d.next - uint64(d.capacity)
+		d.set[id] = struct{}{}
+		d.next++
+		return evictedSeq, true
+	}
+	if len(d.ids) < d.capacity {
+		d.ids = append(d.ids, id)
+	} else {
+		d.ids[(d.head+d.size)%d.capacity] = id
+	}
+	d.size++
+	d.set[id] = struct{}{}
+	d.next++
+	return 0, false
+}
+
+// ordered returns the remembered ids, oldest first.
+func (d *dedupWindow) ordered() []string {
+	out := make([]string, 0, d.size)
+	for i := 0; i < d.size; i++ {
+		out = append(out, d.ids[(d.head+i)%len(d.ids)])
+	}
+	return out
+}
+
+// fsmChanges is what one group of applied entries changed, so the block store
+// can persist exactly that in a single transaction.
+type fsmChanges struct {
+	blocks       []*aurigraphv1.Block
+	accounts     map[string]struct{}
+	assets       map[string]struct{}
+	offsets      map[offsetKey]struct{}
+	dedupAdded   []dedupEntry
+	dedupEvicted []uint64
+}
+
+type dedupEntry struct {
+	seq uint64
+	id  string
+}
+
+func (c *fsmChanges) reset() {
+	c.blocks = c.blocks[:0]
+	clear(c.accounts)
+	clear(c.assets)
+	clear(c.offsets)
+	c.dedupAdded = c.dedupAdded[:0]
+	c.dedupEvicted = c.dedupEvicted[:0]
+}
+
+// fsm is the deterministic replicated state machine. Every validator feeds it
+// the same committed batches in the same order and so builds the same blocks.
+// It is not safe for concurrent use; Node guards it.
+type fsm struct {
+	accounts     map[string]*account
+	assets       map[string]*aurigraphv1.AssetInfo
+	offsets      map[offsetKey]int64
+	dedup        *dedupWindow
+	height       uint64
+	lastHash     []byte
+	txCount      uint64
+	appliedIndex uint64
+	appliedTerm  uint64
+
+	changes fsmChanges
+}
+
+func newFSM(dedupWindowSize int) *fsm {
+	return &fsm{
+		accounts: make(map[string]*account),
+		assets:   make(map[string]*aurigraphv1.AssetInfo),
+		offsets:  make(map[offsetKey]int64),
+		dedup:    newDedupWindow(dedupWindowSize),
+		lastHash: append([]byte(nil), zeroHash...),
+		changes: fsmChanges{
+			accounts: make(map[string]struct{}),
+			assets:   make(map[string]struct{}),
+			offsets:  make(map[offsetKey]struct{}),
+		},
+	}
+}
+
+// checkSources reports whether every range of b starts exactly where the
+// replicated state says that partition continues. This is what makes a batch
+// from a deposed leader, or a replayed proposal, harmless.
+func (f *fsm) checkSources(b *aurigraphv1.Batch) error {
+	seen := make(map[offsetKey]struct{}, len(b.GetSources()))
+	for _, r := range b.GetSources() {
+		k := offsetKey{r.GetTopic(), r.GetPartition()}
+		if _, dup := seen[k]; dup {
+			return fmt.Errorf("%w: %s/%d appears twice in one batch", ErrStaleOffsets, k.topic, k.partition)
+		}
+		seen[k] = struct{}{}
+		if r.GetEndOffset() < r.GetStartOffset() {
+			return fmt.Errorf("%w: %s/%d range [%d,%d) is inverted", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset(), r.GetEndOffset())
+		}
+		if want := f.offsets[k]; r.GetStartOffset() != want {
+			return fmt.Errorf("%w: %s/%d starts at %d, state expects %d", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset(), want)
+		}
+	}
+	return nil
+}
+
+// apply executes one committed batch at raft position (term, index). It
+// returns the block built, nil when no transaction remained after dedup, or
+// an error wrapping ErrStaleOffsets when the batch was rejected as a whole.
+func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Block, error) {
+	if err := f.checkSources(b); err != nil {
+		return nil, err
+	}
+	for _, r := range b.GetSources() {
+		k := offsetKey{r.GetTopic(), r.GetPartition()}
+		f.offsets[k] = r.GetEndOffset()
+		f.changes.offsets[k] = struct{}{}
+	}
+
+	var results []*aurigraphv1.TxResult
+	var failed uint32
+	for _, tx := range b.GetTxs() {
+		id := tx.GetId()
+		if id != "" {
+			if f.dedup.contains(id) {
+				continue
+			}
+			seq := f.dedup.next
+			if evictedSeq, ok := f.dedup.add(id); ok {
+				f.changes.dedupEvicted = append(f.changes.dedupEvicted, evictedSeq)
+			}
+			if f.dedup.capacity > 0 {
+				f.changes.dedupAdded = append(f.changes.dedupAdded, dedupEntry{seq: seq, id: id})
+			}
+		}
+		res := &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
+		if id == "" {
+			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
+		} else if reason := f.execute(tx); reason != "" {
+			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, reason
+		}
+		if res.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
+			failed++
+		}
+		results = append(results, res)
+	}
+	if len(results) == 0 {
+		return nil, nil
+	}
+
+	h := &aurigraphv1.BlockHeader{
+		Height:      f.height + 1,
+		PrevHash:    f.lastHash,
+		TxRoot:      TxRoot(results),
+		TimestampMs: b.GetTimestampMs(),
+		Proposer:    b.GetProposer(),
+		RaftTerm:    term,
+		RaftIndex:   index,
+		TxCount:     uint32(len(results)),
+		FailedCount: failed,
+		Sources:     b.GetSources(),
+	}
+	h.Hash = BlockHash(h)
+	blk := &aurigraphv1.Block{Header: h, Txs: results}
+	f.height = h.Height
+	f.lastHash = h.Hash
+	f.txCount += uint64(len(results))
+	f.changes.blocks = append(f.changes.blocks, blk)
+	return blk, nil
+}
+
+// execute applies one transaction to the state and returns why it failed, or
+// "" on success. State is only touched on success.
+func (f *fsm) execute(tx *aurigraphv1.Transaction) string {
+	from, to, amount := tx.GetFrom(), tx.GetTo(), tx.GetAmount()
+	if from != "" {
+		if last := f.nonceOf(from); tx.GetNonce() <= last {
+			return fmt.Sprintf("nonce too low: got %d, want > %d", tx.GetNonce(), last)
+		}
+	}
+	var reason string
+	switch tx.GetType() {
+	case aurigraphv1.TxType_TX_TYPE_MINT:
+		switch {
+		case to == "":
+			reason = "missing recipient"
+		case amount == 0:
+			reason = "amount must be positive"
+		default:
+			reason = f.credit(to, NativeAsset, amount)
+		}
+	case aurigraphv1.TxType_TX_TYPE_TRANSFER:
+		asset := tx.GetAsset()
+		if asset == "" {
+			asset = NativeAsset
+		}
+		if asset != NativeAsset && f.assets[asset] == nil {
+			reason = fmt.Sprintf("unknown asset %q", asset)
+		} else {
+			reason = f.move(from, to, asset, amount)
+		}
+	case aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:
+		asset := tx.GetAsset()
+		switch {
+		case from == "":
+			reason = "missing sender"
+		case asset == "":
+			reason = "missing asset name"
+		case asset == NativeAsset || f.assets[asset] != nil:
+			reason = fmt.Sprintf("asset %q already exists", asset)
+		case amount == 0:
+			reason = "amount must be positive"
+		default:
+			if reason = f.credit(from, asset, amount); reason == "" {
+				f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: from, Supply: amount}
+				f.changes.assets[asset] = struct{}{}
+			}
+		}
+	case aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER:
+		asset := tx.GetAsset()
+		if f.assets[asset] == nil {
+			reason = fmt.Sprintf("unknown asset %q", asset)
+		} else {
+			reason = f.move(from, to, asset, amount)
+		}
+	default:
+		reason = fmt.Sprintf("unknown transaction type %d", tx.GetType())
+	}
+	if reason != "" {
+		return reason
+	}
+	if from != "" {
+		f.account(from).nonce = tx.GetNonce()
+		f.changes.accounts[from] = struct{}{}
+	}
+	return ""
+}
+
+func (f *fsm) nonceOf(addr string) uint64 {
+	if a := f.accounts[addr]; a != nil {
+		return a.nonce
+	}
+	return 0
+}
+
+func (f *fsm) account(addr string) *account {
+	a := f.accounts[addr]
+	if a == nil {
+		a = &account{balances: make(map[string]uint64)}
+		f.accounts[addr] = a
+	}
+	return a
+}
+
+func (f *fsm) credit(addr, asset string, amount uint64) string {
+	a := f.account(addr)
+	if a.balances[asset] > math.MaxUint64-amount {
+		return "balance overflow"
+	}
+	a.balances[asset] += amount
+	f.changes.accounts[addr] = struct{}{}
+	return ""
+}
+
+func (f *fsm) move(from, to, asset string, amount uint64) string {
+	switch {
+	case from == "":
+		return "missing sender"
+	case to == "":
+		return "missing recipient"
+	case amount == 0:
+		return "amount must be positive"
+	}
+	src := f.accounts[from]
+	if src == nil || src.balances[asset] < amount {
+		return "insufficient balance"
+	}
+	if from == to {
+		return ""
+	}
+	dst := f.account(to)
+	if dst.balances[asset] > math.MaxUint64-amount {
+		return "balance overflow"
+	}
+	src.balances[asset] -= amount
+	dst.balances[asset] += amount
+	f.changes.accounts[from] = struct{}{}
+	f.changes.accounts[to] = struct{}{}
+	return ""
+}
+
+func accountProto(addr string, a *account) *aurigraphv1.Account {
+	out := &aurigraphv1.Account{Address: addr, Nonce: a.nonce}
+	for _, asset := range slices.Sorted(maps.Keys(a.balances)) {
+		out.Balances = append(out.Balances, &aurigraphv1.Balance{Asset: asset, Amount: a.balances[asset]})
+	}
+	return out
+}
+
+func accountFromProto(p *aurigraphv1.Account) *account {
+	a := &account{nonce: p.GetNonce(), balances: make(map[string]uint64, len(p.GetBalances()))}
+	for _, b := range p.GetBalances() {
+		a.balances[b.GetAsset()] = b.GetAmount()
+	}
+	return a
+}
+
+// snapshot captures the whole state in a canonical order, so two validators at
+// the same applied index produce byte-identical snapshots.
+func (f *fsm) snapshot() *aurigraphv1.StateSnapshot {
+	s := f.stateCopy()
+	canonicalize(s)
+	return s
+}
+
+// stateCopy captures the whole state in map order. The result shares no
+// mutable memory with f (asset records are never modified once created), so
+// it can be encoded while f keeps applying.
+func (f *fsm) stateCopy() *aurigraphv1.StateSnapshot {
+	s := &aurigraphv1.StateSnapshot{
+		Height:       f.height,
+		LastHash:     f.lastHash,
+		TxCount:      f.txCount,
+		RecentTxIds:  f.dedup.ordered(),
+		AppliedIndex: f.appliedIndex,
+		AppliedTerm:  f.appliedTerm,
+		Accounts:     make([]*aurigraphv1.Account, 0, len(f.accounts)),
+		Assets:       make([]*aurigraphv1.AssetInfo, 0, len(f.assets)),
+		Offsets:      make([]*aurigraphv1.PartitionOffset, 0, len(f.offsets)),
+	}
+	for addr, a := range f.accounts {
+		s.Accounts = append(s.Accounts, accountProto(addr, a))
+	}
+	for _, a := range f.assets {
+		s.Assets = append(s.Assets, a)
+	}
+	for k, v := range f.offsets {
+		s.Offsets = append(s.Offsets, &aurigraphv1.PartitionOffset{Topic: k.topic, Partition: k.partition, NextOffset: v})
+	}
+	return s
+}
+
+// canonicalize sorts a state copy into its canonical order.
+func canonicalize(s *aurigraphv1.StateSnapshot) {
+	slices.SortFunc(s.Accounts, func(a, b *aurigraphv1.Account) int { return cmp.Compare(a.GetAddress(), b.GetAddress()) })
+	slices.SortFunc(s.Assets, func(a, b *aurigraphv1.AssetInfo) int { return cmp.Compare(a.GetName(), b.GetName()) })
+	slices.SortFunc(s.Offsets, func(a, b *aurigraphv1.PartitionOffset) int {
+		return cmp.Or(cmp.Compare(a.GetTopic(), b.GetTopic()), cmp.Compare(a.GetPartition(), b.GetPartition()))
+	})
+}
+
+// restore replaces the whole state with s.
+func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
+	fresh := newFSM(f.dedup.capacity)
+	*f = *fresh
+	for _, a := range s.GetAccounts() {
+		f.accounts[a.GetAddress()] = accountFromProto(a)
+	}
+	for _, a := range s.GetAssets() {
+		f.assets[a.GetName()] = a
+	}
+	for _, o := range s.GetOffsets() {
+		f.offsets[offsetKey{o.GetTopic(), o.GetPartition()}] = o.GetNextOffset()
+	}
+	ids := s.GetRecentTxIds()
+	if len(ids) > f.dedup.capacity {
+		ids = ids[len(ids)-f.dedup.capacity:]
+	}
+	for _, id := range ids {
+		f.dedup.add(id)
+	}
+	f.height = s.GetHeight()
+	if len(s.GetLastHash()) > 0 {
+		f.lastHash = s.GetLastHash()
+	}
+	f.txCount = s.GetTxCount()
+	f.appliedIndex = s.GetAppliedIndex()
+	f.appliedTerm = s.GetAppliedTerm()
+}
+
+// nextOffsets returns the next offset of every known partition of topic.
+func (f *fsm) nextOffsets(topic string) map[int32]int64 {
+	out := make(map[int32]int64)
+	for k, v := range f.offsets {
+		if k.topic == topic {
+			out[k.partition] = v
+		}
+	}
+	return out
+}

@@ -1,0 +1,222 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+func txOf(typ aurigraphv1.TxType, id, from, to, asset string, amount, nonce uint64) *aurigraphv1.Transaction {
+	return &aurigraphv1.Transaction{Id: id, Type: typ, From: from, To: to, Asset: asset, Amount: amount, Nonce: nonce}
+}
+
+const (
+	tMint    = aurigraphv1.TxType_TX_TYPE_MINT
+	tXfer    = aurigraphv1.TxType_TX_TYPE_TRANSFER
+	tCreate  = aurigraphv1.TxType_TX_TYPE_ASSET_CREATE
+	tAssetTx = aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER
+)
+
+func TestFSMTransactionRules(t *testing.T) {
+	// Every case starts from: alice holds 100 AUR at nonce 0, and owns asset
+	// GOLD (supply 50) created at nonce 1.
+	setup := []*aurigraphv1.Transaction{
+		txOf(tMint, "s1", "", "alice", "", 100, 0),
+		txOf(tCreate, "s2", "alice", "", "GOLD", 50, 1),
+	}
+	tests := []struct {
+		name    string
+		tx      *aurigraphv1.Transaction
+		reason  string
+		balance map[string]map[string]uint64 // addr -> asset -> amount after
+		nonce   uint64                       // alice's nonce after
+	}{
+		{"mint", txOf(tMint, "x", "", "bob", "", 7, 0), "", map[string]map[string]uint64{"bob": {"AUR": 7}}, 1},
+		{"mint zero", txOf(tMint, "x", "", "bob", "", 0, 0), "amount must be positive", nil, 1},
+		{"mint no recipient", txOf(tMint, "x", "", "", "", 3, 0), "missing recipient", nil, 1},
+		{"transfer", txOf(tXfer, "x", "alice", "bob", "", 30, 2), "", map[string]map[string]uint64{"alice": {"AUR": 70}, "bob": {"AUR": 30}}, 2},
+		{"transfer named native asset", txOf(tXfer, "x", "alice", "bob", "AUR", 30, 5), "", map[string]map[string]uint64{"alice": {"AUR": 70}}, 5},
+		{"transfer created asset", txOf(tXfer, "x", "alice", "bob", "GOLD", 5, 2), "", map[string]map[string]uint64{"bob": {"GOLD": 5}}, 2},
+		{"transfer insufficient", txOf(tXfer, "x", "alice", "bob", "", 101, 2), "insufficient balance", map[string]map[string]uint64{"alice": {"AUR": 100}}, 1},
+		{"transfer from empty account", txOf(tXfer, "x", "bob", "alice", "", 1, 1), "insufficient balance", nil, 1},
+		{"transfer nonce replay", txOf(tXfer, "x", "alice", "bob", "", 1, 1), "nonce too low: got 1, want > 1", nil, 1},
+		{"transfer unknown asset", txOf(tXfer, "x", "alice", "bob", "SILVER", 1, 2), `unknown asset "SILVER"`, nil, 1},
+		{"transfer no recipient", txOf(tXfer, "x", "alice", "", "", 1, 2), "missing recipient", nil, 1},
+		{"transfer no sender", txOf(tXfer, "x", "", "bob", "", 1, 2), "missing sender", nil, 1},
+		{"asset create exists", txOf(tCreate, "x", "alice", "", "GOLD", 1, 2), `asset "GOLD" already exists`, nil, 1},
+		{"asset create native", txOf(tCreate, "x", "alice", "", "AUR", 1, 2), `asset "AUR" already exists`, nil, 1},
+		{"asset create", txOf(tCreate, "x", "bob", "", "SILVER", 9, 1), "", map[string]map[string]uint64{"bob": {"SILVER": 9}}, 1},
+		{"asset transfer", txOf(tAssetTx, "x", "alice", "bob", "GOLD", 50, 2), "", map[string]map[string]uint64{"alice": {"GOLD": 0}, "bob": {"GOLD": 50}}, 2},
+		{"asset transfer unknown", txOf(tAssetTx, "x", "alice", "bob", "SILVER", 1, 2), `unknown asset "SILVER"`, nil, 1},
+		{"asset transfer insufficient", txOf(tAssetTx, "x", "alice", "bob", "GOLD", 51, 2), "insufficient balance", nil, 1},
+		{"unknown type", txOf(aurigraphv1.TxType_TX_TYPE_UNSPECIFIED, "x", "alice", "bob", "", 1, 2), "unknown transaction type 0", nil, 1},
+		{"missing id", txOf(tMint, "", "", "bob", "", 1, 0), "missing transaction id", nil, 1},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			f := newFSM(100)
+			if _, err := f.apply(&aurigraphv1.Batch{Txs: setup}, 1, 1); err != nil {
+				t.Fatal(err)
+			}
+			blk, err := f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{tc.tx}}, 1, 2)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res := blk.GetTxs()[0]
+			if res.GetReason() != tc.reason {
+				t.Fatalf("reason %q, want %q", res.GetReason(), tc.reason)
+			}
+			wantStatus := aurigraphv1.TxStatus_TX_STATUS_COMMITTED
+			if tc.reason != "" {
+				wantStatus = aurigraphv1.TxStatus_TX_STATUS_FAILED
+			}
+			if res.GetStatus() != wantStatus || blk.GetHeader().GetFailedCount() != boolToU32(tc.reason != "") {
+				t.Fatalf("status %v failed_count %d", res.GetStatus(), blk.GetHeader().GetFailedCount())
+			}
+			for addr, assets := range tc.balance {
+				for asset, want := range assets {
+					var got uint64
+					if a := f.accounts[addr]; a != nil {
+						got = a.balances[asset]
+					}
+					if got != want {
+						t.Fatalf("%s %s balance %d, want %d", addr, asset, got, want)
+					}
+				}
+			}
+			if got := f.nonceOf("alice"); got != tc.nonce {
+				t.Fatalf("alice nonce %d, want %d", got, tc.nonce)
+			}
+		})
+	}
+}
+
+func boolToU32(b bool) uint32 {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestFSMBlocksChainAndOffsets(t *testing.T) {
+	f := newFSM(3)
+	b1, err := f.apply(batch(0, mint("a", "x", 1), mint("b", "x", 1)), 2, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := b1.GetHeader()
+	if h.GetHeight() != 1 || string(h.GetPrevHash()) != string(zeroHash) || h.GetRaftTerm() != 2 || h.GetRaftIndex() != 10 ||
+		h.GetTimestampMs() != 1_700_000_000_000 || string(h.GetHash()) != string(BlockHash(h)) || string(h.GetTxRoot()) != string(TxRoot(b1.GetTxs())) {
+		t.Fatalf("block 1 header %+v", h)
+	}
+	b2, err := f.apply(batch(2, mint("c", "x", 1), mint("c", "x", 1)), 2, 11)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b2.GetHeader().GetPrevHash()) != string(h.GetHash()) || len(b2.GetTxs()) != 1 {
+		t.Fatalf("block 2 = %v", b2)
+	}
+	// The window holds 3 ids (a, b, c); a fourth evicts "a", which may then
+	// commit again.
+	if _, err := f.apply(batch(4, mint("d", "x", 1)), 2, 12); err != nil {
+		t.Fatal(err)
+	}
+	b4, err := f.apply(batch(5, mint("a", "x", 1), mint("d", "x", 1)), 2, 13)
+	if err != nil || len(b4.GetTxs()) != 1 || b4.GetTxs()[0].GetTx().GetId() != "a" {
+		t.Fatalf("after eviction: %v, %v", b4, err)
+	}
+	tests := []struct {
+		name    string
+		sources []*aurigraphv1.SourceRange
+		wantErr bool
+	}{
+		{"same partition twice", []*aurigraphv1.SourceRange{{Topic: "t", StartOffset: 0, EndOffset: 1}, {Topic: "t", StartOffset: 1, EndOffset: 2}}, true},
+		{"inverted", []*aurigraphv1.SourceRange{{Topic: "t", StartOffset: 0, EndOffset: -1}}, true},
+		{"behind", []*aurigraphv1.SourceRange{{Topic: testTopic, StartOffset: 6, EndOffset: 8}}, true},
+		{"two partitions", []*aurigraphv1.SourceRange{{Topic: testTopic, StartOffset: 7, EndOffset: 8}, {Topic: testTopic, Partition: 1, StartOffset: 0, EndOffset: 4}}, false},
+	}
+	for _, tc := range tests {
+		before := f.snapshot()
+		_, err := f.apply(&aurigraphv1.Batch{Sources: tc.sources}, 2, 20)
+		if gotErr := errors.Is(err, ErrStaleOffsets); gotErr != tc.wantErr {
+			t.Fatalf("%s: err %v, want stale %v", tc.name, err, tc.wantErr)
+		}
+		if tc.wantErr && !proto.Equal(before, f.snapshot()) {
+			t.Fatalf("%s: rejected batch changed state", tc.name)
+		}
+	}
+	if got := f.nextOffsets(testTopic); got[0] != 8 || got[1] != 4 || len(got) != 2 {
+		t.Fatalf("nextOffsets = %v", got)
+	}
+}
+
+func TestFSMSnapshotRoundTrip(t *testing.T) {
+	f := newFSM(4)
+	for i := range 6 {
+		if _, err := f.apply(batch(int64(i), mint(fmt.Sprintf("m%d", i), fmt.Sprintf("acct%d", i%3), uint64(i+1))), 1, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{txOf(tCreate, "c", "acct1", "", "GOLD", 5, 1)}}, 1, 7)
+	f.appliedIndex, f.appliedTerm = 7, 1
+	snap := f.snapshot()
+	raw, err := deterministic.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded aurigraphv1.StateSnapshot
+	if err := proto.Unmarshal(raw, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	g := newFSM(4)
+	g.restore(&decoded)
+	raw2, _ := deterministic.Marshal(g.snapshot())
+	if string(raw) != string(raw2) {
+		t.Fatal("snapshot -> restore -> snapshot is not byte-identical")
+	}
+	if len(snap.GetRecentTxIds()) != 4 || snap.GetRecentTxIds()[0] != "m3" {
+		t.Fatalf("dedup window %v, want the 4 newest ids oldest first", snap.GetRecentTxIds())
+	}
+	// The restored machine keeps building the same chain.
+	b1, _ := f.apply(batch(6, mint("n", "z", 1)), 2, 8)
+	b2, _ := g.apply(batch(6, mint("n", "z", 1)), 2, 8)
+	if string(b1.GetHeader().GetHash()) != string(b2.GetHeader().GetHash()) {
+		t.Fatal("restored state machine diverged")
+	}
+}
+
+func TestTxRoot(t *testing.T) {
+	leaf := func(id string) *aurigraphv1.TxResult {
+		return &aurigraphv1.TxResult{Tx: &aurigraphv1.Transaction{Id: id}, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
+	}
+	a, b, c := leaf("a"), leaf("b"), leaf("c")
+	if got := TxRoot(nil); string(got) != string(zeroHash) {
+		t.Fatalf("empty root %x", got)
+	}
+	roots := map[string][]byte{
+		"a": TxRoot([]*aurigraphv1.TxResult{a}), "ab": TxRoot([]*aurigraphv1.TxResult{a, b}),
+		"ba": TxRoot([]*aurigraphv1.TxResult{b, a}), "abc": TxRoot([]*aurigraphv1.TxResult{a, b, c}),
+		"abcc": TxRoot([]*aurigraphv1.TxResult{a, b, c, c}),
+	}
+	seen := map[string]string{}
+	for name, r := range roots {
+		if name == "abcc" {
+			continue
+		}
+		if other, dup := seen[string(r)]; dup {
+			t.Fatalf("roots of %s and %s collide", name, other)
+		}
+		seen[string(r)] = name
+	}
+	// Odd levels pair the last node with itself.
+	if string(roots["abc"]) != string(roots["abcc"]) {
+		t.Fatal("odd level does not duplicate the last node")
+	}
+	if string(TxRoot([]*aurigraphv1.TxResult{a, b})) != string(roots["ab"]) {
+		t.Fatal("TxRoot is not deterministic")
+	}
+}

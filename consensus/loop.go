@@ -1,0 +1,363 @@
+package consensus
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"go.etcd.io/etcd/client/pkg/v3/fileutil"
+	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// run is the raft loop: it ticks the clock and processes every Ready in
+// order: persist, send, apply, snapshot, advance.
+func (n *Node) run() {
+	defer close(n.donec)
+	ticker := time.NewTicker(n.cfg.TickInterval)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			n.raft.Tick()
+		case rd := <-n.raft.Ready():
+			if err := n.handleReady(rd); err != nil {
+				n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
+				n.loopErr = err
+				n.mu.Lock()
+				n.stopped = true
+				n.mu.Unlock()
+				n.failWaiters(func(uint64) bool { return true }, ErrStopped)
+				return
+			}
+			n.raft.Advance()
+		case <-n.stopc:
+			return
+		}
+	}
+}
+
+func (n *Node) handleReady(rd raft.Ready) error {
+	// Term first, so Leader() never pairs the new leader state with the old term.
+	termChanged, leadershipLost := false, false
+	if !raft.IsEmptyHardState(rd.HardState) {
+		if rd.HardState.Term != n.term.Swap(rd.HardState.Term) {
+			n.m.term.Set(float64(rd.HardState.Term))
+			termChanged = true
+		}
+		n.committed.Store(rd.HardState.Commit)
+	}
+	if rd.SoftState != nil {
+		leadershipLost = n.updateLeadership(rd.SoftState.Lead, rd.SoftState.RaftState)
+	}
+	// Waiters fail only after this Ready's committed entries applied: a
+	// proposal that made it into them gets its real outcome.
+	defer func() {
+		switch {
+		case leadershipLost:
+			n.failWaiters(func(uint64) bool { return true }, ErrLeadershipLost)
+		case termChanged:
+			term := n.term.Load()
+			n.failWaiters(func(t uint64) bool { return t != term }, ErrLeadershipLost)
+		}
+	}()
+	// The snapshot file and its WAL record go first so a crash never leaves
+	// a WAL that refers to entries only the snapshot covers.
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		if err := n.saveSnapshot(rd.Snapshot); err != nil {
+			return err
+		}
+	}
+	if err := n.wal.Save(rd.HardState, rd.Entries); err != nil {
+		return fmt.Errorf("save %d entries to wal: %w", len(rd.Entries), err)
+	}
+	if !raft.IsEmptySnap(rd.Snapshot) {
+		if err := n.storage.ApplySnapshot(rd.Snapshot); err != nil {
+			return fmt.Errorf("apply leader snapshot at index %d: %w", rd.Snapshot.Metadata.Index, err)
+		}
+		n.confState = rd.Snapshot.Metadata.ConfState
+		n.snapshotIndex = rd.Snapshot.Metadata.Index
+		n.lastDelivered = rd.Snapshot.Metadata.Index
+		if err := n.restoreState(rd.Snapshot); err != nil {
+			return err
+		}
+		n.m.snapshotsRestored.Inc()
+		n.publishApplied()
+	}
+	if err := n.storage.Append(rd.Entries); err != nil {
+		return fmt.Errorf("append %d entries to raft storage: %w", len(rd.Entries), err)
+	}
+	for i := range rd.Messages {
+		// A snapshot message carries the configuration of when the snapshot
+		// was taken; conf changes applied since must reach the follower.
+		if rd.Messages[i].Type == raftpb.MsgSnap {
+			rd.Messages[i].Snapshot.Metadata.ConfState = n.confState
+		}
+	}
+	n.transport.send(rd.Messages)
+	n.deliverReadStates(rd.ReadStates)
+	if err := n.applyEntries(rd.CommittedEntries); err != nil {
+		return err
+	}
+	n.maybeSnapshot()
+	return nil
+}
+
+// updateLeadership records the new leader and state, and reports whether
+// this validator just stopped leading.
+func (n *Node) updateLeadership(lead uint64, state raft.StateType) bool {
+	prevLead := n.leader.Swap(lead)
+	prevState := raft.StateType(n.state.Swap(uint64(state)))
+	if prevLead != lead {
+		n.m.leaderChanges.Inc()
+		n.logger.Info("raft leader changed", "leader", lead, "state", stateName(state))
+	}
+	if state == raft.StateLeader {
+		n.m.isLeader.Set(1)
+	} else {
+		n.m.isLeader.Set(0)
+	}
+	return prevState == raft.StateLeader && state != raft.StateLeader
+}
+
+func (n *Node) deliverReadStates(states []raft.ReadState) {
+	if len(states) == 0 {
+		return
+	}
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	for _, rs := range states {
+		if r := n.reads[string(rs.RequestCtx)]; r != nil {
+			select {
+			case r.ch <- readResult{index: rs.Index}:
+			default:
+			}
+		}
+	}
+}
+
+type applyOutcome struct {
+	proposalID uint64
+	err        error
+}
+
+// applyEntries executes committed entries and persists their combined effect
+// (blocks, tx index, state, applied index) in one bolt transaction.
+func (n *Node) applyEntries(ents []raftpb.Entry) error {
+	if len(ents) == 0 {
+		return nil
+	}
+	start := time.Now()
+	var outcomes []applyOutcome
+	var blocks, txs int
+	n.fsmMu.Lock()
+	f := n.fsm
+	advanced := false
+	for i := range ents {
+		e := &ents[i]
+		if err := n.applyConfChange(e); err != nil {
+			n.fsmMu.Unlock()
+			return err
+		}
+		n.lastDelivered = e.Index
+		if e.Index <= f.appliedIndex {
+			continue // already in blocks.db: replay after restart
+		}
+		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
+			var b aurigraphv1.Batch
+			if err := proto.Unmarshal(e.Data, &b); err != nil {
+				// Every validator fails the same way on the same bytes, so
+				// skipping keeps them in agreement.
+				n.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)
+			} else {
+				blk, err := f.apply(&b, e.Term, e.Index)
+				if err != nil {
+					n.logger.Debug("batch rejected", "index", e.Index, "err", err)
+				}
+				if blk != nil {
+					blocks++
+					txs += len(blk.GetTxs())
+				}
+				outcomes = append(outcomes, applyOutcome{proposalID: b.GetProposalId(), err: err})
+			}
+		}
+		f.appliedIndex, f.appliedTerm = e.Index, e.Term
+		advanced = true
+	}
+	if advanced {
+		if err := n.blocks.commit(f, false); err != nil {
+			n.fsmMu.Unlock()
+			return err
+		}
+	}
+	height := f.height
+	n.fsmMu.Unlock()
+	if !advanced {
+		return nil
+	}
+
+	n.m.applyDuration.Observe(time.Since(start).Seconds())
+	n.m.committedBlocks.Add(float64(blocks))
+	n.m.committedTxs.Add(float64(txs))
+	n.m.height.Set(float64(height))
+	n.publishApplied()
+	for _, o := range outcomes {
+		n.finishProposal(o.proposalID, o.err)
+	}
+	return nil
+}
+
+func (n *Node) applyConfChange(e *raftpb.Entry) error {
+	switch e.Type {
+	case raftpb.EntryConfChange:
+		var cc raftpb.ConfChange
+		if err := cc.Unmarshal(e.Data); err != nil {
+			return fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
+		}
+		n.confState = *n.raft.ApplyConfChange(cc)
+	case raftpb.EntryConfChangeV2:
+		var cc raftpb.ConfChangeV2
+		if err := cc.Unmarshal(e.Data); err != nil {
+			return fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
+		}
+		n.confState = *n.raft.ApplyConfChange(cc)
+	}
+	return nil
+}
+
+func (n *Node) publishApplied() {
+	n.fsmMu.RLock()
+	applied := n.fsm.appliedIndex
+	n.fsmMu.RUnlock()
+	n.applied.Store(applied)
+	n.mu.Lock()
+	close(n.appliedCh)
+	n.appliedCh = make(chan struct{})
+	n.mu.Unlock()
+}
+
+// restoreState replaces the state machine with the one in a snapshot from
+// the leader. Blocks between the old height and the snapshot's are not
+// transferred by raft; the store reports them as missing until fetched.
+func (n *Node) restoreState(s raftpb.Snapshot) error {
+	n.fsmMu.Lock()
+	defer n.fsmMu.Unlock()
+	if s.Metadata.Index <= n.fsm.appliedIndex {
+		return nil
+	}
+	var st aurigraphv1.StateSnapshot
+	if err := proto.Unmarshal(s.Data, &st); err != nil {
+		return fmt.Errorf("decode state snapshot at index %d: %w", s.Metadata.Index, err)
+	}
+	oldHeight := n.fsm.height
+	n.fsm.restore(&st)
+	n.fsm.appliedIndex, n.fsm.appliedTerm = s.Metadata.Index, s.Metadata.Term
+	if err := n.blocks.commit(n.fsm, true); err != nil {
+		return err
+	}
+	n.m.height.Set(float64(n.fsm.height))
+	n.logger.Warn("state restored from raft snapshot; blocks in between are not in the local store",
+		"index", s.Metadata.Index, "old_height", oldHeight, "height", n.fsm.height)
+	return nil
+}
+
+func (n *Node) saveSnapshot(s raftpb.Snapshot) error {
+	if err := n.snapshotter.SaveSnap(s); err != nil {
+		return fmt.Errorf("save snapshot at index %d: %w", s.Metadata.Index, err)
+	}
+	cs := s.Metadata.ConfState
+	if err := n.wal.SaveSnapshot(walpb.Snapshot{Index: s.Metadata.Index, Term: s.Metadata.Term, ConfState: &cs}); err != nil {
+		return fmt.Errorf("record snapshot %d in wal: %w", s.Metadata.Index, err)
+	}
+	if err := n.wal.ReleaseLockTo(s.Metadata.Index); err != nil {
+		return fmt.Errorf("release wal files before %d: %w", s.Metadata.Index, err)
+	}
+	return nil
+}
+
+// maybeSnapshot starts a raft snapshot once SnapshotEntries entries were
+// applied since the last one. The loop only copies the state; encoding and
+// writing it (which for a full dedup window takes long enough to delay
+// heartbeats into an election) happen in the background, one at a time,
+// as etcd's server does. The WAL and MemoryStorage are safe for that.
+func (n *Node) maybeSnapshot() {
+	n.fsmMu.RLock()
+	applied, term := n.fsm.appliedIndex, n.fsm.appliedTerm
+	n.fsmMu.RUnlock()
+	// Until replay has delivered every entry up to the persisted applied
+	// index, confState may not yet describe that index.
+	if n.lastDelivered != applied || applied-n.snapshotIndex < n.cfg.SnapshotEntries || n.snapshotting.Load() {
+		return
+	}
+	start := time.Now()
+	n.fsmMu.RLock()
+	state := n.fsm.stateCopy()
+	n.fsmMu.RUnlock()
+	confState := n.confState
+	n.snapshotIndex = applied
+	n.snapshotting.Store(true)
+	n.snapshotWG.Add(1)
+	go func() {
+		defer n.snapshotWG.Done()
+		defer n.snapshotting.Store(false)
+		if err := n.writeSnapshot(state, applied, confState); err != nil {
+			n.logger.Error("raft snapshot failed; the WAL keeps growing until the next one succeeds", "index", applied, "term", term, "err", err)
+			return
+		}
+		n.m.snapshots.Inc()
+		n.m.snapshotDuration.Observe(time.Since(start).Seconds())
+	}()
+}
+
+func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, confState raftpb.ConfState) error {
+	start := time.Now()
+	canonicalize(state)
+	data, err := deterministic.Marshal(state)
+	if err != nil {
+		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
+	}
+	s, err := n.storage.CreateSnapshot(applied, &confState, data)
+	if errors.Is(err, raft.ErrSnapOutOfDate) {
+		return nil // a newer snapshot from the leader got there first
+	}
+	if err != nil {
+		return fmt.Errorf("create raft snapshot at index %d: %w", applied, err)
+	}
+	if err := n.saveSnapshot(s); err != nil {
+		return err
+	}
+	if applied > n.cfg.SnapshotCatchUpEntries {
+		if err := n.storage.Compact(applied - n.cfg.SnapshotCatchUpEntries); err != nil && !errors.Is(err, raft.ErrCompacted) {
+			return fmt.Errorf("compact raft log to %d: %w", applied-n.cfg.SnapshotCatchUpEntries, err)
+		}
+	}
+	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data), "took", time.Since(start))
+	return nil
+}
+
+// Files kept by the purgers: older WAL segments are removed only once raft
+// released them (a snapshot covers them), so this bounds disk use without
+// touching anything replay needs.
+const (
+	keepFiles     = 5
+	purgeInterval = 30 * time.Second
+)
+
+func (n *Node) startPurge(dir, suffix string) {
+	donec, errc := fileutil.PurgeFileWithDoneNotify(zap.NewNop(), dir, suffix, keepFiles, purgeInterval, n.stopc)
+	n.purgeWG.Add(1)
+	go func() {
+		defer n.purgeWG.Done()
+		select {
+		case err := <-errc:
+			n.logger.Error("purging old files stopped; disk use will grow until restart", "dir", dir, "suffix", suffix, "err", err)
+			<-donec
+		case <-donec:
+		}
+	}()
+}

@@ -1,0 +1,617 @@
+package consensus
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
+	"go.etcd.io/etcd/server/v3/storage/wal"
+	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+var (
+	// ErrNotLeader is returned by leader-only calls on a follower; send the
+	// request to the validator Status().Leader names.
+	ErrNotLeader = errors.New("consensus: this validator is not the raft leader")
+	// ErrStaleOffsets means the state machine rejected a batch because one of
+	// its source ranges did not start at the replicated next offset; re-read
+	// NextOffsets and resume from there.
+	ErrStaleOffsets = errors.New("consensus: batch source offsets do not continue the replicated offsets")
+	// ErrLeadershipLost means the term changed before the proposal applied on
+	// this validator. The entry may still commit later; offset contiguity
+	// makes a resubmission after NextOffsets safe either way.
+	ErrLeadershipLost = errors.New("consensus: leadership changed before the proposal applied")
+	// ErrStopped is returned once the validator is closing or its raft loop
+	// failed.
+	ErrStopped = errors.New("consensus: validator stopped")
+)
+
+// Status is a point-in-time view of one validator.
+type Status struct {
+	ID      uint64 `json:"id"`
+	Leader  uint64 `json:"leader"`
+	Term    uint64 `json:"term"`
+	State   string `json:"state"`
+	Applied uint64 `json:"applied"`
+	Commit  uint64 `json:"commit"`
+	Height  uint64 `json:"height"`
+	// Progress maps each validator to the highest log index known to be
+	// replicated on it; only a leader knows it.
+	Progress map[uint64]uint64 `json:"progress,omitempty"`
+}
+
+// Node is one running validator: raft, its durable log, the state machine
+// and the block store.
+type Node struct {
+	cfg    Config
+	logger *slog.Logger
+	m      *metrics
+
+	raft        raft.Node
+	storage     *raft.MemoryStorage
+	wal         *wal.WAL
+	snapshotter *snap.Snapshotter
+	blocks      *BlockStore
+	transport   *transport
+
+	// fsmMu guards fsm: the raft loop writes, NextOffsets reads.
+	fsmMu sync.RWMutex
+	fsm   *fsm
+
+	// Owned by the raft loop goroutine.
+	confState     raftpb.ConfState
+	snapshotIndex uint64
+	lastDelivered uint64
+
+	leader    atomic.Uint64
+	term      atomic.Uint64
+	state     atomic.Uint64 // raft.StateType
+	applied   atomic.Uint64
+	committed atomic.Uint64
+
+	mu           sync.Mutex
+	waiters      map[uint64]*proposalWaiter
+	reads        map[string]*readWaiter
+	appliedCh    chan struct{} // closed and replaced when applied moves
+	stopped      bool
+	nextProposal uint64
+	nextRead     uint64
+
+	stopc        chan struct{}
+	donec        chan struct{}
+	purgeWG      sync.WaitGroup
+	snapshotWG   sync.WaitGroup
+	snapshotting atomic.Bool
+	loopErr      error
+	closeOnce    sync.Once
+	closeErr     error
+}
+
+type proposalWaiter struct {
+	ch   chan error
+	term uint64
+	stop func() bool
+}
+
+type readResult struct {
+	index uint64
+	err   error
+}
+
+type readWaiter struct {
+	ch   chan readResult
+	term uint64
+}
+
+// Start opens the validator's storage in cfg.DataDir, replays the snapshot and
+// WAL, loads the state machine from blocks.db and starts raft and the peer
+// transport. A directory without a WAL bootstraps a new cluster from
+// cfg.Peers.
+func Start(ctx context.Context, cfg Config) (*Node, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		if cfg.Listener != nil {
+			cfg.Listener.Close()
+		}
+		return nil, err
+	}
+	n := &Node{
+		cfg:       cfg,
+		logger:    cfg.Logger.With("validator", cfg.ID),
+		m:         newMetrics(cfg.Registerer, cfg.ID),
+		waiters:   make(map[uint64]*proposalWaiter),
+		reads:     make(map[string]*readWaiter),
+		appliedCh: make(chan struct{}),
+		stopc:     make(chan struct{}),
+		donec:     make(chan struct{}),
+	}
+	var seed [8]byte
+	rand.Read(seed[:])
+	// The validator id in the top bits keeps proposal ids of different
+	// validators apart; the random low bits keep a restarted validator from
+	// matching an entry proposed by its previous incarnation.
+	n.nextProposal = cfg.ID<<48 | binary.BigEndian.Uint64(seed[:])>>16
+	if err := n.open(ctx); err != nil {
+		n.closeStorage()
+		if cfg.Listener != nil {
+			cfg.Listener.Close()
+		}
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *Node) open(ctx context.Context) error {
+	cfg := n.cfg
+	walDir, snapDir := filepath.Join(cfg.DataDir, "wal"), filepath.Join(cfg.DataDir, "snap")
+	if err := os.MkdirAll(snapDir, 0o750); err != nil {
+		return fmt.Errorf("create snapshot dir: %w", err)
+	}
+	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false)
+	if err != nil {
+		return err
+	}
+	n.blocks = blocks
+	n.fsm = newFSM(cfg.DedupWindow)
+	if err := blocks.loadState(n.fsm); err != nil {
+		return fmt.Errorf("load state machine from %s: %w", cfg.DataDir, err)
+	}
+
+	lg := zap.NewNop()
+	n.snapshotter = snap.New(lg, snapDir)
+	existing := wal.Exist(walDir)
+	if !existing && n.fsm.appliedIndex > 0 {
+		return fmt.Errorf("%s has state applied up to raft index %d but no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, n.fsm.appliedIndex, walDir)
+	}
+	var snapshot *raftpb.Snapshot
+	if existing {
+		walSnaps, err := wal.ValidSnapshotEntries(lg, walDir)
+		if err != nil {
+			return fmt.Errorf("list snapshots in %s: %w", walDir, err)
+		}
+		snapshot, err = n.snapshotter.LoadNewestAvailable(walSnaps)
+		if err != nil && !errors.Is(err, snap.ErrNoSnapshot) {
+			return fmt.Errorf("load snapshot from %s: %w", snapDir, err)
+		}
+	} else {
+		if err := os.MkdirAll(walDir, 0o750); err != nil {
+			return fmt.Errorf("create wal dir: %w", err)
+		}
+		w, err := wal.Create(lg, walDir, nil)
+		if err != nil {
+			return fmt.Errorf("create wal in %s: %w", walDir, err)
+		}
+		if err := w.Close(); err != nil {
+			return fmt.Errorf("close new wal: %w", err)
+		}
+	}
+	walSnap := walpb.Snapshot{}
+	if snapshot != nil {
+		walSnap.Index, walSnap.Term = snapshot.Metadata.Index, snapshot.Metadata.Term
+	}
+	n.wal, err = wal.Open(lg, walDir, walSnap)
+	if err != nil {
+		return fmt.Errorf("open wal in %s: %w", walDir, err)
+	}
+	_, hardState, entries, err := n.wal.ReadAll()
+	if err != nil {
+		return fmt.Errorf("read wal in %s: %w", walDir, err)
+	}
+	n.storage = raft.NewMemoryStorage()
+	if snapshot != nil {
+		if err := n.storage.ApplySnapshot(*snapshot); err != nil {
+			return fmt.Errorf("apply snapshot at index %d: %w", snapshot.Metadata.Index, err)
+		}
+		n.confState = snapshot.Metadata.ConfState
+		n.snapshotIndex = snapshot.Metadata.Index
+		n.lastDelivered = snapshot.Metadata.Index
+		if snapshot.Metadata.Index > n.fsm.appliedIndex {
+			// Crashed between saving a leader's snapshot and restoring it.
+			if err := n.restoreState(*snapshot); err != nil {
+				return err
+			}
+		}
+	}
+	if err := n.storage.SetHardState(hardState); err != nil {
+		return fmt.Errorf("restore hard state: %w", err)
+	}
+	if err := n.storage.Append(entries); err != nil {
+		return fmt.Errorf("restore %d wal entries: %w", len(entries), err)
+	}
+	n.applied.Store(n.fsm.appliedIndex)
+	n.committed.Store(hardState.Commit)
+	n.term.Store(hardState.Term)
+	n.m.term.Set(float64(hardState.Term))
+	n.m.height.Set(float64(n.fsm.height))
+
+	rc := &raft.Config{
+		ID:                        cfg.ID,
+		ElectionTick:              electionTicks,
+		HeartbeatTick:             heartbeatTicks,
+		Storage:                   n.storage,
+		MaxSizePerMsg:             1 << 20,
+		MaxInflightMsgs:           256,
+		MaxUncommittedEntriesSize: 1 << 30,
+		CheckQuorum:               true,
+		PreVote:                   true,
+		// Only the leader proposes: ingest runs there and needs to know
+		// whether its batch was accepted, not have it silently forwarded.
+		DisableProposalForwarding: true,
+		Logger:                    raftLogger{n.logger.With("subsystem", "raft")},
+	}
+	// A WAL holding nothing at all means a crash before the first Ready was
+	// saved: bootstrap again rather than restart with no membership.
+	if existing && (snapshot != nil || len(entries) > 0 || !raft.IsEmptyHardState(hardState)) {
+		n.raft = raft.RestartNode(rc)
+	} else {
+		peers := make([]raft.Peer, 0, len(cfg.Peers))
+		for _, id := range sortedIDs(cfg.Peers) {
+			peers = append(peers, raft.Peer{ID: id})
+		}
+		n.raft = raft.StartNode(rc, peers)
+	}
+
+	lis := cfg.Listener
+	if lis == nil {
+		lis, err = (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.ListenAddr)
+		if err != nil {
+			n.raft.Stop()
+			return fmt.Errorf("listen for raft peers on %s: %w", cfg.ListenAddr, err)
+		}
+	}
+	n.transport, err = newTransport(cfg.ID, cfg.Peers, lis, n.raft, n.logger, n.m)
+	if err != nil {
+		lis.Close()
+		n.raft.Stop()
+		return err
+	}
+	n.logger.Info("validator starting", "listen", lis.Addr().String(), "peers", len(cfg.Peers),
+		"applied", n.fsm.appliedIndex, "height", n.fsm.height, "snapshot", n.snapshotIndex, "restarted", existing)
+	n.transport.start()
+	n.startPurge(walDir, ".wal")
+	n.startPurge(snapDir, ".snap")
+	go n.run()
+	return nil
+}
+
+// ID returns this validator's raft id.
+func (n *Node) ID() uint64 { return n.cfg.ID }
+
+// Blocks returns the validator's block store.
+func (n *Node) Blocks() *BlockStore { return n.blocks }
+
+// Leader reports whether this validator currently leads, and its term.
+func (n *Node) Leader() (isLeader bool, term uint64) {
+	return raft.StateType(n.state.Load()) == raft.StateLeader, n.term.Load()
+}
+
+// Status returns the validator's raft and chain position.
+func (n *Node) Status() Status {
+	st := Status{
+		ID:      n.cfg.ID,
+		Leader:  n.leader.Load(),
+		Term:    n.term.Load(),
+		State:   stateName(raft.StateType(n.state.Load())),
+		Applied: n.applied.Load(),
+		Commit:  n.committed.Load(),
+		Height:  n.blocks.Height(),
+	}
+	if st.State == "leader" {
+		rs := n.raft.Status()
+		if len(rs.Progress) > 0 {
+			st.Progress = make(map[uint64]uint64, len(rs.Progress))
+			for id, pr := range rs.Progress {
+				st.Progress[id] = pr.Match
+			}
+		}
+	}
+	return st
+}
+
+func stateName(s raft.StateType) string {
+	switch s {
+	case raft.StateLeader:
+		return "leader"
+	case raft.StateCandidate:
+		return "candidate"
+	case raft.StatePreCandidate:
+		return "pre-candidate"
+	default:
+		return "follower"
+	}
+}
+
+// ProposeAsync hands b to raft and returns a channel that yields exactly one
+// value: nil once the batch applied on this validator, an error wrapping
+// ErrStaleOffsets if the state machine rejected it, ErrLeadershipLost if the
+// term changed first, ErrStopped on shutdown, or ctx's error. Proposals enter
+// the raft log in call order, so one caller's batches stay ordered. b is not
+// modified; the proposer defaults to this validator.
+func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan error, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	isLeader, term := n.Leader()
+	if !isLeader {
+		n.m.proposals.WithLabelValues(resultNotLeader).Inc()
+		return nil, ErrNotLeader
+	}
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return nil, ErrStopped
+	}
+	n.nextProposal++
+	id := n.nextProposal
+	w := &proposalWaiter{ch: make(chan error, 1), term: term}
+	n.waiters[id] = w
+	n.mu.Unlock()
+
+	proposer := b.GetProposer()
+	if proposer == 0 {
+		proposer = n.cfg.ID
+	}
+	data, err := proto.Marshal(&aurigraphv1.Batch{
+		Proposer:    proposer,
+		TimestampMs: b.GetTimestampMs(),
+		Sources:     b.GetSources(),
+		Txs:         b.GetTxs(),
+		ProposalId:  id,
+	})
+	if err != nil {
+		n.dropWaiter(id)
+		return nil, fmt.Errorf("encode batch of %d txs: %w", len(b.GetTxs()), err)
+	}
+	n.mu.Lock()
+	w.stop = context.AfterFunc(ctx, func() { n.finishProposal(id, ctx.Err()) })
+	n.mu.Unlock()
+	if err := n.raft.Propose(ctx, data); err != nil {
+		n.dropWaiter(id)
+		switch {
+		case errors.Is(err, raft.ErrProposalDropped):
+			n.m.proposals.WithLabelValues(resultDropped).Inc()
+			if isLeader, _ := n.Leader(); !isLeader {
+				return nil, ErrNotLeader
+			}
+			return nil, fmt.Errorf("propose batch: leadership transfer in progress or too many uncommitted entries, retry later: %w", err)
+		case errors.Is(err, raft.ErrStopped):
+			return nil, ErrStopped
+		}
+		return nil, fmt.Errorf("propose batch: %w", err)
+	}
+	return w.ch, nil
+}
+
+// takeWaiter removes proposal id's waiter and detaches it from its context.
+func (n *Node) takeWaiter(id uint64) *proposalWaiter {
+	n.mu.Lock()
+	w := n.waiters[id]
+	delete(n.waiters, id)
+	var stop func() bool
+	if w != nil {
+		stop = w.stop
+	}
+	n.mu.Unlock()
+	if stop != nil {
+		stop()
+	}
+	return w
+}
+
+func (n *Node) dropWaiter(id uint64) { n.takeWaiter(id) }
+
+// finishProposal delivers the single result of proposal id, if still waiting.
+func (n *Node) finishProposal(id uint64, err error) {
+	w := n.takeWaiter(id)
+	if w == nil {
+		return
+	}
+	n.m.proposals.WithLabelValues(proposalResult(err)).Inc()
+	w.ch <- err
+}
+
+func proposalResult(err error) string {
+	switch {
+	case err == nil:
+		return resultApplied
+	case errors.Is(err, ErrStaleOffsets):
+		return resultStale
+	case errors.Is(err, ErrLeadershipLost):
+		return resultLeaderLost
+	case errors.Is(err, ErrStopped):
+		return resultNodeStopping
+	default:
+		return resultCanceled
+	}
+}
+
+// NextOffsets returns, for each partition of topic the replicated state
+// knows, the next offset ingest must read. It first confirms leadership with
+// a raft ReadIndex and waits until this validator has applied everything
+// committed before the read, so the answer reflects every batch any earlier
+// leader got committed.
+func (n *Node) NextOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
+	isLeader, term := n.Leader()
+	if !isLeader {
+		return nil, ErrNotLeader
+	}
+	n.mu.Lock()
+	if n.stopped {
+		n.mu.Unlock()
+		return nil, ErrStopped
+	}
+	n.nextRead++
+	rctx := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, n.cfg.ID), n.nextRead)
+	rw := &readWaiter{ch: make(chan readResult, 1), term: term}
+	n.reads[string(rctx)] = rw
+	n.mu.Unlock()
+	defer func() {
+		n.mu.Lock()
+		delete(n.reads, string(rctx))
+		n.mu.Unlock()
+	}()
+
+	if err := n.raft.ReadIndex(ctx, rctx); err != nil {
+		return nil, fmt.Errorf("read index for topic %q: %w", topic, err)
+	}
+	var index uint64
+	select {
+	case r := <-rw.ch:
+		if r.err != nil {
+			return nil, r.err
+		}
+		index = r.index
+	case <-ctx.Done():
+		return nil, fmt.Errorf("confirm leadership for topic %q: %w", topic, ctx.Err())
+	}
+	if err := n.waitApplied(ctx, index); err != nil {
+		return nil, err
+	}
+	n.fsmMu.RLock()
+	defer n.fsmMu.RUnlock()
+	return n.fsm.nextOffsets(topic), nil
+}
+
+func (n *Node) waitApplied(ctx context.Context, index uint64) error {
+	for {
+		n.mu.Lock()
+		ch, stopped := n.appliedCh, n.stopped
+		n.mu.Unlock()
+		if n.applied.Load() >= index {
+			return nil
+		}
+		if stopped {
+			return ErrStopped
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return fmt.Errorf("wait for apply of index %d (applied %d): %w", index, n.applied.Load(), ctx.Err())
+		}
+	}
+}
+
+// Close hands leadership to the most caught-up peer when this validator
+// leads (bounded by ctx and two election timeouts), then stops raft, the
+// transport and closes the WAL and block store. Waiting proposals get
+// ErrStopped.
+func (n *Node) Close(ctx context.Context) error {
+	n.closeOnce.Do(func() { n.closeErr = n.close(ctx) })
+	return n.closeErr
+}
+
+func (n *Node) close(ctx context.Context) error {
+	if isLeader, _ := n.Leader(); isLeader && len(n.cfg.Peers) > 1 {
+		n.transferLeadership(ctx)
+	}
+	n.mu.Lock()
+	n.stopped = true
+	close(n.appliedCh)
+	n.appliedCh = make(chan struct{})
+	n.mu.Unlock()
+
+	close(n.stopc)
+	<-n.donec
+	n.purgeWG.Wait()
+	n.snapshotWG.Wait()
+	n.transport.stop()
+	n.raft.Stop()
+	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
+	n.state.Store(uint64(raft.StateFollower))
+	n.leader.Store(raft.None)
+	n.m.isLeader.Set(0)
+	err := errors.Join(n.loopErr, n.closeStorage())
+	n.logger.Info("validator stopped", "applied", n.applied.Load(), "height", n.blocks.Height())
+	return err
+}
+
+func (n *Node) closeStorage() error {
+	var errs []error
+	if n.wal != nil {
+		if err := n.wal.Close(); err != nil {
+			errs = append(errs, fmt.Errorf("close wal: %w", err))
+		}
+	}
+	if n.blocks != nil {
+		errs = append(errs, n.blocks.Close())
+	}
+	return errors.Join(errs...)
+}
+
+func (n *Node) transferLeadership(ctx context.Context) {
+	rs := n.raft.Status()
+	var target, best uint64
+	for id, pr := range rs.Progress {
+		if id != n.cfg.ID && (target == 0 || pr.Match > best) {
+			target, best = id, pr.Match
+		}
+	}
+	if target == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*electionTicks*n.cfg.TickInterval)
+	defer cancel()
+	n.logger.Info("transferring leadership before shutdown", "to", target, "match", best)
+	n.raft.TransferLeadership(ctx, n.cfg.ID, target)
+	tick := time.NewTicker(n.cfg.TickInterval)
+	defer tick.Stop()
+	for {
+		if lead := n.leader.Load(); lead != n.cfg.ID && lead != raft.None {
+			n.logger.Info("leadership transferred", "to", lead)
+			return
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			n.logger.Warn("leadership transfer did not finish before shutdown; peers will elect after the election timeout", "to", target)
+			return
+		}
+	}
+}
+
+// failWaiters delivers err to every proposal and read waiter whose term
+// matches pred.
+func (n *Node) failWaiters(pred func(term uint64) bool, err error) {
+	n.mu.Lock()
+	var ids []uint64
+	for id, w := range n.waiters {
+		if pred(w.term) {
+			ids = append(ids, id)
+		}
+	}
+	for key, r := range n.reads {
+		if pred(r.term) {
+			select {
+			case r.ch <- readResult{err: err}:
+			default:
+			}
+			delete(n.reads, key)
+		}
+	}
+	n.mu.Unlock()
+	for _, id := range ids {
+		n.finishProposal(id, err)
+	}
+}
+
+func sortedIDs(peers map[uint64]string) []uint64 {
+	return slices.Sorted(maps.Keys(peers))
+}

@@ -1,0 +1,246 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"sync"
+	"time"
+
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+const (
+	// peerQueueLen bounds the messages buffered for one peer. Raft retransmits
+	// whatever is dropped, so a full queue only costs latency.
+	peerQueueLen = 4096
+	// maxRaftMessageBytes allows snapshots (whole state, dedup window
+	// included) through gRPC's per-message limit.
+	maxRaftMessageBytes = 1 << 30
+	backoffMin          = 50 * time.Millisecond
+	backoffMax          = time.Second
+)
+
+// raftNode is the part of raft.Node the transport drives.
+type raftNode interface {
+	Step(ctx context.Context, m raftpb.Message) error
+	ReportUnreachable(id uint64)
+	ReportSnapshot(id uint64, status raft.SnapshotStatus)
+}
+
+// transport carries raft messages between validators: a gRPC server that
+// steps incoming messages into the local node, and one client stream per
+// remote peer fed from a bounded queue.
+type transport struct {
+	id     uint64
+	node   raftNode
+	logger *slog.Logger
+	m      *metrics
+
+	server *grpc.Server
+	lis    net.Listener
+	peers  map[uint64]*peer
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	aurigraphv1.UnimplementedRaftTransportServer
+}
+
+type peer struct {
+	id    uint64
+	addr  string
+	queue chan raftpb.Message
+	conn  *grpc.ClientConn
+}
+
+func newTransport(id uint64, peers map[uint64]string, lis net.Listener, node raftNode, logger *slog.Logger, m *metrics) (*transport, error) {
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &transport{id: id, node: node, logger: logger, m: m, lis: lis, peers: make(map[uint64]*peer), ctx: ctx, cancel: cancel}
+	for pid, addr := range peers {
+		if pid == id {
+			continue
+		}
+		conn, err := grpc.NewClient(addr,
+			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(maxRaftMessageBytes)))
+		if err != nil {
+			t.closeConns()
+			cancel()
+			return nil, fmt.Errorf("dial raft peer %d at %q: %w", pid, addr, err)
+		}
+		t.peers[pid] = &peer{id: pid, addr: addr, queue: make(chan raftpb.Message, peerQueueLen), conn: conn}
+	}
+	t.server = grpc.NewServer(grpc.MaxRecvMsgSize(maxRaftMessageBytes))
+	aurigraphv1.RegisterRaftTransportServer(t.server, t)
+	return t, nil
+}
+
+func (t *transport) start() {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		if err := t.server.Serve(t.lis); err != nil && !errors.Is(err, grpc.ErrServerStopped) {
+			t.logger.Error("raft transport server stopped", "addr", t.lis.Addr().String(), "err", err)
+		}
+	}()
+	for _, p := range t.peers {
+		t.wg.Add(1)
+		go func() {
+			defer t.wg.Done()
+			t.runPeer(p)
+		}()
+	}
+}
+
+func (t *transport) stop() {
+	t.cancel()
+	t.server.Stop()
+	t.wg.Wait()
+	t.closeConns()
+}
+
+func (t *transport) closeConns() {
+	for _, p := range t.peers {
+		p.conn.Close()
+	}
+}
+
+// send queues messages for their peers without blocking the raft loop.
+func (t *transport) send(msgs []raftpb.Message) {
+	for _, m := range msgs {
+		p := t.peers[m.To]
+		if p == nil {
+			t.logger.Warn("raft message to unknown peer dropped", "to", m.To, "type", m.Type.String())
+			continue
+		}
+		select {
+		case p.queue <- m:
+		default:
+			t.dropped(p, m)
+		}
+	}
+}
+
+func (t *transport) dropped(p *peer, m raftpb.Message) {
+	t.m.peerSendErrors.WithLabelValues(strconv.FormatUint(p.id, 10)).Inc()
+	t.node.ReportUnreachable(p.id)
+	if m.Type == raftpb.MsgSnap {
+		t.node.ReportSnapshot(p.id, raft.SnapshotFailure)
+	}
+}
+
+// runPeer keeps one client stream open to p and writes its queue into it,
+// reconnecting with capped exponential backoff.
+func (t *transport) runPeer(p *peer) {
+	client := aurigraphv1.NewRaftTransportClient(p.conn)
+	backoff := backoffMin
+	for t.ctx.Err() == nil {
+		err := t.stream(client, p, &backoff)
+		if t.ctx.Err() != nil {
+			return
+		}
+		t.logger.Debug("raft peer stream broken", "peer", p.id, "addr", p.addr, "err", err, "retry_in", backoff)
+		t.node.ReportUnreachable(p.id)
+		// Messages queued while the peer is away are stale by the time it
+		// is back; raft resends what matters after the unreachable report.
+		timer := time.NewTimer(backoff)
+	drain:
+		for {
+			select {
+			case m := <-p.queue:
+				t.dropped(p, m)
+			case <-timer.C:
+				break drain
+			case <-t.ctx.Done():
+				timer.Stop()
+				return
+			}
+		}
+		backoff = min(2*backoff, backoffMax)
+	}
+}
+
+func (t *transport) stream(client aurigraphv1.RaftTransportClient, p *peer, backoff *time.Duration) error {
+	ctx, cancel := context.WithCancel(t.ctx)
+	defer cancel()
+	s, err := client.Stream(ctx)
+	if err != nil {
+		return fmt.Errorf("open stream: %w", err)
+	}
+	for {
+		var m raftpb.Message
+		select {
+		case m = <-p.queue:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		data, err := m.Marshal()
+		if err != nil {
+			t.logger.Error("marshal raft message", "to", p.id, "type", m.Type.String(), "err", err)
+			continue
+		}
+		if err := s.Send(&aurigraphv1.RaftEnvelope{Message: data}); err != nil {
+			t.dropped(p, m)
+			return fmt.Errorf("send %s: %w", m.Type, err)
+		}
+		*backoff = backoffMin
+		if m.Type == raftpb.MsgSnap {
+			t.node.ReportSnapshot(p.id, raft.SnapshotFinish)
+		}
+	}
+}
+
+// Stream implements aurigraphv1.RaftTransportServer.
+func (t *transport) Stream(s grpc.ClientStreamingServer[aurigraphv1.RaftEnvelope, aurigraphv1.RaftAck]) error {
+	for {
+		env, err := s.Recv()
+		if errors.Is(err, io.EOF) {
+			return s.SendAndClose(&aurigraphv1.RaftAck{})
+		}
+		if err != nil {
+			return err
+		}
+		m, err := decodeRaftMessage(env.GetMessage(), t.id)
+		if err != nil {
+			return status.Error(codes.InvalidArgument, err.Error())
+		}
+		if err := t.node.Step(s.Context(), m); err != nil {
+			if errors.Is(err, raft.ErrStepLocalMsg) || errors.Is(err, raft.ErrStepPeerNotFound) {
+				// Raft ignores these by design; one odd message must not
+				// cut the stream that carries the rest.
+				t.logger.Debug("raft ignored peer message", "from", m.From, "type", m.Type.String(), "err", err)
+				continue
+			}
+			if errors.Is(err, raft.ErrStopped) {
+				return status.Error(codes.Unavailable, "validator is stopping")
+			}
+			return status.Errorf(codes.Internal, "step raft message: %v", err)
+		}
+	}
+}
+
+// decodeRaftMessage decodes one envelope payload from a peer and checks it is
+// addressed to validator self.
+func decodeRaftMessage(data []byte, self uint64) (raftpb.Message, error) {
+	var m raftpb.Message
+	if err := m.Unmarshal(data); err != nil {
+		return raftpb.Message{}, fmt.Errorf("decode raft message of %d bytes: %w", len(data), err)
+	}
+	if m.To != self {
+		return raftpb.Message{}, fmt.Errorf("raft message for validator %d reached validator %d: check the peer address map", m.To, self)
+	}
+	return m, nil
+}

@@ -1,0 +1,264 @@
+package ingest
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aurigraph/aurigraph/schemas"
+)
+
+// SubmitConfig configures the submission edge. Zero values take the defaults shown.
+type SubmitConfig struct {
+	Brokers []string
+	Topic   string // schemas.TopicTransactions
+	// MaxBodyBytes bounds a request body (16 MiB).
+	MaxBodyBytes int64
+	// MaxTxs bounds the transactions in one request (10,000).
+	MaxTxs int
+	// RecentIDs is how many recently accepted ids Pending remembers (100,000).
+	RecentIDs  int
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
+	// ClientOpts are appended to the producer's franz-go options.
+	ClientOpts []kgo.Opt
+}
+
+// SubmitHandler serves POST /transactions: it validates a JSON transaction
+// (or an array of them) and writes them to the transaction topic.
+type SubmitHandler struct {
+	cfg    SubmitConfig
+	cl     *kgo.Client
+	log    *slog.Logger
+	recent *recentSet
+
+	txs      *prometheus.CounterVec
+	duration prometheus.Histogram
+}
+
+// NewSubmitHandler makes the handler and its producer, which is idempotent
+// and waits for all in-sync replicas (franz-go's defaults). Records are keyed
+// by sender (to for a mint without from) so one sender's transactions keep
+// their order, and carry the transaction as protobuf with its id set.
+// The topic must exist (see EnsureTopics). Close releases the producer.
+func NewSubmitHandler(cfg SubmitConfig) (*SubmitHandler, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("submit handler: no brokers configured (set Brokers, e.g. 127.0.0.1:9092)")
+	}
+	cfg.Topic = cmp.Or(cfg.Topic, schemas.TopicTransactions)
+	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, 16<<20)
+	cfg.MaxTxs = cmp.Or(cfg.MaxTxs, 10_000)
+	cfg.RecentIDs = cmp.Or(cfg.RecentIDs, 100_000)
+	if cfg.MaxBodyBytes < 0 || cfg.MaxTxs < 0 || cfg.RecentIDs < 0 {
+		return nil, fmt.Errorf("submit handler: negative limit (body %d, txs %d, recent %d)", cfg.MaxBodyBytes, cfg.MaxTxs, cfg.RecentIDs)
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	h := &SubmitHandler{
+		cfg:    cfg,
+		log:    log,
+		recent: newRecentSet(cfg.RecentIDs),
+		txs: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_ingest_submit_txs_total",
+			Help: "Transactions received by POST /transactions, by result (accepted, invalid, failed).",
+		}, []string{"result"}),
+		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
+			Name:    "aurigraph_ingest_submit_duration_seconds",
+			Help:    "Time to validate and durably write one POST /transactions request.",
+			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9),
+		}),
+	}
+	var err error
+	h.cl, err = kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...), kgo.DefaultProduceTopic(cfg.Topic)}, cfg.ClientOpts...)...)
+	if err != nil {
+		return nil, fmt.Errorf("submit handler: kafka producer for brokers %v: %w", cfg.Brokers, err)
+	}
+	if cfg.Registerer != nil {
+		for _, c := range []prometheus.Collector{h.txs, h.duration} {
+			if err := cfg.Registerer.Register(c); err != nil {
+				h.cl.Close()
+				return nil, fmt.Errorf("submit handler: register metrics: %w", err)
+			}
+		}
+	}
+	return h, nil
+}
+
+// Close stops the producer; requests still running fail.
+func (h *SubmitHandler) Close() { h.cl.Close() }
+
+// Pending reports whether id was accepted recently by this handler, so a
+// lookup that finds no committed transaction can answer "pending".
+func (h *SubmitHandler) Pending(id string) bool { return h.recent.has(id) }
+
+type submitError struct {
+	Error string `json:"error"`
+	Index *int   `json:"index,omitempty"`
+}
+
+// ServeHTTP answers 202 {"ids":[...]} once every transaction is durably in
+// the log; 400 {"error","index"} naming the first bad transaction, in which
+// case nothing is written; 413 for an oversized body; 503 when the log
+// cannot be written, which is safe to retry (the chain deduplicates by id).
+func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		writeJSON(w, http.StatusMethodNotAllowed, submitError{Error: "use POST with a JSON transaction or array of transactions"})
+		return
+	}
+	began := time.Now()
+	defer func() { h.duration.Observe(time.Since(began).Seconds()) }()
+
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			writeJSON(w, http.StatusRequestEntityTooLarge, submitError{
+				Error: fmt.Sprintf("body exceeds %d bytes: split the transactions over several requests", h.cfg.MaxBodyBytes)})
+			return
+		}
+		writeJSON(w, http.StatusBadRequest, submitError{Error: "reading body: " + err.Error()})
+		return
+	}
+	raws, err := h.splitBody(body)
+	if err != nil {
+		h.txs.WithLabelValues("invalid").Inc()
+		writeJSON(w, http.StatusBadRequest, submitError{Error: err.Error()})
+		return
+	}
+	records := make([]*kgo.Record, len(raws))
+	ids := make([]string, len(raws))
+	for i, raw := range raws {
+		rec, id, err := h.record(raw)
+		if err != nil {
+			h.txs.WithLabelValues("invalid").Add(float64(len(raws)))
+			writeJSON(w, http.StatusBadRequest, submitError{Error: err.Error(), Index: &i})
+			return
+		}
+		records[i], ids[i] = rec, id
+	}
+	if err := h.cl.ProduceSync(r.Context(), records...).FirstErr(); err != nil {
+		h.txs.WithLabelValues("failed").Add(float64(len(raws)))
+		h.log.Warn("writing submitted transactions failed", "txs", len(raws), "topic", h.cfg.Topic, "err", err)
+		writeJSON(w, http.StatusServiceUnavailable, submitError{
+			Error: fmt.Sprintf("writing to %s failed: %v; retry the request (transactions already written are deduplicated by id)", h.cfg.Topic, err)})
+		return
+	}
+	for _, id := range ids {
+		h.recent.add(id)
+	}
+	h.txs.WithLabelValues("accepted").Add(float64(len(raws)))
+	writeJSON(w, http.StatusAccepted, struct {
+		IDs []string `json:"ids"`
+	}{ids})
+}
+
+// splitBody returns the transactions of a body holding one JSON object or
+// an array of them, without decoding the transactions themselves.
+func (h *SubmitHandler) splitBody(body []byte) ([]json.RawMessage, error) {
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		return nil, errors.New("empty body: send a JSON transaction or an array of them")
+	case trimmed[0] == '{':
+		return []json.RawMessage{trimmed}, nil
+	case trimmed[0] != '[':
+		return nil, errors.New("body must be a JSON transaction object or an array of them")
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	var raws []json.RawMessage
+	for dec.More() {
+		if len(raws) == h.cfg.MaxTxs {
+			return nil, fmt.Errorf("more than %d transactions in one request: split them over several requests", h.cfg.MaxTxs)
+		}
+		var raw json.RawMessage
+		if err := dec.Decode(&raw); err != nil {
+			return nil, fmt.Errorf("body: transaction %d: %w", len(raws), err)
+		}
+		raws = append(raws, raw)
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("body: %w", err)
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("body: unexpected data after the array")
+	}
+	if len(raws) == 0 {
+		return nil, errors.New("empty array: send at least one transaction")
+	}
+	return raws, nil
+}
+
+func (h *SubmitHandler) record(raw json.RawMessage) (*kgo.Record, string, error) {
+	tx, err := schemas.ParseTxJSON(raw)
+	if err != nil {
+		return nil, "", err
+	}
+	if tx.Id == "" {
+		tx.Id = schemas.TxID(tx)
+	}
+	if err := Validate(tx); err != nil {
+		return nil, "", err
+	}
+	value, err := proto.MarshalOptions{Deterministic: true}.Marshal(tx)
+	if err != nil {
+		return nil, "", fmt.Errorf("encode transaction %s: %w", tx.Id, err)
+	}
+	return &kgo.Record{Key: []byte(cmp.Or(tx.From, tx.To)), Value: value}, tx.Id, nil
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// recentSet remembers the last n ids added, oldest evicted first.
+type recentSet struct {
+	mu    sync.Mutex
+	ring  []string
+	next  int
+	count map[string]int
+}
+
+func newRecentSet(n int) *recentSet {
+	return &recentSet{ring: make([]string, n), count: make(map[string]int, n)}
+}
+
+func (s *recentSet) add(id string) {
+	if len(s.ring) == 0 {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if old := s.ring[s.next]; old != "" {
+		if s.count[old]--; s.count[old] <= 0 {
+			delete(s.count, old)
+		}
+	}
+	s.ring[s.next] = id
+	s.count[id]++
+	s.next = (s.next + 1) % len(s.ring)
+}
+
+func (s *recentSet) has(id string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.count[id] > 0
+}

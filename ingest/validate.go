@@ -1,0 +1,195 @@
+package ingest
+
+import (
+	"bytes"
+	"crypto/ed25519"
+	"errors"
+	"fmt"
+
+	"google.golang.org/protobuf/encoding/protowire"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// Limits a transaction must respect to enter the log.
+const (
+	MaxAddressLen = 128
+	MaxAssetLen   = 128
+	MaxIDLen      = 128
+	MaxPayloadLen = 4 << 10
+)
+
+// InvalidTxError says which field of a transaction broke which rule.
+type InvalidTxError struct {
+	Field  string
+	Reason string
+}
+
+func (e *InvalidTxError) Error() string { return e.Field + ": " + e.Reason }
+
+func invalid(field, format string, args ...any) error {
+	return &InvalidTxError{Field: field, Reason: fmt.Sprintf(format, args...)}
+}
+
+type presence uint8
+
+const (
+	forbidden presence = iota
+	optional
+	required
+)
+
+// fieldRules lists, per type, whether from, to and asset are expected. Mint
+// may name its issuer in from; asset_create has no recipient.
+var fieldRules = map[aurigraphv1.TxType]struct{ from, to, asset presence }{
+	aurigraphv1.TxType_TX_TYPE_TRANSFER:       {from: required, to: required, asset: optional},
+	aurigraphv1.TxType_TX_TYPE_MINT:           {from: optional, to: required, asset: forbidden},
+	aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:   {from: required, to: forbidden, asset: required},
+	aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER: {from: required, to: required, asset: required},
+}
+
+// Validate checks what can be decided from the transaction alone: fields the
+// type needs are present and well formed, sizes are within limits, and a
+// signature, when present, verifies. Balances and nonces are the FSM's job.
+//
+// The id is not checked against schemas.TxID: producers may use their own
+// ids (1..128 printable ASCII characters), and the FSM deduplicates by
+// whatever id the transaction carries.
+//
+// A signature is optional; when sig is set, pubkey must be a 32-byte Ed25519
+// key and sig its 64-byte signature over schemas.TxDigest(tx).
+func Validate(tx *aurigraphv1.Transaction) error {
+	if tx == nil {
+		return invalid("transaction", "missing")
+	}
+	rules, ok := fieldRules[tx.GetType()]
+	if !ok {
+		return invalid("type", "must be one of transfer, mint, asset_create, asset_transfer (got %v)", tx.GetType())
+	}
+	name := schemas.TxTypeName(tx.GetType())
+	if id := tx.GetId(); id != "" {
+		if err := checkToken("id", id, MaxIDLen); err != nil {
+			return err
+		}
+	}
+	for _, f := range []struct {
+		field string
+		value string
+		rule  presence
+		max   int
+	}{
+		{"from", tx.GetFrom(), rules.from, MaxAddressLen},
+		{"to", tx.GetTo(), rules.to, MaxAddressLen},
+		{"asset", tx.GetAsset(), rules.asset, MaxAssetLen},
+	} {
+		switch {
+		case f.value == "" && f.rule == required:
+			return invalid(f.field, "required for %s transactions", name)
+		case f.value != "" && f.rule == forbidden:
+			return invalid(f.field, "must be empty for %s transactions", name)
+		case f.value != "":
+			if err := checkToken(f.field, f.value, f.max); err != nil {
+				return err
+			}
+		}
+	}
+	if tx.GetAmount() == 0 {
+		return invalid("amount", "must be greater than zero")
+	}
+	if n := len(tx.GetPayload()); n > MaxPayloadLen {
+		return invalid("payload", "%d bytes exceeds the %d-byte limit", n, MaxPayloadLen)
+	}
+	if tx.GetTimestampMs() < 0 {
+		return invalid("timestamp", "must not be before 1970 (got %d ms)", tx.GetTimestampMs())
+	}
+	return checkSignature(tx)
+}
+
+func checkSignature(tx *aurigraphv1.Transaction) error {
+	pub, sig := tx.GetPubkey(), tx.GetSig()
+	switch {
+	case len(sig) == 0 && len(pub) == 0:
+		return nil
+	case len(sig) == 0:
+		return invalid("sig", "required when pubkey is set")
+	case len(pub) != ed25519.PublicKeySize:
+		return invalid("pubkey", "must be a %d-byte Ed25519 public key (got %d bytes)", ed25519.PublicKeySize, len(pub))
+	case len(sig) != ed25519.SignatureSize:
+		return invalid("sig", "must be a %d-byte Ed25519 signature (got %d bytes)", ed25519.SignatureSize, len(sig))
+	}
+	sum := schemas.TxDigest(tx)
+	if !ed25519.Verify(pub, sum[:], sig) {
+		return invalid("sig", "does not verify: sign sha256 of the canonical encoding (schemas.TxDigest) with the key in pubkey")
+	}
+	return nil
+}
+
+// checkToken enforces printable ASCII without spaces, so ids, addresses and
+// asset names are unambiguous in logs, URLs and SQL.
+func checkToken(field, s string, maxLen int) error {
+	if len(s) > maxLen {
+		return invalid(field, "%d bytes exceeds the %d-byte limit", len(s), maxLen)
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c <= ' ' || c > '~' {
+			return invalid(field, "byte %d (0x%02x) is not printable ASCII; use characters '!' to '~'", i, c)
+		}
+	}
+	return nil
+}
+
+// ErrEmptyRecord is returned by DecodeRecord for a record without a value.
+var ErrEmptyRecord = errors.New("record has no value")
+
+// DecodeRecord decodes a log record value: JSON (schemas.ParseTxJSON) when it
+// starts with '{' after leading whitespace, otherwise a protobuf Transaction.
+// The two cannot be confused: '{' as the first protobuf byte would be field
+// 15 with the deprecated group wire type, which Transaction does not have.
+// Protobuf records with fields this version does not know are rejected, so
+// the chain holds exactly what was validated. The id is set to
+// schemas.TxID when the record has none. DecodeRecord does not Validate.
+func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
+	trimmed := bytes.TrimLeft(value, " \t\r\n")
+	if len(trimmed) == 0 {
+		return nil, ErrEmptyRecord
+	}
+	var tx *aurigraphv1.Transaction
+	if trimmed[0] == '{' {
+		var jsonErr error
+		tx, jsonErr = schemas.ParseTxJSON(trimmed)
+		if jsonErr != nil {
+			// Whitespace bytes are also protobuf tags ('\n' is field 1, the
+			// id), so a protobuf record may look like indented JSON.
+			if len(trimmed) == len(value) {
+				return nil, jsonErr
+			}
+			var protoErr error
+			if tx, protoErr = decodeProto(value); protoErr != nil {
+				return nil, jsonErr
+			}
+		}
+	} else {
+		var err error
+		if tx, err = decodeProto(value); err != nil {
+			return nil, err
+		}
+	}
+	if tx.GetId() == "" {
+		tx.Id = schemas.TxID(tx)
+	}
+	return tx, nil
+}
+
+func decodeProto(value []byte) (*aurigraphv1.Transaction, error) {
+	tx := &aurigraphv1.Transaction{}
+	if err := proto.Unmarshal(value, tx); err != nil {
+		return nil, fmt.Errorf("record is neither a JSON object nor a protobuf Transaction: %w", err)
+	}
+	if unknown := tx.ProtoReflect().GetUnknown(); len(unknown) > 0 {
+		num, _, _ := protowire.ConsumeTag(unknown)
+		return nil, fmt.Errorf("protobuf Transaction has unknown field %d: the producer uses a newer schema than this validator", num)
+	}
+	return tx, nil
+}

@@ -1,0 +1,55 @@
+package projector
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+type metrics struct {
+	height         prometheus.Gauge
+	lag            prometheus.Gauge
+	blocks         prometheus.Counter
+	rows           *prometheus.CounterVec
+	insertDuration *prometheus.HistogramVec
+	errors         *prometheus.CounterVec
+}
+
+func newMetrics(reg prometheus.Registerer) (*metrics, error) {
+	m := &metrics{
+		height: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aurigraph_projector_height",
+			Help: "Highest block height whose block and transaction rows are in ClickHouse.",
+		}),
+		lag: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aurigraph_projector_lag_blocks",
+			Help: "Records on the blocks topic past the last projected one, as of the last fetch.",
+		}),
+		blocks: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aurigraph_projector_blocks_total",
+			Help: "Blocks projected into ClickHouse by this process.",
+		}),
+		rows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_projector_rows_total",
+			Help: "Rows inserted into ClickHouse by this process, by table.",
+		}, []string{"table"}),
+		insertDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "aurigraph_projector_insert_duration_seconds",
+			Help:    "Duration of one successful batch insert, by table.",
+			Buckets: prometheus.ExponentialBuckets(0.001, 2, 15),
+		}, []string{"table"}),
+		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_projector_errors_total",
+			Help: "Errors by stage: fetch (broker), decode (malformed block record), gap (heights missing from the topic), insert (ClickHouse, including retried attempts).",
+		}, []string{"stage"}),
+	}
+	if reg == nil {
+		return m, nil
+	}
+	for _, c := range []prometheus.Collector{m.height, m.lag, m.blocks, m.rows, m.insertDuration, m.errors} {
+		if err := reg.Register(c); err != nil {
+			return nil, fmt.Errorf("register projector metrics: %w", err)
+		}
+	}
+	return m, nil
+}

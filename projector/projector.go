@@ -1,0 +1,456 @@
+// Package projector writes the block log into ClickHouse: every BlockEvent on
+// the blocks topic becomes one row in aurigraph.blocks and one row per
+// transaction result in aurigraph.transactions.
+//
+// Exactly-once without consumer-group offsets: the topic has one partition
+// whose offsets follow heights (offset = height-1), and max(height) of
+// aurigraph.blocks is the only progress record. Each batch inserts its
+// transactions first and its blocks second, so a block row proves its
+// transactions are stored. On start the projector deletes transaction rows
+// above that height (left by a batch interrupted between its two inserts) and
+// consumes from the next height. A retried insert carries the same
+// insert_deduplication_token, so ClickHouse drops it if the first attempt in
+// fact landed.
+package projector
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/url"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/aurigraph/aurigraph/schemas"
+)
+
+// DefaultTopic is the topic validators publish committed blocks to.
+const DefaultTopic = schemas.TopicBlocks
+
+// Database is the ClickHouse database the projection lives in. It is part of
+// the contract with analysts and the analytics package, so it is not
+// configurable.
+const Database = "aurigraph"
+
+const (
+	defaultMaxBatchBlocks = 1000
+	defaultMaxBatchRows   = 200_000
+	defaultFlushInterval  = 200 * time.Millisecond
+
+	retryMinDelay = 100 * time.Millisecond
+	retryMaxDelay = 5 * time.Second
+)
+
+// Config configures a Projector. Zero values take the documented defaults.
+type Config struct {
+	// Brokers are the Kafka-protocol seed brokers, host:port.
+	Brokers []string
+	// Topic is the blocks topic; default DefaultTopic. It must have a single
+	// partition whose offsets follow heights.
+	Topic string
+	// ClickHouse is a DSN: http://host:8123 (HTTP protocol) or
+	// clickhouse://host:9000 (native protocol). A path, if any, must be
+	// /aurigraph. Query parameters are clickhouse-go's (e.g. username, dial_timeout).
+	ClickHouse string
+	// MaxBatchBlocks caps the blocks per insert; default 1000.
+	MaxBatchBlocks int
+	// MaxBatchRows flushes a batch once it holds this many transaction rows;
+	// default 200_000. A single larger block is still inserted whole.
+	MaxBatchRows int
+	// FlushInterval is the longest a consumed block waits for its batch to
+	// fill before being inserted; default 200ms.
+	FlushInterval time.Duration
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Registerer receives the aurigraph_projector_* metrics; nil means none.
+	Registerer prometheus.Registerer
+	// ClientOpts are appended to the Kafka client's options (TLS, SASL,
+	// timeouts). They must not configure a consumer group: the projector
+	// assigns the partition itself.
+	ClientOpts []kgo.Opt
+}
+
+// Projector consumes the blocks topic into ClickHouse. Create it with New,
+// call Run once, and Close after Run has returned.
+type Projector struct {
+	cfg        Config
+	log        *slog.Logger
+	conn       driver.Conn
+	migrations []migration
+	metrics    *metrics
+	height     atomic.Uint64
+	running    atomic.Bool
+}
+
+// New validates cfg and prepares the ClickHouse connection pool. It does not
+// contact the broker or ClickHouse; Run does.
+func New(cfg Config) (*Projector, error) {
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("projector: no Kafka brokers configured; set Config.Brokers, e.g. 127.0.0.1:9092")
+	}
+	if cfg.Topic == "" {
+		cfg.Topic = DefaultTopic
+	}
+	if cfg.MaxBatchBlocks <= 0 {
+		cfg.MaxBatchBlocks = defaultMaxBatchBlocks
+	}
+	if cfg.MaxBatchRows <= 0 {
+		cfg.MaxBatchRows = defaultMaxBatchRows
+	}
+	if cfg.FlushInterval <= 0 {
+		cfg.FlushInterval = defaultFlushInterval
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	opts, err := clickhouseOptions(cfg.ClickHouse)
+	if err != nil {
+		return nil, err
+	}
+	migrations, err := loadMigrations(schemas.ClickHouseMigrations, "clickhouse")
+	if err != nil {
+		return nil, fmt.Errorf("projector: %w", err)
+	}
+	m, err := newMetrics(cfg.Registerer)
+	if err != nil {
+		return nil, fmt.Errorf("projector: %w", err)
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("projector: open ClickHouse %s: %w", redact(cfg.ClickHouse), err)
+	}
+	return &Projector{
+		cfg:        cfg,
+		log:        log.With("component", "projector"),
+		conn:       conn,
+		migrations: migrations,
+		metrics:    m,
+	}, nil
+}
+
+// clickhouseOptions parses a DSN; the scheme picks the protocol.
+func clickhouseOptions(dsn string) (*clickhouse.Options, error) {
+	if dsn == "" {
+		return nil, errors.New("projector: no ClickHouse DSN; set Config.ClickHouse, e.g. http://127.0.0.1:8123 or clickhouse://host:9000/aurigraph")
+	}
+	u, err := url.Parse(dsn)
+	if err != nil {
+		// url.Parse errors quote the input, which may hold a password.
+		return nil, fmt.Errorf("projector: ClickHouse DSN %s is not a URL", redact(dsn))
+	}
+	switch u.Scheme {
+	case "clickhouse", "tcp", "http", "https":
+	default:
+		return nil, fmt.Errorf("projector: ClickHouse DSN scheme %q is not supported; use http, https (HTTP protocol) or clickhouse, tcp (native protocol)", u.Scheme)
+	}
+	opts, err := clickhouse.ParseDSN(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("projector: ClickHouse DSN %s: %w", redact(dsn), err)
+	}
+	// Every statement names its database, and the database may not exist
+	// before the first migration, so the session stays on the server default.
+	if opts.Auth.Database != "" && opts.Auth.Database != Database {
+		return nil, fmt.Errorf("projector: ClickHouse DSN names database %q, but the projection lives in %q; drop the path or use /%s",
+			opts.Auth.Database, Database, Database)
+	}
+	opts.Auth.Database = ""
+	return opts, nil
+}
+
+// redact renders a DSN for messages without its password.
+func redact(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "(unparsable DSN)"
+	}
+	return u.Redacted()
+}
+
+// Height returns the highest block height known to be fully projected: the
+// resume point after Run starts, then the last inserted batch.
+func (p *Projector) Height() uint64 { return p.height.Load() }
+
+// Close releases the ClickHouse connections. Call it after Run has returned.
+func (p *Projector) Close() error {
+	if err := p.conn.Close(); err != nil {
+		return fmt.Errorf("projector: close ClickHouse connections: %w", err)
+	}
+	return nil
+}
+
+// Run migrates the schema, resumes from ClickHouse, then projects blocks until
+// ctx is done, when it returns nil. Blocks buffered but not yet inserted at
+// that moment are dropped; the next Run reads them again. Any other return is
+// an error the projector cannot get past alone: a malformed or missing block
+// on the topic, or a ClickHouse error that retrying cannot fix.
+func (p *Projector) Run(ctx context.Context) error {
+	if !p.running.CompareAndSwap(false, true) {
+		return errors.New("projector: Run is already running")
+	}
+	defer p.running.Store(false)
+
+	err := p.run(ctx)
+	if err != nil && ctx.Err() != nil {
+		return nil
+	}
+	return err
+}
+
+func (p *Projector) run(ctx context.Context) error {
+	if err := p.retry(ctx, "schema migration", func() error { return p.Migrate(ctx) }); err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	var h uint64
+	err := p.retry(ctx, "resume", func() (err error) {
+		h, err = p.resume(ctx)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	p.height.Store(h)
+	p.metrics.height.Set(float64(h))
+
+	// Offsets follow heights, so height h+1 sits at offset h. If the topic
+	// ever holds a block twice, later offsets only drift upward, and the
+	// duplicates are skipped by height below.
+	opts := append([]kgo.Opt{
+		kgo.SeedBrokers(p.cfg.Brokers...),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
+			p.cfg.Topic: {0: kgo.NewOffset().At(int64(h))},
+		}),
+	}, p.cfg.ClientOpts...)
+	client, err := kgo.NewClient(opts...)
+	if err != nil {
+		return fmt.Errorf("projector: create Kafka client for %v: %w", p.cfg.Brokers, err)
+	}
+	defer client.Close()
+
+	session, err := newSession()
+	if err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	p.log.Info("projecting blocks", "topic", p.cfg.Topic, "resume_height", h, "session", session)
+	return p.consume(ctx, client, h, session)
+}
+
+// resume returns the committed height and removes transaction rows above it.
+func (p *Projector) resume(ctx context.Context) (uint64, error) {
+	var h uint64
+	if err := p.conn.QueryRow(ctx, "SELECT max(height) FROM aurigraph.blocks").Scan(&h); err != nil {
+		return 0, fmt.Errorf("read projected height from aurigraph.blocks: %w", err)
+	}
+	var orphans uint64
+	q := fmt.Sprintf("SELECT count() FROM aurigraph.transactions WHERE height > %d", h)
+	if err := p.conn.QueryRow(ctx, q).Scan(&orphans); err != nil {
+		return 0, fmt.Errorf("count transactions above height %d: %w", h, err)
+	}
+	if orphans == 0 {
+		return h, nil
+	}
+	// Checked first because every lightweight delete leaves a mutation
+	// behind, and almost every start has nothing to remove.
+	p.log.Warn("removing transactions of an interrupted batch", "above_height", h, "rows", orphans)
+	if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM aurigraph.transactions WHERE height > %d", h)); err != nil {
+		return 0, fmt.Errorf("delete %d transactions above height %d: %w", orphans, h, err)
+	}
+	return h, nil
+}
+
+// newSession names one Run in deduplication tokens. Tokens must be stable
+// across retries within a run, but must differ across runs: a run that
+// deleted an interrupted batch's rows re-inserts that range, and with the
+// same token ClickHouse would silently drop those rows as duplicates.
+func newSession() (string, error) {
+	var b [8]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate session id: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+func (p *Projector) consume(ctx context.Context, client *kgo.Client, h uint64, session string) error {
+	var (
+		next     = h + 1
+		batch    pending
+		deadline time.Time
+		hw       int64 // partition high watermark as of the last fetch
+	)
+	flush := func() error {
+		projected := batch.lastOffset
+		if err := p.flush(ctx, &batch, session); err != nil {
+			return err
+		}
+		p.metrics.lag.Set(float64(max(hw-projected-1, 0)))
+		return nil
+	}
+	for {
+		pollCtx, cancel := ctx, context.CancelFunc(func() {})
+		if batch.blocks.len() > 0 {
+			pollCtx, cancel = context.WithDeadline(ctx, deadline)
+		}
+		fetches := client.PollRecords(pollCtx, p.cfg.MaxBatchBlocks-batch.blocks.len())
+		cancel()
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		fetches.EachError(func(topic string, partition int32, err error) {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return
+			}
+			p.metrics.errors.WithLabelValues("fetch").Inc()
+			p.log.Warn("fetch from blocks topic failed; retrying", "topic", topic, "partition", partition, "err", err)
+		})
+		fetches.EachPartition(func(ftp kgo.FetchTopicPartition) { hw = ftp.HighWatermark })
+		for _, rec := range fetches.Records() {
+			ev, err := decodeBlockEvent(rec.Key, rec.Value)
+			if err != nil {
+				p.metrics.errors.WithLabelValues("decode").Inc()
+				return fmt.Errorf("projector: topic %s offset %d: %w; the block log is the source of truth, so fix the publisher and republish this block",
+					rec.Topic, rec.Offset, err)
+			}
+			height := ev.GetBlock().GetHeader().GetHeight()
+			switch {
+			case height < next:
+				continue
+			case height > next:
+				p.metrics.errors.WithLabelValues("gap").Inc()
+				return fmt.Errorf("projector: topic %s offset %d holds height %d, but height %d is next: blocks %d..%d are missing from the topic (retention or a publisher fault); republish them or rebuild ClickHouse from a complete topic",
+					rec.Topic, rec.Offset, height, next, next, height-1)
+			}
+			if batch.blocks.len() == 0 {
+				deadline = time.Now().Add(p.cfg.FlushInterval)
+			}
+			batch.add(ev, rec.Offset)
+			next++
+			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
+				if err := flush(); err != nil {
+					return err
+				}
+			}
+		}
+		if batch.blocks.len() > 0 && !time.Now().Before(deadline) {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// flush inserts the batch, transactions before blocks, and empties it.
+func (p *Projector) flush(ctx context.Context, b *pending, session string) error {
+	if n := b.txs.len(); n > 0 {
+		token := fmt.Sprintf("tx-%d-%d-%s", b.first, b.last, session)
+		if err := p.insert(ctx, "transactions", insertTransactions, token, b.txs.values(), n); err != nil {
+			return err
+		}
+	}
+	token := fmt.Sprintf("blocks-%d-%d-%s", b.first, b.last, session)
+	if err := p.insert(ctx, "blocks", insertBlocks, token, b.blocks.values(), b.blocks.len()); err != nil {
+		return err
+	}
+	p.height.Store(b.last)
+	p.metrics.height.Set(float64(b.last))
+	p.metrics.blocks.Add(float64(b.blocks.len()))
+	p.log.Debug("projected blocks", "first", b.first, "last", b.last, "transactions", b.txs.len())
+	*b = pending{}
+	return nil
+}
+
+// insert writes one table's rows. Retries reuse token, so an attempt that
+// reached the table before its response was lost is not written twice.
+func (p *Projector) insert(ctx context.Context, table, stmt, token string, cols []any, rows int) error {
+	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": token}))
+	err := p.retry(ctx, fmt.Sprintf("insert of %d rows into %s.%s (token %s)", rows, Database, table, token), func() error {
+		start := time.Now()
+		if err := p.insertOnce(ctx, stmt, cols); err != nil {
+			p.metrics.errors.WithLabelValues("insert").Inc()
+			return err
+		}
+		p.metrics.insertDuration.WithLabelValues(table).Observe(time.Since(start).Seconds())
+		return nil
+	})
+	if err != nil {
+		return fmt.Errorf("projector: insert %d rows into %s.%s (token %s): %w", rows, Database, table, token, err)
+	}
+	p.metrics.rows.WithLabelValues(table).Add(float64(rows))
+	return nil
+}
+
+// retry runs fn until it succeeds, fails in a way retrying cannot fix, or ctx
+// is done, backing off exponentially. ClickHouse being briefly unreachable,
+// at start or mid-stream, is routine and must not stop the projector.
+func (p *Projector) retry(ctx context.Context, what string, fn func() error) error {
+	delay := retryMinDelay
+	for {
+		err := fn()
+		if err == nil || ctx.Err() != nil || !transient(err) {
+			return err
+		}
+		p.log.Warn(what+" failed; retrying", "retry_in", delay, "err", err)
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		delay = min(2*delay, retryMaxDelay)
+	}
+}
+
+func (p *Projector) insertOnce(ctx context.Context, stmt string, cols []any) error {
+	b, err := p.conn.PrepareBatch(ctx, stmt)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	for i, c := range cols {
+		if err := b.Column(i).Append(c); err != nil {
+			return fmt.Errorf("column %d: %w", i, err)
+		}
+	}
+	return b.Send()
+}
+
+// Server error codes worth retrying: overload, timeouts and lost
+// connections, which clear up on their own.
+var transientCodes = map[int32]bool{
+	159: true, // TIMEOUT_EXCEEDED
+	202: true, // TOO_MANY_SIMULTANEOUS_QUERIES
+	203: true, // NO_FREE_CONNECTION
+	209: true, // SOCKET_TIMEOUT
+	210: true, // NETWORK_ERROR
+	241: true, // MEMORY_LIMIT_EXCEEDED
+	242: true, // TABLE_IS_READ_ONLY
+	252: true, // TOO_MANY_PARTS
+	319: true, // UNKNOWN_STATUS_OF_INSERT
+	425: true, // SYSTEM_ERROR
+	999: true, // KEEPER_EXCEPTION
+}
+
+// transient reports whether err may succeed on retry. Client-side errors
+// (bad values, unknown columns) and server exceptions outside transientCodes
+// would fail identically forever, so they are not.
+func transient(err error) bool {
+	var ex *clickhouse.Exception
+	if errors.As(err, &ex) {
+		return transientCodes[ex.Code]
+	}
+	var ne net.Error
+	return errors.As(err, &ne) ||
+		errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE)
+}

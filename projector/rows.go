@@ -1,0 +1,170 @@
+package projector
+
+import (
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// decodeBlockEvent decodes one record of the blocks topic and checks what the
+// projection relies on. The topic is the source of truth, so a record that
+// fails here is never skipped: skipping would leave a permanent hole.
+func decodeBlockEvent(key, value []byte) (*aurigraphv1.BlockEvent, error) {
+	ev := &aurigraphv1.BlockEvent{}
+	if err := proto.Unmarshal(value, ev); err != nil {
+		return nil, fmt.Errorf("decode BlockEvent protobuf (%d bytes): %w", len(value), err)
+	}
+	hdr := ev.GetBlock().GetHeader()
+	if hdr == nil {
+		return nil, errors.New("block event has no block header")
+	}
+	if hdr.GetHeight() == 0 {
+		return nil, errors.New("block event has height 0; heights start at 1")
+	}
+	if len(key) > 0 {
+		k, err := strconv.ParseUint(string(key), 10, 64)
+		if err != nil {
+			return nil, fmt.Errorf("block %d: record key %q is not a decimal height: %w", hdr.GetHeight(), key, err)
+		}
+		if k != hdr.GetHeight() {
+			return nil, fmt.Errorf("block %d: record key says height %d", hdr.GetHeight(), k)
+		}
+	}
+	for i, r := range ev.GetBlock().GetTxs() {
+		if r.GetTx() == nil {
+			return nil, fmt.Errorf("block %d: tx result %d has no transaction", hdr.GetHeight(), i)
+		}
+		if _, err := statusName(r.GetStatus()); err != nil {
+			return nil, fmt.Errorf("block %d: tx %d (%s): %w", hdr.GetHeight(), i, r.GetTx().GetId(), err)
+		}
+	}
+	return ev, nil
+}
+
+func statusName(s aurigraphv1.TxStatus) (string, error) {
+	switch s {
+	case aurigraphv1.TxStatus_TX_STATUS_COMMITTED:
+		return "committed", nil
+	case aurigraphv1.TxStatus_TX_STATUS_FAILED:
+		return "failed", nil
+	default:
+		return "", fmt.Errorf("status %v is neither committed nor failed", s)
+	}
+}
+
+// typeName turns TX_TYPE_ASSET_CREATE into asset_create, the spelling of the
+// JSON transaction form, so analysts filter on the same words producers use.
+func typeName(t aurigraphv1.TxType) string {
+	return strings.ToLower(strings.TrimPrefix(t.String(), "TX_TYPE_"))
+}
+
+func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
+
+// The insert statements list columns in the order the column slices are
+// returned by values(); both sides live here so they cannot drift apart.
+const (
+	insertBlocks = "INSERT INTO aurigraph.blocks (height, hash, prev_hash, tx_root, timestamp, proposer, " +
+		"raft_term, raft_index, tx_count, failed_count)"
+	insertTransactions = "INSERT INTO aurigraph.transactions (id, height, idx, type, `from`, `to`, asset, " +
+		"amount, nonce, status, reason, submitted, block_time, commit_latency_ms)"
+)
+
+// blockColumns holds rows of aurigraph.blocks column by column, which is how
+// the driver encodes them; appending whole slices avoids per-value reflection.
+type blockColumns struct {
+	height, proposer, raftTerm, raftIndex []uint64
+	hash, prevHash, txRoot                []string
+	timestamp                             []time.Time
+	txCount, failedCount                  []uint32
+}
+
+func (c *blockColumns) add(h *aurigraphv1.BlockHeader) {
+	c.height = append(c.height, h.GetHeight())
+	c.hash = append(c.hash, hex.EncodeToString(h.GetHash()))
+	c.prevHash = append(c.prevHash, hex.EncodeToString(h.GetPrevHash()))
+	c.txRoot = append(c.txRoot, hex.EncodeToString(h.GetTxRoot()))
+	c.timestamp = append(c.timestamp, msTime(h.GetTimestampMs()))
+	c.proposer = append(c.proposer, h.GetProposer())
+	c.raftTerm = append(c.raftTerm, h.GetRaftTerm())
+	c.raftIndex = append(c.raftIndex, h.GetRaftIndex())
+	c.txCount = append(c.txCount, h.GetTxCount())
+	c.failedCount = append(c.failedCount, h.GetFailedCount())
+}
+
+func (c *blockColumns) values() []any {
+	return []any{c.height, c.hash, c.prevHash, c.txRoot, c.timestamp, c.proposer,
+		c.raftTerm, c.raftIndex, c.txCount, c.failedCount}
+}
+
+func (c *blockColumns) len() int { return len(c.height) }
+
+type txColumns struct {
+	id, typ, from, to, asset, status, reason []string
+	height, amount, nonce                    []uint64
+	idx                                      []uint32
+	submitted, blockTime                     []time.Time
+	latencyMs                                []int64
+}
+
+// add appends the block's transaction results. The block must have passed
+// decodeBlockEvent, which guarantees every status maps to an enum value.
+func (c *txColumns) add(b *aurigraphv1.Block) {
+	hdr := b.GetHeader()
+	for i, r := range b.GetTxs() {
+		tx := r.GetTx()
+		status, _ := statusName(r.GetStatus())
+		var latency int64
+		// A transaction that never went through the log (no submitted time)
+		// has no meaningful latency; zero keeps it out of percentile tails.
+		if tx.GetSubmittedMs() > 0 {
+			latency = hdr.GetTimestampMs() - tx.GetSubmittedMs()
+		}
+		c.id = append(c.id, tx.GetId())
+		c.height = append(c.height, hdr.GetHeight())
+		c.idx = append(c.idx, uint32(i))
+		c.typ = append(c.typ, typeName(tx.GetType()))
+		c.from = append(c.from, tx.GetFrom())
+		c.to = append(c.to, tx.GetTo())
+		c.asset = append(c.asset, tx.GetAsset())
+		c.amount = append(c.amount, tx.GetAmount())
+		c.nonce = append(c.nonce, tx.GetNonce())
+		c.status = append(c.status, status)
+		c.reason = append(c.reason, r.GetReason())
+		c.submitted = append(c.submitted, msTime(tx.GetSubmittedMs()))
+		c.blockTime = append(c.blockTime, msTime(hdr.GetTimestampMs()))
+		c.latencyMs = append(c.latencyMs, latency)
+	}
+}
+
+func (c *txColumns) values() []any {
+	return []any{c.id, c.height, c.idx, c.typ, c.from, c.to, c.asset, c.amount, c.nonce,
+		c.status, c.reason, c.submitted, c.blockTime, c.latencyMs}
+}
+
+func (c *txColumns) len() int { return len(c.id) }
+
+// pending is the run of consecutive blocks buffered for the next insert.
+type pending struct {
+	first, last uint64
+	lastOffset  int64
+	blocks      blockColumns
+	txs         txColumns
+}
+
+func (p *pending) add(ev *aurigraphv1.BlockEvent, offset int64) {
+	h := ev.GetBlock().GetHeader().GetHeight()
+	if p.blocks.len() == 0 {
+		p.first = h
+	}
+	p.last = h
+	p.lastOffset = offset
+	p.blocks.add(ev.GetBlock().GetHeader())
+	p.txs.add(ev.GetBlock())
+}

@@ -1,0 +1,236 @@
+package projector
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// testBlock builds a block at height h with n transactions; every third one failed.
+func testBlock(h uint64, n int) *aurigraphv1.BlockEvent {
+	const blockMs = 1_780_000_000_000
+	b := &aurigraphv1.Block{Header: &aurigraphv1.BlockHeader{
+		Height:      h,
+		Hash:        []byte{byte(h), 0xab},
+		PrevHash:    []byte{byte(h - 1), 0xab},
+		TxRoot:      []byte{0x01, 0x02},
+		TimestampMs: blockMs + int64(h),
+		Proposer:    2,
+		RaftTerm:    3,
+		RaftIndex:   10 + h,
+		TxCount:     uint32(n),
+	}}
+	for i := range n {
+		r := &aurigraphv1.TxResult{
+			Tx: &aurigraphv1.Transaction{
+				Id:          "tx-" + strconv.FormatUint(h, 10) + "-" + strconv.Itoa(i),
+				Type:        aurigraphv1.TxType_TX_TYPE_TRANSFER,
+				From:        "alice",
+				To:          "bob",
+				Amount:      uint64(i + 1),
+				Nonce:       uint64(i),
+				SubmittedMs: blockMs + int64(h) - 25,
+			},
+			Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED,
+		}
+		if i%3 == 2 {
+			r.Status = aurigraphv1.TxStatus_TX_STATUS_FAILED
+			r.Reason = "insufficient balance"
+			b.Header.FailedCount++
+		}
+		b.Txs = append(b.Txs, r)
+	}
+	return &aurigraphv1.BlockEvent{Block: b, CommittedMs: blockMs + int64(h) + 5}
+}
+
+func mustMarshal(t testing.TB, m proto.Message) []byte {
+	t.Helper()
+	b, err := proto.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestDecodeBlockEvent(t *testing.T) {
+	noTx := testBlock(4, 1)
+	noTx.Block.Txs[0].Tx = nil
+	unspecified := testBlock(4, 1)
+	unspecified.Block.Txs[0].Status = aurigraphv1.TxStatus_TX_STATUS_UNSPECIFIED
+
+	tests := []struct {
+		name    string
+		key     string
+		value   []byte
+		wantErr string
+	}{
+		{name: "valid", key: "4", value: mustMarshal(t, testBlock(4, 3))},
+		{name: "valid without key", value: mustMarshal(t, testBlock(4, 0))},
+		{name: "not protobuf", key: "4", value: []byte{0xff, 0xff, 0xff}, wantErr: "decode BlockEvent"},
+		{name: "empty value", key: "4", value: nil, wantErr: "no block header"},
+		{name: "no header", value: mustMarshal(t, &aurigraphv1.BlockEvent{Block: &aurigraphv1.Block{}}), wantErr: "no block header"},
+		{name: "height zero", value: mustMarshal(t, testBlock(0, 1)), wantErr: "height 0"},
+		{name: "key not decimal", key: "four", value: mustMarshal(t, testBlock(4, 1)), wantErr: "not a decimal height"},
+		{name: "key disagrees", key: "5", value: mustMarshal(t, testBlock(4, 1)), wantErr: "record key says height 5"},
+		{name: "result without tx", key: "4", value: mustMarshal(t, noTx), wantErr: "has no transaction"},
+		{name: "unspecified status", key: "4", value: mustMarshal(t, unspecified), wantErr: "neither committed nor failed"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var key []byte
+			if tt.key != "" {
+				key = []byte(tt.key)
+			}
+			ev, err := decodeBlockEvent(key, tt.value)
+			if tt.wantErr == "" {
+				if err != nil {
+					t.Fatalf("decode: %v", err)
+				}
+				if ev.GetBlock().GetHeader().GetHeight() != 4 {
+					t.Fatalf("height = %d, want 4", ev.GetBlock().GetHeader().GetHeight())
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestPendingMapsRows(t *testing.T) {
+	var p pending
+	p.add(testBlock(7, 3), 6)
+	p.add(testBlock(8, 0), 7)
+
+	if p.first != 7 || p.last != 8 || p.lastOffset != 7 {
+		t.Fatalf("range = %d..%d offset %d, want 7..8 offset 7", p.first, p.last, p.lastOffset)
+	}
+	if got := p.blocks.len(); got != 2 {
+		t.Fatalf("block rows = %d, want 2", got)
+	}
+	if got := p.txs.len(); got != 3 {
+		t.Fatalf("tx rows = %d, want 3", got)
+	}
+	// Every column slice must be as long as the row count, or the driver
+	// would reject the batch.
+	for i, c := range p.blocks.values() {
+		if n := sliceLen(t, c); n != 2 {
+			t.Errorf("blocks column %d has %d values, want 2", i, n)
+		}
+	}
+	for i, c := range p.txs.values() {
+		if n := sliceLen(t, c); n != 3 {
+			t.Errorf("transactions column %d has %d values, want 3", i, n)
+		}
+	}
+	if got, want := len(p.blocks.values()), strings.Count(insertBlocks, ",")+1; got != want {
+		t.Errorf("blocks: %d column slices for %d insert columns", got, want)
+	}
+	if got, want := len(p.txs.values()), strings.Count(insertTransactions, ",")+1; got != want {
+		t.Errorf("transactions: %d column slices for %d insert columns", got, want)
+	}
+
+	b := p.blocks
+	if b.hash[0] != "07ab" || b.prevHash[0] != "06ab" || b.txRoot[0] != "0102" {
+		t.Errorf("hex columns = %q %q %q", b.hash[0], b.prevHash[0], b.txRoot[0])
+	}
+	if want := time.UnixMilli(1_780_000_000_007).UTC(); !b.timestamp[0].Equal(want) || b.timestamp[0].Location() != time.UTC {
+		t.Errorf("timestamp = %v, want %v in UTC", b.timestamp[0], want)
+	}
+	if b.raftIndex[1] != 18 || b.txCount[0] != 3 || b.failedCount[0] != 1 || b.txCount[1] != 0 {
+		t.Errorf("header columns = raft_index %d tx_count %d failed %d", b.raftIndex[1], b.txCount[0], b.failedCount[0])
+	}
+
+	x := p.txs
+	if !slices.Equal(x.idx, []uint32{0, 1, 2}) || !slices.Equal(x.height, []uint64{7, 7, 7}) {
+		t.Errorf("idx = %v height = %v", x.idx, x.height)
+	}
+	if !slices.Equal(x.status, []string{"committed", "committed", "failed"}) {
+		t.Errorf("status = %v", x.status)
+	}
+	if x.reason[2] != "insufficient balance" || x.reason[0] != "" {
+		t.Errorf("reason = %q", x.reason)
+	}
+	if x.typ[0] != "transfer" || x.id[1] != "tx-7-1" || x.from[0] != "alice" || x.to[0] != "bob" || x.amount[2] != 3 {
+		t.Errorf("tx fields = %v %v %v %v %v", x.typ[0], x.id[1], x.from[0], x.to[0], x.amount[2])
+	}
+	if x.latencyMs[0] != 25 {
+		t.Errorf("commit latency = %d ms, want 25", x.latencyMs[0])
+	}
+}
+
+func TestLatencyWithoutSubmittedTime(t *testing.T) {
+	ev := testBlock(1, 1)
+	ev.Block.Txs[0].Tx.SubmittedMs = 0
+	var c txColumns
+	c.add(ev.GetBlock())
+	if c.latencyMs[0] != 0 {
+		t.Fatalf("latency = %d, want 0 when the submission time is unknown", c.latencyMs[0])
+	}
+}
+
+func TestTypeName(t *testing.T) {
+	tests := map[aurigraphv1.TxType]string{
+		aurigraphv1.TxType_TX_TYPE_TRANSFER:       "transfer",
+		aurigraphv1.TxType_TX_TYPE_MINT:           "mint",
+		aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:   "asset_create",
+		aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER: "asset_transfer",
+		aurigraphv1.TxType_TX_TYPE_UNSPECIFIED:    "unspecified",
+	}
+	for typ, want := range tests {
+		if got := typeName(typ); got != want {
+			t.Errorf("typeName(%v) = %q, want %q", typ, got, want)
+		}
+	}
+}
+
+func sliceLen(t *testing.T, c any) int {
+	t.Helper()
+	switch v := c.(type) {
+	case []uint64:
+		return len(v)
+	case []uint32:
+		return len(v)
+	case []int64:
+		return len(v)
+	case []string:
+		return len(v)
+	case []time.Time:
+		return len(v)
+	}
+	t.Fatalf("unexpected column type %T", c)
+	return 0
+}
+
+// FuzzDecodeBlockEvent feeds arbitrary records from the topic through the
+// decoder and the row mapping: neither may panic, and whatever is accepted
+// must map to one row per block and one per transaction result.
+func FuzzDecodeBlockEvent(f *testing.F) {
+	f.Add([]byte("3"), mustMarshal(f, testBlock(3, 4)))
+	f.Add([]byte{}, mustMarshal(f, testBlock(1, 0)))
+	f.Add([]byte("x"), []byte{0x0a, 0x02, 0x0a, 0x00})
+	f.Add([]byte("1"), []byte{0xff})
+	f.Fuzz(func(t *testing.T, key, value []byte) {
+		ev, err := decodeBlockEvent(key, value)
+		if err != nil {
+			return
+		}
+		var p pending
+		p.add(ev, 0)
+		if p.blocks.len() != 1 || p.txs.len() != len(ev.GetBlock().GetTxs()) {
+			t.Fatalf("mapped %d block rows and %d tx rows from %d results", p.blocks.len(), p.txs.len(), len(ev.GetBlock().GetTxs()))
+		}
+		for _, s := range p.txs.status {
+			if s != "committed" && s != "failed" {
+				t.Fatalf("status %q is outside the table's enum", s)
+			}
+		}
+	})
+}

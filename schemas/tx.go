@@ -1,0 +1,407 @@
+package schemas
+
+import (
+	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// maxSafeJSONInt is the largest integer every JSON reader (including
+// JavaScript's doubles) holds exactly; larger amounts are written as strings.
+const maxSafeJSONInt = 1<<53 - 1
+
+var txTypeNames = [...]string{
+	aurigraphv1.TxType_TX_TYPE_TRANSFER:       "transfer",
+	aurigraphv1.TxType_TX_TYPE_MINT:           "mint",
+	aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:   "asset_create",
+	aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER: "asset_transfer",
+}
+
+// TxTypeName returns the JSON name of t ("transfer", "mint", ...), or "" for
+// TX_TYPE_UNSPECIFIED and values this version does not know.
+func TxTypeName(t aurigraphv1.TxType) string {
+	if t <= 0 || int(t) >= len(txTypeNames) {
+		return ""
+	}
+	return txTypeNames[t]
+}
+
+// ParseTxType maps a JSON type name to its enum. It also accepts the protobuf
+// enum names (TX_TYPE_TRANSFER, ...), which protobuf tooling prints.
+func ParseTxType(s string) (aurigraphv1.TxType, error) {
+	for t, name := range txTypeNames {
+		if name != "" && (s == name || s == aurigraphv1.TxType(t).String()) {
+			return aurigraphv1.TxType(t), nil
+		}
+	}
+	return aurigraphv1.TxType_TX_TYPE_UNSPECIFIED,
+		fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer", s)
+}
+
+// txJSON holds every member's raw value token so each one is decoded, and
+// reported, by name.
+type txJSON struct {
+	ID, Type, From, To, Amount, Asset, Nonce, Payload, Timestamp, Pubkey, Sig json.RawMessage
+}
+
+func (t *txJSON) member(key []byte) *json.RawMessage {
+	switch string(key) {
+	case "id":
+		return &t.ID
+	case "type":
+		return &t.Type
+	case "from":
+		return &t.From
+	case "to":
+		return &t.To
+	case "amount":
+		return &t.Amount
+	case "asset":
+		return &t.Asset
+	case "nonce":
+		return &t.Nonce
+	case "payload":
+		return &t.Payload
+	case "timestamp":
+		return &t.Timestamp
+	case "pubkey":
+		return &t.Pubkey
+	case "sig":
+		return &t.Sig
+	}
+	return nil
+}
+
+// FieldError reports which JSON field of a transaction was malformed.
+type FieldError struct {
+	Field string
+	Err   error
+}
+
+func (e *FieldError) Error() string { return e.Field + ": " + e.Err.Error() }
+func (e *FieldError) Unwrap() error { return e.Err }
+
+// ParseTxJSON decodes one transaction in its JSON shape (one object,
+// unknown or repeated keys rejected, null meaning absent):
+//
+//	{
+//	  "id":        "optional producer id, string",
+//	  "type":      "transfer" | "mint" | "asset_create" | "asset_transfer",
+//	  "from":      "sender address",
+//	  "to":        "recipient address",
+//	  "amount":    12 or "12"   (non-negative integer that fits uint64),
+//	  "asset":     "optional asset name",
+//	  "nonce":     7 or "7"     (non-negative integer that fits uint64),
+//	  "payload":   "base64 bytes (standard or URL-safe alphabet, padding optional)",
+//	  "timestamp": 1700000000000 or "1700000000000" (Unix ms) or "2023-11-14T22:13:20.000Z" (RFC 3339),
+//	  "pubkey":    "hex bytes",
+//	  "sig":       "hex bytes"
+//	}
+//
+// The payload is base64 rather than free text because it carries arbitrary
+// bytes, and a rule of "base64 when it happens to decode" would silently
+// change what a producer meant; the protobuf JSON mapping writes bytes fields
+// the same way.
+//
+// ParseTxJSON checks syntax only (types, encodings, ranges); whether the
+// fields make sense for the transaction type is ingest's job. The returned
+// transaction's id is left empty when the JSON has none.
+func ParseTxJSON(b []byte) (*aurigraphv1.Transaction, error) {
+	var raw txJSON
+	if err := scanTxObject(b, &raw); err != nil {
+		return nil, err
+	}
+	tx := &aurigraphv1.Transaction{}
+	var err error
+	if tx.Id, err = jsonString("id", raw.ID); err != nil {
+		return nil, err
+	}
+	typ, err := jsonString("type", raw.Type)
+	if err != nil {
+		return nil, err
+	}
+	if typ != "" {
+		if tx.Type, err = ParseTxType(typ); err != nil {
+			return nil, &FieldError{Field: "type", Err: err}
+		}
+	}
+	if tx.From, err = jsonString("from", raw.From); err != nil {
+		return nil, err
+	}
+	if tx.To, err = jsonString("to", raw.To); err != nil {
+		return nil, err
+	}
+	if tx.Asset, err = jsonString("asset", raw.Asset); err != nil {
+		return nil, err
+	}
+	if tx.Amount, err = jsonUint("amount", raw.Amount); err != nil {
+		return nil, err
+	}
+	if tx.Nonce, err = jsonUint("nonce", raw.Nonce); err != nil {
+		return nil, err
+	}
+	if tx.TimestampMs, err = jsonTimestamp(raw.Timestamp); err != nil {
+		return nil, err
+	}
+	payload, err := jsonString("payload", raw.Payload)
+	if err != nil {
+		return nil, err
+	}
+	if tx.Payload, err = decodeBase64(payload); err != nil {
+		return nil, &FieldError{Field: "payload", Err: err}
+	}
+	if tx.Pubkey, err = jsonHex("pubkey", raw.Pubkey); err != nil {
+		return nil, err
+	}
+	if tx.Sig, err = jsonHex("sig", raw.Sig); err != nil {
+		return nil, err
+	}
+	return tx, nil
+}
+
+func isAbsent(raw json.RawMessage) bool {
+	return len(raw) == 0 || string(raw) == "null"
+}
+
+func jsonString(field string, raw json.RawMessage) (string, error) {
+	if isAbsent(raw) {
+		return "", nil
+	}
+	if raw[0] != '"' {
+		return "", &FieldError{Field: field, Err: errors.New("must be a JSON string")}
+	}
+	if s, ok := plainString(raw); ok {
+		return s, nil
+	}
+	var s string
+	if err := json.Unmarshal(raw, &s); err != nil {
+		return "", &FieldError{Field: field, Err: err}
+	}
+	return s, nil
+}
+
+// plainString returns the contents of a JSON string token (already checked
+// by the decoder) when it needs no unescaping, which is the common case and
+// spares a second pass through encoding/json.
+func plainString(raw json.RawMessage) (string, bool) {
+	body := raw[1 : len(raw)-1]
+	for _, c := range body {
+		if c == '\\' || c < ' ' || c >= utf8.RuneSelf {
+			return "", false
+		}
+	}
+	return string(body), true
+}
+
+// jsonUint accepts a JSON integer literal or a string of decimal digits;
+// strings exist because many JSON writers round integers above 2^53.
+func jsonUint(field string, raw json.RawMessage) (uint64, error) {
+	if isAbsent(raw) {
+		return 0, nil
+	}
+	text := string(raw)
+	if raw[0] == '"' {
+		var err error
+		if text, err = jsonString(field, raw); err != nil {
+			return 0, err
+		}
+	}
+	if text == "" || strings.IndexFunc(text, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+		return 0, &FieldError{Field: field, Err: fmt.Errorf("%s is not a non-negative integer (write digits only, e.g. 42 or \"42\")", raw)}
+	}
+	v, err := strconv.ParseUint(text, 10, 64)
+	if err != nil {
+		return 0, &FieldError{Field: field, Err: fmt.Errorf("%s does not fit in 64 bits (max 18446744073709551615)", raw)}
+	}
+	return v, nil
+}
+
+func jsonTimestamp(raw json.RawMessage) (int64, error) {
+	if isAbsent(raw) {
+		return 0, nil
+	}
+	if raw[0] == '"' {
+		s, err := jsonString("timestamp", raw)
+		if err != nil {
+			return 0, err
+		}
+		if s != "" && strings.Trim(s, "0123456789") == "" {
+			return jsonUintTimestamp(raw)
+		}
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			return 0, &FieldError{Field: "timestamp", Err: fmt.Errorf("%q is not RFC 3339 (e.g. 2024-05-01T12:00:00Z) or Unix milliseconds", s)}
+		}
+		if t.UnixMilli() < 0 {
+			return 0, &FieldError{Field: "timestamp", Err: fmt.Errorf("%q is before 1970-01-01T00:00:00Z", s)}
+		}
+		return t.UnixMilli(), nil
+	}
+	return jsonUintTimestamp(raw)
+}
+
+func jsonUintTimestamp(raw json.RawMessage) (int64, error) {
+	v, err := jsonUint("timestamp", raw)
+	if err != nil || v > 1<<63-1 {
+		return 0, &FieldError{Field: "timestamp", Err: fmt.Errorf("%s is neither Unix milliseconds (a non-negative integer) nor an RFC 3339 string", raw)}
+	}
+	return int64(v), nil
+}
+
+func jsonHex(field string, raw json.RawMessage) ([]byte, error) {
+	s, err := jsonString(field, raw)
+	if err != nil || s == "" {
+		return nil, err
+	}
+	b, err := hex.DecodeString(s)
+	if err != nil {
+		return nil, &FieldError{Field: field, Err: fmt.Errorf("not hex: %w", err)}
+	}
+	return b, nil
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	if s == "" {
+		return nil, nil
+	}
+	enc := base64.StdEncoding
+	if strings.ContainsAny(s, "-_") {
+		enc = base64.URLEncoding
+	}
+	if len(s)%4 != 0 {
+		enc = enc.WithPadding(base64.NoPadding)
+	}
+	b, err := enc.Strict().DecodeString(s)
+	if err != nil {
+		return nil, fmt.Errorf("not base64 (encode the payload bytes as base64): %w", err)
+	}
+	return b, nil
+}
+
+// txOut is the field order MarshalTxJSON writes.
+type txOut struct {
+	ID        string          `json:"id,omitempty"`
+	Type      string          `json:"type"`
+	From      string          `json:"from,omitempty"`
+	To        string          `json:"to,omitempty"`
+	Amount    json.RawMessage `json:"amount"`
+	Asset     string          `json:"asset,omitempty"`
+	Nonce     json.RawMessage `json:"nonce"`
+	Payload   string          `json:"payload,omitempty"`
+	Timestamp int64           `json:"timestamp,omitempty"`
+	Pubkey    string          `json:"pubkey,omitempty"`
+	Sig       string          `json:"sig,omitempty"`
+}
+
+func uintJSON(v uint64) json.RawMessage {
+	if v > maxSafeJSONInt {
+		return strconv.AppendQuote(nil, strconv.FormatUint(v, 10))
+	}
+	return strconv.AppendUint(nil, v, 10)
+}
+
+// MarshalTxJSON writes tx in the JSON shape ParseTxJSON reads: amount and
+// nonce as numbers up to 2^53-1 and as decimal strings above, the timestamp as
+// Unix milliseconds, the payload as padded standard base64, keys as lowercase
+// hex. submitted_ms is not part of the shape and is not written.
+func MarshalTxJSON(tx *aurigraphv1.Transaction) ([]byte, error) {
+	if tx == nil {
+		return nil, errors.New("marshal transaction: nil transaction")
+	}
+	name := TxTypeName(tx.GetType())
+	if name == "" {
+		return nil, fmt.Errorf("marshal transaction: type %v has no JSON name", tx.GetType())
+	}
+	if tx.GetTimestampMs() < 0 {
+		return nil, fmt.Errorf("marshal transaction: negative timestamp %d", tx.GetTimestampMs())
+	}
+	out := txOut{
+		ID:        tx.GetId(),
+		Type:      name,
+		From:      tx.GetFrom(),
+		To:        tx.GetTo(),
+		Amount:    uintJSON(tx.GetAmount()),
+		Asset:     tx.GetAsset(),
+		Nonce:     uintJSON(tx.GetNonce()),
+		Timestamp: tx.GetTimestampMs(),
+		Pubkey:    hex.EncodeToString(tx.GetPubkey()),
+		Sig:       hex.EncodeToString(tx.GetSig()),
+	}
+	if len(tx.GetPayload()) > 0 {
+		out.Payload = base64.StdEncoding.EncodeToString(tx.GetPayload())
+	}
+	b, err := json.Marshal(&out)
+	if err != nil {
+		return nil, fmt.Errorf("marshal transaction %q: %w", tx.GetId(), err)
+	}
+	return b, nil
+}
+
+var canonicalBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
+
+// TxDigest returns sha256 of the canonical encoding of tx.
+//
+// The canonical encoding is the deterministic protobuf encoding
+// (proto.MarshalOptions{Deterministic: true}) of a Transaction holding only
+// type, from, to, amount, asset, nonce, payload, timestamp_ms and pubkey:
+// id (derived from it), sig (signs it) and submitted_ms (set by the log, not
+// the producer) are left out, as are unknown fields. Transaction has no maps,
+// so that encoding is fields in ascending number order with proto3 defaults
+// omitted: a pure function of the field values.
+func TxDigest(tx *aurigraphv1.Transaction) [sha256.Size]byte {
+	c := aurigraphv1.Transaction{
+		Type:        tx.GetType(),
+		From:        tx.GetFrom(),
+		To:          tx.GetTo(),
+		Amount:      tx.GetAmount(),
+		Asset:       tx.GetAsset(),
+		Nonce:       tx.GetNonce(),
+		Payload:     tx.GetPayload(),
+		TimestampMs: tx.GetTimestampMs(),
+		Pubkey:      tx.GetPubkey(),
+	}
+	bp := canonicalBufs.Get().(*[]byte)
+	b, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend((*bp)[:0], &c)
+	if err != nil {
+		// The only failure is invalid UTF-8 in a string field, which neither
+		// the JSON nor the protobuf decoder lets through; a transaction built
+		// in code with such a string is hashed the way JSON would read it.
+		c.From = strings.ToValidUTF8(c.From, "\uFFFD")
+		c.To = strings.ToValidUTF8(c.To, "\uFFFD")
+		c.Asset = strings.ToValidUTF8(c.Asset, "\uFFFD")
+		b, _ = proto.MarshalOptions{Deterministic: true}.MarshalAppend((*bp)[:0], &c)
+	}
+	sum := sha256.Sum256(b)
+	*bp = b
+	canonicalBufs.Put(bp)
+	return sum
+}
+
+// TxID is the id of a transaction whose producer set none: lowercase hex of
+// TxDigest.
+func TxID(tx *aurigraphv1.Transaction) string {
+	sum := TxDigest(tx)
+	var buf [2 * sha256.Size]byte
+	return string(hex.AppendEncode(buf[:0], sum[:]))
+}
+
+// SignTx sets tx.pubkey to key's public key and tx.sig to the Ed25519
+// signature of TxDigest(tx), the scheme ingest verifies.
+func SignTx(tx *aurigraphv1.Transaction, key ed25519.PrivateKey) {
+	tx.Pubkey = append([]byte(nil), key.Public().(ed25519.PublicKey)...)
+	sum := TxDigest(tx)
+	tx.Sig = ed25519.Sign(key, sum[:])
+}

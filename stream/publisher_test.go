@@ -1,0 +1,333 @@
+package stream
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+func newCluster(t *testing.T) []string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c.ListenAddrs()
+}
+
+func testLogger(t *testing.T) *slog.Logger {
+	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+type runningPublisher struct {
+	p    *Publisher
+	stop context.CancelFunc
+	done chan error
+}
+
+func startPublisher(t *testing.T, brokers []string, chain *memChain, opts ...kgo.Opt) *runningPublisher {
+	t.Helper()
+	p, err := NewPublisher(PublisherConfig{
+		Brokers:    brokers,
+		Logger:     testLogger(t),
+		Registerer: prometheus.NewRegistry(),
+		ClientOpts: opts,
+	}, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	rp := &runningPublisher{p: p, stop: cancel, done: make(chan error, 1)}
+	go func() { rp.done <- p.Run(ctx) }()
+	t.Cleanup(cancel)
+	return rp
+}
+
+// waitPublished waits until the broker has acknowledged height.
+func (rp *runningPublisher) waitPublished(t *testing.T, height uint64) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for rp.p.Height() < height {
+		select {
+		case err := <-rp.done:
+			t.Fatalf("publisher stopped before height %d: %v", height, err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("publish height %v, want %d within 10s", rp.p.Height(), height)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// result stops the publisher and returns what Run returned.
+func (rp *runningPublisher) result(t *testing.T) error {
+	t.Helper()
+	rp.stop()
+	select {
+	case err := <-rp.done:
+		return err
+	case <-time.After(15 * time.Second):
+		t.Fatal("publisher did not stop within 15s")
+		return nil
+	}
+}
+
+// readTopic returns every record of the blocks topic.
+func readTopic(t *testing.T, brokers []string) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(schemas.TopicBlocks),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, schemas.TopicBlocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end, _ := ends.Lookup(schemas.TopicBlocks, 0)
+	var recs []*kgo.Record
+	for int64(len(recs)) < end.Offset {
+		fetches := cl.PollFetches(ctx)
+		if err := fetches.Err(); err != nil {
+			t.Fatalf("read %s after %d records: %v", schemas.TopicBlocks, len(recs), err)
+		}
+		recs = append(recs, fetches.Records()...)
+	}
+	return recs
+}
+
+// checkTopic asserts the topic holds heights 1..n exactly once, in order,
+// at offset height-1, with the block's own hash.
+func checkTopic(t *testing.T, brokers []string, chain *memChain, n uint64) {
+	t.Helper()
+	recs := readTopic(t, brokers)
+	if uint64(len(recs)) != n {
+		t.Fatalf("topic holds %d records, want %d", len(recs), n)
+	}
+	for i, r := range recs {
+		want := uint64(i) + 1
+		height, ev, err := decodeBlockRecord(r.Key, r.Value)
+		if err != nil {
+			t.Fatalf("record at offset %d: %v", r.Offset, err)
+		}
+		if height != want || r.Offset != int64(i) || r.Partition != 0 {
+			t.Fatalf("record %d: height %d at partition %d offset %d, want height %d at 0/%d", i, height, r.Partition, r.Offset, want, i)
+		}
+		if len(r.Headers) != 1 || r.Headers[0].Key != "height" || string(r.Headers[0].Value) != strconv.FormatUint(want, 10) {
+			t.Fatalf("record %d headers %v, want height=%d", i, r.Headers, want)
+		}
+		b, _ := chain.Get(want)
+		if string(ev.GetBlock().GetHeader().GetHash()) != string(b.GetHeader().GetHash()) || ev.GetCommittedMs() == 0 {
+			t.Fatalf("record %d carries a different block or no committed_ms", i)
+		}
+	}
+}
+
+func TestPublisherPublishesEachHeightOnceAcrossRestarts(t *testing.T) {
+	brokers := newCluster(t)
+	chain := newMemChain()
+	chain.append(40, 3, time.Now())
+
+	first := startPublisher(t, brokers, chain)
+	first.waitPublished(t, 40)
+	if err := first.result(t); err != nil {
+		t.Fatalf("first run: %v", err)
+	}
+	if n := metricValue(t, first.p.metrics.published); n != 40 {
+		t.Fatalf("first run published %v blocks, want 40", n)
+	}
+
+	// The second run resumes from the topic and keeps up with new blocks.
+	second := startPublisher(t, brokers, chain)
+	second.waitPublished(t, 40)
+	go chain.append(25, 1, time.Now())
+	second.waitPublished(t, 65)
+	if err := second.result(t); err != nil {
+		t.Fatalf("second run: %v", err)
+	}
+	if n := metricValue(t, second.p.metrics.published); n != 25 {
+		t.Fatalf("second run published %v blocks, want only the 25 new ones", n)
+	}
+
+	// A run with nothing new publishes nothing.
+	third := startPublisher(t, brokers, chain)
+	third.waitPublished(t, 65)
+	if err := third.result(t); err != nil {
+		t.Fatalf("third run: %v", err)
+	}
+	checkTopic(t, brokers, chain, 65)
+}
+
+func TestPublisherStopsAtAFailedBlockAndResumesThere(t *testing.T) {
+	brokers := newCluster(t)
+	chain := newMemChain()
+	chain.append(5, 1, time.Time{})
+	chain.append(1, 200, time.Time{}) // block 6 is too big for the batch limit below
+	chain.append(5, 1, time.Time{})
+
+	limited := startPublisher(t, brokers, chain, kgo.ProducerBatchMaxBytes(2048))
+	select {
+	case err := <-limited.done:
+		if err == nil || !strings.Contains(err.Error(), "publish block 6") {
+			t.Fatalf("Run = %v, want a failure naming block 6", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("publisher kept running past a block it could not publish")
+	}
+	published := uint64(len(readTopic(t, brokers)))
+	if published > 5 {
+		t.Fatalf("topic holds %d records after block 6 failed, want at most 5", published)
+	}
+
+	next := startPublisher(t, brokers, chain)
+	next.waitPublished(t, 11)
+	if err := next.result(t); err != nil {
+		t.Fatal(err)
+	}
+	checkTopic(t, brokers, chain, 11)
+}
+
+func TestPublisherRefusesTopicItCannotExtend(t *testing.T) {
+	tests := []struct {
+		name    string
+		prepare func(t *testing.T, brokers []string)
+		want    string
+	}{
+		{
+			name: "several partitions",
+			prepare: func(t *testing.T, brokers []string) {
+				cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cl.Close()
+				if _, err := kadm.NewClient(cl).CreateTopic(t.Context(), 3, 1, nil, schemas.TopicBlocks); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "has 3 partitions",
+		},
+		{
+			name: "another chain",
+			prepare: func(t *testing.T, brokers []string) {
+				other := newMemChain()
+				other.salt = "another chain"
+				other.append(3, 1, time.Time{})
+				rp := startPublisher(t, brokers, other)
+				rp.waitPublished(t, 3)
+				if err := rp.result(t); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "belongs to another chain",
+		},
+		{
+			name: "record not at its height's offset",
+			prepare: func(t *testing.T, brokers []string) {
+				chain := newMemChain()
+				chain.append(3, 1, time.Time{})
+				rp := startPublisher(t, brokers, chain)
+				rp.waitPublished(t, 1)
+				if err := rp.result(t); err != nil {
+					t.Fatal(err)
+				}
+				cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer cl.Close()
+				rec, err := newBlockRecord(schemas.TopicBlocks, 3, mustGet(t, chain, 3), time.Now())
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := cl.ProduceSync(t.Context(), rec).FirstErr(); err != nil {
+					t.Fatal(err)
+				}
+			},
+			want: "offsets must follow heights",
+		},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			brokers := newCluster(t)
+			tc.prepare(t, brokers)
+			chain := newMemChain()
+			chain.append(10, 1, time.Time{})
+			rp := startPublisher(t, brokers, chain)
+			select {
+			case err := <-rp.done:
+				if err == nil || !strings.Contains(err.Error(), tc.want) {
+					t.Fatalf("Run = %v, want an error containing %q", err, tc.want)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("publisher did not refuse the topic")
+			}
+		})
+	}
+}
+
+func mustGet(t *testing.T, chain *memChain, height uint64) *aurigraphv1.Block {
+	t.Helper()
+	b, err := chain.Get(height)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestNewPublisherValidatesConfig(t *testing.T) {
+	if _, err := NewPublisher(PublisherConfig{}, newMemChain()); err == nil || !strings.Contains(err.Error(), "broker") {
+		t.Fatalf("NewPublisher without brokers = %v, want an error about brokers", err)
+	}
+	if _, err := NewPublisher(PublisherConfig{Brokers: []string{"127.0.0.1:9092"}}, nil); err == nil {
+		t.Fatal("NewPublisher without a source succeeded")
+	}
+	p, err := NewPublisher(PublisherConfig{Brokers: []string{"127.0.0.1:9092"}}, newMemChain())
+	if err != nil || p.cfg.Topic != schemas.TopicBlocks {
+		t.Fatalf("NewPublisher = %v, topic %q; want the default topic", err, p.cfg.Topic)
+	}
+}
+
+func TestPublisherWaitsForALocalChainBehindTheTopic(t *testing.T) {
+	brokers := newCluster(t)
+	ahead := newMemChain()
+	ahead.append(6, 1, time.Time{})
+	rp := startPublisher(t, brokers, ahead)
+	rp.waitPublished(t, 6)
+	if err := rp.result(t); err != nil {
+		t.Fatal(err)
+	}
+
+	// Same chain, but this validator has only caught up to height 2.
+	behind := newMemChain()
+	behind.append(2, 1, time.Time{})
+	stopped := startPublisher(t, brokers, behind)
+	time.Sleep(50 * time.Millisecond)
+	if err := stopped.result(t); err != nil {
+		t.Fatalf("stopping while waiting for the chain = %v, want nil", err)
+	}
+
+	rp = startPublisher(t, brokers, behind)
+	behind.append(5, 1, time.Time{})
+	rp.waitPublished(t, 7)
+	if err := rp.result(t); err != nil {
+		t.Fatal(err)
+	}
+	checkTopic(t, brokers, behind, 7)
+}
