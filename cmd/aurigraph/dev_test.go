@@ -57,6 +57,7 @@ func TestDevPipelineEndToEnd(t *testing.T) {
 	}
 	heightBefore := chainHeight(t, first.addrs.HTTP)
 	first.stop(t)
+	assertOfflineVerify(t, dataDir, 3)
 
 	second := startPipeline(t, flags)
 	defer second.stop(t)
@@ -303,6 +304,21 @@ func assertDeadLetters(t *testing.T, brokers []string, want int) {
 		if reason == "" {
 			t.Fatalf("dead letter %q has no reason header", r.Value)
 		}
+	}
+}
+
+// assertOfflineVerify runs `aurigraph verify` on the stopped pipeline's data.
+func assertOfflineVerify(t *testing.T, dataDir string, validators int) {
+	t.Helper()
+	cmd := newRootCommand()
+	var out strings.Builder
+	cmd.SetOut(&out)
+	cmd.SetArgs([]string{"verify", "--data", dataDir})
+	if err := cmd.ExecuteContext(context.Background()); err != nil {
+		t.Fatalf("aurigraph verify: %v\n%s", err, out.String())
+	}
+	if got := strings.Count(out.String(), `"ok":true`); got != validators {
+		t.Fatalf("aurigraph verify reported %d healthy stores, want %d:\n%s", got, validators, out.String())
 	}
 }
 

@@ -1,0 +1,74 @@
+package main
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDevFlagsValidate(t *testing.T) {
+	good := func(t *testing.T) devFlags {
+		return devFlags{
+			dataDir: t.TempDir(), validators: 3, httpAddr: "127.0.0.1:8080", grpcAddr: "127.0.0.1:9004",
+			kafka: "127.0.0.1:9092", clickhouseHTTP: "127.0.0.1:8123", raftHost: "127.0.0.1",
+			raftBasePort: 7000, txPartitions: 6, drainTimeout: time.Second,
+		}
+	}
+	tests := []struct {
+		name    string
+		mutate  func(*devFlags)
+		wantErr string
+	}{
+		{"defaults", func(*devFlags) {}, ""},
+		{"no validators", func(f *devFlags) { f.validators = 0 }, "--validators 0"},
+		{"raft ports overflow", func(f *devFlags) { f.raftBasePort = 65534 }, "--raft-port 65534"},
+		{"bad http address", func(f *devFlags) { f.httpAddr = "8080" }, "--http \"8080\""},
+		{"bad clickhouse address", func(f *devFlags) { f.clickhouseHTTP = "localhost" }, "--clickhouse-http"},
+		{"no partitions", func(f *devFlags) { f.txPartitions = 0 }, "--tx-partitions 0"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := good(t)
+			tt.mutate(&f)
+			err := f.validate()
+			switch {
+			case tt.wantErr == "" && err != nil:
+				t.Fatalf("validate() = %v, want nil", err)
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Fatalf("validate() = %v, want error containing %q", err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestRaftPeers(t *testing.T) {
+	f := devFlags{validators: 3, raftHost: "127.0.0.1", raftBasePort: 7000}
+	peers := f.raftPeers()
+	want := map[uint64]string{1: "127.0.0.1:7001", 2: "127.0.0.1:7002", 3: "127.0.0.1:7003"}
+	if len(peers) != len(want) {
+		t.Fatalf("raftPeers() = %v, want %v", peers, want)
+	}
+	for id, addr := range want {
+		if peers[id] != addr {
+			t.Fatalf("raftPeers()[%d] = %q, want %q", id, peers[id], addr)
+		}
+	}
+}
+
+func TestVerifyWithoutStore(t *testing.T) {
+	cmd := newRootCommand()
+	cmd.SetArgs([]string{"verify", "--data", t.TempDir()})
+	err := cmd.Execute()
+	if err == nil || !strings.Contains(err.Error(), "no block store") {
+		t.Fatalf("verify on an empty directory = %v, want an error naming the missing block store", err)
+	}
+}
+
+func TestNewLoggerRejectsUnknownSettings(t *testing.T) {
+	if _, err := newLogger("loud", "text"); err == nil {
+		t.Fatal("newLogger accepted level \"loud\"")
+	}
+	if _, err := newLogger("info", "xml"); err == nil {
+		t.Fatal("newLogger accepted format \"xml\"")
+	}
+}
