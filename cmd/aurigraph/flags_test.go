@@ -72,3 +72,37 @@ func TestNewLoggerRejectsUnknownSettings(t *testing.T) {
 		t.Fatal("newLogger accepted format \"xml\"")
 	}
 }
+
+func TestParsePeers(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    map[uint64]string
+		wantErr string
+	}{
+		{in: "1=127.0.0.1:7001,2=127.0.0.1:7002", want: map[uint64]string{1: "127.0.0.1:7001", 2: "127.0.0.1:7002"}},
+		{in: " 3=h:1 , ", want: map[uint64]string{3: "h:1"}},
+		{in: "", wantErr: "--peers is empty"},
+		{in: "0=h:1", wantErr: "id of 1 or more"},
+		{in: "x=h:1", wantErr: "want id=host:port"},
+		{in: "1=nohostport", wantErr: "not host:port"},
+		{in: "1=h:1,1=h:2", wantErr: "names validator 1 twice"},
+	}
+	for _, tt := range tests {
+		got, err := parsePeers(tt.in)
+		if tt.wantErr != "" {
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("parsePeers(%q) error = %v, want %q", tt.in, err, tt.wantErr)
+			}
+			continue
+		}
+		if err != nil || len(got) != len(tt.want) {
+			t.Errorf("parsePeers(%q) = %v, %v; want %v", tt.in, got, err, tt.want)
+			continue
+		}
+		for id, addr := range tt.want {
+			if got[id] != addr {
+				t.Errorf("parsePeers(%q)[%d] = %q, want %q", tt.in, id, got[id], addr)
+			}
+		}
+	}
+}

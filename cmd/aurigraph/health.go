@@ -24,6 +24,7 @@ type healthReport struct {
 
 // healthHandler reports UP only when a leader is known and the engine
 // answers; it answers 503 otherwise so load balancers and probes can act.
+// proj and engine are nil where this process runs neither.
 func healthHandler(nodes []*consensus.Node, proj *projector.Projector, engine *chdb.Engine) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		report := healthReport{Status: "UP"}
@@ -44,10 +45,12 @@ func healthHandler(nodes []*consensus.Node, proj *projector.Projector, engine *c
 		}
 		add(consensusCheck)
 
-		height := nodes[0].Blocks().Height()
-		add(healthCheck{Name: "projector", Status: "UP", Data: map[string]any{
-			"projected_height": proj.Height(), "lag_blocks": height - min(height, proj.Height()),
-		}})
+		if proj != nil {
+			height := nodes[0].Blocks().Height()
+			add(healthCheck{Name: "projector", Status: "UP", Data: map[string]any{
+				"projected_height": proj.Height(), "lag_blocks": height - min(height, proj.Height()),
+			}})
+		}
 
 		if engine != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)

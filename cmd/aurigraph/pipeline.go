@@ -44,8 +44,7 @@ type devAddrs struct {
 
 // runPipeline is runDev with a hook called once everything listens.
 func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(devAddrs)) error {
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
 
@@ -148,16 +147,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	api := http.NewServeMux()
-	api.Handle("POST /transactions", submit)
-	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
-	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
-	api.Handle("GET /performance", hub.PerformanceHandler())
-
-	root := http.NewServeMux()
-	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
-	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	root.Handle("GET /q/health", healthHandler(nodes, proj, engine))
+	root := newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, proj, engine))
 	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
 	if err != nil {
 		return fmt.Errorf("--http: %w", err)
@@ -186,6 +176,30 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	case err := <-outputs.failures():
 		return err
 	}
+}
+
+// newAPIHandler mounts every domain package's HTTP surface: the REST API
+// under /api/v12, plus /metrics and /q/health.
+func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *ingest.SubmitHandler, hub *stream.Hub, health http.Handler) http.Handler {
+	api := http.NewServeMux()
+	api.Handle("POST /transactions", submit)
+	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
+	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+	api.Handle("GET /performance", hub.PerformanceHandler())
+
+	root := http.NewServeMux()
+	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
+	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	root.Handle("GET /q/health", health)
+	return root
+}
+
+// newRegistry is the process's metric registry, with Go runtime and process
+// collectors next to the pipeline's own.
+func newRegistry() *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
 }
 
 // drainOutputs gives the publisher and projector a bounded chance to reach

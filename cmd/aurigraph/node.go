@@ -1,0 +1,239 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/stream"
+)
+
+type nodeFlags struct {
+	id           uint64
+	peers        string
+	raftListen   string
+	kafka        string
+	dataDir      string
+	httpAddr     string
+	grpcAddr     string
+	txPartitions int32
+}
+
+func newNodeCommand() *cobra.Command {
+	var f nodeFlags
+	cmd := &cobra.Command{
+		Use:   "node",
+		Short: "Run one validator",
+		Long: `Runs one Raft validator: its peer transport, durable log and block store, the
+leader-only ingest from the transaction topic, the block publisher while it
+leads, and the REST + WebSocket API over its own copy of the chain.
+
+  aurigraph node --id 1 --peers 1=10.0.0.1:7001,2=10.0.0.2:7001,3=10.0.0.3:7001 \
+                 --kafka kafka-1:9092 --data /var/lib/aurigraph`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			peers, err := parsePeers(f.peers)
+			if err != nil {
+				return err
+			}
+			if _, ok := peers[f.id]; !ok {
+				return fmt.Errorf("--id %d is not in --peers %q: list this validator too", f.id, f.peers)
+			}
+			if f.txPartitions < 1 {
+				return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
+			}
+			return runNode(cmd.Context(), f, peers, slog.Default())
+		},
+	}
+	fl := cmd.Flags()
+	fl.Uint64Var(&f.id, "id", 0, "this validator's id, one of the ids in --peers")
+	fl.StringVar(&f.peers, "peers", "", "every validator as id=host:port of its Raft transport, comma separated")
+	fl.StringVar(&f.raftListen, "raft-listen", "", "where this validator's Raft transport listens (default: its address in --peers)")
+	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "seed brokers of the Kafka-protocol cluster, host:port,...")
+	fl.StringVar(&f.dataDir, "data", "./data", "this validator's data directory (raft WAL, snapshots, block store)")
+	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "REST, WebSocket, /metrics and /q/health listen address")
+	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9004", "gRPC listen address (health and reflection)")
+	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of the transaction topic when it is created")
+	_ = cmd.MarkFlagRequired("id")
+	_ = cmd.MarkFlagRequired("peers")
+	return cmd
+}
+
+// parsePeers reads "1=host:port,2=host:port".
+func parsePeers(s string) (map[uint64]string, error) {
+	peers := map[uint64]string{}
+	for _, part := range strings.Split(s, ",") {
+		part = strings.TrimSpace(part)
+		if part == "" {
+			continue
+		}
+		idText, addr, ok := strings.Cut(part, "=")
+		id, err := strconv.ParseUint(idText, 10, 64)
+		if !ok || err != nil || id == 0 {
+			return nil, fmt.Errorf("--peers entry %q: want id=host:port with an id of 1 or more", part)
+		}
+		if _, _, err := net.SplitHostPort(addr); err != nil {
+			return nil, fmt.Errorf("--peers entry %q: %q is not host:port", part, addr)
+		}
+		if _, dup := peers[id]; dup {
+			return nil, fmt.Errorf("--peers names validator %d twice", id)
+		}
+		peers[id] = addr
+	}
+	if len(peers) == 0 {
+		return nil, fmt.Errorf("--peers is empty: list every validator as id=host:port")
+	}
+	return peers, nil
+}
+
+func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger) error {
+	reg := newRegistry()
+	var stack shutdownStack
+	defer stack.unwind(log)
+	brokers := strings.Split(f.kafka, ",")
+
+	node, err := consensus.Start(ctx, consensus.Config{
+		ID:         f.id,
+		Peers:      peers,
+		ListenAddr: f.raftListen,
+		DataDir:    f.dataDir,
+		Logger:     log.With("component", "consensus"),
+		Registerer: reg,
+	})
+	if err != nil {
+		return fmt.Errorf("start validator %d: %w", f.id, err)
+	}
+	stack.push("validator", node.Close)
+	chain := node.Blocks()
+
+	outputs := &runGroup{}
+	hub := stream.NewHub(chain, stream.HubOptions{Logger: log, Registerer: reg})
+	outputs.start(ctx, "stream hub", hub.Run)
+	// One publisher per topic: the leader's. A new leader resumes after the
+	// highest height already in the topic.
+	outputs.start(ctx, "publisher", func(ctx context.Context) error {
+		return whileLeader(ctx, node, log, func(ctx context.Context) error {
+			pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+			if err != nil {
+				return err
+			}
+			return pub.Run(ctx)
+		})
+	})
+	stack.push("outputs", func(context.Context) error { return outputs.stop() })
+
+	inputs := &runGroup{}
+	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
+		Brokers:    brokers,
+		NodeID:     f.id,
+		Partitions: f.txPartitions,
+		Logger:     log.With("component", "ingest"),
+		Registerer: reg,
+	}, node)
+	if err != nil {
+		return err
+	}
+	inputs.start(ctx, "ingest", consumer.Run)
+	stack.push("ingest", func(context.Context) error { return inputs.stop() })
+
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, Logger: log.With("component", "submit"), Registerer: reg})
+	if err != nil {
+		return err
+	}
+	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
+
+	nodes := []*consensus.Node{node}
+	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, nil, nil)))
+	if err != nil {
+		return fmt.Errorf("--http: %w", err)
+	}
+	stack.push("http api", httpSrv.Shutdown)
+	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr)
+	if err != nil {
+		return fmt.Errorf("--grpc: %w", err)
+	}
+	stack.push("grpc", func(context.Context) error { grpcSrv.GracefulStop(); return nil })
+
+	ids := make([]uint64, 0, len(peers))
+	for id := range peers {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
+	log.Info("aurigraph node ready", "id", f.id, "peers", ids, "http", "http://"+httpAddr+"/api/v12",
+		"grpc", grpcAddr, "kafka", brokers, "data", f.dataDir)
+
+	select {
+	case <-ctx.Done():
+		log.Info("shutdown requested; stopping input, handing over leadership")
+		return nil
+	case err := <-inputs.failures():
+		return err
+	case err := <-outputs.failures():
+		return err
+	}
+}
+
+// whileLeader runs fn for as long as node leads, cancelling it when
+// leadership moves and starting it again when it comes back. A failure
+// while leading is retried after a pause rather than ending the node: the
+// cluster stays available and the next attempt resumes from the topic.
+func whileLeader(ctx context.Context, node *consensus.Node, log *slog.Logger, fn func(context.Context) error) error {
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	leading := func() bool { lead, _ := node.Leader(); return lead }
+	for {
+		for !leading() {
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-tick.C:
+			}
+		}
+		err := runUntil(ctx, fn, func() bool { return !leading() }, tick.C)
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			log.Error("leader-only stage failed; retrying in 1s", "err", err)
+			select {
+			case <-ctx.Done():
+				return nil
+			case <-time.After(time.Second):
+			}
+		}
+	}
+}
+
+// runUntil runs fn until it returns, ctx ends, or stop() holds at a tick;
+// in the last two cases fn is cancelled and its result ignored.
+func runUntil(ctx context.Context, fn func(context.Context) error, stop func() bool, tick <-chan time.Time) error {
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- fn(runCtx) }()
+	for {
+		select {
+		case err := <-done:
+			return err
+		case <-ctx.Done():
+			cancel()
+			<-done
+			return nil
+		case <-tick:
+			if stop() {
+				cancel()
+				<-done
+				return nil
+			}
+		}
+	}
+}
