@@ -104,16 +104,133 @@ func (*RaftAck) Descriptor() ([]byte, []int) {
 	return file_aurigraph_v1_raft_proto_rawDescGZIP(), []int{1}
 }
 
+type FetchBlocksRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// First height wanted (inclusive).
+	FromHeight uint64 `protobuf:"varint,1,opt,name=from_height,json=fromHeight,proto3" json:"from_height,omitempty"`
+	// Last height wanted (inclusive); 0 means up to the sender's current tip.
+	ToHeight      uint64 `protobuf:"varint,2,opt,name=to_height,json=toHeight,proto3" json:"to_height,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FetchBlocksRequest) Reset() {
+	*x = FetchBlocksRequest{}
+	mi := &file_aurigraph_v1_raft_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FetchBlocksRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FetchBlocksRequest) ProtoMessage() {}
+
+func (x *FetchBlocksRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_raft_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FetchBlocksRequest.ProtoReflect.Descriptor instead.
+func (*FetchBlocksRequest) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_raft_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *FetchBlocksRequest) GetFromHeight() uint64 {
+	if x != nil {
+		return x.FromHeight
+	}
+	return 0
+}
+
+func (x *FetchBlocksRequest) GetToHeight() uint64 {
+	if x != nil {
+		return x.ToHeight
+	}
+	return 0
+}
+
+// The address a joining validator's peers should dial, carried in the
+// context of a ConfChangeV2 that adds it.
+type MemberContext struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	RaftAddress   string                 `protobuf:"bytes,2,opt,name=raft_address,json=raftAddress,proto3" json:"raft_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberContext) Reset() {
+	*x = MemberContext{}
+	mi := &file_aurigraph_v1_raft_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberContext) ProtoMessage() {}
+
+func (x *MemberContext) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_raft_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberContext.ProtoReflect.Descriptor instead.
+func (*MemberContext) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_raft_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *MemberContext) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *MemberContext) GetRaftAddress() string {
+	if x != nil {
+		return x.RaftAddress
+	}
+	return ""
+}
+
 var File_aurigraph_v1_raft_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_raft_proto_rawDesc = "" +
 	"\n" +
-	"\x17aurigraph/v1/raft.proto\x12\faurigraph.v1\"(\n" +
+	"\x17aurigraph/v1/raft.proto\x12\faurigraph.v1\x1a\x18aurigraph/v1/chain.proto\"(\n" +
 	"\fRaftEnvelope\x12\x18\n" +
 	"\amessage\x18\x01 \x01(\fR\amessage\"\t\n" +
-	"\aRaftAck2N\n" +
+	"\aRaftAck\"R\n" +
+	"\x12FetchBlocksRequest\x12\x1f\n" +
+	"\vfrom_height\x18\x01 \x01(\x04R\n" +
+	"fromHeight\x12\x1b\n" +
+	"\tto_height\x18\x02 \x01(\x04R\btoHeight\"B\n" +
+	"\rMemberContext\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
+	"\fraft_address\x18\x02 \x01(\tR\vraftAddress2N\n" +
 	"\rRaftTransport\x12=\n" +
-	"\x06Stream\x12\x1a.aurigraph.v1.RaftEnvelope\x1a\x15.aurigraph.v1.RaftAck(\x01BEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3"
+	"\x06Stream\x12\x1a.aurigraph.v1.RaftEnvelope\x1a\x15.aurigraph.v1.RaftAck(\x012Z\n" +
+	"\x10BlockSyncService\x12F\n" +
+	"\vFetchBlocks\x12 .aurigraph.v1.FetchBlocksRequest\x1a\x13.aurigraph.v1.Block0\x01BEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3"
 
 var (
 	file_aurigraph_v1_raft_proto_rawDescOnce sync.Once
@@ -127,16 +244,21 @@ func file_aurigraph_v1_raft_proto_rawDescGZIP() []byte {
 	return file_aurigraph_v1_raft_proto_rawDescData
 }
 
-var file_aurigraph_v1_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_aurigraph_v1_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_aurigraph_v1_raft_proto_goTypes = []any{
-	(*RaftEnvelope)(nil), // 0: aurigraph.v1.RaftEnvelope
-	(*RaftAck)(nil),      // 1: aurigraph.v1.RaftAck
+	(*RaftEnvelope)(nil),       // 0: aurigraph.v1.RaftEnvelope
+	(*RaftAck)(nil),            // 1: aurigraph.v1.RaftAck
+	(*FetchBlocksRequest)(nil), // 2: aurigraph.v1.FetchBlocksRequest
+	(*MemberContext)(nil),      // 3: aurigraph.v1.MemberContext
+	(*Block)(nil),              // 4: aurigraph.v1.Block
 }
 var file_aurigraph_v1_raft_proto_depIdxs = []int32{
 	0, // 0: aurigraph.v1.RaftTransport.Stream:input_type -> aurigraph.v1.RaftEnvelope
-	1, // 1: aurigraph.v1.RaftTransport.Stream:output_type -> aurigraph.v1.RaftAck
-	1, // [1:2] is the sub-list for method output_type
-	0, // [0:1] is the sub-list for method input_type
+	2, // 1: aurigraph.v1.BlockSyncService.FetchBlocks:input_type -> aurigraph.v1.FetchBlocksRequest
+	1, // 2: aurigraph.v1.RaftTransport.Stream:output_type -> aurigraph.v1.RaftAck
+	4, // 3: aurigraph.v1.BlockSyncService.FetchBlocks:output_type -> aurigraph.v1.Block
+	2, // [2:4] is the sub-list for method output_type
+	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -147,15 +269,16 @@ func file_aurigraph_v1_raft_proto_init() {
 	if File_aurigraph_v1_raft_proto != nil {
 		return
 	}
+	file_aurigraph_v1_chain_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_raft_proto_rawDesc), len(file_aurigraph_v1_raft_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   4,
 			NumExtensions: 0,
-			NumServices:   1,
+			NumServices:   2,
 		},
 		GoTypes:           file_aurigraph_v1_raft_proto_goTypes,
 		DependencyIndexes: file_aurigraph_v1_raft_proto_depIdxs,

@@ -118,3 +118,118 @@ var RaftTransport_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "aurigraph/v1/raft.proto",
 }
+
+const (
+	BlockSyncService_FetchBlocks_FullMethodName = "/aurigraph.v1.BlockSyncService/FetchBlocks"
+)
+
+// BlockSyncServiceClient is the client API for BlockSyncService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// Validators serve their block stores to each other so that a node that
+// installed a state snapshot can fill in the blocks the snapshot skipped.
+type BlockSyncServiceClient interface {
+	// Streams blocks in height order; ends early with NotFound when the
+	// sender lacks a height in the range.
+	FetchBlocks(ctx context.Context, in *FetchBlocksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Block], error)
+}
+
+type blockSyncServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewBlockSyncServiceClient(cc grpc.ClientConnInterface) BlockSyncServiceClient {
+	return &blockSyncServiceClient{cc}
+}
+
+func (c *blockSyncServiceClient) FetchBlocks(ctx context.Context, in *FetchBlocksRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[Block], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &BlockSyncService_ServiceDesc.Streams[0], BlockSyncService_FetchBlocks_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[FetchBlocksRequest, Block]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BlockSyncService_FetchBlocksClient = grpc.ServerStreamingClient[Block]
+
+// BlockSyncServiceServer is the server API for BlockSyncService service.
+// All implementations must embed UnimplementedBlockSyncServiceServer
+// for forward compatibility.
+//
+// Validators serve their block stores to each other so that a node that
+// installed a state snapshot can fill in the blocks the snapshot skipped.
+type BlockSyncServiceServer interface {
+	// Streams blocks in height order; ends early with NotFound when the
+	// sender lacks a height in the range.
+	FetchBlocks(*FetchBlocksRequest, grpc.ServerStreamingServer[Block]) error
+	mustEmbedUnimplementedBlockSyncServiceServer()
+}
+
+// UnimplementedBlockSyncServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedBlockSyncServiceServer struct{}
+
+func (UnimplementedBlockSyncServiceServer) FetchBlocks(*FetchBlocksRequest, grpc.ServerStreamingServer[Block]) error {
+	return status.Error(codes.Unimplemented, "method FetchBlocks not implemented")
+}
+func (UnimplementedBlockSyncServiceServer) mustEmbedUnimplementedBlockSyncServiceServer() {}
+func (UnimplementedBlockSyncServiceServer) testEmbeddedByValue()                          {}
+
+// UnsafeBlockSyncServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to BlockSyncServiceServer will
+// result in compilation errors.
+type UnsafeBlockSyncServiceServer interface {
+	mustEmbedUnimplementedBlockSyncServiceServer()
+}
+
+func RegisterBlockSyncServiceServer(s grpc.ServiceRegistrar, srv BlockSyncServiceServer) {
+	// If the following call panics, it indicates UnimplementedBlockSyncServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&BlockSyncService_ServiceDesc, srv)
+}
+
+func _BlockSyncService_FetchBlocks_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(FetchBlocksRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(BlockSyncServiceServer).FetchBlocks(m, &grpc.GenericServerStream[FetchBlocksRequest, Block]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type BlockSyncService_FetchBlocksServer = grpc.ServerStreamingServer[Block]
+
+// BlockSyncService_ServiceDesc is the grpc.ServiceDesc for BlockSyncService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var BlockSyncService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "aurigraph.v1.BlockSyncService",
+	HandlerType: (*BlockSyncServiceServer)(nil),
+	Methods:     []grpc.MethodDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "FetchBlocks",
+			Handler:       _BlockSyncService_FetchBlocks_Handler,
+			ServerStreams: true,
+		},
+	},
+	Metadata: "aurigraph/v1/raft.proto",
+}
