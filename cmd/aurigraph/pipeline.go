@@ -100,8 +100,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		nodes = append(nodes, n)
 		stack.push(fmt.Sprintf("validator %d", id), n.Close)
 	}
-	// Every validator holds the whole chain; the first one feeds the outputs.
-	chain := nodes[0].Blocks()
+	chain := make(localChain, len(nodes))
+	for i, n := range nodes {
+		chain[i] = n.Blocks()
+	}
 
 	// Outputs stop after inputs (the stack unwinds in reverse), and first
 	// get a bounded chance to catch up with the chain.
@@ -204,7 +206,7 @@ func newRegistry() *prometheus.Registry {
 
 // drainOutputs gives the publisher and projector a bounded chance to reach
 // the chain height, so a clean stop leaves every sink up to date.
-func drainOutputs(timeout time.Duration, chain *consensus.BlockStore, pub *stream.Publisher, proj *projector.Projector, log *slog.Logger) {
+func drainOutputs(timeout time.Duration, chain localChain, pub *stream.Publisher, proj *projector.Projector, log *slog.Logger) {
 	deadline := time.Now().Add(timeout)
 	target := chain.Height()
 	for time.Now().Before(deadline) {
