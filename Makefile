@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build run test generate check-generate vet clean
+.PHONY: setup build run test generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -35,3 +35,8 @@ check-generate: generate
 
 clean:
 	rm -rf bin
+
+## lint: protobuf lint and formatting
+lint:
+	cd schemas && $(GO) tool buf lint
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w on the files above"; exit 1; }
