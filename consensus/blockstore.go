@@ -405,14 +405,16 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 					return err
 				}
 			}
-			for _, seq := range ch.dedupEvicted {
-				if err := dedup.Delete(be64(seq)); err != nil {
-					return fmt.Errorf("trim dedup window: %w", err)
-				}
-			}
+			// Adds first: an id can be added and evicted within one commit,
+			// and deleting it before it was put would leave it on disk.
 			for _, e := range ch.dedupAdded {
 				if err := dedup.Put(be64(e.seq), []byte(e.id)); err != nil {
 					return fmt.Errorf("store dedup window: %w", err)
+				}
+			}
+			for _, seq := range ch.dedupEvicted {
+				if err := dedup.Delete(be64(seq)); err != nil {
+					return fmt.Errorf("trim dedup window: %w", err)
 				}
 			}
 		}

@@ -3,6 +3,7 @@ package consensus
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -189,4 +190,128 @@ func FuzzRestoreSnapshot(f *testing.F) {
 		h.snapshot()
 		h.apply(batch(0, mint("z", "x", 1), transfer("y", "x", "w", 1, 9)), 1, 2)
 	})
+}
+
+// TestDedupWindowPersistedExactly checks the persisted dedup window holds
+// exactly the ids the in-memory one does, also when one commit adds more ids
+// than the window keeps (ids added and evicted within the same commit).
+func TestDedupWindowPersistedExactly(t *testing.T) {
+	tests := []struct {
+		name    string
+		window  int
+		batches [][]string // each inner slice is applied and committed together
+	}{
+		{"one per commit", 3, [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}},
+		{"more than the window in one commit", 2, [][]string{{"a", "b", "c", "d", "e"}}},
+		{"overflow after restart-free fill", 3, [][]string{{"a", "b"}, {"c", "d", "e", "f", "g"}, {"h"}}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := openBlockStore(filepath.Join(t.TempDir(), BlocksFile), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			f := newFSM(tc.window)
+			var off int64
+			for i, ids := range tc.batches {
+				var txs []*aurigraphv1.Transaction
+				for _, id := range ids {
+					txs = append(txs, mint(id, "alice", 1))
+				}
+				if _, err := f.apply(batch(off, txs...), 1, uint64(i+1)); err != nil {
+					t.Fatal(err)
+				}
+				off += int64(len(txs))
+				f.appliedIndex = uint64(i + 1)
+				if err := s.commit(f, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var stored []string
+			if err := s.db.View(func(tx *bolt.Tx) error {
+				return tx.Bucket(bucketDedup).ForEach(func(_, v []byte) error {
+					stored = append(stored, string(v))
+					return nil
+				})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if want := f.dedup.ordered(); strings.Join(stored, ",") != strings.Join(want, ",") {
+				t.Fatalf("persisted dedup window %v, in memory %v", stored, want)
+			}
+		})
+	}
+}
+
+// growCtx grows the block store's file from inside VerifyChain's second
+// cancellation check, i.e. in the middle of the walk, and reports whether
+// that write had to wait for the walk to finish.
+type growCtx struct {
+	context.Context
+	s       *BlockStore
+	calls   int
+	blocked bool
+}
+
+func (c *growCtx) Err() error {
+	if c.calls++; c.calls != 2 {
+		return nil
+	}
+	done := make(chan error, 1)
+	go func() {
+		done <- c.s.db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("scratch"))
+			if err != nil {
+				return err
+			}
+			// Larger than the current mapping: bolt must remap the file,
+			// which waits for every open read transaction.
+			return b.Put([]byte("big"), make([]byte, 32<<20))
+		})
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			panic(err)
+		}
+	case <-time.After(5 * time.Second):
+		c.blocked = true
+	}
+	return nil
+}
+
+// TestVerifyChainDoesNotStallWriters checks a chain walk does not hold one
+// read transaction for its whole length: while one is open bolt cannot grow
+// its mapping, so the raft loop's next commit that needs room would wait for
+// the walk, and a long GET /chain/verify would stall consensus.
+func TestVerifyChainDoesNotStallWriters(t *testing.T) {
+	s, err := openBlockStore(filepath.Join(t.TempDir(), BlocksFile), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f := newFSM(10)
+	const height = 2*verifyChunk + 1
+	for i := range int64(height) {
+		if _, err := f.apply(batch(i, mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		if (i+1)%500 == 0 || i+1 == height {
+			if err := s.commit(f, false); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	ctx := &growCtx{Context: context.Background(), s: s}
+	rep, err := VerifyChain(ctx, s)
+	if err != nil || !rep.OK || rep.Height != height || rep.TxCount != height {
+		t.Fatalf("VerifyChain = %+v, %v", rep, err)
+	}
+	if ctx.calls < 2 {
+		t.Fatalf("VerifyChain checked its context %d times over %d blocks", ctx.calls, height)
+	}
+	if ctx.blocked {
+		t.Fatal("a commit that grows the file waited for VerifyChain to finish")
+	}
 }

@@ -426,6 +426,7 @@ func TestLeadershipLostFailsWaiters(t *testing.T) {
 }
 
 func TestSnapshotAndRecovery(t *testing.T) {
+	t.Parallel()
 	c := newCluster(t, 3, func(cfg *Config) {
 		cfg.SnapshotEntries = 4
 		cfg.SnapshotCatchUpEntries = 2

@@ -29,6 +29,10 @@ func (n *Node) run() {
 			if err := n.handleReady(rd); err != nil {
 				n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
 				n.loopErr = err
+				// Without its loop this validator no longer ticks, persists or
+				// sends: it must stop claiming leadership, or ingest and HTTP
+				// readers keep choosing it while its peers elect a new leader.
+				n.resign()
 				n.mu.Lock()
 				n.stopped = true
 				n.mu.Unlock()

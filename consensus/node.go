@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"maps"
 	"net"
@@ -207,13 +208,11 @@ func (n *Node) open(ctx context.Context) error {
 	if snapshot != nil {
 		walSnap.Index, walSnap.Term = snapshot.Metadata.Index, snapshot.Metadata.Term
 	}
-	n.wal, err = wal.Open(lg, walDir, walSnap)
+	var hardState raftpb.HardState
+	var entries []raftpb.Entry
+	n.wal, hardState, entries, err = n.readWAL(lg, walDir, walSnap)
 	if err != nil {
-		return fmt.Errorf("open wal in %s: %w", walDir, err)
-	}
-	_, hardState, entries, err := n.wal.ReadAll()
-	if err != nil {
-		return fmt.Errorf("read wal in %s: %w", walDir, err)
+		return err
 	}
 	n.storage = raft.NewMemoryStorage()
 	if snapshot != nil {
@@ -290,6 +289,31 @@ func (n *Node) open(ctx context.Context) error {
 	n.startPurge(snapDir, ".snap")
 	go n.run()
 	return nil
+}
+
+// readWAL opens the WAL at snapshot s and reads it. A record cut short by a
+// crash in the middle of an append was never fsynced, so never acknowledged
+// to anyone: as etcd does, the torn tail is cut off (the original segment is
+// kept as *.broken) and the read retried once.
+func (n *Node) readWAL(lg *zap.Logger, dir string, s walpb.Snapshot) (*wal.WAL, raftpb.HardState, []raftpb.Entry, error) {
+	for repaired := false; ; repaired = true {
+		w, err := wal.Open(lg, dir, s)
+		if err != nil {
+			return nil, raftpb.HardState{}, nil, fmt.Errorf("open wal in %s: %w", dir, err)
+		}
+		_, st, ents, err := w.ReadAll()
+		if err == nil {
+			return w, st, ents, nil
+		}
+		w.Close()
+		if repaired || !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w", dir, err)
+		}
+		if !wal.Repair(lg, dir) {
+			return nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w; cutting off its torn last record failed: restore the directory or start this validator from an empty data dir to resync from its peers", dir, err)
+		}
+		n.logger.Warn("wal ended in a torn record from a crash mid-write; cut it off and kept the original as *.broken", "dir", dir)
+	}
 }
 
 // ID returns this validator's raft id.
@@ -535,12 +559,17 @@ func (n *Node) close(ctx context.Context) error {
 	n.transport.stop()
 	n.raft.Stop()
 	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
-	n.state.Store(uint64(raft.StateFollower))
-	n.leader.Store(raft.None)
-	n.m.isLeader.Set(0)
+	n.resign()
 	err := errors.Join(n.loopErr, n.closeStorage())
 	n.logger.Info("validator stopped", "applied", n.applied.Load(), "height", n.blocks.Height())
 	return err
+}
+
+// resign makes Leader and Status report a follower without a known leader.
+func (n *Node) resign() {
+	n.state.Store(uint64(raft.StateFollower))
+	n.leader.Store(raft.None)
+	n.m.isLeader.Set(0)
 }
 
 func (n *Node) closeStorage() error {

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -30,6 +31,13 @@ const (
 	maxRaftMessageBytes = 1 << 30
 	backoffMin          = 50 * time.Millisecond
 	backoffMax          = time.Second
+	// A connection that died silently (peer host lost power, a firewall
+	// dropped the flow) would otherwise swallow a peer's stream until the
+	// kernel gives up on it, many minutes later. Pings on quiet connections
+	// find it within keepaliveTime+keepaliveTimeout; 10s is the lowest
+	// interval gRPC clients allow.
+	keepaliveTime    = 10 * time.Second
+	keepaliveTimeout = 3 * time.Second
 )
 
 // raftNode is the part of raft.Node the transport drives.
@@ -75,6 +83,7 @@ func newTransport(id uint64, peers map[uint64]string, lis net.Listener, node raf
 		}
 		conn, err := grpc.NewClient(addr,
 			grpc.WithTransportCredentials(insecure.NewCredentials()),
+			grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout, PermitWithoutStream: true}),
 			grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(maxRaftMessageBytes)))
 		if err != nil {
 			t.closeConns()
@@ -83,7 +92,11 @@ func newTransport(id uint64, peers map[uint64]string, lis net.Listener, node raf
 		}
 		t.peers[pid] = &peer{id: pid, addr: addr, queue: make(chan raftpb.Message, peerQueueLen), conn: conn}
 	}
-	t.server = grpc.NewServer(grpc.MaxRecvMsgSize(maxRaftMessageBytes))
+	t.server = grpc.NewServer(grpc.MaxRecvMsgSize(maxRaftMessageBytes),
+		// Peers ping every keepaliveTime; gRPC's default policy would answer
+		// that with GOAWAY and cut the stream.
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}))
 	aurigraphv1.RegisterRaftTransportServer(t.server, t)
 	return t, nil
 }

@@ -21,10 +21,15 @@ type VerifyReport struct {
 // into an unbounded response.
 const maxVerifyErrors = 100
 
+// verifyChunk is how many blocks VerifyChain reads per bolt transaction.
+const verifyChunk = 1024
+
 // VerifyChain walks blocks 1..Height and checks that every block is present,
 // decodes, links to its predecessor, carries the hash of its own header and
 // the Merkle root of its transactions, and that no transaction id appears
-// twice. It reads inside one consistent bolt snapshot.
+// twice. Height is read once; blocks up to it never change, so the walk reads
+// them in short transactions: one long read transaction would keep bolt from
+// growing its file, stalling the raft loop's next commit that needs room.
 func VerifyChain(ctx context.Context, s *BlockStore) (VerifyReport, error) {
 	rep := VerifyReport{Errors: []string{}}
 	addErr := func(format string, args ...any) {
@@ -32,71 +37,81 @@ func VerifyChain(ctx context.Context, s *BlockStore) (VerifyReport, error) {
 			rep.Errors = append(rep.Errors, fmt.Sprintf(format, args...))
 		}
 	}
+	noBlocks := false
 	err := s.db.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		rep.Height = getU64(m, metaHeight)
-		blocks := tx.Bucket(bucketBlocks)
-		if blocks == nil {
-			if rep.Height > 0 {
-				addErr("blocks bucket missing but height is %d", rep.Height)
-			}
-			return nil
-		}
-		seen := make(map[string]uint64)
-		prev := zeroHash
-		for h := uint64(1); h <= rep.Height; h++ {
-			if h%1024 == 0 {
-				if err := ctx.Err(); err != nil {
-					return fmt.Errorf("verify chain at height %d: %w", h, err)
-				}
-			}
-			raw := blocks.Get(be64(h))
-			if raw == nil {
-				addErr("block %d: missing", h)
-				prev = nil
-				continue
-			}
-			blk, err := decodeBlock(raw)
-			if err != nil {
-				addErr("block %d: %v", h, err)
-				prev = nil
-				continue
-			}
-			hdr := blk.GetHeader()
-			if hdr.GetHeight() != h {
-				addErr("block %d: header says height %d", h, hdr.GetHeight())
-			}
-			if prev != nil && !bytes.Equal(hdr.GetPrevHash(), prev) {
-				addErr("block %d: prev_hash %x does not match hash %x of block %d", h, hdr.GetPrevHash(), prev, h-1)
-			}
-			if want := BlockHash(hdr); !bytes.Equal(hdr.GetHash(), want) {
-				addErr("block %d: stored hash %x, header hashes to %x", h, hdr.GetHash(), want)
-			}
-			if want := TxRoot(blk.GetTxs()); !bytes.Equal(hdr.GetTxRoot(), want) {
-				addErr("block %d: tx_root %x, transactions hash to %x", h, hdr.GetTxRoot(), want)
-			}
-			if int(hdr.GetTxCount()) != len(blk.GetTxs()) {
-				addErr("block %d: tx_count %d but %d transactions", h, hdr.GetTxCount(), len(blk.GetTxs()))
-			}
-			for i, r := range blk.GetTxs() {
-				id := r.GetTx().GetId()
-				if id == "" {
-					continue
-				}
-				if first, dup := seen[id]; dup {
-					rep.Duplicates++
-					addErr("block %d tx %d: id %q already committed at height %d", h, i, id, first)
-					continue
-				}
-				seen[id] = h
-			}
-			rep.TxCount += uint64(len(blk.GetTxs()))
-			prev = hdr.GetHash()
-		}
+		rep.Height = getU64(tx.Bucket(bucketMeta), metaHeight)
+		noBlocks = tx.Bucket(bucketBlocks) == nil
 		return nil
 	})
 	if err != nil {
-		return VerifyReport{}, err
+		return VerifyReport{}, fmt.Errorf("verify chain: read height: %w", err)
+	}
+	if noBlocks {
+		if rep.Height > 0 {
+			addErr("blocks bucket missing but height is %d", rep.Height)
+		}
+		rep.OK = len(rep.Errors) == 0
+		return rep, nil
+	}
+	seen := make(map[string]uint64)
+	prev := zeroHash
+	for lo := uint64(1); lo <= rep.Height; lo += verifyChunk {
+		if err := ctx.Err(); err != nil {
+			return VerifyReport{}, fmt.Errorf("verify chain at height %d: %w", lo, err)
+		}
+		hi := min(lo+verifyChunk-1, rep.Height)
+		err := s.db.View(func(tx *bolt.Tx) error {
+			blocks := tx.Bucket(bucketBlocks)
+			for h := lo; h <= hi; h++ {
+				raw := blocks.Get(be64(h))
+				if raw == nil {
+					addErr("block %d: missing", h)
+					prev = nil
+					continue
+				}
+				blk, err := decodeBlock(raw)
+				if err != nil {
+					addErr("block %d: %v", h, err)
+					prev = nil
+					continue
+				}
+				hdr := blk.GetHeader()
+				if hdr.GetHeight() != h {
+					addErr("block %d: header says height %d", h, hdr.GetHeight())
+				}
+				if prev != nil && !bytes.Equal(hdr.GetPrevHash(), prev) {
+					addErr("block %d: prev_hash %x does not match hash %x of block %d", h, hdr.GetPrevHash(), prev, h-1)
+				}
+				if want := BlockHash(hdr); !bytes.Equal(hdr.GetHash(), want) {
+					addErr("block %d: stored hash %x, header hashes to %x", h, hdr.GetHash(), want)
+				}
+				if want := TxRoot(blk.GetTxs()); !bytes.Equal(hdr.GetTxRoot(), want) {
+					addErr("block %d: tx_root %x, transactions hash to %x", h, hdr.GetTxRoot(), want)
+				}
+				if int(hdr.GetTxCount()) != len(blk.GetTxs()) {
+					addErr("block %d: tx_count %d but %d transactions", h, hdr.GetTxCount(), len(blk.GetTxs()))
+				}
+				for i, r := range blk.GetTxs() {
+					id := r.GetTx().GetId()
+					if id == "" {
+						continue
+					}
+					if first, dup := seen[id]; dup {
+						rep.Duplicates++
+						addErr("block %d tx %d: id %q already committed at height %d", h, i, id, first)
+						continue
+					}
+					seen[id] = h
+				}
+				rep.TxCount += uint64(len(blk.GetTxs()))
+				// Decoded blocks own their bytes, so prev outlives the transaction.
+				prev = hdr.GetHash()
+			}
+			return nil
+		})
+		if err != nil {
+			return VerifyReport{}, fmt.Errorf("verify chain at height %d: %w", lo, err)
+		}
 	}
 	rep.OK = len(rep.Errors) == 0
 	return rep, nil

@@ -17,6 +17,7 @@ import (
 	"runtime"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -362,12 +363,16 @@ type Classification struct {
 }
 
 // Classify parses query with the engine's parser and reports how many
-// statements it holds and what they do, without executing anything.
-func (e *Engine) Classify(ctx context.Context, query string) (Classification, error) {
-	if err := e.acquire(ctx); err != nil {
+// statements it holds and what they do, without executing anything. Pass
+// the options the statement will run with: settings change what the parser
+// accepts (max_parser_depth, max_parser_backtracks, dialect, ...), and a
+// verdict taken under other settings says nothing about that run.
+func (e *Engine) Classify(ctx context.Context, query string, opts ...CallOption) (Classification, error) {
+	c, err := e.begin(ctx, query, opts)
+	if err != nil {
 		return Classification{}, err
 	}
-	defer e.release()
+	defer e.end(c)
 	a := queryAnalysis{structSize: uint32(unsafe.Sizeof(queryAnalysis{}))}
 	st := e.lib.classifyQueryN(e.conn, strPtr(query), uintptr(len(query)), nil, 0, unsafe.Pointer(&a))
 	runtime.KeepAlive(query)
@@ -405,6 +410,9 @@ func (e *Engine) begin(ctx context.Context, query string, opts []CallOption) (*c
 	}
 	if len(c.settings) > 0 {
 		stmt, err := setStatement(c.settings, false)
+		if err == nil {
+			err = e.checkParserSettings(c.settings)
+		}
 		if err != nil {
 			e.release()
 			return nil, err
@@ -434,6 +442,51 @@ func (e *Engine) end(c *call) {
 	if _, err := e.run(stmt); err != nil {
 		e.resetEach(c.settings)
 	}
+}
+
+// parserLimits are the settings that bound what the parser accepts. Per-call
+// settings are undone by a SET statement parsed under them, so a call may
+// raise these limits (or lift them with 0) but not lower them: lowered, they
+// could stop that SET from parsing and stay on the connection for good.
+var parserLimits = []string{"max_query_size", "max_parser_depth", "max_parser_backtracks"}
+
+// checkParserSettings refuses per-call values that would leave the
+// connection unable to parse the statement restoring its settings.
+func (e *Engine) checkParserSettings(settings map[string]string) error {
+	for name, value := range settings {
+		if strings.EqualFold(name, "dialect") {
+			if !strings.EqualFold(value, "clickhouse") {
+				return badArguments("Setting dialect = %s cannot be set per call on a shared connection: the statement restoring its settings is ClickHouse SQL and would no longer parse. Send ClickHouse SQL instead", QuoteString(value))
+			}
+			continue
+		}
+		if !slices.ContainsFunc(parserLimits, func(l string) bool { return strings.EqualFold(l, name) }) {
+			continue
+		}
+		v, err := strconv.ParseUint(value, 10, 64)
+		if err != nil {
+			return badArguments("Setting %s = %s is not a whole number; give a byte or step count, or 0 for no limit", name, QuoteString(value))
+		}
+		if v == 0 {
+			continue
+		}
+		out, err := e.run("SELECT getSetting(" + QuoteString(name) + ")")
+		if err != nil {
+			return err
+		}
+		cur, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
+		if err != nil {
+			return fmt.Errorf("chdb: read current %s: %q is not a number", name, out)
+		}
+		if v < cur {
+			return badArguments("Setting %s = %d would lower the parser limit below the connection's %d; per call it may only be raised (or be 0 for no limit), because the statement that restores the connection's settings must still parse", name, v, cur)
+		}
+	}
+	return nil
+}
+
+func badArguments(format string, args ...any) *Error {
+	return &Error{Code: 36, Message: "Code: 36. DB::Exception: " + fmt.Sprintf(format, args...) + ". (BAD_ARGUMENTS)"}
 }
 
 // resetEach returns settings to their defaults one by one, for when a single

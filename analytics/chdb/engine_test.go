@@ -209,6 +209,43 @@ func TestCallOptions(t *testing.T) {
 	}
 }
 
+// Per-call settings are undone by a SET statement that the engine parses
+// under those very settings. Values that would stop it from parsing (a tiny
+// max_query_size, another dialect, ...) must be refused up front: applied,
+// they would stay on the connection and fail every later call.
+func TestPerCallSettingsCannotBreakTheConnection(t *testing.T) {
+	e := openTest(t)
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name, value string
+		wantCode    int // 0: the call succeeds
+	}{
+		{"max_query_size", "10", 36},
+		{"max_parser_depth", "3", 36},
+		{"max_parser_backtracks", "1", 36},
+		{"dialect", "kusto", 36},
+		{"dialect", "prql", 36},
+		{"max_query_size", "not a number", 36},
+		// Raising a parser limit, or lifting it (0), cannot hurt.
+		{"max_query_size", "1000000", 0},
+		{"max_parser_depth", "0", 0},
+		{"max_parser_backtracks", "2000000", 0},
+		{"dialect", "clickhouse", 0},
+	} {
+		_, err := e.Query(ctx, "SELECT number FROM numbers(3)", "TSV", WithSettings(map[string]string{tc.name: tc.value}))
+		var ee *Error
+		switch {
+		case tc.wantCode == 0 && err != nil:
+			t.Errorf("%s=%q: %v, want success", tc.name, tc.value, err)
+		case tc.wantCode != 0 && (!errors.As(err, &ee) || ee.Code != tc.wantCode):
+			t.Errorf("%s=%q: %v, want code %d", tc.name, tc.value, err, tc.wantCode)
+		}
+		if out, err := e.Query(ctx, "SELECT count() FROM numbers(10)", "TSV"); err != nil || string(out) != "10\n" {
+			t.Fatalf("after a call with %s=%q the connection answers %q, %v", tc.name, tc.value, out, err)
+		}
+	}
+}
+
 func TestQueryStream(t *testing.T) {
 	e := openTest(t)
 	ctx := context.Background()
@@ -240,19 +277,27 @@ func TestQueryStream(t *testing.T) {
 
 func TestClassify(t *testing.T) {
 	e := openTest(t)
+	deep := "CREATE TABLE y ENGINE = Memory AS SELECT " + strings.Repeat("(", 1010) + "1" + strings.Repeat(")", 1010) + " AS a"
+	deepParser := WithSettings(map[string]string{"max_parser_depth": "100000", "max_parser_backtracks": "1000000000"})
 	for _, tc := range []struct {
 		q    string
+		opts []CallOption
 		want Classification
 	}{
-		{"SELECT 1", Classification{1, ReadOnly}},
-		{"CREATE TABLE x (a UInt8) ENGINE = Memory", Classification{1, Mutating}},
-		{"SELECT 1; SELECT 2", Classification{2, ReadOnly}},
-		{"USE system", Classification{1, Control}},
-		{"SELEC 1", Classification{0, Unparsed}},
+		{"SELECT 1", nil, Classification{1, ReadOnly}},
+		{"CREATE TABLE x (a UInt8) ENGINE = Memory", nil, Classification{1, Mutating}},
+		{"SELECT 1; SELECT 2", nil, Classification{2, ReadOnly}},
+		{"USE system", nil, Classification{1, Control}},
+		{"SELEC 1", nil, Classification{0, Unparsed}},
+		// The parser runs under the call's settings, as the statement would.
+		{deep, nil, Classification{0, Unparsed}},
+		{deep, []CallOption{deepParser}, Classification{1, Mutating}},
+		// ...and they end with the call.
+		{deep, nil, Classification{0, Unparsed}},
 	} {
-		got, err := e.Classify(context.Background(), tc.q)
+		got, err := e.Classify(context.Background(), tc.q, tc.opts...)
 		if err != nil || got != tc.want {
-			t.Errorf("Classify(%q) = %+v, %v; want %+v", tc.q, got, err, tc.want)
+			t.Errorf("Classify(%.60q, %d options) = %+v, %v; want %+v", tc.q, len(tc.opts), got, err, tc.want)
 		}
 	}
 }

@@ -109,7 +109,7 @@ func FuzzStatement(f *testing.F) {
 	f.Add("SELECT", strings.Repeat("1+", 50)+"1")
 	h := &handler{log: slog.New(slog.DiscardHandler), maxQuery: 64}
 	f.Fuzz(func(t *testing.T, urlQuery, body string) {
-		st, text, data, err := h.statement(urlQuery, strings.NewReader(body))
+		st, text, data, err := h.statement(urlQuery, strings.NewReader(body), h.maxQuery)
 		if err != nil {
 			return
 		}

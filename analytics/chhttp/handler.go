@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -51,25 +52,35 @@ type Options struct {
 	// 0 means 256 KiB, ClickHouse's default max_query_size. Insert data
 	// after FORMAT/VALUES is streamed and not bounded by it.
 	MaxQuerySize int
+	// ReceiveTimeout is how long a request body may send nothing before the
+	// request fails (ClickHouse's http_receive_timeout); 0 means 30s. An
+	// insert holds the single engine connection while its body streams in,
+	// so a client that stalls must not keep it.
+	ReceiveTimeout time.Duration
 }
 
-const defaultMaxQuerySize = 256 << 10
+const (
+	defaultMaxQuerySize   = 256 << 10
+	defaultReceiveTimeout = 30 * time.Second
+)
 
 type handler struct {
-	eng      *chdb.Engine
-	log      *slog.Logger
-	maxQuery int
-	requests *prometheus.CounterVec
-	duration *prometheus.HistogramVec
+	eng         *chdb.Engine
+	log         *slog.Logger
+	maxQuery    int
+	recvTimeout time.Duration
+	requests    *prometheus.CounterVec
+	duration    *prometheus.HistogramVec
 }
 
 // NewHandler returns the ClickHouse HTTP interface over e: "/" runs queries
 // (GET is read-only, POST may modify) and "/ping" answers "Ok.".
 func NewHandler(e *chdb.Engine, o Options) http.Handler {
 	h := &handler{
-		eng:      e,
-		log:      o.Logger,
-		maxQuery: o.MaxQuerySize,
+		eng:         e,
+		log:         o.Logger,
+		maxQuery:    o.MaxQuerySize,
+		recvTimeout: o.ReceiveTimeout,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_clickhouse_http_requests_total",
 			Help: "Requests to the embedded ClickHouse HTTP interface, by kind (query, insert, handshake, ping, invalid) and HTTP status.",
@@ -85,6 +96,9 @@ func NewHandler(e *chdb.Engine, o Options) http.Handler {
 	}
 	if h.maxQuery <= 0 {
 		h.maxQuery = defaultMaxQuerySize
+	}
+	if h.recvTimeout <= 0 {
+		h.recvTimeout = defaultReceiveTimeout
 	}
 	if o.Registerer != nil {
 		o.Registerer.MustRegister(h.requests, h.duration)
@@ -142,7 +156,10 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, st
 	}
 	var body io.Reader
 	if r.Method == http.MethodPost {
-		dec, closeBody, err := decodeBody(r)
+		// r.Body itself stays as net/http made it: after the handler, the
+		// server inspects it to decide whether to drain it.
+		recv := &receiveReader{body: r.Body, rc: http.NewResponseController(w), timeout: h.recvTimeout}
+		dec, closeBody, err := decodeBody(r, recv)
 		if err != nil {
 			return kindInvalid, h.fail(w, r, err)
 		}
@@ -152,7 +169,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, st
 		}
 		body = &bodyReader{r: dec}
 	}
-	st, text, data, err := h.statement(p.query, body)
+	limit, err := h.queryLimit(p)
+	if err != nil {
+		return kindInvalid, h.fail(w, r, err)
+	}
+	st, text, data, err := h.statement(p.query, body, limit)
 	if err != nil {
 		return kindInvalid, h.fail(w, r, err)
 	}
@@ -172,10 +193,34 @@ func ok(w http.ResponseWriter, r *http.Request) int {
 	return http.StatusOK
 }
 
+// maxQuerySizeCeiling bounds what a request's max_query_size may ask the
+// front to buffer, so one request cannot claim unbounded memory.
+const maxQuerySizeCeiling = 64 << 20
+
+// queryLimit is how much of a body may be SQL text: the request's
+// max_query_size setting, as ClickHouse reads it, or the server's default.
+func (h *handler) queryLimit(p *params) (int, error) {
+	v, ok := p.settings["max_query_size"]
+	if !ok {
+		return h.maxQuery, nil
+	}
+	n, err := strconv.ParseUint(v, 10, 64)
+	switch {
+	case err != nil:
+		return 0, refuse(http.StatusBadRequest, codeBadArguments, "BAD_ARGUMENTS", "max_query_size %q is not a number of bytes", v)
+	case n > maxQuerySizeCeiling:
+		return 0, refuse(http.StatusBadRequest, codeBadArguments, "BAD_ARGUMENTS",
+			"max_query_size %d is above this server's ceiling of %d bytes; send large data as INSERT ... FORMAT with the data in the body", n, maxQuerySizeCeiling)
+	case n == 0:
+		return maxQuerySizeCeiling, nil
+	}
+	return int(n), nil
+}
+
 // statement assembles the SQL the way ClickHouse does: the query parameter,
 // then the body. For an INSERT with FORMAT or VALUES, whatever follows is
 // data and is returned as a stream, never read into the SQL text.
-func (h *handler) statement(urlQuery string, body io.Reader) (statement, string, io.Reader, error) {
+func (h *handler) statement(urlQuery string, body io.Reader, limit int) (statement, string, io.Reader, error) {
 	if urlQuery != "" {
 		st := analyze(urlQuery)
 		if st.insertFormat != "" {
@@ -192,7 +237,7 @@ func (h *handler) statement(urlQuery string, body io.Reader) (statement, string,
 	if body == nil {
 		return statement{}, "", nil, checkNotEmpty("")
 	}
-	prefix, err := io.ReadAll(io.LimitReader(body, int64(h.maxQuery)+1))
+	prefix, err := io.ReadAll(io.LimitReader(body, int64(limit)+1))
 	if err != nil {
 		return statement{}, "", nil, err
 	}
@@ -207,9 +252,9 @@ func (h *handler) statement(urlQuery string, body io.Reader) (statement, string,
 	if st.insertFormat != "" {
 		return st, st.insertSQL, io.MultiReader(strings.NewReader(text[st.dataStart:]), body), nil
 	}
-	if len(prefix) > h.maxQuery {
+	if len(prefix) > limit {
 		return statement{}, "", nil, refuse(http.StatusBadRequest, codeSyntaxError, "SYNTAX_ERROR",
-			"query is longer than %d bytes (max_query_size of this server); send large data as INSERT ... FORMAT with the data in the body", h.maxQuery)
+			"query is longer than %d bytes (max_query_size); raise it with the max_query_size URL parameter, or send large data as INSERT ... FORMAT with the data in the body", limit)
 	}
 	return st, text, nil, checkNotEmpty(text)
 }
@@ -266,7 +311,7 @@ func (h *handler) query(w http.ResponseWriter, r *http.Request, p *params, st st
 	if p.revision > 0 && strings.EqualFold(format, "Native") && st.outputFormat == "" && isHandshake(text) {
 		return kindHandshake, h.handshake(ctx, w, r, p)
 	}
-	c, err := h.eng.Classify(ctx, text)
+	c, err := h.eng.Classify(ctx, text, callOptions(p)...)
 	if err != nil {
 		return kindQuery, h.fail(w, r, err)
 	}
@@ -379,29 +424,29 @@ func pickEncoding(accept string) string {
 	return ""
 }
 
-// decodeBody undoes the request's Content-Encoding.
-func decodeBody(r *http.Request) (io.Reader, func(), error) {
+// decodeBody undoes the request's Content-Encoding on body, r's body.
+func decodeBody(r *http.Request, body io.Reader) (io.Reader, func(), error) {
 	enc := strings.ToLower(strings.TrimSpace(r.Header.Get("Content-Encoding")))
 	noop := func() {}
 	switch enc {
 	case "", "identity":
-		return r.Body, noop, nil
+		return body, noop, nil
 	case "gzip", "x-gzip":
-		zr, err := gzip.NewReader(r.Body)
+		zr, err := gzip.NewReader(body)
 		if err != nil {
 			return nil, noop, refuse(http.StatusBadRequest, codeCannotReadAllData, "CANNOT_READ_ALL_DATA", "request body is not valid gzip: %v", err)
 		}
 		return zr, noop, nil
 	case "deflate":
-		zr, err := zlib.NewReader(r.Body)
+		zr, err := zlib.NewReader(body)
 		if err != nil {
 			return nil, noop, refuse(http.StatusBadRequest, codeCannotReadAllData, "CANNOT_READ_ALL_DATA", "request body is not valid deflate (zlib): %v", err)
 		}
 		return zr, func() { _ = zr.Close() }, nil
 	case "br":
-		return brotli.NewReader(r.Body), noop, nil
+		return brotli.NewReader(body), noop, nil
 	case "zstd":
-		zr, err := zstd.NewReader(r.Body, zstd.WithDecoderConcurrency(1))
+		zr, err := zstd.NewReader(body, zstd.WithDecoderConcurrency(1))
 		if err != nil {
 			return nil, noop, fmt.Errorf("chhttp: zstd decoder: %w", err)
 		}
@@ -409,6 +454,42 @@ func decodeBody(r *http.Request) (io.Reader, func(), error) {
 	}
 	return nil, noop, refuse(http.StatusUnsupportedMediaType, codeNotImplemented, "NOT_IMPLEMENTED",
 		"Content-Encoding %q is not supported; use gzip, deflate, br, zstd or none", enc)
+}
+
+// receiveReader bounds each read of the request body with a deadline on
+// the connection, so a client that stops sending ends its request instead of
+// blocking the engine connection an insert holds while it streams. The
+// deadline is lifted once the body ends: net/http then watches the connection
+// for the client leaving, and a deadline firing there would cancel the
+// request's context. After any other error it stays, so that net/http's own
+// draining of an unread body cannot block either.
+type receiveReader struct {
+	body    io.Reader
+	rc      *http.ResponseController
+	timeout time.Duration
+}
+
+type receiveTimeoutError struct {
+	timeout time.Duration
+	err     error
+}
+
+func (e *receiveTimeoutError) Error() string {
+	return fmt.Sprintf("no data received for %s (the server's receive timeout): %v", e.timeout, e.err)
+}
+func (e *receiveTimeoutError) Unwrap() error { return e.err }
+
+func (r *receiveReader) Read(p []byte) (int, error) {
+	// Servers behind a wrapper that cannot set deadlines read without one.
+	armed := r.rc.SetReadDeadline(time.Now().Add(r.timeout)) == nil
+	n, err := r.body.Read(p)
+	switch {
+	case err == io.EOF && armed: //nolint:errorlint // net/http's body returns io.EOF itself
+		_ = r.rc.SetReadDeadline(time.Time{})
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		err = &receiveTimeoutError{timeout: r.timeout, err: err}
+	}
+	return n, err
 }
 
 // bodyReader marks failures to read the request body, so they are reported
@@ -435,6 +516,7 @@ func (b *bodyReader) Read(p []byte) (int, error) {
 
 const (
 	codeCannotReadAllData = 33
+	codeSocketTimeout     = 209
 	codeQueryCancelled    = 394
 	codeStdException      = 1001
 )
@@ -455,6 +537,9 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
 	case errors.As(err, &ee):
 		code, msg = ee.Code, ee.Message
 		h.log.Debug("clickhouse http: query failed", slog.Int("code", ee.Code), slog.String("error", ee.Message))
+	case errors.As(err, &be) && errors.As(err, new(*receiveTimeoutError)):
+		status, code = http.StatusBadRequest, codeSocketTimeout
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Timeout exceeded while reading the request body: %v; send the body without pauses, or raise the server's receive timeout. (SOCKET_TIMEOUT)", code, be.err)
 	case errors.As(err, &be):
 		status, code = http.StatusBadRequest, codeCannotReadAllData
 		msg = fmt.Sprintf("Code: %d. DB::Exception: Cannot read the request body: %v. (CANNOT_READ_ALL_DATA)", code, be.err)
