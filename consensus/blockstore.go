@@ -36,6 +36,10 @@ var (
 	metaHeight       = []byte("height")
 	metaLastHash     = []byte("last_hash")
 	metaTxCount      = []byte("tx_count")
+	// metaContiguous is the highest height h such that blocks 1..h are all
+	// stored. It trails metaHeight only after a raft snapshot install, until
+	// block catch-up fetched the blocks in between.
+	metaContiguous = []byte("contiguous_height")
 
 	stateBuckets = [][]byte{bucketAccounts, bucketAssets, bucketOffsets, bucketDedup}
 	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketMeta}, stateBuckets...)
@@ -50,15 +54,25 @@ type TxLocation struct {
 
 // ChainStats summarises the chain a store holds.
 type ChainStats struct {
+	// Height, TxCount and LastHash describe the applied state machine: the
+	// newest block the validator executed or received in a raft snapshot.
 	Height   uint64 `json:"height"`
 	TxCount  uint64 `json:"tx_count"`
 	LastHash []byte `json:"last_hash"`
+	// Contiguous is what Height() returns: every block 1..Contiguous is
+	// stored. It is below Height only while blocks skipped by a raft
+	// snapshot install are being fetched from peers.
+	Contiguous uint64 `json:"contiguous_height"`
 }
 
+// CatchingUp reports whether blocks below Height are still missing.
+func (s ChainStats) CatchingUp() bool { return s.Contiguous < s.Height }
+
 type chainHead struct {
-	height   uint64
-	txCount  uint64
-	lastHash []byte
+	height     uint64
+	contiguous uint64
+	txCount    uint64
+	lastHash   []byte
 }
 
 // BlockStore is the durable, hash-chained block log of one validator together
@@ -68,6 +82,10 @@ type BlockStore struct {
 	db       *bolt.DB
 	readOnly bool
 	head     atomic.Pointer[chainHead]
+
+	// writeMu orders the raft loop's commits with block catch-up's fills, so
+	// each computes the contiguous height from the head the other left.
+	writeMu sync.Mutex
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever the head moves
@@ -108,6 +126,12 @@ func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
 		if h := m.Get(metaLastHash); h != nil {
 			head.lastHash = bytes.Clone(h)
 		}
+		if m.Get(metaContiguous) != nil {
+			head.contiguous = getU64(m, metaContiguous)
+		} else {
+			// Stores written before the contiguous height was recorded.
+			head.contiguous = scanContiguous(tx.Bucket(bucketBlocks), 0, head.height)
+		}
 		return nil
 	})
 	if err != nil {
@@ -132,13 +156,20 @@ func (s *BlockStore) Close() error {
 	return nil
 }
 
-// Height returns the height of the newest block, 0 before the first.
-func (s *BlockStore) Height() uint64 { return s.head.Load().height }
+// Height returns the contiguous height: every block from 1 to Height can be
+// read with Get, 0 before the first. Readers that tail the chain (Wait, then
+// Get each height up to Height) therefore never meet a hole. Normally this is
+// the newest applied block; after a raft snapshot install it stays at the
+// last block held before the install until block catch-up has filled the
+// range up to the snapshot, then jumps to the applied height. Stats reports
+// both.
+func (s *BlockStore) Height() uint64 { return s.head.Load().contiguous }
 
-// Stats returns height, committed transaction count and the newest block hash.
+// Stats returns the applied height, committed transaction count and newest
+// block hash of the state machine, and the contiguous height.
 func (s *BlockStore) Stats() ChainStats {
 	h := s.head.Load()
-	return ChainStats{Height: h.height, TxCount: h.txCount, LastHash: bytes.Clone(h.lastHash)}
+	return ChainStats{Height: h.height, TxCount: h.txCount, LastHash: bytes.Clone(h.lastHash), Contiguous: h.contiguous}
 }
 
 // Get returns the block at height, or an error wrapping ErrBlockNotFound.
@@ -163,8 +194,8 @@ func (s *BlockStore) Get(height uint64) (*aurigraphv1.Block, error) {
 	return blk, err
 }
 
-// Latest returns the newest block, or an error wrapping ErrBlockNotFound on an
-// empty chain.
+// Latest returns the block at Height(), or an error wrapping ErrBlockNotFound
+// on an empty chain.
 func (s *BlockStore) Latest() (*aurigraphv1.Block, error) {
 	h := s.Height()
 	if h == 0 {
@@ -203,7 +234,7 @@ func (s *BlockStore) LookupTx(id string) (TxLocation, bool, error) {
 	return loc, found, nil
 }
 
-// Wait returns once the store holds height, or with ctx's error.
+// Wait returns once Height() reaches height, or with ctx's error.
 func (s *BlockStore) Wait(ctx context.Context, height uint64) error {
 	for {
 		s.mu.Lock()
@@ -313,7 +344,17 @@ func (s *BlockStore) loadState(f *fsm) error {
 // when full is set (after a snapshot restore), in one bolt transaction, then
 // publishes the new head to readers.
 func (s *BlockStore) commit(f *fsm, full bool) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
 	ch := &f.changes
+	prev := s.head.Load()
+	// Applied blocks extend the contiguous chain only if it reached the old
+	// tip; a snapshot install never does, it leaves the hole to catch-up.
+	contiguous := prev.contiguous
+	if !full && contiguous == prev.height {
+		contiguous = f.height
+	}
+	contiguous = min(contiguous, f.height)
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		if full {
 			for _, name := range stateBuckets {
@@ -429,6 +470,7 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			{metaHeight, be64(f.height)},
 			{metaTxCount, be64(f.txCount)},
 			{metaLastHash, f.lastHash},
+			{metaContiguous, be64(contiguous)},
 		} {
 			if err := m.Put(kv.k, kv.v); err != nil {
 				return fmt.Errorf("store %s: %w", kv.k, err)
@@ -440,7 +482,7 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 		return fmt.Errorf("persist applied state at index %d: %w", f.appliedIndex, err)
 	}
 	ch.reset()
-	s.publishHead(&chainHead{height: f.height, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
+	s.publishHead(&chainHead{height: f.height, contiguous: contiguous, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
 	return nil
 }
 
@@ -473,4 +515,11 @@ func decodeOffsetKey(b []byte) (offsetKey, error) {
 		return offsetKey{}, fmt.Errorf("malformed offset key %x", b)
 	}
 	return offsetKey{topic: string(b[:len(b)-5]), partition: int32(binary.BigEndian.Uint32(b[len(b)-4:]))}, nil
+}
+
+// changedCh returns a channel closed at the next head change.
+func (s *BlockStore) changedCh() <-chan struct{} {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.changed
 }

@@ -32,6 +32,11 @@ type Config struct {
 	// SnapshotEntries is how many applied entries trigger a raft snapshot.
 	// Default 10000.
 	SnapshotEntries uint64
+	// SnapshotBytes also triggers a raft snapshot once the data of the
+	// entries applied since the last one exceeds it, so big batches do not
+	// let the WAL and in-memory log grow to SnapshotEntries of them. Default
+	// 64 MiB.
+	SnapshotBytes uint64
 	// SnapshotCatchUpEntries is how many entries before a snapshot stay in
 	// the in-memory log so slightly lagging followers catch up without a full
 	// snapshot transfer. Default min(SnapshotEntries, 5000).
@@ -40,6 +45,14 @@ type Config struct {
 	// remembers to drop duplicates. Every validator must use the same value.
 	// Default 1,000,000.
 	DedupWindow int
+	// Join starts a validator that an existing cluster added with
+	// AddMember: with an empty data dir it does not bootstrap a cluster from
+	// Peers but waits for the leader to send it the log (or a snapshot),
+	// configuration included. Peers still gives the addresses to dial. It
+	// has no effect once the data dir holds a raft log.
+	Join bool
+	// TLS, when set, secures the raft peer transport with mutual TLS.
+	TLS *TLSConfig
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the aurigraph_consensus_* metrics; nil disables them.
@@ -83,6 +96,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SnapshotEntries == 0 {
 		c.SnapshotEntries = 10000
+	}
+	if c.SnapshotBytes == 0 {
+		c.SnapshotBytes = 64 << 20
 	}
 	if c.SnapshotCatchUpEntries == 0 {
 		c.SnapshotCatchUpEntries = min(c.SnapshotEntries, 5000)

@@ -18,7 +18,22 @@
 //
 // A follower far enough behind receives a raft snapshot with the leader's
 // state machine instead of the entries. Raft snapshots carry state, not
-// blocks: after such an install the follower's height jumps and the blocks in
-// between are absent from its store (Get reports ErrBlockNotFound and
-// VerifyChain reports them missing) until they are fetched from a peer.
+// blocks: after such an install the applied height jumps while the blocks in
+// between are absent. Block catch-up fetches them from peers over
+// BlockSyncService (leader first), verifies each against the hash chain
+// ending at a hash the applied state vouches for, and stores them without
+// touching the state machine; it resumes from what is stored after a crash.
+// Until then BlockStore.Height stays at the contiguous height, so tailing
+// readers never meet a hole, and Status and HTTP report catching_up.
+//
+// Membership changes are raft ConfChangeV2 entries applied in log order with
+// the batches, on replay too. A validator added with Node.AddMember joins as
+// a learner, carries its raft address in the entry's MemberContext, and is
+// promoted to voter by the leader once its log has caught up. Addresses are
+// kept in bolt and appended to snapshot data, so they outlive restarts and
+// reach validators that catch up from a snapshot. A validator that applies
+// its own removal passes on leadership if it holds it and stops its loop.
+//
+// Reads through HTTP are linearizable by default (raft ReadIndex on any
+// validator, then waiting for apply); see Node.LinearizableRead.
 package consensus

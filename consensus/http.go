@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -20,23 +21,35 @@ type HTTPOptions struct {
 	Pending func(id string) bool
 	// Logger receives errors while serving; nil means slog.Default().
 	Logger *slog.Logger
+	// ReadTimeout bounds the linearizable read barrier (finding a leader,
+	// ReadIndex, waiting for apply) before a read answers 503. Default 2s.
+	ReadTimeout time.Duration
 }
 
 // NewHTTPHandler serves the chain and validator REST endpoints over the
 // validators running in this process (at least one):
 //
 //	GET /blocks/latest, GET /blocks/{height}, GET /chain/stats,
-//	GET /chain/verify, GET /validators, GET /transactions/{id}
+//	GET /chain/verify, GET /validators, GET /transactions/{id},
+//	GET /cluster/status, POST /cluster/members, DELETE /cluster/members/{id}
 //
 // Paths are relative; the caller mounts the handler under its prefix with
 // http.StripPrefix. Chain reads go to the local leader's store when one of
-// nodes leads, else to the first node.
+// nodes leads, else to the first node. They are linearizable: each first
+// passes Node.LinearizableRead, so it sees every block committed before the
+// request, whichever validator serves it; ?stale=true skips that round trip
+// and reads the validator's local state. Without a leader within ReadTimeout
+// a read answers 503. A validator still fetching blocks skipped by a
+// snapshot install answers 503 for what lies in the missing range.
 func NewHTTPHandler(nodes []*Node, opts HTTPOptions) http.Handler {
 	if len(nodes) == 0 {
 		panic("consensus: NewHTTPHandler needs at least one node")
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.ReadTimeout <= 0 {
+		opts.ReadTimeout = 2 * time.Second
 	}
 	h := &httpHandler{nodes: nodes, opts: opts}
 	mux := http.NewServeMux()
@@ -46,6 +59,7 @@ func NewHTTPHandler(nodes []*Node, opts HTTPOptions) http.Handler {
 	mux.HandleFunc("GET /chain/verify", h.verify)
 	mux.HandleFunc("GET /validators", h.validators)
 	mux.HandleFunc("GET /transactions/{id}", h.transaction)
+	h.registerCluster(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -82,8 +96,17 @@ func parseHeight(s string) (uint64, error) {
 }
 
 func (h *httpHandler) latest(w http.ResponseWriter, r *http.Request) {
-	blk, err := h.primary().Blocks().Latest()
-	h.writeBlock(w, blk, err)
+	n := h.primary()
+	if !h.consistent(w, r, n) {
+		return
+	}
+	st := n.Blocks().Stats()
+	if st.Height == 0 {
+		writeError(w, http.StatusNotFound, "chain is empty: no block committed yet")
+		return
+	}
+	blk, err := n.Blocks().Get(st.Height)
+	h.writeBlock(w, n, blk, err)
 }
 
 func (h *httpHandler) block(w http.ResponseWriter, r *http.Request) {
@@ -92,12 +115,20 @@ func (h *httpHandler) block(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	blk, err := h.primary().Blocks().Get(height)
-	h.writeBlock(w, blk, err)
+	n := h.primary()
+	// Stored blocks never change: only a height beyond the local chain needs
+	// the barrier, so "not found" is not an artefact of lagging behind.
+	if height > n.Blocks().Height() && !h.consistent(w, r, n) {
+		return
+	}
+	blk, err := n.Blocks().Get(height)
+	h.writeBlock(w, n, blk, err)
 }
 
-func (h *httpHandler) writeBlock(w http.ResponseWriter, blk *aurigraphv1.Block, err error) {
+func (h *httpHandler) writeBlock(w http.ResponseWriter, n *Node, blk *aurigraphv1.Block, err error) {
 	switch {
+	case errors.Is(err, ErrBlockNotFound) && n.Blocks().Stats().CatchingUp():
+		writeCatchingUp(w, n, err)
 	case errors.Is(err, ErrBlockNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case err != nil:
@@ -109,8 +140,15 @@ func (h *httpHandler) writeBlock(w http.ResponseWriter, blk *aurigraphv1.Block, 
 }
 
 func (h *httpHandler) stats(w http.ResponseWriter, r *http.Request) {
-	s := h.primary().Blocks().Stats()
-	writeJSON(w, http.StatusOK, map[string]any{"height": s.Height, "tx_count": s.TxCount, "last_hash": hex.EncodeToString(s.LastHash)})
+	n := h.primary()
+	if !h.consistent(w, r, n) {
+		return
+	}
+	s := n.Blocks().Stats()
+	writeJSON(w, http.StatusOK, map[string]any{
+		"height": s.Height, "tx_count": s.TxCount, "last_hash": hex.EncodeToString(s.LastHash),
+		"contiguous_height": s.Contiguous, "catching_up": s.CatchingUp(),
+	})
 }
 
 func (h *httpHandler) verify(w http.ResponseWriter, r *http.Request) {
@@ -131,6 +169,9 @@ type validatorJSON struct {
 
 func (h *httpHandler) validators(w http.ResponseWriter, r *http.Request) {
 	p := h.primary()
+	if !h.consistent(w, r, p) {
+		return
+	}
 	st := p.Status()
 	local := make(map[uint64]Status, len(h.nodes))
 	for _, n := range h.nodes {
@@ -145,7 +186,8 @@ func (h *httpHandler) validators(w http.ResponseWriter, r *http.Request) {
 		Term       uint64          `json:"term"`
 		Validators []validatorJSON `json:"validators"`
 	}{Leader: st.Leader, Term: st.Term, Validators: []validatorJSON{}}
-	for _, id := range sortedIDs(p.cfg.Peers) {
+	for _, m := range p.Members() {
+		id := m.ID
 		v := validatorJSON{ID: id, State: "unknown"}
 		if ls, ok := local[id]; ok {
 			v.State, v.Applied = ls.State, ls.Applied
@@ -164,7 +206,11 @@ func (h *httpHandler) validators(w http.ResponseWriter, r *http.Request) {
 
 func (h *httpHandler) transaction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	store := h.primary().Blocks()
+	n := h.primary()
+	if !h.consistent(w, r, n) {
+		return
+	}
+	store := n.Blocks()
 	loc, ok, err := store.LookupTx(id)
 	if err != nil {
 		h.opts.Logger.Error("look up transaction", "id", id, "err", err)
@@ -181,6 +227,10 @@ func (h *httpHandler) transaction(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		if h.opts.Pending != nil && h.opts.Pending(id) {
 			writeJSON(w, http.StatusOK, txJSON{ID: id, Status: "pending"})
+			return
+		}
+		if store.Stats().CatchingUp() {
+			writeCatchingUp(w, n, fmt.Errorf("transaction %q: %w", id, ErrBlockNotFound))
 			return
 		}
 		writeError(w, http.StatusNotFound, fmt.Sprintf("transaction %q is not in the chain and not pending", id))

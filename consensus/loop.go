@@ -25,6 +25,9 @@ func (n *Node) run() {
 		select {
 		case <-ticker.C:
 			n.raft.Tick()
+			if n.mem.removedIndex != 0 && n.leaveAfterRemoval() {
+				return
+			}
 		case rd := <-n.raft.Ready():
 			if err := n.handleReady(rd); err != nil {
 				n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
@@ -84,9 +87,13 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		if err := n.storage.ApplySnapshot(rd.Snapshot); err != nil {
 			return fmt.Errorf("apply leader snapshot at index %d: %w", rd.Snapshot.Metadata.Index, err)
 		}
-		n.confState = rd.Snapshot.Metadata.ConfState
+		n.setConfState(rd.Snapshot.Metadata.ConfState)
 		n.snapshotIndex = rd.Snapshot.Metadata.Index
+		n.bytesSinceSnapshot = 0
 		n.lastDelivered = rd.Snapshot.Metadata.Index
+		if err := n.restoreMembership(rd.Snapshot); err != nil {
+			return err
+		}
 		if err := n.restoreState(rd.Snapshot); err != nil {
 			return err
 		}
@@ -108,7 +115,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	if err := n.applyEntries(rd.CommittedEntries); err != nil {
 		return err
 	}
-	n.maybeSnapshot()
+	n.maybeSnapshot(rd.CommittedEntries)
 	return nil
 }
 
@@ -216,22 +223,29 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 	return nil
 }
 
+// applyConfChange applies a conf change entry in log order with the normal
+// entries, replayed ones included: after a restart raft starts from the
+// snapshot's configuration and replay brings it forward.
 func (n *Node) applyConfChange(e *raftpb.Entry) error {
+	var cc raftpb.ConfChangeI
 	switch e.Type {
 	case raftpb.EntryConfChange:
-		var cc raftpb.ConfChange
-		if err := cc.Unmarshal(e.Data); err != nil {
+		var v1 raftpb.ConfChange
+		if err := v1.Unmarshal(e.Data); err != nil {
 			return fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
 		}
-		n.confState = *n.raft.ApplyConfChange(cc)
+		cc = v1
 	case raftpb.EntryConfChangeV2:
-		var cc raftpb.ConfChangeV2
-		if err := cc.Unmarshal(e.Data); err != nil {
+		var v2 raftpb.ConfChangeV2
+		if err := v2.Unmarshal(e.Data); err != nil {
 			return fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
 		}
-		n.confState = *n.raft.ApplyConfChange(cc)
+		cc = v2
+	default:
+		return nil
 	}
-	return nil
+	n.setConfState(*n.raft.ApplyConfChange(cc))
+	return n.applyMembership(e.Index, cc.AsV2())
 }
 
 func (n *Node) publishApplied() {
@@ -265,7 +279,7 @@ func (n *Node) restoreState(s raftpb.Snapshot) error {
 		return err
 	}
 	n.m.height.Set(float64(n.fsm.height))
-	n.logger.Warn("state restored from raft snapshot; blocks in between are not in the local store",
+	n.logger.Warn("state restored from raft snapshot; fetching the blocks in between from peers",
 		"index", s.Metadata.Index, "old_height", oldHeight, "height", n.fsm.height)
 	return nil
 }
@@ -284,32 +298,38 @@ func (n *Node) saveSnapshot(s raftpb.Snapshot) error {
 	return nil
 }
 
-// maybeSnapshot starts a raft snapshot once SnapshotEntries entries were
-// applied since the last one. The loop only copies the state; encoding and
+// maybeSnapshot starts a raft snapshot once SnapshotEntries entries, or
+// SnapshotBytes of entry data, were applied since the last one; delivered is
+// what this Ready applied. The loop only copies the state; encoding and
 // writing it (which for a full dedup window takes long enough to delay
 // heartbeats into an election) happen in the background, one at a time,
 // as etcd's server does. The WAL and MemoryStorage are safe for that.
-func (n *Node) maybeSnapshot() {
+func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
+	for i := range delivered {
+		n.bytesSinceSnapshot += uint64(len(delivered[i].Data))
+	}
 	n.fsmMu.RLock()
 	applied, term := n.fsm.appliedIndex, n.fsm.appliedTerm
 	n.fsmMu.RUnlock()
+	due := applied-n.snapshotIndex >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes
 	// Until replay has delivered every entry up to the persisted applied
 	// index, confState may not yet describe that index.
-	if n.lastDelivered != applied || applied-n.snapshotIndex < n.cfg.SnapshotEntries || n.snapshotting.Load() {
+	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
 		return
 	}
 	start := time.Now()
 	n.fsmMu.RLock()
 	state := n.fsm.stateCopy()
 	n.fsmMu.RUnlock()
-	confState := n.confState
+	confState, addrs := n.confState, n.snapshotAddrs()
 	n.snapshotIndex = applied
+	n.bytesSinceSnapshot = 0
 	n.snapshotting.Store(true)
 	n.snapshotWG.Add(1)
 	go func() {
 		defer n.snapshotWG.Done()
 		defer n.snapshotting.Store(false)
-		if err := n.writeSnapshot(state, applied, confState); err != nil {
+		if err := n.writeSnapshot(state, applied, confState, addrs); err != nil {
 			n.logger.Error("raft snapshot failed; the WAL keeps growing until the next one succeeds", "index", applied, "term", term, "err", err)
 			return
 		}
@@ -318,11 +338,14 @@ func (n *Node) maybeSnapshot() {
 	}()
 }
 
-func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, confState raftpb.ConfState) error {
+func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, confState raftpb.ConfState, addrs map[uint64]string) error {
 	start := time.Now()
 	canonicalize(state)
 	data, err := deterministic.Marshal(state)
 	if err != nil {
+		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
+	}
+	if data, err = appendSnapshotMembers(data, addrs); err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
 	s, err := n.storage.CreateSnapshot(applied, &confState, data)

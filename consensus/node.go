@@ -53,7 +53,11 @@ type Status struct {
 	State   string `json:"state"`
 	Applied uint64 `json:"applied"`
 	Commit  uint64 `json:"commit"`
-	Height  uint64 `json:"height"`
+	// Height is the block store's contiguous height (BlockStore.Height).
+	Height uint64 `json:"height"`
+	// CatchingUp is set while blocks below the applied height, skipped by a
+	// raft snapshot install, are being fetched from peers.
+	CatchingUp bool `json:"catching_up"`
 	// Progress maps each validator to the highest log index known to be
 	// replicated on it; only a leader knows it.
 	Progress map[uint64]uint64 `json:"progress,omitempty"`
@@ -65,6 +69,7 @@ type Node struct {
 	cfg    Config
 	logger *slog.Logger
 	m      *metrics
+	pm     *progressMetrics
 
 	raft        raft.Node
 	storage     *raft.MemoryStorage
@@ -77,10 +82,15 @@ type Node struct {
 	fsmMu sync.RWMutex
 	fsm   *fsm
 
+	mem membership
+
 	// Owned by the raft loop goroutine.
 	confState     raftpb.ConfState
 	snapshotIndex uint64
 	lastDelivered uint64
+	// bytesSinceSnapshot sums the data of entries delivered since the last
+	// snapshot, for Config.SnapshotBytes.
+	bytesSinceSnapshot uint64
 
 	leader    atomic.Uint64
 	term      atomic.Uint64
@@ -99,6 +109,7 @@ type Node struct {
 	stopc        chan struct{}
 	donec        chan struct{}
 	purgeWG      sync.WaitGroup
+	workers      sync.WaitGroup
 	snapshotWG   sync.WaitGroup
 	snapshotting atomic.Bool
 	loopErr      error
@@ -107,9 +118,10 @@ type Node struct {
 }
 
 type proposalWaiter struct {
-	ch   chan error
-	term uint64
-	stop func() bool
+	ch    chan error
+	term  uint64
+	stop  func() bool
+	start time.Time
 }
 
 type readResult struct {
@@ -138,6 +150,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		cfg:       cfg,
 		logger:    cfg.Logger.With("validator", cfg.ID),
 		m:         newMetrics(cfg.Registerer, cfg.ID),
+		pm:        newProgressMetrics(cfg.Registerer, cfg.ID),
 		waiters:   make(map[uint64]*proposalWaiter),
 		reads:     make(map[string]*readWaiter),
 		appliedCh: make(chan struct{}),
@@ -219,7 +232,7 @@ func (n *Node) open(ctx context.Context) error {
 		if err := n.storage.ApplySnapshot(*snapshot); err != nil {
 			return fmt.Errorf("apply snapshot at index %d: %w", snapshot.Metadata.Index, err)
 		}
-		n.confState = snapshot.Metadata.ConfState
+		n.setConfState(snapshot.Metadata.ConfState)
 		n.snapshotIndex = snapshot.Metadata.Index
 		n.lastDelivered = snapshot.Metadata.Index
 		if snapshot.Metadata.Index > n.fsm.appliedIndex {
@@ -258,7 +271,8 @@ func (n *Node) open(ctx context.Context) error {
 	}
 	// A WAL holding nothing at all means a crash before the first Ready was
 	// saved: bootstrap again rather than restart with no membership.
-	if existing && (snapshot != nil || len(entries) > 0 || !raft.IsEmptyHardState(hardState)) {
+	// A joining validator learns the configuration from the leader instead.
+	if cfg.Join || existing && (snapshot != nil || len(entries) > 0 || !raft.IsEmptyHardState(hardState)) {
 		n.raft = raft.RestartNode(rc)
 	} else {
 		peers := make([]raft.Peer, 0, len(cfg.Peers))
@@ -268,6 +282,15 @@ func (n *Node) open(ctx context.Context) error {
 		n.raft = raft.StartNode(rc, peers)
 	}
 
+	creds, err := cfg.TLS.credentials()
+	if err != nil {
+		n.raft.Stop()
+		return err
+	}
+	if err := n.initMembership(snapshot); err != nil {
+		n.raft.Stop()
+		return err
+	}
 	lis := cfg.Listener
 	if lis == nil {
 		lis, err = (&net.ListenConfig{}).Listen(ctx, "tcp", cfg.ListenAddr)
@@ -276,7 +299,7 @@ func (n *Node) open(ctx context.Context) error {
 			return fmt.Errorf("listen for raft peers on %s: %w", cfg.ListenAddr, err)
 		}
 	}
-	n.transport, err = newTransport(cfg.ID, cfg.Peers, lis, n.raft, n.logger, n.m)
+	n.transport, err = newTransport(cfg.ID, n.peerAddrs(), lis, n.raft, n.logger, n.m, creds)
 	if err != nil {
 		lis.Close()
 		n.raft.Stop()
@@ -284,10 +307,15 @@ func (n *Node) open(ctx context.Context) error {
 	}
 	n.logger.Info("validator starting", "listen", lis.Addr().String(), "peers", len(cfg.Peers),
 		"applied", n.fsm.appliedIndex, "height", n.fsm.height, "snapshot", n.snapshotIndex, "restarted", existing)
+	n.transport.advertise, n.transport.learn = n.mem.addrs[cfg.ID], n.learnPeerAddress
+	n.registerPeerServices(n.transport.server)
 	n.transport.start()
+	n.startWorkers()
 	n.startPurge(walDir, ".wal")
 	n.startPurge(snapDir, ".snap")
 	go n.run()
+	n.mem.wg.Add(1)
+	go n.promoteLearners()
 	return nil
 }
 
@@ -338,6 +366,7 @@ func (n *Node) Status() Status {
 		Commit:  n.committed.Load(),
 		Height:  n.blocks.Height(),
 	}
+	st.CatchingUp = n.blocks.Stats().CatchingUp()
 	if st.State == "leader" {
 		rs := n.raft.Status()
 		if len(rs.Progress) > 0 {
@@ -385,7 +414,7 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 	}
 	n.nextProposal++
 	id := n.nextProposal
-	w := &proposalWaiter{ch: make(chan error, 1), term: term}
+	w := &proposalWaiter{ch: make(chan error, 1), term: term, start: time.Now()}
 	n.waiters[id] = w
 	n.mu.Unlock()
 
@@ -449,6 +478,9 @@ func (n *Node) finishProposal(id uint64, err error) {
 		return
 	}
 	n.m.proposals.WithLabelValues(proposalResult(err)).Inc()
+	if err == nil {
+		n.pm.commitLatency.Observe(time.Since(w.start).Seconds())
+	}
 	w.ch <- err
 }
 
@@ -477,37 +509,13 @@ func (n *Node) NextOffsets(ctx context.Context, topic string) (map[int32]int64, 
 	if !isLeader {
 		return nil, ErrNotLeader
 	}
-	n.mu.Lock()
-	if n.stopped {
-		n.mu.Unlock()
-		return nil, ErrStopped
+	if err := n.LinearizableRead(ctx); err != nil {
+		return nil, fmt.Errorf("read offsets of topic %q: %w", topic, err)
 	}
-	n.nextRead++
-	rctx := binary.BigEndian.AppendUint64(binary.BigEndian.AppendUint64(nil, n.cfg.ID), n.nextRead)
-	rw := &readWaiter{ch: make(chan readResult, 1), term: term}
-	n.reads[string(rctx)] = rw
-	n.mu.Unlock()
-	defer func() {
-		n.mu.Lock()
-		delete(n.reads, string(rctx))
-		n.mu.Unlock()
-	}()
-
-	if err := n.raft.ReadIndex(ctx, rctx); err != nil {
-		return nil, fmt.Errorf("read index for topic %q: %w", topic, err)
-	}
-	var index uint64
-	select {
-	case r := <-rw.ch:
-		if r.err != nil {
-			return nil, r.err
-		}
-		index = r.index
-	case <-ctx.Done():
-		return nil, fmt.Errorf("confirm leadership for topic %q: %w", topic, ctx.Err())
-	}
-	if err := n.waitApplied(ctx, index); err != nil {
-		return nil, err
+	// The read went through whichever validator leads now; ingest must only
+	// resume if that is still this one, in the term it started in.
+	if isLeader, now := n.Leader(); !isLeader || now != term {
+		return nil, ErrLeadershipLost
 	}
 	n.fsmMu.RLock()
 	defer n.fsmMu.RUnlock()
@@ -543,7 +551,7 @@ func (n *Node) Close(ctx context.Context) error {
 }
 
 func (n *Node) close(ctx context.Context) error {
-	if isLeader, _ := n.Leader(); isLeader && len(n.cfg.Peers) > 1 {
+	if isLeader, _ := n.Leader(); isLeader && len(n.Members()) > 1 {
 		n.transferLeadership(ctx)
 	}
 	n.mu.Lock()
@@ -554,10 +562,12 @@ func (n *Node) close(ctx context.Context) error {
 
 	close(n.stopc)
 	<-n.donec
+	n.workers.Wait()
 	n.purgeWG.Wait()
 	n.snapshotWG.Wait()
 	n.transport.stop()
 	n.raft.Stop()
+	n.mem.wg.Wait()
 	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
 	n.resign()
 	err := errors.Join(n.loopErr, n.closeStorage())
@@ -589,7 +599,7 @@ func (n *Node) transferLeadership(ctx context.Context) {
 	rs := n.raft.Status()
 	var target, best uint64
 	for id, pr := range rs.Progress {
-		if id != n.cfg.ID && (target == 0 || pr.Match > best) {
+		if id != n.cfg.ID && !pr.IsLearner && (target == 0 || pr.Match > best) {
 			target, best = id, pr.Match
 		}
 	}

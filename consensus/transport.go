@@ -15,7 +15,6 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
-	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
@@ -58,7 +57,18 @@ type transport struct {
 
 	server *grpc.Server
 	lis    net.Listener
-	peers  map[uint64]*peer
+	creds  peerCredentials
+
+	// mu guards peers and started: conf changes add and remove peers while
+	// the raft loop sends.
+	mu      sync.Mutex
+	peers   map[uint64]*peer
+	started bool
+	// advertise is this validator's raft address, sent to peers when a
+	// stream opens; learn receives the address a peer advertised (see
+	// transport_peers.go). Both are set before start.
+	advertise string
+	learn     func(id uint64, addr string)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -72,27 +82,25 @@ type peer struct {
 	addr  string
 	queue chan raftpb.Message
 	conn  *grpc.ClientConn
+	// ctx ends when the transport stops or the peer leaves the cluster.
+	ctx    context.Context
+	cancel context.CancelFunc
 }
 
-func newTransport(id uint64, peers map[uint64]string, lis net.Listener, node raftNode, logger *slog.Logger, m *metrics) (*transport, error) {
+func newTransport(id uint64, peers map[uint64]string, lis net.Listener, node raftNode, logger *slog.Logger, m *metrics, creds peerCredentials) (*transport, error) {
 	ctx, cancel := context.WithCancel(context.Background())
-	t := &transport{id: id, node: node, logger: logger, m: m, lis: lis, peers: make(map[uint64]*peer), ctx: ctx, cancel: cancel}
+	t := &transport{id: id, node: node, logger: logger, m: m, lis: lis, creds: creds, peers: make(map[uint64]*peer), ctx: ctx, cancel: cancel}
 	for pid, addr := range peers {
 		if pid == id {
 			continue
 		}
-		conn, err := grpc.NewClient(addr,
-			grpc.WithTransportCredentials(insecure.NewCredentials()),
-			grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout, PermitWithoutStream: true}),
-			grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(maxRaftMessageBytes)))
-		if err != nil {
+		if err := t.addPeer(pid, addr); err != nil {
 			t.closeConns()
 			cancel()
-			return nil, fmt.Errorf("dial raft peer %d at %q: %w", pid, addr, err)
+			return nil, err
 		}
-		t.peers[pid] = &peer{id: pid, addr: addr, queue: make(chan raftpb.Message, peerQueueLen), conn: conn}
 	}
-	t.server = grpc.NewServer(grpc.MaxRecvMsgSize(maxRaftMessageBytes),
+	t.server = grpc.NewServer(grpc.Creds(creds.server), grpc.MaxRecvMsgSize(maxRaftMessageBytes),
 		// Peers ping every keepaliveTime; gRPC's default policy would answer
 		// that with GOAWAY and cut the stream.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
@@ -109,13 +117,20 @@ func (t *transport) start() {
 			t.logger.Error("raft transport server stopped", "addr", t.lis.Addr().String(), "err", err)
 		}
 	}()
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.started = true
 	for _, p := range t.peers {
-		t.wg.Add(1)
-		go func() {
-			defer t.wg.Done()
-			t.runPeer(p)
-		}()
+		t.runPeerAsync(p)
 	}
+}
+
+func (t *transport) runPeerAsync(p *peer) {
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.runPeer(p)
+	}()
 }
 
 func (t *transport) stop() {
@@ -126,13 +141,29 @@ func (t *transport) stop() {
 }
 
 func (t *transport) closeConns() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, p := range t.peers {
 		p.conn.Close()
 	}
 }
 
+// peerConn returns the client connection to peer id, nil for an unknown id.
+// Block catch-up and peer pings share it with the raft stream, credentials
+// included. It is closed when the peer leaves or the transport stops.
+func (t *transport) peerConn(id uint64) *grpc.ClientConn {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if p := t.peers[id]; p != nil {
+		return p.conn
+	}
+	return nil
+}
+
 // send queues messages for their peers without blocking the raft loop.
 func (t *transport) send(msgs []raftpb.Message) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
 	for _, m := range msgs {
 		p := t.peers[m.To]
 		if p == nil {
@@ -160,9 +191,9 @@ func (t *transport) dropped(p *peer, m raftpb.Message) {
 func (t *transport) runPeer(p *peer) {
 	client := aurigraphv1.NewRaftTransportClient(p.conn)
 	backoff := backoffMin
-	for t.ctx.Err() == nil {
+	for p.ctx.Err() == nil {
 		err := t.stream(client, p, &backoff)
-		if t.ctx.Err() != nil {
+		if p.ctx.Err() != nil {
 			return
 		}
 		t.logger.Debug("raft peer stream broken", "peer", p.id, "addr", p.addr, "err", err, "retry_in", backoff)
@@ -177,7 +208,7 @@ func (t *transport) runPeer(p *peer) {
 				t.dropped(p, m)
 			case <-timer.C:
 				break drain
-			case <-t.ctx.Done():
+			case <-p.ctx.Done():
 				timer.Stop()
 				return
 			}
@@ -187,9 +218,9 @@ func (t *transport) runPeer(p *peer) {
 }
 
 func (t *transport) stream(client aurigraphv1.RaftTransportClient, p *peer, backoff *time.Duration) error {
-	ctx, cancel := context.WithCancel(t.ctx)
+	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
-	s, err := client.Stream(ctx)
+	s, err := client.Stream(t.advertised(ctx))
 	if err != nil {
 		return fmt.Errorf("open stream: %w", err)
 	}
@@ -218,6 +249,7 @@ func (t *transport) stream(client aurigraphv1.RaftTransportClient, p *peer, back
 
 // Stream implements aurigraphv1.RaftTransportServer.
 func (t *transport) Stream(s grpc.ClientStreamingServer[aurigraphv1.RaftEnvelope, aurigraphv1.RaftAck]) error {
+	t.learnSender(s.Context())
 	for {
 		env, err := s.Recv()
 		if errors.Is(err, io.EOF) {

@@ -45,7 +45,10 @@ func TestDevPipelineEndToEnd(t *testing.T) {
 			Height  uint64 `json:"height"`
 			TxCount uint64 `json:"tx_count"`
 		}
-		getJSON(t, first.addrs.HTTP, "/api/v12/chain/stats", &st)
+		// Under load a consistent read may answer 503 (retry); poll on.
+		if err := tryGetJSON(first.addrs.HTTP, "/api/v12/chain/stats", &st); err != nil {
+			return false, err.Error()
+		}
 		return st.TxCount == batch1, fmt.Sprintf("tx_count=%d height=%d", st.TxCount, st.Height)
 	})
 	assertVerified(t, first.addrs.HTTP, batch1)
@@ -70,7 +73,9 @@ func TestDevPipelineEndToEnd(t *testing.T) {
 		var st struct {
 			TxCount uint64 `json:"tx_count"`
 		}
-		getJSON(t, second.addrs.HTTP, "/api/v12/chain/stats", &st)
+		if err := tryGetJSON(second.addrs.HTTP, "/api/v12/chain/stats", &st); err != nil {
+			return false, err.Error()
+		}
 		return st.TxCount == batch1+batch2, fmt.Sprintf("tx_count=%d", st.TxCount)
 	})
 	if h := chainHeight(t, second.addrs.HTTP); h <= heightBefore {
@@ -120,7 +125,10 @@ func startPipeline(t *testing.T, f devFlags) *runningPipeline {
 		var v struct {
 			Leader uint64 `json:"leader"`
 		}
-		getJSON(t, p.addrs.HTTP, "/api/v12/validators", &v)
+		// Consistent reads answer 503 until a leader is elected.
+		if err := tryGetJSON(p.addrs.HTTP, "/api/v12/validators", &v); err != nil {
+			return false, err.Error()
+		}
 		return v.Leader != 0, "no leader yet"
 	})
 	return p
@@ -332,18 +340,25 @@ func chainHeight(t *testing.T, httpAddr string) uint64 {
 
 func getJSON(t *testing.T, httpAddr, path string, into any) {
 	t.Helper()
+	if err := tryGetJSON(httpAddr, path, into); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func tryGetJSON(httpAddr, path string, into any) error {
 	resp, err := http.Get("http://" + httpAddr + path)
 	if err != nil {
-		t.Fatalf("GET %s: %v", path, err)
+		return fmt.Errorf("GET %s: %w", path, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("GET %s: %s: %s", path, resp.Status, body)
+		return fmt.Errorf("GET %s: %s: %s", path, resp.Status, body)
 	}
 	if err := json.Unmarshal(body, into); err != nil {
-		t.Fatalf("GET %s: decode %s: %v", path, body, err)
+		return fmt.Errorf("GET %s: decode %s: %w", path, body, err)
 	}
+	return nil
 }
 
 func waitFor(t *testing.T, timeout time.Duration, what string, cond func() (bool, string)) {

@@ -26,6 +26,10 @@ type nodeFlags struct {
 	httpAddr     string
 	grpcAddr     string
 	txPartitions int32
+	join         bool
+	peerCert     string
+	peerKey      string
+	peerCA       string
 }
 
 func newNodeCommand() *cobra.Command {
@@ -38,7 +42,19 @@ leader-only ingest from the transaction topic, the block publisher while it
 leads, and the REST + WebSocket API over its own copy of the chain.
 
   aurigraph node --id 1 --peers 1=10.0.0.1:7001,2=10.0.0.2:7001,3=10.0.0.3:7001 \
-                 --kafka kafka-1:9092 --data /var/lib/aurigraph`,
+                 --kafka kafka-1:9092 --data /var/lib/aurigraph
+
+Adding a validator to a running cluster takes two steps, in this order:
+
+  1. aurigraph cluster add --id 4 --raft-address 10.0.0.4:7001 \
+                           --node http://10.0.0.1:8080,http://10.0.0.2:8080
+  2. aurigraph node --id 4 --join --peers 1=10.0.0.1:7001,...,4=10.0.0.4:7001 \
+                    --kafka kafka-1:9092 --data /var/lib/aurigraph
+
+The new validator starts from an empty --data as a learner, receives the log
+or a snapshot from the leader, and becomes a voter once it has caught up.
+With --peer-cert/--peer-key/--peer-ca the Raft transport uses mutual TLS;
+every validator's certificate must name its --peers host.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			peers, err := parsePeers(f.peers)
@@ -50,6 +66,9 @@ leads, and the REST + WebSocket API over its own copy of the chain.
 			}
 			if f.txPartitions < 1 {
 				return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
+			}
+			if _, err := peerTLS(f.peerCert, f.peerKey, f.peerCA); err != nil {
+				return err
 			}
 			return runNode(cmd.Context(), f, peers, slog.Default())
 		},
@@ -63,6 +82,10 @@ leads, and the REST + WebSocket API over its own copy of the chain.
 	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "REST, WebSocket, /metrics and /q/health listen address")
 	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9004", "gRPC listen address (health and reflection)")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of the transaction topic when it is created")
+	fl.BoolVar(&f.join, "join", false, "join a running cluster that already added this validator (aurigraph cluster add) instead of bootstrapping one; ignored once --data holds a raft log")
+	fl.StringVar(&f.peerCert, "peer-cert", "", "PEM certificate this validator presents to its Raft peers (enables mutual TLS with --peer-key and --peer-ca)")
+	fl.StringVar(&f.peerKey, "peer-key", "", "PEM private key of --peer-cert")
+	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -101,11 +124,17 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	defer stack.unwind(log)
 	brokers := strings.Split(f.kafka, ",")
 
+	tlsCfg, err := peerTLS(f.peerCert, f.peerKey, f.peerCA)
+	if err != nil {
+		return err
+	}
 	node, err := consensus.Start(ctx, consensus.Config{
 		ID:         f.id,
 		Peers:      peers,
 		ListenAddr: f.raftListen,
 		DataDir:    f.dataDir,
+		Join:       f.join,
+		TLS:        tlsCfg,
 		Logger:     log.With("component", "consensus"),
 		Registerer: reg,
 	})
@@ -175,6 +204,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	case <-ctx.Done():
 		log.Info("shutdown requested; stopping input, handing over leadership")
 		return nil
+	case <-node.Done():
+		// The raft loop stopped on its own: this validator was removed from
+		// the cluster or its storage failed; Err says which.
+		return node.Err()
 	case err := <-inputs.failures():
 		return err
 	case err := <-outputs.failures():

@@ -954,9 +954,12 @@ type StateSnapshot struct {
 	Assets   []*AssetInfo           `protobuf:"bytes,5,rep,name=assets,proto3" json:"assets,omitempty"`
 	Offsets  []*PartitionOffset     `protobuf:"bytes,6,rep,name=offsets,proto3" json:"offsets,omitempty"`
 	// Most recent transaction ids, oldest first: the dedup window.
-	RecentTxIds   []string `protobuf:"bytes,7,rep,name=recent_tx_ids,json=recentTxIds,proto3" json:"recent_tx_ids,omitempty"`
-	AppliedIndex  uint64   `protobuf:"varint,8,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
-	AppliedTerm   uint64   `protobuf:"varint,9,opt,name=applied_term,json=appliedTerm,proto3" json:"applied_term,omitempty"`
+	RecentTxIds  []string `protobuf:"bytes,7,rep,name=recent_tx_ids,json=recentTxIds,proto3" json:"recent_tx_ids,omitempty"`
+	AppliedIndex uint64   `protobuf:"varint,8,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
+	AppliedTerm  uint64   `protobuf:"varint,9,opt,name=applied_term,json=appliedTerm,proto3" json:"applied_term,omitempty"`
+	// Raft addresses of the members, so a validator restoring the snapshot
+	// can dial peers it never saw join.
+	Members       []*MemberContext `protobuf:"bytes,10,rep,name=members,proto3" json:"members,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1054,6 +1057,67 @@ func (x *StateSnapshot) GetAppliedTerm() uint64 {
 	return 0
 }
 
+func (x *StateSnapshot) GetMembers() []*MemberContext {
+	if x != nil {
+		return x.Members
+	}
+	return nil
+}
+
+// The address a joining validator's peers should dial, carried in the
+// context of a ConfChangeV2 that adds it.
+type MemberContext struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	RaftAddress   string                 `protobuf:"bytes,2,opt,name=raft_address,json=raftAddress,proto3" json:"raft_address,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *MemberContext) Reset() {
+	*x = MemberContext{}
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *MemberContext) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*MemberContext) ProtoMessage() {}
+
+func (x *MemberContext) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use MemberContext.ProtoReflect.Descriptor instead.
+func (*MemberContext) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *MemberContext) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *MemberContext) GetRaftAddress() string {
+	if x != nil {
+		return x.RaftAddress
+	}
+	return ""
+}
+
 var File_aurigraph_v1_chain_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_chain_proto_rawDesc = "" +
@@ -1126,7 +1190,7 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
-	"nextOffset\"\xe8\x02\n" +
+	"nextOffset\"\x9f\x03\n" +
 	"\rStateSnapshot\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x1b\n" +
 	"\tlast_hash\x18\x02 \x01(\fR\blastHash\x12\x19\n" +
@@ -1136,7 +1200,12 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\aoffsets\x18\x06 \x03(\v2\x1d.aurigraph.v1.PartitionOffsetR\aoffsets\x12\"\n" +
 	"\rrecent_tx_ids\x18\a \x03(\tR\vrecentTxIds\x12#\n" +
 	"\rapplied_index\x18\b \x01(\x04R\fappliedIndex\x12!\n" +
-	"\fapplied_term\x18\t \x01(\x04R\vappliedTerm*\x7f\n" +
+	"\fapplied_term\x18\t \x01(\x04R\vappliedTerm\x125\n" +
+	"\amembers\x18\n" +
+	" \x03(\v2\x1b.aurigraph.v1.MemberContextR\amembers\"B\n" +
+	"\rMemberContext\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
+	"\fraft_address\x18\x02 \x01(\tR\vraftAddress*\x7f\n" +
 	"\x06TxType\x12\x17\n" +
 	"\x13TX_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10TX_TYPE_TRANSFER\x10\x01\x12\x10\n" +
@@ -1161,7 +1230,7 @@ func file_aurigraph_v1_chain_proto_rawDescGZIP() []byte {
 }
 
 var file_aurigraph_v1_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_aurigraph_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_aurigraph_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_aurigraph_v1_chain_proto_goTypes = []any{
 	(TxType)(0),             // 0: aurigraph.v1.TxType
 	(TxStatus)(0),           // 1: aurigraph.v1.TxStatus
@@ -1177,6 +1246,7 @@ var file_aurigraph_v1_chain_proto_goTypes = []any{
 	(*AssetInfo)(nil),       // 11: aurigraph.v1.AssetInfo
 	(*PartitionOffset)(nil), // 12: aurigraph.v1.PartitionOffset
 	(*StateSnapshot)(nil),   // 13: aurigraph.v1.StateSnapshot
+	(*MemberContext)(nil),   // 14: aurigraph.v1.MemberContext
 }
 var file_aurigraph_v1_chain_proto_depIdxs = []int32{
 	0,  // 0: aurigraph.v1.Transaction.type:type_name -> aurigraph.v1.TxType
@@ -1192,11 +1262,12 @@ var file_aurigraph_v1_chain_proto_depIdxs = []int32{
 	10, // 10: aurigraph.v1.StateSnapshot.accounts:type_name -> aurigraph.v1.Account
 	11, // 11: aurigraph.v1.StateSnapshot.assets:type_name -> aurigraph.v1.AssetInfo
 	12, // 12: aurigraph.v1.StateSnapshot.offsets:type_name -> aurigraph.v1.PartitionOffset
-	13, // [13:13] is the sub-list for method output_type
-	13, // [13:13] is the sub-list for method input_type
-	13, // [13:13] is the sub-list for extension type_name
-	13, // [13:13] is the sub-list for extension extendee
-	0,  // [0:13] is the sub-list for field type_name
+	14, // 13: aurigraph.v1.StateSnapshot.members:type_name -> aurigraph.v1.MemberContext
+	14, // [14:14] is the sub-list for method output_type
+	14, // [14:14] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_aurigraph_v1_chain_proto_init() }
@@ -1210,7 +1281,7 @@ func file_aurigraph_v1_chain_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_chain_proto_rawDesc), len(file_aurigraph_v1_chain_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   12,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

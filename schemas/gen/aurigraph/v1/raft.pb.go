@@ -158,60 +158,6 @@ func (x *FetchBlocksRequest) GetToHeight() uint64 {
 	return 0
 }
 
-// The address a joining validator's peers should dial, carried in the
-// context of a ConfChangeV2 that adds it.
-type MemberContext struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Id            uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
-	RaftAddress   string                 `protobuf:"bytes,2,opt,name=raft_address,json=raftAddress,proto3" json:"raft_address,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
-}
-
-func (x *MemberContext) Reset() {
-	*x = MemberContext{}
-	mi := &file_aurigraph_v1_raft_proto_msgTypes[3]
-	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-	ms.StoreMessageInfo(mi)
-}
-
-func (x *MemberContext) String() string {
-	return protoimpl.X.MessageStringOf(x)
-}
-
-func (*MemberContext) ProtoMessage() {}
-
-func (x *MemberContext) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_raft_proto_msgTypes[3]
-	if x != nil {
-		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
-		if ms.LoadMessageInfo() == nil {
-			ms.StoreMessageInfo(mi)
-		}
-		return ms
-	}
-	return mi.MessageOf(x)
-}
-
-// Deprecated: Use MemberContext.ProtoReflect.Descriptor instead.
-func (*MemberContext) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_raft_proto_rawDescGZIP(), []int{3}
-}
-
-func (x *MemberContext) GetId() uint64 {
-	if x != nil {
-		return x.Id
-	}
-	return 0
-}
-
-func (x *MemberContext) GetRaftAddress() string {
-	if x != nil {
-		return x.RaftAddress
-	}
-	return ""
-}
-
 var File_aurigraph_v1_raft_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_raft_proto_rawDesc = "" +
@@ -223,10 +169,7 @@ const file_aurigraph_v1_raft_proto_rawDesc = "" +
 	"\x12FetchBlocksRequest\x12\x1f\n" +
 	"\vfrom_height\x18\x01 \x01(\x04R\n" +
 	"fromHeight\x12\x1b\n" +
-	"\tto_height\x18\x02 \x01(\x04R\btoHeight\"B\n" +
-	"\rMemberContext\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
-	"\fraft_address\x18\x02 \x01(\tR\vraftAddress2N\n" +
+	"\tto_height\x18\x02 \x01(\x04R\btoHeight2N\n" +
 	"\rRaftTransport\x12=\n" +
 	"\x06Stream\x12\x1a.aurigraph.v1.RaftEnvelope\x1a\x15.aurigraph.v1.RaftAck(\x012Z\n" +
 	"\x10BlockSyncService\x12F\n" +
@@ -244,19 +187,18 @@ func file_aurigraph_v1_raft_proto_rawDescGZIP() []byte {
 	return file_aurigraph_v1_raft_proto_rawDescData
 }
 
-var file_aurigraph_v1_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
+var file_aurigraph_v1_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
 var file_aurigraph_v1_raft_proto_goTypes = []any{
 	(*RaftEnvelope)(nil),       // 0: aurigraph.v1.RaftEnvelope
 	(*RaftAck)(nil),            // 1: aurigraph.v1.RaftAck
 	(*FetchBlocksRequest)(nil), // 2: aurigraph.v1.FetchBlocksRequest
-	(*MemberContext)(nil),      // 3: aurigraph.v1.MemberContext
-	(*Block)(nil),              // 4: aurigraph.v1.Block
+	(*Block)(nil),              // 3: aurigraph.v1.Block
 }
 var file_aurigraph_v1_raft_proto_depIdxs = []int32{
 	0, // 0: aurigraph.v1.RaftTransport.Stream:input_type -> aurigraph.v1.RaftEnvelope
 	2, // 1: aurigraph.v1.BlockSyncService.FetchBlocks:input_type -> aurigraph.v1.FetchBlocksRequest
 	1, // 2: aurigraph.v1.RaftTransport.Stream:output_type -> aurigraph.v1.RaftAck
-	4, // 3: aurigraph.v1.BlockSyncService.FetchBlocks:output_type -> aurigraph.v1.Block
+	3, // 3: aurigraph.v1.BlockSyncService.FetchBlocks:output_type -> aurigraph.v1.Block
 	2, // [2:4] is the sub-list for method output_type
 	0, // [0:2] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
@@ -276,7 +218,7 @@ func file_aurigraph_v1_raft_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_raft_proto_rawDesc), len(file_aurigraph_v1_raft_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   4,
+			NumMessages:   3,
 			NumExtensions: 0,
 			NumServices:   2,
 		},

@@ -1,0 +1,176 @@
+package consensus
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.etcd.io/raft/v3"
+)
+
+// ClusterStatus is the cluster configuration as one validator sees it.
+type ClusterStatus struct {
+	// ID is the validator that answered.
+	ID      uint64         `json:"id"`
+	Leader  uint64         `json:"leader"`
+	Term    uint64         `json:"term"`
+	Members []MemberStatus `json:"members"`
+}
+
+// MemberStatus is one member with its role and, when the answering
+// validator leads, its replication progress.
+type MemberStatus struct {
+	Member
+	// Role is leader, follower or learner.
+	Role string `json:"role"`
+	// Match is the highest log index known to be replicated on the member.
+	Match uint64 `json:"match,omitempty"`
+	// Replication is the leader's replication mode towards the member:
+	// probe, replicate or snapshot.
+	Replication string `json:"replication,omitempty"`
+	// Active reports whether the member was heard from within the last
+	// election timeout.
+	Active *bool `json:"active,omitempty"`
+}
+
+// ClusterStatus returns the members, the leader and term, and the
+// replication progress of each member when this validator leads.
+func (n *Node) ClusterStatus() ClusterStatus {
+	isLeader, term := n.Leader()
+	cs := ClusterStatus{ID: n.cfg.ID, Leader: n.leader.Load(), Term: term, Members: []MemberStatus{}}
+	var rs raft.Status
+	if isLeader {
+		rs = n.raft.Status()
+	}
+	for _, m := range n.Members() {
+		ms := MemberStatus{Member: m, Role: "follower"}
+		switch {
+		case !m.Voter:
+			ms.Role = "learner"
+		case m.ID == cs.Leader:
+			ms.Role = "leader"
+		}
+		if pr, ok := rs.Progress[m.ID]; ok {
+			active := pr.RecentActive || m.ID == n.cfg.ID
+			ms.Match, ms.Replication, ms.Active = pr.Match, strings.ToLower(pr.State.String()), &active
+		}
+		cs.Members = append(cs.Members, ms)
+	}
+	return cs
+}
+
+// memberChangeTimeout bounds how long an admin request waits for its
+// configuration change to apply.
+const memberChangeTimeout = 15 * time.Second
+
+func (h *httpHandler) registerCluster(mux *http.ServeMux) {
+	mux.HandleFunc("GET /cluster/status", h.clusterStatus)
+	mux.HandleFunc("POST /cluster/members", h.addMember)
+	mux.HandleFunc("DELETE /cluster/members/{id}", h.removeMember)
+}
+
+func (h *httpHandler) clusterStatus(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, http.StatusOK, h.primary().ClusterStatus())
+}
+
+// localLeader returns the validator of this process that leads, or answers
+// 421 naming the leader so the client retries there.
+func (h *httpHandler) localLeader(w http.ResponseWriter) *Node {
+	for _, n := range h.nodes {
+		if lead, _ := n.Leader(); lead {
+			return n
+		}
+	}
+	writeNotLeader(w, h.nodes[0].Status().Leader)
+	return nil
+}
+
+func writeNotLeader(w http.ResponseWriter, leader uint64) {
+	writeJSON(w, http.StatusMisdirectedRequest, struct {
+		Error  string `json:"error"`
+		Leader uint64 `json:"leader"`
+	}{"not the leader", leader})
+}
+
+type addMemberRequest struct {
+	ID          uint64 `json:"id"`
+	RaftAddress string `json:"raft_address"`
+}
+
+// decodeAddMember parses and checks a POST /cluster/members body.
+func decodeAddMember(body io.Reader) (addMemberRequest, error) {
+	var req addMemberRequest
+	dec := json.NewDecoder(io.LimitReader(body, 1<<16))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&req); err != nil {
+		return req, fmt.Errorf("body must be JSON {\"id\": N, \"raft_address\": \"host:port\"}: %w", err)
+	}
+	if dec.More() {
+		return req, errors.New("body holds more than one JSON value")
+	}
+	if req.ID == 0 {
+		return req, errors.New("id is missing or 0: validator ids start at 1")
+	}
+	host, port, err := net.SplitHostPort(req.RaftAddress)
+	if err != nil || host == "" {
+		return req, fmt.Errorf("raft_address %q is not host:port", req.RaftAddress)
+	}
+	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
+		return req, fmt.Errorf("raft_address %q: port %q is not 1-65535", req.RaftAddress, port)
+	}
+	return req, nil
+}
+
+func (h *httpHandler) addMember(w http.ResponseWriter, r *http.Request) {
+	req, err := decodeAddMember(r.Body)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	n := h.localLeader(w)
+	if n == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), memberChangeTimeout)
+	defer cancel()
+	h.writeMemberChange(w, n, n.AddMember(ctx, req.ID, req.RaftAddress))
+}
+
+func (h *httpHandler) removeMember(w http.ResponseWriter, r *http.Request) {
+	text := r.PathValue("id")
+	id, err := strconv.ParseUint(text, 10, 64)
+	if err != nil || id == 0 {
+		writeError(w, http.StatusBadRequest, fmt.Sprintf("member id %q is not a validator id (1 or more)", text))
+		return
+	}
+	n := h.localLeader(w)
+	if n == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), memberChangeTimeout)
+	defer cancel()
+	h.writeMemberChange(w, n, n.RemoveMember(ctx, id))
+}
+
+func (h *httpHandler) writeMemberChange(w http.ResponseWriter, n *Node, err error) {
+	switch {
+	case err == nil:
+		writeJSON(w, http.StatusOK, n.ClusterStatus())
+	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrLeadershipLost):
+		writeNotLeader(w, n.Status().Leader)
+	case errors.Is(err, ErrMemberExists), errors.Is(err, ErrMemberNotFound), errors.Is(err, ErrLastVoter):
+		writeError(w, http.StatusConflict, err.Error())
+	case errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusGatewayTimeout, err.Error()+"; check GET /cluster/status before retrying")
+	default:
+		h.opts.Logger.Error("membership change", "err", err)
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	}
+}

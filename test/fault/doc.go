@@ -1,0 +1,37 @@
+// Package fault runs the validator cluster as real processes on loopback and
+// breaks it while transactions flow: SIGKILL of the leader, of every node at
+// once, a network cut of one node, a slow peer. Every test ends the same way:
+// all chains identical, /chain/verify clean, every produced transaction id
+// committed exactly once, and `aurigraph verify --data` clean on each stopped
+// node's directory.
+//
+// The suite has no exported API; it lives in the _test.go files:
+//
+//   - main_test.go builds the aurigraph binary once for the whole run.
+//   - process_test.go starts, stops and SIGKILLs child processes, with logs.
+//   - cluster_test.go is the harness: a broker and N validators wired
+//     through per-pair links, leader discovery, wait helpers and the final
+//     exactly-once check. Validators are kept by id and their links are made
+//     per ordered pair, so tests that restart a validator from a compacted
+//     log or change membership at runtime build on the same cluster type.
+//   - link_test.go is the fault-injecting transport (see below) and its test.
+//   - blocktopic_test.go checks the block events the leaders published.
+//   - load_test.go produces transactions with explicit ids into the broker.
+//   - metrics_test.go samples commit progress to measure failover.
+//   - fault_test.go holds the scenarios.
+//
+// Network faults are injected at the TCP level, not with network namespaces:
+// every ordered pair of validators (i, j) talks through its own TCP proxy in
+// the test process, and validator i's --peers entry for j names that proxy.
+// A proxy can reset its connections and refuse new ones, stall (hold bytes in
+// both directions, like a partition that TCP would ride out), or delay every
+// chunk it forwards. Namespaces would work on this machine as root, but the
+// proxy needs no privileges, so the suite runs unchanged on any developer
+// machine or CI runner.
+//
+// Tunables (environment):
+//
+//	AURIGRAPH_FAULT_KILLS   leader kills in TestFailoverTimes (default 3; use 10+ to measure)
+//	AURIGRAPH_FAULT_LOGDIR  keep process logs there instead of in a temporary directory
+//	AURIGRAPH_FAULT_BIN     run this aurigraph binary instead of building ./cmd/aurigraph
+package fault
