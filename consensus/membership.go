@@ -355,6 +355,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 					n.logger.Warn("this validator was removed from the cluster; stopping its raft loop", "index", index)
 				}
 				n.mem.removedIndex = index
+				n.removed.Store(true)
 			} else {
 				n.transport.removePeer(id)
 			}
@@ -462,7 +463,7 @@ func (n *Node) snapshotAddrs() map[uint64]string {
 // loop then stops. It reports whether the loop should stop now.
 func (n *Node) leaveAfterRemoval() bool {
 	n.mem.removedTicks++
-	if isLeader, _ := n.Leader(); isLeader && n.mem.removedTicks < removalGraceTicks {
+	if n.raftLeader() && n.mem.removedTicks < removalGraceTicks {
 		if n.mem.removedTicks%heartbeatTicks == 0 {
 			if target := n.transferTarget(); target != raft.None {
 				n.raft.TransferLeadership(context.Background(), n.cfg.ID, target)

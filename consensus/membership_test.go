@@ -275,6 +275,15 @@ func TestRemoveValidatorsIncludingLeader(t *testing.T) {
 	if err := lead.RemoveMember(ctx, old); err != nil {
 		t.Fatalf("leader RemoveMember(self): %v", err)
 	}
+	// Leader-only stages key off Leader(): a removed leader must stop
+	// claiming leadership as soon as it applied its removal, not when its
+	// raft loop stops, or its ingest and publisher run beside the successor's.
+	if isLeader, _ := lead.Leader(); isLeader {
+		t.Fatal("removed leader still reports itself as leader")
+	}
+	if st := lead.Status().State; st != "removed" {
+		t.Fatalf("removed leader's state = %q, want removed", st)
+	}
 	c.closeRemoved(old)
 	c.proposeNext("after-leader-removal")
 	lead = c.leader()

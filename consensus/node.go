@@ -72,6 +72,7 @@ type Node struct {
 	pm     *progressMetrics
 
 	raft        raft.Node
+	removed     atomic.Bool // applied a configuration change removing this validator
 	storage     *raft.MemoryStorage
 	wal         *wal.WAL
 	snapshotter *snap.Snapshotter
@@ -350,9 +351,18 @@ func (n *Node) ID() uint64 { return n.cfg.ID }
 // Blocks returns the validator's block store.
 func (n *Node) Blocks() *BlockStore { return n.blocks }
 
-// Leader reports whether this validator currently leads, and its term.
+// Leader reports whether this validator currently leads, and its term. A
+// validator that applied its own removal never leads: its peers have dropped
+// it, so it would not hear of its successor's term, and leader-only stages
+// (ingest, publishing) must stop at once rather than run beside the new
+// leader's while it hands over.
 func (n *Node) Leader() (isLeader bool, term uint64) {
-	return raft.StateType(n.state.Load()) == raft.StateLeader, n.term.Load()
+	return n.raftLeader() && !n.removed.Load(), n.term.Load()
+}
+
+// raftLeader is raft's own view, which a removed leader keeps until it stops.
+func (n *Node) raftLeader() bool {
+	return raft.StateType(n.state.Load()) == raft.StateLeader
 }
 
 // Status returns the validator's raft and chain position.
@@ -365,6 +375,9 @@ func (n *Node) Status() Status {
 		Applied: n.applied.Load(),
 		Commit:  n.committed.Load(),
 		Height:  n.blocks.Height(),
+	}
+	if n.removed.Load() {
+		st.State = "removed"
 	}
 	st.CatchingUp = n.blocks.Stats().CatchingUp()
 	if st.State == "leader" {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -30,6 +31,10 @@ type nodeFlags struct {
 	peerCert     string
 	peerKey      string
 	peerCA       string
+	// snapshotEntries and snapshotCatchUp map to the consensus settings of
+	// the same name; snapshotCatchUp 0 keeps the consensus default.
+	snapshotEntries uint64
+	snapshotCatchUp uint64
 }
 
 func newNodeCommand() *cobra.Command {
@@ -70,6 +75,9 @@ every validator's certificate must name its --peers host.`,
 			if _, err := peerTLS(f.peerCert, f.peerKey, f.peerCA); err != nil {
 				return err
 			}
+			if err := f.validateSnapshots(cmd.Flags().Changed("snapshot-catchup-entries")); err != nil {
+				return err
+			}
 			return runNode(cmd.Context(), f, peers, slog.Default())
 		},
 	}
@@ -86,9 +94,23 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.peerCert, "peer-cert", "", "PEM certificate this validator presents to its Raft peers (enables mutual TLS with --peer-key and --peer-ca)")
 	fl.StringVar(&f.peerKey, "peer-key", "", "PEM private key of --peer-cert")
 	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
+	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
+	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
+}
+
+// validateSnapshots checks the snapshot flags; catchUpSet says whether
+// --snapshot-catchup-entries was given.
+func (f nodeFlags) validateSnapshots(catchUpSet bool) error {
+	if f.snapshotEntries == 0 {
+		return errors.New("--snapshot-entries 0: need at least 1 applied entry between raft snapshots (default 10000)")
+	}
+	if catchUpSet && f.snapshotCatchUp == 0 {
+		return errors.New("--snapshot-catchup-entries 0: need at least 1; leave it out for the default, the smaller of --snapshot-entries and 5000")
+	}
+	return nil
 }
 
 // parsePeers reads "1=host:port,2=host:port".
@@ -135,6 +157,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		DataDir:    f.dataDir,
 		Join:       f.join,
 		TLS:        tlsCfg,
+
+		SnapshotEntries:        f.snapshotEntries,
+		SnapshotCatchUpEntries: f.snapshotCatchUp,
+
 		Logger:     log.With("component", "consensus"),
 		Registerer: reg,
 	})

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"net/http"
 	"os/exec"
@@ -23,6 +24,9 @@ type validator struct {
 	id                                    uint64
 	dataDir, raftAddr, httpAddr, grpcAddr string
 	proc                                  *process
+	// removed is set once the validator left the cluster configuration;
+	// the harness then leaves it out of ids() and the final check.
+	removed bool
 }
 
 // cluster is a broker and a set of validators, each in its own process,
@@ -40,21 +44,35 @@ type cluster struct {
 	// pinned are blocks seen committed during the run (height → hash);
 	// finish checks the final chain still holds each of them unchanged.
 	pinned map[uint64]string
+	// nodeFlags are extra flags every validator gets, e.g. snapshot sizes.
+	nodeFlags []string
+	// walk is the validator whose chain finish walks block by block; 0
+	// means the lowest id. A test points it at the validator whose blocks
+	// came the unusual way.
+	walk uint64
+
+	// dataRoot and logs are where validators keep their data and logs,
+	// also those added at runtime.
+	dataRoot, logs string
 }
 
-// startCluster starts a broker and n validators and waits for a leader.
-// Everything it starts is killed when the test ends; process logs are
-// printed when the test failed.
-func startCluster(t *testing.T, n int) *cluster {
+// startCluster starts a broker and n validators, each run with the flags
+// of nodeArgs plus nodeFlags, and waits for a leader. Everything it starts
+// is killed when the test ends; process logs are printed when the test
+// failed.
+func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 	t.Helper()
 	dataRoot := t.TempDir()
 	logs := logDir(t)
 	c := &cluster{
-		t:      t,
-		nodes:  map[uint64]*validator{},
-		links:  map[[2]uint64]*link{},
-		pinned: map[uint64]string{},
-		client: &http.Client{Timeout: 3 * time.Second},
+		t:         t,
+		nodes:     map[uint64]*validator{},
+		links:     map[[2]uint64]*link{},
+		pinned:    map[uint64]string{},
+		client:    &http.Client{Timeout: 3 * time.Second},
+		nodeFlags: nodeFlags,
+		dataRoot:  dataRoot,
+		logs:      logs,
 	}
 	t.Cleanup(c.teardown)
 
@@ -124,7 +142,7 @@ func (c *cluster) nodeArgs(v *validator) []string {
 		}
 		peers = append(peers, fmt.Sprintf("%d=%s", j, addr))
 	}
-	return []string{"node",
+	return append([]string{"node",
 		"--id", strconv.FormatUint(v.id, 10),
 		"--peers", strings.Join(peers, ","),
 		"--raft-listen", v.raftAddr,
@@ -132,13 +150,14 @@ func (c *cluster) nodeArgs(v *validator) []string {
 		"--data", v.dataDir,
 		"--http", v.httpAddr,
 		"--grpc", v.grpcAddr,
-	}
+	}, c.nodeFlags...)
 }
 
 func (c *cluster) teardown() {
 	if c.t.Failed() {
 		procs := []*process{c.broker}
-		for _, id := range c.ids() {
+		// Removed validators too: their logs tell how they left.
+		for _, id := range slices.Sorted(maps.Keys(c.nodes)) {
 			if v := c.nodes[id]; v.proc != nil {
 				procs = append(procs, v.proc)
 			}
@@ -168,11 +187,13 @@ func (c *cluster) teardown() {
 	c.client.CloseIdleConnections()
 }
 
-// ids lists the validators in id order.
+// ids lists the validators in id order, leaving out removed ones.
 func (c *cluster) ids() []uint64 {
 	ids := make([]uint64, 0, len(c.nodes))
-	for id := range c.nodes {
-		ids = append(ids, id)
+	for id, v := range c.nodes {
+		if !v.removed {
+			ids = append(ids, id)
+		}
 	}
 	slices.Sort(ids)
 	return ids
@@ -476,7 +497,11 @@ func (c *cluster) finish(ids []string) {
 			c.t.Errorf("block %d was committed earlier in the run, but the chain now ends at %d", h, tip.Height)
 		}
 	}
-	hashes := c.checkExactlyOnce(c.ids()[0], tip, ids)
+	walk := c.walk
+	if walk == 0 {
+		walk = c.ids()[0]
+	}
+	hashes := c.checkExactlyOnce(walk, tip, ids)
 	c.checkBlocksTopic(tip, hashes)
 
 	c.stopAll()
@@ -639,4 +664,160 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// addValidator registers validator id with `aurigraph cluster add` through
+// the running validators and starts it with --join from an empty data
+// directory. Its Raft traffic goes direct, not through links: the cluster
+// replicates one address per validator, the one given to cluster add, so
+// per-pair proxies cannot be told apart for it, and no test here faults it.
+func (c *cluster) addValidator(id uint64) {
+	c.t.Helper()
+	addrs := reserveAddrs(c.t, 3)
+	v := &validator{
+		id:       id,
+		dataDir:  filepath.Join(c.dataRoot, fmt.Sprintf("node%d", id)),
+		raftAddr: addrs[0],
+		httpAddr: addrs[1],
+		grpcAddr: addrs[2],
+	}
+	out, err := c.admin("add", "--id", strconv.FormatUint(id, 10), "--raft-address", v.raftAddr)
+	if err != nil {
+		c.t.Fatalf("aurigraph cluster add --id %d: %v\n%s", id, err, out)
+	}
+	peers := []string{fmt.Sprintf("%d=%s", id, v.raftAddr)}
+	for _, j := range c.ids() {
+		peers = append(peers, fmt.Sprintf("%d=%s", j, c.nodes[j].raftAddr))
+	}
+	args := append([]string{"node", "--join",
+		"--id", strconv.FormatUint(id, 10),
+		"--peers", strings.Join(peers, ","),
+		"--kafka", c.kafka,
+		"--data", v.dataDir,
+		"--http", v.httpAddr,
+		"--grpc", v.grpcAddr,
+	}, c.nodeFlags...)
+	v.proc = newProcess(fmt.Sprintf("node%d", id), filepath.Join(c.logs, fmt.Sprintf("node%d.log", id)), args...)
+	c.nodes[id] = v
+	c.start(id)
+}
+
+// removeValidator removes validator id with `aurigraph cluster remove`,
+// which returns once the leader applied the change.
+func (c *cluster) removeValidator(id uint64) {
+	c.t.Helper()
+	out, err := c.admin("remove", "--id", strconv.FormatUint(id, 10))
+	if err != nil {
+		c.t.Fatalf("aurigraph cluster remove --id %d: %v\n%s", id, err, out)
+	}
+}
+
+// waitRemovedExit waits for removed validator id to stop on its own (it
+// ends its Raft loop and exits, saying why) and leaves it out of the
+// cluster from then on.
+func (c *cluster) waitRemovedExit(id uint64, timeout time.Duration) {
+	c.t.Helper()
+	v := c.nodes[id]
+	select {
+	case <-v.proc.exited():
+	case <-time.After(timeout):
+		c.t.Fatalf("node%d still runs %v after its removal\n%s", id, timeout, v.proc.tail(20))
+	}
+	if err := v.proc.exitError(); err == nil || !strings.Contains(v.proc.tail(10), "removed from the cluster") {
+		c.t.Errorf("removed node%d exited with %v; want a failure that says it was removed\n%s", id, err, v.proc.tail(10))
+	}
+	v.removed = true
+}
+
+// admin runs `aurigraph cluster <args> --node <every member's HTTP URL>`.
+func (c *cluster) admin(args ...string) ([]byte, error) {
+	var urls []string
+	for _, id := range c.live() {
+		urls = append(urls, "http://"+c.nodes[id].httpAddr)
+	}
+	args = append(append([]string{"cluster"}, args...), "--node", strings.Join(urls, ","), "--timeout", "20s")
+	return exec.Command(binary, args...).CombinedOutput()
+}
+
+// clusterView is GET /api/v12/cluster/status.
+type clusterView struct {
+	ID      uint64 `json:"id"`
+	Leader  uint64 `json:"leader"`
+	Term    uint64 `json:"term"`
+	Members []struct {
+		ID    uint64 `json:"id"`
+		Voter bool   `json:"voter"`
+		Role  string `json:"role"`
+	} `json:"members"`
+}
+
+// voters lists the voting members in a cluster status, in id order.
+func (v clusterView) voters() []uint64 {
+	var ids []uint64
+	for _, m := range v.Members {
+		if m.Voter {
+			ids = append(ids, m.ID)
+		}
+	}
+	slices.Sort(ids)
+	return ids
+}
+
+// waitVoters waits until every validator in on reports exactly want as
+// the voting members.
+func (c *cluster) waitVoters(on, want []uint64, timeout time.Duration) {
+	c.t.Helper()
+	waitFor(c.t, timeout, fmt.Sprintf("voters %v on %v", want, on), func() (bool, string) {
+		var all []string
+		ok := true
+		for _, id := range on {
+			var v clusterView
+			if err := c.get(id, "/cluster/status", &v); err != nil {
+				return false, err.Error()
+			}
+			ok = ok && slices.Equal(v.voters(), want)
+			all = append(all, fmt.Sprintf("node%d: voters %v leader %d", id, v.voters(), v.Leader))
+		}
+		return ok, strings.Join(all, "; ")
+	})
+}
+
+// metric sums every sample of the Prometheus metric name (any labels) in
+// validator id's /metrics.
+func (c *cluster) metric(id uint64, name string) (float64, error) {
+	url := "http://" + c.nodes[id].httpAddr + "/metrics"
+	resp, err := c.client.Get(url)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return 0, fmt.Errorf("GET %s: %w", url, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		return 0, fmt.Errorf("GET %s: %s", url, resp.Status)
+	}
+	var sum float64
+	found := false
+	for _, line := range strings.Split(string(body), "\n") {
+		rest, ok := strings.CutPrefix(line, name)
+		if !ok || (!strings.HasPrefix(rest, "{") && !strings.HasPrefix(rest, " ")) {
+			continue
+		}
+		f := strings.Fields(rest[strings.LastIndexByte(rest, '}')+1:])
+		if len(f) == 0 {
+			return 0, fmt.Errorf("GET %s: sample line %q has no value", url, line)
+		}
+		x, err := strconv.ParseFloat(f[0], 64)
+		if err != nil {
+			return 0, fmt.Errorf("GET %s: sample line %q: %w", url, line, err)
+		}
+		sum += x
+		found = true
+	}
+	if !found {
+		return 0, fmt.Errorf("GET %s: no metric %s", url, name)
+	}
+	return sum, nil
 }

@@ -1,7 +1,12 @@
 // Package fault runs the validator cluster as real processes on loopback and
 // breaks it while transactions flow: SIGKILL of the leader, of every node at
-// once, a network cut of one node, a slow peer. Every test ends the same way:
-// all chains identical, /chain/verify clean, every produced transaction id
+// once, a network cut of one node, a slow peer; and it moves state the
+// unusual ways: a follower restarted after the others compacted their logs
+// past it must install a snapshot and fetch the blocks in between from its
+// peers, and a validator added at runtime (`aurigraph cluster add`, then
+// `aurigraph node --join`) must catch up and vote before the leader is
+// removed (`aurigraph cluster remove`). Every test ends the same way: all
+// chains identical, /chain/verify clean, every produced transaction id
 // committed exactly once, and `aurigraph verify --data` clean on each stopped
 // node's directory.
 //
@@ -27,7 +32,9 @@
 // both directions, like a partition that TCP would ride out), or delay every
 // chunk it forwards. Namespaces would work on this machine as root, but the
 // proxy needs no privileges, so the suite runs unchanged on any developer
-// machine or CI runner.
+// machine or CI runner. A validator added at runtime is the exception: the
+// cluster replicates one Raft address per validator, the one given to
+// `aurigraph cluster add`, so its traffic goes direct, not through links.
 //
 // Tunables (environment):
 //

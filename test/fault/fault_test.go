@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -292,5 +293,100 @@ func TestSlowPeer(t *testing.T) {
 		t.Errorf("leadership changed with a slow follower: node%d term %d, was node%d term %d", l, tm, lead, term)
 	}
 	t.Logf("slow follower node%d trailed the leader by at most %d blocks", slow, maxLag)
+	c.finish(ids)
+}
+
+// TestFollowerCatchesUpAfterCompaction SIGKILLs a follower under load and
+// keeps it down while the others take several snapshots and compact their
+// logs past where it stopped. Restarted, it cannot catch up from the log:
+// it must install the leader's snapshot (its
+// aurigraph_consensus_snapshots_restored_total proves it) and then fetch the
+// blocks in between from its peers, and end with the same chain.
+func TestFollowerCatchesUpAfterCompaction(t *testing.T) {
+	// Small snapshots and a short tail of entries kept behind each, so a
+	// few seconds of load compact past the stopped follower.
+	c := startCluster(t, 3, "--snapshot-entries", "20", "--snapshot-catchup-entries", "5")
+	load := startLoadT(t, c, loadSpec{Total: 20_000, Rate: 2_000, Prefix: "compaction"})
+	waitProduced(t, load, 2_000, time.Minute)
+
+	lead, _ := c.waitLeader(10*time.Second, 0)
+	down := without(c.ids(), lead)[0]
+	snaps0, err := c.metric(lead, "aurigraph_consensus_snapshots_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.kill(down)
+	stoppedAt := c.pinTip(lead)
+	const snapshots = 3
+	waitFor(t, 30*time.Second, fmt.Sprintf("leader node%d to take %d snapshots", lead, snapshots), func() (bool, string) {
+		n, err := c.metric(lead, "aurigraph_consensus_snapshots_total")
+		if err != nil {
+			return false, err.Error()
+		}
+		return n >= snaps0+snapshots, fmt.Sprintf("%v snapshots, %v before the kill", n, snaps0)
+	})
+	t.Logf("follower node%d SIGKILLed at about height %d; leader node%d took %d snapshots since, now at height %d",
+		down, stoppedAt, lead, snapshots, c.pinTip(lead))
+
+	c.start(down)
+	c.waitCaughtUp(down, 30*time.Second)
+	restored, err := c.metric(down, "aurigraph_consensus_snapshots_restored_total")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if restored < 1 {
+		t.Fatalf("node%d caught up without installing a snapshot from the leader (snapshots_restored_total %v): the log was not compacted past it", down, restored)
+	}
+	// The blocks between its own tip and the snapshot come afterwards, in
+	// the background; there is no metric for them, the log says it.
+	waitFor(t, 20*time.Second, fmt.Sprintf("node%d to fetch the blocks the snapshot skipped from its peers", down), func() (bool, string) {
+		return strings.Contains(lastRun(c.nodes[down].proc), "fetched missing blocks"), "no \"fetched missing blocks\" in its log"
+	})
+	t.Logf("node%d installed %v snapshot(s) from the leader and fetched the blocks in between from peers", down, restored)
+
+	ids, err := load.wait(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk the chain of the validator whose blocks came from its peers.
+	c.walk = down
+	c.finish(ids)
+}
+
+// TestAddAndRemoveValidator grows a 3-validator cluster to 4 under load with
+// `aurigraph cluster add` and `aurigraph node --join`, waits for the new
+// validator to catch up and be promoted to voter, then removes the leader
+// with `aurigraph cluster remove`: leadership moves, the chain goes on, and
+// the remaining three end with identical chains.
+func TestAddAndRemoveValidator(t *testing.T) {
+	c := startCluster(t, 3)
+	load := startLoadT(t, c, loadSpec{Total: 20_000, Rate: 2_000, Prefix: "membership"})
+	waitProduced(t, load, 3_000, time.Minute)
+
+	c.addValidator(4)
+	c.waitVoters(c.ids(), []uint64{1, 2, 3, 4}, 30*time.Second)
+	c.waitCaughtUp(4, 30*time.Second)
+	t.Logf("node4 joined, caught up and votes")
+
+	lead, term := c.waitLeader(10*time.Second, 0)
+	c.pinTip(lead)
+	removedAt := time.Now()
+	c.removeValidator(lead)
+	rest := without(c.ids(), lead)
+	seen, err := c.awaitBlockAfterTerm(term, rest, maxFailover)
+	if err != nil {
+		t.Fatalf("after removing leader node%d (term %d): %v", lead, term, err)
+	}
+	c.waitRemovedExit(lead, 20*time.Second)
+	c.waitVoters(rest, rest, 10*time.Second)
+	t.Logf("leader node%d removed; next block from a new leader %v after the request; node%d exited %v after it",
+		lead, seen.Sub(removedAt).Round(time.Millisecond), lead, time.Since(removedAt).Round(time.Millisecond))
+
+	ids, err := load.wait(time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Walk the chain of the validator that joined from an empty data dir.
+	c.walk = 4
 	c.finish(ids)
 }

@@ -193,3 +193,16 @@ func logDir(t testing.TB) string {
 	}
 	return dir
 }
+
+// lastRun returns the log of the process's latest start.
+func lastRun(p *process) string {
+	b, err := os.ReadFile(p.logPath)
+	if err != nil {
+		return fmt.Sprintf("(no log: %v)", err)
+	}
+	s := string(b)
+	if i := strings.LastIndex(s, "=== start #"); i >= 0 {
+		s = s[i:]
+	}
+	return s
+}
