@@ -36,10 +36,14 @@ func runDev(ctx context.Context, f devFlags, log *slog.Logger) error {
 }
 
 // devAddrs are the addresses actually bound, which differ from the flags
-// when a flag asks for port 0.
+// when a flag asks for port 0, and the running pipeline's views that
+// in-process callers (tests, the bench) watch.
 type devAddrs struct {
 	HTTP, GRPC, ClickHouseHTTP string
 	Kafka                      []string
+	Chain                      stream.BlockSource
+	Projected                  func() uint64
+	HasLeader                  func() bool
 }
 
 // runPipeline is runDev with a hook called once everything listens.
@@ -163,7 +167,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("grpc", func(context.Context) error { grpcSrv.GracefulStop(); return nil })
 
 	if ready != nil {
-		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers})
+		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
+			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return anyLeader(nodes) }})
 	}
 	log.Info("aurigraph dev ready",
 		"http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
@@ -178,6 +183,15 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	case err := <-outputs.failures():
 		return err
 	}
+}
+
+func anyLeader(nodes []*consensus.Node) bool {
+	for _, n := range nodes {
+		if lead, _ := n.Leader(); lead {
+			return true
+		}
+	}
+	return false
 }
 
 // newAPIHandler mounts every domain package's HTTP surface: the REST API

@@ -1,0 +1,174 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"os"
+	"strconv"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/aurigraph/aurigraph/test/bench"
+)
+
+type benchFlags struct {
+	cfg        bench.Config
+	jsonPath   string
+	compare    string
+	cpuProfile string
+}
+
+func newBenchCommand() *cobra.Command {
+	var f benchFlags
+	cmd := &cobra.Command{
+		Use:   "bench",
+		Short: "Benchmark the whole pipeline and each stage's ceiling on this machine",
+		Long: `Starts the dev pipeline in this process on loopback (its own ports and a
+temporary data dir) and drives it with Kafka producers. It first measures
+each stage alone (broker produce+consume, raft with no state machine, state
+machine apply, signature verification, ClickHouse inserts), then produces as
+fast as the pipeline commits to find the maximum, then offers an open-loop
+load at half of that and records, per transaction, submit → commit,
+→ ClickHouse visible and → WebSocket delivered. Finally it restarts the
+pipeline on the same data to time startup.
+
+Profiles: quick (8s phases), standard (20s), stress (60s, more producers and
+subscribers). Flags override the profile.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runBench(cmd.Context(), f)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.cfg.Profile, "profile", "quick", "quick, standard or stress")
+	fl.DurationVar(&f.cfg.Duration, "duration", 0, "length of each load phase (profile default)")
+	fl.IntVar(&f.cfg.Producers, "producers", 0, "concurrent Kafka producers (profile default)")
+	fl.Float64Var(&f.cfg.Rate, "rate", 0, "offer this many tx/s open-loop in one phase instead of measuring the maximum first")
+	fl.IntVar(&f.cfg.TxSize, "tx-size", 0, "approximate bytes per JSON transaction record (profile default 150)")
+	fl.BoolVar(&f.cfg.Signed, "signed", false, "sign every transaction with Ed25519 (signed before each phase starts)")
+	fl.IntVar(&f.cfg.Validators, "validators", 3, "Raft validators")
+	fl.IntVar(&f.cfg.Subscribers, "subscribers", 0, "WebSocket subscribers on the live stream (profile default)")
+	fl.BoolVar(&f.cfg.SkipCeilings, "skip-ceilings", false, "do not measure the stage ceilings")
+	fl.StringVar(&f.cfg.DataDir, "data", "", "pipeline data directory (default: a temporary one, removed afterwards)")
+	fl.StringVar(&f.jsonPath, "json", "", "write the JSON report to this file")
+	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the max-rate phase to this file (go tool pprof)")
+	fl.StringVar(&f.compare, "compare", "", "print each figure next to the one in this earlier JSON report, with the ratio")
+	return cmd
+}
+
+func runBench(ctx context.Context, f benchFlags) error {
+	var old *bench.Report
+	if f.compare != "" {
+		var err error
+		if old, err = bench.ReadReport(f.compare); err != nil {
+			return fmt.Errorf("--compare: %w", err)
+		}
+	}
+	if f.cfg.Validators < 1 || f.cfg.Validators > 9 {
+		return fmt.Errorf("--validators %d: use 1 to 9", f.cfg.Validators)
+	}
+	log := slog.Default()
+	f.cfg.Logger = log
+	if f.cpuProfile != "" {
+		out, err := os.Create(f.cpuProfile)
+		if err != nil {
+			return fmt.Errorf("--cpu-profile: %w", err)
+		}
+		defer out.Close()
+		f.cfg.CPUProfile = out
+	}
+	// The pipeline's own logs would drown the bench's; keep its warnings.
+	pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	// Validators remember their peers' addresses, so a restart on the same
+	// data dir must find them on the same Raft ports.
+	raftPort, err := freePortRun(f.cfg.Validators)
+	if err != nil {
+		return err
+	}
+	start := func(ctx context.Context, dataDir string) (bench.Target, func() error, error) {
+		return startBenchPipeline(ctx, dataDir, f.cfg.Validators, raftPort, pipelineLog)
+	}
+	rep, err := bench.Run(ctx, f.cfg, start)
+	if err != nil {
+		return err
+	}
+	rep.WriteMarkdown(os.Stdout)
+	if f.jsonPath != "" {
+		if err := rep.WriteJSON(f.jsonPath); err != nil {
+			return err
+		}
+		log.Info("bench: report written", "path", f.jsonPath)
+	}
+	if old != nil {
+		fmt.Println()
+		rep.WriteComparison(os.Stdout, old)
+	}
+	return nil
+}
+
+// startBenchPipeline runs the dev pipeline on loopback ports of its own and
+// returns once it listens.
+func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPort int, log *slog.Logger) (bench.Target, func() error, error) {
+	f := devFlags{
+		dataDir: dataDir, validators: validators,
+		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0", clickhouseHTTP: "127.0.0.1:0",
+		raftHost: "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
+	}
+	if err := f.validate(); err != nil {
+		return bench.Target{}, nil, err
+	}
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ready := make(chan devAddrs, 1)
+	done := make(chan error, 1)
+	go func() { done <- runPipeline(runCtx, f, log, func(a devAddrs) { ready <- a }) }()
+	stop := func() error {
+		cancel()
+		return <-done
+	}
+	select {
+	case a := <-ready:
+		return bench.Target{
+			Brokers: a.Kafka, TxPartitions: f.txPartitions, HTTP: a.HTTP, ClickHouse: a.ClickHouseHTTP,
+			Chain: a.Chain, Projected: a.Projected, HasLeader: a.HasLeader,
+		}, stop, nil
+	case err := <-done:
+		cancel()
+		if err == nil {
+			err = errors.New("pipeline stopped before it was ready")
+		}
+		return bench.Target{}, nil, fmt.Errorf("bench: start the pipeline: %w", err)
+	case <-ctx.Done():
+		_ = stop()
+		return bench.Target{}, nil, ctx.Err()
+	}
+}
+
+// freePortRun finds n consecutive free loopback ports above a random base:
+// the validators' Raft ports are raft-port+1..raft-port+n.
+func freePortRun(n int) (int, error) {
+	for range 50 {
+		base := 20000 + rand.IntN(30000)
+		ok := true
+		var held []net.Listener
+		for i := 1; i <= n && ok; i++ {
+			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
+			if err != nil {
+				ok = false
+				break
+			}
+			held = append(held, l)
+		}
+		for _, l := range held {
+			l.Close()
+		}
+		if ok {
+			return base, nil
+		}
+	}
+	return 0, errors.New("bench: no run of free loopback ports for the validators' Raft transport")
+}

@@ -1,0 +1,396 @@
+package consensus
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"sync/atomic"
+	"time"
+
+	"go.etcd.io/etcd/server/v3/storage/wal"
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// The ceilings below measure what this package's parts can do on their own,
+// so a pipeline figure can be read as a share of what the machine allows:
+// replication (raft, fsynced WAL, gRPC transport) with nothing applied, and
+// the state machine with its block store and no raft around it.
+
+// ReplicationBench configures MeasureReplication.
+type ReplicationBench struct {
+	// Dir receives each validator's WAL; it should be on the disk the
+	// pipeline uses.
+	Dir string
+	// Validators is the cluster size (3).
+	Validators int
+	// EntryTxs and TxBytes shape each proposed entry: a Batch of EntryTxs
+	// transactions of about TxBytes bytes each (1000 and 150).
+	EntryTxs, TxBytes int
+	// Duration is how long entries are proposed (3s).
+	Duration time.Duration
+}
+
+// ReplicationResult is what MeasureReplication measured.
+type ReplicationResult struct {
+	Entries    int           // entries committed on the leader within Duration
+	Txs        int           // Entries × EntryTxs
+	EntryBytes int           // encoded size of one entry
+	Elapsed    time.Duration // from the first proposal to the last counted commit
+}
+
+// TxPerSecond is the replicated transaction rate.
+func (r ReplicationResult) TxPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Txs) / r.Elapsed.Seconds()
+}
+
+// MeasureReplication runs a raft cluster over loopback with the validators'
+// real WAL and peer transport but no state machine, and measures how many
+// transactions per second it commits when entries are proposed as fast as
+// raft accepts them.
+func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationResult, error) {
+	if cfg.Validators <= 0 {
+		cfg.Validators = 3
+	}
+	if cfg.EntryTxs <= 0 {
+		cfg.EntryTxs = 1000
+	}
+	if cfg.TxBytes <= 0 {
+		cfg.TxBytes = 150
+	}
+	if cfg.Duration <= 0 {
+		cfg.Duration = 3 * time.Second
+	}
+	entry, err := proto.Marshal(syntheticBatch(cfg.EntryTxs, cfg.TxBytes))
+	if err != nil {
+		return ReplicationResult{}, fmt.Errorf("replication ceiling: encode entry: %w", err)
+	}
+
+	lis := make([]net.Listener, cfg.Validators)
+	peers := make(map[uint64]string, cfg.Validators)
+	for i := range lis {
+		l, err := (&net.ListenConfig{}).Listen(ctx, "tcp", "127.0.0.1:0")
+		if err != nil {
+			for _, l := range lis[:i] {
+				l.Close()
+			}
+			return ReplicationResult{}, fmt.Errorf("replication ceiling: listen on loopback: %w", err)
+		}
+		lis[i] = l
+		peers[uint64(i+1)] = l.Addr().String()
+	}
+	nodes := make([]*bareRaft, 0, cfg.Validators)
+	defer func() {
+		for _, n := range nodes {
+			n.stop()
+		}
+	}()
+	for i, l := range lis {
+		n, err := startBareRaft(uint64(i+1), peers, l, filepath.Join(cfg.Dir, fmt.Sprintf("raft-%d", i+1)))
+		if err != nil {
+			for _, l := range lis[i+1:] {
+				l.Close()
+			}
+			return ReplicationResult{}, err
+		}
+		nodes = append(nodes, n)
+	}
+
+	lead, err := waitBareLeader(ctx, nodes, 10*time.Second)
+	if err != nil {
+		return ReplicationResult{}, err
+	}
+	// Bound what is proposed but not committed, as ingest's MaxInflight
+	// does, so the figure is steady-state throughput, not queue filling.
+	const inflight = 16
+	deadline := time.Now().Add(cfg.Duration)
+	start := time.Now()
+	proposed := 0
+	for time.Now().Before(deadline) && ctx.Err() == nil {
+		if proposed-int(lead.committed.Load()) >= inflight {
+			select {
+			case <-lead.progress:
+			case <-time.After(10 * time.Millisecond):
+			case <-ctx.Done():
+			}
+			continue
+		}
+		if err := lead.node.Propose(ctx, entry); err != nil {
+			if errors.Is(err, raft.ErrProposalDropped) {
+				continue
+			}
+			return ReplicationResult{}, fmt.Errorf("replication ceiling: propose: %w", err)
+		}
+		proposed++
+	}
+	committed := int(lead.committed.Load())
+	elapsed := time.Since(start)
+	if err := lead.err(); err != nil {
+		return ReplicationResult{}, err
+	}
+	if ctx.Err() != nil {
+		return ReplicationResult{}, ctx.Err()
+	}
+	return ReplicationResult{Entries: committed, Txs: committed * cfg.EntryTxs, EntryBytes: len(entry), Elapsed: elapsed}, nil
+}
+
+// bareRaft is one raft peer with storage and transport and nothing applied:
+// the loop persists, sends and counts committed entries.
+type bareRaft struct {
+	node      raft.Node
+	wal       *wal.WAL
+	transport *transport
+	committed atomic.Uint64
+	progress  chan struct{}
+	done      chan struct{}
+	loopErr   error
+	cancel    context.CancelFunc
+}
+
+func startBareRaft(id uint64, peers map[uint64]string, lis net.Listener, dir string) (*bareRaft, error) {
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		lis.Close()
+		return nil, fmt.Errorf("replication ceiling: create %s: %w", dir, err)
+	}
+	w, err := wal.Create(zap.NewNop(), dir, nil)
+	if err != nil {
+		lis.Close()
+		return nil, fmt.Errorf("replication ceiling: create wal in %s: %w", dir, err)
+	}
+	storage := raft.NewMemoryStorage()
+	rc := &raft.Config{
+		ID: id, ElectionTick: electionTicks, HeartbeatTick: heartbeatTicks, Storage: storage,
+		MaxSizePerMsg: 1 << 20, MaxInflightMsgs: 256, MaxUncommittedEntriesSize: 1 << 30,
+		CheckQuorum: true, PreVote: true, DisableProposalForwarding: true,
+		Logger: raftLogger{slog.New(slog.DiscardHandler)},
+	}
+	rp := make([]raft.Peer, 0, len(peers))
+	for _, pid := range sortedIDs(peers) {
+		rp = append(rp, raft.Peer{ID: pid})
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	n := &bareRaft{node: raft.StartNode(rc, rp), wal: w, progress: make(chan struct{}, 1), done: make(chan struct{}), cancel: cancel}
+	creds, _ := (*TLSConfig)(nil).credentials()
+	n.transport, err = newTransport(id, peers, lis, n.node, slog.New(slog.DiscardHandler), newMetrics(nil, id), creds)
+	if err != nil {
+		lis.Close()
+		n.node.Stop()
+		w.Close()
+		cancel()
+		return nil, err
+	}
+	n.transport.start()
+	go n.run(ctx, storage)
+	return n, nil
+}
+
+func (n *bareRaft) run(ctx context.Context, storage *raft.MemoryStorage) {
+	defer close(n.done)
+	ticker := time.NewTicker(100 * time.Millisecond)
+	defer ticker.Stop()
+	for {
+		select {
+		case <-ticker.C:
+			n.node.Tick()
+		case rd := <-n.node.Ready():
+			if err := n.wal.Save(rd.HardState, rd.Entries); err != nil {
+				n.loopErr = fmt.Errorf("replication ceiling: save wal: %w", err)
+				return
+			}
+			if err := storage.Append(rd.Entries); err != nil {
+				n.loopErr = fmt.Errorf("replication ceiling: append: %w", err)
+				return
+			}
+			n.transport.send(rd.Messages)
+			counted := uint64(0)
+			for _, e := range rd.CommittedEntries {
+				switch {
+				case e.Type == raftpb.EntryConfChange:
+					var cc raftpb.ConfChange
+					if err := cc.Unmarshal(e.Data); err == nil {
+						n.node.ApplyConfChange(cc)
+					}
+				case e.Type == raftpb.EntryNormal && len(e.Data) > 0:
+					counted++
+				}
+			}
+			if counted > 0 {
+				n.committed.Add(counted)
+				select {
+				case n.progress <- struct{}{}:
+				default:
+				}
+			}
+			n.node.Advance()
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (n *bareRaft) err() error {
+	select {
+	case <-n.done:
+		return n.loopErr
+	default:
+		return nil
+	}
+}
+
+func (n *bareRaft) stop() {
+	n.cancel()
+	<-n.done
+	n.node.Stop()
+	n.transport.stop()
+	n.wal.Close()
+}
+
+func waitBareLeader(ctx context.Context, nodes []*bareRaft, timeout time.Duration) (*bareRaft, error) {
+	deadline := time.Now().Add(timeout)
+	for time.Now().Before(deadline) {
+		for _, n := range nodes {
+			if n.node.Status().RaftState == raft.StateLeader {
+				return n, nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	return nil, fmt.Errorf("replication ceiling: no raft leader among %d validators after %v", len(nodes), timeout)
+}
+
+// ApplyBench configures MeasureApply.
+type ApplyBench struct {
+	// Dir receives the block store.
+	Dir string
+	// Batches of BatchTxs transfers are applied, each persisted as the raft
+	// loop persists one Ready (200 of 1000).
+	Batches, BatchTxs int
+}
+
+// ApplyResult is what MeasureApply measured.
+type ApplyResult struct {
+	Txs     int
+	Elapsed time.Duration
+}
+
+// TxPerSecond is the applied transaction rate.
+func (r ApplyResult) TxPerSecond() float64 {
+	if r.Elapsed <= 0 {
+		return 0
+	}
+	return float64(r.Txs) / r.Elapsed.Seconds()
+}
+
+// MeasureApply runs the state machine alone: transfers between funded
+// accounts, executed, built into blocks and committed to a block store, one
+// bolt transaction per batch. Batches are made before the clock starts.
+func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
+	if cfg.Batches <= 0 {
+		cfg.Batches = 200
+	}
+	if cfg.BatchTxs <= 0 {
+		cfg.BatchTxs = 1000
+	}
+	store, err := openBlockStore(filepath.Join(cfg.Dir, BlocksFile), false)
+	if err != nil {
+		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
+	}
+	defer store.Close()
+	gen, setup := NewTransferGen(1000)
+	f := newFSM(1_000_000)
+	if _, err := f.apply(setup, 1, 1); err != nil {
+		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
+	}
+	f.appliedIndex = 1
+	if err := store.commit(f, false); err != nil {
+		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
+	}
+	batches := make([]*aurigraphv1.Batch, cfg.Batches)
+	for i := range batches {
+		batches[i] = gen.Batch(cfg.BatchTxs)
+	}
+	start := time.Now()
+	for i, b := range batches {
+		if ctx.Err() != nil {
+			return ApplyResult{}, ctx.Err()
+		}
+		if _, err := f.apply(b, 1, uint64(i+2)); err != nil {
+			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
+		}
+		f.appliedIndex = uint64(i + 2)
+		if err := store.commit(f, false); err != nil {
+			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
+		}
+	}
+	return ApplyResult{Txs: cfg.Batches * cfg.BatchTxs, Elapsed: time.Since(start)}, nil
+}
+
+// TransferGen makes an endless sequence of valid batches of transfers
+// between funded accounts: fresh ids, contiguous offsets, growing nonces.
+type TransferGen struct {
+	accounts int
+	nonces   []uint64
+	next     int
+	off      int64
+}
+
+// NewTransferGen returns a generator over n accounts and the batch that
+// funds them, to be applied first.
+func NewTransferGen(accounts int) (*TransferGen, *aurigraphv1.Batch) {
+	setup := &aurigraphv1.Batch{}
+	for i := range accounts {
+		setup.Txs = append(setup.Txs, &aurigraphv1.Transaction{
+			Id: fmt.Sprintf("mint-%d", i), Type: aurigraphv1.TxType_TX_TYPE_MINT,
+			To: fmt.Sprintf("acct-%d", i), Amount: 1 << 40,
+		})
+	}
+	return &TransferGen{accounts: accounts, nonces: make([]uint64, accounts)}, setup
+}
+
+// Batch returns the next batch of size transfers.
+func (g *TransferGen) Batch(size int) *aurigraphv1.Batch {
+	txs := make([]*aurigraphv1.Transaction, size)
+	for i := range txs {
+		from := g.next % g.accounts
+		g.nonces[from]++
+		txs[i] = &aurigraphv1.Transaction{
+			Id: fmt.Sprintf("tx-%d", g.next), Type: aurigraphv1.TxType_TX_TYPE_TRANSFER,
+			From: fmt.Sprintf("acct-%d", from), To: fmt.Sprintf("acct-%d", (from+1)%g.accounts), Amount: 1, Nonce: g.nonces[from],
+		}
+		g.next++
+	}
+	b := &aurigraphv1.Batch{
+		Sources: []*aurigraphv1.SourceRange{{Topic: "bench", Partition: 0, StartOffset: g.off, EndOffset: g.off + int64(size)}},
+		Txs:     txs,
+	}
+	g.off += int64(size)
+	return b
+}
+
+// syntheticBatch is a batch of n transactions padded to about txBytes each,
+// the size of what ingest proposes.
+func syntheticBatch(n, txBytes int) *aurigraphv1.Batch {
+	g, _ := NewTransferGen(max(1, n))
+	b := g.Batch(n)
+	for _, tx := range b.Txs {
+		if pad := txBytes - proto.Size(tx); pad > 0 {
+			tx.Payload = make([]byte, pad)
+		}
+	}
+	return b
+}

@@ -1,0 +1,330 @@
+// Package bench drives the real pipeline with Kafka producers and measures
+// it end to end: throughput, per-stage latency (submit → commit → ClickHouse
+// visible, commit → WebSocket delivered), memory and CPU, and in the same
+// run each stage's ceiling on this machine, so that every figure can be read
+// as a share of what the hardware allows. `aurigraph bench` wires it.
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"strconv"
+	"time"
+
+	"github.com/aurigraph/aurigraph/schemas"
+	"github.com/aurigraph/aurigraph/stream"
+)
+
+// Config is one bench run. Zero fields take the profile's values.
+type Config struct {
+	Profile string
+	// Duration of each load phase.
+	Duration time.Duration
+	// Producers are concurrent Kafka producers.
+	Producers int
+	// Rate, when set, runs one open-loop phase at this many tx/s instead of
+	// a max-rate phase followed by a latency phase at LatencyShare of it.
+	Rate float64
+	// LatencyShare of the measured maximum is the latency phase's rate.
+	LatencyShare float64
+	// TxSize is the approximate size of a JSON transaction record.
+	TxSize int
+	// Signed makes producers sign every transaction (Ed25519).
+	Signed bool
+	// Validators is echoed in the report; the Starter runs them.
+	Validators int
+	// Subscribers are WebSocket clients on the live stream.
+	Subscribers int
+	// SkipCeilings leaves out the stage ceilings.
+	SkipCeilings bool
+	// DataDir is the pipeline's data directory (a temporary one when empty).
+	DataDir string
+	// CPUProfile, when set, receives a pprof CPU profile of the max-rate
+	// phase (or of the only phase, with Rate).
+	CPUProfile io.Writer
+	Logger     *slog.Logger
+}
+
+// Profiles are the named presets of `aurigraph bench`.
+var Profiles = map[string]Config{
+	"quick":    {Duration: 8 * time.Second, Producers: 4, TxSize: 150, Subscribers: 1},
+	"standard": {Duration: 20 * time.Second, Producers: 4, TxSize: 150, Subscribers: 4},
+	"stress":   {Duration: 60 * time.Second, Producers: 8, TxSize: 150, Subscribers: 16},
+}
+
+// Target is a running pipeline as the bench sees it.
+type Target struct {
+	Brokers      []string
+	TxPartitions int32
+	// HTTP is the host:port of the REST and WebSocket API.
+	HTTP string
+	// ClickHouse is the URL the projector writes to.
+	ClickHouse string
+	// Chain yields blocks as validators commit them.
+	Chain stream.BlockSource
+	// Projected is the highest height visible in ClickHouse.
+	Projected func() uint64
+	// HasLeader reports whether a validator leads.
+	HasLeader func() bool
+}
+
+// Starter starts the pipeline on dataDir and returns it once it listens,
+// with the function that stops it cleanly.
+type Starter func(ctx context.Context, dataDir string) (Target, func() error, error)
+
+const (
+	phaseMax     = "m"
+	phaseLatency = "l"
+)
+
+// Run benchmarks the pipeline start brings up and returns the report.
+func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
+	cfg, err := withProfile(cfg)
+	if err != nil {
+		return nil, err
+	}
+	log := cfg.Logger
+	dataDir := cfg.DataDir
+	if dataDir == "" {
+		if dataDir, err = os.MkdirTemp("", "aurigraph-bench-"); err != nil {
+			return nil, fmt.Errorf("bench data dir: %w", err)
+		}
+		defer os.RemoveAll(dataDir)
+	}
+	rep := &Report{
+		Version: 1, Profile: cfg.Profile, Started: time.Now().UTC().Format(time.RFC3339),
+		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version()},
+		Config: Settings{DurationS: cfg.Duration.Seconds(), Producers: cfg.Producers, Rate: cfg.Rate,
+			TxSize: cfg.TxSize, Signed: cfg.Signed, Validators: cfg.Validators},
+		LatencyMs: map[string]Percentiles{},
+		Ratios:    map[string]float64{},
+		StartupMs: map[string]float64{},
+	}
+	cpu0 := cpuTime()
+
+	tgt, stop, err := start(ctx, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	stopped := false
+	defer func() {
+		if !stopped {
+			_ = stop()
+		}
+	}()
+	if err := waitUntil(ctx, 20*time.Second, "a raft leader", tgt.HasLeader); err != nil {
+		return nil, err
+	}
+
+	if !cfg.SkipCeilings {
+		log.Info("bench: measuring stage ceilings")
+		rep.Ceilings, err = measureCeilings(ctx, ceilingSpec{
+			brokers: tgt.Brokers, partitions: tgt.TxPartitions, clickhouse: tgt.ClickHouse, dir: dataDir,
+			validators: cfg.Validators, txSize: cfg.TxSize, logRecords: 1_000_000, insertRows: 1_000_000,
+			raftDuration: 3 * time.Second,
+		})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("bench: ceilings", "log_tps", int(rep.Ceilings.LogTPS), "raft_tps", int(rep.Ceilings.RaftTPS),
+			"apply_tps", int(rep.Ceilings.ApplyTPS), "verify_tps", int(rep.Ceilings.VerifyTPS),
+			"clickhouse_rows_per_s", int(rep.Ceilings.ClickHouseRowsPerS))
+	}
+
+	run := "bench" + strconv.FormatInt(time.Now().Unix()%1_000_000, 36)
+	obs := newObserver(run)
+	watchCtx, stopWatch := context.WithCancel(ctx)
+	defer stopWatch()
+	commitErr := make(chan error, 1)
+	go func() { commitErr <- obs.watchCommits(watchCtx, tgt.Chain) }()
+	go obs.watchProjection(watchCtx, tgt.Projected)
+	wsURL := (&url.URL{Scheme: "ws", Host: tgt.HTTP, Path: "/api/v12/live/stream"}).String()
+	for range cfg.Subscribers {
+		ready := make(chan struct{})
+		go obs.watchStream(watchCtx, wsURL, ready)
+		<-ready
+	}
+
+	producers := make([]*producer, cfg.Producers)
+	for i := range producers {
+		producers[i] = newProducer(run, i, cfg.TxSize, cfg.Signed)
+	}
+	phase := func(name string, rate float64) (loadResult, time.Time, error) {
+		spec := loadSpec{brokers: tgt.Brokers, topic: schemas.TopicTransactions, phase: name, rate: rate, duration: cfg.Duration,
+			backlog: func(produced int64) int64 { return produced - obs.committedTotal(name) }}
+		var pre *presigned
+		if cfg.Signed {
+			count := rate * cfg.Duration.Seconds() * 1.05
+			if rate == 0 {
+				// As many as verification could possibly pass in the phase.
+				count = max(rep.Ceilings.VerifyTPS, 20_000) * cfg.Duration.Seconds() * 1.2
+			}
+			log.Info("bench: signing transactions before the phase", "phase", name, "count", int(count))
+			if pre, err = presign(ctx, producers, name, int(min(count, 3_000_000))); err != nil {
+				return loadResult{}, time.Time{}, err
+			}
+		}
+		profile := cfg.CPUProfile != nil && (name == phaseMax || cfg.Rate > 0)
+		if profile {
+			if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+				return loadResult{}, time.Time{}, fmt.Errorf("bench: cpu profile: %w", err)
+			}
+		}
+		began := time.Now()
+		res, err := runLoad(ctx, spec, producers, pre)
+		if profile {
+			pprof.StopCPUProfile()
+		}
+		if err != nil {
+			return res, began, err
+		}
+		log.Info("bench: phase produced", "phase", name, "records", res.Produced, "failed", res.Failed, "rate", int(float64(res.Produced)/res.Elapsed.Seconds()))
+		err = waitUntil(ctx, 2*time.Minute, fmt.Sprintf("all %d transactions of phase %s committed", res.Produced, name), func() bool {
+			return obs.committedTotal(name) >= res.Produced
+		})
+		return res, began, err
+	}
+	steady := func(name string, began time.Time) float64 {
+		warm := min(2*time.Second, cfg.Duration/4)
+		window := cfg.Duration - warm
+		return float64(obs.committedBetween(name, began.Add(warm), began.Add(cfg.Duration))) / window.Seconds()
+	}
+
+	latencyRate := cfg.Rate
+	if cfg.Rate == 0 {
+		log.Info("bench: max-rate phase", "duration", cfg.Duration, "producers", cfg.Producers)
+		res, began, err := phase(phaseMax, 0)
+		if err != nil {
+			return nil, err
+		}
+		rep.OfferedTPS = float64(res.Produced) / res.Elapsed.Seconds()
+		rep.CommittedTPS = steady(phaseMax, began)
+		latencyRate = cfg.LatencyShare * rep.CommittedTPS
+	}
+	log.Info("bench: latency phase (open loop)", "rate", int(latencyRate), "duration", cfg.Duration)
+	res, began, err := phase(phaseLatency, latencyRate)
+	if err != nil {
+		return nil, err
+	}
+	rep.LatencyRate = latencyRate
+	rep.LatencyCommitted = steady(phaseLatency, began)
+	if cfg.Rate > 0 {
+		rep.OfferedTPS = float64(res.Produced) / res.Elapsed.Seconds()
+		rep.CommittedTPS = rep.LatencyCommitted
+	}
+	// Let projection and the live stream reach the chain's head.
+	head := tgt.Chain.Height()
+	if err := waitUntil(ctx, time.Minute, fmt.Sprintf("ClickHouse to show height %d", head), func() bool { return tgt.Projected() >= head }); err != nil {
+		return nil, err
+	}
+	time.Sleep(200 * time.Millisecond)
+	stopWatch()
+	if err := <-commitErr; err != nil {
+		return nil, fmt.Errorf("bench: commit watcher: %w", err)
+	}
+	if err := obs.err(); err != nil {
+		return nil, fmt.Errorf("bench: live stream subscriber: %w", err)
+	}
+
+	rep.LatencyMs["submit_commit"] = percentiles(obs.commitHistogram(phaseLatency))
+	st := obs.stages(phaseLatency)
+	rep.LatencyMs["commit_projected"] = percentiles(st.commitProjected)
+	rep.LatencyMs["submit_projected"] = percentiles(st.submitProjected)
+	rep.LatencyMs["commit_delivered"] = percentiles(st.commitDelivered)
+	rep.LatencyMs["submit_delivered"] = percentiles(st.submitDelivered)
+	for k, v := range map[string]float64{"log": rep.Ceilings.LogTPS, "raft": rep.Ceilings.RaftTPS, "apply": rep.Ceilings.ApplyTPS,
+		"verify": rep.Ceilings.VerifyTPS, "clickhouse": rep.Ceilings.ClickHouseRowsPerS} {
+		if v > 0 {
+			rep.Ratios[k] = rep.CommittedTPS / v
+		}
+	}
+
+	stopped = true
+	if err := stop(); err != nil {
+		return nil, fmt.Errorf("bench: stop the pipeline: %w", err)
+	}
+	log.Info("bench: restarting on the same data dir to time startup")
+	t0 := time.Now()
+	tgt, stop, err = start(ctx, dataDir)
+	if err != nil {
+		return nil, fmt.Errorf("bench: restart on %s: %w", dataDir, err)
+	}
+	rep.StartupMs["ready"] = float64(time.Since(t0).Microseconds()) / 1000
+	err = waitUntil(ctx, 20*time.Second, "a raft leader after restart", tgt.HasLeader)
+	rep.StartupMs["leader"] = float64(time.Since(t0).Microseconds()) / 1000
+	if stopErr := stop(); err == nil {
+		err = stopErr
+	}
+	if err != nil {
+		return nil, err
+	}
+	rep.PeakRSSBytes.Total = peakRSS()
+	rep.CPUSeconds = (cpuTime() - cpu0).Seconds()
+	return rep, nil
+}
+
+func withProfile(cfg Config) (Config, error) {
+	if cfg.Profile == "" {
+		cfg.Profile = "quick"
+	}
+	p, ok := Profiles[cfg.Profile]
+	if !ok {
+		return cfg, fmt.Errorf("bench profile %q: use quick, standard or stress", cfg.Profile)
+	}
+	if cfg.Duration == 0 {
+		cfg.Duration = p.Duration
+	}
+	if cfg.Producers == 0 {
+		cfg.Producers = p.Producers
+	}
+	if cfg.TxSize == 0 {
+		cfg.TxSize = p.TxSize
+	}
+	if cfg.Subscribers == 0 {
+		cfg.Subscribers = p.Subscribers
+	}
+	if cfg.LatencyShare == 0 {
+		cfg.LatencyShare = 0.5
+	}
+	if cfg.Validators == 0 {
+		cfg.Validators = 3
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	switch {
+	case cfg.Duration < time.Second:
+		return cfg, fmt.Errorf("bench --duration %v: use at least 1s", cfg.Duration)
+	case cfg.Producers < 1:
+		return cfg, fmt.Errorf("bench --producers %d: need at least 1", cfg.Producers)
+	case cfg.Rate < 0:
+		return cfg, fmt.Errorf("bench --rate %v: must not be negative (0 measures the maximum first)", cfg.Rate)
+	case cfg.TxSize < 100 || cfg.TxSize > 4096:
+		return cfg, fmt.Errorf("bench --tx-size %d: use 100 to 4096 bytes", cfg.TxSize)
+	case cfg.LatencyShare <= 0 || cfg.LatencyShare > 1:
+		return cfg, fmt.Errorf("bench latency share %v: use a value in (0, 1]", cfg.LatencyShare)
+	}
+	return cfg, nil
+}
+
+func waitUntil(ctx context.Context, timeout time.Duration, what string, cond func() bool) error {
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			return fmt.Errorf("bench: gave up after %v waiting for %s", timeout, what)
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(ctx.Err(), fmt.Errorf("bench: interrupted waiting for %s", what))
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
+	return nil
+}
