@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build run test generate check-generate vet lint clean
+.PHONY: setup build run test bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -21,6 +21,11 @@ run: setup build
 ## test: vet and run every test with the race detector
 test: setup vet
 	$(GO) test $(GOTESTFLAGS) ./...
+
+## bench: the quick benchmark profile, compared with the committed baseline (BENCH_ARGS="--profile standard" etc.)
+BENCH_ARGS ?= --profile quick
+bench: setup build
+	./$(BIN) bench $(BENCH_ARGS) --json bench.json --compare deploy/bench/baseline-quick.json
 
 vet:
 	$(GO) vet ./...

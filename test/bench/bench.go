@@ -191,21 +191,29 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		})
 		return res, began, err
 	}
-	steady := func(name string, began time.Time) float64 {
-		warm := min(2*time.Second, cfg.Duration/4)
-		window := cfg.Duration - warm
-		return float64(obs.committedBetween(name, began.Add(warm), began.Add(cfg.Duration))) / window.Seconds()
+	// The sustained rate runs from the phase's first block to its last: the
+	// backlog bound keeps the pipeline busy all along, and the first block's
+	// transactions were waiting before the clock could see them commit.
+	sustained := func(name string) float64 {
+		first, last, txs := obs.commitSpan(name)
+		if !last.After(first) {
+			return 0
+		}
+		return float64(txs) / last.Sub(first).Seconds()
 	}
 
 	latencyRate := cfg.Rate
 	if cfg.Rate == 0 {
 		log.Info("bench: max-rate phase", "duration", cfg.Duration, "producers", cfg.Producers)
-		res, began, err := phase(phaseMax, 0)
+		res, _, err := phase(phaseMax, 0)
 		if err != nil {
 			return nil, err
 		}
 		rep.OfferedTPS = float64(res.Produced) / res.Elapsed.Seconds()
-		rep.CommittedTPS = steady(phaseMax, began)
+		rep.CommittedTPS = sustained(phaseMax)
+		if rep.CommittedTPS <= 0 {
+			return nil, fmt.Errorf("bench: the max-rate phase committed %d of %d transactions in fewer than two blocks; use a longer --duration", obs.committedTotal(phaseMax), res.Produced)
+		}
 		latencyRate = cfg.LatencyShare * rep.CommittedTPS
 	}
 	log.Info("bench: latency phase (open loop)", "rate", int(latencyRate), "duration", cfg.Duration)
@@ -214,7 +222,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		return nil, err
 	}
 	rep.LatencyRate = latencyRate
-	rep.LatencyCommitted = steady(phaseLatency, began)
+	rep.LatencyCommitted = float64(obs.committedBetween(phaseLatency, began, began.Add(cfg.Duration))) / cfg.Duration.Seconds()
 	if cfg.Rate > 0 {
 		rep.OfferedTPS = float64(res.Produced) / res.Elapsed.Seconds()
 		rep.CommittedTPS = rep.LatencyCommitted

@@ -243,6 +243,21 @@ func (o *observer) committedBetween(phase string, from, to time.Time) int64 {
 	return n
 }
 
+// commitSpan returns the commit times of phase's first and last blocks and
+// the transactions committed after the first.
+func (o *observer) commitSpan(phase string) (first, last time.Time, txs int64) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	pts := o.committed[phase]
+	if len(pts) < 2 {
+		return first, last, 0
+	}
+	for _, p := range pts[1:] {
+		txs += p.txs
+	}
+	return pts[0].at, pts[len(pts)-1].at, txs
+}
+
 // committedTotal is how many bench transactions of phase were committed.
 func (o *observer) committedTotal(phase string) int64 {
 	o.mu.Lock()
