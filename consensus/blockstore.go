@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -89,6 +91,8 @@ type BlockStore struct {
 
 	mu      sync.Mutex
 	changed chan struct{} // closed and replaced whenever the head moves
+
+	recent *recentBlocks
 }
 
 func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
@@ -100,7 +104,7 @@ func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open block store %s: %w", path, err)
 	}
-	s := &BlockStore{db: db, readOnly: readOnly, changed: make(chan struct{})}
+	s := &BlockStore{db: db, readOnly: readOnly, changed: make(chan struct{}), recent: newRecentBlocks()}
 	if !readOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
 			for _, b := range allBuckets {
@@ -173,7 +177,11 @@ func (s *BlockStore) Stats() ChainStats {
 }
 
 // Get returns the block at height, or an error wrapping ErrBlockNotFound.
+// Recent blocks are shared with every other caller: treat them as read-only.
 func (s *BlockStore) Get(height uint64) (*aurigraphv1.Block, error) {
+	if blk := s.recent.get(height); blk != nil {
+		return blk, nil
+	}
 	var blk *aurigraphv1.Block
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bucketBlocks)
@@ -319,19 +327,30 @@ func (s *BlockStore) loadState(f *fsm) error {
 		}
 		// The persisted window can be longer than a newly configured smaller
 		// one; keeping the newest ids matches what the window would hold.
-		d := tx.Bucket(bucketDedup)
-		n := d.Stats().KeyN
-		skip := n - f.dedup.capacity
-		c := d.Cursor()
+		//
+		// One pass copies every id into a single arena, so a window of a
+		// million ids loads with two allocations instead of a million, and
+		// the window's map is sized once instead of growing twenty times:
+		// this is most of a validator's restart time.
+		c := tx.Bucket(bucketDedup).Cursor()
+		var arena []byte
+		var ends []int
 		var last uint64
 		var any bool
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			last, any = binary.BigEndian.Uint64(k), true
-			if skip > 0 {
-				skip--
-				continue
+			arena = append(arena, v...)
+			ends = append(ends, len(arena))
+		}
+		ids := string(arena)
+		skip := max(len(ends)-f.dedup.capacity, 0)
+		f.dedup.reserve(len(ends) - skip)
+		for i := skip; i < len(ends); i++ {
+			start := 0
+			if i > 0 {
+				start = ends[i-1]
 			}
-			f.dedup.add(string(v))
+			f.dedup.add(ids[start:ends[i]])
 		}
 		if any {
 			f.dedup.next = last + 1
@@ -367,6 +386,9 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			}
 		}
 		blocks, idx := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex)
+		// Heights only grow: let bolt fill pages instead of splitting them in half.
+		blocks.FillPercent = 1
+		var index []txIndexEntry
 		for _, blk := range ch.blocks {
 			raw, err := deterministic.Marshal(blk)
 			if err != nil {
@@ -376,18 +398,13 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 				return fmt.Errorf("store block %d: %w", blk.GetHeader().GetHeight(), err)
 			}
 			for i, r := range blk.GetTxs() {
-				if r.GetTx().GetId() == "" {
-					continue
-				}
-				// bolt keeps a reference to values until commit: one slice each.
-				loc := make([]byte, 13)
-				binary.BigEndian.PutUint64(loc[:8], blk.GetHeader().GetHeight())
-				binary.BigEndian.PutUint32(loc[8:12], uint32(i))
-				loc[12] = byte(r.GetStatus())
-				if err := idx.Put([]byte(r.GetTx().GetId()), loc); err != nil {
-					return fmt.Errorf("index tx %q: %w", r.GetTx().GetId(), err)
+				if r.GetTx().GetId() != "" {
+					index = append(index, txIndexEntry{id: r.GetTx().GetId(), height: blk.GetHeader().GetHeight(), idx: uint32(i), status: byte(r.GetStatus())})
 				}
 			}
+		}
+		if err := putTxIndex(idx, index); err != nil {
+			return err
 		}
 
 		accounts, assets, offsets, dedup := tx.Bucket(bucketAccounts), tx.Bucket(bucketAssets), tx.Bucket(bucketOffsets), tx.Bucket(bucketDedup)
@@ -448,6 +465,8 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			}
 			// Adds first: an id can be added and evicted within one commit,
 			// and deleting it before it was put would leave it on disk.
+			// Sequence numbers only grow, like heights.
+			dedup.FillPercent = 1
 			for _, e := range ch.dedupAdded {
 				if err := dedup.Put(be64(e.seq), []byte(e.id)); err != nil {
 					return fmt.Errorf("store dedup window: %w", err)
@@ -481,8 +500,49 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 	if err != nil {
 		return fmt.Errorf("persist applied state at index %d: %w", f.appliedIndex, err)
 	}
+	if full {
+		s.recent.reset()
+	}
+	s.recent.add(ch.blocks)
 	ch.reset()
 	s.publishHead(&chainHead{height: f.height, contiguous: contiguous, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
+	return nil
+}
+
+// txIndexEntry is one row of the transaction index: id → where it is.
+type txIndexEntry struct {
+	id     string
+	height uint64
+	idx    uint32
+	status byte
+}
+
+// putTxIndex writes entries in id order. Ids are random, so in arrival
+// order every put would descend to a different leaf; sorted, consecutive
+// puts land on the same pages while they are still in memory.
+func putTxIndex(b *bolt.Bucket, entries []txIndexEntry) error {
+	// Stable: should an id repeat, the later row still wins, as in block order.
+	slices.SortStableFunc(entries, func(x, y txIndexEntry) int { return strings.Compare(x.id, y.id) })
+	// bolt keeps references to keys and values until the transaction
+	// commits: one backing array each, not one allocation per row.
+	const locLen = 13
+	locs := make([]byte, locLen*len(entries))
+	keyLen := 0
+	for _, e := range entries {
+		keyLen += len(e.id)
+	}
+	keys := make([]byte, 0, keyLen)
+	for i, e := range entries {
+		loc := locs[i*locLen : (i+1)*locLen : (i+1)*locLen]
+		binary.BigEndian.PutUint64(loc[:8], e.height)
+		binary.BigEndian.PutUint32(loc[8:12], e.idx)
+		loc[12] = e.status
+		start := len(keys)
+		keys = append(keys, e.id...)
+		if err := b.Put(keys[start:len(keys):len(keys)], loc); err != nil {
+			return fmt.Errorf("index tx %q: %w", e.id, err)
+		}
+	}
 	return nil
 }
 

@@ -39,6 +39,20 @@ func newDedupWindow(capacity int) *dedupWindow {
 	return &dedupWindow{capacity: capacity, set: make(map[string]struct{})}
 }
 
+// reserve sizes the window for n ids about to be added, up to its capacity.
+func (d *dedupWindow) reserve(n int) {
+	n = min(n, d.capacity)
+	if n <= len(d.set) {
+		return
+	}
+	set := make(map[string]struct{}, n)
+	for id := range d.set {
+		set[id] = struct{}{}
+	}
+	d.set = set
+	d.ids = slices.Grow(d.ids, n-len(d.ids))
+}
+
 func (d *dedupWindow) contains(id string) bool {
 	_, ok := d.set[id]
 	return ok

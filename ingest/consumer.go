@@ -59,6 +59,17 @@ type ConsumerConfig struct {
 	MaxBatchBytes int           // 4 MiB of record values per batch
 	Linger        time.Duration // 5ms from a batch's first record to its proposal
 	MaxInflight   int           // 8 proposals awaiting their result
+	// RequireSignatures dead-letters unsigned transactions. Leave it off
+	// only when Topic is trusted: every producer that can write to it is
+	// authenticated and entitled to submit for the senders it names.
+	RequireSignatures bool
+	// HoldInflight makes batching adapt to commit latency (2): a batch that
+	// is not full waits past Linger while this many proposals are in
+	// flight, and goes as soon as one of them is done. Under light load
+	// batches leave after Linger; under heavy load they grow to what one
+	// commit round trip brings in, which is what keeps fsyncs per
+	// transaction down.
+	HoldInflight int
 	// LeaderPoll is how often Leader() is asked (50ms): the longest a new
 	// leader waits to start and a deposed one keeps fetching.
 	LeaderPoll time.Duration
@@ -107,10 +118,14 @@ func NewConsumer(cfg ConsumerConfig, p Proposer) (*Consumer, error) {
 	cfg.MaxBatchBytes = cmp.Or(cfg.MaxBatchBytes, 4<<20)
 	cfg.Linger = cmp.Or(cfg.Linger, 5*time.Millisecond)
 	cfg.MaxInflight = cmp.Or(cfg.MaxInflight, 8)
+	cfg.HoldInflight = cmp.Or(cfg.HoldInflight, 2)
 	cfg.LeaderPoll = cmp.Or(cfg.LeaderPoll, 50*time.Millisecond)
 	cfg.PartitionRefresh = cmp.Or(cfg.PartitionRefresh, 30*time.Second)
-	if cfg.Partitions < 0 || cfg.MaxBatchTxs < 0 || cfg.MaxBatchBytes < 0 || cfg.Linger < 0 || cfg.MaxInflight < 0 || cfg.LeaderPoll < 0 || cfg.PartitionRefresh < 0 {
-		return nil, errors.New("ingest consumer: Partitions, MaxBatchTxs, MaxBatchBytes, Linger, MaxInflight, LeaderPoll and PartitionRefresh must not be negative")
+	if cfg.Partitions < 0 || cfg.MaxBatchTxs < 0 || cfg.MaxBatchBytes < 0 || cfg.Linger < 0 || cfg.MaxInflight < 0 || cfg.HoldInflight < 0 || cfg.LeaderPoll < 0 || cfg.PartitionRefresh < 0 {
+		return nil, errors.New("ingest consumer: Partitions, MaxBatchTxs, MaxBatchBytes, Linger, MaxInflight, HoldInflight, LeaderPoll and PartitionRefresh must not be negative")
+	}
+	if cfg.HoldInflight > cfg.MaxInflight {
+		return nil, fmt.Errorf("ingest consumer: HoldInflight %d exceeds MaxInflight %d", cfg.HoldInflight, cfg.MaxInflight)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -240,6 +255,7 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 		starts:      make(map[int32]int64),
 		warnedBelow: make(map[int32]bool),
 		sem:         make(chan struct{}, c.cfg.MaxInflight),
+		freed:       make(chan struct{}, 1),
 		queue:       make(chan pending, c.cfg.MaxInflight),
 	}
 	waiterDone := make(chan struct{})
@@ -316,7 +332,9 @@ type termState struct {
 	bytes       int
 	first       time.Time
 
-	sem   chan struct{}
+	sem chan struct{}
+	// freed wakes a batch held by HoldInflight when a proposal is done.
+	freed chan struct{}
 	queue chan pending
 }
 
@@ -325,10 +343,7 @@ func (t *termState) records() int { return len(t.txs) + len(t.bad) }
 func (t *termState) consume(src *kgo.Client) error {
 	cfg := &t.c.cfg
 	for t.term.Err() == nil {
-		pollCtx, cancel := t.term, context.CancelFunc(func() {})
-		if t.records() > 0 {
-			pollCtx, cancel = context.WithDeadline(t.term, t.first.Add(cfg.Linger))
-		}
+		pollCtx, cancel := t.pollContext()
 		fetches := src.PollRecords(pollCtx, cfg.MaxBatchTxs-t.records())
 		cancel()
 		for _, fe := range fetches.Errors() {
@@ -344,7 +359,7 @@ func (t *termState) consume(src *kgo.Client) error {
 			}
 		})
 		recs := fetches.Records()
-		results := decodeAll(recs)
+		results := decodeAll(recs, cfg.RequireSignatures)
 		for i, r := range recs {
 			t.add(r, results[i])
 			if t.records() >= cfg.MaxBatchTxs || t.bytes >= cfg.MaxBatchBytes {
@@ -353,13 +368,45 @@ func (t *termState) consume(src *kgo.Client) error {
 				}
 			}
 		}
-		if t.records() > 0 && !time.Now().Before(t.first.Add(cfg.Linger)) {
+		if t.due() {
 			if err := t.flush(); err != nil {
 				return err
 			}
 		}
 	}
 	return nil
+}
+
+// due reports whether the open batch, not full, should be proposed now: its
+// linger is over and fewer than HoldInflight proposals are in flight.
+func (t *termState) due() bool {
+	return t.records() > 0 && !time.Now().Before(t.first.Add(t.c.cfg.Linger)) && len(t.sem) < t.c.cfg.HoldInflight
+}
+
+// pollContext bounds the next poll: with an empty batch only the term does;
+// during a batch's linger its deadline does; a batch held past its linger
+// waits for records or for a proposal to be done, whichever comes first.
+func (t *termState) pollContext() (context.Context, context.CancelFunc) {
+	switch {
+	case t.records() == 0:
+		return t.term, func() {}
+	case time.Now().Before(t.first.Add(t.c.cfg.Linger)):
+		return context.WithDeadline(t.term, t.first.Add(t.c.cfg.Linger))
+	case t.due():
+		// Poll returns at once what is buffered; the batch goes right after.
+		ctx, cancel := context.WithCancel(t.term)
+		cancel()
+		return ctx, cancel
+	}
+	ctx, cancel := context.WithCancel(t.term)
+	go func() {
+		select {
+		case <-t.freed:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // decoded is a record's transaction, or why it was rejected.
@@ -374,12 +421,15 @@ const decodeRecordsPerWorker = 64
 
 // decodeAll decodes and validates recs on up to GOMAXPROCS goroutines:
 // signature checks make this the leader's most CPU-hungry step.
-func decodeAll(recs []*kgo.Record) []decoded {
+func decodeAll(recs []*kgo.Record, requireSig bool) []decoded {
 	out := make([]decoded, len(recs))
 	one := func(i int) {
 		tx, err := DecodeRecord(recs[i].Value)
 		if err == nil {
 			err = Validate(tx)
+		}
+		if err == nil && requireSig {
+			err = RequireSignature(tx)
 		}
 		out[i] = decoded{tx, err}
 	}
@@ -504,6 +554,10 @@ func (t *termState) await(abandon <-chan struct{}) (applied bool) {
 			err = errors.New("abandoned while draining")
 		}
 		<-t.sem
+		select {
+		case t.freed <- struct{}{}:
+		default:
+		}
 		if err == nil {
 			applied = true
 			continue

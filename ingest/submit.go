@@ -28,9 +28,12 @@ type SubmitConfig struct {
 	// MaxTxs bounds the transactions in one request (10,000).
 	MaxTxs int
 	// RecentIDs is how many recently accepted ids Pending remembers (100,000).
-	RecentIDs  int
-	Logger     *slog.Logger
-	Registerer prometheus.Registerer
+	RecentIDs int
+	// RequireSignatures answers 400 to unsigned transactions, as ingest
+	// would dead-letter them (see ConsumerConfig.RequireSignatures).
+	RequireSignatures bool
+	Logger            *slog.Logger
+	Registerer        prometheus.Registerer
 	// ClientOpts are appended to the producer's franz-go options.
 	ClientOpts []kgo.Opt
 }
@@ -215,6 +218,11 @@ func (h *SubmitHandler) record(raw json.RawMessage) (*kgo.Record, string, error)
 	}
 	if err := Validate(tx); err != nil {
 		return nil, "", err
+	}
+	if h.cfg.RequireSignatures {
+		if err := RequireSignature(tx); err != nil {
+			return nil, "", err
+		}
 	}
 	value, err := proto.MarshalOptions{Deterministic: true}.Marshal(tx)
 	if err != nil {

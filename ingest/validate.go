@@ -107,6 +107,16 @@ func Validate(tx *aurigraphv1.Transaction) error {
 	return checkSignature(tx)
 }
 
+// RequireSignature rejects a transaction without a signature. Ingest applies
+// it to topics whose producers are not trusted (authenticated) to vouch for
+// the senders they name; Validate has already checked any signature given.
+func RequireSignature(tx *aurigraphv1.Transaction) error {
+	if len(tx.GetSig()) == 0 {
+		return invalid("sig", "required: this pipeline accepts only signed transactions; sign sha256 of the canonical encoding (schemas.TxDigest) with Ed25519 and set pubkey and sig")
+	}
+	return nil
+}
+
 func checkSignature(tx *aurigraphv1.Transaction) error {
 	pub, sig := tx.GetPubkey(), tx.GetSig()
 	switch {

@@ -91,7 +91,7 @@ func runBench(ctx context.Context, f benchFlags) error {
 		return err
 	}
 	start := func(ctx context.Context, dataDir string) (bench.Target, func() error, error) {
-		return startBenchPipeline(ctx, dataDir, f.cfg.Validators, raftPort, pipelineLog)
+		return startBenchPipeline(ctx, dataDir, f.cfg.Validators, raftPort, f.cfg.Signed, pipelineLog)
 	}
 	rep, err := bench.Run(ctx, f.cfg, start)
 	if err != nil {
@@ -112,12 +112,14 @@ func runBench(ctx context.Context, f benchFlags) error {
 }
 
 // startBenchPipeline runs the dev pipeline on loopback ports of its own and
-// returns once it listens.
-func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPort int, log *slog.Logger) (bench.Target, func() error, error) {
+// returns once it listens. A signed bench runs it with --require-signatures,
+// as an untrusted topic would be.
+func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPort int, signed bool, log *slog.Logger) (bench.Target, func() error, error) {
 	f := devFlags{
 		dataDir: dataDir, validators: validators,
 		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0", clickhouseHTTP: "127.0.0.1:0",
 		raftHost: "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
+		requireSignatures: signed,
 	}
 	if err := f.validate(); err != nil {
 		return bench.Target{}, nil, err

@@ -30,7 +30,13 @@ type devFlags struct {
 	raftBasePort   int
 	txPartitions   int32
 	drainTimeout   time.Duration
+	// requireSignatures: see requireSignaturesUsage.
+	requireSignatures bool
 }
+
+// requireSignaturesUsage documents --require-signatures for dev and node.
+const requireSignaturesUsage = "accept only Ed25519-signed transactions (unsigned ones are dead-lettered, or answered 400 over REST); " +
+	"without it " + schemas.TopicTransactions + " is trusted: every producer that can write to it is authenticated and vouches for the senders it names"
 
 func newDevCommand() *cobra.Command {
 	var f devFlags
@@ -62,6 +68,7 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
+	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
 	return cmd
 }

@@ -35,6 +35,8 @@ type nodeFlags struct {
 	// the same name; snapshotCatchUp 0 keeps the consensus default.
 	snapshotEntries uint64
 	snapshotCatchUp uint64
+	// requireSignatures: see requireSignaturesUsage.
+	requireSignatures bool
 }
 
 func newNodeCommand() *cobra.Command {
@@ -94,6 +96,7 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.peerCert, "peer-cert", "", "PEM certificate this validator presents to its Raft peers (enables mutual TLS with --peer-key and --peer-ca)")
 	fl.StringVar(&f.peerKey, "peer-key", "", "PEM private key of --peer-cert")
 	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
+	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
 	_ = cmd.MarkFlagRequired("id")
@@ -188,11 +191,12 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 
 	inputs := &runGroup{}
 	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
-		Brokers:    brokers,
-		NodeID:     f.id,
-		Partitions: f.txPartitions,
-		Logger:     log.With("component", "ingest"),
-		Registerer: reg,
+		Brokers:           brokers,
+		NodeID:            f.id,
+		Partitions:        f.txPartitions,
+		RequireSignatures: f.requireSignatures,
+		Logger:            log.With("component", "ingest"),
+		Registerer:        reg,
 	}, node)
 	if err != nil {
 		return err
@@ -200,7 +204,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	inputs.start(ctx, "ingest", consumer.Run)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, Logger: log.With("component", "submit"), Registerer: reg})
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.requireSignatures, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}

@@ -88,21 +88,36 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		log.Info("embedded ClickHouse HTTP interface listening", "addr", addr)
 	}
 
-	nodes := make([]*consensus.Node, 0, f.validators)
+	// Validators open their logs and state concurrently: each replays its
+	// own WAL and loads its own state, and done one after another the
+	// restart of a dev cluster would take the sum of them.
+	nodes := make([]*consensus.Node, f.validators)
+	errs := make([]error, f.validators)
 	peers := f.raftPeers()
-	for id := uint64(1); id <= uint64(f.validators); id++ {
-		n, err := consensus.Start(ctx, consensus.Config{
-			ID:         id,
-			Peers:      peers,
-			DataDir:    f.validatorDir(id),
-			Logger:     log.With("component", "consensus"),
-			Registerer: reg,
+	var opening sync.WaitGroup
+	for i := range nodes {
+		id := uint64(i + 1)
+		opening.Go(func() {
+			nodes[i], errs[i] = consensus.Start(ctx, consensus.Config{
+				ID:         id,
+				Peers:      peers,
+				DataDir:    f.validatorDir(id),
+				Logger:     log.With("component", "consensus"),
+				Registerer: reg,
+			})
+			if errs[i] != nil {
+				errs[i] = fmt.Errorf("start validator %d: %w", id, errs[i])
+			}
 		})
-		if err != nil {
-			return fmt.Errorf("start validator %d: %w", id, err)
+	}
+	opening.Wait()
+	for i, n := range nodes {
+		if n != nil {
+			stack.push(fmt.Sprintf("validator %d", i+1), n.Close)
 		}
-		nodes = append(nodes, n)
-		stack.push(fmt.Sprintf("validator %d", id), n.Close)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
 	}
 	chain := make(localChain, len(nodes))
 	for i, n := range nodes {
@@ -134,11 +149,12 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	for _, n := range nodes {
 		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
-			Brokers:    brokers,
-			NodeID:     n.ID(),
-			Partitions: f.txPartitions,
-			Logger:     log.With("component", "ingest", "node", n.ID()),
-			Registerer: prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
+			Brokers:           brokers,
+			NodeID:            n.ID(),
+			Partitions:        f.txPartitions,
+			RequireSignatures: f.requireSignatures,
+			Logger:            log.With("component", "ingest", "node", n.ID()),
+			Registerer:        prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
 		}, n)
 		if err != nil {
 			return err
@@ -147,7 +163,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, Logger: log.With("component", "submit"), Registerer: reg})
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.requireSignatures, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}

@@ -123,21 +123,6 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		return nil, err
 	}
 
-	if !cfg.SkipCeilings {
-		log.Info("bench: measuring stage ceilings")
-		rep.Ceilings, err = measureCeilings(ctx, ceilingSpec{
-			brokers: tgt.Brokers, partitions: tgt.TxPartitions, clickhouse: tgt.ClickHouse, dir: dataDir,
-			validators: cfg.Validators, txSize: cfg.TxSize, logRecords: 1_000_000, insertRows: 1_000_000,
-			raftDuration: 3 * time.Second,
-		})
-		if err != nil {
-			return nil, err
-		}
-		log.Info("bench: ceilings", "log_tps", int(rep.Ceilings.LogTPS), "raft_tps", int(rep.Ceilings.RaftTPS),
-			"apply_tps", int(rep.Ceilings.ApplyTPS), "verify_tps", int(rep.Ceilings.VerifyTPS),
-			"clickhouse_rows_per_s", int(rep.Ceilings.ClickHouseRowsPerS))
-	}
-
 	run := "bench" + strconv.FormatInt(time.Now().Unix()%1_000_000, 36)
 	obs := newObserver(run)
 	watchCtx, stopWatch := context.WithCancel(ctx)
@@ -164,7 +149,11 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 			count := rate * cfg.Duration.Seconds() * 1.05
 			if rate == 0 {
 				// As many as verification could possibly pass in the phase.
-				count = max(rep.Ceilings.VerifyTPS, 20_000) * cfg.Duration.Seconds() * 1.2
+				verify, err := verifyCeiling(ctx, 5_000)
+				if err != nil {
+					return loadResult{}, time.Time{}, fmt.Errorf("bench: size the signed load: %w", err)
+				}
+				count = max(verify, 20_000) * cfg.Duration.Seconds() * 1.2
 			}
 			log.Info("bench: signing transactions before the phase", "phase", name, "count", int(count))
 			if pre, err = presign(ctx, producers, name, int(min(count, 3_000_000))); err != nil {
@@ -247,6 +236,28 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	rep.LatencyMs["submit_projected"] = percentiles(st.submitProjected)
 	rep.LatencyMs["commit_delivered"] = percentiles(st.commitDelivered)
 	rep.LatencyMs["submit_delivered"] = percentiles(st.submitDelivered)
+	// Ceilings come after the load, so that their scratch data (a topic of
+	// a million records in the broker, a million rows in ClickHouse) never
+	// weighs on the pipeline being measured.
+	if !cfg.SkipCeilings {
+		scratch, err := os.MkdirTemp("", "aurigraph-bench-ceilings-")
+		if err != nil {
+			return nil, fmt.Errorf("bench: scratch dir for the ceilings: %w", err)
+		}
+		defer os.RemoveAll(scratch)
+		log.Info("bench: measuring stage ceilings")
+		rep.Ceilings, err = measureCeilings(ctx, ceilingSpec{
+			brokers: tgt.Brokers, partitions: tgt.TxPartitions, clickhouse: tgt.ClickHouse, dir: scratch,
+			validators: cfg.Validators, txSize: cfg.TxSize, logRecords: 1_000_000, insertRows: 1_000_000,
+			raftDuration: 3 * time.Second,
+		})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("bench: ceilings", "log_tps", int(rep.Ceilings.LogTPS), "raft_tps", int(rep.Ceilings.RaftTPS),
+			"apply_tps", int(rep.Ceilings.ApplyTPS), "verify_tps", int(rep.Ceilings.VerifyTPS),
+			"clickhouse_rows_per_s", int(rep.Ceilings.ClickHouseRowsPerS))
+	}
 	for k, v := range map[string]float64{"log": rep.Ceilings.LogTPS, "raft": rep.Ceilings.RaftTPS, "apply": rep.Ceilings.ApplyTPS,
 		"verify": rep.Ceilings.VerifyTPS, "clickhouse": rep.Ceilings.ClickHouseRowsPerS} {
 		if v > 0 {

@@ -1,0 +1,71 @@
+package consensus
+
+import (
+	"sync"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// Bounds of the decoded-block cache: enough for every tail reader to find
+// the blocks of the last second or so of a busy chain, little enough that
+// it stays a small part of a validator's memory.
+const (
+	recentMaxBlocks = 1024
+	recentMaxTxs    = 64 << 10
+)
+
+// recentBlocks keeps the newest committed blocks decoded. Every reader that
+// tails the chain (the live hub, the publisher, subscribers replaying the
+// last blocks, peers catching up) asks for the block just committed; without
+// it each of them would decode it again from the store, together costing
+// more than building it did.
+type recentBlocks struct {
+	mu       sync.RWMutex
+	byHeight map[uint64]*aurigraphv1.Block
+	order    []uint64 // heights, oldest first
+	txs      int
+}
+
+func newRecentBlocks() *recentBlocks {
+	return &recentBlocks{byHeight: make(map[uint64]*aurigraphv1.Block)}
+}
+
+func (r *recentBlocks) get(height uint64) *aurigraphv1.Block {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	return r.byHeight[height]
+}
+
+// add caches blocks just committed, evicting the oldest beyond the bounds.
+func (r *recentBlocks) add(blocks []*aurigraphv1.Block) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, b := range blocks {
+		h := b.GetHeader().GetHeight()
+		if _, ok := r.byHeight[h]; ok {
+			continue
+		}
+		r.byHeight[h] = b
+		r.order = append(r.order, h)
+		r.txs += len(b.GetTxs())
+	}
+	drop := 0
+	for drop < len(r.order) && (len(r.order)-drop > recentMaxBlocks || r.txs > recentMaxTxs) && len(r.order)-drop > 1 {
+		old := r.order[drop]
+		r.txs -= len(r.byHeight[old].GetTxs())
+		delete(r.byHeight, old)
+		drop++
+	}
+	if drop > 0 {
+		r.order = append(r.order[:0], r.order[drop:]...)
+	}
+}
+
+// reset forgets everything, when the store's content is replaced wholesale.
+func (r *recentBlocks) reset() {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	clear(r.byHeight)
+	r.order = r.order[:0]
+	r.txs = 0
+}

@@ -1,0 +1,98 @@
+package consensus
+
+import (
+	"path/filepath"
+	"testing"
+
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+func blockOf(height uint64, txs int) *aurigraphv1.Block {
+	b := &aurigraphv1.Block{Header: &aurigraphv1.BlockHeader{Height: height}}
+	for range txs {
+		b.Txs = append(b.Txs, &aurigraphv1.TxResult{})
+	}
+	return b
+}
+
+func TestRecentBlocksStayWithinBounds(t *testing.T) {
+	for _, tc := range []struct {
+		name      string
+		blocks    int
+		txs       int
+		wantFirst uint64 // oldest height still cached
+	}{
+		{"few small blocks", 10, 1, 1},
+		{"more blocks than the block bound", recentMaxBlocks + 10, 1, 11},
+		{"blocks over the tx bound", 100, recentMaxTxs / 10, 91},
+		{"one block over the tx bound is kept", 1, recentMaxTxs + 1, 1},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRecentBlocks()
+			for h := 1; h <= tc.blocks; h++ {
+				r.add([]*aurigraphv1.Block{blockOf(uint64(h), tc.txs)})
+			}
+			if r.get(tc.wantFirst) == nil || (tc.wantFirst > 1 && r.get(tc.wantFirst-1) != nil) {
+				t.Fatalf("oldest cached height is not %d (%d cached)", tc.wantFirst, len(r.order))
+			}
+			if r.get(uint64(tc.blocks)) == nil {
+				t.Fatal("newest block not cached")
+			}
+			if len(r.order) != len(r.byHeight) || len(r.order) > recentMaxBlocks {
+				t.Fatalf("%d heights in order, %d in the map", len(r.order), len(r.byHeight))
+			}
+		})
+	}
+}
+
+// TestGetServesCommittedBlocksFromCacheAndDisk: a block comes back the
+// same whether the cache holds it or the store decodes it.
+func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), BlocksFile)
+	store, err := openBlockStore(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gen, setup := NewTransferGen(5)
+	f := newFSM(1000)
+	for i, b := range append([]*aurigraphv1.Batch{setup}, gen.Batch(7), gen.Batch(3)) {
+		if _, err := f.apply(b, 1, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		f.appliedIndex = uint64(i + 1)
+		if err := store.commit(f, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cached := make([]*aurigraphv1.Block, 0, 3)
+	for h := uint64(1); h <= 3; h++ {
+		b, err := store.Get(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		cached = append(cached, b)
+	}
+	store.Close()
+	reopened, err := openBlockStore(path, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	for i, want := range cached {
+		got, err := reopened.Get(uint64(i + 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !proto.Equal(got, want) {
+			t.Fatalf("block %d from disk differs from the cached one", i+1)
+		}
+		for j, r := range got.GetTxs() {
+			loc, ok, err := reopened.LookupTx(r.GetTx().GetId())
+			if err != nil || !ok || loc.Height != uint64(i+1) || loc.Index != uint32(j) {
+				t.Fatalf("LookupTx(%s) = %+v %v %v, want height %d index %d", r.GetTx().GetId(), loc, ok, err, i+1, j)
+			}
+		}
+	}
+}

@@ -1,0 +1,112 @@
+package ingest
+
+import (
+	"context"
+	"crypto/ed25519"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+func signedRecords(t *testing.T, first, n int) ([]*kgo.Record, []string) {
+	t.Helper()
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	recs := make([]*kgo.Record, n)
+	ids := make([]string, n)
+	for i := range n {
+		seq := first + i
+		tx := &aurigraphv1.Transaction{Type: transfer, From: "signer", To: "bob", Amount: 1, Nonce: uint64(seq + 1)}
+		schemas.SignTx(tx, key)
+		ids[i] = schemas.TxID(tx)
+		recs[i] = &kgo.Record{Topic: testTopic, Key: []byte(tx.From), Value: mustProto(t, tx)}
+	}
+	return recs, ids
+}
+
+// TestConsumerRequiresSignaturesOnUntrustedTopics: with RequireSignatures
+// unsigned records are dead-lettered with a reason that says how to sign,
+// and signed ones around them still enter the chain exactly once.
+func TestConsumerRequiresSignaturesOnUntrustedTopics(t *testing.T) {
+	addr := newCluster(t, 2)
+	cl := newClient(t, addr)
+	chain := newFakeChain(t)
+	chain.elect(1)
+	startConsumer(t, addr, chain.node(1), 1, func(c *ConsumerConfig) { c.RequireSignatures = true })
+
+	signed, ids := signedRecords(t, 0, 20)
+	unsigned, _ := txRecords(t, 0, 5)
+	produce(t, cl, append(append(signed[:10:10], unsigned...), signed[10:]...)...)
+	checkExactlyOnce(t, chain, cl, ids)
+
+	dlq := newClient(t, addr, kgo.ConsumeTopics(testTopic+".dlq"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	var got []*kgo.Record
+	waitFor(t, "dead letters", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		got = append(got, dlq.PollFetches(ctx).Records()...)
+		return len(got) >= len(unsigned)
+	})
+	for _, r := range got {
+		for _, h := range r.Headers {
+			if h.Key == HeaderReason && !strings.Contains(string(h.Value), "sig: required") {
+				t.Errorf("dead letter reason %q does not say a signature is required", h.Value)
+			}
+		}
+	}
+}
+
+func TestSubmitHandlerRequiresSignatures(t *testing.T) {
+	addr := newCluster(t, 1)
+	_, url := startSubmit(t, addr, func(c *SubmitConfig) { c.RequireSignatures = true })
+	code, reply := post(t, url, http.MethodPost, `{"type":"transfer","from":"a","to":"b","amount":1,"nonce":1}`)
+	if code != http.StatusBadRequest || !strings.Contains(reply.Error, "sig: required") {
+		t.Fatalf("unsigned: %d %+v, want 400 saying a signature is required", code, reply)
+	}
+	key := ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))
+	tx := &aurigraphv1.Transaction{Type: transfer, From: "a", To: "b", Amount: 1, Nonce: 1}
+	schemas.SignTx(tx, key)
+	body, err := schemas.MarshalTxJSON(tx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code, reply := post(t, url, http.MethodPost, string(body)); code != http.StatusAccepted || len(reply.IDs) != 1 {
+		t.Fatalf("signed: %d %+v, want 202 with its id", code, reply)
+	}
+}
+
+// TestConsumerHoldsBatchesWhileProposalsAreInFlight: while HoldInflight
+// proposals wait for consensus, records keep joining the open batch, so a
+// slow commit means fewer, larger batches rather than a queue of small ones.
+func TestConsumerHoldsBatchesWhileProposalsAreInFlight(t *testing.T) {
+	addr := newCluster(t, 1)
+	cl := newClient(t, addr)
+	chain := newFakeChain(t)
+	chain.elect(1)
+	chain.mu.Lock()
+	chain.applyWait = 30 * time.Millisecond
+	chain.mu.Unlock()
+	startConsumer(t, addr, chain.node(1), 1, func(c *ConsumerConfig) {
+		c.MaxBatchTxs, c.MaxInflight, c.HoldInflight, c.Linger = 1000, 4, 1, time.Millisecond
+	})
+	var ids []string
+	for i := range 20 {
+		recs, more := txRecords(t, i*10, 10)
+		produce(t, cl, recs...)
+		ids = append(ids, more...)
+		time.Sleep(3 * time.Millisecond)
+	}
+	checkExactlyOnce(t, chain, cl, ids)
+	chain.mu.Lock()
+	defer chain.mu.Unlock()
+	// 20 bursts 3ms apart against a 30ms commit: unheld, nearly every burst
+	// would be its own batch.
+	if n := len(chain.batches); n > 8 {
+		t.Errorf("%d batches for 20 bursts during 30ms commits; want them held into a few", n)
+	}
+}
