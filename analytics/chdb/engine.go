@@ -30,6 +30,10 @@ type Options struct {
 	// DataDir holds persistent MergeTree storage; empty means an in-memory
 	// engine whose tables vanish with the process.
 	DataDir string
+	// MaxThreads caps the threads one query or insert may use (the
+	// max_threads setting); 0 keeps the engine's default of one per core.
+	// A query can still raise it with SETTINGS max_threads = N.
+	MaxThreads int
 	// Logger receives lifecycle logs; nil means slog.Default().
 	Logger *slog.Logger
 }
@@ -102,6 +106,12 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	args := []string{"clickhouse"}
 	if dataDir != "" {
 		args = append(args, "--path="+dataDir)
+	}
+	if o.MaxThreads < 0 {
+		return nil, fmt.Errorf("chdb: MaxThreads %d is negative; use 0 for the engine's default", o.MaxThreads)
+	}
+	if o.MaxThreads > 0 {
+		args = append(args, "--max_threads="+strconv.Itoa(o.MaxThreads))
 	}
 	start := time.Now()
 	connPtr := connect(lib, args)

@@ -461,3 +461,25 @@ func FuzzSetStatement(f *testing.F) {
 		}
 	})
 }
+
+func TestMaxThreadsCapsQueries(t *testing.T) {
+	e, err := Open(context.Background(), Options{DataDir: t.TempDir(), MaxThreads: 1, Logger: quiet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	out, err := e.Query(context.Background(), "SELECT getSetting('max_threads')", "TSV")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.TrimSpace(string(out)); got != "1" {
+		t.Fatalf("max_threads = %q, want 1", got)
+	}
+	out, err = e.Query(context.Background(), "SELECT getSetting('max_threads') SETTINGS max_threads = 2", "TSV")
+	if err != nil || strings.TrimSpace(string(out)) != "2" {
+		t.Fatalf("a query raising max_threads got %q, %v; want 2", out, err)
+	}
+	if _, err := Open(context.Background(), Options{MaxThreads: -1, Logger: quiet}); err == nil {
+		t.Fatal("Open with MaxThreads -1 succeeded")
+	}
+}

@@ -119,7 +119,7 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 		dataDir: dataDir, validators: validators,
 		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0", clickhouseHTTP: "127.0.0.1:0",
 		raftHost: "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
-		requireSignatures: signed,
+		requireSignatures: signed, clickhouseThreads: 1,
 	}
 	if err := f.validate(); err != nil {
 		return bench.Target{}, nil, err

@@ -26,10 +26,12 @@ type devFlags struct {
 	externalKafka  bool
 	clickhouseHTTP string
 	clickhouseURL  string
-	raftHost       string
-	raftBasePort   int
-	txPartitions   int32
-	drainTimeout   time.Duration
+	// clickhouseThreads caps the embedded engine's threads per query.
+	clickhouseThreads int
+	raftHost          string
+	raftBasePort      int
+	txPartitions      int32
+	drainTimeout      time.Duration
 	// requireSignatures: see requireSignaturesUsage.
 	requireSignatures bool
 }
@@ -65,6 +67,7 @@ directory continues where the previous run stopped.`,
 	fl.BoolVar(&f.externalKafka, "external-kafka", false, "use the Kafka-protocol cluster named by --kafka instead of starting the embedded broker")
 	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")
 	fl.StringVar(&f.clickhouseURL, "clickhouse", "", "project into this ClickHouse instead of the embedded engine (clickhouse://host:9000/aurigraph or http://host:8123)")
+	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine may use (0: one per core); it shares the machine with the validators, and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it with SETTINGS max_threads = N")
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
@@ -84,6 +87,9 @@ func (f devFlags) validate() error {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%s %q: want host:port, e.g. 127.0.0.1:8080", name, addr)
 		}
+	}
+	if f.clickhouseThreads < 0 {
+		return fmt.Errorf("--clickhouse-threads %d: use 0 (one per core) or more", f.clickhouseThreads)
 	}
 	if f.txPartitions < 1 {
 		return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)

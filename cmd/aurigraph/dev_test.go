@@ -163,9 +163,10 @@ func testDevFlags(t *testing.T, dataDir string) devFlags {
 		raftHost:       "127.0.0.1",
 		// Validators take raft-port+1..+3; the other ports are kept free by
 		// holding nothing, which is good enough on a test machine.
-		raftBasePort: ports[1],
-		txPartitions: 3,
-		drainTimeout: 20 * time.Second,
+		raftBasePort:      ports[1],
+		txPartitions:      3,
+		drainTimeout:      20 * time.Second,
+		clickhouseThreads: 1,
 	}
 }
 

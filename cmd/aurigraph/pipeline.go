@@ -74,7 +74,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		if err != nil {
 			return err
 		}
-		engine, err = chdb.Open(ctx, chdb.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), Logger: log.With("component", "clickhouse")})
+		engine, err = chdb.Open(ctx, chdb.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads, Logger: log.With("component", "clickhouse")})
 		if err != nil {
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
