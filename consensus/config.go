@@ -41,6 +41,10 @@ type Config struct {
 	// the in-memory log so slightly lagging followers catch up without a full
 	// snapshot transfer. Default min(SnapshotEntries, 5000).
 	SnapshotCatchUpEntries uint64
+	// SnapshotCatchUpBytes also bounds those entries by the size of their
+	// data, so that large batches do not keep SnapshotCatchUpEntries of them
+	// (gigabytes) in memory. Default 16 MiB.
+	SnapshotCatchUpBytes uint64
 	// DedupWindow is how many recent transaction ids the state machine
 	// remembers to drop duplicates. Every validator must use the same value.
 	// Default 1,000,000.
@@ -102,6 +106,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SnapshotCatchUpEntries == 0 {
 		c.SnapshotCatchUpEntries = min(c.SnapshotEntries, 5000)
+	}
+	if c.SnapshotCatchUpBytes == 0 {
+		c.SnapshotCatchUpBytes = 16 << 20
 	}
 	if c.DedupWindow == 0 {
 		c.DedupWindow = 1_000_000

@@ -3,6 +3,7 @@ package consensus
 import (
 	"errors"
 	"fmt"
+	"math"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/fileutil"
@@ -358,13 +359,42 @@ func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, c
 	if err := n.saveSnapshot(s); err != nil {
 		return err
 	}
-	if applied > n.cfg.SnapshotCatchUpEntries {
-		if err := n.storage.Compact(applied - n.cfg.SnapshotCatchUpEntries); err != nil && !errors.Is(err, raft.ErrCompacted) {
-			return fmt.Errorf("compact raft log to %d: %w", applied-n.cfg.SnapshotCatchUpEntries, err)
+	if to := n.compactIndex(applied); to > 0 {
+		if err := n.storage.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
+			return fmt.Errorf("compact raft log to %d: %w", to, err)
 		}
 	}
 	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data), "took", time.Since(start))
 	return nil
+}
+
+// compactIndex is the index up to which the in-memory log can go once a
+// snapshot at applied exists: it keeps the newest SnapshotCatchUpEntries
+// entries, fewer when their data exceeds SnapshotCatchUpBytes, and 0 means
+// nothing to compact.
+func (n *Node) compactIndex(applied uint64) uint64 {
+	first, err := n.storage.FirstIndex()
+	if err != nil || applied < first {
+		return 0
+	}
+	keepFrom := first
+	if applied > n.cfg.SnapshotCatchUpEntries {
+		keepFrom = max(first, applied-n.cfg.SnapshotCatchUpEntries+1)
+	}
+	// MemoryStorage hands out its own slice, so summing sizes copies nothing.
+	ents, err := n.storage.Entries(keepFrom, applied+1, math.MaxUint64)
+	if err != nil {
+		return 0
+	}
+	var size uint64
+	for i := len(ents) - 1; i >= 0; i-- {
+		size += uint64(ents[i].Size())
+		if size > n.cfg.SnapshotCatchUpBytes {
+			keepFrom = ents[i].Index + 1
+			break
+		}
+	}
+	return keepFrom - 1
 }
 
 // Files kept by the purgers: older WAL segments are removed only once raft

@@ -93,3 +93,40 @@ func TestSnapshotBySize(t *testing.T) {
 		})
 	}
 }
+
+// TestCompactionBoundsRetainedBytes: after a snapshot the in-memory log
+// keeps at most SnapshotCatchUpBytes of entry data for lagging followers,
+// even when SnapshotCatchUpEntries would allow far more.
+func TestCompactionBoundsRetainedBytes(t *testing.T) {
+	t.Parallel()
+	payload := make([]byte, 10_000)
+	c := newCluster(t, 1, func(cfg *Config) {
+		cfg.SnapshotEntries = 20
+		cfg.SnapshotCatchUpEntries = 1000
+		cfg.SnapshotCatchUpBytes = 35_000
+	})
+	lead := c.leader()
+	for i := range 45 {
+		tx := mint("big"+strconv.Itoa(i), "alice", 1)
+		tx.Payload = payload
+		mustPropose(t, lead, batch(int64(i), tx))
+	}
+	waitFor(t, "two snapshots", func() bool {
+		return counterValue(t, c.regs[1], "aurigraph_consensus_snapshots_total", "") >= 2
+	})
+	waitFor(t, "the log compacted to a few entries", func() bool {
+		first, _ := lead.storage.FirstIndex()
+		last, _ := lead.storage.LastIndex()
+		ents, err := lead.storage.Entries(first, last+1, 1<<40)
+		if err != nil {
+			return false
+		}
+		var size int
+		for _, e := range ents {
+			size += e.Size()
+		}
+		// Up to SnapshotEntries entries after the latest snapshot come on
+		// top of the bound; without it all 45 would stay.
+		return len(ents) <= 3+20 && size <= 35_000+20*11_000
+	})
+}

@@ -21,6 +21,8 @@ type benchFlags struct {
 	jsonPath   string
 	compare    string
 	cpuProfile string
+	processes  bool
+	memLimit   string
 }
 
 func newBenchCommand() *cobra.Command {
@@ -53,6 +55,8 @@ subscribers). Flags override the profile.`,
 	fl.BoolVar(&f.cfg.Signed, "signed", false, "sign every transaction with Ed25519 (signed before each phase starts)")
 	fl.IntVar(&f.cfg.Validators, "validators", 3, "Raft validators")
 	fl.IntVar(&f.cfg.Subscribers, "subscribers", 0, "WebSocket subscribers on the live stream (profile default)")
+	fl.BoolVar(&f.processes, "processes", false, "run the broker and each validator (aurigraph node) in a process of its own, as in production, to measure each one's memory; nothing projects to ClickHouse then")
+	fl.StringVar(&f.memLimit, "validator-memory-limit", "", "with --processes, run each validator with --memory-limit this (e.g. 400MiB)")
 	fl.BoolVar(&f.cfg.SkipCeilings, "skip-ceilings", false, "do not measure the stage ceilings")
 	fl.StringVar(&f.cfg.DataDir, "data", "", "pipeline data directory (default: a temporary one, removed afterwards)")
 	fl.StringVar(&f.jsonPath, "json", "", "write the JSON report to this file")
@@ -84,14 +88,28 @@ func runBench(ctx context.Context, f benchFlags) error {
 	}
 	// The pipeline's own logs would drown the bench's; keep its warnings.
 	pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	// Validators remember their peers' addresses, so a restart on the same
-	// data dir must find them on the same Raft ports.
-	raftPort, err := freePortRun(f.cfg.Validators)
-	if err != nil {
-		return err
-	}
-	start := func(ctx context.Context, dataDir string) (bench.Target, func() error, error) {
-		return startBenchPipeline(ctx, dataDir, f.cfg.Validators, raftPort, f.cfg.Signed, pipelineLog)
+	var start bench.Starter
+	if f.processes {
+		if f.memLimit != "" {
+			if _, err := parseSize(f.memLimit); err != nil {
+				return fmt.Errorf("--validator-memory-limit %q: %w", f.memLimit, err)
+			}
+		}
+		c, err := newProcessCluster(f.cfg.Validators, f.cfg.Signed, f.memLimit)
+		if err != nil {
+			return err
+		}
+		start = c.start
+	} else {
+		// Validators remember their peers' addresses, so a restart on the
+		// same data dir must find them on the same Raft ports.
+		raftPort, err := freePortRun(f.cfg.Validators)
+		if err != nil {
+			return err
+		}
+		start = func(ctx context.Context, dataDir string) (bench.Target, func() error, error) {
+			return startBenchPipeline(ctx, dataDir, f.cfg.Validators, raftPort, f.cfg.Signed, pipelineLog)
+		}
 	}
 	rep, err := bench.Run(ctx, f.cfg, start)
 	if err != nil {
@@ -103,6 +121,9 @@ func runBench(ctx context.Context, f benchFlags) error {
 			return err
 		}
 		log.Info("bench: report written", "path", f.jsonPath)
+	}
+	if f.memLimit != "" && !f.processes {
+		log.Warn("bench: --validator-memory-limit applies only with --processes; ignored")
 	}
 	if old != nil {
 		fmt.Println()

@@ -34,6 +34,8 @@ type devFlags struct {
 	drainTimeout      time.Duration
 	// requireSignatures: see requireSignaturesUsage.
 	requireSignatures bool
+	pprof             bool
+	memoryLimit       string
 }
 
 // requireSignaturesUsage documents --require-signatures for dev and node.
@@ -55,6 +57,9 @@ directory continues where the previous run stopped.`,
 			if err := f.validate(); err != nil {
 				return err
 			}
+			if err := applyMemoryLimit(f.memoryLimit); err != nil {
+				return err
+			}
 			return runDev(cmd.Context(), f, slog.Default())
 		},
 	}
@@ -72,6 +77,8 @@ directory continues where the previous run stopped.`,
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
 	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
+	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
 	return cmd
 }

@@ -106,3 +106,27 @@ func TestParsePeers(t *testing.T) {
 		}
 	}
 }
+
+func TestParseSize(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want int64
+		ok   bool
+	}{
+		{"448MiB", 448 << 20, true},
+		{"2GiB", 2 << 30, true},
+		{"1024", 1024, true},
+		{"512 KiB", 512 << 10, true},
+		{"100B", 100, true},
+		{"0", 0, false},
+		{"-1MiB", 0, false},
+		{"lots", 0, false},
+		{"1.5GiB", 0, false},
+		{"9000000TiB", 0, false},
+	} {
+		got, err := parseSize(tc.in)
+		if (err == nil) != tc.ok || got != tc.want {
+			t.Errorf("parseSize(%q) = %d, %v; want %d, ok=%v", tc.in, got, err, tc.want, tc.ok)
+		}
+	}
+}

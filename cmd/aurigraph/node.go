@@ -37,6 +37,8 @@ type nodeFlags struct {
 	snapshotCatchUp uint64
 	// requireSignatures: see requireSignaturesUsage.
 	requireSignatures bool
+	pprof             bool
+	memoryLimit       string
 }
 
 func newNodeCommand() *cobra.Command {
@@ -68,6 +70,9 @@ every validator's certificate must name its --peers host.`,
 			if err != nil {
 				return err
 			}
+			if err := applyMemoryLimit(f.memoryLimit); err != nil {
+				return err
+			}
 			if _, ok := peers[f.id]; !ok {
 				return fmt.Errorf("--id %d is not in --peers %q: list this validator too", f.id, f.peers)
 			}
@@ -97,6 +102,8 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.peerKey, "peer-key", "", "PEM private key of --peer-cert")
 	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
 	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
+	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
 	_ = cmd.MarkFlagRequired("id")
@@ -211,7 +218,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	nodes := []*consensus.Node{node}
-	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, nil, nil)))
+	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, nil, nil), f.pprof))
 	if err != nil {
 		return fmt.Errorf("--http: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"path/filepath"
 	"sync"
 	"time"
@@ -169,7 +170,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	root := newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, proj, engine))
+	root := newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, proj, engine), f.pprof)
 	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
 	if err != nil {
 		return fmt.Errorf("--http: %w", err)
@@ -211,8 +212,9 @@ func anyLeader(nodes []*consensus.Node) bool {
 }
 
 // newAPIHandler mounts every domain package's HTTP surface: the REST API
-// under /api/v12, plus /metrics and /q/health.
-func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *ingest.SubmitHandler, hub *stream.Hub, health http.Handler) http.Handler {
+// under /api/v12, plus /metrics and /q/health, and with withPprof the Go
+// runtime's profiles under /debug/pprof/.
+func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *ingest.SubmitHandler, hub *stream.Hub, health http.Handler, withPprof bool) http.Handler {
 	api := http.NewServeMux()
 	api.Handle("POST /transactions", submit)
 	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
@@ -223,8 +225,19 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	root.Handle("GET /q/health", health)
+	if withPprof {
+		root.HandleFunc("GET /debug/pprof/", pprof.Index)
+		root.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		root.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		root.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		root.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return root
 }
+
+// pprofUsage documents --pprof for dev and node.
+const pprofUsage = "serve Go runtime profiles under /debug/pprof/ on --http (go tool pprof http://HOST/debug/pprof/heap); " +
+	"they reveal internals, so keep --http on a private address when this is on"
 
 // newRegistry is the process's metric registry, with Go runtime and process
 // collectors next to the pipeline's own.

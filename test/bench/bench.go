@@ -16,7 +16,10 @@ import (
 	"runtime"
 	"runtime/pprof"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/HdrHistogram/hdrhistogram-go"
 
 	"github.com/aurigraph/aurigraph/schemas"
 	"github.com/aurigraph/aurigraph/stream"
@@ -69,10 +72,14 @@ type Target struct {
 	ClickHouse string
 	// Chain yields blocks as validators commit them.
 	Chain stream.BlockSource
-	// Projected is the highest height visible in ClickHouse.
+	// Projected is the highest height visible in ClickHouse; nil where
+	// nothing projects (validators alone).
 	Projected func() uint64
 	// HasLeader reports whether a validator leads.
 	HasLeader func() bool
+	// PIDs names the pipeline's processes other than this one ("broker",
+	// "validator-1", ...), whose peak memory the report then gives one by one.
+	PIDs map[string]int
 }
 
 // Starter starts the pipeline on dataDir and returns it once it listens,
@@ -123,13 +130,20 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		return nil, err
 	}
 
+	var anon *anonSampler
+	if len(tgt.PIDs) > 0 {
+		anon = sampleAnon(tgt.PIDs, 250*time.Millisecond)
+		defer anon.finish()
+	}
 	run := "bench" + strconv.FormatInt(time.Now().Unix()%1_000_000, 36)
 	obs := newObserver(run)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	commitErr := make(chan error, 1)
 	go func() { commitErr <- obs.watchCommits(watchCtx, tgt.Chain) }()
-	go obs.watchProjection(watchCtx, tgt.Projected)
+	if tgt.Projected != nil {
+		go obs.watchProjection(watchCtx, tgt.Projected)
+	}
 	wsURL := (&url.URL{Scheme: "ws", Host: tgt.HTTP, Path: "/api/v12/live/stream"}).String()
 	for range cfg.Subscribers {
 		ready := make(chan struct{})
@@ -217,9 +231,10 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		rep.CommittedTPS = rep.LatencyCommitted
 	}
 	// Let projection and the live stream reach the chain's head.
-	head := tgt.Chain.Height()
-	if err := waitUntil(ctx, time.Minute, fmt.Sprintf("ClickHouse to show height %d", head), func() bool { return tgt.Projected() >= head }); err != nil {
-		return nil, err
+	if head := tgt.Chain.Height(); tgt.Projected != nil {
+		if err := waitUntil(ctx, time.Minute, fmt.Sprintf("ClickHouse to show height %d", head), func() bool { return tgt.Projected() >= head }); err != nil {
+			return nil, err
+		}
 	}
 	time.Sleep(200 * time.Millisecond)
 	stopWatch()
@@ -230,12 +245,17 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		return nil, fmt.Errorf("bench: live stream subscriber: %w", err)
 	}
 
-	rep.LatencyMs["submit_commit"] = percentiles(obs.commitHistogram(phaseLatency))
 	st := obs.stages(phaseLatency)
-	rep.LatencyMs["commit_projected"] = percentiles(st.commitProjected)
-	rep.LatencyMs["submit_projected"] = percentiles(st.submitProjected)
-	rep.LatencyMs["commit_delivered"] = percentiles(st.commitDelivered)
-	rep.LatencyMs["submit_delivered"] = percentiles(st.submitDelivered)
+	for stage, h := range map[string]*hdrhistogram.Histogram{
+		"submit_commit":    obs.commitHistogram(phaseLatency),
+		"commit_projected": st.commitProjected, "submit_projected": st.submitProjected,
+		"commit_delivered": st.commitDelivered, "submit_delivered": st.submitDelivered,
+	} {
+		// A stage the target lacks (no projector) is left out, not zero.
+		if h.TotalCount() > 0 {
+			rep.LatencyMs[stage] = percentiles(h)
+		}
+	}
 	// Ceilings come after the load, so that their scratch data (a topic of
 	// a million records in the broker, a million rows in ClickHouse) never
 	// weighs on the pipeline being measured.
@@ -265,6 +285,14 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		}
 	}
 
+	rep.PeakRSSBytes = peakRSSOf(tgt.PIDs)
+	if anon != nil {
+		for name, v := range anon.finish() {
+			if strings.HasPrefix(name, "validator-") && (rep.PeakRSSBytes.ValidatorAnon == nil || v > *rep.PeakRSSBytes.ValidatorAnon) {
+				rep.PeakRSSBytes.ValidatorAnon = &v
+			}
+		}
+	}
 	stopped = true
 	if err := stop(); err != nil {
 		return nil, fmt.Errorf("bench: stop the pipeline: %w", err)
@@ -284,7 +312,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.PeakRSSBytes.Total = peakRSS()
+	rep.PeakRSSBytes.Total += peakRSS()
 	rep.CPUSeconds = (cpuTime() - cpu0).Seconds()
 	return rep, nil
 }

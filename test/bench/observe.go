@@ -66,6 +66,12 @@ func newObserver(run string) *observer {
 	}
 }
 
+// commitTimer is a block source that knows when each block was committed
+// better than the moment it is read, such as one in another process.
+type commitTimer interface {
+	CommittedAt(height uint64) (time.Time, bool)
+}
+
 // watchCommits follows src from its current height until ctx ends.
 func (o *observer) watchCommits(ctx context.Context, src stream.BlockSource) error {
 	next := src.Height() + 1
@@ -82,6 +88,11 @@ func (o *observer) watchCommits(ctx context.Context, src stream.BlockSource) err
 				return fmt.Errorf("read block %d: %w", next, err)
 			}
 			now := time.Now()
+			if ct, ok := src.(commitTimer); ok {
+				if at, ok := ct.CommittedAt(next); ok {
+					now = at
+				}
+			}
 			obs := &blockObs{committed: now, submits: map[string][]msCount{}}
 			counts := map[string]int64{}
 			for _, r := range b.GetTxs() {

@@ -63,10 +63,16 @@ type Settings struct {
 
 // PeakRSS is the high-water mark of resident memory. In dev mode the
 // validators share one process with the broker, the engine and the
-// projector, so only Total is measured there.
+// projector, so only Total is measured there; with validators in processes
+// of their own each is measured.
 type PeakRSS struct {
-	Validator *int64 `json:"validator"`
-	Total     int64  `json:"total"`
+	Validator *int64           `json:"validator"`
+	Total     int64            `json:"total"`
+	ByProcess map[string]int64 `json:"by_process,omitempty"`
+	// ValidatorAnon is the largest anonymous resident memory a validator
+	// process was seen with (sampled): its heap and stacks without the file
+	// pages of the block store's memory map that Validator also counts.
+	ValidatorAnon *int64 `json:"validator_anon,omitempty"`
 }
 
 // Percentiles of one latency distribution, in milliseconds.
@@ -135,7 +141,11 @@ func (r *Report) figures() [][2]any {
 			f = append(f, [2]any{"latency_ms." + stage + ".p999", p.P999})
 		}
 	}
-	f = append(f, [2]any{"peak_rss_bytes.total", float64(r.PeakRSSBytes.Total)}, [2]any{"cpu_seconds", r.CPUSeconds})
+	f = append(f, [2]any{"peak_rss_bytes.total", float64(r.PeakRSSBytes.Total)})
+	if r.PeakRSSBytes.Validator != nil {
+		f = append(f, [2]any{"peak_rss_bytes.validator", float64(*r.PeakRSSBytes.Validator)})
+	}
+	f = append(f, [2]any{"cpu_seconds", r.CPUSeconds})
 	for _, k := range []string{"ready", "leader"} {
 		f = append(f, [2]any{"startup_ms." + k, r.StartupMs[k]})
 	}
@@ -152,7 +162,11 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 		r.Profile, r.Config.Validators, r.Config.Producers, r.Config.TxSize, mode, r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.Go)
 	fmt.Fprintln(w, "| figure | value | share |")
 	fmt.Fprintln(w, "| --- | ---: | ---: |")
-	fmt.Fprintf(w, "| committed tx/s (max-rate phase) | %s | |\n", humanRate(r.CommittedTPS))
+	phase := "max-rate phase"
+	if r.Config.Rate > 0 {
+		phase = "open loop at --rate"
+	}
+	fmt.Fprintf(w, "| committed tx/s (%s) | %s | |\n", phase, humanRate(r.CommittedTPS))
 	for _, c := range []struct {
 		name, key string
 		v         float64
@@ -177,12 +191,21 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 		{"commit → WebSocket delivered", "commit_delivered"},
 		{"submit → WebSocket delivered", "submit_delivered"},
 	} {
-		p := r.LatencyMs[s.key]
+		p, ok := r.LatencyMs[s.key]
+		if !ok {
+			fmt.Fprintf(w, "| %s ms | not measured | |\n", s.name)
+			continue
+		}
 		fmt.Fprintf(w, "| %s ms p50 / p99 / p99.9 | %.1f / %.1f / %.1f | |\n", s.name, p.P50, p.P99, p.P999)
 	}
-	fmt.Fprintf(w, "| peak RSS, whole process | %.0f MiB | |\n", float64(r.PeakRSSBytes.Total)/(1<<20))
 	if r.PeakRSSBytes.Validator != nil {
-		fmt.Fprintf(w, "| peak RSS, one validator | %.0f MiB | |\n", float64(*r.PeakRSSBytes.Validator)/(1<<20))
+		fmt.Fprintf(w, "| peak RSS, largest validator process | %.0f MiB | |\n", float64(*r.PeakRSSBytes.Validator)/(1<<20))
+		if a := r.PeakRSSBytes.ValidatorAnon; a != nil {
+			fmt.Fprintf(w, "| of which anonymous (heap, stacks; the rest is the block store's mapped file) | %.0f MiB | |\n", float64(*a)/(1<<20))
+		}
+		fmt.Fprintf(w, "| peak RSS, all processes | %.0f MiB | |\n", float64(r.PeakRSSBytes.Total)/(1<<20))
+	} else {
+		fmt.Fprintf(w, "| peak RSS, whole process | %.0f MiB | |\n", float64(r.PeakRSSBytes.Total)/(1<<20))
 	}
 	fmt.Fprintf(w, "| CPU seconds | %.1f | |\n", r.CPUSeconds)
 	fmt.Fprintf(w, "| restart to API ready / to leader | %.0f ms / %.0f ms | |\n", r.StartupMs["ready"], r.StartupMs["leader"])

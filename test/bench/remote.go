@@ -1,0 +1,228 @@
+package bench
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// RemoteChain follows validators that run in other processes: a block
+// counts as committed when the first validator's live stream announces it
+// (its hub fans a block out as soon as it is applied), and its content
+// comes from the block events the leader publishes, which carry every
+// transaction's submit time.
+type RemoteChain struct {
+	mu        sync.Mutex
+	committed map[uint64]time.Time
+	blocks    map[uint64]*aurigraphv1.Block
+	head      uint64 // highest height announced with every lower one announced
+	changed   chan struct{}
+	err       error
+
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+}
+
+// FollowRemote starts following the validators whose HTTP APIs are at
+// nodes (host:port) and the blocks topic on brokers, from the current head.
+func FollowRemote(ctx context.Context, nodes, brokers []string) (*RemoteChain, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	r := &RemoteChain{committed: map[uint64]time.Time{}, blocks: map[uint64]*aurigraphv1.Block{}, changed: make(chan struct{}), cancel: cancel}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(schemas.TopicBlocks),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()), kgo.FetchMaxWait(50*time.Millisecond))
+	if err != nil {
+		cancel()
+		return nil, fmt.Errorf("bench: follow %s on %v: %w", schemas.TopicBlocks, brokers, err)
+	}
+	r.wg.Go(func() {
+		defer cl.Close()
+		r.consumeEvents(ctx, cl)
+	})
+	for _, node := range nodes {
+		ready := make(chan error, 1)
+		r.wg.Go(func() { r.followStream(ctx, node, ready) })
+		if err := <-ready; err != nil {
+			r.Close()
+			return nil, err
+		}
+	}
+	return r, nil
+}
+
+// Close stops following.
+func (r *RemoteChain) Close() {
+	r.cancel()
+	r.wg.Wait()
+}
+
+func (r *RemoteChain) fail(err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.err == nil {
+		r.err = err
+		close(r.changed)
+		r.changed = make(chan struct{})
+	}
+}
+
+func (r *RemoteChain) followStream(ctx context.Context, node string, ready chan<- error) {
+	u := (&url.URL{Scheme: "ws", Host: node, Path: "/api/v12/live/stream"}).String()
+	c, _, err := websocket.Dial(ctx, u, nil)
+	if err != nil {
+		ready <- fmt.Errorf("bench: live stream of %s: %w", node, err)
+		return
+	}
+	defer c.CloseNow()
+	c.SetReadLimit(1 << 20)
+	first := true
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			err = fmt.Errorf("bench: live stream of %s: %w", node, err)
+			if first {
+				ready <- err
+			} else if ctx.Err() == nil {
+				r.fail(err)
+			}
+			return
+		}
+		now := time.Now()
+		var f struct {
+			Type   string `json:"type"`
+			Height uint64 `json:"height"`
+		}
+		if err := json.Unmarshal(data, &f); err != nil {
+			err = fmt.Errorf("bench: frame from %s: %w", node, err)
+			if first {
+				ready <- err
+			} else {
+				r.fail(err)
+			}
+			return
+		}
+		switch f.Type {
+		case "welcome":
+			if first {
+				r.mu.Lock()
+				r.head = max(r.head, f.Height)
+				r.mu.Unlock()
+				first = false
+				ready <- nil
+			}
+		case "block":
+			r.mu.Lock()
+			if _, seen := r.committed[f.Height]; !seen && f.Height > r.head {
+				r.committed[f.Height] = now
+				for {
+					if _, ok := r.committed[r.head+1]; !ok {
+						break
+					}
+					r.head++
+				}
+				close(r.changed)
+				r.changed = make(chan struct{})
+			}
+			r.mu.Unlock()
+		}
+	}
+}
+
+func (r *RemoteChain) consumeEvents(ctx context.Context, cl *kgo.Client) {
+	for ctx.Err() == nil {
+		fetches := cl.PollFetches(ctx)
+		for _, fe := range fetches.Errors() {
+			if !errors.Is(fe.Err, context.Canceled) {
+				r.fail(fmt.Errorf("bench: consume %s: %w", schemas.TopicBlocks, fe.Err))
+				return
+			}
+		}
+		var decodeErr error
+		fetches.EachRecord(func(rec *kgo.Record) {
+			var ev aurigraphv1.BlockEvent
+			if err := proto.Unmarshal(rec.Value, &ev); err != nil {
+				decodeErr = err
+				return
+			}
+			r.mu.Lock()
+			r.blocks[ev.GetBlock().GetHeader().GetHeight()] = ev.GetBlock()
+			close(r.changed)
+			r.changed = make(chan struct{})
+			r.mu.Unlock()
+		})
+		if decodeErr != nil {
+			r.fail(fmt.Errorf("bench: decode block event: %w", decodeErr))
+			return
+		}
+	}
+}
+
+// Height is the highest height announced, with every lower one announced.
+func (r *RemoteChain) Height() uint64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.head
+}
+
+// Wait returns once Height() >= height.
+func (r *RemoteChain) Wait(ctx context.Context, height uint64) error {
+	for {
+		r.mu.Lock()
+		head, err, changed := r.head, r.err, r.changed
+		r.mu.Unlock()
+		if err != nil {
+			return err
+		}
+		if head >= height {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-changed:
+		}
+	}
+}
+
+// Get returns the block at height once its event arrived, and forgets it:
+// the bench reads each block once.
+func (r *RemoteChain) Get(height uint64) (*aurigraphv1.Block, error) {
+	deadline := time.After(30 * time.Second)
+	for {
+		r.mu.Lock()
+		b, err, changed := r.blocks[height], r.err, r.changed
+		if b != nil {
+			delete(r.blocks, height)
+		}
+		r.mu.Unlock()
+		switch {
+		case b != nil:
+			return b, nil
+		case err != nil:
+			return nil, err
+		}
+		select {
+		case <-changed:
+		case <-deadline:
+			return nil, fmt.Errorf("bench: block %d was announced but its event did not reach %s within 30s", height, schemas.TopicBlocks)
+		}
+	}
+}
+
+// CommittedAt is when the first validator announced height.
+func (r *RemoteChain) CommittedAt(height uint64) (time.Time, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	t, ok := r.committed[height]
+	return t, ok
+}
