@@ -127,10 +127,16 @@ func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationR
 			continue
 		}
 		if err := lead.node.Propose(ctx, entry); err != nil {
-			if errors.Is(err, raft.ErrProposalDropped) {
-				continue
+			if !errors.Is(err, raft.ErrProposalDropped) {
+				return ReplicationResult{}, fmt.Errorf("replication ceiling: propose: %w", err)
 			}
-			return ReplicationResult{}, fmt.Errorf("replication ceiling: propose: %w", err)
+			// Dropped while raft is full or has moved leadership; a figure
+			// taken across an election would not be a ceiling.
+			if lead.node.Status().RaftState != raft.StateLeader {
+				return ReplicationResult{}, errors.New("replication ceiling: leadership moved during the measurement; the machine is too loaded to measure it now")
+			}
+			time.Sleep(time.Millisecond)
+			continue
 		}
 		proposed++
 	}

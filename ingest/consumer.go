@@ -68,7 +68,7 @@ type ConsumerConfig struct {
 	// flight, and goes as soon as one of them is done. Under light load
 	// batches leave after Linger; under heavy load they grow to what one
 	// commit round trip brings in, which is what keeps fsyncs per
-	// transaction down.
+	// transaction down. Set it to MaxInflight to hold no batch.
 	HoldInflight int
 	// LeaderPoll is how often Leader() is asked (50ms): the longest a new
 	// leader waits to start and a deposed one keeps fetching.
@@ -118,7 +118,9 @@ func NewConsumer(cfg ConsumerConfig, p Proposer) (*Consumer, error) {
 	cfg.MaxBatchBytes = cmp.Or(cfg.MaxBatchBytes, 4<<20)
 	cfg.Linger = cmp.Or(cfg.Linger, 5*time.Millisecond)
 	cfg.MaxInflight = cmp.Or(cfg.MaxInflight, 8)
-	cfg.HoldInflight = cmp.Or(cfg.HoldInflight, 2)
+	// Holding needs a free slot to make sense; equal to MaxInflight it never
+	// holds longer than the semaphore would block anyway.
+	cfg.HoldInflight = cmp.Or(cfg.HoldInflight, min(2, cfg.MaxInflight))
 	cfg.LeaderPoll = cmp.Or(cfg.LeaderPoll, 50*time.Millisecond)
 	cfg.PartitionRefresh = cmp.Or(cfg.PartitionRefresh, 30*time.Second)
 	if cfg.Partitions < 0 || cfg.MaxBatchTxs < 0 || cfg.MaxBatchBytes < 0 || cfg.Linger < 0 || cfg.MaxInflight < 0 || cfg.HoldInflight < 0 || cfg.LeaderPoll < 0 || cfg.PartitionRefresh < 0 {
@@ -398,10 +400,20 @@ func (t *termState) pollContext() (context.Context, context.CancelFunc) {
 		cancel()
 		return ctx, cancel
 	}
-	ctx, cancel := context.WithCancel(t.term)
+	// The deadline is a backstop only: a wakeup meant for this poll cannot
+	// be lost (a watcher of an earlier poll hands it back), but holding must
+	// never depend on that alone.
+	ctx, cancel := context.WithTimeout(t.term, max(10*t.c.cfg.Linger, 50*time.Millisecond))
 	go func() {
 		select {
 		case <-t.freed:
+			if ctx.Err() != nil {
+				// This poll already ended; the next one needs the wakeup.
+				select {
+				case t.freed <- struct{}{}:
+				default:
+				}
+			}
 			cancel()
 		case <-ctx.Done():
 		}

@@ -110,3 +110,18 @@ func TestConsumerHoldsBatchesWhileProposalsAreInFlight(t *testing.T) {
 		t.Errorf("%d batches for 20 bursts during 30ms commits; want them held into a few", n)
 	}
 }
+
+// TestConsumerAcceptsOneProposalInFlight: holding defaults to at most
+// MaxInflight, so a config that allows a single proposal stays valid.
+func TestConsumerAcceptsOneProposalInFlight(t *testing.T) {
+	c, err := NewConsumer(ConsumerConfig{Brokers: []string{"127.0.0.1:1"}, MaxInflight: 1}, newFakeChain(t).node(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.cfg.HoldInflight != 1 {
+		t.Fatalf("HoldInflight = %d with MaxInflight 1, want 1", c.cfg.HoldInflight)
+	}
+	if _, err := NewConsumer(ConsumerConfig{Brokers: []string{"127.0.0.1:1"}, MaxInflight: 2, HoldInflight: 3}, newFakeChain(t).node(1)); err == nil {
+		t.Fatal("HoldInflight above MaxInflight accepted")
+	}
+}

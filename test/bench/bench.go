@@ -114,7 +114,6 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		Ratios:    map[string]float64{},
 		StartupMs: map[string]float64{},
 	}
-	cpu0 := cpuTime()
 
 	tgt, stop, err := start(ctx, dataDir)
 	if err != nil {
@@ -140,7 +139,13 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	commitErr := make(chan error, 1)
-	go func() { commitErr <- obs.watchCommits(watchCtx, tgt.Chain) }()
+	go func() {
+		err := obs.watchCommits(watchCtx, tgt.Chain)
+		if err != nil {
+			obs.fail(fmt.Errorf("commit watcher: %w", err))
+		}
+		commitErr <- err
+	}()
 	if tgt.Projected != nil {
 		go obs.watchProjection(watchCtx, tgt.Projected)
 	}
@@ -151,6 +156,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		<-ready
 	}
 
+	cpu0 := cpuOf(tgt.PIDs)
 	producers := make([]*producer, cfg.Producers)
 	for i := range producers {
 		producers[i] = newProducer(run, i, cfg.TxSize, cfg.Signed)
@@ -190,8 +196,11 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		}
 		log.Info("bench: phase produced", "phase", name, "records", res.Produced, "failed", res.Failed, "rate", int(float64(res.Produced)/res.Elapsed.Seconds()))
 		err = waitUntil(ctx, 2*time.Minute, fmt.Sprintf("all %d transactions of phase %s committed", res.Produced, name), func() bool {
-			return obs.committedTotal(name) >= res.Produced
+			return obs.committedTotal(name) >= res.Produced || obs.err() != nil
 		})
+		if err == nil {
+			err = obs.err()
+		}
 		return res, began, err
 	}
 	// The sustained rate runs from the phase's first block to its last: the
@@ -238,12 +247,15 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	}
 	time.Sleep(200 * time.Millisecond)
 	stopWatch()
-	if err := <-commitErr; err != nil {
-		return nil, fmt.Errorf("bench: commit watcher: %w", err)
-	}
+	<-commitErr
 	if err := obs.err(); err != nil {
-		return nil, fmt.Errorf("bench: live stream subscriber: %w", err)
+		return nil, fmt.Errorf("bench: %w", err)
 	}
+	// Memory and CPU of the pipeline under load, before the ceilings add
+	// their own in this process.
+	rep.PeakRSSBytes = peakRSSOf(tgt.PIDs)
+	rep.PeakRSSBytes.Total += peakRSS()
+	rep.CPUSeconds = (cpuOf(tgt.PIDs) - cpu0).Seconds()
 
 	st := obs.stages(phaseLatency)
 	for stage, h := range map[string]*hdrhistogram.Histogram{
@@ -285,7 +297,6 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		}
 	}
 
-	rep.PeakRSSBytes = peakRSSOf(tgt.PIDs)
 	if anon != nil {
 		for name, v := range anon.finish() {
 			if strings.HasPrefix(name, "validator-") && (rep.PeakRSSBytes.ValidatorAnon == nil || v > *rep.PeakRSSBytes.ValidatorAnon) {
@@ -312,8 +323,6 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep.PeakRSSBytes.Total += peakRSS()
-	rep.CPUSeconds = (cpuTime() - cpu0).Seconds()
 	return rep, nil
 }
 

@@ -2,9 +2,13 @@ package bench
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/schemas"
@@ -136,5 +140,26 @@ func TestVerifyCeilingMeasuresSignedValidation(t *testing.T) {
 	}
 	if rate < 100 {
 		t.Fatalf("verify ceiling %.0f tx/s: implausibly low", rate)
+	}
+}
+
+func TestProcCPUAndMemoryOfThisProcess(t *testing.T) {
+	deadline := time.Now().Add(50 * time.Millisecond)
+	for x := 0; time.Now().Before(deadline); x++ {
+		_ = x * x
+	}
+	pids := map[string]int{"validator-1": os.Getpid()}
+	if cpu := cpuOf(pids); cpu <= 0 {
+		t.Fatalf("cpuOf = %v after busy work", cpu)
+	}
+	p := peakRSSOf(pids)
+	if p.Validator == nil || *p.Validator <= 0 || p.Total != *p.Validator {
+		t.Fatalf("peakRSSOf = %+v", p)
+	}
+	var fe firstError
+	fe.set(errors.New("first"))
+	fe.set(fmt.Errorf("second of another type: %w", os.ErrClosed))
+	if fe.get().Error() != "first" {
+		t.Fatalf("firstError kept %v", fe.get())
 	}
 }

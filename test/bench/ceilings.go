@@ -111,33 +111,42 @@ func logCeiling(ctx context.Context, brokers []string, partitions int32, n, size
 	value := make([]byte, size)
 	start := time.Now()
 	producers := 4
-	var produceErr atomic.Value
+	var produceErr firstError
 	var wg sync.WaitGroup
+	// Producers stop with the measurement, whichever way it ends.
+	prodCtx, stopProducers := context.WithCancel(ctx)
+	defer func() {
+		stopProducers()
+		wg.Wait()
+	}()
 	for p := range producers {
 		wg.Go(func() {
 			cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic),
 				kgo.ProducerLinger(2*time.Millisecond), kgo.MaxBufferedRecords(50_000))
 			if err != nil {
-				produceErr.CompareAndSwap(nil, err)
+				produceErr.set(err)
 				return
 			}
 			defer cl.Close()
 			for i := p; i < n; i += producers {
 				key := []byte{byte(i), byte(i >> 8)}
-				cl.Produce(ctx, &kgo.Record{Key: key, Value: value}, func(_ *kgo.Record, err error) {
-					if err != nil {
-						produceErr.CompareAndSwap(nil, err)
+				if prodCtx.Err() != nil {
+					return
+				}
+				cl.Produce(prodCtx, &kgo.Record{Key: key, Value: value}, func(_ *kgo.Record, err error) {
+					if err != nil && prodCtx.Err() == nil {
+						produceErr.set(err)
 					}
 				})
 			}
-			if err := cl.Flush(ctx); err != nil {
-				produceErr.CompareAndSwap(nil, err)
+			if err := cl.Flush(prodCtx); err != nil && prodCtx.Err() == nil {
+				produceErr.set(err)
 			}
 		})
 	}
 	got := 0
 	for got < n {
-		if err, _ := produceErr.Load().(error); err != nil {
+		if err := produceErr.get(); err != nil {
 			return 0, fmt.Errorf("produce to %s: %w", topic, err)
 		}
 		pollCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
@@ -151,9 +160,7 @@ func logCeiling(ctx context.Context, brokers []string, partitions int32, n, size
 		}
 		got += fetches.NumRecords()
 	}
-	elapsed := time.Since(start)
-	wg.Wait()
-	return float64(n) / elapsed.Seconds(), nil
+	return float64(n) / time.Since(start).Seconds(), nil
 }
 
 // verifyCeiling runs ingest.Validate on n signed transactions on every core
@@ -169,7 +176,7 @@ func verifyCeiling(ctx context.Context, n int) (float64, error) {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	var verified atomic.Int64
-	var firstErr atomic.Value
+	var firstErr firstError
 	start := time.Now()
 	deadline := start.Add(time.Second)
 	var wg sync.WaitGroup
@@ -177,7 +184,7 @@ func verifyCeiling(ctx context.Context, n int) (float64, error) {
 		wg.Go(func() {
 			for i := w; ctx.Err() == nil; i += workers {
 				if err := ingest.Validate(txs[i%n]); err != nil {
-					firstErr.CompareAndSwap(nil, err)
+					firstErr.set(err)
 					return
 				}
 				if verified.Add(1)%256 == 0 && time.Now().After(deadline) {
@@ -187,7 +194,7 @@ func verifyCeiling(ctx context.Context, n int) (float64, error) {
 		})
 	}
 	wg.Wait()
-	if err, _ := firstErr.Load().(error); err != nil {
+	if err := firstErr.get(); err != nil {
 		return 0, err
 	}
 	return float64(verified.Load()) / time.Since(start).Seconds(), ctx.Err()

@@ -180,7 +180,7 @@ func presign(ctx context.Context, producers []*producer, phase string, count int
 // quietly offering less load.
 func runLoad(ctx context.Context, spec loadSpec, producers []*producer, pre *presigned, clientOpts ...kgo.Opt) (loadResult, error) {
 	var produced, failed atomic.Int64
-	var firstErr atomic.Value
+	var firstErr firstError
 	clients := make([]*kgo.Client, len(producers))
 	for i := range clients {
 		opts := append([]kgo.Opt{
@@ -206,7 +206,7 @@ func runLoad(ctx context.Context, spec loadSpec, producers []*producer, pre *pre
 	done := func(_ *kgo.Record, err error) {
 		if err != nil {
 			failed.Add(1)
-			firstErr.CompareAndSwap(nil, err)
+			firstErr.set(err)
 			return
 		}
 		produced.Add(1)
@@ -233,7 +233,7 @@ func runLoad(ctx context.Context, spec loadSpec, producers []*producer, pre *pre
 				} else {
 					var err error
 					if k, v, err = p.record(spec.phase); err != nil {
-						firstErr.CompareAndSwap(nil, err)
+						firstErr.set(err)
 						return nil, nil, false
 					}
 				}
@@ -276,7 +276,6 @@ func runLoad(ctx context.Context, spec loadSpec, producers []*producer, pre *pre
 		})
 	}
 	wg.Wait()
-	elapsed := time.Since(start)
 	flushCtx, cancelFlush := context.WithTimeout(ctx, 30*time.Second)
 	defer cancelFlush()
 	for _, c := range clients {
@@ -284,8 +283,10 @@ func runLoad(ctx context.Context, spec loadSpec, producers []*producer, pre *pre
 			return loadResult{}, fmt.Errorf("bench producer: flush: %w", err)
 		}
 	}
+	// Until the last buffered record was acknowledged: what the broker took.
+	elapsed := time.Since(start)
 	res := loadResult{Produced: produced.Load(), Failed: failed.Load(), Elapsed: elapsed}
-	if err, _ := firstErr.Load().(error); err != nil && res.Produced == 0 {
+	if err := firstErr.get(); err != nil && res.Produced == 0 {
 		return res, fmt.Errorf("bench producer: nothing was produced to %s: %w", spec.topic, err)
 	}
 	return res, nil

@@ -163,14 +163,9 @@ func (o *observer) watchStream(ctx context.Context, url string, ready chan<- str
 	o.delivered = append(o.delivered, seen)
 	o.mu.Unlock()
 	fail := func(err error) {
-		if ctx.Err() != nil {
-			return
+		if ctx.Err() == nil {
+			o.fail(fmt.Errorf("live stream subscriber: %w", err))
 		}
-		o.mu.Lock()
-		if o.streamErr == nil {
-			o.streamErr = err
-		}
-		o.mu.Unlock()
 	}
 	c, _, err := websocket.Dial(ctx, url, nil)
 	close(ready)
@@ -283,6 +278,15 @@ func (o *observer) commitHistogram(phase string) *hdrhistogram.Histogram {
 		return hdrhistogram.Import(h.Export())
 	}
 	return newHistogram()
+}
+
+// fail records the first error of any watcher.
+func (o *observer) fail(err error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.streamErr == nil {
+		o.streamErr = err
+	}
 }
 
 func (o *observer) err() error {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/coder/websocket"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
@@ -39,8 +40,15 @@ type RemoteChain struct {
 func FollowRemote(ctx context.Context, nodes, brokers []string) (*RemoteChain, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &RemoteChain{committed: map[uint64]time.Time{}, blocks: map[uint64]*aurigraphv1.Block{}, changed: make(chan struct{}), cancel: cancel}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(schemas.TopicBlocks),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtEnd()), kgo.FetchMaxWait(50*time.Millisecond))
+	// The end offsets are read before following the live streams, so no
+	// event of a block announced from then on can be missed.
+	start, err := blockTopicEnd(ctx, brokers)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.FetchMaxWait(50*time.Millisecond),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{schemas.TopicBlocks: start}))
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("bench: follow %s on %v: %w", schemas.TopicBlocks, brokers, err)
@@ -58,6 +66,27 @@ func FollowRemote(ctx context.Context, nodes, brokers []string) (*RemoteChain, e
 		}
 	}
 	return r, nil
+}
+
+func blockTopicEnd(ctx context.Context, brokers []string) (map[int32]kgo.Offset, error) {
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		return nil, fmt.Errorf("bench: kafka client for %v: %w", brokers, err)
+	}
+	defer cl.Close()
+	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, schemas.TopicBlocks)
+	if err != nil {
+		return nil, fmt.Errorf("bench: end of %s: %w", schemas.TopicBlocks, err)
+	}
+	if err := ends.Error(); err != nil {
+		return nil, fmt.Errorf("bench: end of %s (is the pipeline up?): %w", schemas.TopicBlocks, err)
+	}
+	start := map[int32]kgo.Offset{}
+	ends.Each(func(o kadm.ListedOffset) { start[o.Partition] = kgo.NewOffset().At(o.Offset) })
+	if len(start) == 0 {
+		return nil, fmt.Errorf("bench: %s has no partitions yet", schemas.TopicBlocks)
+	}
+	return start, nil
 }
 
 // Close stops following.

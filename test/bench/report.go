@@ -37,6 +37,8 @@ type Report struct {
 	// submit_projected and submit_delivered per transaction.
 	LatencyMs map[string]Percentiles `json:"latency_ms"`
 
+	// PeakRSSBytes and CPUSeconds cover the pipeline (with the producers
+	// and observers of this process) up to the end of the load phases.
 	PeakRSSBytes PeakRSS `json:"peak_rss_bytes"`
 	CPUSeconds   float64 `json:"cpu_seconds"`
 	// StartupMs is how long a restart on the run's data dir took until the
