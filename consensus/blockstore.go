@@ -31,7 +31,10 @@ var (
 	bucketAccounts = []byte("accounts") // address -> Account
 	bucketAssets   = []byte("assets")   // name -> AssetInfo
 	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset
-	bucketDedup    = []byte("dedup")    // be64 sequence -> tx id
+	bucketDedup    = []byte("dedup16")  // be64 sequence -> txDigest of the id
+	// bucketDedupIDs held the window as ids (be64 sequence -> tx id) before
+	// digests; a store that still has it is migrated when opened.
+	bucketDedupIDs = []byte("dedup")
 
 	metaAppliedIndex = []byte("applied_index")
 	metaAppliedTerm  = []byte("applied_term")
@@ -112,7 +115,7 @@ func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
 					return fmt.Errorf("create bucket %s: %w", b, err)
 				}
 			}
-			return nil
+			return migrateDedupIDs(tx)
 		})
 		if err != nil {
 			db.Close()
@@ -327,30 +330,25 @@ func (s *BlockStore) loadState(f *fsm) error {
 		}
 		// The persisted window can be longer than a newly configured smaller
 		// one; keeping the newest ids matches what the window would hold.
-		//
-		// One pass copies every id into a single arena, so a window of a
-		// million ids loads with two allocations instead of a million, and
-		// the window's map is sized once instead of growing twenty times:
-		// this is most of a validator's restart time.
+		// The window is the newest capacity sequence numbers; entries below
+		// them (left by a larger window configured before) are not part of it.
 		c := tx.Bucket(bucketDedup).Cursor()
-		var arena []byte
-		var ends []int
+		var minSeq uint64
+		if lastKey, _ := c.Last(); lastKey != nil {
+			if next := binary.BigEndian.Uint64(lastKey) + 1; next > uint64(f.dedup.capacity) {
+				minSeq = next - uint64(f.dedup.capacity)
+			}
+			firstKey, _ := c.First()
+			f.dedup.reserve(int(min(binary.BigEndian.Uint64(lastKey)-binary.BigEndian.Uint64(firstKey)+1, uint64(f.dedup.capacity))))
+		}
 		var last uint64
 		var any bool
-		for k, v := c.First(); k != nil; k, v = c.Next() {
+		for k, v := c.Seek(be64(minSeq)); k != nil; k, v = c.Next() {
 			last, any = binary.BigEndian.Uint64(k), true
-			arena = append(arena, v...)
-			ends = append(ends, len(arena))
-		}
-		ids := string(arena)
-		skip := max(len(ends)-f.dedup.capacity, 0)
-		f.dedup.reserve(len(ends) - skip)
-		for i := skip; i < len(ends); i++ {
-			start := 0
-			if i > 0 {
-				start = ends[i-1]
+			if len(v) != len(txDigest{}) {
+				return fmt.Errorf("dedup window entry %d is %d bytes, want %d", last, len(v), len(txDigest{}))
 			}
-			f.dedup.add(ids[start:ends[i]])
+			f.dedup.add(txDigest(v))
 		}
 		if any {
 			f.dedup.next = last + 1
@@ -442,10 +440,12 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 				}
 			}
 			first := f.dedup.next - uint64(f.dedup.size)
-			for i, id := range f.dedup.ordered() {
-				if err := dedup.Put(be64(first+uint64(i)), []byte(id)); err != nil {
+			all := f.dedup.ordered()
+			for i := 0; len(all) > 0; i++ {
+				if err := dedup.Put(be64(first+uint64(i)), all[:len(txDigest{}):len(txDigest{})]); err != nil {
 					return fmt.Errorf("store dedup window: %w", err)
 				}
+				all = all[len(txDigest{}):]
 			}
 		} else {
 			for addr := range ch.accounts {
@@ -467,8 +467,11 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			// and deleting it before it was put would leave it on disk.
 			// Sequence numbers only grow, like heights.
 			dedup.FillPercent = 1
-			for _, e := range ch.dedupAdded {
-				if err := dedup.Put(be64(e.seq), []byte(e.id)); err != nil {
+			// bolt keeps values until commit: one backing array for all.
+			digests := make([]txDigest, len(ch.dedupAdded))
+			for i, e := range ch.dedupAdded {
+				digests[i] = e.id
+				if err := dedup.Put(be64(e.seq), digests[i][:]); err != nil {
 					return fmt.Errorf("store dedup window: %w", err)
 				}
 			}
@@ -506,6 +509,27 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 	s.recent.add(ch.blocks)
 	ch.reset()
 	s.publishHead(&chainHead{height: f.height, contiguous: contiguous, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
+	return nil
+}
+
+// migrateDedupIDs rewrites a dedup window stored as ids, by a version
+// before digests, as digests under the same sequence numbers.
+func migrateDedupIDs(tx *bolt.Tx) error {
+	old := tx.Bucket(bucketDedupIDs)
+	if old == nil {
+		return nil
+	}
+	dst := tx.Bucket(bucketDedup)
+	err := old.ForEach(func(k, v []byte) error {
+		d := digestOf(string(v))
+		return dst.Put(bytes.Clone(k), d[:])
+	})
+	if err != nil {
+		return fmt.Errorf("migrate the dedup window to digests: %w", err)
+	}
+	if err := tx.DeleteBucket(bucketDedupIDs); err != nil {
+		return fmt.Errorf("migrate the dedup window to digests: %w", err)
+	}
 	return nil
 }
 

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -228,17 +229,21 @@ func TestDedupWindowPersistedExactly(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			var stored []string
+			var stored []byte
 			if err := s.db.View(func(tx *bolt.Tx) error {
 				return tx.Bucket(bucketDedup).ForEach(func(_, v []byte) error {
-					stored = append(stored, string(v))
+					stored = append(stored, v...)
 					return nil
 				})
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if want := f.dedup.ordered(); strings.Join(stored, ",") != strings.Join(want, ",") {
-				t.Fatalf("persisted dedup window %v, in memory %v", stored, want)
+			if want := f.dedup.ordered(); !bytes.Equal(stored, want) {
+				t.Fatalf("persisted dedup window %x, in memory %x", stored, want)
+			}
+			last := tc.batches[len(tc.batches)-1]
+			if d := digestOf(last[len(last)-1]); !bytes.Equal(stored[len(stored)-len(d):], d[:]) {
+				t.Fatalf("newest persisted digest is not that of %q", last[len(last)-1])
 			}
 		})
 	}

@@ -1,8 +1,10 @@
 package consensus
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"google.golang.org/protobuf/proto"
@@ -178,8 +180,8 @@ func TestFSMSnapshotRoundTrip(t *testing.T) {
 	if string(raw) != string(raw2) {
 		t.Fatal("snapshot -> restore -> snapshot is not byte-identical")
 	}
-	if len(snap.GetRecentTxIds()) != 4 || snap.GetRecentTxIds()[0] != "m3" {
-		t.Fatalf("dedup window %v, want the 4 newest ids oldest first", snap.GetRecentTxIds())
+	if d := digestOf("m3"); len(snap.GetRecentTxDigests()) != 4*len(d) || !bytes.Equal(snap.GetRecentTxDigests()[:len(d)], d[:]) {
+		t.Fatalf("dedup window %x, want the digests of the 4 newest ids oldest first", snap.GetRecentTxDigests())
 	}
 	// The restored machine keeps building the same chain.
 	b1, _ := f.apply(batch(6, mint("n", "z", 1)), 2, 8)
@@ -218,5 +220,24 @@ func TestTxRoot(t *testing.T) {
 	}
 	if string(TxRoot([]*aurigraphv1.TxResult{a, b})) != string(roots["ab"]) {
 		t.Fatal("TxRoot is not deterministic")
+	}
+}
+
+// TestRestoreSnapshotOfEarlierVersion: a snapshot that carries the dedup
+// window as ids (as earlier versions wrote it) still deduplicates them.
+func TestRestoreSnapshotOfEarlierVersion(t *testing.T) {
+	f := newFSM(3)
+	f.restore(&aurigraphv1.StateSnapshot{RecentTxIds: []string{"old-1", "old-2", "old-3", "old-4"}, AppliedIndex: 5})
+	blk, err := f.apply(batch(0, mint("old-1", "a", 1), mint("old-4", "a", 1), mint("new", "a", 1)), 1, 6)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// old-1 fell out of a window of 3; old-4 is still in it.
+	var ids []string
+	for _, r := range blk.GetTxs() {
+		ids = append(ids, r.GetTx().GetId())
+	}
+	if strings.Join(ids, ",") != "old-1,new" {
+		t.Fatalf("committed %v, want old-1 and new (old-4 is a duplicate)", ids)
 	}
 }

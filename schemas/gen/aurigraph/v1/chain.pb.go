@@ -953,15 +953,20 @@ type StateSnapshot struct {
 	Accounts []*Account             `protobuf:"bytes,4,rep,name=accounts,proto3" json:"accounts,omitempty"`
 	Assets   []*AssetInfo           `protobuf:"bytes,5,rep,name=assets,proto3" json:"assets,omitempty"`
 	Offsets  []*PartitionOffset     `protobuf:"bytes,6,rep,name=offsets,proto3" json:"offsets,omitempty"`
-	// Most recent transaction ids, oldest first: the dedup window.
+	// Most recent transaction ids, oldest first: the dedup window as written
+	// by earlier versions. Read when restoring such a snapshot; new snapshots
+	// carry recent_tx_digests instead.
 	RecentTxIds  []string `protobuf:"bytes,7,rep,name=recent_tx_ids,json=recentTxIds,proto3" json:"recent_tx_ids,omitempty"`
 	AppliedIndex uint64   `protobuf:"varint,8,opt,name=applied_index,json=appliedIndex,proto3" json:"applied_index,omitempty"`
 	AppliedTerm  uint64   `protobuf:"varint,9,opt,name=applied_term,json=appliedTerm,proto3" json:"applied_term,omitempty"`
 	// Raft addresses of the members, so a validator restoring the snapshot
 	// can dial peers it never saw join.
-	Members       []*MemberContext `protobuf:"bytes,10,rep,name=members,proto3" json:"members,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Members []*MemberContext `protobuf:"bytes,10,rep,name=members,proto3" json:"members,omitempty"`
+	// The dedup window, oldest first: for each transaction id the first 16
+	// bytes of sha256(id), concatenated.
+	RecentTxDigests []byte `protobuf:"bytes,11,opt,name=recent_tx_digests,json=recentTxDigests,proto3" json:"recent_tx_digests,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *StateSnapshot) Reset() {
@@ -1060,6 +1065,13 @@ func (x *StateSnapshot) GetAppliedTerm() uint64 {
 func (x *StateSnapshot) GetMembers() []*MemberContext {
 	if x != nil {
 		return x.Members
+	}
+	return nil
+}
+
+func (x *StateSnapshot) GetRecentTxDigests() []byte {
+	if x != nil {
+		return x.RecentTxDigests
 	}
 	return nil
 }
@@ -1190,7 +1202,7 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
-	"nextOffset\"\x9f\x03\n" +
+	"nextOffset\"\xcb\x03\n" +
 	"\rStateSnapshot\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x1b\n" +
 	"\tlast_hash\x18\x02 \x01(\fR\blastHash\x12\x19\n" +
@@ -1202,7 +1214,8 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\rapplied_index\x18\b \x01(\x04R\fappliedIndex\x12!\n" +
 	"\fapplied_term\x18\t \x01(\x04R\vappliedTerm\x125\n" +
 	"\amembers\x18\n" +
-	" \x03(\v2\x1b.aurigraph.v1.MemberContextR\amembers\"B\n" +
+	" \x03(\v2\x1b.aurigraph.v1.MemberContextR\amembers\x12*\n" +
+	"\x11recent_tx_digests\x18\v \x01(\fR\x0frecentTxDigests\"B\n" +
 	"\rMemberContext\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
 	"\fraft_address\x18\x02 \x01(\tR\vraftAddress*\x7f\n" +
