@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"fmt"
-	"maps"
 	"math"
 	"slices"
 
@@ -371,10 +370,26 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 	return ""
 }
 
+// accountProto encodes an account with its balances in asset order. Every
+// applied transaction writes one or two accounts, so this allocates three
+// times whatever the number of balances, and most accounts hold one asset.
 func accountProto(addr string, a *account) *aurigraphv1.Account {
 	out := &aurigraphv1.Account{Address: addr, Nonce: a.nonce}
-	for _, asset := range slices.Sorted(maps.Keys(a.balances)) {
-		out.Balances = append(out.Balances, &aurigraphv1.Balance{Asset: asset, Amount: a.balances[asset]})
+	if len(a.balances) == 0 {
+		return out
+	}
+	assets := make([]string, 0, len(a.balances))
+	for asset := range a.balances {
+		assets = append(assets, asset)
+	}
+	if len(assets) > 1 {
+		slices.Sort(assets)
+	}
+	balances := make([]aurigraphv1.Balance, len(assets))
+	out.Balances = make([]*aurigraphv1.Balance, len(assets))
+	for i, asset := range assets {
+		balances[i].Asset, balances[i].Amount = asset, a.balances[asset]
+		out.Balances[i] = &balances[i]
 	}
 	return out
 }
