@@ -333,14 +333,7 @@ func TestConsumerDeadLettersBadRecords(t *testing.T) {
 	produce(t, cl, recs...)
 	checkExactlyOnce(t, chain, cl, want)
 
-	dlq := newClient(t, addr, kgo.ConsumeTopics(testTopic+".dlq"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	var got []*kgo.Record
-	waitFor(t, "dead letters", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		defer cancel()
-		got = append(got, dlq.PollFetches(ctx).Records()...)
-		return len(got) >= len(bad)
-	})
+	got := readDeadLetters(t, addr, len(bad))
 	if len(got) != len(bad) {
 		t.Fatalf("%d dead letters, want %d", len(got), len(bad))
 	}
@@ -363,6 +356,20 @@ func TestConsumerDeadLettersBadRecords(t *testing.T) {
 	if got := metricValue(t, c.m.recordsInvalid); got != float64(len(bad)) {
 		t.Errorf("records_total{result=invalid} = %v, want %d", got, len(bad))
 	}
+}
+
+// readDeadLetters waits for at least n records on the test dead-letter topic.
+func readDeadLetters(t *testing.T, addr string, n int) []*kgo.Record {
+	t.Helper()
+	dlq := newClient(t, addr, kgo.ConsumeTopics(testTopic+".dlq"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	var got []*kgo.Record
+	waitFor(t, "dead letters", func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		got = append(got, dlq.PollFetches(ctx).Records()...)
+		return len(got) >= n
+	})
+	return got
 }
 
 func TestConsumerFailoverResumesFromReplicatedOffsets(t *testing.T) {

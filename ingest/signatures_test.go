@@ -1,7 +1,6 @@
 package ingest
 
 import (
-	"context"
 	"crypto/ed25519"
 	"net/http"
 	"strings"
@@ -44,15 +43,7 @@ func TestConsumerRequiresSignaturesOnUntrustedTopics(t *testing.T) {
 	produce(t, cl, append(append(signed[:10:10], unsigned...), signed[10:]...)...)
 	checkExactlyOnce(t, chain, cl, ids)
 
-	dlq := newClient(t, addr, kgo.ConsumeTopics(testTopic+".dlq"), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	var got []*kgo.Record
-	waitFor(t, "dead letters", func() bool {
-		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
-		defer cancel()
-		got = append(got, dlq.PollFetches(ctx).Records()...)
-		return len(got) >= len(unsigned)
-	})
-	for _, r := range got {
+	for _, r := range readDeadLetters(t, addr, len(unsigned)) {
 		for _, h := range r.Headers {
 			if h.Key == HeaderReason && !strings.Contains(string(h.Value), "sig: required") {
 				t.Errorf("dead letter reason %q does not say a signature is required", h.Value)

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -152,7 +151,9 @@ func (p *runningPipeline) stop(t *testing.T) {
 }
 
 func testDevFlags(t *testing.T, dataDir string) devFlags {
-	ports := freePorts(t, 4)
+	// ports[0] for the broker; the validators take raft-port+1..+3, which
+	// with raft-port = ports[1] are ports[2..4].
+	ports := freePorts(t, 5)
 	return devFlags{
 		dataDir:        dataDir,
 		validators:     3,
@@ -161,8 +162,8 @@ func testDevFlags(t *testing.T, dataDir string) devFlags {
 		kafka:          "127.0.0.1:" + strconv.Itoa(ports[0]),
 		clickhouseHTTP: "127.0.0.1:0",
 		raftHost:       "127.0.0.1",
-		// Validators take raft-port+1..+3; the other ports are kept free by
-		// holding nothing, which is good enough on a test machine.
+		// The ports are not held between this check and their use, which is
+		// good enough on a test machine.
 		raftBasePort:      ports[1],
 		txPartitions:      3,
 		drainTimeout:      20 * time.Second,
@@ -170,44 +171,19 @@ func testDevFlags(t *testing.T, dataDir string) devFlags {
 	}
 }
 
-// freePorts returns ports the kernel considers free; the broker and the
+// freePorts returns n consecutive free ports; the broker and the
 // validators need fixed ports because they survive a restart.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	for attempt := 0; attempt < 50; attempt++ {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		base := ln.Addr().(*net.TCPAddr).Port
-		ln.Close()
-		if base+n > 65000 {
-			continue
-		}
-		ok := true
-		var held []net.Listener
-		for i := 0; i < n; i++ {
-			l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(base+i))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, l)
-		}
-		for _, l := range held {
-			l.Close()
-		}
-		if ok {
-			ports := make([]int, n)
-			for i := range ports {
-				ports[i] = base + i
-			}
-			// raft-port+i for i in 1..3 must also be free: base+1..base+3 checked above.
-			return ports
-		}
+	base, err := freePortRun(n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatal("no run of free ports found")
-	return nil
+	ports := make([]int, n)
+	for i := range ports {
+		ports[i] = base + 1 + i
+	}
+	return ports
 }
 
 func produceTxs(t *testing.T, brokers []string, start, n int) {
