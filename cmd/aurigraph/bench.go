@@ -8,7 +8,9 @@ import (
 	"math/rand/v2"
 	"net"
 	"os"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -23,6 +25,8 @@ type benchFlags struct {
 	cpuProfile string
 	processes  bool
 	memLimit   string
+	nodes      string
+	kafka      string
 }
 
 func newBenchCommand() *cobra.Command {
@@ -56,6 +60,8 @@ subscribers). Flags override the profile.`,
 	fl.IntVar(&f.cfg.Validators, "validators", 3, "Raft validators")
 	fl.IntVar(&f.cfg.Subscribers, "subscribers", 0, "WebSocket subscribers on the live stream (profile default)")
 	fl.BoolVar(&f.processes, "processes", false, "run the broker and each validator (aurigraph node) in a process of its own, as in production, to measure each one's memory; nothing projects to ClickHouse then")
+	fl.StringVar(&f.nodes, "nodes", "", "benchmark a running cluster instead: its validators' HTTP addresses host:port,... (with --kafka); the ceilings then create and delete a scratch topic there, unless --skip-ceilings")
+	fl.StringVar(&f.kafka, "kafka", "", "with --nodes, the cluster's Kafka-protocol brokers host:port,...")
 	fl.StringVar(&f.memLimit, "validator-memory-limit", "", "with --processes, run each validator with --memory-limit this (e.g. 400MiB)")
 	fl.BoolVar(&f.cfg.SkipCeilings, "skip-ceilings", false, "do not measure the stage ceilings")
 	fl.StringVar(&f.cfg.DataDir, "data", "", "pipeline data directory (default: a temporary one, removed afterwards)")
@@ -89,7 +95,21 @@ func runBench(ctx context.Context, f benchFlags) error {
 	// The pipeline's own logs would drown the bench's; keep its warnings.
 	pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	var start bench.Starter
-	if f.processes {
+	switch {
+	case f.nodes != "":
+		if f.kafka == "" || f.processes {
+			return errors.New("--nodes needs --kafka with the cluster's brokers, and excludes --processes")
+		}
+		nodes, brokers := splitList(f.nodes), splitList(f.kafka)
+		for _, a := range append(slices.Clone(nodes), brokers...) {
+			if _, _, err := net.SplitHostPort(a); err != nil {
+				return fmt.Errorf("--nodes/--kafka %q: want host:port", a)
+			}
+		}
+		// Producing to a partition count the topic lacks only spreads keys
+		// differently; 6 is the pipeline's default.
+		start = externalCluster(nodes, brokers, 6)
+	case f.processes:
 		if f.memLimit != "" {
 			if _, err := parseSize(f.memLimit); err != nil {
 				return fmt.Errorf("--validator-memory-limit %q: %w", f.memLimit, err)
@@ -100,7 +120,7 @@ func runBench(ctx context.Context, f benchFlags) error {
 			return err
 		}
 		start = c.start
-	} else {
+	default:
 		// Validators remember their peers' addresses, so a restart on the
 		// same data dir must find them on the same Raft ports.
 		raftPort, err := freePortRun(f.cfg.Validators)
@@ -130,6 +150,16 @@ func runBench(ctx context.Context, f benchFlags) error {
 		rep.WriteComparison(os.Stdout, old)
 	}
 	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // startBenchPipeline runs the dev pipeline on loopback ports of its own and

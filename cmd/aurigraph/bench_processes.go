@@ -144,9 +144,13 @@ func (c *processCluster) start(ctx context.Context, dataDir string) (bench.Targe
 	}, stop, nil
 }
 
-func (c *processCluster) hasLeader() bool {
+func (c *processCluster) hasLeader() bool { return anyNodeHasLeader(c.http) }
+
+// anyNodeHasLeader asks the validators at addrs (host:port of their HTTP
+// API) whether they know a leader.
+func anyNodeHasLeader(addrs []string) bool {
 	client := http.Client{Timeout: time.Second}
-	for _, addr := range c.http {
+	for _, addr := range addrs {
 		resp, err := client.Get("http://" + addr + "/api/v12/validators?stale=true")
 		if err != nil {
 			continue
@@ -214,5 +218,20 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 			return fmt.Errorf("%s not answering after %v: %w", url, timeout, err)
 		}
 		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// externalCluster is a pipeline that runs elsewhere: validators whose HTTP
+// APIs are at nodes, on the Kafka-protocol cluster at brokers.
+func externalCluster(nodes, brokers []string, partitions int32) bench.Starter {
+	return func(ctx context.Context, _ string) (bench.Target, func() error, error) {
+		chain, err := bench.FollowRemote(ctx, nodes, brokers)
+		if err != nil {
+			return bench.Target{}, nil, err
+		}
+		return bench.Target{
+			Brokers: brokers, TxPartitions: partitions, HTTP: nodes[0], Chain: chain,
+			HasLeader: func() bool { return anyNodeHasLeader(nodes) }, External: true,
+		}, func() error { chain.Close(); return nil }, nil
 	}
 }

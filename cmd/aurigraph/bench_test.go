@@ -46,6 +46,9 @@ func TestBenchCommandRejectsBadFlags(t *testing.T) {
 	for _, f := range []benchFlags{
 		{cfg: bench.Config{Validators: 0}},
 		{cfg: bench.Config{Validators: 3}, compare: filepath.Join(t.TempDir(), "none.json")},
+		{cfg: bench.Config{Validators: 3}, nodes: "127.0.0.1:8081"},
+		{cfg: bench.Config{Validators: 3}, nodes: "127.0.0.1:8081", kafka: "127.0.0.1:9092", processes: true},
+		{cfg: bench.Config{Validators: 3}, nodes: "no-port", kafka: "127.0.0.1:9092"},
 	} {
 		if err := runBench(t.Context(), f); err == nil {
 			t.Errorf("runBench(%+v) succeeded", f)

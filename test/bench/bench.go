@@ -80,6 +80,9 @@ type Target struct {
 	// PIDs names the pipeline's processes other than this one ("broker",
 	// "validator-1", ...), whose peak memory the report then gives one by one.
 	PIDs map[string]int
+	// External marks a pipeline the bench did not start and cannot
+	// restart: startup is not measured, and stop only lets go of it.
+	External bool
 }
 
 // Starter starts the pipeline on dataDir and returns it once it listens,
@@ -307,6 +310,9 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	stopped = true
 	if err := stop(); err != nil {
 		return nil, fmt.Errorf("bench: stop the pipeline: %w", err)
+	}
+	if tgt.External {
+		return rep, nil
 	}
 	log.Info("bench: restarting on the same data dir to time startup")
 	t0 := time.Now()

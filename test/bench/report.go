@@ -210,7 +210,11 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 		fmt.Fprintf(w, "| peak RSS, whole process | %.0f MiB | |\n", float64(r.PeakRSSBytes.Total)/(1<<20))
 	}
 	fmt.Fprintf(w, "| CPU seconds | %.1f | |\n", r.CPUSeconds)
-	fmt.Fprintf(w, "| restart to API ready / to leader | %.0f ms / %.0f ms | |\n", r.StartupMs["ready"], r.StartupMs["leader"])
+	if len(r.StartupMs) == 0 {
+		fmt.Fprintln(w, "| restart to API ready / to leader | not measured (a cluster the bench did not start) | |")
+	} else {
+		fmt.Fprintf(w, "| restart to API ready / to leader | %.0f ms / %.0f ms | |\n", r.StartupMs["ready"], r.StartupMs["leader"])
+	}
 }
 
 // WriteComparison prints every headline figure of old and r with r/old.
