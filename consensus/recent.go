@@ -49,8 +49,9 @@ func (r *recentBlocks) add(blocks []*aurigraphv1.Block) {
 		r.order = append(r.order, h)
 		r.txs += len(b.GetTxs())
 	}
+	// The newest block stays whatever its size.
 	drop := 0
-	for drop < len(r.order) && (len(r.order)-drop > recentMaxBlocks || r.txs > recentMaxTxs) && len(r.order)-drop > 1 {
+	for kept := len(r.order); kept > 1 && (kept > recentMaxBlocks || r.txs > recentMaxTxs); kept-- {
 		old := r.order[drop]
 		r.txs -= len(r.byHeight[old].GetTxs())
 		delete(r.byHeight, old)

@@ -85,10 +85,9 @@ func MeasureInsert(ctx context.Context, cfg InsertBench) (InsertResult, error) {
 		left -= n
 	}
 	stmt := strings.Replace(insertTransactions, "aurigraph.transactions", table, 1)
-	p := &Projector{conn: conn}
 	start := time.Now()
 	for i, cols := range batches {
-		if err := p.insertOnce(ctx, stmt, cols.values()); err != nil {
+		if err := insertColumns(ctx, conn, stmt, cols.values()); err != nil {
 			return InsertResult{}, fmt.Errorf("insert ceiling: batch %d of %d rows into %s: %w", i, cols.len(), table, err)
 		}
 	}

@@ -412,7 +412,13 @@ func (p *Projector) retry(ctx context.Context, what string, fn func() error) err
 }
 
 func (p *Projector) insertOnce(ctx context.Context, stmt string, cols []any) error {
-	b, err := p.conn.PrepareBatch(ctx, stmt)
+	return insertColumns(ctx, p.conn, stmt, cols)
+}
+
+// insertColumns sends one insert of whole columns, in the order of stmt's
+// column list.
+func insertColumns(ctx context.Context, conn driver.Conn, stmt string, cols []any) error {
+	b, err := conn.PrepareBatch(ctx, stmt)
 	if err != nil {
 		return err
 	}

@@ -140,11 +140,9 @@ func (c *processCluster) start(ctx context.Context, dataDir string) (bench.Targe
 	}
 	return bench.Target{
 		Brokers: []string{c.kafka}, TxPartitions: 6, HTTP: c.http[0],
-		Chain: chain, HasLeader: func() bool { return c.hasLeader() }, PIDs: pids,
+		Chain: chain, HasLeader: func() bool { return anyNodeHasLeader(c.http) }, PIDs: pids,
 	}, stop, nil
 }
-
-func (c *processCluster) hasLeader() bool { return anyNodeHasLeader(c.http) }
 
 // anyNodeHasLeader asks the validators at addrs (host:port of their HTTP
 // API) whether they know a leader.

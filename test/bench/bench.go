@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -152,7 +151,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	if tgt.Projected != nil {
 		go obs.watchProjection(watchCtx, tgt.Projected)
 	}
-	wsURL := (&url.URL{Scheme: "ws", Host: tgt.HTTP, Path: "/api/v12/live/stream"}).String()
+	wsURL := liveStreamURL(tgt.HTTP)
 	for range cfg.Subscribers {
 		ready := make(chan struct{})
 		go obs.watchStream(watchCtx, wsURL, ready)

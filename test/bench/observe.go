@@ -2,14 +2,11 @@ package bench
 
 import (
 	"context"
-	"encoding/json"
-	"errors"
 	"fmt"
 	"sync"
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
-	"github.com/coder/websocket"
 
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -156,48 +153,28 @@ func (o *observer) watchProjection(ctx context.Context, projected func() uint64)
 }
 
 // watchStream holds one WebSocket subscriber on url and notes when each
-// block arrives.
+// block arrives. ready is closed once the subscriber is attached (its
+// welcome arrived) or has failed.
 func (o *observer) watchStream(ctx context.Context, url string, ready chan<- struct{}) {
 	seen := make(map[uint64]time.Time)
 	o.mu.Lock()
 	o.delivered = append(o.delivered, seen)
 	o.mu.Unlock()
-	fail := func(err error) {
-		if ctx.Err() == nil {
-			o.fail(fmt.Errorf("live stream subscriber: %w", err))
-		}
-	}
-	c, _, err := websocket.Dial(ctx, url, nil)
-	close(ready)
-	if err != nil {
-		fail(fmt.Errorf("dial %s: %w", url, err))
-		return
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(1 << 20)
-	for {
-		_, data, err := c.Read(ctx)
-		if err != nil {
-			var ce websocket.CloseError
-			if !errors.As(err, &ce) || ce.Code != websocket.StatusNormalClosure {
-				fail(fmt.Errorf("read %s: %w", url, err))
-			}
-			return
-		}
-		now := time.Now()
-		var f struct {
-			Type   string `json:"type"`
-			Height uint64 `json:"height"`
-		}
-		if err := json.Unmarshal(data, &f); err != nil {
-			fail(fmt.Errorf("decode frame from %s: %w", url, err))
-			return
-		}
-		if f.Type == "block" {
+	var attached sync.Once
+	signal := func() { attached.Do(func() { close(ready) }) }
+	defer signal()
+	err := followLiveStream(ctx, url, func(f liveFrame, at time.Time) {
+		switch f.Type {
+		case "welcome":
+			signal()
+		case "block":
 			o.mu.Lock()
-			seen[f.Height] = now
+			seen[f.Height] = at
 			o.mu.Unlock()
 		}
+	})
+	if err != nil {
+		o.fail(fmt.Errorf("live stream subscriber: %w", err))
 	}
 }
 

@@ -1,15 +1,13 @@
 package bench
 
 import (
+	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"sync"
 	"time"
 
-	"github.com/coder/websocket"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
@@ -100,70 +98,45 @@ func (r *RemoteChain) fail(err error) {
 	defer r.mu.Unlock()
 	if r.err == nil {
 		r.err = err
-		close(r.changed)
-		r.changed = make(chan struct{})
+		r.notifyLocked()
 	}
 }
 
+// notifyLocked wakes every Wait and Get; r.mu is held.
+func (r *RemoteChain) notifyLocked() {
+	close(r.changed)
+	r.changed = make(chan struct{})
+}
+
 func (r *RemoteChain) followStream(ctx context.Context, node string, ready chan<- error) {
-	u := (&url.URL{Scheme: "ws", Host: node, Path: "/api/v12/live/stream"}).String()
-	c, _, err := websocket.Dial(ctx, u, nil)
-	if err != nil {
-		ready <- fmt.Errorf("bench: live stream of %s: %w", node, err)
-		return
-	}
-	defer c.CloseNow()
-	c.SetReadLimit(1 << 20)
-	first := true
-	for {
-		_, data, err := c.Read(ctx)
-		if err != nil {
-			err = fmt.Errorf("bench: live stream of %s: %w", node, err)
-			if first {
-				ready <- err
-			} else if ctx.Err() == nil {
-				r.fail(err)
+	attached := false
+	err := followLiveStream(ctx, liveStreamURL(node), func(f liveFrame, at time.Time) {
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		switch {
+		case f.Type == "welcome" && !attached:
+			r.head = max(r.head, f.Height)
+			attached = true
+			ready <- nil
+		case f.Type == "block":
+			if _, seen := r.committed[f.Height]; seen || f.Height <= r.head {
+				return
 			}
-			return
-		}
-		now := time.Now()
-		var f struct {
-			Type   string `json:"type"`
-			Height uint64 `json:"height"`
-		}
-		if err := json.Unmarshal(data, &f); err != nil {
-			err = fmt.Errorf("bench: frame from %s: %w", node, err)
-			if first {
-				ready <- err
-			} else {
-				r.fail(err)
-			}
-			return
-		}
-		switch f.Type {
-		case "welcome":
-			if first {
-				r.mu.Lock()
-				r.head = max(r.head, f.Height)
-				r.mu.Unlock()
-				first = false
-				ready <- nil
-			}
-		case "block":
-			r.mu.Lock()
-			if _, seen := r.committed[f.Height]; !seen && f.Height > r.head {
-				r.committed[f.Height] = now
-				for {
-					if _, ok := r.committed[r.head+1]; !ok {
-						break
-					}
-					r.head++
+			r.committed[f.Height] = at
+			for {
+				if _, ok := r.committed[r.head+1]; !ok {
+					break
 				}
-				close(r.changed)
-				r.changed = make(chan struct{})
+				r.head++
 			}
-			r.mu.Unlock()
+			r.notifyLocked()
 		}
+	})
+	switch {
+	case !attached:
+		ready <- fmt.Errorf("bench: live stream of %s ended before its welcome: %w", node, cmp.Or(err, ctx.Err(), errors.New("closed by the server")))
+	case err != nil:
+		r.fail(fmt.Errorf("bench: live stream of %s: %w", node, err))
 	}
 }
 
@@ -185,8 +158,7 @@ func (r *RemoteChain) consumeEvents(ctx context.Context, cl *kgo.Client) {
 			}
 			r.mu.Lock()
 			r.blocks[ev.GetBlock().GetHeader().GetHeight()] = ev.GetBlock()
-			close(r.changed)
-			r.changed = make(chan struct{})
+			r.notifyLocked()
 			r.mu.Unlock()
 		})
 		if decodeErr != nil {
