@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"cmp"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -252,29 +254,11 @@ func (h *httpHandler) transaction(w http.ResponseWriter, r *http.Request) {
 }
 
 func statusName(s aurigraphv1.TxStatus) string {
-	switch s {
-	case aurigraphv1.TxStatus_TX_STATUS_COMMITTED:
-		return "committed"
-	case aurigraphv1.TxStatus_TX_STATUS_FAILED:
-		return "failed"
-	default:
-		return "unknown"
-	}
+	return cmp.Or(schemas.TxStatusName(s), "unknown")
 }
 
 func typeName(t aurigraphv1.TxType) string {
-	switch t {
-	case aurigraphv1.TxType_TX_TYPE_TRANSFER:
-		return "transfer"
-	case aurigraphv1.TxType_TX_TYPE_MINT:
-		return "mint"
-	case aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:
-		return "asset_create"
-	case aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER:
-		return "asset_transfer"
-	default:
-		return "unspecified"
-	}
+	return cmp.Or(schemas.TxTypeName(t), "unspecified")
 }
 
 // BlockView is the JSON shape of a block served over HTTP: hashes in hex,

@@ -51,6 +51,29 @@ func ParseTxType(s string) (aurigraphv1.TxType, error) {
 		fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer", s)
 }
 
+// TxStatusName returns the JSON name of s ("committed" or "failed"), or ""
+// for TX_STATUS_UNSPECIFIED and values this version does not know.
+func TxStatusName(s aurigraphv1.TxStatus) string {
+	switch s {
+	case aurigraphv1.TxStatus_TX_STATUS_COMMITTED:
+		return "committed"
+	case aurigraphv1.TxStatus_TX_STATUS_FAILED:
+		return "failed"
+	}
+	return ""
+}
+
+// ParseTxStatus maps a JSON status name to its enum. It also accepts the
+// protobuf enum names (TX_STATUS_COMMITTED, ...).
+func ParseTxStatus(s string) (aurigraphv1.TxStatus, error) {
+	for _, st := range []aurigraphv1.TxStatus{aurigraphv1.TxStatus_TX_STATUS_COMMITTED, aurigraphv1.TxStatus_TX_STATUS_FAILED} {
+		if s == TxStatusName(st) || s == st.String() {
+			return st, nil
+		}
+	}
+	return aurigraphv1.TxStatus_TX_STATUS_UNSPECIFIED, fmt.Errorf("unknown transaction status %q: use committed or failed", s)
+}
+
 // txJSON holds every member's raw value token so each one is decoded, and
 // reported, by name.
 type txJSON struct {
@@ -306,7 +329,9 @@ type txOut struct {
 	Sig       string          `json:"sig,omitempty"`
 }
 
-func uintJSON(v uint64) json.RawMessage {
+// JSONUint writes v as a JSON number up to 2^53-1, the largest every JSON
+// reader holds exactly, and as a decimal string above.
+func JSONUint(v uint64) json.RawMessage {
 	if v > maxSafeJSONInt {
 		return strconv.AppendQuote(nil, strconv.FormatUint(v, 10))
 	}
@@ -333,9 +358,9 @@ func MarshalTxJSON(tx *aurigraphv1.Transaction) ([]byte, error) {
 		Type:      name,
 		From:      tx.GetFrom(),
 		To:        tx.GetTo(),
-		Amount:    uintJSON(tx.GetAmount()),
+		Amount:    JSONUint(tx.GetAmount()),
 		Asset:     tx.GetAsset(),
-		Nonce:     uintJSON(tx.GetNonce()),
+		Nonce:     JSONUint(tx.GetNonce()),
 		Timestamp: tx.GetTimestampMs(),
 		Pubkey:    hex.EncodeToString(tx.GetPubkey()),
 		Sig:       hex.EncodeToString(tx.GetSig()),

@@ -73,33 +73,45 @@ func (c *memChain) failGet(height uint64, err error) {
 // append commits n blocks of txs transactions each, submitted at submitted
 // (no submitted_ms when zero).
 func (c *memChain) append(n, txs int, submitted time.Time) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
 	for range n {
-		height := uint64(len(c.blocks)) + 1
-		var prev []byte
-		if height > 1 {
-			prev = c.blocks[height-2].GetHeader().GetHash()
-		}
-		var seed [8]byte
-		binary.BigEndian.PutUint64(seed[:], height)
-		hash := sha256.Sum256(append(append([]byte("memchain"+c.salt), prev...), seed[:]...))
-		b := &aurigraphv1.Block{Header: &aurigraphv1.BlockHeader{
-			Height:      height,
-			Hash:        hash[:],
-			PrevHash:    prev,
-			TimestampMs: time.Now().UnixMilli(),
-			TxCount:     uint32(txs),
-		}}
-		for i := range txs {
+		height := c.Height() + 1
+		results := make([]*aurigraphv1.TxResult, txs)
+		for i := range results {
 			tx := &aurigraphv1.Transaction{Id: fmt.Sprintf("tx-%d-%d", height, i), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "acct", Amount: 1}
 			if !submitted.IsZero() {
 				tx.SubmittedMs = submitted.UnixMilli()
 			}
-			b.Txs = append(b.Txs, &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED})
+			results[i] = &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
 		}
-		c.blocks = append(c.blocks, b)
+		c.appendBlock(results)
 	}
+}
+
+// appendBlock commits one block holding results.
+func (c *memChain) appendBlock(results []*aurigraphv1.TxResult) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	height := uint64(len(c.blocks)) + 1
+	var prev []byte
+	if height > 1 {
+		prev = c.blocks[height-2].GetHeader().GetHash()
+	}
+	var seed [8]byte
+	binary.BigEndian.PutUint64(seed[:], height)
+	hash := sha256.Sum256(append(append([]byte("memchain"+c.salt), prev...), seed[:]...))
+	b := &aurigraphv1.Block{Header: &aurigraphv1.BlockHeader{
+		Height:      height,
+		Hash:        hash[:],
+		PrevHash:    prev,
+		TimestampMs: time.Now().UnixMilli(),
+		TxCount:     uint32(len(results)),
+	}, Txs: results}
+	for _, r := range results {
+		if r.GetStatus() == aurigraphv1.TxStatus_TX_STATUS_FAILED {
+			b.Header.FailedCount++
+		}
+	}
+	c.blocks = append(c.blocks, b)
 	close(c.grown)
 	c.grown = make(chan struct{})
 }

@@ -103,13 +103,13 @@ func TestHubFansOutToManySubscribers(t *testing.T) {
 	const subscribers, blocks = 25, 200
 	subs := make([]*Subscription, subscribers)
 	for i := range subs {
-		sub, err := h.Subscribe(t.Context(), 0)
+		sub, err := h.Subscribe(t.Context(), SubscribeRequest{})
 		if err != nil {
 			t.Fatal(err)
 		}
 		subs[i] = sub
 	}
-	if got := metricValue(t, h.metrics.subscribers); got != subscribers {
+	if got := metricValue(t, h.metrics.subscribers.WithLabelValues("other")); got != subscribers {
 		t.Fatalf("subscribers gauge = %v, want %d", got, subscribers)
 	}
 	go func() {
@@ -155,7 +155,7 @@ func TestHubReplayThenLiveHasNoGapOrDuplicate(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for _, tc := range tests {
-		sub, err := h.Subscribe(t.Context(), tc.from)
+		sub, err := h.Subscribe(t.Context(), SubscribeRequest{FromHeight: tc.from})
 		if err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
@@ -174,17 +174,28 @@ func TestHubReplayThenLiveHasNoGapOrDuplicate(t *testing.T) {
 	<-appended
 }
 
-func TestHubDisconnectsLaggingSubscriberOnly(t *testing.T) {
+// readAll drains sub until it ends and returns the block heights it saw.
+func readAll(sub *Subscription) []uint64 {
+	var got []uint64
+	for m := range sub.Messages() {
+		if m.Type == MessageBlock {
+			got = append(got, m.Block.GetHeader().GetHeight())
+		}
+	}
+	return got
+}
+
+func TestHubReplaysLaggingSubscriberWithoutGaps(t *testing.T) {
 	chain := newMemChain()
 	reg := prometheus.NewRegistry()
 	const queue = 8
-	h, _, _ := startHub(t, chain, HubOptions{QueueSize: queue, Registerer: reg})
+	h, stop, wait := startHub(t, chain, HubOptions{QueueSize: queue, Registerer: reg})
 
-	slow, err := h.Subscribe(t.Context(), 0)
+	slow, err := h.Subscribe(t.Context(), SubscribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	fast, err := h.Subscribe(t.Context(), 0)
+	fast, err := h.Subscribe(t.Context(), SubscribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,28 +206,82 @@ func TestHubDisconnectsLaggingSubscriberOnly(t *testing.T) {
 		chain.append(1, 1, time.Time{})
 		checkContiguous(t, blockHeights(t, fast, want), want, want)
 	}
-
-	var got []uint64
-	for m := range slow.Messages() {
-		if m.Type == MessageBlock {
-			got = append(got, m.Block.GetHeader().GetHeight())
-		}
+	// The slow one was moved to replay, and now reads its way back to live.
+	checkContiguous(t, blockHeights(t, slow, blocks), 1, blocks)
+	chain.append(1, 1, time.Time{})
+	checkContiguous(t, blockHeights(t, slow, blocks+1), blocks+1, blocks+1)
+	checkContiguous(t, blockHeights(t, fast, blocks+1), blocks+1, blocks+1)
+	if n := metricValue(t, h.metrics.laggedReplays); n < 1 {
+		t.Fatalf("lagged replays = %v, want at least 1", n)
 	}
+	if n := metricValue(t, h.metrics.lagged); n != 0 {
+		t.Fatalf("lagged disconnects = %v, want 0", n)
+	}
+	stop()
+	wait()
+	if !errors.Is(slow.Err(), ErrHubClosed) || !errors.Is(fast.Err(), ErrHubClosed) {
+		t.Fatalf("subscriptions ended with %v and %v, want ErrHubClosed", slow.Err(), fast.Err())
+	}
+}
+
+func TestHubDisconnectsSubscriberTooFarBehind(t *testing.T) {
+	chain := newMemChain()
+	reg := prometheus.NewRegistry()
+	const queue, maxLag = 4, 10
+	h, _, _ := startHub(t, chain, HubOptions{QueueSize: queue, MaxLagBlocks: maxLag, Registerer: reg})
+	slow, err := h.Subscribe(t.Context(), SubscribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fast, err := h.Subscribe(t.Context(), SubscribeRequest{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	const blocks = 40
+	for want := uint64(1); want <= blocks; want++ {
+		chain.append(1, 1, time.Time{})
+		checkContiguous(t, blockHeights(t, fast, want), want, want)
+	}
+	got := readAll(slow)
 	if !errors.Is(slow.Err(), ErrLagged) {
 		t.Fatalf("slow subscriber ended with %v, want ErrLagged", slow.Err())
 	}
-	if len(got) == 0 || len(got) > queue {
-		t.Fatalf("slow subscriber got %d blocks before lagging, want 1..%d", len(got), queue)
-	}
+	// It had every block up to where it was cut off, so it can resume.
 	checkContiguous(t, got, 1, uint64(len(got)))
+	if len(got) == 0 || len(got) >= blocks-maxLag+1 {
+		t.Fatalf("slow subscriber got %d blocks before it was cut off, want 1..%d", len(got), blocks-maxLag)
+	}
 	if fast.Err() != nil {
 		t.Fatalf("fast subscriber ended: %v", fast.Err())
 	}
 	if n := metricValue(t, h.metrics.lagged); n != 1 {
 		t.Fatalf("lagged disconnects = %v, want 1", n)
 	}
-	if n := metricValue(t, h.metrics.subscribers); n != 1 {
+	if n := metricValue(t, h.metrics.subscribers.WithLabelValues("other")); n != 1 {
 		t.Fatalf("subscribers gauge = %v, want 1", n)
+	}
+}
+
+func TestHubLimitsSubscriptionsPerClient(t *testing.T) {
+	h, _, _ := startHub(t, newMemChain(), HubOptions{MaxPerClient: 2})
+	var subs []*Subscription
+	for range 2 {
+		s, err := h.Subscribe(t.Context(), SubscribeRequest{Client: "10.0.0.1"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		subs = append(subs, s)
+	}
+	if _, err := h.Subscribe(t.Context(), SubscribeRequest{Client: "10.0.0.1"}); !errors.Is(err, ErrTooManySubscriptions) {
+		t.Fatalf("third subscription from one client: %v, want ErrTooManySubscriptions", err)
+	}
+	if _, err := h.Subscribe(t.Context(), SubscribeRequest{Client: "10.0.0.2"}); err != nil {
+		t.Fatalf("another client refused: %v", err)
+	}
+	subs[0].Close()
+	waitEnded(t, subs[0])
+	if _, err := h.Subscribe(t.Context(), SubscribeRequest{Client: "10.0.0.1"}); err != nil {
+		t.Fatalf("subscription after one closed refused: %v", err)
 	}
 }
 
@@ -243,7 +308,7 @@ func TestHubSubscriptionEnds(t *testing.T) {
 			h, stop, wait := startHub(t, chain, HubOptions{QueueSize: 4, Registerer: reg})
 			ctx, cancel := context.WithCancel(t.Context())
 			defer cancel()
-			sub, err := h.Subscribe(ctx, tc.from)
+			sub, err := h.Subscribe(ctx, SubscribeRequest{FromHeight: tc.from})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -255,14 +320,14 @@ func TestHubSubscriptionEnds(t *testing.T) {
 				if err := wait(); err != nil {
 					t.Fatalf("Run after cancel = %v, want nil", err)
 				}
-				if _, err := h.Subscribe(t.Context(), 0); !errors.Is(err, ErrHubClosed) {
+				if _, err := h.Subscribe(t.Context(), SubscribeRequest{}); !errors.Is(err, ErrHubClosed) {
 					t.Fatalf("Subscribe on a stopped hub = %v, want ErrHubClosed", err)
 				}
 			}
 			deadline := time.Now().Add(5 * time.Second)
-			for metricValue(t, h.metrics.subscribers) != 0 {
+			for metricValue(t, h.metrics.subscribers.WithLabelValues("other")) != 0 {
 				if time.Now().After(deadline) {
-					t.Fatalf("subscribers gauge stuck at %v", metricValue(t, h.metrics.subscribers))
+					t.Fatalf("subscribers gauge stuck at %v", metricValue(t, h.metrics.subscribers.WithLabelValues("other")))
 				}
 				time.Sleep(time.Millisecond)
 			}
@@ -273,7 +338,7 @@ func TestHubSubscriptionEnds(t *testing.T) {
 func TestHubRunFailsOnSourceError(t *testing.T) {
 	chain := newMemChain()
 	h := NewHub(chain, HubOptions{Logger: testLogger(t)})
-	sub, err := h.Subscribe(t.Context(), 0)
+	sub, err := h.Subscribe(t.Context(), SubscribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +361,7 @@ func TestHubRunFailsOnSourceError(t *testing.T) {
 func TestHubSendsTPSEverySecond(t *testing.T) {
 	chain := newMemChain()
 	h, _, _ := startHub(t, chain, HubOptions{})
-	sub, err := h.Subscribe(t.Context(), 0)
+	sub, err := h.Subscribe(t.Context(), SubscribeRequest{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,34 +3,49 @@ package stream
 import (
 	"encoding/hex"
 	"encoding/json"
+	"strconv"
+	"sync"
+	"time"
 
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// MessageType is what a Message carries; it is also the "type" field of its
+// MessageType is the type of an event; it is also the "type" field of its
 // JSON form.
 type MessageType string
 
-// Message types sent to subscribers. MessageWelcome only appears on WebSocket
-// connections.
+// Event types. MessageWelcome and MessageSubscribed are replies the JSON
+// transports send about the connection itself.
 const (
-	MessageWelcome MessageType = "welcome"
-	MessageBlock   MessageType = "block"
-	MessageTPS     MessageType = "tps"
+	MessageWelcome    MessageType = "welcome"
+	MessageSubscribed MessageType = "subscribed"
+	MessageBlock      MessageType = "block"
+	MessageTx         MessageType = "tx"
+	MessageTPS        MessageType = "tps"
+	MessageValidator  MessageType = "validator"
 )
 
-// Message is one item of a subscription.
+// Message is one item of a subscription's queue: a committed block, a
+// second's throughput, or a change of the validator set. A block message
+// expands into the block's event and its transactions' events, filtered for
+// each subscriber by Subscription.Events.
+//
+// A Message is shared by every subscriber it is queued for: treat it as
+// read-only.
 type Message struct {
 	Type MessageType
-	// Block is set for MessageBlock. It is shared with every other
-	// subscriber: treat it as read-only.
+	// Block is set for MessageBlock.
 	Block *aurigraphv1.Block
+	// Committed is when the hub saw the block committed; zero for blocks
+	// replayed from storage.
+	Committed time.Time
 	// TPS is set for MessageTPS.
 	TPS TPSSample
+	// Validators is set for MessageValidator.
+	Validators ValidatorStatus
 
-	// wire is the JSON form, encoded once per message rather than once per
-	// WebSocket subscriber.
-	wire []byte
+	enc *encodings
 }
 
 // TPSSample is the throughput of the last completed second.
@@ -38,25 +53,173 @@ type TPSSample struct {
 	// T is the second, in Unix seconds.
 	T      int64
 	TPS    uint64
+	Blocks uint64
 	Height uint64
+}
+
+// ValidatorStatus is the validator set as the hub last saw it.
+type ValidatorStatus struct {
+	// Leader is 0 while there is none.
+	Leader uint64
+	Term   uint64
+	// Voters is ascending; empty where the membership is not known.
+	Voters []uint64
+	// Height is the chain head when the status was taken.
+	Height uint64
+}
+
+func (v ValidatorStatus) same(o ValidatorStatus) bool {
+	if v.Leader != o.Leader || v.Term != o.Term || len(v.Voters) != len(o.Voters) {
+		return false
+	}
+	for i := range v.Voters {
+		if v.Voters[i] != o.Voters[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// encodings holds a message's wire forms, made once on first use and then
+// shared by every subscriber: the work per subscriber is a filter check and
+// a write.
+type encodings struct {
+	jsonOnce sync.Once
+	json     []byte   // the block, tps or validator frame
+	txJSON   [][]byte // block messages: one frame per transaction
+
+	protoOnce sync.Once
+	proto     *aurigraphv1.StreamEvent
+	txProto   []*aurigraphv1.StreamEvent
+}
+
+func newBlockMessage(b *aurigraphv1.Block, committed time.Time) Message {
+	return Message{Type: MessageBlock, Block: b, Committed: committed, enc: &encodings{}}
+}
+
+func newTPSMessage(s TPSSample) Message {
+	return Message{Type: MessageTPS, TPS: s, enc: &encodings{}}
+}
+
+func newValidatorMessage(v ValidatorStatus) Message {
+	return Message{Type: MessageValidator, Validators: v, enc: &encodings{}}
+}
+
+func (m *Message) committedMs() int64 {
+	if m.Committed.IsZero() {
+		return 0
+	}
+	return m.Committed.UnixMilli()
+}
+
+// Height is the block height the message belongs to, or the chain head
+// when it was made for tps and validator messages.
+func (m Message) Height() uint64 {
+	switch m.Type {
+	case MessageBlock:
+		return m.Block.GetHeader().GetHeight()
+	case MessageTPS:
+		return m.TPS.Height
+	default:
+		return m.Validators.Height
+	}
+}
+
+// Event is one event of a subscription: a message, or for a block message
+// one of its transactions.
+type Event struct {
+	Type MessageType
+	// Height is the block's height for block and tx events.
+	Height uint64
+	// TxIndex is the transaction's position in its block (tx events).
+	TxIndex uint32
+	msg     *Message
+}
+
+// Message is the queue item the event came from.
+func (e Event) Message() *Message { return e.msg }
+
+// ID is the event's resume cursor: "H" for block H, "H.I" for transaction
+// I of block H, empty for tps and validator events, which are live only.
+// Subscribing with After set to it resumes right after this event.
+func (e Event) ID() string {
+	switch e.Type {
+	case MessageBlock:
+		return strconv.FormatUint(e.Height, 10)
+	case MessageTx:
+		return strconv.FormatUint(e.Height, 10) + "." + strconv.FormatUint(uint64(e.TxIndex), 10)
+	}
+	return ""
+}
+
+// JSON is the event's JSON frame, shared with every other subscriber.
+func (e Event) JSON() []byte {
+	m := e.msg
+	m.enc.jsonOnce.Do(func() { m.encodeJSON() })
+	if e.Type == MessageTx {
+		return m.enc.txJSON[e.TxIndex]
+	}
+	return m.enc.json
+}
+
+// Proto is the event as served by StreamService, shared with every other
+// subscriber.
+func (e Event) Proto() *aurigraphv1.StreamEvent {
+	m := e.msg
+	m.enc.protoOnce.Do(func() { m.encodeProto() })
+	if e.Type == MessageTx {
+		return m.enc.txProto[e.TxIndex]
+	}
+	return m.enc.proto
 }
 
 type blockFrame struct {
 	Type        MessageType `json:"type"`
+	ID          string      `json:"id"`
 	Height      uint64      `json:"height"`
 	Hash        string      `json:"hash"`
 	PrevHash    string      `json:"prev_hash"`
 	TxCount     uint32      `json:"tx_count"`
 	FailedCount uint32      `json:"failed_count"`
+	Proposer    uint64      `json:"proposer"`
+	RaftTerm    uint64      `json:"raft_term"`
 	// Timestamp is the block's timestamp_ms.
-	Timestamp int64 `json:"timestamp"`
+	Timestamp   int64 `json:"timestamp"`
+	CommittedMs int64 `json:"committed_ms,omitempty"`
+}
+
+type txFrame struct {
+	Type        MessageType     `json:"type"`
+	ID          string          `json:"id"`
+	Height      uint64          `json:"height"`
+	Index       uint32          `json:"index"`
+	TxID        string          `json:"tx_id"`
+	TxType      string          `json:"tx_type"`
+	From        string          `json:"from,omitempty"`
+	To          string          `json:"to,omitempty"`
+	Amount      json.RawMessage `json:"amount"`
+	Asset       string          `json:"asset,omitempty"`
+	Nonce       json.RawMessage `json:"nonce"`
+	Status      string          `json:"status"`
+	Reason      string          `json:"reason,omitempty"`
+	SubmittedMs int64           `json:"submitted_ms,omitempty"`
+	CommittedMs int64           `json:"committed_ms,omitempty"`
 }
 
 type tpsFrame struct {
 	Type   MessageType `json:"type"`
 	TPS    uint64      `json:"tps"`
+	Blocks uint64      `json:"blocks"`
 	Height uint64      `json:"height"`
 	T      int64       `json:"t"`
+}
+
+type validatorFrame struct {
+	Type   MessageType `json:"type"`
+	Height uint64      `json:"height"`
+	Leader uint64      `json:"leader"`
+	Term   uint64      `json:"term"`
+	Voters []uint64    `json:"voters"`
 }
 
 type welcomeFrame struct {
@@ -66,27 +229,77 @@ type welcomeFrame struct {
 	ServerTime int64 `json:"server_time"`
 }
 
-func newBlockMessage(b *aurigraphv1.Block) Message {
-	hd := b.GetHeader()
-	return Message{Type: MessageBlock, Block: b, wire: mustJSON(blockFrame{
-		Type:        MessageBlock,
-		Height:      hd.GetHeight(),
-		Hash:        hex.EncodeToString(hd.GetHash()),
-		PrevHash:    hex.EncodeToString(hd.GetPrevHash()),
-		TxCount:     hd.GetTxCount(),
-		FailedCount: hd.GetFailedCount(),
-		Timestamp:   hd.GetTimestampMs(),
-	})}
+func (m *Message) encodeJSON() {
+	switch m.Type {
+	case MessageBlock:
+		hd := m.Block.GetHeader()
+		m.enc.json = mustJSON(blockFrame{
+			Type: MessageBlock, ID: strconv.FormatUint(hd.GetHeight(), 10), Height: hd.GetHeight(),
+			Hash: hex.EncodeToString(hd.GetHash()), PrevHash: hex.EncodeToString(hd.GetPrevHash()),
+			TxCount: hd.GetTxCount(), FailedCount: hd.GetFailedCount(),
+			Proposer: hd.GetProposer(), RaftTerm: hd.GetRaftTerm(),
+			Timestamp: hd.GetTimestampMs(), CommittedMs: m.committedMs(),
+		})
+		txs := m.Block.GetTxs()
+		m.enc.txJSON = make([][]byte, len(txs))
+		for i, r := range txs {
+			tx := r.GetTx()
+			m.enc.txJSON[i] = mustJSON(txFrame{
+				Type: MessageTx, ID: Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID(),
+				Height: hd.GetHeight(), Index: uint32(i), TxID: tx.GetId(), TxType: schemas.TxTypeName(tx.GetType()),
+				From: tx.GetFrom(), To: tx.GetTo(), Amount: schemas.JSONUint(tx.GetAmount()), Asset: tx.GetAsset(), Nonce: schemas.JSONUint(tx.GetNonce()),
+				Status: schemas.TxStatusName(r.GetStatus()), Reason: r.GetReason(),
+				SubmittedMs: tx.GetSubmittedMs(), CommittedMs: m.committedMs(),
+			})
+		}
+	case MessageTPS:
+		m.enc.json = mustJSON(tpsFrame{Type: MessageTPS, TPS: m.TPS.TPS, Blocks: m.TPS.Blocks, Height: m.TPS.Height, T: m.TPS.T})
+	case MessageValidator:
+		v := m.Validators
+		m.enc.json = mustJSON(validatorFrame{Type: MessageValidator, Height: v.Height, Leader: v.Leader, Term: v.Term, Voters: append([]uint64{}, v.Voters...)})
+	}
 }
 
-func newTPSMessage(s TPSSample) Message {
-	return Message{Type: MessageTPS, TPS: s, wire: mustJSON(tpsFrame{
-		Type: MessageTPS, TPS: s.TPS, Height: s.Height, T: s.T,
-	})}
+func (m *Message) encodeProto() {
+	switch m.Type {
+	case MessageBlock:
+		hd := m.Block.GetHeader()
+		m.enc.proto = &aurigraphv1.StreamEvent{
+			Type: aurigraphv1.EventType_EVENT_TYPE_BLOCK, Height: hd.GetHeight(), CommittedMs: m.committedMs(),
+			Id: strconv.FormatUint(hd.GetHeight(), 10),
+			Event: &aurigraphv1.StreamEvent_Block{Block: &aurigraphv1.BlockSummary{
+				Hash: hd.GetHash(), PrevHash: hd.GetPrevHash(), TimestampMs: hd.GetTimestampMs(),
+				Proposer: hd.GetProposer(), RaftTerm: hd.GetRaftTerm(),
+				TxCount: hd.GetTxCount(), FailedCount: hd.GetFailedCount(),
+			}},
+		}
+		txs := m.Block.GetTxs()
+		m.enc.txProto = make([]*aurigraphv1.StreamEvent, len(txs))
+		for i, r := range txs {
+			m.enc.txProto[i] = &aurigraphv1.StreamEvent{
+				Type: aurigraphv1.EventType_EVENT_TYPE_TX, Height: hd.GetHeight(), CommittedMs: m.committedMs(),
+				Id: Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID(),
+				Event: &aurigraphv1.StreamEvent_Tx{Tx: &aurigraphv1.TxEvent{
+					Index: uint32(i), Tx: r.GetTx(), Status: r.GetStatus(), Reason: r.GetReason(),
+				}},
+			}
+		}
+	case MessageTPS:
+		m.enc.proto = &aurigraphv1.StreamEvent{
+			Type: aurigraphv1.EventType_EVENT_TYPE_TPS, Height: m.TPS.Height,
+			Event: &aurigraphv1.StreamEvent_Tps{Tps: &aurigraphv1.TpsEvent{T: m.TPS.T, Tps: m.TPS.TPS, Blocks: m.TPS.Blocks}},
+		}
+	case MessageValidator:
+		v := m.Validators
+		m.enc.proto = &aurigraphv1.StreamEvent{
+			Type: aurigraphv1.EventType_EVENT_TYPE_VALIDATOR, Height: v.Height,
+			Event: &aurigraphv1.StreamEvent_Validator{Validator: &aurigraphv1.ValidatorEvent{Leader: v.Leader, Term: v.Term, Voters: v.Voters}},
+		}
+	}
 }
 
-// mustJSON encodes the frames above, which hold only strings and integers
-// and so cannot fail to encode.
+// mustJSON encodes the frames above, which hold only strings, integers and
+// integer slices and so cannot fail to encode.
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {

@@ -3,6 +3,7 @@ package stream
 import (
 	"errors"
 	"fmt"
+	"sync"
 
 	"github.com/prometheus/client_golang/prometheus"
 )
@@ -27,26 +28,81 @@ func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
 }
 
 type hubMetrics struct {
-	subscribers prometheus.Gauge
-	sent        *prometheus.CounterVec
-	lagged      prometheus.Counter
+	subscribers   *prometheus.GaugeVec
+	sent          *prometheus.CounterVec
+	bytes         *prometheus.CounterVec
+	latency       *prometheus.HistogramVec
+	queueDepth    prometheus.Gauge
+	lagged        prometheus.Counter
+	laggedReplays prometheus.Counter
+
+	mu         sync.Mutex
+	transports map[string]*transportMetrics
 }
 
-func newHubMetrics(reg prometheus.Registerer) hubMetrics {
-	return hubMetrics{
-		subscribers: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+// transportMetrics are one transport's series, resolved once so the
+// per-event accounting is a few atomic adds.
+type transportMetrics struct {
+	subscribers prometheus.Gauge
+	bytes       prometheus.Counter
+	latency     prometheus.Observer
+	byType      map[MessageType]prometheus.Counter
+}
+
+func (t *transportMetrics) sent(typ MessageType) prometheus.Counter { return t.byType[typ] }
+
+func newHubMetrics(reg prometheus.Registerer) *hubMetrics {
+	return &hubMetrics{
+		subscribers: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "aurigraph_stream_subscribers",
-			Help: "Live subscriptions to the block stream, including those still replaying.",
-		})),
+			Help: "Open subscriptions to the event stream, including those replaying, by transport.",
+		}, []string{"transport"})),
 		sent: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_stream_messages_sent_total",
-			Help: "Messages written to WebSocket subscribers, by message type.",
-		}, []string{"type"})),
+			Help: "Events written to subscribers, by transport and event type.",
+		}, []string{"transport", "type"})),
+		bytes: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_stream_sent_bytes_total",
+			Help: "Bytes of events written to subscribers, before transport compression, by transport.",
+		}, []string{"transport"})),
+		latency: register(reg, prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "aurigraph_stream_delivery_latency_seconds",
+			Help:    "From the hub seeing a block committed to its event being written to a live subscriber, by transport.",
+			Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		}, []string{"transport"})),
+		queueDepth: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aurigraph_stream_queue_depth_max_messages",
+			Help: "Deepest live subscriber queue after the latest block was fanned out.",
+		})),
 		lagged: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aurigraph_stream_lagged_disconnects_total",
-			Help: "Subscribers disconnected because their queue overflowed.",
+			Help: "Subscribers disconnected because they fell more than the allowed number of blocks behind.",
 		})),
+		laggedReplays: register(reg, prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "aurigraph_stream_lagged_replays_total",
+			Help: "Times a subscriber's queue overflowed and it was moved from the live fan-out to replay from storage.",
+		})),
+		transports: make(map[string]*transportMetrics),
 	}
+}
+
+func (m *hubMetrics) transport(name string) *transportMetrics {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if t, ok := m.transports[name]; ok {
+		return t
+	}
+	t := &transportMetrics{
+		subscribers: m.subscribers.WithLabelValues(name),
+		bytes:       m.bytes.WithLabelValues(name),
+		latency:     m.latency.WithLabelValues(name),
+		byType:      make(map[MessageType]prometheus.Counter),
+	}
+	for _, typ := range []MessageType{MessageWelcome, MessageSubscribed, MessageError, MessageBlock, MessageTx, MessageTPS, MessageValidator} {
+		t.byType[typ] = m.sent.WithLabelValues(name, string(typ))
+	}
+	m.transports[name] = t
+	return t
 }
 
 type publisherMetrics struct {

@@ -24,6 +24,7 @@ func TestMetricsReuseRegistration(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	a, b := newHubMetrics(reg), newHubMetrics(reg)
 	a.lagged.Inc()
+	a.transport("websocket").subscribers.Inc()
 	if got := metricValue(t, b.lagged); got != 1 {
 		t.Fatalf("second hub on the same registry sees %v lagged disconnects, want the shared 1", got)
 	}

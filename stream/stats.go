@@ -109,16 +109,17 @@ func (s *perfStats) observe(now time.Time, b *aurigraphv1.Block) {
 	}
 }
 
-// lastSecond returns the last completed second and its transaction count.
-func (s *perfStats) lastSecond(now time.Time) (int64, uint64) {
+// lastSecond returns the last completed second and its transaction and
+// block counts.
+func (s *perfStats) lastSecond(now time.Time) (t int64, txs, blocks uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.advanceLocked(now.Unix())
-	t := s.cur - 1
+	t = s.cur - 1
 	if b := &s.ring[s.slot(t)]; b.unix == t {
-		return t, b.txs
+		return t, b.txs, b.blocks
 	}
-	return t, 0
+	return t, 0, 0
 }
 
 // snapshot fills everything in Performance except Height.

@@ -5,9 +5,8 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
-	"net/url"
-	"strconv"
 	"time"
 
 	"github.com/coder/websocket"
@@ -25,26 +24,54 @@ type WebSocketOptions struct {
 	// websocket.AcceptOptions) browsers may connect from; same-origin
 	// requests are always allowed.
 	OriginPatterns []string
+	// CompressionThreshold: when the client offers permessage-deflate,
+	// messages of at least this many bytes are compressed; 512 when 0,
+	// and compression is never negotiated when negative. Event frames are
+	// small, so only large ones (long filters' echoes, big blocks' ids) pay
+	// for the CPU.
+	CompressionThreshold int
+	// ControlRate is how many subscription messages per second a client may
+	// send, with bursts of twice that; 5 when 0. A client over it is closed
+	// with status 1008.
+	ControlRate float64
 }
 
 // Close reasons sent to WebSocket peers.
 const (
 	closeReasonLagged   = "lagged"
 	closeReasonShutdown = "server shutting down"
+	closeReasonRate     = "too many subscription messages"
 )
 
-// WebSocketHandler serves the live block stream (mounted as GET
+// maxControlMessage bounds a subscription message: a filter of the most
+// accounts allowed, with room to spare.
+const maxControlMessage = 256 << 10
+
+// MessageError answers a subscription message the server could not apply;
+// the subscription goes on with its previous filter.
+const MessageError MessageType = "error"
+
+// WebSocketHandler serves the live event stream (mounted as GET
 // /live/stream). The peer first gets {"type":"welcome","height","server_time"},
-// then a "block" message per block and a "tps" message every second. With
-// ?from_height=H the blocks from H on are replayed before the live ones.
-// A peer that falls behind is closed with status 1013 and reason "lagged";
-// it can reconnect with from_height set to its last height + 1.
+// then the events its filter selects (by default a "block" event per block
+// and a "tps" event every second). The query sets the start and the filter
+// (see requestFromQuery); a JSON message {"type":"subscribe",...} changes
+// the filter at any time and is answered with {"type":"subscribed",...}.
+// A peer that falls more than the hub's MaxLagBlocks behind is closed with
+// status 1013 and reason "lagged"; it can reconnect with after set to the
+// id of its last event.
 func (h *Hub) WebSocketHandler(opts WebSocketOptions) http.Handler {
 	if opts.PingInterval <= 0 {
 		opts.PingInterval = 20 * time.Second
 	}
 	if opts.WriteTimeout <= 0 {
 		opts.WriteTimeout = 10 * time.Second
+	}
+	if opts.CompressionThreshold == 0 {
+		opts.CompressionThreshold = 512
+	}
+	if opts.ControlRate <= 0 {
+		opts.ControlRate = 5
 	}
 	return &wsHandler{hub: h, opts: opts}
 }
@@ -60,28 +87,39 @@ func (ws *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "the live stream is a WebSocket: use GET with an Upgrade: websocket header", http.StatusMethodNotAllowed)
 		return
 	}
-	from, err := parseFromHeight(r.URL.RawQuery)
+	req, err := requestFromQuery(r.URL.RawQuery)
 	if err != nil {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
-	c, err := websocket.Accept(w, r, &websocket.AcceptOptions{OriginPatterns: ws.opts.OriginPatterns})
+	req.Client, req.Transport = clientIP(r), "websocket"
+	accept := &websocket.AcceptOptions{OriginPatterns: ws.opts.OriginPatterns, CompressionMode: websocket.CompressionNoContextTakeover, CompressionThreshold: ws.opts.CompressionThreshold}
+	if ws.opts.CompressionThreshold < 0 {
+		accept.CompressionMode, accept.CompressionThreshold = websocket.CompressionDisabled, 0
+	}
+	height := ws.hub.Height()
+	// Subscribing before the upgrade lets a refusal be a plain HTTP answer.
+	sub, err := ws.hub.Subscribe(r.Context(), req)
+	if err != nil {
+		refuse(w, err)
+		return
+	}
+	defer sub.Close()
+	c, err := websocket.Accept(w, r, accept)
 	if err != nil {
 		// Accept has already answered the request.
 		ws.hub.log.Debug("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return
 	}
 	defer c.CloseNow()
+	c.SetReadLimit(maxControlMessage)
 
-	height := ws.hub.Height()
-	sub, err := ws.hub.Subscribe(r.Context(), from)
-	if err == nil {
-		defer sub.Close()
-		err = ws.serve(r.Context(), c, sub, height)
-	}
+	err = ws.serve(r.Context(), c, sub, height)
 	switch {
 	case errors.Is(err, ErrLagged):
 		c.Close(websocket.StatusTryAgainLater, closeReasonLagged)
+	case errors.Is(err, errControlRate):
+		c.Close(websocket.StatusPolicyViolation, closeReasonRate)
 	case errors.Is(err, ErrHubClosed) || r.Context().Err() != nil:
 		// After the upgrade net/http no longer watches the connection, so the
 		// request context ends only with the server's base context: the
@@ -92,15 +130,24 @@ func (ws *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+var errControlRate = errors.New("stream: subscription messages over the rate limit")
+
 // serve writes the stream to c until the subscription or the connection ends.
 func (ws *wsHandler) serve(ctx context.Context, c *websocket.Conn, sub *Subscription, height uint64) error {
-	// The stream is one-way: CloseRead answers pings and the close handshake
-	// and cancels ctx when the peer leaves.
-	ctx = c.CloseRead(ctx)
+	// The reader keeps ctx, not one canceled when serve returns: a read
+	// whose context ends closes the connection before ServeHTTP can send
+	// the close frame with its reason.
+	done := make(chan struct{})
+	defer close(done)
+	control := make(chan []byte)
+	readErr := make(chan error, 1)
+	go ws.readControl(ctx, c, control, readErr, done)
+
 	welcome := mustJSON(welcomeFrame{Type: MessageWelcome, Height: height, ServerTime: time.Now().UnixMilli()})
 	if err := ws.write(ctx, c, MessageWelcome, welcome); err != nil {
 		return err
 	}
+	sub.tm.sent(MessageWelcome).Inc()
 	ping := time.NewTicker(ws.opts.PingInterval)
 	defer ping.Stop()
 	for {
@@ -109,20 +156,84 @@ func (ws *wsHandler) serve(ctx context.Context, c *websocket.Conn, sub *Subscrip
 			if !ok {
 				return sub.Err()
 			}
-			if err := ws.write(ctx, c, msg.Type, msg.wire); err != nil {
+			for ev := range sub.Events(msg) {
+				frame := ev.JSON()
+				if err := ws.write(ctx, c, ev.Type, frame); err != nil {
+					return err
+				}
+				sub.Sent(ev, len(frame))
+			}
+		case raw := <-control:
+			typ, reply := applyControl(sub, raw)
+			if err := ws.write(ctx, c, typ, reply); err != nil {
 				return err
 			}
+			sub.tm.sent(typ).Inc()
 		case <-ping.C:
-			pctx, cancel := context.WithTimeout(ctx, ws.opts.WriteTimeout)
+			pctx, pcancel := context.WithTimeout(ctx, ws.opts.WriteTimeout)
 			err := c.Ping(pctx)
-			cancel()
+			pcancel()
 			if err != nil {
 				return fmt.Errorf("ping: %w", err)
 			}
+		case err := <-readErr:
+			return err
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
+}
+
+// readControl reads the client's subscription messages and hands them to
+// the writer, so that replies and events go out in one order. It reports
+// the peer leaving or exceeding the rate on readErr, and ends when the
+// connection closes.
+func (ws *wsHandler) readControl(ctx context.Context, c *websocket.Conn, control chan<- []byte, readErr chan<- error, done <-chan struct{}) {
+	limit := newTokenBucket(ws.opts.ControlRate, 2*ws.opts.ControlRate, time.Now())
+	for {
+		_, data, err := c.Read(ctx)
+		if err != nil {
+			readErr <- fmt.Errorf("read: %w", err)
+			return
+		}
+		if !limit.take(time.Now()) {
+			readErr <- errControlRate
+			return
+		}
+		select {
+		case control <- data:
+		case <-done:
+			return
+		}
+	}
+}
+
+// applyControl applies a subscription message and returns the reply frame:
+// the filter now in force, or an error saying why the message was refused.
+func applyControl(sub *Subscription, raw []byte) (MessageType, []byte) {
+	var fm filterMessage
+	err := json.Unmarshal(raw, &fm)
+	switch {
+	case err != nil:
+		err = fmt.Errorf("subscription message is not JSON: %w", err)
+	case fm.Type != "subscribe":
+		err = fmt.Errorf("message type %q: the only message a client sends is {\"type\":\"subscribe\",...}", fm.Type)
+	}
+	if err == nil {
+		var f Filter
+		if f, err = fm.filter(); err == nil {
+			err = sub.SetFilter(f)
+		}
+	}
+	if err != nil {
+		return MessageError, mustJSON(errorFrame{Type: MessageError, Error: err.Error()})
+	}
+	return MessageSubscribed, mustJSON(sub.Filter().describe())
+}
+
+type errorFrame struct {
+	Type  MessageType `json:"type"`
+	Error string      `json:"error"`
 }
 
 func (ws *wsHandler) write(ctx context.Context, c *websocket.Conn, typ MessageType, frame []byte) error {
@@ -131,29 +242,50 @@ func (ws *wsHandler) write(ctx context.Context, c *websocket.Conn, typ MessageTy
 	if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
 		return fmt.Errorf("write %s message: %w", typ, err)
 	}
-	ws.hub.metrics.sent.WithLabelValues(string(typ)).Inc()
 	return nil
 }
 
-// parseFromHeight reads the optional from_height query parameter; 0 means
-// "live only". Errors are written for the client that sent the query.
-func parseFromHeight(rawQuery string) (uint64, error) {
-	q, err := url.ParseQuery(rawQuery)
+// refuse answers a subscription the hub would not start.
+func refuse(w http.ResponseWriter, err error) {
+	switch {
+	case errors.Is(err, ErrTooManySubscriptions):
+		w.Header().Set("Retry-After", "10")
+		http.Error(w, err.Error(), http.StatusTooManyRequests)
+	case errors.Is(err, ErrHubClosed):
+		http.Error(w, "the server is shutting down: reconnect to another one, or in a few seconds", http.StatusServiceUnavailable)
+	default:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+	}
+}
+
+// clientIP is the peer's address without the port: subscriptions are
+// limited per client, and one client has many ports.
+func clientIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
-		return 0, fmt.Errorf("malformed query string: %w", err)
+		return r.RemoteAddr
 	}
-	vals, ok := q["from_height"]
-	if !ok {
-		return 0, nil
+	return host
+}
+
+// tokenBucket allows rate events a second on average and burst at once.
+type tokenBucket struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newTokenBucket(rate, burst float64, now time.Time) *tokenBucket {
+	return &tokenBucket{rate: rate, burst: burst, tokens: burst, last: now}
+}
+
+func (b *tokenBucket) take(now time.Time) bool {
+	b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
+	b.last = now
+	if b.tokens < 1 {
+		return false
 	}
-	if len(vals) != 1 {
-		return 0, fmt.Errorf("from_height is given %d times; give it once", len(vals))
-	}
-	h, err := strconv.ParseUint(vals[0], 10, 64)
-	if err != nil || h == 0 {
-		return 0, fmt.Errorf("from_height=%q is not a block height: use a decimal number from 1 (the first block) up, or omit it to get live blocks only", vals[0])
-	}
-	return h, nil
+	b.tokens--
+	return true
 }
 
 // PerformanceHandler serves Performance as JSON (mounted as GET /performance).

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/schemas"
+	"github.com/aurigraph/aurigraph/stream"
 )
 
 // devFlags are the knobs of `aurigraph dev`; every listener is a flag and
@@ -36,6 +37,8 @@ type devFlags struct {
 	requireSignatures bool
 	pprof             bool
 	memoryLimit       string
+	// streamMaxPerClient: see streamMaxPerClientUsage.
+	streamMaxPerClient int
 }
 
 // requireSignaturesUsage documents --require-signatures for dev and node.
@@ -78,6 +81,7 @@ directory continues where the previous run stopped.`,
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
 	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
 	return cmd

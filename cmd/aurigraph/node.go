@@ -38,7 +38,9 @@ type nodeFlags struct {
 	// requireSignatures: see requireSignaturesUsage.
 	requireSignatures bool
 	pprof             bool
-	memoryLimit       string
+	// streamMaxPerClient: see streamMaxPerClientUsage.
+	streamMaxPerClient int
+	memoryLimit        string
 }
 
 func newNodeCommand() *cobra.Command {
@@ -103,6 +105,7 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
 	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
@@ -181,7 +184,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	chain := node.Blocks()
 
 	outputs := &runGroup{}
-	hub := stream.NewHub(chain, stream.HubOptions{Logger: log, Registerer: reg})
+	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
 	// highest height already in the topic.
@@ -223,11 +226,11 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		return fmt.Errorf("--http: %w", err)
 	}
 	stack.push("http api", httpSrv.Shutdown)
-	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr)
+	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr, hub)
 	if err != nil {
 		return fmt.Errorf("--grpc: %w", err)
 	}
-	stack.push("grpc", func(context.Context) error { grpcSrv.GracefulStop(); return nil })
+	stack.push("grpc", stopGRPC(grpcSrv, hub))
 
 	ids := make([]uint64, 0, len(peers))
 	for id := range peers {

@@ -18,6 +18,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
 	"github.com/aurigraph/aurigraph/analytics/chdb"
@@ -26,6 +27,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/projector"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -130,7 +132,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	outputs := &runGroup{}
 	inputs := &runGroup{}
 
-	hub := stream.NewHub(chain, stream.HubOptions{Logger: log, Registerer: reg})
+	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
 	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
 	if err != nil {
 		return err
@@ -177,11 +179,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("http api", httpSrv.Shutdown)
 
-	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr)
+	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr, hub)
 	if err != nil {
 		return fmt.Errorf("--grpc: %w", err)
 	}
-	stack.push("grpc", func(context.Context) error { grpcSrv.GracefulStop(); return nil })
+	stack.push("grpc", stopGRPC(grpcSrv, hub))
 
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
@@ -219,6 +221,7 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 	api.Handle("POST /transactions", submit)
 	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
 	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
 	api.Handle("GET /performance", hub.PerformanceHandler())
 
 	root := http.NewServeMux()
@@ -277,14 +280,20 @@ func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
 	return srv, ln.Addr().String(), nil
 }
 
-func serveGRPC(addr string) (*grpc.Server, string, error) {
+func serveGRPC(addr string, hub *stream.Hub) (*grpc.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
 	}
-	srv := grpc.NewServer()
+	srv := grpc.NewServer(
+		// Pings keep idle subscriptions alive through proxies and find dead
+		// peers; clients may ping as often as every 10s.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+	)
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
+	aurigraphv1.RegisterStreamServiceServer(srv, hub.StreamService())
 	reflection.Register(srv)
 	go func() {
 		if err := srv.Serve(ln); err != nil {
@@ -293,6 +302,50 @@ func serveGRPC(addr string) (*grpc.Server, string, error) {
 	}()
 	return srv, ln.Addr().String(), nil
 }
+
+// stopGRPC ends the live subscriptions first, each with a status saying
+// where to resume, because a graceful stop waits for open streams.
+func stopGRPC(srv *grpc.Server, hub *stream.Hub) func(context.Context) error {
+	return func(context.Context) error {
+		hub.Close()
+		srv.GracefulStop()
+		return nil
+	}
+}
+
+// newHub is the stream hub of dev and node, reporting the validator set of
+// the local validators.
+func newHub(chain stream.BlockSource, nodes []*consensus.Node, maxPerClient int, log *slog.Logger, reg prometheus.Registerer) *stream.Hub {
+	return stream.NewHub(chain, stream.HubOptions{
+		MaxPerClient: maxPerClient,
+		Validators:   func() stream.ValidatorStatus { return validatorStatus(nodes) },
+		Logger:       log,
+		Registerer:   reg,
+	})
+}
+
+// validatorStatus is the view of the local validator on the newest term.
+func validatorStatus(nodes []*consensus.Node) stream.ValidatorStatus {
+	var best consensus.Status
+	var from *consensus.Node
+	for _, n := range nodes {
+		if st := n.Status(); from == nil || st.Term > best.Term || (st.Term == best.Term && best.Leader == 0) {
+			best, from = st, n
+		}
+	}
+	v := stream.ValidatorStatus{Leader: best.Leader, Term: best.Term}
+	if from != nil {
+		for _, m := range from.Members() {
+			if m.Voter {
+				v.Voters = append(v.Voters, m.ID)
+			}
+		}
+	}
+	return v
+}
+
+// streamMaxPerClientUsage documents --stream-max-per-client for dev and node.
+const streamMaxPerClientUsage = "live-stream subscriptions (WebSocket, SSE and gRPC together) one client IP address may hold; more are refused with 429 or RESOURCE_EXHAUSTED (negative: no limit)"
 
 // shutdownStack closes what was opened, last opened first.
 type shutdownStack struct {
