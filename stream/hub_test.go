@@ -385,3 +385,53 @@ func TestHubSendsTPSEverySecond(t *testing.T) {
 		}
 	}
 }
+
+func TestHubSendsValidatorChanges(t *testing.T) {
+	var mu sync.Mutex
+	status := ValidatorStatus{Leader: 1, Term: 2, Voters: []uint64{1, 2, 3}}
+	h, _, _ := startHub(t, newMemChain(), HubOptions{Validators: func() ValidatorStatus {
+		mu.Lock()
+		defer mu.Unlock()
+		return status
+	}})
+	next := func(sub *Subscription) ValidatorStatus {
+		t.Helper()
+		for {
+			select {
+			case m, ok := <-sub.Messages():
+				if !ok {
+					t.Fatalf("subscription ended: %v", sub.Err())
+				}
+				for ev := range sub.Events(m) {
+					if ev.Type == MessageValidator {
+						return ev.Message().Validators
+					}
+				}
+			case <-time.After(5 * time.Second):
+				t.Fatal("no validator event within 5s")
+			}
+		}
+	}
+	// Poll until the hub has the first status, so a subscriber is told it at once.
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+		h.mu.Lock()
+		known := h.validators.Leader == 1
+		h.mu.Unlock()
+		if known || time.Now().After(deadline) {
+			break
+		}
+	}
+	sub, err := h.Subscribe(t.Context(), SubscribeRequest{Filter: Filter{Types: []MessageType{MessageValidator}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := next(sub); got.Leader != 1 || got.Term != 2 || len(got.Voters) != 3 {
+		t.Fatalf("first validator event = %+v, want leader 1 term 2 voters 1,2,3", got)
+	}
+	mu.Lock()
+	status = ValidatorStatus{Leader: 3, Term: 3, Voters: []uint64{1, 2, 3, 4}}
+	mu.Unlock()
+	if got := next(sub); got.Leader != 3 || got.Term != 3 || len(got.Voters) != 4 {
+		t.Fatalf("validator event after the change = %+v, want leader 3 term 3 voters 1..4", got)
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -536,4 +537,141 @@ func TestGRPCSubscribeErrors(t *testing.T) {
 			t.Fatalf("Subscribe after Close = %v, want Unavailable", err)
 		}
 	})
+}
+
+// TestStalledSubscriberDoesNotSlowOthers measures the delivery latency of
+// subscribers that keep up, in rounds without and with a subscriber that
+// never reads (its TCP window is tiny, so the server's writes to it block
+// soon), and requires the stalled rounds' p99 within 10% of the others'.
+// Rounds alternate and the medians are compared, because a shared machine's
+// noise between two single runs is larger than the 10% asked for; 1 ms on
+// top absorbs scheduler jitter at sub-millisecond latencies.
+func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
+	const (
+		subscribers = 8
+		txsPerBlock = 5
+		interval    = 10 * time.Millisecond
+		roundTime   = 600 * time.Millisecond
+		rounds      = 5
+	)
+	chain := newMemChain()
+	h, _, _ := startHub(t, chain, HubOptions{QueueSize: 16})
+	mux := http.NewServeMux()
+	mux.Handle("/live/stream", h.WebSocketHandler(WebSocketOptions{WriteTimeout: time.Minute}))
+	// Small socket buffers make a reader that stops stall the server's
+	// writes within milliseconds instead of after megabytes.
+	srv := httptest.NewUnstartedServer(mux)
+	srv.Listener = smallBufferListener{srv.Listener}
+	srv.Start()
+	t.Cleanup(srv.Close)
+	wsURL := "ws" + strings.TrimPrefix(srv.URL, "http") + "/live/stream?types=block,tx"
+
+	appended := make(map[uint64]time.Time)
+	var appendedMu sync.Mutex
+	type sample struct {
+		height uint64
+		at     time.Time
+	}
+	samples := make(chan sample, 1<<16)
+	for range subscribers {
+		c, _, err := websocket.Dial(t.Context(), wsURL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer c.CloseNow()
+		go func() {
+			for {
+				_, data, err := c.Read(t.Context())
+				if err != nil {
+					return
+				}
+				now := time.Now()
+				// Block frames start {"type":"block","id":"H": cheap to spot.
+				if strings.HasPrefix(string(data), `{"type":"block"`) {
+					var f struct{ Height uint64 }
+					json.Unmarshal(data, &f)
+					samples <- sample{f.Height, now}
+				}
+			}
+		}()
+	}
+	round := func(stalled bool) time.Duration {
+		if stalled {
+			dialer := &net.Dialer{}
+			hc := &http.Client{Transport: &http.Transport{DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+				conn, err := dialer.DialContext(ctx, network, addr)
+				if err == nil {
+					conn.(*net.TCPConn).SetReadBuffer(4 << 10)
+				}
+				return conn, err
+			}}}
+			c, _, err := websocket.Dial(t.Context(), wsURL, &websocket.DialOptions{HTTPClient: hc})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer c.CloseNow() // never read from
+		}
+		var lat []time.Duration
+		stop := make(chan struct{})
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			for {
+				select {
+				case s := <-samples:
+					appendedMu.Lock()
+					at, ok := appended[s.height]
+					appendedMu.Unlock()
+					if ok {
+						lat = append(lat, s.at.Sub(at))
+					}
+				case <-stop:
+					return
+				}
+			}
+		}()
+		appendedMu.Lock()
+		clear(appended) // the previous round's late deliveries do not count
+		appendedMu.Unlock()
+		for end := time.Now().Add(roundTime); time.Now().Before(end); time.Sleep(interval) {
+			appendedMu.Lock()
+			chain.append(1, txsPerBlock, time.Time{})
+			appended[chain.Height()] = time.Now()
+			appendedMu.Unlock()
+		}
+		time.Sleep(100 * time.Millisecond) // the last blocks' deliveries
+		close(stop)
+		<-done
+		if len(lat) < subscribers*10 {
+			t.Fatalf("only %d deliveries in a round", len(lat))
+		}
+		slices.Sort(lat)
+		return lat[len(lat)*99/100]
+	}
+	// The first round warms up connections and is not counted.
+	round(false)
+	var calm, stall []time.Duration
+	for range rounds {
+		calm = append(calm, round(false))
+		stall = append(stall, round(true))
+	}
+	median := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
+	mc, ms := median(calm), median(stall)
+	t.Logf("p99 delivery latency of the others, median of %d rounds: %v without, %v with a stalled subscriber (rounds: %v / %v)", rounds, mc, ms, calm, stall)
+	if ms > mc+mc/10+time.Millisecond {
+		t.Fatalf("a stalled subscriber raised the others' p99 from %v to %v (more than 10%%)", mc, ms)
+	}
+	if n := metricValue(t, h.metrics.laggedReplays); n < 1 {
+		t.Fatalf("the stalled subscriber never fell behind (lagged replays = %v): the test did not stall it", n)
+	}
+}
+
+type smallBufferListener struct{ net.Listener }
+
+func (l smallBufferListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if tc, ok := c.(*net.TCPConn); ok {
+		tc.SetWriteBuffer(4 << 10)
+	}
+	return c, err
 }
