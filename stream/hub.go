@@ -81,11 +81,13 @@ type Hub struct {
 	mu         sync.Mutex
 	last       uint64 // highest height fanned out; only Run's tail advances it
 	validators ValidatorStatus
-	subs       map[*Subscription]struct{}
-	perClient  map[string]int
-	closed     bool
-	done       chan struct{} // closed when the hub stops
-	pumps      sync.WaitGroup
+	// validatorsKnown is set once validators holds a real status.
+	validatorsKnown bool
+	subs            map[*Subscription]struct{}
+	perClient       map[string]int
+	closed          bool
+	done            chan struct{} // closed when the hub stops
+	pumps           sync.WaitGroup
 }
 
 // NewHub returns a hub that will stream blocks committed after src's current
@@ -237,10 +239,10 @@ func (h *Hub) pollValidators() {
 // setValidatorsLocked records v and sends it to the subscribers that want
 // validator events if it differs from what they were last told.
 func (h *Hub) setValidatorsLocked(v ValidatorStatus) {
-	if v.same(h.validators) {
+	if h.validatorsKnown && v.same(h.validators) {
 		return
 	}
-	h.validators = v
+	h.validators, h.validatorsKnown = v, true
 	msg := newValidatorMessage(v)
 	for s := range h.subs {
 		if s.match.Load().validator {
@@ -346,7 +348,7 @@ func (h *Hub) Subscribe(ctx context.Context, req SubscribeRequest) (*Subscriptio
 		h.perClient[req.Client]++
 	}
 	s.tm.subscribers.Inc()
-	if m.validator && h.validators.Height > 0 {
+	if m.validator && h.validatorsKnown {
 		s.ch <- newValidatorMessage(h.validators)
 	}
 	s.next = h.last + 1

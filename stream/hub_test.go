@@ -415,7 +415,7 @@ func TestHubSendsValidatorChanges(t *testing.T) {
 	// Poll until the hub has the first status, so a subscriber is told it at once.
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(10 * time.Millisecond) {
 		h.mu.Lock()
-		known := h.validators.Leader == 1
+		known := h.validatorsKnown
 		h.mu.Unlock()
 		if known || time.Now().After(deadline) {
 			break
