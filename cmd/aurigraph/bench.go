@@ -50,6 +50,7 @@ subscribers). Flags override the profile.`,
 			return runBench(cmd.Context(), f)
 		},
 	}
+	cmd.AddCommand(newBenchStreamCommand())
 	fl := cmd.Flags()
 	fl.StringVar(&f.cfg.Profile, "profile", "quick", "quick, standard or stress")
 	fl.DurationVar(&f.cfg.Duration, "duration", 0, "length of each load phase (profile default)")
@@ -171,6 +172,8 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0", clickhouseHTTP: "127.0.0.1:0",
 		raftHost: "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
 		requireSignatures: signed, clickhouseThreads: 1,
+		// Every subscriber of a bench comes from loopback.
+		streamMaxPerClient: -1,
 	}
 	if err := f.validate(); err != nil {
 		return bench.Target{}, nil, err

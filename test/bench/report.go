@@ -100,8 +100,13 @@ func percentiles(h *hdrhistogram.Histogram) Percentiles {
 }
 
 // WriteJSON writes r to path, indented.
-func (r *Report) WriteJSON(path string) error {
-	b, err := json.MarshalIndent(r, "", "  ")
+func (r *Report) WriteJSON(path string) error { return writeJSON(path, r) }
+
+// WriteJSON writes r to path, indented.
+func (r *StreamReport) WriteJSON(path string) error { return writeJSON(path, r) }
+
+func writeJSON(path string, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
 	if err != nil {
 		return fmt.Errorf("encode report: %w", err)
 	}
