@@ -11,7 +11,7 @@ import (
 )
 
 // startHub runs a hub over chain until the test ends. wait returns Run's result.
-func startHub(t *testing.T, chain *memChain, opts HubOptions) (h *Hub, stop context.CancelFunc, wait func() error) {
+func startHub(t *testing.T, chain BlockSource, opts HubOptions) (h *Hub, stop context.CancelFunc, wait func() error) {
 	t.Helper()
 	if opts.Logger == nil {
 		opts.Logger = testLogger(t)

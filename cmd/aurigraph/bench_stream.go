@@ -14,7 +14,7 @@ import (
 
 func newBenchStreamCommand() *cobra.Command {
 	cfg := bench.StreamConfig{}
-	var jsonPath string
+	var jsonPath, cpuProfile string
 	cmd := &cobra.Command{
 		Use:   "stream",
 		Short: "Benchmark live-stream fan-out: many WebSocket subscribers under load",
@@ -32,6 +32,14 @@ they measure.`,
 				return fmt.Errorf("--validators %d: use 1 to 9", cfg.Validators)
 			}
 			cfg.Logger = slog.Default()
+			if cpuProfile != "" {
+				out, err := os.Create(cpuProfile)
+				if err != nil {
+					return fmt.Errorf("--cpu-profile: %w", err)
+				}
+				defer out.Close()
+				cfg.CPUProfile = out
+			}
 			pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			raftPort, err := freePortRun(cfg.Validators)
 			if err != nil {
@@ -63,5 +71,6 @@ they measure.`,
 	fl.StringVar(&cfg.Query, "query", "types=block", "subscription query string (types=block,tx&account=... for filtered transaction events)")
 	fl.IntVar(&cfg.Validators, "validators", 3, "Raft validators")
 	fl.StringVar(&jsonPath, "json", "", "write the JSON report to this file")
+	fl.StringVar(&cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the load to this file (go tool pprof)")
 	return cmd
 }

@@ -229,13 +229,18 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	root.Handle("GET /q/health", health)
 	if withPprof {
-		root.HandleFunc("GET /debug/pprof/", pprof.Index)
-		root.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
-		root.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
-		root.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
-		root.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+		mountPprof(root)
 	}
 	return root
+}
+
+// mountPprof serves the Go runtime's profiles under /debug/pprof/.
+func mountPprof(root *http.ServeMux) {
+	root.HandleFunc("GET /debug/pprof/", pprof.Index)
+	root.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+	root.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+	root.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+	root.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
 }
 
 // pprofUsage documents --pprof for dev and node.

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
+	"runtime/pprof"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -33,6 +34,8 @@ type StreamConfig struct {
 	// Query is the subscription's query string, e.g. "types=block".
 	Query      string
 	Validators int
+	// CPUProfile, when set, receives a pprof CPU profile of the load.
+	CPUProfile io.Writer
 	Logger     *slog.Logger
 }
 
@@ -190,7 +193,7 @@ func RunStream(ctx context.Context, cfg StreamConfig, start Starter) (*StreamRep
 
 	// Warm up as long as the window, so batching and the subscribers' queues
 	// have settled; count commits only inside the window.
-	cpu0, wall0 := procCPU(os.Getpid())+cpuOf(tgt.PIDs), time.Now()
+	cpu0, wall0 := cpuOf(tgt.PIDs), time.Now()
 	run := "stream" + strconv.FormatInt(time.Now().Unix()%1_000_000, 36)
 	producers := make([]*producer, cfg.Producers)
 	for i := range producers {
@@ -213,10 +216,19 @@ func RunStream(ctx context.Context, cfg StreamConfig, start Starter) (*StreamRep
 	}()
 	log.Info("bench stream: load on", "rate", cfg.Rate, "warm_up", cfg.Duration, "window", cfg.Duration)
 	spec := loadSpec{brokers: tgt.Brokers, topic: schemas.TopicTransactions, phase: "s", rate: cfg.Rate, duration: 2 * cfg.Duration}
-	if _, err := runLoad(ctx, spec, producers, nil); err != nil {
+	if cfg.CPUProfile != nil {
+		if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+			return nil, fmt.Errorf("bench stream: cpu profile: %w", err)
+		}
+	}
+	_, err = runLoad(ctx, spec, producers, nil)
+	if cfg.CPUProfile != nil {
+		pprof.StopCPUProfile()
+	}
+	if err != nil {
 		return nil, err
 	}
-	cpu := procCPU(os.Getpid()) + cpuOf(tgt.PIDs) - cpu0
+	cpu := cpuOf(tgt.PIDs) - cpu0
 	elapsed := time.Since(wall0)
 
 	// Give the tail a moment, then count what each subscriber still lacks.

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/spf13/cobra"
+
+	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/stream"
+)
+
+type gatewayFlags struct {
+	kafka              string
+	httpAddr           string
+	grpcAddr           string
+	cacheBlocks        int
+	streamMaxPerClient int
+	pprof              bool
+}
+
+func newGatewayCommand() *cobra.Command {
+	var f gatewayFlags
+	cmd := &cobra.Command{
+		Use:   "gateway",
+		Short: "Serve the live streams and block reads from the blocks topic, without being a validator",
+		Long: `Follows aurigraph.blocks.v1, which the leader publishes every committed
+block to, and serves what subscribers and explorers read: the live event
+stream over WebSocket (/api/v12/live/stream), Server-Sent Events
+(/api/v12/live/events) and gRPC (StreamService.Subscribe), blocks by height
+(/api/v12/blocks/{height}) and /api/v12/performance. Run as many gateways as
+the readers need; the validators never see them.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runGateway(cmd.Context(), f, slog.Default(), nil)
+		},
+	}
+	fl := cmd.Flags()
+	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "Kafka-protocol brokers holding the blocks topic, host:port,...")
+	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8081", "REST, live stream, /metrics and /q/health listen address")
+	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9005", "gRPC listen address (StreamService, health, reflection)")
+	fl.IntVar(&f.cacheBlocks, "cache-blocks", 4096, "newest blocks kept in memory; older heights are fetched from the topic")
+	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
+	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	return cmd
+}
+
+// gatewayAddrs is where a started gateway listens.
+type gatewayAddrs struct{ HTTP, GRPC string }
+
+func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready func(gatewayAddrs)) error {
+	reg := newRegistry()
+	var stack shutdownStack
+	defer stack.unwind(log)
+	if f.cacheBlocks < 1 {
+		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
+	}
+	brokers := splitList(f.kafka)
+	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log})
+	if err != nil {
+		return fmt.Errorf("--kafka: %w", err)
+	}
+	inputs := &runGroup{}
+	inputs.start(ctx, "blocks topic", src.Run)
+	stack.push("blocks topic", func(context.Context) error { return inputs.stop() })
+	select {
+	case <-src.Ready():
+	case err := <-inputs.failures():
+		return err
+	case <-ctx.Done():
+		return nil
+	}
+
+	// Without validators at hand, the hub learns leaders from block headers.
+	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Logger: log, Registerer: reg})
+	outputs := &runGroup{}
+	outputs.start(ctx, "stream hub", hub.Run)
+	stack.push("stream hub", func(context.Context) error { return outputs.stop() })
+
+	api := http.NewServeMux()
+	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
+	api.Handle("GET /performance", hub.PerformanceHandler())
+	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
+	root := http.NewServeMux()
+	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
+	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	root.Handle("GET /q/health", gatewayHealth(src, hub))
+	if f.pprof {
+		mountPprof(root)
+	}
+	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
+	if err != nil {
+		return fmt.Errorf("--http: %w", err)
+	}
+	stack.push("http api", httpSrv.Shutdown)
+	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr, hub)
+	if err != nil {
+		return fmt.Errorf("--grpc: %w", err)
+	}
+	stack.push("grpc", stopGRPC(grpcSrv, hub))
+
+	if ready != nil {
+		ready(gatewayAddrs{HTTP: httpAddr, GRPC: grpcAddr})
+	}
+	log.Info("aurigraph gateway ready", "http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr,
+		"kafka", brokers, "height", src.Height())
+	select {
+	case <-ctx.Done():
+		log.Info("shutdown requested; closing subscriptions")
+		return nil
+	case err := <-inputs.failures():
+		return err
+	case err := <-outputs.failures():
+		return err
+	}
+}
+
+// gatewayBlockHandler serves GET /blocks/{height} in the validators' JSON
+// shape.
+func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h, err := strconv.ParseUint(r.PathValue("height"), 10, 64)
+		if err != nil || h == 0 {
+			http.Error(w, fmt.Sprintf("height %q: use a decimal block height from 1", r.PathValue("height")), http.StatusBadRequest)
+			return
+		}
+		b, err := src.Get(h)
+		switch {
+		case errors.Is(err, stream.ErrNotPublished):
+			http.Error(w, fmt.Sprintf("block %d is not in the blocks topic (head %d)", h, src.Height()), http.StatusNotFound)
+			return
+		case err != nil:
+			http.Error(w, "read block: "+err.Error(), http.StatusBadGateway)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(b))
+	})
+}
+
+// gatewayHealth is UP while the gateway follows the topic.
+func gatewayHealth(src *stream.TopicSource, hub *stream.Hub) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		report := healthReport{Status: "UP", Checks: []healthCheck{{Name: "blocks topic", Status: "UP",
+			Data: map[string]any{"height": src.Height(), "streamed_height": hub.Height()}}}}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(report)
+	})
+}
