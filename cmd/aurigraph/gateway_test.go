@@ -45,7 +45,9 @@ func TestGatewayServesTheChainFromTheBlocksTopic(t *testing.T) {
 	}
 
 	waitFor(t, 60*time.Second, "all transactions committed", func() (bool, string) {
-		var st struct{ TxCount uint64 `json:"tx_count"` }
+		var st struct {
+			TxCount uint64 `json:"tx_count"`
+		}
 		if err := tryGetJSON(p.addrs.HTTP, "/api/v12/chain/stats", &st); err != nil {
 			return false, err.Error()
 		}
@@ -66,7 +68,9 @@ func TestGatewayServesTheChainFromTheBlocksTopic(t *testing.T) {
 		}
 	}
 	for _, h := range []uint64{1, head} {
-		var fromValidator, fromGateway struct{ Hash string `json:"hash"` }
+		var fromValidator, fromGateway struct {
+			Hash string `json:"hash"`
+		}
 		getJSON(t, p.addrs.HTTP, fmt.Sprintf("/api/v12/blocks/%d", h), &fromValidator)
 		getJSON(t, gw.HTTP, fmt.Sprintf("/api/v12/blocks/%d", h), &fromGateway)
 		if fromGateway.Hash == "" || fromGateway.Hash != fromValidator.Hash {
