@@ -253,7 +253,7 @@ func (h *Hub) setValidatorsLocked(v ValidatorStatus) {
 
 // offerLocked queues msg for s without waiting. A full queue moves s from
 // the live fan-out to a replay of its own, which blocks only on s.
-func (h *Hub) offerLocked(s *Subscription, msg Message) bool {
+func (h *Hub) offerLocked(s *Subscription, msg *Message) bool {
 	select {
 	case s.ch <- msg:
 		return true
@@ -329,7 +329,7 @@ func (h *Hub) Subscribe(ctx context.Context, req SubscribeRequest) (*Subscriptio
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	s := &Subscription{
-		hub: h, ctx: ctx, cancel: cancel, ch: make(chan Message, h.opts.QueueSize),
+		hub: h, ctx: ctx, cancel: cancel, ch: make(chan *Message, h.opts.QueueSize),
 		start: start, client: req.Client, transport: transport, tm: h.metrics.transport(transport),
 	}
 	s.match.Store(m)
@@ -457,7 +457,7 @@ type Subscription struct {
 	hub       *Hub
 	ctx       context.Context
 	cancel    context.CancelFunc
-	ch        chan Message
+	ch        chan *Message
 	stopWatch func() bool
 	match     atomic.Pointer[matcher]
 	start     cursor
@@ -474,23 +474,23 @@ type Subscription struct {
 // Messages delivers the subscription's queue: blocks in height order, and
 // once live, tps and validator messages. Events expands each into the
 // events the filter selects. It is closed when the subscription ends.
-func (s *Subscription) Messages() <-chan Message { return s.ch }
+func (s *Subscription) Messages() <-chan *Message { return s.ch }
 
 // Events returns the events of m that the subscription's current filter
 // selects, in order: a block's event, then its transactions by index. A
 // resumed subscription's first block skips what the subscriber already had.
-func (s *Subscription) Events(m Message) iter.Seq[Event] {
+func (s *Subscription) Events(m *Message) iter.Seq[Event] {
 	return func(yield func(Event) bool) {
 		mt := s.match.Load()
 		switch m.Type {
 		case MessageTPS:
 			if mt.tps {
-				yield(Event{Type: MessageTPS, Height: m.TPS.Height, msg: &m})
+				yield(Event{Type: MessageTPS, Height: m.TPS.Height, msg: m})
 			}
 			return
 		case MessageValidator:
 			if mt.validator {
-				yield(Event{Type: MessageValidator, Height: m.Validators.Height, msg: &m})
+				yield(Event{Type: MessageValidator, Height: m.Validators.Height, msg: m})
 			}
 			return
 		case MessageBlock:
@@ -503,7 +503,7 @@ func (s *Subscription) Events(m Message) iter.Seq[Event] {
 			skipBlock, fromTx = true, s.start.tx
 		}
 		if mt.block && !skipBlock {
-			if !yield(Event{Type: MessageBlock, Height: height, msg: &m}) {
+			if !yield(Event{Type: MessageBlock, Height: height, msg: m}) {
 				return
 			}
 		}
@@ -513,7 +513,7 @@ func (s *Subscription) Events(m Message) iter.Seq[Event] {
 		txs := m.Block.GetTxs()
 		for i := int(fromTx); i < len(txs); i++ {
 			if mt.matchTx(txs[i]) {
-				if !yield(Event{Type: MessageTx, Height: height, TxIndex: uint32(i), msg: &m}) {
+				if !yield(Event{Type: MessageTx, Height: height, TxIndex: uint32(i), msg: m}) {
 					return
 				}
 			}

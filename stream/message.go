@@ -93,16 +93,16 @@ type encodings struct {
 	txProto   []*aurigraphv1.StreamEvent
 }
 
-func newBlockMessage(b *aurigraphv1.Block, committed time.Time) Message {
-	return Message{Type: MessageBlock, Block: b, Committed: committed, enc: &encodings{}}
+func newBlockMessage(b *aurigraphv1.Block, committed time.Time) *Message {
+	return &Message{Type: MessageBlock, Block: b, Committed: committed, enc: &encodings{}}
 }
 
-func newTPSMessage(s TPSSample) Message {
-	return Message{Type: MessageTPS, TPS: s, enc: &encodings{}}
+func newTPSMessage(s TPSSample) *Message {
+	return &Message{Type: MessageTPS, TPS: s, enc: &encodings{}}
 }
 
-func newValidatorMessage(v ValidatorStatus) Message {
-	return Message{Type: MessageValidator, Validators: v, enc: &encodings{}}
+func newValidatorMessage(v ValidatorStatus) *Message {
+	return &Message{Type: MessageValidator, Validators: v, enc: &encodings{}}
 }
 
 func (m *Message) committedMs() int64 {
@@ -114,7 +114,7 @@ func (m *Message) committedMs() int64 {
 
 // Height is the block height the message belongs to, or the chain head
 // when it was made for tps and validator messages.
-func (m Message) Height() uint64 {
+func (m *Message) Height() uint64 {
 	switch m.Type {
 	case MessageBlock:
 		return m.Block.GetHeader().GetHeight()
