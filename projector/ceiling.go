@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/ClickHouse/clickhouse-go/v2"
 
 	"github.com/aurigraph/aurigraph/consensus"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -45,13 +44,9 @@ func MeasureInsert(ctx context.Context, cfg InsertBench) (InsertResult, error) {
 	if cfg.Batches <= 0 {
 		cfg.Batches = 10
 	}
-	opts, err := clickhouseOptions(cfg.ClickHouse)
+	conn, err := OpenClickHouse(cfg.ClickHouse)
 	if err != nil {
-		return InsertResult{}, err
-	}
-	conn, err := clickhouse.Open(opts)
-	if err != nil {
-		return InsertResult{}, fmt.Errorf("insert ceiling: open ClickHouse %s: %w", redact(cfg.ClickHouse), err)
+		return InsertResult{}, fmt.Errorf("insert ceiling: %w", err)
 	}
 	defer conn.Close()
 

@@ -115,7 +115,7 @@ func New(cfg Config) (*Projector, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	opts, err := clickhouseOptions(cfg.ClickHouse)
+	conn, err := OpenClickHouse(cfg.ClickHouse)
 	if err != nil {
 		return nil, err
 	}
@@ -127,10 +127,6 @@ func New(cfg Config) (*Projector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("projector: %w", err)
 	}
-	conn, err := clickhouse.Open(opts)
-	if err != nil {
-		return nil, fmt.Errorf("projector: open ClickHouse %s: %w", redact(cfg.ClickHouse), err)
-	}
 	return &Projector{
 		cfg:        cfg,
 		log:        log.With("component", "projector"),
@@ -138,6 +134,21 @@ func New(cfg Config) (*Projector, error) {
 		migrations: migrations,
 		metrics:    m,
 	}, nil
+}
+
+// OpenClickHouse opens a clickhouse-go client for dsn (http://, https://,
+// clickhouse:// or tcp://; the scheme picks the protocol), checked as the
+// projector checks its own. Readers of the projection use it too.
+func OpenClickHouse(dsn string) (driver.Conn, error) {
+	opts, err := clickhouseOptions(dsn)
+	if err != nil {
+		return nil, err
+	}
+	conn, err := clickhouse.Open(opts)
+	if err != nil {
+		return nil, fmt.Errorf("projector: open ClickHouse %s: %w", redact(dsn), err)
+	}
+	return conn, nil
 }
 
 // clickhouseOptions parses a DSN; the scheme picks the protocol.

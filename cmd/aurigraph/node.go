@@ -221,7 +221,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	nodes := []*consensus.Node{node}
-	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, nil, nil), f.pprof))
+	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, newAPIHandler(reg, nodes, submit, hub, nil, healthHandler(nodes, nil, nil), f.pprof))
 	if err != nil {
 		return fmt.Errorf("--http: %w", err)
 	}

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	"net/url"
 	"path/filepath"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/reflection"
 
+	"github.com/aurigraph/aurigraph/analytics"
 	"github.com/aurigraph/aurigraph/analytics/chdb"
 	"github.com/aurigraph/aurigraph/analytics/chhttp"
 	"github.com/aurigraph/aurigraph/consensus"
@@ -142,6 +144,13 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return err
 	}
 	stack.push("projector client", func(context.Context) error { return proj.Close() })
+	// Analysts' queries go through a session of their own that cannot write.
+	reader, err := projector.OpenClickHouse(readOnlyDSN(clickhouseURL))
+	if err != nil {
+		return err
+	}
+	stack.push("analytics client", func(context.Context) error { return reader.Close() })
+	analyticsAPI := analytics.NewHTTPHandler(analytics.New(reader, projector.Database))
 	outputs.start(ctx, "stream hub", hub.Run)
 	outputs.start(ctx, "publisher", pub.Run)
 	outputs.start(ctx, "projector", proj.Run)
@@ -172,7 +181,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	root := newAPIHandler(reg, nodes, submit, hub, healthHandler(nodes, proj, engine), f.pprof)
+	root := newAPIHandler(reg, nodes, submit, hub, analyticsAPI, healthHandler(nodes, proj, engine), f.pprof)
 	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
 	if err != nil {
 		return fmt.Errorf("--http: %w", err)
@@ -216,13 +225,16 @@ func anyLeader(nodes []*consensus.Node) bool {
 // newAPIHandler mounts every domain package's HTTP surface: the REST API
 // under /api/v12, plus /metrics and /q/health, and with withPprof the Go
 // runtime's profiles under /debug/pprof/.
-func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *ingest.SubmitHandler, hub *stream.Hub, health http.Handler, withPprof bool) http.Handler {
+func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *ingest.SubmitHandler, hub *stream.Hub, analyticsAPI, health http.Handler, withPprof bool) http.Handler {
 	api := http.NewServeMux()
 	api.Handle("POST /transactions", submit)
 	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
 	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
 	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
 	api.Handle("GET /performance", hub.PerformanceHandler())
+	if analyticsAPI != nil {
+		api.Handle("/analytics/", http.StripPrefix("/analytics", analyticsAPI))
+	}
 
 	root := http.NewServeMux()
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
@@ -232,6 +244,19 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 		mountPprof(root)
 	}
 	return root
+}
+
+// readOnlyDSN adds readonly=2 to a ClickHouse DSN: the session may read and
+// change its own settings, never data.
+func readOnlyDSN(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn // OpenClickHouse reports it
+	}
+	q := u.Query()
+	q.Set("readonly", "2")
+	u.RawQuery = q.Encode()
+	return u.String()
 }
 
 // mountPprof serves the Go runtime's profiles under /debug/pprof/.

@@ -1,0 +1,462 @@
+// Package analytics answers analysts' questions from the ClickHouse
+// projection of the chain: throughput and volume over time, latency and
+// block-time quantiles, validator production, top accounts and assets,
+// period-over-period comparisons, forecasts and anomalies.
+package analytics
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/aurigraph/aurigraph/analytics/anomaly"
+	"github.com/aurigraph/aurigraph/analytics/forecast"
+)
+
+// MaxPoints bounds a series: a finer step over a longer range is refused,
+// not silently thinned.
+const MaxPoints = 10_000
+
+// Metric names a series.
+type Metric string
+
+// The series Series can compute.
+const (
+	MetricTPS         Metric = "tps"           // committed and failed transactions per second
+	MetricVolume      Metric = "volume"        // sum of committed amounts per step
+	MetricFailed      Metric = "failed"        // failed transactions per step
+	MetricBlocks      Metric = "blocks"        // blocks per step
+	MetricBlockTimeMs Metric = "block_time_ms" // mean interval between blocks, ms
+	MetricLatencyP50  Metric = "latency_p50"   // commit latency quantiles, ms
+	MetricLatencyP90  Metric = "latency_p90"
+	MetricLatencyP99  Metric = "latency_p99"
+)
+
+// Metrics lists every metric, in the order the API documents them.
+var Metrics = []Metric{MetricTPS, MetricVolume, MetricFailed, MetricBlocks, MetricBlockTimeMs, MetricLatencyP50, MetricLatencyP90, MetricLatencyP99}
+
+// ErrBadRequest marks errors in what the caller asked for.
+var ErrBadRequest = errors.New("analytics: bad request")
+
+// metricSQL is each metric's aggregate over one bucket and the table it
+// reads; {step} is the bucket's length in seconds.
+var metricSQL = map[Metric]struct{ table, timeCol, expr, where string }{
+	MetricTPS:         {"transactions", "block_time", "count() / {step}", ""},
+	MetricVolume:      {"transactions", "block_time", "toFloat64(sum(amount))", "status = 'committed'"},
+	MetricFailed:      {"transactions", "block_time", "toFloat64(countIf(status = 'failed'))", ""},
+	MetricBlocks:      {"blocks", "timestamp", "toFloat64(count())", ""},
+	MetricBlockTimeMs: {"blocks", "timestamp", "if(count() > 1, (toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))) / (count() - 1), nan)", ""},
+	MetricLatencyP50:  {"transactions", "block_time", "quantile(0.5)(commit_latency_ms)", "commit_latency_ms >= 0"},
+	MetricLatencyP90:  {"transactions", "block_time", "quantile(0.9)(commit_latency_ms)", "commit_latency_ms >= 0"},
+	MetricLatencyP99:  {"transactions", "block_time", "quantile(0.99)(commit_latency_ms)", "commit_latency_ms >= 0"},
+}
+
+// Service runs the analytics queries on a clickhouse-go connection to the
+// database the projector writes.
+type Service struct {
+	conn     driver.Conn
+	database string
+}
+
+// New returns a Service reading database (aurigraph) through conn.
+func New(conn driver.Conn, database string) *Service {
+	return &Service{conn: conn, database: database}
+}
+
+// Range is a half-open time range [From, To).
+type Range struct{ From, To time.Time }
+
+func (r Range) check() error {
+	if !r.From.Before(r.To) {
+		return fmt.Errorf("%w: range from %s to %s is empty; from must come before to", ErrBadRequest, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339))
+	}
+	return nil
+}
+
+// Point is one bucket of a series. V is NaN where the bucket holds no data
+// for a metric that is undefined on nothing (latency, block time); counts
+// and rates are 0 there.
+type Point struct {
+	T time.Time `json:"t"`
+	V Value     `json:"v"`
+}
+
+// Series is a metric bucketed by Step over a range. Buckets start at
+// multiples of Step since the Unix epoch; every bucket of the range is
+// present.
+type Series struct {
+	Metric Metric        `json:"metric"`
+	Step   time.Duration `json:"-"`
+	Points []Point       `json:"points"`
+}
+
+// Series computes metric over r in buckets of step.
+func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.Duration) (Series, error) {
+	q, ok := metricSQL[metric]
+	if !ok {
+		return Series{}, fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
+	}
+	if err := r.check(); err != nil {
+		return Series{}, err
+	}
+	if step < time.Second || step%time.Second != 0 {
+		return Series{}, fmt.Errorf("%w: step %v: use whole seconds, at least 1s", ErrBadRequest, step)
+	}
+	from, to := r.From.Truncate(step), r.To
+	n := int((to.Sub(from) + step - 1) / step)
+	if n > MaxPoints {
+		return Series{}, fmt.Errorf("%w: %d points of %v between %s and %s; at most %d: use a larger step or a shorter range", ErrBadRequest, n, step, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), MaxPoints)
+	}
+	secs := int64(step / time.Second)
+	expr := replaceStep(q.expr, secs)
+	where := fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, from.UnixMilli(), q.timeCol, to.UnixMilli())
+	if q.where != "" {
+		where += " AND " + q.where
+	}
+	sql := fmt.Sprintf("SELECT intDiv(toUnixTimestamp64Milli(%s), %d) AS bucket, toFloat64(%s) AS v FROM %s.%s WHERE %s GROUP BY bucket ORDER BY bucket",
+		q.timeCol, secs*1000, expr, s.database, q.table, where)
+	rows, err := s.conn.Query(ctx, sql)
+	if err != nil {
+		return Series{}, fmt.Errorf("analytics: %s series: %w", metric, err)
+	}
+	defer rows.Close()
+	empty := 0.0
+	if metric == MetricBlockTimeMs || metric == MetricLatencyP50 || metric == MetricLatencyP90 || metric == MetricLatencyP99 {
+		empty = math.NaN()
+	}
+	out := Series{Metric: metric, Step: step, Points: make([]Point, n)}
+	for i := range out.Points {
+		out.Points[i] = Point{T: from.Add(time.Duration(i) * step).UTC(), V: Value(empty)}
+	}
+	first := from.UnixMilli() / (secs * 1000)
+	for rows.Next() {
+		var bucket int64
+		var v float64
+		if err := rows.Scan(&bucket, &v); err != nil {
+			return Series{}, fmt.Errorf("analytics: %s series: %w", metric, err)
+		}
+		if i := bucket - first; i >= 0 && i < int64(n) {
+			out.Points[i].V = Value(v)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return Series{}, fmt.Errorf("analytics: %s series: %w", metric, err)
+	}
+	return out, nil
+}
+
+func replaceStep(expr string, secs int64) string {
+	return strings.ReplaceAll(expr, "{step}", strconv.FormatInt(secs, 10))
+}
+
+// Value is a float that is written as JSON null when it is not a number:
+// an empty bucket of a quantile, a change against nothing.
+type Value float64
+
+// MarshalJSON writes v, or null for NaN and infinities.
+func (v Value) MarshalJSON() ([]byte, error) {
+	f := float64(v)
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return []byte("null"), nil
+	}
+	return strconv.AppendFloat(nil, f, 'g', -1, 64), nil
+}
+
+// Quantiles are milliseconds at the 50th, 90th and 99th percentile.
+type Quantiles struct {
+	Count uint64  `json:"count"`
+	P50   float64 `json:"p50"`
+	P90   float64 `json:"p90"`
+	P99   float64 `json:"p99"`
+}
+
+// Latency is the commit-latency and block-time distribution over a range.
+type Latency struct {
+	CommitMs    Quantiles `json:"commit_latency_ms"`
+	BlockTimeMs Quantiles `json:"block_time_ms"`
+}
+
+// Latency computes commit-latency quantiles over the transactions and
+// block-time quantiles over consecutive blocks committed in r.
+func (s *Service) Latency(ctx context.Context, r Range) (Latency, error) {
+	if err := r.check(); err != nil {
+		return Latency{}, err
+	}
+	var out Latency
+	commit := fmt.Sprintf(`SELECT count(), quantiles(0.5, 0.9, 0.99)(commit_latency_ms) FROM %s.transactions
+		WHERE block_time >= fromUnixTimestamp64Milli(%d) AND block_time < fromUnixTimestamp64Milli(%d) AND commit_latency_ms >= 0`,
+		s.database, r.From.UnixMilli(), r.To.UnixMilli())
+	if err := s.quantiles(ctx, commit, &out.CommitMs); err != nil {
+		return Latency{}, fmt.Errorf("analytics: commit latency: %w", err)
+	}
+	blocks := fmt.Sprintf(`SELECT count(), quantiles(0.5, 0.9, 0.99)(d) FROM (
+		SELECT toUnixTimestamp64Milli(timestamp) - lagInFrame(toUnixTimestamp64Milli(timestamp)) OVER w AS d, row_number() OVER w AS n
+		FROM %s.blocks WHERE timestamp >= fromUnixTimestamp64Milli(%d) AND timestamp < fromUnixTimestamp64Milli(%d)
+		WINDOW w AS (ORDER BY height ROWS BETWEEN 1 PRECEDING AND CURRENT ROW)) WHERE n > 1`,
+		s.database, r.From.UnixMilli(), r.To.UnixMilli())
+	if err := s.quantiles(ctx, blocks, &out.BlockTimeMs); err != nil {
+		return Latency{}, fmt.Errorf("analytics: block time: %w", err)
+	}
+	return out, nil
+}
+
+func (s *Service) quantiles(ctx context.Context, sql string, into *Quantiles) error {
+	var qs []float64
+	if err := s.conn.QueryRow(ctx, sql).Scan(&into.Count, &qs); err != nil {
+		return err
+	}
+	if into.Count > 0 && len(qs) == 3 {
+		into.P50, into.P90, into.P99 = qs[0], qs[1], qs[2]
+	}
+	return nil
+}
+
+// ValidatorStats is one validator's block production over a range.
+type ValidatorStats struct {
+	Proposer uint64 `json:"proposer"`
+	Blocks   uint64 `json:"blocks"`
+	Txs      uint64 `json:"txs"`
+	Failed   uint64 `json:"failed"`
+	// Terms counts the raft terms in which it proposed: each is a period of
+	// leadership.
+	Terms uint64 `json:"terms"`
+	// AvgTxsPerBlock is Txs / Blocks.
+	AvgTxsPerBlock float64   `json:"avg_txs_per_block"`
+	First          time.Time `json:"first"`
+	Last           time.Time `json:"last"`
+}
+
+// Validators reports block production per proposing validator in r.
+func (s *Service) Validators(ctx context.Context, r Range) ([]ValidatorStats, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	sql := fmt.Sprintf(`SELECT proposer, count(), sum(tx_count), sum(failed_count), uniqExact(raft_term), min(timestamp), max(timestamp)
+		FROM %s.blocks WHERE timestamp >= fromUnixTimestamp64Milli(%d) AND timestamp < fromUnixTimestamp64Milli(%d)
+		GROUP BY proposer ORDER BY proposer`, s.database, r.From.UnixMilli(), r.To.UnixMilli())
+	rows, err := s.conn.Query(ctx, sql)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: validators: %w", err)
+	}
+	defer rows.Close()
+	out := []ValidatorStats{}
+	for rows.Next() {
+		var v ValidatorStats
+		if err := rows.Scan(&v.Proposer, &v.Blocks, &v.Txs, &v.Failed, &v.Terms, &v.First, &v.Last); err != nil {
+			return nil, fmt.Errorf("analytics: validators: %w", err)
+		}
+		if v.Blocks > 0 {
+			v.AvgTxsPerBlock = float64(v.Txs) / float64(v.Blocks)
+		}
+		v.First, v.Last = v.First.UTC(), v.Last.UTC()
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Ranked is one entry of a top list.
+type Ranked struct {
+	Key    string `json:"key"`
+	Txs    uint64 `json:"txs"`
+	Volume uint64 `json:"volume"`
+}
+
+// TopAccounts ranks accounts by committed volume sent or received in r.
+func (s *Service) TopAccounts(ctx context.Context, r Range, limit int) ([]Ranked, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > 1000 {
+		return nil, fmt.Errorf("%w: limit %d: use 1 to 1000", ErrBadRequest, limit)
+	}
+	where := fmt.Sprintf("block_time >= fromUnixTimestamp64Milli(%d) AND block_time < fromUnixTimestamp64Milli(%d) AND status = 'committed'", r.From.UnixMilli(), r.To.UnixMilli())
+	sql := fmt.Sprintf(`SELECT account, count(), sum(amount) FROM (
+		SELECT `+"`from`"+` AS account, amount FROM %[1]s.transactions WHERE %[2]s AND `+"`from`"+` != ''
+		UNION ALL
+		SELECT `+"`to`"+` AS account, amount FROM %[1]s.transactions WHERE %[2]s AND `+"`to`"+` != '' AND `+"`to`"+` != `+"`from`"+`)
+		GROUP BY account ORDER BY sum(amount) DESC, account LIMIT %[3]d`, s.database, where, limit)
+	return s.ranked(ctx, "top accounts", sql)
+}
+
+// TopAssets ranks assets by committed volume in r; the native asset is "".
+func (s *Service) TopAssets(ctx context.Context, r Range, limit int) ([]Ranked, error) {
+	if err := r.check(); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > 1000 {
+		return nil, fmt.Errorf("%w: limit %d: use 1 to 1000", ErrBadRequest, limit)
+	}
+	sql := fmt.Sprintf(`SELECT asset, count(), sum(amount) FROM %s.transactions
+		WHERE block_time >= fromUnixTimestamp64Milli(%d) AND block_time < fromUnixTimestamp64Milli(%d) AND status = 'committed'
+		GROUP BY asset ORDER BY sum(amount) DESC, asset LIMIT %d`, s.database, r.From.UnixMilli(), r.To.UnixMilli(), limit)
+	return s.ranked(ctx, "top assets", sql)
+}
+
+func (s *Service) ranked(ctx context.Context, what, sql string) ([]Ranked, error) {
+	rows, err := s.conn.Query(ctx, sql)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []Ranked{}
+	for rows.Next() {
+		var r Ranked
+		if err := rows.Scan(&r.Key, &r.Txs, &r.Volume); err != nil {
+			return nil, fmt.Errorf("analytics: %s: %w", what, err)
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Comparison sets a metric over a period against the period before it.
+type Comparison struct {
+	Metric   Metric `json:"metric"`
+	Current  Value  `json:"current"`
+	Previous Value  `json:"previous"`
+	// ChangePct is (Current - Previous) / Previous × 100; NaN (JSON null)
+	// when Previous is 0.
+	ChangePct Value     `json:"change_pct"`
+	From      time.Time `json:"from"`
+	To        time.Time `json:"to"`
+}
+
+// Compare computes metric over [to-period, to) and [to-2·period, to-period)
+// as one bucket each.
+func (s *Service) Compare(ctx context.Context, metric Metric, to time.Time, period time.Duration) (Comparison, error) {
+	if period < time.Second || period%time.Second != 0 {
+		return Comparison{}, fmt.Errorf("%w: period %v: use whole seconds, at least 1s", ErrBadRequest, period)
+	}
+	to = to.Truncate(time.Second)
+	var vals [2]float64
+	for i, end := range []time.Time{to, to.Add(-period)} {
+		v, err := s.total(ctx, metric, Range{From: end.Add(-period), To: end}, period)
+		if err != nil {
+			return Comparison{}, err
+		}
+		vals[i] = v
+	}
+	c := Comparison{Metric: metric, Current: Value(vals[0]), Previous: Value(vals[1]), ChangePct: Value(math.NaN()), From: to.Add(-period).UTC(), To: to.UTC()}
+	if vals[1] != 0 {
+		c.ChangePct = Value((vals[0] - vals[1]) / vals[1] * 100)
+	}
+	return c, nil
+}
+
+// total is metric over r as a single bucket of length span.
+func (s *Service) total(ctx context.Context, metric Metric, r Range, span time.Duration) (float64, error) {
+	q, ok := metricSQL[metric]
+	if !ok {
+		return 0, fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
+	}
+	where := fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, r.From.UnixMilli(), q.timeCol, r.To.UnixMilli())
+	if q.where != "" {
+		where += " AND " + q.where
+	}
+	var v float64
+	sql := fmt.Sprintf("SELECT toFloat64(%s) FROM %s.%s WHERE %s", replaceStep(q.expr, int64(span/time.Second)), s.database, q.table, where)
+	if err := s.conn.QueryRow(ctx, sql).Scan(&v); err != nil {
+		return 0, fmt.Errorf("analytics: %s over %v: %w", metric, span, err)
+	}
+	return v, nil
+}
+
+// Forecast is a metric's recent history and its predicted continuation.
+type Forecast struct {
+	Metric   Metric          `json:"metric"`
+	Season   int             `json:"season"`
+	Coverage float64         `json:"coverage"`
+	History  []Point         `json:"history"`
+	Points   []ForecastPoint `json:"forecast"`
+}
+
+// ForecastPoint is one predicted bucket with its prediction interval.
+type ForecastPoint struct {
+	T    time.Time `json:"t"`
+	Mean float64   `json:"mean"`
+	Lo   float64   `json:"lo"`
+	Hi   float64   `json:"hi"`
+}
+
+// Forecast fits a Holt-Winters model with a season of season buckets to
+// metric over history and predicts horizon buckets after it, with
+// prediction intervals of the given coverage. Empty buckets of latency and
+// block time are carried over from the bucket before.
+func (s *Service) Forecast(ctx context.Context, metric Metric, history Range, step time.Duration, season, horizon int, coverage float64) (Forecast, error) {
+	if horizon < 1 || horizon > MaxPoints {
+		return Forecast{}, fmt.Errorf("%w: horizon %d: use 1 to %d buckets", ErrBadRequest, horizon, MaxPoints)
+	}
+	series, err := s.Series(ctx, metric, history, step)
+	if err != nil {
+		return Forecast{}, err
+	}
+	y := values(series)
+	m, err := forecast.Fit(y, season)
+	if err != nil {
+		return Forecast{}, fmt.Errorf("%w: %v (history holds %d buckets of %v; a season of %d needs at least %d: lengthen the range or shorten the season)", ErrBadRequest, err, len(y), step, season, 2*season)
+	}
+	pts, err := m.Forecast(horizon, coverage)
+	if err != nil {
+		return Forecast{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	out := Forecast{Metric: metric, Season: season, Coverage: coverage, History: series.Points}
+	next := series.Points[len(series.Points)-1].T
+	for _, p := range pts {
+		next = next.Add(step)
+		out.Points = append(out.Points, ForecastPoint{T: next, Mean: p.Mean, Lo: p.Lo, Hi: p.Hi})
+	}
+	return out, nil
+}
+
+// Anomalies are the buckets of a series that do not fit its shape.
+type Anomalies struct {
+	Metric Metric         `json:"metric"`
+	Season int            `json:"season"`
+	Points []AnomalyPoint `json:"anomalies"`
+}
+
+// AnomalyPoint is one anomalous bucket.
+type AnomalyPoint struct {
+	T        time.Time `json:"t"`
+	Value    float64   `json:"value"`
+	Expected float64   `json:"expected"`
+	Score    float64   `json:"score"`
+}
+
+// Anomalies scores metric over r in buckets of step against a robust
+// seasonal baseline (anomaly.Detect) with the given season and threshold.
+func (s *Service) Anomalies(ctx context.Context, metric Metric, r Range, step time.Duration, season int, threshold float64) (Anomalies, error) {
+	series, err := s.Series(ctx, metric, r, step)
+	if err != nil {
+		return Anomalies{}, err
+	}
+	found, err := anomaly.Detect(values(series), anomaly.Options{Period: season, Threshold: threshold})
+	if err != nil {
+		return Anomalies{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	out := Anomalies{Metric: metric, Season: season, Points: []AnomalyPoint{}}
+	for _, a := range found {
+		out.Points = append(out.Points, AnomalyPoint{T: series.Points[a.Index].T, Value: a.Value, Expected: a.Expected, Score: a.Score})
+	}
+	return out, nil
+}
+
+// values is the series' values with undefined buckets carried over from
+// the bucket before (0 before the first defined one).
+func values(s Series) []float64 {
+	y := make([]float64, len(s.Points))
+	last := 0.0
+	for i, p := range s.Points {
+		if !math.IsNaN(float64(p.V)) {
+			last = float64(p.V)
+		}
+		y[i] = last
+	}
+	return y
+}

@@ -1,0 +1,292 @@
+package analytics
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
+
+	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/analytics/chhttp"
+	"github.com/aurigraph/aurigraph/projector"
+)
+
+// The embedded engine is process-global, so the test binary shares one,
+// served over HTTP on 127.0.0.1 as `aurigraph dev` serves it, with the
+// projection's schema applied and a million synthetic transactions loaded.
+var (
+	testConn driver.Conn
+	t0       = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
+)
+
+const (
+	testBlocks       = 1000
+	testTxsPerBlock  = 1000
+	testTransactions = testBlocks * testTxsPerBlock
+)
+
+func TestMain(m *testing.M) { os.Exit(run(m)) }
+
+func run(m *testing.M) int {
+	dir, err := os.MkdirTemp("", "analytics-test-")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	eng, err := chdb.Open(context.Background(), chdb.Options{DataDir: dir})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded ClickHouse engine:", err)
+		return 1
+	}
+	defer eng.Close()
+	srv := httptest.NewServer(chhttp.NewHandler(eng, chhttp.Options{}))
+	defer srv.Close()
+	if err := load(srv.URL); err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL: load test data:", err)
+		return 1
+	}
+	return m.Run()
+}
+
+// load applies the projector's migrations and fills the tables with one
+// block a second from t0, each of testTxsPerBlock transactions among 50
+// accounts, every 100th failed, every 5th in asset USD, commit latencies
+// spread over 0..199 ms.
+func load(dsn string) error {
+	ctx := context.Background()
+	p, err := projector.New(projector.Config{Brokers: []string{"127.0.0.1:1"}, ClickHouse: dsn, Logger: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		return err
+	}
+	defer p.Close()
+	if err := p.Migrate(ctx); err != nil {
+		return err
+	}
+	if testConn, err = projector.OpenClickHouse(dsn); err != nil {
+		return err
+	}
+	start := t0.UnixMilli()
+	stmts := []string{
+		fmt.Sprintf(`INSERT INTO aurigraph.blocks (height, hash, prev_hash, tx_root, timestamp, proposer, raft_term, raft_index, tx_count, failed_count)
+			SELECT number + 1, hex(number + 1), hex(number), '', fromUnixTimestamp64Milli(toInt64(%d + number * 1000)), 1 + intDiv(number, 250) %% 3, 1 + intDiv(number, 250), number + 1, %d, %d
+			FROM numbers(%d)`, start, testTxsPerBlock, testTxsPerBlock/100, testBlocks),
+		fmt.Sprintf(`INSERT INTO aurigraph.transactions (id, height, idx, type, `+"`from`, `to`"+`, asset, amount, nonce, status, reason, submitted, block_time, commit_latency_ms)
+			SELECT toString(number), intDiv(number, %[2]d) + 1, number %% %[2]d, 'transfer', concat('acct-', toString(number %% 50)), concat('acct-', toString((number + 7) %% 50)),
+				if(number %% 5 = 0, 'USD', ''), number %% 100 + 1, number, if(number %% 100 = 0, 'failed', 'committed'), '',
+				fromUnixTimestamp64Milli(toInt64(%[1]d + intDiv(number, %[2]d) * 1000 - number %% 200)), fromUnixTimestamp64Milli(toInt64(%[1]d + intDiv(number, %[2]d) * 1000)), number %% 200
+			FROM numbers(%[3]d)`, start, testTxsPerBlock, testTransactions),
+	}
+	for _, s := range stmts {
+		if err := testConn.Exec(ctx, s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func svc() *Service { return New(testConn, "aurigraph") }
+
+var all = Range{From: t0, To: t0.Add(testBlocks * time.Second)}
+
+func count(t *testing.T, sql string) uint64 {
+	t.Helper()
+	var n uint64
+	if err := testConn.QueryRow(t.Context(), sql).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", sql, err)
+	}
+	return n
+}
+
+func TestSeriesAgreesWithDirectCounts(t *testing.T) {
+	tests := []struct {
+		metric Metric
+		step   time.Duration
+		// total is what the points add up to, times step seconds for rates.
+		total string
+		rate  bool
+	}{
+		{MetricTPS, time.Minute, "SELECT count() FROM aurigraph.transactions", true},
+		{MetricFailed, 10 * time.Second, "SELECT countIf(status = 'failed') FROM aurigraph.transactions", false},
+		{MetricVolume, time.Minute, "SELECT sum(amount) FROM aurigraph.transactions WHERE status = 'committed'", false},
+		{MetricBlocks, 7 * time.Second, "SELECT count() FROM aurigraph.blocks", false},
+	}
+	for _, tc := range tests {
+		t.Run(string(tc.metric), func(t *testing.T) {
+			s, err := svc().Series(t.Context(), tc.metric, all, tc.step)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var sum float64
+			for _, p := range s.Points {
+				v := float64(p.V)
+				if tc.rate {
+					v *= tc.step.Seconds()
+				}
+				sum += v
+			}
+			if want := count(t, tc.total); math.Abs(sum-float64(want)) > 1e-6*float64(want) {
+				t.Fatalf("points add up to %v, direct SQL says %d", sum, want)
+			}
+			span := all.To.Sub(all.From.Truncate(tc.step))
+			if want := int((span + tc.step - 1) / tc.step); len(s.Points) != want {
+				t.Fatalf("%d points, want %d", len(s.Points), want)
+			}
+		})
+	}
+	s, err := svc().Series(t.Context(), MetricBlockTimeMs, all, time.Minute)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v := float64(s.Points[0].V); v != 1000 {
+		t.Fatalf("block time in the first minute = %v ms, want 1000", v)
+	}
+}
+
+func TestLatencyValidatorsAndTopLists(t *testing.T) {
+	ctx := t.Context()
+	lat, err := svc().Latency(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if lat.CommitMs.Count != testTransactions || math.Abs(lat.CommitMs.P50-100) > 3 || math.Abs(lat.CommitMs.P99-198) > 3 {
+		t.Fatalf("commit latency %+v, want %d transactions, p50 ≈ 100, p99 ≈ 198", lat.CommitMs, testTransactions)
+	}
+	if lat.BlockTimeMs.Count != testBlocks-1 || lat.BlockTimeMs.P50 != 1000 || lat.BlockTimeMs.P99 != 1000 {
+		t.Fatalf("block time %+v, want %d intervals of 1000 ms", lat.BlockTimeMs, testBlocks-1)
+	}
+
+	vals, err := svc().Validators(ctx, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var blocks, txs uint64
+	for _, v := range vals {
+		blocks += v.Blocks
+		txs += v.Txs
+	}
+	if len(vals) != 3 || blocks != testBlocks || txs != testTransactions || vals[0].Terms != 2 {
+		t.Fatalf("validators %+v: want 3 proposers with %d blocks and %d txs in all, proposer 1 in 2 terms", vals, testBlocks, testTransactions)
+	}
+
+	top, err := svc().TopAccounts(ctx, all, 5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want struct {
+		account string
+		volume  uint64
+	}
+	if err := testConn.QueryRow(ctx, `SELECT account, sum(amount) AS v FROM (
+		SELECT `+"`from`"+` AS account, amount FROM aurigraph.transactions WHERE status = 'committed'
+		UNION ALL SELECT `+"`to`"+`, amount FROM aurigraph.transactions WHERE status = 'committed')
+		GROUP BY account ORDER BY v DESC, account LIMIT 1`).Scan(&want.account, &want.volume); err != nil {
+		t.Fatal(err)
+	}
+	if len(top) != 5 || top[0].Key != want.account || top[0].Volume != want.volume {
+		t.Fatalf("top accounts %+v, direct SQL's first is %+v", top, want)
+	}
+	assets, err := svc().TopAssets(ctx, all, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(assets) != 2 || assets[0].Txs+assets[1].Txs != count(t, "SELECT countIf(status = 'committed') FROM aurigraph.transactions") {
+		t.Fatalf("top assets %+v: want the native asset and USD covering every committed transaction", assets)
+	}
+}
+
+func TestCompareForecastAndAnomalies(t *testing.T) {
+	ctx := t.Context()
+	end := t0.Add(testBlocks * time.Second)
+	c, err := svc().Compare(ctx, MetricTPS, end, 100*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Current != 1000 || c.Previous != 1000 || c.ChangePct != 0 {
+		t.Fatalf("comparison %+v, want 1000 tx/s in both periods", c)
+	}
+	f, err := svc().Forecast(ctx, MetricTPS, all, 10*time.Second, 10, 20, 0.8)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(f.Points) != 20 || math.Abs(f.Points[0].Mean-1000) > 1 || !f.Points[19].T.Equal(end.Add(190*time.Second)) {
+		t.Fatalf("forecast of a flat 1000 tx/s: %+v", f.Points[:2])
+	}
+	if _, err := svc().Forecast(ctx, MetricTPS, Range{From: t0, To: t0.Add(time.Minute)}, 10*time.Second, 10, 5, 0.8); err == nil {
+		t.Fatal("a forecast from less than two seasons succeeded")
+	}
+	a, err := svc().Anomalies(ctx, MetricTPS, all, 10*time.Second, 6, 3.5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Points) != 0 {
+		t.Fatalf("anomalies in a flat series: %+v", a.Points)
+	}
+}
+
+func TestHTTPEndpointsAnswerQuickly(t *testing.T) {
+	srv := httptest.NewServer(NewHTTPHandler(svc()))
+	defer srv.Close()
+	from, to := t0.Format(time.RFC3339), t0.Add(testBlocks*time.Second).Format(time.RFC3339)
+	window := "from=" + from + "&to=" + to
+	for _, path := range []string{
+		"/series?metric=tps&step=1m&" + window,
+		"/series?metric=latency_p99&step=1m&" + window,
+		"/latency?" + window,
+		"/validators?" + window,
+		"/top/accounts?limit=10&" + window,
+		"/top/assets?" + window,
+		"/compare?metric=volume&period=5m&to=" + to,
+		"/forecast?metric=tps&step=10s&history=1000s&season=6&horizon=12&to=" + to,
+		"/anomalies?metric=tps&step=10s&season=6&" + window,
+	} {
+		t.Run(path, func(t *testing.T) {
+			// Best of three: the first run of a query warms the engine's caches.
+			best := time.Hour
+			for range 3 {
+				began := time.Now()
+				resp, err := http.Get(srv.URL + path)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				best = min(best, time.Since(began))
+				if resp.StatusCode != http.StatusOK || !json.Valid(body) {
+					t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+				}
+			}
+			t.Logf("%v over %d transactions", best.Round(time.Millisecond), testTransactions)
+		})
+	}
+	for path, want := range map[string]string{
+		"/series?metric=nope":          "unknown metric",
+		"/series?step=1ms":             "whole seconds",
+		"/series?from=yesterday":       "not a time",
+		"/series?step=1s&from=-240h":   "at most 10000",
+		"/top/people":                  "/top/accounts",
+		"/forecast?history=1m&step=1m": "two full seasons",
+		"/compare?period=-1h":          "positive duration",
+		"/latency?from=2026-12-01T00:00:00Z&to=2026-11-01T00:00:00Z": "empty",
+	} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusBadRequest || !json.Valid(body) || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %s, want 400 saying %q", path, resp.StatusCode, body, want)
+		}
+	}
+}

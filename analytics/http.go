@@ -1,0 +1,284 @@
+package analytics
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// queryTimeout bounds one analytics request's queries.
+const queryTimeout = 10 * time.Second
+
+// NewHTTPHandler serves the analytics API (mounted under
+// /api/v12/analytics/):
+//
+//	GET /series?metric=tps&from=-1h&to=now&step=1m
+//	GET /latency?from=&to=
+//	GET /validators?from=&to=
+//	GET /top/accounts?limit=10&from=&to=    and /top/assets
+//	GET /compare?metric=tps&period=1h&to=now
+//	GET /forecast?metric=tps&step=1m&history=24h&horizon=60&season=60&coverage=0.8
+//	GET /anomalies?metric=tps&from=-24h&step=1m&season=60&threshold=3.5
+//
+// Times are RFC 3339, Unix milliseconds, "now", or a negative duration
+// relative to now ("-1h"); from defaults to an hour before to, to to now.
+func NewHTTPHandler(s *Service) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{
+			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "compare", "forecast", "anomalies"},
+			"metrics":   Metrics,
+		})
+	})
+	mux.HandleFunc("GET /series", handle(func(ctx context.Context, q params) (any, error) {
+		r, err := q.timeRange()
+		if err != nil {
+			return nil, err
+		}
+		step, err := q.step(r)
+		if err != nil {
+			return nil, err
+		}
+		return s.Series(ctx, Metric(q.get("metric", string(MetricTPS))), r, step)
+	}))
+	mux.HandleFunc("GET /latency", handle(func(ctx context.Context, q params) (any, error) {
+		r, err := q.timeRange()
+		if err != nil {
+			return nil, err
+		}
+		return s.Latency(ctx, r)
+	}))
+	mux.HandleFunc("GET /validators", handle(func(ctx context.Context, q params) (any, error) {
+		r, err := q.timeRange()
+		if err != nil {
+			return nil, err
+		}
+		v, err := s.Validators(ctx, r)
+		return map[string]any{"validators": v}, err
+	}))
+	mux.HandleFunc("GET /top/{what}", handle(func(ctx context.Context, q params) (any, error) {
+		r, err := q.timeRange()
+		if err != nil {
+			return nil, err
+		}
+		limit, err := q.int("limit", 10)
+		if err != nil {
+			return nil, err
+		}
+		var top []Ranked
+		switch what := q.path("what"); what {
+		case "accounts":
+			top, err = s.TopAccounts(ctx, r, limit)
+		case "assets":
+			top, err = s.TopAssets(ctx, r, limit)
+		default:
+			return nil, fmt.Errorf("%w: /top/%s: use /top/accounts or /top/assets", ErrBadRequest, what)
+		}
+		return map[string]any{"top": top}, err
+	}))
+	mux.HandleFunc("GET /compare", handle(func(ctx context.Context, q params) (any, error) {
+		to, err := q.time("to", time.Now())
+		if err != nil {
+			return nil, err
+		}
+		period, err := q.duration("period", time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		return s.Compare(ctx, Metric(q.get("metric", string(MetricTPS))), to, period)
+	}))
+	mux.HandleFunc("GET /forecast", handle(func(ctx context.Context, q params) (any, error) {
+		to, err := q.time("to", time.Now())
+		if err != nil {
+			return nil, err
+		}
+		step, err := q.duration("step", time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		history, err := q.duration("history", 48*time.Hour)
+		if err != nil {
+			return nil, err
+		}
+		season, err := q.int("season", defaultSeason(step))
+		if err != nil {
+			return nil, err
+		}
+		horizon, err := q.int("horizon", season)
+		if err != nil {
+			return nil, err
+		}
+		coverage, err := q.float("coverage", 0.8)
+		if err != nil {
+			return nil, err
+		}
+		// Whole buckets only: the one in progress would read as a drop.
+		end := to.Truncate(step)
+		return s.Forecast(ctx, Metric(q.get("metric", string(MetricTPS))), Range{From: end.Add(-history), To: end}, step, season, horizon, coverage)
+	}))
+	mux.HandleFunc("GET /anomalies", handle(func(ctx context.Context, q params) (any, error) {
+		r, err := q.timeRange()
+		if err != nil {
+			return nil, err
+		}
+		step, err := q.step(r)
+		if err != nil {
+			return nil, err
+		}
+		season, err := q.int("season", defaultSeason(step))
+		if err != nil {
+			return nil, err
+		}
+		threshold, err := q.float("threshold", 3.5)
+		if err != nil {
+			return nil, err
+		}
+		return s.Anomalies(ctx, Metric(q.get("metric", string(MetricTPS))), r, step, season, threshold)
+	}))
+	return mux
+}
+
+// defaultSeason guesses the pattern a step shows: minutes of an hour for
+// steps under an hour, hours of a day under a day, days of a week beyond.
+func defaultSeason(step time.Duration) int {
+	switch {
+	case step < time.Minute:
+		return 60
+	case step < time.Hour:
+		return int(time.Hour / step)
+	case step < 24*time.Hour:
+		return int(24 * time.Hour / step)
+	default:
+		return 7
+	}
+}
+
+func handle(fn func(ctx context.Context, q params) (any, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
+		defer cancel()
+		out, err := fn(ctx, params{r: r, q: r.URL.Query(), now: time.Now()})
+		switch {
+		case errors.Is(err, ErrBadRequest):
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": ")})
+		case errors.Is(err, context.DeadlineExceeded):
+			writeJSON(w, http.StatusGatewayTimeout, map[string]string{"error": fmt.Sprintf("the query took longer than %v: narrow the range or use a larger step", queryTimeout)})
+		case err != nil:
+			writeJSON(w, http.StatusBadGateway, map[string]string{"error": "ClickHouse query failed: " + err.Error()})
+		default:
+			writeJSON(w, http.StatusOK, out)
+		}
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	body, err := json.Marshal(v)
+	if err != nil {
+		status, body = http.StatusInternalServerError, []byte(`{"error":"encode response: `+strings.ReplaceAll(err.Error(), `"`, `'`)+`"}`)
+	}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(append(body, '\n'))
+}
+
+// params reads a request's query with errors that say which parameter
+// was wrong and what it accepts.
+type params struct {
+	r   *http.Request
+	q   url.Values
+	now time.Time
+}
+
+func (p params) get(key, def string) string {
+	if v := p.q.Get(key); v != "" {
+		return v
+	}
+	return def
+}
+
+func (p params) path(key string) string { return p.r.PathValue(key) }
+
+func (p params) int(key string, def int) (int, error) {
+	v := p.q.Get(key)
+	if v == "" {
+		return def, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s=%q is not an integer", ErrBadRequest, key, v)
+	}
+	return n, nil
+}
+
+func (p params) float(key string, def float64) (float64, error) {
+	v := p.q.Get(key)
+	if v == "" {
+		return def, nil
+	}
+	f, err := strconv.ParseFloat(v, 64)
+	if err != nil {
+		return 0, fmt.Errorf("%w: %s=%q is not a number", ErrBadRequest, key, v)
+	}
+	return f, nil
+}
+
+func (p params) duration(key string, def time.Duration) (time.Duration, error) {
+	v := p.q.Get(key)
+	if v == "" {
+		return def, nil
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		return 0, fmt.Errorf("%w: %s=%q is not a positive duration such as 10s, 1m or 24h", ErrBadRequest, key, v)
+	}
+	return d, nil
+}
+
+// time reads an RFC 3339 time, Unix milliseconds, "now", or a negative
+// duration before now.
+func (p params) time(key string, def time.Time) (time.Time, error) {
+	v := p.q.Get(key)
+	switch {
+	case v == "":
+		return def, nil
+	case v == "now":
+		return p.now, nil
+	case strings.HasPrefix(v, "-"):
+		if d, err := time.ParseDuration(v[1:]); err == nil {
+			return p.now.Add(-d), nil
+		}
+	default:
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t, nil
+		}
+		if ms, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return time.UnixMilli(ms), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("%w: %s=%q is not a time: use RFC 3339 (2026-12-01T10:00:00Z), Unix milliseconds, now, or -DURATION (-1h)", ErrBadRequest, key, v)
+}
+
+func (p params) timeRange() (Range, error) {
+	to, err := p.time("to", p.now)
+	if err != nil {
+		return Range{}, err
+	}
+	from, err := p.time("from", to.Add(-time.Hour))
+	if err != nil {
+		return Range{}, err
+	}
+	return Range{From: from, To: to}, nil
+}
+
+// step reads step, defaulting to about 300 buckets over r in whole seconds.
+func (p params) step(r Range) (time.Duration, error) {
+	def := max(r.To.Sub(r.From)/300, time.Second).Truncate(time.Second)
+	return p.duration("step", def)
+}
