@@ -6,7 +6,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/aurigraph/aurigraph/consensus"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
