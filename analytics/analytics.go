@@ -46,7 +46,9 @@ var ErrBadRequest = errors.New("analytics: bad request")
 
 // metricSQL is each metric's aggregate over one bucket and the table it
 // reads; {step} is the bucket's length in seconds.
-var metricSQL = map[Metric]struct{ table, timeCol, expr, where string }{
+type metricQuery struct{ table, timeCol, expr, where string }
+
+var metricSQL = map[Metric]metricQuery{
 	MetricTPS:         {"transactions", "block_time", "count() / {step}", ""},
 	MetricVolume:      {"transactions", "block_time", "toFloat64(sum(amount))", "status = 'committed'"},
 	MetricFailed:      {"transactions", "block_time", "toFloat64(countIf(status = 'failed'))", ""},
@@ -114,13 +116,7 @@ func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.
 		return Series{}, fmt.Errorf("%w: %d points of %v between %s and %s; at most %d: use a larger step or a shorter range", ErrBadRequest, n, step, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), MaxPoints)
 	}
 	secs := int64(step / time.Second)
-	expr := replaceStep(q.expr, secs)
-	where := fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, from.UnixMilli(), q.timeCol, to.UnixMilli())
-	if q.where != "" {
-		where += " AND " + q.where
-	}
-	sql := fmt.Sprintf("SELECT intDiv(toUnixTimestamp64Milli(%s), %d) AS bucket, toFloat64(%s) AS v FROM %s.%s WHERE %s GROUP BY bucket ORDER BY bucket",
-		q.timeCol, secs*1000, expr, s.database, q.table, where)
+	sql := seriesSQL(s.database, q, from, to, secs)
 	rows, err := s.conn.Query(ctx, sql)
 	if err != nil {
 		return Series{}, fmt.Errorf("analytics: %s series: %w", metric, err)
@@ -149,6 +145,47 @@ func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.
 		return Series{}, fmt.Errorf("analytics: %s series: %w", metric, err)
 	}
 	return out, nil
+}
+
+// seriesSQL selects (bucket, v) rows, bucket being the bucket's start in
+// Unix milliseconds divided by its length.
+func seriesSQL(database string, q metricQuery, from, to time.Time, secs int64) string {
+	where := fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, from.UnixMilli(), q.timeCol, to.UnixMilli())
+	if q.where != "" {
+		where += " AND " + q.where
+	}
+	return fmt.Sprintf("SELECT intDiv(toUnixTimestamp64Milli(%s), %d) AS bucket, toFloat64(%s) AS v FROM %s.%s WHERE %s GROUP BY bucket ORDER BY bucket",
+		q.timeCol, secs*1000, replaceStep(q.expr, secs), database, q.table, where)
+}
+
+// ExportSQL is the query behind Series for metric, with each bucket's
+// start as a time column t: what an export streams.
+func (s *Service) ExportSQL(metric Metric, r Range, step time.Duration) (string, error) {
+	q, ok := metricSQL[metric]
+	if !ok {
+		return "", fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
+	}
+	if err := r.check(); err != nil {
+		return "", err
+	}
+	if step < time.Second || step%time.Second != 0 {
+		return "", fmt.Errorf("%w: step %v: use whole seconds, at least 1s", ErrBadRequest, step)
+	}
+	secs := int64(step / time.Second)
+	return fmt.Sprintf("SELECT fromUnixTimestamp64Milli(toInt64(bucket * %d)) AS t, v FROM (%s)", secs*1000, seriesSQL(s.database, q, r.From.Truncate(step), r.To, secs)), nil
+}
+
+// TableSQL selects the rows of the blocks or transactions table between
+// two heights, inclusive, in chain order.
+func (s *Service) TableSQL(table string, fromHeight, toHeight uint64) (string, error) {
+	if fromHeight == 0 || toHeight < fromHeight {
+		return "", fmt.Errorf("%w: heights %d..%d: use 1 <= from_height <= to_height", ErrBadRequest, fromHeight, toHeight)
+	}
+	order := map[string]string{"blocks": "height", "transactions": "height, idx"}[table]
+	if order == "" {
+		return "", fmt.Errorf("%w: table %q: use blocks or transactions", ErrBadRequest, table)
+	}
+	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d ORDER BY %s", s.database, table, fromHeight, toHeight, order), nil
 }
 
 func replaceStep(expr string, secs int64) string {

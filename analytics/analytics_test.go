@@ -9,7 +9,9 @@ import (
 	"math"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -26,6 +28,7 @@ import (
 // projection's schema applied and a million synthetic transactions loaded.
 var (
 	testConn driver.Conn
+	testDSN  string
 	t0       = time.Date(2026, 11, 30, 12, 0, 0, 0, time.UTC)
 )
 
@@ -52,6 +55,7 @@ func run(m *testing.M) int {
 	defer eng.Close()
 	srv := httptest.NewServer(chhttp.NewHandler(eng, chhttp.Options{}))
 	defer srv.Close()
+	testDSN = srv.URL
 	if err := load(srv.URL); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: load test data:", err)
 		return 1
@@ -288,5 +292,76 @@ func TestHTTPEndpointsAnswerQuickly(t *testing.T) {
 		if resp.StatusCode != http.StatusBadRequest || !json.Valid(body) || !strings.Contains(string(body), want) {
 			t.Errorf("%s: %d %s, want 400 saying %q", path, resp.StatusCode, body, want)
 		}
+	}
+}
+
+func TestHTTPExportStreamsTablesAndSeries(t *testing.T) {
+	srv := httptest.NewServer(NewHTTPHandler(svc()))
+	defer srv.Close()
+	get := func(path string) (*http.Response, []byte) {
+		t.Helper()
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		body, _ := io.ReadAll(resp.Body)
+		return resp, body
+	}
+	resp, body := get("/export?table=transactions&from_height=1&to_height=10&format=csv")
+	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
+	if resp.StatusCode != 200 || len(lines) != 10*testTxsPerBlock+1 || !strings.HasPrefix(lines[0], "id,height,idx,") {
+		t.Fatalf("table export: %d, %d lines, header %q", resp.StatusCode, len(lines), lines[0])
+	}
+	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="transactions-1-10.csv"` {
+		t.Fatalf("Content-Disposition %q", cd)
+	}
+	window := "from=" + t0.Format(time.RFC3339) + "&to=" + t0.Add(testBlocks*time.Second).Format(time.RFC3339)
+	resp, body = get("/export?metric=tps&step=1m&format=ndjson&" + window)
+	lines = strings.Split(strings.TrimSpace(string(body)), "\n")
+	if resp.StatusCode != 200 || len(lines) != 17 || !strings.Contains(lines[0], `"v":1000`) {
+		t.Fatalf("series export: %d, %d lines, first %q", resp.StatusCode, len(lines), lines[0])
+	}
+	for path, want := range map[string]string{
+		"/export?table=transactions&to_height=5&format=xml": "format",
+		"/export?table=accounts&to_height=5":                "blocks or transactions",
+		"/export?table=blocks":                              "to_height",
+	} {
+		if resp, body := get(path); resp.StatusCode != 400 || !strings.Contains(string(body), want) {
+			t.Errorf("%s: %d %s, want 400 saying %q", path, resp.StatusCode, body, want)
+		}
+	}
+}
+
+// TestClickHouseConnectReads has a client nobody here wrote, Python's
+// clickhouse-connect, read the projection over the engine's HTTP interface.
+// CI installs it and sets AURIGRAPH_REQUIRE_PYTHON=1, so there it cannot be
+// skipped.
+func TestClickHouseConnectReads(t *testing.T) {
+	if err := exec.Command("python3", "-c", "import clickhouse_connect").Run(); err != nil {
+		if os.Getenv("AURIGRAPH_REQUIRE_PYTHON") != "" {
+			t.Fatalf("python3 with clickhouse-connect is required here: %v (pip install clickhouse-connect)", err)
+		}
+		t.Skip("python3 with clickhouse-connect not installed (pip install clickhouse-connect); CI runs this")
+	}
+	u, err := url.Parse(testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	script := `
+import sys, clickhouse_connect
+c = clickhouse_connect.get_client(host=sys.argv[1], port=int(sys.argv[2]))
+n, ids, failed = c.query("SELECT count(), uniqExact(id), countIf(status = 'failed') FROM aurigraph.transactions").result_rows[0]
+rows = c.query("SELECT id, height, amount, block_time FROM aurigraph.transactions ORDER BY height, idx LIMIT 2").result_rows
+blocks = c.query_arrow("SELECT height, tx_count FROM aurigraph.blocks ORDER BY height LIMIT 3")
+print(n, ids, failed, rows[1][0], rows[1][1], blocks.num_rows, blocks.column("tx_count").to_pylist()[0])
+`
+	out, err := exec.Command("python3", "-c", script, u.Hostname(), u.Port()).CombinedOutput()
+	if err != nil {
+		t.Fatalf("clickhouse-connect: %v\n%s", err, out)
+	}
+	want := fmt.Sprintf("%d %d %d 1 1 3 %d", testTransactions, testTransactions, testTransactions/100, testTxsPerBlock)
+	if got := strings.TrimSpace(string(out)); got != want {
+		t.Fatalf("clickhouse-connect read %q, want %q", got, want)
 	}
 }

@@ -5,11 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/aurigraph/aurigraph/analytics/export"
 )
 
 // queryTimeout bounds one analytics request's queries.
@@ -25,6 +28,8 @@ const queryTimeout = 10 * time.Second
 //	GET /compare?metric=tps&period=1h&to=now
 //	GET /forecast?metric=tps&step=1m&history=24h&horizon=60&season=60&coverage=0.8
 //	GET /anomalies?metric=tps&from=-24h&step=1m&season=60&threshold=3.5
+//	GET /export?table=transactions&from_height=1&to_height=1000&format=parquet
+//	GET /export?metric=tps&step=1m&from=-24h&format=arrow
 //
 // Times are RFC 3339, Unix milliseconds, "now", or a negative duration
 // relative to now ("-1h"); from defaults to an hour before to, to to now.
@@ -32,7 +37,8 @@ func NewHTTPHandler(s *Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{
-			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "compare", "forecast", "anomalies"},
+			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "compare", "forecast", "anomalies", "export"},
+			"formats":   export.Formats,
 			"metrics":   Metrics,
 		})
 	})
@@ -141,7 +147,59 @@ func NewHTTPHandler(s *Service) http.Handler {
 		}
 		return s.Anomalies(ctx, Metric(q.get("metric", string(MetricTPS))), r, step, season, threshold)
 	}))
+	mux.HandleFunc("GET /export", func(w http.ResponseWriter, r *http.Request) {
+		q := params{r: r, q: r.URL.Query(), now: time.Now()}
+		sql, name, f, err := exportRequest(s, q)
+		if err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": ")})
+			return
+		}
+		// Exports stream for as long as they need; the client's going away
+		// ends them.
+		w.Header().Set("Content-Type", f.ContentType())
+		w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="%s.%s"`, name, f))
+		if _, err := export.Query(r.Context(), s.conn, w, f, sql); err != nil {
+			// The status line is gone once a row is out: the client sees a
+			// truncated body, and the log says why.
+			slog.Default().Warn("analytics export failed", "export", name, "err", err)
+		}
+	})
 	return mux
+}
+
+// exportRequest reads GET /export: a raw table between heights
+// (table=transactions&from_height=1&to_height=1000) or a series
+// (metric=tps&step=1m&from=-1h), and format=csv|json|ndjson|arrow|parquet.
+func exportRequest(s *Service, q params) (sql, name string, f export.Format, err error) {
+	if f, err = export.ParseFormat(q.get("format", "csv")); err != nil {
+		return "", "", "", fmt.Errorf("%w: %v", ErrBadRequest, err)
+	}
+	if table := q.get("table", ""); table != "" {
+		from, err1 := q.int("from_height", 1)
+		to, err2 := q.int("to_height", 0)
+		if err := errors.Join(err1, err2); err != nil {
+			return "", "", "", err
+		}
+		if to == 0 {
+			return "", "", "", fmt.Errorf("%w: give to_height, the last block to export", ErrBadRequest)
+		}
+		if from < 1 {
+			return "", "", "", fmt.Errorf("%w: from_height %d: heights start at 1", ErrBadRequest, from)
+		}
+		sql, err = s.TableSQL(table, uint64(from), uint64(to))
+		return sql, fmt.Sprintf("%s-%d-%d", table, from, to), f, err
+	}
+	r, err := q.timeRange()
+	if err != nil {
+		return "", "", "", err
+	}
+	step, err := q.step(r)
+	if err != nil {
+		return "", "", "", err
+	}
+	metric := Metric(q.get("metric", string(MetricTPS)))
+	sql, err = s.ExportSQL(metric, r, step)
+	return sql, fmt.Sprintf("%s-%s", metric, step), f, err
 }
 
 // defaultSeason guesses the pattern a step shows: minutes of an hour for
