@@ -18,6 +18,9 @@ import (
 var testDSN string
 
 func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(runChild())
+	}
 	os.Exit(run(m))
 }
 

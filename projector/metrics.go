@@ -13,6 +13,7 @@ type metrics struct {
 	rows           *prometheus.CounterVec
 	insertDuration *prometheus.HistogramVec
 	errors         *prometheus.CounterVec
+	lagSeconds     prometheus.Gauge
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -24,6 +25,10 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		lag: prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "aurigraph_projector_lag_blocks",
 			Help: "Records on the blocks topic past the last projected one, as of the last fetch.",
+		}),
+		lagSeconds: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aurigraph_projector_lag_seconds",
+			Help: "How long ago the last projected block was committed while more blocks wait on the topic; 0 when caught up.",
 		}),
 		blocks: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "aurigraph_projector_blocks_total",
@@ -46,7 +51,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if reg == nil {
 		return m, nil
 	}
-	for _, c := range []prometheus.Collector{m.height, m.lag, m.blocks, m.rows, m.insertDuration, m.errors} {
+	for _, c := range []prometheus.Collector{m.height, m.lag, m.lagSeconds, m.blocks, m.rows, m.insertDuration, m.errors} {
 		if err := reg.Register(c); err != nil {
 			return nil, fmt.Errorf("register projector metrics: %w", err)
 		}

@@ -257,6 +257,31 @@ func (p *Projector) run(ctx context.Context) error {
 	return p.consume(ctx, client, h, session)
 }
 
+// Rebuild removes the projection of heights from and above, so that the
+// next Run projects them again from the blocks topic: after a schema change
+// or a suspected corruption. Run it while no projector runs on the same
+// ClickHouse; the topic must still hold those heights.
+func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
+	if from == 0 {
+		return errors.New("projector: rebuild from height 0: heights start at 1")
+	}
+	if p.running.Load() {
+		return errors.New("projector: rebuild while Run is running; stop it first")
+	}
+	if err := p.Migrate(ctx); err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	// Blocks first: they mark progress, so a rebuild cut short leaves
+	// orphaned transactions, which the next Run removes.
+	for _, table := range []string{"blocks", "transactions"} {
+		if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM %s.%s WHERE height >= %d", Database, table, from)); err != nil {
+			return fmt.Errorf("projector: rebuild: delete %s from height %d: %w", table, from, err)
+		}
+	}
+	p.log.Info("projection removed for a rebuild; the next run projects it again", "from_height", from)
+	return nil
+}
+
 // resume returns the committed height and removes transaction rows above it.
 func (p *Projector) resume(ctx context.Context) (uint64, error) {
 	var h uint64
@@ -300,11 +325,17 @@ func (p *Projector) consume(ctx context.Context, client *kgo.Client, h uint64, s
 		hw       int64 // partition high watermark as of the last fetch
 	)
 	flush := func() error {
-		projected := batch.lastOffset
+		projected, committed := batch.lastOffset, batch.lastCommitted
 		if err := p.flush(ctx, &batch, session); err != nil {
 			return err
 		}
-		p.metrics.lag.Set(float64(max(hw-projected-1, 0)))
+		behind := max(hw-projected-1, 0)
+		p.metrics.lag.Set(float64(behind))
+		if behind > 0 && committed.UnixMilli() > 0 {
+			p.metrics.lagSeconds.Set(time.Since(committed).Seconds())
+		} else {
+			p.metrics.lagSeconds.Set(0)
+		}
 		return nil
 	}
 	for {

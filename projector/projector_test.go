@@ -447,3 +447,30 @@ func BenchmarkProject(b *testing.B) {
 	}
 	b.ReportMetric(float64(blocks*perBlock*b.N)/elapsed.Seconds(), "rows/s")
 }
+
+func TestRebuildProjectsTheRangeAgain(t *testing.T) {
+	e := newEnv(t)
+	e.publish(1, 80)
+	first := start(e.projector(Config{}))
+	first.waitHeight(t, 80)
+	if err := first.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	p := e.projector(Config{})
+	if err := p.Rebuild(context.Background(), 41); err != nil {
+		t.Fatal(err)
+	}
+	p.Close()
+	if c := e.counts(); c.maxHeight != 40 || c.txs != expectedTxs(1, 40) {
+		t.Fatalf("after rebuild from 41: %+v, want height 40 and its transactions", c)
+	}
+	second := start(e.projector(Config{}))
+	second.waitHeight(t, 80)
+	if err := second.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	e.wantExactly(80)
+	if err := e.projector(Config{}).Rebuild(context.Background(), 0); err == nil {
+		t.Fatal("rebuild from height 0 accepted")
+	}
+}

@@ -154,8 +154,10 @@ func (c *txColumns) len() int { return len(c.id) }
 type pending struct {
 	first, last uint64
 	lastOffset  int64
-	blocks      blockColumns
-	txs         txColumns
+	// lastCommitted is when the batch's newest block was committed.
+	lastCommitted time.Time
+	blocks        blockColumns
+	txs           txColumns
 }
 
 func (p *pending) add(ev *aurigraphv1.BlockEvent, offset int64) {
@@ -165,6 +167,7 @@ func (p *pending) add(ev *aurigraphv1.BlockEvent, offset int64) {
 	}
 	p.last = h
 	p.lastOffset = offset
+	p.lastCommitted = time.UnixMilli(ev.GetCommittedMs())
 	p.blocks.add(ev.GetBlock().GetHeader())
 	p.txs.add(ev.GetBlock())
 }

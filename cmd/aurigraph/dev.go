@@ -39,6 +39,8 @@ type devFlags struct {
 	memoryLimit       string
 	// streamMaxPerClient: see streamMaxPerClientUsage.
 	streamMaxPerClient int
+	// rebuildFrom, when set, drops the projection from this height at start.
+	rebuildFrom uint64
 }
 
 // requireSignaturesUsage documents --require-signatures for dev and node.
@@ -82,6 +84,7 @@ directory continues where the previous run stopped.`,
 	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
+	fl.Uint64Var(&f.rebuildFrom, "rebuild-projection-from", 0, "at start, remove the ClickHouse projection from this height on, so it is projected again from the blocks topic")
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
 	return cmd

@@ -144,6 +144,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return err
 	}
 	stack.push("projector client", func(context.Context) error { return proj.Close() })
+	if f.rebuildFrom > 0 {
+		if err := proj.Rebuild(ctx, f.rebuildFrom); err != nil {
+			return fmt.Errorf("--rebuild-projection-from: %w", err)
+		}
+	}
 	// Analysts' queries go through a session of their own that cannot write.
 	reader, err := projector.OpenClickHouse(readOnlyDSN(clickhouseURL))
 	if err != nil {
