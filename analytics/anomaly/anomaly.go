@@ -98,6 +98,15 @@ func Detect(y []float64, opts Options) ([]Anomaly, error) {
 		dev[i] = math.Abs(r - center)
 	}
 	scale := 1.4826 * median(dev)
+	if scale == 0 {
+		// More than half the residuals are exactly typical (an idle chain's
+		// zeros): the mean deviation still measures the rest.
+		var sum float64
+		for _, d := range dev {
+			sum += d
+		}
+		scale = 1.2533 * sum / float64(len(dev))
+	}
 	if floor := 1e-9 * (math.Abs(median(y)) + 1); scale < floor {
 		// A (nearly) exact series: rounding is not an anomaly.
 		scale = floor
