@@ -23,6 +23,7 @@ import (
 	"compress/zlib"
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -57,6 +58,18 @@ type Options struct {
 	// insert holds the single engine connection while its body streams in,
 	// so a client that stalls must not keep it.
 	ReceiveTimeout time.Duration
+	// Users, when set, are the only accounts requests may use: by HTTP
+	// basic auth, the X-ClickHouse-User and X-ClickHouse-Key headers, or the
+	// user and password parameters, "default" with no password when a
+	// request names none. Nil admits every request as a writer.
+	Users map[string]User
+}
+
+// User is one account of the HTTP interface.
+type User struct {
+	Password string
+	// ReadOnly users run only read-only statements, as with readonly=1.
+	ReadOnly bool
 }
 
 const (
@@ -65,6 +78,7 @@ const (
 )
 
 type handler struct {
+	users       map[string]User
 	eng         *chdb.Engine
 	log         *slog.Logger
 	maxQuery    int
@@ -77,6 +91,7 @@ type handler struct {
 // (GET is read-only, POST may modify) and "/ping" answers "Ok.".
 func NewHandler(e *chdb.Engine, o Options) http.Handler {
 	h := &handler{
+		users:       o.Users,
 		eng:         e,
 		log:         o.Logger,
 		maxQuery:    o.MaxQuerySize,
@@ -104,6 +119,33 @@ func NewHandler(e *chdb.Engine, o Options) http.Handler {
 		o.Registerer.MustRegister(h.requests, h.duration)
 	}
 	return h
+}
+
+// authenticate checks the request's account against Options.Users and
+// makes a read-only user's request read-only.
+func (h *handler) authenticate(r *http.Request, values url.Values, p *params) error {
+	if h.users == nil {
+		return nil
+	}
+	name, password, basic := r.BasicAuth()
+	if !basic {
+		name, password = r.Header.Get("X-ClickHouse-User"), r.Header.Get("X-ClickHouse-Key")
+		if name == "" {
+			name, password = values.Get("user"), values.Get("password")
+		}
+	}
+	if name == "" {
+		name = "default"
+	}
+	u, known := h.users[name]
+	if !known || subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) != 1 {
+		return refuse(http.StatusForbidden, codeAuthenticationFailed, "AUTHENTICATION_FAILED",
+			"%s: Authentication failed: password is incorrect, or there is no user with such name", name)
+	}
+	if u.ReadOnly {
+		p.readonly = true
+	}
+	return nil
 }
 
 const (
@@ -144,6 +186,9 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, st
 	}
 	p, err := parseParams(values, r.Header)
 	if err != nil {
+		return kindInvalid, h.fail(w, r, err)
+	}
+	if err := h.authenticate(r, values, p); err != nil {
 		return kindInvalid, h.fail(w, r, err)
 	}
 	if p.query == "" && r.Method != http.MethodPost {

@@ -44,7 +44,7 @@ var consumed = map[string]bool{
 	"buffer_size":       true,
 	// Error bodies always carry the engine's full message.
 	"stacktrace": true,
-	// Authentication is not enforced: the front serves a loopback dev engine.
+	// Checked against Options.Users when it is set.
 	"user":      true,
 	"password":  true,
 	"quota_key": true,
@@ -74,12 +74,13 @@ func refuse(status, code int, name, format string, args ...any) *badRequest {
 }
 
 const (
-	codeNotImplemented = 48
-	codeSyntaxError    = 62
-	codeBadArguments   = 36
-	codeReadonly       = 164
-	codeUnknownFormat  = 73
-	codeUnknownSetting = 115
+	codeNotImplemented       = 48
+	codeSyntaxError          = 62
+	codeBadArguments         = 36
+	codeReadonly             = 164
+	codeAuthenticationFailed = 516
+	codeUnknownFormat        = 73
+	codeUnknownSetting       = 115
 )
 
 // parseParams interprets URL parameters and ClickHouse request headers.

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -73,6 +75,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 
 	clickhouseURL := f.clickhouseURL
+	analystURL := readOnlyDSN(f.clickhouseURL)
 	var engine *chdb.Engine
 	if clickhouseURL == "" {
 		lib, err := chdb.LibraryPath()
@@ -84,13 +87,21 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
 		stack.push("clickhouse engine", func(context.Context) error { return engine.Close() })
-		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg}))
+		// Analysts connect as "default", which can only read; the projector
+		// writes as a user whose password lives only in this process.
+		writerPassword, err := randomPassword()
+		if err != nil {
+			return err
+		}
+		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
+		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
 		}
 		stack.push("clickhouse http", srv.Shutdown)
-		clickhouseURL = "http://" + addr
-		log.Info("embedded ClickHouse HTTP interface listening", "addr", addr)
+		clickhouseURL = (&url.URL{Scheme: "http", User: url.UserPassword(projectorUser, writerPassword), Host: addr}).String()
+		analystURL = "http://" + addr
+		log.Info("embedded ClickHouse HTTP interface listening; user default reads, only the projector writes", "addr", addr)
 	}
 
 	// Validators open their logs and state concurrently: each replays its
@@ -150,7 +161,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		}
 	}
 	// Analysts' queries go through a session of their own that cannot write.
-	reader, err := projector.OpenClickHouse(readOnlyDSN(clickhouseURL))
+	reader, err := projector.OpenClickHouse(analystURL)
 	if err != nil {
 		return err
 	}
@@ -205,7 +216,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	log.Info("aurigraph dev ready",
 		"http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
-		"clickhouse", clickhouseURL, "validators", f.validators, "data", f.dataDir)
+		"clickhouse", redactedURL(clickhouseURL), "validators", f.validators, "data", f.dataDir)
 
 	select {
 	case <-ctx.Done():
@@ -249,6 +260,25 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 		mountPprof(root)
 	}
 	return root
+}
+
+// projectorUser is the embedded engine's only account that may write.
+const projectorUser = "aurigraph"
+
+func randomPassword() (string, error) {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return "", fmt.Errorf("generate the ClickHouse writer password: %w", err)
+	}
+	return hex.EncodeToString(b[:]), nil
+}
+
+// redactedURL is u without its password, for logs.
+func redactedURL(u string) string {
+	if p, err := url.Parse(u); err == nil {
+		return p.Redacted()
+	}
+	return u
 }
 
 // readOnlyDSN adds readonly=2 to a ClickHouse DSN: the session may read and
