@@ -25,6 +25,7 @@ import (
 	"net/url"
 	"sync/atomic"
 	"syscall"
+	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
@@ -65,6 +66,10 @@ type Config struct {
 	ClickHouse string
 	// MaxBatchBlocks caps the blocks per insert; default 1000.
 	MaxBatchBlocks int
+	// RawTTL, when set, lets ClickHouse drop transaction rows whose block
+	// is older than this; blocks, the progress record, are kept. Zero keeps
+	// everything (and removes a TTL set before).
+	RawTTL time.Duration
 	// MaxBatchRows flushes a batch once it holds this many transaction rows;
 	// default 200_000. A single larger block is still inserted whole.
 	MaxBatchRows int
@@ -223,6 +228,9 @@ func (p *Projector) run(ctx context.Context) error {
 	if err := p.retry(ctx, "schema migration", func() error { return p.Migrate(ctx) }); err != nil {
 		return fmt.Errorf("projector: %w", err)
 	}
+	if err := p.retry(ctx, "retention", func() error { return p.applyTTL(ctx) }); err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
 	var h uint64
 	err := p.retry(ctx, "resume", func() (err error) {
 		h, err = p.resume(ctx)
@@ -255,6 +263,29 @@ func (p *Projector) run(ctx context.Context) error {
 	}
 	p.log.Info("projecting blocks", "topic", p.cfg.Topic, "resume_height", h, "session", session)
 	return p.consume(ctx, client, h, session)
+}
+
+// applyTTL sets or removes the transactions table's TTL to match RawTTL.
+func (p *Projector) applyTTL(ctx context.Context) error {
+	var current string
+	if err := p.conn.QueryRow(ctx, "SELECT create_table_query FROM system.tables WHERE database = ? AND name = 'transactions'", Database).Scan(&current); err != nil {
+		return fmt.Errorf("read the transactions table's definition: %w", err)
+	}
+	has := strings.Contains(current, " TTL ")
+	var stmt string
+	switch secs := int64(p.cfg.RawTTL / time.Second); {
+	case secs > 0:
+		stmt = fmt.Sprintf("ALTER TABLE %s.transactions MODIFY TTL toDateTime(block_time) + INTERVAL %d SECOND", Database, secs)
+	case has:
+		stmt = fmt.Sprintf("ALTER TABLE %s.transactions REMOVE TTL", Database)
+	default:
+		return nil
+	}
+	if err := p.conn.Exec(ctx, stmt); err != nil {
+		return fmt.Errorf("set the transactions table's TTL (%s): %w", stmt, err)
+	}
+	p.log.Info("raw transaction retention set", "ttl", p.cfg.RawTTL)
+	return nil
 }
 
 // Rebuild removes the projection of heights from and above, so that the

@@ -474,3 +474,50 @@ func TestRebuildProjectsTheRangeAgain(t *testing.T) {
 		t.Fatal("rebuild from height 0 accepted")
 	}
 }
+
+func TestRawTTLIsSetAndRemoved(t *testing.T) {
+	e := newEnv(t)
+	ttlOf := func() string {
+		var q string
+		if err := e.ch.QueryRow(context.Background(), "SELECT create_table_query FROM system.tables WHERE database = 'aurigraph' AND name = 'transactions'").Scan(&q); err != nil {
+			t.Fatal(err)
+		}
+		if i := strings.Index(q, " TTL "); i >= 0 {
+			return strings.Fields(q[i:])[1]
+		}
+		return ""
+	}
+	e.publish(1, 5)
+	for _, tc := range []struct {
+		ttl  time.Duration
+		want string
+	}{{30 * 24 * time.Hour, "toDateTime(block_time)"}, {0, ""}} {
+		r := start(e.projector(Config{RawTTL: tc.ttl}))
+		r.waitHeight(t, 5)
+		if err := r.stop(t); err != nil {
+			t.Fatal(err)
+		}
+		if got := ttlOf(); got != tc.want {
+			t.Fatalf("RawTTL %v: table TTL %q, want %q", tc.ttl, got, tc.want)
+		}
+	}
+	// Old rows go: a block a year old is past a day's TTL.
+	old := testBlock(6, 3)
+	old.Block.Header.TimestampMs = time.Now().Add(-365 * 24 * time.Hour).UnixMilli()
+	e.produce(&kgo.Record{Key: []byte("6"), Value: mustMarshal(t, old)})
+	r := start(e.projector(Config{RawTTL: 24 * time.Hour}))
+	r.waitHeight(t, 6)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ch.Exec(context.Background(), "OPTIMIZE TABLE aurigraph.transactions FINAL"); err != nil {
+		t.Fatal(err)
+	}
+	var n uint64
+	if err := e.ch.QueryRow(context.Background(), "SELECT count() FROM aurigraph.transactions WHERE height = 6").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("%d transactions of a year-old block survived a 1-day TTL", n)
+	}
+}

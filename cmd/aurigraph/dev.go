@@ -41,6 +41,8 @@ type devFlags struct {
 	streamMaxPerClient int
 	// rebuildFrom, when set, drops the projection from this height at start.
 	rebuildFrom uint64
+	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
+	rawTTL time.Duration
 }
 
 // requireSignaturesUsage documents --require-signatures for dev and node.
@@ -84,6 +86,7 @@ directory continues where the previous run stopped.`,
 	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
+	fl.DurationVar(&f.rawTTL, "clickhouse-ttl", 0, "drop projected transaction rows whose block is older than this, e.g. 720h (blocks stay; 0 keeps everything)")
 	fl.Uint64Var(&f.rebuildFrom, "rebuild-projection-from", 0, "at start, remove the ClickHouse projection from this height on, so it is projected again from the blocks topic")
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")

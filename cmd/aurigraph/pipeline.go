@@ -150,7 +150,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	if err != nil {
 		return err
 	}
-	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, Logger: log, Registerer: reg})
+	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
 	}
