@@ -18,8 +18,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
-	"github.com/aurigraph/aurigraph/analytics/chhttp"
+	"github.com/aurigraph/aurigraph/analytics/chhttp/chhttptest"
 	"github.com/aurigraph/aurigraph/projector"
 )
 
@@ -41,22 +40,14 @@ const (
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "analytics-test-")
+	dsn, stop, err := chhttptest.Start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	eng, err := chdb.Open(context.Background(), chdb.Options{DataDir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded ClickHouse engine:", err)
-		return 1
-	}
-	defer eng.Close()
-	srv := httptest.NewServer(chhttp.NewHandler(eng, chhttp.Options{}))
-	defer srv.Close()
-	testDSN = srv.URL
-	if err := load(srv.URL); err != nil {
+	defer stop()
+	testDSN = dsn
+	if err := load(dsn); err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: load test data:", err)
 		return 1
 	}

@@ -1,14 +1,11 @@
 package projector
 
 import (
-	"context"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"testing"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
-	"github.com/aurigraph/aurigraph/analytics/chhttp"
+	"github.com/aurigraph/aurigraph/analytics/chhttp/chhttptest"
 )
 
 // The embedded engine is process-global (one storage path per process), so
@@ -25,20 +22,12 @@ func TestMain(m *testing.M) {
 }
 
 func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "projector-test-")
+	dsn, stop, err := chhttptest.Start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	eng, err := chdb.Open(context.Background(), chdb.Options{DataDir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded ClickHouse engine:", err)
-		return 1
-	}
-	defer eng.Close()
-	srv := httptest.NewServer(chhttp.NewHandler(eng, chhttp.Options{}))
-	defer srv.Close()
-	testDSN = srv.URL
+	defer stop()
+	testDSN = dsn
 	return m.Run()
 }

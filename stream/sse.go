@@ -42,30 +42,21 @@ type sseHandler struct {
 }
 
 func (sh *sseHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "the event stream is read with GET", http.StatusMethodNotAllowed)
-		return
-	}
-	req, err := requestFromQuery(r.URL.RawQuery)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
 	// EventSource reconnects to the same URL: the id it last saw wins over
 	// the start the URL asks for.
-	if last := r.Header.Get("Last-Event-ID"); last != "" {
+	lastEventID := func(req *SubscribeRequest) error {
+		last := r.Header.Get("Last-Event-ID")
+		if last == "" {
+			return nil
+		}
 		if _, err := parseEventID(last); err != nil {
-			http.Error(w, "Last-Event-ID: "+err.Error(), http.StatusBadRequest)
-			return
+			return fmt.Errorf("Last-Event-ID: %w", err)
 		}
 		req.FromHeight, req.After = 0, last
+		return nil
 	}
-	req.Client, req.Transport = clientIP(r), "sse"
-	height := sh.hub.Height()
-	sub, err := sh.hub.Subscribe(r.Context(), req)
-	if err != nil {
-		refuse(w, err)
+	sub, height, ok := sh.hub.subscribeHTTP(w, r, "sse", "the event stream is read with GET", lastEventID)
+	if !ok {
 		return
 	}
 	defer sub.Close()
@@ -76,7 +67,7 @@ func (sh *sseHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	// Reverse proxies that buffer responses would hold events back.
 	hd.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	err = sh.serve(r.Context(), http.NewResponseController(w), bufio.NewWriterSize(w, 32<<10), sub, height)
+	err := sh.serve(r.Context(), http.NewResponseController(w), bufio.NewWriterSize(w, 32<<10), sub, height)
 	if err != nil && r.Context().Err() == nil {
 		sh.hub.log.Debug("sse subscriber gone", "remote", r.RemoteAddr, "err", err)
 	}

@@ -82,29 +82,16 @@ type wsHandler struct {
 }
 
 func (ws *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet {
-		w.Header().Set("Allow", http.MethodGet)
-		http.Error(w, "the live stream is a WebSocket: use GET with an Upgrade: websocket header", http.StatusMethodNotAllowed)
+	// Subscribing before the upgrade lets a refusal be a plain HTTP answer.
+	sub, height, ok := ws.hub.subscribeHTTP(w, r, "websocket", "the live stream is a WebSocket: use GET with an Upgrade: websocket header", nil)
+	if !ok {
 		return
 	}
-	req, err := requestFromQuery(r.URL.RawQuery)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
-	}
-	req.Client, req.Transport = clientIP(r), "websocket"
+	defer sub.Close()
 	accept := &websocket.AcceptOptions{OriginPatterns: ws.opts.OriginPatterns, CompressionMode: websocket.CompressionNoContextTakeover, CompressionThreshold: ws.opts.CompressionThreshold}
 	if ws.opts.CompressionThreshold < 0 {
 		accept.CompressionMode, accept.CompressionThreshold = websocket.CompressionDisabled, 0
 	}
-	height := ws.hub.Height()
-	// Subscribing before the upgrade lets a refusal be a plain HTTP answer.
-	sub, err := ws.hub.Subscribe(r.Context(), req)
-	if err != nil {
-		refuse(w, err)
-		return
-	}
-	defer sub.Close()
 	c, err := websocket.Accept(w, r, accept)
 	if err != nil {
 		// Accept has already answered the request.
@@ -243,6 +230,33 @@ func (ws *wsHandler) write(ctx context.Context, c *websocket.Conn, typ MessageTy
 		return fmt.Errorf("write %s message: %w", typ, err)
 	}
 	return nil
+}
+
+// subscribeHTTP starts the subscription a GET request's query asks for,
+// with adjust's changes, and returns the head it started at. Otherwise it
+// answers the request and returns false.
+func (h *Hub) subscribeHTTP(w http.ResponseWriter, r *http.Request, transport, notGET string, adjust func(*SubscribeRequest) error) (*Subscription, uint64, bool) {
+	if r.Method != http.MethodGet {
+		w.Header().Set("Allow", http.MethodGet)
+		http.Error(w, notGET, http.StatusMethodNotAllowed)
+		return nil, 0, false
+	}
+	req, err := requestFromQuery(r.URL.RawQuery)
+	if err == nil && adjust != nil {
+		err = adjust(&req)
+	}
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return nil, 0, false
+	}
+	req.Client, req.Transport = clientIP(r), transport
+	height := h.Height()
+	sub, err := h.Subscribe(r.Context(), req)
+	if err != nil {
+		refuse(w, err)
+		return nil, 0, false
+	}
+	return sub, height, true
 }
 
 // refuse answers a subscription the hub would not start.

@@ -2,11 +2,9 @@ package export
 
 import (
 	"bytes"
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -21,8 +19,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
-	"github.com/aurigraph/aurigraph/analytics/chhttp"
+	"github.com/aurigraph/aurigraph/analytics/chhttp/chhttptest"
 	"github.com/aurigraph/aurigraph/projector"
 )
 
@@ -31,21 +28,13 @@ var testConn driver.Conn
 func TestMain(m *testing.M) { os.Exit(run(m)) }
 
 func run(m *testing.M) int {
-	dir, err := os.MkdirTemp("", "export-test-")
+	dsn, stop, err := chhttptest.Start()
 	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
 		return 1
 	}
-	defer os.RemoveAll(dir)
-	eng, err := chdb.Open(context.Background(), chdb.Options{DataDir: dir})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded ClickHouse engine:", err)
-		return 1
-	}
-	defer eng.Close()
-	srv := httptest.NewServer(chhttp.NewHandler(eng, chhttp.Options{}))
-	defer srv.Close()
-	if testConn, err = projector.OpenClickHouse(srv.URL); err != nil {
+	defer stop()
+	if testConn, err = projector.OpenClickHouse(dsn); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}

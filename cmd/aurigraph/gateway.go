@@ -84,9 +84,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	stack.push("stream hub", func(context.Context) error { return outputs.stop() })
 
 	api := http.NewServeMux()
-	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
-	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
-	api.Handle("GET /performance", hub.PerformanceHandler())
+	mountStreams(api, hub)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
 	root := http.NewServeMux()
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))

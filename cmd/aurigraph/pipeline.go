@@ -245,9 +245,7 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 	api := http.NewServeMux()
 	api.Handle("POST /transactions", submit)
 	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
-	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
-	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
-	api.Handle("GET /performance", hub.PerformanceHandler())
+	mountStreams(api, hub)
 	if analyticsAPI != nil {
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analyticsAPI))
 	}
@@ -292,6 +290,14 @@ func readOnlyDSN(dsn string) string {
 	q.Set("readonly", "2")
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// mountStreams serves the hub's live streams and performance figures, the
+// same in validators and gateways.
+func mountStreams(api *http.ServeMux, hub *stream.Hub) {
+	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
+	api.Handle("GET /performance", hub.PerformanceHandler())
 }
 
 // mountPprof serves the Go runtime's profiles under /debug/pprof/.
