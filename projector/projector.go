@@ -23,9 +23,9 @@ import (
 	"log/slog"
 	"net"
 	"net/url"
+	"strings"
 	"sync/atomic"
 	"syscall"
-	"strings"
 	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
