@@ -44,19 +44,21 @@ var Metrics = []Metric{MetricTPS, MetricVolume, MetricFailed, MetricBlocks, Metr
 // ErrBadRequest marks errors in what the caller asked for.
 var ErrBadRequest = errors.New("analytics: bad request")
 
-// metricSQL is each metric's aggregate over one bucket and the table it
-// reads; {step} is the bucket's length in seconds.
 type metricQuery struct{ table, timeCol, expr, where string }
 
+// metricSQL is each metric's aggregate over one bucket and the table it
+// reads; {step} is the bucket's length in seconds. Transaction metrics read
+// aurigraph.block_stats, the per-block rollup the projection keeps (one row
+// per block; FINAL collapses blocks projected twice).
 var metricSQL = map[Metric]metricQuery{
-	MetricTPS:         {"transactions", "block_time", "count() / {step}", ""},
-	MetricVolume:      {"transactions", "block_time", "toFloat64(sum(amount))", "status = 'committed'"},
-	MetricFailed:      {"transactions", "block_time", "toFloat64(countIf(status = 'failed'))", ""},
+	MetricTPS:         {"block_stats FINAL", "block_time", "sum(txs) / {step}", ""},
+	MetricVolume:      {"block_stats FINAL", "block_time", "toFloat64(sum(volume))", ""},
+	MetricFailed:      {"block_stats FINAL", "block_time", "toFloat64(sum(failed))", ""},
 	MetricBlocks:      {"blocks", "timestamp", "toFloat64(count())", ""},
 	MetricBlockTimeMs: {"blocks", "timestamp", "if(count() > 1, (toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))) / (count() - 1), nan)", ""},
-	MetricLatencyP50:  {"transactions", "block_time", "quantile(0.5)(commit_latency_ms)", "commit_latency_ms >= 0"},
-	MetricLatencyP90:  {"transactions", "block_time", "quantile(0.9)(commit_latency_ms)", "commit_latency_ms >= 0"},
-	MetricLatencyP99:  {"transactions", "block_time", "quantile(0.99)(commit_latency_ms)", "commit_latency_ms >= 0"},
+	MetricLatencyP50:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[1]", ""},
+	MetricLatencyP90:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[2]", ""},
+	MetricLatencyP99:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[3]", ""},
 }
 
 // Service runs the analytics queries on a clickhouse-go connection to the

@@ -76,11 +76,16 @@ func load(dsn string) error {
 		fmt.Sprintf(`INSERT INTO aurigraph.blocks (height, hash, prev_hash, tx_root, timestamp, proposer, raft_term, raft_index, tx_count, failed_count)
 			SELECT number + 1, hex(number + 1), hex(number), '', fromUnixTimestamp64Milli(toInt64(%d + number * 1000)), 1 + intDiv(number, 250) %% 3, 1 + intDiv(number, 250), number + 1, %d, %d
 			FROM numbers(%d)`, start, testTxsPerBlock, testTxsPerBlock/100, testBlocks),
-		fmt.Sprintf(`INSERT INTO aurigraph.transactions (id, height, idx, type, `+"`from`, `to`"+`, asset, amount, nonce, status, reason, submitted, block_time, commit_latency_ms)
+	}
+	// In chunks of whole blocks, as the projector inserts, so the per-block
+	// rollup sees each block in one insert.
+	const chunk = 50
+	for first := 0; first < testBlocks; first += chunk {
+		stmts = append(stmts, fmt.Sprintf(`INSERT INTO aurigraph.transactions (id, height, idx, type, `+"`from`, `to`"+`, asset, amount, nonce, status, reason, submitted, block_time, commit_latency_ms)
 			SELECT toString(number), intDiv(number, %[2]d) + 1, number %% %[2]d, 'transfer', concat('acct-', toString(number %% 50)), concat('acct-', toString((number + 7) %% 50)),
 				if(number %% 5 = 0, 'USD', ''), number %% 100 + 1, number, if(number %% 100 = 0, 'failed', 'committed'), '',
 				fromUnixTimestamp64Milli(toInt64(%[1]d + intDiv(number, %[2]d) * 1000 - number %% 200)), fromUnixTimestamp64Milli(toInt64(%[1]d + intDiv(number, %[2]d) * 1000)), number %% 200
-			FROM numbers(%[3]d)`, start, testTxsPerBlock, testTransactions),
+			FROM numbers(%[3]d, %[4]d) SETTINGS max_block_size = %[4]d, max_insert_block_size = %[4]d`, start, testTxsPerBlock, first*testTxsPerBlock, chunk*testTxsPerBlock))
 	}
 	for _, s := range stmts {
 		if err := testConn.Exec(ctx, s); err != nil {

@@ -102,4 +102,5 @@ func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 	if got := e.counts(); got != want {
 		t.Fatalf("after the kills: %+v, want %+v", got, want)
 	}
+	e.checkRollup(want.txs)
 }

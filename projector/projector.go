@@ -47,6 +47,9 @@ const Database = "aurigraph"
 const (
 	defaultMaxBatchBlocks = 1000
 	defaultMaxBatchRows   = 200_000
+	// maxBatchRows leaves room below ClickHouse's max_insert_block_size
+	// (1,048,449) for the block that tips a batch over MaxBatchRows.
+	maxBatchRows = 1_000_000
 	defaultFlushInterval  = 200 * time.Millisecond
 
 	retryMinDelay = 100 * time.Millisecond
@@ -112,6 +115,10 @@ func New(cfg Config) (*Projector, error) {
 	}
 	if cfg.MaxBatchRows <= 0 {
 		cfg.MaxBatchRows = defaultMaxBatchRows
+	}
+	// aurigraph.block_stats' view must see each block in one insert block.
+	if cfg.MaxBatchRows > maxBatchRows {
+		return nil, fmt.Errorf("projector: MaxBatchRows %d: at most %d, so that an insert stays one block for the per-block rollup", cfg.MaxBatchRows, maxBatchRows)
 	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = defaultFlushInterval
@@ -304,7 +311,7 @@ func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
 	}
 	// Blocks first: they mark progress, so a rebuild cut short leaves
 	// orphaned transactions, which the next Run removes.
-	for _, table := range []string{"blocks", "transactions"} {
+	for _, table := range []string{"blocks", "transactions", "block_stats"} {
 		if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM %s.%s WHERE height >= %d", Database, table, from)); err != nil {
 			return fmt.Errorf("projector: rebuild: delete %s from height %d: %w", table, from, err)
 		}
@@ -313,25 +320,30 @@ func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
 	return nil
 }
 
-// resume returns the committed height and removes transaction rows above it.
+// resume returns the committed height and removes transaction and rollup
+// rows above it.
 func (p *Projector) resume(ctx context.Context) (uint64, error) {
 	var h uint64
 	if err := p.conn.QueryRow(ctx, "SELECT max(height) FROM aurigraph.blocks").Scan(&h); err != nil {
 		return 0, fmt.Errorf("read projected height from aurigraph.blocks: %w", err)
 	}
-	var orphans uint64
-	q := fmt.Sprintf("SELECT count() FROM aurigraph.transactions WHERE height > %d", h)
-	if err := p.conn.QueryRow(ctx, q).Scan(&orphans); err != nil {
-		return 0, fmt.Errorf("count transactions above height %d: %w", h, err)
-	}
-	if orphans == 0 {
-		return h, nil
-	}
-	// Checked first because every lightweight delete leaves a mutation
-	// behind, and almost every start has nothing to remove.
-	p.log.Warn("removing transactions of an interrupted batch", "above_height", h, "rows", orphans)
-	if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM aurigraph.transactions WHERE height > %d", h)); err != nil {
-		return 0, fmt.Errorf("delete %d transactions above height %d: %w", orphans, h, err)
+	// The per-block rollup is written by a view as transactions arrive, so
+	// an interrupted batch can leave rows there too.
+	for _, table := range []string{"transactions", "block_stats"} {
+		var orphans uint64
+		q := fmt.Sprintf("SELECT count() FROM %s.%s WHERE height > %d", Database, table, h)
+		if err := p.conn.QueryRow(ctx, q).Scan(&orphans); err != nil {
+			return 0, fmt.Errorf("count %s rows above height %d: %w", table, h, err)
+		}
+		if orphans == 0 {
+			// Checked first because every lightweight delete leaves a
+			// mutation behind, and almost every start has nothing to remove.
+			continue
+		}
+		p.log.Warn("removing rows of an interrupted batch", "table", table, "above_height", h, "rows", orphans)
+		if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM %s.%s WHERE height > %d", Database, table, h)); err != nil {
+			return 0, fmt.Errorf("delete %d %s rows above height %d: %w", orphans, table, h, err)
+		}
 	}
 	return h, nil
 }

@@ -186,6 +186,22 @@ func (e *env) wantExactly(h uint64) {
 	if got := e.counts(); got != want {
 		e.t.Fatalf("projection = %+v, want %+v", got, want)
 	}
+	e.checkRollup(want.txs)
+}
+
+// checkRollup checks that aurigraph.block_stats agrees with the
+// transactions, height by height, even for heights projected twice.
+func (e *env) checkRollup(wantTxs uint64) {
+	e.t.Helper()
+	var rolled, heights uint64
+	var mismatched uint64
+	if err := e.ch.QueryRow(context.Background(), `SELECT sum(txs), count(), countIf(txs != n) FROM (SELECT height, txs FROM aurigraph.block_stats FINAL) AS s
+		LEFT JOIN (SELECT height, count() AS n FROM aurigraph.transactions GROUP BY height) AS t USING height`).Scan(&rolled, &heights, &mismatched); err != nil {
+		e.t.Fatalf("read block_stats: %v", err)
+	}
+	if rolled != wantTxs || mismatched != 0 {
+		e.t.Fatalf("block_stats holds %d transactions over %d heights (%d heights disagree), want %d", rolled, heights, mismatched, wantTxs)
+	}
 }
 
 func TestProjectsAllBlocksExactlyOnce(t *testing.T) {
