@@ -354,6 +354,39 @@ func (s *Service) ranked(ctx context.Context, what, sql string) ([]Ranked, error
 	return out, rows.Err()
 }
 
+// Balance is an account's holding of one asset, from the projection's
+// account snapshot (aurigraph.accounts).
+type Balance struct {
+	Asset      string    `json:"asset"`
+	Balance    string    `json:"balance"` // decimal: balances exceed JSON's exact integers
+	Txs        uint64    `json:"txs"`
+	LastHeight uint64    `json:"last_height"`
+	LastTime   time.Time `json:"last_time"`
+}
+
+// Account returns address's balances by asset; none for an address no
+// committed transaction touched.
+func (s *Service) Account(ctx context.Context, address string) ([]Balance, error) {
+	if address == "" || len(address) > 256 {
+		return nil, fmt.Errorf("%w: account address %q: give 1 to 256 characters", ErrBadRequest, address)
+	}
+	rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT asset, toString(balance), txs, last_height, last_time FROM %s.accounts WHERE account = ? ORDER BY asset", s.database), address)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: account %q: %w", address, err)
+	}
+	defer rows.Close()
+	out := []Balance{}
+	for rows.Next() {
+		var b Balance
+		if err := rows.Scan(&b.Asset, &b.Balance, &b.Txs, &b.LastHeight, &b.LastTime); err != nil {
+			return nil, fmt.Errorf("analytics: account %q: %w", address, err)
+		}
+		b.LastTime = b.LastTime.UTC()
+		out = append(out, b)
+	}
+	return out, rows.Err()
+}
+
 // Comparison sets a metric over a period against the period before it.
 type Comparison struct {
 	Metric   Metric `json:"metric"`

@@ -205,6 +205,29 @@ func TestLatencyValidatorsAndTopLists(t *testing.T) {
 	}
 }
 
+func TestAccountBalancesFollowCommittedTransfers(t *testing.T) {
+	ctx := t.Context()
+	var want string
+	if err := testConn.QueryRow(ctx, `SELECT toString(toInt128(sumIf(amount, `+"`to`"+` = 'acct-7')) - toInt128(sumIf(amount, `+"`from`"+` = 'acct-7')))
+		FROM aurigraph.transactions WHERE status = 'committed' AND asset = ''`).Scan(&want); err != nil {
+		t.Fatal(err)
+	}
+	got, err := svc().Account(ctx, "acct-7")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].Asset != "AUR" || got[0].Balance != want || got[1].Asset != "USD" || got[0].LastHeight != testBlocks {
+		t.Fatalf("acct-7 balances %+v, want AUR %s and USD, up to height %d", got, want, testBlocks)
+	}
+	var total string
+	if err := testConn.QueryRow(ctx, "SELECT toString(sum(balance)) FROM aurigraph.accounts").Scan(&total); err != nil || total != "0" {
+		t.Fatalf("transfers create nothing, yet balances add up to %s (%v)", total, err)
+	}
+	if none, err := svc().Account(ctx, "nobody"); err != nil || len(none) != 0 {
+		t.Fatalf("an untouched account: %+v, %v", none, err)
+	}
+}
+
 func TestCompareForecastAndAnomalies(t *testing.T) {
 	ctx := t.Context()
 	end := t0.Add(testBlocks * time.Second)
@@ -246,6 +269,7 @@ func TestHTTPEndpointsAnswerQuickly(t *testing.T) {
 		"/validators?" + window,
 		"/top/accounts?limit=10&" + window,
 		"/top/assets?" + window,
+		"/accounts/acct-3",
 		"/compare?metric=volume&period=5m&to=" + to,
 		"/forecast?metric=tps&step=10s&history=1000s&season=6&horizon=12&to=" + to,
 		"/anomalies?metric=tps&step=10s&season=6&" + window,

@@ -25,6 +25,7 @@ const queryTimeout = 10 * time.Second
 //	GET /latency?from=&to=
 //	GET /validators?from=&to=
 //	GET /top/accounts?limit=10&from=&to=    and /top/assets
+//	GET /accounts/{address}
 //	GET /compare?metric=tps&period=1h&to=now
 //	GET /forecast?metric=tps&step=1m&history=24h&horizon=60&season=60&coverage=0.8
 //	GET /anomalies?metric=tps&from=-24h&step=1m&season=60&threshold=3.5
@@ -37,7 +38,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{
-			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "compare", "forecast", "anomalies", "export"},
+			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "accounts/{address}", "compare", "forecast", "anomalies", "export"},
 			"formats":   export.Formats,
 			"metrics":   Metrics,
 		})
@@ -87,6 +88,10 @@ func NewHTTPHandler(s *Service) http.Handler {
 			return nil, fmt.Errorf("%w: /top/%s: use /top/accounts or /top/assets", ErrBadRequest, what)
 		}
 		return map[string]any{"top": top}, err
+	}))
+	mux.HandleFunc("GET /accounts/{address}", handle(func(ctx context.Context, q params) (any, error) {
+		b, err := s.Account(ctx, q.path("address"))
+		return map[string]any{"account": q.path("address"), "balances": b}, err
 	}))
 	mux.HandleFunc("GET /compare", handle(func(ctx context.Context, q params) (any, error) {
 		to, err := q.time("to", time.Now())

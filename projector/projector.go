@@ -311,7 +311,7 @@ func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
 	}
 	// Blocks first: they mark progress, so a rebuild cut short leaves
 	// orphaned transactions, which the next Run removes.
-	for _, table := range []string{"blocks", "transactions", "block_stats"} {
+	for _, table := range []string{"blocks", "transactions", "block_stats", "account_deltas"} {
 		if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM %s.%s WHERE height >= %d", Database, table, from)); err != nil {
 			return fmt.Errorf("projector: rebuild: delete %s from height %d: %w", table, from, err)
 		}
@@ -327,9 +327,9 @@ func (p *Projector) resume(ctx context.Context) (uint64, error) {
 	if err := p.conn.QueryRow(ctx, "SELECT max(height) FROM aurigraph.blocks").Scan(&h); err != nil {
 		return 0, fmt.Errorf("read projected height from aurigraph.blocks: %w", err)
 	}
-	// The per-block rollup is written by a view as transactions arrive, so
+	// The per-block rollups are written by views as transactions arrive, so
 	// an interrupted batch can leave rows there too.
-	for _, table := range []string{"transactions", "block_stats"} {
+	for _, table := range []string{"transactions", "block_stats", "account_deltas"} {
 		var orphans uint64
 		q := fmt.Sprintf("SELECT count() FROM %s.%s WHERE height > %d", Database, table, h)
 		if err := p.conn.QueryRow(ctx, q).Scan(&orphans); err != nil {

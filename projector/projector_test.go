@@ -202,6 +202,19 @@ func (e *env) checkRollup(wantTxs uint64) {
 	if rolled != wantTxs || mismatched != 0 {
 		e.t.Fatalf("block_stats holds %d transactions over %d heights (%d heights disagree), want %d", rolled, heights, mismatched, wantTxs)
 	}
+	// The test blocks move committed amounts from alice to bob.
+	var moved uint64
+	if err := e.ch.QueryRow(context.Background(), "SELECT sum(amount) FROM aurigraph.transactions WHERE status = 'committed'").Scan(&moved); err != nil {
+		e.t.Fatal(err)
+	}
+	var alice, bob string
+	if err := e.ch.QueryRow(context.Background(), `SELECT toString(sumIf(balance, account = 'alice')), toString(sumIf(balance, account = 'bob'))
+		FROM aurigraph.accounts WHERE asset = 'AUR'`).Scan(&alice, &bob); err != nil {
+		e.t.Fatalf("read aurigraph.accounts: %v", err)
+	}
+	if want := strconv.FormatUint(moved, 10); bob != want || alice != "-"+want && !(moved == 0 && alice == "0") {
+		e.t.Fatalf("accounts: alice %s, bob %s; want -%s and %s", alice, bob, want, want)
+	}
 }
 
 func TestProjectsAllBlocksExactlyOnce(t *testing.T) {
