@@ -385,3 +385,43 @@ print(n, ids, failed, rows[1][0], rows[1][1], blocks.num_rows, blocks.column("tx
 		t.Fatalf("clickhouse-connect read %q, want %q", got, want)
 	}
 }
+
+func TestEveryResultAlsoExportsAsATable(t *testing.T) {
+	srv := httptest.NewServer(NewHTTPHandler(svc()))
+	defer srv.Close()
+	from, to := t0.Format(time.RFC3339), t0.Add(testBlocks*time.Second).Format(time.RFC3339)
+	window := "from=" + from + "&to=" + to
+	for path, header := range map[string]string{
+		"/series?metric=tps&step=1m&" + window:   "t,tps",
+		"/latency?" + window:                     "measure,count,p50,p90,p99",
+		"/validators?" + window:                  "proposer,blocks,txs,failed,terms,avg_txs_per_block,first,last",
+		"/top/accounts?limit=3&" + window:        "key,txs,volume",
+		"/accounts/acct-3?x=1":                   "account,asset,balance,txs,last_height,last_time",
+		"/compare?metric=tps&period=5m&to=" + to: "metric,from,to,current,previous,change_pct",
+		"/forecast?metric=tps&step=10s&history=1000s&season=6&horizon=12&to=" + to: "t,kind,value,lo,hi",
+		"/anomalies?metric=tps&step=10s&season=6&" + window:                        "t,value,expected,score",
+	} {
+		for _, f := range []string{"csv", "ndjson", "arrow", "parquet"} {
+			resp, err := http.Get(srv.URL + path + "&format=" + f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || (len(body) == 0 && f != "ndjson") {
+				t.Fatalf("%s as %s: %d %s", path, f, resp.StatusCode, body)
+			}
+			if f == "csv" && strings.Split(string(body), "\n")[0] != header {
+				t.Fatalf("%s as csv: header %q, want %q", path, strings.Split(string(body), "\n")[0], header)
+			}
+		}
+	}
+	resp, err := http.Get(srv.URL + "/?format=csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Fatalf("the index as csv: %d, want 400", resp.StatusCode)
+	}
+}

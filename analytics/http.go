@@ -1,6 +1,7 @@
 package analytics
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,15 +35,17 @@ const queryTimeout = 10 * time.Second
 //
 // Times are RFC 3339, Unix milliseconds, "now", or a negative duration
 // relative to now ("-1h"); from defaults to an hour before to, to to now.
+// Every endpoint answers JSON; with format=csv, ndjson, arrow or parquet it
+// answers its result as a table in that format instead.
 func NewHTTPHandler(s *Service) http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		writeJSON(w, http.StatusOK, map[string]any{
+	mux.HandleFunc("GET /{$}", handle(func(context.Context, params) (any, error) {
+		return map[string]any{
 			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "accounts/{address}", "compare", "forecast", "anomalies", "export"},
-			"formats":   export.Formats,
 			"metrics":   Metrics,
-		})
-	})
+			"formats":   export.Formats,
+		}, nil
+	}))
 	mux.HandleFunc("GET /series", handle(func(ctx context.Context, q params) (any, error) {
 		r, err := q.timeRange()
 		if err != nil {
@@ -67,7 +70,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 			return nil, err
 		}
 		v, err := s.Validators(ctx, r)
-		return map[string]any{"validators": v}, err
+		return validatorList(v), err
 	}))
 	mux.HandleFunc("GET /top/{what}", handle(func(ctx context.Context, q params) (any, error) {
 		r, err := q.timeRange()
@@ -87,11 +90,11 @@ func NewHTTPHandler(s *Service) http.Handler {
 		default:
 			return nil, fmt.Errorf("%w: /top/%s: use /top/accounts or /top/assets", ErrBadRequest, what)
 		}
-		return map[string]any{"top": top}, err
+		return topList(top), err
 	}))
 	mux.HandleFunc("GET /accounts/{address}", handle(func(ctx context.Context, q params) (any, error) {
 		b, err := s.Account(ctx, q.path("address"))
-		return map[string]any{"account": q.path("address"), "balances": b}, err
+		return accountBalances{Account: q.path("address"), Balances: b}, err
 	}))
 	mux.HandleFunc("GET /compare", handle(func(ctx context.Context, q params) (any, error) {
 		to, err := q.time("to", time.Now())
@@ -226,7 +229,25 @@ func handle(fn func(ctx context.Context, q params) (any, error)) http.HandlerFun
 	return func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), queryTimeout)
 		defer cancel()
-		out, err := fn(ctx, params{r: r, q: r.URL.Query(), now: time.Now()})
+		q := params{r: r, q: r.URL.Query(), now: time.Now()}
+		format := export.JSON
+		if f := q.get("format", "json"); f != "json" {
+			var err error
+			if format, err = export.ParseFormat(f); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				return
+			}
+		}
+		out, err := fn(ctx, q)
+		if err == nil && format != export.JSON {
+			t, ok := out.(tabular)
+			if !ok {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": r.URL.Path + " answers JSON only; drop format"})
+				return
+			}
+			writeTable(w, format, t)
+			return
+		}
 		switch {
 		case errors.Is(err, ErrBadRequest):
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": ")})
@@ -238,6 +259,25 @@ func handle(fn func(ctx context.Context, q params) (any, error)) http.HandlerFun
 			writeJSON(w, http.StatusOK, out)
 		}
 	}
+}
+
+// writeTable writes a result in a table format. The result is complete
+// before the first byte, so a failure can still be a status.
+func writeTable(w http.ResponseWriter, f export.Format, t tabular) {
+	var buf bytes.Buffer
+	tw, err := export.NewTable(&buf, f, t.columns())
+	if err == nil {
+		if err = t.rows(tw.Row); err == nil {
+			err = tw.Close()
+		}
+	}
+	if err != nil {
+		writeJSON(w, http.StatusInternalServerError, map[string]string{"error": "encode " + string(f) + ": " + err.Error()})
+		return
+	}
+	w.Header().Set("Content-Type", f.ContentType())
+	w.Header().Set("Cache-Control", "no-store")
+	w.Write(buf.Bytes())
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -165,6 +165,84 @@ func Query(ctx context.Context, conn driver.Conn, w io.Writer, f Format, sql str
 	return n, nil
 }
 
+// ColumnType is the type of a Table column.
+type ColumnType int
+
+// Column types of a Table; integers are 64 bits.
+const (
+	String ColumnType = ColumnType(kindString)
+	Int    ColumnType = ColumnType(kindInt)
+	Uint   ColumnType = ColumnType(kindUint)
+	Float  ColumnType = ColumnType(kindFloat)
+	Time   ColumnType = ColumnType(kindTime)
+	Bool   ColumnType = ColumnType(kindBool)
+)
+
+// Column names and types one column of a Table.
+type Column struct {
+	Name string
+	Type ColumnType
+}
+
+// Table writes rows that are not a query's, such as an analytics result,
+// in any format.
+type Table struct {
+	cols []column
+	out  rowWriter
+	vals []value
+}
+
+// NewTable starts writing a table with cols to w in format f.
+func NewTable(w io.Writer, f Format, cols []Column) (*Table, error) {
+	t := &Table{cols: make([]column, len(cols)), vals: make([]value, len(cols))}
+	for i, c := range cols {
+		t.cols[i] = column{name: c.Name, kind: kind(c.Type)}
+	}
+	out, err := newWriter(w, f, t.cols)
+	if err != nil {
+		return nil, err
+	}
+	t.out = out
+	return t, nil
+}
+
+// Row writes one row: a value per column, of the column's Go type (string,
+// int64, uint64, float64, time.Time, bool).
+func (t *Table) Row(values ...any) error {
+	if len(values) != len(t.cols) {
+		return fmt.Errorf("export: row of %d values for %d columns", len(values), len(t.cols))
+	}
+	for i, c := range t.cols {
+		v, ok := cellOf(c.kind, values[i])
+		if !ok {
+			return fmt.Errorf("export: column %s: %T is not its type", c.name, values[i])
+		}
+		t.vals[i] = v
+	}
+	return t.out.row(t.vals)
+}
+
+// Close finishes the output (the JSON array's end, the Parquet footer).
+func (t *Table) Close() error { return t.out.close() }
+
+func cellOf(k kind, v any) (value, bool) {
+	switch x := v.(type) {
+	case string:
+		return value{s: x}, k == kindString
+	case int64:
+		return value{i: x}, k == kindInt
+	case uint64:
+		return value{u: x}, k == kindUint
+	case float64:
+		return value{f: x}, k == kindFloat
+	case time.Time:
+		return value{t: x.UTC()}, k == kindTime
+	case bool:
+		return value{b: x}, k == kindBool
+	}
+	return value{}, false
+}
+
 // value is one cell, in the field its kind uses.
 type value struct {
 	s string
