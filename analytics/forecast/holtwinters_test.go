@@ -1,9 +1,11 @@
 package forecast
 
 import (
+	"encoding/json"
 	"errors"
 	"math"
 	"math/rand/v2"
+	"os"
 	"testing"
 )
 
@@ -158,4 +160,39 @@ func FuzzFit(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHoltWintersBeatsSeasonalNaiveOnARecordedRun evaluates the model on
+// the committed throughput of a real `aurigraph dev` run under a seasonal
+// load (test/record_seasonal.sh): 1 s buckets, in which block boundaries
+// make the noise, and a season of 60.
+func TestHoltWintersBeatsSeasonalNaiveOnARecordedRun(t *testing.T) {
+	raw, err := os.ReadFile("testdata/recorded_tps.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rec struct {
+		Points []struct {
+			V float64 `json:"v"`
+		} `json:"points"`
+	}
+	if err := json.Unmarshal(raw, &rec); err != nil {
+		t.Fatal(err)
+	}
+	y := make([]float64, len(rec.Points))
+	for i, p := range rec.Points {
+		y[i] = p.V
+	}
+	const period, horizon = 60, 60
+	train := 3 * period
+	origins := (len(y) - train) / horizon
+	if origins < 2 {
+		t.Fatalf("recorded series of %d points is too short", len(y))
+	}
+	ev := evaluate(t, y, period, train, horizon, origins)
+	t.Logf("recorded run, %d held-out points: MAPE %.2f%% (seasonal naive %.2f%%), 80%% interval coverage %.1f%%",
+		ev.points, ev.mapeModel, ev.mapeNaive, 100*ev.coverage)
+	if ev.mapeModel >= ev.mapeNaive {
+		t.Fatalf("MAPE %.2f%% does not beat seasonal naive's %.2f%% on the recorded run", ev.mapeModel, ev.mapeNaive)
+	}
 }
