@@ -44,21 +44,21 @@ var Metrics = []Metric{MetricTPS, MetricVolume, MetricFailed, MetricBlocks, Metr
 // ErrBadRequest marks errors in what the caller asked for.
 var ErrBadRequest = errors.New("analytics: bad request")
 
-type metricQuery struct{ table, timeCol, expr, where string }
+type metricQuery struct{ table, timeCol, expr string }
 
 // metricSQL is each metric's aggregate over one bucket and the table it
 // reads; {step} is the bucket's length in seconds. Transaction metrics read
 // aurigraph.block_stats, the per-block rollup the projection keeps (one row
 // per block; FINAL collapses blocks projected twice).
 var metricSQL = map[Metric]metricQuery{
-	MetricTPS:         {"block_stats FINAL", "block_time", "sum(txs) / {step}", ""},
-	MetricVolume:      {"block_stats FINAL", "block_time", "toFloat64(sum(volume))", ""},
-	MetricFailed:      {"block_stats FINAL", "block_time", "toFloat64(sum(failed))", ""},
-	MetricBlocks:      {"blocks", "timestamp", "toFloat64(count())", ""},
-	MetricBlockTimeMs: {"blocks", "timestamp", "if(count() > 1, (toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))) / (count() - 1), nan)", ""},
-	MetricLatencyP50:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[1]", ""},
-	MetricLatencyP90:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[2]", ""},
-	MetricLatencyP99:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[3]", ""},
+	MetricTPS:         {"block_stats FINAL", "block_time", "sum(txs) / {step}"},
+	MetricVolume:      {"block_stats FINAL", "block_time", "toFloat64(sum(volume))"},
+	MetricFailed:      {"block_stats FINAL", "block_time", "toFloat64(sum(failed))"},
+	MetricBlocks:      {"blocks", "timestamp", "toFloat64(count())"},
+	MetricBlockTimeMs: {"blocks", "timestamp", "if(count() > 1, (toUnixTimestamp64Milli(max(timestamp)) - toUnixTimestamp64Milli(min(timestamp))) / (count() - 1), nan)"},
+	MetricLatencyP50:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[1]"},
+	MetricLatencyP90:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[2]"},
+	MetricLatencyP99:  {"block_stats FINAL", "block_time", "quantilesMerge(0.5, 0.9, 0.99)(latency)[3]"},
 }
 
 // Service runs the analytics queries on a clickhouse-go connection to the
@@ -102,24 +102,12 @@ type Series struct {
 
 // Series computes metric over r in buckets of step.
 func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.Duration) (Series, error) {
-	q, ok := metricSQL[metric]
-	if !ok {
-		return Series{}, fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
-	}
-	if err := r.check(); err != nil {
+	p, err := planSeries(metric, r, step)
+	if err != nil {
 		return Series{}, err
 	}
-	if step < time.Second || step%time.Second != 0 {
-		return Series{}, fmt.Errorf("%w: step %v: use whole seconds, at least 1s", ErrBadRequest, step)
-	}
-	from, to := r.From.Truncate(step), r.To
-	n := int((to.Sub(from) + step - 1) / step)
-	if n > MaxPoints {
-		return Series{}, fmt.Errorf("%w: %d points of %v between %s and %s; at most %d: use a larger step or a shorter range", ErrBadRequest, n, step, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), MaxPoints)
-	}
-	secs := int64(step / time.Second)
-	sql := seriesSQL(s.database, q, from, to, secs)
-	rows, err := s.conn.Query(ctx, sql)
+	from, n, secs := p.from, p.points, p.secs
+	rows, err := s.conn.Query(ctx, seriesSQL(s.database, p.q, from, r.To, secs))
 	if err != nil {
 		return Series{}, fmt.Errorf("analytics: %s series: %w", metric, err)
 	}
@@ -149,37 +137,67 @@ func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.
 	return out, nil
 }
 
+// seriesPlan is a checked series request: its metric's query, the first
+// bucket's start, the number of buckets and their length in seconds.
+type seriesPlan struct {
+	q      metricQuery
+	from   time.Time
+	points int
+	secs   int64
+}
+
+func planSeries(metric Metric, r Range, step time.Duration) (seriesPlan, error) {
+	q, err := lookupMetric(metric)
+	if err != nil {
+		return seriesPlan{}, err
+	}
+	if err := r.check(); err != nil {
+		return seriesPlan{}, err
+	}
+	if step < time.Second || step%time.Second != 0 {
+		return seriesPlan{}, fmt.Errorf("%w: step %v: use whole seconds, at least 1s", ErrBadRequest, step)
+	}
+	from := r.From.Truncate(step)
+	n := int((r.To.Sub(from) + step - 1) / step)
+	if n > MaxPoints {
+		return seriesPlan{}, fmt.Errorf("%w: %d points of %v between %s and %s; at most %d: use a larger step or a shorter range", ErrBadRequest, n, step, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), MaxPoints)
+	}
+	return seriesPlan{q: q, from: from, points: n, secs: int64(step / time.Second)}, nil
+}
+
+func lookupMetric(metric Metric) (metricQuery, error) {
+	q, ok := metricSQL[metric]
+	if !ok {
+		return metricQuery{}, fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
+	}
+	return q, nil
+}
+
+// inRange is the condition that q's time column lies in [from, to).
+func (q metricQuery) inRange(from, to time.Time) string {
+	return fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, from.UnixMilli(), q.timeCol, to.UnixMilli())
+}
+
 // seriesSQL selects (bucket, v) rows, bucket being the bucket's start in
 // Unix milliseconds divided by its length.
 func seriesSQL(database string, q metricQuery, from, to time.Time, secs int64) string {
-	where := fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, from.UnixMilli(), q.timeCol, to.UnixMilli())
-	if q.where != "" {
-		where += " AND " + q.where
-	}
 	return fmt.Sprintf("SELECT intDiv(toUnixTimestamp64Milli(%s), %d) AS bucket, toFloat64(%s) AS v FROM %s.%s WHERE %s GROUP BY bucket ORDER BY bucket",
-		q.timeCol, secs*1000, replaceStep(q.expr, secs), database, q.table, where)
+		q.timeCol, secs*1000, replaceStep(q.expr, secs), database, q.table, q.inRange(from, to))
 }
 
 // ExportSQL is the query behind Series for metric, with each bucket's
 // start as a time column t: what an export streams.
 func (s *Service) ExportSQL(metric Metric, r Range, step time.Duration) (string, error) {
-	q, ok := metricSQL[metric]
-	if !ok {
-		return "", fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
-	}
-	if err := r.check(); err != nil {
+	p, err := planSeries(metric, r, step)
+	if err != nil {
 		return "", err
 	}
-	if step < time.Second || step%time.Second != 0 {
-		return "", fmt.Errorf("%w: step %v: use whole seconds, at least 1s", ErrBadRequest, step)
-	}
-	secs := int64(step / time.Second)
-	return fmt.Sprintf("SELECT fromUnixTimestamp64Milli(toInt64(bucket * %d)) AS t, v FROM (%s)", secs*1000, seriesSQL(s.database, q, r.From.Truncate(step), r.To, secs)), nil
+	return fmt.Sprintf("SELECT fromUnixTimestamp64Milli(toInt64(bucket * %d)) AS t, v FROM (%s)", p.secs*1000, seriesSQL(s.database, p.q, p.from, r.To, p.secs)), nil
 }
 
-// TableSQL selects the rows of the blocks or transactions table between
-// two heights, inclusive, in chain order.
-func (s *Service) TableSQL(table string, fromHeight, toHeight uint64) (string, error) {
+// TableSQL selects the rows of database's blocks or transactions table
+// between two heights, inclusive, in chain order.
+func TableSQL(database, table string, fromHeight, toHeight uint64) (string, error) {
 	if fromHeight == 0 || toHeight < fromHeight {
 		return "", fmt.Errorf("%w: heights %d..%d: use 1 <= from_height <= to_height", ErrBadRequest, fromHeight, toHeight)
 	}
@@ -187,7 +205,7 @@ func (s *Service) TableSQL(table string, fromHeight, toHeight uint64) (string, e
 	if order == "" {
 		return "", fmt.Errorf("%w: table %q: use blocks or transactions", ErrBadRequest, table)
 	}
-	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d ORDER BY %s", s.database, table, fromHeight, toHeight, order), nil
+	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d ORDER BY %s", database, table, fromHeight, toHeight, order), nil
 }
 
 func replaceStep(expr string, secs int64) string {
@@ -306,13 +324,20 @@ type Ranked struct {
 	Volume uint64 `json:"volume"`
 }
 
-// TopAccounts ranks accounts by committed volume sent or received in r.
-func (s *Service) TopAccounts(ctx context.Context, r Range, limit int) ([]Ranked, error) {
+func checkTop(r Range, limit int) error {
 	if err := r.check(); err != nil {
-		return nil, err
+		return err
 	}
 	if limit < 1 || limit > 1000 {
-		return nil, fmt.Errorf("%w: limit %d: use 1 to 1000", ErrBadRequest, limit)
+		return fmt.Errorf("%w: limit %d: use 1 to 1000", ErrBadRequest, limit)
+	}
+	return nil
+}
+
+// TopAccounts ranks accounts by committed volume sent or received in r.
+func (s *Service) TopAccounts(ctx context.Context, r Range, limit int) ([]Ranked, error) {
+	if err := checkTop(r, limit); err != nil {
+		return nil, err
 	}
 	where := fmt.Sprintf("block_time >= fromUnixTimestamp64Milli(%d) AND block_time < fromUnixTimestamp64Milli(%d) AND status = 'committed'", r.From.UnixMilli(), r.To.UnixMilli())
 	sql := fmt.Sprintf(`SELECT account, count(), sum(amount) FROM (
@@ -325,11 +350,8 @@ func (s *Service) TopAccounts(ctx context.Context, r Range, limit int) ([]Ranked
 
 // TopAssets ranks assets by committed volume in r; the native asset is "".
 func (s *Service) TopAssets(ctx context.Context, r Range, limit int) ([]Ranked, error) {
-	if err := r.check(); err != nil {
+	if err := checkTop(r, limit); err != nil {
 		return nil, err
-	}
-	if limit < 1 || limit > 1000 {
-		return nil, fmt.Errorf("%w: limit %d: use 1 to 1000", ErrBadRequest, limit)
 	}
 	sql := fmt.Sprintf(`SELECT asset, count(), sum(amount) FROM %s.transactions
 		WHERE block_time >= fromUnixTimestamp64Milli(%d) AND block_time < fromUnixTimestamp64Milli(%d) AND status = 'committed'
@@ -423,16 +445,12 @@ func (s *Service) Compare(ctx context.Context, metric Metric, to time.Time, peri
 
 // total is metric over r as a single bucket of length span.
 func (s *Service) total(ctx context.Context, metric Metric, r Range, span time.Duration) (float64, error) {
-	q, ok := metricSQL[metric]
-	if !ok {
-		return 0, fmt.Errorf("%w: unknown metric %q: use one of %v", ErrBadRequest, metric, Metrics)
-	}
-	where := fmt.Sprintf("%s >= fromUnixTimestamp64Milli(%d) AND %s < fromUnixTimestamp64Milli(%d)", q.timeCol, r.From.UnixMilli(), q.timeCol, r.To.UnixMilli())
-	if q.where != "" {
-		where += " AND " + q.where
+	q, err := lookupMetric(metric)
+	if err != nil {
+		return 0, err
 	}
 	var v float64
-	sql := fmt.Sprintf("SELECT toFloat64(%s) FROM %s.%s WHERE %s", replaceStep(q.expr, int64(span/time.Second)), s.database, q.table, where)
+	sql := fmt.Sprintf("SELECT toFloat64(%s) FROM %s.%s WHERE %s", replaceStep(q.expr, int64(span/time.Second)), s.database, q.table, q.inRange(r.From, r.To))
 	if err := s.conn.QueryRow(ctx, sql).Scan(&v); err != nil {
 		return 0, fmt.Errorf("analytics: %s over %v: %w", metric, span, err)
 	}

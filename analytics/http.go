@@ -194,7 +194,7 @@ func exportRequest(s *Service, q params) (sql, name string, f export.Format, err
 		if from < 1 {
 			return "", "", "", fmt.Errorf("%w: from_height %d: heights start at 1", ErrBadRequest, from)
 		}
-		sql, err = s.TableSQL(table, uint64(from), uint64(to))
+		sql, err = TableSQL(s.database, table, uint64(from), uint64(to))
 		return sql, fmt.Sprintf("%s-%d-%d", table, from, to), f, err
 	}
 	r, err := q.timeRange()

@@ -49,8 +49,8 @@ const (
 	defaultMaxBatchRows   = 200_000
 	// maxBatchRows leaves room below ClickHouse's max_insert_block_size
 	// (1,048,449) for the block that tips a batch over MaxBatchRows.
-	maxBatchRows = 1_000_000
-	defaultFlushInterval  = 200 * time.Millisecond
+	maxBatchRows         = 1_000_000
+	defaultFlushInterval = 200 * time.Millisecond
 
 	retryMinDelay = 100 * time.Millisecond
 	retryMaxDelay = 5 * time.Second
@@ -295,6 +295,11 @@ func (p *Projector) applyTTL(ctx context.Context) error {
 	return nil
 }
 
+// rowsByHeight are the tables, besides the aurigraph.blocks progress
+// record, whose rows belong to a height: the transactions and the per-block
+// rollups their views keep.
+var rowsByHeight = []string{"transactions", "block_stats", "account_deltas"}
+
 // Rebuild removes the projection of heights from and above, so that the
 // next Run projects them again from the blocks topic: after a schema change
 // or a suspected corruption. Run it while no projector runs on the same
@@ -311,7 +316,7 @@ func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
 	}
 	// Blocks first: they mark progress, so a rebuild cut short leaves
 	// orphaned transactions, which the next Run removes.
-	for _, table := range []string{"blocks", "transactions", "block_stats", "account_deltas"} {
+	for _, table := range append([]string{"blocks"}, rowsByHeight...) {
 		if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM %s.%s WHERE height >= %d", Database, table, from)); err != nil {
 			return fmt.Errorf("projector: rebuild: delete %s from height %d: %w", table, from, err)
 		}
@@ -329,7 +334,7 @@ func (p *Projector) resume(ctx context.Context) (uint64, error) {
 	}
 	// The per-block rollups are written by views as transactions arrive, so
 	// an interrupted batch can leave rows there too.
-	for _, table := range []string{"transactions", "block_stats", "account_deltas"} {
+	for _, table := range rowsByHeight {
 		var orphans uint64
 		q := fmt.Sprintf("SELECT count() FROM %s.%s WHERE height > %d", Database, table, h)
 		if err := p.conn.QueryRow(ctx, q).Scan(&orphans); err != nil {

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/consensus"
@@ -86,23 +85,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	api := http.NewServeMux()
 	mountStreams(api, hub)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
-	root := http.NewServeMux()
-	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
-	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	root.Handle("GET /q/health", gatewayHealth(src, hub))
-	if f.pprof {
-		mountPprof(root)
-	}
-	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
+	root := rootHandler(reg, api, gatewayHealth(src, hub), f.pprof)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, hub)
 	if err != nil {
-		return fmt.Errorf("--http: %w", err)
+		return err
 	}
-	stack.push("http api", httpSrv.Shutdown)
-	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr, hub)
-	if err != nil {
-		return fmt.Errorf("--grpc: %w", err)
-	}
-	stack.push("grpc", stopGRPC(grpcSrv, hub))
 
 	if ready != nil {
 		ready(gatewayAddrs{HTTP: httpAddr, GRPC: grpcAddr})

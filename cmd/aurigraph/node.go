@@ -221,16 +221,11 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	nodes := []*consensus.Node{node}
-	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, newAPIHandler(reg, nodes, submit, hub, nil, healthHandler(nodes, nil, nil), f.pprof))
+	root := newAPIHandler(reg, nodes, submit, hub, nil, healthHandler(nodes, nil, nil), f.pprof)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, hub)
 	if err != nil {
-		return fmt.Errorf("--http: %w", err)
+		return err
 	}
-	stack.push("http api", httpSrv.Shutdown)
-	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr, hub)
-	if err != nil {
-		return fmt.Errorf("--grpc: %w", err)
-	}
-	stack.push("grpc", stopGRPC(grpcSrv, hub))
 
 	ids := make([]uint64, 0, len(peers))
 	for id := range peers {

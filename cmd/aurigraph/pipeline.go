@@ -75,6 +75,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 
 	clickhouseURL := f.clickhouseURL
+	// Analysts' queries go through a session of their own that cannot write.
 	analystURL := readOnlyDSN(f.clickhouseURL)
 	var engine *chdb.Engine
 	if clickhouseURL == "" {
@@ -160,7 +161,6 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return fmt.Errorf("--rebuild-projection-from: %w", err)
 		}
 	}
-	// Analysts' queries go through a session of their own that cannot write.
 	reader, err := projector.OpenClickHouse(analystURL)
 	if err != nil {
 		return err
@@ -198,17 +198,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	root := newAPIHandler(reg, nodes, submit, hub, analyticsAPI, healthHandler(nodes, proj, engine), f.pprof)
-	httpSrv, httpAddr, err := serveHTTP(f.httpAddr, root)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, hub)
 	if err != nil {
-		return fmt.Errorf("--http: %w", err)
+		return err
 	}
-	stack.push("http api", httpSrv.Shutdown)
-
-	grpcSrv, grpcAddr, err := serveGRPC(f.grpcAddr, hub)
-	if err != nil {
-		return fmt.Errorf("--grpc: %w", err)
-	}
-	stack.push("grpc", stopGRPC(grpcSrv, hub))
 
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
@@ -250,6 +243,13 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analyticsAPI))
 	}
 
+	return rootHandler(reg, api, health, withPprof)
+}
+
+// rootHandler serves api under /api/v12, with /metrics, /q/health and, with
+// withPprof, the Go runtime's profiles under /debug/pprof/: the same in
+// every process that serves an API.
+func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof bool) http.Handler {
 	root := http.NewServeMux()
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
@@ -258,6 +258,22 @@ func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *in
 		mountPprof(root)
 	}
 	return root
+}
+
+// serveAPIs serves root on httpAddr and the hub's gRPC services on
+// grpcAddr, and pushes their graceful stops; it returns where they listen.
+func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, hub *stream.Hub) (httpAt, grpcAt string, err error) {
+	httpSrv, httpAt, err := serveHTTP(httpAddr, root)
+	if err != nil {
+		return "", "", fmt.Errorf("--http: %w", err)
+	}
+	stack.push("http api", httpSrv.Shutdown)
+	grpcSrv, grpcAt, err := serveGRPC(grpcAddr, hub)
+	if err != nil {
+		return "", "", fmt.Errorf("--grpc: %w", err)
+	}
+	stack.push("grpc", stopGRPC(grpcSrv, hub))
+	return httpAt, grpcAt, nil
 }
 
 // projectorUser is the embedded engine's only account that may write.

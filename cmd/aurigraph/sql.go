@@ -101,7 +101,7 @@ projection: a batch at a time, so exports of any size run in little memory.`,
 		Example: `  aurigraph export --table transactions --from-height 1 --to-height 10000 --format parquet --out txs.parquet`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			sql, err := analytics.New(nil, projector.Database).TableSQL(table, from, to)
+			sql, err := analytics.TableSQL(projector.Database, table, from, to)
 			if err != nil {
 				return err
 			}
