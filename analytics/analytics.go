@@ -297,24 +297,37 @@ func (s *Service) Validators(ctx context.Context, r Range) ([]ValidatorStats, er
 	sql := fmt.Sprintf(`SELECT proposer, count(), sum(tx_count), sum(failed_count), uniqExact(raft_term), min(timestamp), max(timestamp)
 		FROM %s.blocks WHERE timestamp >= fromUnixTimestamp64Milli(%d) AND timestamp < fromUnixTimestamp64Milli(%d)
 		GROUP BY proposer ORDER BY proposer`, s.database, r.From.UnixMilli(), r.To.UnixMilli())
-	rows, err := s.conn.Query(ctx, sql)
-	if err != nil {
-		return nil, fmt.Errorf("analytics: validators: %w", err)
-	}
-	defer rows.Close()
-	out := []ValidatorStats{}
-	for rows.Next() {
+	return queryAll(ctx, s.conn, "validators", sql, func(rows driver.Rows) (ValidatorStats, error) {
 		var v ValidatorStats
-		if err := rows.Scan(&v.Proposer, &v.Blocks, &v.Txs, &v.Failed, &v.Terms, &v.First, &v.Last); err != nil {
-			return nil, fmt.Errorf("analytics: validators: %w", err)
-		}
+		err := rows.Scan(&v.Proposer, &v.Blocks, &v.Txs, &v.Failed, &v.Terms, &v.First, &v.Last)
 		if v.Blocks > 0 {
 			v.AvgTxsPerBlock = float64(v.Txs) / float64(v.Blocks)
 		}
 		v.First, v.Last = v.First.UTC(), v.Last.UTC()
+		return v, err
+	})
+}
+
+// queryAll runs sql and scans every row with scan; what names the query in
+// errors. An empty result is an empty slice, which JSON writes as [].
+func queryAll[T any](ctx context.Context, conn driver.Conn, what, sql string, scan func(driver.Rows) (T, error), args ...any) ([]T, error) {
+	rows, err := conn.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, fmt.Errorf("analytics: %s: %w", what, err)
+	}
+	defer rows.Close()
+	out := []T{}
+	for rows.Next() {
+		v, err := scan(rows)
+		if err != nil {
+			return nil, fmt.Errorf("analytics: %s: %w", what, err)
+		}
 		out = append(out, v)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("analytics: %s: %w", what, err)
+	}
+	return out, nil
 }
 
 // Ranked is one entry of a top list.
@@ -360,20 +373,10 @@ func (s *Service) TopAssets(ctx context.Context, r Range, limit int) ([]Ranked, 
 }
 
 func (s *Service) ranked(ctx context.Context, what, sql string) ([]Ranked, error) {
-	rows, err := s.conn.Query(ctx, sql)
-	if err != nil {
-		return nil, fmt.Errorf("analytics: %s: %w", what, err)
-	}
-	defer rows.Close()
-	out := []Ranked{}
-	for rows.Next() {
+	return queryAll(ctx, s.conn, what, sql, func(rows driver.Rows) (Ranked, error) {
 		var r Ranked
-		if err := rows.Scan(&r.Key, &r.Txs, &r.Volume); err != nil {
-			return nil, fmt.Errorf("analytics: %s: %w", what, err)
-		}
-		out = append(out, r)
-	}
-	return out, rows.Err()
+		return r, rows.Scan(&r.Key, &r.Txs, &r.Volume)
+	})
 }
 
 // Balance is an account's holding of one asset, from the projection's
@@ -392,21 +395,13 @@ func (s *Service) Account(ctx context.Context, address string) ([]Balance, error
 	if address == "" || len(address) > 256 {
 		return nil, fmt.Errorf("%w: account address %q: give 1 to 256 characters", ErrBadRequest, address)
 	}
-	rows, err := s.conn.Query(ctx, fmt.Sprintf("SELECT asset, toString(balance), txs, last_height, last_time FROM %s.accounts WHERE account = ? ORDER BY asset", s.database), address)
-	if err != nil {
-		return nil, fmt.Errorf("analytics: account %q: %w", address, err)
-	}
-	defer rows.Close()
-	out := []Balance{}
-	for rows.Next() {
+	sql := fmt.Sprintf("SELECT asset, toString(balance), txs, last_height, last_time FROM %s.accounts WHERE account = ? ORDER BY asset", s.database)
+	return queryAll(ctx, s.conn, fmt.Sprintf("account %q", address), sql, func(rows driver.Rows) (Balance, error) {
 		var b Balance
-		if err := rows.Scan(&b.Asset, &b.Balance, &b.Txs, &b.LastHeight, &b.LastTime); err != nil {
-			return nil, fmt.Errorf("analytics: account %q: %w", address, err)
-		}
+		err := rows.Scan(&b.Asset, &b.Balance, &b.Txs, &b.LastHeight, &b.LastTime)
 		b.LastTime = b.LastTime.UTC()
-		out = append(out, b)
-	}
-	return out, rows.Err()
+		return b, err
+	}, address)
 }
 
 // Comparison sets a metric over a period against the period before it.
