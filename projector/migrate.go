@@ -1,23 +1,42 @@
 package projector
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"io/fs"
 	"path"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
+	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// migration is one embedded DDL file: NNNN_description.sql.
+// migration is one schema step: the statements of an embedded DDL file,
+// NNNN_description.sql, or a step written in Go (apply).
 type migration struct {
 	version    uint32
 	name       string
 	statements []string
+	apply      func(context.Context, driver.Conn) error
+}
+
+// withGoMigrations merges steps written in Go into the DDL files' order.
+func withGoMigrations(files, steps []migration) ([]migration, error) {
+	out := slices.Clone(files)
+	for _, s := range steps {
+		for _, m := range out {
+			if m.version == s.version {
+				return nil, fmt.Errorf("migrations %q and %q share version %d", m.name, s.name, s.version)
+			}
+		}
+		out = append(out, s)
+	}
+	slices.SortFunc(out, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
+	return out, nil
 }
 
 // loadMigrations reads every *.sql file in dir of fsys, ordered by version.
@@ -51,7 +70,7 @@ func loadMigrations(fsys fs.FS, dir string) ([]migration, error) {
 		}
 		out = append(out, migration{version: uint32(v), name: e.Name(), statements: stmts})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })
+	slices.SortFunc(out, func(a, b migration) int { return cmp.Compare(a.version, b.version) })
 	return out, nil
 }
 
@@ -117,9 +136,9 @@ func (p *Projector) appliedMigrations(ctx context.Context) (map[uint32]bool, err
 }
 
 // Migrate applies the embedded ClickHouse migrations that are not yet recorded
-// in aurigraph.schema_migrations, in version order. Every statement is
-// idempotent, so a run interrupted between a statement and its record is
-// completed by the next one; concurrent runs are therefore harmless too.
+// in aurigraph.schema_migrations, in version order. Every statement and Go
+// step is idempotent, so a run interrupted between a statement and its record
+// is completed by the next one.
 func (p *Projector) Migrate(ctx context.Context) error {
 	applied, err := p.appliedMigrations(ctx)
 	if err != nil {
@@ -132,6 +151,11 @@ func (p *Projector) Migrate(ctx context.Context) error {
 		for i, stmt := range m.statements {
 			if err := p.conn.Exec(ctx, stmt); err != nil {
 				return fmt.Errorf("migration %s, statement %d: %w", m.name, i+1, err)
+			}
+		}
+		if m.apply != nil {
+			if err := m.apply(ctx, p.conn); err != nil {
+				return fmt.Errorf("migration %s: %w", m.name, err)
 			}
 		}
 		if err := p.conn.Exec(ctx, "INSERT INTO aurigraph.schema_migrations (version, name) VALUES (?, ?)",

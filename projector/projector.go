@@ -131,7 +131,11 @@ func New(cfg Config) (*Projector, error) {
 	if err != nil {
 		return nil, err
 	}
-	migrations, err := loadMigrations(schemas.ClickHouseMigrations, "clickhouse")
+	files, err := loadMigrations(schemas.ClickHouseMigrations, "clickhouse")
+	if err != nil {
+		return nil, fmt.Errorf("projector: %w", err)
+	}
+	migrations, err := withGoMigrations(files, goMigrations)
 	if err != nil {
 		return nil, fmt.Errorf("projector: %w", err)
 	}

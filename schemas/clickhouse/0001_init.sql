@@ -38,6 +38,8 @@ ENGINE = ReplacingMergeTree
 ORDER BY height
 SETTINGS non_replicated_deduplication_window = 1000;
 
+-- Migration 0004 (projector/repartition.go) moves this table to day
+-- partitions.
 -- commit_latency_ms is block_time - submitted: both come from the block log, so
 -- a rebuild from height 1 yields the same figures.
 CREATE TABLE IF NOT EXISTS aurigraph.transactions
