@@ -120,7 +120,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		season, err := q.int("season", defaultSeason(step))
+		season, err := q.int("season", DefaultSeason(step))
 		if err != nil {
 			return nil, err
 		}
@@ -145,7 +145,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 		if err != nil {
 			return nil, err
 		}
-		season, err := q.int("season", defaultSeason(step))
+		season, err := q.int("season", DefaultSeason(step))
 		if err != nil {
 			return nil, err
 		}
@@ -210,9 +210,9 @@ func exportRequest(s *Service, q params) (sql, name string, f export.Format, err
 	return sql, fmt.Sprintf("%s-%s", metric, step), f, err
 }
 
-// defaultSeason guesses the pattern a step shows: minutes of an hour for
+// DefaultSeason guesses the pattern a step shows: minutes of an hour for
 // steps under an hour, hours of a day under a day, days of a week beyond.
-func defaultSeason(step time.Duration) int {
+func DefaultSeason(step time.Duration) int {
 	switch {
 	case step < time.Minute:
 		return 60
@@ -380,8 +380,12 @@ func (p params) timeRange() (Range, error) {
 	return Range{From: from, To: to}, nil
 }
 
-// step reads step, defaulting to about 300 buckets over r in whole seconds.
+// step reads step, defaulting to DefaultStep.
 func (p params) step(r Range) (time.Duration, error) {
-	def := max(r.To.Sub(r.From)/300, time.Second).Truncate(time.Second)
-	return p.duration("step", def)
+	return p.duration("step", DefaultStep(r))
+}
+
+// DefaultStep is about 300 buckets over r, in whole seconds.
+func DefaultStep(r Range) time.Duration {
+	return max(r.To.Sub(r.From)/300, time.Second).Truncate(time.Second)
 }

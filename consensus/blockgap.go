@@ -97,7 +97,7 @@ func (s *BlockStore) fill(blocks []*aurigraphv1.Block) error {
 	}
 	contiguous := head.contiguous
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		bb, idx := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex)
+		bb, idx, hashes := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes)
 		for _, blk := range blocks {
 			h := blk.GetHeader().GetHeight()
 			raw, err := deterministic.Marshal(blk)
@@ -106,6 +106,9 @@ func (s *BlockStore) fill(blocks []*aurigraphv1.Block) error {
 			}
 			if err := bb.Put(be64(h), raw); err != nil {
 				return fmt.Errorf("store block %d: %w", h, err)
+			}
+			if err := hashes.Put(blk.GetHeader().GetHash(), be64(h)); err != nil {
+				return fmt.Errorf("index the hash of block %d: %w", h, err)
 			}
 			for i, r := range blk.GetTxs() {
 				id := []byte(r.GetTx().GetId())

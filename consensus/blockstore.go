@@ -27,6 +27,7 @@ const BlocksFile = "blocks.db"
 var (
 	bucketBlocks   = []byte("blocks")   // be64 height -> Block
 	bucketTxIndex  = []byte("txindex")  // tx id -> be64 height | be32 index | status byte
+	bucketHashes   = []byte("hashes")   // block hash -> be64 height
 	bucketMeta     = []byte("meta")     // fixed keys below
 	bucketAccounts = []byte("accounts") // address -> Account
 	bucketAssets   = []byte("assets")   // name -> AssetInfo
@@ -47,7 +48,7 @@ var (
 	metaContiguous = []byte("contiguous_height")
 
 	stateBuckets = [][]byte{bucketAccounts, bucketAssets, bucketOffsets, bucketDedup}
-	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketMeta}, stateBuckets...)
+	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketHashes, bucketMeta}, stateBuckets...)
 )
 
 // TxLocation says where a transaction sits in the chain.
@@ -110,9 +111,15 @@ func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
 	s := &BlockStore{db: db, readOnly: readOnly, changed: make(chan struct{}), recent: newRecentBlocks()}
 	if !readOnly {
 		err = db.Update(func(tx *bolt.Tx) error {
+			unindexed := tx.Bucket(bucketHashes) == nil
 			for _, b := range allBuckets {
 				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
 					return fmt.Errorf("create bucket %s: %w", b, err)
+				}
+			}
+			if unindexed {
+				if err := indexBlockHashes(tx); err != nil {
+					return err
 				}
 			}
 			return migrateDedupIDs(tx)
@@ -213,6 +220,44 @@ func (s *BlockStore) Latest() (*aurigraphv1.Block, error) {
 		return nil, fmt.Errorf("chain is empty: %w", ErrBlockNotFound)
 	}
 	return s.Get(h)
+}
+
+// GetByHash returns the block whose header hash is hash, or an error
+// wrapping ErrBlockNotFound.
+func (s *BlockStore) GetByHash(hash []byte) (*aurigraphv1.Block, error) {
+	var height uint64
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if b := tx.Bucket(bucketHashes); b != nil {
+			if v := b.Get(hash); len(v) == 8 {
+				height = binary.BigEndian.Uint64(v)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("look up block hash %x: %w", hash, err)
+	}
+	if height == 0 {
+		return nil, fmt.Errorf("block hash %x: %w", hash, ErrBlockNotFound)
+	}
+	return s.Get(height)
+}
+
+// indexBlockHashes fills the hash index of a store written before it
+// existed, once, when the store is opened.
+func indexBlockHashes(tx *bolt.Tx) error {
+	hashes := tx.Bucket(bucketHashes)
+	c := tx.Bucket(bucketBlocks).Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		blk, err := decodeBlock(v)
+		if err != nil {
+			return fmt.Errorf("index block hashes: block %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+		if err := hashes.Put(blk.GetHeader().GetHash(), bytes.Clone(k)); err != nil {
+			return fmt.Errorf("index block hashes: block %d: %w", binary.BigEndian.Uint64(k), err)
+		}
+	}
+	return nil
 }
 
 // LookupTx finds a transaction by id.
@@ -383,7 +428,7 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 				}
 			}
 		}
-		blocks, idx := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex)
+		blocks, idx, hashes := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes)
 		// Heights only grow: let bolt fill pages instead of splitting them in half.
 		blocks.FillPercent = 1
 		var index []txIndexEntry
@@ -394,6 +439,9 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			}
 			if err := blocks.Put(be64(blk.GetHeader().GetHeight()), raw); err != nil {
 				return fmt.Errorf("store block %d: %w", blk.GetHeader().GetHeight(), err)
+			}
+			if err := hashes.Put(blk.GetHeader().GetHash(), be64(blk.GetHeader().GetHeight())); err != nil {
+				return fmt.Errorf("index the hash of block %d: %w", blk.GetHeader().GetHeight(), err)
 			}
 			for i, r := range blk.GetTxs() {
 				if r.GetTx().GetId() != "" {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"go.etcd.io/raft/v3"
 )
@@ -66,10 +65,6 @@ func (n *Node) ClusterStatus() ClusterStatus {
 	return cs
 }
 
-// memberChangeTimeout bounds how long an admin request waits for its
-// configuration change to apply.
-const memberChangeTimeout = 15 * time.Second
-
 func (h *httpHandler) registerCluster(mux *http.ServeMux) {
 	mux.HandleFunc("GET /cluster/status", h.clusterStatus)
 	mux.HandleFunc("POST /cluster/members", h.addMember)
@@ -77,26 +72,7 @@ func (h *httpHandler) registerCluster(mux *http.ServeMux) {
 }
 
 func (h *httpHandler) clusterStatus(w http.ResponseWriter, r *http.Request) {
-	writeJSON(w, http.StatusOK, h.primary().ClusterStatus())
-}
-
-// localLeader returns the validator of this process that leads, or answers
-// 421 naming the leader so the client retries there.
-func (h *httpHandler) localLeader(w http.ResponseWriter) *Node {
-	for _, n := range h.nodes {
-		if lead, _ := n.Leader(); lead {
-			return n
-		}
-	}
-	writeNotLeader(w, h.nodes[0].Status().Leader)
-	return nil
-}
-
-func writeNotLeader(w http.ResponseWriter, leader uint64) {
-	writeJSON(w, http.StatusMisdirectedRequest, struct {
-		Error  string `json:"error"`
-		Leader uint64 `json:"leader"`
-	}{"not the leader", leader})
+	writeJSON(w, http.StatusOK, h.svc.ClusterStatus())
 }
 
 type addMemberRequest struct {
@@ -115,17 +91,19 @@ func decodeAddMember(body io.Reader) (addMemberRequest, error) {
 	if dec.More() {
 		return req, errors.New("body holds more than one JSON value")
 	}
-	if req.ID == 0 {
-		return req, errors.New("id is missing or 0: validator ids start at 1")
-	}
-	host, port, err := net.SplitHostPort(req.RaftAddress)
+	return req, CheckMember(req.ID, req.RaftAddress)
+}
+
+// checkRaftAddress accepts host:port with a port of 1-65535.
+func checkRaftAddress(addr string) error {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil || host == "" {
-		return req, fmt.Errorf("raft_address %q is not host:port", req.RaftAddress)
+		return badArgument("raft_address", "%q is not host:port", addr)
 	}
 	if p, err := strconv.ParseUint(port, 10, 16); err != nil || p == 0 {
-		return req, fmt.Errorf("raft_address %q: port %q is not 1-65535", req.RaftAddress, port)
+		return badArgument("raft_address", "%q: port %q is not 1-65535", addr, port)
 	}
-	return req, nil
+	return nil
 }
 
 func (h *httpHandler) addMember(w http.ResponseWriter, r *http.Request) {
@@ -134,13 +112,8 @@ func (h *httpHandler) addMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	n := h.localLeader(w)
-	if n == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), memberChangeTimeout)
-	defer cancel()
-	h.writeMemberChange(w, n, n.AddMember(ctx, req.ID, req.RaftAddress))
+	cs, err := h.svc.AddMember(r.Context(), req.ID, req.RaftAddress)
+	h.writeMemberChange(w, cs, err)
 }
 
 func (h *httpHandler) removeMember(w http.ResponseWriter, r *http.Request) {
@@ -150,27 +123,28 @@ func (h *httpHandler) removeMember(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, fmt.Sprintf("member id %q is not a validator id (1 or more)", text))
 		return
 	}
-	n := h.localLeader(w)
-	if n == nil {
-		return
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), memberChangeTimeout)
-	defer cancel()
-	h.writeMemberChange(w, n, n.RemoveMember(ctx, id))
+	cs, err := h.svc.RemoveMember(r.Context(), id)
+	h.writeMemberChange(w, cs, err)
 }
 
-func (h *httpHandler) writeMemberChange(w http.ResponseWriter, n *Node, err error) {
+func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs ClusterStatus, err error) {
+	var notLeader *NotLeaderError
 	switch {
 	case err == nil:
-		writeJSON(w, http.StatusOK, n.ClusterStatus())
-	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrLeadershipLost):
-		writeNotLeader(w, n.Status().Leader)
+		writeJSON(w, http.StatusOK, cs)
+	case errors.As(err, &notLeader):
+		// 421 naming the leader, so the client retries there.
+		writeJSON(w, http.StatusMisdirectedRequest, struct {
+			Error  string `json:"error"`
+			Leader uint64 `json:"leader"`
+		}{"not the leader", notLeader.Leader})
+	case errors.Is(err, ErrInvalidArgument):
+		writeError(w, http.StatusBadRequest, err.Error())
 	case errors.Is(err, ErrMemberExists), errors.Is(err, ErrMemberNotFound), errors.Is(err, ErrLastVoter):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, err.Error()+"; check GET /cluster/status before retrying")
 	default:
-		h.opts.Logger.Error("membership change", "err", err)
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	}
 }

@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"cmp"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -47,13 +48,13 @@ func NewHTTPHandler(nodes []*Node, opts HTTPOptions) http.Handler {
 	if len(nodes) == 0 {
 		panic("consensus: NewHTTPHandler needs at least one node")
 	}
-	if opts.Logger == nil {
-		opts.Logger = slog.Default()
-	}
-	if opts.ReadTimeout <= 0 {
-		opts.ReadTimeout = 2 * time.Second
-	}
-	h := &httpHandler{nodes: nodes, opts: opts}
+	return NewServiceHTTPHandler(NewService(nodes, ServiceOptions{Pending: opts.Pending, ReadTimeout: opts.ReadTimeout, Logger: opts.Logger}))
+}
+
+// NewServiceHTTPHandler serves the endpoints of NewHTTPHandler over svc, for
+// a caller that also serves svc over gRPC.
+func NewServiceHTTPHandler(svc *Service) http.Handler {
+	h := &httpHandler{svc: svc}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /blocks/latest", h.latest)
 	mux.HandleFunc("GET /blocks/{height}", h.block)
@@ -69,17 +70,7 @@ func NewHTTPHandler(nodes []*Node, opts HTTPOptions) http.Handler {
 }
 
 type httpHandler struct {
-	nodes []*Node
-	opts  HTTPOptions
-}
-
-func (h *httpHandler) primary() *Node {
-	for _, n := range h.nodes {
-		if lead, _ := n.Leader(); lead {
-			return n
-		}
-	}
-	return h.nodes[0]
+	svc *Service
 }
 
 // parseHeight parses the {height} path segment of /blocks/{height}.
@@ -91,24 +82,72 @@ func parseHeight(s string) (uint64, error) {
 	if err != nil {
 		return 0, fmt.Errorf("height %q is out of range", s)
 	}
-	if v == 0 {
-		return 0, errors.New("height 0 does not exist: the first block has height 1")
-	}
-	return v, nil
+	return v, CheckHeight(v)
 }
 
+// stale reads ?stale=true: the caller accepts this validator's local state.
+func stale(r *http.Request) (bool, error) {
+	v := r.URL.Query().Get("stale")
+	if v == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(v)
+	if err != nil {
+		return false, fmt.Errorf("stale=%q is not a boolean: use stale=true to read local state without a leader round trip", v)
+	}
+	return b, nil
+}
+
+// read runs one service call with the request's ?stale and answers its
+// result as JSON, or its error with the status code the error calls for.
+func read[T any](w http.ResponseWriter, r *http.Request, call func(ctx context.Context, stale bool) (T, error), view func(T) any) {
+	st, err := stale(r)
+	if err != nil {
+		writeError(w, http.StatusBadRequest, err.Error())
+		return
+	}
+	v, err := call(r.Context(), st)
+	if err != nil {
+		writeServiceError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, view(v))
+}
+
+// writeServiceError answers a service error: 400 for a bad argument, 404 for
+// what does not exist, 503 with Retry-After for what may succeed shortly.
+func writeServiceError(w http.ResponseWriter, err error) {
+	var (
+		unavailable *ReadUnavailableError
+		catching    *CatchingUpError
+	)
+	switch {
+	case errors.As(err, &unavailable):
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{"error": err.Error() + " with ?stale=true", "leader": unavailable.Leader})
+	case errors.As(err, &catching):
+		w.Header().Set("Retry-After", "1")
+		writeJSON(w, http.StatusServiceUnavailable, map[string]any{
+			"error":             err.Error(),
+			"catching_up":       true,
+			"contiguous_height": catching.Contiguous,
+			"height":            catching.Height,
+		})
+	case errors.Is(err, ErrInvalidArgument):
+		writeError(w, http.StatusBadRequest, err.Error())
+	case errors.Is(err, ErrBlockNotFound), errors.Is(err, ErrTxNotFound):
+		writeError(w, http.StatusNotFound, err.Error())
+	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		writeError(w, http.StatusServiceUnavailable, err.Error())
+	default:
+		writeError(w, http.StatusInternalServerError, err.Error())
+	}
+}
+
+func blockView(b *aurigraphv1.Block) any { return BlockJSON(b) }
+
 func (h *httpHandler) latest(w http.ResponseWriter, r *http.Request) {
-	n := h.primary()
-	if !h.consistent(w, r, n) {
-		return
-	}
-	st := n.Blocks().Stats()
-	if st.Height == 0 {
-		writeError(w, http.StatusNotFound, "chain is empty: no block committed yet")
-		return
-	}
-	blk, err := n.Blocks().Get(st.Height)
-	h.writeBlock(w, n, blk, err)
+	read(w, r, h.svc.Latest, blockView)
 }
 
 func (h *httpHandler) block(w http.ResponseWriter, r *http.Request) {
@@ -117,44 +156,22 @@ func (h *httpHandler) block(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	n := h.primary()
-	// Stored blocks never change: only a height beyond the local chain needs
-	// the barrier, so "not found" is not an artefact of lagging behind.
-	if height > n.Blocks().Height() && !h.consistent(w, r, n) {
-		return
-	}
-	blk, err := n.Blocks().Get(height)
-	h.writeBlock(w, n, blk, err)
-}
-
-func (h *httpHandler) writeBlock(w http.ResponseWriter, n *Node, blk *aurigraphv1.Block, err error) {
-	switch {
-	case errors.Is(err, ErrBlockNotFound) && n.Blocks().Stats().CatchingUp():
-		writeCatchingUp(w, n, err)
-	case errors.Is(err, ErrBlockNotFound):
-		writeError(w, http.StatusNotFound, err.Error())
-	case err != nil:
-		h.opts.Logger.Error("read block", "err", err)
-		writeError(w, http.StatusInternalServerError, err.Error())
-	default:
-		writeJSON(w, http.StatusOK, BlockJSON(blk))
-	}
+	read(w, r, func(ctx context.Context, stale bool) (*aurigraphv1.Block, error) {
+		return h.svc.Block(ctx, height, stale)
+	}, blockView)
 }
 
 func (h *httpHandler) stats(w http.ResponseWriter, r *http.Request) {
-	n := h.primary()
-	if !h.consistent(w, r, n) {
-		return
-	}
-	s := n.Blocks().Stats()
-	writeJSON(w, http.StatusOK, map[string]any{
-		"height": s.Height, "tx_count": s.TxCount, "last_hash": hex.EncodeToString(s.LastHash),
-		"contiguous_height": s.Contiguous, "catching_up": s.CatchingUp(),
+	read(w, r, h.svc.Stats, func(s ChainStats) any {
+		return map[string]any{
+			"height": s.Height, "tx_count": s.TxCount, "last_hash": hex.EncodeToString(s.LastHash),
+			"contiguous_height": s.Contiguous, "catching_up": s.CatchingUp(),
+		}
 	})
 }
 
 func (h *httpHandler) verify(w http.ResponseWriter, r *http.Request) {
-	rep, err := VerifyChain(r.Context(), h.primary().Blocks())
+	rep, err := h.svc.Verify(r.Context())
 	if err != nil {
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 		return
@@ -170,87 +187,32 @@ type validatorJSON struct {
 }
 
 func (h *httpHandler) validators(w http.ResponseWriter, r *http.Request) {
-	p := h.primary()
-	if !h.consistent(w, r, p) {
-		return
-	}
-	st := p.Status()
-	local := make(map[uint64]Status, len(h.nodes))
-	for _, n := range h.nodes {
-		if n == p {
-			local[n.ID()] = st
-		} else {
-			local[n.ID()] = n.Status()
+	read(w, r, h.svc.Validators, func(set ValidatorSet) any {
+		out := struct {
+			Leader     uint64          `json:"leader"`
+			Term       uint64          `json:"term"`
+			Validators []validatorJSON `json:"validators"`
+		}{Leader: set.Leader, Term: set.Term, Validators: []validatorJSON{}}
+		for _, v := range set.Validators {
+			out.Validators = append(out.Validators, validatorJSON{ID: v.ID, State: v.State, Applied: v.Applied, Match: v.Match})
 		}
-	}
-	out := struct {
-		Leader     uint64          `json:"leader"`
-		Term       uint64          `json:"term"`
-		Validators []validatorJSON `json:"validators"`
-	}{Leader: st.Leader, Term: st.Term, Validators: []validatorJSON{}}
-	for _, m := range p.Members() {
-		id := m.ID
-		v := validatorJSON{ID: id, State: "unknown"}
-		if ls, ok := local[id]; ok {
-			v.State, v.Applied = ls.State, ls.Applied
-		} else if id == st.Leader {
-			v.State = "leader"
-		} else if st.Leader != 0 {
-			v.State = "follower"
-		}
-		if m, ok := st.Progress[id]; ok {
-			v.Match = m
-		}
-		out.Validators = append(out.Validators, v)
-	}
-	writeJSON(w, http.StatusOK, out)
+		return out
+	})
 }
 
 func (h *httpHandler) transaction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
-	n := h.primary()
-	if !h.consistent(w, r, n) {
-		return
-	}
-	store := n.Blocks()
-	loc, ok, err := store.LookupTx(id)
-	if err != nil {
-		h.opts.Logger.Error("look up transaction", "id", id, "err", err)
-		writeError(w, http.StatusInternalServerError, err.Error())
-		return
-	}
-	type txJSON struct {
-		ID     string `json:"id"`
-		Status string `json:"status"`
-		Height uint64 `json:"height"`
-		Index  uint32 `json:"index"`
-		Reason string `json:"reason,omitempty"`
-	}
-	if !ok {
-		if h.opts.Pending != nil && h.opts.Pending(id) {
-			writeJSON(w, http.StatusOK, txJSON{ID: id, Status: "pending"})
-			return
-		}
-		if store.Stats().CatchingUp() {
-			writeCatchingUp(w, n, fmt.Errorf("transaction %q: %w", id, ErrBlockNotFound))
-			return
-		}
-		writeError(w, http.StatusNotFound, fmt.Sprintf("transaction %q is not in the chain and not pending", id))
-		return
-	}
-	out := txJSON{ID: id, Status: statusName(loc.Status), Height: loc.Height, Index: loc.Index}
-	if loc.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
-		blk, err := store.Get(loc.Height)
-		if err != nil {
-			h.opts.Logger.Error("read block of transaction", "id", id, "height", loc.Height, "err", err)
-			writeError(w, http.StatusInternalServerError, err.Error())
-			return
-		}
-		if int(loc.Index) < len(blk.GetTxs()) {
-			out.Reason = blk.GetTxs()[loc.Index].GetReason()
-		}
-	}
-	writeJSON(w, http.StatusOK, out)
+	read(w, r, func(ctx context.Context, stale bool) (TxInfo, error) {
+		return h.svc.Transaction(ctx, id, stale)
+	}, func(tx TxInfo) any {
+		return struct {
+			ID     string  `json:"id"`
+			Status TxState `json:"status"`
+			Height uint64  `json:"height"`
+			Index  uint32  `json:"index"`
+			Reason string  `json:"reason,omitempty"`
+		}{tx.ID, tx.State, tx.Height, tx.Index, tx.Reason}
+	})
 }
 
 func statusName(s aurigraphv1.TxStatus) string {

@@ -3,6 +3,7 @@ package ingest
 import (
 	"bytes"
 	"cmp"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // SubmitConfig configures the submission edge. Zero values take the defaults shown.
@@ -112,6 +114,62 @@ type submitError struct {
 	Index *int   `json:"index,omitempty"`
 }
 
+// ErrLogUnavailable wraps a failure to write the transaction log. Retrying
+// is safe: the chain commits an id once.
+var ErrLogUnavailable = errors.New("ingest: the transaction log cannot be written")
+
+// ErrTooManyTxs is a request beyond MaxTxs.
+var ErrTooManyTxs = errors.New("ingest: too many transactions in one request")
+
+// TxError is transaction Index of a request that broke a rule; Err is an
+// *InvalidTxError or a decoding error.
+type TxError struct {
+	Index int
+	Err   error
+}
+
+func (e *TxError) Error() string { return fmt.Sprintf("transaction %d: %v", e.Index, e.Err) }
+
+func (e *TxError) Unwrap() error { return e.Err }
+
+// Submit validates txs and writes them to the transaction log, all or none
+// when one is invalid, and returns their ids once every one is durably in
+// the log. A transaction without an id gets the one derived from its
+// content (schemas.TxID), set on tx. Errors: *TxError for an invalid
+// transaction, ErrTooManyTxs, or one wrapping ErrLogUnavailable.
+func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transaction) ([]string, error) {
+	began := time.Now()
+	defer func() { h.duration.Observe(time.Since(began).Seconds()) }()
+	switch {
+	case len(txs) == 0:
+		h.txs.WithLabelValues("invalid").Inc()
+		return nil, &TxError{Index: 0, Err: invalid("transactions", "none given: send at least one transaction")}
+	case len(txs) > h.cfg.MaxTxs:
+		h.txs.WithLabelValues("invalid").Add(float64(len(txs)))
+		return nil, fmt.Errorf("%w: %d, at most %d: split them over several requests", ErrTooManyTxs, len(txs), h.cfg.MaxTxs)
+	}
+	records := make([]*kgo.Record, len(txs))
+	ids := make([]string, len(txs))
+	for i, tx := range txs {
+		rec, err := h.record(tx)
+		if err != nil {
+			h.txs.WithLabelValues("invalid").Add(float64(len(txs)))
+			return nil, &TxError{Index: i, Err: err}
+		}
+		records[i], ids[i] = rec, tx.GetId()
+	}
+	if err := h.cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
+		h.txs.WithLabelValues("failed").Add(float64(len(txs)))
+		h.log.Warn("writing submitted transactions failed", "txs", len(txs), "topic", h.cfg.Topic, "err", err)
+		return nil, fmt.Errorf("%w: writing to %s failed: %v; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
+	}
+	for _, id := range ids {
+		h.recent.add(id)
+	}
+	h.txs.WithLabelValues("accepted").Add(float64(len(txs)))
+	return ids, nil
+}
+
 // ServeHTTP answers 202 {"ids":[...]} once every transaction is durably in
 // the log; 400 {"error","index"} naming the first bad transaction, in which
 // case nothing is written; 413 for an oversized body; 503 when the log
@@ -122,9 +180,6 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusMethodNotAllowed, submitError{Error: "use POST with a JSON transaction or array of transactions"})
 		return
 	}
-	began := time.Now()
-	defer func() { h.duration.Observe(time.Since(began).Seconds()) }()
-
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.cfg.MaxBodyBytes))
 	if err != nil {
 		var tooBig *http.MaxBytesError
@@ -142,31 +197,28 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusBadRequest, submitError{Error: err.Error()})
 		return
 	}
-	records := make([]*kgo.Record, len(raws))
-	ids := make([]string, len(raws))
+	txs := make([]*aurigraphv1.Transaction, len(raws))
 	for i, raw := range raws {
-		rec, id, err := h.record(raw)
-		if err != nil {
+		if txs[i], err = schemas.ParseTxJSON(raw); err != nil {
 			h.txs.WithLabelValues("invalid").Add(float64(len(raws)))
 			writeJSON(w, http.StatusBadRequest, submitError{Error: err.Error(), Index: &i})
 			return
 		}
-		records[i], ids[i] = rec, id
 	}
-	if err := h.cl.ProduceSync(r.Context(), records...).FirstErr(); err != nil {
-		h.txs.WithLabelValues("failed").Add(float64(len(raws)))
-		h.log.Warn("writing submitted transactions failed", "txs", len(raws), "topic", h.cfg.Topic, "err", err)
-		writeJSON(w, http.StatusServiceUnavailable, submitError{
-			Error: fmt.Sprintf("writing to %s failed: %v; retry the request (transactions already written are deduplicated by id)", h.cfg.Topic, err)})
-		return
+	ids, err := h.Submit(r.Context(), txs)
+	var txErr *TxError
+	switch {
+	case errors.As(err, &txErr):
+		writeJSON(w, http.StatusBadRequest, submitError{Error: txErr.Err.Error(), Index: &txErr.Index})
+	case errors.Is(err, ErrTooManyTxs):
+		writeJSON(w, http.StatusBadRequest, submitError{Error: err.Error()})
+	case err != nil:
+		writeJSON(w, http.StatusServiceUnavailable, submitError{Error: err.Error()})
+	default:
+		writeJSON(w, http.StatusAccepted, struct {
+			IDs []string `json:"ids"`
+		}{ids})
 	}
-	for _, id := range ids {
-		h.recent.add(id)
-	}
-	h.txs.WithLabelValues("accepted").Add(float64(len(raws)))
-	writeJSON(w, http.StatusAccepted, struct {
-		IDs []string `json:"ids"`
-	}{ids})
 }
 
 // splitBody returns the transactions of a body holding one JSON object or
@@ -208,27 +260,27 @@ func (h *SubmitHandler) splitBody(body []byte) ([]json.RawMessage, error) {
 	return raws, nil
 }
 
-func (h *SubmitHandler) record(raw json.RawMessage) (*kgo.Record, string, error) {
-	tx, err := schemas.ParseTxJSON(raw)
-	if err != nil {
-		return nil, "", err
+// record validates tx, setting its id when it has none, and encodes it.
+func (h *SubmitHandler) record(tx *aurigraphv1.Transaction) (*kgo.Record, error) {
+	if tx == nil {
+		return nil, invalid("transaction", "missing")
 	}
 	if tx.Id == "" {
 		tx.Id = schemas.TxID(tx)
 	}
 	if err := Validate(tx); err != nil {
-		return nil, "", err
+		return nil, err
 	}
 	if h.cfg.RequireSignatures {
 		if err := RequireSignature(tx); err != nil {
-			return nil, "", err
+			return nil, err
 		}
 	}
 	value, err := proto.MarshalOptions{Deterministic: true}.Marshal(tx)
 	if err != nil {
-		return nil, "", fmt.Errorf("encode transaction %s: %w", tx.Id, err)
+		return nil, fmt.Errorf("encode transaction %s: %w", tx.Id, err)
 	}
-	return &kgo.Record{Key: []byte(cmp.Or(tx.From, tx.To)), Value: value}, tx.Id, nil
+	return &kgo.Record{Key: []byte(cmp.Or(tx.From, tx.To)), Value: value}, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -23,6 +23,7 @@ type devFlags struct {
 	validators     int
 	httpAddr       string
 	grpcAddr       string
+	grpcTLS        grpcTLSFlags
 	kafka          string
 	externalKafka  bool
 	clickhouseHTTP string
@@ -74,7 +75,8 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.dataDir, "data", "./data", "data directory; a second start on it continues the chain")
 	fl.IntVar(&f.validators, "validators", 3, "number of Raft validators to run")
 	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "REST, WebSocket, /metrics and /q/health listen address")
-	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9004", "gRPC listen address (health and reflection)")
+	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9004", grpcUsage)
+	f.grpcTLS.register(fl)
 	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "embedded broker listen address, or with --external-kafka the seed brokers host:port,...")
 	fl.BoolVar(&f.externalKafka, "external-kafka", false, "use the Kafka-protocol cluster named by --kafka instead of starting the embedded broker")
 	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")

@@ -19,6 +19,7 @@ type gatewayFlags struct {
 	kafka              string
 	httpAddr           string
 	grpcAddr           string
+	grpcTLS            grpcTLSFlags
 	cacheBlocks        int
 	streamMaxPerClient int
 	pprof              bool
@@ -43,7 +44,8 @@ the readers need; the validators never see them.`,
 	fl := cmd.Flags()
 	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "Kafka-protocol brokers holding the blocks topic, host:port,...")
 	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8081", "REST, live stream, /metrics and /q/health listen address")
-	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9005", "gRPC listen address (StreamService, health, reflection)")
+	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9005", "gRPC listen address (StreamService, PerformanceService.Current, health, reflection)")
+	f.grpcTLS.register(fl)
 	fl.IntVar(&f.cacheBlocks, "cache-blocks", 4096, "newest blocks kept in memory; older heights are fetched from the topic")
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
@@ -86,7 +88,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	mountStreams(api, hub)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
 	root := rootHandler(reg, api, gatewayHealth(src, hub), f.pprof)
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, hub)
+	grpcCfg, err := f.grpcTLS.config(log, reg)
+	if err != nil {
+		return err
+	}
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,7 @@ type nodeFlags struct {
 	dataDir      string
 	httpAddr     string
 	grpcAddr     string
+	grpcTLS      grpcTLSFlags
 	txPartitions int32
 	join         bool
 	peerCert     string
@@ -97,7 +98,8 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "seed brokers of the Kafka-protocol cluster, host:port,...")
 	fl.StringVar(&f.dataDir, "data", "./data", "this validator's data directory (raft WAL, snapshots, block store)")
 	fl.StringVar(&f.httpAddr, "http", "127.0.0.1:8080", "REST, WebSocket, /metrics and /q/health listen address")
-	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9004", "gRPC listen address (health and reflection)")
+	fl.StringVar(&f.grpcAddr, "grpc", "127.0.0.1:9004", grpcUsage)
+	f.grpcTLS.register(fl)
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of the transaction topic when it is created")
 	fl.BoolVar(&f.join, "join", false, "join a running cluster that already added this validator (aurigraph cluster add) instead of bootstrapping one; ignored once --data holds a raft log")
 	fl.StringVar(&f.peerCert, "peer-cert", "", "PEM certificate this validator presents to its Raft peers (enables mutual TLS with --peer-key and --peer-ca)")
@@ -221,8 +223,15 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	nodes := []*consensus.Node{node}
-	root := newAPIHandler(reg, nodes, submit, hub, nil, healthHandler(nodes, nil, nil), f.pprof)
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, hub)
+	grpcCfg, err := f.grpcTLS.config(log, reg)
+	if err != nil {
+		return err
+	}
+	chainSvc := consensus.NewService(nodes, consensus.ServiceOptions{Pending: submit.Pending, Logger: log.With("component", "api")})
+	root := newAPIHandler(reg, chainSvc, submit, hub, nil, healthHandler(nodes, nil, nil), f.pprof)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{
+		hub: hub, chain: chainSvc, submit: submit, ready: func() bool { return leaderKnown(nodes) },
+	}, grpcCfg)
 	if err != nil {
 		return err
 	}

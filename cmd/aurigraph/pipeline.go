@@ -18,11 +18,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"google.golang.org/grpc"
-	"google.golang.org/grpc/health"
-	healthpb "google.golang.org/grpc/health/grpc_health_v1"
-	"google.golang.org/grpc/keepalive"
-	"google.golang.org/grpc/reflection"
 
 	"github.com/aurigraph/aurigraph/analytics"
 	"github.com/aurigraph/aurigraph/analytics/chdb"
@@ -31,7 +26,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/projector"
-	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -166,7 +161,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return err
 	}
 	stack.push("analytics client", func(context.Context) error { return reader.Close() })
-	analyticsAPI := analytics.NewHTTPHandler(analytics.New(reader, projector.Database))
+	analyticsSvc := analytics.New(reader, projector.Database)
+	analyticsAPI := analytics.NewHTTPHandler(analyticsSvc)
 	outputs.start(ctx, "stream hub", hub.Run)
 	outputs.start(ctx, "publisher", pub.Run)
 	outputs.start(ctx, "projector", proj.Run)
@@ -197,8 +193,15 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	root := newAPIHandler(reg, nodes, submit, hub, analyticsAPI, healthHandler(nodes, proj, engine), f.pprof)
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, hub)
+	grpcCfg, err := f.grpcTLS.config(log, reg)
+	if err != nil {
+		return err
+	}
+	chainSvc := consensus.NewService(nodes, consensus.ServiceOptions{Pending: submit.Pending, Logger: log.With("component", "api")})
+	root := newAPIHandler(reg, chainSvc, submit, hub, analyticsAPI, healthHandler(nodes, proj, engine), f.pprof)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{
+		hub: hub, chain: chainSvc, submit: submit, analytics: analyticsSvc, ready: func() bool { return leaderKnown(nodes) },
+	}, grpcCfg)
 	if err != nil {
 		return err
 	}
@@ -222,6 +225,17 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 }
 
+// leaderKnown reports whether the validators of this process know a
+// leader, here or in another process.
+func leaderKnown(nodes []*consensus.Node) bool {
+	for _, n := range nodes {
+		if n.Status().Leader != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 func anyLeader(nodes []*consensus.Node) bool {
 	for _, n := range nodes {
 		if lead, _ := n.Leader(); lead {
@@ -234,10 +248,10 @@ func anyLeader(nodes []*consensus.Node) bool {
 // newAPIHandler mounts every domain package's HTTP surface: the REST API
 // under /api/v12, plus /metrics and /q/health, and with withPprof the Go
 // runtime's profiles under /debug/pprof/.
-func newAPIHandler(reg *prometheus.Registry, nodes []*consensus.Node, submit *ingest.SubmitHandler, hub *stream.Hub, analyticsAPI, health http.Handler, withPprof bool) http.Handler {
+func newAPIHandler(reg *prometheus.Registry, chain *consensus.Service, submit *ingest.SubmitHandler, hub *stream.Hub, analyticsAPI, health http.Handler, withPprof bool) http.Handler {
 	api := http.NewServeMux()
 	api.Handle("POST /transactions", submit)
-	api.Handle("/", consensus.NewHTTPHandler(nodes, consensus.HTTPOptions{Pending: submit.Pending}))
+	api.Handle("/", consensus.NewServiceHTTPHandler(chain))
 	mountStreams(api, hub)
 	if analyticsAPI != nil {
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analyticsAPI))
@@ -260,19 +274,19 @@ func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof b
 	return root
 }
 
-// serveAPIs serves root on httpAddr and the hub's gRPC services on
-// grpcAddr, and pushes their graceful stops; it returns where they listen.
-func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, hub *stream.Hub) (httpAt, grpcAt string, err error) {
+// serveAPIs serves root on httpAddr and grpc on grpcAddr, and pushes their
+// graceful stops; it returns where they listen.
+func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
 	httpSrv, httpAt, err := serveHTTP(httpAddr, root)
 	if err != nil {
 		return "", "", fmt.Errorf("--http: %w", err)
 	}
 	stack.push("http api", httpSrv.Shutdown)
-	grpcSrv, grpcAt, err := serveGRPC(grpcAddr, hub)
+	grpcAt, stop, err := serveGRPC(grpcAddr, svcs, cfg)
 	if err != nil {
 		return "", "", fmt.Errorf("--grpc: %w", err)
 	}
-	stack.push("grpc", stopGRPC(grpcSrv, hub))
+	stack.push("grpc", stop)
 	return httpAt, grpcAt, nil
 }
 
@@ -365,39 +379,6 @@ func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
 		}
 	}()
 	return srv, ln.Addr().String(), nil
-}
-
-func serveGRPC(addr string, hub *stream.Hub) (*grpc.Server, string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
-	}
-	srv := grpc.NewServer(
-		// Pings keep idle subscriptions alive through proxies and find dead
-		// peers; clients may ping as often as every 10s.
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
-		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
-	)
-	hs := health.NewServer()
-	healthpb.RegisterHealthServer(srv, hs)
-	aurigraphv1.RegisterStreamServiceServer(srv, hub.StreamService())
-	reflection.Register(srv)
-	go func() {
-		if err := srv.Serve(ln); err != nil {
-			slog.Error("grpc server stopped", "addr", addr, "err", err)
-		}
-	}()
-	return srv, ln.Addr().String(), nil
-}
-
-// stopGRPC ends the live subscriptions first, each with a status saying
-// where to resume, because a graceful stop waits for open streams.
-func stopGRPC(srv *grpc.Server, hub *stream.Hub) func(context.Context) error {
-	return func(context.Context) error {
-		hub.Close()
-		srv.GracefulStop()
-		return nil
-	}
 }
 
 // newHub is the stream hub of dev and node, reporting the validator set of

@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/spf13/pflag"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
+	"google.golang.org/grpc/reflection"
+
+	"github.com/aurigraph/aurigraph/analytics"
+	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/ingest"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/schemas/rpc"
+	"github.com/aurigraph/aurigraph/stream"
+)
+
+// grpcTLSFlags are the public gRPC port's TLS options, the same for dev,
+// node and gateway.
+type grpcTLSFlags struct {
+	cert, key, clientCA string
+}
+
+func (f *grpcTLSFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.cert, "grpc-tls-cert", "", "serve gRPC over TLS with this PEM certificate (with --grpc-tls-key)")
+	fl.StringVar(&f.key, "grpc-tls-key", "", "PEM private key of --grpc-tls-cert")
+	fl.StringVar(&f.clientCA, "grpc-client-ca", "", "require gRPC clients to present a certificate signed by this PEM CA (mutual TLS; needs --grpc-tls-cert)")
+}
+
+func (f grpcTLSFlags) config(log *slog.Logger, reg prometheus.Registerer) (rpc.Config, error) {
+	cfg := rpc.Config{Logger: log.With("component", "grpc"), Registerer: reg}
+	switch {
+	case f.cert == "" && f.key == "" && f.clientCA == "":
+		return cfg, nil
+	case f.cert == "" || f.key == "":
+		return cfg, fmt.Errorf("--grpc-tls-cert and --grpc-tls-key go together (got cert %q, key %q)", f.cert, f.key)
+	}
+	creds, err := rpc.ServerTLS(f.cert, f.key, f.clientCA)
+	if err != nil {
+		return cfg, fmt.Errorf("--grpc-tls-cert: %w", err)
+	}
+	cfg.TLS = creds
+	return cfg, nil
+}
+
+// grpcServices are what one process serves on its public gRPC port; a
+// gateway has only the hub.
+type grpcServices struct {
+	hub       *stream.Hub
+	chain     *consensus.Service
+	submit    *ingest.SubmitHandler
+	analytics *analytics.Service
+	// ready reports whether the chain services can answer now (a leader is
+	// known); health reports NOT_SERVING for them otherwise.
+	ready func() bool
+}
+
+// serveGRPC serves svcs on addr and returns where it listens and its
+// graceful stop.
+func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config) (string, func(context.Context) error, error) {
+	opts, err := rpc.ServerOptions(cfg)
+	if err != nil {
+		return "", nil, err
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", nil, fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
+	}
+	srv := grpc.NewServer(append(opts,
+		// Pings keep idle subscriptions alive through proxies and find dead
+		// peers; clients may ping as often as every 10s.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
+		// A SubmitBatch of 10,000 transactions, or a block, can pass the
+		// 4 MiB default.
+		grpc.MaxRecvMsgSize(maxGRPCMessage),
+		grpc.MaxSendMsgSize(maxGRPCMessage),
+	)...)
+	aurigraphv1.RegisterStreamServiceServer(srv, svcs.hub.StreamService())
+	aurigraphv1.RegisterPerformanceServiceServer(srv, analytics.PerformanceService(svcs.hub.Performance, svcs.analytics))
+	var chainServices []string
+	if svcs.chain != nil {
+		aurigraphv1.RegisterBlockServiceServer(srv, svcs.chain.BlockService())
+		aurigraphv1.RegisterValidatorServiceServer(srv, svcs.chain.ValidatorService())
+		chainServices = append(chainServices, aurigraphv1.BlockService_ServiceDesc.ServiceName, aurigraphv1.ValidatorService_ServiceDesc.ServiceName)
+		if svcs.submit != nil {
+			aurigraphv1.RegisterTransactionServiceServer(srv, svcs.submit.TransactionService(svcs.chain.TransactionReads()))
+			chainServices = append(chainServices, aurigraphv1.TransactionService_ServiceDesc.ServiceName)
+		}
+	}
+	hs := health.NewServer()
+	healthpb.RegisterHealthServer(srv, hs)
+	for _, name := range []string{aurigraphv1.StreamService_ServiceDesc.ServiceName, aurigraphv1.PerformanceService_ServiceDesc.ServiceName} {
+		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
+	}
+	watchCtx, stopWatch := context.WithCancel(context.Background())
+	watched := make(chan struct{})
+	go func() {
+		defer close(watched)
+		if len(chainServices) > 0 {
+			watchLeader(watchCtx, hs, chainServices, svcs.ready)
+		}
+	}()
+	reflection.Register(srv)
+	go func() {
+		if err := srv.Serve(ln); err != nil {
+			slog.Error("grpc server stopped", "addr", addr, "err", err)
+		}
+	}()
+	stop := func(ctx context.Context) error {
+		stopWatch()
+		<-watched
+		// NOT_SERVING first, so balancers move clients before streams end.
+		hs.Shutdown()
+		// The hub ends the live subscriptions, each with a status saying
+		// where to resume, because a graceful stop waits for open streams.
+		svcs.hub.Close()
+		done := make(chan struct{})
+		go func() { srv.GracefulStop(); close(done) }()
+		select {
+		case <-done:
+			return nil
+		case <-ctx.Done():
+			srv.Stop()
+			<-done
+			return fmt.Errorf("grpc calls still running at shutdown were cut: %w", ctx.Err())
+		}
+	}
+	return ln.Addr().String(), stop, nil
+}
+
+// maxGRPCMessage bounds one gRPC message either way.
+const maxGRPCMessage = 64 << 20
+
+// watchLeader keeps the chain services' health in step with whether a
+// leader is known: without one, reads and submissions cannot complete, and
+// a load balancer should send clients elsewhere.
+func watchLeader(ctx context.Context, hs *health.Server, services []string, ready func() bool) {
+	last := healthpb.HealthCheckResponse_UNKNOWN
+	tick := time.NewTicker(250 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		st := healthpb.HealthCheckResponse_NOT_SERVING
+		if ready() {
+			st = healthpb.HealthCheckResponse_SERVING
+		}
+		if st != last {
+			for _, name := range services {
+				hs.SetServingStatus(name, st)
+			}
+			last = st
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+const grpcUsage = "gRPC listen address: TransactionService, BlockService, ValidatorService, PerformanceService, StreamService, health, reflection"

@@ -1,0 +1,120 @@
+package ingest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/status"
+	spb "google.golang.org/genproto/googleapis/rpc/status"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/schemas/rpc"
+)
+
+// TxReads answers the read half of TransactionService; the validators'
+// consensus.Service provides it.
+type TxReads interface {
+	Get(context.Context, *aurigraphv1.GetTransactionRequest) (*aurigraphv1.GetTransactionResponse, error)
+	Status(context.Context, *aurigraphv1.GetTransactionStatusRequest) (*aurigraphv1.GetTransactionStatusResponse, error)
+}
+
+// TransactionService serves h's Submit as aurigraph.v1.TransactionService,
+// with Get and Status answered by reads.
+func (h *SubmitHandler) TransactionService(reads TxReads) aurigraphv1.TransactionServiceServer {
+	return &transactionService{h: h, reads: reads}
+}
+
+type transactionService struct {
+	aurigraphv1.UnimplementedTransactionServiceServer
+	h     *SubmitHandler
+	reads TxReads
+}
+
+// submitStatus turns a Submit error into the contract's status: the field
+// of the offending transaction as a google.rpc.BadRequest violation.
+func submitStatus(err error) error {
+	var (
+		txErr   *TxError
+		invalid *InvalidTxError
+	)
+	switch {
+	case errors.As(err, &txErr) && errors.As(txErr.Err, &invalid):
+		field := fmt.Sprintf("transactions[%d].%s", txErr.Index, invalid.Field)
+		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: field, Description: invalid.Reason})
+	case errors.As(err, &txErr):
+		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: fmt.Sprintf("transactions[%d]", txErr.Index), Description: txErr.Err.Error()})
+	case errors.Is(err, ErrTooManyTxs):
+		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: "transactions", Description: err.Error()})
+	case errors.Is(err, ErrLogUnavailable):
+		return rpc.Unavailable(err.Error(), 200*time.Millisecond)
+	case errors.Is(err, context.DeadlineExceeded):
+		return status.Error(codes.DeadlineExceeded, err.Error())
+	case errors.Is(err, context.Canceled):
+		return status.Error(codes.Canceled, err.Error())
+	default:
+		return status.Error(codes.Internal, err.Error())
+	}
+}
+
+func (t *transactionService) Submit(ctx context.Context, in *aurigraphv1.SubmitRequest) (*aurigraphv1.SubmitResponse, error) {
+	if in.GetTransaction() == nil {
+		return nil, rpc.BadRequest("no transaction given", rpc.FieldViolation{Field: "transaction", Description: "required"})
+	}
+	ids, err := t.h.Submit(ctx, []*aurigraphv1.Transaction{in.GetTransaction()})
+	if err != nil {
+		var txErr *TxError
+		var invalid *InvalidTxError
+		if errors.As(err, &txErr) && errors.As(txErr.Err, &invalid) {
+			return nil, rpc.BadRequest(invalid.Error(), rpc.FieldViolation{Field: invalid.Field, Description: invalid.Reason})
+		}
+		return nil, submitStatus(err)
+	}
+	return &aurigraphv1.SubmitResponse{Id: ids[0]}, nil
+}
+
+func (t *transactionService) SubmitBatch(ctx context.Context, in *aurigraphv1.SubmitBatchRequest) (*aurigraphv1.SubmitBatchResponse, error) {
+	ids, err := t.h.Submit(ctx, in.GetTransactions())
+	if err != nil {
+		return nil, submitStatus(err)
+	}
+	return &aurigraphv1.SubmitBatchResponse{Ids: ids}, nil
+}
+
+func (t *transactionService) SubmitStream(stream grpc.ClientStreamingServer[aurigraphv1.SubmitStreamRequest, aurigraphv1.SubmitStreamResponse]) error {
+	var ids []string
+	for n := 0; ; n++ {
+		msg, err := stream.Recv()
+		if errors.Is(err, io.EOF) {
+			return stream.SendAndClose(&aurigraphv1.SubmitStreamResponse{Ids: ids})
+		}
+		if err != nil {
+			return err
+		}
+		got, err := t.h.Submit(stream.Context(), msg.GetTransactions())
+		if err != nil {
+			// The messages before this one stay written: say how many.
+			st := status.Convert(submitStatus(err))
+			return status.ErrorProto(withMessage(st, fmt.Sprintf("message %d (after %d transactions written): %s", n, len(ids), st.Message())))
+		}
+		ids = append(ids, got...)
+	}
+}
+
+func withMessage(st *status.Status, msg string) *spb.Status {
+	p := st.Proto()
+	p.Message = msg
+	return p
+}
+
+func (t *transactionService) Get(ctx context.Context, in *aurigraphv1.GetTransactionRequest) (*aurigraphv1.GetTransactionResponse, error) {
+	return t.reads.Get(ctx, in)
+}
+
+func (t *transactionService) Status(ctx context.Context, in *aurigraphv1.GetTransactionStatusRequest) (*aurigraphv1.GetTransactionStatusResponse, error) {
+	return t.reads.Status(ctx, in)
+}
