@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build run test bench generate check-generate vet lint clean
+.PHONY: setup build run test test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -30,13 +30,21 @@ bench: setup build
 vet:
 	$(GO) vet ./...
 
-## generate: regenerate protobuf Go code with the tools pinned in go.mod
+## generate: regenerate the protobuf code: Go with the tools pinned in go.mod, and the Python, JavaScript and Java clients with theirs
 generate:
 	cd schemas && $(GO) tool buf generate
+	schemas/clients/python/generate.sh
+	schemas/clients/js/generate.sh
+	schemas/clients/java/generate.sh
 
 ## check-generate: fail if committed generated code differs from a fresh generation
 check-generate: generate
-	git diff --exit-code -- schemas/gen
+	git diff --exit-code -- schemas/gen schemas/clients
+	test -z "$$(git status --porcelain -- schemas/gen schemas/clients)"
+
+## test-clients: grpcurl and the four client smoke tests against a fresh aurigraph dev
+test-clients: setup build
+	test/grpc_clients.sh
 
 clean:
 	rm -rf bin

@@ -320,3 +320,40 @@ func TestVerifyChainDoesNotStallWriters(t *testing.T) {
 		t.Fatal("a commit that grows the file waited for VerifyChain to finish")
 	}
 }
+
+// Blocks are found by hash, also in a store written before the hash index
+// existed, which is indexed when opened.
+func TestBlockStoreFindsBlocksByHash(t *testing.T) {
+	indexed := buildChain(t)
+	unindexed := copyFile(t, indexed)
+	db, err := bolt.Open(unindexed, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketHashes) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	for name, path := range map[string]string{"indexed as written": indexed, "indexed when opened": unindexed} {
+		t.Run(name, func(t *testing.T) {
+			s, err := openBlockStore(path, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			for h := uint64(1); h <= s.Height(); h++ {
+				want, err := s.Get(h)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got, err := s.GetByHash(want.GetHeader().GetHash())
+				if err != nil || got.GetHeader().GetHeight() != h {
+					t.Fatalf("GetByHash(hash of %d) = %v, %v", h, got.GetHeader().GetHeight(), err)
+				}
+			}
+			if _, err := s.GetByHash(make([]byte, 32)); !errors.Is(err, ErrBlockNotFound) {
+				t.Fatalf("unknown hash: err = %v, want ErrBlockNotFound", err)
+			}
+		})
+	}
+}

@@ -7,10 +7,10 @@ import (
 	"io"
 	"time"
 
+	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
-	spb "google.golang.org/genproto/googleapis/rpc/status"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
@@ -36,18 +36,26 @@ type transactionService struct {
 }
 
 // submitStatus turns a Submit error into the contract's status: the field
-// of the offending transaction as a google.rpc.BadRequest violation.
-func submitStatus(err error) error {
+// of the offending transaction as a google.rpc.BadRequest violation, named
+// transactions[i].field, or with single (Submit) transaction.field.
+func submitStatus(err error, single bool) error {
 	var (
 		txErr   *TxError
 		invalid *InvalidTxError
 	)
 	switch {
-	case errors.As(err, &txErr) && errors.As(txErr.Err, &invalid):
-		field := fmt.Sprintf("transactions[%d].%s", txErr.Index, invalid.Field)
-		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: field, Description: invalid.Reason})
 	case errors.As(err, &txErr):
-		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: fmt.Sprintf("transactions[%d]", txErr.Index), Description: txErr.Err.Error()})
+		// Paths are relative to the request message, as google.rpc.BadRequest
+		// asks.
+		path, msg := fmt.Sprintf("transactions[%d]", txErr.Index), err.Error()
+		if single {
+			path, msg = "transaction", txErr.Err.Error()
+		}
+		reason := txErr.Err.Error()
+		if errors.As(txErr.Err, &invalid) {
+			path, reason = path+"."+invalid.Field, invalid.Reason
+		}
+		return rpc.BadRequest(msg, rpc.FieldViolation{Field: path, Description: reason})
 	case errors.Is(err, ErrTooManyTxs):
 		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: "transactions", Description: err.Error()})
 	case errors.Is(err, ErrLogUnavailable):
@@ -67,12 +75,7 @@ func (t *transactionService) Submit(ctx context.Context, in *aurigraphv1.SubmitR
 	}
 	ids, err := t.h.Submit(ctx, []*aurigraphv1.Transaction{in.GetTransaction()})
 	if err != nil {
-		var txErr *TxError
-		var invalid *InvalidTxError
-		if errors.As(err, &txErr) && errors.As(txErr.Err, &invalid) {
-			return nil, rpc.BadRequest(invalid.Error(), rpc.FieldViolation{Field: invalid.Field, Description: invalid.Reason})
-		}
-		return nil, submitStatus(err)
+		return nil, submitStatus(err, true)
 	}
 	return &aurigraphv1.SubmitResponse{Id: ids[0]}, nil
 }
@@ -80,7 +83,7 @@ func (t *transactionService) Submit(ctx context.Context, in *aurigraphv1.SubmitR
 func (t *transactionService) SubmitBatch(ctx context.Context, in *aurigraphv1.SubmitBatchRequest) (*aurigraphv1.SubmitBatchResponse, error) {
 	ids, err := t.h.Submit(ctx, in.GetTransactions())
 	if err != nil {
-		return nil, submitStatus(err)
+		return nil, submitStatus(err, false)
 	}
 	return &aurigraphv1.SubmitBatchResponse{Ids: ids}, nil
 }
@@ -98,7 +101,7 @@ func (t *transactionService) SubmitStream(stream grpc.ClientStreamingServer[auri
 		got, err := t.h.Submit(stream.Context(), msg.GetTransactions())
 		if err != nil {
 			// The messages before this one stay written: say how many.
-			st := status.Convert(submitStatus(err))
+			st := status.Convert(submitStatus(err, false))
 			return status.ErrorProto(withMessage(st, fmt.Sprintf("message %d (after %d transactions written): %s", n, len(ids), st.Message())))
 		}
 		ids = append(ids, got...)

@@ -118,8 +118,8 @@ type submitError struct {
 // is safe: the chain commits an id once.
 var ErrLogUnavailable = errors.New("ingest: the transaction log cannot be written")
 
-// ErrTooManyTxs is a request beyond MaxTxs.
-var ErrTooManyTxs = errors.New("ingest: too many transactions in one request")
+// ErrTooManyTxs is a request beyond MaxTxs, or with no transaction.
+var ErrTooManyTxs = errors.New("ingest: wrong number of transactions in one request")
 
 // TxError is transaction Index of a request that broke a rule; Err is an
 // *InvalidTxError or a decoding error.
@@ -136,14 +136,15 @@ func (e *TxError) Unwrap() error { return e.Err }
 // when one is invalid, and returns their ids once every one is durably in
 // the log. A transaction without an id gets the one derived from its
 // content (schemas.TxID), set on tx. Errors: *TxError for an invalid
-// transaction, ErrTooManyTxs, or one wrapping ErrLogUnavailable.
+// transaction, ErrTooManyTxs for none or too many, or one wrapping
+// ErrLogUnavailable.
 func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transaction) ([]string, error) {
 	began := time.Now()
 	defer func() { h.duration.Observe(time.Since(began).Seconds()) }()
 	switch {
 	case len(txs) == 0:
 		h.txs.WithLabelValues("invalid").Inc()
-		return nil, &TxError{Index: 0, Err: invalid("transactions", "none given: send at least one transaction")}
+		return nil, fmt.Errorf("%w: none given, send at least one transaction", ErrTooManyTxs)
 	case len(txs) > h.cfg.MaxTxs:
 		h.txs.WithLabelValues("invalid").Add(float64(len(txs)))
 		return nil, fmt.Errorf("%w: %d, at most %d: split them over several requests", ErrTooManyTxs, len(txs), h.cfg.MaxTxs)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"iter"
 
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -108,4 +110,16 @@ func (c *Client) Performance(ctx context.Context) (*aurigraphv1.GetCurrentPerfor
 		func(ctx context.Context) (*aurigraphv1.GetCurrentPerformanceResponse, error) {
 			return c.performance.Current(ctx, req)
 		})
+}
+
+// Health reports the serving status of service ("" for the server as a
+// whole, or a full name such as aurigraph.v1.TransactionService) from the
+// standard grpc.health.v1 service.
+func (c *Client) Health(ctx context.Context, service string) (healthpb.HealthCheckResponse_ServingStatus, error) {
+	req := &healthpb.HealthCheckRequest{Service: service}
+	resp, err := retry(ctx, c, fmt.Sprintf("health of %q", service), retryRead,
+		func(ctx context.Context) (*healthpb.HealthCheckResponse, error) {
+			return healthpb.NewHealthClient(c.conn).Check(ctx, req)
+		})
+	return resp.GetStatus(), err
 }

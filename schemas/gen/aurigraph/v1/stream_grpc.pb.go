@@ -30,10 +30,14 @@ const (
 //
 // For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
 type StreamServiceClient interface {
-	// Streams events until the client cancels or the server shuts down. A
+	// Streams events until the client cancels or the server shuts down. Once
+	// the subscription is in place the server sends response header metadata
+	// "aurigraph-height" with the chain head: every block committed after it
+	// will be delivered, so a client may wait for it before submitting. A
 	// subscriber that falls too far behind is moved to replay from storage;
 	// one that cannot keep up even so ends with RESOURCE_EXHAUSTED, and
-	// resumes with from_height set to the height after its last block.
+	// resumes with after set to the id of the last event it received. On
+	// shutdown the stream ends with UNAVAILABLE; resume the same way.
 	Subscribe(ctx context.Context, in *SubscribeRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StreamEvent], error)
 }
 
@@ -68,10 +72,14 @@ type StreamService_SubscribeClient = grpc.ServerStreamingClient[StreamEvent]
 // All implementations must embed UnimplementedStreamServiceServer
 // for forward compatibility.
 type StreamServiceServer interface {
-	// Streams events until the client cancels or the server shuts down. A
+	// Streams events until the client cancels or the server shuts down. Once
+	// the subscription is in place the server sends response header metadata
+	// "aurigraph-height" with the chain head: every block committed after it
+	// will be delivered, so a client may wait for it before submitting. A
 	// subscriber that falls too far behind is moved to replay from storage;
 	// one that cannot keep up even so ends with RESOURCE_EXHAUSTED, and
-	// resumes with from_height set to the height after its last block.
+	// resumes with after set to the id of the last event it received. On
+	// shutdown the stream ends with UNAVAILABLE; resume the same way.
 	Subscribe(*SubscribeRequest, grpc.ServerStreamingServer[StreamEvent]) error
 	mustEmbedUnimplementedStreamServiceServer()
 }

@@ -1,0 +1,35 @@
+// Original file: ../../aurigraph/v1/chain.proto
+
+import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from '../../aurigraph/v1/SourceRange';
+import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from '../../aurigraph/v1/Transaction';
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * What the Raft leader proposes: decoded transactions plus the exact log
+ * ranges they came from, so the replicated state knows where ingest resumes.
+ */
+export interface Batch {
+  'proposer'?: (number | string | Long);
+  'timestamp_ms'?: (number | string | Long);
+  'sources'?: (_aurigraph_v1_SourceRange)[];
+  'txs'?: (_aurigraph_v1_Transaction)[];
+  /**
+   * Set by the proposing node to match the applied entry to its waiter.
+   */
+  'proposal_id'?: (number | string | Long);
+}
+
+/**
+ * What the Raft leader proposes: decoded transactions plus the exact log
+ * ranges they came from, so the replicated state knows where ingest resumes.
+ */
+export interface Batch__Output {
+  'proposer': (string);
+  'timestamp_ms': (string);
+  'sources': (_aurigraph_v1_SourceRange__Output)[];
+  'txs': (_aurigraph_v1_Transaction__Output)[];
+  /**
+   * Set by the proposing node to match the applied entry to its waiter.
+   */
+  'proposal_id': (string);
+}

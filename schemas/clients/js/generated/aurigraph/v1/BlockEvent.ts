@@ -1,0 +1,26 @@
+// Original file: ../../aurigraph/v1/chain.proto
+
+import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block__Output } from '../../aurigraph/v1/Block';
+import type { Long } from '@grpc/proto-loader';
+
+/**
+ * Published to aurigraph.blocks.v1 (key = height) and to live subscribers.
+ */
+export interface BlockEvent {
+  'block'?: (_aurigraph_v1_Block | null);
+  /**
+   * When the publishing validator saw the block committed, Unix milliseconds.
+   */
+  'committed_ms'?: (number | string | Long);
+}
+
+/**
+ * Published to aurigraph.blocks.v1 (key = height) and to live subscribers.
+ */
+export interface BlockEvent__Output {
+  'block': (_aurigraph_v1_Block__Output | null);
+  /**
+   * When the publishing validator saw the block committed, Unix milliseconds.
+   */
+  'committed_ms': (string);
+}

@@ -1,0 +1,8 @@
+// Original file: ../../aurigraph/v1/performance.proto
+
+
+export interface GetCurrentPerformanceRequest {
+}
+
+export interface GetCurrentPerformanceRequest__Output {
+}

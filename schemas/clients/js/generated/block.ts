@@ -1,0 +1,63 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Account as _aurigraph_v1_Account, Account__Output as _aurigraph_v1_Account__Output } from './aurigraph/v1/Account';
+import type { AssetInfo as _aurigraph_v1_AssetInfo, AssetInfo__Output as _aurigraph_v1_AssetInfo__Output } from './aurigraph/v1/AssetInfo';
+import type { Balance as _aurigraph_v1_Balance, Balance__Output as _aurigraph_v1_Balance__Output } from './aurigraph/v1/Balance';
+import type { Batch as _aurigraph_v1_Batch, Batch__Output as _aurigraph_v1_Batch__Output } from './aurigraph/v1/Batch';
+import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block__Output } from './aurigraph/v1/Block';
+import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
+import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
+import type { BlockServiceClient as _aurigraph_v1_BlockServiceClient, BlockServiceDefinition as _aurigraph_v1_BlockServiceDefinition } from './aurigraph/v1/BlockService';
+import type { GetBlockRequest as _aurigraph_v1_GetBlockRequest, GetBlockRequest__Output as _aurigraph_v1_GetBlockRequest__Output } from './aurigraph/v1/GetBlockRequest';
+import type { GetBlockResponse as _aurigraph_v1_GetBlockResponse, GetBlockResponse__Output as _aurigraph_v1_GetBlockResponse__Output } from './aurigraph/v1/GetBlockResponse';
+import type { GetLatestBlockRequest as _aurigraph_v1_GetLatestBlockRequest, GetLatestBlockRequest__Output as _aurigraph_v1_GetLatestBlockRequest__Output } from './aurigraph/v1/GetLatestBlockRequest';
+import type { GetLatestBlockResponse as _aurigraph_v1_GetLatestBlockResponse, GetLatestBlockResponse__Output as _aurigraph_v1_GetLatestBlockResponse__Output } from './aurigraph/v1/GetLatestBlockResponse';
+import type { ListBlocksRequest as _aurigraph_v1_ListBlocksRequest, ListBlocksRequest__Output as _aurigraph_v1_ListBlocksRequest__Output } from './aurigraph/v1/ListBlocksRequest';
+import type { ListBlocksResponse as _aurigraph_v1_ListBlocksResponse, ListBlocksResponse__Output as _aurigraph_v1_ListBlocksResponse__Output } from './aurigraph/v1/ListBlocksResponse';
+import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from './aurigraph/v1/MemberContext';
+import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset__Output as _aurigraph_v1_PartitionOffset__Output } from './aurigraph/v1/PartitionOffset';
+import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from './aurigraph/v1/SourceRange';
+import type { StateSnapshot as _aurigraph_v1_StateSnapshot, StateSnapshot__Output as _aurigraph_v1_StateSnapshot__Output } from './aurigraph/v1/StateSnapshot';
+import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from './aurigraph/v1/Transaction';
+import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  aurigraph: {
+    v1: {
+      Account: MessageTypeDefinition<_aurigraph_v1_Account, _aurigraph_v1_Account__Output>
+      AssetInfo: MessageTypeDefinition<_aurigraph_v1_AssetInfo, _aurigraph_v1_AssetInfo__Output>
+      Balance: MessageTypeDefinition<_aurigraph_v1_Balance, _aurigraph_v1_Balance__Output>
+      Batch: MessageTypeDefinition<_aurigraph_v1_Batch, _aurigraph_v1_Batch__Output>
+      Block: MessageTypeDefinition<_aurigraph_v1_Block, _aurigraph_v1_Block__Output>
+      BlockEvent: MessageTypeDefinition<_aurigraph_v1_BlockEvent, _aurigraph_v1_BlockEvent__Output>
+      BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
+      /**
+       * BlockService reads committed blocks. Reads are linearizable unless a
+       * request sets stale: they see every block committed before the request.
+       * UNAVAILABLE means no leader answered in time or the validator is still
+       * fetching the blocks asked for; retry, or set stale.
+       */
+      BlockService: SubtypeConstructor<typeof grpc.Client, _aurigraph_v1_BlockServiceClient> & { service: _aurigraph_v1_BlockServiceDefinition }
+      GetBlockRequest: MessageTypeDefinition<_aurigraph_v1_GetBlockRequest, _aurigraph_v1_GetBlockRequest__Output>
+      GetBlockResponse: MessageTypeDefinition<_aurigraph_v1_GetBlockResponse, _aurigraph_v1_GetBlockResponse__Output>
+      GetLatestBlockRequest: MessageTypeDefinition<_aurigraph_v1_GetLatestBlockRequest, _aurigraph_v1_GetLatestBlockRequest__Output>
+      GetLatestBlockResponse: MessageTypeDefinition<_aurigraph_v1_GetLatestBlockResponse, _aurigraph_v1_GetLatestBlockResponse__Output>
+      ListBlocksRequest: MessageTypeDefinition<_aurigraph_v1_ListBlocksRequest, _aurigraph_v1_ListBlocksRequest__Output>
+      ListBlocksResponse: MessageTypeDefinition<_aurigraph_v1_ListBlocksResponse, _aurigraph_v1_ListBlocksResponse__Output>
+      MemberContext: MessageTypeDefinition<_aurigraph_v1_MemberContext, _aurigraph_v1_MemberContext__Output>
+      PartitionOffset: MessageTypeDefinition<_aurigraph_v1_PartitionOffset, _aurigraph_v1_PartitionOffset__Output>
+      SourceRange: MessageTypeDefinition<_aurigraph_v1_SourceRange, _aurigraph_v1_SourceRange__Output>
+      StateSnapshot: MessageTypeDefinition<_aurigraph_v1_StateSnapshot, _aurigraph_v1_StateSnapshot__Output>
+      Transaction: MessageTypeDefinition<_aurigraph_v1_Transaction, _aurigraph_v1_Transaction__Output>
+      TxResult: MessageTypeDefinition<_aurigraph_v1_TxResult, _aurigraph_v1_TxResult__Output>
+      TxStatus: EnumTypeDefinition
+      TxType: EnumTypeDefinition
+    }
+  }
+}
+

@@ -1,0 +1,58 @@
+import type * as grpc from '@grpc/grpc-js';
+import type { EnumTypeDefinition, MessageTypeDefinition } from '@grpc/proto-loader';
+
+import type { Account as _aurigraph_v1_Account, Account__Output as _aurigraph_v1_Account__Output } from './aurigraph/v1/Account';
+import type { AssetInfo as _aurigraph_v1_AssetInfo, AssetInfo__Output as _aurigraph_v1_AssetInfo__Output } from './aurigraph/v1/AssetInfo';
+import type { Balance as _aurigraph_v1_Balance, Balance__Output as _aurigraph_v1_Balance__Output } from './aurigraph/v1/Balance';
+import type { Batch as _aurigraph_v1_Batch, Batch__Output as _aurigraph_v1_Batch__Output } from './aurigraph/v1/Batch';
+import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block__Output } from './aurigraph/v1/Block';
+import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
+import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
+import type { BlockSummary as _aurigraph_v1_BlockSummary, BlockSummary__Output as _aurigraph_v1_BlockSummary__Output } from './aurigraph/v1/BlockSummary';
+import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from './aurigraph/v1/MemberContext';
+import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset__Output as _aurigraph_v1_PartitionOffset__Output } from './aurigraph/v1/PartitionOffset';
+import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from './aurigraph/v1/SourceRange';
+import type { StateSnapshot as _aurigraph_v1_StateSnapshot, StateSnapshot__Output as _aurigraph_v1_StateSnapshot__Output } from './aurigraph/v1/StateSnapshot';
+import type { StreamEvent as _aurigraph_v1_StreamEvent, StreamEvent__Output as _aurigraph_v1_StreamEvent__Output } from './aurigraph/v1/StreamEvent';
+import type { StreamServiceClient as _aurigraph_v1_StreamServiceClient, StreamServiceDefinition as _aurigraph_v1_StreamServiceDefinition } from './aurigraph/v1/StreamService';
+import type { SubscribeRequest as _aurigraph_v1_SubscribeRequest, SubscribeRequest__Output as _aurigraph_v1_SubscribeRequest__Output } from './aurigraph/v1/SubscribeRequest';
+import type { TpsEvent as _aurigraph_v1_TpsEvent, TpsEvent__Output as _aurigraph_v1_TpsEvent__Output } from './aurigraph/v1/TpsEvent';
+import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from './aurigraph/v1/Transaction';
+import type { TxEvent as _aurigraph_v1_TxEvent, TxEvent__Output as _aurigraph_v1_TxEvent__Output } from './aurigraph/v1/TxEvent';
+import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
+import type { ValidatorEvent as _aurigraph_v1_ValidatorEvent, ValidatorEvent__Output as _aurigraph_v1_ValidatorEvent__Output } from './aurigraph/v1/ValidatorEvent';
+
+type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
+  new(...args: ConstructorParameters<Constructor>): Subtype;
+};
+
+export interface ProtoGrpcType {
+  aurigraph: {
+    v1: {
+      Account: MessageTypeDefinition<_aurigraph_v1_Account, _aurigraph_v1_Account__Output>
+      AssetInfo: MessageTypeDefinition<_aurigraph_v1_AssetInfo, _aurigraph_v1_AssetInfo__Output>
+      Balance: MessageTypeDefinition<_aurigraph_v1_Balance, _aurigraph_v1_Balance__Output>
+      Batch: MessageTypeDefinition<_aurigraph_v1_Batch, _aurigraph_v1_Batch__Output>
+      Block: MessageTypeDefinition<_aurigraph_v1_Block, _aurigraph_v1_Block__Output>
+      BlockEvent: MessageTypeDefinition<_aurigraph_v1_BlockEvent, _aurigraph_v1_BlockEvent__Output>
+      BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
+      BlockSummary: MessageTypeDefinition<_aurigraph_v1_BlockSummary, _aurigraph_v1_BlockSummary__Output>
+      EventType: EnumTypeDefinition
+      MemberContext: MessageTypeDefinition<_aurigraph_v1_MemberContext, _aurigraph_v1_MemberContext__Output>
+      PartitionOffset: MessageTypeDefinition<_aurigraph_v1_PartitionOffset, _aurigraph_v1_PartitionOffset__Output>
+      SourceRange: MessageTypeDefinition<_aurigraph_v1_SourceRange, _aurigraph_v1_SourceRange__Output>
+      StateSnapshot: MessageTypeDefinition<_aurigraph_v1_StateSnapshot, _aurigraph_v1_StateSnapshot__Output>
+      StreamEvent: MessageTypeDefinition<_aurigraph_v1_StreamEvent, _aurigraph_v1_StreamEvent__Output>
+      StreamService: SubtypeConstructor<typeof grpc.Client, _aurigraph_v1_StreamServiceClient> & { service: _aurigraph_v1_StreamServiceDefinition }
+      SubscribeRequest: MessageTypeDefinition<_aurigraph_v1_SubscribeRequest, _aurigraph_v1_SubscribeRequest__Output>
+      TpsEvent: MessageTypeDefinition<_aurigraph_v1_TpsEvent, _aurigraph_v1_TpsEvent__Output>
+      Transaction: MessageTypeDefinition<_aurigraph_v1_Transaction, _aurigraph_v1_Transaction__Output>
+      TxEvent: MessageTypeDefinition<_aurigraph_v1_TxEvent, _aurigraph_v1_TxEvent__Output>
+      TxResult: MessageTypeDefinition<_aurigraph_v1_TxResult, _aurigraph_v1_TxResult__Output>
+      TxStatus: EnumTypeDefinition
+      TxType: EnumTypeDefinition
+      ValidatorEvent: MessageTypeDefinition<_aurigraph_v1_ValidatorEvent, _aurigraph_v1_ValidatorEvent__Output>
+    }
+  }
+}
+
