@@ -73,7 +73,12 @@ func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 			break
 		}
 		child := spawn()
-		time.Sleep(time.Duration(100+rng.IntN(300)) * time.Millisecond)
+		// Kill once it projects, not after a fixed time: how long a start
+		// takes depends on what else loads the machine.
+		for wait := time.Now().Add(10 * time.Second); e.counts().txs == c.txs && time.Now().Before(wait); {
+			time.Sleep(5 * time.Millisecond)
+		}
+		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
 		child.Process.Signal(syscall.SIGKILL)
 		child.Wait()
 		kills++

@@ -223,15 +223,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	nodes := []*consensus.Node{node}
-	grpcCfg, err := f.grpcTLS.config(log, reg)
-	if err != nil {
-		return err
-	}
-	chainSvc := consensus.NewService(nodes, consensus.ServiceOptions{Pending: submit.Pending, Logger: log.With("component", "api")})
-	root := newAPIHandler(reg, chainSvc, submit, hub, nil, healthHandler(nodes, nil, nil), f.pprof)
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{
-		hub: hub, chain: chainSvc, submit: submit, ready: func() bool { return leaderKnown(nodes) },
-	}, grpcCfg)
+	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
+		reg: reg, nodes: nodes, submit: submit, hub: hub, health: healthHandler(nodes, nil, nil),
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+	})
 	if err != nil {
 		return err
 	}

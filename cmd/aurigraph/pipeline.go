@@ -162,7 +162,6 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("analytics client", func(context.Context) error { return reader.Close() })
 	analyticsSvc := analytics.New(reader, projector.Database)
-	analyticsAPI := analytics.NewHTTPHandler(analyticsSvc)
 	outputs.start(ctx, "stream hub", hub.Run)
 	outputs.start(ctx, "publisher", pub.Run)
 	outputs.start(ctx, "projector", proj.Run)
@@ -193,15 +192,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	grpcCfg, err := f.grpcTLS.config(log, reg)
-	if err != nil {
-		return err
-	}
-	chainSvc := consensus.NewService(nodes, consensus.ServiceOptions{Pending: submit.Pending, Logger: log.With("component", "api")})
-	root := newAPIHandler(reg, chainSvc, submit, hub, analyticsAPI, healthHandler(nodes, proj, engine), f.pprof)
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{
-		hub: hub, chain: chainSvc, submit: submit, analytics: analyticsSvc, ready: func() bool { return leaderKnown(nodes) },
-	}, grpcCfg)
+	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
+		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, engine),
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+	})
 	if err != nil {
 		return err
 	}
@@ -245,19 +239,41 @@ func anyLeader(nodes []*consensus.Node) bool {
 	return false
 }
 
-// newAPIHandler mounts every domain package's HTTP surface: the REST API
-// under /api/v12, plus /metrics and /q/health, and with withPprof the Go
-// runtime's profiles under /debug/pprof/.
-func newAPIHandler(reg *prometheus.Registry, chain *consensus.Service, submit *ingest.SubmitHandler, hub *stream.Hub, analyticsAPI, health http.Handler, withPprof bool) http.Handler {
-	api := http.NewServeMux()
-	api.Handle("POST /transactions", submit)
-	api.Handle("/", consensus.NewServiceHTTPHandler(chain))
-	mountStreams(api, hub)
-	if analyticsAPI != nil {
-		api.Handle("/analytics/", http.StripPrefix("/analytics", analyticsAPI))
-	}
+// validatorAPIs are what dev and node serve, the same over REST and gRPC.
+type validatorAPIs struct {
+	reg    *prometheus.Registry
+	nodes  []*consensus.Node
+	submit *ingest.SubmitHandler
+	hub    *stream.Hub
+	// analytics is nil where no projection is read (node).
+	analytics          *analytics.Service
+	health             http.Handler
+	pprof              bool
+	httpAddr, grpcAddr string
+	tls                grpcTLSFlags
+}
 
-	return rootHandler(reg, api, health, withPprof)
+// serveValidatorAPIs mounts every domain package's surface, once as the
+// REST API under /api/v12 (plus /metrics, /q/health and with pprof the Go
+// runtime's profiles) and once as gRPC services, both over one service
+// layer; it returns where they listen.
+func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs) (httpAt, grpcAt string, err error) {
+	grpcCfg, err := a.tls.config(log, a.reg)
+	if err != nil {
+		return "", "", err
+	}
+	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Logger: log.With("component", "api")})
+	api := http.NewServeMux()
+	api.Handle("POST /transactions", a.submit)
+	api.Handle("/", consensus.NewServiceHTTPHandler(chain))
+	mountStreams(api, a.hub)
+	if a.analytics != nil {
+		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
+	}
+	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof), a.grpcAddr, grpcServices{
+		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics,
+		ready: func() bool { return leaderKnown(a.nodes) },
+	}, grpcCfg)
 }
 
 // rootHandler serves api under /api/v12, with /metrics, /q/health and, with
