@@ -51,6 +51,7 @@ subscribers). Flags override the profile.`,
 		},
 	}
 	cmd.AddCommand(newBenchStreamCommand())
+	cmd.AddCommand(newBenchAPICommand())
 	fl := cmd.Flags()
 	fl.StringVar(&f.cfg.Profile, "profile", "quick", "quick, standard or stress")
 	fl.DurationVar(&f.cfg.Duration, "duration", 0, "length of each load phase (profile default)")
