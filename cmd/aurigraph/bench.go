@@ -190,7 +190,7 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 	select {
 	case a := <-ready:
 		return bench.Target{
-			Brokers: a.Kafka, TxPartitions: f.txPartitions, HTTP: a.HTTP, ClickHouse: a.ClickHouseHTTP,
+			Brokers: a.Kafka, TxPartitions: f.txPartitions, HTTP: a.HTTP, GRPC: a.GRPC, ClickHouse: a.ClickHouseHTTP,
 			Chain: a.Chain, Projected: a.Projected, HasLeader: a.HasLeader,
 		}, stop, nil
 	case err := <-done:

@@ -67,6 +67,8 @@ type Target struct {
 	TxPartitions int32
 	// HTTP is the host:port of the REST and WebSocket API.
 	HTTP string
+	// GRPC is the host:port of the gRPC API.
+	GRPC string
 	// ClickHouse is the URL the projector writes to.
 	ClickHouse string
 	// Chain yields blocks as validators commit them.
