@@ -545,16 +545,17 @@ func TestGRPCSubscribeErrors(t *testing.T) {
 // holding a subscriber that never reads (its server-side socket buffer is
 // tiny, so the stall takes hold at once). Measured side by side, both groups
 // share the machine's noise; the stalled hub alternates between rounds so
-// neither hub's own scheduling luck counts. The stalled hub's p99 must stay
-// within 10% of the clean one's, plus 1 ms of scheduler jitter, in the
-// median of the rounds' pairs.
+// neither hub's own scheduling luck counts. Over all rounds' deliveries, the
+// p99 beside a stall must stay within 10% of the clean one's, plus 1 ms of
+// scheduler jitter. Pooled, a p99 rests on thousands of deliveries rather
+// than a round's few hundred, which a single busy moment would decide.
 func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 	const (
 		subscribers = 6
 		txsPerBlock = 5
 		interval    = 10 * time.Millisecond
 		roundTime   = 600 * time.Millisecond
-		rounds      = 6
+		rounds      = 20
 	)
 	chain := newMemChain()
 	type side struct {
@@ -620,7 +621,7 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 		}
 		return conn, err
 	}}}
-	round := func(stalled int) (stalledP99, cleanP99 time.Duration) {
+	round := func(stalled int) (beside, clean []time.Duration) {
 		c, _, err := websocket.Dial(t.Context(), sides[stalled].url, &websocket.DialOptions{HTTPClient: stalledClient})
 		if err != nil {
 			t.Fatal(err)
@@ -648,24 +649,21 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 				t.Fatalf("only %d deliveries on a hub in a round", len(sd.lat))
 			}
 		}
-		return p99(sides[stalled].lat), p99(sides[1-stalled].lat)
+		return slices.Clone(sides[stalled].lat), slices.Clone(sides[1-stalled].lat)
 	}
 	round(0) // warms up the connections; not counted
-	var withStall, clean []time.Duration
+	var beside, clean []time.Duration
+	var perRound []string
 	for r := range rounds {
-		s, c := round(r % 2)
-		withStall, clean = append(withStall, s), append(clean, c)
+		b, c := round(r % 2)
+		perRound = append(perRound, fmt.Sprintf("%v/%v", p99(b), p99(c)))
+		beside, clean = append(beside, b...), append(clean, c...)
 	}
-	// Rounds are compared in pairs measured at the same moments: in the
-	// median round the stalled hub stays within 10% (plus jitter) of the clean one.
-	excess := make([]time.Duration, rounds)
-	for i := range excess {
-		excess[i] = withStall[i] - (clean[i] + clean[i]/10 + time.Millisecond)
-	}
-	slices.Sort(excess)
-	t.Logf("p99 delivery latency per round, beside a stalled subscriber / on the clean hub: %v / %v", withStall, clean)
-	if median := excess[len(excess)/2]; median > 0 {
-		t.Fatalf("in the median round a stalled subscriber raised its hub's others' p99 by more than 10%% (+1 ms): %v over (rounds %v / %v)", median, withStall, clean)
+	besideP99, cleanP99 := p99(beside), p99(clean)
+	t.Logf("p99 delivery latency beside a stalled subscriber %v, on the clean hub %v, over %d and %d deliveries (per round %v)",
+		besideP99, cleanP99, len(beside), len(clean), perRound)
+	if limit := cleanP99 + cleanP99/10 + time.Millisecond; besideP99 > limit {
+		t.Fatalf("a stalled subscriber raised its hub's others' p99 to %v, more than 10%% (+1 ms) over the clean hub's %v", besideP99, cleanP99)
 	}
 	for i, sd := range sides {
 		if n := metricValue(t, sd.hub.metrics.laggedReplays); n < 1 {
