@@ -1,10 +1,15 @@
 package projector
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"strings"
@@ -39,6 +44,49 @@ func runChild() int {
 
 func bigBlocks(h uint64) int { return 200 + int(h%5)*50 }
 
+// slowBlocksFront forwards to ClickHouse, but holds every insert into
+// aurigraph.blocks for delay first, and drops it when its client is gone by
+// then. It widens the window between a batch's two inserts, where a crash
+// must be harmless, so that kills can be aimed at it.
+//
+// The body is read before the wait: only then does the server notice the
+// client's connection closing. A dead client's insert forwarded after a new
+// projector resumed would be a write from the past, which ClickHouse, reached
+// directly, executes as it arrives instead.
+type slowBlocksFront struct {
+	target *url.URL
+	delay  time.Duration
+}
+
+func (f *slowBlocksFront) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		return
+	}
+	if strings.HasPrefix(r.URL.Query().Get("query"), "INSERT INTO aurigraph.blocks ") {
+		select {
+		case <-time.After(f.delay):
+		case <-r.Context().Done():
+			return
+		}
+	}
+	out := r.Clone(r.Context())
+	out.Body, out.ContentLength = io.NopCloser(bytes.NewReader(body)), int64(len(body))
+	out.RequestURI = ""
+	out.URL.Scheme, out.URL.Host, out.Host = f.target.Scheme, f.target.Host, f.target.Host
+	resp, err := http.DefaultTransport.RoundTrip(out)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadGateway)
+		return
+	}
+	defer resp.Body.Close()
+	for k, v := range resp.Header {
+		w.Header()[k] = v
+	}
+	w.WriteHeader(resp.StatusCode)
+	io.Copy(w, resp.Body)
+}
+
 func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 	if testing.Short() {
 		t.Skip("kills real processes; skipped with -short")
@@ -56,9 +104,15 @@ func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 		}
 		return n
 	}
+	target, err := url.Parse(testDSN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	front := httptest.NewServer(&slowBlocksFront{target: target, delay: 200 * time.Millisecond})
+	defer front.Close()
 	spawn := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(e.brokers, ","), "AURIGRAPH_PROJECTOR_DSN="+testDSN)
+		cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(e.brokers, ","), "AURIGRAPH_PROJECTOR_DSN="+front.URL)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
@@ -68,17 +122,22 @@ func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
 	kills, midBatch := 0, 0
 	for kills < 30 {
-		c := e.counts()
-		if c.maxHeight == blocks {
+		if e.counts().maxHeight == blocks {
 			break
 		}
 		child := spawn()
-		// Kill once it projects, not after a fixed time: how long a start
-		// takes depends on what else loads the machine.
-		for wait := time.Now().Add(10 * time.Second); e.counts().txs == c.txs && time.Now().Before(wait); {
-			time.Sleep(5 * time.Millisecond)
+		if kills%2 == 0 {
+			// Aimed: as soon as a batch's transactions are in and its
+			// blocks are not.
+			for wait := time.Now().Add(10 * time.Second); time.Now().Before(wait); time.Sleep(2 * time.Millisecond) {
+				if c := e.counts(); c.txs > wantTxs(c.maxHeight) {
+					break
+				}
+			}
+		} else {
+			// Anywhere: starting, consuming, inserting.
+			time.Sleep(time.Duration(50+rng.IntN(400)) * time.Millisecond)
 		}
-		time.Sleep(time.Duration(rng.IntN(60)) * time.Millisecond)
 		child.Process.Signal(syscall.SIGKILL)
 		child.Wait()
 		kills++
