@@ -151,20 +151,19 @@ func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 		child.Process.Signal(syscall.SIGKILL)
 		child.Wait()
 	}()
+	// Waiting for the top height alone would not do: the top batch's
+	// transactions may still be missing.
+	want := counts{blocks: blocks, uniqBlocks: blocks, maxHeight: blocks, txs: wantTxs(blocks), uniqTxs: wantTxs(blocks)}
 	deadline := time.Now().Add(60 * time.Second)
-	for e.counts().maxHeight < blocks {
+	for got := e.counts(); got != want; got = e.counts() {
 		if time.Now().After(deadline) {
-			t.Fatalf("projection at height %d after 60s, want %d", e.counts().maxHeight, blocks)
+			t.Fatalf("after the kills and 60 s of a last run: %+v, want %+v", got, want)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
 	t.Logf("%d SIGKILLs, %d of them between a batch's transaction and block inserts", kills, midBatch)
 	if midBatch == 0 {
 		t.Fatalf("none of %d kills landed mid-batch; the test proved nothing", kills)
-	}
-	want := counts{blocks: blocks, uniqBlocks: blocks, maxHeight: blocks, txs: wantTxs(blocks), uniqTxs: wantTxs(blocks)}
-	if got := e.counts(); got != want {
-		t.Fatalf("after the kills: %+v, want %+v", got, want)
 	}
 	e.checkRollup(want.txs)
 }

@@ -336,6 +336,19 @@ func (p *Projector) resume(ctx context.Context) (uint64, error) {
 	if err := p.conn.QueryRow(ctx, "SELECT max(height) FROM aurigraph.blocks").Scan(&h); err != nil {
 		return 0, fmt.Errorf("read projected height from aurigraph.blocks: %w", err)
 	}
+	incomplete, err := p.firstIncomplete(ctx, h)
+	if err != nil {
+		return 0, err
+	}
+	if incomplete > 0 {
+		p.log.Warn("recent blocks are projected without all their transactions; projecting them again",
+			"from_height", incomplete, "projected_height", h)
+		q := fmt.Sprintf("DELETE FROM %s.blocks WHERE height >= %d", Database, incomplete)
+		if err := p.conn.Exec(ctx, q); err != nil {
+			return 0, fmt.Errorf("rewind the projection to height %d: %w", incomplete-1, err)
+		}
+		h = incomplete - 1
+	}
 	// The per-block rollups are written by views as transactions arrive, so
 	// an interrupted batch can leave rows there too.
 	for _, table := range rowsByHeight {
@@ -355,6 +368,30 @@ func (p *Projector) resume(ctx context.Context) (uint64, error) {
 		}
 	}
 	return h, nil
+}
+
+// recheckBlocks is how many of the newest projected blocks a start checks
+// for missing transactions.
+const recheckBlocks = 1024
+
+// firstIncomplete returns the lowest of the newest recheckBlocks heights up
+// to h whose block is projected but whose transactions are not all there,
+// or 0. A block's row is written only after its transactions, so this only
+// happens when an insert of blocks from a projector that has since died
+// reaches ClickHouse after its successor resumed and deleted those
+// transactions as orphans: a proxy holding the request could do that. The
+// per-block rollup stands for the transactions, because raw rows may have
+// expired under RawTTL.
+func (p *Projector) firstIncomplete(ctx context.Context, h uint64) (uint64, error) {
+	lo := h - min(h, recheckBlocks)
+	q := fmt.Sprintf(`SELECT min(b.height) FROM (SELECT height, tx_count FROM %[1]s.blocks FINAL WHERE height > %[2]d) AS b
+		LEFT JOIN (SELECT height, txs FROM %[1]s.block_stats FINAL WHERE height > %[2]d) AS s USING height
+		WHERE b.tx_count != s.txs`, Database, lo)
+	var first uint64
+	if err := p.conn.QueryRow(ctx, q).Scan(&first); err != nil {
+		return 0, fmt.Errorf("check heights %d..%d for missing transactions: %w", lo+1, h, err)
+	}
+	return first, nil
 }
 
 // newSession names one Run in deduplication tokens. Tokens must be stable

@@ -550,3 +550,28 @@ func TestRawTTLIsSetAndRemoved(t *testing.T) {
 		t.Fatalf("%d transactions of a year-old block survived a 1-day TTL", n)
 	}
 }
+
+// A dead projector's blocks insert that lands after its successor resumed
+// leaves blocks whose transactions that successor deleted as orphans. The
+// next start finds them and projects them again.
+func TestRestartRepairsBlocksWithoutTheirTransactions(t *testing.T) {
+	e := newEnv(t)
+	e.publish(1, 60)
+	r := start(e.projector(Config{MaxBatchBlocks: 10}))
+	r.waitHeight(t, 60)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range rowsByHeight {
+		if err := e.ch.Exec(context.Background(), fmt.Sprintf("DELETE FROM aurigraph.%s WHERE height > 40", table)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p := e.projector(Config{})
+	r = start(p)
+	r.waitHeight(t, 60)
+	if err := r.stop(t); err != nil {
+		t.Fatal(err)
+	}
+	e.wantExactly(60)
+}

@@ -41,10 +41,16 @@ for svc in aurigraph.v1.TransactionService aurigraph.v1.BlockService aurigraph.v
   aurigraph.v1.PerformanceService aurigraph.v1.StreamService grpc.health.v1.Health; do
   grep -qx "$svc" <<<"$services" || die "reflection does not list $svc"
 done
+# The chain services serve once a leader is elected, which on a fresh data
+# directory comes a moment after the HTTP health check answers.
 for svc in "" aurigraph.v1.TransactionService aurigraph.v1.BlockService aurigraph.v1.ValidatorService \
   aurigraph.v1.PerformanceService aurigraph.v1.StreamService; do
-  st=$("$DATA/grpcurl" -plaintext -d "{\"service\":\"$svc\"}" "$GRPC" grpc.health.v1.Health/Check)
-  grep -q '"SERVING"' <<<"$st" || die "health of '${svc:-server}': $st"
+  for _ in $(seq 1 150); do
+    st=$("$DATA/grpcurl" -plaintext -d "{\"service\":\"$svc\"}" "$GRPC" grpc.health.v1.Health/Check) || true
+    grep -q '"SERVING"' <<<"$st" && break
+    sleep 0.2
+  done
+  grep -q '"SERVING"' <<<"$st" || die "health of '${svc:-server}' after 30 s: $st"
 done
 echo "grpcurl: every service listed and SERVING"
 
