@@ -7,7 +7,6 @@ import (
 	"io"
 	"time"
 
-	spb "google.golang.org/genproto/googleapis/rpc/status"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
@@ -98,20 +97,18 @@ func (t *transactionService) SubmitStream(stream grpc.ClientStreamingServer[auri
 		if err != nil {
 			return err
 		}
+		if len(msg.GetTransactions()) == 0 {
+			continue
+		}
 		got, err := t.h.Submit(stream.Context(), msg.GetTransactions())
 		if err != nil {
 			// The messages before this one stay written: say how many.
-			st := status.Convert(submitStatus(err, false))
-			return status.ErrorProto(withMessage(st, fmt.Sprintf("message %d (after %d transactions written): %s", n, len(ids), st.Message())))
+			st := status.Convert(submitStatus(err, false)).Proto()
+			st.Message = fmt.Sprintf("message %d (after %d transactions written): %s", n, len(ids), st.Message)
+			return status.ErrorProto(st)
 		}
 		ids = append(ids, got...)
 	}
-}
-
-func withMessage(st *status.Status, msg string) *spb.Status {
-	p := st.Proto()
-	p.Message = msg
-	return p
 }
 
 func (t *transactionService) Get(ctx context.Context, in *aurigraphv1.GetTransactionRequest) (*aurigraphv1.GetTransactionResponse, error) {

@@ -230,6 +230,10 @@ func TestGRPCAPI(t *testing.T) {
 				if err := s.Send(&aurigraphv1.SubmitStreamRequest{Transactions: txs}); err != nil {
 					return err
 				}
+				// An empty message in between is skipped.
+				if err := s.Send(&aurigraphv1.SubmitStreamRequest{}); err != nil {
+					return err
+				}
 			}
 			r, err := s.CloseAndRecv()
 			if err == nil && len(r.GetIds()) != 15 {

@@ -50,9 +50,9 @@ type TransactionServiceClient interface {
 	SubmitBatch(ctx context.Context, in *SubmitBatchRequest, opts ...grpc.CallOption) (*SubmitBatchResponse, error)
 	// SubmitStream accepts any number of transactions, in messages of up to
 	// 10,000 each. Each message is written as SubmitBatch writes it, before the
-	// next is read; the answer comes when the client closes its side. An
-	// invalid transaction ends the call, and the messages before it stay
-	// written.
+	// next is read (an empty message is skipped); the answer comes when the
+	// client closes its side. An invalid transaction ends the call, and the
+	// messages before it stay written.
 	SubmitStream(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[SubmitStreamRequest, SubmitStreamResponse], error)
 	// Get returns a committed transaction with its outcome and position.
 	// NOT_FOUND when the id is neither in the chain nor pending.
@@ -144,9 +144,9 @@ type TransactionServiceServer interface {
 	SubmitBatch(context.Context, *SubmitBatchRequest) (*SubmitBatchResponse, error)
 	// SubmitStream accepts any number of transactions, in messages of up to
 	// 10,000 each. Each message is written as SubmitBatch writes it, before the
-	// next is read; the answer comes when the client closes its side. An
-	// invalid transaction ends the call, and the messages before it stay
-	// written.
+	// next is read (an empty message is skipped); the answer comes when the
+	// client closes its side. An invalid transaction ends the call, and the
+	// messages before it stay written.
 	SubmitStream(grpc.ClientStreamingServer[SubmitStreamRequest, SubmitStreamResponse]) error
 	// Get returns a committed transaction with its outcome and position.
 	// NOT_FOUND when the id is neither in the chain nor pending.

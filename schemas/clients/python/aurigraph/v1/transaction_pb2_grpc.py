@@ -99,9 +99,9 @@ class TransactionServiceServicer:
     def SubmitStream(self, request_iterator, context):
         """SubmitStream accepts any number of transactions, in messages of up to
         10,000 each. Each message is written as SubmitBatch writes it, before the
-        next is read; the answer comes when the client closes its side. An
-        invalid transaction ends the call, and the messages before it stay
-        written.
+        next is read (an empty message is skipped); the answer comes when the
+        client closes its side. An invalid transaction ends the call, and the
+        messages before it stay written.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

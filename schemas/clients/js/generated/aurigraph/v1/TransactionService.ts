@@ -95,9 +95,9 @@ export interface TransactionServiceClient extends grpc.Client {
   /**
    * SubmitStream accepts any number of transactions, in messages of up to
    * 10,000 each. Each message is written as SubmitBatch writes it, before the
-   * next is read; the answer comes when the client closes its side. An
-   * invalid transaction ends the call, and the messages before it stay
-   * written.
+   * next is read (an empty message is skipped); the answer comes when the
+   * client closes its side. An invalid transaction ends the call, and the
+   * messages before it stay written.
    */
   SubmitStream(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_SubmitStreamResponse__Output>): grpc.ClientWritableStream<_aurigraph_v1_SubmitStreamRequest>;
   SubmitStream(metadata: grpc.Metadata, callback: grpc.requestCallback<_aurigraph_v1_SubmitStreamResponse__Output>): grpc.ClientWritableStream<_aurigraph_v1_SubmitStreamRequest>;
@@ -106,9 +106,9 @@ export interface TransactionServiceClient extends grpc.Client {
   /**
    * SubmitStream accepts any number of transactions, in messages of up to
    * 10,000 each. Each message is written as SubmitBatch writes it, before the
-   * next is read; the answer comes when the client closes its side. An
-   * invalid transaction ends the call, and the messages before it stay
-   * written.
+   * next is read (an empty message is skipped); the answer comes when the
+   * client closes its side. An invalid transaction ends the call, and the
+   * messages before it stay written.
    */
   submitStream(metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_SubmitStreamResponse__Output>): grpc.ClientWritableStream<_aurigraph_v1_SubmitStreamRequest>;
   submitStream(metadata: grpc.Metadata, callback: grpc.requestCallback<_aurigraph_v1_SubmitStreamResponse__Output>): grpc.ClientWritableStream<_aurigraph_v1_SubmitStreamRequest>;
@@ -155,9 +155,9 @@ export interface TransactionServiceHandlers extends grpc.UntypedServiceImplement
   /**
    * SubmitStream accepts any number of transactions, in messages of up to
    * 10,000 each. Each message is written as SubmitBatch writes it, before the
-   * next is read; the answer comes when the client closes its side. An
-   * invalid transaction ends the call, and the messages before it stay
-   * written.
+   * next is read (an empty message is skipped); the answer comes when the
+   * client closes its side. An invalid transaction ends the call, and the
+   * messages before it stay written.
    */
   SubmitStream: grpc.handleClientStreamingCall<_aurigraph_v1_SubmitStreamRequest__Output, _aurigraph_v1_SubmitStreamResponse>;
   

@@ -274,9 +274,9 @@ public final class TransactionServiceGrpc {
      * <pre>
      * SubmitStream accepts any number of transactions, in messages of up to
      * 10,000 each. Each message is written as SubmitBatch writes it, before the
-     * next is read; the answer comes when the client closes its side. An
-     * invalid transaction ends the call, and the messages before it stay
-     * written.
+     * next is read (an empty message is skipped); the answer comes when the
+     * client closes its side. An invalid transaction ends the call, and the
+     * messages before it stay written.
      * </pre>
      */
     default io.grpc.stub.StreamObserver<io.aurigraph.v1.SubmitStreamRequest> submitStream(
@@ -380,9 +380,9 @@ public final class TransactionServiceGrpc {
      * <pre>
      * SubmitStream accepts any number of transactions, in messages of up to
      * 10,000 each. Each message is written as SubmitBatch writes it, before the
-     * next is read; the answer comes when the client closes its side. An
-     * invalid transaction ends the call, and the messages before it stay
-     * written.
+     * next is read (an empty message is skipped); the answer comes when the
+     * client closes its side. An invalid transaction ends the call, and the
+     * messages before it stay written.
      * </pre>
      */
     public io.grpc.stub.StreamObserver<io.aurigraph.v1.SubmitStreamRequest> submitStream(
@@ -467,9 +467,9 @@ public final class TransactionServiceGrpc {
      * <pre>
      * SubmitStream accepts any number of transactions, in messages of up to
      * 10,000 each. Each message is written as SubmitBatch writes it, before the
-     * next is read; the answer comes when the client closes its side. An
-     * invalid transaction ends the call, and the messages before it stay
-     * written.
+     * next is read (an empty message is skipped); the answer comes when the
+     * client closes its side. An invalid transaction ends the call, and the
+     * messages before it stay written.
      * </pre>
      */
     @io.grpc.ExperimentalApi("https://github.com/grpc/grpc-java/issues/10918")
