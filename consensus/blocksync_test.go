@@ -204,7 +204,7 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			if _, err := f.Blocks().Get(tc.lo); !errors.Is(err, ErrBlockNotFound) {
 				t.Fatalf("Get(%d) in the gap = %v, want ErrBlockNotFound", tc.lo, err)
 			}
-			srv := httptest.NewServer(NewHTTPHandler([]*Node{f}, HTTPOptions{Logger: testLogger(), ReadTimeout: 300 * time.Millisecond}))
+			srv := httptest.NewServer(NewHTTPHandler(NewService([]*Node{f}, ServiceOptions{Logger: testLogger(), ReadTimeout: 300 * time.Millisecond})))
 			defer srv.Close()
 			for _, q := range []struct {
 				path     string

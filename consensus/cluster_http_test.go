@@ -33,7 +33,7 @@ func TestClusterAdminHTTP(t *testing.T) {
 	lead := c.leader()
 	srv := map[uint64]*httptest.Server{}
 	for id, n := range c.nodes {
-		srv[id] = httptest.NewServer(NewHTTPHandler([]*Node{n}, HTTPOptions{Logger: testLogger()}))
+		srv[id] = httptest.NewServer(NewHTTPHandler(NewService([]*Node{n}, ServiceOptions{Logger: testLogger()})))
 		t.Cleanup(srv[id].Close)
 	}
 	leaderURL := srv[lead.ID()].URL

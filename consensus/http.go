@@ -7,30 +7,15 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// HTTPOptions configures NewHTTPHandler.
-type HTTPOptions struct {
-	// Pending reports whether a transaction id is known upstream (accepted
-	// by ingest) but not yet in a block. Nil means nothing is pending.
-	Pending func(id string) bool
-	// Logger receives errors while serving; nil means slog.Default().
-	Logger *slog.Logger
-	// ReadTimeout bounds the linearizable read barrier (finding a leader,
-	// ReadIndex, waiting for apply) before a read answers 503. Default 2s.
-	ReadTimeout time.Duration
-}
-
-// NewHTTPHandler serves the chain and validator REST endpoints over the
-// validators running in this process (at least one):
+// NewHTTPHandler serves svc's chain and validator REST endpoints:
 //
 //	GET /blocks/latest, GET /blocks/{height}, GET /chain/stats,
 //	GET /chain/verify, GET /validators, GET /transactions/{id},
@@ -38,22 +23,14 @@ type HTTPOptions struct {
 //
 // Paths are relative; the caller mounts the handler under its prefix with
 // http.StripPrefix. Chain reads go to the local leader's store when one of
-// nodes leads, else to the first node. They are linearizable: each first
-// passes Node.LinearizableRead, so it sees every block committed before the
-// request, whichever validator serves it; ?stale=true skips that round trip
-// and reads the validator's local state. Without a leader within ReadTimeout
-// a read answers 503. A validator still fetching blocks skipped by a
-// snapshot install answers 503 for what lies in the missing range.
-func NewHTTPHandler(nodes []*Node, opts HTTPOptions) http.Handler {
-	if len(nodes) == 0 {
-		panic("consensus: NewHTTPHandler needs at least one node")
-	}
-	return NewServiceHTTPHandler(NewService(nodes, ServiceOptions{Pending: opts.Pending, ReadTimeout: opts.ReadTimeout, Logger: opts.Logger}))
-}
-
-// NewServiceHTTPHandler serves the endpoints of NewHTTPHandler over svc, for
-// a caller that also serves svc over gRPC.
-func NewServiceHTTPHandler(svc *Service) http.Handler {
+// the service's validators leads, else to the first. They are linearizable:
+// each first passes Node.LinearizableRead, so it sees every block committed
+// before the request, whichever validator serves it; ?stale=true skips that
+// round trip and reads the validator's local state. Without a leader within
+// ServiceOptions.ReadTimeout a read answers 503. A validator still fetching
+// blocks skipped by a snapshot install answers 503 for what lies in the
+// missing range. The gRPC services serve the same Service.
+func NewHTTPHandler(svc *Service) http.Handler {
 	h := &httpHandler{svc: svc}
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /blocks/latest", h.latest)

@@ -15,10 +15,10 @@ func TestHTTPHandler(t *testing.T) {
 	mustPropose(t, lead, batch(0, mint("m1", "alice", 100), transfer("bad", "bob", "alice", 5, 1)))
 	mustPropose(t, lead, batch(2, transfer("t1", "alice", "bob", 10, 1)))
 
-	srv := httptest.NewServer(http.StripPrefix("/api/v12", NewHTTPHandler([]*Node{lead}, HTTPOptions{
+	srv := httptest.NewServer(http.StripPrefix("/api/v12", NewHTTPHandler(NewService([]*Node{lead}, ServiceOptions{
 		Pending: func(id string) bool { return id == "queued" },
 		Logger:  testLogger(),
-	})))
+	}))))
 	defer srv.Close()
 	latest, _ := lead.Blocks().Latest()
 

@@ -473,11 +473,10 @@ func (s *Service) memberChanged(n *Node, err error) (ClusterStatus, error) {
 		return n.ClusterStatus(), nil
 	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrLeadershipLost):
 		return ClusterStatus{}, &NotLeaderError{Leader: n.Status().Leader, Err: err}
-	case errors.Is(err, ErrMemberExists), errors.Is(err, ErrMemberNotFound), errors.Is(err, ErrLastVoter),
-		errors.Is(err, context.DeadlineExceeded), errors.Is(err, context.Canceled):
-		return ClusterStatus{}, err
-	default:
+	case !errors.Is(err, ErrMemberExists) && !errors.Is(err, ErrMemberNotFound) && !errors.Is(err, ErrLastVoter) &&
+		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
+		// Only what the caller did not cause is worth an operator's attention.
 		s.opts.Logger.Error("membership change", "err", err)
-		return ClusterStatus{}, err
 	}
+	return ClusterStatus{}, err
 }

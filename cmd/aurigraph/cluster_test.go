@@ -91,7 +91,7 @@ func TestClusterCommandFindsLeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close(context.Background()) })
-		srv := httptest.NewServer(http.StripPrefix("/api/v12", consensus.NewHTTPHandler([]*consensus.Node{n}, consensus.HTTPOptions{Logger: testLog(t)})))
+		srv := httptest.NewServer(http.StripPrefix("/api/v12", consensus.NewHTTPHandler(consensus.NewService([]*consensus.Node{n}, consensus.ServiceOptions{Logger: testLog(t)}))))
 		t.Cleanup(srv.Close)
 		nodes[id], urls[id] = n, srv.URL
 	}

@@ -265,7 +265,7 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Logger: log.With("component", "api")})
 	api := http.NewServeMux()
 	api.Handle("POST /transactions", a.submit)
-	api.Handle("/", consensus.NewServiceHTTPHandler(chain))
+	api.Handle("/", consensus.NewHTTPHandler(chain))
 	mountStreams(api, a.hub)
 	if a.analytics != nil {
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
