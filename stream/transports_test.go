@@ -545,10 +545,12 @@ func TestGRPCSubscribeErrors(t *testing.T) {
 // holding a subscriber that never reads (its server-side socket buffer is
 // tiny, so the stall takes hold at once). Measured side by side, both groups
 // share the machine's noise; the stalled hub alternates between rounds so
-// neither hub's own scheduling luck counts. Over all rounds' deliveries, the
-// p99 beside a stall must stay within 10% of the clean one's, plus 1 ms of
-// scheduler jitter. Pooled, a p99 rests on thousands of deliveries rather
-// than a round's few hundred, which a single busy moment would decide.
+// neither hub's own scheduling luck counts. In the median round, the p99
+// beside a stall must stay within 10% of the clean one's, plus 1 ms of
+// scheduler jitter. The median, not a pool of every round's deliveries: on a
+// shared machine one descheduled moment lands on one hub more than the other
+// and decides a pooled p99 by itself, while a stall that really slowed the
+// others would show in every round, and so in the median.
 func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 	const (
 		subscribers = 6
@@ -653,17 +655,21 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 	}
 	round(0) // warms up the connections; not counted
 	var beside, clean []time.Duration
+	excess := make([]time.Duration, rounds)
 	var perRound []string
 	for r := range rounds {
 		b, c := round(r % 2)
-		perRound = append(perRound, fmt.Sprintf("%v/%v", p99(b), p99(c)))
+		pb, pc := p99(b), p99(c)
+		excess[r] = pb - (pc + pc/10 + time.Millisecond)
+		perRound = append(perRound, fmt.Sprintf("%v/%v", pb, pc))
 		beside, clean = append(beside, b...), append(clean, c...)
 	}
-	besideP99, cleanP99 := p99(beside), p99(clean)
-	t.Logf("p99 delivery latency beside a stalled subscriber %v, on the clean hub %v, over %d and %d deliveries (per round %v)",
-		besideP99, cleanP99, len(beside), len(clean), perRound)
-	if limit := cleanP99 + cleanP99/10 + time.Millisecond; besideP99 > limit {
-		t.Fatalf("a stalled subscriber raised its hub's others' p99 to %v, more than 10%% (+1 ms) over the clean hub's %v", besideP99, cleanP99)
+	slices.Sort(excess)
+	medianExcess := (excess[rounds/2-1] + excess[rounds/2]) / 2
+	t.Logf("p99 delivery latency beside a stalled subscriber / on the clean hub, per round: %v; pooled over %d and %d deliveries: %v / %v; median excess over the 10%% (+1 ms) bound %v",
+		perRound, len(beside), len(clean), p99(beside), p99(clean), medianExcess)
+	if medianExcess > 0 {
+		t.Fatalf("in the median round, a stalled subscriber raised its hub's others' p99 %v past 10%% (+1 ms) over the clean hub's", medianExcess)
 	}
 	for i, sd := range sides {
 		if n := metricValue(t, sd.hub.metrics.laggedReplays); n < 1 {
