@@ -89,7 +89,7 @@ type BlockStore struct {
 	readOnly bool
 	head     atomic.Pointer[chainHead]
 
-	// writeMu orders the raft loop's commits with block catch-up's fills, so
+	// writeMu orders the applier's commits with block catch-up's fills, so
 	// each computes the contiguous height from the head the other left.
 	writeMu sync.Mutex
 

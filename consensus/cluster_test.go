@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"sync"
 	"testing"
 	"time"
 
@@ -562,4 +563,53 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 		}
 		time.Sleep(testTick)
 	}
+}
+
+// TestRaftCommitsWhileTheApplierIsBusy holds every validator's block store,
+// so each applier stalls in the commit of the next block, and checks that
+// raft still persists, replicates and commits the entry after it: execution
+// of one entry overlaps the replication of the next instead of taking turns.
+// The applier takes one job at a time, so that is as far as raft runs ahead.
+// Released, both proposals apply, in order.
+func TestRaftCommitsWhileTheApplierIsBusy(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	lead := c.leader()
+	mustPropose(t, lead, batch(0, mint("m0", "alice", 1)))
+	applied := lead.Status().Applied
+	for _, n := range c.nodes {
+		n.blocks.writeMu.Lock()
+	}
+	var release sync.Once
+	unlock := func() {
+		release.Do(func() {
+			for _, n := range c.nodes {
+				n.blocks.writeMu.Unlock()
+			}
+		})
+	}
+	defer unlock() // before the cluster stops, should the test fail
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	var results []<-chan error
+	for i := int64(1); i <= 2; i++ {
+		ch, err := lead.ProposeAsync(ctx, batch(i, mint(fmt.Sprintf("m%d", i), "alice", 1)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		results = append(results, ch)
+		// One at a time, so each is an entry and a Ready of its own.
+		waitFor(t, fmt.Sprintf("proposal %d committed", i), func() bool { return lead.Status().Commit >= applied+uint64(i) })
+	}
+	for id, n := range c.nodes {
+		if st := n.Status(); st.Applied != applied {
+			t.Errorf("validator %d applied %d while its store was held, want %d", id, st.Applied, applied)
+		}
+	}
+	unlock()
+	for i, ch := range results {
+		if err := <-ch; err != nil {
+			t.Fatalf("proposal %d: %v", i+1, err)
+		}
+	}
+	c.waitHeight(3)
 }

@@ -12,7 +12,10 @@
 //
 // Each raft Ready's committed entries are executed and persisted (blocks, tx
 // index, accounts, assets, offsets, dedup window and the applied index) in a
-// single bolt transaction. On restart the state machine loads from bolt and
+// single bolt transaction, by an applier goroutine while the raft loop goes
+// on persisting and sending the next entries. A Ready carrying a
+// configuration change or a snapshot waits for the applier to drain and is
+// handled by the raft loop itself. On restart the state machine loads from bolt and
 // raft replays only what the snapshot and WAL hold beyond it; entries at or
 // below the persisted applied index are skipped, so nothing applies twice.
 //

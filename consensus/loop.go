@@ -17,9 +17,22 @@ import (
 )
 
 // run is the raft loop: it ticks the clock and processes every Ready in
-// order: persist, send, apply, snapshot, advance.
+// order: persist, send, hand the committed entries to the applier, advance.
+// Applying off the loop, as the etcd server does, lets this validator persist
+// and acknowledge the next entries while it executes the previous ones, so
+// replication and execution overlap instead of taking turns. A Ready that
+// changes the configuration or installs a snapshot waits for the applier to
+// drain and is handled entirely here, as before: nothing may be sent or
+// applied past such an entry until it took effect.
 func (n *Node) run() {
 	defer close(n.donec)
+	applyc, applierDone := make(chan applyJob), make(chan struct{})
+	go n.applyLoop(applyc, applierDone)
+	defer func() {
+		close(applyc)
+		<-applierDone
+	}()
+	n.applyc = applyc
 	ticker := time.NewTicker(n.cfg.TickInterval)
 	defer ticker.Stop()
 	for {
@@ -31,23 +44,85 @@ func (n *Node) run() {
 			}
 		case rd := <-n.raft.Ready():
 			if err := n.handleReady(rd); err != nil {
-				n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
-				n.loopErr = err
-				// Without its loop this validator no longer ticks, persists or
-				// sends: it must stop claiming leadership, or ingest and HTTP
-				// readers keep choosing it while its peers elect a new leader.
-				n.resign()
-				n.mu.Lock()
-				n.stopped = true
-				n.mu.Unlock()
-				n.failWaiters(func(uint64) bool { return true }, ErrStopped)
+				n.stopLoop(err)
 				return
 			}
 			n.raft.Advance()
+		case <-n.applyFailed:
+			n.stopLoop(n.applyErr)
+			return
 		case <-n.stopc:
 			return
 		}
 	}
+}
+
+func (n *Node) stopLoop(err error) {
+	n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
+	n.loopErr = err
+	// Without its loop this validator no longer ticks, persists or
+	// sends: it must stop claiming leadership, or ingest and HTTP
+	// readers keep choosing it while its peers elect a new leader.
+	n.resign()
+	n.mu.Lock()
+	n.stopped = true
+	n.mu.Unlock()
+	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
+}
+
+// applyJob is one Ready's committed entries on their way to the applier.
+// after runs once they are applied; done, when set, is closed then.
+type applyJob struct {
+	entries []raftpb.Entry
+	after   func()
+	done    chan struct{}
+}
+
+// applyLoop applies jobs in the order the raft loop handed them over. After
+// a failure it applies nothing more, and only releases whoever waits, until
+// the raft loop, told through applyFailed, stops.
+func (n *Node) applyLoop(jobs <-chan applyJob, done chan<- struct{}) {
+	defer close(done)
+	failed := false
+	for job := range jobs {
+		if !failed {
+			if err := n.applyEntries(job.entries); err != nil {
+				n.applyErr = err
+				close(n.applyFailed)
+				failed = true
+			} else {
+				n.maybeSnapshot(job.entries)
+			}
+		}
+		if job.after != nil && !failed {
+			job.after()
+		}
+		if job.done != nil {
+			close(job.done)
+		}
+	}
+}
+
+// toApplier hands a job to the applier; with wait set it returns only once
+// the job, and so every job before it, is applied.
+func (n *Node) toApplier(job applyJob, wait bool) error {
+	if wait {
+		job.done = make(chan struct{})
+	}
+	select {
+	case n.applyc <- job:
+	case <-n.applyFailed:
+		return n.applyErr
+	}
+	if !wait {
+		return nil
+	}
+	select {
+	case <-job.done:
+	case <-n.applyFailed:
+		return n.applyErr
+	}
+	return nil
 }
 
 func (n *Node) handleReady(rd raft.Ready) error {
@@ -65,15 +140,23 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	}
 	// Waiters fail only after this Ready's committed entries applied: a
 	// proposal that made it into them gets its real outcome.
-	defer func() {
-		switch {
-		case leadershipLost:
-			n.failWaiters(func(uint64) bool { return true }, ErrLeadershipLost)
-		case termChanged:
-			term := n.term.Load()
-			n.failWaiters(func(t uint64) bool { return t != term }, ErrLeadershipLost)
+	var failWaiters func()
+	switch {
+	case leadershipLost:
+		failWaiters = func() { n.failWaiters(func(uint64) bool { return true }, ErrLeadershipLost) }
+	case termChanged:
+		term := n.term.Load()
+		failWaiters = func() { n.failWaiters(func(t uint64) bool { return t != term }, ErrLeadershipLost) }
+	}
+	inline := !raft.IsEmptySnap(rd.Snapshot) || hasConfChange(rd.CommittedEntries)
+	if inline {
+		if failWaiters != nil {
+			defer failWaiters()
 		}
-	}()
+		if err := n.toApplier(applyJob{}, true); err != nil {
+			return err
+		}
+	}
 	// The snapshot file and its WAL record go first so a crash never leaves
 	// a WAL that refers to entries only the snapshot covers.
 	if !raft.IsEmptySnap(rd.Snapshot) {
@@ -85,21 +168,9 @@ func (n *Node) handleReady(rd raft.Ready) error {
 		return fmt.Errorf("save %d entries to wal: %w", len(rd.Entries), err)
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
-		if err := n.storage.ApplySnapshot(rd.Snapshot); err != nil {
-			return fmt.Errorf("apply leader snapshot at index %d: %w", rd.Snapshot.Metadata.Index, err)
-		}
-		n.setConfState(rd.Snapshot.Metadata.ConfState)
-		n.snapshotIndex = rd.Snapshot.Metadata.Index
-		n.bytesSinceSnapshot = 0
-		n.lastDelivered = rd.Snapshot.Metadata.Index
-		if err := n.restoreMembership(rd.Snapshot); err != nil {
+		if err := n.installSnapshot(rd.Snapshot); err != nil {
 			return err
 		}
-		if err := n.restoreState(rd.Snapshot); err != nil {
-			return err
-		}
-		n.m.snapshotsRestored.Inc()
-		n.publishApplied()
 	}
 	if err := n.storage.Append(rd.Entries); err != nil {
 		return fmt.Errorf("append %d entries to raft storage: %w", len(rd.Entries), err)
@@ -107,16 +178,54 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	for i := range rd.Messages {
 		// A snapshot message carries the configuration of when the snapshot
 		// was taken; conf changes applied since must reach the follower.
+		// Only inline Readys change confState, so the applier never does
+		// while this reads it.
 		if rd.Messages[i].Type == raftpb.MsgSnap {
 			rd.Messages[i].Snapshot.Metadata.ConfState = n.confState
 		}
 	}
 	n.transport.send(rd.Messages)
 	n.deliverReadStates(rd.ReadStates)
+	if !inline {
+		if len(rd.CommittedEntries) == 0 && failWaiters == nil {
+			return nil
+		}
+		return n.toApplier(applyJob{entries: rd.CommittedEntries, after: failWaiters}, false)
+	}
 	if err := n.applyEntries(rd.CommittedEntries); err != nil {
 		return err
 	}
 	n.maybeSnapshot(rd.CommittedEntries)
+	return nil
+}
+
+func hasConfChange(ents []raftpb.Entry) bool {
+	for i := range ents {
+		if ents[i].Type == raftpb.EntryConfChange || ents[i].Type == raftpb.EntryConfChangeV2 {
+			return true
+		}
+	}
+	return false
+}
+
+// installSnapshot replaces the raft log, the membership and the state
+// machine with a snapshot from the leader. The applier is idle meanwhile.
+func (n *Node) installSnapshot(s raftpb.Snapshot) error {
+	if err := n.storage.ApplySnapshot(s); err != nil {
+		return fmt.Errorf("apply leader snapshot at index %d: %w", s.Metadata.Index, err)
+	}
+	n.setConfState(s.Metadata.ConfState)
+	n.snapshotIndex = s.Metadata.Index
+	n.bytesSinceSnapshot = 0
+	n.lastDelivered = s.Metadata.Index
+	if err := n.restoreMembership(s); err != nil {
+		return err
+	}
+	if err := n.restoreState(s); err != nil {
+		return err
+	}
+	n.m.snapshotsRestored.Inc()
+	n.publishApplied()
 	return nil
 }
 
@@ -301,7 +410,7 @@ func (n *Node) saveSnapshot(s raftpb.Snapshot) error {
 
 // maybeSnapshot starts a raft snapshot once SnapshotEntries entries, or
 // SnapshotBytes of entry data, were applied since the last one; delivered is
-// what this Ready applied. The loop only copies the state; encoding and
+// what this Ready applied. Applying only copies the state; encoding and
 // writing it (which for a full dedup window takes long enough to delay
 // heartbeats into an election) happen in the background, one at a time,
 // as etcd's server does. The WAL and MemoryStorage are safe for that.

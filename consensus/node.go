@@ -79,13 +79,20 @@ type Node struct {
 	blocks      *BlockStore
 	transport   *transport
 
-	// fsmMu guards fsm: the raft loop writes, NextOffsets reads.
+	// fsmMu guards fsm: whichever applies writes, NextOffsets reads.
 	fsmMu sync.RWMutex
 	fsm   *fsm
 
 	mem membership
 
-	// Owned by the raft loop goroutine.
+	// applyc carries committed entries from the raft loop to the applier;
+	// applyFailed is closed, and applyErr set, when applying fails.
+	applyc      chan<- applyJob
+	applyFailed chan struct{}
+	applyErr    error
+
+	// Owned by whichever applies: the applier, or the raft loop while the
+	// applier is idle (Readys with a snapshot or a conf change).
 	confState     raftpb.ConfState
 	snapshotIndex uint64
 	lastDelivered uint64
@@ -157,6 +164,8 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		appliedCh: make(chan struct{}),
 		stopc:     make(chan struct{}),
 		donec:     make(chan struct{}),
+
+		applyFailed: make(chan struct{}),
 	}
 	var seed [8]byte
 	rand.Read(seed[:])
