@@ -576,6 +576,7 @@ func TestRaftCommitsWhileTheApplierIsBusy(t *testing.T) {
 	lead := c.leader()
 	mustPropose(t, lead, batch(0, mint("m0", "alice", 1)))
 	applied := lead.Status().Applied
+	c.waitApplied(applied)
 	for _, n := range c.nodes {
 		n.blocks.writeMu.Lock()
 	}
