@@ -432,8 +432,8 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 		// Heights only grow: let bolt fill pages instead of splitting them in half.
 		blocks.FillPercent = 1
 		var index []txIndexEntry
-		for _, blk := range ch.blocks {
-			raw, err := deterministic.Marshal(blk)
+		for i, blk := range ch.blocks {
+			raw, err := encodeBlock(blk, ch.bodies[i])
 			if err != nil {
 				return fmt.Errorf("encode block %d: %w", blk.GetHeader().GetHeight(), err)
 			}

@@ -109,7 +109,9 @@ func (d *dedupWindow) ordered() []byte {
 // fsmChanges is what one group of applied entries changed, so the block store
 // can persist exactly that in a single transaction.
 type fsmChanges struct {
-	blocks       []*aurigraphv1.Block
+	blocks []*aurigraphv1.Block
+	// bodies holds each block's txs already encoded (txRootAndBody).
+	bodies       [][]byte
 	accounts     map[string]struct{}
 	assets       map[string]struct{}
 	offsets      map[offsetKey]struct{}
@@ -124,6 +126,8 @@ type dedupEntry struct {
 
 func (c *fsmChanges) reset() {
 	c.blocks = c.blocks[:0]
+	clear(c.bodies)
+	c.bodies = c.bodies[:0]
 	clear(c.accounts)
 	clear(c.assets)
 	clear(c.offsets)
@@ -229,10 +233,11 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		return nil, nil
 	}
 
+	root, body := txRootAndBody(results, true)
 	h := &aurigraphv1.BlockHeader{
 		Height:      f.height + 1,
 		PrevHash:    f.lastHash,
-		TxRoot:      TxRoot(results),
+		TxRoot:      root,
 		TimestampMs: b.GetTimestampMs(),
 		Proposer:    b.GetProposer(),
 		RaftTerm:    term,
@@ -247,6 +252,7 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 	f.lastHash = h.Hash
 	f.txCount += uint64(len(results))
 	f.changes.blocks = append(f.changes.blocks, blk)
+	f.changes.bodies = append(f.changes.bodies, body)
 	return blk, nil
 }
 
