@@ -553,11 +553,11 @@ func TestGRPCSubscribeErrors(t *testing.T) {
 // others would show in every round, and so in the median.
 func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 	const (
-		subscribers = 6
+		subscribers = 8
 		txsPerBlock = 5
 		interval    = 10 * time.Millisecond
 		roundTime   = 600 * time.Millisecond
-		rounds      = 20
+		rounds      = 30
 	)
 	chain := newMemChain()
 	type side struct {
