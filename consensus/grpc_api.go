@@ -187,7 +187,7 @@ var txStates = map[TxState]aurigraphv1.TxState{
 
 // Get returns the transaction with its outcome and position.
 func (t TransactionReads) Get(ctx context.Context, in *aurigraphv1.GetTransactionRequest) (*aurigraphv1.GetTransactionResponse, error) {
-	info, err := t.svc.Transaction(ctx, in.GetId(), in.GetStale())
+	info, err := t.svc.TransactionResult(ctx, in.GetId(), in.GetStale())
 	if err != nil {
 		return nil, StatusError(err)
 	}

@@ -293,13 +293,25 @@ type TxInfo struct {
 	Height uint64
 	Index  uint32
 	Reason string
-	// Result is the transaction with its outcome; nil while pending.
+	// Result is the transaction with its outcome, set by TransactionResult
+	// only; nil while pending.
 	Result *aurigraphv1.TxResult
 }
 
 // Transaction finds a transaction by id: committed, failed, or pending
-// upstream; ErrTxNotFound otherwise.
+// upstream; ErrTxNotFound otherwise. It reads the transaction's block only
+// when it failed, for the reason.
 func (s *Service) Transaction(ctx context.Context, id string, stale bool) (TxInfo, error) {
+	return s.transaction(ctx, id, stale, false)
+}
+
+// TransactionResult is Transaction with Result: the transaction itself, read
+// from its block.
+func (s *Service) TransactionResult(ctx context.Context, id string, stale bool) (TxInfo, error) {
+	return s.transaction(ctx, id, stale, true)
+}
+
+func (s *Service) transaction(ctx context.Context, id string, stale, withResult bool) (TxInfo, error) {
 	if id == "" {
 		return TxInfo{}, badArgument("id", "is empty: give the id Submit returned")
 	}
@@ -326,6 +338,9 @@ func (s *Service) Transaction(ctx context.Context, id string, stale bool) (TxInf
 	info := TxInfo{ID: id, State: TxCommitted, Height: loc.Height, Index: loc.Index}
 	if loc.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
 		info.State = TxFailed
+	}
+	if !withResult && info.State != TxFailed {
+		return info, nil
 	}
 	blk, err := store.Get(loc.Height)
 	if err != nil {
