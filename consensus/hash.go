@@ -48,8 +48,11 @@ func TxRoot(txs []*aurigraphv1.TxResult) []byte {
 	return root
 }
 
-// blockTxsField is the tag of Block.txs (field 2, length-delimited).
-const blockTxsField = 2<<3 | 2
+// Block's field numbers, for encodeBlock.
+const (
+	blockHeaderField protowire.Number = 1
+	blockTxsField    protowire.Number = 2
+)
 
 // txRootAndBody returns TxRoot(txs) and, when asked, txs encoded as the
 // Block.txs field, built from the same leaf encodings so a block being
@@ -72,9 +75,8 @@ func txRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byt
 			if body == nil {
 				body = make([]byte, 0, len(txs)*(len(buf)+3))
 			}
-			enc := buf[1:]
-			body = protowire.AppendVarint(append(body, blockTxsField), uint64(len(enc)))
-			body = append(body, enc...)
+			body = protowire.AppendTag(body, blockTxsField, protowire.BytesType)
+			body = protowire.AppendBytes(body, buf[1:])
 		}
 	}
 	var pair [1 + 2*sha256.Size]byte
@@ -95,24 +97,17 @@ func txRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byt
 	return append([]byte(nil), level[0][:]...), body
 }
 
-// blockHeaderField is the tag of Block.header (field 1, length-delimited).
-const blockHeaderField = 1<<3 | 2
-
 // encodeBlock returns deterministic.Marshal(blk) given body, blk's txs as
 // txRootAndBody encoded them: protobuf writes a message's fields in number
 // order and a repeated message as tag, length and encoding per element, so
 // header then body is the same bytes (TestEncodeBlockMatchesMarshal holds
 // it to that).
 func encodeBlock(blk *aurigraphv1.Block, body []byte) ([]byte, error) {
-	if blk.GetHeader() == nil || len(body) == 0 != (len(blk.GetTxs()) == 0) {
-		return deterministic.Marshal(blk)
-	}
-	size := deterministic.Size(blk.GetHeader())
-	out := make([]byte, 0, 1+protowire.SizeVarint(uint64(size))+size+len(body))
-	out = protowire.AppendVarint(append(out, blockHeaderField), uint64(size))
-	out, err := deterministic.MarshalAppend(out, blk.GetHeader())
+	header, err := deterministic.Marshal(blk.GetHeader())
 	if err != nil {
 		return nil, err
 	}
-	return append(out, body...), nil
+	out := make([]byte, 0, protowire.SizeTag(blockHeaderField)+protowire.SizeBytes(len(header))+len(body))
+	out = protowire.AppendTag(out, blockHeaderField, protowire.BytesType)
+	return append(protowire.AppendBytes(out, header), body...), nil
 }

@@ -44,12 +44,14 @@ func (n *Node) run() {
 			}
 		case rd := <-n.raft.Ready():
 			if err := n.handleReady(rd); err != nil {
-				n.stopLoop(err)
+				n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
+				n.halt(err)
 				return
 			}
 			n.raft.Advance()
 		case <-n.applyFailed:
-			n.stopLoop(n.applyErr)
+			n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", n.applyErr)
+			n.halt(n.applyErr)
 			return
 		case <-n.stopc:
 			return
@@ -57,8 +59,8 @@ func (n *Node) run() {
 	}
 }
 
-func (n *Node) stopLoop(err error) {
-	n.logger.Error("raft loop stopped: this validator can no longer make progress and must be restarted", "err", err)
+// halt ends the raft loop's work for good, with err as the reason Done reports.
+func (n *Node) halt(err error) {
 	n.loopErr = err
 	// Without its loop this validator no longer ticks, persists or
 	// sends: it must stop claiming leadership, or ingest and HTTP
@@ -79,22 +81,24 @@ type applyJob struct {
 }
 
 // applyLoop applies jobs in the order the raft loop handed them over. After
-// a failure it applies nothing more, and only releases whoever waits, until
-// the raft loop, told through applyFailed, stops.
+// a failure it applies nothing more and closes no job's done, so the raft
+// loop can only learn of the failure, through applyFailed; it keeps
+// receiving until the loop stops, so a send racing the failure never blocks.
 func (n *Node) applyLoop(jobs <-chan applyJob, done chan<- struct{}) {
 	defer close(done)
 	failed := false
 	for job := range jobs {
-		if !failed {
-			if err := n.applyEntries(job.entries); err != nil {
-				n.applyErr = err
-				close(n.applyFailed)
-				failed = true
-			} else {
-				n.maybeSnapshot(job.entries)
-			}
+		if failed {
+			continue
 		}
-		if job.after != nil && !failed {
+		if err := n.applyEntries(job.entries); err != nil {
+			n.applyErr = err
+			close(n.applyFailed)
+			failed = true
+			continue
+		}
+		n.maybeSnapshot(job.entries)
+		if job.after != nil {
 			job.after()
 		}
 		if job.done != nil {
@@ -108,6 +112,13 @@ func (n *Node) applyLoop(jobs <-chan applyJob, done chan<- struct{}) {
 func (n *Node) toApplier(job applyJob, wait bool) error {
 	if wait {
 		job.done = make(chan struct{})
+	}
+	// A select with both cases ready picks at random: look at the failure
+	// first, or a Ready could be handed over after it, skipped, and advanced.
+	select {
+	case <-n.applyFailed:
+		return n.applyErr
+	default:
 	}
 	select {
 	case n.applyc <- job:

@@ -475,13 +475,8 @@ func (n *Node) leaveAfterRemoval() bool {
 	if n.mem.removedTicks < 3*heartbeatTicks {
 		return false
 	}
-	n.loopErr = fmt.Errorf("%w by the configuration change at raft index %d; start it with an empty data dir and add it again to rejoin", ErrRemoved, n.mem.removedIndex)
 	n.logger.Warn("raft loop stopped: this validator is no longer a member", "index", n.mem.removedIndex)
-	n.resign()
-	n.mu.Lock()
-	n.stopped = true
-	n.mu.Unlock()
-	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
+	n.halt(fmt.Errorf("%w by the configuration change at raft index %d; start it with an empty data dir and add it again to rejoin", ErrRemoved, n.mem.removedIndex))
 	return true
 }
 
