@@ -40,8 +40,9 @@ type SubmitConfig struct {
 	ClientOpts []kgo.Opt
 }
 
-// SubmitHandler serves POST /transactions: it validates a JSON transaction
-// (or an array of them) and writes them to the transaction topic.
+// SubmitHandler validates transactions and writes them to the transaction
+// topic: Submit is the core, ServeHTTP serves POST /transactions with it, and
+// the gRPC TransactionService calls it too.
 type SubmitHandler struct {
 	cfg    SubmitConfig
 	cl     *kgo.Client
@@ -78,11 +79,11 @@ func NewSubmitHandler(cfg SubmitConfig) (*SubmitHandler, error) {
 		recent: newRecentSet(cfg.RecentIDs),
 		txs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_ingest_submit_txs_total",
-			Help: "Transactions received by POST /transactions, by result (accepted, invalid, failed).",
+			Help: "Transactions submitted over REST or gRPC, by result (accepted, invalid, failed).",
 		}, []string{"result"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "aurigraph_ingest_submit_duration_seconds",
-			Help:    "Time to validate and durably write one POST /transactions request.",
+			Help:    "Time to validate and durably write one submission (a REST request or gRPC call), after decoding.",
 			Buckets: prometheus.ExponentialBuckets(0.0005, 4, 9),
 		}),
 	}
@@ -122,7 +123,8 @@ var ErrLogUnavailable = errors.New("ingest: the transaction log cannot be writte
 var ErrTooManyTxs = errors.New("ingest: wrong number of transactions in one request")
 
 // TxError is transaction Index of a request that broke a rule; Err is an
-// *InvalidTxError or a decoding error.
+// *InvalidTxError, or the encoding error of a transaction that cannot be
+// written.
 type TxError struct {
 	Index int
 	Err   error
@@ -136,8 +138,8 @@ func (e *TxError) Unwrap() error { return e.Err }
 // when one is invalid, and returns their ids once every one is durably in
 // the log. A transaction without an id gets the one derived from its
 // content (schemas.TxID), set on tx. Errors: *TxError for an invalid
-// transaction, ErrTooManyTxs for none or too many, or one wrapping
-// ErrLogUnavailable.
+// transaction, ErrTooManyTxs for none or too many, ctx's error when the
+// caller gave up, or one wrapping ErrLogUnavailable.
 func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transaction) ([]string, error) {
 	began := time.Now()
 	defer func() { h.duration.Observe(time.Since(began).Seconds()) }()
@@ -161,8 +163,11 @@ func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transacti
 	}
 	if err := h.cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
 		h.txs.WithLabelValues("failed").Add(float64(len(txs)))
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return nil, fmt.Errorf("writing %d transactions to %s: %w", len(txs), h.cfg.Topic, ctxErr)
+		}
 		h.log.Warn("writing submitted transactions failed", "txs", len(txs), "topic", h.cfg.Topic, "err", err)
-		return nil, fmt.Errorf("%w: writing to %s failed: %v; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
+		return nil, fmt.Errorf("%w: writing to %s failed: %w; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
 	}
 	for _, id := range ids {
 		h.recent.add(id)
