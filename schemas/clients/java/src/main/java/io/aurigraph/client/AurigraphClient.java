@@ -104,8 +104,8 @@ public final class AurigraphClient implements AutoCloseable {
   }
 
   /**
-   * Polls Status until the transaction is in a block, committed or failed. UNAVAILABLE is retried
-   * because it only means no leader answered in time; any other error ends the wait.
+   * Polls Status until the transaction is in a block, committed or failed. UNAVAILABLE (no leader
+   * answered in time) and NOT_FOUND (not seen yet) are retried; any other error ends the wait.
    */
   public GetTransactionStatusResponse awaitInBlock(String id, Duration timeout, Duration poll)
       throws InterruptedException, TimeoutException {
@@ -121,7 +121,8 @@ public final class AurigraphClient implements AutoCloseable {
         }
         last = st.getState().name();
       } catch (StatusRuntimeException e) {
-        if (e.getStatus().getCode() != Status.Code.UNAVAILABLE) {
+        Status.Code code = e.getStatus().getCode();
+        if (code != Status.Code.UNAVAILABLE && code != Status.Code.NOT_FOUND) {
           throw e;
         }
         last = e.getStatus().toString();
