@@ -114,12 +114,20 @@ func (e *NotLeaderError) Unwrap() error { return e.Err }
 // primary is the validator reads go to: the local leader when one of this
 // process's validators leads, else the first.
 func (s *Service) primary() *Node {
+	if n := s.leading(); n != nil {
+		return n
+	}
+	return s.nodes[0]
+}
+
+// leading is the local validator that leads, nil when none does.
+func (s *Service) leading() *Node {
 	for _, n := range s.nodes {
 		if lead, _ := n.Leader(); lead {
 			return n
 		}
 	}
-	return s.nodes[0]
+	return nil
 }
 
 // barrier makes n's state include every block committed before the call,
@@ -437,10 +445,8 @@ const memberChangeTimeout = 15 * time.Second
 
 // localLeader is the validator of this process that leads.
 func (s *Service) localLeader() (*Node, error) {
-	for _, n := range s.nodes {
-		if lead, _ := n.Leader(); lead {
-			return n, nil
-		}
+	if n := s.leading(); n != nil {
+		return n, nil
 	}
 	return nil, &NotLeaderError{Leader: s.nodes[0].Status().Leader, Err: ErrNotLeader}
 }

@@ -64,7 +64,7 @@ func NewSubmitHandler(cfg SubmitConfig) (*SubmitHandler, error) {
 	}
 	cfg.Topic = cmp.Or(cfg.Topic, schemas.TopicTransactions)
 	cfg.MaxBodyBytes = cmp.Or(cfg.MaxBodyBytes, 16<<20)
-	cfg.MaxTxs = cmp.Or(cfg.MaxTxs, 10_000)
+	cfg.MaxTxs = cmp.Or(cfg.MaxTxs, DefaultMaxTxs)
 	cfg.RecentIDs = cmp.Or(cfg.RecentIDs, 100_000)
 	if cfg.MaxBodyBytes < 0 || cfg.MaxTxs < 0 || cfg.RecentIDs < 0 {
 		return nil, fmt.Errorf("submit handler: negative limit (body %d, txs %d, recent %d)", cfg.MaxBodyBytes, cfg.MaxTxs, cfg.RecentIDs)
@@ -118,6 +118,9 @@ type submitError struct {
 // ErrLogUnavailable wraps a failure to write the transaction log. Retrying
 // is safe: the chain commits an id once.
 var ErrLogUnavailable = errors.New("ingest: the transaction log cannot be written")
+
+// DefaultMaxTxs is SubmitConfig.MaxTxs when it is zero.
+const DefaultMaxTxs = 10_000
 
 // ErrTooManyTxs is a request beyond MaxTxs, or with no transaction.
 var ErrTooManyTxs = errors.New("ingest: wrong number of transactions in one request")

@@ -27,18 +27,20 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/test/bench"
 )
 
 const (
-	// apiMaxBatch is the most transactions ingest takes in one request (the
-	// default SubmitConfig.MaxTxs); it refuses a larger batch whole.
-	apiMaxBatch = 10_000
+	// apiMaxBatch is the most transactions ingest takes in one request; it
+	// refuses a larger batch whole.
+	apiMaxBatch = ingest.DefaultMaxTxs
 	// apiRequestTimeout matches the gRPC server's bound on unary calls, so a
 	// stuck request fails the run the same way on both protocols.
-	apiRequestTimeout = 30 * time.Second
+	apiRequestTimeout = rpc.DefaultTimeout
 	// apiStallTimeout is how long the chain's transaction count may stand
 	// still, short of what was submitted, before the bench gives up on it:
 	// a backlog may take as long as it needs while it shrinks.
@@ -816,7 +818,7 @@ func writeAPIBenchTable(w io.Writer, rep *apiBenchReport) {
 			s     apiProtoStats
 		}{{"REST", c.REST}, {"gRPC", c.GRPC}} {
 			fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s | %s |\n", name, row.label,
-				apiRate(row.s.RequestsPerS), apiRate(row.s.TxPerS), apiMs(row.s.P50Ms), apiMs(row.s.P99Ms), apiBytes(row.s.RequestBytes))
+				bench.HumanRate(row.s.RequestsPerS), bench.HumanRate(row.s.TxPerS), apiMs(row.s.P50Ms), apiMs(row.s.P99Ms), apiBytes(row.s.RequestBytes))
 		}
 		q := c.GRPCOverREST
 		fmt.Fprintf(w, "| %s | **gRPC / REST** | **%.2f** | **%.2f** | **%.2f** | **%.2f** | **%.2f** |\n",
@@ -831,17 +833,6 @@ func writeAPIBenchTable(w io.Writer, rep *apiBenchReport) {
 		fmt.Fprintln(w)
 	}
 	fmt.Fprintf(w, "%d transactions accepted (warm-up included), %d committed, in %.0f s\n", rep.Submitted, rep.Committed, rep.Seconds)
-}
-
-func apiRate(v float64) string {
-	switch {
-	case v >= 1e6:
-		return fmt.Sprintf("%.2fM", v/1e6)
-	case v >= 1e3:
-		return fmt.Sprintf("%.1fK", v/1e3)
-	default:
-		return fmt.Sprintf("%.0f", v)
-	}
 }
 
 func apiMs(v float64) string {

@@ -173,7 +173,7 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 	if r.Config.Rate > 0 {
 		phase = "open loop at --rate"
 	}
-	fmt.Fprintf(w, "| committed tx/s (%s) | %s | |\n", phase, humanRate(r.CommittedTPS))
+	fmt.Fprintf(w, "| committed tx/s (%s) | %s | |\n", phase, HumanRate(r.CommittedTPS))
 	for _, c := range []struct {
 		name, key string
 		v         float64
@@ -188,9 +188,9 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 		if v, ok := r.Ratios[c.key]; ok {
 			share = fmt.Sprintf("%.0f%%", 100*v)
 		}
-		fmt.Fprintf(w, "| ceiling: %s | %s | %s |\n", c.name, humanRate(c.v), share)
+		fmt.Fprintf(w, "| ceiling: %s | %s | %s |\n", c.name, HumanRate(c.v), share)
 	}
-	fmt.Fprintf(w, "| latency phase: offered tx/s (open loop) | %s | |\n", humanRate(r.LatencyRate))
+	fmt.Fprintf(w, "| latency phase: offered tx/s (open loop) | %s | |\n", HumanRate(r.LatencyRate))
 	for _, s := range []struct{ name, key string }{
 		{"submit → commit", "submit_commit"},
 		{"commit → ClickHouse visible", "commit_projected"},
@@ -247,7 +247,8 @@ func trim(v float64) string {
 	return strings.TrimRight(strings.TrimRight(fmt.Sprintf("%.2f", v), "0"), ".")
 }
 
-func humanRate(v float64) string {
+// HumanRate writes a rate as 1.23M, 45.6K or 789.
+func HumanRate(v float64) string {
 	switch {
 	case v >= 1e6:
 		return fmt.Sprintf("%.2fM", v/1e6)

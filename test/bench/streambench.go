@@ -334,10 +334,10 @@ func jsonNumberAfter(frame, key []byte) (uint64, bool) {
 // WriteMarkdown writes the report as a short table.
 func (r *StreamReport) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "Stream bench: %d WebSocket subscribers (%s), %s tx/s offered, %d validators, %d CPUs, %s\n\n",
-		r.Config.Subscribers, r.Config.Query, humanRate(r.Config.Rate), r.Config.Validators, r.Machine.CPUs, r.Machine.Go)
+		r.Config.Subscribers, r.Config.Query, HumanRate(r.Config.Rate), r.Config.Validators, r.Machine.CPUs, r.Machine.Go)
 	fmt.Fprintln(w, "| figure | value |")
 	fmt.Fprintln(w, "| --- | ---: |")
-	fmt.Fprintf(w, "| committed tx/s in the window | %s |\n", humanRate(r.CommittedTPS))
+	fmt.Fprintf(w, "| committed tx/s in the window | %s |\n", HumanRate(r.CommittedTPS))
 	fmt.Fprintf(w, "| blocks/s | %.1f |\n", r.BlocksPerS)
 	fmt.Fprintf(w, "| commit → received ms p50 / p90 / p99 / p99.9 / max | %s / %s / %s / %s / %s |\n",
 		trim(r.DeliveryMs.P50), trim(r.DeliveryMs.P90), trim(r.DeliveryMs.P99), trim(r.DeliveryMs.P999), trim(r.DeliveryMs.Max))
