@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -12,15 +13,15 @@ const benchBatchSize = 1000
 
 func BenchmarkFSMApply(b *testing.B) {
 	gen, setup := NewTransferGen(1000)
-	f := newFSM(1_000_000)
-	f.apply(setup, 1, 1)
+	f := testFSM(1_000_000)
+	f.applyBatch(setup, 1, 1)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		bt := gen.Batch(benchBatchSize)
 		f.changes.reset()
 		b.StartTimer()
-		if _, err := f.apply(bt, 1, uint64(i+2)); err != nil {
+		if _, err := f.applyBatch(bt, 1, uint64(i+2)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -36,8 +37,8 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
-	f := newFSM(1_000_000)
-	f.apply(setup, 1, 1)
+	f := testFSM(1_000_000)
+	f.applyBatch(setup, 1, 1)
 	if err := store.commit(f, false); err != nil {
 		b.Fatal(err)
 	}
@@ -46,7 +47,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 		b.StopTimer()
 		bt := gen.Batch(benchBatchSize)
 		b.StartTimer()
-		if _, err := f.apply(bt, 1, uint64(i+2)); err != nil {
+		if _, err := f.applyBatch(bt, 1, uint64(i+2)); err != nil {
 			b.Fatal(err)
 		}
 		f.appliedIndex = uint64(i + 2)
@@ -67,7 +68,7 @@ func BenchmarkTxRoot(b *testing.B) {
 		b.Run(fmt.Sprintf("txs=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				TxRoot(txs)
+				chain.TxRoot(txs)
 			}
 		})
 	}
@@ -77,16 +78,16 @@ func BenchmarkTxRoot(b *testing.B) {
 // carries with a full default dedup window; the raft loop pays this every
 // SnapshotEntries entries.
 func BenchmarkStateSnapshot(b *testing.B) {
-	f := newFSM(1_000_000)
+	f := testFSM(1_000_000)
 	gen, setup := NewTransferGen(10_000)
-	f.apply(setup, 1, 1)
+	f.applyBatch(setup, 1, 1)
 	for i := 0; f.dedup.size < f.dedup.capacity; i++ {
-		f.apply(gen.Batch(10_000), 1, uint64(i+2))
+		f.applyBatch(gen.Batch(10_000), 1, uint64(i+2))
 		f.changes.reset()
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		raw, err := deterministic.Marshal(f.snapshot())
+		raw, err := chain.Deterministic.Marshal(f.snapshot())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -318,8 +320,8 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
-	f := newFSM(1_000_000)
-	if _, err := f.apply(setup, 1, 1); err != nil {
+	f := newChainFSM(1_000_000, chain.DefaultGenesis())
+	if _, err := f.apply(setup, 1, 1, proto.Size(setup)); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
 	}
 	f.appliedIndex = 1
@@ -327,15 +329,18 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
 	}
 	batches := make([]*aurigraphv1.Batch, cfg.Batches)
+	sizes := make([]int, cfg.Batches)
 	for i := range batches {
 		batches[i] = gen.Batch(cfg.BatchTxs)
+		sizes[i] = proto.Size(batches[i])
 	}
+	store.signer = &blockSigner{id: 1, key: ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))}
 	start := time.Now()
 	for i, b := range batches {
 		if ctx.Err() != nil {
 			return ApplyResult{}, ctx.Err()
 		}
-		if _, err := f.apply(b, 1, uint64(i+2)); err != nil {
+		if _, err := f.apply(b, 1, uint64(i+2), sizes[i]); err != nil {
 			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
 		}
 		f.appliedIndex = uint64(i + 2)

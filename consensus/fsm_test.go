@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -60,11 +61,11 @@ func TestFSMTransactionRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFSM(100)
-			if _, err := f.apply(&aurigraphv1.Batch{Txs: setup}, 1, 1); err != nil {
+			f := testFSM(100)
+			if _, err := f.applyBatch(&aurigraphv1.Batch{Txs: setup}, 1, 1); err != nil {
 				t.Fatal(err)
 			}
-			blk, err := f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{tc.tx}}, 1, 2)
+			blk, err := f.applyBatch(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{tc.tx}}, 1, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -105,17 +106,17 @@ func boolToU32(b bool) uint32 {
 }
 
 func TestFSMBlocksChainAndOffsets(t *testing.T) {
-	f := newFSM(3)
-	b1, err := f.apply(batch(0, mint("a", "x", 1), mint("b", "x", 1)), 2, 10)
+	f := testFSM(3)
+	b1, err := f.applyBatch(batch(0, mint("a", "x", 1), mint("b", "x", 1)), 2, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := b1.GetHeader()
-	if h.GetHeight() != 1 || string(h.GetPrevHash()) != string(zeroHash) || h.GetRaftTerm() != 2 || h.GetRaftIndex() != 10 ||
-		h.GetTimestampMs() != 1_700_000_000_000 || string(h.GetHash()) != string(BlockHash(h)) || string(h.GetTxRoot()) != string(TxRoot(b1.GetTxs())) {
+	if h.GetHeight() != 1 || string(h.GetPrevHash()) != string(chain.GenesisHash(chain.DefaultGenesis())) || h.GetRaftTerm() != 2 || h.GetRaftIndex() != 10 ||
+		h.GetTimestampMs() != 1_700_000_000_000 || string(h.GetHash()) != string(chain.BlockHash(h)) || string(h.GetTxRoot()) != string(chain.TxRoot(b1.GetTxs())) {
 		t.Fatalf("block 1 header %+v", h)
 	}
-	b2, err := f.apply(batch(2, mint("c", "x", 1), mint("c", "x", 1)), 2, 11)
+	b2, err := f.applyBatch(batch(2, mint("c", "x", 1), mint("c", "x", 1)), 2, 11)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,10 +125,10 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 	}
 	// The window holds 3 ids (a, b, c); a fourth evicts "a", which may then
 	// commit again.
-	if _, err := f.apply(batch(4, mint("d", "x", 1)), 2, 12); err != nil {
+	if _, err := f.applyBatch(batch(4, mint("d", "x", 1)), 2, 12); err != nil {
 		t.Fatal(err)
 	}
-	b4, err := f.apply(batch(5, mint("a", "x", 1), mint("d", "x", 1)), 2, 13)
+	b4, err := f.applyBatch(batch(5, mint("a", "x", 1), mint("d", "x", 1)), 2, 13)
 	if err != nil || len(b4.GetTxs()) != 1 || b4.GetTxs()[0].GetTx().GetId() != "a" {
 		t.Fatalf("after eviction: %v, %v", b4, err)
 	}
@@ -143,7 +144,7 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 	}
 	for _, tc := range tests {
 		before := f.snapshot()
-		_, err := f.apply(&aurigraphv1.Batch{Sources: tc.sources}, 2, 20)
+		_, err := f.applyBatch(&aurigraphv1.Batch{Sources: tc.sources}, 2, 20)
 		if gotErr := errors.Is(err, ErrStaleOffsets); gotErr != tc.wantErr {
 			t.Fatalf("%s: err %v, want stale %v", tc.name, err, tc.wantErr)
 		}
@@ -157,16 +158,16 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 }
 
 func TestFSMSnapshotRoundTrip(t *testing.T) {
-	f := newFSM(4)
+	f := testFSM(4)
 	for i := range 6 {
-		if _, err := f.apply(batch(int64(i), mint(fmt.Sprintf("m%d", i), fmt.Sprintf("acct%d", i%3), uint64(i+1))), 1, uint64(i+1)); err != nil {
+		if _, err := f.applyBatch(batch(int64(i), mint(fmt.Sprintf("m%d", i), fmt.Sprintf("acct%d", i%3), uint64(i+1))), 1, uint64(i+1)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{txOf(tCreate, "c", "acct1", "", "GOLD", 5, 1)}}, 1, 7)
+	f.applyBatch(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{txOf(tCreate, "c", "acct1", "", "GOLD", 5, 1)}}, 1, 7)
 	f.appliedIndex, f.appliedTerm = 7, 1
 	snap := f.snapshot()
-	raw, err := deterministic.Marshal(snap)
+	raw, err := chain.Deterministic.Marshal(snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,9 +175,9 @@ func TestFSMSnapshotRoundTrip(t *testing.T) {
 	if err := proto.Unmarshal(raw, &decoded); err != nil {
 		t.Fatal(err)
 	}
-	g := newFSM(4)
+	g := testFSM(4)
 	g.restore(&decoded)
-	raw2, _ := deterministic.Marshal(g.snapshot())
+	raw2, _ := chain.Deterministic.Marshal(g.snapshot())
 	if string(raw) != string(raw2) {
 		t.Fatal("snapshot -> restore -> snapshot is not byte-identical")
 	}
@@ -184,8 +185,8 @@ func TestFSMSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("dedup window %x, want the digests of the 4 newest ids oldest first", snap.GetRecentTxDigests())
 	}
 	// The restored machine keeps building the same chain.
-	b1, _ := f.apply(batch(6, mint("n", "z", 1)), 2, 8)
-	b2, _ := g.apply(batch(6, mint("n", "z", 1)), 2, 8)
+	b1, _ := f.applyBatch(batch(6, mint("n", "z", 1)), 2, 8)
+	b2, _ := g.applyBatch(batch(6, mint("n", "z", 1)), 2, 8)
 	if string(b1.GetHeader().GetHash()) != string(b2.GetHeader().GetHash()) {
 		t.Fatal("restored state machine diverged")
 	}
@@ -196,13 +197,13 @@ func TestTxRoot(t *testing.T) {
 		return &aurigraphv1.TxResult{Tx: &aurigraphv1.Transaction{Id: id}, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
 	}
 	a, b, c := leaf("a"), leaf("b"), leaf("c")
-	if got := TxRoot(nil); string(got) != string(zeroHash) {
+	if got := chain.TxRoot(nil); string(got) != string(chain.ZeroHash) {
 		t.Fatalf("empty root %x", got)
 	}
 	roots := map[string][]byte{
-		"a": TxRoot([]*aurigraphv1.TxResult{a}), "ab": TxRoot([]*aurigraphv1.TxResult{a, b}),
-		"ba": TxRoot([]*aurigraphv1.TxResult{b, a}), "abc": TxRoot([]*aurigraphv1.TxResult{a, b, c}),
-		"abcc": TxRoot([]*aurigraphv1.TxResult{a, b, c, c}),
+		"a": chain.TxRoot([]*aurigraphv1.TxResult{a}), "ab": chain.TxRoot([]*aurigraphv1.TxResult{a, b}),
+		"ba": chain.TxRoot([]*aurigraphv1.TxResult{b, a}), "abc": chain.TxRoot([]*aurigraphv1.TxResult{a, b, c}),
+		"abcc": chain.TxRoot([]*aurigraphv1.TxResult{a, b, c, c}),
 	}
 	seen := map[string]string{}
 	for name, r := range roots {
@@ -218,17 +219,18 @@ func TestTxRoot(t *testing.T) {
 	if string(roots["abc"]) != string(roots["abcc"]) {
 		t.Fatal("odd level does not duplicate the last node")
 	}
-	if string(TxRoot([]*aurigraphv1.TxResult{a, b})) != string(roots["ab"]) {
+	if string(chain.TxRoot([]*aurigraphv1.TxResult{a, b})) != string(roots["ab"]) {
 		t.Fatal("TxRoot is not deterministic")
 	}
 }
 
 // TestRestoreSnapshotOfEarlierVersion: a snapshot that carries the dedup
-// window as ids (as earlier versions wrote it) still deduplicates them.
+// window as ids and no genesis (as earlier versions wrote it) still
+// deduplicates them, under the rules chains of that version ran by.
 func TestRestoreSnapshotOfEarlierVersion(t *testing.T) {
-	f := newFSM(3)
-	f.restore(&aurigraphv1.StateSnapshot{RecentTxIds: []string{"old-1", "old-2", "old-3", "old-4"}, AppliedIndex: 5})
-	blk, err := f.apply(batch(0, mint("old-1", "a", 1), mint("old-4", "a", 1), mint("new", "a", 1)), 1, 6)
+	f := testFSM(3)
+	f.restore(&aurigraphv1.StateSnapshot{RecentTxIds: []string{"old-1", "old-2", "old-3", "old-4"}, AppliedIndex: 5, Height: 1, LastHash: make([]byte, 32)})
+	blk, err := f.applyBatch(batch(0, mint("old-1", "a", 1), mint("old-4", "a", 1), mint("new", "a", 1)), 1, 6)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -201,8 +202,8 @@ func (s *Service) Block(ctx context.Context, height uint64, stale bool) (*aurigr
 
 // BlockByHash returns the block whose header hash is hash.
 func (s *Service) BlockByHash(ctx context.Context, hash []byte, stale bool) (*aurigraphv1.Block, error) {
-	if len(hash) != len(zeroHash) {
-		return nil, badArgument("hash", "has %d bytes: a block hash is %d bytes", len(hash), len(zeroHash))
+	if len(hash) != len(chain.ZeroHash) {
+		return nil, badArgument("hash", "has %d bytes: a block hash is %d bytes", len(hash), len(chain.ZeroHash))
 	}
 	n := s.primary()
 	blk, err := n.Blocks().GetByHash(hash)

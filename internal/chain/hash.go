@@ -1,4 +1,7 @@
-package consensus
+// Package chain holds what defines a valid chain independently of how it
+// is replicated or stored: block and transaction hashing, block signatures
+// and the validator keys that make them, and the genesis rules.
+package chain
 
 import (
 	"crypto/sha256"
@@ -18,10 +21,15 @@ const (
 	merkleInnerPrefix = 0x01
 )
 
-// zeroHash is the prev_hash of the genesis block and the root of an empty tree.
-var zeroHash = make([]byte, sha256.Size)
+// HashSize is the size of block hashes, Merkle roots and the genesis hash.
+const HashSize = sha256.Size
 
-var deterministic = proto.MarshalOptions{Deterministic: true}
+// ZeroHash is block 1's prev_hash on chains begun before genesis entries, and
+// the root of an empty tree. Callers must not modify it.
+var ZeroHash = make([]byte, sha256.Size)
+
+// Deterministic is the encoding every hash and stored block uses.
+var Deterministic = proto.MarshalOptions{Deterministic: true}
 
 // BlockHash returns sha256 over the deterministic protobuf encoding of h with
 // its hash field cleared, so the stored hash can be recomputed from the header
@@ -29,11 +37,11 @@ var deterministic = proto.MarshalOptions{Deterministic: true}
 func BlockHash(h *aurigraphv1.BlockHeader) []byte {
 	c := proto.Clone(h).(*aurigraphv1.BlockHeader)
 	c.Hash = nil
-	b, err := deterministic.Marshal(c)
+	b, err := Deterministic.Marshal(c)
 	if err != nil {
 		// Marshalling a well-formed generated message cannot fail; a failure
 		// means memory corruption and hashing garbage would be worse.
-		panic(fmt.Sprintf("consensus: marshal block header: %v", err))
+		panic(fmt.Sprintf("chain: marshal block header: %v", err))
 	}
 	sum := sha256.Sum256(b)
 	return sum[:]
@@ -44,31 +52,31 @@ func BlockHash(h *aurigraphv1.BlockHeader) []byte {
 // and an odd node at the end of a level is paired with itself. An empty list
 // has the all-zero root.
 func TxRoot(txs []*aurigraphv1.TxResult) []byte {
-	root, _ := txRootAndBody(txs, false)
+	root, _ := TxRootAndBody(txs, false)
 	return root
 }
 
-// Block's field numbers, for encodeBlock.
+// Block's field numbers, for EncodeBlock.
 const (
 	blockHeaderField protowire.Number = 1
 	blockTxsField    protowire.Number = 2
 )
 
-// txRootAndBody returns TxRoot(txs) and, when asked, txs encoded as the
+// TxRootAndBody returns TxRoot(txs) and, when asked, txs encoded as the
 // Block.txs field, built from the same leaf encodings so a block being
-// stored is not marshalled a second time (see encodeBlock).
-func txRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byte) {
+// stored is not marshalled a second time (see EncodeBlock).
+func TxRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byte) {
 	if len(txs) == 0 {
-		return append([]byte(nil), zeroHash...), nil
+		return append([]byte(nil), ZeroHash...), nil
 	}
 	level := make([][sha256.Size]byte, len(txs))
 	buf := make([]byte, 0, 256)
 	for i, tx := range txs {
 		var err error
 		buf = append(buf[:0], merkleLeafPrefix)
-		buf, err = deterministic.MarshalAppend(buf, tx)
+		buf, err = Deterministic.MarshalAppend(buf, tx)
 		if err != nil {
-			panic(fmt.Sprintf("consensus: marshal tx result %d: %v", i, err))
+			panic(fmt.Sprintf("chain: marshal tx result %d: %v", i, err))
 		}
 		level[i] = sha256.Sum256(buf)
 		if wantBody {
@@ -97,17 +105,42 @@ func txRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byt
 	return append([]byte(nil), level[0][:]...), body
 }
 
-// encodeBlock returns deterministic.Marshal(blk) given body, blk's txs as
-// txRootAndBody encoded them: protobuf writes a message's fields in number
+// EncodeBlock returns Deterministic.Marshal(blk) given body, blk's txs as
+// TxRootAndBody encoded them: protobuf writes a message's fields in number
 // order and a repeated message as tag, length and encoding per element, so
 // header then body is the same bytes (TestEncodeBlockMatchesMarshal holds
 // it to that).
-func encodeBlock(blk *aurigraphv1.Block, body []byte) ([]byte, error) {
-	header, err := deterministic.Marshal(blk.GetHeader())
+func EncodeBlock(blk *aurigraphv1.Block, body []byte) ([]byte, error) {
+	header, err := Deterministic.Marshal(blk.GetHeader())
 	if err != nil {
 		return nil, err
 	}
 	out := make([]byte, 0, protowire.SizeTag(blockHeaderField)+protowire.SizeBytes(len(header))+len(body))
 	out = protowire.AppendTag(out, blockHeaderField, protowire.BytesType)
 	return append(protowire.AppendBytes(out, header), body...), nil
+}
+
+// MaxReasonBytes bounds a failed transaction's reason in a block.
+const MaxReasonBytes = 256
+
+// Upper bounds on what a block adds to the batch it is built from: per
+// transaction, the TxResult around it (its tag and length, the status, the
+// reason with its tag and length) and the Block.txs tag and length around
+// that; per block, the header (hashes, counts, raft position) and framing.
+// Sources are in the batch already, and the header repeats them.
+const (
+	resultOverhead = (1 + 3) + 2 + (1 + 2 + MaxReasonBytes) + (1 + 3)
+	headerOverhead = 512
+)
+
+// BlockBytesBound is the most a block built from a batch can take, encoded:
+// the batch of n transactions takes batchBytes encoded, and sourcesBytes of
+// them are its sources, which the header repeats.
+func BlockBytesBound(batchBytes, sourcesBytes, n int) int {
+	return batchBytes + sourcesBytes + n*resultOverhead + headerOverhead
+}
+
+// SourcesBytes is what a batch's or header's sources take encoded.
+func SourcesBytes(sources []*aurigraphv1.SourceRange) int {
+	return proto.Size(&aurigraphv1.BlockHeader{Sources: sources})
 }
