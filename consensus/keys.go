@@ -164,3 +164,13 @@ func (n *Node) Admit(tx *aurigraphv1.Transaction) (field, reason string) {
 	defer n.fsmMu.RUnlock()
 	return n.fsm.admit(tx, time.Now().UnixMilli())
 }
+
+// Existing reports the block of a transaction this validator has stored,
+// and whether it failed there.
+func (n *Node) Existing(id string) (height uint64, failed, ok bool) {
+	loc, found, err := n.blocks.LookupTx(id)
+	if err != nil || !found {
+		return 0, false, false
+	}
+	return loc.Height, loc.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED, true
+}

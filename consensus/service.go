@@ -285,6 +285,33 @@ func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
 	return VerifyChain(ctx, s.primary().Blocks())
 }
 
+// Keys returns what consumers of the blocks topic must trust: the hash
+// block 1 links to and every validator's block-signing key.
+func (s *Service) Keys(ctx context.Context, stale bool) (chain.Anchor, error) {
+	n := s.primary()
+	if err := s.barrier(ctx, n, stale); err != nil {
+		return chain.Anchor{}, err
+	}
+	a, err := n.Anchor()
+	if err != nil {
+		return chain.Anchor{}, &ReadUnavailableError{Err: err}
+	}
+	return a, nil
+}
+
+// Genesis returns the chain's rules.
+func (s *Service) Genesis(ctx context.Context, stale bool) (*aurigraphv1.Genesis, error) {
+	n := s.primary()
+	if err := s.barrier(ctx, n, stale); err != nil {
+		return nil, err
+	}
+	g, err := n.Genesis()
+	if err != nil {
+		return nil, &ReadUnavailableError{Err: err}
+	}
+	return g, nil
+}
+
 // TxState is where a transaction is in its life.
 type TxState string
 

@@ -63,6 +63,12 @@ type ConsumerConfig struct {
 	// only when Topic is trusted: every producer that can write to it is
 	// authenticated and entitled to submit for the senders it names.
 	RequireSignatures bool
+	// Signatures verifies transaction signatures (nil: each one, every
+	// time); share a sigcache.Cache with the validators of the process.
+	Signatures SignatureVerifier
+	// Chain, when set, dead-letters what the chain could never apply for
+	// lack of authority before it is proposed (see Chain.Admit).
+	Chain Chain
 	// HoldInflight makes batching adapt to commit latency (2): a batch that
 	// is not full waits past Linger while this many proposals are in
 	// flight, and goes as soon as one of them is done. Under light load
@@ -89,10 +95,11 @@ type ConsumerConfig struct {
 
 // Consumer feeds the log into consensus while its node leads. See Run.
 type Consumer struct {
-	cfg ConsumerConfig
-	p   Proposer
-	log *slog.Logger
-	m   *consumerMetrics
+	cfg   ConsumerConfig
+	p     Proposer
+	log   *slog.Logger
+	m     *consumerMetrics
+	check checker
 }
 
 // drainTimeout bounds how long a stopping term waits for outstanding
@@ -137,7 +144,7 @@ func NewConsumer(cfg ConsumerConfig, p Proposer) (*Consumer, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Consumer{cfg: cfg, p: p, log: log, m: m}, nil
+	return &Consumer{cfg: cfg, p: p, log: log, m: m, check: newChecker(cfg.Signatures, cfg.RequireSignatures, cfg.Chain)}, nil
 }
 
 // Run consumes while the node leads and idles while it follows, until ctx is
@@ -361,7 +368,7 @@ func (t *termState) consume(src *kgo.Client) error {
 			}
 		})
 		recs := fetches.Records()
-		results := decodeAll(recs, cfg.RequireSignatures)
+		results := decodeAll(recs, t.c.check)
 		for i, r := range recs {
 			t.add(r, results[i])
 			if t.records() >= cfg.MaxBatchTxs || t.bytes >= cfg.MaxBatchBytes {
@@ -433,15 +440,12 @@ const decodeRecordsPerWorker = 64
 
 // decodeAll decodes and validates recs on up to GOMAXPROCS goroutines:
 // signature checks make this the leader's most CPU-hungry step.
-func decodeAll(recs []*kgo.Record, requireSig bool) []decoded {
+func decodeAll(recs []*kgo.Record, c checker) []decoded {
 	out := make([]decoded, len(recs))
 	one := func(i int) {
 		tx, err := DecodeRecord(recs[i].Value)
 		if err == nil {
-			err = Validate(tx)
-		}
-		if err == nil && requireSig {
-			err = RequireSignature(tx)
+			err = c.check(tx)
 		}
 		out[i] = decoded{tx, err}
 	}

@@ -34,8 +34,7 @@ type devFlags struct {
 	raftBasePort      int
 	txPartitions      int32
 	drainTimeout      time.Duration
-	// requireSignatures: see requireSignaturesUsage.
-	requireSignatures bool
+	chain             chainFlags
 	pprof             bool
 	memoryLimit       string
 	// streamMaxPerClient: see streamMaxPerClientUsage.
@@ -45,10 +44,6 @@ type devFlags struct {
 	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
 	rawTTL time.Duration
 }
-
-// requireSignaturesUsage documents --require-signatures for dev and node.
-const requireSignaturesUsage = "accept only Ed25519-signed transactions (unsigned ones are dead-lettered, or answered 400 over REST); " +
-	"without it " + schemas.TopicTransactions + " is trusted: every producer that can write to it is authenticated and vouches for the senders it names"
 
 func newDevCommand() *cobra.Command {
 	var f devFlags
@@ -85,7 +80,7 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
-	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
+	f.chain.register(fl)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.DurationVar(&f.rawTTL, "clickhouse-ttl", 0, "drop projected transaction rows whose block is older than this, e.g. 720h (blocks stay; 0 keeps everything)")

@@ -15,6 +15,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -36,9 +37,8 @@ type nodeFlags struct {
 	// the same name; snapshotCatchUp 0 keeps the consensus default.
 	snapshotEntries uint64
 	snapshotCatchUp uint64
-	// requireSignatures: see requireSignaturesUsage.
-	requireSignatures bool
-	pprof             bool
+	chain           chainFlags
+	pprof           bool
 	// streamMaxPerClient: see streamMaxPerClientUsage.
 	streamMaxPerClient int
 	memoryLimit        string
@@ -105,7 +105,7 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.peerCert, "peer-cert", "", "PEM certificate this validator presents to its Raft peers (enables mutual TLS with --peer-key and --peer-ca)")
 	fl.StringVar(&f.peerKey, "peer-key", "", "PEM private key of --peer-cert")
 	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
-	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
+	f.chain.register(fl)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
@@ -165,8 +165,15 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	if err != nil {
 		return err
 	}
+	genesis, err := f.chain.genesis("", log)
+	if err != nil {
+		return err
+	}
+	sigs := sigcache.New(sigcache.DefaultSize, reg)
 	node, err := consensus.Start(ctx, consensus.Config{
 		ID:         f.id,
+		Genesis:    genesis,
+		Signatures: sigs,
 		Peers:      peers,
 		ListenAddr: f.raftListen,
 		DataDir:    f.dataDir,
@@ -206,7 +213,9 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		Brokers:           brokers,
 		NodeID:            f.id,
 		Partitions:        f.txPartitions,
-		RequireSignatures: f.requireSignatures,
+		RequireSignatures: f.chain.requireSignatures,
+		Signatures:        sigs,
+		Chain:             node,
 		Logger:            log.With("component", "ingest"),
 		Registerer:        reg,
 	}, node)
@@ -216,7 +225,8 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	inputs.start(ctx, "ingest", consumer.Run)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.requireSignatures, Logger: log.With("component", "submit"), Registerer: reg})
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+		Signatures: sigs, Chain: node, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}

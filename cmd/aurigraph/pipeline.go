@@ -25,6 +25,7 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
@@ -100,6 +101,14 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		log.Info("embedded ClickHouse HTTP interface listening; user default reads, only the projector writes", "addr", addr)
 	}
 
+	genesis, err := f.chain.genesis(f.dataDir, log)
+	if err != nil {
+		return err
+	}
+	// One cache for the process: the leader's ingest verifies a signature
+	// once, and every validator's state machine finds it verified.
+	sigs := sigcache.New(sigcache.DefaultSize, reg)
+
 	// Validators open their logs and state concurrently: each replays its
 	// own WAL and loads its own state, and done one after another the
 	// restart of a dev cluster would take the sum of them.
@@ -114,6 +123,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 				ID:         id,
 				Peers:      peers,
 				DataDir:    f.validatorDir(id),
+				Genesis:    genesis,
+				Signatures: sigs,
 				Logger:     log.With("component", "consensus"),
 				Registerer: reg,
 			})
@@ -175,7 +186,9 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			Brokers:           brokers,
 			NodeID:            n.ID(),
 			Partitions:        f.txPartitions,
-			RequireSignatures: f.requireSignatures,
+			RequireSignatures: f.chain.requireSignatures,
+			Signatures:        sigs,
+			Chain:             n,
 			Logger:            log.With("component", "ingest", "node", n.ID()),
 			Registerer:        prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
 		}, n)
@@ -186,7 +199,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.requireSignatures, Logger: log.With("component", "submit"), Registerer: reg})
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+		Signatures: sigs, Chain: nodesChain(nodes), Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
