@@ -7,6 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"go.etcd.io/raft/v3/raftpb"
+	"google.golang.org/protobuf/proto"
+
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -173,4 +176,49 @@ func (n *Node) Existing(id string) (height uint64, failed, ok bool) {
 		return 0, false, false
 	}
 	return loc.Height, loc.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED, true
+}
+
+// loggedTxs are the transaction ids of raft entries up to index.
+type loggedTxs struct {
+	index uint64
+	ids   map[string]struct{}
+}
+
+// unappliedTxs collects the transaction ids of the normal entries above
+// applied.
+func unappliedTxs(ents []raftpb.Entry, applied uint64) *loggedTxs {
+	l := &loggedTxs{ids: make(map[string]struct{})}
+	for i := range ents {
+		e := &ents[i]
+		if e.Index <= applied || e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
+			continue
+		}
+		var b aurigraphv1.Batch
+		if proto.Unmarshal(e.Data, &b) != nil {
+			continue
+		}
+		for _, tx := range b.GetTxs() {
+			l.ids[tx.GetId()] = struct{}{}
+		}
+		l.index = e.Index
+	}
+	if len(l.ids) == 0 {
+		return nil
+	}
+	return l
+}
+
+// inLog reports whether id is in a raft entry this validator found
+// unapplied at start and has not applied yet.
+func (n *Node) inLog(id string) bool {
+	l := n.logged.Load()
+	if l == nil {
+		return false
+	}
+	if n.applied.Load() >= l.index {
+		n.logged.CompareAndSwap(l, nil)
+		return false
+	}
+	_, ok := l.ids[id]
+	return ok
 }

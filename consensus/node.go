@@ -118,6 +118,11 @@ type Node struct {
 	// hasGenesis is set once the chain's genesis applied here, so proposing
 	// need not wait for the state machine's lock behind a busy applier.
 	hasGenesis atomic.Bool
+	// logged holds the ids of transactions in the raft log this validator
+	// found unapplied when it started, until it applied past them: they
+	// are pending, not unknown, although nothing in this process accepted
+	// them.
+	logged atomic.Pointer[loggedTxs]
 
 	stopc        chan struct{}
 	donec        chan struct{}
@@ -269,6 +274,7 @@ func (n *Node) open(ctx context.Context) error {
 	}
 	n.applied.Store(n.fsm.appliedIndex)
 	n.hasGenesis.Store(n.fsm.genesis != nil)
+	n.logged.Store(unappliedTxs(entries, n.fsm.appliedIndex))
 	n.committed.Store(hardState.Commit)
 	n.term.Store(hardState.Term)
 	n.m.term.Set(float64(hardState.Term))

@@ -362,7 +362,7 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 		return TxInfo{}, err
 	}
 	if !ok {
-		if s.opts.Pending != nil && s.opts.Pending(id) {
+		if s.opts.Pending != nil && s.opts.Pending(id) || n.inLog(id) {
 			return TxInfo{ID: id, State: TxPending}, nil
 		}
 		if st := store.Stats(); st.CatchingUp() {

@@ -39,9 +39,9 @@ type SubmitConfig struct {
 	Signatures SignatureVerifier
 	// Chain, when set, refuses with 400 what the chain could never apply for
 	// lack of authority, and with 409 a transaction already in the chain.
-	Chain  Chain
-	Logger *slog.Logger
-	Registerer        prometheus.Registerer
+	Chain      Chain
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 	// ClientOpts are appended to the producer's franz-go options.
 	ClientOpts []kgo.Opt
 }
