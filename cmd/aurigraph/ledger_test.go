@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -184,4 +185,49 @@ func deadLetterReasons(t *testing.T, brokers []string, want int) []string {
 		t.Fatalf("dead-letter topic has %d records, want %d", len(reasons), want)
 	}
 	return reasons
+}
+
+// TestKeygenAndSign: a key made by keygen signs transactions that ingest
+// accepts as coming from the address keygen printed.
+func TestKeygenAndSign(t *testing.T) {
+	dir := t.TempDir()
+	keyFile := dir + "/k.key"
+	root := newRootCommand()
+	var out strings.Builder
+	root.SetOut(&out)
+	root.SetArgs([]string{"keygen", "--out", keyFile})
+	if err := root.Execute(); err != nil {
+		t.Fatal(err)
+	}
+	var made struct{ Address, Pubkey string }
+	if err := json.Unmarshal([]byte(out.String()), &made); err != nil || !schemas.IsKeyAddress(made.Address) {
+		t.Fatalf("keygen printed %q: %v", out.String(), err)
+	}
+	root = newRootCommand()
+	root.SetArgs([]string{"keygen", "--out", keyFile})
+	if err := root.Execute(); err == nil || !strings.Contains(err.Error(), "never overwrites") {
+		t.Fatalf("keygen over an existing key: %v", err)
+	}
+	for _, in := range []string{
+		`{"type":"transfer","from":"` + made.Address + `","to":"b","amount":5,"nonce":1}`,
+		`[{"type":"transfer","from":"` + made.Address + `","to":"b","amount":5,"nonce":1},{"type":"mint","to":"b","amount":1,"nonce":2}]`,
+	} {
+		root = newRootCommand()
+		out.Reset()
+		root.SetOut(&out)
+		root.SetIn(strings.NewReader(in))
+		root.SetArgs([]string{"sign", "--key", keyFile})
+		if err := root.Execute(); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+			tx, err := ingest.DecodeRecord([]byte(line))
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			if err := ingest.Validate(tx); err != nil || len(tx.GetSig()) == 0 || schemas.AddressOf(tx.GetPubkey()) != made.Address {
+				t.Fatalf("%s: %v", line, err)
+			}
+		}
+	}
 }
