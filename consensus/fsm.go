@@ -7,6 +7,7 @@ import (
 	"math"
 	"slices"
 
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -222,7 +223,8 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
 		} else if reason := f.execute(tx); reason != "" {
-			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, reason
+			// Bounded so that ingest can bound the block before it is built.
+			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, schemas.BoundReason(reason)
 		}
 		if res.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
 			failed++

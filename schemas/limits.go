@@ -1,0 +1,22 @@
+package schemas
+
+import "unicode/utf8"
+
+// MaxReasonBytes bounds the reason a block gives for a failed transaction.
+// The state machine cuts longer reasons (BoundReason), so that the leader
+// can bound the size of a block before it is built and keep every block
+// within what the blocks topic accepts.
+const MaxReasonBytes = 256
+
+// BoundReason returns reason cut to at most MaxReasonBytes, on a UTF-8
+// boundary, ending in "..." when it was cut.
+func BoundReason(reason string) string {
+	if len(reason) <= MaxReasonBytes {
+		return reason
+	}
+	cut := MaxReasonBytes - len("...")
+	for cut > 0 && !utf8.RuneStart(reason[cut]) {
+		cut--
+	}
+	return reason[:cut] + "..."
+}
