@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -19,9 +18,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/kmsg"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -280,7 +279,7 @@ func NewConsumer(cfg ConsumerConfig, p Proposer) (*Consumer, error) {
 	}
 	var acceptID []byte
 	if cfg.AcceptTopicID != "" {
-		id, err := ParseTopicID(cfg.AcceptTopicID)
+		id, err := kafkatopic.ParseID(cfg.AcceptTopicID)
 		if err != nil {
 			return nil, fmt.Errorf("ingest consumer: AcceptTopicID: %w", err)
 		}
@@ -300,25 +299,6 @@ func NewConsumer(cfg ConsumerConfig, p Proposer) (*Consumer, error) {
 	c := &Consumer{cfg: cfg, p: p, log: log, m: m, acceptID: acceptID}
 	c.setStatus(false, StateFollowing, nil)
 	return c, nil
-}
-
-// ParseTopicID reads a Kafka topic id: 16 bytes in base64, URL-safe as
-// Kafka prints it or standard, padded or not.
-func ParseTopicID(s string) ([]byte, error) {
-	for _, enc := range []*base64.Encoding{base64.RawURLEncoding, base64.URLEncoding, base64.RawStdEncoding, base64.StdEncoding} {
-		if id, err := enc.DecodeString(s); err == nil && len(id) == 16 {
-			return id, nil
-		}
-	}
-	return nil, fmt.Errorf("topic id %q is not 16 bytes in base64 (as kafka-topics --describe prints a TopicId)", s)
-}
-
-// FormatTopicID writes a topic id as Kafka prints it.
-func FormatTopicID(id []byte) string {
-	if len(id) == 0 {
-		return "(none)"
-	}
-	return base64.RawURLEncoding.EncodeToString(id)
 }
 
 // Run consumes while the node leads and idles while it follows, until ctx is
@@ -415,16 +395,16 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 		return false, fmt.Errorf("read replicated offsets of %s: %w", c.cfg.Topic, err)
 	}
 	recorded := c.p.TopicID(c.cfg.Topic)
-	meta, err := describeTopic(termCtx, cl, c.cfg.Topic)
+	meta, err := kafkatopic.Describe(termCtx, cl, c.cfg.Topic)
 	if err != nil {
 		return false, err
 	}
-	parts := meta.partitions
-	if len(recorded) > 0 && !bytes.Equal(recorded, meta.id) {
-		if c.acceptID != nil && bytes.Equal(c.acceptID, meta.id) {
+	parts := meta.Partitions
+	if len(recorded) > 0 && !bytes.Equal(recorded, meta.ID) {
+		if c.acceptID != nil && bytes.Equal(c.acceptID, meta.ID) {
 			return c.replaceTopic(termCtx, term, recorded, meta)
 		}
-		return false, fmt.Errorf("%w: %s has topic id %s, but the chain consumed from %s: it was deleted and created again", ErrTopicChanged, c.cfg.Topic, FormatTopicID(meta.id), FormatTopicID(recorded))
+		return false, fmt.Errorf("%w: %s has topic id %s, but the chain consumed from %s: it was deleted and created again", ErrTopicChanged, c.cfg.Topic, kafkatopic.FormatID(meta.ID), kafkatopic.FormatID(recorded))
 	}
 	bounds, err := partitionBounds(termCtx, adm, c.cfg.Topic)
 	if err != nil {
@@ -436,11 +416,11 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 	// and the records written there next would be taken as consumed.
 	for p, n := range offsets {
 		if end, ok := bounds[p]; !ok || end.end < n {
-			if c.acceptID != nil && bytes.Equal(c.acceptID, meta.id) && len(recorded) == 0 {
+			if c.acceptID != nil && bytes.Equal(c.acceptID, meta.ID) && len(recorded) == 0 {
 				return c.replaceTopic(termCtx, term, recorded, meta)
 			}
 			return false, fmt.Errorf("%w: partition %d of %s ends at offset %d, below the replicated offset %d: the topic was recreated or lost records (topic id %s)",
-				ErrTopicChanged, p, c.cfg.Topic, end.end, n, FormatTopicID(meta.id))
+				ErrTopicChanged, p, c.cfg.Topic, end.end, n, kafkatopic.FormatID(meta.ID))
 		}
 	}
 	start := make(map[int32]kgo.Offset, len(parts))
@@ -473,7 +453,7 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 		return false, fmt.Errorf("kafka consumer for %s: %w", c.cfg.Topic, err)
 	}
 	defer src.Close()
-	c.log.Info("leading: consuming", "term", term, "topic", c.cfg.Topic, "topic_id", FormatTopicID(meta.id), "partitions", len(parts), "offsets", offsets)
+	c.log.Info("leading: consuming", "term", term, "topic", c.cfg.Topic, "topic_id", kafkatopic.FormatID(meta.ID), "partitions", len(parts), "offsets", offsets)
 	c.setStatus(true, StateConsuming, nil)
 
 	watchDone := make(chan struct{})
@@ -490,7 +470,7 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 		termNo:  term,
 		cl:      cl,
 		src:     src,
-		topicID: meta.id,
+		topicID: meta.ID,
 		budget:  c.cfg.MaxBatchBytes - blockHeaderBytes,
 		next:    next,
 		starts:  make(map[int32]int64),
@@ -529,7 +509,7 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 
 // watch ends the term when the node stops leading, its term changes, or the
 // topic gains partitions, is deleted or is created again.
-func (c *Consumer) watch(ctx context.Context, stop context.CancelCauseFunc, cl *kgo.Client, term uint64, meta topicMeta) {
+func (c *Consumer) watch(ctx context.Context, stop context.CancelCauseFunc, cl *kgo.Client, term uint64, meta kafkatopic.Meta) {
 	poll := time.NewTicker(c.cfg.LeaderPoll)
 	defer poll.Stop()
 	refresh := time.NewTicker(c.cfg.PartitionRefresh)
@@ -546,20 +526,20 @@ func (c *Consumer) watch(ctx context.Context, stop context.CancelCauseFunc, cl *
 				return
 			}
 		case <-refresh.C:
-			now, err := describeTopic(ctx, cl, c.cfg.Topic)
+			now, err := kafkatopic.Describe(ctx, cl, c.cfg.Topic)
 			switch {
 			case errors.Is(err, kerr.UnknownTopicOrPartition):
 				stop(fmt.Errorf("topic %s was deleted: %w", c.cfg.Topic, err))
 				return
 			case err != nil:
 				// Metadata failing for a while is the fetches' concern.
-			case !bytes.Equal(now.id, meta.id):
+			case !bytes.Equal(now.ID, meta.ID):
 				// A client keeps the id it started with and quietly fetches
 				// nothing from the new topic: this is what notices.
-				stop(fmt.Errorf("topic %s now has id %s (was %s)", c.cfg.Topic, FormatTopicID(now.id), FormatTopicID(meta.id)))
+				stop(fmt.Errorf("topic %s now has id %s (was %s)", c.cfg.Topic, kafkatopic.FormatID(now.ID), kafkatopic.FormatID(meta.ID)))
 				return
-			case len(now.partitions) != len(meta.partitions):
-				stop(fmt.Errorf("topic %s now has %d partitions (was %d)", c.cfg.Topic, len(now.partitions), len(meta.partitions)))
+			case len(now.Partitions) != len(meta.Partitions):
+				stop(fmt.Errorf("topic %s now has %d partitions (was %d)", c.cfg.Topic, len(now.Partitions), len(meta.Partitions)))
 				return
 			}
 		}
@@ -1038,7 +1018,7 @@ func (c *Consumer) errorReason(term uint64, err error) string {
 // by the operator, replaces the one the offsets were recorded against
 // (recorded, nil when none was): a batch of no transactions whose one range
 // starts the new topic at offset 0.
-func (c *Consumer) replaceTopic(ctx context.Context, term uint64, recorded []byte, meta topicMeta) (bool, error) {
+func (c *Consumer) replaceTopic(ctx context.Context, term uint64, recorded []byte, meta kafkatopic.Meta) (bool, error) {
 	replaces := recorded
 	if len(replaces) == 0 {
 		replaces = make([]byte, 16)
@@ -1046,7 +1026,7 @@ func (c *Consumer) replaceTopic(ctx context.Context, term uint64, recorded []byt
 	b := &aurigraphv1.Batch{
 		Proposer:    c.cfg.NodeID,
 		TimestampMs: time.Now().UnixMilli(),
-		Sources:     []*aurigraphv1.SourceRange{{Topic: c.cfg.Topic, Partition: meta.partitions[0], TopicId: meta.id, ReplacesTopicId: replaces}},
+		Sources:     []*aurigraphv1.SourceRange{{Topic: c.cfg.Topic, Partition: meta.Partitions[0], TopicId: meta.ID, ReplacesTopicId: replaces}},
 	}
 	ch, err := c.p.ProposeAsync(ctx, b)
 	if err == nil {
@@ -1057,53 +1037,11 @@ func (c *Consumer) replaceTopic(ctx context.Context, term uint64, recorded []byt
 		}
 	}
 	if err != nil {
-		return false, fmt.Errorf("accept %s with topic id %s in place of %s: %w", c.cfg.Topic, FormatTopicID(meta.id), FormatTopicID(recorded), err)
+		return false, fmt.Errorf("accept %s with topic id %s in place of %s: %w", c.cfg.Topic, kafkatopic.FormatID(meta.ID), kafkatopic.FormatID(recorded), err)
 	}
 	c.log.Warn("accepted a recreated transaction topic: every partition is consumed again from offset 0",
-		"term", term, "topic", c.cfg.Topic, "topic_id", FormatTopicID(meta.id), "replaced_id", FormatTopicID(recorded))
+		"term", term, "topic", c.cfg.Topic, "topic_id", kafkatopic.FormatID(meta.ID), "replaced_id", kafkatopic.FormatID(recorded))
 	return true, errTopicReplaced
-}
-
-// topicMeta is what the broker says about a topic right now.
-type topicMeta struct {
-	id         []byte // nil from a broker without topic ids
-	partitions []int32
-}
-
-// describeTopic asks the broker for topic's metadata, bypassing the
-// client's cache (kadm answers from metadata up to MetadataMinAge old, which
-// can still show a deleted topic's id). It never creates the topic.
-func describeTopic(ctx context.Context, cl *kgo.Client, topic string) (topicMeta, error) {
-	req := kmsg.NewPtrMetadataRequest()
-	rt := kmsg.NewMetadataRequestTopic()
-	rt.Topic = kmsg.StringPtr(topic)
-	req.Topics = append(req.Topics, rt)
-	req.AllowAutoTopicCreation = false
-	resp, err := req.RequestWith(ctx, cl)
-	if err != nil {
-		return topicMeta{}, fmt.Errorf("metadata of topic %s: %w", topic, err)
-	}
-	for _, t := range resp.Topics {
-		if t.Topic == nil || *t.Topic != topic {
-			continue
-		}
-		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
-			return topicMeta{}, fmt.Errorf("metadata of topic %s: %w", topic, err)
-		}
-		var m topicMeta
-		if t.TopicID != [16]byte{} {
-			m.id = bytes.Clone(t.TopicID[:])
-		}
-		for _, p := range t.Partitions {
-			m.partitions = append(m.partitions, p.Partition)
-		}
-		if len(m.partitions) == 0 {
-			return topicMeta{}, fmt.Errorf("metadata of topic %s: no partitions", topic)
-		}
-		slices.Sort(m.partitions)
-		return m, nil
-	}
-	return topicMeta{}, fmt.Errorf("metadata of topic %s: %w", topic, kerr.UnknownTopicOrPartition)
 }
 
 // offsetBounds is a partition's log start and end offsets.

@@ -19,6 +19,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -113,7 +114,7 @@ func TestConsumerDeadLettersReferencesToRecordsItCannotCopy(t *testing.T) {
 			kind:   deadLetterTooLarge,
 		},
 		{
-			name:  "copy refused by the dead-letter topic",
+			name: "copy refused by the dead-letter topic",
 			// Random, so that compression does not shrink it under the limit.
 			value: []byte(`{"type":"burn","payload":"` + base64.StdEncoding.EncodeToString(randomBytes(t, 3000)) + `"}`),
 			setup: func(t *testing.T, adm *kadm.Client) {
@@ -220,7 +221,7 @@ func TestConsumerStopsOnARecreatedTopicUntilAccepted(t *testing.T) {
 	produce(t, fresh, later...)
 	waitFor(t, "ingest blocked", func() bool { return c.Status().State == StateBlocked })
 	st := c.Status()
-	if !st.Leading || !strings.Contains(st.Err, "deleted and created again") || !strings.Contains(st.Err, FormatTopicID(newID)) {
+	if !st.Leading || !strings.Contains(st.Err, "deleted and created again") || !strings.Contains(st.Err, kafkatopic.FormatID(newID)) {
 		t.Fatalf("status %+v, want blocked naming the new topic id", st)
 	}
 	if metricValue(t, c.m.topicChanged) != 1 || metricValue(t, c.m.stalled) != 1 {
@@ -234,7 +235,7 @@ func TestConsumerStopsOnARecreatedTopicUntilAccepted(t *testing.T) {
 	// The operator accepts the new topic on another validator, which leads.
 	other := startConsumer(t, addr, chain.node(2), 2, func(cfg *ConsumerConfig) {
 		fast(cfg)
-		cfg.AcceptTopicID = FormatTopicID(newID)
+		cfg.AcceptTopicID = kafkatopic.FormatID(newID)
 	})
 	chain.elect(2)
 	checkExactlyOnce(t, chain, fresh, append(want, ids...))
@@ -248,11 +249,11 @@ func TestConsumerStopsOnARecreatedTopicUntilAccepted(t *testing.T) {
 
 func topicID(t *testing.T, cl *kgo.Client) []byte {
 	t.Helper()
-	meta, err := describeTopic(context.Background(), cl, testTopic)
+	meta, err := kafkatopic.Describe(context.Background(), cl, testTopic)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return meta.id
+	return meta.ID
 }
 
 // A fetch that fails at once, again and again, is retried after a growing
