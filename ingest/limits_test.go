@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -296,4 +297,35 @@ func TestConsumerBacksOffFailingFetches(t *testing.T) {
 		t.Fatal("fetch errors not counted")
 	}
 	t.Logf("%d fetches in 3s", n)
+}
+
+// A producer does not write to a topic created again under a name it knew;
+// a submission then says why instead of a bare broker error.
+func TestSubmitToARecreatedTopicSaysSo(t *testing.T) {
+	addr := newCluster(t, 1)
+	h, err := NewSubmitHandler(SubmitConfig{Brokers: []string{addr}, Topic: testTopic})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer h.Close()
+	submit := func(nonce uint64) error {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_, err := h.Submit(ctx, []*aurigraphv1.Transaction{{Type: mint, To: "a", Amount: 1, Nonce: nonce}})
+		return err
+	}
+	if err := submit(1); err != nil {
+		t.Fatal(err)
+	}
+	adm := kadm.NewClient(newClient(t, addr))
+	if _, err := adm.DeleteTopics(context.Background(), testTopic); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.CreateTopic(context.Background(), 1, 1, nil, testTopic); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a refused submission", func() bool {
+		err := submit(2)
+		return errors.Is(err, ErrLogUnavailable) && strings.Contains(err.Error(), "deleted and created again")
+	})
 }
