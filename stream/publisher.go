@@ -129,6 +129,17 @@ func (p *Publisher) Status() PublisherStatus {
 	return st
 }
 
+// markPublishing ends a failure once publishing works again; a state that
+// flapped back at every attempt would hide a failure from health checks.
+func (p *Publisher) markPublishing() {
+	p.mu.Lock()
+	state := p.status.State
+	p.mu.Unlock()
+	if state != PublisherPublishing {
+		p.setStatus(PublisherPublishing, 0, nil)
+	}
+}
+
 func (p *Publisher) setStatus(state string, failures int, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -239,10 +250,12 @@ func (p *Publisher) Run(ctx context.Context) error {
 	backoff := retry.Backoff{Min: 200 * time.Millisecond, Max: p.cfg.RetryMax}
 	var gate retry.Gate
 	for {
-		err := p.runOnce(ctx, func() {
+		var acked atomic.Bool
+		err := p.runOnce(ctx, func() { acked.Store(true) })
+		if acked.Load() {
 			backoff.Reset()
 			gate.Clear()
-		})
+		}
 		if ctx.Err() != nil {
 			p.setStatus(PublisherIdle, 0, nil)
 			return nil
@@ -274,7 +287,8 @@ func (p *Publisher) Run(ctx context.Context) error {
 }
 
 // runOnce publishes with one client until ctx ends or publishing fails;
-// progress is called at each acknowledged block.
+// progress is called, from the client's goroutines, at each acknowledged
+// block.
 func (p *Publisher) runOnce(ctx context.Context, progress func()) error {
 	adm, err := kgo.NewClient(p.clientOpts()...)
 	if err != nil {
@@ -310,8 +324,14 @@ func (p *Publisher) runOnce(ctx context.Context, progress func()) error {
 	}
 	defer cl.Close()
 	p.log.Info("publishing blocks", "from_height", from, "topic_max_message_bytes", limit)
-	p.setStatus(PublisherPublishing, 0, nil)
-	return p.publish(ctx, cl, from, limit, meta.ID, progress)
+	if from > p.src.Height() {
+		// Nothing waits to be published: this run is as good as it gets.
+		p.markPublishing()
+	}
+	return p.publish(ctx, cl, from, limit, meta.ID, func() {
+		p.markPublishing()
+		progress()
+	})
 }
 
 // resumeHeight prepares the topic and returns the first height it lacks.

@@ -177,7 +177,8 @@ func (s *TopicSource) Run(ctx context.Context) error {
 }
 
 // runOnce follows the topic with one client until ctx ends or reading
-// fails; progress is called after each poll that brought blocks.
+// fails; progress is called once the topic is found, and after each poll
+// that brought blocks.
 func (s *TopicSource) runOnce(ctx context.Context, progress func()) error {
 	s.mu.Lock()
 	from := s.resume
@@ -206,6 +207,7 @@ func (s *TopicSource) runOnce(ctx context.Context, progress func()) error {
 	if err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}
+	progress()
 	runCtx, stop := context.WithCancelCause(ctx)
 	defer stop(nil)
 	go func() { stop(kafkatopic.Watch(runCtx, cl, s.cfg.Topic, meta.ID, s.cfg.TopicCheck)) }()
