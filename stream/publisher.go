@@ -260,6 +260,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 			p.setStatus(PublisherIdle, 0, nil)
 			return nil
 		}
+		if err == nil {
+			err = errors.New("stream: publishing stopped without a cause")
+		}
 		reason := failureReason(err)
 		p.metrics.errors.WithLabelValues(reason).Inc()
 		state := PublisherRetrying
