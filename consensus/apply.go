@@ -20,19 +20,15 @@ var ErrRejected = errors.New("consensus: the state machine rejected the batch")
 
 // ErrBlockTooLarge (wrapping ErrRejected) means the block built from a batch
 // could exceed the chain's max_block_bytes: propose fewer or smaller
-// transactions per batch (chain.BlockBytesBound says how many fit).
+// transactions per batch (chain.BlockBound says how many fit).
 var ErrBlockTooLarge = fmt.Errorf("%w: the block could exceed the chain's max_block_bytes", ErrRejected)
 
-// maxReasonLen bounds a failure reason, which keeps the bound on a block's
-// size that chain.BlockBytesBound computes from the batch alone exact.
-const maxReasonLen = chain.MaxReasonBytes
-
-// apply executes one committed batch at raft position (term, index); size is
-// the batch's encoded size. It returns the block built, nil when the batch
+// apply executes one committed batch at raft position (term, index). It
+// returns the block built, nil when the batch
 // built none (everything deduplicated, or a genesis or key entry), or an
 // error wrapping ErrStaleOffsets or ErrRejected when the batch was refused
 // as a whole, in which case nothing changed.
-func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64, size int) (*aurigraphv1.Block, error) {
+func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Block, error) {
 	switch {
 	case b.GetGenesis() != nil:
 		return nil, f.applyGenesisEntry(b)
@@ -45,14 +41,12 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64, size int) (*aurigr
 	if err := f.checkSources(b); err != nil {
 		return nil, err
 	}
-	if bound := chain.BlockBytesBound(size, chain.SourcesBytes(b.GetSources()), len(b.GetTxs())); bound > int(f.genesis.GetMaxBlockBytes()) {
-		return nil, fmt.Errorf("%w: %d transactions in %d bytes could build a block of %d bytes, the chain allows %d",
-			ErrBlockTooLarge, len(b.GetTxs()), size, bound, f.genesis.GetMaxBlockBytes())
+	if bound := chain.BlockBound(b.GetSources(), b.GetTxs()); bound > int(f.genesis.GetMaxBlockBytes()) {
+		return nil, fmt.Errorf("%w: %d transactions could build a block of %d bytes, the chain allows %d",
+			ErrBlockTooLarge, len(b.GetTxs()), bound, f.genesis.GetMaxBlockBytes())
 	}
 	for _, r := range b.GetSources() {
-		k := offsetKey{r.GetTopic(), r.GetPartition()}
-		f.offsets[k] = r.GetEndOffset()
-		f.changes.offsets[k] = struct{}{}
+		f.recordSource(r)
 	}
 
 	var results []*aurigraphv1.TxResult
@@ -76,10 +70,8 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64, size int) (*aurigr
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
 		} else if reason := f.execute(tx, b.GetTimestampMs()); reason != "" {
-			if len(reason) > maxReasonLen {
-				reason = reason[:maxReasonLen]
-			}
-			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, reason
+			// Bounded so that ingest can bound the block before it is built.
+			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, schemas.BoundReason(reason)
 		}
 		if res.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
 			failed++
@@ -294,7 +286,7 @@ func (f *fsm) control(from string, signer []byte) (reason string, keyless bool) 
 		case signer == nil:
 			return fmt.Sprintf("unsigned: %s is a key's address; sign with that key", from), false
 		case schemas.AddressOf(signer) != from:
-			return fmt.Sprintf("the signing key %x does not control %s (its address is %s)", signer, from, schemas.AddressOf(signer)), false
+			return fmt.Sprintf("the key of %s does not control %s", schemas.AddressOf(signer), from), false
 		}
 		return "", false
 	}
@@ -305,7 +297,7 @@ func (f *fsm) control(from string, signer []byte) (reason string, keyless bool) 
 	case signer == nil:
 		return fmt.Sprintf("unsigned: account %s has a registered key; sign with it", from), false
 	case !bytes.Equal(signer, a.key):
-		return fmt.Sprintf("the signing key %x does not control account %s", signer, from), false
+		return fmt.Sprintf("the key of %s does not control account %s", schemas.AddressOf(signer), from), false
 	}
 	return "", false
 }

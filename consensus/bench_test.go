@@ -14,14 +14,14 @@ const benchBatchSize = 1000
 func BenchmarkFSMApply(b *testing.B) {
 	gen, setup := NewTransferGen(1000)
 	f := testFSM(1_000_000)
-	f.applyBatch(setup, 1, 1)
+	f.apply(setup, 1, 1)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		bt := gen.Batch(benchBatchSize)
 		f.changes.reset()
 		b.StartTimer()
-		if _, err := f.applyBatch(bt, 1, uint64(i+2)); err != nil {
+		if _, err := f.apply(bt, 1, uint64(i+2)); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -38,7 +38,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
 	f := testFSM(1_000_000)
-	f.applyBatch(setup, 1, 1)
+	f.apply(setup, 1, 1)
 	if err := store.commit(f, false); err != nil {
 		b.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 		b.StopTimer()
 		bt := gen.Batch(benchBatchSize)
 		b.StartTimer()
-		if _, err := f.applyBatch(bt, 1, uint64(i+2)); err != nil {
+		if _, err := f.apply(bt, 1, uint64(i+2)); err != nil {
 			b.Fatal(err)
 		}
 		f.appliedIndex = uint64(i + 2)
@@ -80,9 +80,9 @@ func BenchmarkTxRoot(b *testing.B) {
 func BenchmarkStateSnapshot(b *testing.B) {
 	f := testFSM(1_000_000)
 	gen, setup := NewTransferGen(10_000)
-	f.applyBatch(setup, 1, 1)
+	f.apply(setup, 1, 1)
 	for i := 0; f.dedup.size < f.dedup.capacity; i++ {
-		f.applyBatch(gen.Batch(10_000), 1, uint64(i+2))
+		f.apply(gen.Batch(10_000), 1, uint64(i+2))
 		f.changes.reset()
 	}
 	b.ReportAllocs()

@@ -33,7 +33,7 @@ var (
 	bucketMeta     = []byte("meta")     // fixed keys below
 	bucketAccounts = []byte("accounts") // address -> Account
 	bucketAssets   = []byte("assets")   // name -> AssetInfo
-	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset
+	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset [| topic id]
 	bucketDedup    = []byte("dedup16")  // be64 sequence -> txDigest of the id
 	bucketSigs     = []byte("sigs")     // be64 height -> be64 signer | Ed25519 signature
 	// bucketDedupIDs held the window as ids (be64 sequence -> tx id) before
@@ -437,10 +437,14 @@ func (s *BlockStore) loadState(f *fsm) error {
 			if err != nil {
 				return err
 			}
-			if len(v) != 8 {
-				return fmt.Errorf("offset of %s/%d is %d bytes, want 8", key.topic, key.partition, len(v))
+			// The topic id follows once the chain has recorded one.
+			if len(v) < 8 {
+				return fmt.Errorf("offset of %s/%d is %d bytes, want at least 8", key.topic, key.partition, len(v))
 			}
 			f.offsets[key] = int64(binary.BigEndian.Uint64(v))
+			if len(v) > 8 {
+				f.topicIDs[key.topic] = bytes.Clone(v[8:])
+			}
 			return nil
 		})
 		if err != nil {
@@ -548,7 +552,12 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			return assets.Put([]byte(name), raw)
 		}
 		putOffset := func(k offsetKey) error {
-			return offsets.Put(encodeOffsetKey(k), be64(uint64(f.offsets[k])))
+			next, ok := f.offsets[k]
+			if !ok {
+				// A replaced topic's partitions start over.
+				return offsets.Delete(encodeOffsetKey(k))
+			}
+			return offsets.Put(encodeOffsetKey(k), append(be64(uint64(next)), f.topicIDs[k.topic]...))
 		}
 		if full {
 			for addr := range f.accounts {

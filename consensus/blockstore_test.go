@@ -178,7 +178,7 @@ func FuzzDecodeBlock(f *testing.F) {
 
 func FuzzRestoreSnapshot(f *testing.F) {
 	g := testFSM(4)
-	g.applyBatch(batch(0, mint("a", "x", 1), txOf(tCreate, "c", "x", "", "GOLD", 5, 1)), 1, 1)
+	g.apply(batch(0, mint("a", "x", 1), txOf(tCreate, "c", "x", "", "GOLD", 5, 1)), 1, 1)
 	good, _ := proto.Marshal(g.snapshot())
 	f.Add(good)
 	f.Add([]byte{})
@@ -190,7 +190,7 @@ func FuzzRestoreSnapshot(f *testing.F) {
 		h := testFSM(4)
 		h.restore(&s)
 		h.snapshot()
-		h.applyBatch(batch(0, mint("z", "x", 1), transfer("y", "x", "w", 1, 9)), 1, 2)
+		h.apply(batch(0, mint("z", "x", 1), transfer("y", "x", "w", 1, 9)), 1, 2)
 	})
 }
 
@@ -221,7 +221,7 @@ func TestDedupWindowPersistedExactly(t *testing.T) {
 				for _, id := range ids {
 					txs = append(txs, mint(id, "alice", 1))
 				}
-				if _, err := f.applyBatch(batch(off, txs...), 1, uint64(i+1)); err != nil {
+				if _, err := f.apply(batch(off, txs...), 1, uint64(i+1)); err != nil {
 					t.Fatal(err)
 				}
 				off += int64(len(txs))
@@ -301,7 +301,7 @@ func TestVerifyChainDoesNotStallWriters(t *testing.T) {
 	f := testFSM(10)
 	const height = 2*verifyChunk + 1
 	for i := range int64(height) {
-		if _, err := f.applyBatch(batch(i, mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {
+		if _, err := f.apply(batch(i, mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {
 			t.Fatal(err)
 		}
 		if (i+1)%500 == 0 || i+1 == height {

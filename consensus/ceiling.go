@@ -321,7 +321,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
 	f := newChainFSM(1_000_000, chain.DefaultGenesis())
-	if _, err := f.apply(setup, 1, 1, proto.Size(setup)); err != nil {
+	if _, err := f.apply(setup, 1, 1); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
 	}
 	f.appliedIndex = 1
@@ -329,10 +329,8 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
 	}
 	batches := make([]*aurigraphv1.Batch, cfg.Batches)
-	sizes := make([]int, cfg.Batches)
 	for i := range batches {
 		batches[i] = gen.Batch(cfg.BatchTxs)
-		sizes[i] = proto.Size(batches[i])
 	}
 	store.signer = &blockSigner{id: 1, key: ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))}
 	start := time.Now()
@@ -340,7 +338,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 		if ctx.Err() != nil {
 			return ApplyResult{}, ctx.Err()
 		}
-		if _, err := f.apply(b, 1, uint64(i+2), sizes[i]); err != nil {
+		if _, err := f.apply(b, 1, uint64(i+2)); err != nil {
 			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
 		}
 		f.appliedIndex = uint64(i + 2)

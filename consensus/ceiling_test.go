@@ -37,11 +37,11 @@ func TestMeasureApplyRunsTheStateMachine(t *testing.T) {
 func TestTransferGenBatchesCommit(t *testing.T) {
 	gen, setup := NewTransferGen(10)
 	f := testFSM(1000)
-	if _, err := f.applyBatch(setup, 1, 1); err != nil {
+	if _, err := f.apply(setup, 1, 1); err != nil {
 		t.Fatal(err)
 	}
 	for i := range 3 {
-		blk, err := f.applyBatch(gen.Batch(25), 1, uint64(i+2))
+		blk, err := f.apply(gen.Batch(25), 1, uint64(i+2))
 		if err != nil {
 			t.Fatalf("batch %d: %v", i, err)
 		}

@@ -149,9 +149,12 @@ func (c *fsmChanges) reset() {
 // the same committed batches in the same order and so builds the same blocks.
 // It is not safe for concurrent use; Node guards it.
 type fsm struct {
-	accounts     map[string]*account
-	assets       map[string]*aurigraphv1.AssetInfo
-	offsets      map[offsetKey]int64
+	accounts map[string]*account
+	assets   map[string]*aurigraphv1.AssetInfo
+	offsets  map[offsetKey]int64
+	// topicIDs is the broker's id of each topic the offsets were recorded
+	// against; see checkSources.
+	topicIDs     map[string][]byte
 	dedup        *dedupWindow
 	height       uint64
 	lastHash     []byte
@@ -193,6 +196,7 @@ func newFSM(dedupWindowSize int) *fsm {
 		accounts: make(map[string]*account),
 		assets:   make(map[string]*aurigraphv1.AssetInfo),
 		offsets:  make(map[offsetKey]int64),
+		topicIDs: make(map[string][]byte),
 		dedup:    newDedupWindow(dedupWindowSize),
 		lastHash: append([]byte(nil), chain.ZeroHash...),
 		issuers:  make(map[string]struct{}),
@@ -209,8 +213,18 @@ func newFSM(dedupWindowSize int) *fsm {
 // checkSources reports whether every range of b starts exactly where the
 // replicated state says that partition continues. This is what makes a batch
 // from a deposed leader, or a replayed proposal, harmless.
+//
+// Offsets only mean something within one topic: a topic deleted and created
+// again under its name starts over at offset 0 with a new broker id. So the
+// state records the id of the topic it consumed from (the first id a range
+// brings) and refuses ranges from any other, unless a range names the
+// recorded id in replaces_topic_id: an operator accepted the new topic, and
+// every partition of it starts again at 0.
 func (f *fsm) checkSources(b *aurigraphv1.Batch) error {
 	seen := make(map[offsetKey]struct{}, len(b.GetSources()))
+	// The id each topic has once the ranges before the current one apply.
+	ids := make(map[string][]byte)
+	switched, ranged := make(map[string]bool), make(map[string]bool)
 	for _, r := range b.GetSources() {
 		k := offsetKey{r.GetTopic(), r.GetPartition()}
 		if _, dup := seen[k]; dup {
@@ -220,11 +234,75 @@ func (f *fsm) checkSources(b *aurigraphv1.Batch) error {
 		if r.GetEndOffset() < r.GetStartOffset() {
 			return fmt.Errorf("%w: %s/%d range [%d,%d) is inverted", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset(), r.GetEndOffset())
 		}
-		if want := f.offsets[k]; r.GetStartOffset() != want {
+		recorded, ok := ids[k.topic]
+		if !ok {
+			recorded = f.topicIDs[k.topic]
+		}
+		if replaces := r.GetReplacesTopicId(); len(replaces) > 0 {
+			was := recorded
+			if len(was) == 0 {
+				was = noTopicID
+			}
+			switch {
+			case switched[k.topic] || ranged[k.topic]:
+				return fmt.Errorf("%w: %s is replaced after other ranges of it in one batch", ErrStaleOffsets, k.topic)
+			case !bytes.Equal(replaces, was):
+				return fmt.Errorf("%w: %s/%d replaces topic id %x, but the offsets were recorded against %x", ErrTopicChanged, k.topic, k.partition, replaces, recorded)
+			case len(r.GetTopicId()) == 0 || bytes.Equal(r.GetTopicId(), recorded):
+				return fmt.Errorf("%w: %s/%d replaces topic id %x with %x", ErrStaleOffsets, k.topic, k.partition, replaces, r.GetTopicId())
+			case r.GetStartOffset() != 0:
+				return fmt.Errorf("%w: %s/%d starts the replacing topic at %d, not 0", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset())
+			}
+			switched[k.topic] = true
+			ids[k.topic] = r.GetTopicId()
+			continue
+		}
+		ranged[k.topic] = true
+		if len(recorded) > 0 && !bytes.Equal(r.GetTopicId(), recorded) {
+			return fmt.Errorf("%w: %s/%d comes from topic id %x, but the offsets were recorded against %x", ErrTopicChanged, k.topic, k.partition, r.GetTopicId(), recorded)
+		}
+		if len(recorded) == 0 && len(r.GetTopicId()) > 0 {
+			ids[k.topic] = r.GetTopicId()
+		}
+		want := f.offsets[k]
+		if switched[k.topic] {
+			want = 0
+		}
+		if r.GetStartOffset() != want {
 			return fmt.Errorf("%w: %s/%d starts at %d, state expects %d", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset(), want)
 		}
 	}
 	return nil
+}
+
+// noTopicID is what replaces_topic_id names when the state recorded no id
+// for the topic: Kafka never gives a topic the all-zero id.
+var noTopicID = make([]byte, 16)
+
+// recordSource moves the offsets of r's partition past r, after
+// checkSources accepted the batch.
+func (f *fsm) recordSource(r *aurigraphv1.SourceRange) {
+	topic := r.GetTopic()
+	if len(r.GetReplacesTopicId()) > 0 {
+		for k := range f.offsets {
+			if k.topic == topic {
+				delete(f.offsets, k)
+				f.changes.offsets[k] = struct{}{}
+			}
+		}
+	}
+	if id := r.GetTopicId(); len(id) > 0 && !bytes.Equal(id, f.topicIDs[topic]) {
+		f.topicIDs[topic] = bytes.Clone(id)
+		// Each partition's stored offset carries its topic's id.
+		for k := range f.offsets {
+			if k.topic == topic {
+				f.changes.offsets[k] = struct{}{}
+			}
+		}
+	}
+	k := offsetKey{topic, r.GetPartition()}
+	f.offsets[k] = r.GetEndOffset()
+	f.changes.offsets[k] = struct{}{}
 }
 
 func (f *fsm) nonceOf(addr string) uint64 {
@@ -346,7 +424,7 @@ func (f *fsm) stateCopy() *aurigraphv1.StateSnapshot {
 		s.Assets = append(s.Assets, a)
 	}
 	for k, v := range f.offsets {
-		s.Offsets = append(s.Offsets, &aurigraphv1.PartitionOffset{Topic: k.topic, Partition: k.partition, NextOffset: v})
+		s.Offsets = append(s.Offsets, &aurigraphv1.PartitionOffset{Topic: k.topic, Partition: k.partition, NextOffset: v, TopicId: f.topicIDs[k.topic]})
 	}
 	return s
 }
@@ -373,6 +451,9 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	}
 	for _, o := range s.GetOffsets() {
 		f.offsets[offsetKey{o.GetTopic(), o.GetPartition()}] = o.GetNextOffset()
+		if id := o.GetTopicId(); len(id) > 0 {
+			f.topicIDs[o.GetTopic()] = id
+		}
 	}
 	digests := make([]txDigest, 0, len(s.GetRecentTxDigests())/len(txDigest{})+len(s.GetRecentTxIds()))
 	// Snapshots of earlier versions carry the ids themselves.

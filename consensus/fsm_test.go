@@ -62,10 +62,10 @@ func TestFSMTransactionRules(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			f := testFSM(100)
-			if _, err := f.applyBatch(&aurigraphv1.Batch{Txs: setup}, 1, 1); err != nil {
+			if _, err := f.apply(&aurigraphv1.Batch{Txs: setup}, 1, 1); err != nil {
 				t.Fatal(err)
 			}
-			blk, err := f.applyBatch(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{tc.tx}}, 1, 2)
+			blk, err := f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{tc.tx}}, 1, 2)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -107,7 +107,7 @@ func boolToU32(b bool) uint32 {
 
 func TestFSMBlocksChainAndOffsets(t *testing.T) {
 	f := testFSM(3)
-	b1, err := f.applyBatch(batch(0, mint("a", "x", 1), mint("b", "x", 1)), 2, 10)
+	b1, err := f.apply(batch(0, mint("a", "x", 1), mint("b", "x", 1)), 2, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -116,7 +116,7 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 		h.GetTimestampMs() != 1_700_000_000_000 || string(h.GetHash()) != string(chain.BlockHash(h)) || string(h.GetTxRoot()) != string(chain.TxRoot(b1.GetTxs())) {
 		t.Fatalf("block 1 header %+v", h)
 	}
-	b2, err := f.applyBatch(batch(2, mint("c", "x", 1), mint("c", "x", 1)), 2, 11)
+	b2, err := f.apply(batch(2, mint("c", "x", 1), mint("c", "x", 1)), 2, 11)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,10 +125,10 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 	}
 	// The window holds 3 ids (a, b, c); a fourth evicts "a", which may then
 	// commit again.
-	if _, err := f.applyBatch(batch(4, mint("d", "x", 1)), 2, 12); err != nil {
+	if _, err := f.apply(batch(4, mint("d", "x", 1)), 2, 12); err != nil {
 		t.Fatal(err)
 	}
-	b4, err := f.applyBatch(batch(5, mint("a", "x", 1), mint("d", "x", 1)), 2, 13)
+	b4, err := f.apply(batch(5, mint("a", "x", 1), mint("d", "x", 1)), 2, 13)
 	if err != nil || len(b4.GetTxs()) != 1 || b4.GetTxs()[0].GetTx().GetId() != "a" {
 		t.Fatalf("after eviction: %v, %v", b4, err)
 	}
@@ -144,7 +144,7 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 	}
 	for _, tc := range tests {
 		before := f.snapshot()
-		_, err := f.applyBatch(&aurigraphv1.Batch{Sources: tc.sources}, 2, 20)
+		_, err := f.apply(&aurigraphv1.Batch{Sources: tc.sources}, 2, 20)
 		if gotErr := errors.Is(err, ErrStaleOffsets); gotErr != tc.wantErr {
 			t.Fatalf("%s: err %v, want stale %v", tc.name, err, tc.wantErr)
 		}
@@ -160,11 +160,11 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 func TestFSMSnapshotRoundTrip(t *testing.T) {
 	f := testFSM(4)
 	for i := range 6 {
-		if _, err := f.applyBatch(batch(int64(i), mint(fmt.Sprintf("m%d", i), fmt.Sprintf("acct%d", i%3), uint64(i+1))), 1, uint64(i+1)); err != nil {
+		if _, err := f.apply(batch(int64(i), mint(fmt.Sprintf("m%d", i), fmt.Sprintf("acct%d", i%3), uint64(i+1))), 1, uint64(i+1)); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.applyBatch(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{txOf(tCreate, "c", "acct1", "", "GOLD", 5, 1)}}, 1, 7)
+	f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{txOf(tCreate, "c", "acct1", "", "GOLD", 5, 1)}}, 1, 7)
 	f.appliedIndex, f.appliedTerm = 7, 1
 	snap := f.snapshot()
 	raw, err := chain.Deterministic.Marshal(snap)
@@ -185,8 +185,8 @@ func TestFSMSnapshotRoundTrip(t *testing.T) {
 		t.Fatalf("dedup window %x, want the digests of the 4 newest ids oldest first", snap.GetRecentTxDigests())
 	}
 	// The restored machine keeps building the same chain.
-	b1, _ := f.applyBatch(batch(6, mint("n", "z", 1)), 2, 8)
-	b2, _ := g.applyBatch(batch(6, mint("n", "z", 1)), 2, 8)
+	b1, _ := f.apply(batch(6, mint("n", "z", 1)), 2, 8)
+	b2, _ := g.apply(batch(6, mint("n", "z", 1)), 2, 8)
 	if string(b1.GetHeader().GetHash()) != string(b2.GetHeader().GetHash()) {
 		t.Fatal("restored state machine diverged")
 	}
@@ -230,7 +230,7 @@ func TestTxRoot(t *testing.T) {
 func TestRestoreSnapshotOfEarlierVersion(t *testing.T) {
 	f := testFSM(3)
 	f.restore(&aurigraphv1.StateSnapshot{RecentTxIds: []string{"old-1", "old-2", "old-3", "old-4"}, AppliedIndex: 5, Height: 1, LastHash: make([]byte, 32)})
-	blk, err := f.applyBatch(batch(0, mint("old-1", "a", 1), mint("old-4", "a", 1), mint("new", "a", 1)), 1, 6)
+	blk, err := f.apply(batch(0, mint("old-1", "a", 1), mint("old-4", "a", 1), mint("new", "a", 1)), 1, 6)
 	if err != nil {
 		t.Fatal(err)
 	}

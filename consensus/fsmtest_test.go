@@ -4,8 +4,6 @@ import (
 	"crypto/ed25519"
 	"testing"
 
-	"google.golang.org/protobuf/proto"
-
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -15,9 +13,9 @@ func testFSM(dedupWindowSize int) *fsm {
 	return newChainFSM(dedupWindowSize, chain.DefaultGenesis())
 }
 
-// applyBatch applies b as a raft entry holding exactly its encoding would.
+// applyBatch applies b at raft position (term, index).
 func (f *fsm) applyBatch(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Block, error) {
-	return f.apply(b, term, index, proto.Size(b))
+	return f.apply(b, term, index)
 }
 
 // signStore makes s sign what it stores as validator 1, with a fixed key.

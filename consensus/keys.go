@@ -222,3 +222,14 @@ func (n *Node) inLog(id string) bool {
 	_, ok := l.ids[id]
 	return ok
 }
+
+// MaxBlockBytes is the chain's largest encoded block, 0 until its genesis
+// applied here.
+func (n *Node) MaxBlockBytes() int {
+	n.fsmMu.RLock()
+	defer n.fsmMu.RUnlock()
+	if n.fsm.genesis == nil {
+		return 0
+	}
+	return int(n.fsm.genesis.GetMaxBlockBytes())
+}

@@ -323,7 +323,7 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 						n.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
 					}
 				default:
-					blk, err = f.apply(&b, e.Term, e.Index, len(e.Data))
+					blk, err = f.apply(&b, e.Term, e.Index)
 					if err != nil {
 						n.logger.Debug("batch rejected", "index", e.Index, "err", err)
 					}

@@ -59,7 +59,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 	gen, setup := NewTransferGen(5)
 	f := testFSM(1000)
 	for i, b := range append([]*aurigraphv1.Batch{setup}, gen.Batch(7), gen.Batch(3)) {
-		if _, err := f.applyBatch(b, 1, uint64(i+1)); err != nil {
+		if _, err := f.apply(b, 1, uint64(i+1)); err != nil {
 			t.Fatal(err)
 		}
 		f.appliedIndex = uint64(i + 1)

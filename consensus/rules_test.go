@@ -43,7 +43,7 @@ func unsigned(tx *aurigraphv1.Transaction) *aurigraphv1.Transaction {
 func applyOne(t *testing.T, f *fsm, tx *aurigraphv1.Transaction) *aurigraphv1.TxResult {
 	t.Helper()
 	start := f.offsets[offsetKey{testTopic, 0}]
-	blk, err := f.applyBatch(batch(start, tx), 1, uint64(start+2))
+	blk, err := f.apply(batch(start, tx), 1, uint64(start+2))
 	if err != nil {
 		t.Fatalf("apply %v: %v", tx, err)
 	}

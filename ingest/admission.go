@@ -17,6 +17,9 @@ type Chain interface {
 	// Existing reports the block height of a transaction already in the
 	// chain, and whether it failed there.
 	Existing(id string) (height uint64, failed, ok bool)
+	// MaxBlockBytes is the chain's largest encoded block (its genesis's
+	// max_block_bytes), 0 while unknown.
+	MaxBlockBytes() int
 }
 
 // checker is what a transaction must pass to enter the log or a batch:

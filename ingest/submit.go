@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
@@ -222,6 +223,11 @@ func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transacti
 			return SubmitResult{}, fmt.Errorf("writing %d transactions to %s: %w", len(records), h.cfg.Topic, ctxErr)
 		}
 		h.log.Warn("writing submitted transactions failed", "txs", len(records), "topic", h.cfg.Topic, "err", err)
+		if errors.Is(err, kerr.UnknownTopicID) {
+			// A producer never writes to a topic created again under a
+			// name it knew: the chain would not consume it either.
+			return SubmitResult{}, fmt.Errorf("%w: %s was deleted and created again, and is not written to until the validators accept it and restart: %w", ErrLogUnavailable, h.cfg.Topic, err)
+		}
 		return SubmitResult{}, fmt.Errorf("%w: writing to %s failed: %w; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
 	}
 	for _, id := range res.IDs {

@@ -80,3 +80,5 @@ func (c nodesChain) Admit(tx *aurigraphv1.Transaction) (field, reason string) {
 func (c nodesChain) Existing(id string) (height uint64, failed, ok bool) {
 	return c.pick().Existing(id)
 }
+
+func (c nodesChain) MaxBlockBytes() int { return c.pick().MaxBlockBytes() }

@@ -43,6 +43,7 @@ type devFlags struct {
 	rebuildFrom uint64
 	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
 	rawTTL time.Duration
+	limits kafkaLimitFlags
 }
 
 func newDevCommand() *cobra.Command {
@@ -87,6 +88,7 @@ directory continues where the previous run stopped.`,
 	fl.Uint64Var(&f.rebuildFrom, "rebuild-projection-from", 0, "at start, remove the ClickHouse projection from this height on, so it is projected again from the blocks topic")
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
+	f.limits.register(fl)
 	return cmd
 }
 
@@ -107,6 +109,9 @@ func (f devFlags) validate() error {
 	}
 	if f.txPartitions < 1 {
 		return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
+	}
+	if err := f.limits.validate(); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return fmt.Errorf("--data %q: %w", f.dataDir, err)

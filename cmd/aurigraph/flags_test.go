@@ -25,6 +25,10 @@ func TestDevFlagsValidate(t *testing.T) {
 		{"bad http address", func(f *devFlags) { f.httpAddr = "8080" }, "--http \"8080\""},
 		{"bad clickhouse address", func(f *devFlags) { f.clickhouseHTTP = "localhost" }, "--clickhouse-http"},
 		{"no partitions", func(f *devFlags) { f.txPartitions = 0 }, "--tx-partitions 0"},
+		{"block limit too small", func(f *devFlags) { f.limits.maxBlockBytes = 1000 }, "--max-block-bytes 1000"},
+		{"negative record limit", func(f *devFlags) { f.limits.maxRecordBytes = -1 }, "--max-record-bytes -1"},
+		{"bad topic id", func(f *devFlags) { f.limits.acceptTxTopicID = "nope" }, "--accept-tx-topic-id"},
+		{"topic id", func(f *devFlags) { f.limits.acceptTxTopicID = "AAECAwQFBgcICQoLDA0ODw" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

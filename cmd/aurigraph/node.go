@@ -42,6 +42,7 @@ type nodeFlags struct {
 	// streamMaxPerClient: see streamMaxPerClientUsage.
 	streamMaxPerClient int
 	memoryLimit        string
+	limits             kafkaLimitFlags
 }
 
 func newNodeCommand() *cobra.Command {
@@ -82,6 +83,9 @@ every validator's certificate must name its --peers host.`,
 			if f.txPartitions < 1 {
 				return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
 			}
+			if err := f.limits.validate(); err != nil {
+				return err
+			}
 			if _, err := peerTLS(f.peerCert, f.peerKey, f.peerCA); err != nil {
 				return err
 			}
@@ -111,6 +115,7 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
+	f.limits.register(fl)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -197,22 +202,27 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
 	// highest height already in the topic.
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	if err != nil {
+		return err
+	}
 	outputs.start(ctx, "publisher", func(ctx context.Context) error {
-		return whileLeader(ctx, node, log, func(ctx context.Context) error {
-			pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
-			if err != nil {
-				return err
-			}
-			return pub.Run(ctx)
-		})
+		return whileLeader(ctx, node, log, pub.Run)
 	})
 	stack.push("outputs", func(context.Context) error { return outputs.stop() })
 
 	inputs := &runGroup{}
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	if err != nil {
+		return err
+	}
 	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
 		Brokers:           brokers,
 		NodeID:            f.id,
 		Partitions:        f.txPartitions,
+		MaxBatchBytes:     maxBlockBytes,
+		MaxRecordBytes:    f.limits.maxRecordBytes,
+		AcceptTopicID:     f.limits.acceptTxTopicID,
 		RequireSignatures: f.chain.requireSignatures,
 		Signatures:        sigs,
 		Chain:             node,

@@ -181,11 +181,18 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return outputs.stop()
 	})
 
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	if err != nil {
+		return err
+	}
 	for _, n := range nodes {
 		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
 			Brokers:           brokers,
 			NodeID:            n.ID(),
 			Partitions:        f.txPartitions,
+			MaxBatchBytes:     maxBlockBytes,
+			MaxRecordBytes:    f.limits.maxRecordBytes,
+			AcceptTopicID:     f.limits.acceptTxTopicID,
 			RequireSignatures: f.chain.requireSignatures,
 			Signatures:        sigs,
 			Chain:             n,

@@ -10,6 +10,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -120,27 +121,32 @@ func EncodeBlock(blk *aurigraphv1.Block, body []byte) ([]byte, error) {
 	return append(protowire.AppendBytes(out, header), body...), nil
 }
 
-// MaxReasonBytes bounds a failed transaction's reason in a block.
-const MaxReasonBytes = 256
-
-// Upper bounds on what a block adds to the batch it is built from: per
-// transaction, the TxResult around it (its tag and length, the status, the
-// reason with its tag and length) and the Block.txs tag and length around
-// that; per block, the header (hashes, counts, raft position) and framing.
-// Sources are in the batch already, and the header repeats them.
+// Bounds on the encoded block built from a batch. The state machine holds
+// every block to the chain's max_block_bytes with them, and the leader's
+// ingest cuts its batches with them, so the two always agree.
 const (
-	resultOverhead = (1 + 3) + 2 + (1 + 2 + MaxReasonBytes) + (1 + 3)
-	headerOverhead = 512
+	// BlockHeaderBytes bounds a block header without its source ranges,
+	// with the block's own framing.
+	BlockHeaderBytes = 4096
+	// SourceRangeBytes bounds a source range besides its topic name:
+	// framing, partition, offsets and two topic ids.
+	SourceRangeBytes = 80
+	// TxResultBytes bounds what a transaction adds to its block beyond its
+	// own encoding: the TxResult and Block framing (10 bytes), the status
+	// (2) and a failure reason with its tag and length (3 +
+	// schemas.MaxReasonBytes, which the state machine cuts reasons to).
+	TxResultBytes = 15 + schemas.MaxReasonBytes
 )
 
-// BlockBytesBound is the most a block built from a batch can take, encoded:
-// the batch of n transactions takes batchBytes encoded, and sourcesBytes of
-// them are its sources, which the header repeats.
-func BlockBytesBound(batchBytes, sourcesBytes, n int) int {
-	return batchBytes + sourcesBytes + n*resultOverhead + headerOverhead
-}
-
-// SourcesBytes is what a batch's or header's sources take encoded.
-func SourcesBytes(sources []*aurigraphv1.SourceRange) int {
-	return proto.Size(&aurigraphv1.BlockHeader{Sources: sources})
+// BlockBound is an upper bound on the encoded size of the block the state
+// machine builds from a batch of sources and txs.
+func BlockBound(sources []*aurigraphv1.SourceRange, txs []*aurigraphv1.Transaction) int {
+	n := BlockHeaderBytes
+	for _, r := range sources {
+		n += SourceRangeBytes + len(r.GetTopic())
+	}
+	for _, tx := range txs {
+		n += proto.Size(tx) + TxResultBytes
+	}
+	return n
 }

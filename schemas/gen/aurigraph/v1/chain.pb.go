@@ -349,13 +349,23 @@ func (x *TxResult) GetReason() string {
 
 // A half-open range [start_offset, end_offset) of one topic partition.
 type SourceRange struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
-	Partition     int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
-	StartOffset   int64                  `protobuf:"varint,3,opt,name=start_offset,json=startOffset,proto3" json:"start_offset,omitempty"`
-	EndOffset     int64                  `protobuf:"varint,4,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Topic       string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition   int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	StartOffset int64                  `protobuf:"varint,3,opt,name=start_offset,json=startOffset,proto3" json:"start_offset,omitempty"`
+	EndOffset   int64                  `protobuf:"varint,4,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
+	// The broker's id of the topic (16 bytes): a topic deleted and created
+	// again under the same name gets a new id and starts again at offset 0.
+	// The replicated state records the id it consumed from and refuses ranges
+	// of another topic. Empty from brokers without topic ids.
+	TopicId []byte `protobuf:"bytes,5,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
+	// Set when an operator accepted a recreated topic: the id of the topic the
+	// replicated offsets were recorded against (16 zero bytes when none was
+	// recorded). The range then starts at offset 0 of topic_id, and every
+	// partition of the topic starts again at 0.
+	ReplacesTopicId []byte `protobuf:"bytes,6,opt,name=replaces_topic_id,json=replacesTopicId,proto3" json:"replaces_topic_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SourceRange) Reset() {
@@ -414,6 +424,20 @@ func (x *SourceRange) GetEndOffset() int64 {
 		return x.EndOffset
 	}
 	return 0
+}
+
+func (x *SourceRange) GetTopicId() []byte {
+	if x != nil {
+		return x.TopicId
+	}
+	return nil
+}
+
+func (x *SourceRange) GetReplacesTopicId() []byte {
+	if x != nil {
+		return x.ReplacesTopicId
+	}
+	return nil
 }
 
 // What the Raft leader proposes: decoded transactions plus the exact log
@@ -1223,7 +1247,9 @@ type PartitionOffset struct {
 	Topic     string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
 	Partition int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
 	// Next offset ingest must read.
-	NextOffset    int64 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
+	NextOffset int64 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
+	// The broker's id of the topic the offset belongs to; empty when not known.
+	TopicId       []byte `protobuf:"bytes,4,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1277,6 +1303,13 @@ func (x *PartitionOffset) GetNextOffset() int64 {
 		return x.NextOffset
 	}
 	return 0
+}
+
+func (x *PartitionOffset) GetTopicId() []byte {
+	if x != nil {
+		return x.TopicId
+	}
+	return nil
 }
 
 // Replicated state of the FSM as written into a Raft snapshot.
@@ -1507,13 +1540,15 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\bTxResult\x12)\n" +
 	"\x02tx\x18\x01 \x01(\v2\x19.aurigraph.v1.TransactionR\x02tx\x12.\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x16.aurigraph.v1.TxStatusR\x06status\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x83\x01\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xca\x01\n" +
 	"\vSourceRange\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x03 \x01(\x03R\vstartOffset\x12\x1d\n" +
 	"\n" +
-	"end_offset\x18\x04 \x01(\x03R\tendOffset\"\xbb\x02\n" +
+	"end_offset\x18\x04 \x01(\x03R\tendOffset\x12\x19\n" +
+	"\btopic_id\x18\x05 \x01(\fR\atopicId\x12*\n" +
+	"\x11replaces_topic_id\x18\x06 \x01(\fR\x0freplacesTopicId\"\xbb\x02\n" +
 	"\x05Batch\x12\x1a\n" +
 	"\bproposer\x18\x01 \x01(\x04R\bproposer\x12!\n" +
 	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x123\n" +
@@ -1574,12 +1609,13 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\tAssetInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x16\n" +
-	"\x06supply\x18\x03 \x01(\x04R\x06supply\"f\n" +
+	"\x06supply\x18\x03 \x01(\x04R\x06supply\"\x81\x01\n" +
 	"\x0fPartitionOffset\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
-	"nextOffset\"\xc5\x04\n" +
+	"nextOffset\x12\x19\n" +
+	"\btopic_id\x18\x04 \x01(\fR\atopicId\"\xc5\x04\n" +
 	"\rStateSnapshot\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x1b\n" +
 	"\tlast_hash\x18\x02 \x01(\fR\blastHash\x12\x19\n" +

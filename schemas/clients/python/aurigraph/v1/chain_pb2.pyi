@@ -67,16 +67,20 @@ class TxResult(_message.Message):
     def __init__(self, tx: _Optional[_Union[Transaction, _Mapping]] = ..., status: _Optional[_Union[TxStatus, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SourceRange(_message.Message):
-    __slots__ = ("topic", "partition", "start_offset", "end_offset")
+    __slots__ = ("topic", "partition", "start_offset", "end_offset", "topic_id", "replaces_topic_id")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
     topic: str
     partition: int
     start_offset: int
     end_offset: int
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
+    topic_id: bytes
+    replaces_topic_id: bytes
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., topic_id: _Optional[bytes] = ..., replaces_topic_id: _Optional[bytes] = ...) -> None: ...
 
 class Batch(_message.Message):
     __slots__ = ("proposer", "timestamp_ms", "sources", "txs", "proposal_id")
@@ -163,14 +167,16 @@ class AssetInfo(_message.Message):
     def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., supply: _Optional[int] = ...) -> None: ...
 
 class PartitionOffset(_message.Message):
-    __slots__ = ("topic", "partition", "next_offset")
+    __slots__ = ("topic", "partition", "next_offset", "topic_id")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     NEXT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
     topic: str
     partition: int
     next_offset: int
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., next_offset: _Optional[int] = ...) -> None: ...
+    topic_id: bytes
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., next_offset: _Optional[int] = ..., topic_id: _Optional[bytes] = ...) -> None: ...
 
 class StateSnapshot(_message.Message):
     __slots__ = ("height", "last_hash", "tx_count", "accounts", "assets", "offsets", "recent_tx_ids", "applied_index", "applied_term", "members", "recent_tx_digests")

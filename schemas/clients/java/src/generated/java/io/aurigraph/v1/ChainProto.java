@@ -109,48 +109,49 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
       " \001(\014\022\024\n\014submitted_ms\030\014 \001(\003\"i\n\010TxResult\022%" +
       "\n\002tx\030\001 \001(\0132\031.aurigraph.v1.Transaction\022&\n" +
       "\006status\030\002 \001(\0162\026.aurigraph.v1.TxStatus\022\016\n" +
-      "\006reason\030\003 \001(\t\"Y\n\013SourceRange\022\r\n\005topic\030\001 " +
-      "\001(\t\022\021\n\tpartition\030\002 \001(\005\022\024\n\014start_offset\030\003" +
-      " \001(\003\022\022\n\nend_offset\030\004 \001(\003\"\230\001\n\005Batch\022\020\n\010pr" +
-      "oposer\030\001 \001(\004\022\024\n\014timestamp_ms\030\002 \001(\003\022*\n\007so" +
-      "urces\030\003 \003(\0132\031.aurigraph.v1.SourceRange\022&" +
-      "\n\003txs\030\004 \003(\0132\031.aurigraph.v1.Transaction\022\023" +
-      "\n\013proposal_id\030\005 \001(\004\"\362\001\n\013BlockHeader\022\016\n\006h" +
-      "eight\030\001 \001(\004\022\014\n\004hash\030\002 \001(\014\022\021\n\tprev_hash\030\003" +
-      " \001(\014\022\017\n\007tx_root\030\004 \001(\014\022\024\n\014timestamp_ms\030\005 " +
-      "\001(\003\022\020\n\010proposer\030\006 \001(\004\022\021\n\traft_term\030\007 \001(\004" +
-      "\022\022\n\nraft_index\030\010 \001(\004\022\020\n\010tx_count\030\t \001(\r\022\024" +
-      "\n\014failed_count\030\n \001(\r\022*\n\007sources\030\013 \003(\0132\031." +
-      "aurigraph.v1.SourceRange\"W\n\005Block\022)\n\006hea" +
-      "der\030\001 \001(\0132\031.aurigraph.v1.BlockHeader\022#\n\003" +
-      "txs\030\002 \003(\0132\026.aurigraph.v1.TxResult\"F\n\nBlo" +
-      "ckEvent\022\"\n\005block\030\001 \001(\0132\023.aurigraph.v1.Bl" +
-      "ock\022\024\n\014committed_ms\030\002 \001(\003\"(\n\007Balance\022\r\n\005" +
-      "asset\030\001 \001(\t\022\016\n\006amount\030\002 \001(\004\"R\n\007Account\022\017" +
-      "\n\007address\030\001 \001(\t\022\r\n\005nonce\030\002 \001(\004\022\'\n\010balanc" +
-      "es\030\003 \003(\0132\025.aurigraph.v1.Balance\"8\n\tAsset" +
-      "Info\022\014\n\004name\030\001 \001(\t\022\r\n\005owner\030\002 \001(\t\022\016\n\006sup" +
-      "ply\030\003 \001(\004\"H\n\017PartitionOffset\022\r\n\005topic\030\001 " +
-      "\001(\t\022\021\n\tpartition\030\002 \001(\005\022\023\n\013next_offset\030\003 " +
-      "\001(\003\"\323\002\n\rStateSnapshot\022\016\n\006height\030\001 \001(\004\022\021\n" +
-      "\tlast_hash\030\002 \001(\014\022\020\n\010tx_count\030\003 \001(\004\022\'\n\010ac" +
-      "counts\030\004 \003(\0132\025.aurigraph.v1.Account\022\'\n\006a" +
-      "ssets\030\005 \003(\0132\027.aurigraph.v1.AssetInfo\022.\n\007" +
-      "offsets\030\006 \003(\0132\035.aurigraph.v1.PartitionOf" +
-      "fset\022\025\n\rrecent_tx_ids\030\007 \003(\t\022\025\n\rapplied_i" +
-      "ndex\030\010 \001(\004\022\024\n\014applied_term\030\t \001(\004\022,\n\007memb" +
-      "ers\030\n \003(\0132\033.aurigraph.v1.MemberContext\022\031" +
-      "\n\021recent_tx_digests\030\013 \001(\014\"1\n\rMemberConte" +
-      "xt\022\n\n\002id\030\001 \001(\004\022\024\n\014raft_address\030\002 \001(\t*\177\n\006" +
-      "TxType\022\027\n\023TX_TYPE_UNSPECIFIED\020\000\022\024\n\020TX_TY" +
-      "PE_TRANSFER\020\001\022\020\n\014TX_TYPE_MINT\020\002\022\030\n\024TX_TY" +
-      "PE_ASSET_CREATE\020\003\022\032\n\026TX_TYPE_ASSET_TRANS" +
-      "FER\020\004*T\n\010TxStatus\022\031\n\025TX_STATUS_UNSPECIFI" +
-      "ED\020\000\022\027\n\023TX_STATUS_COMMITTED\020\001\022\024\n\020TX_STAT" +
-      "US_FAILED\020\002Bd\n\017io.aurigraph.v1B\nChainPro" +
-      "toP\001ZCgithub.com/aurigraph/aurigraph/sch" +
-      "emas/gen/aurigraph/v1;aurigraphv1b\006proto" +
-      "3"
+      "\006reason\030\003 \001(\t\"\206\001\n\013SourceRange\022\r\n\005topic\030\001" +
+      " \001(\t\022\021\n\tpartition\030\002 \001(\005\022\024\n\014start_offset\030" +
+      "\003 \001(\003\022\022\n\nend_offset\030\004 \001(\003\022\020\n\010topic_id\030\005 " +
+      "\001(\014\022\031\n\021replaces_topic_id\030\006 \001(\014\"\230\001\n\005Batch" +
+      "\022\020\n\010proposer\030\001 \001(\004\022\024\n\014timestamp_ms\030\002 \001(\003" +
+      "\022*\n\007sources\030\003 \003(\0132\031.aurigraph.v1.SourceR" +
+      "ange\022&\n\003txs\030\004 \003(\0132\031.aurigraph.v1.Transac" +
+      "tion\022\023\n\013proposal_id\030\005 \001(\004\"\362\001\n\013BlockHeade" +
+      "r\022\016\n\006height\030\001 \001(\004\022\014\n\004hash\030\002 \001(\014\022\021\n\tprev_" +
+      "hash\030\003 \001(\014\022\017\n\007tx_root\030\004 \001(\014\022\024\n\014timestamp" +
+      "_ms\030\005 \001(\003\022\020\n\010proposer\030\006 \001(\004\022\021\n\traft_term" +
+      "\030\007 \001(\004\022\022\n\nraft_index\030\010 \001(\004\022\020\n\010tx_count\030\t" +
+      " \001(\r\022\024\n\014failed_count\030\n \001(\r\022*\n\007sources\030\013 " +
+      "\003(\0132\031.aurigraph.v1.SourceRange\"W\n\005Block\022" +
+      ")\n\006header\030\001 \001(\0132\031.aurigraph.v1.BlockHead" +
+      "er\022#\n\003txs\030\002 \003(\0132\026.aurigraph.v1.TxResult\"" +
+      "F\n\nBlockEvent\022\"\n\005block\030\001 \001(\0132\023.aurigraph" +
+      ".v1.Block\022\024\n\014committed_ms\030\002 \001(\003\"(\n\007Balan" +
+      "ce\022\r\n\005asset\030\001 \001(\t\022\016\n\006amount\030\002 \001(\004\"R\n\007Acc" +
+      "ount\022\017\n\007address\030\001 \001(\t\022\r\n\005nonce\030\002 \001(\004\022\'\n\010" +
+      "balances\030\003 \003(\0132\025.aurigraph.v1.Balance\"8\n" +
+      "\tAssetInfo\022\014\n\004name\030\001 \001(\t\022\r\n\005owner\030\002 \001(\t\022" +
+      "\016\n\006supply\030\003 \001(\004\"Z\n\017PartitionOffset\022\r\n\005to" +
+      "pic\030\001 \001(\t\022\021\n\tpartition\030\002 \001(\005\022\023\n\013next_off" +
+      "set\030\003 \001(\003\022\020\n\010topic_id\030\004 \001(\014\"\323\002\n\rStateSna" +
+      "pshot\022\016\n\006height\030\001 \001(\004\022\021\n\tlast_hash\030\002 \001(\014" +
+      "\022\020\n\010tx_count\030\003 \001(\004\022\'\n\010accounts\030\004 \003(\0132\025.a" +
+      "urigraph.v1.Account\022\'\n\006assets\030\005 \003(\0132\027.au" +
+      "rigraph.v1.AssetInfo\022.\n\007offsets\030\006 \003(\0132\035." +
+      "aurigraph.v1.PartitionOffset\022\025\n\rrecent_t" +
+      "x_ids\030\007 \003(\t\022\025\n\rapplied_index\030\010 \001(\004\022\024\n\014ap" +
+      "plied_term\030\t \001(\004\022,\n\007members\030\n \003(\0132\033.auri" +
+      "graph.v1.MemberContext\022\031\n\021recent_tx_dige" +
+      "sts\030\013 \001(\014\"1\n\rMemberContext\022\n\n\002id\030\001 \001(\004\022\024" +
+      "\n\014raft_address\030\002 \001(\t*\177\n\006TxType\022\027\n\023TX_TYP" +
+      "E_UNSPECIFIED\020\000\022\024\n\020TX_TYPE_TRANSFER\020\001\022\020\n" +
+      "\014TX_TYPE_MINT\020\002\022\030\n\024TX_TYPE_ASSET_CREATE\020" +
+      "\003\022\032\n\026TX_TYPE_ASSET_TRANSFER\020\004*T\n\010TxStatu" +
+      "s\022\031\n\025TX_STATUS_UNSPECIFIED\020\000\022\027\n\023TX_STATU" +
+      "S_COMMITTED\020\001\022\024\n\020TX_STATUS_FAILED\020\002Bd\n\017i" +
+      "o.aurigraph.v1B\nChainProtoP\001ZCgithub.com" +
+      "/aurigraph/aurigraph/schemas/gen/aurigra" +
+      "ph/v1;aurigraphv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -173,7 +174,7 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
     internal_static_aurigraph_v1_SourceRange_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_SourceRange_descriptor,
-        new java.lang.String[] { "Topic", "Partition", "StartOffset", "EndOffset", });
+        new java.lang.String[] { "Topic", "Partition", "StartOffset", "EndOffset", "TopicId", "ReplacesTopicId", });
     internal_static_aurigraph_v1_Batch_descriptor =
       getDescriptor().getMessageType(3);
     internal_static_aurigraph_v1_Batch_fieldAccessorTable = new
@@ -221,7 +222,7 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
     internal_static_aurigraph_v1_PartitionOffset_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_PartitionOffset_descriptor,
-        new java.lang.String[] { "Topic", "Partition", "NextOffset", });
+        new java.lang.String[] { "Topic", "Partition", "NextOffset", "TopicId", });
     internal_static_aurigraph_v1_StateSnapshot_descriptor =
       getDescriptor().getMessageType(11);
     internal_static_aurigraph_v1_StateSnapshot_fieldAccessorTable = new
