@@ -403,6 +403,7 @@ func TestEveryResultAlsoExportsAsATable(t *testing.T) {
 		"/blocks?limit=3":                  "height,hash,prev_hash,tx_root,timestamp,proposer,raft_term,tx_count,failed_count",
 		"/accounts/acct-3/history?limit=3": "id,height,index,type,from,to,asset,amount,nonce,status,reason,block_time",
 		"/assets/USD?limit=3":              "id,height,index,type,from,to,asset,amount,nonce,status,reason,block_time",
+		"/leaders?limit=3":                 "term,proposer,first_height,last_height,blocks,first,last",
 	} {
 		for _, f := range []string{"csv", "ndjson", "arrow", "parquet"} {
 			resp, err := http.Get(srv.URL + path + "&format=" + f)

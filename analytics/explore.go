@@ -2,6 +2,7 @@ package analytics
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -270,6 +271,54 @@ func (s *Service) Asset(ctx context.Context, asset string, limit int) (AssetSumm
 	return out, nil
 }
 
+// LeaderTerm is a period of leadership as the blocks record it: the
+// validator that proposed in one raft term and the blocks it proposed.
+type LeaderTerm struct {
+	Term        uint64    `json:"term"`
+	Proposer    uint64    `json:"proposer"`
+	FirstHeight uint64    `json:"first_height"`
+	LastHeight  uint64    `json:"last_height"`
+	Blocks      uint64    `json:"blocks"`
+	First       time.Time `json:"first"`
+	Last        time.Time `json:"last"`
+}
+
+// Leaders lists the newest limit terms in which blocks were proposed.
+func (s *Service) Leaders(ctx context.Context, limit int) ([]LeaderTerm, error) {
+	if limit < 1 || limit > MaxPage {
+		return nil, fmt.Errorf("%w: limit %d: use 1 to %d", ErrBadRequest, limit, MaxPage)
+	}
+	sql := fmt.Sprintf(`SELECT raft_term, proposer, min(height), max(height), count(), min(timestamp), max(timestamp)
+		FROM %s.blocks FINAL GROUP BY raft_term, proposer ORDER BY raft_term DESC, min(height) DESC LIMIT %d`, s.database, limit)
+	return queryAll(ctx, s.conn, "leaders", sql, func(rows driver.Rows) (LeaderTerm, error) {
+		var t LeaderTerm
+		err := rows.Scan(&t.Term, &t.Proposer, &t.FirstHeight, &t.LastHeight, &t.Blocks, &t.First, &t.Last)
+		t.First, t.Last = t.First.UTC(), t.Last.UTC()
+		return t, err
+	})
+}
+
+// leaderList is GET /leaders' result: {"terms": [...]}.
+type leaderList []LeaderTerm
+
+func (l leaderList) MarshalJSON() ([]byte, error) {
+	return json.Marshal(map[string][]LeaderTerm{"terms": l})
+}
+
+func (l leaderList) columns() []export.Column {
+	return []export.Column{{Name: "term", Type: export.Uint}, {Name: "proposer", Type: export.Uint}, {Name: "first_height", Type: export.Uint},
+		{Name: "last_height", Type: export.Uint}, {Name: "blocks", Type: export.Uint}, {Name: "first", Type: export.Time}, {Name: "last", Type: export.Time}}
+}
+
+func (l leaderList) rows(row func(...any) error) error {
+	for _, t := range l {
+		if err := row(t.Term, t.Proposer, t.FirstHeight, t.LastHeight, t.Blocks, t.First, t.Last); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func checkName(what, v string) error {
 	if v == "" || len(v) > 256 {
 		return fmt.Errorf("%w: %s %q: give 1 to 256 characters", ErrBadRequest, what, v)
@@ -344,7 +393,8 @@ func (p params) blockFilter() (BlockFilter, error) {
 }
 
 // registerExplore mounts the explorer's reads: block listings with
-// filters, an account's transactions and an asset's holders.
+// filters, an account's transactions, an asset's holders and the leaders
+// by term.
 func registerExplore(mux *http.ServeMux, s *Service) {
 	mux.HandleFunc("GET /blocks", handle(func(ctx context.Context, q params) (any, error) {
 		f, err := q.blockFilter()
@@ -363,6 +413,14 @@ func registerExplore(mux *http.ServeMux, s *Service) {
 			return nil, err
 		}
 		return s.AccountHistory(ctx, q.path("address"), before, limit)
+	}))
+	mux.HandleFunc("GET /leaders", handle(func(ctx context.Context, q params) (any, error) {
+		limit, err := q.int("limit", 20)
+		if err != nil {
+			return nil, err
+		}
+		terms, err := s.Leaders(ctx, limit)
+		return leaderList(terms), err
 	}))
 	mux.HandleFunc("GET /assets/{asset}", handle(func(ctx context.Context, q params) (any, error) {
 		limit, err := q.int("limit", 20)

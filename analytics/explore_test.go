@@ -144,6 +144,31 @@ func TestAssetSummaryMatchesBalances(t *testing.T) {
 	}
 }
 
+func TestLeadersByTerm(t *testing.T) {
+	terms, err := svc().Leaders(t.Context(), 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The fixture's terms 1..4 last 250 blocks each, proposed by 1, 2, 3, 1.
+	want := []LeaderTerm{{Term: 4, Proposer: 1, FirstHeight: 751, LastHeight: 1000, Blocks: 250}, {Term: 3, Proposer: 3, FirstHeight: 501, LastHeight: 750, Blocks: 250},
+		{Term: 2, Proposer: 2, FirstHeight: 251, LastHeight: 500, Blocks: 250}, {Term: 1, Proposer: 1, FirstHeight: 1, LastHeight: 250, Blocks: 250}}
+	if len(terms) != len(want) {
+		t.Fatalf("terms %+v, want %d", terms, len(want))
+	}
+	for i, w := range want {
+		g := terms[i]
+		if g.Term != w.Term || g.Proposer != w.Proposer || g.FirstHeight != w.FirstHeight || g.LastHeight != w.LastHeight || g.Blocks != w.Blocks {
+			t.Fatalf("term %d: %+v, want %+v", i, g, w)
+		}
+		if !g.First.Equal(t0.Add(time.Duration(w.FirstHeight-1) * time.Second)) {
+			t.Fatalf("term %d began %v", w.Term, g.First)
+		}
+	}
+	if _, err := svc().Leaders(t.Context(), 0); err == nil {
+		t.Fatal("limit 0 accepted")
+	}
+}
+
 func TestUintKeepsLargeAmountsExact(t *testing.T) {
 	for v, want := range map[Uint]string{0: "0", 1<<53 - 1: "9007199254740991", 1 << 53: `"9007199254740992"`, 18446744073709551615: `"18446744073709551615"`} {
 		b, err := json.Marshal(v)

@@ -35,6 +35,7 @@ const queryTimeout = 10 * time.Second
 //	GET /blocks?from=&to=&proposer=&min_txs=&max_txs=&before=&limit=50
 //	GET /accounts/{address}/history?before=H.I&limit=50
 //	GET /assets/{asset}?limit=20
+//	GET /leaders?limit=20
 //
 // Times are RFC 3339, Unix milliseconds, "now", or a negative duration
 // relative to now ("-1h"); from defaults to an hour before to, to to now.
@@ -45,7 +46,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 	mux.HandleFunc("GET /{$}", handle(func(context.Context, params) (any, error) {
 		return map[string]any{
 			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "accounts/{address}", "compare", "forecast", "anomalies", "export",
-				"blocks", "accounts/{address}/history", "assets/{asset}"},
+				"blocks", "accounts/{address}/history", "assets/{asset}", "leaders"},
 			"metrics": Metrics,
 			"formats": export.Formats,
 		}, nil

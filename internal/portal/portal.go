@@ -50,6 +50,10 @@ type Options struct {
 	Files fs.FS
 }
 
+// staticDir holds the bundler's content-hashed files (vite.config.ts
+// names it), which never change under their names.
+const staticDir = "static"
+
 // reserved are the path prefixes other handlers own: a request under them
 // that reached the portal (a wrong method, an unknown API version, pprof
 // turned off) is answered 404, never with the application's page.
@@ -98,7 +102,7 @@ type handler struct {
 }
 
 // Handler serves the portal at /: its files, with long cache lifetimes for
-// the bundler's content-hashed assets under /assets/, and its page for
+// the bundler's content-hashed assets under /static/, and its page for
 // every other path (deep links), except under the reserved prefixes.
 func Handler(opts Options) (http.Handler, error) {
 	fsys := opts.Files
@@ -148,7 +152,7 @@ func Handler(opts Options) (http.Handler, error) {
 		if err != nil {
 			return err
 		}
-		f := newFile(body, ext, strings.HasPrefix(p, "assets/"))
+		f := newFile(body, ext, strings.HasPrefix(p, staticDir+"/"))
 		if br, err := fs.ReadFile(app, p+".br"); err == nil {
 			f.br, f.compressed = br, true
 		}
@@ -195,8 +199,9 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	// A missing file (an asset of an older build) must not be answered with
-	// the page: a browser would try to run HTML as a script.
-	if path.Ext(p) != "" || strings.HasPrefix(p, "/assets/") {
+	// the page: a browser would try to run HTML as a script. Deeper paths
+	// are the application's, whatever they hold (/accounts/acct.1).
+	if strings.HasPrefix(p, "/"+staticDir+"/") || (strings.Count(p, "/") == 1 && path.Ext(p) != "") {
 		http.Error(w, "no file "+p+" in this build of the portal", http.StatusNotFound)
 		return
 	}

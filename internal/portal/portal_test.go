@@ -10,16 +10,16 @@ import (
 )
 
 const builtIndex = `<!doctype html><html><head><meta name="aurigraph-features" content="{}">` +
-	`<script type="module" src="/assets/index-abc123.js"></script></head><body></body></html>`
+	`<script type="module" src="/static/index-abc123.js"></script></head><body></body></html>`
 
 func builtFiles() fstest.MapFS {
 	return fstest.MapFS{
 		"placeholder.html":              {Data: []byte("<p>Portal not built</p>")},
 		"app/index.html":                {Data: []byte(builtIndex)},
-		"app/assets/index-abc123.js":    {Data: []byte("console.log('app')")},
-		"app/assets/index-abc123.js.br": {Data: []byte("BR")},
-		"app/assets/index-abc123.js.gz": {Data: []byte("GZ")},
-		"app/assets/style-def456.css":   {Data: []byte("body{}")},
+		"app/static/index-abc123.js":    {Data: []byte("console.log('app')")},
+		"app/static/index-abc123.js.br": {Data: []byte("BR")},
+		"app/static/index-abc123.js.gz": {Data: []byte("GZ")},
+		"app/static/style-def456.css":   {Data: []byte("body{}")},
 		"app/favicon.svg":               {Data: []byte("<svg/>")},
 	}
 }
@@ -59,14 +59,16 @@ func TestHandlerServesTheBuild(t *testing.T) {
 		{"page", "GET", "/", nil, 200, "text/html; charset=utf-8", "no-cache", "", `content="{&#34;process&#34;:&#34;dev&#34;,&#34;chain&#34;:true,&#34;submit&#34;:false,&#34;analytics&#34;:true}"`},
 		{"deep link", "GET", "/blocks/42", nil, 200, "text/html; charset=utf-8", "no-cache", "", "aurigraph-features"},
 		{"deep link with query", "GET", "/analytics?metric=tps&range=1h", nil, 200, "text/html; charset=utf-8", "no-cache", "", "aurigraph-features"},
-		{"hashed asset, brotli", "GET", "/assets/index-abc123.js", map[string]string{"Accept-Encoding": "gzip, deflate, br"}, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "br", "BR"},
-		{"hashed asset, gzip", "GET", "/assets/index-abc123.js", map[string]string{"Accept-Encoding": "gzip"}, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "gzip", "GZ"},
-		{"brotli refused", "GET", "/assets/index-abc123.js", map[string]string{"Accept-Encoding": "br;q=0, gzip"}, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "gzip", "GZ"},
-		{"hashed asset, identity", "GET", "/assets/index-abc123.js", nil, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "", "console.log"},
-		{"stylesheet", "GET", "/assets/style-def456.css", nil, 200, "text/css; charset=utf-8", "public, max-age=31536000, immutable", "", "body{}"},
+		{"hashed asset, brotli", "GET", "/static/index-abc123.js", map[string]string{"Accept-Encoding": "gzip, deflate, br"}, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "br", "BR"},
+		{"hashed asset, gzip", "GET", "/static/index-abc123.js", map[string]string{"Accept-Encoding": "gzip"}, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "gzip", "GZ"},
+		{"brotli refused", "GET", "/static/index-abc123.js", map[string]string{"Accept-Encoding": "br;q=0, gzip"}, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "gzip", "GZ"},
+		{"hashed asset, identity", "GET", "/static/index-abc123.js", nil, 200, "text/javascript; charset=utf-8", "public, max-age=31536000, immutable", "", "console.log"},
+		{"stylesheet", "GET", "/static/style-def456.css", nil, 200, "text/css; charset=utf-8", "public, max-age=31536000, immutable", "", "body{}"},
 		{"unhashed file", "GET", "/favicon.svg", nil, 200, "image/svg+xml", "no-cache", "", "<svg/>"},
-		{"asset of an older build", "GET", "/assets/index-old.js", nil, 404, "text/plain; charset=utf-8", "", "", "no file"},
+		{"asset of an older build", "GET", "/static/index-old.js", nil, 404, "text/plain; charset=utf-8", "", "", "no file"},
 		{"missing file", "GET", "/robots.txt", nil, 404, "text/plain; charset=utf-8", "", "", "no file"},
+		{"deep link with a dot", "GET", "/accounts/acct.1", nil, 200, "text/html; charset=utf-8", "no-cache", "", "aurigraph-features"},
+		{"deep link named like an asset", "GET", "/assets/USD", nil, 200, "text/html; charset=utf-8", "no-cache", "", "aurigraph-features"},
 		{"head", "HEAD", "/", nil, 200, "text/html; charset=utf-8", "no-cache", "", ""},
 		{"post", "POST", "/", nil, 405, "text/plain; charset=utf-8", "", "", "GET"},
 		{"api is never the page", "GET", "/api/v13/blocks", nil, 404, "text/plain; charset=utf-8", "", "", "no endpoint"},
@@ -109,17 +111,17 @@ func TestHandlerHeaders(t *testing.T) {
 			t.Errorf("Content-Security-Policy %q lacks %q", csp, want)
 		}
 	}
-	asset := get(t, h, "GET", "/assets/index-abc123.js", map[string]string{"Accept-Encoding": "br"})
+	asset := get(t, h, "GET", "/static/index-abc123.js", map[string]string{"Accept-Encoding": "br"})
 	if v := asset.Header.Get("Vary"); v != "Accept-Encoding" {
 		t.Errorf("Vary %q on a precompressed asset", v)
 	}
 	// Revalidation answers 304 with the tag of the representation sent.
 	etag := asset.Header.Get("ETag")
-	again := get(t, h, "GET", "/assets/index-abc123.js", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag})
+	again := get(t, h, "GET", "/static/index-abc123.js", map[string]string{"Accept-Encoding": "br", "If-None-Match": etag})
 	if again.StatusCode != http.StatusNotModified {
 		t.Errorf("If-None-Match %s: status %d, want 304", etag, again.StatusCode)
 	}
-	plain := get(t, h, "GET", "/assets/index-abc123.js", nil)
+	plain := get(t, h, "GET", "/static/index-abc123.js", nil)
 	if plain.Header.Get("ETag") == etag {
 		t.Errorf("brotli and identity bodies share the ETag %s", etag)
 	}
@@ -130,7 +132,7 @@ func TestHandlerWithoutTheBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, target := range []string{"/", "/blocks/1", "/assets/index.js"} {
+	for _, target := range []string{"/", "/blocks/1", "/static/index.js"} {
 		res := get(t, h, "GET", target, nil)
 		if res.StatusCode != http.StatusServiceUnavailable || !strings.Contains(body(t, res), "make build") {
 			t.Errorf("GET %s: status %d; want 503 with the placeholder", target, res.StatusCode)
