@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build portal run test test-go test-portal test-clients bench generate check-generate vet lint clean
+.PHONY: setup build portal portal-screenshots run test test-go test-portal test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -38,6 +38,10 @@ test: test-go test-portal
 
 test-go: setup vet
 	$(GO) test $(GOTESTFLAGS) ./...
+
+## portal-screenshots: run the browser flows and keep their screenshots in portal/screenshots (the README shows them)
+portal-screenshots: build
+	cd portal && AURIGRAPH_SCREENSHOTS=$(CURDIR)/portal/screenshots npm run test:e2e
 
 ## test-portal: the portal's unit tests, then its browser flows in headless Chromium against a real aurigraph dev
 test-portal: build
