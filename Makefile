@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build portal portal-screenshots run test test-go test-portal test-clients bench generate check-generate vet lint clean
+.PHONY: setup build portal portal-screenshots portal-perf run test test-go test-portal test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -42,6 +42,11 @@ test-go: setup vet
 ## portal-screenshots: run the browser flows and keep their screenshots in portal/screenshots (the README shows them)
 portal-screenshots: build
 	cd portal && AURIGRAPH_SCREENSHOTS=$(CURDIR)/portal/screenshots npm run test:e2e
+
+## portal-perf: the portal's measurements (JavaScript size, first load, Lighthouse, frames while aurigraph bench runs); results in portal/test-results/perf.json
+portal-perf: build
+	cd portal/perf && npm ci --no-audit --no-fund
+	cd portal && npm run perf
 
 ## test-portal: the portal's unit tests, then its browser flows in headless Chromium against a real aurigraph dev
 test-portal: build
