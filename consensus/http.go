@@ -21,7 +21,9 @@ import (
 //	GET /blocks/latest, GET /blocks/{height}, GET /chain/stats,
 //	GET /chain/verify, GET /chain/genesis, GET /validators,
 //	GET /validators/keys, GET /transactions/{id},
-//	GET /cluster/status, POST /cluster/members, DELETE /cluster/members/{id}
+//	GET /cluster/status, POST /cluster/members, DELETE /cluster/members/{id},
+//	GET /blocks?from_height=&to_height=&limit=&headers_only=, GET /search?q=,
+//	POST /cluster/leader
 //
 // Paths are relative; the caller mounts the handler under its prefix with
 // http.StripPrefix. Chain reads go to the local leader's store when one of
@@ -44,6 +46,7 @@ func NewHTTPHandler(svc *Service) http.Handler {
 	mux.HandleFunc("GET /chain/genesis", h.genesis)
 	mux.HandleFunc("GET /transactions/{id}", h.transaction)
 	h.registerCluster(mux)
+	h.registerExplore(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
 	})

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -87,7 +88,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	api := http.NewServeMux()
 	mountStreams(api, hub)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
-	root := rootHandler(reg, api, gatewayHealth(src, hub), f.pprof)
+	ui, err := portal.Handler(portal.Options{Features: portal.Features{Process: "gateway"}})
+	if err != nil {
+		return err
+	}
+	root := rootHandler(reg, api, gatewayHealth(src, hub), f.pprof, ui)
 	grpcCfg, err := f.grpcTLS.config(log, reg)
 	if err != nil {
 		return err

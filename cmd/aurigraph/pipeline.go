@@ -25,6 +25,7 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
@@ -291,7 +292,15 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	if a.analytics != nil {
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
 	}
-	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof), a.grpcAddr, grpcServices{
+	process := "node"
+	if a.analytics != nil {
+		process = "dev"
+	}
+	ui, err := portal.Handler(portal.Options{Features: portal.Features{Process: process, Chain: true, Submit: true, Analytics: a.analytics != nil}})
+	if err != nil {
+		return "", "", err
+	}
+	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof, ui), a.grpcAddr, grpcServices{
 		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics,
 		ready: func() bool { return leaderKnown(a.nodes) },
 	}, grpcCfg)
@@ -299,9 +308,11 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 
 // rootHandler serves api under /api/v12, with /metrics, /q/health and, with
 // withPprof, the Go runtime's profiles under /debug/pprof/: the same in
-// every process that serves an API.
-func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof bool) http.Handler {
+// every process that serves an API. The web portal answers every other
+// path.
+func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof bool, ui http.Handler) http.Handler {
 	root := http.NewServeMux()
+	root.Handle("/", ui)
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	root.Handle("GET /q/health", health)

@@ -168,3 +168,16 @@ func TestProcCPUAndMemoryOfThisProcess(t *testing.T) {
 		t.Fatalf("firstError kept %v", fe.get())
 	}
 }
+
+func TestPortalQueryReplaysTheNewestFiftyBlocks(t *testing.T) {
+	for head, want := range map[uint64]string{
+		0:   "types=block,tps,validator&from_height=1",
+		50:  "types=block,tps,validator&from_height=1",
+		51:  "types=block,tps,validator&from_height=2",
+		120: "types=block,tps,validator&from_height=71",
+	} {
+		if got := PortalQuery(head); got != want {
+			t.Errorf("PortalQuery(%d) = %q, want %q", head, got, want)
+		}
+	}
+}
