@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/schemas"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -44,7 +45,16 @@ type devFlags struct {
 	rebuildFrom uint64
 	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
 	rawTTL time.Duration
+	// listen, kafkaLimits, clickhouseMaxConns and raftMaxConns bound the
+	// listeners; zero values take the defaults.
+	listen             listenerFlags
+	kafkaLimits        brokerFlags
+	clickhouseMaxConns int
+	raftMaxConns       int
 }
+
+// raftMaxConnsUsage documents --raft-max-conns for dev and node.
+const raftMaxConnsUsage = "connections a validator's Raft transport holds open at once (peers, cluster tools); more are closed on arrival (negative: no cap)"
 
 // requireSignaturesUsage documents --require-signatures for dev and node.
 const requireSignaturesUsage = "accept only Ed25519-signed transactions (unsigned ones are dead-lettered, or answered 400 over REST); " +
@@ -92,6 +102,10 @@ directory continues where the previous run stopped.`,
 	fl.Uint64Var(&f.rebuildFrom, "rebuild-projection-from", 0, "at start, remove the ClickHouse projection from this height on, so it is projected again from the blocks topic")
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
+	f.listen.register(fl)
+	f.kafkaLimits.register(fl)
+	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
+	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	return cmd
 }
 
@@ -112,6 +126,12 @@ func (f devFlags) validate() error {
 	}
 	if f.txPartitions < 1 {
 		return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
+	}
+	if err := f.listen.validate(); err != nil {
+		return err
+	}
+	if _, err := f.kafkaLimits.config(broker.Config{}, nil); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return fmt.Errorf("--data %q: %w", f.dataDir, err)

@@ -23,6 +23,7 @@ type gatewayFlags struct {
 	cacheBlocks        int
 	streamMaxPerClient int
 	pprof              bool
+	listen             listenerFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -49,6 +50,7 @@ the readers need; the validators never see them.`,
 	fl.IntVar(&f.cacheBlocks, "cache-blocks", 4096, "newest blocks kept in memory; older heights are fetched from the topic")
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	f.listen.register(fl)
 	return cmd
 }
 
@@ -62,6 +64,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	raiseFileLimit(log, sumCaps(capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns)))
 	brokers := splitList(f.kafka)
 	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log})
 	if err != nil {
@@ -92,7 +99,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
 	if err != nil {
 		return err
 	}

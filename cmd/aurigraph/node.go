@@ -42,6 +42,9 @@ type nodeFlags struct {
 	// streamMaxPerClient: see streamMaxPerClientUsage.
 	streamMaxPerClient int
 	memoryLimit        string
+	// listen and raftMaxConns bound the listeners.
+	listen       listenerFlags
+	raftMaxConns int
 }
 
 func newNodeCommand() *cobra.Command {
@@ -111,6 +114,8 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
+	f.listen.register(fl)
+	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -165,13 +170,27 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	if err != nil {
 		return err
 	}
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	raiseFileLimit(log, sumCaps(capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns),
+		capOr(f.raftMaxConns, defaultRaftMaxConns)))
+	raftAddr := f.raftListen
+	if raftAddr == "" {
+		raftAddr = peers[f.id]
+	}
+	raftLn, err := lim.listen("raft", raftAddr, capOr(f.raftMaxConns, defaultRaftMaxConns), nil)
+	if err != nil {
+		return fmt.Errorf("--raft-listen: %w", err)
+	}
 	node, err := consensus.Start(ctx, consensus.Config{
-		ID:         f.id,
-		Peers:      peers,
-		ListenAddr: f.raftListen,
-		DataDir:    f.dataDir,
-		Join:       f.join,
-		TLS:        tlsCfg,
+		ID:       f.id,
+		Peers:    peers,
+		Listener: raftLn,
+		DataDir:  f.dataDir,
+		Join:     f.join,
+		TLS:      tlsCfg,
 
 		SnapshotEntries:        f.snapshotEntries,
 		SnapshotCatchUpEntries: f.snapshotCatchUp,
@@ -225,7 +244,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	nodes := []*consensus.Node{node}
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
 		reg: reg, nodes: nodes, submit: submit, hub: hub, health: healthHandler(nodes, nil, nil),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
 		return err

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"net/url"
@@ -53,15 +52,32 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	caps := []int{capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns),
+		capOr(f.raftMaxConns, defaultRaftMaxConns) * f.validators}
+	if !f.externalKafka {
+		caps = append(caps, capOr(f.kafkaLimits.maxConns, broker.DefaultMaxConns))
+	}
+	if f.clickhouseURL == "" {
+		caps = append(caps, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
+	}
+	raiseFileLimit(log, sumCaps(caps...))
 
 	brokers := f.kafkaBrokers()
 	if !f.externalKafka {
-		b, err := broker.Start(ctx, broker.Config{
+		cfg, err := f.kafkaLimits.config(broker.Config{
 			Addr:    f.kafka,
 			DataDir: filepath.Join(f.dataDir, "broker"),
 			Topics:  pipelineTopics(f.txPartitions),
 			Logger:  log.With("component", "broker"),
-		})
+		}, lim.metrics)
+		if err != nil {
+			return err
+		}
+		b, err := broker.Start(ctx, cfg)
 		if err != nil {
 			return err
 		}
@@ -90,7 +106,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
+		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
+			capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
 		}
@@ -110,9 +127,15 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	for i := range nodes {
 		id := uint64(i + 1)
 		opening.Go(func() {
+			ln, err := lim.listen(fmt.Sprintf("raft-%d", id), peers[id], capOr(f.raftMaxConns, defaultRaftMaxConns), nil)
+			if err != nil {
+				errs[i] = fmt.Errorf("start validator %d: raft transport: %w", id, err)
+				return
+			}
 			nodes[i], errs[i] = consensus.Start(ctx, consensus.Config{
 				ID:         id,
 				Peers:      peers,
+				Listener:   ln,
 				DataDir:    f.validatorDir(id),
 				Logger:     log.With("component", "consensus"),
 				Registerer: reg,
@@ -194,7 +217,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
 		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, engine),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
 		return err
@@ -251,6 +274,7 @@ type validatorAPIs struct {
 	pprof              bool
 	httpAddr, grpcAddr string
 	tls                grpcTLSFlags
+	lim                *limits
 }
 
 // serveValidatorAPIs mounts every domain package's surface, once as the
@@ -270,7 +294,7 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	if a.analytics != nil {
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
 	}
-	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof), a.grpcAddr, grpcServices{
+	return serveAPIs(stack, a.lim, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof), a.grpcAddr, grpcServices{
 		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics,
 		ready: func() bool { return leaderKnown(a.nodes) },
 	}, grpcCfg)
@@ -292,13 +316,13 @@ func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof b
 
 // serveAPIs serves root on httpAddr and grpc on grpcAddr, and pushes their
 // graceful stops; it returns where they listen.
-func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
-	httpSrv, httpAt, err := serveHTTP(httpAddr, root)
+func serveAPIs(stack *shutdownStack, lim *limits, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
+	httpSrv, httpAt, err := lim.serveHTTP("http", httpAddr, root, capOr(lim.httpMaxConns, defaultHTTPMaxConns))
 	if err != nil {
 		return "", "", fmt.Errorf("--http: %w", err)
 	}
 	stack.push("http api", httpSrv.Shutdown)
-	grpcAt, stop, err := serveGRPC(grpcAddr, svcs, cfg)
+	grpcAt, stop, err := serveGRPC(grpcAddr, svcs, cfg, lim)
 	if err != nil {
 		return "", "", fmt.Errorf("--grpc: %w", err)
 	}
@@ -381,20 +405,6 @@ func drainOutputs(timeout time.Duration, chain localChain, pub *stream.Publisher
 	}
 	log.Warn("outputs did not catch up before --drain-timeout; they resume from where they stopped on the next start",
 		"chain_height", target, "published", pub.Height(), "projected", proj.Height())
-}
-
-func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("http server stopped", "addr", addr, "err", err)
-		}
-	}()
-	return srv, ln.Addr().String(), nil
 }
 
 // newHub is the stream hub of dev and node, reporting the validator set of
