@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -85,6 +86,9 @@ type ConsumerConfig struct {
 	// ClientOpts are appended to every franz-go client the consumer makes
 	// (TLS, SASL, ...).
 	ClientOpts []kgo.Opt
+	// Health, when set, is told why consuming failed each time it is
+	// retried; whether records are applied again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Consumer feeds the log into consensus while its node leads. See Run.
@@ -189,6 +193,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 			c.log.Info("stopped consuming", "term", term, "reason", err)
 		default:
 			c.log.Warn("not consuming; retrying from the replicated offsets", "term", term, "err", err, "retry_in", backoff)
+			if c.cfg.Health != nil {
+				c.cfg.Health.Report(err)
+			}
 			wait = backoff
 			backoff = min(2*backoff, 2*time.Second)
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -44,6 +45,9 @@ type PublisherConfig struct {
 	// ClientOpts are applied after the publisher's own client options (TLS,
 	// SASL, client id, ...). They must keep the idempotent producer on.
 	ClientOpts []kgo.Opt
+	// Health, when set, is told why publishing failed, the moment it does;
+	// whether blocks reach the topic again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Publisher publishes every committed block, in height order, as a
@@ -267,6 +271,9 @@ func (p *Publisher) publish(ctx context.Context, cl *kgo.Client, from uint64) er
 	produceCtx, stopProduce := context.WithCancelCause(context.WithoutCancel(ctx))
 	// The first cause recorded on produceCtx is the run's outcome.
 	fail := func(err error) {
+		if p.cfg.Health != nil {
+			p.cfg.Health.Report(err)
+		}
 		stopProduce(err)
 		stopLoop(err)
 	}
