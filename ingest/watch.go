@@ -1,15 +1,20 @@
 package ingest
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/schemas"
@@ -152,6 +157,7 @@ func (s *BacklogSampler) Sample(ctx context.Context) (map[string]health.Position
 // p.Target. A partition's log ends with a commit marker after every
 // producer transaction, which no consumer sees and so no proposal covers
 // until a record follows it; without this it would look stalled forever.
+// When the broker cannot say, the records count as waiting.
 func (s *BacklogSampler) consumesNothing(ctx context.Context, partition int32, p health.Position) bool {
 	if s.empty[partition] == p {
 		return true
@@ -160,29 +166,103 @@ func (s *BacklogSampler) consumesNothing(ctx context.Context, partition int32, p
 	if s.last[partition] != p {
 		return false // still moving: judge it when it stands still
 	}
-	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-	defer cancel()
-	cl, err := kgo.NewClient(append([]kgo.Opt{
-		kgo.SeedBrokers(s.cfg.Brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{s.cfg.Topic: {partition: kgo.NewOffset().At(p.Done)}}),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()),
-		kgo.FetchMaxWait(200 * time.Millisecond),
-	}, s.cfg.ClientOpts...)...)
-	if err != nil {
+	waiting, err := s.consumable(ctx, partition, p.Done)
+	if err != nil || waiting {
 		return false
-	}
-	defer cl.Close()
-	for ctx.Err() == nil {
-		fetches := cl.PollFetches(ctx)
-		if fetches.NumRecords() > 0 {
-			return false
-		}
-		for _, fe := range fetches.Errors() {
-			if !errors.Is(fe.Err, context.DeadlineExceeded) && !errors.Is(fe.Err, context.Canceled) {
-				return false // cannot tell: judge the offsets as they are
-			}
-		}
 	}
 	s.empty[partition] = p
 	return true
+}
+
+// consumable asks the partition's leader, reading committed records only,
+// whether any record at or after from is one a consumer gets.
+func (s *BacklogSampler) consumable(ctx context.Context, partition int32, from int64) (bool, error) {
+	topics, err := s.adm.ListTopics(ctx, s.cfg.Topic)
+	if err != nil {
+		return false, err
+	}
+	td := topics[s.cfg.Topic]
+	pd, ok := td.Partitions[partition]
+	if td.Err != nil || !ok || pd.Err != nil {
+		return false, fmt.Errorf("metadata of %s partition %d: %w %w", s.cfg.Topic, partition, td.Err, pd.Err)
+	}
+	req := kmsg.NewPtrFetchRequest()
+	req.ReplicaID = -1
+	req.MaxBytes = 1 << 20
+	req.IsolationLevel = 1 // read committed
+	req.SessionEpoch = -1  // a one-off fetch, no session
+	rt := kmsg.NewFetchRequestTopic()
+	rt.Topic, rt.TopicID = s.cfg.Topic, td.ID
+	rp := kmsg.NewFetchRequestTopicPartition()
+	rp.Partition, rp.FetchOffset, rp.PartitionMaxBytes = partition, from, 1<<20
+	rp.CurrentLeaderEpoch, rp.LogStartOffset = -1, -1
+	rt.Partitions = append(rt.Partitions, rp)
+	req.Topics = append(req.Topics, rt)
+	kresp, err := s.cl.Broker(int(pd.Leader)).Request(ctx, req)
+	if err != nil {
+		return false, err
+	}
+	resp := kresp.(*kmsg.FetchResponse)
+	if err := kerr.ErrorForCode(resp.ErrorCode); err != nil {
+		return false, err
+	}
+	for _, t := range resp.Topics {
+		for _, fp := range t.Partitions {
+			if fp.Partition != partition {
+				continue
+			}
+			if err := kerr.ErrorForCode(fp.ErrorCode); err != nil {
+				return false, err
+			}
+			aborted := make([]abortedTxn, 0, len(fp.AbortedTransactions))
+			for _, a := range fp.AbortedTransactions {
+				aborted = append(aborted, abortedTxn{producer: a.ProducerID, first: a.FirstOffset})
+			}
+			return hasConsumable(fp.RecordBatches, aborted, from), nil
+		}
+	}
+	return false, fmt.Errorf("fetch of %s partition %d: no answer for the partition", s.cfg.Topic, partition)
+}
+
+// abortedTxn is an aborted producer transaction a fetch response lists.
+type abortedTxn struct {
+	producer, first int64
+}
+
+// recordBatchHeader is the size of a record batch's fixed header (magic 2).
+const recordBatchHeader = 61
+
+// hasConsumable reports whether batches (record batches as a fetch returns
+// them, possibly cut off at the end) hold a record at or after from that a
+// read-committed consumer gets: not a control record, and not in an aborted
+// transaction. A batch cut off after its header still says what it holds.
+func hasConsumable(batches []byte, aborted []abortedTxn, from int64) bool {
+	slices.SortFunc(aborted, func(a, b abortedTxn) int { return cmp.Compare(a.first, b.first) })
+	// Producers inside an aborted transaction at this point of the log.
+	active := map[int64]bool{}
+	for len(batches) >= recordBatchHeader {
+		base := int64(binary.BigEndian.Uint64(batches[0:]))
+		length := int64(binary.BigEndian.Uint32(batches[8:]))
+		attrs := binary.BigEndian.Uint16(batches[21:])
+		last := base + int64(binary.BigEndian.Uint32(batches[23:]))
+		producer := int64(binary.BigEndian.Uint64(batches[43:]))
+		for len(aborted) > 0 && aborted[0].first <= last {
+			active[aborted[0].producer] = true
+			aborted = aborted[1:]
+		}
+		control, transactional := attrs&0x20 != 0, attrs&0x10 != 0
+		switch {
+		case control:
+			delete(active, producer)
+		case last < from:
+		case transactional && active[producer]:
+		default:
+			return true
+		}
+		if 12+length > int64(len(batches)) {
+			break
+		}
+		batches = batches[12+length:]
+	}
+	return false
 }

@@ -56,13 +56,30 @@ func TestBacklogSampler(t *testing.T) {
 		t.Fatalf("standing still behind a commit marker: %+v, want no backlog", got)
 	}
 
-	// A record past the marker is a backlog, standing still or not.
+	// An aborted transaction: records 11-15 no consumer gets, and the
+	// abort marker at 16.
+	if err := producer.BeginTransaction(); err != nil {
+		t.Fatal(err)
+	}
+	aborted, _ := txRecords(t, 10, 5)
+	produce(t, producer, aborted...)
+	if err := producer.EndTransaction(ctx, kgo.TryAbort); err != nil {
+		t.Fatal(err)
+	}
+	if got := sample(); got != (health.Position{Done: 10, Target: 17}) {
+		t.Fatalf("right after the aborted transaction: %+v, want 10 of 17 until it stands still", got)
+	}
+	if got := sample(); got != (health.Position{Done: 10, Target: 10}) {
+		t.Fatalf("standing still behind aborted records: %+v, want no backlog", got)
+	}
+
+	// A record past them is a backlog, standing still or not.
 	plain := newClient(t, addr)
-	more, _ := txRecords(t, 10, 1)
+	more, _ := txRecords(t, 20, 1)
 	produce(t, plain, more...)
 	for range 2 {
-		if got := sample(); got != (health.Position{Done: 10, Target: 12}) {
-			t.Fatalf("a record waiting past the marker: %+v, want 10 of 12", got)
+		if got := sample(); got != (health.Position{Done: 10, Target: 18}) {
+			t.Fatalf("a record waiting past the markers: %+v, want 10 of 18", got)
 		}
 	}
 }
