@@ -51,6 +51,8 @@ type devFlags struct {
 	kafkaLimits        brokerFlags
 	clickhouseMaxConns int
 	raftMaxConns       int
+	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
+	healthStallAfter time.Duration
 }
 
 // raftMaxConnsUsage documents --raft-max-conns for dev and node.
@@ -106,6 +108,7 @@ directory continues where the previous run stopped.`,
 	f.kafkaLimits.register(fl)
 	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	return cmd
 }
 

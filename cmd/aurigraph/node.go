@@ -9,12 +9,14 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -45,6 +47,8 @@ type nodeFlags struct {
 	// listen and raftMaxConns bound the listeners.
 	listen       listenerFlags
 	raftMaxConns int
+	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
+	healthStallAfter time.Duration
 }
 
 func newNodeCommand() *cobra.Command {
@@ -91,7 +95,7 @@ every validator's certificate must name its --peers host.`,
 			if err := f.validateSnapshots(cmd.Flags().Changed("snapshot-catchup-entries")); err != nil {
 				return err
 			}
-			return runNode(cmd.Context(), f, peers, slog.Default())
+			return runNode(cmd.Context(), f, peers, slog.Default(), nil)
 		},
 	}
 	fl := cmd.Flags()
@@ -116,6 +120,7 @@ every validator's certificate must name its --peers host.`,
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
 	f.listen.register(fl)
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -160,7 +165,9 @@ func parsePeers(s string) (map[uint64]string, error) {
 	return peers, nil
 }
 
-func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger) error {
+// runNode runs one validator until ctx ends; ready, when set, is called
+// with the HTTP API's address once everything listens.
+func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger, ready func(httpAddr string)) error {
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
@@ -176,6 +183,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	raiseFileLimit(log, sumCaps(capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns),
 		capOr(f.raftMaxConns, defaultRaftMaxConns)))
+	hw, err := newHealthWatch(reg, f.healthStallAfter)
+	if err != nil {
+		return err
+	}
 	raftAddr := f.raftListen
 	if raftAddr == "" {
 		raftAddr = peers[f.id]
@@ -203,29 +214,50 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	stack.push("validator", node.Close)
 	chain := node.Blocks()
+	nodes := []*consensus.Node{node}
+	hw.watchConsensus(nodes)
+	if _, err := hw.watchBroker(&stack, brokers); err != nil {
+		return err
+	}
 
 	outputs := &runGroup{}
-	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
 	// highest height already in the topic.
+	pubHealth := hw.backlogHealth("publisher", nil)
+	var lastPub atomic.Pointer[stream.Publisher]
 	outputs.start(ctx, "publisher", func(ctx context.Context) error {
 		return whileLeader(ctx, node, log, func(ctx context.Context) error {
-			pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+			pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
 			if err != nil {
 				return err
 			}
+			lastPub.Store(pub)
 			return pub.Run(ctx)
 		})
+	})
+	// Publishing is the leader's work; a follower has none.
+	hw.watchBacklog(pubHealth, func() map[string]health.Position {
+		pub := lastPub.Load()
+		if lead, _ := node.Leader(); !lead || pub == nil {
+			return nil
+		}
+		return heights(pub.Height(), chain.Height())
 	})
 	stack.push("outputs", func(context.Context) error { return outputs.stop() })
 
 	inputs := &runGroup{}
+	ingestHealth := hw.ingestHealth()
+	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
+		return err
+	}
 	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
 		Brokers:           brokers,
 		NodeID:            f.id,
 		Partitions:        f.txPartitions,
 		RequireSignatures: f.requireSignatures,
+		Health:            ingestHealth,
 		Logger:            log.With("component", "ingest"),
 		Registerer:        reg,
 	}, node)
@@ -241,15 +273,18 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	nodes := []*consensus.Node{node}
+	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, health: healthHandler(nodes, nil, nil),
+		reg: reg, nodes: nodes, submit: submit, hub: hub, health: hw.reg,
 		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
 		return err
 	}
 
+	if ready != nil {
+		ready(httpAddr)
+	}
 	ids := make([]uint64, 0, len(peers))
 	for id := range peers {
 		ids = append(ids, id)

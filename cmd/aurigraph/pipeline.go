@@ -24,6 +24,7 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
@@ -65,6 +66,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		caps = append(caps, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 	}
 	raiseFileLimit(log, sumCaps(caps...))
+	hw, err := newHealthWatch(reg, f.healthStallAfter)
+	if err != nil {
+		return err
+	}
 
 	brokers := f.kafkaBrokers()
 	if !f.externalKafka {
@@ -84,6 +89,9 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		stack.push("broker", func(context.Context) error { b.Close(); return nil })
 		brokers = []string{b.Addr()}
 	}
+	if _, err := hw.watchBroker(&stack, brokers); err != nil {
+		return err
+	}
 
 	clickhouseURL := f.clickhouseURL
 	// Analysts' queries go through a session of their own that cannot write.
@@ -99,6 +107,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
 		stack.push("clickhouse engine", func(context.Context) error { return engine.Close() })
+		hw.watchEngine(queryPing{engine})
 		// Analysts connect as "default", which can only read; the projector
 		// writes as a user whose password lives only in this process.
 		writerPassword, err := randomPassword()
@@ -158,6 +167,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	for i, n := range nodes {
 		chain[i] = n.Blocks()
 	}
+	hw.watchConsensus(nodes)
 
 	// Outputs stop after inputs (the stack unwinds in reverse), and first
 	// get a bounded chance to catch up with the chain.
@@ -165,14 +175,24 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	inputs := &runGroup{}
 
 	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	pubHealth := hw.backlogHealth("publisher", nil)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
 	if err != nil {
 		return err
 	}
-	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg})
+	var proj *projector.Projector
+	// Read only once the APIs serve, by which time proj is set.
+	projHealth := hw.backlogHealth("projector", func() map[string]any {
+		h, p := chain.Height(), proj.Height()
+		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
+	})
+	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg, Health: projHealth})
 	if err != nil {
 		return err
 	}
+	hw.watchBacklog(pubHealth, func() map[string]health.Position { return heights(pub.Height(), chain.Height()) })
+	// The projector can only get as far as the topic.
+	hw.watchBacklog(projHealth, func() map[string]health.Position { return heights(proj.Height(), pub.Height()) })
 	stack.push("projector client", func(context.Context) error { return proj.Close() })
 	if f.rebuildFrom > 0 {
 		if err := proj.Rebuild(ctx, f.rebuildFrom); err != nil {
@@ -193,12 +213,17 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return outputs.stop()
 	})
 
+	ingestHealth := hw.ingestHealth()
+	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
+		return err
+	}
 	for _, n := range nodes {
 		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
 			Brokers:           brokers,
 			NodeID:            n.ID(),
 			Partitions:        f.txPartitions,
 			RequireSignatures: f.requireSignatures,
+			Health:            ingestHealth,
 			Logger:            log.With("component", "ingest", "node", n.ID()),
 			Registerer:        prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
 		}, n)
@@ -215,8 +240,9 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
+	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, engine),
+		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: hw.reg,
 		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
@@ -270,7 +296,7 @@ type validatorAPIs struct {
 	hub    *stream.Hub
 	// analytics is nil where no projection is read (node).
 	analytics          *analytics.Service
-	health             http.Handler
+	health             *health.Registry
 	pprof              bool
 	httpAddr, grpcAddr string
 	tls                grpcTLSFlags
@@ -300,14 +326,14 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	}, grpcCfg)
 }
 
-// rootHandler serves api under /api/v12, with /metrics, /q/health and, with
-// withPprof, the Go runtime's profiles under /debug/pprof/: the same in
-// every process that serves an API.
-func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof bool) http.Handler {
+// rootHandler serves api under /api/v12, with /metrics, the health
+// endpoints under /q/health and, with withPprof, the Go runtime's profiles
+// under /debug/pprof/: the same in every process that serves an API.
+func rootHandler(reg *prometheus.Registry, api http.Handler, hr *health.Registry, withPprof bool) http.Handler {
 	root := http.NewServeMux()
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	root.Handle("GET /q/health", health)
+	hr.Mount(root)
 	if withPprof {
 		mountPprof(root)
 	}
