@@ -40,7 +40,7 @@ type listenerFlags struct {
 func (f *listenerFlags) register(fl *pflag.FlagSet) {
 	fl.IntVar(&f.httpMaxConns, "http-max-conns", defaultHTTPMaxConns, "connections --http holds open at once, live streams included; more are answered 503 and closed (negative: no cap)")
 	fl.DurationVar(&f.http.ReadHeaderTimeout, "http-read-header-timeout", listener.DefaultReadHeaderTimeout, "time an HTTP client has to send a request's headers")
-	fl.DurationVar(&f.http.ReadTimeout, "http-read-timeout", listener.DefaultReadTimeout, "time an HTTP client has to send a request's body once its headers are in; a slower body is cut off")
+	fl.DurationVar(&f.http.ReadTimeout, "http-read-timeout", listener.DefaultReadTimeout, "time an HTTP client has to send a request's body once the server starts reading it; a slower body is cut off")
 	fl.DurationVar(&f.http.WriteTimeout, "http-write-timeout", listener.DefaultWriteTimeout, "time one write of an HTTP response may take; a client that stops reading is cut off (renewed on every write, so streams and exports last as long as they move)")
 	fl.DurationVar(&f.http.IdleTimeout, "http-idle-timeout", listener.DefaultIdleTimeout, "how long a kept-alive HTTP connection may wait for its next request")
 	fl.IntVar(&f.grpcMaxConns, "grpc-max-conns", defaultGRPCMaxConns, "connections --grpc holds open at once; more are closed on arrival (negative: no cap)")

@@ -27,9 +27,9 @@ type HTTPLimits struct {
 	// ReadHeaderTimeout bounds reading a request's line and headers.
 	ReadHeaderTimeout time.Duration
 	// ReadTimeout bounds reading a request's body, counted from the moment
-	// its headers are in: a body trickling in slower is cut off and the
-	// request fails. Requests without a body are not bounded by it, so live
-	// streams are not either.
+	// the handler starts reading it (or returns without): a body trickling
+	// in slower is cut off and the request fails. Requests without a body
+	// are not bounded by it, so live streams are not either.
 	ReadTimeout time.Duration
 	// WriteTimeout bounds every write of a response: a client that stops
 	// reading is cut off after it. It is renewed on each write, so a
@@ -90,32 +90,50 @@ func RefuseHTTP(c net.Conn) {
 func bounded(h http.Handler, lim HTTPLimits, m listenerMetrics) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		rc := http.NewResponseController(w)
+		var body *deadlineBody
 		if r.Body != nil && r.Body != http.NoBody && r.ContentLength != 0 {
 			// Without a body net/http already watches the connection for the
 			// client going away, and a deadline would turn into a canceled
 			// request: only bodies get one.
-			_ = rc.SetReadDeadline(time.Now().Add(lim.ReadTimeout))
-			r.Body = &deadlineBody{ReadCloser: r.Body, timeout: lim.ReadTimeout, m: m}
+			body = &deadlineBody{ReadCloser: r.Body, rc: rc, timeout: lim.ReadTimeout, m: m}
+			r.Body = body
 		}
 		dw := &deadlineWriter{ResponseWriter: w, rc: rc, timeout: lim.WriteTimeout, m: m}
 		// A kept-alive connection carries the previous request's deadline.
 		dw.extend(true)
 		h.ServeHTTP(dw, r)
+		if body != nil {
+			// net/http reads what the handler left of the body (up to 256
+			// KiB) to reuse the connection: that read is bounded too.
+			body.start()
+		}
 		// net/http flushes what is buffered after the handler returns.
 		dw.extend(true)
 	})
 }
 
-// deadlineBody says which limit a body read ran into. Once the body is in,
-// net/http clears the read deadline itself before it watches the
-// connection for the client leaving.
+// deadlineBody bounds reading the body from when the handler starts to:
+// a handler may first wait for a resource of its own (the ClickHouse
+// interface waits for the engine) while the body sits in the socket. Once
+// the body is in, net/http clears the read deadline itself before it
+// watches the connection for the client leaving.
 type deadlineBody struct {
 	io.ReadCloser
+	rc      *http.ResponseController
 	timeout time.Duration
 	m       listenerMetrics
+	started bool
+}
+
+func (b *deadlineBody) start() {
+	if !b.started {
+		b.started = true
+		_ = b.rc.SetReadDeadline(time.Now().Add(b.timeout))
+	}
 }
 
 func (b *deadlineBody) Read(p []byte) (int, error) {
+	b.start()
 	n, err := b.ReadCloser.Read(p)
 	if errors.Is(err, os.ErrDeadlineExceeded) {
 		b.m.limited("read_timeout").Inc()

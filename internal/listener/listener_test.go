@@ -277,38 +277,7 @@ var readAllHandler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Reques
 func TestSlowBodyIsCutOffAtTheReadTimeout(t *testing.T) {
 	const readTimeout = 700 * time.Millisecond
 	addr, m := startHTTP(t, readAllHandler, 0, HTTPLimits{ReadTimeout: readTimeout})
-	c, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	start := time.Now()
-	if _, err := fmt.Fprintf(c, "POST / HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n"); err != nil {
-		t.Fatal(err)
-	}
-	// One byte every 100ms, as a slow-loris client sends it, until the
-	// server gives up on us (the write fails) or 10s pass.
-	answered := make(chan time.Duration, 1)
-	go func() {
-		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
-		_, _ = io.Copy(io.Discard, c)
-		answered <- time.Since(start)
-	}()
-	trickle := time.NewTicker(100 * time.Millisecond)
-	defer trickle.Stop()
-	giveUp := time.After(10 * time.Second)
-	var took time.Duration
-loop:
-	for {
-		select {
-		case took = <-answered:
-			break loop
-		case <-trickle.C:
-			_, _ = c.Write([]byte("x"))
-		case <-giveUp:
-			t.Fatal("a body trickling in was still being read after 10s")
-		}
-	}
+	took := trickle(t, addr, "POST")
 	if took < readTimeout {
 		t.Fatalf("connection ended after %v, before the read timeout of %v", took, readTimeout)
 	}
@@ -317,6 +286,71 @@ loop:
 	}
 	if n := testutil.ToFloat64(m.limited.WithLabelValues("http", "read_timeout")); n != 1 {
 		t.Errorf("read timeouts counted = %v, want 1", n)
+	}
+}
+
+// trickle sends a request announcing a 1000-byte body and then a byte every
+// 100ms; it returns how long until the server ended the connection.
+func trickle(t *testing.T, addr, method string) time.Duration {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	start := time.Now()
+	if _, err := fmt.Fprintf(c, "%s / HTTP/1.1\r\nHost: test\r\nContent-Length: 1000\r\n\r\n", method); err != nil {
+		t.Fatal(err)
+	}
+	ended := make(chan time.Duration, 1)
+	go func() {
+		_ = c.SetReadDeadline(time.Now().Add(20 * time.Second))
+		_, _ = io.Copy(io.Discard, c)
+		ended <- time.Since(start)
+	}()
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	giveUp := time.After(10 * time.Second)
+	for {
+		select {
+		case took := <-ended:
+			return took
+		case <-tick.C:
+			_, _ = c.Write([]byte("x"))
+		case <-giveUp:
+			t.Fatal("a body trickling in was still being read after 10s")
+		}
+	}
+}
+
+func TestUnreadSlowBodyIsCutOffToo(t *testing.T) {
+	// The handler answers without reading; net/http then reads what is
+	// left to reuse the connection, and that read is bounded as well.
+	const readTimeout = 700 * time.Millisecond
+	addr, _ := startHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "no", http.StatusMethodNotAllowed)
+	}), 0, HTTPLimits{ReadTimeout: readTimeout})
+	if took := trickle(t, addr, "PUT"); took > readTimeout+3*time.Second {
+		t.Fatalf("connection ended after %v, want about the read timeout of %v", took, readTimeout)
+	}
+}
+
+func TestReadTimeoutCountsFromTheHandlersFirstRead(t *testing.T) {
+	// A handler may wait for a resource before it reads (the ClickHouse
+	// interface waits for the engine); the body, sent at once, is fine.
+	const readTimeout = 300 * time.Millisecond
+	addr, _ := startHTTP(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(3 * readTimeout)
+		readAllHandler(w, r)
+	}), 0, HTTPLimits{ReadTimeout: readTimeout})
+	resp, err := http.Post("http://"+addr+"/", "text/plain", strings.NewReader(strings.Repeat("x", 4096)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "read 4096 bytes" {
+		t.Fatalf("a body read late but sent in time: %d %q", resp.StatusCode, b)
 	}
 }
 
