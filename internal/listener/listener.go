@@ -133,7 +133,7 @@ func (l *Listener) Accept() (net.Conn, error) {
 		l.m.accepted.Inc()
 		tracked := &conn{Conn: c, l: l}
 		if l.opts.Wrap != nil {
-			return &wrapped{Conn: l.opts.Wrap(tracked), tracked: tracked}, nil
+			return l.opts.Wrap(tracked), nil
 		}
 		return tracked, nil
 	}
@@ -225,9 +225,6 @@ func (l *Listener) isClosed() bool {
 // Addr is where the listener listens.
 func (l *Listener) Addr() net.Addr { return l.inner.Addr() }
 
-// Open is the number of connections open now.
-func (l *Listener) Open() int { return int(l.open.Load()) }
-
 // conn gives its slot back once, however often it is closed.
 type conn struct {
 	net.Conn
@@ -241,18 +238,5 @@ func (c *conn) Close() error {
 		c.l.open.Add(-1)
 		c.l.m.open.Dec()
 	})
-	return err
-}
-
-// wrapped is a connection as Options.Wrap made it; Close also releases the
-// slot in case the wrapper forgets to close what it was given.
-type wrapped struct {
-	net.Conn
-	tracked *conn
-}
-
-func (w *wrapped) Close() error {
-	err := w.Conn.Close()
-	_ = w.tracked.Close()
 	return err
 }
