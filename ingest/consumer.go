@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
@@ -160,6 +161,9 @@ type ConsumerConfig struct {
 	// ClientOpts are appended to every franz-go client the consumer makes
 	// (TLS, SASL, ...).
 	ClientOpts []kgo.Opt
+	// Health, when set, is told why consuming failed each time it is
+	// retried; whether records are applied again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Defaults and bounds of ConsumerConfig.
@@ -375,6 +379,9 @@ func (c *Consumer) Run(ctx context.Context) error {
 		default:
 			wait = backoff.Next()
 			c.setStatus(true, StateRetrying, err)
+			if c.cfg.Health != nil {
+				c.cfg.Health.Report(err)
+			}
 			if ok, held := gate.Allow(err.Error()); ok {
 				c.log.Warn("not consuming; retrying from the replicated offsets", "term", term, "err", err, "retry_in", wait, "repeats_not_logged", held)
 			}

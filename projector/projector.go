@@ -33,6 +33,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
@@ -93,6 +94,9 @@ type Config struct {
 	// timeouts). They must not configure a consumer group: the projector
 	// assigns the partition itself.
 	ClientOpts []kgo.Opt
+	// Health, when set, is told of every failure the projector retries
+	// through; whether blocks are projected again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Projector consumes the blocks topic into ClickHouse. Create it with New,
@@ -600,6 +604,9 @@ func (p *Projector) retry(ctx context.Context, what string, fn func() error) err
 			return err
 		}
 		p.log.Warn(what+" failed; retrying", "retry_in", delay, "err", err)
+		if p.cfg.Health != nil {
+			p.cfg.Health.Report(fmt.Errorf("%s: %w", what, err))
+		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
@@ -55,6 +56,9 @@ type PublisherConfig struct {
 	// TopicCheck is how often the topic's id is checked, so that a topic
 	// deleted or created again is published to anew (10s).
 	TopicCheck time.Duration
+	// Health, when set, is told why publishing failed, the moment it does;
+	// whether blocks reach the topic again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Publisher publishes every committed block, in height order, as a
@@ -480,6 +484,9 @@ func (p *Publisher) publish(ctx context.Context, cl *kgo.Client, from uint64, li
 	produceCtx, stopProduce := context.WithCancelCause(context.WithoutCancel(ctx))
 	// The first cause recorded on produceCtx is the run's outcome.
 	fail := func(err error) {
+		if p.cfg.Health != nil {
+			p.cfg.Health.Report(err)
+		}
 		stopProduce(err)
 		stopLoop(err)
 	}

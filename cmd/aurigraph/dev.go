@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/schemas"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -44,7 +45,18 @@ type devFlags struct {
 	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
 	rawTTL time.Duration
 	limits kafkaLimitFlags
+	// listen, kafkaLimits, clickhouseMaxConns and raftMaxConns bound the
+	// listeners; zero values take the defaults.
+	listen             listenerFlags
+	kafkaLimits        brokerFlags
+	clickhouseMaxConns int
+	raftMaxConns       int
+	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
+	healthStallAfter time.Duration
 }
+
+// raftMaxConnsUsage documents --raft-max-conns for dev and node.
+const raftMaxConnsUsage = "connections a validator's Raft transport holds open at once (peers, cluster tools); more are closed on arrival (negative: no cap)"
 
 func newDevCommand() *cobra.Command {
 	var f devFlags
@@ -89,6 +101,11 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
 	f.limits.register(fl)
+	f.listen.register(fl)
+	f.kafkaLimits.register(fl)
+	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
+	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	return cmd
 }
 
@@ -111,6 +128,12 @@ func (f devFlags) validate() error {
 		return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
 	}
 	if err := f.limits.validate(); err != nil {
+		return err
+	}
+	if err := f.listen.validate(); err != nil {
+		return err
+	}
+	if _, err := f.kafkaLimits.config(broker.Config{}, nil); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {

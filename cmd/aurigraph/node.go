@@ -15,6 +15,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -43,6 +44,11 @@ type nodeFlags struct {
 	streamMaxPerClient int
 	memoryLimit        string
 	limits             kafkaLimitFlags
+	// listen and raftMaxConns bound the listeners.
+	listen       listenerFlags
+	raftMaxConns int
+	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
+	healthStallAfter time.Duration
 }
 
 func newNodeCommand() *cobra.Command {
@@ -92,7 +98,7 @@ every validator's certificate must name its --peers host.`,
 			if err := f.validateSnapshots(cmd.Flags().Changed("snapshot-catchup-entries")); err != nil {
 				return err
 			}
-			return runNode(cmd.Context(), f, peers, slog.Default())
+			return runNode(cmd.Context(), f, peers, slog.Default(), nil)
 		},
 	}
 	fl := cmd.Flags()
@@ -116,6 +122,9 @@ every validator's certificate must name its --peers host.`,
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
 	f.limits.register(fl)
+	f.listen.register(fl)
+	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -160,7 +169,9 @@ func parsePeers(s string) (map[uint64]string, error) {
 	return peers, nil
 }
 
-func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger) error {
+// runNode runs one validator until ctx ends; ready, when set, is called
+// with the HTTP API's address once everything listens.
+func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger, ready func(httpAddr string)) error {
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
@@ -175,12 +186,30 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		return err
 	}
 	sigs := sigcache.New(sigcache.DefaultSize, reg)
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	raiseFileLimit(log, sumCaps(capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns),
+		capOr(f.raftMaxConns, defaultRaftMaxConns)))
+	hw, err := newHealthWatch(reg, f.healthStallAfter)
+	if err != nil {
+		return err
+	}
+	raftAddr := f.raftListen
+	if raftAddr == "" {
+		raftAddr = peers[f.id]
+	}
+	raftLn, err := lim.listen("raft", raftAddr, capOr(f.raftMaxConns, defaultRaftMaxConns), nil)
+	if err != nil {
+		return fmt.Errorf("--raft-listen: %w", err)
+	}
 	node, err := consensus.Start(ctx, consensus.Config{
 		ID:         f.id,
 		Genesis:    genesis,
 		Signatures: sigs,
 		Peers:      peers,
-		ListenAddr: f.raftListen,
+		Listener:   raftLn,
 		DataDir:    f.dataDir,
 		Join:       f.join,
 		TLS:        tlsCfg,
@@ -196,24 +225,41 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	stack.push("validator", node.Close)
 	chain := node.Blocks()
+	nodes := []*consensus.Node{node}
+	hw.watchConsensus(nodes)
+	if _, err := hw.watchBroker(&stack, brokers); err != nil {
+		return err
+	}
 
 	outputs := &runGroup{}
-	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
 	// highest height already in the topic.
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	pubHealth := hw.backlogHealth("publisher", nil)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
 	if err != nil {
 		return err
 	}
 	outputs.start(ctx, "publisher", func(ctx context.Context) error {
 		return whileLeader(ctx, node, log, pub.Run)
 	})
+	// Publishing is the leader's work; a follower has none.
+	hw.watchBacklog(pubHealth, func() map[string]health.Position {
+		if lead, _ := node.Leader(); !lead {
+			return nil
+		}
+		return heights(pub.Height(), chain.Height())
+	})
 	stack.push("outputs", func(context.Context) error { return outputs.stop() })
 
 	inputs := &runGroup{}
 	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
 	if err != nil {
+		return err
+	}
+	ingestHealth := hw.ingestHealth()
+	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
 		return err
 	}
 	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
@@ -226,6 +272,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		RequireSignatures: f.chain.requireSignatures,
 		Signatures:        sigs,
 		Chain:             node,
+		Health:            ingestHealth,
 		Logger:            log.With("component", "ingest"),
 		Registerer:        reg,
 	}, node)
@@ -242,15 +289,18 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	nodes := []*consensus.Node{node}
+	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, health: healthHandler(nodes, nil, nil),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		reg: reg, nodes: nodes, submit: submit, hub: hub, health: hw.reg,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
 		return err
 	}
 
+	if ready != nil {
+		ready(httpAddr)
+	}
 	ids := make([]uint64, 0, len(peers))
 	for id := range peers {
 		ids = append(ids, id)
