@@ -623,7 +623,9 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 		}
 		return conn, err
 	}}}
-	round := func(stalled int) (beside, clean []time.Duration) {
+	// A round measures nothing when a loaded machine left too few
+	// deliveries in it (the appending loop was descheduled); ok says so.
+	round := func(stalled int) (beside, clean []time.Duration, ok bool) {
 		c, _, err := websocket.Dial(t.Context(), sides[stalled].url, &websocket.DialOptions{HTTPClient: stalledClient})
 		if err != nil {
 			t.Fatal(err)
@@ -648,19 +650,26 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 		recording = false
 		for _, sd := range sides {
 			if len(sd.lat) < subscribers*10 {
-				t.Fatalf("only %d deliveries on a hub in a round", len(sd.lat))
+				return nil, nil, false
 			}
 		}
-		return slices.Clone(sides[stalled].lat), slices.Clone(sides[1-stalled].lat)
+		return slices.Clone(sides[stalled].lat), slices.Clone(sides[1-stalled].lat), true
 	}
 	round(0) // warms up the connections; not counted
 	var beside, clean []time.Duration
-	excess := make([]time.Duration, rounds)
+	excess := make([]time.Duration, 0, rounds)
 	var perRound []string
-	for r := range rounds {
-		b, c := round(r % 2)
+	skipped := 0
+	for r := 0; len(excess) < rounds; r++ {
+		b, c, ok := round(r % 2)
+		if !ok {
+			if skipped++; skipped > rounds {
+				t.Fatalf("%d rounds had too few deliveries to measure (fewer than %d a hub)", skipped, subscribers*10)
+			}
+			continue
+		}
 		pb, pc := p99(b), p99(c)
-		excess[r] = pb - (pc + pc/10 + time.Millisecond)
+		excess = append(excess, pb-(pc+pc/10+time.Millisecond))
 		perRound = append(perRound, fmt.Sprintf("%v/%v", pb, pc))
 		beside, clean = append(beside, b...), append(clean, c...)
 	}
