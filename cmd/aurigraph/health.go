@@ -6,8 +6,8 @@ import (
 	"net/http"
 	"time"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/projector"
 )
 
@@ -24,8 +24,8 @@ type healthReport struct {
 
 // healthHandler reports UP only when a leader is known and the engine
 // answers; it answers 503 otherwise so load balancers and probes can act.
-// proj and engine are nil where this process runs neither.
-func healthHandler(nodes []*consensus.Node, proj *projector.Projector, engine *chdb.Engine) http.Handler {
+// proj and eng are nil where this process runs neither.
+func healthHandler(nodes []*consensus.Node, proj *projector.Projector, eng *engine.Engine) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		report := healthReport{Status: "UP"}
 		add := func(c healthCheck) {
@@ -52,11 +52,11 @@ func healthHandler(nodes []*consensus.Node, proj *projector.Projector, engine *c
 			}})
 		}
 
-		if engine != nil {
+		if eng != nil {
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()
 			c := healthCheck{Name: "clickhouse", Status: "UP"}
-			if _, err := engine.Query(ctx, "SELECT 1", "TabSeparated"); err != nil {
+			if _, err := eng.Query(ctx, "SELECT 1", "TabSeparated"); err != nil {
 				c.Status = "DOWN"
 				c.Data = map[string]any{"error": err.Error()}
 			}

@@ -20,11 +20,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aurigraph/aurigraph/analytics"
-	"github.com/aurigraph/aurigraph/analytics/chdb"
-	"github.com/aurigraph/aurigraph/analytics/chhttp"
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
@@ -72,17 +72,17 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	clickhouseURL := f.clickhouseURL
 	// Analysts' queries go through a session of their own that cannot write.
 	analystURL := readOnlyDSN(f.clickhouseURL)
-	var engine *chdb.Engine
+	var eng *engine.Engine
 	if clickhouseURL == "" {
-		lib, err := chdb.LibraryPath()
+		lib, err := engine.LibraryPath()
 		if err != nil {
 			return err
 		}
-		engine, err = chdb.Open(ctx, chdb.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads, Logger: log.With("component", "clickhouse")})
+		eng, err = engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads, Logger: log.With("component", "clickhouse")})
 		if err != nil {
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
-		stack.push("clickhouse engine", func(context.Context) error { return engine.Close() })
+		stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
 		// Analysts connect as "default", which can only read; the projector
 		// writes as a user whose password lives only in this process.
 		writerPassword, err := randomPassword()
@@ -90,7 +90,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
+		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
 		}
@@ -193,7 +193,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, engine),
+		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, eng),
 		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
 	})
 	if err != nil {

@@ -40,7 +40,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 // Options configures NewHandler.
@@ -79,7 +79,7 @@ const (
 
 type handler struct {
 	users       map[string]User
-	eng         *chdb.Engine
+	eng         *engine.Engine
 	log         *slog.Logger
 	maxQuery    int
 	recvTimeout time.Duration
@@ -89,7 +89,7 @@ type handler struct {
 
 // NewHandler returns the ClickHouse HTTP interface over e: "/" runs queries
 // (GET is read-only, POST may modify) and "/ping" answers "Ok.".
-func NewHandler(e *chdb.Engine, o Options) http.Handler {
+func NewHandler(e *engine.Engine, o Options) http.Handler {
 	h := &handler{
 		users:       o.Users,
 		eng:         e,
@@ -311,13 +311,13 @@ func checkNotEmpty(text string) error {
 	return nil
 }
 
-func callOptions(p *params) []chdb.CallOption {
-	opts := []chdb.CallOption{chdb.WithDatabase(p.database)}
+func callOptions(p *params) []engine.CallOption {
+	opts := []engine.CallOption{engine.WithDatabase(p.database)}
 	if len(p.settings) > 0 {
-		opts = append(opts, chdb.WithSettings(p.settings))
+		opts = append(opts, engine.WithSettings(p.settings))
 	}
 	if len(p.queryParams) > 0 {
-		opts = append(opts, chdb.WithParams(p.queryParams))
+		opts = append(opts, engine.WithParams(p.queryParams))
 	}
 	return opts
 }
@@ -364,7 +364,7 @@ func (h *handler) query(w http.ResponseWriter, r *http.Request, p *params, st st
 		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeSyntaxError, "SYNTAX_ERROR",
 			"Multi-statements are not allowed (the request holds %d); send one statement per request", c.Statements))
 	}
-	if (r.Method != http.MethodPost || p.readonly) && c.Class != chdb.ReadOnly && c.Class != chdb.Unparsed {
+	if (r.Method != http.MethodPost || p.readonly) && c.Class != engine.ReadOnly && c.Class != engine.Unparsed {
 		return kindQuery, h.fail(w, r, readonlyRefusal())
 	}
 	out, err := h.eng.Query(ctx, text, format, callOptions(p)...)
@@ -573,7 +573,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
 	status, code, msg := http.StatusInternalServerError, codeStdException, ""
 	var (
 		br *badRequest
-		ee *chdb.Error
+		ee *engine.Error
 		be *bodyError
 	)
 	switch {

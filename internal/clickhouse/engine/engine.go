@@ -1,10 +1,10 @@
-// Package chdb embeds ClickHouse's engine (chDB's libchdb.so) in the process,
+// Package engine embeds ClickHouse's engine (chDB's libchdb.so) in the process,
 // loaded with purego so that builds need no C toolchain.
 //
 // The engine is process-global: one library load and one storage path per
 // process. An Engine is one connection to it; calls on an Engine are
 // serialized because a connection runs one statement at a time.
-package chdb
+package engine
 
 import (
 	"context"
@@ -67,7 +67,7 @@ var (
 // Connections opened while others are live must use the same DataDir.
 func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err := ctx.Err(); err != nil {
-		return nil, fmt.Errorf("chdb: open: %w", err)
+		return nil, fmt.Errorf("clickhouse engine: open: %w", err)
 	}
 	log := o.Logger
 	if log == nil {
@@ -85,7 +85,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if dataDir != "" {
 		abs, err := filepath.Abs(dataDir)
 		if err != nil {
-			return nil, fmt.Errorf("chdb: data dir %q: %w", dataDir, err)
+			return nil, fmt.Errorf("clickhouse engine: data dir %q: %w", dataDir, err)
 		}
 		dataDir = abs
 	}
@@ -97,7 +97,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	if openConns > 0 && bootDir != dataDir {
-		return nil, fmt.Errorf("chdb: engine in this process already serves data dir %q; close its engines before opening %q", displayDir(bootDir), displayDir(dataDir))
+		return nil, fmt.Errorf("clickhouse engine: engine in this process already serves data dir %q; close its engines before opening %q", displayDir(bootDir), displayDir(dataDir))
 	}
 	// The engine's own handlers would take SIGSEGV/SIGPIPE/... away from the
 	// Go runtime, which needs them for nil checks, preemption and profiling.
@@ -108,7 +108,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		args = append(args, "--path="+dataDir)
 	}
 	if o.MaxThreads < 0 {
-		return nil, fmt.Errorf("chdb: MaxThreads %d is negative; use 0 for the engine's default", o.MaxThreads)
+		return nil, fmt.Errorf("clickhouse engine: MaxThreads %d is negative; use 0 for the engine's default", o.MaxThreads)
 	}
 	if o.MaxThreads > 0 {
 		args = append(args, "--max_threads="+strconv.Itoa(o.MaxThreads))
@@ -116,7 +116,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	start := time.Now()
 	connPtr := connect(lib, args)
 	if connPtr == nil || *connPtr == 0 {
-		return nil, fmt.Errorf("chdb: connect with data dir %q failed; check that it is writable and not used by another process", displayDir(dataDir))
+		return nil, fmt.Errorf("clickhouse engine: connect with data dir %q failed; check that it is writable and not used by another process", displayDir(dataDir))
 	}
 	openConns++
 	bootDir = dataDir
@@ -163,12 +163,12 @@ func (e *Engine) DataDir() string { return e.dataDir }
 // acquire waits for the connection, giving up when ctx ends.
 func (e *Engine) acquire(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("chdb: waiting for the engine: %w", err)
+		return fmt.Errorf("clickhouse engine: waiting for the engine: %w", err)
 	}
 	select {
 	case e.sem <- struct{}{}:
 	case <-ctx.Done():
-		return fmt.Errorf("chdb: waiting for the engine: %w", ctx.Err())
+		return fmt.Errorf("clickhouse engine: waiting for the engine: %w", ctx.Err())
 	}
 	if e.conn == 0 {
 		<-e.sem
@@ -180,7 +180,7 @@ func (e *Engine) acquire(ctx context.Context) error {
 func (e *Engine) release() { <-e.sem }
 
 // ErrClosed is returned by calls on a closed Engine.
-var ErrClosed = errors.New("chdb: engine is closed")
+var ErrClosed = errors.New("clickhouse engine: engine is closed")
 
 // CallOption adjusts one Query, QueryStream or Insert call.
 type CallOption func(*call)
@@ -260,7 +260,7 @@ func (e *Engine) QueryStream(ctx context.Context, query, format string, fn func(
 	runtime.KeepAlive(query)
 	runtime.KeepAlive(format)
 	if stream == 0 {
-		return fmt.Errorf("chdb: engine returned no stream for query %q", truncate(query))
+		return fmt.Errorf("clickhouse engine: engine returned no stream for query %q", truncate(query))
 	}
 	defer e.lib.destroyQueryResult(stream)
 	if msg := e.lib.resultError(stream); msg != "" {
@@ -269,7 +269,7 @@ func (e *Engine) QueryStream(ctx context.Context, query, format string, fn func(
 	for {
 		if err := ctx.Err(); err != nil {
 			e.lib.streamCancelQuery(e.conn, stream)
-			return fmt.Errorf("chdb: query %q: %w", truncate(query), err)
+			return fmt.Errorf("clickhouse engine: query %q: %w", truncate(query), err)
 		}
 		chunk, err := e.takeResult(e.lib.streamFetchResult(e.conn, stream), query)
 		if err != nil {
@@ -309,7 +309,7 @@ func (e *Engine) Insert(ctx context.Context, query, format string, body io.Reade
 	runtime.KeepAlive(query)
 	runtime.KeepAlive(format)
 	if stream == 0 {
-		return 0, fmt.Errorf("chdb: engine returned no insert stream for %q", truncate(query))
+		return 0, fmt.Errorf("clickhouse engine: engine returned no insert stream for %q", truncate(query))
 	}
 	defer e.lib.destroyInsertStream(stream)
 	if msg := e.lib.streamInsertError(stream); msg != "" {
@@ -319,7 +319,7 @@ func (e *Engine) Insert(ctx context.Context, query, format string, body io.Reade
 	for {
 		if err := ctx.Err(); err != nil {
 			e.lib.streamCancelInsert(stream)
-			return 0, fmt.Errorf("chdb: insert %q: %w", truncate(query), err)
+			return 0, fmt.Errorf("clickhouse engine: insert %q: %w", truncate(query), err)
 		}
 		n, rerr := io.ReadFull(body, buf)
 		if n > 0 && e.lib.streamAppend(stream, unsafe.Pointer(&buf[0]), uintptr(n)) != 0 {
@@ -336,7 +336,7 @@ func (e *Engine) Insert(ctx context.Context, query, format string, body io.Reade
 		}
 		if rerr != nil {
 			e.lib.streamCancelInsert(stream)
-			return 0, fmt.Errorf("chdb: read insert body for %q: %w", truncate(query), rerr)
+			return 0, fmt.Errorf("clickhouse engine: read insert body for %q: %w", truncate(query), rerr)
 		}
 	}
 	res := e.lib.streamDone(stream)
@@ -387,7 +387,7 @@ func (e *Engine) Classify(ctx context.Context, query string, opts ...CallOption)
 	st := e.lib.classifyQueryN(e.conn, strPtr(query), uintptr(len(query)), nil, 0, unsafe.Pointer(&a))
 	runtime.KeepAlive(query)
 	if st != 0 {
-		return Classification{}, fmt.Errorf("chdb: classify %q failed", truncate(query))
+		return Classification{}, fmt.Errorf("clickhouse engine: classify %q failed", truncate(query))
 	}
 	return Classification{Statements: int(a.statementCount), Class: QueryClass(a.queryClass)}, nil
 }
@@ -486,7 +486,7 @@ func (e *Engine) checkParserSettings(settings map[string]string) error {
 		}
 		cur, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
 		if err != nil {
-			return fmt.Errorf("chdb: read current %s: %q is not a number", name, out)
+			return fmt.Errorf("clickhouse engine: read current %s: %q is not a number", name, out)
 		}
 		if v < cur {
 			return badArguments("Setting %s = %d would lower the parser limit below the connection's %d; per call it may only be raised (or be 0 for no limit), because the statement that restores the connection's settings must still parse", name, v, cur)
@@ -507,7 +507,7 @@ func (e *Engine) resetEach(settings map[string]string) {
 			continue
 		}
 		if _, err := e.run("SET " + name + " = DEFAULT"); err != nil {
-			e.log.Debug("chdb: reset per-call setting", slog.String("setting", name), slog.Any("err", err))
+			e.log.Debug("clickhouse engine: reset per-call setting", slog.String("setting", name), slog.Any("err", err))
 		}
 	}
 }
@@ -536,7 +536,7 @@ func (r result) free() { r.e.lib.destroyQueryResult(r.res) }
 // result is already freed.
 func (e *Engine) takeResult(res uintptr, query string) (result, error) {
 	if res == 0 {
-		return result{}, fmt.Errorf("chdb: engine returned no result for %q", truncate(query))
+		return result{}, fmt.Errorf("clickhouse engine: engine returned no result for %q", truncate(query))
 	}
 	if msg := e.lib.resultError(res); msg != "" {
 		e.lib.destroyQueryResult(res)

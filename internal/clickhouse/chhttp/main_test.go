@@ -10,13 +10,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 // The engine is process-global (one storage path per process), so the whole
 // test binary shares one engine and one server.
 var (
-	testEngine   *chdb.Engine
+	testEngine   *engine.Engine
 	testServer   *httptest.Server
 	testRegistry *prometheus.Registry
 )
@@ -32,7 +32,7 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	testEngine, err = chdb.Open(context.Background(), chdb.Options{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	testEngine, err = engine.Open(context.Background(), engine.Options{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded engine:", err)
 		return 1

@@ -1,4 +1,4 @@
-package chdb
+package engine
 
 import (
 	"context"
