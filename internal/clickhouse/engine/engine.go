@@ -2,69 +2,117 @@
 // loaded with purego so that builds need no C toolchain.
 //
 // The engine is process-global: one library load and one storage path per
-// process. An Engine is one connection to it; calls on an Engine are
-// serialized because a connection runs one statement at a time.
+// process, and one Engine at a time. Every call runs in a session of its own,
+// so calls run side by side, settings never outlive the call that set them,
+// and a call can be killed from outside while it runs. Two kinds of call
+// exist: writes (the default), and reads (AsReader), which run read-only,
+// confined and bounded by ReadLimits. The liveness probe (Ping) has a session
+// of its own and never waits behind a call.
 package engine
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
+	"os"
 	"path/filepath"
 	"regexp"
-	"runtime"
-	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
-	"unsafe"
+
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // Options configures Open.
 type Options struct {
 	// LibPath is the engine library; empty means LibraryPath().
 	LibPath string
-	// DataDir holds persistent MergeTree storage; empty means an in-memory
-	// engine whose tables vanish with the process.
+	// DataDir holds persistent MergeTree storage and every other file the
+	// engine keeps; empty means an in-memory engine whose tables vanish with
+	// the process.
 	DataDir string
-	// MaxThreads caps the threads one query or insert may use (the
-	// max_threads setting); 0 keeps the engine's default of one per core.
-	// A query can still raise it with SETTINGS max_threads = N.
+	// MaxThreads is the threads one call starts with (the max_threads
+	// setting); 0 keeps the engine's default of one per core. A read may
+	// raise it up to Reads.MaxThreads.
 	MaxThreads int
+	// Reads bounds every read; see ReadLimits.
+	Reads ReadLimits
+	// MaxWrites is how many writes run at once; more wait for a slot as
+	// long as their context allows. 0 means 4.
+	MaxWrites int
+	// CloseTimeout is how long Close waits for running calls to end after
+	// killing them; 0 means 5s.
+	CloseTimeout time.Duration
 	// Logger receives lifecycle logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Registerer receives the engine's metrics; nil means no metrics.
+	Registerer prometheus.Registerer
 }
 
-// Engine is one connection to the embedded engine. It is safe for concurrent
-// use; calls run one at a time.
+const (
+	defaultMaxWrites    = 4
+	defaultCloseTimeout = 5 * time.Second
+	// killGrace is how long past its timeout a read may run before it is
+	// killed from outside, should it have raised max_execution_time.
+	killGrace = time.Second
+	// killRetry is how often a call that should end is killed again: a
+	// kill issued before the query registered itself finds nothing.
+	killRetry = 200 * time.Millisecond
+	// Writes and the liveness probe run at the engine's highest priority;
+	// while one runs, reads at a lower one pause between blocks.
+	writePriority = 1
+	readPriority  = 10
+)
+
+// Engine is the embedded engine. It is safe for concurrent use.
 type Engine struct {
 	lib     *library
 	log     *slog.Logger
 	dataDir string
-	sem     chan struct{}
-	connPtr *uintptr
-	conn    uintptr
-	// curDB is the connection's current database as far as this package
-	// knows; "" after anything that may have changed it.
-	curDB string
+	cfgDir  string
+	threads int
+	reads   ReadLimits
+
+	readSlots  chan struct{}
+	writeSlots chan struct{}
+	queued     atomic.Int64
+	ids        atomic.Uint64
+
+	mu          sync.Mutex
+	closed      bool // no new calls
+	stopped     bool // the engine is shut down
+	readsClosed bool
+	calls       sync.WaitGroup
+	readCalls   sync.WaitGroup
+
+	// control kills calls; it never runs anything else.
+	controlMu sync.Mutex
+	control   *session
+	// health answers Ping; healthMu is held while a probe runs.
+	healthMu    sync.Mutex
+	health      *session
+	healthSince atomic.Int64
+
+	closeTimeout time.Duration
+	running      *prometheus.GaugeVec
+	refused      *prometheus.CounterVec
+	killed       *prometheus.CounterVec
 }
 
-// insertChunk bounds how much of an insert body is handed to the engine per
-// call, so memory stays flat however large the body is.
-const insertChunk = 1 << 20
+// live is the open Engine of this process, if any.
+var live *Engine
 
-// Engine-wide state: the engine boots on the first connection and shuts down
-// when the last one closes, and all live connections share one storage path.
-var (
-	bootDir   string
-	openConns int
-)
-
-// Open loads the engine library (once per process) and connects to it.
-// Connections opened while others are live must use the same DataDir.
+// Open loads the engine library (once per process), writes the engine's
+// configuration and starts it. One Engine may be open in a process at a
+// time.
 func Open(ctx context.Context, o Options) (*Engine, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("clickhouse engine: open: %w", err)
@@ -73,65 +121,123 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	if log == nil {
 		log = slog.Default()
 	}
+	reads, err := o.Reads.resolve()
+	if err != nil {
+		return nil, err
+	}
+	if o.MaxThreads < 0 {
+		return nil, fmt.Errorf("clickhouse engine: MaxThreads %d is negative; use 0 for the engine's default", o.MaxThreads)
+	}
+	if o.MaxWrites < 0 || o.CloseTimeout < 0 {
+		return nil, errors.New("clickhouse engine: MaxWrites and CloseTimeout must not be negative; use 0 for the defaults")
+	}
 	libPath := o.LibPath
 	if libPath == "" {
-		p, err := LibraryPath()
-		if err != nil {
+		if libPath, err = LibraryPath(); err != nil {
 			return nil, err
 		}
-		libPath = p
 	}
 	dataDir := o.DataDir
 	if dataDir != "" {
-		abs, err := filepath.Abs(dataDir)
-		if err != nil {
-			return nil, fmt.Errorf("clickhouse engine: data dir %q: %w", dataDir, err)
+		if dataDir, err = filepath.Abs(dataDir); err != nil {
+			return nil, fmt.Errorf("clickhouse engine: data dir %q: %w", o.DataDir, err)
 		}
-		dataDir = abs
 	}
 
 	libMu.Lock()
 	defer libMu.Unlock()
+	if live != nil {
+		return nil, fmt.Errorf("clickhouse engine: this process already runs an engine on %s; close it before opening another", displayDir(live.dataDir))
+	}
 	lib, err := loadLibrary(libPath)
 	if err != nil {
 		return nil, err
-	}
-	if openConns > 0 && bootDir != dataDir {
-		return nil, fmt.Errorf("clickhouse engine: engine in this process already serves data dir %q; close its engines before opening %q", displayDir(bootDir), displayDir(dataDir))
 	}
 	// The engine's own handlers would take SIGSEGV/SIGPIPE/... away from the
 	// Go runtime, which needs them for nil checks, preemption and profiling.
 	lib.setSignalHandlersEnabled(0)
 
-	args := []string{"clickhouse"}
-	if dataDir != "" {
-		args = append(args, "--path="+dataDir)
+	e := &Engine{
+		lib:          lib,
+		log:          log,
+		dataDir:      dataDir,
+		threads:      o.MaxThreads,
+		reads:        reads,
+		readSlots:    make(chan struct{}, reads.Concurrency),
+		writeSlots:   make(chan struct{}, orDefault(o.MaxWrites, defaultMaxWrites)),
+		closeTimeout: orDefault(o.CloseTimeout, defaultCloseTimeout),
+		running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: "aurigraph_clickhouse_engine_calls_running",
+			Help: "Calls running in the embedded ClickHouse engine, by role (read, write).",
+		}, []string{"role"}),
+		refused: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_clickhouse_engine_reads_refused_total",
+			Help: "Reads refused for want of a slot, by reason (queue_full, queue_timeout).",
+		}, []string{"reason"}),
+		killed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_clickhouse_engine_calls_killed_total",
+			Help: "Calls killed while running, by reason (caller_gone, timeout, shutdown).",
+		}, []string{"reason"}),
 	}
-	if o.MaxThreads < 0 {
-		return nil, fmt.Errorf("clickhouse engine: MaxThreads %d is negative; use 0 for the engine's default", o.MaxThreads)
+	if e.cfgDir, err = os.MkdirTemp("", "aurigraph-clickhouse-"); err != nil {
+		return nil, fmt.Errorf("clickhouse engine: configuration directory: %w", err)
 	}
-	if o.MaxThreads > 0 {
-		args = append(args, "--max_threads="+strconv.Itoa(o.MaxThreads))
+	root := dataDir
+	if root == "" {
+		root = e.cfgDir
 	}
 	start := time.Now()
-	connPtr := connect(lib, args)
-	if connPtr == nil || *connPtr == 0 {
-		return nil, fmt.Errorf("clickhouse engine: connect with data dir %q failed; check that it is writable and not used by another process", displayDir(dataDir))
+	if err := e.boot(root); err != nil {
+		_ = os.RemoveAll(e.cfgDir)
+		return nil, err
 	}
-	openConns++
-	bootDir = dataDir
-	e := &Engine{
-		lib:     lib,
-		log:     log,
-		dataDir: dataDir,
-		sem:     make(chan struct{}, 1),
-		connPtr: connPtr,
-		conn:    *connPtr,
+	if o.Registerer != nil {
+		o.Registerer.MustRegister(e.running, e.refused, e.killed)
 	}
-	log.Info("embedded ClickHouse engine connected",
+	live = e
+	log.Info("embedded ClickHouse engine started",
 		slog.String("version", lib.version), slog.String("data_dir", displayDir(dataDir)),
-		slog.String("library", lib.path), slog.Duration("took", time.Since(start)))
+		slog.String("library", lib.path), slog.Duration("took", time.Since(start)),
+		slog.Duration("read_timeout", reads.Timeout), slog.Int64("read_max_memory", reads.MaxMemory),
+		slog.Int("read_concurrency", reads.Concurrency))
 	return e, nil
+}
+
+// boot starts the engine with its configuration through the control
+// session, checks that the configuration is the one in force, and opens the
+// health session.
+func (e *Engine) boot(root string) error {
+	cfg, err := writeConfig(e.cfgDir, root, e.reads)
+	if err != nil {
+		return err
+	}
+	args := append(e.baseArgs(), "--config-file="+cfg, "--priority="+strconv.Itoa(writePriority), "--max_threads=1", "--log_comment=aurigraph:control")
+	if e.control, err = connect(e.lib, args); err != nil {
+		return fmt.Errorf("clickhouse engine: start with data dir %q: %w", displayDir(e.dataDir), err)
+	}
+	// An engine started earlier in this process without this configuration
+	// would serve every source to every caller; refuse to run on it.
+	grants, err := e.control.run("SHOW GRANTS")
+	if err == nil && bytes.Contains(grants, []byte("SOURCES")) {
+		err = errors.New("the engine runs without this package's access configuration (it was started elsewhere in the process)")
+	}
+	if err != nil {
+		e.control.close()
+		return fmt.Errorf("clickhouse engine: check access configuration: %w", err)
+	}
+	if e.health, err = connect(e.lib, append(e.baseArgs(), "--priority="+strconv.Itoa(writePriority), "--max_threads=1", "--log_comment=aurigraph:health")); err != nil {
+		e.control.close()
+		return err
+	}
+	return nil
+}
+
+func orDefault[T comparable](v, def T) T {
+	var zero T
+	if v == zero {
+		return def
+	}
+	return v
 }
 
 func displayDir(d string) string {
@@ -141,46 +247,32 @@ func displayDir(d string) string {
 	return d
 }
 
-func connect(lib *library, args []string) *uintptr {
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	argv := make([]*byte, len(args)+1)
-	for i, a := range args {
-		b := append([]byte(a), 0)
-		pin.Pin(&b[0])
-		argv[i] = &b[0]
-	}
-	pin.Pin(&argv[0])
-	return lib.connect(int32(len(args)), unsafe.Pointer(&argv[0]))
-}
-
 // Version reports the engine library's version string.
 func (e *Engine) Version() string { return e.lib.version }
 
 // DataDir reports the absolute storage path, or "" for an in-memory engine.
 func (e *Engine) DataDir() string { return e.dataDir }
 
-// acquire waits for the connection, giving up when ctx ends.
-func (e *Engine) acquire(ctx context.Context) error {
-	if err := ctx.Err(); err != nil {
-		return fmt.Errorf("clickhouse engine: waiting for the engine: %w", err)
+// ReadLimits reports the limits reads run under.
+func (e *Engine) ReadLimits() ReadLimits { return e.reads }
+
+// ErrClosed is returned by calls on a closed Engine, and by calls that
+// Close ended.
+var ErrClosed = errors.New("clickhouse engine: closed")
+
+type role uint8
+
+const (
+	writer role = iota
+	reader
+)
+
+func (r role) String() string {
+	if r == reader {
+		return "read"
 	}
-	select {
-	case e.sem <- struct{}{}:
-	case <-ctx.Done():
-		return fmt.Errorf("clickhouse engine: waiting for the engine: %w", ctx.Err())
-	}
-	if e.conn == 0 {
-		<-e.sem
-		return ErrClosed
-	}
-	return nil
+	return "write"
 }
-
-func (e *Engine) release() { <-e.sem }
-
-// ErrClosed is returned by calls on a closed Engine.
-var ErrClosed = errors.New("clickhouse engine: engine is closed")
 
 // CallOption adjusts one Query, QueryStream or Insert call.
 type CallOption func(*call)
@@ -190,6 +282,7 @@ type call struct {
 	params   map[string]string
 	settings map[string]string
 	database string
+	role     role
 }
 
 // WithParams binds {name:Type} placeholders server-side; values are never
@@ -199,9 +292,10 @@ func WithParams(params map[string]string) CallOption {
 }
 
 // WithSettings applies ClickHouse settings (e.g. max_execution_time,
-// insert_deduplication_token) to this call only. Names must be plain
-// identifiers; the engine rejects unknown ones with UNKNOWN_SETTING, and
-// readonly is refused because it would outlive the call.
+// insert_deduplication_token) to this call. Names must be plain identifiers;
+// the engine rejects unknown ones with UNKNOWN_SETTING and values outside
+// its constraints with SETTING_CONSTRAINT_VIOLATION; a read may not change
+// settings that name files, URLs or hosts or that loosen its limits.
 func WithSettings(settings map[string]string) CallOption {
 	return func(c *call) { c.settings = settings }
 }
@@ -212,355 +306,462 @@ func WithDatabase(db string) CallOption {
 	return func(c *call) { c.database = db }
 }
 
+// AsReader runs the call as a read: read-only (the engine refuses writes),
+// confined (no statement reaches files, the network or other servers) and
+// bounded by the engine's ReadLimits.
+func AsReader() CallOption {
+	return func(c *call) { c.role = reader }
+}
+
+func newCall(query string, opts []CallOption) *call {
+	c := &call{query: query}
+	for _, o := range opts {
+		o(c)
+	}
+	return c
+}
+
 // Query runs one statement and returns its whole output in format (e.g.
 // "TabSeparated", "Native", "JSONEachRow"); a FORMAT clause in the query
 // wins over format. The query may hold any bytes. Engine failures are *Error.
 func (e *Engine) Query(ctx context.Context, query, format string, opts ...CallOption) ([]byte, error) {
-	c, err := e.begin(ctx, query, opts)
-	if err != nil {
-		return nil, err
-	}
-	defer e.end(c)
-	var res uintptr
-	if len(c.params) == 0 {
-		res = e.lib.queryN(e.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
-	} else {
-		withParams(c.params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
-			res = e.lib.queryWithParamsN(e.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
+	c := newCall(query, opts)
+	var out []byte
+	err := e.do(ctx, c, func(ctx context.Context, s *session) error {
+		if c.role == writer {
+			var err error
+			out, err = s.query(query, format, c.params)
+			return err
+		}
+		var buf bytes.Buffer
+		err := e.readStream(ctx, s, c, format, func(b []byte) error {
+			buf.Write(b)
+			return nil
 		})
-	}
-	runtime.KeepAlive(query)
-	runtime.KeepAlive(format)
-	out, err := e.takeResult(res, query)
+		out = buf.Bytes()
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	data := slices.Clone(out.data)
-	out.free()
-	return data, nil
+	return out, nil
 }
 
 // QueryStream runs one statement and hands its output to fn chunk by chunk,
 // so large results never sit in memory whole. A chunk is only valid during
 // the call. An error from fn, or the end of ctx, cancels the query.
 func (e *Engine) QueryStream(ctx context.Context, query, format string, fn func(chunk []byte) error, opts ...CallOption) error {
-	c, err := e.begin(ctx, query, opts)
-	if err != nil {
-		return err
-	}
-	defer e.end(c)
-	var stream uintptr
-	if len(c.params) == 0 {
-		stream = e.lib.streamQueryN(e.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
-	} else {
-		withParams(c.params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
-			stream = e.lib.streamQueryParamsN(e.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
-		})
-	}
-	runtime.KeepAlive(query)
-	runtime.KeepAlive(format)
-	if stream == 0 {
-		return fmt.Errorf("clickhouse engine: engine returned no stream for query %q", truncate(query))
-	}
-	defer e.lib.destroyQueryResult(stream)
-	if msg := e.lib.resultError(stream); msg != "" {
-		return parseError(msg)
-	}
-	for {
-		if err := ctx.Err(); err != nil {
-			e.lib.streamCancelQuery(e.conn, stream)
-			return fmt.Errorf("clickhouse engine: query %q: %w", truncate(query), err)
+	c := newCall(query, opts)
+	return e.do(ctx, c, func(ctx context.Context, s *session) error {
+		if c.role == reader {
+			return e.readStream(ctx, s, c, format, fn)
 		}
-		chunk, err := e.takeResult(e.lib.streamFetchResult(e.conn, stream), query)
-		if err != nil {
-			return err
+		return s.stream(ctx, query, format, c.params, fn)
+	})
+}
+
+// readStream streams a read's output, ending it once it outgrows
+// MaxResultBytes.
+func (e *Engine) readStream(ctx context.Context, s *session, c *call, format string, fn func([]byte) error) error {
+	var n int64
+	return s.stream(ctx, c.query, format, c.params, func(b []byte) error {
+		if n += int64(len(b)); n > e.reads.MaxResultBytes {
+			return &Error{Code: codeTooManyRowsOrBytes, Message: fmt.Sprintf(
+				"Code: %d. DB::Exception: Limit for result exceeded: the result is larger than %d bytes, the server's limit for one read; narrow the query or read it in ranges. (TOO_MANY_ROWS_OR_BYTES)",
+				codeTooManyRowsOrBytes, e.reads.MaxResultBytes)}
 		}
-		if len(chunk.data) == 0 {
-			chunk.free()
-			return nil
-		}
-		err = fn(chunk.data)
-		chunk.free()
-		if err != nil {
-			e.lib.streamCancelQuery(e.conn, stream)
-			return err
-		}
-	}
+		return fn(b)
+	})
 }
 
 // Insert streams body, encoded in format, into an INSERT statement that has
 // no FORMAT clause or inline data (e.g. "INSERT INTO db.t (a, b)"). The body
 // is read in bounded chunks while the engine parses it. It returns the rows
-// written.
+// written. Reads cannot insert.
 func (e *Engine) Insert(ctx context.Context, query, format string, body io.Reader, opts ...CallOption) (uint64, error) {
-	c, err := e.begin(ctx, query, opts)
+	c := newCall(query, opts)
+	if c.role == reader {
+		return 0, readonlyError()
+	}
+	var rows uint64
+	err := e.do(ctx, c, func(ctx context.Context, s *session) error {
+		var err error
+		rows, err = s.insert(ctx, query, format, c.params, body)
+		return err
+	})
+	return rows, err
+}
+
+// do runs one call: it takes a slot, checks the statement, opens the call's
+// session, prepares it, runs fn in it under a watch that kills the query
+// when ctx ends or a read outlives its timeout, and closes the session.
+func (e *Engine) do(ctx context.Context, c *call, fn func(ctx context.Context, s *session) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("clickhouse engine: %s not started: %w", c.role, err)
+	}
+	if err := e.enter(c.role); err != nil {
+		return err
+	}
+	defer e.calls.Done()
+	if c.role == reader {
+		defer e.readCalls.Done()
+	}
+	release, err := e.acquire(ctx, c.role)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	defer e.end(c)
-	var stream uintptr
-	if len(c.params) == 0 {
-		stream = e.lib.streamInsertN(e.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
-	} else {
-		withParams(c.params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
-			stream = e.lib.streamInsertParamsN(e.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
-		})
+	defer release()
+	if err := guard(c); err != nil {
+		return err
 	}
-	runtime.KeepAlive(query)
-	runtime.KeepAlive(format)
-	if stream == 0 {
-		return 0, fmt.Errorf("clickhouse engine: engine returned no insert stream for %q", truncate(query))
+	callCtx, cancel := ctx, context.CancelFunc(func() {})
+	if c.role == reader {
+		callCtx, cancel = context.WithTimeout(ctx, e.reads.Timeout+killGrace)
 	}
-	defer e.lib.destroyInsertStream(stream)
-	if msg := e.lib.streamInsertError(stream); msg != "" {
-		return 0, parseError(msg)
-	}
-	buf := make([]byte, insertChunk)
-	for {
-		if err := ctx.Err(); err != nil {
-			e.lib.streamCancelInsert(stream)
-			return 0, fmt.Errorf("clickhouse engine: insert %q: %w", truncate(query), err)
-		}
-		n, rerr := io.ReadFull(body, buf)
-		if n > 0 && e.lib.streamAppend(stream, unsafe.Pointer(&buf[0]), uintptr(n)) != 0 {
-			msg := e.lib.streamInsertError(stream)
-			if msg == "" {
-				msg = "insert stream rejected the appended data"
-			}
-			return 0, parseError(msg)
-		}
-		// Only ReadFull's own end-of-input values mean the body is complete;
-		// a wrapped ErrUnexpectedEOF from a decoder is a truncated body.
-		if rerr == io.EOF || rerr == io.ErrUnexpectedEOF { //nolint:errorlint
-			break
-		}
-		if rerr != nil {
-			e.lib.streamCancelInsert(stream)
-			return 0, fmt.Errorf("clickhouse engine: read insert body for %q: %w", truncate(query), rerr)
-		}
-	}
-	res := e.lib.streamDone(stream)
-	if res == 0 {
-		if msg := e.lib.streamInsertError(stream); msg != "" {
-			return 0, parseError(msg)
-		}
-	}
-	out, err := e.takeResult(res, query)
+	defer cancel()
+
+	id := fmt.Sprintf("%s%s:%d", callMarker, c.role, e.ids.Add(1))
+	s, err := connect(e.lib, e.sessionArgs(c.role, id))
 	if err != nil {
-		return 0, err
+		return err
 	}
-	rows := e.lib.resultRowsWritten(res)
-	out.free()
-	return rows, nil
+	defer s.close()
+	e.running.WithLabelValues(c.role.String()).Inc()
+	defer e.running.WithLabelValues(c.role.String()).Dec()
+
+	done, watched := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(watched)
+		e.watch(callCtx, id, done)
+	}()
+	err = e.prepare(s, c)
+	if err == nil {
+		err = fn(callCtx, s)
+	}
+	close(done)
+	<-watched
+	return e.outcome(c.role, ctx, callCtx, err)
 }
 
-// QueryClass says what a statement does to state that outlives it.
-type QueryClass uint32
+// callMarker starts the log_comment of every call, which is how Close finds
+// them all.
+const callMarker = "aurigraph:call:"
 
-// Classes reported by Classify, as decided by the engine's own parser.
-const (
-	ReadOnly       QueryClass = 0 // SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS, CHECK
-	Mutating       QueryClass = 1 // INSERT, CREATE, ALTER, DROP, TRUNCATE, OPTIMIZE, ...
-	MutatingGlobal QueryClass = 2 // UDFs, access control, writes into system
-	Control        QueryClass = 3 // USE, SET, SYSTEM, BACKUP, KILL, INTO OUTFILE, ...
-	Unparsed       QueryClass = 4 // did not parse
-)
-
-// Classification is the engine parser's verdict on a text, without running it.
-type Classification struct {
-	Statements int
-	Class      QueryClass
-}
-
-// Classify parses query with the engine's parser and reports how many
-// statements it holds and what they do, without executing anything. Pass
-// the options the statement will run with: settings change what the parser
-// accepts (max_parser_depth, max_parser_backtracks, dialect, ...), and a
-// verdict taken under other settings says nothing about that run.
-func (e *Engine) Classify(ctx context.Context, query string, opts ...CallOption) (Classification, error) {
-	c, err := e.begin(ctx, query, opts)
-	if err != nil {
-		return Classification{}, err
+func (e *Engine) enter(r role) error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed || (r == reader && e.readsClosed) {
+		return ErrClosed
 	}
-	defer e.end(c)
-	a := queryAnalysis{structSize: uint32(unsafe.Sizeof(queryAnalysis{}))}
-	st := e.lib.classifyQueryN(e.conn, strPtr(query), uintptr(len(query)), nil, 0, unsafe.Pointer(&a))
-	runtime.KeepAlive(query)
-	if st != 0 {
-		return Classification{}, fmt.Errorf("clickhouse engine: classify %q failed", truncate(query))
-	}
-	return Classification{Statements: int(a.statementCount), Class: QueryClass(a.queryClass)}, nil
-}
-
-// queryAnalysis mirrors chdb_query_analysis_v1.
-type queryAnalysis struct {
-	structSize     uint32
-	statementCount uint32
-	flags          uint32
-	queryClass     uint32
-}
-
-// begin takes the connection and prepares session state for one call:
-// the current database and per-call settings.
-func (e *Engine) begin(ctx context.Context, query string, opts []CallOption) (*call, error) {
-	c := &call{query: query}
-	for _, o := range opts {
-		o(c)
-	}
-	if err := e.acquire(ctx); err != nil {
-		return nil, err
-	}
-	if c.database != "" && c.database != e.curDB {
-		if _, err := e.run("USE " + quoteIdent(c.database)); err != nil {
-			e.curDB = ""
-			e.release()
-			return nil, err
-		}
-		e.curDB = c.database
-	}
-	if len(c.settings) > 0 {
-		stmt, err := setStatement(c.settings, false)
-		if err == nil {
-			err = e.checkParserSettings(c.settings)
-		}
-		if err != nil {
-			e.release()
-			return nil, err
-		}
-		if _, err := e.run(stmt); err != nil {
-			e.resetEach(c.settings)
-			e.release()
-			return nil, err
-		}
-	}
-	return c, nil
-}
-
-// end restores session state and releases the connection. The connection
-// outlives the call, so per-call settings must not leak into the next one.
-func (e *Engine) end(c *call) {
-	defer e.release()
-	if useWordRe.MatchString(c.query) {
-		// The statement may have switched the current database; the next
-		// WithDatabase call must not trust what this package last set.
-		e.curDB = ""
-	}
-	if len(c.settings) == 0 {
-		return
-	}
-	stmt, _ := setStatement(c.settings, true)
-	if _, err := e.run(stmt); err != nil {
-		e.resetEach(c.settings)
-	}
-}
-
-// parserLimits are the settings that bound what the parser accepts. Per-call
-// settings are undone by a SET statement parsed under them, so a call may
-// raise these limits (or lift them with 0) but not lower them: lowered, they
-// could stop that SET from parsing and stay on the connection for good.
-var parserLimits = []string{"max_query_size", "max_parser_depth", "max_parser_backtracks"}
-
-// checkParserSettings refuses per-call values that would leave the
-// connection unable to parse the statement restoring its settings.
-func (e *Engine) checkParserSettings(settings map[string]string) error {
-	for name, value := range settings {
-		if strings.EqualFold(name, "dialect") {
-			if !strings.EqualFold(value, "clickhouse") {
-				return badArguments("Setting dialect = %s cannot be set per call on a shared connection: the statement restoring its settings is ClickHouse SQL and would no longer parse. Send ClickHouse SQL instead", QuoteString(value))
-			}
-			continue
-		}
-		if !slices.ContainsFunc(parserLimits, func(l string) bool { return strings.EqualFold(l, name) }) {
-			continue
-		}
-		v, err := strconv.ParseUint(value, 10, 64)
-		if err != nil {
-			return badArguments("Setting %s = %s is not a whole number; give a byte or step count, or 0 for no limit", name, QuoteString(value))
-		}
-		if v == 0 {
-			continue
-		}
-		out, err := e.run("SELECT getSetting(" + QuoteString(name) + ")")
-		if err != nil {
-			return err
-		}
-		cur, err := strconv.ParseUint(strings.TrimSpace(string(out)), 10, 64)
-		if err != nil {
-			return fmt.Errorf("clickhouse engine: read current %s: %q is not a number", name, out)
-		}
-		if v < cur {
-			return badArguments("Setting %s = %d would lower the parser limit below the connection's %d; per call it may only be raised (or be 0 for no limit), because the statement that restores the connection's settings must still parse", name, v, cur)
-		}
+	e.calls.Add(1)
+	if r == reader {
+		e.readCalls.Add(1)
 	}
 	return nil
 }
 
-func badArguments(format string, args ...any) *Error {
-	return &Error{Code: 36, Message: "Code: 36. DB::Exception: " + fmt.Sprintf(format, args...) + ". (BAD_ARGUMENTS)"}
+func (e *Engine) closing(r role) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.closed || (r == reader && e.readsClosed)
 }
 
-// resetEach returns settings to their defaults one by one, for when a single
-// SET could not: one bad name must not leave the others behind.
-func (e *Engine) resetEach(settings map[string]string) {
-	for name := range settings {
-		if !settingNameRe.MatchString(name) {
-			continue
+// acquire takes a slot for a call of role r. Writes wait as long as ctx
+// allows; reads wait at most QueueTimeout, behind at most MaxQueued others.
+func (e *Engine) acquire(ctx context.Context, r role) (release func(), err error) {
+	if r == writer {
+		select {
+		case e.writeSlots <- struct{}{}:
+			return func() { <-e.writeSlots }, nil
+		case <-ctx.Done():
+			return nil, fmt.Errorf("clickhouse engine: waiting for a write slot: %w", ctx.Err())
 		}
-		if _, err := e.run("SET " + name + " = DEFAULT"); err != nil {
-			e.log.Debug("clickhouse engine: reset per-call setting", slog.String("setting", name), slog.Any("err", err))
-		}
+	}
+	release = func() { <-e.readSlots }
+	select {
+	case e.readSlots <- struct{}{}:
+		return release, nil
+	default:
+	}
+	if e.queued.Add(1) > int64(e.reads.MaxQueued) {
+		e.queued.Add(-1)
+		e.refused.WithLabelValues("queue_full").Inc()
+		return nil, tooManyReads(fmt.Sprintf("%d reads are running and %d more are waiting", e.reads.Concurrency, e.reads.MaxQueued))
+	}
+	defer e.queued.Add(-1)
+	t := time.NewTimer(e.reads.QueueTimeout)
+	defer t.Stop()
+	select {
+	case e.readSlots <- struct{}{}:
+		return release, nil
+	case <-t.C:
+		e.refused.WithLabelValues("queue_timeout").Inc()
+		return nil, tooManyReads(fmt.Sprintf("no read slot came free within %s (%d reads run at once)", e.reads.QueueTimeout, e.reads.Concurrency))
+	case <-ctx.Done():
+		return nil, fmt.Errorf("clickhouse engine: waiting for a read slot: %w", ctx.Err())
 	}
 }
 
-func (e *Engine) run(stmt string) ([]byte, error) {
-	res := e.lib.queryN(e.conn, strPtr(stmt), uintptr(len(stmt)), strPtr("TabSeparated"), uintptr(len("TabSeparated")))
-	runtime.KeepAlive(stmt)
-	out, err := e.takeResult(res, stmt)
+func tooManyReads(why string) *Error {
+	return &Error{Code: codeTooManySimultaneousQueries, Message: fmt.Sprintf(
+		"Code: %d. DB::Exception: Too many simultaneous queries: %s; retry later. (TOO_MANY_SIMULTANEOUS_QUERIES)", codeTooManySimultaneousQueries, why)}
+}
+
+func (e *Engine) baseArgs() []string {
+	args := []string{"clickhouse"}
+	if e.dataDir != "" {
+		args = append(args, "--path="+e.dataDir)
+	}
+	return args
+}
+
+// sessionArgs are the settings a call's session starts with. They are this
+// package's own values; a call's settings are applied afterwards with SET,
+// which the engine checks against its constraints.
+func (e *Engine) sessionArgs(r role, id string) []string {
+	args := append(e.baseArgs(), "--log_comment="+id)
+	if r == writer {
+		args = append(args, "--priority="+strconv.Itoa(writePriority))
+		if e.threads > 0 {
+			args = append(args, "--max_threads="+strconv.Itoa(e.threads))
+		}
+		return args
+	}
+	threads := e.reads.MaxThreads
+	if e.threads > 0 {
+		threads = min(e.threads, threads)
+	}
+	memory := strconv.FormatInt(e.reads.MaxMemory, 10)
+	return append(args,
+		"--readonly=2",
+		"--priority="+strconv.Itoa(readPriority),
+		"--max_execution_time="+strconv.FormatInt(int64(math.Ceil(e.reads.Timeout.Seconds())), 10),
+		"--max_memory_usage="+memory,
+		"--max_temporary_data_on_disk_size_for_query="+memory,
+		"--max_rows_to_read="+strconv.FormatInt(e.reads.MaxRowsToRead, 10),
+		"--max_result_bytes="+strconv.FormatInt(e.reads.MaxResultBytes, 10),
+		"--max_threads="+strconv.Itoa(threads),
+	)
+}
+
+// prepare sets the session's database and the call's settings, then has the
+// engine's parser, under those settings, say what the statement does: one
+// statement per call; a read only reads; nothing changes the session, the
+// server or its users.
+func (e *Engine) prepare(s *session, c *call) error {
+	if c.database != "" {
+		if _, err := s.run("USE " + quoteIdent(c.database)); err != nil {
+			return err
+		}
+	}
+	if len(c.settings) > 0 {
+		stmt, err := setStatement(c.settings)
+		if err != nil {
+			return err
+		}
+		if _, err := s.run(stmt); err != nil {
+			return err
+		}
+	}
+	cl, err := s.classify(c.query)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	data := slices.Clone(out.data)
-	out.free()
-	return data, nil
+	if cl.statements > 1 {
+		return &Error{Code: codeSyntaxError, Message: fmt.Sprintf(
+			"Code: %d. DB::Exception: Multi-statements are not allowed (the request holds %d); send one statement per request. (SYNTAX_ERROR)", codeSyntaxError, cl.statements)}
+	}
+	switch {
+	case cl.class == ReadOnly || cl.class == Unparsed:
+	case c.role == reader:
+		return readonlyError()
+	case cl.class == Control || cl.class == MutatingGlobal:
+		return &Error{Code: codeAccessDenied, Message: fmt.Sprintf(
+			"Code: %d. DB::Exception: Not allowed on this server: SET, USE, SYSTEM, KILL, BACKUP, INTO OUTFILE and statements on users, functions or named collections; pass settings and the database with the request. (ACCESS_DENIED)", codeAccessDenied)}
+	}
+	return nil
 }
 
-type result struct {
-	e    *Engine
-	res  uintptr
-	data []byte
+func readonlyError() *Error {
+	return &Error{Code: codeReadonly, Message: fmt.Sprintf(
+		"Code: %d. DB::Exception: Cannot execute query in readonly mode: this request may only read. (READONLY)", codeReadonly)}
 }
 
-func (r result) free() { r.e.lib.destroyQueryResult(r.res) }
-
-// takeResult turns an engine result into data or an *Error; on error the
-// result is already freed.
-func (e *Engine) takeResult(res uintptr, query string) (result, error) {
-	if res == 0 {
-		return result{}, fmt.Errorf("clickhouse engine: engine returned no result for %q", truncate(query))
+// watch kills the call's query once ctx ends, and again until the call
+// returns, because a kill issued before the query registered finds nothing.
+func (e *Engine) watch(ctx context.Context, id string, done <-chan struct{}) {
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
 	}
-	if msg := e.lib.resultError(res); msg != "" {
-		e.lib.destroyQueryResult(res)
-		return result{}, parseError(msg)
+	for {
+		e.kill("Settings['log_comment'] = " + QuoteString(id))
+		t := time.NewTimer(killRetry)
+		select {
+		case <-done:
+			t.Stop()
+			return
+		case <-t.C:
+		}
 	}
-	return result{e: e, res: res, data: e.resultBytes(res)}, nil
 }
 
-var useWordRe = regexp.MustCompile(`(?i)\buse\b`)
+// kill asks the engine to cancel the queries matching where; it does not
+// wait for them to end.
+func (e *Engine) kill(where string) {
+	e.controlMu.Lock()
+	defer e.controlMu.Unlock()
+	if _, err := e.control.run("KILL QUERY WHERE " + where + " ASYNC FORMAT Null"); err != nil {
+		e.log.Warn("clickhouse engine: kill query", slog.String("where", where), slog.Any("err", err))
+	}
+}
+
+// outcome says why a call ended when it did not end on its own.
+func (e *Engine) outcome(r role, parent, callCtx context.Context, err error) error {
+	if err == nil || !cancelled(err) {
+		return err
+	}
+	switch {
+	case e.closing(r):
+		e.killed.WithLabelValues("shutdown").Inc()
+		return fmt.Errorf("%w: the call was cancelled by shutdown", ErrClosed)
+	case parent.Err() != nil:
+		e.killed.WithLabelValues("caller_gone").Inc()
+		return fmt.Errorf("clickhouse engine: call cancelled: %w", parent.Err())
+	case callCtx.Err() != nil:
+		e.killed.WithLabelValues("timeout").Inc()
+		return &Error{Code: codeTimeoutExceeded, Message: fmt.Sprintf(
+			"Code: %d. DB::Exception: Timeout exceeded: the read ran longer than %s, the server's limit for one read. (TIMEOUT_EXCEEDED)", codeTimeoutExceeded, e.reads.Timeout)}
+	}
+	return err
+}
+
+// cancelled reports whether err is a call ending because it was told to:
+// its context ended, or its query was killed.
+func cancelled(err error) bool {
+	var ee *Error
+	return errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) ||
+		errors.As(err, &ee) && ee.Code == codeQueryWasCancelled
+}
+
+// Ping checks that the engine answers, on a session that serves nothing
+// else, so it never waits behind a call. A probe that does not return holds
+// that session; later probes then fail at once, saying for how long.
+func (e *Engine) Ping(ctx context.Context) error {
+	if e.closing(writer) {
+		return ErrClosed
+	}
+	if !e.healthMu.TryLock() {
+		return fmt.Errorf("clickhouse engine: not answering: the previous liveness probe has been running for %s",
+			time.Since(time.Unix(0, e.healthSince.Load())).Round(time.Millisecond))
+	}
+	e.healthSince.Store(time.Now().UnixNano())
+	res := make(chan error, 1)
+	go func() {
+		defer e.healthMu.Unlock()
+		_, err := e.health.run("SELECT 1")
+		res <- err
+	}()
+	select {
+	case err := <-res:
+		return err
+	case <-ctx.Done():
+		return fmt.Errorf("clickhouse engine: liveness probe: %w", ctx.Err())
+	}
+}
+
+// StopReads refuses new reads, kills the running ones and waits up to
+// CloseTimeout for them to return; writes go on. A shutdown calls it first,
+// so that nothing waits for a long read while the writers drain.
+func (e *Engine) StopReads() error {
+	e.mu.Lock()
+	e.readsClosed = true
+	e.mu.Unlock()
+	return e.drain(&e.readCalls, callMarker+reader.String()+":%", time.Now().Add(e.closeTimeout))
+}
+
+// Close refuses new calls, kills the calls still running, waits up to
+// CloseTimeout for them to return, and stops the engine. Should a call not
+// return in time (an insert whose body stalls is only noticed when its next
+// read returns), the engine stays loaded and Close says so; a later Close
+// tries again.
+func (e *Engine) Close() error {
+	e.mu.Lock()
+	if e.stopped {
+		e.mu.Unlock()
+		return nil
+	}
+	e.closed = true
+	e.mu.Unlock()
+
+	deadline := time.Now().Add(e.closeTimeout)
+	if err := e.drain(&e.calls, callMarker+"%", deadline); err != nil {
+		return err
+	}
+	for !e.healthMu.TryLock() {
+		if time.Now().After(deadline) {
+			return errors.New("clickhouse engine: the liveness probe did not return; the engine stays loaded")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	e.health.close()
+	e.healthMu.Unlock()
+	e.controlMu.Lock()
+	e.control.close()
+	e.controlMu.Unlock()
+
+	e.mu.Lock()
+	e.stopped = true
+	e.mu.Unlock()
+	libMu.Lock()
+	live = nil
+	libMu.Unlock()
+	if err := os.RemoveAll(e.cfgDir); err != nil {
+		e.log.Warn("clickhouse engine: remove configuration", slog.String("dir", e.cfgDir), slog.Any("err", err))
+	}
+	e.log.Info("embedded ClickHouse engine stopped", slog.String("data_dir", displayDir(e.dataDir)))
+	return nil
+}
+
+// drain kills the calls whose mark is like pattern until the calls of wg
+// have returned, or deadline passes.
+func (e *Engine) drain(wg *sync.WaitGroup, pattern string, deadline time.Time) error {
+	drained := make(chan struct{})
+	go func() {
+		wg.Wait()
+		close(drained)
+	}()
+	for {
+		select {
+		case <-drained:
+			return nil
+		default:
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("clickhouse engine: calls still running %s after they were killed; the engine stays loaded", e.closeTimeout)
+		}
+		e.kill("Settings['log_comment'] LIKE " + QuoteString(pattern))
+		select {
+		case <-drained:
+			return nil
+		case <-time.After(killRetry):
+		}
+	}
+}
 
 var settingNameRe = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 // setStatement renders settings as one SET statement, values as string
-// literals (the engine converts them to each setting's type), or, with
-// reset, as a return to the defaults.
-func setStatement(settings map[string]string, reset bool) (string, error) {
+// literals, which the engine converts to each setting's type.
+func setStatement(settings map[string]string) (string, error) {
 	names := make([]string, 0, len(settings))
 	for name := range settings {
 		if !settingNameRe.MatchString(name) {
-			return "", &Error{Code: 115, Message: fmt.Sprintf("Code: 115. DB::Exception: Setting name %q is not a valid identifier. (UNKNOWN_SETTING)", name)}
+			return "", &Error{Code: codeUnknownSetting, Message: fmt.Sprintf("Code: %d. DB::Exception: Setting name %q is not a valid identifier. (UNKNOWN_SETTING)", codeUnknownSetting, name)}
 		}
 		if strings.EqualFold(name, "readonly") {
-			// Once applied, readonly would forbid the reset after the call.
-			return "", &Error{Code: 164, Message: "Code: 164. DB::Exception: readonly cannot be set per call on a shared connection; check the statement with Classify instead. (READONLY)"}
+			return "", &Error{Code: codeReadonly, Message: fmt.Sprintf("Code: %d. DB::Exception: readonly cannot be set per call; run the call as a read instead. (READONLY)", codeReadonly)}
 		}
 		names = append(names, name)
 	}
@@ -572,12 +773,8 @@ func setStatement(settings map[string]string, reset bool) (string, error) {
 			b.WriteString(", ")
 		}
 		b.WriteString(name)
-		if reset {
-			b.WriteString(" = DEFAULT")
-		} else {
-			b.WriteString(" = ")
-			b.WriteString(QuoteString(settings[name]))
-		}
+		b.WriteString(" = ")
+		b.WriteString(QuoteString(settings[name]))
 	}
 	return b.String(), nil
 }
@@ -608,79 +805,4 @@ func QuoteString(s string) string {
 
 func quoteIdent(s string) string {
 	return "`" + strings.NewReplacer("\\", "\\\\", "`", "\\`").Replace(s) + "`"
-}
-
-// Close disconnects. Closing the last Engine of the process shuts the
-// engine down; a later Open boots it again.
-func (e *Engine) Close() error {
-	e.sem <- struct{}{}
-	defer e.release()
-	if e.conn == 0 {
-		return nil
-	}
-	libMu.Lock()
-	defer libMu.Unlock()
-	e.lib.closeConn(e.connPtr)
-	e.conn = 0
-	e.connPtr = nil
-	openConns--
-	e.log.Info("embedded ClickHouse engine disconnected", slog.String("data_dir", displayDir(e.dataDir)))
-	return nil
-}
-
-func (e *Engine) resultBytes(res uintptr) []byte {
-	n := e.lib.resultLength(res)
-	if n == 0 {
-		return nil
-	}
-	p := e.lib.resultBuffer(res)
-	if p == nil {
-		return nil
-	}
-	return unsafe.Slice(p, n)
-}
-
-func strPtr(s string) unsafe.Pointer {
-	if s == "" {
-		return nil
-	}
-	return unsafe.Pointer(unsafe.StringData(s))
-}
-
-// withParams lays params out as the parallel C arrays the engine expects,
-// pinned for the duration of call, in a stable order.
-func withParams(params map[string]string, call func(names, nameLens, values, valueLens unsafe.Pointer, count uintptr)) {
-	keys := make([]string, 0, len(params))
-	for k := range params {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var pin runtime.Pinner
-	defer pin.Unpin()
-	names := make([]*byte, len(keys))
-	values := make([]*byte, len(keys))
-	nameLens := make([]uintptr, len(keys))
-	valueLens := make([]uintptr, len(keys))
-	for i, k := range keys {
-		// Zero-length strings still need a valid address.
-		n := append([]byte(k), 0)
-		v := append([]byte(params[k]), 0)
-		pin.Pin(&n[0])
-		pin.Pin(&v[0])
-		names[i], values[i] = &n[0], &v[0]
-		nameLens[i], valueLens[i] = uintptr(len(k)), uintptr(len(params[k]))
-	}
-	pin.Pin(&names[0])
-	pin.Pin(&values[0])
-	call(unsafe.Pointer(&names[0]), unsafe.Pointer(&nameLens[0]), unsafe.Pointer(&values[0]), unsafe.Pointer(&valueLens[0]), uintptr(len(keys)))
-	runtime.KeepAlive(nameLens)
-	runtime.KeepAlive(valueLens)
-}
-
-func truncate(q string) string {
-	const max = 200
-	if len(q) <= max {
-		return q
-	}
-	return q[:max] + "..."
 }
