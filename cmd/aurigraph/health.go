@@ -56,7 +56,7 @@ func healthHandler(nodes []*consensus.Node, proj *projector.Projector, eng *engi
 			ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 			defer cancel()
 			c := healthCheck{Name: "clickhouse", Status: "UP"}
-			if _, err := eng.Query(ctx, "SELECT 1", "TabSeparated"); err != nil {
+			if err := eng.Ping(ctx); err != nil {
 				c.Status = "DOWN"
 				c.Data = map[string]any{"error": err.Error()}
 			}

@@ -78,7 +78,12 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		if err != nil {
 			return err
 		}
-		eng, err = engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads, Logger: log.With("component", "clickhouse")})
+		reads, err := f.clickhouseReads.limits()
+		if err != nil {
+			return err
+		}
+		eng, err = engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads,
+			Reads: reads, Logger: log.With("component", "clickhouse"), Registerer: reg})
 		if err != nil {
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
@@ -198,6 +203,12 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	})
 	if err != nil {
 		return err
+	}
+
+	if eng != nil {
+		// Unwound first, so that nothing waits for a long read while the
+		// rest stops; writes go on until the projector has drained.
+		stack.push("clickhouse reads", func(context.Context) error { return eng.StopReads() })
 	}
 
 	if ready != nil {
