@@ -57,8 +57,8 @@ type Options struct {
 	MaxQuerySize int
 	// ReceiveTimeout is how long a request body may send nothing before the
 	// request fails (ClickHouse's http_receive_timeout); 0 means 30s. An
-	// insert holds the single engine connection while its body streams in,
-	// so a client that stalls must not keep it.
+	// insert holds one of the engine's write slots while its body streams
+	// in, so a client that stalls must not keep it.
 	ReceiveTimeout time.Duration
 	// Users, when set, are the only accounts requests may use: by HTTP
 	// basic auth, the X-ClickHouse-User and X-ClickHouse-Key headers, or the
@@ -412,7 +412,7 @@ func decodeBody(r *http.Request, body io.Reader) (io.Reader, func(), error) {
 
 // receiveReader bounds each read of the request body with a deadline on
 // the connection, so a client that stops sending ends its request instead of
-// blocking the engine connection an insert holds while it streams. The
+// keeping the write slot an insert holds while it streams. The
 // deadline is lifted once the body ends: net/http then watches the connection
 // for the client leaving, and a deadline firing there would cancel the
 // request's context. After any other error it stays, so that net/http's own

@@ -247,15 +247,6 @@ func displayDir(d string) string {
 	return d
 }
 
-// Version reports the engine library's version string.
-func (e *Engine) Version() string { return e.lib.version }
-
-// DataDir reports the absolute storage path, or "" for an in-memory engine.
-func (e *Engine) DataDir() string { return e.dataDir }
-
-// ReadLimits reports the limits reads run under.
-func (e *Engine) ReadLimits() ReadLimits { return e.reads }
-
 // ErrClosed is returned by calls on a closed Engine, and by calls that
 // Close ended.
 var ErrClosed = errors.New("clickhouse engine: closed")
@@ -572,10 +563,10 @@ func (e *Engine) prepare(s *session, c *call) error {
 			"Code: %d. DB::Exception: Multi-statements are not allowed (the request holds %d); send one statement per request. (SYNTAX_ERROR)", codeSyntaxError, cl.statements)}
 	}
 	switch {
-	case cl.class == ReadOnly || cl.class == Unparsed:
+	case cl.class == readOnly || cl.class == unparsed:
 	case c.role == reader:
 		return readonlyError()
-	case cl.class == Control || cl.class == MutatingGlobal:
+	case cl.class == control || cl.class == mutatingGlobal:
 		return &Error{Code: codeAccessDenied, Message: fmt.Sprintf(
 			"Code: %d. DB::Exception: Not allowed on this server: SET, USE, SYSTEM, KILL, BACKUP, INTO OUTFILE and statements on users, functions or named collections; pass settings and the database with the request. (ACCESS_DENIED)", codeAccessDenied)}
 	}
@@ -596,7 +587,7 @@ func (e *Engine) watch(ctx context.Context, id string, done <-chan struct{}) {
 	case <-ctx.Done():
 	}
 	for {
-		e.kill("Settings['log_comment'] = " + QuoteString(id))
+		e.kill("Settings['log_comment'] = " + quoteString(id))
 		t := time.NewTimer(killRetry)
 		select {
 		case <-done:
@@ -741,7 +732,7 @@ func (e *Engine) drain(wg *sync.WaitGroup, pattern string, deadline time.Time) e
 		if time.Now().After(deadline) {
 			return fmt.Errorf("clickhouse engine: calls still running %s after they were killed; the engine stays loaded", e.closeTimeout)
 		}
-		e.kill("Settings['log_comment'] LIKE " + QuoteString(pattern))
+		e.kill("Settings['log_comment'] LIKE " + quoteString(pattern))
 		select {
 		case <-drained:
 			return nil
@@ -774,13 +765,13 @@ func setStatement(settings map[string]string) (string, error) {
 		}
 		b.WriteString(name)
 		b.WriteString(" = ")
-		b.WriteString(QuoteString(settings[name]))
+		b.WriteString(quoteString(settings[name]))
 	}
 	return b.String(), nil
 }
 
-// QuoteString renders s as a ClickHouse string literal.
-func QuoteString(s string) string {
+// quoteString renders s as a ClickHouse string literal.
+func quoteString(s string) string {
 	var b strings.Builder
 	b.Grow(len(s) + 2)
 	b.WriteByte('\'')

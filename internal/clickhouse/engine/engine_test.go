@@ -295,15 +295,15 @@ func TestClassify(t *testing.T) {
 		opts []CallOption
 		want classification
 	}{
-		{"SELECT 1", nil, classification{1, ReadOnly}},
-		{"CREATE TABLE x (a UInt8) ENGINE = Memory", nil, classification{1, Mutating}},
-		{"SELECT 1; SELECT 2", nil, classification{2, ReadOnly}},
-		{"USE system", nil, classification{1, Control}},
-		{"SELECT 1 INTO OUTFILE 'x'", nil, classification{1, Control}},
-		{"SELEC 1", nil, classification{0, Unparsed}},
+		{"SELECT 1", nil, classification{1, readOnly}},
+		{"CREATE TABLE x (a UInt8) ENGINE = Memory", nil, classification{1, mutating}},
+		{"SELECT 1; SELECT 2", nil, classification{2, readOnly}},
+		{"USE system", nil, classification{1, control}},
+		{"SELECT 1 INTO OUTFILE 'x'", nil, classification{1, control}},
+		{"SELEC 1", nil, classification{0, unparsed}},
 		// The parser runs under the call's settings, as the statement would.
-		{deep, nil, classification{0, Unparsed}},
-		{deep, []CallOption{deepParser}, classification{1, Mutating}},
+		{deep, nil, classification{0, unparsed}},
+		{deep, []CallOption{deepParser}, classification{1, mutating}},
 	} {
 		s, err := connect(e.lib, e.baseArgs())
 		if err != nil {

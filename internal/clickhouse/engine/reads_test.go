@@ -68,14 +68,14 @@ func TestCallsAreConfined(t *testing.T) {
 		query string
 		code  int
 	}{
-		{"SELECT * FROM file(" + QuoteString(secret) + ", 'LineAsString')", codeAccessDenied},
-		{"SELECT file(" + QuoteString(secret) + ")", codeAccessDenied},
+		{"SELECT * FROM file(" + quoteString(secret) + ", 'LineAsString')", codeAccessDenied},
+		{"SELECT file(" + quoteString(secret) + ")", codeAccessDenied},
 		{"SELECT * FROM `" + secret + "`", codeAccessDenied},
 		{"SELECT * FROM url('http://" + addr + "/x', 'LineAsString')", codeAccessDenied},
 		{"SELECT * FROM remote('" + addr + "', system.one)", codeAccessDenied},
 		{"SELECT * FROM mysql('" + addr + "', 'd', 't', 'u', 'p')", codeAccessDenied},
-		{"CREATE TABLE f (a String) ENGINE = File(LineAsString, " + QuoteString(secret) + ")", codeAccessDenied},
-		{"INSERT INTO t FROM INFILE " + QuoteString(secret) + " FORMAT LineAsString", codeAccessDenied},
+		{"CREATE TABLE f (a String) ENGINE = File(LineAsString, " + quoteString(secret) + ")", codeAccessDenied},
+		{"INSERT INTO t FROM INFILE " + quoteString(secret) + " FORMAT LineAsString", codeAccessDenied},
 		{"SYSTEM DROP DNS CACHE", codeAccessDenied},
 	} {
 		for _, opts := range [][]CallOption{nil, {AsReader()}} {

@@ -194,22 +194,22 @@ func (s *session) insert(ctx context.Context, query, format string, params map[s
 	return rows, nil
 }
 
-// QueryClass says what a statement does to state that outlives it.
-type QueryClass uint32
+// queryClass says what a statement does to state that outlives it.
+type queryClass uint32
 
 // Classes as decided by the engine's own parser.
 const (
-	ReadOnly       QueryClass = 0 // SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS, CHECK
-	Mutating       QueryClass = 1 // INSERT, CREATE, ALTER, DROP, TRUNCATE, OPTIMIZE, ...
-	MutatingGlobal QueryClass = 2 // UDFs, access control, writes into system
-	Control        QueryClass = 3 // USE, SET, SYSTEM, BACKUP, KILL, INTO OUTFILE, ...
-	Unparsed       QueryClass = 4 // did not parse
+	readOnly       queryClass = 0 // SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS, CHECK
+	mutating       queryClass = 1 // INSERT, CREATE, ALTER, DROP, TRUNCATE, OPTIMIZE, ...
+	mutatingGlobal queryClass = 2 // UDFs, access control, writes into system
+	control        queryClass = 3 // USE, SET, SYSTEM, BACKUP, KILL, INTO OUTFILE, ...
+	unparsed       queryClass = 4 // did not parse
 )
 
 // classification is the engine parser's verdict on a text, without running it.
 type classification struct {
 	statements int
-	class      QueryClass
+	class      queryClass
 }
 
 // queryAnalysis mirrors chdb_query_analysis_v1.
@@ -217,7 +217,7 @@ type queryAnalysis struct {
 	structSize     uint32
 	statementCount uint32
 	flags          uint32
-	queryClass     uint32
+	class          uint32
 }
 
 // classify parses query under the session's settings, which change what the
@@ -229,7 +229,7 @@ func (s *session) classify(query string) (classification, error) {
 	if st != 0 {
 		return classification{}, fmt.Errorf("clickhouse engine: classify %q failed", truncate(query))
 	}
-	return classification{statements: int(a.statementCount), class: QueryClass(a.queryClass)}, nil
+	return classification{statements: int(a.statementCount), class: queryClass(a.class)}, nil
 }
 
 type result struct {
