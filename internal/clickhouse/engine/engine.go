@@ -434,6 +434,9 @@ func (e *Engine) do(ctx context.Context, c *call, fn func(ctx context.Context, s
 	return e.outcome(c.role, ctx, callCtx, err)
 }
 
+// sessionDatabase is the current database a session starts with.
+const sessionDatabase = "default"
+
 // callMarker starts the log_comment of every call, which is how Close finds
 // them all.
 const callMarker = "aurigraph:call:"
@@ -540,7 +543,7 @@ func (e *Engine) sessionArgs(r role, id string) []string {
 // statement per call; a read only reads; nothing changes the session, the
 // server or its users.
 func (e *Engine) prepare(s *session, c *call) error {
-	if c.database != "" {
+	if c.database != "" && c.database != sessionDatabase {
 		if _, err := s.run("USE " + quoteIdent(c.database)); err != nil {
 			return err
 		}
