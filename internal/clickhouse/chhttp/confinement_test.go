@@ -114,6 +114,8 @@ func TestNoStatementReachesTheHost(t *testing.T) {
 		{"dictionary from a URL", "CREATE DICTIONARY host.e (line String) PRIMARY KEY line SOURCE(HTTP(url 'http://{A}/x' format 'LineAsString')) LAYOUT(FLAT()) LIFETIME(0)", ""},
 		{"into outfile", "SELECT 1 INTO OUTFILE '{T}/out.txt'", ""},
 		{"from infile", "INSERT INTO host.t FROM INFILE '{S}' FORMAT LineAsString", ""},
+		{"insert into a file", "INSERT INTO FUNCTION file('{T}/inserted.csv', 'CSV') FORMAT CSV\n1\n", ""},
+		{"insert into a URL", "INSERT INTO FUNCTION url('http://{A}/x', 'CSV', 'a String') VALUES ('a')", ""},
 		{"system", "SYSTEM DROP DNS CACHE", ""},
 		{"system shutdown", "SYSTEM SHUTDOWN", ""},
 		{"attach file engine", "ATTACH TABLE host.f (line String) ENGINE = File(LineAsString, '{S}')", ""},
@@ -143,7 +145,7 @@ func TestNoStatementReachesTheHost(t *testing.T) {
 	if n := connections.Load(); n != 0 {
 		t.Fatalf("statements made the server open %d connections", n)
 	}
-	for _, name := range []string{"out.txt", "written.proto", "errors.txt"} {
+	for _, name := range []string{"out.txt", "written.proto", "errors.txt", "inserted.csv"} {
 		if _, err := os.Stat(filepath.Join(dir, name)); !os.IsNotExist(err) {
 			t.Fatalf("a statement wrote %s (%v)", name, err)
 		}
