@@ -89,6 +89,7 @@ func TestClientGoneEndsTheQuery(t *testing.T) {
 	if took > 3*time.Second {
 		t.Fatalf("the engine ran the abandoned query %s longer, want about 1s", took)
 	}
+	t.Logf("the engine let go of the abandoned query %s after its client left", took.Round(time.Millisecond))
 	if status, body, err := get(t, q("SELECT 1"), 5*time.Second); err != nil || status != 200 || body != "1\n" {
 		t.Fatalf("SELECT 1 after the abandoned query: %d %q %v", status, body, err)
 	}
