@@ -4,23 +4,54 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build run test test-clients bench generate check-generate vet lint clean
+.PHONY: setup build portal portal-screenshots portal-perf run test test-go test-portal test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
 	@bash deploy/engine/fetch.sh
 
-## build: compile bin/aurigraph
-build:
+## build: build the web portal, then compile bin/aurigraph with it embedded
+build: portal
 	$(GO) build -o $(BIN) ./cmd/aurigraph
+
+# The portal is rebuilt only when its sources or lockfile changed, and its
+# packages reinstalled only when the lockfile did.
+PORTAL_OUT := internal/portal/dist/app/index.html
+PORTAL_SRC := $(shell find portal/src portal/public portal/scripts -type f 2>/dev/null) \
+	portal/index.html portal/vite.config.ts portal/tsconfig.json portal/package.json
+
+## portal: build the web portal alone (portal/ → internal/portal/dist/app), which go build embeds
+portal: $(PORTAL_OUT)
+
+portal/node_modules/.package-lock.json: portal/package-lock.json
+	cd portal && npm ci --no-audit --no-fund
+
+$(PORTAL_OUT): portal/node_modules/.package-lock.json $(PORTAL_SRC)
+	cd portal && npm run build
 
 ## run: fetch what is needed, then run the whole pipeline in one process (ARGS="--validators 5" etc.)
 run: setup build
 	./$(BIN) dev $(ARGS)
 
-## test: vet and run every test with the race detector
-test: setup vet
+## test: vet and run every test: Go with the race detector, then the portal's unit and browser tests
+test: test-go test-portal
+
+test-go: setup vet
 	$(GO) test $(GOTESTFLAGS) ./...
+
+## portal-screenshots: run the browser flows and keep their screenshots in portal/screenshots (the README shows them)
+portal-screenshots: build
+	cd portal && AURIGRAPH_SCREENSHOTS=$(CURDIR)/portal/screenshots npm run test:e2e
+
+## portal-perf: the portal's measurements (JavaScript size, first load, Lighthouse, frames while aurigraph bench runs); results in portal/test-results/perf.json
+portal-perf: build
+	cd portal/perf && npm ci --no-audit --no-fund
+	cd portal && npm run perf
+
+## test-portal: the portal's unit tests, then its browser flows in headless Chromium against a real aurigraph dev
+test-portal: build
+	cd portal && npm test
+	cd portal && npm run test:e2e
 
 ## bench: the quick benchmark profile, compared with the committed baseline (BENCH_ARGS="--profile standard" etc.)
 BENCH_ARGS ?= --profile quick
@@ -47,7 +78,7 @@ test-clients: setup build
 	test/grpc_clients.sh
 
 clean:
-	rm -rf bin
+	rm -rf bin internal/portal/dist/app
 
 ## lint: protobuf lint and formatting
 lint:

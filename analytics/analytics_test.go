@@ -400,6 +400,10 @@ func TestEveryResultAlsoExportsAsATable(t *testing.T) {
 		"/compare?metric=tps&period=5m&to=" + to: "metric,from,to,current,previous,change_pct",
 		"/forecast?metric=tps&step=10s&history=1000s&season=6&horizon=12&to=" + to: "t,kind,value,lo,hi",
 		"/anomalies?metric=tps&step=10s&season=6&" + window:                        "t,value,expected,score",
+		"/blocks?limit=3":                  "height,hash,prev_hash,tx_root,timestamp,proposer,raft_term,tx_count,failed_count",
+		"/accounts/acct-3/history?limit=3": "id,height,index,type,from,to,asset,amount,nonce,status,reason,block_time",
+		"/assets/USD?limit=3":              "id,height,index,type,from,to,asset,amount,nonce,status,reason,block_time",
+		"/leaders?limit=3":                 "term,proposer,first_height,last_height,blocks,first,last",
 	} {
 		for _, f := range []string{"csv", "ndjson", "arrow", "parquet"} {
 			resp, err := http.Get(srv.URL + path + "&format=" + f)

@@ -32,6 +32,10 @@ const queryTimeout = 10 * time.Second
 //	GET /anomalies?metric=tps&from=-24h&step=1m&season=60&threshold=3.5
 //	GET /export?table=transactions&from_height=1&to_height=1000&format=parquet
 //	GET /export?metric=tps&step=1m&from=-24h&format=arrow
+//	GET /blocks?from=&to=&proposer=&min_txs=&max_txs=&before=&limit=50
+//	GET /accounts/{address}/history?before=H.I&limit=50
+//	GET /assets/{asset}?limit=20
+//	GET /leaders?limit=20
 //
 // Times are RFC 3339, Unix milliseconds, "now", or a negative duration
 // relative to now ("-1h"); from defaults to an hour before to, to to now.
@@ -41,9 +45,10 @@ func NewHTTPHandler(s *Service) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /{$}", handle(func(context.Context, params) (any, error) {
 		return map[string]any{
-			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "accounts/{address}", "compare", "forecast", "anomalies", "export"},
-			"metrics":   Metrics,
-			"formats":   export.Formats,
+			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "accounts/{address}", "compare", "forecast", "anomalies", "export",
+				"blocks", "accounts/{address}/history", "assets/{asset}", "leaders"},
+			"metrics": Metrics,
+			"formats": export.Formats,
 		}, nil
 	}))
 	mux.HandleFunc("GET /series", handle(func(ctx context.Context, q params) (any, error) {
@@ -155,6 +160,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 		}
 		return s.Anomalies(ctx, Metric(q.get("metric", string(MetricTPS))), r, step, season, threshold)
 	}))
+	registerExplore(mux, s)
 	mux.HandleFunc("GET /export", func(w http.ResponseWriter, r *http.Request) {
 		q := params{r: r, q: r.URL.Query(), now: time.Now()}
 		sql, name, f, err := exportRequest(s, q)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -12,7 +13,7 @@ const benchBatchSize = 1000
 
 func BenchmarkFSMApply(b *testing.B) {
 	gen, setup := NewTransferGen(1000)
-	f := newFSM(1_000_000)
+	f := testFSM(1_000_000)
 	f.apply(setup, 1, 1)
 	b.ReportAllocs()
 	for i := 0; b.Loop(); i++ {
@@ -36,7 +37,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
-	f := newFSM(1_000_000)
+	f := testFSM(1_000_000)
 	f.apply(setup, 1, 1)
 	if err := store.commit(f, false); err != nil {
 		b.Fatal(err)
@@ -67,7 +68,7 @@ func BenchmarkTxRoot(b *testing.B) {
 		b.Run(fmt.Sprintf("txs=%d", n), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				TxRoot(txs)
+				chain.TxRoot(txs)
 			}
 		})
 	}
@@ -77,7 +78,7 @@ func BenchmarkTxRoot(b *testing.B) {
 // carries with a full default dedup window; the raft loop pays this every
 // SnapshotEntries entries.
 func BenchmarkStateSnapshot(b *testing.B) {
-	f := newFSM(1_000_000)
+	f := testFSM(1_000_000)
 	gen, setup := NewTransferGen(10_000)
 	f.apply(setup, 1, 1)
 	for i := 0; f.dedup.size < f.dedup.capacity; i++ {
@@ -86,7 +87,7 @@ func BenchmarkStateSnapshot(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		raw, err := deterministic.Marshal(f.snapshot())
+		raw, err := chain.Deterministic.Marshal(f.snapshot())
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -69,7 +70,7 @@ func (s *BlockStore) gap() (g blockGap, ok bool, err error) {
 // hashAt returns the hash of block h, the all-zero hash for h = 0.
 func (s *BlockStore) hashAt(h uint64) ([]byte, error) {
 	if h == 0 {
-		return bytes.Clone(zeroHash), nil
+		return s.anchor()
 	}
 	blk, err := s.Get(h)
 	if err != nil {
@@ -97,10 +98,10 @@ func (s *BlockStore) fill(blocks []*aurigraphv1.Block) error {
 	}
 	contiguous := head.contiguous
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		bb, idx, hashes := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes)
+		bb, idx, hashes, sigs := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes), tx.Bucket(bucketSigs)
 		for _, blk := range blocks {
 			h := blk.GetHeader().GetHeight()
-			raw, err := deterministic.Marshal(blk)
+			raw, err := chain.Deterministic.Marshal(blk)
 			if err != nil {
 				return fmt.Errorf("encode block %d: %w", h, err)
 			}
@@ -109,6 +110,13 @@ func (s *BlockStore) fill(blocks []*aurigraphv1.Block) error {
 			}
 			if err := hashes.Put(blk.GetHeader().GetHash(), be64(h)); err != nil {
 				return fmt.Errorf("index the hash of block %d: %w", h, err)
+			}
+			// The hash links were checked against the chain this validator
+			// applied, so it vouches for the block like for its own.
+			if s.signer != nil {
+				if err := s.signer.put(sigs, blk); err != nil {
+					return err
+				}
 			}
 			for i, r := range blk.GetTxs() {
 				id := []byte(r.GetTx().GetId())

@@ -3,6 +3,7 @@ package consensus
 import (
 	"bytes"
 	"context"
+	"crypto/ed25519"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -15,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -31,8 +33,9 @@ var (
 	bucketMeta     = []byte("meta")     // fixed keys below
 	bucketAccounts = []byte("accounts") // address -> Account
 	bucketAssets   = []byte("assets")   // name -> AssetInfo
-	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset
+	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset [| topic id]
 	bucketDedup    = []byte("dedup16")  // be64 sequence -> txDigest of the id
+	bucketSigs     = []byte("sigs")     // be64 height -> be64 signer | Ed25519 signature
 	// bucketDedupIDs held the window as ids (be64 sequence -> tx id) before
 	// digests; a store that still has it is migrated when opened.
 	bucketDedupIDs = []byte("dedup")
@@ -46,9 +49,18 @@ var (
 	// stored. It trails metaHeight only after a raft snapshot install, until
 	// block catch-up fetched the blocks in between.
 	metaContiguous = []byte("contiguous_height")
+	// metaGenesis holds the chain's Genesis, absent until it applied and on
+	// chains begun before genesis entries.
+	metaGenesis = []byte("genesis")
+	// metaValidatorKeys holds a StateSnapshot with only validator_keys set.
+	metaValidatorKeys = []byte("validator_keys")
+	// metaSelfKey is be64 id | public key of the validator that signs what
+	// this store holds, so its own signatures verify before the chain
+	// registered its key, and offline.
+	metaSelfKey = []byte("self_key")
 
 	stateBuckets = [][]byte{bucketAccounts, bucketAssets, bucketOffsets, bucketDedup}
-	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketHashes, bucketMeta}, stateBuckets...)
+	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketHashes, bucketMeta, bucketSigs}, stateBuckets...)
 )
 
 // TxLocation says where a transaction sits in the chain.
@@ -97,6 +109,64 @@ type BlockStore struct {
 	changed chan struct{} // closed and replaced whenever the head moves
 
 	recent *recentBlocks
+
+	// signer signs every block this store commits or fills; nil in
+	// read-only stores.
+	signer *blockSigner
+}
+
+// blockSigner is a validator's identity for signing the blocks it stores.
+type blockSigner struct {
+	id  uint64
+	key ed25519.PrivateKey
+}
+
+// Signed is a stored block's signature: which validator signed its hash.
+type Signed struct {
+	Signer    uint64
+	Signature []byte
+}
+
+func (b *blockSigner) put(sigs *bolt.Bucket, blk *aurigraphv1.Block) error {
+	h := blk.GetHeader()
+	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+ed25519.SignatureSize), b.id)
+	v = append(v, chain.SignBlock(b.key, h.GetHash())...)
+	if err := sigs.Put(be64(h.GetHeight()), v); err != nil {
+		return fmt.Errorf("store the signature of block %d: %w", h.GetHeight(), err)
+	}
+	return nil
+}
+
+// setSigner makes the store sign every block it stores as validator id.
+func (s *BlockStore) setSigner(id uint64, key ed25519.PrivateKey) error {
+	v := binary.BigEndian.AppendUint64(nil, id)
+	v = append(v, key.Public().(ed25519.PublicKey)...)
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSelfKey, v) }); err != nil {
+		return fmt.Errorf("record the validator key of the block store: %w", err)
+	}
+	s.signer = &blockSigner{id: id, key: key}
+	return nil
+}
+
+// Signature returns the stored signature of the block at height.
+func (s *BlockStore) Signature(height uint64) (Signed, error) {
+	var out Signed
+	err := s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bucketSigs)
+		if b == nil {
+			return fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
+		}
+		v := b.Get(be64(height))
+		if v == nil {
+			return fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
+		}
+		if len(v) != 8+ed25519.SignatureSize {
+			return fmt.Errorf("signature of block %d is %d bytes, want %d", height, len(v), 8+ed25519.SignatureSize)
+		}
+		out = Signed{Signer: binary.BigEndian.Uint64(v), Signature: bytes.Clone(v[8:])}
+		return nil
+	})
+	return out, err
 }
 
 func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
@@ -129,7 +199,7 @@ func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
 			return nil, fmt.Errorf("initialise block store %s: %w", path, err)
 		}
 	}
-	head := &chainHead{lastHash: append([]byte(nil), zeroHash...)}
+	head := &chainHead{lastHash: append([]byte(nil), chain.ZeroHash...)}
 	err = db.View(func(tx *bolt.Tx) error {
 		m := tx.Bucket(bucketMeta)
 		if m == nil {
@@ -337,6 +407,9 @@ func (s *BlockStore) loadState(f *fsm) error {
 		if h := m.Get(metaLastHash); h != nil {
 			f.lastHash = bytes.Clone(h)
 		}
+		if err := readRules(m, f); err != nil {
+			return err
+		}
 		err := tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
 			var a aurigraphv1.Account
 			if err := proto.Unmarshal(v, &a); err != nil {
@@ -364,10 +437,14 @@ func (s *BlockStore) loadState(f *fsm) error {
 			if err != nil {
 				return err
 			}
-			if len(v) != 8 {
-				return fmt.Errorf("offset of %s/%d is %d bytes, want 8", key.topic, key.partition, len(v))
+			// The topic id follows once the chain has recorded one.
+			if len(v) < 8 {
+				return fmt.Errorf("offset of %s/%d is %d bytes, want at least 8", key.topic, key.partition, len(v))
 			}
 			f.offsets[key] = int64(binary.BigEndian.Uint64(v))
+			if len(v) > 8 {
+				f.topicIDs[key.topic] = bytes.Clone(v[8:])
+			}
 			return nil
 		})
 		if err != nil {
@@ -428,12 +505,13 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 				}
 			}
 		}
-		blocks, idx, hashes := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes)
+		blocks, idx, hashes, sigs := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes), tx.Bucket(bucketSigs)
 		// Heights only grow: let bolt fill pages instead of splitting them in half.
 		blocks.FillPercent = 1
+		sigs.FillPercent = 1
 		var index []txIndexEntry
 		for i, blk := range ch.blocks {
-			raw, err := encodeBlock(blk, ch.bodies[i])
+			raw, err := chain.EncodeBlock(blk, ch.bodies[i])
 			if err != nil {
 				return fmt.Errorf("encode block %d: %w", blk.GetHeader().GetHeight(), err)
 			}
@@ -442,6 +520,11 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 			}
 			if err := hashes.Put(blk.GetHeader().GetHash(), be64(blk.GetHeader().GetHeight())); err != nil {
 				return fmt.Errorf("index the hash of block %d: %w", blk.GetHeader().GetHeight(), err)
+			}
+			if s.signer != nil {
+				if err := s.signer.put(sigs, blk); err != nil {
+					return err
+				}
 			}
 			for i, r := range blk.GetTxs() {
 				if r.GetTx().GetId() != "" {
@@ -455,21 +538,26 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 
 		accounts, assets, offsets, dedup := tx.Bucket(bucketAccounts), tx.Bucket(bucketAssets), tx.Bucket(bucketOffsets), tx.Bucket(bucketDedup)
 		putAccount := func(addr string) error {
-			raw, err := deterministic.Marshal(accountProto(addr, f.accounts[addr]))
+			raw, err := chain.Deterministic.Marshal(accountProto(addr, f.accounts[addr]))
 			if err != nil {
 				return fmt.Errorf("encode account %q: %w", addr, err)
 			}
 			return accounts.Put([]byte(addr), raw)
 		}
 		putAsset := func(name string) error {
-			raw, err := deterministic.Marshal(f.assets[name])
+			raw, err := chain.Deterministic.Marshal(f.assets[name])
 			if err != nil {
 				return fmt.Errorf("encode asset %q: %w", name, err)
 			}
 			return assets.Put([]byte(name), raw)
 		}
 		putOffset := func(k offsetKey) error {
-			return offsets.Put(encodeOffsetKey(k), be64(uint64(f.offsets[k])))
+			next, ok := f.offsets[k]
+			if !ok {
+				// A replaced topic's partitions start over.
+				return offsets.Delete(encodeOffsetKey(k))
+			}
+			return offsets.Put(encodeOffsetKey(k), append(be64(uint64(next)), f.topicIDs[k.topic]...))
 		}
 		if full {
 			for addr := range f.accounts {
@@ -531,6 +619,11 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 		}
 
 		m := tx.Bucket(bucketMeta)
+		if full || ch.rules {
+			if err := putRules(m, f); err != nil {
+				return err
+			}
+		}
 		for _, kv := range []struct {
 			k []byte
 			v []byte
@@ -557,6 +650,83 @@ func (s *BlockStore) commit(f *fsm, full bool) error {
 	s.recent.add(ch.blocks)
 	ch.reset()
 	s.publishHead(&chainHead{height: f.height, contiguous: contiguous, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
+	return nil
+}
+
+// readRules loads the chain's genesis and validator keys into f, whose
+// height must be set.
+func readRules(m *bolt.Bucket, f *fsm) error {
+	var g *aurigraphv1.Genesis
+	if raw := m.Get(metaGenesis); raw != nil {
+		g = &aurigraphv1.Genesis{}
+		if err := proto.Unmarshal(raw, g); err != nil {
+			return fmt.Errorf("decode the chain's genesis: %w", err)
+		}
+	}
+	var keys aurigraphv1.StateSnapshot
+	if err := proto.Unmarshal(m.Get(metaValidatorKeys), &keys); err != nil {
+		return fmt.Errorf("decode validator keys: %w", err)
+	}
+	f.installRules(g, keys.GetValidatorKeys())
+	return nil
+}
+
+// anchor is what block 1 links to: the hash of the chain's genesis, or
+// ZeroHash for a chain begun before genesis entries.
+func (s *BlockStore) anchor() ([]byte, error) {
+	var out []byte
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bucketMeta).Get(metaGenesis)
+		if raw == nil {
+			out = bytes.Clone(chain.ZeroHash)
+			return nil
+		}
+		var g aurigraphv1.Genesis
+		if err := proto.Unmarshal(raw, &g); err != nil {
+			return fmt.Errorf("decode the chain's genesis: %w", err)
+		}
+		out = chain.GenesisHash(&g)
+		return nil
+	})
+	return out, err
+}
+
+// loadRules fills f with the stored chain's rules alone, its keys joined by
+// the store's own validator's key (registered or not).
+func (s *BlockStore) loadRules(f *fsm) error {
+	return s.db.View(func(tx *bolt.Tx) error {
+		m := tx.Bucket(bucketMeta)
+		f.height = getU64(m, metaHeight)
+		if err := readRules(m, f); err != nil {
+			return err
+		}
+		if v := m.Get(metaSelfKey); len(v) == 8+ed25519.PublicKeySize {
+			// A key other than the registered one is refused here, and the
+			// blocks it signed are reported as not verifying.
+			_, _ = f.keys.Register(binary.BigEndian.Uint64(v), bytes.Clone(v[8:]))
+		}
+		return nil
+	})
+}
+
+// putRules stores the chain's genesis and validator keys.
+func putRules(m *bolt.Bucket, f *fsm) error {
+	if f.genesis != nil && !f.legacy() {
+		raw, err := chain.Deterministic.Marshal(f.genesis)
+		if err != nil {
+			return fmt.Errorf("encode genesis: %w", err)
+		}
+		if err := m.Put(metaGenesis, raw); err != nil {
+			return fmt.Errorf("store genesis: %w", err)
+		}
+	}
+	raw, err := chain.Deterministic.Marshal(&aurigraphv1.StateSnapshot{ValidatorKeys: f.keys.Proto()})
+	if err != nil {
+		return fmt.Errorf("encode validator keys: %w", err)
+	}
+	if err := m.Put(metaValidatorKeys, raw); err != nil {
+		return fmt.Errorf("store validator keys: %w", err)
+	}
 	return nil
 }
 

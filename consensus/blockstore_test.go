@@ -14,6 +14,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -94,12 +95,12 @@ func TestVerifyChainDetectsTampering(t *testing.T) {
 		{"header rewritten", editBlock(2, func(b *aurigraphv1.Block) { b.Header.TimestampMs++ }), "block 2: stored hash", 0},
 		{"header rehashed", editBlock(2, func(b *aurigraphv1.Block) {
 			b.Header.TimestampMs++
-			b.Header.Hash = BlockHash(b.Header)
+			b.Header.Hash = chain.BlockHash(b.Header)
 		}), "block 3: prev_hash", 0},
 		{"tx replayed", editBlock(3, func(b *aurigraphv1.Block) {
 			b.Txs[0].Tx.Id = "t1"
-			b.Header.TxRoot = TxRoot(b.Txs)
-			b.Header.Hash = BlockHash(b.Header)
+			b.Header.TxRoot = chain.TxRoot(b.Txs)
+			b.Header.Hash = chain.BlockHash(b.Header)
 		}), `id "t1" already committed at height 2`, 1},
 		{"block deleted", func(b *bolt.Bucket) error { return b.Delete(be64(2)) }, "block 2: missing", 0},
 		{"garbage", func(b *bolt.Bucket) error { return b.Put(be64(1), []byte{0xff, 0xff}) }, "block 1: decode stored block", 0},
@@ -169,14 +170,14 @@ func FuzzDecodeBlock(f *testing.F) {
 			return
 		}
 		// Everything that consumes a stored block must cope with what decodes.
-		BlockHash(blk.GetHeader())
-		TxRoot(blk.GetTxs())
+		chain.BlockHash(blk.GetHeader())
+		chain.TxRoot(blk.GetTxs())
 		BlockJSON(blk)
 	})
 }
 
 func FuzzRestoreSnapshot(f *testing.F) {
-	g := newFSM(4)
+	g := testFSM(4)
 	g.apply(batch(0, mint("a", "x", 1), txOf(tCreate, "c", "x", "", "GOLD", 5, 1)), 1, 1)
 	good, _ := proto.Marshal(g.snapshot())
 	f.Add(good)
@@ -186,7 +187,7 @@ func FuzzRestoreSnapshot(f *testing.F) {
 		if err := proto.Unmarshal(raw, &s); err != nil {
 			return
 		}
-		h := newFSM(4)
+		h := testFSM(4)
 		h.restore(&s)
 		h.snapshot()
 		h.apply(batch(0, mint("z", "x", 1), transfer("y", "x", "w", 1, 9)), 1, 2)
@@ -213,7 +214,7 @@ func TestDedupWindowPersistedExactly(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer s.Close()
-			f := newFSM(tc.window)
+			f := testFSM(tc.window)
 			var off int64
 			for i, ids := range tc.batches {
 				var txs []*aurigraphv1.Transaction
@@ -295,8 +296,9 @@ func TestVerifyChainDoesNotStallWriters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	signStore(t, s)
 	defer s.Close()
-	f := newFSM(10)
+	f := testFSM(10)
 	const height = 2*verifyChunk + 1
 	for i := range int64(height) {
 		if _, err := f.apply(batch(i, mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {

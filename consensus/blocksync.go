@@ -15,6 +15,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -231,9 +232,9 @@ func verifyBlock(blk *aurigraphv1.Block, height uint64, prev []byte) error {
 		return fmt.Errorf("block %d: peer sent height %d", height, hd.GetHeight())
 	case prev != nil && !bytes.Equal(hd.GetPrevHash(), prev):
 		return fmt.Errorf("block %d: prev_hash %x does not match hash %x of block %d", height, hd.GetPrevHash(), prev, height-1)
-	case !bytes.Equal(hd.GetHash(), BlockHash(hd)):
+	case !bytes.Equal(hd.GetHash(), chain.BlockHash(hd)):
 		return fmt.Errorf("block %d: hash %x is not the hash of its header", height, hd.GetHash())
-	case !bytes.Equal(hd.GetTxRoot(), TxRoot(blk.GetTxs())):
+	case !bytes.Equal(hd.GetTxRoot(), chain.TxRoot(blk.GetTxs())):
 		return fmt.Errorf("block %d: tx_root %x is not the root of its transactions", height, hd.GetTxRoot())
 	case int(hd.GetTxCount()) != len(blk.GetTxs()):
 		return fmt.Errorf("block %d: tx_count %d but %d transactions", height, hd.GetTxCount(), len(blk.GetTxs()))

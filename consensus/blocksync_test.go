@@ -23,6 +23,7 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -351,7 +352,7 @@ func TestFetchVerifiedRejectsForeignOrBrokenBlocks(t *testing.T) {
 
 	// Over the memory bound only the top of the range, which the anchor
 	// vouches for, comes back; the caller fetches the rest next.
-	if blocks, err := fetchVerified(ctx, blockSyncClient(t, ours.peers[1]), 1, 3, anchor, zeroHash, 1); err != nil || len(blocks) != 1 || blocks[0].GetHeader().GetHeight() != 3 {
+	if blocks, err := fetchVerified(ctx, blockSyncClient(t, ours.peers[1]), 1, 3, anchor, chain.GenesisHash(chain.DefaultGenesis()), 1); err != nil || len(blocks) != 1 || blocks[0].GetHeader().GetHeight() != 3 {
 		t.Fatalf("bounded fetch: %d blocks, %v", len(blocks), err)
 	}
 
@@ -359,7 +360,7 @@ func TestFetchVerifiedRejectsForeignOrBrokenBlocks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rehash := func(b *aurigraphv1.Block) { b.Header.Hash = BlockHash(b.Header) }
+	rehash := func(b *aurigraphv1.Block) { b.Header.Hash = chain.BlockHash(b.Header) }
 	tests := []struct {
 		name   string
 		height uint64
@@ -391,8 +392,8 @@ func TestFetchVerifiedRejectsForeignOrBrokenBlocks(t *testing.T) {
 // they must reject, never panic.
 func FuzzVerifyBlock(f *testing.F) {
 	txs := []*aurigraphv1.TxResult{{Tx: mint("a", "alice", 1), Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}}
-	h := &aurigraphv1.BlockHeader{Height: 1, PrevHash: zeroHash, TxRoot: TxRoot(txs), TxCount: 1}
-	h.Hash = BlockHash(h)
+	h := &aurigraphv1.BlockHeader{Height: 1, PrevHash: chain.ZeroHash, TxRoot: chain.TxRoot(txs), TxCount: 1}
+	h.Hash = chain.BlockHash(h)
 	valid, err := proto.Marshal(&aurigraphv1.Block{Header: h, Txs: txs})
 	if err != nil {
 		f.Fatal(err)
@@ -405,7 +406,7 @@ func FuzzVerifyBlock(f *testing.F) {
 		if proto.Unmarshal(data, &b) != nil {
 			return
 		}
-		if err := verifyBlock(&b, 1, zeroHash); err == nil && !bytes.Equal(b.GetHeader().GetHash(), BlockHash(b.GetHeader())) {
+		if err := verifyBlock(&b, 1, chain.ZeroHash); err == nil && !bytes.Equal(b.GetHeader().GetHash(), chain.BlockHash(b.GetHeader())) {
 			t.Fatal("accepted a block whose hash does not match its header")
 		}
 	})

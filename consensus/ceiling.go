@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -318,7 +320,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
-	f := newFSM(1_000_000)
+	f := newChainFSM(1_000_000, chain.DefaultGenesis())
 	if _, err := f.apply(setup, 1, 1); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
 	}
@@ -330,6 +332,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	for i := range batches {
 		batches[i] = gen.Batch(cfg.BatchTxs)
 	}
+	store.signer = &blockSigner{id: 1, key: ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize))}
 	start := time.Now()
 	for i, b := range batches {
 		if ctx.Err() != nil {

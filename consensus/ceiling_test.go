@@ -36,7 +36,7 @@ func TestMeasureApplyRunsTheStateMachine(t *testing.T) {
 // benchmarks share makes batches that all commit.
 func TestTransferGenBatchesCommit(t *testing.T) {
 	gen, setup := NewTransferGen(10)
-	f := newFSM(1000)
+	f := testFSM(1000)
 	if _, err := f.apply(setup, 1, 1); err != nil {
 		t.Fatal(err)
 	}

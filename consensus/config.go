@@ -1,13 +1,18 @@
 package consensus
 
 import (
+	"crypto/ed25519"
 	"errors"
 	"fmt"
 	"log/slog"
 	"net"
+	"path/filepath"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/chain"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // Config configures one validator.
@@ -55,6 +60,18 @@ type Config struct {
 	// configuration included. Peers still gives the addresses to dial. It
 	// has no effect once the data dir holds a raft log.
 	Join bool
+	// Genesis is the chain's rules, proposed by the first leader of a new
+	// chain; a chain that has its genesis keeps it, whatever this says.
+	// Default chain.DefaultGenesis(): the trusted topic.
+	Genesis *aurigraphv1.Genesis
+	// Key is the validator's block-signing key. Default: the key in
+	// DataDir/validator.key, created there on first start.
+	Key ed25519.PrivateKey
+	// Signatures verifies transaction signatures; give every validator and
+	// the ingest of one process the same verifier that remembers what it
+	// verified, so each signature is checked once per process. Default: a
+	// verifier that remembers nothing.
+	Signatures SignatureVerifier
 	// TLS, when set, secures the raft peer transport with mutual TLS.
 	TLS *TLSConfig
 	// Logger receives structured logs; nil means slog.Default().
@@ -119,5 +136,24 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Logger == nil {
 		c.Logger = slog.Default()
 	}
+	if c.Genesis == nil {
+		c.Genesis = chain.DefaultGenesis()
+	}
+	if err := chain.CheckGenesis(c.Genesis); err != nil {
+		return c, fmt.Errorf("consensus config: %w", err)
+	}
+	if c.Key == nil {
+		key, err := chain.LoadOrCreateKey(filepath.Join(c.DataDir, KeyFile))
+		if err != nil {
+			return c, fmt.Errorf("consensus config: validator key: %w", err)
+		}
+		c.Key = key
+	}
+	if c.Signatures == nil {
+		c.Signatures = plainVerifier{}
+	}
 	return c, nil
 }
+
+// KeyFile is the validator's block-signing key inside Config.DataDir.
+const KeyFile = "validator.key"

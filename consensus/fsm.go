@@ -1,12 +1,15 @@
 package consensus
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 	"math"
 	"slices"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -21,6 +24,10 @@ type offsetKey struct {
 type account struct {
 	nonce    uint64
 	balances map[string]uint64
+	// key controls a named account once registered (TX_TYPE_SET_KEY or the
+	// genesis); nil for keyless accounts and for key addresses, whose key is
+	// implied by the address.
+	key []byte
 }
 
 // txDigest stands for a transaction id in the dedup window: the first 16
@@ -117,6 +124,8 @@ type fsmChanges struct {
 	offsets      map[offsetKey]struct{}
 	dedupAdded   []dedupEntry
 	dedupEvicted []uint64
+	// rules is set when the genesis or the validator keys changed.
+	rules bool
 }
 
 type dedupEntry struct {
@@ -133,15 +142,19 @@ func (c *fsmChanges) reset() {
 	clear(c.offsets)
 	c.dedupAdded = c.dedupAdded[:0]
 	c.dedupEvicted = c.dedupEvicted[:0]
+	c.rules = false
 }
 
 // fsm is the deterministic replicated state machine. Every validator feeds it
 // the same committed batches in the same order and so builds the same blocks.
 // It is not safe for concurrent use; Node guards it.
 type fsm struct {
-	accounts     map[string]*account
-	assets       map[string]*aurigraphv1.AssetInfo
-	offsets      map[offsetKey]int64
+	accounts map[string]*account
+	assets   map[string]*aurigraphv1.AssetInfo
+	offsets  map[offsetKey]int64
+	// topicIDs is the broker's id of each topic the offsets were recorded
+	// against; see checkSources.
+	topicIDs     map[string][]byte
 	dedup        *dedupWindow
 	height       uint64
 	lastHash     []byte
@@ -149,7 +162,33 @@ type fsm struct {
 	appliedIndex uint64
 	appliedTerm  uint64
 
+	// genesis holds the chain's rules; nil until the genesis entry applied
+	// (a chain begun before genesis entries gets chain.LegacyGenesis).
+	genesis *aurigraphv1.Genesis
+	// anchor is what block 1 links to: the genesis's hash, or ZeroHash on a
+	// chain begun before genesis entries. Validator key proofs sign it.
+	anchor []byte
+	// issuers are the genesis's issuer addresses.
+	issuers map[string]struct{}
+	// keys are the validators' block-signing keys.
+	keys *chain.Keys
+	// sigs verifies transaction signatures; it may remember what it verified
+	// before, which is what makes the state machine's check cheap for
+	// transactions this process's ingest already verified.
+	sigs SignatureVerifier
+
 	changes fsmChanges
+}
+
+// SignatureVerifier verifies Ed25519 signatures over transaction digests.
+type SignatureVerifier interface {
+	Verify(pub, digest, sig []byte) bool
+}
+
+type plainVerifier struct{}
+
+func (plainVerifier) Verify(pub, digest, sig []byte) bool {
+	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize && ed25519.Verify(pub, digest, sig)
 }
 
 func newFSM(dedupWindowSize int) *fsm {
@@ -157,8 +196,12 @@ func newFSM(dedupWindowSize int) *fsm {
 		accounts: make(map[string]*account),
 		assets:   make(map[string]*aurigraphv1.AssetInfo),
 		offsets:  make(map[offsetKey]int64),
+		topicIDs: make(map[string][]byte),
 		dedup:    newDedupWindow(dedupWindowSize),
-		lastHash: append([]byte(nil), zeroHash...),
+		lastHash: append([]byte(nil), chain.ZeroHash...),
+		issuers:  make(map[string]struct{}),
+		keys:     &chain.Keys{},
+		sigs:     plainVerifier{},
 		changes: fsmChanges{
 			accounts: make(map[string]struct{}),
 			assets:   make(map[string]struct{}),
@@ -170,8 +213,18 @@ func newFSM(dedupWindowSize int) *fsm {
 // checkSources reports whether every range of b starts exactly where the
 // replicated state says that partition continues. This is what makes a batch
 // from a deposed leader, or a replayed proposal, harmless.
+//
+// Offsets only mean something within one topic: a topic deleted and created
+// again under its name starts over at offset 0 with a new broker id. So the
+// state records the id of the topic it consumed from (the first id a range
+// brings) and refuses ranges from any other, unless a range names the
+// recorded id in replaces_topic_id: an operator accepted the new topic, and
+// every partition of it starts again at 0.
 func (f *fsm) checkSources(b *aurigraphv1.Batch) error {
 	seen := make(map[offsetKey]struct{}, len(b.GetSources()))
+	// The id each topic has once the ranges before the current one apply.
+	ids := make(map[string][]byte)
+	switched, ranged := make(map[string]bool), make(map[string]bool)
 	for _, r := range b.GetSources() {
 		k := offsetKey{r.GetTopic(), r.GetPartition()}
 		if _, dup := seen[k]; dup {
@@ -181,146 +234,75 @@ func (f *fsm) checkSources(b *aurigraphv1.Batch) error {
 		if r.GetEndOffset() < r.GetStartOffset() {
 			return fmt.Errorf("%w: %s/%d range [%d,%d) is inverted", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset(), r.GetEndOffset())
 		}
-		if want := f.offsets[k]; r.GetStartOffset() != want {
+		recorded, ok := ids[k.topic]
+		if !ok {
+			recorded = f.topicIDs[k.topic]
+		}
+		if replaces := r.GetReplacesTopicId(); len(replaces) > 0 {
+			was := recorded
+			if len(was) == 0 {
+				was = noTopicID
+			}
+			switch {
+			case switched[k.topic] || ranged[k.topic]:
+				return fmt.Errorf("%w: %s is replaced after other ranges of it in one batch", ErrStaleOffsets, k.topic)
+			case !bytes.Equal(replaces, was):
+				return fmt.Errorf("%w: %s/%d replaces topic id %x, but the offsets were recorded against %x", ErrTopicChanged, k.topic, k.partition, replaces, recorded)
+			case len(r.GetTopicId()) == 0 || bytes.Equal(r.GetTopicId(), recorded):
+				return fmt.Errorf("%w: %s/%d replaces topic id %x with %x", ErrStaleOffsets, k.topic, k.partition, replaces, r.GetTopicId())
+			case r.GetStartOffset() != 0:
+				return fmt.Errorf("%w: %s/%d starts the replacing topic at %d, not 0", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset())
+			}
+			switched[k.topic] = true
+			ids[k.topic] = r.GetTopicId()
+			continue
+		}
+		ranged[k.topic] = true
+		if len(recorded) > 0 && !bytes.Equal(r.GetTopicId(), recorded) {
+			return fmt.Errorf("%w: %s/%d comes from topic id %x, but the offsets were recorded against %x", ErrTopicChanged, k.topic, k.partition, r.GetTopicId(), recorded)
+		}
+		if len(recorded) == 0 && len(r.GetTopicId()) > 0 {
+			ids[k.topic] = r.GetTopicId()
+		}
+		want := f.offsets[k]
+		if switched[k.topic] {
+			want = 0
+		}
+		if r.GetStartOffset() != want {
 			return fmt.Errorf("%w: %s/%d starts at %d, state expects %d", ErrStaleOffsets, k.topic, k.partition, r.GetStartOffset(), want)
 		}
 	}
 	return nil
 }
 
-// apply executes one committed batch at raft position (term, index). It
-// returns the block built, nil when no transaction remained after dedup, or
-// an error wrapping ErrStaleOffsets when the batch was rejected as a whole.
-func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Block, error) {
-	if err := f.checkSources(b); err != nil {
-		return nil, err
-	}
-	for _, r := range b.GetSources() {
-		k := offsetKey{r.GetTopic(), r.GetPartition()}
-		f.offsets[k] = r.GetEndOffset()
-		f.changes.offsets[k] = struct{}{}
-	}
+// noTopicID is what replaces_topic_id names when the state recorded no id
+// for the topic: Kafka never gives a topic the all-zero id.
+var noTopicID = make([]byte, 16)
 
-	var results []*aurigraphv1.TxResult
-	var failed uint32
-	for _, tx := range b.GetTxs() {
-		id := tx.GetId()
-		if id != "" {
-			digest := digestOf(id)
-			if f.dedup.contains(digest) {
-				continue
-			}
-			seq := f.dedup.next
-			if evictedSeq, ok := f.dedup.add(digest); ok {
-				f.changes.dedupEvicted = append(f.changes.dedupEvicted, evictedSeq)
-			}
-			if f.dedup.capacity > 0 {
-				f.changes.dedupAdded = append(f.changes.dedupAdded, dedupEntry{seq: seq, id: digest})
+// recordSource moves the offsets of r's partition past r, after
+// checkSources accepted the batch.
+func (f *fsm) recordSource(r *aurigraphv1.SourceRange) {
+	topic := r.GetTopic()
+	if len(r.GetReplacesTopicId()) > 0 {
+		for k := range f.offsets {
+			if k.topic == topic {
+				delete(f.offsets, k)
+				f.changes.offsets[k] = struct{}{}
 			}
 		}
-		res := &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
-		if id == "" {
-			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
-		} else if reason := f.execute(tx); reason != "" {
-			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, reason
-		}
-		if res.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
-			failed++
-		}
-		results = append(results, res)
 	}
-	if len(results) == 0 {
-		return nil, nil
-	}
-
-	root, body := txRootAndBody(results, true)
-	h := &aurigraphv1.BlockHeader{
-		Height:      f.height + 1,
-		PrevHash:    f.lastHash,
-		TxRoot:      root,
-		TimestampMs: b.GetTimestampMs(),
-		Proposer:    b.GetProposer(),
-		RaftTerm:    term,
-		RaftIndex:   index,
-		TxCount:     uint32(len(results)),
-		FailedCount: failed,
-		Sources:     b.GetSources(),
-	}
-	h.Hash = BlockHash(h)
-	blk := &aurigraphv1.Block{Header: h, Txs: results}
-	f.height = h.Height
-	f.lastHash = h.Hash
-	f.txCount += uint64(len(results))
-	f.changes.blocks = append(f.changes.blocks, blk)
-	f.changes.bodies = append(f.changes.bodies, body)
-	return blk, nil
-}
-
-// execute applies one transaction to the state and returns why it failed, or
-// "" on success. State is only touched on success.
-func (f *fsm) execute(tx *aurigraphv1.Transaction) string {
-	from, to, amount := tx.GetFrom(), tx.GetTo(), tx.GetAmount()
-	if from != "" {
-		if last := f.nonceOf(from); tx.GetNonce() <= last {
-			return fmt.Sprintf("nonce too low: got %d, want > %d", tx.GetNonce(), last)
-		}
-	}
-	var reason string
-	switch tx.GetType() {
-	case aurigraphv1.TxType_TX_TYPE_MINT:
-		switch {
-		case to == "":
-			reason = "missing recipient"
-		case amount == 0:
-			reason = "amount must be positive"
-		default:
-			reason = f.credit(to, NativeAsset, amount)
-		}
-	case aurigraphv1.TxType_TX_TYPE_TRANSFER:
-		asset := tx.GetAsset()
-		if asset == "" {
-			asset = NativeAsset
-		}
-		if asset != NativeAsset && f.assets[asset] == nil {
-			reason = fmt.Sprintf("unknown asset %q", asset)
-		} else {
-			reason = f.move(from, to, asset, amount)
-		}
-	case aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:
-		asset := tx.GetAsset()
-		switch {
-		case from == "":
-			reason = "missing sender"
-		case asset == "":
-			reason = "missing asset name"
-		case asset == NativeAsset || f.assets[asset] != nil:
-			reason = fmt.Sprintf("asset %q already exists", asset)
-		case amount == 0:
-			reason = "amount must be positive"
-		default:
-			if reason = f.credit(from, asset, amount); reason == "" {
-				f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: from, Supply: amount}
-				f.changes.assets[asset] = struct{}{}
+	if id := r.GetTopicId(); len(id) > 0 && !bytes.Equal(id, f.topicIDs[topic]) {
+		f.topicIDs[topic] = bytes.Clone(id)
+		// Each partition's stored offset carries its topic's id.
+		for k := range f.offsets {
+			if k.topic == topic {
+				f.changes.offsets[k] = struct{}{}
 			}
 		}
-	case aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER:
-		asset := tx.GetAsset()
-		if f.assets[asset] == nil {
-			reason = fmt.Sprintf("unknown asset %q", asset)
-		} else {
-			reason = f.move(from, to, asset, amount)
-		}
-	default:
-		reason = fmt.Sprintf("unknown transaction type %d", tx.GetType())
 	}
-	if reason != "" {
-		return reason
-	}
-	if from != "" {
-		f.account(from).nonce = tx.GetNonce()
-		f.changes.accounts[from] = struct{}{}
-	}
-	return ""
+	k := offsetKey{topic, r.GetPartition()}
+	f.offsets[k] = r.GetEndOffset()
+	f.changes.offsets[k] = struct{}{}
 }
 
 func (f *fsm) nonceOf(addr string) uint64 {
@@ -380,7 +362,7 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 // applied transaction writes one or two accounts, so this allocates three
 // times whatever the number of balances, and most accounts hold one asset.
 func accountProto(addr string, a *account) *aurigraphv1.Account {
-	out := &aurigraphv1.Account{Address: addr, Nonce: a.nonce}
+	out := &aurigraphv1.Account{Address: addr, Nonce: a.nonce, Key: a.key}
 	if len(a.balances) == 0 {
 		return out
 	}
@@ -401,7 +383,7 @@ func accountProto(addr string, a *account) *aurigraphv1.Account {
 }
 
 func accountFromProto(p *aurigraphv1.Account) *account {
-	a := &account{nonce: p.GetNonce(), balances: make(map[string]uint64, len(p.GetBalances()))}
+	a := &account{nonce: p.GetNonce(), balances: make(map[string]uint64, len(p.GetBalances())), key: p.GetKey()}
 	for _, b := range p.GetBalances() {
 		a.balances[b.GetAsset()] = b.GetAmount()
 	}
@@ -430,6 +412,10 @@ func (f *fsm) stateCopy() *aurigraphv1.StateSnapshot {
 		Accounts:        make([]*aurigraphv1.Account, 0, len(f.accounts)),
 		Assets:          make([]*aurigraphv1.AssetInfo, 0, len(f.assets)),
 		Offsets:         make([]*aurigraphv1.PartitionOffset, 0, len(f.offsets)),
+		ValidatorKeys:   f.keys.Proto(),
+	}
+	if !f.legacy() {
+		s.Genesis = f.genesis
 	}
 	for addr, a := range f.accounts {
 		s.Accounts = append(s.Accounts, accountProto(addr, a))
@@ -438,7 +424,7 @@ func (f *fsm) stateCopy() *aurigraphv1.StateSnapshot {
 		s.Assets = append(s.Assets, a)
 	}
 	for k, v := range f.offsets {
-		s.Offsets = append(s.Offsets, &aurigraphv1.PartitionOffset{Topic: k.topic, Partition: k.partition, NextOffset: v})
+		s.Offsets = append(s.Offsets, &aurigraphv1.PartitionOffset{Topic: k.topic, Partition: k.partition, NextOffset: v, TopicId: f.topicIDs[k.topic]})
 	}
 	return s
 }
@@ -455,6 +441,7 @@ func canonicalize(s *aurigraphv1.StateSnapshot) {
 // restore replaces the whole state with s.
 func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	fresh := newFSM(f.dedup.capacity)
+	fresh.sigs = f.sigs
 	*f = *fresh
 	for _, a := range s.GetAccounts() {
 		f.accounts[a.GetAddress()] = accountFromProto(a)
@@ -464,6 +451,9 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	}
 	for _, o := range s.GetOffsets() {
 		f.offsets[offsetKey{o.GetTopic(), o.GetPartition()}] = o.GetNextOffset()
+		if id := o.GetTopicId(); len(id) > 0 {
+			f.topicIDs[o.GetTopic()] = id
+		}
 	}
 	digests := make([]txDigest, 0, len(s.GetRecentTxDigests())/len(txDigest{})+len(s.GetRecentTxIds()))
 	// Snapshots of earlier versions carry the ids themselves.
@@ -487,6 +477,25 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	f.txCount = s.GetTxCount()
 	f.appliedIndex = s.GetAppliedIndex()
 	f.appliedTerm = s.GetAppliedTerm()
+	f.installRules(s.GetGenesis(), s.GetValidatorKeys())
+}
+
+// installRules sets the rules persisted state carries, once its height is
+// known: its genesis, or the legacy rules for a chain that has blocks but
+// was begun before genesis entries.
+func (f *fsm) installRules(g *aurigraphv1.Genesis, keys []*aurigraphv1.ValidatorKeyRecord) {
+	f.keys = chain.KeysFromProto(keys)
+	switch {
+	case g != nil:
+		f.setGenesis(g, chain.GenesisHash(g))
+	case f.height > 0:
+		f.setGenesis(chain.LegacyGenesis(), chain.ZeroHash)
+	}
+}
+
+// legacy reports whether the chain was begun before genesis entries.
+func (f *fsm) legacy() bool {
+	return f.genesis != nil && bytes.Equal(f.anchor, chain.ZeroHash)
 }
 
 // nextOffsets returns the next offset of every known partition of topic.

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -60,7 +61,7 @@ func TestFSMTransactionRules(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			f := newFSM(100)
+			f := testFSM(100)
 			if _, err := f.apply(&aurigraphv1.Batch{Txs: setup}, 1, 1); err != nil {
 				t.Fatal(err)
 			}
@@ -105,14 +106,14 @@ func boolToU32(b bool) uint32 {
 }
 
 func TestFSMBlocksChainAndOffsets(t *testing.T) {
-	f := newFSM(3)
+	f := testFSM(3)
 	b1, err := f.apply(batch(0, mint("a", "x", 1), mint("b", "x", 1)), 2, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h := b1.GetHeader()
-	if h.GetHeight() != 1 || string(h.GetPrevHash()) != string(zeroHash) || h.GetRaftTerm() != 2 || h.GetRaftIndex() != 10 ||
-		h.GetTimestampMs() != 1_700_000_000_000 || string(h.GetHash()) != string(BlockHash(h)) || string(h.GetTxRoot()) != string(TxRoot(b1.GetTxs())) {
+	if h.GetHeight() != 1 || string(h.GetPrevHash()) != string(chain.GenesisHash(chain.DefaultGenesis())) || h.GetRaftTerm() != 2 || h.GetRaftIndex() != 10 ||
+		h.GetTimestampMs() != 1_700_000_000_000 || string(h.GetHash()) != string(chain.BlockHash(h)) || string(h.GetTxRoot()) != string(chain.TxRoot(b1.GetTxs())) {
 		t.Fatalf("block 1 header %+v", h)
 	}
 	b2, err := f.apply(batch(2, mint("c", "x", 1), mint("c", "x", 1)), 2, 11)
@@ -157,7 +158,7 @@ func TestFSMBlocksChainAndOffsets(t *testing.T) {
 }
 
 func TestFSMSnapshotRoundTrip(t *testing.T) {
-	f := newFSM(4)
+	f := testFSM(4)
 	for i := range 6 {
 		if _, err := f.apply(batch(int64(i), mint(fmt.Sprintf("m%d", i), fmt.Sprintf("acct%d", i%3), uint64(i+1))), 1, uint64(i+1)); err != nil {
 			t.Fatal(err)
@@ -166,7 +167,7 @@ func TestFSMSnapshotRoundTrip(t *testing.T) {
 	f.apply(&aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{txOf(tCreate, "c", "acct1", "", "GOLD", 5, 1)}}, 1, 7)
 	f.appliedIndex, f.appliedTerm = 7, 1
 	snap := f.snapshot()
-	raw, err := deterministic.Marshal(snap)
+	raw, err := chain.Deterministic.Marshal(snap)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,9 +175,9 @@ func TestFSMSnapshotRoundTrip(t *testing.T) {
 	if err := proto.Unmarshal(raw, &decoded); err != nil {
 		t.Fatal(err)
 	}
-	g := newFSM(4)
+	g := testFSM(4)
 	g.restore(&decoded)
-	raw2, _ := deterministic.Marshal(g.snapshot())
+	raw2, _ := chain.Deterministic.Marshal(g.snapshot())
 	if string(raw) != string(raw2) {
 		t.Fatal("snapshot -> restore -> snapshot is not byte-identical")
 	}
@@ -196,13 +197,13 @@ func TestTxRoot(t *testing.T) {
 		return &aurigraphv1.TxResult{Tx: &aurigraphv1.Transaction{Id: id}, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
 	}
 	a, b, c := leaf("a"), leaf("b"), leaf("c")
-	if got := TxRoot(nil); string(got) != string(zeroHash) {
+	if got := chain.TxRoot(nil); string(got) != string(chain.ZeroHash) {
 		t.Fatalf("empty root %x", got)
 	}
 	roots := map[string][]byte{
-		"a": TxRoot([]*aurigraphv1.TxResult{a}), "ab": TxRoot([]*aurigraphv1.TxResult{a, b}),
-		"ba": TxRoot([]*aurigraphv1.TxResult{b, a}), "abc": TxRoot([]*aurigraphv1.TxResult{a, b, c}),
-		"abcc": TxRoot([]*aurigraphv1.TxResult{a, b, c, c}),
+		"a": chain.TxRoot([]*aurigraphv1.TxResult{a}), "ab": chain.TxRoot([]*aurigraphv1.TxResult{a, b}),
+		"ba": chain.TxRoot([]*aurigraphv1.TxResult{b, a}), "abc": chain.TxRoot([]*aurigraphv1.TxResult{a, b, c}),
+		"abcc": chain.TxRoot([]*aurigraphv1.TxResult{a, b, c, c}),
 	}
 	seen := map[string]string{}
 	for name, r := range roots {
@@ -218,16 +219,17 @@ func TestTxRoot(t *testing.T) {
 	if string(roots["abc"]) != string(roots["abcc"]) {
 		t.Fatal("odd level does not duplicate the last node")
 	}
-	if string(TxRoot([]*aurigraphv1.TxResult{a, b})) != string(roots["ab"]) {
+	if string(chain.TxRoot([]*aurigraphv1.TxResult{a, b})) != string(roots["ab"]) {
 		t.Fatal("TxRoot is not deterministic")
 	}
 }
 
 // TestRestoreSnapshotOfEarlierVersion: a snapshot that carries the dedup
-// window as ids (as earlier versions wrote it) still deduplicates them.
+// window as ids and no genesis (as earlier versions wrote it) still
+// deduplicates them, under the rules chains of that version ran by.
 func TestRestoreSnapshotOfEarlierVersion(t *testing.T) {
-	f := newFSM(3)
-	f.restore(&aurigraphv1.StateSnapshot{RecentTxIds: []string{"old-1", "old-2", "old-3", "old-4"}, AppliedIndex: 5})
+	f := testFSM(3)
+	f.restore(&aurigraphv1.StateSnapshot{RecentTxIds: []string{"old-1", "old-2", "old-3", "old-4"}, AppliedIndex: 5, Height: 1, LastHash: make([]byte, 32)})
 	blk, err := f.apply(batch(0, mint("old-1", "a", 1), mint("old-4", "a", 1), mint("new", "a", 1)), 1, 6)
 	if err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -18,8 +19,11 @@ import (
 // NewHTTPHandler serves svc's chain and validator REST endpoints:
 //
 //	GET /blocks/latest, GET /blocks/{height}, GET /chain/stats,
-//	GET /chain/verify, GET /validators, GET /transactions/{id},
-//	GET /cluster/status, POST /cluster/members, DELETE /cluster/members/{id}
+//	GET /chain/verify, GET /chain/genesis, GET /validators,
+//	GET /validators/keys, GET /transactions/{id},
+//	GET /cluster/status, POST /cluster/members, DELETE /cluster/members/{id},
+//	GET /blocks?from_height=&to_height=&limit=&headers_only=, GET /search?q=,
+//	POST /cluster/leader
 //
 // Paths are relative; the caller mounts the handler under its prefix with
 // http.StripPrefix. Chain reads go to the local leader's store when one of
@@ -38,8 +42,11 @@ func NewHTTPHandler(svc *Service) http.Handler {
 	mux.HandleFunc("GET /chain/stats", h.stats)
 	mux.HandleFunc("GET /chain/verify", h.verify)
 	mux.HandleFunc("GET /validators", h.validators)
+	mux.HandleFunc("GET /validators/keys", h.keys)
+	mux.HandleFunc("GET /chain/genesis", h.genesis)
 	mux.HandleFunc("GET /transactions/{id}", h.transaction)
 	h.registerCluster(mux)
+	h.registerExplore(mux)
 	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
 	})
@@ -174,6 +181,27 @@ func (h *httpHandler) validators(w http.ResponseWriter, r *http.Request) {
 			out.Validators = append(out.Validators, validatorJSON{ID: v.ID, State: v.State, Applied: v.Applied, Match: v.Match})
 		}
 		return out
+	})
+}
+
+// keys serves the trust anchor of the blocks topic in the shape
+// --validator-keys files hold (chain.KeysDocument).
+func (h *httpHandler) keys(w http.ResponseWriter, r *http.Request) {
+	read(w, r, h.svc.Keys, func(a chain.Anchor) any { return a.Keys.Document(a.GenesisHash) })
+}
+
+// genesis serves the chain's rules in the shape of a genesis file, with the
+// hash block 1 links to.
+func (h *httpHandler) genesis(w http.ResponseWriter, r *http.Request) {
+	read(w, r, h.svc.Genesis, func(g *aurigraphv1.Genesis) any {
+		raw, err := chain.MarshalGenesis(g)
+		if err != nil {
+			return map[string]string{"error": err.Error()}
+		}
+		return struct {
+			Hash    string          `json:"hash"`
+			Genesis json.RawMessage `json:"genesis"`
+		}{hex.EncodeToString(chain.GenesisHash(g)), raw}
 	})
 }
 

@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/aurigraph/aurigraph/internal/chain"
 )
 
 func TestHTTPHandler(t *testing.T) {
@@ -28,7 +30,7 @@ func TestHTTPHandler(t *testing.T) {
 		contains []string
 	}{
 		{"/blocks/latest", 200, []string{`"height":2`, `"hash":"` + hexOf(latest.GetHeader().GetHash()) + `"`, `"id":"t1"`, `"type":"transfer"`, `"status":"committed"`}},
-		{"/blocks/1", 200, []string{`"height":1`, `"prev_hash":"` + strings.Repeat("0", 64) + `"`, `"reason":"insufficient balance"`, `"failed_count":1`, `"topic":"aurigraph.tx.v1"`}},
+		{"/blocks/1", 200, []string{`"height":1`, `"prev_hash":"` + hexOf(chain.GenesisHash(chain.DefaultGenesis())) + `"`, `"reason":"insufficient balance"`, `"failed_count":1`, `"topic":"aurigraph.tx.v1"`}},
 		{"/blocks/3", 404, []string{`"error":`}},
 		{"/blocks/0", 400, []string{`"error":"height 0 does not exist`}},
 		{"/blocks/abc", 400, []string{`"error":`}},

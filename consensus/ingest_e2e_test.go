@@ -13,6 +13,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -69,9 +70,8 @@ func TestIngestExactlyOnceAcrossFailover(t *testing.T) {
 		recs := make([]*kgo.Record, n)
 		for i := range recs {
 			seq := len(want)
-			id := "tx-" + strconv.Itoa(seq)
-			want = append(want, id)
-			tx := &aurigraphv1.Transaction{Id: id, Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "acct-" + strconv.Itoa(seq%11), Amount: 1}
+			tx := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "acct-" + strconv.Itoa(seq%11), Amount: 1, Nonce: uint64(seq + 1)}
+			want = append(want, schemas.TxID(tx))
 			v, err := proto.Marshal(tx)
 			if err != nil {
 				t.Fatal(err)

@@ -13,6 +13,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -292,13 +293,19 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 	advanced := false
 	for i := range ents {
 		e := &ents[i]
-		if err := n.applyConfChange(e); err != nil {
+		cc, err := n.applyConfChange(e)
+		if err != nil {
 			n.fsmMu.Unlock()
 			return err
 		}
 		n.lastDelivered = e.Index
 		if e.Index <= f.appliedIndex {
 			continue // already in blocks.db: replay after restart
+		}
+		for _, c := range cc.Changes {
+			if c.Type == raftpb.ConfChangeRemoveNode {
+				f.retireValidator(c.NodeID)
+			}
 		}
 		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
 			var b aurigraphv1.Batch
@@ -307,9 +314,19 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 				// skipping keeps them in agreement.
 				n.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)
 			} else {
-				blk, err := f.apply(&b, e.Term, e.Index)
-				if err != nil {
-					n.logger.Debug("batch rejected", "index", e.Index, "err", err)
+				var blk *aurigraphv1.Block
+				var err error
+				switch vk := b.GetValidatorKey(); {
+				case vk != nil:
+					present, _ := n.member(vk.GetId())
+					if err = f.applyValidatorKey(vk, present); err != nil {
+						n.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
+					}
+				default:
+					blk, err = f.apply(&b, e.Term, e.Index)
+					if err != nil {
+						n.logger.Debug("batch rejected", "index", e.Index, "err", err)
+					}
 				}
 				if blk != nil {
 					blocks++
@@ -328,6 +345,7 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 		}
 	}
 	height := f.height
+	n.hasGenesis.Store(f.genesis != nil)
 	n.fsmMu.Unlock()
 	if !advanced {
 		return nil
@@ -346,27 +364,29 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 
 // applyConfChange applies a conf change entry in log order with the normal
 // entries, replayed ones included: after a restart raft starts from the
-// snapshot's configuration and replay brings it forward.
-func (n *Node) applyConfChange(e *raftpb.Entry) error {
+// snapshot's configuration and replay brings it forward. It returns the
+// change, empty for entries of other types.
+func (n *Node) applyConfChange(e *raftpb.Entry) (raftpb.ConfChangeV2, error) {
 	var cc raftpb.ConfChangeI
 	switch e.Type {
 	case raftpb.EntryConfChange:
 		var v1 raftpb.ConfChange
 		if err := v1.Unmarshal(e.Data); err != nil {
-			return fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
+			return raftpb.ConfChangeV2{}, fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
 		}
 		cc = v1
 	case raftpb.EntryConfChangeV2:
 		var v2 raftpb.ConfChangeV2
 		if err := v2.Unmarshal(e.Data); err != nil {
-			return fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
+			return raftpb.ConfChangeV2{}, fmt.Errorf("decode conf change at index %d: %w", e.Index, err)
 		}
 		cc = v2
 	default:
-		return nil
+		return raftpb.ConfChangeV2{}, nil
 	}
 	n.setConfState(*n.raft.ApplyConfChange(cc))
-	return n.applyMembership(e.Index, cc.AsV2())
+	v2 := cc.AsV2()
+	return v2, n.applyMembership(e.Index, v2)
 }
 
 func (n *Node) publishApplied() {
@@ -395,6 +415,7 @@ func (n *Node) restoreState(s raftpb.Snapshot) error {
 	}
 	oldHeight := n.fsm.height
 	n.fsm.restore(&st)
+	n.hasGenesis.Store(n.fsm.genesis != nil)
 	n.fsm.appliedIndex, n.fsm.appliedTerm = s.Metadata.Index, s.Metadata.Term
 	if err := n.blocks.commit(n.fsm, true); err != nil {
 		return err
@@ -462,7 +483,7 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, confState raftpb.ConfState, addrs map[uint64]string) error {
 	start := time.Now()
 	canonicalize(state)
-	data, err := deterministic.Marshal(state)
+	data, err := chain.Deterministic.Marshal(state)
 	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -388,7 +389,7 @@ func TestMembershipSurvivesRestartAndSnapshots(t *testing.T) {
 }
 
 func TestSnapshotMembersRoundTrip(t *testing.T) {
-	state, err := deterministic.Marshal(&aurigraphv1.StateSnapshot{Height: 7, LastHash: []byte{1, 2}})
+	state, err := chain.Deterministic.Marshal(&aurigraphv1.StateSnapshot{Height: 7, LastHash: []byte{1, 2}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -113,6 +113,16 @@ type Node struct {
 	stopped      bool
 	nextProposal uint64
 	nextRead     uint64
+	// genesisTerm is the term this validator proposed the genesis in.
+	genesisTerm uint64
+	// hasGenesis is set once the chain's genesis applied here, so proposing
+	// need not wait for the state machine's lock behind a busy applier.
+	hasGenesis atomic.Bool
+	// logged holds the ids of transactions in the raft log this validator
+	// found unapplied when it started, until it applied past them: they
+	// are pending, not unknown, although nothing in this process accepted
+	// them.
+	logged atomic.Pointer[loggedTxs]
 
 	stopc        chan struct{}
 	donec        chan struct{}
@@ -194,7 +204,11 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.blocks = blocks
+	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
+		return err
+	}
 	n.fsm = newFSM(cfg.DedupWindow)
+	n.fsm.sigs = cfg.Signatures
 	if err := blocks.loadState(n.fsm); err != nil {
 		return fmt.Errorf("load state machine from %s: %w", cfg.DataDir, err)
 	}
@@ -259,6 +273,8 @@ func (n *Node) open(ctx context.Context) error {
 		return fmt.Errorf("restore %d wal entries: %w", len(entries), err)
 	}
 	n.applied.Store(n.fsm.appliedIndex)
+	n.hasGenesis.Store(n.fsm.genesis != nil)
+	n.logged.Store(unappliedTxs(entries, n.fsm.appliedIndex))
 	n.committed.Store(hardState.Commit)
 	n.term.Store(hardState.Term)
 	n.m.term.Set(float64(hardState.Term))
@@ -416,10 +432,11 @@ func stateName(s raft.StateType) string {
 
 // ProposeAsync hands b to raft and returns a channel that yields exactly one
 // value: nil once the batch applied on this validator, an error wrapping
-// ErrStaleOffsets if the state machine rejected it, ErrLeadershipLost if the
-// term changed first, ErrStopped on shutdown, or ctx's error. Proposals enter
-// the raft log in call order, so one caller's batches stay ordered. b is not
-// modified; the proposer defaults to this validator.
+// ErrStaleOffsets or ErrRejected if the state machine refused it,
+// ErrLeadershipLost if the term changed first, ErrStopped on shutdown, or
+// ctx's error. Proposals enter the raft log in call order, so one caller's
+// batches stay ordered. b is not modified; the proposer defaults to this
+// validator. On a chain without its genesis yet, the genesis goes first.
 func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan error, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
@@ -429,6 +446,24 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 		n.m.proposals.WithLabelValues(resultNotLeader).Inc()
 		return nil, ErrNotLeader
 	}
+	if err := n.ensureGenesis(ctx, term); err != nil {
+		return nil, err
+	}
+	proposer := b.GetProposer()
+	if proposer == 0 {
+		proposer = n.cfg.ID
+	}
+	return n.propose(ctx, term, &aurigraphv1.Batch{
+		Proposer:    proposer,
+		TimestampMs: b.GetTimestampMs(),
+		Sources:     b.GetSources(),
+		Txs:         b.GetTxs(),
+	})
+}
+
+// propose hands b to raft under a new proposal id and a waiter for its
+// outcome; see ProposeAsync.
+func (n *Node) propose(ctx context.Context, term uint64, b *aurigraphv1.Batch) (<-chan error, error) {
 	n.mu.Lock()
 	if n.stopped {
 		n.mu.Unlock()
@@ -440,17 +475,8 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 	n.waiters[id] = w
 	n.mu.Unlock()
 
-	proposer := b.GetProposer()
-	if proposer == 0 {
-		proposer = n.cfg.ID
-	}
-	data, err := proto.Marshal(&aurigraphv1.Batch{
-		Proposer:    proposer,
-		TimestampMs: b.GetTimestampMs(),
-		Sources:     b.GetSources(),
-		Txs:         b.GetTxs(),
-		ProposalId:  id,
-	})
+	b.ProposalId = id
+	data, err := proto.Marshal(b)
 	if err != nil {
 		n.dropWaiter(id)
 		return nil, fmt.Errorf("encode batch of %d txs: %w", len(b.GetTxs()), err)
@@ -460,19 +486,63 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 	n.mu.Unlock()
 	if err := n.raft.Propose(ctx, data); err != nil {
 		n.dropWaiter(id)
-		switch {
-		case errors.Is(err, raft.ErrProposalDropped):
-			n.m.proposals.WithLabelValues(resultDropped).Inc()
-			if isLeader, _ := n.Leader(); !isLeader {
-				return nil, ErrNotLeader
-			}
-			return nil, fmt.Errorf("propose batch: leadership transfer in progress or too many uncommitted entries, retry later: %w", err)
-		case errors.Is(err, raft.ErrStopped):
-			return nil, ErrStopped
-		}
-		return nil, fmt.Errorf("propose batch: %w", err)
+		return nil, n.proposeError(err)
 	}
 	return w.ch, nil
+}
+
+func (n *Node) proposeError(err error) error {
+	switch {
+	case errors.Is(err, raft.ErrProposalDropped):
+		n.m.proposals.WithLabelValues(resultDropped).Inc()
+		if isLeader, _ := n.Leader(); !isLeader {
+			return ErrNotLeader
+		}
+		return fmt.Errorf("propose batch: leadership transfer in progress or too many uncommitted entries, retry later: %w", err)
+	case errors.Is(err, raft.ErrStopped):
+		return ErrStopped
+	}
+	return fmt.Errorf("propose batch: %w", err)
+}
+
+// proposeRules hands the chain's own entries (its genesis, validator keys)
+// to raft without a waiter: their outcome shows in the state they change,
+// and they are not transactions, so they stay out of the proposal metrics.
+func (n *Node) proposeRules(ctx context.Context, b *aurigraphv1.Batch) error {
+	data, err := proto.Marshal(b)
+	if err != nil {
+		return fmt.Errorf("encode chain entry: %w", err)
+	}
+	if err := n.raft.Propose(ctx, data); err != nil {
+		return n.proposeError(err)
+	}
+	return nil
+}
+
+// ensureGenesis proposes the configured genesis, once a term, while the
+// chain has none. Raft keeps one leader's proposals in order, so whatever
+// this caller proposes next lands after it; a genesis proposed twice
+// applies once.
+func (n *Node) ensureGenesis(ctx context.Context, term uint64) error {
+	if n.hasGenesis.Load() {
+		return nil
+	}
+	n.mu.Lock()
+	done := n.genesisTerm == term
+	n.genesisTerm = term
+	n.mu.Unlock()
+	if done {
+		return nil
+	}
+	if err := n.proposeRules(ctx, &aurigraphv1.Batch{Proposer: n.cfg.ID, Genesis: n.cfg.Genesis}); err != nil {
+		n.mu.Lock()
+		n.genesisTerm = 0
+		n.mu.Unlock()
+		return fmt.Errorf("propose the chain's genesis: %w", err)
+	}
+	n.logger.Info("proposed the chain's genesis", "chain_id", n.cfg.Genesis.GetChainId(),
+		"require_signatures", n.cfg.Genesis.GetRequireSignatures(), "issuers", len(n.cfg.Genesis.GetIssuers()))
+	return nil
 }
 
 // takeWaiter removes proposal id's waiter and detaches it from its context.

@@ -57,7 +57,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 		t.Fatal(err)
 	}
 	gen, setup := NewTransferGen(5)
-	f := newFSM(1000)
+	f := testFSM(1000)
 	for i, b := range append([]*aurigraphv1.Batch{setup}, gen.Batch(7), gen.Batch(3)) {
 		if _, err := f.apply(b, 1, uint64(i+1)); err != nil {
 			t.Fatal(err)
@@ -129,7 +129,7 @@ func TestOpenMigratesDedupWindowOfIDs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	f := newFSM(2)
+	f := testFSM(2)
 	if err := store.loadState(f); err != nil {
 		t.Fatal(err)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -201,8 +202,8 @@ func (s *Service) Block(ctx context.Context, height uint64, stale bool) (*aurigr
 
 // BlockByHash returns the block whose header hash is hash.
 func (s *Service) BlockByHash(ctx context.Context, hash []byte, stale bool) (*aurigraphv1.Block, error) {
-	if len(hash) != len(zeroHash) {
-		return nil, badArgument("hash", "has %d bytes: a block hash is %d bytes", len(hash), len(zeroHash))
+	if len(hash) != len(chain.ZeroHash) {
+		return nil, badArgument("hash", "has %d bytes: a block hash is %d bytes", len(hash), len(chain.ZeroHash))
 	}
 	n := s.primary()
 	blk, err := n.Blocks().GetByHash(hash)
@@ -284,6 +285,33 @@ func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
 	return VerifyChain(ctx, s.primary().Blocks())
 }
 
+// Keys returns what consumers of the blocks topic must trust: the hash
+// block 1 links to and every validator's block-signing key.
+func (s *Service) Keys(ctx context.Context, stale bool) (chain.Anchor, error) {
+	n := s.primary()
+	if err := s.barrier(ctx, n, stale); err != nil {
+		return chain.Anchor{}, err
+	}
+	a, err := n.Anchor()
+	if err != nil {
+		return chain.Anchor{}, &ReadUnavailableError{Err: err}
+	}
+	return a, nil
+}
+
+// Genesis returns the chain's rules.
+func (s *Service) Genesis(ctx context.Context, stale bool) (*aurigraphv1.Genesis, error) {
+	n := s.primary()
+	if err := s.barrier(ctx, n, stale); err != nil {
+		return nil, err
+	}
+	g, err := n.Genesis()
+	if err != nil {
+		return nil, &ReadUnavailableError{Err: err}
+	}
+	return g, nil
+}
+
 // TxState is where a transaction is in its life.
 type TxState string
 
@@ -334,7 +362,7 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 		return TxInfo{}, err
 	}
 	if !ok {
-		if s.opts.Pending != nil && s.opts.Pending(id) {
+		if s.opts.Pending != nil && s.opts.Pending(id) || n.inLog(id) {
 			return TxInfo{ID: id, State: TxPending}, nil
 		}
 		if st := store.Stats(); st.CatchingUp() {

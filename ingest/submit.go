@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
@@ -34,8 +35,14 @@ type SubmitConfig struct {
 	// RequireSignatures answers 400 to unsigned transactions, as ingest
 	// would dead-letter them (see ConsumerConfig.RequireSignatures).
 	RequireSignatures bool
-	Logger            *slog.Logger
-	Registerer        prometheus.Registerer
+	// Signatures verifies transaction signatures (nil: each one, every
+	// time); share a sigcache.Cache with the validators of the process.
+	Signatures SignatureVerifier
+	// Chain, when set, refuses with 400 what the chain could never apply for
+	// lack of authority, and with 409 a transaction already in the chain.
+	Chain      Chain
+	Logger     *slog.Logger
+	Registerer prometheus.Registerer
 	// ClientOpts are appended to the producer's franz-go options.
 	ClientOpts []kgo.Opt
 }
@@ -48,6 +55,7 @@ type SubmitHandler struct {
 	cl     *kgo.Client
 	log    *slog.Logger
 	recent *recentSet
+	check  checker
 
 	txs      *prometheus.CounterVec
 	duration prometheus.Histogram
@@ -77,9 +85,10 @@ func NewSubmitHandler(cfg SubmitConfig) (*SubmitHandler, error) {
 		cfg:    cfg,
 		log:    log,
 		recent: newRecentSet(cfg.RecentIDs),
+		check:  newChecker(cfg.Signatures, cfg.RequireSignatures, cfg.Chain),
 		txs: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_ingest_submit_txs_total",
-			Help: "Transactions submitted over REST or gRPC, by result (accepted, invalid, failed).",
+			Help: "Transactions submitted over REST or gRPC, by result (accepted, invalid, exists, failed).",
 		}, []string{"result"}),
 		duration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Name:    "aurigraph_ingest_submit_duration_seconds",
@@ -137,52 +146,104 @@ func (e *TxError) Error() string { return fmt.Sprintf("transaction %d: %v", e.In
 
 func (e *TxError) Unwrap() error { return e.Err }
 
+// Existing is transaction Index of a request that the chain already holds:
+// a repeated submission, which is not written again.
+type Existing struct {
+	Index  int
+	ID     string
+	Height uint64
+	Failed bool
+}
+
+// Status is "committed" or "failed".
+func (e Existing) Status() string {
+	if e.Failed {
+		return "failed"
+	}
+	return "committed"
+}
+
+func (e Existing) String() string {
+	return fmt.Sprintf("transaction %d: %s already exists: %s in block %d", e.Index, e.ID, e.Status(), e.Height)
+}
+
+// SubmitResult is what Submit wrote: the id of every transaction of the
+// request, in order, and which of them the chain held already.
+type SubmitResult struct {
+	IDs      []string
+	Existing []Existing
+}
+
+// AllExist reports whether the chain held every transaction, so nothing
+// was written: the faces answer 409 / ALREADY_EXISTS then.
+func (r SubmitResult) AllExist() bool { return len(r.IDs) > 0 && len(r.Existing) == len(r.IDs) }
+
 // Submit validates txs and writes them to the transaction log, all or none
 // when one is invalid, and returns their ids once every one is durably in
 // the log. A transaction without an id gets the one derived from its
-// content (schemas.TxID), set on tx. Errors: *TxError for an invalid
-// transaction, ErrTooManyTxs for none or too many, ctx's error when the
-// caller gave up, or one wrapping ErrLogUnavailable.
-func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transaction) ([]string, error) {
+// content (schemas.TxID), set on tx. One the chain already holds is not
+// written again and is listed in the result. Errors: *TxError for an
+// invalid transaction, ErrTooManyTxs for none or too many, ctx's error when
+// the caller gave up, or one wrapping ErrLogUnavailable.
+func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transaction) (SubmitResult, error) {
 	began := time.Now()
 	defer func() { h.duration.Observe(time.Since(began).Seconds()) }()
 	switch {
 	case len(txs) == 0:
 		h.txs.WithLabelValues("invalid").Inc()
-		return nil, fmt.Errorf("%w: none given, send at least one transaction", ErrTooManyTxs)
+		return SubmitResult{}, fmt.Errorf("%w: none given, send at least one transaction", ErrTooManyTxs)
 	case len(txs) > h.cfg.MaxTxs:
 		h.txs.WithLabelValues("invalid").Add(float64(len(txs)))
-		return nil, fmt.Errorf("%w: %d, at most %d: split them over several requests", ErrTooManyTxs, len(txs), h.cfg.MaxTxs)
+		return SubmitResult{}, fmt.Errorf("%w: %d, at most %d: split them over several requests", ErrTooManyTxs, len(txs), h.cfg.MaxTxs)
 	}
-	records := make([]*kgo.Record, len(txs))
-	ids := make([]string, len(txs))
+	records := make([]*kgo.Record, 0, len(txs))
+	res := SubmitResult{IDs: make([]string, len(txs))}
 	for i, tx := range txs {
 		rec, err := h.record(tx)
 		if err != nil {
 			h.txs.WithLabelValues("invalid").Add(float64(len(txs)))
-			return nil, &TxError{Index: i, Err: err}
+			return SubmitResult{}, &TxError{Index: i, Err: err}
 		}
-		records[i], ids[i] = rec, tx.GetId()
+		res.IDs[i] = tx.GetId()
+		if h.cfg.Chain != nil {
+			if height, failed, ok := h.cfg.Chain.Existing(tx.GetId()); ok {
+				res.Existing = append(res.Existing, Existing{Index: i, ID: tx.GetId(), Height: height, Failed: failed})
+				continue
+			}
+		}
+		records = append(records, rec)
+	}
+	h.txs.WithLabelValues("exists").Add(float64(len(res.Existing)))
+	if len(records) == 0 {
+		return res, nil
 	}
 	if err := h.cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
-		h.txs.WithLabelValues("failed").Add(float64(len(txs)))
+		h.txs.WithLabelValues("failed").Add(float64(len(records)))
 		if ctxErr := ctx.Err(); ctxErr != nil {
-			return nil, fmt.Errorf("writing %d transactions to %s: %w", len(txs), h.cfg.Topic, ctxErr)
+			return SubmitResult{}, fmt.Errorf("writing %d transactions to %s: %w", len(records), h.cfg.Topic, ctxErr)
 		}
-		h.log.Warn("writing submitted transactions failed", "txs", len(txs), "topic", h.cfg.Topic, "err", err)
-		return nil, fmt.Errorf("%w: writing to %s failed: %w; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
+		h.log.Warn("writing submitted transactions failed", "txs", len(records), "topic", h.cfg.Topic, "err", err)
+		if errors.Is(err, kerr.UnknownTopicID) {
+			// A producer never writes to a topic created again under a
+			// name it knew: the chain would not consume it either.
+			return SubmitResult{}, fmt.Errorf("%w: %s was deleted and created again, and is not written to until the validators accept it and restart: %w", ErrLogUnavailable, h.cfg.Topic, err)
+		}
+		return SubmitResult{}, fmt.Errorf("%w: writing to %s failed: %w; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
 	}
-	for _, id := range ids {
+	for _, id := range res.IDs {
 		h.recent.add(id)
 	}
-	h.txs.WithLabelValues("accepted").Add(float64(len(txs)))
-	return ids, nil
+	h.txs.WithLabelValues("accepted").Add(float64(len(records)))
+	return res, nil
 }
 
 // ServeHTTP answers 202 {"ids":[...]} once every transaction is durably in
-// the log; 400 {"error","index"} naming the first bad transaction, in which
-// case nothing is written; 413 for an oversized body; 503 when the log
-// cannot be written, which is safe to retry (the chain deduplicates by id).
+// the log, listing in "existing" those the chain held already, which are not
+// written again; 400 {"error","index"} naming the first bad transaction, and
+// 409 {"error","index","id","height","status"} when the chain holds every
+// one, in which cases nothing is written; 413 for an oversized body;
+// 503 when the log cannot be written, which is safe to retry (the chain
+// deduplicates by id).
 func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost {
 		w.Header().Set("Allow", http.MethodPost)
@@ -214,9 +275,15 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	ids, err := h.Submit(r.Context(), txs)
+	res, err := h.Submit(r.Context(), txs)
 	var txErr *TxError
 	switch {
+	case err == nil && res.AllExist():
+		first := res.Existing[0]
+		writeJSON(w, http.StatusConflict, struct {
+			Error string `json:"error"`
+			existingJSON
+		}{first.String(), existingOf(first)})
 	case errors.As(err, &txErr):
 		writeJSON(w, http.StatusBadRequest, submitError{Error: txErr.Err.Error(), Index: &txErr.Index})
 	case errors.Is(err, ErrTooManyTxs):
@@ -224,10 +291,27 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeJSON(w, http.StatusServiceUnavailable, submitError{Error: err.Error()})
 	default:
-		writeJSON(w, http.StatusAccepted, struct {
-			IDs []string `json:"ids"`
-		}{ids})
+		out := struct {
+			IDs      []string       `json:"ids"`
+			Existing []existingJSON `json:"existing,omitempty"`
+		}{IDs: res.IDs}
+		for _, e := range res.Existing {
+			out.Existing = append(out.Existing, existingOf(e))
+		}
+		writeJSON(w, http.StatusAccepted, out)
 	}
+}
+
+// existingJSON is how REST names a transaction the chain holds already.
+type existingJSON struct {
+	Index  int    `json:"index"`
+	ID     string `json:"id"`
+	Height uint64 `json:"height"`
+	Status string `json:"status"`
+}
+
+func existingOf(e Existing) existingJSON {
+	return existingJSON{Index: e.Index, ID: e.ID, Height: e.Height, Status: e.Status()}
 }
 
 // splitBody returns the transactions of a body holding one JSON object or
@@ -274,16 +358,11 @@ func (h *SubmitHandler) record(tx *aurigraphv1.Transaction) (*kgo.Record, error)
 	if tx == nil {
 		return nil, invalid("transaction", "missing")
 	}
-	if tx.Id == "" {
-		tx.Id = schemas.TxID(tx)
-	}
-	if err := Validate(tx); err != nil {
+	if err := CheckID(tx); err != nil {
 		return nil, err
 	}
-	if h.cfg.RequireSignatures {
-		if err := RequireSignature(tx); err != nil {
-			return nil, err
-		}
+	if err := h.check.check(tx); err != nil {
+		return nil, err
 	}
 	value, err := proto.MarshalOptions{Deterministic: true}.Marshal(tx)
 	if err != nil {

@@ -67,7 +67,8 @@ func TestSubmitHandler(t *testing.T) {
 	cl := newClient(t, addr)
 
 	one := `{"type":"transfer","from":"alice","to":"bob","amount":5,"nonce":1}`
-	mintTx := `{"id":"order-9","type":"mint","to":"carol","amount":"7"}`
+	mintID := schemas.TxID(&aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "carol", Amount: 7})
+	mintTx := `{"id":"` + mintID + `","type":"mint","to":"carol","amount":"7"}`
 	bad := `{"type":"transfer","from":"alice","to":"bob","amount":0}`
 	tests := []struct {
 		name, method, body string
@@ -120,7 +121,7 @@ func TestSubmitHandler(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{schemas.TxID(oneTx), schemas.TxID(oneTx), "order-9"}
+	want := []string{schemas.TxID(oneTx), schemas.TxID(oneTx), mintID}
 	if strings.Join(accepted, ",") != strings.Join(want, ",") {
 		t.Fatalf("accepted ids %v, want %v", accepted, want)
 	}
@@ -154,7 +155,7 @@ func TestSubmitHandler(t *testing.T) {
 		}
 		keys[tx.Id] = string(r.Key)
 	}
-	if keys[want[0]] != "alice" || keys["order-9"] != "carol" || len(recs) != 3 {
+	if keys[want[0]] != "alice" || keys[mintID] != "carol" || len(recs) != 3 {
 		t.Fatalf("records keyed %v (%d records), want alice for transfers and carol for the mint", keys, len(recs))
 	}
 }

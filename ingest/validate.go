@@ -41,32 +41,44 @@ const (
 	required
 )
 
-// fieldRules lists, per type, whether from, to and asset are expected. Mint
-// may name its issuer in from; asset_create has no recipient.
-var fieldRules = map[aurigraphv1.TxType]struct{ from, to, asset presence }{
-	aurigraphv1.TxType_TX_TYPE_TRANSFER:       {from: required, to: required, asset: optional},
-	aurigraphv1.TxType_TX_TYPE_MINT:           {from: optional, to: required, asset: forbidden},
-	aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:   {from: required, to: forbidden, asset: required},
-	aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER: {from: required, to: required, asset: required},
+// fieldRules lists, per type, whether from, to, asset, amount and new_key
+// are expected. Mint names its issuer (or the asset's creator) in from, which
+// only a chain with a trusted topic and no issuers lets it leave out;
+// asset_create has no recipient; set_key moves nothing.
+var fieldRules = map[aurigraphv1.TxType]struct{ from, to, asset, amount, newKey presence }{
+	aurigraphv1.TxType_TX_TYPE_TRANSFER:       {from: required, to: required, asset: optional, amount: required},
+	aurigraphv1.TxType_TX_TYPE_MINT:           {from: optional, to: required, asset: optional, amount: required},
+	aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:   {from: required, to: forbidden, asset: required, amount: required},
+	aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER: {from: required, to: required, asset: required, amount: required},
+	aurigraphv1.TxType_TX_TYPE_SET_KEY:        {from: required, to: forbidden, asset: forbidden, amount: forbidden, newKey: required},
 }
+
+// SignatureVerifier verifies Ed25519 signatures over transaction digests;
+// sigcache.Cache is one that remembers what it verified.
+type SignatureVerifier interface {
+	Verify(pub, digest, sig []byte) bool
+}
+
+type plainVerifier struct{}
+
+func (plainVerifier) Verify(pub, digest, sig []byte) bool { return ed25519.Verify(pub, digest, sig) }
 
 // Validate checks what can be decided from the transaction alone: fields the
 // type needs are present and well formed, sizes are within limits, and a
-// signature, when present, verifies. Balances and nonces are the FSM's job.
-//
-// The id is not checked against schemas.TxID: producers may use their own
-// ids (1..128 printable ASCII characters), and the FSM deduplicates by
-// whatever id the transaction carries.
+// signature, when present, verifies. Balances, nonces and who controls an
+// account are the state machine's job. The id is checked by CheckID.
 //
 // A signature is optional; when sig is set, pubkey must be a 32-byte Ed25519
 // key and sig its 64-byte signature over schemas.TxDigest(tx).
-func Validate(tx *aurigraphv1.Transaction) error {
+func Validate(tx *aurigraphv1.Transaction) error { return validate(tx, plainVerifier{}) }
+
+func validate(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
 	if tx == nil {
 		return invalid("transaction", "missing")
 	}
 	rules, ok := fieldRules[tx.GetType()]
 	if !ok {
-		return invalid("type", "must be one of transfer, mint, asset_create, asset_transfer (got %v)", tx.GetType())
+		return invalid("type", "must be one of transfer, mint, asset_create, asset_transfer, set_key (got %v)", tx.GetType())
 	}
 	name := schemas.TxTypeName(tx.GetType())
 	if id := tx.GetId(); id != "" {
@@ -95,8 +107,15 @@ func Validate(tx *aurigraphv1.Transaction) error {
 			}
 		}
 	}
-	if tx.GetAmount() == 0 {
+	switch {
+	case rules.amount == required && tx.GetAmount() == 0:
 		return invalid("amount", "must be greater than zero")
+	case rules.amount == forbidden && tx.GetAmount() != 0:
+		return invalid("amount", "must be empty for %s transactions", name)
+	case rules.newKey == forbidden && len(tx.GetNewKey()) != 0:
+		return invalid("new_key", "must be empty for %s transactions", name)
+	case rules.newKey == required && len(tx.GetNewKey()) != ed25519.PublicKeySize:
+		return invalid("new_key", "must be a %d-byte Ed25519 public key (got %d bytes)", ed25519.PublicKeySize, len(tx.GetNewKey()))
 	}
 	if n := len(tx.GetPayload()); n > MaxPayloadLen {
 		return invalid("payload", "%d bytes exceeds the %d-byte limit", n, MaxPayloadLen)
@@ -104,7 +123,22 @@ func Validate(tx *aurigraphv1.Transaction) error {
 	if tx.GetTimestampMs() < 0 {
 		return invalid("timestamp", "must not be before 1970 (got %d ms)", tx.GetTimestampMs())
 	}
-	return checkSignature(tx)
+	return checkSignature(tx, sigs)
+}
+
+// CheckID sets the id of a transaction without one to the id derived from
+// its content (schemas.TxID), and refuses any other id: ids are derived so
+// that nobody can claim one another sender's transaction would get.
+func CheckID(tx *aurigraphv1.Transaction) error {
+	derived := schemas.TxID(tx)
+	switch tx.GetId() {
+	case "":
+		tx.Id = derived
+	case derived:
+	default:
+		return invalid("id", "%q is not this transaction's id %s: ids are the hex sha256 of the canonical encoding (schemas.TxID), so leave it out or send that value", tx.GetId(), derived)
+	}
+	return nil
 }
 
 // RequireSignature rejects a transaction without a signature. Ingest applies
@@ -117,7 +151,7 @@ func RequireSignature(tx *aurigraphv1.Transaction) error {
 	return nil
 }
 
-func checkSignature(tx *aurigraphv1.Transaction) error {
+func checkSignature(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
 	pub, sig := tx.GetPubkey(), tx.GetSig()
 	switch {
 	case len(sig) == 0 && len(pub) == 0:
@@ -130,7 +164,7 @@ func checkSignature(tx *aurigraphv1.Transaction) error {
 		return invalid("sig", "must be a %d-byte Ed25519 signature (got %d bytes)", ed25519.SignatureSize, len(sig))
 	}
 	sum := schemas.TxDigest(tx)
-	if !ed25519.Verify(pub, sum[:], sig) {
+	if !sigs.Verify(pub, sum[:], sig) {
 		return invalid("sig", "does not verify: sign sha256 of the canonical encoding (schemas.TxDigest) with the key in pubkey")
 	}
 	return nil
@@ -159,7 +193,8 @@ var ErrEmptyRecord = errors.New("record has no value")
 // 15 with the deprecated group wire type, which Transaction does not have.
 // Protobuf records with fields this version does not know are rejected, so
 // the chain holds exactly what was validated. The id is set to
-// schemas.TxID when the record has none. DecodeRecord does not Validate.
+// schemas.TxID when the record has none, and must be that when it has one
+// (CheckID). DecodeRecord does not Validate.
 func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
 	trimmed := bytes.TrimLeft(value, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -186,8 +221,8 @@ func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
 			return nil, err
 		}
 	}
-	if tx.GetId() == "" {
-		tx.Id = schemas.TxID(tx)
+	if err := CheckID(tx); err != nil {
+		return nil, err
 	}
 	return tx, nil
 }

@@ -18,6 +18,7 @@ const (
 	mint          = aurigraphv1.TxType_TX_TYPE_MINT
 	assetCreate   = aurigraphv1.TxType_TX_TYPE_ASSET_CREATE
 	assetTransfer = aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER
+	setKey        = aurigraphv1.TxType_TX_TYPE_SET_KEY
 )
 
 func TestValidate(t *testing.T) {
@@ -41,6 +42,8 @@ func TestValidate(t *testing.T) {
 		{"mint with issuer", &aurigraphv1.Transaction{Type: mint, From: "treasury", To: "b", Amount: 1}, ""},
 		{"asset create", &aurigraphv1.Transaction{Type: assetCreate, From: "a", Asset: "GLD", Amount: 100}, ""},
 		{"asset transfer", &aurigraphv1.Transaction{Type: assetTransfer, From: "a", To: "b", Asset: "GLD", Amount: 1}, ""},
+		{"mint of a created asset", &aurigraphv1.Transaction{Type: mint, From: "a", To: "b", Amount: 1, Asset: "GLD"}, ""},
+		{"set_key", &aurigraphv1.Transaction{Type: setKey, From: "a", NewKey: make([]byte, 32)}, ""},
 		{"signed", signed, ""},
 		{"producer id", &aurigraphv1.Transaction{Id: "order-42", Type: mint, To: "b", Amount: 1}, ""},
 		{"limits", &aurigraphv1.Transaction{Id: strings.Repeat("i", 128), Type: transfer, From: strings.Repeat("a", 128),
@@ -52,7 +55,11 @@ func TestValidate(t *testing.T) {
 		{"transfer without from", &aurigraphv1.Transaction{Type: transfer, To: "b", Amount: 1}, "from"},
 		{"transfer without to", &aurigraphv1.Transaction{Type: transfer, From: "a", Amount: 1}, "to"},
 		{"zero amount", &aurigraphv1.Transaction{Type: transfer, From: "a", To: "b"}, "amount"},
-		{"mint of asset", &aurigraphv1.Transaction{Type: mint, To: "b", Amount: 1, Asset: "GLD"}, "asset"},
+		{"set_key with an amount", &aurigraphv1.Transaction{Type: setKey, From: "a", NewKey: make([]byte, 32), Amount: 1}, "amount"},
+		{"set_key without new_key", &aurigraphv1.Transaction{Type: setKey, From: "a"}, "new_key"},
+		{"set_key with a short new_key", &aurigraphv1.Transaction{Type: setKey, From: "a", NewKey: make([]byte, 31)}, "new_key"},
+		{"set_key with a recipient", &aurigraphv1.Transaction{Type: setKey, From: "a", To: "b", NewKey: make([]byte, 32)}, "to"},
+		{"new_key on a transfer", &aurigraphv1.Transaction{Type: transfer, From: "a", To: "b", Amount: 1, NewKey: make([]byte, 32)}, "new_key"},
 		{"asset create without asset", &aurigraphv1.Transaction{Type: assetCreate, From: "a", Amount: 1}, "asset"},
 		{"asset create with recipient", &aurigraphv1.Transaction{Type: assetCreate, From: "a", To: "b", Asset: "G", Amount: 1}, "to"},
 		{"asset transfer without asset", &aurigraphv1.Transaction{Type: assetTransfer, From: "a", To: "b", Amount: 1}, "asset"},
@@ -99,9 +106,11 @@ func mustProto(t testing.TB, tx *aurigraphv1.Transaction) []byte {
 
 func TestDecodeRecord(t *testing.T) {
 	plain := &aurigraphv1.Transaction{Type: transfer, From: "a", To: "b", Amount: 5, Nonce: 1}
-	withID := &aurigraphv1.Transaction{Id: "mine", Type: mint, To: "b", Amount: 5}
+	withID := &aurigraphv1.Transaction{Type: mint, To: "b", Amount: 5}
+	withID.Id = schemas.TxID(withID)
+	foreign := &aurigraphv1.Transaction{Id: "mine", Type: mint, To: "b", Amount: 5}
 	// A protobuf record whose 123-byte id makes it begin "\n{": whitespace
-	// then a brace, as if it were indented JSON.
+	// then a brace, as if it were indented JSON. No derived id is that long.
 	braced := &aurigraphv1.Transaction{Id: strings.Repeat("x", 123), Type: mint, To: "b", Amount: 5}
 	unknown := protowire.AppendTag(mustProto(t, plain), 99, protowire.VarintType)
 	unknown = protowire.AppendVarint(unknown, 1)
@@ -114,10 +123,12 @@ func TestDecodeRecord(t *testing.T) {
 	}{
 		{"json", []byte(`{"type":"transfer","from":"a","to":"b","amount":5,"nonce":1}`), plain, ""},
 		{"json with whitespace", []byte(" \n\t{\"type\":\"transfer\",\"from\":\"a\",\"to\":\"b\",\"amount\":\"5\",\"nonce\":1}\n"), plain, ""},
-		{"json keeps producer id", []byte(`{"id":"mine","type":"mint","to":"b","amount":5}`), withID, ""},
+		{"json with its derived id", []byte(`{"id":"` + withID.Id + `","type":"mint","to":"b","amount":5}`), withID, ""},
+		{"json with an id of its own choosing", []byte(`{"id":"mine","type":"mint","to":"b","amount":5}`), nil, "is not this transaction's id"},
 		{"protobuf", mustProto(t, plain), plain, ""},
-		{"protobuf keeps producer id", mustProto(t, withID), withID, ""},
-		{"protobuf that looks like json", mustProto(t, braced), braced, ""},
+		{"protobuf with its derived id", mustProto(t, withID), withID, ""},
+		{"protobuf with an id of its own choosing", mustProto(t, foreign), nil, "is not this transaction's id"},
+		{"protobuf that looks like json", mustProto(t, braced), nil, "is not this transaction's id"},
 		{"empty", nil, nil, "no value"},
 		{"blank", []byte("  \n"), nil, "no value"},
 		{"bad json", []byte(`{"type":"transfer","amount":-5}`), nil, "amount"},

@@ -33,6 +33,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/health"
+	"github.com/aurigraph/aurigraph/internal/kafkatopic"
+	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
 )
 
@@ -52,8 +55,9 @@ const (
 	maxBatchRows         = 1_000_000
 	defaultFlushInterval = 200 * time.Millisecond
 
-	retryMinDelay = 100 * time.Millisecond
-	retryMaxDelay = 5 * time.Second
+	retryMinDelay     = 100 * time.Millisecond
+	retryMaxDelay     = 5 * time.Second
+	defaultTopicCheck = 10 * time.Second
 )
 
 // Config configures a Projector. Zero values take the documented defaults.
@@ -79,6 +83,9 @@ type Config struct {
 	// FlushInterval is the longest a consumed block waits for its batch to
 	// fill before being inserted; default 200ms.
 	FlushInterval time.Duration
+	// TopicCheck is how often the topic's id is checked, so that a topic
+	// deleted or created again is consumed anew; default 10s.
+	TopicCheck time.Duration
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the aurigraph_projector_* metrics; nil means none.
@@ -87,6 +94,9 @@ type Config struct {
 	// timeouts). They must not configure a consumer group: the projector
 	// assigns the partition itself.
 	ClientOpts []kgo.Opt
+	// Health, when set, is told of every failure the projector retries
+	// through; whether blocks are projected again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Projector consumes the blocks topic into ClickHouse. Create it with New,
@@ -122,6 +132,9 @@ func New(cfg Config) (*Projector, error) {
 	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = defaultFlushInterval
+	}
+	if cfg.TopicCheck <= 0 {
+		cfg.TopicCheck = defaultTopicCheck
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -253,6 +266,38 @@ func (p *Projector) run(ctx context.Context) error {
 	p.height.Store(h)
 	p.metrics.height.Set(float64(h))
 
+	session, err := newSession()
+	if err != nil {
+		return fmt.Errorf("projector: %w", err)
+	}
+	// A client that cannot go on (the topic was deleted or created again) is
+	// made anew from the projected height, after a pause that grows while
+	// that keeps happening and resets once blocks arrive.
+	backoff := retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
+	for {
+		err := p.follow(ctx, h, session, backoff.Reset)
+		if !errors.Is(err, errRestart) {
+			return err
+		}
+		wait := backoff.Next()
+		p.log.Warn("following the blocks topic again", "err", err, "from_height", p.Height()+1, "retry_in", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+		h = p.Height()
+	}
+}
+
+// errRestart asks run to follow the topic with a new client.
+var errRestart = errors.New("projector: the blocks topic must be followed anew")
+
+// follow projects from height h+1 with one Kafka client; progress is called
+// whenever blocks arrive.
+func (p *Projector) follow(ctx context.Context, h uint64, session string, progress func()) error {
 	// Offsets follow heights, so height h+1 sits at offset h. If the topic
 	// ever holds a block twice, later offsets only drift upward, and the
 	// duplicates are skipped by height below.
@@ -267,13 +312,18 @@ func (p *Projector) run(ctx context.Context) error {
 		return fmt.Errorf("projector: create Kafka client for %v: %w", p.cfg.Brokers, err)
 	}
 	defer client.Close()
-
-	session, err := newSession()
+	meta, err := kafkatopic.Describe(ctx, client, p.cfg.Topic)
 	if err != nil {
-		return fmt.Errorf("projector: %w", err)
+		p.metrics.errors.WithLabelValues("fetch").Inc()
+		return fmt.Errorf("%w: %w", errRestart, err)
 	}
+	watchCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	// A kgo client keeps the topic id it started with and quietly fetches
+	// nothing from a topic created again under the same name.
+	go func() { stop(kafkatopic.Watch(watchCtx, client, p.cfg.Topic, meta.ID, p.cfg.TopicCheck)) }()
 	p.log.Info("projecting blocks", "topic", p.cfg.Topic, "resume_height", h, "session", session)
-	return p.consume(ctx, client, h, session)
+	return p.consume(ctx, watchCtx, client, h, session, progress)
 }
 
 // applyTTL sets or removes the transactions table's TTL to match RawTTL.
@@ -406,12 +456,18 @@ func newSession() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-func (p *Projector) consume(ctx context.Context, client *kgo.Client, h uint64, session string) error {
+// consume projects blocks from height h+1 until ctx ends, an error, or
+// watch ends (then it returns errRestart).
+func (p *Projector) consume(ctx, watch context.Context, client *kgo.Client, h uint64, session string, progress func()) error {
 	var (
 		next     = h + 1
 		batch    pending
 		deadline time.Time
 		hw       int64 // partition high watermark as of the last fetch
+		// A failing fetch comes back at once: without a pause the loop
+		// would spin on it and flood the log.
+		backoff = retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
+		gate    retry.Gate
 	)
 	flush := func() error {
 		projected, committed := batch.lastOffset, batch.lastCommitted
@@ -428,22 +484,39 @@ func (p *Projector) consume(ctx context.Context, client *kgo.Client, h uint64, s
 		return nil
 	}
 	for {
-		pollCtx, cancel := ctx, context.CancelFunc(func() {})
+		pollCtx, cancel := watch, context.CancelFunc(func() {})
 		if batch.blocks.len() > 0 {
-			pollCtx, cancel = context.WithDeadline(ctx, deadline)
+			pollCtx, cancel = context.WithDeadline(watch, deadline)
 		}
 		fetches := client.PollRecords(pollCtx, p.cfg.MaxBatchBlocks-batch.blocks.len())
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		if cause := context.Cause(watch); cause != nil {
+			return fmt.Errorf("%w: %w", errRestart, cause)
+		}
+		failed := false
 		fetches.EachError(func(topic string, partition int32, err error) {
-			if errors.Is(err, context.DeadlineExceeded) {
+			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 				return
 			}
+			failed = true
 			p.metrics.errors.WithLabelValues("fetch").Inc()
-			p.log.Warn("fetch from blocks topic failed; retrying", "topic", topic, "partition", partition, "err", err)
+			if ok, held := gate.Allow(err.Error()); ok {
+				p.log.Warn("fetch from blocks topic failed; retrying", "topic", topic, "partition", partition, "err", err, "repeats_not_logged", held)
+			}
 		})
+		switch {
+		case len(fetches.Records()) > 0:
+			backoff.Reset()
+			gate.Clear()
+			progress()
+		case failed:
+			if err := backoff.Wait(watch); err != nil && ctx.Err() != nil {
+				return ctx.Err()
+			}
+		}
 		fetches.EachPartition(func(ftp kgo.FetchTopicPartition) { hw = ftp.HighWatermark })
 		for _, rec := range fetches.Records() {
 			ev, err := decodeBlockEvent(rec.Key, rec.Value)
@@ -531,6 +604,9 @@ func (p *Projector) retry(ctx context.Context, what string, fn func() error) err
 			return err
 		}
 		p.log.Warn(what+" failed; retrying", "retry_in", delay, "err", err)
+		if p.cfg.Health != nil {
+			p.cfg.Health.Report(fmt.Errorf("%s: %w", what, err))
+		}
 		t := time.NewTimer(delay)
 		select {
 		case <-ctx.Done():

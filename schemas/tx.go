@@ -28,6 +28,7 @@ var txTypeNames = [...]string{
 	aurigraphv1.TxType_TX_TYPE_MINT:           "mint",
 	aurigraphv1.TxType_TX_TYPE_ASSET_CREATE:   "asset_create",
 	aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER: "asset_transfer",
+	aurigraphv1.TxType_TX_TYPE_SET_KEY:        "set_key",
 }
 
 // TxTypeName returns the JSON name of t ("transfer", "mint", ...), or "" for
@@ -48,7 +49,7 @@ func ParseTxType(s string) (aurigraphv1.TxType, error) {
 		}
 	}
 	return aurigraphv1.TxType_TX_TYPE_UNSPECIFIED,
-		fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer", s)
+		fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer, set_key", s)
 }
 
 // TxStatusName returns the JSON name of s ("committed" or "failed"), or ""
@@ -77,7 +78,7 @@ func ParseTxStatus(s string) (aurigraphv1.TxStatus, error) {
 // txJSON holds every member's raw value token so each one is decoded, and
 // reported, by name.
 type txJSON struct {
-	ID, Type, From, To, Amount, Asset, Nonce, Payload, Timestamp, Pubkey, Sig json.RawMessage
+	ID, Type, From, To, Amount, Asset, Nonce, Payload, Timestamp, Pubkey, Sig, NewKey json.RawMessage
 }
 
 func (t *txJSON) member(key []byte) *json.RawMessage {
@@ -104,6 +105,8 @@ func (t *txJSON) member(key []byte) *json.RawMessage {
 		return &t.Pubkey
 	case "sig":
 		return &t.Sig
+	case "new_key":
+		return &t.NewKey
 	}
 	return nil
 }
@@ -122,7 +125,7 @@ func (e *FieldError) Unwrap() error { return e.Err }
 //
 //	{
 //	  "id":        "optional producer id, string",
-//	  "type":      "transfer" | "mint" | "asset_create" | "asset_transfer",
+//	  "type":      "transfer" | "mint" | "asset_create" | "asset_transfer" | "set_key",
 //	  "from":      "sender address",
 //	  "to":        "recipient address",
 //	  "amount":    12 or "12"   (non-negative integer that fits uint64),
@@ -131,7 +134,8 @@ func (e *FieldError) Unwrap() error { return e.Err }
 //	  "payload":   "base64 bytes (standard or URL-safe alphabet, padding optional)",
 //	  "timestamp": 1700000000000 or "1700000000000" (Unix ms) or "2023-11-14T22:13:20.000Z" (RFC 3339),
 //	  "pubkey":    "hex bytes",
-//	  "sig":       "hex bytes"
+//	  "sig":       "hex bytes",
+//	  "new_key":   "hex bytes (set_key only)"
 //	}
 //
 // The payload is base64 rather than free text because it carries arbitrary
@@ -190,6 +194,9 @@ func ParseTxJSON(b []byte) (*aurigraphv1.Transaction, error) {
 		return nil, err
 	}
 	if tx.Sig, err = jsonHex("sig", raw.Sig); err != nil {
+		return nil, err
+	}
+	if tx.NewKey, err = jsonHex("new_key", raw.NewKey); err != nil {
 		return nil, err
 	}
 	return tx, nil
@@ -327,6 +334,7 @@ type txOut struct {
 	Timestamp int64           `json:"timestamp,omitempty"`
 	Pubkey    string          `json:"pubkey,omitempty"`
 	Sig       string          `json:"sig,omitempty"`
+	NewKey    string          `json:"new_key,omitempty"`
 }
 
 // JSONUint writes v as a JSON number up to 2^53-1, the largest every JSON
@@ -364,6 +372,7 @@ func MarshalTxJSON(tx *aurigraphv1.Transaction) ([]byte, error) {
 		Timestamp: tx.GetTimestampMs(),
 		Pubkey:    hex.EncodeToString(tx.GetPubkey()),
 		Sig:       hex.EncodeToString(tx.GetSig()),
+		NewKey:    hex.EncodeToString(tx.GetNewKey()),
 	}
 	if len(tx.GetPayload()) > 0 {
 		out.Payload = base64.StdEncoding.EncodeToString(tx.GetPayload())
@@ -381,9 +390,9 @@ var canonicalBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); retur
 //
 // The canonical encoding is the deterministic protobuf encoding
 // (proto.MarshalOptions{Deterministic: true}) of a Transaction holding only
-// type, from, to, amount, asset, nonce, payload, timestamp_ms and pubkey:
-// id (derived from it), sig (signs it) and submitted_ms (set by the log, not
-// the producer) are left out, as are unknown fields. Transaction has no maps,
+// type, from, to, amount, asset, nonce, payload, timestamp_ms, pubkey and
+// new_key: id (derived from it), sig (signs it) and submitted_ms (set by the
+// log, not the producer) are left out, as are unknown fields. Transaction has no maps,
 // so that encoding is fields in ascending number order with proto3 defaults
 // omitted: a pure function of the field values.
 func TxDigest(tx *aurigraphv1.Transaction) [sha256.Size]byte {
@@ -397,6 +406,7 @@ func TxDigest(tx *aurigraphv1.Transaction) [sha256.Size]byte {
 		Payload:     tx.GetPayload(),
 		TimestampMs: tx.GetTimestampMs(),
 		Pubkey:      tx.GetPubkey(),
+		NewKey:      tx.GetNewKey(),
 	}
 	bp := canonicalBufs.Get().(*[]byte)
 	b, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend((*bp)[:0], &c)

@@ -37,7 +37,7 @@ func scanTxObject(b []byte, raw *txJSON) error {
 			if err := json.Unmarshal(keyTok, &name); err != nil {
 				return s.fail("bad key: %v", err)
 			}
-			return fmt.Errorf("transaction JSON: unknown field %q (known: id, type, from, to, amount, asset, nonce, payload, timestamp, pubkey, sig)", name)
+			return fmt.Errorf("transaction JSON: unknown field %q (known: id, type, from, to, amount, asset, nonce, payload, timestamp, pubkey, sig, new_key)", name)
 		}
 		s.space()
 		if !s.take(':') {

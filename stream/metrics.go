@@ -108,6 +108,8 @@ func (m *hubMetrics) transport(name string) *transportMetrics {
 type publisherMetrics struct {
 	published prometheus.Counter
 	height    prometheus.Gauge
+	errors    *prometheus.CounterVec
+	failing   prometheus.Gauge
 }
 
 func newPublisherMetrics(reg prometheus.Registerer) publisherMetrics {
@@ -119,6 +121,14 @@ func newPublisherMetrics(reg prometheus.Registerer) publisherMetrics {
 		height: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "aurigraph_stream_publish_height",
 			Help: "Highest block height known to be in the blocks topic.",
+		})),
+		errors: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_stream_publish_errors_total",
+			Help: "Publishing attempts that failed and are retried, by reason: too_large (a block larger than the topic accepts), topic (the topic cannot be extended), source (the local chain), broker (anything else).",
+		}, []string{"reason"})),
+		failing: register(reg, prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aurigraph_stream_publish_failing",
+			Help: "1 while publishing fails and is being retried (or is blocked by a block larger than the topic accepts), else 0.",
 		})),
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -16,6 +17,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/health"
+	"github.com/aurigraph/aurigraph/internal/kafkatopic"
+	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -29,6 +33,9 @@ const (
 	// run, which resumes from the topic.
 	shutdownFlushTimeout = 10 * time.Second
 	heightHeader         = "height"
+	// deliveryTimeout is how long a block may go unacknowledged before
+	// publishing counts as failing.
+	deliveryTimeout = 30 * time.Second
 )
 
 // PublisherConfig configures a Publisher.
@@ -44,6 +51,14 @@ type PublisherConfig struct {
 	// ClientOpts are applied after the publisher's own client options (TLS,
 	// SASL, client id, ...). They must keep the idempotent producer on.
 	ClientOpts []kgo.Opt
+	// RetryMax caps the pause between attempts after a failure (30s).
+	RetryMax time.Duration
+	// TopicCheck is how often the topic's id is checked, so that a topic
+	// deleted or created again is published to anew (10s).
+	TopicCheck time.Duration
+	// Health, when set, is told why publishing failed, the moment it does;
+	// whether blocks reach the topic again is for its watcher to see.
+	Health health.Reporter
 }
 
 // Publisher publishes every committed block, in height order, as a
@@ -62,6 +77,11 @@ type PublisherConfig struct {
 // acknowledgement verify offset = height-1, so a violation (another writer,
 // a second concurrent Publisher) stops publishing instead of spreading.
 //
+// A failure never ends Run: it is logged at once, counted, shown by Status,
+// and retried with backoff from where the topic ends. A block larger than
+// the topic accepts (its max.message.bytes was lowered after the block was
+// built) blocks publishing until the limit is raised again.
+//
 // Run exactly one Publisher per topic, on the validator that owns publishing.
 type Publisher struct {
 	cfg     PublisherConfig
@@ -69,6 +89,76 @@ type Publisher struct {
 	log     *slog.Logger
 	metrics publisherMetrics
 	height  atomic.Uint64 // highest height known to be in the topic
+
+	mu     sync.Mutex
+	status PublisherStatus
+}
+
+// Publisher states, in PublisherStatus.State.
+const (
+	PublisherIdle       = "idle"
+	PublisherPublishing = "publishing"
+	// PublisherRetrying: publishing failed; it is retried with backoff.
+	PublisherRetrying = "retrying"
+	// PublisherBlocked: the next block is larger than the topic accepts; it
+	// is retried, but only raising the topic's max.message.bytes helps.
+	PublisherBlocked = "blocked"
+)
+
+// PublisherStatus is what a health check needs to know about publishing.
+type PublisherStatus struct {
+	State string
+	// Height is the highest height known to be in the topic.
+	Height uint64
+	// Err says why the state is retrying or blocked; Reason is its label in
+	// aurigraph_stream_publish_errors_total.
+	Err, Reason string
+	// Failures counts attempts failed in a row.
+	Failures int
+	// Since is when State last changed.
+	Since time.Time
+}
+
+// Healthy reports whether blocks are being published.
+func (s PublisherStatus) Healthy() bool {
+	return s.State != PublisherRetrying && s.State != PublisherBlocked
+}
+
+// Status reports how publishing goes.
+func (p *Publisher) Status() PublisherStatus {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	st := p.status
+	st.Height = p.Height()
+	return st
+}
+
+// markPublishing ends a failure once publishing works again; a state that
+// flapped back at every attempt would hide a failure from health checks.
+func (p *Publisher) markPublishing() {
+	p.mu.Lock()
+	state := p.status.State
+	p.mu.Unlock()
+	if state != PublisherPublishing {
+		p.setStatus(PublisherPublishing, 0, nil)
+	}
+}
+
+func (p *Publisher) setStatus(state string, failures int, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if state != p.status.State {
+		p.status.Since = time.Now()
+	}
+	p.status.State, p.status.Failures, p.status.Err, p.status.Reason = state, failures, "", ""
+	if err != nil {
+		p.status.Err, p.status.Reason = err.Error(), failureReason(err)
+	}
+	failing := 0.0
+	if state == PublisherRetrying || state == PublisherBlocked {
+		failing = 1
+	}
+	p.metrics.failing.Set(failing)
 }
 
 // NewPublisher checks cfg; Run connects.
@@ -85,12 +175,20 @@ func NewPublisher(cfg PublisherConfig, src BlockSource) (*Publisher, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Publisher{
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = 30 * time.Second
+	}
+	if cfg.TopicCheck <= 0 {
+		cfg.TopicCheck = 10 * time.Second
+	}
+	p := &Publisher{
 		cfg:     cfg,
 		src:     src,
 		log:     cfg.Logger.With("component", "stream.publisher", "topic", cfg.Topic),
 		metrics: newPublisherMetrics(cfg.Registerer),
-	}, nil
+	}
+	p.setStatus(PublisherIdle, 0, nil)
+	return p, nil
 }
 
 func (p *Publisher) clientOpts(extra ...kgo.Opt) []kgo.Opt {
@@ -103,6 +201,41 @@ func (p *Publisher) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 	return append(opts, p.cfg.ClientOpts...)
 }
 
+// Labels of aurigraph_stream_publish_errors_total.
+const (
+	// reasonTooLarge: a block record larger than the topic accepts.
+	reasonTooLarge = "too_large"
+	// reasonTopic: the topic cannot be extended (partitions, another
+	// chain, another writer, records gone).
+	reasonTopic = "topic"
+	// reasonSource: the local chain could not be read.
+	reasonSource = "source"
+	// reasonBroker: anything else the broker or the client reported.
+	reasonBroker = "broker"
+)
+
+// publishError labels a failure with its reason.
+type publishError struct {
+	reason string
+	err    error
+}
+
+func (e *publishError) Error() string { return e.err.Error() }
+func (e *publishError) Unwrap() error { return e.err }
+
+func failed(reason string, err error) error { return &publishError{reason, err} }
+
+func failureReason(err error) string {
+	var pe *publishError
+	switch {
+	case errors.As(err, &pe):
+		return pe.reason
+	case errors.Is(err, kerr.MessageTooLarge), errors.Is(err, kerr.RecordListTooLarge):
+		return reasonTooLarge
+	}
+	return reasonBroker
+}
+
 // Height is the highest block height known to be in the topic: what the
 // last run found there at start, plus every acknowledgement since.
 func (p *Publisher) Height() uint64 { return p.height.Load() }
@@ -112,25 +245,100 @@ func (p *Publisher) setHeight(h uint64) {
 	p.metrics.height.Set(float64(h))
 }
 
-// Run publishes until ctx is canceled (returning nil once buffered records
-// are flushed) or publishing fails (returning why; nothing after the failed
-// height is published). Run again to resume.
+// Run publishes until ctx is canceled, then returns nil once buffered
+// records are flushed. A failure stops publishing at the failed height,
+// which is logged at once and retried with backoff (reset by every
+// acknowledged block) from where the topic ends. Run may be called again
+// after it returned.
 func (p *Publisher) Run(ctx context.Context) error {
-	cl, err := kgo.NewClient(p.clientOpts()...)
+	backoff := retry.Backoff{Min: 200 * time.Millisecond, Max: p.cfg.RetryMax}
+	var gate retry.Gate
+	for {
+		var acked atomic.Bool
+		err := p.runOnce(ctx, func() { acked.Store(true) })
+		if acked.Load() {
+			backoff.Reset()
+			gate.Clear()
+		}
+		if ctx.Err() != nil {
+			p.setStatus(PublisherIdle, 0, nil)
+			return nil
+		}
+		if err == nil {
+			err = errors.New("stream: publishing stopped without a cause")
+		}
+		reason := failureReason(err)
+		p.metrics.errors.WithLabelValues(reason).Inc()
+		state := PublisherRetrying
+		if reason == reasonTooLarge {
+			state = PublisherBlocked
+		}
+		wait := backoff.Next()
+		p.setStatus(state, backoff.Failures(), err)
+		if ok, held := gate.Allow(err.Error()); ok {
+			msg := "publishing blocks failed; retrying from where the topic ends"
+			if state == PublisherBlocked {
+				msg = "publishing is blocked: a block is larger than the topic accepts; raise the topic's max.message.bytes (see the README)"
+			}
+			p.log.Error(msg, "reason", reason, "err", err, "published_height", p.Height(), "retry_in", wait, "failures", backoff.Failures(), "repeats_not_logged", held)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			p.setStatus(PublisherIdle, 0, nil)
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// runOnce publishes with one client until ctx ends or publishing fails;
+// progress is called, from the client's goroutines, at each acknowledged
+// block.
+func (p *Publisher) runOnce(ctx context.Context, progress func()) error {
+	adm, err := kgo.NewClient(p.clientOpts()...)
+	if err != nil {
+		return fmt.Errorf("stream: create kafka client for %v: %w", p.cfg.Brokers, err)
+	}
+	defer adm.Close()
+	limit, err := kafkatopic.MaxMessageBytes(ctx, adm, p.cfg.Topic)
+	if err != nil {
+		return fmt.Errorf("stream: %w", err)
+	}
+	from, err := p.resumeHeight(ctx, kadm.NewClient(adm))
+	if err != nil {
+		return err
+	}
+	meta, err := kafkatopic.Describe(ctx, adm, p.cfg.Topic)
+	if err != nil {
+		return fmt.Errorf("stream: %w", err)
+	}
+	if before := p.Height(); from == 1 && before > 0 {
+		p.log.Warn("the blocks topic is empty though blocks were published to it before: it was deleted or recreated; publishing the chain again from height 1", "published_before", before)
+	}
+	p.setHeight(from - 1)
+	// A batch of records never exceeds what the topic takes; a record
+	// alone that does fails here rather than at the broker. A broker that
+	// keeps answering with retriable errors fails the run after a while, so
+	// that it shows.
+	cl, err := kgo.NewClient(p.clientOpts(
+		kgo.ProducerBatchMaxBytes(int32(min(max(limit, 512), 1<<30))),
+		kgo.RecordDeliveryTimeout(deliveryTimeout),
+	)...)
 	if err != nil {
 		return fmt.Errorf("stream: create kafka client for %v: %w", p.cfg.Brokers, err)
 	}
 	defer cl.Close()
-	from, err := p.resumeHeight(ctx, kadm.NewClient(cl))
-	if err != nil {
-		if ctx.Err() != nil {
-			return nil // stopped while starting
-		}
-		return err
+	p.log.Info("publishing blocks", "from_height", from, "topic_max_message_bytes", limit)
+	if from > p.src.Height() {
+		// Nothing waits to be published: this run is as good as it gets.
+		p.markPublishing()
 	}
-	p.setHeight(from - 1)
-	p.log.Info("publishing blocks", "from_height", from)
-	return p.publish(ctx, cl, from)
+	return p.publish(ctx, cl, from, limit, meta.ID, func() {
+		p.markPublishing()
+		progress()
+	})
 }
 
 // resumeHeight prepares the topic and returns the first height it lacks.
@@ -147,6 +355,15 @@ func (p *Publisher) resumeHeight(ctx context.Context, adm *kadm.Client) (uint64,
 	}
 	return last.GetBlock().GetHeader().GetHeight() + 1, nil
 }
+
+// BlockRecordOverhead bounds what a block record of the blocks topic adds
+// to its block's encoding: the record batch header (61 bytes), the record's
+// framing, key and height header, and the BlockEvent around the block.
+const BlockRecordOverhead = 1024
+
+// MaxBlockBytes is the largest encoded block whose record fits a topic
+// that accepts records of up to topicLimit bytes (its max.message.bytes).
+func MaxBlockBytes(topicLimit int) int { return topicLimit - BlockRecordOverhead }
 
 // ensureTopic creates the topic with one partition, or checks that the
 // existing one has exactly one.
@@ -171,7 +388,7 @@ func (p *Publisher) ensureTopic(ctx context.Context, adm *kadm.Client) error {
 		return fmt.Errorf("stream: describe topic %s: %w", p.cfg.Topic, td.Err)
 	}
 	if n := len(td.Partitions); n != 1 {
-		return fmt.Errorf("stream: topic %s has %d partitions, but block events need exactly 1 so that offsets follow heights: delete it or choose another topic", p.cfg.Topic, n)
+		return failed(reasonTopic, fmt.Errorf("stream: topic %s has %d partitions, but block events need exactly 1 so that offsets follow heights: delete it or choose another topic", p.cfg.Topic, n))
 	}
 	return nil
 }
@@ -198,7 +415,7 @@ func (p *Publisher) lastPublished(ctx context.Context, adm *kadm.Client) (*aurig
 		return nil, nil
 	}
 	if start.Offset >= end.Offset {
-		return nil, fmt.Errorf("stream: topic %s ends at offset %d but holds no records (deleted by retention?), so the last published height is unknown: restore retention.ms=-1 and republish into a fresh topic", p.cfg.Topic, end.Offset)
+		return nil, failed(reasonTopic, fmt.Errorf("stream: topic %s ends at offset %d but holds no records (deleted by retention?), so the last published height is unknown: restore retention.ms=-1 and republish into a fresh topic", p.cfg.Topic, end.Offset))
 	}
 	rec, err := p.fetch(ctx, end.Offset-1)
 	if err != nil {
@@ -206,10 +423,10 @@ func (p *Publisher) lastPublished(ctx context.Context, adm *kadm.Client) (*aurig
 	}
 	height, ev, err := decodeBlockRecord(rec.Key, rec.Value)
 	if err != nil {
-		return nil, fmt.Errorf("stream: last record of %s (offset %d): %w", p.cfg.Topic, rec.Offset, err)
+		return nil, failed(reasonTopic, fmt.Errorf("stream: last record of %s (offset %d): %w", p.cfg.Topic, rec.Offset, err))
 	}
 	if height != uint64(rec.Offset)+1 {
-		return nil, fmt.Errorf("stream: topic %s holds height %d at offset %d, but offsets must follow heights (offset = height-1): something else wrote to it; publish into a fresh topic", p.cfg.Topic, height, rec.Offset)
+		return nil, failed(reasonTopic, fmt.Errorf("stream: topic %s holds height %d at offset %d, but offsets must follow heights (offset = height-1): something else wrote to it; publish into a fresh topic", p.cfg.Topic, height, rec.Offset))
 	}
 	return ev, nil
 }
@@ -244,14 +461,14 @@ func (p *Publisher) checkSameChain(ctx context.Context, last *aurigraphv1.BlockE
 		p.log.Info("waiting for the local chain to reach the topic", "topic_height", hd.GetHeight(), "local_height", p.src.Height())
 	}
 	if err := p.src.Wait(ctx, hd.GetHeight()); err != nil {
-		return fmt.Errorf("stream: wait for block %d: %w", hd.GetHeight(), err)
+		return failed(reasonSource, fmt.Errorf("stream: wait for block %d: %w", hd.GetHeight(), err))
 	}
 	b, err := p.src.Get(hd.GetHeight())
 	if err != nil {
-		return fmt.Errorf("stream: read block %d: %w", hd.GetHeight(), err)
+		return failed(reasonSource, fmt.Errorf("stream: read block %d: %w", hd.GetHeight(), err))
 	}
 	if !bytes.Equal(b.GetHeader().GetHash(), hd.GetHash()) {
-		return fmt.Errorf("stream: topic %s holds block %d with hash %x, but the local chain's block %d is %x: the topic belongs to another chain; publish into a fresh topic", p.cfg.Topic, hd.GetHeight(), hd.GetHash(), hd.GetHeight(), b.GetHeader().GetHash())
+		return failed(reasonTopic, fmt.Errorf("stream: topic %s holds block %d with hash %x, but the local chain's block %d is %x: the topic belongs to another chain; publish into a fresh topic", p.cfg.Topic, hd.GetHeight(), hd.GetHash(), hd.GetHeight(), b.GetHeader().GetHash()))
 	}
 	return nil
 }
@@ -262,11 +479,14 @@ var errStopped = errors.New("stream: publisher stopped")
 // publish tails the source from height from. Produce uses its own context so
 // that shutdown flushes buffered records instead of canceling them; that
 // context ends on the first failure, or when the flush grace runs out.
-func (p *Publisher) publish(ctx context.Context, cl *kgo.Client, from uint64) error {
+func (p *Publisher) publish(ctx context.Context, cl *kgo.Client, from uint64, limit int, topicID []byte, progress func()) error {
 	loopCtx, stopLoop := context.WithCancelCause(ctx)
 	produceCtx, stopProduce := context.WithCancelCause(context.WithoutCancel(ctx))
 	// The first cause recorded on produceCtx is the run's outcome.
 	fail := func(err error) {
+		if p.cfg.Health != nil {
+			p.cfg.Health.Report(err)
+		}
 		stopProduce(err)
 		stopLoop(err)
 	}
@@ -284,7 +504,14 @@ func (p *Publisher) publish(ctx context.Context, cl *kgo.Client, from uint64) er
 		}
 	}()
 
-	p.tail(loopCtx, produceCtx, cl, from, fail)
+	// A producer keeps the topic id it started with: a topic deleted or
+	// created again would fail only the next block, and never while idle.
+	go func() {
+		if err := kafkatopic.Watch(loopCtx, cl, p.cfg.Topic, topicID, p.cfg.TopicCheck); err != nil {
+			fail(failed(reasonTopic, err))
+		}
+	}()
+	p.tail(loopCtx, produceCtx, cl, from, limit, progress, fail)
 	// Flush fails only when produceCtx ends, and its cause is returned below.
 	_ = cl.Flush(produceCtx)
 	stopLoop(errStopped)
@@ -296,11 +523,11 @@ func (p *Publisher) publish(ctx context.Context, cl *kgo.Client, from uint64) er
 	return nil
 }
 
-func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, next uint64, fail func(error)) {
+func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, next uint64, limit int, progress func(), fail func(error)) {
 	for {
 		if err := p.src.Wait(loopCtx, next); err != nil {
 			if loopCtx.Err() == nil {
-				fail(fmt.Errorf("stream: wait for block %d: %w", next, err))
+				fail(failed(reasonSource, fmt.Errorf("stream: wait for block %d: %w", next, err)))
 			}
 			return
 		}
@@ -310,12 +537,20 @@ func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, ne
 			}
 			b, err := p.src.Get(next)
 			if err != nil {
-				fail(fmt.Errorf("stream: read block %d: %w", next, err))
+				fail(failed(reasonSource, fmt.Errorf("stream: read block %d: %w", next, err)))
 				return
 			}
 			rec, err := newBlockRecord(p.cfg.Topic, next, b, time.Now())
 			if err != nil {
-				fail(err)
+				fail(failed(reasonSource, err))
+				return
+			}
+			if size := recordBytes(rec); size > limit {
+				// The blocks before it land first: the topic then ends right
+				// below the height that waits.
+				_ = cl.Flush(produceCtx)
+				fail(failed(reasonTooLarge, fmt.Errorf("stream: block %d makes a record of %d bytes, but %s accepts at most %d (max.message.bytes): raise it to at least %d",
+					next, size, p.cfg.Topic, limit, size)))
 				return
 			}
 			height := next
@@ -325,14 +560,29 @@ func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, ne
 					return
 				}
 				if r.Offset != int64(height)-1 {
-					fail(fmt.Errorf("stream: block %d landed at offset %d of %s instead of %d: another writer is using the topic", height, r.Offset, p.cfg.Topic, height-1))
+					fail(failed(reasonTopic, fmt.Errorf("stream: block %d landed at offset %d of %s instead of %d: another writer is using the topic", height, r.Offset, p.cfg.Topic, height-1)))
 					return
 				}
 				p.metrics.published.Inc()
 				p.setHeight(height)
+				progress()
 			})
 		}
 	}
+}
+
+// recordFraming bounds a record batch's header (61 bytes) and one record's
+// length, attributes, deltas and header count.
+const recordFraming = 128
+
+// recordBytes bounds what a block record weighs against max.message.bytes:
+// the record batch around it, its key, value and headers.
+func recordBytes(r *kgo.Record) int {
+	n := len(r.Key) + len(r.Value) + recordFraming
+	for _, h := range r.Headers {
+		n += len(h.Key) + len(h.Value)
+	}
+	return n
 }
 
 func newBlockRecord(topic string, height uint64, b *aurigraphv1.Block, committed time.Time) (*kgo.Record, error) {

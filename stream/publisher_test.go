@@ -1,17 +1,22 @@
 package stream
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -39,11 +44,17 @@ type runningPublisher struct {
 
 func startPublisher(t *testing.T, brokers []string, chain *memChain, opts ...kgo.Opt) *runningPublisher {
 	t.Helper()
+	return startPublisherLogging(t, brokers, chain, testLogger(t), opts...)
+}
+
+func startPublisherLogging(t *testing.T, brokers []string, chain *memChain, log *slog.Logger, opts ...kgo.Opt) *runningPublisher {
+	t.Helper()
 	p, err := NewPublisher(PublisherConfig{
 		Brokers:    brokers,
-		Logger:     testLogger(t),
+		Logger:     log,
 		Registerer: prometheus.NewRegistry(),
 		ClientOpts: opts,
+		RetryMax:   time.Second,
 	}, chain)
 	if err != nil {
 		t.Fatal(err)
@@ -174,33 +185,136 @@ func TestPublisherPublishesEachHeightOnceAcrossRestarts(t *testing.T) {
 	checkTopic(t, brokers, chain, 65)
 }
 
-func TestPublisherStopsAtAFailedBlockAndResumesThere(t *testing.T) {
+// waitStatus waits until the publisher's status satisfies ok.
+func (rp *runningPublisher) waitStatus(t *testing.T, what string, ok func(PublisherStatus) bool) PublisherStatus {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		st := rp.p.Status()
+		if ok(st) {
+			return st
+		}
+		select {
+		case err := <-rp.done:
+			t.Fatalf("publisher stopped (%v) while waiting for %s", err, what)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("publisher status %+v: no %s within 15s", st, what)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func setMaxMessageBytes(t *testing.T, brokers []string, limit int) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	v := strconv.Itoa(limit)
+	resp, err := kadm.NewClient(cl).AlterTopicConfigs(t.Context(), []kadm.AlterConfig{{Name: "max.message.bytes", Value: &v}}, schemas.TopicBlocks)
+	if err == nil {
+		_, err = resp.On(schemas.TopicBlocks, nil)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A block larger than the topic accepts (its limit was lowered after the
+// block was built) blocks publishing at that height, loudly and without
+// publishing anything after it, until the limit is raised: then publishing
+// goes on by itself.
+func TestPublisherBlocksAtATooLargeBlockUntilTheTopicTakesIt(t *testing.T) {
 	brokers := newCluster(t)
 	chain := newMemChain()
 	chain.append(5, 1, time.Time{})
-	chain.append(1, 200, time.Time{}) // block 6 is too big for the batch limit below
+	chain.append(1, 200, time.Time{}) // block 6: about 6 KB
 	chain.append(5, 1, time.Time{})
-
-	limited := startPublisher(t, brokers, chain, kgo.ProducerBatchMaxBytes(2048))
-	select {
-	case err := <-limited.done:
-		if err == nil || !strings.Contains(err.Error(), "publish block 6") {
-			t.Fatalf("Run = %v, want a failure naming block 6", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("publisher kept running past a block it could not publish")
+	first := startPublisher(t, brokers, chain)
+	first.waitPublished(t, 11)
+	if err := first.result(t); err != nil {
+		t.Fatal(err)
 	}
-	published := uint64(len(readTopic(t, brokers)))
-	if published > 5 {
-		t.Fatalf("topic holds %d records after block 6 failed, want at most 5", published)
+	// Same chain again, into a fresh topic that takes 4 KB.
+	brokers = newCluster(t)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	limit := "4096"
+	if _, err := kadm.NewClient(cl).CreateTopic(t.Context(), 1, 1, map[string]*string{"max.message.bytes": &limit}, schemas.TopicBlocks); err != nil {
+		t.Fatal(err)
+	}
+	logs := &lockedBuffer{}
+	rp := startPublisherLogging(t, brokers, chain, slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil)))
+	st := rp.waitStatus(t, "blocked at block 6", func(st PublisherStatus) bool { return st.State == PublisherBlocked })
+	if st.Healthy() || st.Reason != reasonTooLarge || !strings.Contains(st.Err, "block 6") || !strings.Contains(st.Err, "raise it") || st.Height != 5 {
+		t.Fatalf("status %+v, want blocked at block 6 after height 5", st)
+	}
+	if !strings.Contains(logs.String(), "level=ERROR") {
+		t.Fatal("no ERROR logged for the blocked block")
+	}
+	if n := metricValue(t, rp.p.metrics.errors.WithLabelValues(reasonTooLarge)); n < 1 {
+		t.Fatalf("publish_errors_total{reason=too_large} = %v", n)
+	}
+	if n := len(readTopic(t, brokers)); n != 5 {
+		t.Fatalf("topic holds %d records while block 6 is blocked, want 5", n)
 	}
 
-	next := startPublisher(t, brokers, chain)
-	next.waitPublished(t, 11)
-	if err := next.result(t); err != nil {
+	setMaxMessageBytes(t, brokers, 1<<20)
+	rp.waitPublished(t, 11)
+	if st := rp.waitStatus(t, "healthy", PublisherStatus.Healthy); st.Failures != 0 {
+		t.Fatalf("status after recovery %+v", st)
+	}
+	if err := rp.result(t); err != nil {
 		t.Fatal(err)
 	}
 	checkTopic(t, brokers, chain, 11)
+}
+
+// A broker that refuses every produce request: the publisher logs ERROR at
+// once, retries with growing pauses (not in a tight loop), reports itself
+// unhealthy, and publishes everything once the broker takes records again.
+func TestPublisherRetriesABrokerThatRefusesRecords(t *testing.T) {
+	c, err := kfake.NewCluster(kfake.NumBrokers(1))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	brokers := c.ListenAddrs()
+	chain := newMemChain()
+	chain.append(3, 1, time.Time{})
+	rp := startPublisher(t, brokers, chain)
+	rp.waitPublished(t, 3)
+
+	refuse := c.Fault(kfake.Fault{Keys: []kmsg.Key{kmsg.Produce}, Topic: schemas.TopicBlocks, Err: kerr.PolicyViolation, Count: -1})
+	refusedAt := time.Now()
+	chain.append(4, 1, time.Time{})
+	st := rp.waitStatus(t, "retrying", func(st PublisherStatus) bool { return st.State == PublisherRetrying })
+	if took := time.Since(refusedAt); took > 5*time.Second {
+		t.Fatalf("failure reported after %v", took)
+	}
+	if st.Reason != reasonBroker || !strings.Contains(st.Err, "POLICY_VIOLATION") || st.Height != 3 {
+		t.Fatalf("status %+v", st)
+	}
+	time.Sleep(3 * time.Second)
+	if n := refuse.Hits(); n > 40 {
+		t.Fatalf("%d produce requests in 3s against a broker refusing them: no backoff", n)
+	}
+	if st := rp.p.Status(); st.Failures < 2 || metricValue(t, rp.p.metrics.failing) != 1 {
+		t.Fatalf("status %+v after 3s of refusals, want several failures and the failing gauge set", st)
+	}
+	refuse.Remove()
+	rp.waitPublished(t, 7)
+	rp.waitStatus(t, "healthy", PublisherStatus.Healthy)
+	if err := rp.result(t); err != nil {
+		t.Fatal(err)
+	}
+	checkTopic(t, brokers, chain, 7)
 }
 
 func TestPublisherRefusesTopicItCannotExtend(t *testing.T) {
@@ -270,13 +384,12 @@ func TestPublisherRefusesTopicItCannotExtend(t *testing.T) {
 			chain := newMemChain()
 			chain.append(10, 1, time.Time{})
 			rp := startPublisher(t, brokers, chain)
-			select {
-			case err := <-rp.done:
-				if err == nil || !strings.Contains(err.Error(), tc.want) {
-					t.Fatalf("Run = %v, want an error containing %q", err, tc.want)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatal("publisher did not refuse the topic")
+			st := rp.waitStatus(t, "refusal", func(st PublisherStatus) bool { return st.State == PublisherRetrying })
+			if !strings.Contains(st.Err, tc.want) || st.Reason != reasonTopic {
+				t.Fatalf("status %+v, want a topic failure containing %q", st, tc.want)
+			}
+			if err := rp.result(t); err != nil {
+				t.Fatalf("Run = %v after a refused topic, want nil once stopped", err)
 			}
 		})
 	}
@@ -330,4 +443,22 @@ func TestPublisherWaitsForALocalChainBehindTheTopic(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkTopic(t, brokers, behind, 7)
+}
+
+// lockedBuffer collects log output written from several goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -11,6 +11,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/kafkatopic"
+	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -33,6 +35,11 @@ type TopicSourceConfig struct {
 	// ClientOpts are applied after the source's own client options (TLS,
 	// SASL, client id, ...).
 	ClientOpts []kgo.Opt
+	// RetryMax caps the pause between attempts after a failure (10s).
+	RetryMax time.Duration
+	// TopicCheck is how often the topic's id is checked, so that a topic
+	// deleted and created again is followed anew (10s).
+	TopicCheck time.Duration
 }
 
 // replayFetch is how many blocks one read of older heights brings in, so a
@@ -44,9 +51,10 @@ const replayFetch = 256
 // validator (aurigraph gateway). The topic has one partition with offset =
 // height-1, so any height is one fetch away; the newest blocks are cached.
 type TopicSource struct {
-	cfg   TopicSourceConfig
-	log   *slog.Logger
-	ready chan struct{}
+	cfg       TopicSourceConfig
+	log       *slog.Logger
+	ready     chan struct{}
+	readyOnce sync.Once
 
 	mu      sync.Mutex
 	head    uint64 // highest height in the topic that this source knows of
@@ -55,6 +63,41 @@ type TopicSource struct {
 	older   map[uint64]*aurigraphv1.Block // fetched for replays, dropped wholesale when full
 	changed chan struct{}
 	err     error
+	// resume is the offset after the last record read, where a client
+	// made anew after a failure continues; -1 before the first record.
+	resume int64
+	status TopicSourceStatus
+}
+
+// TopicSourceStatus says whether a TopicSource follows its topic.
+type TopicSourceStatus struct {
+	// Following is false while reading the topic fails and is retried;
+	// Err says why.
+	Following bool
+	Err       string
+	// Failures counts attempts failed in a row.
+	Failures int
+	Since    time.Time
+}
+
+// Status reports whether the source follows its topic.
+func (s *TopicSource) Status() TopicSourceStatus {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.status
+}
+
+func (s *TopicSource) setStatus(failures int, err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	following := err == nil
+	if following != s.status.Following {
+		s.status.Since = time.Now()
+	}
+	s.status.Following, s.status.Failures, s.status.Err = following, failures, ""
+	if err != nil {
+		s.status.Err = err.Error()
+	}
 }
 
 // NewTopicSource checks cfg; Run connects.
@@ -71,10 +114,16 @@ func NewTopicSource(cfg TopicSourceConfig) (*TopicSource, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
+	if cfg.RetryMax <= 0 {
+		cfg.RetryMax = 10 * time.Second
+	}
+	if cfg.TopicCheck <= 0 {
+		cfg.TopicCheck = 10 * time.Second
+	}
 	return &TopicSource{
 		cfg: cfg, log: cfg.Logger.With("component", "stream.topic_source", "topic", cfg.Topic),
 		ready: make(chan struct{}), recent: make(map[uint64]*aurigraphv1.Block), older: make(map[uint64]*aurigraphv1.Block),
-		changed: make(chan struct{}),
+		changed: make(chan struct{}), resume: -1, status: TopicSourceStatus{Following: true, Since: time.Now()},
 	}, nil
 }
 
@@ -87,32 +136,66 @@ func (s *TopicSource) clientOpts(extra ...kgo.Opt) []kgo.Opt {
 // meaningful.
 func (s *TopicSource) Ready() <-chan struct{} { return s.ready }
 
-// Run follows the topic until ctx is canceled (then it returns nil) or the
-// topic cannot be read. It waits for the topic to exist.
+// Run follows the topic until ctx is canceled, then returns nil. It waits
+// for the topic to exist. A failure to read it is logged, shown by Status
+// and retried with backoff (reset by every block read) from the last record
+// read; a topic deleted and created again is followed anew.
 func (s *TopicSource) Run(ctx context.Context) error {
-	err := s.run(ctx)
-	if ctx.Err() != nil {
-		err = nil
+	backoff := retry.Backoff{Min: 200 * time.Millisecond, Max: s.cfg.RetryMax}
+	var gate retry.Gate
+	for {
+		err := s.runOnce(ctx, func() {
+			if backoff.Failures() > 0 {
+				backoff.Reset()
+				gate.Clear()
+				s.setStatus(0, nil)
+			}
+		})
+		if ctx.Err() != nil {
+			break
+		}
+		wait := backoff.Next()
+		s.setStatus(backoff.Failures(), err)
+		if ok, held := gate.Allow(err.Error()); ok {
+			s.log.Error("reading the blocks topic failed; retrying", "err", err, "height", s.Height(), "retry_in", wait, "repeats_not_logged", held)
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+		case <-t.C:
+		}
+		if ctx.Err() != nil {
+			break
+		}
 	}
 	s.mu.Lock()
-	s.err = errors.Join(err, errors.New("stream: topic source stopped"))
+	s.err = errors.New("stream: topic source stopped")
 	s.notifyLocked()
 	s.mu.Unlock()
-	return err
+	return nil
 }
 
-func (s *TopicSource) run(ctx context.Context) error {
-	start, end, err := s.bounds(ctx)
-	if err != nil {
-		return err
-	}
+// runOnce follows the topic with one client until ctx ends or reading
+// fails; progress is called once the topic is found, and after each poll
+// that brought blocks.
+func (s *TopicSource) runOnce(ctx context.Context, progress func()) error {
 	s.mu.Lock()
-	s.start, s.head = uint64(start)+1, uint64(end)
+	from := s.resume
 	s.mu.Unlock()
-	close(s.ready)
-	s.log.Info("following the blocks topic", "head", end, "first_height", start+1)
-
-	from := max(start, end-int64(s.cfg.Cache))
+	if from < 0 {
+		start, end, err := s.bounds(ctx)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		s.start, s.head = uint64(start)+1, max(s.head, uint64(end))
+		s.notifyLocked()
+		s.mu.Unlock()
+		s.readyOnce.Do(func() { close(s.ready) })
+		s.log.Info("following the blocks topic", "head", end, "first_height", start+1)
+		from = max(start, end-int64(s.cfg.Cache))
+	}
 	cl, err := kgo.NewClient(s.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
 		s.cfg.Topic: {0: kgo.NewOffset().At(from)},
 	}))...)
@@ -120,10 +203,21 @@ func (s *TopicSource) run(ctx context.Context) error {
 		return fmt.Errorf("stream: create kafka consumer for %v: %w", s.cfg.Brokers, err)
 	}
 	defer cl.Close()
+	meta, err := kafkatopic.Describe(ctx, cl, s.cfg.Topic)
+	if err != nil {
+		return fmt.Errorf("stream: %w", err)
+	}
+	progress()
+	runCtx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	go func() { stop(kafkatopic.Watch(runCtx, cl, s.cfg.Topic, meta.ID, s.cfg.TopicCheck)) }()
 	for {
-		fetches := cl.PollFetches(ctx)
+		fetches := cl.PollFetches(runCtx)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if cause := context.Cause(runCtx); cause != nil {
+			return fmt.Errorf("stream: follow %s: %w", s.cfg.Topic, cause)
 		}
 		if err := fetches.Err(); err != nil {
 			return fmt.Errorf("stream: consume %s: %w", s.cfg.Topic, err)
@@ -139,9 +233,15 @@ func (s *TopicSource) run(ctx context.Context) error {
 				return
 			}
 			s.addRecent(b)
+			s.mu.Lock()
+			s.resume = rec.Offset + 1
+			s.mu.Unlock()
 		})
 		if bad != nil {
 			return bad
+		}
+		if !fetches.Empty() {
+			progress()
 		}
 	}
 }
@@ -154,6 +254,7 @@ func (s *TopicSource) bounds(ctx context.Context) (start, end int64, err error) 
 	}
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
+	backoff := retry.Backoff{Min: 200 * time.Millisecond, Max: s.cfg.RetryMax}
 	for warned := false; ; {
 		starts, serr := adm.ListStartOffsets(ctx, s.cfg.Topic)
 		ends, eerr := adm.ListEndOffsets(ctx, s.cfg.Topic)
@@ -175,10 +276,8 @@ func (s *TopicSource) bounds(ctx context.Context) (start, end int64, err error) 
 			s.log.Warn("blocks topic not readable yet; retrying (is the pipeline's publisher running?)", "err", err)
 			warned = true
 		}
-		select {
-		case <-time.After(500 * time.Millisecond):
-		case <-ctx.Done():
-			return 0, 0, ctx.Err()
+		if err := backoff.Wait(ctx); err != nil {
+			return 0, 0, err
 		}
 	}
 }

@@ -7,6 +7,11 @@ import (
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 func startTopicSource(t *testing.T, brokers []string, cache int) *TopicSource {
@@ -71,5 +76,78 @@ func TestTopicSourceServesEveryHeightFromTheTopic(t *testing.T) {
 	defer cancel()
 	if err := src.Wait(ctx, 320); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The blocks topic deleted and created again: the publisher notices without
+// waiting for a new block and publishes the chain again from height 1, and
+// a gateway's source follows the new topic to the new blocks.
+func TestPublisherAndSourceFollowARecreatedTopic(t *testing.T) {
+	brokers := newCluster(t)
+	chain := newMemChain()
+	chain.append(5, 1, time.Now())
+	pub, err := NewPublisher(PublisherConfig{Brokers: brokers, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, TopicCheck: 20 * time.Millisecond}, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp := &runningPublisher{p: pub, done: make(chan error, 1)}
+	ctx, cancel := context.WithCancel(context.Background())
+	rp.stop = cancel
+	go func() { rp.done <- pub.Run(ctx) }()
+	t.Cleanup(cancel)
+	rp.waitPublished(t, 5)
+
+	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: 100, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, TopicCheck: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcDone := make(chan error, 1)
+	go func() { srcDone <- src.Run(ctx) }()
+	waitCtx, waitCancel := context.WithTimeout(ctx, 10*time.Second)
+	defer waitCancel()
+	if err := src.Wait(waitCtx, 5); err != nil {
+		t.Fatal(err)
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	if _, err := adm.DeleteTopics(ctx, schemas.TopicBlocks); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := adm.CreateTopic(ctx, 1, 1, nil, schemas.TopicBlocks); err != nil {
+		t.Fatal(err)
+	}
+	// Republished without a new block to publish.
+	waitFor(t, "the chain published again", func() bool { return len(readTopic(t, brokers)) == 5 })
+	chain.append(3, 1, time.Now())
+	if err := src.Wait(waitCtx, 8); err != nil {
+		t.Fatalf("source after the topic was recreated: %v (status %+v)", err, src.Status())
+	}
+	b, err := src.Get(8)
+	if err != nil || b.GetHeader().GetHeight() != 8 {
+		t.Fatalf("Get(8) = %v, %v", b, err)
+	}
+	rp.waitPublished(t, 8)
+	checkTopic(t, brokers, chain, 8)
+	if err := rp.result(t); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-srcDone; err != nil {
+		t.Fatal(err)
+	}
+}
+
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -164,6 +164,15 @@ func splitList(s string) []string {
 	return out
 }
 
+// benchChain is the chain a bench runs on: a signed one names the bench's
+// producers its issuers.
+func benchChain(signed bool) chainFlags {
+	if !signed {
+		return chainFlags{}
+	}
+	return chainFlags{requireSignatures: true, issuers: bench.ProducerIssuers()}
+}
+
 // startBenchPipeline runs the dev pipeline on loopback ports of its own and
 // returns once it listens. A signed bench runs it with --require-signatures,
 // as an untrusted topic would be.
@@ -172,7 +181,7 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 		dataDir: dataDir, validators: validators,
 		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0", clickhouseHTTP: "127.0.0.1:0",
 		raftHost: "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
-		requireSignatures: signed, clickhouseThreads: 1,
+		chain: benchChain(signed), clickhouseThreads: 1,
 		// Every subscriber of a bench comes from loopback.
 		streamMaxPerClient: -1,
 	}

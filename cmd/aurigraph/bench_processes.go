@@ -116,6 +116,9 @@ func (c *processCluster) start(ctx context.Context, dataDir string) (bench.Targe
 			"--pprof"}
 		if c.signed {
 			args = append(args, "--require-signatures")
+			for _, is := range bench.ProducerIssuers() {
+				args = append(args, "--issuer", is)
+			}
 		}
 		if c.memLimit != "" {
 			args = append(args, "--memory-limit", c.memLimit)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -15,6 +17,7 @@ import (
 func newBenchStreamCommand() *cobra.Command {
 	cfg := bench.StreamConfig{}
 	var jsonPath, cpuProfile string
+	var viaGateway bool
 	cmd := &cobra.Command{
 		Use:   "stream",
 		Short: "Benchmark live-stream fan-out: many WebSocket subscribers under load",
@@ -23,6 +26,11 @@ WebSocket clients to /api/v12/live/stream, and offers --rate tx/s for twice
 --duration: the first half warms up, the second is measured. Every
 subscriber checks that heights arrive in order without gaps or duplicates
 and records the delay from the block's committed_ms to its arrival.
+
+With --portal every subscriber subscribes as a page of the web portal does;
+with --gateway they connect to an aurigraph gateway, started in this
+process and following the pipeline's blocks topic, and delivery is timed
+from the validators' commit.
 
 The subscribers run in this process too, on the same cores as the pipeline
 they measure.`,
@@ -41,6 +49,11 @@ they measure.`,
 				cfg.CPUProfile = out
 			}
 			pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			if viaGateway {
+				cfg.Gateway = func(ctx context.Context, brokers []string) (string, func() error, error) {
+					return startBenchGateway(ctx, brokers, pipelineLog)
+				}
+			}
 			raftPort, err := freePortRun(cfg.Validators)
 			if err != nil {
 				return err
@@ -69,8 +82,38 @@ they measure.`,
 	fl.IntVar(&cfg.Producers, "producers", 4, "concurrent Kafka producers")
 	fl.IntVar(&cfg.TxSize, "tx-size", 150, "approximate bytes per JSON transaction record")
 	fl.StringVar(&cfg.Query, "query", "types=block", "subscription query string (types=block,tx&account=... for filtered transaction events)")
+	fl.BoolVar(&cfg.Portal, "portal", false, "subscribe as the web portal does (blocks, tps and validator events from a replay of the newest 50 blocks, permessage-deflate offered) instead of with --query")
+	fl.BoolVar(&viaGateway, "gateway", false, "connect the subscribers to an aurigraph gateway that follows the pipeline's blocks topic, started in this process")
 	fl.IntVar(&cfg.Validators, "validators", 3, "Raft validators")
 	fl.StringVar(&jsonPath, "json", "", "write the JSON report to this file")
 	fl.StringVar(&cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the load to this file (go tool pprof)")
 	return cmd
+}
+
+// startBenchGateway runs an aurigraph gateway in this process, following
+// the blocks topic on brokers, with no per-client subscription limit (every
+// subscriber of the bench comes from loopback).
+func startBenchGateway(ctx context.Context, brokers []string, log *slog.Logger) (string, func() error, error) {
+	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	ready := make(chan gatewayAddrs, 1)
+	done := make(chan error, 1)
+	f := gatewayFlags{kafka: strings.Join(brokers, ","), httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 4096, streamMaxPerClient: -1}
+	go func() { done <- runGateway(runCtx, f, log, func(a gatewayAddrs) { ready <- a }) }()
+	stop := func() error {
+		cancel()
+		return <-done
+	}
+	select {
+	case a := <-ready:
+		return a.HTTP, stop, nil
+	case err := <-done:
+		cancel()
+		if err == nil {
+			err = errors.New("gateway stopped before it was ready")
+		}
+		return "", nil, err
+	case <-ctx.Done():
+		_ = stop()
+		return "", nil, ctx.Err()
+	}
 }

@@ -12,6 +12,7 @@ import (
 func newBrokerCommand() *cobra.Command {
 	var addr, dataDir string
 	var txPartitions int32
+	var limitFlags brokerFlags
 	cmd := &cobra.Command{
 		Use:   "broker",
 		Short: "Run the embedded Kafka-protocol broker alone",
@@ -19,12 +20,18 @@ func newBrokerCommand() *cobra.Command {
 			"parts can run as separate processes against it, or producers such as kcat can use it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			b, err := broker.Start(cmd.Context(), broker.Config{
+			// This process serves no /metrics, so the limits count nowhere.
+			cfg, err := limitFlags.config(broker.Config{
 				Addr:    addr,
 				DataDir: filepath.Join(dataDir, "broker"),
 				Topics:  pipelineTopics(txPartitions),
 				Logger:  slog.Default(),
-			})
+			}, nil)
+			if err != nil {
+				return err
+			}
+			raiseFileLimit(slog.Default(), sumCaps(capOr(cfg.MaxConns, broker.DefaultMaxConns)))
+			b, err := broker.Start(cmd.Context(), cfg)
 			if err != nil {
 				return err
 			}
@@ -37,5 +44,6 @@ func newBrokerCommand() *cobra.Command {
 	cmd.Flags().StringVar(&addr, "kafka", "127.0.0.1:9092", "address the broker listens on")
 	cmd.Flags().StringVar(&dataDir, "data", "./data", "data directory (the broker writes under DIR/broker)")
 	cmd.Flags().Int32Var(&txPartitions, "tx-partitions", 6, "partitions of the transaction topic when it is created")
+	limitFlags.register(cmd.Flags())
 	return cmd
 }

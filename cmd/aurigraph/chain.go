@@ -59,3 +59,26 @@ func (c localChain) Wait(ctx context.Context, height uint64) error {
 	}
 	return err
 }
+
+// nodesChain answers ingest's questions about the chain from the validator
+// of this process that leads, or the first one when none does.
+type nodesChain []*consensus.Node
+
+func (c nodesChain) pick() *consensus.Node {
+	for _, n := range c {
+		if lead, _ := n.Leader(); lead {
+			return n
+		}
+	}
+	return c[0]
+}
+
+func (c nodesChain) Admit(tx *aurigraphv1.Transaction) (field, reason string) {
+	return c.pick().Admit(tx)
+}
+
+func (c nodesChain) Existing(id string) (height uint64, failed, ok bool) {
+	return c.pick().Existing(id)
+}
+
+func (c nodesChain) MaxBlockBytes() int { return c.pick().MaxBlockBytes() }

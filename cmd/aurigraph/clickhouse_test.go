@@ -25,6 +25,11 @@ func TestDevSurvivesHeavyAnalystReads(t *testing.T) {
 	p := startPipeline(t, f)
 	defer p.stop(t)
 
+	waitFor(t, 30*time.Second, "/q/health UP", func() (bool, string) {
+		err := healthUp(p.addrs.HTTP)
+		return err == nil, fmt.Sprint(err)
+	})
+
 	u, err := url.Parse(p.addrs.ClickHouseHTTP)
 	if err != nil {
 		t.Fatal(err)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/schemas"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -35,8 +36,7 @@ type devFlags struct {
 	raftBasePort      int
 	txPartitions      int32
 	drainTimeout      time.Duration
-	// requireSignatures: see requireSignaturesUsage.
-	requireSignatures bool
+	chain             chainFlags
 	pprof             bool
 	memoryLimit       string
 	// streamMaxPerClient: see streamMaxPerClientUsage.
@@ -45,11 +45,19 @@ type devFlags struct {
 	rebuildFrom uint64
 	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
 	rawTTL time.Duration
+	limits kafkaLimitFlags
+	// listen, kafkaLimits, clickhouseMaxConns and raftMaxConns bound the
+	// listeners; zero values take the defaults.
+	listen             listenerFlags
+	kafkaLimits        brokerFlags
+	clickhouseMaxConns int
+	raftMaxConns       int
+	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
+	healthStallAfter time.Duration
 }
 
-// requireSignaturesUsage documents --require-signatures for dev and node.
-const requireSignaturesUsage = "accept only Ed25519-signed transactions (unsigned ones are dead-lettered, or answered 400 over REST); " +
-	"without it " + schemas.TopicTransactions + " is trusted: every producer that can write to it is authenticated and vouches for the senders it names"
+// raftMaxConnsUsage documents --raft-max-conns for dev and node.
+const raftMaxConnsUsage = "connections a validator's Raft transport holds open at once (peers, cluster tools); more are closed on arrival (negative: no cap)"
 
 func newDevCommand() *cobra.Command {
 	var f devFlags
@@ -87,13 +95,19 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
-	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
+	f.chain.register(fl)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.DurationVar(&f.rawTTL, "clickhouse-ttl", 0, "drop projected transaction rows whose block is older than this, e.g. 720h (blocks stay; 0 keeps everything)")
 	fl.Uint64Var(&f.rebuildFrom, "rebuild-projection-from", 0, "at start, remove the ClickHouse projection from this height on, so it is projected again from the blocks topic")
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
+	f.limits.register(fl)
+	f.listen.register(fl)
+	f.kafkaLimits.register(fl)
+	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
+	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	return cmd
 }
 
@@ -117,6 +131,15 @@ func (f devFlags) validate() error {
 	}
 	if f.txPartitions < 1 {
 		return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
+	}
+	if err := f.limits.validate(); err != nil {
+		return err
+	}
+	if err := f.listen.validate(); err != nil {
+		return err
+	}
+	if _, err := f.kafkaLimits.config(broker.Config{}, nil); err != nil {
+		return err
 	}
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {
 		return fmt.Errorf("--data %q: %w", f.dataDir, err)

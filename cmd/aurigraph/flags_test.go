@@ -32,6 +32,10 @@ func TestDevFlagsValidate(t *testing.T) {
 		{"read limits", func(f *devFlags) {
 			f.clickhouseReads = clickhouseReadFlags{timeout: 5 * time.Second, memory: "256MiB", resultSize: "1GiB", rows: 1000, concurrency: 4, queueTimeout: time.Second}
 		}, ""},
+		{"block limit too small", func(f *devFlags) { f.limits.maxBlockBytes = 1000 }, "--max-block-bytes 1000"},
+		{"negative record limit", func(f *devFlags) { f.limits.maxRecordBytes = -1 }, "--max-record-bytes -1"},
+		{"bad topic id", func(f *devFlags) { f.limits.acceptTxTopicID = "nope" }, "--accept-tx-topic-id"},
+		{"topic id", func(f *devFlags) { f.limits.acceptTxTopicID = "AAECAwQFBgcICQoLDA0ODw" }, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

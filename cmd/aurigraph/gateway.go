@@ -8,10 +8,12 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -23,6 +25,8 @@ type gatewayFlags struct {
 	cacheBlocks        int
 	streamMaxPerClient int
 	pprof              bool
+	listen             listenerFlags
+	healthStallAfter   time.Duration
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -49,6 +53,8 @@ the readers need; the validators never see them.`,
 	fl.IntVar(&f.cacheBlocks, "cache-blocks", 4096, "newest blocks kept in memory; older heights are fetched from the topic")
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	f.listen.register(fl)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, "health reports the gateway not ready when the blocks topic holds blocks it has not read and it reads none for this long")
 	return cmd
 }
 
@@ -61,6 +67,15 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	defer stack.unwind(log)
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
+	}
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	raiseFileLimit(log, sumCaps(capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns)))
+	hw, err := newHealthWatch(reg, f.healthStallAfter)
+	if err != nil {
+		return err
 	}
 	brokers := splitList(f.kafka)
 	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log})
@@ -87,12 +102,22 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	api := http.NewServeMux()
 	mountStreams(api, hub)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
-	root := rootHandler(reg, api, gatewayHealth(src, hub), f.pprof)
+	probe, err := hw.watchBroker(&stack, brokers)
+	if err != nil {
+		return err
+	}
+	hw.watchTopicFollower(probe, src.Height, hub.Height)
+	hw.start(ctx, &stack)
+	ui, err := portal.Handler(portal.Options{Features: portal.Features{Process: "gateway"}})
+	if err != nil {
+		return err
+	}
+	root := rootHandler(reg, api, hw.reg, f.pprof, ui)
 	grpcCfg, err := f.grpcTLS.config(log, reg)
 	if err != nil {
 		return err
 	}
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
 	if err != nil {
 		return err
 	}
@@ -133,15 +158,5 @@ func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(b))
-	})
-}
-
-// gatewayHealth is UP while the gateway follows the topic.
-func gatewayHealth(src *stream.TopicSource, hub *stream.Hub) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		report := healthReport{Status: "UP", Checks: []healthCheck{{Name: "blocks topic", Status: "UP",
-			Data: map[string]any{"height": src.Height(), "streamed_height": hub.Height()}}}}
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(report)
 	})
 }

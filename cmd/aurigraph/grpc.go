@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"net"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -63,21 +62,24 @@ type grpcServices struct {
 	ready func() bool
 }
 
-// serveGRPC serves svcs on addr and returns where it listens and its
-// graceful stop.
-func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config) (string, func(context.Context) error, error) {
+// serveGRPC serves svcs on addr within lim and returns where it listens and
+// its graceful stop.
+func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config, lim *limits) (string, func(context.Context) error, error) {
 	opts, err := rpc.ServerOptions(cfg)
 	if err != nil {
 		return "", nil, err
 	}
-	ln, err := net.Listen("tcp", addr)
+	ln, err := lim.listen("grpc", addr, capOr(lim.grpcMaxConns, defaultGRPCMaxConns), nil)
 	if err != nil {
-		return "", nil, fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
+		return "", nil, err
 	}
+	opts = append(opts, lim.grpcOptions()...)
 	srv := grpc.NewServer(append(opts,
 		// Pings keep idle subscriptions alive through proxies and find dead
-		// peers; clients may ping as often as every 10s.
-		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second}),
+		// peers; clients may ping as often as every 10s. A connection with no
+		// call at all is closed after the idle timeout, so that idle clients
+		// do not hold the connection cap.
+		grpc.KeepaliveParams(keepalive.ServerParameters{Time: 30 * time.Second, Timeout: 10 * time.Second, MaxConnectionIdle: lim.grpcIdleTimeout()}),
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: 10 * time.Second, PermitWithoutStream: true}),
 		// A SubmitBatch of 10,000 transactions, or a block, can pass the
 		// 4 MiB default.

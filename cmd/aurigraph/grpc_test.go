@@ -20,6 +20,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	"github.com/aurigraph/aurigraph/schemas/client"
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -126,9 +127,15 @@ func TestGRPCAPI(t *testing.T) {
 			}
 			return err
 		}},
-		{name: "Submit keeps the caller's id", call: func(ctx context.Context) error {
+		{name: "Submit refuses an id of the caller's choosing", code: codes.InvalidArgument, field: "transaction.id", call: func(ctx context.Context) error {
 			tx := mint("grpc-b", 1, 1)
 			tx.Id = "caller-chosen-1"
+			_, err := api.txs.Submit(ctx, &aurigraphv1.SubmitRequest{Transaction: tx})
+			return err
+		}},
+		{name: "Submit takes the derived id", call: func(ctx context.Context) error {
+			tx := mint("grpc-b", 1, 2)
+			tx.Id = schemas.TxID(tx)
 			r, err := api.txs.Submit(ctx, &aurigraphv1.SubmitRequest{Transaction: tx})
 			if err == nil && r.GetId() != tx.Id {
 				return fmt.Errorf("id %q, want %q", r.GetId(), tx.Id)
@@ -162,10 +169,8 @@ func TestGRPCAPI(t *testing.T) {
 			_, err := api.txs.Submit(ctx, &aurigraphv1.SubmitRequest{Transaction: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, To: "x", Amount: 1}})
 			return err
 		}},
-		{name: "Submit mint with an asset", code: codes.InvalidArgument, field: "transaction.asset", call: func(ctx context.Context) error {
-			tx := mint("grpc-e", 1, 1)
-			tx.Asset = "GOLD"
-			_, err := api.txs.Submit(ctx, &aurigraphv1.SubmitRequest{Transaction: tx})
+		{name: "Submit set_key without its key", code: codes.InvalidArgument, field: "transaction.new_key", call: func(ctx context.Context) error {
+			_, err := api.txs.Submit(ctx, &aurigraphv1.SubmitRequest{Transaction: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_SET_KEY, From: "grpc-e", Nonce: 1}})
 			return err
 		}},
 		{name: "Submit oversized payload", code: codes.InvalidArgument, field: "transaction.payload", call: func(ctx context.Context) error {

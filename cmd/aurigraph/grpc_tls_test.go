@@ -139,7 +139,11 @@ func TestGRPCServesMutualTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, stop, err := serveGRPC("127.0.0.1:0", grpcServices{hub: stream.NewHub(emptyChain{}, stream.HubOptions{})}, cfg)
+	lim, err := newLimits(listenerFlags{}, nil, testLog(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, stop, err := serveGRPC("127.0.0.1:0", grpcServices{hub: stream.NewHub(emptyChain{}, stream.HubOptions{})}, cfg, lim)
 	if err != nil {
 		t.Fatal(err)
 	}

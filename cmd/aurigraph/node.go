@@ -15,6 +15,8 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/health"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -36,12 +38,17 @@ type nodeFlags struct {
 	// the same name; snapshotCatchUp 0 keeps the consensus default.
 	snapshotEntries uint64
 	snapshotCatchUp uint64
-	// requireSignatures: see requireSignaturesUsage.
-	requireSignatures bool
-	pprof             bool
+	chain           chainFlags
+	pprof           bool
 	// streamMaxPerClient: see streamMaxPerClientUsage.
 	streamMaxPerClient int
 	memoryLimit        string
+	limits             kafkaLimitFlags
+	// listen and raftMaxConns bound the listeners.
+	listen       listenerFlags
+	raftMaxConns int
+	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
+	healthStallAfter time.Duration
 }
 
 func newNodeCommand() *cobra.Command {
@@ -82,13 +89,16 @@ every validator's certificate must name its --peers host.`,
 			if f.txPartitions < 1 {
 				return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)
 			}
+			if err := f.limits.validate(); err != nil {
+				return err
+			}
 			if _, err := peerTLS(f.peerCert, f.peerKey, f.peerCA); err != nil {
 				return err
 			}
 			if err := f.validateSnapshots(cmd.Flags().Changed("snapshot-catchup-entries")); err != nil {
 				return err
 			}
-			return runNode(cmd.Context(), f, peers, slog.Default())
+			return runNode(cmd.Context(), f, peers, slog.Default(), nil)
 		},
 	}
 	fl := cmd.Flags()
@@ -105,12 +115,16 @@ every validator's certificate must name its --peers host.`,
 	fl.StringVar(&f.peerCert, "peer-cert", "", "PEM certificate this validator presents to its Raft peers (enables mutual TLS with --peer-key and --peer-ca)")
 	fl.StringVar(&f.peerKey, "peer-key", "", "PEM private key of --peer-cert")
 	fl.StringVar(&f.peerCA, "peer-ca", "", "PEM CA bundle that Raft peers' certificates must chain to")
-	fl.BoolVar(&f.requireSignatures, "require-signatures", false, requireSignaturesUsage)
+	f.chain.register(fl)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
+	f.limits.register(fl)
+	f.listen.register(fl)
+	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
+	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -155,7 +169,9 @@ func parsePeers(s string) (map[uint64]string, error) {
 	return peers, nil
 }
 
-func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger) error {
+// runNode runs one validator until ctx ends; ready, when set, is called
+// with the HTTP API's address once everything listens.
+func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger, ready func(httpAddr string)) error {
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
@@ -165,10 +181,35 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	if err != nil {
 		return err
 	}
+	genesis, err := f.chain.genesis("", log)
+	if err != nil {
+		return err
+	}
+	sigs := sigcache.New(sigcache.DefaultSize, reg)
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	raiseFileLimit(log, sumCaps(capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns),
+		capOr(f.raftMaxConns, defaultRaftMaxConns)))
+	hw, err := newHealthWatch(reg, f.healthStallAfter)
+	if err != nil {
+		return err
+	}
+	raftAddr := f.raftListen
+	if raftAddr == "" {
+		raftAddr = peers[f.id]
+	}
+	raftLn, err := lim.listen("raft", raftAddr, capOr(f.raftMaxConns, defaultRaftMaxConns), nil)
+	if err != nil {
+		return fmt.Errorf("--raft-listen: %w", err)
+	}
 	node, err := consensus.Start(ctx, consensus.Config{
 		ID:         f.id,
+		Genesis:    genesis,
+		Signatures: sigs,
 		Peers:      peers,
-		ListenAddr: f.raftListen,
+		Listener:   raftLn,
 		DataDir:    f.dataDir,
 		Join:       f.join,
 		TLS:        tlsCfg,
@@ -184,29 +225,54 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	stack.push("validator", node.Close)
 	chain := node.Blocks()
+	nodes := []*consensus.Node{node}
+	hw.watchConsensus(nodes)
+	if _, err := hw.watchBroker(&stack, brokers); err != nil {
+		return err
+	}
 
 	outputs := &runGroup{}
-	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
 	// highest height already in the topic.
+	pubHealth := hw.backlogHealth("publisher", nil)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
+	if err != nil {
+		return err
+	}
 	outputs.start(ctx, "publisher", func(ctx context.Context) error {
-		return whileLeader(ctx, node, log, func(ctx context.Context) error {
-			pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
-			if err != nil {
-				return err
-			}
-			return pub.Run(ctx)
-		})
+		return whileLeader(ctx, node, log, pub.Run)
+	})
+	// Publishing is the leader's work; a follower has none.
+	hw.watchBacklog(pubHealth, func() map[string]health.Position {
+		if lead, _ := node.Leader(); !lead {
+			return nil
+		}
+		return heights(pub.Height(), chain.Height())
 	})
 	stack.push("outputs", func(context.Context) error { return outputs.stop() })
 
 	inputs := &runGroup{}
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	if err != nil {
+		return err
+	}
+	ingestHealth := hw.ingestHealth()
+	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
+		return err
+	}
 	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
 		Brokers:           brokers,
 		NodeID:            f.id,
 		Partitions:        f.txPartitions,
-		RequireSignatures: f.requireSignatures,
+		MaxBatchBytes:     maxBlockBytes,
+		MaxRecordBytes:    f.limits.maxRecordBytes,
+		AcceptTopicID:     f.limits.acceptTxTopicID,
+		RequireSignatures: f.chain.requireSignatures,
+		Signatures:        sigs,
+		Chain:             node,
+		Health:            ingestHealth,
 		Logger:            log.With("component", "ingest"),
 		Registerer:        reg,
 	}, node)
@@ -216,21 +282,25 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	inputs.start(ctx, "ingest", consumer.Run)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.requireSignatures, Logger: log.With("component", "submit"), Registerer: reg})
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+		Signatures: sigs, Chain: node, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
-	nodes := []*consensus.Node{node}
+	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, health: healthHandler(nodes, nil, nil),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		reg: reg, nodes: nodes, submit: submit, hub: hub, health: hw.reg,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
 		return err
 	}
 
+	if ready != nil {
+		ready(httpAddr)
+	}
 	ids := make([]uint64, 0, len(peers))
 	for id := range peers {
 		ids = append(ids, id)

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/pprof"
 	"net/url"
@@ -25,6 +24,9 @@ import (
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
+	"github.com/aurigraph/aurigraph/internal/health"
+	"github.com/aurigraph/aurigraph/internal/portal"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
@@ -53,20 +55,44 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
+	lim, err := newLimits(f.listen, reg, log)
+	if err != nil {
+		return err
+	}
+	caps := []int{capOr(f.listen.httpMaxConns, defaultHTTPMaxConns), capOr(f.listen.grpcMaxConns, defaultGRPCMaxConns),
+		capOr(f.raftMaxConns, defaultRaftMaxConns) * f.validators}
+	if !f.externalKafka {
+		caps = append(caps, capOr(f.kafkaLimits.maxConns, broker.DefaultMaxConns))
+	}
+	if f.clickhouseURL == "" {
+		caps = append(caps, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
+	}
+	raiseFileLimit(log, sumCaps(caps...))
+	hw, err := newHealthWatch(reg, f.healthStallAfter)
+	if err != nil {
+		return err
+	}
 
 	brokers := f.kafkaBrokers()
 	if !f.externalKafka {
-		b, err := broker.Start(ctx, broker.Config{
+		cfg, err := f.kafkaLimits.config(broker.Config{
 			Addr:    f.kafka,
 			DataDir: filepath.Join(f.dataDir, "broker"),
 			Topics:  pipelineTopics(f.txPartitions),
 			Logger:  log.With("component", "broker"),
-		})
+		}, lim.metrics)
+		if err != nil {
+			return err
+		}
+		b, err := broker.Start(ctx, cfg)
 		if err != nil {
 			return err
 		}
 		stack.push("broker", func(context.Context) error { b.Close(); return nil })
 		brokers = []string{b.Addr()}
+	}
+	if _, err := hw.watchBroker(&stack, brokers); err != nil {
+		return err
 	}
 
 	clickhouseURL := f.clickhouseURL
@@ -88,6 +114,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
 		stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
+		hw.watchEngine(eng)
 		// Analysts connect as "default", which can only read; the projector
 		// writes as a user whose password lives only in this process.
 		writerPassword, err := randomPassword()
@@ -95,7 +122,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
+		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
+			capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
 		}
@@ -104,6 +132,14 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		analystURL = "http://" + addr
 		log.Info("embedded ClickHouse HTTP interface listening; user default reads, only the projector writes", "addr", addr)
 	}
+
+	genesis, err := f.chain.genesis(f.dataDir, log)
+	if err != nil {
+		return err
+	}
+	// One cache for the process: the leader's ingest verifies a signature
+	// once, and every validator's state machine finds it verified.
+	sigs := sigcache.New(sigcache.DefaultSize, reg)
 
 	// Validators open their logs and state concurrently: each replays its
 	// own WAL and loads its own state, and done one after another the
@@ -115,10 +151,18 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	for i := range nodes {
 		id := uint64(i + 1)
 		opening.Go(func() {
+			ln, err := lim.listen(fmt.Sprintf("raft-%d", id), peers[id], capOr(f.raftMaxConns, defaultRaftMaxConns), nil)
+			if err != nil {
+				errs[i] = fmt.Errorf("start validator %d: raft transport: %w", id, err)
+				return
+			}
 			nodes[i], errs[i] = consensus.Start(ctx, consensus.Config{
 				ID:         id,
 				Peers:      peers,
+				Listener:   ln,
 				DataDir:    f.validatorDir(id),
+				Genesis:    genesis,
+				Signatures: sigs,
 				Logger:     log.With("component", "consensus"),
 				Registerer: reg,
 			})
@@ -140,6 +184,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	for i, n := range nodes {
 		chain[i] = n.Blocks()
 	}
+	hw.watchConsensus(nodes)
 
 	// Outputs stop after inputs (the stack unwinds in reverse), and first
 	// get a bounded chance to catch up with the chain.
@@ -147,14 +192,24 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	inputs := &runGroup{}
 
 	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	pubHealth := hw.backlogHealth("publisher", nil)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
 	if err != nil {
 		return err
 	}
-	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg})
+	var proj *projector.Projector
+	// Read only once the APIs serve, by which time proj is set.
+	projHealth := hw.backlogHealth("projector", func() map[string]any {
+		h, p := chain.Height(), proj.Height()
+		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
+	})
+	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg, Health: projHealth})
 	if err != nil {
 		return err
 	}
+	hw.watchBacklog(pubHealth, func() map[string]health.Position { return heights(pub.Height(), chain.Height()) })
+	// The projector can only get as far as the topic.
+	hw.watchBacklog(projHealth, func() map[string]health.Position { return heights(proj.Height(), pub.Height()) })
 	stack.push("projector client", func(context.Context) error { return proj.Close() })
 	if f.rebuildFrom > 0 {
 		if err := proj.Rebuild(ctx, f.rebuildFrom); err != nil {
@@ -175,12 +230,26 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return outputs.stop()
 	})
 
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	if err != nil {
+		return err
+	}
+	ingestHealth := hw.ingestHealth()
+	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
+		return err
+	}
 	for _, n := range nodes {
 		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
 			Brokers:           brokers,
 			NodeID:            n.ID(),
 			Partitions:        f.txPartitions,
-			RequireSignatures: f.requireSignatures,
+			MaxBatchBytes:     maxBlockBytes,
+			MaxRecordBytes:    f.limits.maxRecordBytes,
+			AcceptTopicID:     f.limits.acceptTxTopicID,
+			RequireSignatures: f.chain.requireSignatures,
+			Signatures:        sigs,
+			Chain:             n,
+			Health:            ingestHealth,
 			Logger:            log.With("component", "ingest", "node", n.ID()),
 			Registerer:        prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
 		}, n)
@@ -191,15 +260,17 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.requireSignatures, Logger: log.With("component", "submit"), Registerer: reg})
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+		Signatures: sigs, Chain: nodesChain(nodes), Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
 	stack.push("submit producer", func(context.Context) error { submit.Close(); return nil })
 
+	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, eng),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: hw.reg,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
 	})
 	if err != nil {
 		return err
@@ -258,10 +329,11 @@ type validatorAPIs struct {
 	hub    *stream.Hub
 	// analytics is nil where no projection is read (node).
 	analytics          *analytics.Service
-	health             http.Handler
+	health             *health.Registry
 	pprof              bool
 	httpAddr, grpcAddr string
 	tls                grpcTLSFlags
+	lim                *limits
 }
 
 // serveValidatorAPIs mounts every domain package's surface, once as the
@@ -281,20 +353,30 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	if a.analytics != nil {
 		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
 	}
-	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof), a.grpcAddr, grpcServices{
+	process := "node"
+	if a.analytics != nil {
+		process = "dev"
+	}
+	ui, err := portal.Handler(portal.Options{Features: portal.Features{Process: process, Chain: true, Submit: true, Analytics: a.analytics != nil}})
+	if err != nil {
+		return "", "", err
+	}
+	return serveAPIs(stack, a.lim, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof, ui), a.grpcAddr, grpcServices{
 		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics,
 		ready: func() bool { return leaderKnown(a.nodes) },
 	}, grpcCfg)
 }
 
-// rootHandler serves api under /api/v12, with /metrics, /q/health and, with
-// withPprof, the Go runtime's profiles under /debug/pprof/: the same in
-// every process that serves an API.
-func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof bool) http.Handler {
+// rootHandler serves api under /api/v12, with /metrics, the health
+// endpoints under /q/health and, with withPprof, the Go runtime's profiles
+// under /debug/pprof/: the same in every process that serves an API. The web
+// portal answers every other path.
+func rootHandler(reg *prometheus.Registry, api http.Handler, hr *health.Registry, withPprof bool, ui http.Handler) http.Handler {
 	root := http.NewServeMux()
+	root.Handle("/", ui)
 	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
-	root.Handle("GET /q/health", health)
+	hr.Mount(root)
 	if withPprof {
 		mountPprof(root)
 	}
@@ -303,13 +385,13 @@ func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof b
 
 // serveAPIs serves root on httpAddr and grpc on grpcAddr, and pushes their
 // graceful stops; it returns where they listen.
-func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
-	httpSrv, httpAt, err := serveHTTP(httpAddr, root)
+func serveAPIs(stack *shutdownStack, lim *limits, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
+	httpSrv, httpAt, err := lim.serveHTTP("http", httpAddr, root, capOr(lim.httpMaxConns, defaultHTTPMaxConns))
 	if err != nil {
 		return "", "", fmt.Errorf("--http: %w", err)
 	}
 	stack.push("http api", httpSrv.Shutdown)
-	grpcAt, stop, err := serveGRPC(grpcAddr, svcs, cfg)
+	grpcAt, stop, err := serveGRPC(grpcAddr, svcs, cfg, lim)
 	if err != nil {
 		return "", "", fmt.Errorf("--grpc: %w", err)
 	}
@@ -392,20 +474,6 @@ func drainOutputs(timeout time.Duration, chain localChain, pub *stream.Publisher
 	}
 	log.Warn("outputs did not catch up before --drain-timeout; they resume from where they stopped on the next start",
 		"chain_height", target, "published", pub.Height(), "projected", proj.Height())
-}
-
-func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
-	}
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			slog.Error("http server stopped", "addr", addr, "err", err)
-		}
-	}()
-	return srv, ln.Addr().String(), nil
 }
 
 // newHub is the stream hub of dev and node, reporting the validator set of

@@ -26,9 +26,11 @@ const (
 )
 
 // withID returns tx when it has an id, else a copy with the id the server
-// would derive. Fixing the id before the first attempt is what makes
-// retrying a submission safe: every attempt then names the same
-// transaction, and the chain commits an id once.
+// derives (a transaction's id is always derived from its content). Fixing
+// the id before the first attempt names the transaction in every attempt's
+// errors; retrying is safe because the chain commits an id once, and a
+// retry that finds the transaction committed already gets ALREADY_EXISTS,
+// which Submit and SubmitBatch report as success.
 func withID(tx *aurigraphv1.Transaction) *aurigraphv1.Transaction {
 	if tx.GetId() != "" {
 		return tx
@@ -50,6 +52,9 @@ func (c *Client) Submit(ctx context.Context, tx *aurigraphv1.Transaction) (strin
 	req := &aurigraphv1.SubmitRequest{Transaction: tx}
 	resp, err := retry(ctx, c, fmt.Sprintf("submit transaction %q", tx.GetId()), retrySubmit,
 		func(ctx context.Context) (*aurigraphv1.SubmitResponse, error) { return c.txs.Submit(ctx, req) })
+	if status.Code(err) == codes.AlreadyExists {
+		return tx.GetId(), nil
+	}
 	if err != nil {
 		return "", err
 	}
@@ -73,6 +78,13 @@ func (c *Client) SubmitBatch(ctx context.Context, txs []*aurigraphv1.Transaction
 		func(ctx context.Context) (*aurigraphv1.SubmitBatchResponse, error) {
 			return c.txs.SubmitBatch(ctx, req)
 		})
+	if status.Code(err) == codes.AlreadyExists {
+		ids := make([]string, len(sent))
+		for i, tx := range sent {
+			ids[i] = tx.GetId()
+		}
+		return ids, nil
+	}
 	if err != nil {
 		return nil, err
 	}

@@ -17,6 +17,9 @@ const ErrorDomain = "aurigraph.v1"
 // ReasonNotLeader is the google.rpc.ErrorInfo reason of NotLeader errors.
 const ReasonNotLeader = "NOT_LEADER"
 
+// ReasonAlreadyExists is the google.rpc.ErrorInfo reason of AlreadyExists errors.
+const ReasonAlreadyExists = "ALREADY_EXISTS"
+
 // FieldViolation names one invalid field of a request, as a path like
 // "transaction.amount", and says what is wrong with it.
 type FieldViolation struct{ Field, Description string }
@@ -40,6 +43,12 @@ func NotLeader(msg string, leader uint64) error {
 		info.Metadata = map[string]string{"leader": strconv.FormatUint(leader, 10)}
 	}
 	return withDetails(codes.FailedPrecondition, msg, info)
+}
+
+// AlreadyExists is ALREADY_EXISTS with a google.rpc.ErrorInfo{Reason: "ALREADY_EXISTS", Domain: "aurigraph.v1", Metadata: metadata},
+// naming what exists (for a transaction: id, height, status, index).
+func AlreadyExists(msg string, metadata map[string]string) error {
+	return withDetails(codes.AlreadyExists, msg, &errdetails.ErrorInfo{Reason: ReasonAlreadyExists, Domain: ErrorDomain, Metadata: metadata})
 }
 
 // Unavailable is UNAVAILABLE with a google.rpc.RetryInfo{RetryDelay: retryAfter}, for errors a client should retry.

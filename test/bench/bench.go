@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -139,7 +140,13 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		defer anon.finish()
 	}
 	run := "bench" + strconv.FormatInt(time.Now().Unix()%1_000_000, 36)
-	obs := newObserver(run)
+	producers := make([]*producer, cfg.Producers)
+	phases := make(map[string]string)
+	for i := range producers {
+		producers[i] = newProducer(run, i, cfg.TxSize, cfg.Signed)
+		maps.Copy(phases, producers[i].phases())
+	}
+	obs := newObserver(phases)
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	commitErr := make(chan error, 1)
@@ -161,10 +168,6 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	}
 
 	cpu0 := cpuOf(tgt.PIDs)
-	producers := make([]*producer, cfg.Producers)
-	for i := range producers {
-		producers[i] = newProducer(run, i, cfg.TxSize, cfg.Signed)
-	}
 	phase := func(name string, rate float64) (loadResult, time.Time, error) {
 		spec := loadSpec{brokers: tgt.Brokers, topic: schemas.TopicTransactions, phase: name, rate: rate, duration: cfg.Duration,
 			backlog: func(produced int64) int64 { return produced - obs.committedTotal(name) }}
@@ -343,6 +346,9 @@ func withProfile(cfg Config) (Config, error) {
 	}
 	if cfg.Duration == 0 {
 		cfg.Duration = p.Duration
+	}
+	if cfg.Signed && cfg.Producers > SignedProducersMax {
+		return cfg, fmt.Errorf("bench: a signed bench runs at most %d producers (the issuers its chain names)", SignedProducersMax)
 	}
 	if cfg.Producers == 0 {
 		cfg.Producers = p.Producers

@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/ingest"
-	"github.com/aurigraph/aurigraph/schemas"
 )
 
 func TestProducerRecordsAreValidTransactions(t *testing.T) {
@@ -51,9 +50,6 @@ func TestProducerRecordsAreValidTransactions(t *testing.T) {
 					t.Fatalf("record %d: nonce %d of %s does not grow", i, tx.GetNonce(), tx.GetFrom())
 				}
 				nonces[tx.GetFrom()] = tx.GetNonce()
-				if got := phaseOf("run1", tx.GetId()); got != phaseLatency {
-					t.Fatalf("record %d: phase of id %q = %q", i, tx.GetId(), got)
-				}
 				if !tc.signed && tc.size > 150 && (len(value) < tc.size*9/10 || len(value) > tc.size*11/10) {
 					t.Fatalf("record %d: %d bytes, asked for about %d", i, len(value), tc.size)
 				}
@@ -62,19 +58,28 @@ func TestProducerRecordsAreValidTransactions(t *testing.T) {
 	}
 }
 
-func TestPhaseOf(t *testing.T) {
-	for _, tc := range []struct{ id, want string }{
-		{txID("r9", phaseMax, 0, 1), phaseMax},
-		{txID("r9", phaseLatency, 12, 99), phaseLatency},
-		{"r9", ""},
-		{"r9-", ""},
-		{"r10-m-0-1", ""},
-		{"r9xm-0-1", ""},
-		{"other-m-0-1", ""},
-		{schemas.TopicTransactions, ""},
-	} {
-		if got := phaseOf("r9", tc.id); got != tc.want {
-			t.Errorf("phaseOf(r9, %q) = %q, want %q", tc.id, got, tc.want)
+func TestProducerRecipientsNamePhases(t *testing.T) {
+	for _, signed := range []bool{false, true} {
+		p := newProducer("r9", 2, 150, signed)
+		o := newObserver(p.phases())
+		for _, phase := range []string{phaseMax, phaseLatency} {
+			_, value, err := p.record(phase)
+			if err != nil {
+				t.Fatal(err)
+			}
+			tx, err := ingest.DecodeRecord(value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := o.phaseOf(tx.GetTo()); got != phase {
+				t.Errorf("signed=%v: phase of a %s transaction to %s = %q", signed, phase, tx.GetTo(), got)
+			}
+		}
+		other := newObserver(newProducer("r10", 2, 150, signed).phases())
+		_, value, _ := p.record(phaseMax)
+		tx, _ := ingest.DecodeRecord(value)
+		if got := other.phaseOf(tx.GetTo()); got != "" {
+			t.Errorf("signed=%v: another run claims a transaction of this one as phase %q", signed, got)
 		}
 	}
 }
@@ -161,5 +166,18 @@ func TestProcCPUAndMemoryOfThisProcess(t *testing.T) {
 	fe.set(fmt.Errorf("second of another type: %w", os.ErrClosed))
 	if fe.get().Error() != "first" {
 		t.Fatalf("firstError kept %v", fe.get())
+	}
+}
+
+func TestPortalQueryReplaysTheNewestFiftyBlocks(t *testing.T) {
+	for head, want := range map[uint64]string{
+		0:   "types=block,tps,validator&from_height=1",
+		50:  "types=block,tps,validator&from_height=1",
+		51:  "types=block,tps,validator&from_height=2",
+		120: "types=block,tps,validator&from_height=71",
+	} {
+		if got := PortalQuery(head); got != want {
+			t.Errorf("PortalQuery(%d) = %q, want %q", head, got, want)
+		}
 	}
 }

@@ -21,27 +21,60 @@ import (
 // key is the sender) while keeping per-sender nonces in one goroutine.
 const accountsPerProducer = 64
 
-// producer makes the transactions of one load goroutine: mints from its own
-// accounts to themselves with growing nonces, so every one commits, across
-// phases.
+// producer makes the transactions of one load goroutine, with growing
+// nonces so every one commits, across phases. Unsigned, it mints from its
+// own accounts to themselves; signed, it mints as one of the chain's
+// issuers (ProducerIssuers) to an address of the run and phase. The
+// recipient tells the observers which run and phase a transaction is of.
 type producer struct {
 	run     string
 	index   int
 	nonces  [accountsPerProducer]uint64
-	seq     uint64
 	next    int
 	payload string // base64 padding that brings a record to the asked size
 	key     ed25519.PrivateKey
+	addr    string // the issuer address key controls
+	// recipients of a signed producer, by phase.
+	recipients map[string]string
+}
+
+// producerKey is signed producer i's key. It is the same in every run, so
+// a chain started for the bench can name the producers its issuers.
+func producerKey(i int) ed25519.PrivateKey {
+	seed := make([]byte, ed25519.SeedSize)
+	copy(seed, "aurigraph-bench-producer-"+strconv.Itoa(i))
+	return ed25519.NewKeyFromSeed(seed)
+}
+
+// SignedProducersMax bounds the producers of a signed bench: its chain names
+// each one an issuer.
+const SignedProducersMax = 32
+
+// ProducerIssuers are the addresses a signed bench's producers mint from,
+// which the chain it runs on must name its issuers.
+func ProducerIssuers() []string {
+	out := make([]string, SignedProducersMax)
+	for i := range out {
+		out[i] = schemas.AddressOf(producerKey(i).Public().(ed25519.PublicKey))
+	}
+	return out
 }
 
 func newProducer(run string, index, txSize int, signed bool) *producer {
 	p := &producer{run: run, index: index}
 	if signed {
-		seed := make([]byte, ed25519.SeedSize)
-		copy(seed, fmt.Sprintf("%s-%d", run, index))
-		p.key = ed25519.NewKeyFromSeed(seed)
+		p.key = producerKey(index)
+		p.addr = schemas.AddressOf(p.key.Public().(ed25519.PublicKey))
+		// Nonces of an issuer must grow across runs on the same chain.
+		p.nonces[0] = uint64(time.Now().UnixMicro())
+		p.recipients = make(map[string]string)
+		for _, phase := range []string{phaseMax, phaseLatency} {
+			seed := make([]byte, ed25519.SeedSize)
+			copy(seed, run+"-"+phase+"-"+strconv.Itoa(index))
+			p.recipients[phase] = schemas.AddressOf(ed25519.NewKeyFromSeed(seed).Public().(ed25519.PublicKey))
+		}
 	}
-	probe, _ := p.encode("m", 0, 1, "")
+	probe, _ := p.encode(phaseMax, 0, 1, "")
 	if pad := txSize - len(probe); pad > 16 {
 		// base64 grows by 4/3; the JSON key and quotes take 13 bytes.
 		p.payload = base64.StdEncoding.EncodeToString(make([]byte, (pad-13)*3/4))
@@ -49,39 +82,59 @@ func newProducer(run string, index, txSize int, signed bool) *producer {
 	return p
 }
 
-func (p *producer) account(k int) string {
-	return p.run + "-p" + strconv.Itoa(p.index) + "-a" + strconv.Itoa(k)
+// account is an unsigned producer's account k in phase.
+func (p *producer) account(phase string, k int) string {
+	return p.run + "-" + phase + "-p" + strconv.Itoa(p.index) + "-a" + strconv.Itoa(k)
+}
+
+// phases maps every recipient of p to the phase it receives in.
+func (p *producer) phases() map[string]string {
+	out := make(map[string]string)
+	if p.key != nil {
+		for phase, to := range p.recipients {
+			out[to] = phase
+		}
+		return out
+	}
+	for _, phase := range []string{phaseMax, phaseLatency} {
+		for k := range accountsPerProducer {
+			out[p.account(phase, k)] = phase
+		}
+	}
+	return out
 }
 
 // record returns the next transaction of phase as a Kafka record value,
 // keyed by its sender.
 func (p *producer) record(phase string) (key, value []byte, err error) {
-	k := p.next
-	p.next = (p.next + 1) % accountsPerProducer
+	k := 0
+	if p.key == nil {
+		k = p.next
+		p.next = (p.next + 1) % accountsPerProducer
+	}
 	p.nonces[k]++
-	p.seq++
 	value, err = p.encode(phase, k, p.nonces[k], p.payload)
-	return []byte(p.account(k)), value, err
+	if p.key != nil {
+		return []byte(p.addr), value, err
+	}
+	return []byte(p.account(phase, k)), value, err
 }
 
 // encode writes the JSON form by hand for unsigned load: the producers share
-// the machine with the pipeline, so they must cost little.
+// the machine with the pipeline, so they must cost little. Ids are left to
+// ingest, which derives them.
 func (p *producer) encode(phase string, k int, nonce uint64, payload string) ([]byte, error) {
-	id := txID(p.run, phase, p.index, p.seq)
-	acct := p.account(k)
 	if p.key != nil {
-		tx := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, From: acct, To: acct, Amount: 1, Nonce: nonce}
+		tx := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, From: p.addr, To: p.recipients[phase], Amount: 1, Nonce: nonce}
 		if payload != "" {
 			tx.Payload, _ = base64.StdEncoding.DecodeString(payload)
 		}
 		schemas.SignTx(tx, p.key)
-		tx.Id = id
 		return schemas.MarshalTxJSON(tx)
 	}
+	acct := p.account(phase, k)
 	b := make([]byte, 0, 128+len(payload))
-	b = append(b, `{"id":"`...)
-	b = append(b, id...)
-	b = append(b, `","type":"mint","from":"`...)
+	b = append(b, `{"type":"mint","from":"`...)
 	b = append(b, acct...)
 	b = append(b, `","to":"`...)
 	b = append(b, acct...)
@@ -93,20 +146,6 @@ func (p *producer) encode(phase string, k int, nonce uint64, payload string) ([]
 		b = append(b, '"')
 	}
 	return append(b, '}'), nil
-}
-
-// txID names a bench transaction so the observers can tell its run and
-// phase from the id alone.
-func txID(run, phase string, producer int, seq uint64) string {
-	return run + "-" + phase + "-" + strconv.Itoa(producer) + "-" + strconv.FormatUint(seq, 10)
-}
-
-// phaseOf returns the phase of a bench transaction id of run, or "".
-func phaseOf(run, id string) string {
-	if len(id) < len(run)+3 || id[:len(run)] != run || id[len(run)] != '-' || id[len(run)+2] != '-' {
-		return ""
-	}
-	return id[len(run)+1 : len(run)+2]
 }
 
 // loadSpec is one phase of load.

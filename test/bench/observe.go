@@ -32,7 +32,9 @@ type blockObs struct {
 // observer watches blocks being committed, projected and delivered, and
 // turns them into per-stage latency histograms and throughput.
 type observer struct {
-	run string
+	// phases maps each recipient of the run's transactions to its phase;
+	// it never changes, so it is read without the lock.
+	phases map[string]string
 
 	mu     sync.Mutex
 	blocks map[uint64]*blockObs
@@ -52,9 +54,9 @@ type commitPoint struct {
 	txs int64
 }
 
-func newObserver(run string) *observer {
+func newObserver(phases map[string]string) *observer {
 	return &observer{
-		run:        run,
+		phases:     phases,
 		blocks:     make(map[uint64]*blockObs),
 		commitHist: make(map[string]*hdrhistogram.Histogram),
 		committed:  make(map[string][]commitPoint),
@@ -62,6 +64,10 @@ func newObserver(run string) *observer {
 		projected:  make(map[uint64]time.Time),
 	}
 }
+
+// phaseOf returns the phase of the run a transaction to recipient belongs
+// to, or "" when it is not the run's.
+func (o *observer) phaseOf(recipient string) string { return o.phases[recipient] }
 
 // commitTimer is a block source that knows when each block was committed
 // better than the moment it is read, such as one in another process.
@@ -94,7 +100,7 @@ func (o *observer) watchCommits(ctx context.Context, src stream.BlockSource) err
 			counts := map[string]int64{}
 			for _, r := range b.GetTxs() {
 				tx := r.GetTx()
-				phase := phaseOf(o.run, tx.GetId())
+				phase := o.phaseOf(tx.GetTo())
 				if phase == "" {
 					continue
 				}

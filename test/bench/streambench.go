@@ -19,6 +19,7 @@ import (
 	"github.com/coder/websocket"
 
 	"github.com/aurigraph/aurigraph/schemas"
+	"github.com/aurigraph/aurigraph/stream"
 )
 
 // StreamConfig configures RunStream.
@@ -32,7 +33,16 @@ type StreamConfig struct {
 	Producers int
 	TxSize    int
 	// Query is the subscription's query string, e.g. "types=block".
-	Query      string
+	Query string
+	// Portal subscribes as the web portal does instead of with Query:
+	// blocks, throughput and validator changes from a replay of the newest
+	// blocks on, offering permessage-deflate as browsers do.
+	Portal bool
+	// Gateway, when set, starts a reader that follows the pipeline's
+	// blocks topic (an aurigraph gateway) and returns its HTTP address:
+	// subscribers connect there. Delivery is then timed from the moment
+	// the validators committed each block, which this process sees.
+	Gateway    func(ctx context.Context, brokers []string) (httpAddr string, stop func() error, err error)
 	Validators int
 	// CPUProfile, when set, receives a pprof CPU profile of the load.
 	CPUProfile io.Writer
@@ -50,6 +60,8 @@ type StreamReport struct {
 		Rate        float64 `json:"rate"`
 		Query       string  `json:"query"`
 		Validators  int     `json:"validators"`
+		// Via is "gateway" when subscribers read from a gateway.
+		Via string `json:"via,omitempty"`
 	} `json:"config"`
 	// Connected subscribers at the start of the window; Disconnected of
 	// them ended before the run did.
@@ -71,7 +83,8 @@ type StreamReport struct {
 	Undelivered int64 `json:"undelivered"`
 	// DeliveryMs is from the server's committed_ms of a block (when its hub
 	// saw it committed; whole milliseconds) to its arrival at a subscriber,
-	// over every subscriber and block of the window.
+	// over every subscriber and block of the window. Through a gateway it is
+	// from the validators' commit instead, which the gateway's hub sees later.
 	DeliveryMs   Percentiles `json:"delivery_ms"`
 	CPUSeconds   float64     `json:"cpu_seconds"`
 	PeakRSSBytes int64       `json:"peak_rss_bytes"`
@@ -155,24 +168,43 @@ func RunStream(ctx context.Context, cfg StreamConfig, start Starter) (*StreamRep
 	rep := &StreamReport{Version: 1, Started: time.Now().UTC().Format(time.RFC3339),
 		Machine: Machine{CPUs: runtime.NumCPU(), GOMAXPROCS: runtime.GOMAXPROCS(0), Go: runtime.Version()}}
 	rep.Config.Subscribers, rep.Config.DurationS, rep.Config.Rate = cfg.Subscribers, cfg.Duration.Seconds(), cfg.Rate
+	if cfg.Portal {
+		cfg.Query = PortalQuery(tgt.Chain.Height())
+	}
 	rep.Config.Query, rep.Config.Validators = cfg.Query, cfg.Validators
 
 	var window heightWindow
 	hist := newShardedHistogram()
 	subs := make([]*subscriber, cfg.Subscribers)
-	url := liveStreamURL(tgt.HTTP) + "?" + cfg.Query
 	subCtx, cancelSubs := context.WithCancel(ctx)
 	defer cancelSubs()
+	host := tgt.HTTP
+	var clock *commitClock
+	if cfg.Gateway != nil {
+		gw, stopGateway, err := cfg.Gateway(ctx, tgt.Brokers)
+		if err != nil {
+			return nil, fmt.Errorf("bench stream: start the gateway: %w", err)
+		}
+		defer stopGateway()
+		host, rep.Config.Via = gw, "gateway"
+		clock = newCommitClock()
+		go clock.watch(subCtx, tgt.Chain)
+	}
+	url := liveStreamURL(host) + "?" + cfg.Query
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer cancelSubs()
 	dials := make(chan struct{}, 64)
 	var dialErr firstError
+	var dialOpts *websocket.DialOptions
+	if cfg.Portal {
+		dialOpts = &websocket.DialOptions{CompressionMode: websocket.CompressionNoContextTakeover}
+	}
 	log.Info("bench stream: connecting subscribers", "count", cfg.Subscribers, "url", url)
 	for i := range subs {
 		subs[i] = &subscriber{}
 		dials <- struct{}{}
-		c, _, err := websocket.Dial(subCtx, url, nil)
+		c, _, err := websocket.Dial(subCtx, url, dialOpts)
 		<-dials
 		if err != nil {
 			dialErr.set(fmt.Errorf("subscriber %d: dial %s: %w", i, url, err))
@@ -183,7 +215,7 @@ func RunStream(ctx context.Context, cfg StreamConfig, start Starter) (*StreamRep
 			defer wg.Done()
 			defer c.CloseNow()
 			defer s.ended.Store(true)
-			readStream(subCtx, c, s, hist, shard, &window)
+			readStream(subCtx, c, s, hist, shard, &window, clock)
 		}(subs[i], i)
 	}
 	if err := dialErr.get(); err != nil {
@@ -276,8 +308,44 @@ func RunStream(ctx context.Context, cfg StreamConfig, start Starter) (*StreamRep
 	return rep, nil
 }
 
-// readStream reads block events until the connection or ctx ends.
-func readStream(ctx context.Context, c *websocket.Conn, s *subscriber, hist *shardedHistogram, shard int, window *heightWindow) {
+// PortalQuery is the subscription the web portal opens when the chain is
+// at head: blocks, throughput and validator changes, from a replay of the
+// newest 50 blocks on.
+func PortalQuery(head uint64) string {
+	return fmt.Sprintf("types=block,tps,validator&from_height=%d", max(head, 50)-49)
+}
+
+// commitClock records when this process saw each height committed.
+type commitClock struct {
+	mu sync.Mutex
+	at map[uint64]time.Time
+}
+
+func newCommitClock() *commitClock { return &commitClock{at: map[uint64]time.Time{}} }
+
+// watch records commit times of the chain's new heights until ctx ends.
+func (c *commitClock) watch(ctx context.Context, chain stream.BlockSource) {
+	next := chain.Height() + 1
+	for chain.Wait(ctx, next) == nil {
+		now := time.Now()
+		c.mu.Lock()
+		for top := chain.Height(); next <= top; next++ {
+			c.at[next] = now
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *commitClock) get(height uint64) (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	t, ok := c.at[height]
+	return t, ok
+}
+
+// readStream reads block events until the connection or ctx ends. With a
+// clock, delivery is timed from the commit it recorded.
+func readStream(ctx context.Context, c *websocket.Conn, s *subscriber, hist *shardedHistogram, shard int, window *heightWindow, clock *commitClock) {
 	c.SetReadLimit(1 << 20)
 	for {
 		_, data, err := c.Read(ctx)
@@ -300,7 +368,13 @@ func readStream(ctx context.Context, c *websocket.Conn, s *subscriber, hist *sha
 		s.next.Store(height + 1)
 		if window.holds(height) {
 			s.windowSeen.Add(1)
-			hist.record(shard, at.Sub(time.UnixMilli(committedMs)).Microseconds())
+			committed := time.UnixMilli(committedMs)
+			if clock != nil {
+				if t, ok := clock.get(height); ok {
+					committed = t
+				}
+			}
+			hist.record(shard, at.Sub(committed).Microseconds())
 		}
 	}
 }
@@ -333,8 +407,12 @@ func jsonNumberAfter(frame, key []byte) (uint64, bool) {
 
 // WriteMarkdown writes the report as a short table.
 func (r *StreamReport) WriteMarkdown(w io.Writer) {
-	fmt.Fprintf(w, "Stream bench: %d WebSocket subscribers (%s), %s tx/s offered, %d validators, %d CPUs, %s\n\n",
-		r.Config.Subscribers, r.Config.Query, HumanRate(r.Config.Rate), r.Config.Validators, r.Machine.CPUs, r.Machine.Go)
+	via := ""
+	if r.Config.Via != "" {
+		via = " through a " + r.Config.Via
+	}
+	fmt.Fprintf(w, "Stream bench: %d WebSocket subscribers%s (%s), %s tx/s offered, %d validators, %d CPUs, %s\n\n",
+		r.Config.Subscribers, via, r.Config.Query, HumanRate(r.Config.Rate), r.Config.Validators, r.Machine.CPUs, r.Machine.Go)
 	fmt.Fprintln(w, "| figure | value |")
 	fmt.Fprintln(w, "| --- | ---: |")
 	fmt.Fprintf(w, "| committed tx/s in the window | %s |\n", HumanRate(r.CommittedTPS))

@@ -11,6 +11,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // loadSpec describes a run of transactions produced into the broker.
@@ -24,7 +25,8 @@ type loadSpec struct {
 	// one partition, and its nonce grows by one per transaction: a
 	// transaction applied out of order or twice would fail its nonce check.
 	Accounts int
-	// Prefix makes the ids of one run distinct from another's.
+	// Prefix makes the senders, and so the ids, of one run distinct from
+	// another's.
 	Prefix string
 }
 
@@ -103,7 +105,9 @@ func (g *loadGen) run(ctx context.Context) {
 		acct := i % g.spec.Accounts
 		nonces[acct]++
 		sender := fmt.Sprintf("%s-acct-%d", g.spec.Prefix, acct)
-		tx := mintTx{ID: fmt.Sprintf("%s-%07d", g.spec.Prefix, i), Type: "mint", From: sender, To: sender, Amount: 5, Nonce: nonces[acct]}
+		// Ids are derived from content; the prefix in the sender keeps runs apart.
+		tx := mintTx{Type: "mint", From: sender, To: sender, Amount: 5, Nonce: nonces[acct]}
+		tx.ID = schemas.TxID(&aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, From: sender, To: sender, Amount: tx.Amount, Nonce: tx.Nonce})
 		value, err := json.Marshal(tx)
 		if err != nil {
 			fail(err)

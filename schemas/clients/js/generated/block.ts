@@ -9,10 +9,12 @@ import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block
 import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
 import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
 import type { BlockServiceClient as _aurigraph_v1_BlockServiceClient, BlockServiceDefinition as _aurigraph_v1_BlockServiceDefinition } from './aurigraph/v1/BlockService';
+import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from './aurigraph/v1/Genesis';
 import type { GetBlockRequest as _aurigraph_v1_GetBlockRequest, GetBlockRequest__Output as _aurigraph_v1_GetBlockRequest__Output } from './aurigraph/v1/GetBlockRequest';
 import type { GetBlockResponse as _aurigraph_v1_GetBlockResponse, GetBlockResponse__Output as _aurigraph_v1_GetBlockResponse__Output } from './aurigraph/v1/GetBlockResponse';
 import type { GetLatestBlockRequest as _aurigraph_v1_GetLatestBlockRequest, GetLatestBlockRequest__Output as _aurigraph_v1_GetLatestBlockRequest__Output } from './aurigraph/v1/GetLatestBlockRequest';
 import type { GetLatestBlockResponse as _aurigraph_v1_GetLatestBlockResponse, GetLatestBlockResponse__Output as _aurigraph_v1_GetLatestBlockResponse__Output } from './aurigraph/v1/GetLatestBlockResponse';
+import type { Issuer as _aurigraph_v1_Issuer, Issuer__Output as _aurigraph_v1_Issuer__Output } from './aurigraph/v1/Issuer';
 import type { ListBlocksRequest as _aurigraph_v1_ListBlocksRequest, ListBlocksRequest__Output as _aurigraph_v1_ListBlocksRequest__Output } from './aurigraph/v1/ListBlocksRequest';
 import type { ListBlocksResponse as _aurigraph_v1_ListBlocksResponse, ListBlocksResponse__Output as _aurigraph_v1_ListBlocksResponse__Output } from './aurigraph/v1/ListBlocksResponse';
 import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from './aurigraph/v1/MemberContext';
@@ -21,6 +23,8 @@ import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _
 import type { StateSnapshot as _aurigraph_v1_StateSnapshot, StateSnapshot__Output as _aurigraph_v1_StateSnapshot__Output } from './aurigraph/v1/StateSnapshot';
 import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from './aurigraph/v1/Transaction';
 import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
+import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from './aurigraph/v1/ValidatorKey';
+import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from './aurigraph/v1/ValidatorKeyRecord';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -43,10 +47,12 @@ export interface ProtoGrpcType {
        * fetching the blocks asked for; retry, or set stale.
        */
       BlockService: SubtypeConstructor<typeof grpc.Client, _aurigraph_v1_BlockServiceClient> & { service: _aurigraph_v1_BlockServiceDefinition }
+      Genesis: MessageTypeDefinition<_aurigraph_v1_Genesis, _aurigraph_v1_Genesis__Output>
       GetBlockRequest: MessageTypeDefinition<_aurigraph_v1_GetBlockRequest, _aurigraph_v1_GetBlockRequest__Output>
       GetBlockResponse: MessageTypeDefinition<_aurigraph_v1_GetBlockResponse, _aurigraph_v1_GetBlockResponse__Output>
       GetLatestBlockRequest: MessageTypeDefinition<_aurigraph_v1_GetLatestBlockRequest, _aurigraph_v1_GetLatestBlockRequest__Output>
       GetLatestBlockResponse: MessageTypeDefinition<_aurigraph_v1_GetLatestBlockResponse, _aurigraph_v1_GetLatestBlockResponse__Output>
+      Issuer: MessageTypeDefinition<_aurigraph_v1_Issuer, _aurigraph_v1_Issuer__Output>
       ListBlocksRequest: MessageTypeDefinition<_aurigraph_v1_ListBlocksRequest, _aurigraph_v1_ListBlocksRequest__Output>
       ListBlocksResponse: MessageTypeDefinition<_aurigraph_v1_ListBlocksResponse, _aurigraph_v1_ListBlocksResponse__Output>
       MemberContext: MessageTypeDefinition<_aurigraph_v1_MemberContext, _aurigraph_v1_MemberContext__Output>
@@ -57,6 +63,8 @@ export interface ProtoGrpcType {
       TxResult: MessageTypeDefinition<_aurigraph_v1_TxResult, _aurigraph_v1_TxResult__Output>
       TxStatus: EnumTypeDefinition
       TxType: EnumTypeDefinition
+      ValidatorKey: MessageTypeDefinition<_aurigraph_v1_ValidatorKey, _aurigraph_v1_ValidatorKey__Output>
+      ValidatorKeyRecord: MessageTypeDefinition<_aurigraph_v1_ValidatorKeyRecord, _aurigraph_v1_ValidatorKeyRecord__Output>
     }
   }
 }

@@ -8,12 +8,16 @@ import type { Batch as _aurigraph_v1_Batch, Batch__Output as _aurigraph_v1_Batch
 import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block__Output } from './aurigraph/v1/Block';
 import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
 import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
+import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from './aurigraph/v1/Genesis';
+import type { Issuer as _aurigraph_v1_Issuer, Issuer__Output as _aurigraph_v1_Issuer__Output } from './aurigraph/v1/Issuer';
 import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from './aurigraph/v1/MemberContext';
 import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset__Output as _aurigraph_v1_PartitionOffset__Output } from './aurigraph/v1/PartitionOffset';
 import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from './aurigraph/v1/SourceRange';
 import type { StateSnapshot as _aurigraph_v1_StateSnapshot, StateSnapshot__Output as _aurigraph_v1_StateSnapshot__Output } from './aurigraph/v1/StateSnapshot';
 import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from './aurigraph/v1/Transaction';
 import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
+import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from './aurigraph/v1/ValidatorKey';
+import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from './aurigraph/v1/ValidatorKeyRecord';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -29,6 +33,8 @@ export interface ProtoGrpcType {
       Block: MessageTypeDefinition<_aurigraph_v1_Block, _aurigraph_v1_Block__Output>
       BlockEvent: MessageTypeDefinition<_aurigraph_v1_BlockEvent, _aurigraph_v1_BlockEvent__Output>
       BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
+      Genesis: MessageTypeDefinition<_aurigraph_v1_Genesis, _aurigraph_v1_Genesis__Output>
+      Issuer: MessageTypeDefinition<_aurigraph_v1_Issuer, _aurigraph_v1_Issuer__Output>
       MemberContext: MessageTypeDefinition<_aurigraph_v1_MemberContext, _aurigraph_v1_MemberContext__Output>
       PartitionOffset: MessageTypeDefinition<_aurigraph_v1_PartitionOffset, _aurigraph_v1_PartitionOffset__Output>
       SourceRange: MessageTypeDefinition<_aurigraph_v1_SourceRange, _aurigraph_v1_SourceRange__Output>
@@ -37,6 +43,8 @@ export interface ProtoGrpcType {
       TxResult: MessageTypeDefinition<_aurigraph_v1_TxResult, _aurigraph_v1_TxResult__Output>
       TxStatus: EnumTypeDefinition
       TxType: EnumTypeDefinition
+      ValidatorKey: MessageTypeDefinition<_aurigraph_v1_ValidatorKey, _aurigraph_v1_ValidatorKey__Output>
+      ValidatorKeyRecord: MessageTypeDefinition<_aurigraph_v1_ValidatorKeyRecord, _aurigraph_v1_ValidatorKeyRecord__Output>
     }
   }
 }

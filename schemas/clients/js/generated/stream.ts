@@ -9,6 +9,8 @@ import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block
 import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
 import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
 import type { BlockSummary as _aurigraph_v1_BlockSummary, BlockSummary__Output as _aurigraph_v1_BlockSummary__Output } from './aurigraph/v1/BlockSummary';
+import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from './aurigraph/v1/Genesis';
+import type { Issuer as _aurigraph_v1_Issuer, Issuer__Output as _aurigraph_v1_Issuer__Output } from './aurigraph/v1/Issuer';
 import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from './aurigraph/v1/MemberContext';
 import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset__Output as _aurigraph_v1_PartitionOffset__Output } from './aurigraph/v1/PartitionOffset';
 import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from './aurigraph/v1/SourceRange';
@@ -21,6 +23,8 @@ import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _
 import type { TxEvent as _aurigraph_v1_TxEvent, TxEvent__Output as _aurigraph_v1_TxEvent__Output } from './aurigraph/v1/TxEvent';
 import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
 import type { ValidatorEvent as _aurigraph_v1_ValidatorEvent, ValidatorEvent__Output as _aurigraph_v1_ValidatorEvent__Output } from './aurigraph/v1/ValidatorEvent';
+import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from './aurigraph/v1/ValidatorKey';
+import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from './aurigraph/v1/ValidatorKeyRecord';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -38,6 +42,8 @@ export interface ProtoGrpcType {
       BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
       BlockSummary: MessageTypeDefinition<_aurigraph_v1_BlockSummary, _aurigraph_v1_BlockSummary__Output>
       EventType: EnumTypeDefinition
+      Genesis: MessageTypeDefinition<_aurigraph_v1_Genesis, _aurigraph_v1_Genesis__Output>
+      Issuer: MessageTypeDefinition<_aurigraph_v1_Issuer, _aurigraph_v1_Issuer__Output>
       MemberContext: MessageTypeDefinition<_aurigraph_v1_MemberContext, _aurigraph_v1_MemberContext__Output>
       PartitionOffset: MessageTypeDefinition<_aurigraph_v1_PartitionOffset, _aurigraph_v1_PartitionOffset__Output>
       SourceRange: MessageTypeDefinition<_aurigraph_v1_SourceRange, _aurigraph_v1_SourceRange__Output>
@@ -52,6 +58,8 @@ export interface ProtoGrpcType {
       TxStatus: EnumTypeDefinition
       TxType: EnumTypeDefinition
       ValidatorEvent: MessageTypeDefinition<_aurigraph_v1_ValidatorEvent, _aurigraph_v1_ValidatorEvent__Output>
+      ValidatorKey: MessageTypeDefinition<_aurigraph_v1_ValidatorKey, _aurigraph_v1_ValidatorKey__Output>
+      ValidatorKeyRecord: MessageTypeDefinition<_aurigraph_v1_ValidatorKeyRecord, _aurigraph_v1_ValidatorKeyRecord__Output>
     }
   }
 }

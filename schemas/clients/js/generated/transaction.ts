@@ -8,10 +8,13 @@ import type { Batch as _aurigraph_v1_Batch, Batch__Output as _aurigraph_v1_Batch
 import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block__Output } from './aurigraph/v1/Block';
 import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
 import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
+import type { ExistingTransaction as _aurigraph_v1_ExistingTransaction, ExistingTransaction__Output as _aurigraph_v1_ExistingTransaction__Output } from './aurigraph/v1/ExistingTransaction';
+import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from './aurigraph/v1/Genesis';
 import type { GetTransactionRequest as _aurigraph_v1_GetTransactionRequest, GetTransactionRequest__Output as _aurigraph_v1_GetTransactionRequest__Output } from './aurigraph/v1/GetTransactionRequest';
 import type { GetTransactionResponse as _aurigraph_v1_GetTransactionResponse, GetTransactionResponse__Output as _aurigraph_v1_GetTransactionResponse__Output } from './aurigraph/v1/GetTransactionResponse';
 import type { GetTransactionStatusRequest as _aurigraph_v1_GetTransactionStatusRequest, GetTransactionStatusRequest__Output as _aurigraph_v1_GetTransactionStatusRequest__Output } from './aurigraph/v1/GetTransactionStatusRequest';
 import type { GetTransactionStatusResponse as _aurigraph_v1_GetTransactionStatusResponse, GetTransactionStatusResponse__Output as _aurigraph_v1_GetTransactionStatusResponse__Output } from './aurigraph/v1/GetTransactionStatusResponse';
+import type { Issuer as _aurigraph_v1_Issuer, Issuer__Output as _aurigraph_v1_Issuer__Output } from './aurigraph/v1/Issuer';
 import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from './aurigraph/v1/MemberContext';
 import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset__Output as _aurigraph_v1_PartitionOffset__Output } from './aurigraph/v1/PartitionOffset';
 import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from './aurigraph/v1/SourceRange';
@@ -25,6 +28,8 @@ import type { SubmitStreamResponse as _aurigraph_v1_SubmitStreamResponse, Submit
 import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from './aurigraph/v1/Transaction';
 import type { TransactionServiceClient as _aurigraph_v1_TransactionServiceClient, TransactionServiceDefinition as _aurigraph_v1_TransactionServiceDefinition } from './aurigraph/v1/TransactionService';
 import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
+import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from './aurigraph/v1/ValidatorKey';
+import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from './aurigraph/v1/ValidatorKeyRecord';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -40,10 +45,13 @@ export interface ProtoGrpcType {
       Block: MessageTypeDefinition<_aurigraph_v1_Block, _aurigraph_v1_Block__Output>
       BlockEvent: MessageTypeDefinition<_aurigraph_v1_BlockEvent, _aurigraph_v1_BlockEvent__Output>
       BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
+      ExistingTransaction: MessageTypeDefinition<_aurigraph_v1_ExistingTransaction, _aurigraph_v1_ExistingTransaction__Output>
+      Genesis: MessageTypeDefinition<_aurigraph_v1_Genesis, _aurigraph_v1_Genesis__Output>
       GetTransactionRequest: MessageTypeDefinition<_aurigraph_v1_GetTransactionRequest, _aurigraph_v1_GetTransactionRequest__Output>
       GetTransactionResponse: MessageTypeDefinition<_aurigraph_v1_GetTransactionResponse, _aurigraph_v1_GetTransactionResponse__Output>
       GetTransactionStatusRequest: MessageTypeDefinition<_aurigraph_v1_GetTransactionStatusRequest, _aurigraph_v1_GetTransactionStatusRequest__Output>
       GetTransactionStatusResponse: MessageTypeDefinition<_aurigraph_v1_GetTransactionStatusResponse, _aurigraph_v1_GetTransactionStatusResponse__Output>
+      Issuer: MessageTypeDefinition<_aurigraph_v1_Issuer, _aurigraph_v1_Issuer__Output>
       MemberContext: MessageTypeDefinition<_aurigraph_v1_MemberContext, _aurigraph_v1_MemberContext__Output>
       PartitionOffset: MessageTypeDefinition<_aurigraph_v1_PartitionOffset, _aurigraph_v1_PartitionOffset__Output>
       SourceRange: MessageTypeDefinition<_aurigraph_v1_SourceRange, _aurigraph_v1_SourceRange__Output>
@@ -59,17 +67,20 @@ export interface ProtoGrpcType {
        * TransactionService writes transactions to the transaction log and reads
        * back what became of them.
        * 
-       * Submitting is idempotent by transaction id: the chain commits an id at
-       * most once, so a client may retry any Submit call that failed with
-       * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-       * the transaction's content (the same content always gets the same id), or
-       * set it to your own unique id.
+       * A transaction's id is derived from its content (schemas.TxID: hex sha256
+       * of its canonical encoding), so nobody can take the id another sender's
+       * transaction will have. Leave id empty, or set it to that value; any other
+       * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+       * gets the same id and the chain commits an id at most once, so a client may
+       * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
        */
       TransactionService: SubtypeConstructor<typeof grpc.Client, _aurigraph_v1_TransactionServiceClient> & { service: _aurigraph_v1_TransactionServiceDefinition }
       TxResult: MessageTypeDefinition<_aurigraph_v1_TxResult, _aurigraph_v1_TxResult__Output>
       TxState: EnumTypeDefinition
       TxStatus: EnumTypeDefinition
       TxType: EnumTypeDefinition
+      ValidatorKey: MessageTypeDefinition<_aurigraph_v1_ValidatorKey, _aurigraph_v1_ValidatorKey__Output>
+      ValidatorKeyRecord: MessageTypeDefinition<_aurigraph_v1_ValidatorKeyRecord, _aurigraph_v1_ValidatorKeyRecord__Output>
     }
   }
 }

@@ -31,12 +31,17 @@ const (
 	TxType_TX_TYPE_UNSPECIFIED TxType = 0
 	// Moves `amount` of `asset` (the native asset when empty) from `from` to `to`.
 	TxType_TX_TYPE_TRANSFER TxType = 1
-	// Credits `amount` of the native asset to `to`.
+	// Credits `amount` of the native asset to `to` (only an issuer named in
+	// the genesis may), or of a created `asset` (only its creator may, which
+	// grows its supply). `from` is the minting account.
 	TxType_TX_TYPE_MINT TxType = 2
 	// Creates asset `asset` owned by `from` with a supply of `amount` credited to `from`.
 	TxType_TX_TYPE_ASSET_CREATE TxType = 3
 	// Moves `amount` of a created asset from `from` to `to`.
 	TxType_TX_TYPE_ASSET_TRANSFER TxType = 4
+	// Binds `from` to the key in `new_key` (registration: signed by that key)
+	// or replaces its key (rotation: signed by the current key).
+	TxType_TX_TYPE_SET_KEY TxType = 5
 )
 
 // Enum value maps for TxType.
@@ -47,6 +52,7 @@ var (
 		2: "TX_TYPE_MINT",
 		3: "TX_TYPE_ASSET_CREATE",
 		4: "TX_TYPE_ASSET_TRANSFER",
+		5: "TX_TYPE_SET_KEY",
 	}
 	TxType_value = map[string]int32{
 		"TX_TYPE_UNSPECIFIED":    0,
@@ -54,6 +60,7 @@ var (
 		"TX_TYPE_MINT":           2,
 		"TX_TYPE_ASSET_CREATE":   3,
 		"TX_TYPE_ASSET_TRANSFER": 4,
+		"TX_TYPE_SET_KEY":        5,
 	}
 )
 
@@ -151,7 +158,9 @@ type Transaction struct {
 	Sig         []byte `protobuf:"bytes,11,opt,name=sig,proto3" json:"sig,omitempty"`
 	// When the record reached the log (Kafka record timestamp), Unix milliseconds.
 	// Set by ingest; not part of the transaction id.
-	SubmittedMs   int64 `protobuf:"varint,12,opt,name=submitted_ms,json=submittedMs,proto3" json:"submitted_ms,omitempty"`
+	SubmittedMs int64 `protobuf:"varint,12,opt,name=submitted_ms,json=submittedMs,proto3" json:"submitted_ms,omitempty"`
+	// TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+	NewKey        []byte `protobuf:"bytes,13,opt,name=new_key,json=newKey,proto3" json:"new_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -270,6 +279,13 @@ func (x *Transaction) GetSubmittedMs() int64 {
 	return 0
 }
 
+func (x *Transaction) GetNewKey() []byte {
+	if x != nil {
+		return x.NewKey
+	}
+	return nil
+}
+
 type TxResult struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Tx     *Transaction           `protobuf:"bytes,1,opt,name=tx,proto3" json:"tx,omitempty"`
@@ -333,13 +349,23 @@ func (x *TxResult) GetReason() string {
 
 // A half-open range [start_offset, end_offset) of one topic partition.
 type SourceRange struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Topic         string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
-	Partition     int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
-	StartOffset   int64                  `protobuf:"varint,3,opt,name=start_offset,json=startOffset,proto3" json:"start_offset,omitempty"`
-	EndOffset     int64                  `protobuf:"varint,4,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	state       protoimpl.MessageState `protogen:"open.v1"`
+	Topic       string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
+	Partition   int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
+	StartOffset int64                  `protobuf:"varint,3,opt,name=start_offset,json=startOffset,proto3" json:"start_offset,omitempty"`
+	EndOffset   int64                  `protobuf:"varint,4,opt,name=end_offset,json=endOffset,proto3" json:"end_offset,omitempty"`
+	// The broker's id of the topic (16 bytes): a topic deleted and created
+	// again under the same name gets a new id and starts again at offset 0.
+	// The replicated state records the id it consumed from and refuses ranges
+	// of another topic. Empty from brokers without topic ids.
+	TopicId []byte `protobuf:"bytes,5,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
+	// Set when an operator accepted a recreated topic: the id of the topic the
+	// replicated offsets were recorded against (16 zero bytes when none was
+	// recorded). The range then starts at offset 0 of topic_id, and every
+	// partition of the topic starts again at 0.
+	ReplacesTopicId []byte `protobuf:"bytes,6,opt,name=replaces_topic_id,json=replacesTopicId,proto3" json:"replaces_topic_id,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
 }
 
 func (x *SourceRange) Reset() {
@@ -400,6 +426,20 @@ func (x *SourceRange) GetEndOffset() int64 {
 	return 0
 }
 
+func (x *SourceRange) GetTopicId() []byte {
+	if x != nil {
+		return x.TopicId
+	}
+	return nil
+}
+
+func (x *SourceRange) GetReplacesTopicId() []byte {
+	if x != nil {
+		return x.ReplacesTopicId
+	}
+	return nil
+}
+
 // What the Raft leader proposes: decoded transactions plus the exact log
 // ranges they came from, so the replicated state knows where ingest resumes.
 type Batch struct {
@@ -409,7 +449,13 @@ type Batch struct {
 	Sources     []*SourceRange         `protobuf:"bytes,3,rep,name=sources,proto3" json:"sources,omitempty"`
 	Txs         []*Transaction         `protobuf:"bytes,4,rep,name=txs,proto3" json:"txs,omitempty"`
 	// Set by the proposing node to match the applied entry to its waiter.
-	ProposalId    uint64 `protobuf:"varint,5,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	ProposalId uint64 `protobuf:"varint,5,opt,name=proposal_id,json=proposalId,proto3" json:"proposal_id,omitempty"`
+	// The chain's rules. Proposed once, before any transaction; a batch that
+	// carries it carries nothing else.
+	Genesis *Genesis `protobuf:"bytes,6,opt,name=genesis,proto3" json:"genesis,omitempty"`
+	// A validator's block-signing key. A batch that carries it carries
+	// nothing else.
+	ValidatorKey  *ValidatorKey `protobuf:"bytes,7,opt,name=validator_key,json=validatorKey,proto3" json:"validator_key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -479,6 +525,290 @@ func (x *Batch) GetProposalId() uint64 {
 	return 0
 }
 
+func (x *Batch) GetGenesis() *Genesis {
+	if x != nil {
+		return x.Genesis
+	}
+	return nil
+}
+
+func (x *Batch) GetValidatorKey() *ValidatorKey {
+	if x != nil {
+		return x.ValidatorKey
+	}
+	return nil
+}
+
+// The rules a chain is created with. Every validator applies the same
+// genesis (it is the first entry of the replicated log), and block 1's
+// prev_hash is its hash, so a chain names the rules it runs under.
+type Genesis struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A name for humans and tools; not interpreted.
+	ChainId string `protobuf:"bytes,1,opt,name=chain_id,json=chainId,proto3" json:"chain_id,omitempty"`
+	// When set, every transaction must carry a valid signature by the key
+	// that controls its sender. When unset, the transaction topic is trusted:
+	// unsigned transactions are believed, except from accounts that have a key.
+	RequireSignatures bool `protobuf:"varint,2,opt,name=require_signatures,json=requireSignatures,proto3" json:"require_signatures,omitempty"`
+	// The accounts that may mint the native asset. Empty: nobody may, unless
+	// require_signatures is unset, in which case anyone the topic trusts may.
+	Issuers []*Issuer `protobuf:"bytes,3,rep,name=issuers,proto3" json:"issuers,omitempty"`
+	// The largest encoded block the chain accepts; a batch that would build a
+	// larger block is rejected whole.
+	MaxBlockBytes uint64 `protobuf:"varint,4,opt,name=max_block_bytes,json=maxBlockBytes,proto3" json:"max_block_bytes,omitempty"`
+	// How far a transaction's timestamp may be ahead of its block's time.
+	MaxTimestampSkewMs int64 `protobuf:"varint,5,opt,name=max_timestamp_skew_ms,json=maxTimestampSkewMs,proto3" json:"max_timestamp_skew_ms,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
+}
+
+func (x *Genesis) Reset() {
+	*x = Genesis{}
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Genesis) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Genesis) ProtoMessage() {}
+
+func (x *Genesis) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Genesis.ProtoReflect.Descriptor instead.
+func (*Genesis) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *Genesis) GetChainId() string {
+	if x != nil {
+		return x.ChainId
+	}
+	return ""
+}
+
+func (x *Genesis) GetRequireSignatures() bool {
+	if x != nil {
+		return x.RequireSignatures
+	}
+	return false
+}
+
+func (x *Genesis) GetIssuers() []*Issuer {
+	if x != nil {
+		return x.Issuers
+	}
+	return nil
+}
+
+func (x *Genesis) GetMaxBlockBytes() uint64 {
+	if x != nil {
+		return x.MaxBlockBytes
+	}
+	return 0
+}
+
+func (x *Genesis) GetMaxTimestampSkewMs() int64 {
+	if x != nil {
+		return x.MaxTimestampSkewMs
+	}
+	return 0
+}
+
+type Issuer struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Address string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	// The key that controls the issuer account when it is a named account;
+	// empty for an address derived from a key.
+	Pubkey        []byte `protobuf:"bytes,2,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Issuer) Reset() {
+	*x = Issuer{}
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Issuer) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Issuer) ProtoMessage() {}
+
+func (x *Issuer) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Issuer.ProtoReflect.Descriptor instead.
+func (*Issuer) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *Issuer) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Issuer) GetPubkey() []byte {
+	if x != nil {
+		return x.Pubkey
+	}
+	return nil
+}
+
+// A validator's block-signing key, with proof that the validator holds it:
+// proof is the Ed25519 signature by pubkey over
+// "aurigraph-validator-key-v1" || genesis hash || big-endian id || pubkey.
+type ValidatorKey struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Id            uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Pubkey        []byte                 `protobuf:"bytes,2,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	Proof         []byte                 `protobuf:"bytes,3,opt,name=proof,proto3" json:"proof,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ValidatorKey) Reset() {
+	*x = ValidatorKey{}
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorKey) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorKey) ProtoMessage() {}
+
+func (x *ValidatorKey) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorKey.ProtoReflect.Descriptor instead.
+func (*ValidatorKey) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *ValidatorKey) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ValidatorKey) GetPubkey() []byte {
+	if x != nil {
+		return x.Pubkey
+	}
+	return nil
+}
+
+func (x *ValidatorKey) GetProof() []byte {
+	if x != nil {
+		return x.Proof
+	}
+	return nil
+}
+
+// A validator's registered block-signing key. A validator has one key from
+// its registration until it leaves the membership; to change keys, remove
+// it and add it again.
+type ValidatorKeyRecord struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	Id     uint64                 `protobuf:"varint,1,opt,name=id,proto3" json:"id,omitempty"`
+	Pubkey []byte                 `protobuf:"bytes,2,opt,name=pubkey,proto3" json:"pubkey,omitempty"`
+	// 0 while the validator is a member; once removed, the chain height at its
+	// removal: it signs no block above it.
+	RetiredAtHeight uint64 `protobuf:"varint,3,opt,name=retired_at_height,json=retiredAtHeight,proto3" json:"retired_at_height,omitempty"`
+	unknownFields   protoimpl.UnknownFields
+	sizeCache       protoimpl.SizeCache
+}
+
+func (x *ValidatorKeyRecord) Reset() {
+	*x = ValidatorKeyRecord{}
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ValidatorKeyRecord) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ValidatorKeyRecord) ProtoMessage() {}
+
+func (x *ValidatorKeyRecord) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ValidatorKeyRecord.ProtoReflect.Descriptor instead.
+func (*ValidatorKeyRecord) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ValidatorKeyRecord) GetId() uint64 {
+	if x != nil {
+		return x.Id
+	}
+	return 0
+}
+
+func (x *ValidatorKeyRecord) GetPubkey() []byte {
+	if x != nil {
+		return x.Pubkey
+	}
+	return nil
+}
+
+func (x *ValidatorKeyRecord) GetRetiredAtHeight() uint64 {
+	if x != nil {
+		return x.RetiredAtHeight
+	}
+	return 0
+}
+
 type BlockHeader struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	Height uint64                 `protobuf:"varint,1,opt,name=height,proto3" json:"height,omitempty"`
@@ -500,7 +830,7 @@ type BlockHeader struct {
 
 func (x *BlockHeader) Reset() {
 	*x = BlockHeader{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[4]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -512,7 +842,7 @@ func (x *BlockHeader) String() string {
 func (*BlockHeader) ProtoMessage() {}
 
 func (x *BlockHeader) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[4]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -525,7 +855,7 @@ func (x *BlockHeader) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockHeader.ProtoReflect.Descriptor instead.
 func (*BlockHeader) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{4}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *BlockHeader) GetHeight() uint64 {
@@ -615,7 +945,7 @@ type Block struct {
 
 func (x *Block) Reset() {
 	*x = Block{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[5]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -627,7 +957,7 @@ func (x *Block) String() string {
 func (*Block) ProtoMessage() {}
 
 func (x *Block) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[5]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -640,7 +970,7 @@ func (x *Block) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Block.ProtoReflect.Descriptor instead.
 func (*Block) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{5}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *Block) GetHeader() *BlockHeader {
@@ -662,14 +992,19 @@ type BlockEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Block *Block                 `protobuf:"bytes,1,opt,name=block,proto3" json:"block,omitempty"`
 	// When the publishing validator saw the block committed, Unix milliseconds.
-	CommittedMs   int64 `protobuf:"varint,2,opt,name=committed_ms,json=committedMs,proto3" json:"committed_ms,omitempty"`
+	CommittedMs int64 `protobuf:"varint,2,opt,name=committed_ms,json=committedMs,proto3" json:"committed_ms,omitempty"`
+	// The validator that signed the block, and its Ed25519 signature over
+	// "aurigraph-block-v1" || the block hash. Consumers accept a block only
+	// with a signature by the key that validator held at that height.
+	Signer        uint64 `protobuf:"varint,3,opt,name=signer,proto3" json:"signer,omitempty"`
+	Signature     []byte `protobuf:"bytes,4,opt,name=signature,proto3" json:"signature,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *BlockEvent) Reset() {
 	*x = BlockEvent{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[6]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -681,7 +1016,7 @@ func (x *BlockEvent) String() string {
 func (*BlockEvent) ProtoMessage() {}
 
 func (x *BlockEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[6]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -694,7 +1029,7 @@ func (x *BlockEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use BlockEvent.ProtoReflect.Descriptor instead.
 func (*BlockEvent) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{6}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *BlockEvent) GetBlock() *Block {
@@ -711,6 +1046,20 @@ func (x *BlockEvent) GetCommittedMs() int64 {
 	return 0
 }
 
+func (x *BlockEvent) GetSigner() uint64 {
+	if x != nil {
+		return x.Signer
+	}
+	return 0
+}
+
+func (x *BlockEvent) GetSignature() []byte {
+	if x != nil {
+		return x.Signature
+	}
+	return nil
+}
+
 type Balance struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Asset         string                 `protobuf:"bytes,1,opt,name=asset,proto3" json:"asset,omitempty"`
@@ -721,7 +1070,7 @@ type Balance struct {
 
 func (x *Balance) Reset() {
 	*x = Balance{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[7]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -733,7 +1082,7 @@ func (x *Balance) String() string {
 func (*Balance) ProtoMessage() {}
 
 func (x *Balance) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[7]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -746,7 +1095,7 @@ func (x *Balance) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Balance.ProtoReflect.Descriptor instead.
 func (*Balance) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{7}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *Balance) GetAsset() string {
@@ -764,17 +1113,20 @@ func (x *Balance) GetAmount() uint64 {
 }
 
 type Account struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	Address       string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
-	Nonce         uint64                 `protobuf:"varint,2,opt,name=nonce,proto3" json:"nonce,omitempty"`
-	Balances      []*Balance             `protobuf:"bytes,3,rep,name=balances,proto3" json:"balances,omitempty"`
+	state    protoimpl.MessageState `protogen:"open.v1"`
+	Address  string                 `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Nonce    uint64                 `protobuf:"varint,2,opt,name=nonce,proto3" json:"nonce,omitempty"`
+	Balances []*Balance             `protobuf:"bytes,3,rep,name=balances,proto3" json:"balances,omitempty"`
+	// The key registered to control a named account (TX_TYPE_SET_KEY); empty
+	// for keyless accounts and for addresses derived from a key.
+	Key           []byte `protobuf:"bytes,4,opt,name=key,proto3" json:"key,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *Account) Reset() {
 	*x = Account{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[8]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +1138,7 @@ func (x *Account) String() string {
 func (*Account) ProtoMessage() {}
 
 func (x *Account) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[8]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +1151,7 @@ func (x *Account) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Account.ProtoReflect.Descriptor instead.
 func (*Account) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{8}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *Account) GetAddress() string {
@@ -823,6 +1175,13 @@ func (x *Account) GetBalances() []*Balance {
 	return nil
 }
 
+func (x *Account) GetKey() []byte {
+	if x != nil {
+		return x.Key
+	}
+	return nil
+}
+
 type AssetInfo struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Name          string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -834,7 +1193,7 @@ type AssetInfo struct {
 
 func (x *AssetInfo) Reset() {
 	*x = AssetInfo{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[9]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -846,7 +1205,7 @@ func (x *AssetInfo) String() string {
 func (*AssetInfo) ProtoMessage() {}
 
 func (x *AssetInfo) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[9]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -859,7 +1218,7 @@ func (x *AssetInfo) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use AssetInfo.ProtoReflect.Descriptor instead.
 func (*AssetInfo) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{9}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *AssetInfo) GetName() string {
@@ -888,14 +1247,16 @@ type PartitionOffset struct {
 	Topic     string                 `protobuf:"bytes,1,opt,name=topic,proto3" json:"topic,omitempty"`
 	Partition int32                  `protobuf:"varint,2,opt,name=partition,proto3" json:"partition,omitempty"`
 	// Next offset ingest must read.
-	NextOffset    int64 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
+	NextOffset int64 `protobuf:"varint,3,opt,name=next_offset,json=nextOffset,proto3" json:"next_offset,omitempty"`
+	// The broker's id of the topic the offset belongs to; empty when not known.
+	TopicId       []byte `protobuf:"bytes,4,opt,name=topic_id,json=topicId,proto3" json:"topic_id,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *PartitionOffset) Reset() {
 	*x = PartitionOffset{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[10]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -907,7 +1268,7 @@ func (x *PartitionOffset) String() string {
 func (*PartitionOffset) ProtoMessage() {}
 
 func (x *PartitionOffset) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[10]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -920,7 +1281,7 @@ func (x *PartitionOffset) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PartitionOffset.ProtoReflect.Descriptor instead.
 func (*PartitionOffset) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{10}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *PartitionOffset) GetTopic() string {
@@ -944,6 +1305,13 @@ func (x *PartitionOffset) GetNextOffset() int64 {
 	return 0
 }
 
+func (x *PartitionOffset) GetTopicId() []byte {
+	if x != nil {
+		return x.TopicId
+	}
+	return nil
+}
+
 // Replicated state of the FSM as written into a Raft snapshot.
 type StateSnapshot struct {
 	state    protoimpl.MessageState `protogen:"open.v1"`
@@ -965,13 +1333,18 @@ type StateSnapshot struct {
 	// The dedup window, oldest first: for each transaction id the first 16
 	// bytes of sha256(id), concatenated.
 	RecentTxDigests []byte `protobuf:"bytes,11,opt,name=recent_tx_digests,json=recentTxDigests,proto3" json:"recent_tx_digests,omitempty"`
-	unknownFields   protoimpl.UnknownFields
-	sizeCache       protoimpl.SizeCache
+	// The chain's rules; absent for chains begun before genesis entries.
+	Genesis *Genesis `protobuf:"bytes,12,opt,name=genesis,proto3" json:"genesis,omitempty"`
+	// Every validator's block-signing keys, including retired ones, in
+	// registration order.
+	ValidatorKeys []*ValidatorKeyRecord `protobuf:"bytes,13,rep,name=validator_keys,json=validatorKeys,proto3" json:"validator_keys,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *StateSnapshot) Reset() {
 	*x = StateSnapshot{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[11]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -983,7 +1356,7 @@ func (x *StateSnapshot) String() string {
 func (*StateSnapshot) ProtoMessage() {}
 
 func (x *StateSnapshot) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[11]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -996,7 +1369,7 @@ func (x *StateSnapshot) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StateSnapshot.ProtoReflect.Descriptor instead.
 func (*StateSnapshot) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{11}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *StateSnapshot) GetHeight() uint64 {
@@ -1076,6 +1449,20 @@ func (x *StateSnapshot) GetRecentTxDigests() []byte {
 	return nil
 }
 
+func (x *StateSnapshot) GetGenesis() *Genesis {
+	if x != nil {
+		return x.Genesis
+	}
+	return nil
+}
+
+func (x *StateSnapshot) GetValidatorKeys() []*ValidatorKeyRecord {
+	if x != nil {
+		return x.ValidatorKeys
+	}
+	return nil
+}
+
 // The address a joining validator's peers should dial, carried in the
 // context of a ConfChangeV2 that adds it.
 type MemberContext struct {
@@ -1088,7 +1475,7 @@ type MemberContext struct {
 
 func (x *MemberContext) Reset() {
 	*x = MemberContext{}
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[12]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1100,7 +1487,7 @@ func (x *MemberContext) String() string {
 func (*MemberContext) ProtoMessage() {}
 
 func (x *MemberContext) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_chain_proto_msgTypes[12]
+	mi := &file_aurigraph_v1_chain_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1113,7 +1500,7 @@ func (x *MemberContext) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use MemberContext.ProtoReflect.Descriptor instead.
 func (*MemberContext) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{12}
+	return file_aurigraph_v1_chain_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *MemberContext) GetId() uint64 {
@@ -1134,7 +1521,7 @@ var File_aurigraph_v1_chain_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\n" +
-	"\x18aurigraph/v1/chain.proto\x12\faurigraph.v1\"\xb9\x02\n" +
+	"\x18aurigraph/v1/chain.proto\x12\faurigraph.v1\"\xd2\x02\n" +
 	"\vTransaction\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x14.aurigraph.v1.TxTypeR\x04type\x12\x12\n" +
@@ -1148,24 +1535,46 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\x06pubkey\x18\n" +
 	" \x01(\fR\x06pubkey\x12\x10\n" +
 	"\x03sig\x18\v \x01(\fR\x03sig\x12!\n" +
-	"\fsubmitted_ms\x18\f \x01(\x03R\vsubmittedMs\"}\n" +
+	"\fsubmitted_ms\x18\f \x01(\x03R\vsubmittedMs\x12\x17\n" +
+	"\anew_key\x18\r \x01(\fR\x06newKey\"}\n" +
 	"\bTxResult\x12)\n" +
 	"\x02tx\x18\x01 \x01(\v2\x19.aurigraph.v1.TransactionR\x02tx\x12.\n" +
 	"\x06status\x18\x02 \x01(\x0e2\x16.aurigraph.v1.TxStatusR\x06status\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\"\x83\x01\n" +
+	"\x06reason\x18\x03 \x01(\tR\x06reason\"\xca\x01\n" +
 	"\vSourceRange\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12!\n" +
 	"\fstart_offset\x18\x03 \x01(\x03R\vstartOffset\x12\x1d\n" +
 	"\n" +
-	"end_offset\x18\x04 \x01(\x03R\tendOffset\"\xc9\x01\n" +
+	"end_offset\x18\x04 \x01(\x03R\tendOffset\x12\x19\n" +
+	"\btopic_id\x18\x05 \x01(\fR\atopicId\x12*\n" +
+	"\x11replaces_topic_id\x18\x06 \x01(\fR\x0freplacesTopicId\"\xbb\x02\n" +
 	"\x05Batch\x12\x1a\n" +
 	"\bproposer\x18\x01 \x01(\x04R\bproposer\x12!\n" +
 	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x123\n" +
 	"\asources\x18\x03 \x03(\v2\x19.aurigraph.v1.SourceRangeR\asources\x12+\n" +
 	"\x03txs\x18\x04 \x03(\v2\x19.aurigraph.v1.TransactionR\x03txs\x12\x1f\n" +
 	"\vproposal_id\x18\x05 \x01(\x04R\n" +
-	"proposalId\"\xdd\x02\n" +
+	"proposalId\x12/\n" +
+	"\agenesis\x18\x06 \x01(\v2\x15.aurigraph.v1.GenesisR\agenesis\x12?\n" +
+	"\rvalidator_key\x18\a \x01(\v2\x1a.aurigraph.v1.ValidatorKeyR\fvalidatorKey\"\xde\x01\n" +
+	"\aGenesis\x12\x19\n" +
+	"\bchain_id\x18\x01 \x01(\tR\achainId\x12-\n" +
+	"\x12require_signatures\x18\x02 \x01(\bR\x11requireSignatures\x12.\n" +
+	"\aissuers\x18\x03 \x03(\v2\x14.aurigraph.v1.IssuerR\aissuers\x12&\n" +
+	"\x0fmax_block_bytes\x18\x04 \x01(\x04R\rmaxBlockBytes\x121\n" +
+	"\x15max_timestamp_skew_ms\x18\x05 \x01(\x03R\x12maxTimestampSkewMs\":\n" +
+	"\x06Issuer\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x16\n" +
+	"\x06pubkey\x18\x02 \x01(\fR\x06pubkey\"L\n" +
+	"\fValidatorKey\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x16\n" +
+	"\x06pubkey\x18\x02 \x01(\fR\x06pubkey\x12\x14\n" +
+	"\x05proof\x18\x03 \x01(\fR\x05proof\"h\n" +
+	"\x12ValidatorKeyRecord\x12\x0e\n" +
+	"\x02id\x18\x01 \x01(\x04R\x02id\x12\x16\n" +
+	"\x06pubkey\x18\x02 \x01(\fR\x06pubkey\x12*\n" +
+	"\x11retired_at_height\x18\x03 \x01(\x04R\x0fretiredAtHeight\"\xdd\x02\n" +
 	"\vBlockHeader\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x12\n" +
 	"\x04hash\x18\x02 \x01(\fR\x04hash\x12\x1b\n" +
@@ -1182,27 +1591,31 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\asources\x18\v \x03(\v2\x19.aurigraph.v1.SourceRangeR\asources\"d\n" +
 	"\x05Block\x121\n" +
 	"\x06header\x18\x01 \x01(\v2\x19.aurigraph.v1.BlockHeaderR\x06header\x12(\n" +
-	"\x03txs\x18\x02 \x03(\v2\x16.aurigraph.v1.TxResultR\x03txs\"Z\n" +
+	"\x03txs\x18\x02 \x03(\v2\x16.aurigraph.v1.TxResultR\x03txs\"\x90\x01\n" +
 	"\n" +
 	"BlockEvent\x12)\n" +
 	"\x05block\x18\x01 \x01(\v2\x13.aurigraph.v1.BlockR\x05block\x12!\n" +
-	"\fcommitted_ms\x18\x02 \x01(\x03R\vcommittedMs\"7\n" +
+	"\fcommitted_ms\x18\x02 \x01(\x03R\vcommittedMs\x12\x16\n" +
+	"\x06signer\x18\x03 \x01(\x04R\x06signer\x12\x1c\n" +
+	"\tsignature\x18\x04 \x01(\fR\tsignature\"7\n" +
 	"\aBalance\x12\x14\n" +
 	"\x05asset\x18\x01 \x01(\tR\x05asset\x12\x16\n" +
-	"\x06amount\x18\x02 \x01(\x04R\x06amount\"l\n" +
+	"\x06amount\x18\x02 \x01(\x04R\x06amount\"~\n" +
 	"\aAccount\x12\x18\n" +
 	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x14\n" +
 	"\x05nonce\x18\x02 \x01(\x04R\x05nonce\x121\n" +
-	"\bbalances\x18\x03 \x03(\v2\x15.aurigraph.v1.BalanceR\bbalances\"M\n" +
+	"\bbalances\x18\x03 \x03(\v2\x15.aurigraph.v1.BalanceR\bbalances\x12\x10\n" +
+	"\x03key\x18\x04 \x01(\fR\x03key\"M\n" +
 	"\tAssetInfo\x12\x12\n" +
 	"\x04name\x18\x01 \x01(\tR\x04name\x12\x14\n" +
 	"\x05owner\x18\x02 \x01(\tR\x05owner\x12\x16\n" +
-	"\x06supply\x18\x03 \x01(\x04R\x06supply\"f\n" +
+	"\x06supply\x18\x03 \x01(\x04R\x06supply\"\x81\x01\n" +
 	"\x0fPartitionOffset\x12\x14\n" +
 	"\x05topic\x18\x01 \x01(\tR\x05topic\x12\x1c\n" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
-	"nextOffset\"\xcb\x03\n" +
+	"nextOffset\x12\x19\n" +
+	"\btopic_id\x18\x04 \x01(\fR\atopicId\"\xc5\x04\n" +
 	"\rStateSnapshot\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x1b\n" +
 	"\tlast_hash\x18\x02 \x01(\fR\blastHash\x12\x19\n" +
@@ -1215,16 +1628,19 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\fapplied_term\x18\t \x01(\x04R\vappliedTerm\x125\n" +
 	"\amembers\x18\n" +
 	" \x03(\v2\x1b.aurigraph.v1.MemberContextR\amembers\x12*\n" +
-	"\x11recent_tx_digests\x18\v \x01(\fR\x0frecentTxDigests\"B\n" +
+	"\x11recent_tx_digests\x18\v \x01(\fR\x0frecentTxDigests\x12/\n" +
+	"\agenesis\x18\f \x01(\v2\x15.aurigraph.v1.GenesisR\agenesis\x12G\n" +
+	"\x0evalidator_keys\x18\r \x03(\v2 .aurigraph.v1.ValidatorKeyRecordR\rvalidatorKeys\"B\n" +
 	"\rMemberContext\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
-	"\fraft_address\x18\x02 \x01(\tR\vraftAddress*\x7f\n" +
+	"\fraft_address\x18\x02 \x01(\tR\vraftAddress*\x94\x01\n" +
 	"\x06TxType\x12\x17\n" +
 	"\x13TX_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10TX_TYPE_TRANSFER\x10\x01\x12\x10\n" +
 	"\fTX_TYPE_MINT\x10\x02\x12\x18\n" +
 	"\x14TX_TYPE_ASSET_CREATE\x10\x03\x12\x1a\n" +
-	"\x16TX_TYPE_ASSET_TRANSFER\x10\x04*T\n" +
+	"\x16TX_TYPE_ASSET_TRANSFER\x10\x04\x12\x13\n" +
+	"\x0fTX_TYPE_SET_KEY\x10\x05*T\n" +
 	"\bTxStatus\x12\x19\n" +
 	"\x15TX_STATUS_UNSPECIFIED\x10\x00\x12\x17\n" +
 	"\x13TX_STATUS_COMMITTED\x10\x01\x12\x14\n" +
@@ -1243,23 +1659,27 @@ func file_aurigraph_v1_chain_proto_rawDescGZIP() []byte {
 }
 
 var file_aurigraph_v1_chain_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_aurigraph_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_aurigraph_v1_chain_proto_msgTypes = make([]protoimpl.MessageInfo, 17)
 var file_aurigraph_v1_chain_proto_goTypes = []any{
-	(TxType)(0),             // 0: aurigraph.v1.TxType
-	(TxStatus)(0),           // 1: aurigraph.v1.TxStatus
-	(*Transaction)(nil),     // 2: aurigraph.v1.Transaction
-	(*TxResult)(nil),        // 3: aurigraph.v1.TxResult
-	(*SourceRange)(nil),     // 4: aurigraph.v1.SourceRange
-	(*Batch)(nil),           // 5: aurigraph.v1.Batch
-	(*BlockHeader)(nil),     // 6: aurigraph.v1.BlockHeader
-	(*Block)(nil),           // 7: aurigraph.v1.Block
-	(*BlockEvent)(nil),      // 8: aurigraph.v1.BlockEvent
-	(*Balance)(nil),         // 9: aurigraph.v1.Balance
-	(*Account)(nil),         // 10: aurigraph.v1.Account
-	(*AssetInfo)(nil),       // 11: aurigraph.v1.AssetInfo
-	(*PartitionOffset)(nil), // 12: aurigraph.v1.PartitionOffset
-	(*StateSnapshot)(nil),   // 13: aurigraph.v1.StateSnapshot
-	(*MemberContext)(nil),   // 14: aurigraph.v1.MemberContext
+	(TxType)(0),                // 0: aurigraph.v1.TxType
+	(TxStatus)(0),              // 1: aurigraph.v1.TxStatus
+	(*Transaction)(nil),        // 2: aurigraph.v1.Transaction
+	(*TxResult)(nil),           // 3: aurigraph.v1.TxResult
+	(*SourceRange)(nil),        // 4: aurigraph.v1.SourceRange
+	(*Batch)(nil),              // 5: aurigraph.v1.Batch
+	(*Genesis)(nil),            // 6: aurigraph.v1.Genesis
+	(*Issuer)(nil),             // 7: aurigraph.v1.Issuer
+	(*ValidatorKey)(nil),       // 8: aurigraph.v1.ValidatorKey
+	(*ValidatorKeyRecord)(nil), // 9: aurigraph.v1.ValidatorKeyRecord
+	(*BlockHeader)(nil),        // 10: aurigraph.v1.BlockHeader
+	(*Block)(nil),              // 11: aurigraph.v1.Block
+	(*BlockEvent)(nil),         // 12: aurigraph.v1.BlockEvent
+	(*Balance)(nil),            // 13: aurigraph.v1.Balance
+	(*Account)(nil),            // 14: aurigraph.v1.Account
+	(*AssetInfo)(nil),          // 15: aurigraph.v1.AssetInfo
+	(*PartitionOffset)(nil),    // 16: aurigraph.v1.PartitionOffset
+	(*StateSnapshot)(nil),      // 17: aurigraph.v1.StateSnapshot
+	(*MemberContext)(nil),      // 18: aurigraph.v1.MemberContext
 }
 var file_aurigraph_v1_chain_proto_depIdxs = []int32{
 	0,  // 0: aurigraph.v1.Transaction.type:type_name -> aurigraph.v1.TxType
@@ -1267,20 +1687,25 @@ var file_aurigraph_v1_chain_proto_depIdxs = []int32{
 	1,  // 2: aurigraph.v1.TxResult.status:type_name -> aurigraph.v1.TxStatus
 	4,  // 3: aurigraph.v1.Batch.sources:type_name -> aurigraph.v1.SourceRange
 	2,  // 4: aurigraph.v1.Batch.txs:type_name -> aurigraph.v1.Transaction
-	4,  // 5: aurigraph.v1.BlockHeader.sources:type_name -> aurigraph.v1.SourceRange
-	6,  // 6: aurigraph.v1.Block.header:type_name -> aurigraph.v1.BlockHeader
-	3,  // 7: aurigraph.v1.Block.txs:type_name -> aurigraph.v1.TxResult
-	7,  // 8: aurigraph.v1.BlockEvent.block:type_name -> aurigraph.v1.Block
-	9,  // 9: aurigraph.v1.Account.balances:type_name -> aurigraph.v1.Balance
-	10, // 10: aurigraph.v1.StateSnapshot.accounts:type_name -> aurigraph.v1.Account
-	11, // 11: aurigraph.v1.StateSnapshot.assets:type_name -> aurigraph.v1.AssetInfo
-	12, // 12: aurigraph.v1.StateSnapshot.offsets:type_name -> aurigraph.v1.PartitionOffset
-	14, // 13: aurigraph.v1.StateSnapshot.members:type_name -> aurigraph.v1.MemberContext
-	14, // [14:14] is the sub-list for method output_type
-	14, // [14:14] is the sub-list for method input_type
-	14, // [14:14] is the sub-list for extension type_name
-	14, // [14:14] is the sub-list for extension extendee
-	0,  // [0:14] is the sub-list for field type_name
+	6,  // 5: aurigraph.v1.Batch.genesis:type_name -> aurigraph.v1.Genesis
+	8,  // 6: aurigraph.v1.Batch.validator_key:type_name -> aurigraph.v1.ValidatorKey
+	7,  // 7: aurigraph.v1.Genesis.issuers:type_name -> aurigraph.v1.Issuer
+	4,  // 8: aurigraph.v1.BlockHeader.sources:type_name -> aurigraph.v1.SourceRange
+	10, // 9: aurigraph.v1.Block.header:type_name -> aurigraph.v1.BlockHeader
+	3,  // 10: aurigraph.v1.Block.txs:type_name -> aurigraph.v1.TxResult
+	11, // 11: aurigraph.v1.BlockEvent.block:type_name -> aurigraph.v1.Block
+	13, // 12: aurigraph.v1.Account.balances:type_name -> aurigraph.v1.Balance
+	14, // 13: aurigraph.v1.StateSnapshot.accounts:type_name -> aurigraph.v1.Account
+	15, // 14: aurigraph.v1.StateSnapshot.assets:type_name -> aurigraph.v1.AssetInfo
+	16, // 15: aurigraph.v1.StateSnapshot.offsets:type_name -> aurigraph.v1.PartitionOffset
+	18, // 16: aurigraph.v1.StateSnapshot.members:type_name -> aurigraph.v1.MemberContext
+	6,  // 17: aurigraph.v1.StateSnapshot.genesis:type_name -> aurigraph.v1.Genesis
+	9,  // 18: aurigraph.v1.StateSnapshot.validator_keys:type_name -> aurigraph.v1.ValidatorKeyRecord
+	19, // [19:19] is the sub-list for method output_type
+	19, // [19:19] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_aurigraph_v1_chain_proto_init() }
@@ -1294,7 +1719,7 @@ func file_aurigraph_v1_chain_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_chain_proto_rawDesc), len(file_aurigraph_v1_chain_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   13,
+			NumMessages:   17,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

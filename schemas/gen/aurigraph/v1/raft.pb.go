@@ -158,6 +158,51 @@ func (x *FetchBlocksRequest) GetToHeight() uint64 {
 	return 0
 }
 
+type ProveKeyRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// What the proof binds the key to: the hash block 1 links to.
+	GenesisHash   []byte `protobuf:"bytes,1,opt,name=genesis_hash,json=genesisHash,proto3" json:"genesis_hash,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProveKeyRequest) Reset() {
+	*x = ProveKeyRequest{}
+	mi := &file_aurigraph_v1_raft_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProveKeyRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProveKeyRequest) ProtoMessage() {}
+
+func (x *ProveKeyRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_raft_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProveKeyRequest.ProtoReflect.Descriptor instead.
+func (*ProveKeyRequest) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_raft_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProveKeyRequest) GetGenesisHash() []byte {
+	if x != nil {
+		return x.GenesisHash
+	}
+	return nil
+}
+
 var File_aurigraph_v1_raft_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_raft_proto_rawDesc = "" +
@@ -169,11 +214,15 @@ const file_aurigraph_v1_raft_proto_rawDesc = "" +
 	"\x12FetchBlocksRequest\x12\x1f\n" +
 	"\vfrom_height\x18\x01 \x01(\x04R\n" +
 	"fromHeight\x12\x1b\n" +
-	"\tto_height\x18\x02 \x01(\x04R\btoHeight2N\n" +
+	"\tto_height\x18\x02 \x01(\x04R\btoHeight\"4\n" +
+	"\x0fProveKeyRequest\x12!\n" +
+	"\fgenesis_hash\x18\x01 \x01(\fR\vgenesisHash2N\n" +
 	"\rRaftTransport\x12=\n" +
 	"\x06Stream\x12\x1a.aurigraph.v1.RaftEnvelope\x1a\x15.aurigraph.v1.RaftAck(\x012Z\n" +
 	"\x10BlockSyncService\x12F\n" +
-	"\vFetchBlocks\x12 .aurigraph.v1.FetchBlocksRequest\x1a\x13.aurigraph.v1.Block0\x01BEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3"
+	"\vFetchBlocks\x12 .aurigraph.v1.FetchBlocksRequest\x1a\x13.aurigraph.v1.Block0\x012\\\n" +
+	"\x13ValidatorKeyService\x12E\n" +
+	"\bProveKey\x12\x1d.aurigraph.v1.ProveKeyRequest\x1a\x1a.aurigraph.v1.ValidatorKeyBEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3"
 
 var (
 	file_aurigraph_v1_raft_proto_rawDescOnce sync.Once
@@ -187,20 +236,24 @@ func file_aurigraph_v1_raft_proto_rawDescGZIP() []byte {
 	return file_aurigraph_v1_raft_proto_rawDescData
 }
 
-var file_aurigraph_v1_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_aurigraph_v1_raft_proto_msgTypes = make([]protoimpl.MessageInfo, 4)
 var file_aurigraph_v1_raft_proto_goTypes = []any{
 	(*RaftEnvelope)(nil),       // 0: aurigraph.v1.RaftEnvelope
 	(*RaftAck)(nil),            // 1: aurigraph.v1.RaftAck
 	(*FetchBlocksRequest)(nil), // 2: aurigraph.v1.FetchBlocksRequest
-	(*Block)(nil),              // 3: aurigraph.v1.Block
+	(*ProveKeyRequest)(nil),    // 3: aurigraph.v1.ProveKeyRequest
+	(*Block)(nil),              // 4: aurigraph.v1.Block
+	(*ValidatorKey)(nil),       // 5: aurigraph.v1.ValidatorKey
 }
 var file_aurigraph_v1_raft_proto_depIdxs = []int32{
 	0, // 0: aurigraph.v1.RaftTransport.Stream:input_type -> aurigraph.v1.RaftEnvelope
 	2, // 1: aurigraph.v1.BlockSyncService.FetchBlocks:input_type -> aurigraph.v1.FetchBlocksRequest
-	1, // 2: aurigraph.v1.RaftTransport.Stream:output_type -> aurigraph.v1.RaftAck
-	3, // 3: aurigraph.v1.BlockSyncService.FetchBlocks:output_type -> aurigraph.v1.Block
-	2, // [2:4] is the sub-list for method output_type
-	0, // [0:2] is the sub-list for method input_type
+	3, // 2: aurigraph.v1.ValidatorKeyService.ProveKey:input_type -> aurigraph.v1.ProveKeyRequest
+	1, // 3: aurigraph.v1.RaftTransport.Stream:output_type -> aurigraph.v1.RaftAck
+	4, // 4: aurigraph.v1.BlockSyncService.FetchBlocks:output_type -> aurigraph.v1.Block
+	5, // 5: aurigraph.v1.ValidatorKeyService.ProveKey:output_type -> aurigraph.v1.ValidatorKey
+	3, // [3:6] is the sub-list for method output_type
+	0, // [0:3] is the sub-list for method input_type
 	0, // [0:0] is the sub-list for extension type_name
 	0, // [0:0] is the sub-list for extension extendee
 	0, // [0:0] is the sub-list for field type_name
@@ -218,9 +271,9 @@ func file_aurigraph_v1_raft_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_raft_proto_rawDesc), len(file_aurigraph_v1_raft_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   4,
 			NumExtensions: 0,
-			NumServices:   2,
+			NumServices:   3,
 		},
 		GoTypes:           file_aurigraph_v1_raft_proto_goTypes,
 		DependencyIndexes: file_aurigraph_v1_raft_proto_depIdxs,

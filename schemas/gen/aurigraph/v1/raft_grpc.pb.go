@@ -233,3 +233,111 @@ var BlockSyncService_ServiceDesc = grpc.ServiceDesc{
 	},
 	Metadata: "aurigraph/v1/raft.proto",
 }
+
+const (
+	ValidatorKeyService_ProveKey_FullMethodName = "/aurigraph.v1.ValidatorKeyService/ProveKey"
+)
+
+// ValidatorKeyServiceClient is the client API for ValidatorKeyService service.
+//
+// For semantics around ctx use and closing/ending streaming RPCs, please refer to https://pkg.go.dev/google.golang.org/grpc/?tab=doc#ClientConn.NewStream.
+//
+// The leader asks each validator to prove its block-signing key, and
+// registers the key in the replicated state.
+type ValidatorKeyServiceClient interface {
+	ProveKey(ctx context.Context, in *ProveKeyRequest, opts ...grpc.CallOption) (*ValidatorKey, error)
+}
+
+type validatorKeyServiceClient struct {
+	cc grpc.ClientConnInterface
+}
+
+func NewValidatorKeyServiceClient(cc grpc.ClientConnInterface) ValidatorKeyServiceClient {
+	return &validatorKeyServiceClient{cc}
+}
+
+func (c *validatorKeyServiceClient) ProveKey(ctx context.Context, in *ProveKeyRequest, opts ...grpc.CallOption) (*ValidatorKey, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ValidatorKey)
+	err := c.cc.Invoke(ctx, ValidatorKeyService_ProveKey_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// ValidatorKeyServiceServer is the server API for ValidatorKeyService service.
+// All implementations must embed UnimplementedValidatorKeyServiceServer
+// for forward compatibility.
+//
+// The leader asks each validator to prove its block-signing key, and
+// registers the key in the replicated state.
+type ValidatorKeyServiceServer interface {
+	ProveKey(context.Context, *ProveKeyRequest) (*ValidatorKey, error)
+	mustEmbedUnimplementedValidatorKeyServiceServer()
+}
+
+// UnimplementedValidatorKeyServiceServer must be embedded to have
+// forward compatible implementations.
+//
+// NOTE: this should be embedded by value instead of pointer to avoid a nil
+// pointer dereference when methods are called.
+type UnimplementedValidatorKeyServiceServer struct{}
+
+func (UnimplementedValidatorKeyServiceServer) ProveKey(context.Context, *ProveKeyRequest) (*ValidatorKey, error) {
+	return nil, status.Error(codes.Unimplemented, "method ProveKey not implemented")
+}
+func (UnimplementedValidatorKeyServiceServer) mustEmbedUnimplementedValidatorKeyServiceServer() {}
+func (UnimplementedValidatorKeyServiceServer) testEmbeddedByValue()                             {}
+
+// UnsafeValidatorKeyServiceServer may be embedded to opt out of forward compatibility for this service.
+// Use of this interface is not recommended, as added methods to ValidatorKeyServiceServer will
+// result in compilation errors.
+type UnsafeValidatorKeyServiceServer interface {
+	mustEmbedUnimplementedValidatorKeyServiceServer()
+}
+
+func RegisterValidatorKeyServiceServer(s grpc.ServiceRegistrar, srv ValidatorKeyServiceServer) {
+	// If the following call panics, it indicates UnimplementedValidatorKeyServiceServer was
+	// embedded by pointer and is nil.  This will cause panics if an
+	// unimplemented method is ever invoked, so we test this at initialization
+	// time to prevent it from happening at runtime later due to I/O.
+	if t, ok := srv.(interface{ testEmbeddedByValue() }); ok {
+		t.testEmbeddedByValue()
+	}
+	s.RegisterService(&ValidatorKeyService_ServiceDesc, srv)
+}
+
+func _ValidatorKeyService_ProveKey_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ProveKeyRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ValidatorKeyServiceServer).ProveKey(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ValidatorKeyService_ProveKey_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ValidatorKeyServiceServer).ProveKey(ctx, req.(*ProveKeyRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+// ValidatorKeyService_ServiceDesc is the grpc.ServiceDesc for ValidatorKeyService service.
+// It's only intended for direct use with grpc.RegisterService,
+// and not to be introspected or modified (even as a copy)
+var ValidatorKeyService_ServiceDesc = grpc.ServiceDesc{
+	ServiceName: "aurigraph.v1.ValidatorKeyService",
+	HandlerType: (*ValidatorKeyServiceServer)(nil),
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ProveKey",
+			Handler:    _ValidatorKeyService_ProveKey_Handler,
+		},
+	},
+	Streams:  []grpc.StreamDesc{},
+	Metadata: "aurigraph/v1/raft.proto",
+}

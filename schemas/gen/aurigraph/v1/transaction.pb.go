@@ -216,7 +216,10 @@ func (x *SubmitBatchRequest) GetTransactions() []*Transaction {
 type SubmitBatchResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Ids in the order of the request's transactions.
-	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	// The transactions of the request already in the chain, which were not
+	// written again. When every one is, the call fails with ALREADY_EXISTS.
+	Existing      []*ExistingTransaction `protobuf:"bytes,2,rep,name=existing,proto3" json:"existing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -258,6 +261,84 @@ func (x *SubmitBatchResponse) GetIds() []string {
 	return nil
 }
 
+func (x *SubmitBatchResponse) GetExisting() []*ExistingTransaction {
+	if x != nil {
+		return x.Existing
+	}
+	return nil
+}
+
+// A submitted transaction the chain already holds.
+type ExistingTransaction struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Its position in the request (in SubmitStream, over every message).
+	Index  uint32 `protobuf:"varint,1,opt,name=index,proto3" json:"index,omitempty"`
+	Id     string `protobuf:"bytes,2,opt,name=id,proto3" json:"id,omitempty"`
+	Height uint64 `protobuf:"varint,3,opt,name=height,proto3" json:"height,omitempty"`
+	// TX_STATE_COMMITTED or TX_STATE_FAILED.
+	State         TxState `protobuf:"varint,4,opt,name=state,proto3,enum=aurigraph.v1.TxState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ExistingTransaction) Reset() {
+	*x = ExistingTransaction{}
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ExistingTransaction) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ExistingTransaction) ProtoMessage() {}
+
+func (x *ExistingTransaction) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ExistingTransaction.ProtoReflect.Descriptor instead.
+func (*ExistingTransaction) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ExistingTransaction) GetIndex() uint32 {
+	if x != nil {
+		return x.Index
+	}
+	return 0
+}
+
+func (x *ExistingTransaction) GetId() string {
+	if x != nil {
+		return x.Id
+	}
+	return ""
+}
+
+func (x *ExistingTransaction) GetHeight() uint64 {
+	if x != nil {
+		return x.Height
+	}
+	return 0
+}
+
+func (x *ExistingTransaction) GetState() TxState {
+	if x != nil {
+		return x.State
+	}
+	return TxState_TX_STATE_UNSPECIFIED
+}
+
 type SubmitStreamRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Transactions  []*Transaction         `protobuf:"bytes,1,rep,name=transactions,proto3" json:"transactions,omitempty"`
@@ -267,7 +348,7 @@ type SubmitStreamRequest struct {
 
 func (x *SubmitStreamRequest) Reset() {
 	*x = SubmitStreamRequest{}
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[4]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -279,7 +360,7 @@ func (x *SubmitStreamRequest) String() string {
 func (*SubmitStreamRequest) ProtoMessage() {}
 
 func (x *SubmitStreamRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[4]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -292,7 +373,7 @@ func (x *SubmitStreamRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitStreamRequest.ProtoReflect.Descriptor instead.
 func (*SubmitStreamRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{4}
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *SubmitStreamRequest) GetTransactions() []*Transaction {
@@ -304,15 +385,17 @@ func (x *SubmitStreamRequest) GetTransactions() []*Transaction {
 
 type SubmitStreamResponse struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
-	// Ids of every transaction written, in the order they were sent.
-	Ids           []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	// Ids of every transaction sent, in order.
+	Ids []string `protobuf:"bytes,1,rep,name=ids,proto3" json:"ids,omitempty"`
+	// Those already in the chain, which were not written again.
+	Existing      []*ExistingTransaction `protobuf:"bytes,2,rep,name=existing,proto3" json:"existing,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *SubmitStreamResponse) Reset() {
 	*x = SubmitStreamResponse{}
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[5]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -324,7 +407,7 @@ func (x *SubmitStreamResponse) String() string {
 func (*SubmitStreamResponse) ProtoMessage() {}
 
 func (x *SubmitStreamResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[5]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -337,12 +420,19 @@ func (x *SubmitStreamResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SubmitStreamResponse.ProtoReflect.Descriptor instead.
 func (*SubmitStreamResponse) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{5}
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *SubmitStreamResponse) GetIds() []string {
 	if x != nil {
 		return x.Ids
+	}
+	return nil
+}
+
+func (x *SubmitStreamResponse) GetExisting() []*ExistingTransaction {
+	if x != nil {
+		return x.Existing
 	}
 	return nil
 }
@@ -359,7 +449,7 @@ type GetTransactionRequest struct {
 
 func (x *GetTransactionRequest) Reset() {
 	*x = GetTransactionRequest{}
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[6]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -371,7 +461,7 @@ func (x *GetTransactionRequest) String() string {
 func (*GetTransactionRequest) ProtoMessage() {}
 
 func (x *GetTransactionRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[6]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -384,7 +474,7 @@ func (x *GetTransactionRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTransactionRequest.ProtoReflect.Descriptor instead.
 func (*GetTransactionRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{6}
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *GetTransactionRequest) GetId() string {
@@ -415,7 +505,7 @@ type GetTransactionResponse struct {
 
 func (x *GetTransactionResponse) Reset() {
 	*x = GetTransactionResponse{}
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[7]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -427,7 +517,7 @@ func (x *GetTransactionResponse) String() string {
 func (*GetTransactionResponse) ProtoMessage() {}
 
 func (x *GetTransactionResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[7]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -440,7 +530,7 @@ func (x *GetTransactionResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTransactionResponse.ProtoReflect.Descriptor instead.
 func (*GetTransactionResponse) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{7}
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetTransactionResponse) GetState() TxState {
@@ -481,7 +571,7 @@ type GetTransactionStatusRequest struct {
 
 func (x *GetTransactionStatusRequest) Reset() {
 	*x = GetTransactionStatusRequest{}
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[8]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -493,7 +583,7 @@ func (x *GetTransactionStatusRequest) String() string {
 func (*GetTransactionStatusRequest) ProtoMessage() {}
 
 func (x *GetTransactionStatusRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[8]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -506,7 +596,7 @@ func (x *GetTransactionStatusRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTransactionStatusRequest.ProtoReflect.Descriptor instead.
 func (*GetTransactionStatusRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{8}
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetTransactionStatusRequest) GetId() string {
@@ -537,7 +627,7 @@ type GetTransactionStatusResponse struct {
 
 func (x *GetTransactionStatusResponse) Reset() {
 	*x = GetTransactionStatusResponse{}
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[9]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -549,7 +639,7 @@ func (x *GetTransactionStatusResponse) String() string {
 func (*GetTransactionStatusResponse) ProtoMessage() {}
 
 func (x *GetTransactionStatusResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_transaction_proto_msgTypes[9]
+	mi := &file_aurigraph_v1_transaction_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -562,7 +652,7 @@ func (x *GetTransactionStatusResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetTransactionStatusResponse.ProtoReflect.Descriptor instead.
 func (*GetTransactionStatusResponse) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{9}
+	return file_aurigraph_v1_transaction_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetTransactionStatusResponse) GetId() string {
@@ -610,13 +700,20 @@ const file_aurigraph_v1_transaction_proto_rawDesc = "" +
 	"\x0eSubmitResponse\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"S\n" +
 	"\x12SubmitBatchRequest\x12=\n" +
-	"\ftransactions\x18\x01 \x03(\v2\x19.aurigraph.v1.TransactionR\ftransactions\"'\n" +
+	"\ftransactions\x18\x01 \x03(\v2\x19.aurigraph.v1.TransactionR\ftransactions\"f\n" +
 	"\x13SubmitBatchResponse\x12\x10\n" +
-	"\x03ids\x18\x01 \x03(\tR\x03ids\"T\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\x12=\n" +
+	"\bexisting\x18\x02 \x03(\v2!.aurigraph.v1.ExistingTransactionR\bexisting\"\x80\x01\n" +
+	"\x13ExistingTransaction\x12\x14\n" +
+	"\x05index\x18\x01 \x01(\rR\x05index\x12\x0e\n" +
+	"\x02id\x18\x02 \x01(\tR\x02id\x12\x16\n" +
+	"\x06height\x18\x03 \x01(\x04R\x06height\x12+\n" +
+	"\x05state\x18\x04 \x01(\x0e2\x15.aurigraph.v1.TxStateR\x05state\"T\n" +
 	"\x13SubmitStreamRequest\x12=\n" +
-	"\ftransactions\x18\x01 \x03(\v2\x19.aurigraph.v1.TransactionR\ftransactions\"(\n" +
+	"\ftransactions\x18\x01 \x03(\v2\x19.aurigraph.v1.TransactionR\ftransactions\"g\n" +
 	"\x14SubmitStreamResponse\x12\x10\n" +
-	"\x03ids\x18\x01 \x03(\tR\x03ids\"=\n" +
+	"\x03ids\x18\x01 \x03(\tR\x03ids\x12=\n" +
+	"\bexisting\x18\x02 \x03(\v2!.aurigraph.v1.ExistingTransactionR\bexisting\"=\n" +
 	"\x15GetTransactionRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x14\n" +
 	"\x05stale\x18\x02 \x01(\bR\x05stale\"\xa3\x01\n" +
@@ -659,44 +756,48 @@ func file_aurigraph_v1_transaction_proto_rawDescGZIP() []byte {
 }
 
 var file_aurigraph_v1_transaction_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_aurigraph_v1_transaction_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_aurigraph_v1_transaction_proto_msgTypes = make([]protoimpl.MessageInfo, 11)
 var file_aurigraph_v1_transaction_proto_goTypes = []any{
 	(TxState)(0),                         // 0: aurigraph.v1.TxState
 	(*SubmitRequest)(nil),                // 1: aurigraph.v1.SubmitRequest
 	(*SubmitResponse)(nil),               // 2: aurigraph.v1.SubmitResponse
 	(*SubmitBatchRequest)(nil),           // 3: aurigraph.v1.SubmitBatchRequest
 	(*SubmitBatchResponse)(nil),          // 4: aurigraph.v1.SubmitBatchResponse
-	(*SubmitStreamRequest)(nil),          // 5: aurigraph.v1.SubmitStreamRequest
-	(*SubmitStreamResponse)(nil),         // 6: aurigraph.v1.SubmitStreamResponse
-	(*GetTransactionRequest)(nil),        // 7: aurigraph.v1.GetTransactionRequest
-	(*GetTransactionResponse)(nil),       // 8: aurigraph.v1.GetTransactionResponse
-	(*GetTransactionStatusRequest)(nil),  // 9: aurigraph.v1.GetTransactionStatusRequest
-	(*GetTransactionStatusResponse)(nil), // 10: aurigraph.v1.GetTransactionStatusResponse
-	(*Transaction)(nil),                  // 11: aurigraph.v1.Transaction
-	(*TxResult)(nil),                     // 12: aurigraph.v1.TxResult
+	(*ExistingTransaction)(nil),          // 5: aurigraph.v1.ExistingTransaction
+	(*SubmitStreamRequest)(nil),          // 6: aurigraph.v1.SubmitStreamRequest
+	(*SubmitStreamResponse)(nil),         // 7: aurigraph.v1.SubmitStreamResponse
+	(*GetTransactionRequest)(nil),        // 8: aurigraph.v1.GetTransactionRequest
+	(*GetTransactionResponse)(nil),       // 9: aurigraph.v1.GetTransactionResponse
+	(*GetTransactionStatusRequest)(nil),  // 10: aurigraph.v1.GetTransactionStatusRequest
+	(*GetTransactionStatusResponse)(nil), // 11: aurigraph.v1.GetTransactionStatusResponse
+	(*Transaction)(nil),                  // 12: aurigraph.v1.Transaction
+	(*TxResult)(nil),                     // 13: aurigraph.v1.TxResult
 }
 var file_aurigraph_v1_transaction_proto_depIdxs = []int32{
-	11, // 0: aurigraph.v1.SubmitRequest.transaction:type_name -> aurigraph.v1.Transaction
-	11, // 1: aurigraph.v1.SubmitBatchRequest.transactions:type_name -> aurigraph.v1.Transaction
-	11, // 2: aurigraph.v1.SubmitStreamRequest.transactions:type_name -> aurigraph.v1.Transaction
-	0,  // 3: aurigraph.v1.GetTransactionResponse.state:type_name -> aurigraph.v1.TxState
-	12, // 4: aurigraph.v1.GetTransactionResponse.result:type_name -> aurigraph.v1.TxResult
-	0,  // 5: aurigraph.v1.GetTransactionStatusResponse.state:type_name -> aurigraph.v1.TxState
-	1,  // 6: aurigraph.v1.TransactionService.Submit:input_type -> aurigraph.v1.SubmitRequest
-	3,  // 7: aurigraph.v1.TransactionService.SubmitBatch:input_type -> aurigraph.v1.SubmitBatchRequest
-	5,  // 8: aurigraph.v1.TransactionService.SubmitStream:input_type -> aurigraph.v1.SubmitStreamRequest
-	7,  // 9: aurigraph.v1.TransactionService.Get:input_type -> aurigraph.v1.GetTransactionRequest
-	9,  // 10: aurigraph.v1.TransactionService.Status:input_type -> aurigraph.v1.GetTransactionStatusRequest
-	2,  // 11: aurigraph.v1.TransactionService.Submit:output_type -> aurigraph.v1.SubmitResponse
-	4,  // 12: aurigraph.v1.TransactionService.SubmitBatch:output_type -> aurigraph.v1.SubmitBatchResponse
-	6,  // 13: aurigraph.v1.TransactionService.SubmitStream:output_type -> aurigraph.v1.SubmitStreamResponse
-	8,  // 14: aurigraph.v1.TransactionService.Get:output_type -> aurigraph.v1.GetTransactionResponse
-	10, // 15: aurigraph.v1.TransactionService.Status:output_type -> aurigraph.v1.GetTransactionStatusResponse
-	11, // [11:16] is the sub-list for method output_type
-	6,  // [6:11] is the sub-list for method input_type
-	6,  // [6:6] is the sub-list for extension type_name
-	6,  // [6:6] is the sub-list for extension extendee
-	0,  // [0:6] is the sub-list for field type_name
+	12, // 0: aurigraph.v1.SubmitRequest.transaction:type_name -> aurigraph.v1.Transaction
+	12, // 1: aurigraph.v1.SubmitBatchRequest.transactions:type_name -> aurigraph.v1.Transaction
+	5,  // 2: aurigraph.v1.SubmitBatchResponse.existing:type_name -> aurigraph.v1.ExistingTransaction
+	0,  // 3: aurigraph.v1.ExistingTransaction.state:type_name -> aurigraph.v1.TxState
+	12, // 4: aurigraph.v1.SubmitStreamRequest.transactions:type_name -> aurigraph.v1.Transaction
+	5,  // 5: aurigraph.v1.SubmitStreamResponse.existing:type_name -> aurigraph.v1.ExistingTransaction
+	0,  // 6: aurigraph.v1.GetTransactionResponse.state:type_name -> aurigraph.v1.TxState
+	13, // 7: aurigraph.v1.GetTransactionResponse.result:type_name -> aurigraph.v1.TxResult
+	0,  // 8: aurigraph.v1.GetTransactionStatusResponse.state:type_name -> aurigraph.v1.TxState
+	1,  // 9: aurigraph.v1.TransactionService.Submit:input_type -> aurigraph.v1.SubmitRequest
+	3,  // 10: aurigraph.v1.TransactionService.SubmitBatch:input_type -> aurigraph.v1.SubmitBatchRequest
+	6,  // 11: aurigraph.v1.TransactionService.SubmitStream:input_type -> aurigraph.v1.SubmitStreamRequest
+	8,  // 12: aurigraph.v1.TransactionService.Get:input_type -> aurigraph.v1.GetTransactionRequest
+	10, // 13: aurigraph.v1.TransactionService.Status:input_type -> aurigraph.v1.GetTransactionStatusRequest
+	2,  // 14: aurigraph.v1.TransactionService.Submit:output_type -> aurigraph.v1.SubmitResponse
+	4,  // 15: aurigraph.v1.TransactionService.SubmitBatch:output_type -> aurigraph.v1.SubmitBatchResponse
+	7,  // 16: aurigraph.v1.TransactionService.SubmitStream:output_type -> aurigraph.v1.SubmitStreamResponse
+	9,  // 17: aurigraph.v1.TransactionService.Get:output_type -> aurigraph.v1.GetTransactionResponse
+	11, // 18: aurigraph.v1.TransactionService.Status:output_type -> aurigraph.v1.GetTransactionStatusResponse
+	14, // [14:19] is the sub-list for method output_type
+	9,  // [9:14] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_aurigraph_v1_transaction_proto_init() }
@@ -711,7 +812,7 @@ func file_aurigraph_v1_transaction_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_transaction_proto_rawDesc), len(file_aurigraph_v1_transaction_proto_rawDesc)),
 			NumEnums:      1,
-			NumMessages:   10,
+			NumMessages:   11,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

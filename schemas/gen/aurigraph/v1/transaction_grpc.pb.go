@@ -36,17 +36,22 @@ const (
 // TransactionService writes transactions to the transaction log and reads
 // back what became of them.
 //
-// Submitting is idempotent by transaction id: the chain commits an id at
-// most once, so a client may retry any Submit call that failed with
-// UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-// the transaction's content (the same content always gets the same id), or
-// set it to your own unique id.
+// A transaction's id is derived from its content (schemas.TxID: hex sha256
+// of its canonical encoding), so nobody can take the id another sender's
+// transaction will have. Leave id empty, or set it to that value; any other
+// id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+// gets the same id and the chain commits an id at most once, so a client may
+// retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
 type TransactionServiceClient interface {
 	// Submit writes one transaction and answers once it is durably in the
-	// log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+	// log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+	// ALREADY_EXISTS means the chain holds it already, with a
+	// google.rpc.ErrorInfo whose metadata gives its id, height and status.
 	Submit(ctx context.Context, in *SubmitRequest, opts ...grpc.CallOption) (*SubmitResponse, error)
 	// SubmitBatch writes up to 10,000 transactions at once, all or none: if
-	// one is invalid, none is written and the error names its index.
+	// one is invalid, none is written and the error names its index. Those
+	// the chain holds already are not written again and are listed in
+	// `existing`; when all are, the call fails with ALREADY_EXISTS.
 	SubmitBatch(ctx context.Context, in *SubmitBatchRequest, opts ...grpc.CallOption) (*SubmitBatchResponse, error)
 	// SubmitStream accepts any number of transactions, in messages of up to
 	// 10,000 each. Each message is written as SubmitBatch writes it, before the
@@ -130,17 +135,22 @@ func (c *transactionServiceClient) Status(ctx context.Context, in *GetTransactio
 // TransactionService writes transactions to the transaction log and reads
 // back what became of them.
 //
-// Submitting is idempotent by transaction id: the chain commits an id at
-// most once, so a client may retry any Submit call that failed with
-// UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-// the transaction's content (the same content always gets the same id), or
-// set it to your own unique id.
+// A transaction's id is derived from its content (schemas.TxID: hex sha256
+// of its canonical encoding), so nobody can take the id another sender's
+// transaction will have. Leave id empty, or set it to that value; any other
+// id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+// gets the same id and the chain commits an id at most once, so a client may
+// retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
 type TransactionServiceServer interface {
 	// Submit writes one transaction and answers once it is durably in the
-	// log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+	// log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+	// ALREADY_EXISTS means the chain holds it already, with a
+	// google.rpc.ErrorInfo whose metadata gives its id, height and status.
 	Submit(context.Context, *SubmitRequest) (*SubmitResponse, error)
 	// SubmitBatch writes up to 10,000 transactions at once, all or none: if
-	// one is invalid, none is written and the error names its index.
+	// one is invalid, none is written and the error names its index. Those
+	// the chain holds already are not written again and are listed in
+	// `existing`; when all are, the call fails with ALREADY_EXISTS.
 	SubmitBatch(context.Context, *SubmitBatchRequest) (*SubmitBatchResponse, error)
 	// SubmitStream accepts any number of transactions, in messages of up to
 	// 10,000 each. Each message is written as SubmitBatch writes it, before the

@@ -14,6 +14,7 @@ class TxType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TX_TYPE_MINT: _ClassVar[TxType]
     TX_TYPE_ASSET_CREATE: _ClassVar[TxType]
     TX_TYPE_ASSET_TRANSFER: _ClassVar[TxType]
+    TX_TYPE_SET_KEY: _ClassVar[TxType]
 
 class TxStatus(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -25,12 +26,13 @@ TX_TYPE_TRANSFER: TxType
 TX_TYPE_MINT: TxType
 TX_TYPE_ASSET_CREATE: TxType
 TX_TYPE_ASSET_TRANSFER: TxType
+TX_TYPE_SET_KEY: TxType
 TX_STATUS_UNSPECIFIED: TxStatus
 TX_STATUS_COMMITTED: TxStatus
 TX_STATUS_FAILED: TxStatus
 
 class Transaction(_message.Message):
-    __slots__ = ("id", "type", "to", "amount", "asset", "nonce", "payload", "timestamp_ms", "pubkey", "sig", "submitted_ms")
+    __slots__ = ("id", "type", "to", "amount", "asset", "nonce", "payload", "timestamp_ms", "pubkey", "sig", "submitted_ms", "new_key")
     ID_FIELD_NUMBER: _ClassVar[int]
     TYPE_FIELD_NUMBER: _ClassVar[int]
     FROM_FIELD_NUMBER: _ClassVar[int]
@@ -43,6 +45,7 @@ class Transaction(_message.Message):
     PUBKEY_FIELD_NUMBER: _ClassVar[int]
     SIG_FIELD_NUMBER: _ClassVar[int]
     SUBMITTED_MS_FIELD_NUMBER: _ClassVar[int]
+    NEW_KEY_FIELD_NUMBER: _ClassVar[int]
     id: str
     type: TxType
     to: str
@@ -54,7 +57,8 @@ class Transaction(_message.Message):
     pubkey: bytes
     sig: bytes
     submitted_ms: int
-    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[TxType, str]] = ..., to: _Optional[str] = ..., amount: _Optional[int] = ..., asset: _Optional[str] = ..., nonce: _Optional[int] = ..., payload: _Optional[bytes] = ..., timestamp_ms: _Optional[int] = ..., pubkey: _Optional[bytes] = ..., sig: _Optional[bytes] = ..., submitted_ms: _Optional[int] = ..., **kwargs) -> None: ...
+    new_key: bytes
+    def __init__(self, id: _Optional[str] = ..., type: _Optional[_Union[TxType, str]] = ..., to: _Optional[str] = ..., amount: _Optional[int] = ..., asset: _Optional[str] = ..., nonce: _Optional[int] = ..., payload: _Optional[bytes] = ..., timestamp_ms: _Optional[int] = ..., pubkey: _Optional[bytes] = ..., sig: _Optional[bytes] = ..., submitted_ms: _Optional[int] = ..., new_key: _Optional[bytes] = ..., **kwargs) -> None: ...
 
 class TxResult(_message.Message):
     __slots__ = ("tx", "status", "reason")
@@ -67,30 +71,80 @@ class TxResult(_message.Message):
     def __init__(self, tx: _Optional[_Union[Transaction, _Mapping]] = ..., status: _Optional[_Union[TxStatus, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SourceRange(_message.Message):
-    __slots__ = ("topic", "partition", "start_offset", "end_offset")
+    __slots__ = ("topic", "partition", "start_offset", "end_offset", "topic_id", "replaces_topic_id")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     START_OFFSET_FIELD_NUMBER: _ClassVar[int]
     END_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
+    REPLACES_TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
     topic: str
     partition: int
     start_offset: int
     end_offset: int
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ...) -> None: ...
+    topic_id: bytes
+    replaces_topic_id: bytes
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., topic_id: _Optional[bytes] = ..., replaces_topic_id: _Optional[bytes] = ...) -> None: ...
 
 class Batch(_message.Message):
-    __slots__ = ("proposer", "timestamp_ms", "sources", "txs", "proposal_id")
+    __slots__ = ("proposer", "timestamp_ms", "sources", "txs", "proposal_id", "genesis", "validator_key")
     PROPOSER_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     SOURCES_FIELD_NUMBER: _ClassVar[int]
     TXS_FIELD_NUMBER: _ClassVar[int]
     PROPOSAL_ID_FIELD_NUMBER: _ClassVar[int]
+    GENESIS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_KEY_FIELD_NUMBER: _ClassVar[int]
     proposer: int
     timestamp_ms: int
     sources: _containers.RepeatedCompositeFieldContainer[SourceRange]
     txs: _containers.RepeatedCompositeFieldContainer[Transaction]
     proposal_id: int
-    def __init__(self, proposer: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[SourceRange, _Mapping]]] = ..., txs: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., proposal_id: _Optional[int] = ...) -> None: ...
+    genesis: Genesis
+    validator_key: ValidatorKey
+    def __init__(self, proposer: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[SourceRange, _Mapping]]] = ..., txs: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., proposal_id: _Optional[int] = ..., genesis: _Optional[_Union[Genesis, _Mapping]] = ..., validator_key: _Optional[_Union[ValidatorKey, _Mapping]] = ...) -> None: ...
+
+class Genesis(_message.Message):
+    __slots__ = ("chain_id", "require_signatures", "issuers", "max_block_bytes", "max_timestamp_skew_ms")
+    CHAIN_ID_FIELD_NUMBER: _ClassVar[int]
+    REQUIRE_SIGNATURES_FIELD_NUMBER: _ClassVar[int]
+    ISSUERS_FIELD_NUMBER: _ClassVar[int]
+    MAX_BLOCK_BYTES_FIELD_NUMBER: _ClassVar[int]
+    MAX_TIMESTAMP_SKEW_MS_FIELD_NUMBER: _ClassVar[int]
+    chain_id: str
+    require_signatures: bool
+    issuers: _containers.RepeatedCompositeFieldContainer[Issuer]
+    max_block_bytes: int
+    max_timestamp_skew_ms: int
+    def __init__(self, chain_id: _Optional[str] = ..., require_signatures: _Optional[bool] = ..., issuers: _Optional[_Iterable[_Union[Issuer, _Mapping]]] = ..., max_block_bytes: _Optional[int] = ..., max_timestamp_skew_ms: _Optional[int] = ...) -> None: ...
+
+class Issuer(_message.Message):
+    __slots__ = ("address", "pubkey")
+    ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    address: str
+    pubkey: bytes
+    def __init__(self, address: _Optional[str] = ..., pubkey: _Optional[bytes] = ...) -> None: ...
+
+class ValidatorKey(_message.Message):
+    __slots__ = ("id", "pubkey", "proof")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    PROOF_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    pubkey: bytes
+    proof: bytes
+    def __init__(self, id: _Optional[int] = ..., pubkey: _Optional[bytes] = ..., proof: _Optional[bytes] = ...) -> None: ...
+
+class ValidatorKeyRecord(_message.Message):
+    __slots__ = ("id", "pubkey", "retired_at_height")
+    ID_FIELD_NUMBER: _ClassVar[int]
+    PUBKEY_FIELD_NUMBER: _ClassVar[int]
+    RETIRED_AT_HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    id: int
+    pubkey: bytes
+    retired_at_height: int
+    def __init__(self, id: _Optional[int] = ..., pubkey: _Optional[bytes] = ..., retired_at_height: _Optional[int] = ...) -> None: ...
 
 class BlockHeader(_message.Message):
     __slots__ = ("height", "hash", "prev_hash", "tx_root", "timestamp_ms", "proposer", "raft_term", "raft_index", "tx_count", "failed_count", "sources")
@@ -127,12 +181,16 @@ class Block(_message.Message):
     def __init__(self, header: _Optional[_Union[BlockHeader, _Mapping]] = ..., txs: _Optional[_Iterable[_Union[TxResult, _Mapping]]] = ...) -> None: ...
 
 class BlockEvent(_message.Message):
-    __slots__ = ("block", "committed_ms")
+    __slots__ = ("block", "committed_ms", "signer", "signature")
     BLOCK_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_MS_FIELD_NUMBER: _ClassVar[int]
+    SIGNER_FIELD_NUMBER: _ClassVar[int]
+    SIGNATURE_FIELD_NUMBER: _ClassVar[int]
     block: Block
     committed_ms: int
-    def __init__(self, block: _Optional[_Union[Block, _Mapping]] = ..., committed_ms: _Optional[int] = ...) -> None: ...
+    signer: int
+    signature: bytes
+    def __init__(self, block: _Optional[_Union[Block, _Mapping]] = ..., committed_ms: _Optional[int] = ..., signer: _Optional[int] = ..., signature: _Optional[bytes] = ...) -> None: ...
 
 class Balance(_message.Message):
     __slots__ = ("asset", "amount")
@@ -143,14 +201,16 @@ class Balance(_message.Message):
     def __init__(self, asset: _Optional[str] = ..., amount: _Optional[int] = ...) -> None: ...
 
 class Account(_message.Message):
-    __slots__ = ("address", "nonce", "balances")
+    __slots__ = ("address", "nonce", "balances", "key")
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     NONCE_FIELD_NUMBER: _ClassVar[int]
     BALANCES_FIELD_NUMBER: _ClassVar[int]
+    KEY_FIELD_NUMBER: _ClassVar[int]
     address: str
     nonce: int
     balances: _containers.RepeatedCompositeFieldContainer[Balance]
-    def __init__(self, address: _Optional[str] = ..., nonce: _Optional[int] = ..., balances: _Optional[_Iterable[_Union[Balance, _Mapping]]] = ...) -> None: ...
+    key: bytes
+    def __init__(self, address: _Optional[str] = ..., nonce: _Optional[int] = ..., balances: _Optional[_Iterable[_Union[Balance, _Mapping]]] = ..., key: _Optional[bytes] = ...) -> None: ...
 
 class AssetInfo(_message.Message):
     __slots__ = ("name", "owner", "supply")
@@ -163,17 +223,19 @@ class AssetInfo(_message.Message):
     def __init__(self, name: _Optional[str] = ..., owner: _Optional[str] = ..., supply: _Optional[int] = ...) -> None: ...
 
 class PartitionOffset(_message.Message):
-    __slots__ = ("topic", "partition", "next_offset")
+    __slots__ = ("topic", "partition", "next_offset", "topic_id")
     TOPIC_FIELD_NUMBER: _ClassVar[int]
     PARTITION_FIELD_NUMBER: _ClassVar[int]
     NEXT_OFFSET_FIELD_NUMBER: _ClassVar[int]
+    TOPIC_ID_FIELD_NUMBER: _ClassVar[int]
     topic: str
     partition: int
     next_offset: int
-    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., next_offset: _Optional[int] = ...) -> None: ...
+    topic_id: bytes
+    def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., next_offset: _Optional[int] = ..., topic_id: _Optional[bytes] = ...) -> None: ...
 
 class StateSnapshot(_message.Message):
-    __slots__ = ("height", "last_hash", "tx_count", "accounts", "assets", "offsets", "recent_tx_ids", "applied_index", "applied_term", "members", "recent_tx_digests")
+    __slots__ = ("height", "last_hash", "tx_count", "accounts", "assets", "offsets", "recent_tx_ids", "applied_index", "applied_term", "members", "recent_tx_digests", "genesis", "validator_keys")
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_HASH_FIELD_NUMBER: _ClassVar[int]
     TX_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -185,6 +247,8 @@ class StateSnapshot(_message.Message):
     APPLIED_TERM_FIELD_NUMBER: _ClassVar[int]
     MEMBERS_FIELD_NUMBER: _ClassVar[int]
     RECENT_TX_DIGESTS_FIELD_NUMBER: _ClassVar[int]
+    GENESIS_FIELD_NUMBER: _ClassVar[int]
+    VALIDATOR_KEYS_FIELD_NUMBER: _ClassVar[int]
     height: int
     last_hash: bytes
     tx_count: int
@@ -196,7 +260,9 @@ class StateSnapshot(_message.Message):
     applied_term: int
     members: _containers.RepeatedCompositeFieldContainer[MemberContext]
     recent_tx_digests: bytes
-    def __init__(self, height: _Optional[int] = ..., last_hash: _Optional[bytes] = ..., tx_count: _Optional[int] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., assets: _Optional[_Iterable[_Union[AssetInfo, _Mapping]]] = ..., offsets: _Optional[_Iterable[_Union[PartitionOffset, _Mapping]]] = ..., recent_tx_ids: _Optional[_Iterable[str]] = ..., applied_index: _Optional[int] = ..., applied_term: _Optional[int] = ..., members: _Optional[_Iterable[_Union[MemberContext, _Mapping]]] = ..., recent_tx_digests: _Optional[bytes] = ...) -> None: ...
+    genesis: Genesis
+    validator_keys: _containers.RepeatedCompositeFieldContainer[ValidatorKeyRecord]
+    def __init__(self, height: _Optional[int] = ..., last_hash: _Optional[bytes] = ..., tx_count: _Optional[int] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., assets: _Optional[_Iterable[_Union[AssetInfo, _Mapping]]] = ..., offsets: _Optional[_Iterable[_Union[PartitionOffset, _Mapping]]] = ..., recent_tx_ids: _Optional[_Iterable[str]] = ..., applied_index: _Optional[int] = ..., applied_term: _Optional[int] = ..., members: _Optional[_Iterable[_Union[MemberContext, _Mapping]]] = ..., recent_tx_digests: _Optional[bytes] = ..., genesis: _Optional[_Union[Genesis, _Mapping]] = ..., validator_keys: _Optional[_Iterable[_Union[ValidatorKeyRecord, _Mapping]]] = ...) -> None: ...
 
 class MemberContext(_message.Message):
     __slots__ = ("id", "raft_address")

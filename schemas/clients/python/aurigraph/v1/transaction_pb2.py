@@ -25,7 +25,7 @@ _sym_db = _symbol_database.Default()
 from aurigraph.v1 import chain_pb2 as aurigraph_dot_v1_dot_chain__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61urigraph/v1/transaction.proto\x12\x0c\x61urigraph.v1\x1a\x18\x61urigraph/v1/chain.proto\"?\n\rSubmitRequest\x12.\n\x0btransaction\x18\x01 \x01(\x0b\x32\x19.aurigraph.v1.Transaction\"\x1c\n\x0eSubmitResponse\x12\n\n\x02id\x18\x01 \x01(\t\"E\n\x12SubmitBatchRequest\x12/\n\x0ctransactions\x18\x01 \x03(\x0b\x32\x19.aurigraph.v1.Transaction\"\"\n\x13SubmitBatchResponse\x12\x0b\n\x03ids\x18\x01 \x03(\t\"F\n\x13SubmitStreamRequest\x12/\n\x0ctransactions\x18\x01 \x03(\x0b\x32\x19.aurigraph.v1.Transaction\"#\n\x14SubmitStreamResponse\x12\x0b\n\x03ids\x18\x01 \x03(\t\"2\n\x15GetTransactionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05stale\x18\x02 \x01(\x08\"\x85\x01\n\x16GetTransactionResponse\x12$\n\x05state\x18\x01 \x01(\x0e\x32\x15.aurigraph.v1.TxState\x12&\n\x06result\x18\x02 \x01(\x0b\x32\x16.aurigraph.v1.TxResult\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\r\n\x05index\x18\x04 \x01(\r\"8\n\x1bGetTransactionStatusRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05stale\x18\x02 \x01(\x08\"\x7f\n\x1cGetTransactionStatusResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.aurigraph.v1.TxState\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\r\n\x05index\x18\x04 \x01(\r\x12\x0e\n\x06reason\x18\x05 \x01(\t*f\n\x07TxState\x12\x18\n\x14TX_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10TX_STATE_PENDING\x10\x01\x12\x16\n\x12TX_STATE_COMMITTED\x10\x02\x12\x13\n\x0fTX_STATE_FAILED\x10\x03\x32\xb9\x03\n\x12TransactionService\x12\x43\n\x06Submit\x12\x1b.aurigraph.v1.SubmitRequest\x1a\x1c.aurigraph.v1.SubmitResponse\x12R\n\x0bSubmitBatch\x12 .aurigraph.v1.SubmitBatchRequest\x1a!.aurigraph.v1.SubmitBatchResponse\x12W\n\x0cSubmitStream\x12!.aurigraph.v1.SubmitStreamRequest\x1a\".aurigraph.v1.SubmitStreamResponse(\x01\x12P\n\x03Get\x12#.aurigraph.v1.GetTransactionRequest\x1a$.aurigraph.v1.GetTransactionResponse\x12_\n\x06Status\x12).aurigraph.v1.GetTransactionStatusRequest\x1a*.aurigraph.v1.GetTransactionStatusResponseBEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1e\x61urigraph/v1/transaction.proto\x12\x0c\x61urigraph.v1\x1a\x18\x61urigraph/v1/chain.proto\"?\n\rSubmitRequest\x12.\n\x0btransaction\x18\x01 \x01(\x0b\x32\x19.aurigraph.v1.Transaction\"\x1c\n\x0eSubmitResponse\x12\n\n\x02id\x18\x01 \x01(\t\"E\n\x12SubmitBatchRequest\x12/\n\x0ctransactions\x18\x01 \x03(\x0b\x32\x19.aurigraph.v1.Transaction\"W\n\x13SubmitBatchResponse\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x33\n\x08\x65xisting\x18\x02 \x03(\x0b\x32!.aurigraph.v1.ExistingTransaction\"f\n\x13\x45xistingTransaction\x12\r\n\x05index\x18\x01 \x01(\r\x12\n\n\x02id\x18\x02 \x01(\t\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12$\n\x05state\x18\x04 \x01(\x0e\x32\x15.aurigraph.v1.TxState\"F\n\x13SubmitStreamRequest\x12/\n\x0ctransactions\x18\x01 \x03(\x0b\x32\x19.aurigraph.v1.Transaction\"X\n\x14SubmitStreamResponse\x12\x0b\n\x03ids\x18\x01 \x03(\t\x12\x33\n\x08\x65xisting\x18\x02 \x03(\x0b\x32!.aurigraph.v1.ExistingTransaction\"2\n\x15GetTransactionRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05stale\x18\x02 \x01(\x08\"\x85\x01\n\x16GetTransactionResponse\x12$\n\x05state\x18\x01 \x01(\x0e\x32\x15.aurigraph.v1.TxState\x12&\n\x06result\x18\x02 \x01(\x0b\x32\x16.aurigraph.v1.TxResult\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\r\n\x05index\x18\x04 \x01(\r\"8\n\x1bGetTransactionStatusRequest\x12\n\n\x02id\x18\x01 \x01(\t\x12\r\n\x05stale\x18\x02 \x01(\x08\"\x7f\n\x1cGetTransactionStatusResponse\x12\n\n\x02id\x18\x01 \x01(\t\x12$\n\x05state\x18\x02 \x01(\x0e\x32\x15.aurigraph.v1.TxState\x12\x0e\n\x06height\x18\x03 \x01(\x04\x12\r\n\x05index\x18\x04 \x01(\r\x12\x0e\n\x06reason\x18\x05 \x01(\t*f\n\x07TxState\x12\x18\n\x14TX_STATE_UNSPECIFIED\x10\x00\x12\x14\n\x10TX_STATE_PENDING\x10\x01\x12\x16\n\x12TX_STATE_COMMITTED\x10\x02\x12\x13\n\x0fTX_STATE_FAILED\x10\x03\x32\xb9\x03\n\x12TransactionService\x12\x43\n\x06Submit\x12\x1b.aurigraph.v1.SubmitRequest\x1a\x1c.aurigraph.v1.SubmitResponse\x12R\n\x0bSubmitBatch\x12 .aurigraph.v1.SubmitBatchRequest\x1a!.aurigraph.v1.SubmitBatchResponse\x12W\n\x0cSubmitStream\x12!.aurigraph.v1.SubmitStreamRequest\x1a\".aurigraph.v1.SubmitStreamResponse(\x01\x12P\n\x03Get\x12#.aurigraph.v1.GetTransactionRequest\x1a$.aurigraph.v1.GetTransactionResponse\x12_\n\x06Status\x12).aurigraph.v1.GetTransactionStatusRequest\x1a*.aurigraph.v1.GetTransactionStatusResponseBEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,8 +33,8 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aurigraph.v1.transaction_pb
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1'
-  _globals['_TXSTATE']._serialized_start=760
-  _globals['_TXSTATE']._serialized_end=862
+  _globals['_TXSTATE']._serialized_start=970
+  _globals['_TXSTATE']._serialized_end=1072
   _globals['_SUBMITREQUEST']._serialized_start=74
   _globals['_SUBMITREQUEST']._serialized_end=137
   _globals['_SUBMITRESPONSE']._serialized_start=139
@@ -42,19 +42,21 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_SUBMITBATCHREQUEST']._serialized_start=169
   _globals['_SUBMITBATCHREQUEST']._serialized_end=238
   _globals['_SUBMITBATCHRESPONSE']._serialized_start=240
-  _globals['_SUBMITBATCHRESPONSE']._serialized_end=274
-  _globals['_SUBMITSTREAMREQUEST']._serialized_start=276
-  _globals['_SUBMITSTREAMREQUEST']._serialized_end=346
-  _globals['_SUBMITSTREAMRESPONSE']._serialized_start=348
-  _globals['_SUBMITSTREAMRESPONSE']._serialized_end=383
-  _globals['_GETTRANSACTIONREQUEST']._serialized_start=385
-  _globals['_GETTRANSACTIONREQUEST']._serialized_end=435
-  _globals['_GETTRANSACTIONRESPONSE']._serialized_start=438
-  _globals['_GETTRANSACTIONRESPONSE']._serialized_end=571
-  _globals['_GETTRANSACTIONSTATUSREQUEST']._serialized_start=573
-  _globals['_GETTRANSACTIONSTATUSREQUEST']._serialized_end=629
-  _globals['_GETTRANSACTIONSTATUSRESPONSE']._serialized_start=631
-  _globals['_GETTRANSACTIONSTATUSRESPONSE']._serialized_end=758
-  _globals['_TRANSACTIONSERVICE']._serialized_start=865
-  _globals['_TRANSACTIONSERVICE']._serialized_end=1306
+  _globals['_SUBMITBATCHRESPONSE']._serialized_end=327
+  _globals['_EXISTINGTRANSACTION']._serialized_start=329
+  _globals['_EXISTINGTRANSACTION']._serialized_end=431
+  _globals['_SUBMITSTREAMREQUEST']._serialized_start=433
+  _globals['_SUBMITSTREAMREQUEST']._serialized_end=503
+  _globals['_SUBMITSTREAMRESPONSE']._serialized_start=505
+  _globals['_SUBMITSTREAMRESPONSE']._serialized_end=593
+  _globals['_GETTRANSACTIONREQUEST']._serialized_start=595
+  _globals['_GETTRANSACTIONREQUEST']._serialized_end=645
+  _globals['_GETTRANSACTIONRESPONSE']._serialized_start=648
+  _globals['_GETTRANSACTIONRESPONSE']._serialized_end=781
+  _globals['_GETTRANSACTIONSTATUSREQUEST']._serialized_start=783
+  _globals['_GETTRANSACTIONSTATUSREQUEST']._serialized_end=839
+  _globals['_GETTRANSACTIONSTATUSRESPONSE']._serialized_start=841
+  _globals['_GETTRANSACTIONSTATUSRESPONSE']._serialized_end=968
+  _globals['_TRANSACTIONSERVICE']._serialized_start=1075
+  _globals['_TRANSACTIONSERVICE']._serialized_end=1516
 # @@protoc_insertion_point(module_scope)

@@ -38,10 +38,24 @@ class SubmitBatchRequest(_message.Message):
     def __init__(self, transactions: _Optional[_Iterable[_Union[_chain_pb2.Transaction, _Mapping]]] = ...) -> None: ...
 
 class SubmitBatchResponse(_message.Message):
-    __slots__ = ("ids",)
+    __slots__ = ("ids", "existing")
     IDS_FIELD_NUMBER: _ClassVar[int]
+    EXISTING_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    existing: _containers.RepeatedCompositeFieldContainer[ExistingTransaction]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., existing: _Optional[_Iterable[_Union[ExistingTransaction, _Mapping]]] = ...) -> None: ...
+
+class ExistingTransaction(_message.Message):
+    __slots__ = ("index", "id", "height", "state")
+    INDEX_FIELD_NUMBER: _ClassVar[int]
+    ID_FIELD_NUMBER: _ClassVar[int]
+    HEIGHT_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    index: int
+    id: str
+    height: int
+    state: TxState
+    def __init__(self, index: _Optional[int] = ..., id: _Optional[str] = ..., height: _Optional[int] = ..., state: _Optional[_Union[TxState, str]] = ...) -> None: ...
 
 class SubmitStreamRequest(_message.Message):
     __slots__ = ("transactions",)
@@ -50,10 +64,12 @@ class SubmitStreamRequest(_message.Message):
     def __init__(self, transactions: _Optional[_Iterable[_Union[_chain_pb2.Transaction, _Mapping]]] = ...) -> None: ...
 
 class SubmitStreamResponse(_message.Message):
-    __slots__ = ("ids",)
+    __slots__ = ("ids", "existing")
     IDS_FIELD_NUMBER: _ClassVar[int]
+    EXISTING_FIELD_NUMBER: _ClassVar[int]
     ids: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, ids: _Optional[_Iterable[str]] = ...) -> None: ...
+    existing: _containers.RepeatedCompositeFieldContainer[ExistingTransaction]
+    def __init__(self, ids: _Optional[_Iterable[str]] = ..., existing: _Optional[_Iterable[_Union[ExistingTransaction, _Mapping]]] = ...) -> None: ...
 
 class GetTransactionRequest(_message.Message):
     __slots__ = ("id", "stale")

@@ -29,11 +29,12 @@ class TransactionServiceStub:
     """TransactionService writes transactions to the transaction log and reads
     back what became of them.
 
-    Submitting is idempotent by transaction id: the chain commits an id at
-    most once, so a client may retry any Submit call that failed with
-    UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-    the transaction's content (the same content always gets the same id), or
-    set it to your own unique id.
+    A transaction's id is derived from its content (schemas.TxID: hex sha256
+    of its canonical encoding), so nobody can take the id another sender's
+    transaction will have. Leave id empty, or set it to that value; any other
+    id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+    gets the same id and the chain commits an id at most once, so a client may
+    retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
     """
 
     def __init__(self, channel):
@@ -73,16 +74,19 @@ class TransactionServiceServicer:
     """TransactionService writes transactions to the transaction log and reads
     back what became of them.
 
-    Submitting is idempotent by transaction id: the chain commits an id at
-    most once, so a client may retry any Submit call that failed with
-    UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-    the transaction's content (the same content always gets the same id), or
-    set it to your own unique id.
+    A transaction's id is derived from its content (schemas.TxID: hex sha256
+    of its canonical encoding), so nobody can take the id another sender's
+    transaction will have. Leave id empty, or set it to that value; any other
+    id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+    gets the same id and the chain commits an id at most once, so a client may
+    retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
     """
 
     def Submit(self, request, context):
         """Submit writes one transaction and answers once it is durably in the
-        log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+        log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+        ALREADY_EXISTS means the chain holds it already, with a
+        google.rpc.ErrorInfo whose metadata gives its id, height and status.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -90,7 +94,9 @@ class TransactionServiceServicer:
 
     def SubmitBatch(self, request, context):
         """SubmitBatch writes up to 10,000 transactions at once, all or none: if
-        one is invalid, none is written and the error names its index.
+        one is invalid, none is written and the error names its index. Those
+        the chain holds already are not written again and are listed in
+        `existing`; when all are, the call fails with ALREADY_EXISTS.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -163,11 +169,12 @@ class TransactionService:
     """TransactionService writes transactions to the transaction log and reads
     back what became of them.
 
-    Submitting is idempotent by transaction id: the chain commits an id at
-    most once, so a client may retry any Submit call that failed with
-    UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-    the transaction's content (the same content always gets the same id), or
-    set it to your own unique id.
+    A transaction's id is derived from its content (schemas.TxID: hex sha256
+    of its canonical encoding), so nobody can take the id another sender's
+    transaction will have. Leave id empty, or set it to that value; any other
+    id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+    gets the same id and the chain commits an id at most once, so a client may
+    retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
     """
 
     @staticmethod

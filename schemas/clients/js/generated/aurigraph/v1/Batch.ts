@@ -2,6 +2,8 @@
 
 import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _aurigraph_v1_SourceRange__Output } from '../../aurigraph/v1/SourceRange';
 import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from '../../aurigraph/v1/Transaction';
+import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from '../../aurigraph/v1/Genesis';
+import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from '../../aurigraph/v1/ValidatorKey';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -17,6 +19,16 @@ export interface Batch {
    * Set by the proposing node to match the applied entry to its waiter.
    */
   'proposal_id'?: (number | string | Long);
+  /**
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   */
+  'genesis'?: (_aurigraph_v1_Genesis | null);
+  /**
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   */
+  'validator_key'?: (_aurigraph_v1_ValidatorKey | null);
 }
 
 /**
@@ -32,4 +44,14 @@ export interface Batch__Output {
    * Set by the proposing node to match the applied entry to its waiter.
    */
   'proposal_id': (string);
+  /**
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   */
+  'genesis': (_aurigraph_v1_Genesis__Output | null);
+  /**
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   */
+  'validator_key': (_aurigraph_v1_ValidatorKey__Output | null);
 }

@@ -12,6 +12,13 @@ export interface BlockEvent {
    * When the publishing validator saw the block committed, Unix milliseconds.
    */
   'committed_ms'?: (number | string | Long);
+  /**
+   * The validator that signed the block, and its Ed25519 signature over
+   * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+   * with a signature by the key that validator held at that height.
+   */
+  'signer'?: (number | string | Long);
+  'signature'?: (Buffer | Uint8Array | string);
 }
 
 /**
@@ -23,4 +30,11 @@ export interface BlockEvent__Output {
    * When the publishing validator saw the block committed, Unix milliseconds.
    */
   'committed_ms': (string);
+  /**
+   * The validator that signed the block, and its Ed25519 signature over
+   * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+   * with a signature by the key that validator held at that height.
+   */
+  'signer': (string);
+  'signature': (Buffer);
 }

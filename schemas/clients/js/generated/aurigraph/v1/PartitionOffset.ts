@@ -9,6 +9,10 @@ export interface PartitionOffset {
    * Next offset ingest must read.
    */
   'next_offset'?: (number | string | Long);
+  /**
+   * The broker's id of the topic the offset belongs to; empty when not known.
+   */
+  'topic_id'?: (Buffer | Uint8Array | string);
 }
 
 export interface PartitionOffset__Output {
@@ -18,4 +22,8 @@ export interface PartitionOffset__Output {
    * Next offset ingest must read.
    */
   'next_offset': (string);
+  /**
+   * The broker's id of the topic the offset belongs to; empty when not known.
+   */
+  'topic_id': (Buffer);
 }

@@ -4,6 +4,8 @@ import type { Account as _aurigraph_v1_Account, Account__Output as _aurigraph_v1
 import type { AssetInfo as _aurigraph_v1_AssetInfo, AssetInfo__Output as _aurigraph_v1_AssetInfo__Output } from '../../aurigraph/v1/AssetInfo';
 import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset__Output as _aurigraph_v1_PartitionOffset__Output } from '../../aurigraph/v1/PartitionOffset';
 import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from '../../aurigraph/v1/MemberContext';
+import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from '../../aurigraph/v1/Genesis';
+import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from '../../aurigraph/v1/ValidatorKeyRecord';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -34,6 +36,15 @@ export interface StateSnapshot {
    * bytes of sha256(id), concatenated.
    */
   'recent_tx_digests'?: (Buffer | Uint8Array | string);
+  /**
+   * The chain's rules; absent for chains begun before genesis entries.
+   */
+  'genesis'?: (_aurigraph_v1_Genesis | null);
+  /**
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   */
+  'validator_keys'?: (_aurigraph_v1_ValidatorKeyRecord)[];
 }
 
 /**
@@ -64,4 +75,13 @@ export interface StateSnapshot__Output {
    * bytes of sha256(id), concatenated.
    */
   'recent_tx_digests': (Buffer);
+  /**
+   * The chain's rules; absent for chains begun before genesis entries.
+   */
+  'genesis': (_aurigraph_v1_Genesis__Output | null);
+  /**
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   */
+  'validator_keys': (_aurigraph_v1_ValidatorKeyRecord__Output)[];
 }

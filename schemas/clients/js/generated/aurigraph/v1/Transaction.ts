@@ -29,6 +29,10 @@ export interface Transaction {
    * Set by ingest; not part of the transaction id.
    */
   'submitted_ms'?: (number | string | Long);
+  /**
+   * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+   */
+  'new_key'?: (Buffer | Uint8Array | string);
 }
 
 export interface Transaction__Output {
@@ -57,4 +61,8 @@ export interface Transaction__Output {
    * Set by ingest; not part of the transaction id.
    */
   'submitted_ms': (string);
+  /**
+   * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+   */
+  'new_key': (Buffer);
 }

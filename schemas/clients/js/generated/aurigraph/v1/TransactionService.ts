@@ -17,11 +17,12 @@ import type { SubmitStreamResponse as _aurigraph_v1_SubmitStreamResponse, Submit
  * TransactionService writes transactions to the transaction log and reads
  * back what became of them.
  * 
- * Submitting is idempotent by transaction id: the chain commits an id at
- * most once, so a client may retry any Submit call that failed with
- * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
- * the transaction's content (the same content always gets the same id), or
- * set it to your own unique id.
+ * A transaction's id is derived from its content (schemas.TxID: hex sha256
+ * of its canonical encoding), so nobody can take the id another sender's
+ * transaction will have. Leave id empty, or set it to that value; any other
+ * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+ * gets the same id and the chain commits an id at most once, so a client may
+ * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
  */
 export interface TransactionServiceClient extends grpc.Client {
   /**
@@ -60,7 +61,9 @@ export interface TransactionServiceClient extends grpc.Client {
   
   /**
    * Submit writes one transaction and answers once it is durably in the
-   * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+   * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+   * ALREADY_EXISTS means the chain holds it already, with a
+   * google.rpc.ErrorInfo whose metadata gives its id, height and status.
    */
   Submit(argument: _aurigraph_v1_SubmitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
   Submit(argument: _aurigraph_v1_SubmitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_aurigraph_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
@@ -68,7 +71,9 @@ export interface TransactionServiceClient extends grpc.Client {
   Submit(argument: _aurigraph_v1_SubmitRequest, callback: grpc.requestCallback<_aurigraph_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
   /**
    * Submit writes one transaction and answers once it is durably in the
-   * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+   * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+   * ALREADY_EXISTS means the chain holds it already, with a
+   * google.rpc.ErrorInfo whose metadata gives its id, height and status.
    */
   submit(argument: _aurigraph_v1_SubmitRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
   submit(argument: _aurigraph_v1_SubmitRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_aurigraph_v1_SubmitResponse__Output>): grpc.ClientUnaryCall;
@@ -77,7 +82,9 @@ export interface TransactionServiceClient extends grpc.Client {
   
   /**
    * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-   * one is invalid, none is written and the error names its index.
+   * one is invalid, none is written and the error names its index. Those
+   * the chain holds already are not written again and are listed in
+   * `existing`; when all are, the call fails with ALREADY_EXISTS.
    */
   SubmitBatch(argument: _aurigraph_v1_SubmitBatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_SubmitBatchResponse__Output>): grpc.ClientUnaryCall;
   SubmitBatch(argument: _aurigraph_v1_SubmitBatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_aurigraph_v1_SubmitBatchResponse__Output>): grpc.ClientUnaryCall;
@@ -85,7 +92,9 @@ export interface TransactionServiceClient extends grpc.Client {
   SubmitBatch(argument: _aurigraph_v1_SubmitBatchRequest, callback: grpc.requestCallback<_aurigraph_v1_SubmitBatchResponse__Output>): grpc.ClientUnaryCall;
   /**
    * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-   * one is invalid, none is written and the error names its index.
+   * one is invalid, none is written and the error names its index. Those
+   * the chain holds already are not written again and are listed in
+   * `existing`; when all are, the call fails with ALREADY_EXISTS.
    */
   submitBatch(argument: _aurigraph_v1_SubmitBatchRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_SubmitBatchResponse__Output>): grpc.ClientUnaryCall;
   submitBatch(argument: _aurigraph_v1_SubmitBatchRequest, metadata: grpc.Metadata, callback: grpc.requestCallback<_aurigraph_v1_SubmitBatchResponse__Output>): grpc.ClientUnaryCall;
@@ -121,11 +130,12 @@ export interface TransactionServiceClient extends grpc.Client {
  * TransactionService writes transactions to the transaction log and reads
  * back what became of them.
  * 
- * Submitting is idempotent by transaction id: the chain commits an id at
- * most once, so a client may retry any Submit call that failed with
- * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
- * the transaction's content (the same content always gets the same id), or
- * set it to your own unique id.
+ * A transaction's id is derived from its content (schemas.TxID: hex sha256
+ * of its canonical encoding), so nobody can take the id another sender's
+ * transaction will have. Leave id empty, or set it to that value; any other
+ * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+ * gets the same id and the chain commits an id at most once, so a client may
+ * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
  */
 export interface TransactionServiceHandlers extends grpc.UntypedServiceImplementation {
   /**
@@ -142,13 +152,17 @@ export interface TransactionServiceHandlers extends grpc.UntypedServiceImplement
   
   /**
    * Submit writes one transaction and answers once it is durably in the
-   * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+   * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+   * ALREADY_EXISTS means the chain holds it already, with a
+   * google.rpc.ErrorInfo whose metadata gives its id, height and status.
    */
   Submit: grpc.handleUnaryCall<_aurigraph_v1_SubmitRequest__Output, _aurigraph_v1_SubmitResponse>;
   
   /**
    * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-   * one is invalid, none is written and the error names its index.
+   * one is invalid, none is written and the error names its index. Those
+   * the chain holds already are not written again and are listed in
+   * `existing`; when all are, the call fails with ALREADY_EXISTS.
    */
   SubmitBatch: grpc.handleUnaryCall<_aurigraph_v1_SubmitBatchRequest__Output, _aurigraph_v1_SubmitBatchResponse>;
   

@@ -7,7 +7,9 @@ export const TxType = {
    */
   TX_TYPE_TRANSFER: 'TX_TYPE_TRANSFER',
   /**
-   * Credits `amount` of the native asset to `to`.
+   * Credits `amount` of the native asset to `to` (only an issuer named in
+   * the genesis may), or of a created `asset` (only its creator may, which
+   * grows its supply). `from` is the minting account.
    */
   TX_TYPE_MINT: 'TX_TYPE_MINT',
   /**
@@ -18,6 +20,11 @@ export const TxType = {
    * Moves `amount` of a created asset from `from` to `to`.
    */
   TX_TYPE_ASSET_TRANSFER: 'TX_TYPE_ASSET_TRANSFER',
+  /**
+   * Binds `from` to the key in `new_key` (registration: signed by that key)
+   * or replaces its key (rotation: signed by the current key).
+   */
+  TX_TYPE_SET_KEY: 'TX_TYPE_SET_KEY',
 } as const;
 
 export type TxType =
@@ -29,7 +36,9 @@ export type TxType =
   | 'TX_TYPE_TRANSFER'
   | 1
   /**
-   * Credits `amount` of the native asset to `to`.
+   * Credits `amount` of the native asset to `to` (only an issuer named in
+   * the genesis may), or of a created `asset` (only its creator may, which
+   * grows its supply). `from` is the minting account.
    */
   | 'TX_TYPE_MINT'
   | 2
@@ -43,5 +52,11 @@ export type TxType =
    */
   | 'TX_TYPE_ASSET_TRANSFER'
   | 4
+  /**
+   * Binds `from` to the key in `new_key` (registration: signed by that key)
+   * or replaces its key (rotation: signed by the current key).
+   */
+  | 'TX_TYPE_SET_KEY'
+  | 5
 
 export type TxType__Output = typeof TxType[keyof typeof TxType]

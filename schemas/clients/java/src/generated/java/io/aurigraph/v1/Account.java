@@ -30,6 +30,7 @@ private static final long serialVersionUID = 0L;
   private Account() {
     address_ = "";
     balances_ = java.util.Collections.emptyList();
+    key_ = com.google.protobuf.ByteString.EMPTY;
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -141,6 +142,22 @@ private static final long serialVersionUID = 0L;
     return balances_.get(index);
   }
 
+  public static final int KEY_FIELD_NUMBER = 4;
+  private com.google.protobuf.ByteString key_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <pre>
+   * The key registered to control a named account (TX_TYPE_SET_KEY); empty
+   * for keyless accounts and for addresses derived from a key.
+   * </pre>
+   *
+   * <code>bytes key = 4;</code>
+   * @return The key.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getKey() {
+    return key_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -164,6 +181,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < balances_.size(); i++) {
       output.writeMessage(3, balances_.get(i));
     }
+    if (!key_.isEmpty()) {
+      output.writeBytes(4, key_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -184,6 +204,10 @@ private static final long serialVersionUID = 0L;
           }
           size += 1 * count;
         }
+    if (!key_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(4, key_);
+    }
     return size;
   }
   @java.lang.Override
@@ -214,6 +238,8 @@ private static final long serialVersionUID = 0L;
         != other.getNonce()) return false;
     if (!getBalancesList()
         .equals(other.getBalancesList())) return false;
+    if (!getKey()
+        .equals(other.getKey())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -234,6 +260,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + BALANCES_FIELD_NUMBER;
       hash = (53 * hash) + getBalancesList().hashCode();
     }
+    hash = (37 * hash) + KEY_FIELD_NUMBER;
+    hash = (53 * hash) + getKey().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -374,6 +402,7 @@ private static final long serialVersionUID = 0L;
         balancesBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00000004);
+      key_ = com.google.protobuf.ByteString.EMPTY;
       return this;
     }
 
@@ -426,6 +455,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.nonce_ = nonce_;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.key_ = key_;
+      }
     }
 
     @java.lang.Override
@@ -474,6 +506,9 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (!other.getKey().isEmpty()) {
+        setKey(other.getKey());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -521,6 +556,11 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 26
+            case 34: {
+              key_ = input.readBytes();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -874,6 +914,53 @@ private static final long serialVersionUID = 0L;
         balances_ = null;
       }
       return balancesBuilder_;
+    }
+
+    private com.google.protobuf.ByteString key_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <pre>
+     * The key registered to control a named account (TX_TYPE_SET_KEY); empty
+     * for keyless accounts and for addresses derived from a key.
+     * </pre>
+     *
+     * <code>bytes key = 4;</code>
+     * @return The key.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getKey() {
+      return key_;
+    }
+    /**
+     * <pre>
+     * The key registered to control a named account (TX_TYPE_SET_KEY); empty
+     * for keyless accounts and for addresses derived from a key.
+     * </pre>
+     *
+     * <code>bytes key = 4;</code>
+     * @param value The key to set.
+     * @return This builder for chaining.
+     */
+    public Builder setKey(com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      key_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The key registered to control a named account (TX_TYPE_SET_KEY); empty
+     * for keyless accounts and for addresses derived from a key.
+     * </pre>
+     *
+     * <code>bytes key = 4;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearKey() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      key_ = getDefaultInstance().getKey();
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.Account)

@@ -51,4 +51,15 @@ public interface AccountOrBuilder extends
    */
   io.aurigraph.v1.BalanceOrBuilder getBalancesOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * The key registered to control a named account (TX_TYPE_SET_KEY); empty
+   * for keyless accounts and for addresses derived from a key.
+   * </pre>
+   *
+   * <code>bytes key = 4;</code>
+   * @return The key.
+   */
+  com.google.protobuf.ByteString getKey();
 }

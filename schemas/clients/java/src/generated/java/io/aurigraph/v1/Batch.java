@@ -55,6 +55,7 @@ private static final long serialVersionUID = 0L;
             io.aurigraph.v1.Batch.class, io.aurigraph.v1.Batch.Builder.class);
   }
 
+  private int bitField0_;
   public static final int PROPOSER_FIELD_NUMBER = 1;
   private long proposer_ = 0L;
   /**
@@ -174,6 +175,88 @@ private static final long serialVersionUID = 0L;
     return proposalId_;
   }
 
+  public static final int GENESIS_FIELD_NUMBER = 6;
+  private io.aurigraph.v1.Genesis genesis_;
+  /**
+   * <pre>
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+   * @return Whether the genesis field is set.
+   */
+  @java.lang.Override
+  public boolean hasGenesis() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+   * @return The genesis.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.Genesis getGenesis() {
+    return genesis_ == null ? io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+  }
+  /**
+   * <pre>
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.GenesisOrBuilder getGenesisOrBuilder() {
+    return genesis_ == null ? io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+  }
+
+  public static final int VALIDATOR_KEY_FIELD_NUMBER = 7;
+  private io.aurigraph.v1.ValidatorKey validatorKey_;
+  /**
+   * <pre>
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+   * @return Whether the validatorKey field is set.
+   */
+  @java.lang.Override
+  public boolean hasValidatorKey() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+   * @return The validatorKey.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.ValidatorKey getValidatorKey() {
+    return validatorKey_ == null ? io.aurigraph.v1.ValidatorKey.getDefaultInstance() : validatorKey_;
+  }
+  /**
+   * <pre>
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.ValidatorKeyOrBuilder getValidatorKeyOrBuilder() {
+    return validatorKey_ == null ? io.aurigraph.v1.ValidatorKey.getDefaultInstance() : validatorKey_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -202,6 +285,12 @@ private static final long serialVersionUID = 0L;
     }
     if (proposalId_ != 0L) {
       output.writeUInt64(5, proposalId_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(6, getGenesis());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(7, getValidatorKey());
     }
     getUnknownFields().writeTo(output);
   }
@@ -237,6 +326,14 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeUInt64Size(5, proposalId_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(6, getGenesis());
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(7, getValidatorKey());
+    }
     return size;
   }
   @java.lang.Override
@@ -271,6 +368,16 @@ private static final long serialVersionUID = 0L;
         .equals(other.getTxsList())) return false;
     if (getProposalId()
         != other.getProposalId()) return false;
+    if (hasGenesis() != other.hasGenesis()) return false;
+    if (hasGenesis()) {
+      if (!getGenesis()
+          .equals(other.getGenesis())) return false;
+    }
+    if (hasValidatorKey() != other.hasValidatorKey()) return false;
+    if (hasValidatorKey()) {
+      if (!getValidatorKey()
+          .equals(other.getValidatorKey())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -299,6 +406,14 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + PROPOSAL_ID_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getProposalId());
+    if (hasGenesis()) {
+      hash = (37 * hash) + GENESIS_FIELD_NUMBER;
+      hash = (53 * hash) + getGenesis().hashCode();
+    }
+    if (hasValidatorKey()) {
+      hash = (37 * hash) + VALIDATOR_KEY_FIELD_NUMBER;
+      hash = (53 * hash) + getValidatorKey().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -423,13 +538,22 @@ private static final long serialVersionUID = 0L;
 
     // Construct using io.aurigraph.v1.Batch.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetSourcesFieldBuilder();
+        internalGetTxsFieldBuilder();
+        internalGetGenesisFieldBuilder();
+        internalGetValidatorKeyFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -452,6 +576,16 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000008);
       proposalId_ = 0L;
+      genesis_ = null;
+      if (genesisBuilder_ != null) {
+        genesisBuilder_.dispose();
+        genesisBuilder_ = null;
+      }
+      validatorKey_ = null;
+      if (validatorKeyBuilder_ != null) {
+        validatorKeyBuilder_.dispose();
+        validatorKeyBuilder_ = null;
+      }
       return this;
     }
 
@@ -516,6 +650,20 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000010) != 0)) {
         result.proposalId_ = proposalId_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.genesis_ = genesisBuilder_ == null
+            ? genesis_
+            : genesisBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00000040) != 0)) {
+        result.validatorKey_ = validatorKeyBuilder_ == null
+            ? validatorKey_
+            : validatorKeyBuilder_.build();
+        to_bitField0_ |= 0x00000002;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -591,6 +739,12 @@ private static final long serialVersionUID = 0L;
       if (other.getProposalId() != 0L) {
         setProposalId(other.getProposalId());
       }
+      if (other.hasGenesis()) {
+        mergeGenesis(other.getGenesis());
+      }
+      if (other.hasValidatorKey()) {
+        mergeValidatorKey(other.getValidatorKey());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -656,6 +810,20 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000010;
               break;
             } // case 40
+            case 50: {
+              input.readMessage(
+                  internalGetGenesisFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
+            case 58: {
+              input.readMessage(
+                  internalGetValidatorKeyFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000040;
+              break;
+            } // case 58
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1247,6 +1415,334 @@ private static final long serialVersionUID = 0L;
       proposalId_ = 0L;
       onChanged();
       return this;
+    }
+
+    private io.aurigraph.v1.Genesis genesis_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.Genesis, io.aurigraph.v1.Genesis.Builder, io.aurigraph.v1.GenesisOrBuilder> genesisBuilder_;
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     * @return Whether the genesis field is set.
+     */
+    public boolean hasGenesis() {
+      return ((bitField0_ & 0x00000020) != 0);
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     * @return The genesis.
+     */
+    public io.aurigraph.v1.Genesis getGenesis() {
+      if (genesisBuilder_ == null) {
+        return genesis_ == null ? io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+      } else {
+        return genesisBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    public Builder setGenesis(io.aurigraph.v1.Genesis value) {
+      if (genesisBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        genesis_ = value;
+      } else {
+        genesisBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    public Builder setGenesis(
+        io.aurigraph.v1.Genesis.Builder builderForValue) {
+      if (genesisBuilder_ == null) {
+        genesis_ = builderForValue.build();
+      } else {
+        genesisBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    public Builder mergeGenesis(io.aurigraph.v1.Genesis value) {
+      if (genesisBuilder_ == null) {
+        if (((bitField0_ & 0x00000020) != 0) &&
+          genesis_ != null &&
+          genesis_ != io.aurigraph.v1.Genesis.getDefaultInstance()) {
+          getGenesisBuilder().mergeFrom(value);
+        } else {
+          genesis_ = value;
+        }
+      } else {
+        genesisBuilder_.mergeFrom(value);
+      }
+      if (genesis_ != null) {
+        bitField0_ |= 0x00000020;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    public Builder clearGenesis() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      genesis_ = null;
+      if (genesisBuilder_ != null) {
+        genesisBuilder_.dispose();
+        genesisBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    public io.aurigraph.v1.Genesis.Builder getGenesisBuilder() {
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return internalGetGenesisFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    public io.aurigraph.v1.GenesisOrBuilder getGenesisOrBuilder() {
+      if (genesisBuilder_ != null) {
+        return genesisBuilder_.getMessageOrBuilder();
+      } else {
+        return genesis_ == null ?
+            io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+      }
+    }
+    /**
+     * <pre>
+     * The chain's rules. Proposed once, before any transaction; a batch that
+     * carries it carries nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.Genesis, io.aurigraph.v1.Genesis.Builder, io.aurigraph.v1.GenesisOrBuilder> 
+        internalGetGenesisFieldBuilder() {
+      if (genesisBuilder_ == null) {
+        genesisBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.Genesis, io.aurigraph.v1.Genesis.Builder, io.aurigraph.v1.GenesisOrBuilder>(
+                getGenesis(),
+                getParentForChildren(),
+                isClean());
+        genesis_ = null;
+      }
+      return genesisBuilder_;
+    }
+
+    private io.aurigraph.v1.ValidatorKey validatorKey_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.ValidatorKey, io.aurigraph.v1.ValidatorKey.Builder, io.aurigraph.v1.ValidatorKeyOrBuilder> validatorKeyBuilder_;
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     * @return Whether the validatorKey field is set.
+     */
+    public boolean hasValidatorKey() {
+      return ((bitField0_ & 0x00000040) != 0);
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     * @return The validatorKey.
+     */
+    public io.aurigraph.v1.ValidatorKey getValidatorKey() {
+      if (validatorKeyBuilder_ == null) {
+        return validatorKey_ == null ? io.aurigraph.v1.ValidatorKey.getDefaultInstance() : validatorKey_;
+      } else {
+        return validatorKeyBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    public Builder setValidatorKey(io.aurigraph.v1.ValidatorKey value) {
+      if (validatorKeyBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        validatorKey_ = value;
+      } else {
+        validatorKeyBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    public Builder setValidatorKey(
+        io.aurigraph.v1.ValidatorKey.Builder builderForValue) {
+      if (validatorKeyBuilder_ == null) {
+        validatorKey_ = builderForValue.build();
+      } else {
+        validatorKeyBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    public Builder mergeValidatorKey(io.aurigraph.v1.ValidatorKey value) {
+      if (validatorKeyBuilder_ == null) {
+        if (((bitField0_ & 0x00000040) != 0) &&
+          validatorKey_ != null &&
+          validatorKey_ != io.aurigraph.v1.ValidatorKey.getDefaultInstance()) {
+          getValidatorKeyBuilder().mergeFrom(value);
+        } else {
+          validatorKey_ = value;
+        }
+      } else {
+        validatorKeyBuilder_.mergeFrom(value);
+      }
+      if (validatorKey_ != null) {
+        bitField0_ |= 0x00000040;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    public Builder clearValidatorKey() {
+      bitField0_ = (bitField0_ & ~0x00000040);
+      validatorKey_ = null;
+      if (validatorKeyBuilder_ != null) {
+        validatorKeyBuilder_.dispose();
+        validatorKeyBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    public io.aurigraph.v1.ValidatorKey.Builder getValidatorKeyBuilder() {
+      bitField0_ |= 0x00000040;
+      onChanged();
+      return internalGetValidatorKeyFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    public io.aurigraph.v1.ValidatorKeyOrBuilder getValidatorKeyOrBuilder() {
+      if (validatorKeyBuilder_ != null) {
+        return validatorKeyBuilder_.getMessageOrBuilder();
+      } else {
+        return validatorKey_ == null ?
+            io.aurigraph.v1.ValidatorKey.getDefaultInstance() : validatorKey_;
+      }
+    }
+    /**
+     * <pre>
+     * A validator's block-signing key. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.ValidatorKey, io.aurigraph.v1.ValidatorKey.Builder, io.aurigraph.v1.ValidatorKeyOrBuilder> 
+        internalGetValidatorKeyFieldBuilder() {
+      if (validatorKeyBuilder_ == null) {
+        validatorKeyBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.ValidatorKey, io.aurigraph.v1.ValidatorKey.Builder, io.aurigraph.v1.ValidatorKeyOrBuilder>(
+                getValidatorKey(),
+                getParentForChildren(),
+                isClean());
+        validatorKey_ = null;
+      }
+      return validatorKeyBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.Batch)

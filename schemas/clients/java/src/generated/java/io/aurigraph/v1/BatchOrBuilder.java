@@ -79,4 +79,64 @@ public interface BatchOrBuilder extends
    * @return The proposalId.
    */
   long getProposalId();
+
+  /**
+   * <pre>
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+   * @return Whether the genesis field is set.
+   */
+  boolean hasGenesis();
+  /**
+   * <pre>
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+   * @return The genesis.
+   */
+  io.aurigraph.v1.Genesis getGenesis();
+  /**
+   * <pre>
+   * The chain's rules. Proposed once, before any transaction; a batch that
+   * carries it carries nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 6;</code>
+   */
+  io.aurigraph.v1.GenesisOrBuilder getGenesisOrBuilder();
+
+  /**
+   * <pre>
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+   * @return Whether the validatorKey field is set.
+   */
+  boolean hasValidatorKey();
+  /**
+   * <pre>
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+   * @return The validatorKey.
+   */
+  io.aurigraph.v1.ValidatorKey getValidatorKey();
+  /**
+   * <pre>
+   * A validator's block-signing key. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
+   */
+  io.aurigraph.v1.ValidatorKeyOrBuilder getValidatorKeyOrBuilder();
 }

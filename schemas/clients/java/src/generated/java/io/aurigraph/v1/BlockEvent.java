@@ -32,6 +32,7 @@ private static final long serialVersionUID = 0L;
     super(builder);
   }
   private BlockEvent() {
+    signature_ = com.google.protobuf.ByteString.EMPTY;
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -94,6 +95,34 @@ private static final long serialVersionUID = 0L;
     return committedMs_;
   }
 
+  public static final int SIGNER_FIELD_NUMBER = 3;
+  private long signer_ = 0L;
+  /**
+   * <pre>
+   * The validator that signed the block, and its Ed25519 signature over
+   * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+   * with a signature by the key that validator held at that height.
+   * </pre>
+   *
+   * <code>uint64 signer = 3;</code>
+   * @return The signer.
+   */
+  @java.lang.Override
+  public long getSigner() {
+    return signer_;
+  }
+
+  public static final int SIGNATURE_FIELD_NUMBER = 4;
+  private com.google.protobuf.ByteString signature_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <code>bytes signature = 4;</code>
+   * @return The signature.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getSignature() {
+    return signature_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -114,6 +143,12 @@ private static final long serialVersionUID = 0L;
     if (committedMs_ != 0L) {
       output.writeInt64(2, committedMs_);
     }
+    if (signer_ != 0L) {
+      output.writeUInt64(3, signer_);
+    }
+    if (!signature_.isEmpty()) {
+      output.writeBytes(4, signature_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -125,6 +160,14 @@ private static final long serialVersionUID = 0L;
     if (committedMs_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(2, committedMs_);
+    }
+    if (signer_ != 0L) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt64Size(3, signer_);
+    }
+    if (!signature_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(4, signature_);
     }
     return size;
   }
@@ -157,6 +200,10 @@ private static final long serialVersionUID = 0L;
     }
     if (getCommittedMs()
         != other.getCommittedMs()) return false;
+    if (getSigner()
+        != other.getSigner()) return false;
+    if (!getSignature()
+        .equals(other.getSignature())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -175,6 +222,11 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + COMMITTED_MS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getCommittedMs());
+    hash = (37 * hash) + SIGNER_FIELD_NUMBER;
+    hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
+        getSigner());
+    hash = (37 * hash) + SIGNATURE_FIELD_NUMBER;
+    hash = (53 * hash) + getSignature().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -322,6 +374,8 @@ private static final long serialVersionUID = 0L;
         blockBuilder_ = null;
       }
       committedMs_ = 0L;
+      signer_ = 0L;
+      signature_ = com.google.protobuf.ByteString.EMPTY;
       return this;
     }
 
@@ -365,6 +419,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000002) != 0)) {
         result.committedMs_ = committedMs_;
       }
+      if (((from_bitField0_ & 0x00000004) != 0)) {
+        result.signer_ = signer_;
+      }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.signature_ = signature_;
+      }
       result.bitField0_ |= to_bitField0_;
     }
 
@@ -385,6 +445,12 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getCommittedMs() != 0L) {
         setCommittedMs(other.getCommittedMs());
+      }
+      if (other.getSigner() != 0L) {
+        setSigner(other.getSigner());
+      }
+      if (!other.getSignature().isEmpty()) {
+        setSignature(other.getSignature());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -422,6 +488,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000002;
               break;
             } // case 16
+            case 24: {
+              signer_ = input.readUInt64();
+              bitField0_ |= 0x00000004;
+              break;
+            } // case 24
+            case 34: {
+              signature_ = input.readBytes();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -598,6 +674,88 @@ private static final long serialVersionUID = 0L;
     public Builder clearCommittedMs() {
       bitField0_ = (bitField0_ & ~0x00000002);
       committedMs_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private long signer_ ;
+    /**
+     * <pre>
+     * The validator that signed the block, and its Ed25519 signature over
+     * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+     * with a signature by the key that validator held at that height.
+     * </pre>
+     *
+     * <code>uint64 signer = 3;</code>
+     * @return The signer.
+     */
+    @java.lang.Override
+    public long getSigner() {
+      return signer_;
+    }
+    /**
+     * <pre>
+     * The validator that signed the block, and its Ed25519 signature over
+     * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+     * with a signature by the key that validator held at that height.
+     * </pre>
+     *
+     * <code>uint64 signer = 3;</code>
+     * @param value The signer to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSigner(long value) {
+
+      signer_ = value;
+      bitField0_ |= 0x00000004;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The validator that signed the block, and its Ed25519 signature over
+     * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+     * with a signature by the key that validator held at that height.
+     * </pre>
+     *
+     * <code>uint64 signer = 3;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSigner() {
+      bitField0_ = (bitField0_ & ~0x00000004);
+      signer_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.ByteString signature_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <code>bytes signature = 4;</code>
+     * @return The signature.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getSignature() {
+      return signature_;
+    }
+    /**
+     * <code>bytes signature = 4;</code>
+     * @param value The signature to set.
+     * @return This builder for chaining.
+     */
+    public Builder setSignature(com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      signature_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <code>bytes signature = 4;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearSignature() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      signature_ = getDefaultInstance().getSignature();
       onChanged();
       return this;
     }

@@ -34,4 +34,22 @@ public interface BlockEventOrBuilder extends
    * @return The committedMs.
    */
   long getCommittedMs();
+
+  /**
+   * <pre>
+   * The validator that signed the block, and its Ed25519 signature over
+   * "aurigraph-block-v1" || the block hash. Consumers accept a block only
+   * with a signature by the key that validator held at that height.
+   * </pre>
+   *
+   * <code>uint64 signer = 3;</code>
+   * @return The signer.
+   */
+  long getSigner();
+
+  /**
+   * <code>bytes signature = 4;</code>
+   * @return The signature.
+   */
+  com.google.protobuf.ByteString getSignature();
 }

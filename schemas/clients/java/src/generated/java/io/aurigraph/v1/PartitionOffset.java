@@ -29,6 +29,7 @@ private static final long serialVersionUID = 0L;
   }
   private PartitionOffset() {
     topic_ = "";
+    topicId_ = com.google.protobuf.ByteString.EMPTY;
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -114,6 +115,21 @@ private static final long serialVersionUID = 0L;
     return nextOffset_;
   }
 
+  public static final int TOPIC_ID_FIELD_NUMBER = 4;
+  private com.google.protobuf.ByteString topicId_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <pre>
+   * The broker's id of the topic the offset belongs to; empty when not known.
+   * </pre>
+   *
+   * <code>bytes topic_id = 4;</code>
+   * @return The topicId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getTopicId() {
+    return topicId_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -137,6 +153,9 @@ private static final long serialVersionUID = 0L;
     if (nextOffset_ != 0L) {
       output.writeInt64(3, nextOffset_);
     }
+    if (!topicId_.isEmpty()) {
+      output.writeBytes(4, topicId_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -151,6 +170,10 @@ private static final long serialVersionUID = 0L;
     if (nextOffset_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(3, nextOffset_);
+    }
+    if (!topicId_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(4, topicId_);
     }
     return size;
   }
@@ -182,6 +205,8 @@ private static final long serialVersionUID = 0L;
         != other.getPartition()) return false;
     if (getNextOffset()
         != other.getNextOffset()) return false;
+    if (!getTopicId()
+        .equals(other.getTopicId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -200,6 +225,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + NEXT_OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getNextOffset());
+    hash = (37 * hash) + TOPIC_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getTopicId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -334,6 +361,7 @@ private static final long serialVersionUID = 0L;
       topic_ = "";
       partition_ = 0;
       nextOffset_ = 0L;
+      topicId_ = com.google.protobuf.ByteString.EMPTY;
       return this;
     }
 
@@ -376,6 +404,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.nextOffset_ = nextOffset_;
       }
+      if (((from_bitField0_ & 0x00000008) != 0)) {
+        result.topicId_ = topicId_;
+      }
     }
 
     @java.lang.Override
@@ -400,6 +431,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getNextOffset() != 0L) {
         setNextOffset(other.getNextOffset());
+      }
+      if (!other.getTopicId().isEmpty()) {
+        setTopicId(other.getTopicId());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -440,6 +474,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000004;
               break;
             } // case 24
+            case 34: {
+              topicId_ = input.readBytes();
+              bitField0_ |= 0x00000008;
+              break;
+            } // case 34
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -601,6 +640,50 @@ private static final long serialVersionUID = 0L;
     public Builder clearNextOffset() {
       bitField0_ = (bitField0_ & ~0x00000004);
       nextOffset_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.ByteString topicId_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <pre>
+     * The broker's id of the topic the offset belongs to; empty when not known.
+     * </pre>
+     *
+     * <code>bytes topic_id = 4;</code>
+     * @return The topicId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getTopicId() {
+      return topicId_;
+    }
+    /**
+     * <pre>
+     * The broker's id of the topic the offset belongs to; empty when not known.
+     * </pre>
+     *
+     * <code>bytes topic_id = 4;</code>
+     * @param value The topicId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTopicId(com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      topicId_ = value;
+      bitField0_ |= 0x00000008;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The broker's id of the topic the offset belongs to; empty when not known.
+     * </pre>
+     *
+     * <code>bytes topic_id = 4;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTopicId() {
+      bitField0_ = (bitField0_ & ~0x00000008);
+      topicId_ = getDefaultInstance().getTopicId();
       onChanged();
       return this;
     }

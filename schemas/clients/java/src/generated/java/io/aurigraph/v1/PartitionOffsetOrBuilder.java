@@ -37,4 +37,14 @@ public interface PartitionOffsetOrBuilder extends
    * @return The nextOffset.
    */
   long getNextOffset();
+
+  /**
+   * <pre>
+   * The broker's id of the topic the offset belongs to; empty when not known.
+   * </pre>
+   *
+   * <code>bytes topic_id = 4;</code>
+   * @return The topicId.
+   */
+  com.google.protobuf.ByteString getTopicId();
 }

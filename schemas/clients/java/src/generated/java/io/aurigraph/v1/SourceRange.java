@@ -33,6 +33,8 @@ private static final long serialVersionUID = 0L;
   }
   private SourceRange() {
     topic_ = "";
+    topicId_ = com.google.protobuf.ByteString.EMPTY;
+    replacesTopicId_ = com.google.protobuf.ByteString.EMPTY;
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -125,6 +127,42 @@ private static final long serialVersionUID = 0L;
     return endOffset_;
   }
 
+  public static final int TOPIC_ID_FIELD_NUMBER = 5;
+  private com.google.protobuf.ByteString topicId_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <pre>
+   * The broker's id of the topic (16 bytes): a topic deleted and created
+   * again under the same name gets a new id and starts again at offset 0.
+   * The replicated state records the id it consumed from and refuses ranges
+   * of another topic. Empty from brokers without topic ids.
+   * </pre>
+   *
+   * <code>bytes topic_id = 5;</code>
+   * @return The topicId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getTopicId() {
+    return topicId_;
+  }
+
+  public static final int REPLACES_TOPIC_ID_FIELD_NUMBER = 6;
+  private com.google.protobuf.ByteString replacesTopicId_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <pre>
+   * Set when an operator accepted a recreated topic: the id of the topic the
+   * replicated offsets were recorded against (16 zero bytes when none was
+   * recorded). The range then starts at offset 0 of topic_id, and every
+   * partition of the topic starts again at 0.
+   * </pre>
+   *
+   * <code>bytes replaces_topic_id = 6;</code>
+   * @return The replacesTopicId.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getReplacesTopicId() {
+    return replacesTopicId_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -151,6 +189,12 @@ private static final long serialVersionUID = 0L;
     if (endOffset_ != 0L) {
       output.writeInt64(4, endOffset_);
     }
+    if (!topicId_.isEmpty()) {
+      output.writeBytes(5, topicId_);
+    }
+    if (!replacesTopicId_.isEmpty()) {
+      output.writeBytes(6, replacesTopicId_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -169,6 +213,14 @@ private static final long serialVersionUID = 0L;
     if (endOffset_ != 0L) {
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(4, endOffset_);
+    }
+    if (!topicId_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(5, topicId_);
+    }
+    if (!replacesTopicId_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(6, replacesTopicId_);
     }
     return size;
   }
@@ -202,6 +254,10 @@ private static final long serialVersionUID = 0L;
         != other.getStartOffset()) return false;
     if (getEndOffset()
         != other.getEndOffset()) return false;
+    if (!getTopicId()
+        .equals(other.getTopicId())) return false;
+    if (!getReplacesTopicId()
+        .equals(other.getReplacesTopicId())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -223,6 +279,10 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + END_OFFSET_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getEndOffset());
+    hash = (37 * hash) + TOPIC_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getTopicId().hashCode();
+    hash = (37 * hash) + REPLACES_TOPIC_ID_FIELD_NUMBER;
+    hash = (53 * hash) + getReplacesTopicId().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -362,6 +422,8 @@ private static final long serialVersionUID = 0L;
       partition_ = 0;
       startOffset_ = 0L;
       endOffset_ = 0L;
+      topicId_ = com.google.protobuf.ByteString.EMPTY;
+      replacesTopicId_ = com.google.protobuf.ByteString.EMPTY;
       return this;
     }
 
@@ -407,6 +469,12 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000008) != 0)) {
         result.endOffset_ = endOffset_;
       }
+      if (((from_bitField0_ & 0x00000010) != 0)) {
+        result.topicId_ = topicId_;
+      }
+      if (((from_bitField0_ & 0x00000020) != 0)) {
+        result.replacesTopicId_ = replacesTopicId_;
+      }
     }
 
     @java.lang.Override
@@ -434,6 +502,12 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getEndOffset() != 0L) {
         setEndOffset(other.getEndOffset());
+      }
+      if (!other.getTopicId().isEmpty()) {
+        setTopicId(other.getTopicId());
+      }
+      if (!other.getReplacesTopicId().isEmpty()) {
+        setReplacesTopicId(other.getReplacesTopicId());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -479,6 +553,16 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000008;
               break;
             } // case 32
+            case 42: {
+              topicId_ = input.readBytes();
+              bitField0_ |= 0x00000010;
+              break;
+            } // case 42
+            case 50: {
+              replacesTopicId_ = input.readBytes();
+              bitField0_ |= 0x00000020;
+              break;
+            } // case 50
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -660,6 +744,112 @@ private static final long serialVersionUID = 0L;
     public Builder clearEndOffset() {
       bitField0_ = (bitField0_ & ~0x00000008);
       endOffset_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.ByteString topicId_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <pre>
+     * The broker's id of the topic (16 bytes): a topic deleted and created
+     * again under the same name gets a new id and starts again at offset 0.
+     * The replicated state records the id it consumed from and refuses ranges
+     * of another topic. Empty from brokers without topic ids.
+     * </pre>
+     *
+     * <code>bytes topic_id = 5;</code>
+     * @return The topicId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getTopicId() {
+      return topicId_;
+    }
+    /**
+     * <pre>
+     * The broker's id of the topic (16 bytes): a topic deleted and created
+     * again under the same name gets a new id and starts again at offset 0.
+     * The replicated state records the id it consumed from and refuses ranges
+     * of another topic. Empty from brokers without topic ids.
+     * </pre>
+     *
+     * <code>bytes topic_id = 5;</code>
+     * @param value The topicId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setTopicId(com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      topicId_ = value;
+      bitField0_ |= 0x00000010;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The broker's id of the topic (16 bytes): a topic deleted and created
+     * again under the same name gets a new id and starts again at offset 0.
+     * The replicated state records the id it consumed from and refuses ranges
+     * of another topic. Empty from brokers without topic ids.
+     * </pre>
+     *
+     * <code>bytes topic_id = 5;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearTopicId() {
+      bitField0_ = (bitField0_ & ~0x00000010);
+      topicId_ = getDefaultInstance().getTopicId();
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.ByteString replacesTopicId_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <pre>
+     * Set when an operator accepted a recreated topic: the id of the topic the
+     * replicated offsets were recorded against (16 zero bytes when none was
+     * recorded). The range then starts at offset 0 of topic_id, and every
+     * partition of the topic starts again at 0.
+     * </pre>
+     *
+     * <code>bytes replaces_topic_id = 6;</code>
+     * @return The replacesTopicId.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getReplacesTopicId() {
+      return replacesTopicId_;
+    }
+    /**
+     * <pre>
+     * Set when an operator accepted a recreated topic: the id of the topic the
+     * replicated offsets were recorded against (16 zero bytes when none was
+     * recorded). The range then starts at offset 0 of topic_id, and every
+     * partition of the topic starts again at 0.
+     * </pre>
+     *
+     * <code>bytes replaces_topic_id = 6;</code>
+     * @param value The replacesTopicId to set.
+     * @return This builder for chaining.
+     */
+    public Builder setReplacesTopicId(com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      replacesTopicId_ = value;
+      bitField0_ |= 0x00000020;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * Set when an operator accepted a recreated topic: the id of the topic the
+     * replicated offsets were recorded against (16 zero bytes when none was
+     * recorded). The range then starts at offset 0 of topic_id, and every
+     * partition of the topic starts again at 0.
+     * </pre>
+     *
+     * <code>bytes replaces_topic_id = 6;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearReplacesTopicId() {
+      bitField0_ = (bitField0_ & ~0x00000020);
+      replacesTopicId_ = getDefaultInstance().getReplacesTopicId();
       onChanged();
       return this;
     }

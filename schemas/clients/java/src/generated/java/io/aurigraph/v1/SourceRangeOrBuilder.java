@@ -39,4 +39,30 @@ public interface SourceRangeOrBuilder extends
    * @return The endOffset.
    */
   long getEndOffset();
+
+  /**
+   * <pre>
+   * The broker's id of the topic (16 bytes): a topic deleted and created
+   * again under the same name gets a new id and starts again at offset 0.
+   * The replicated state records the id it consumed from and refuses ranges
+   * of another topic. Empty from brokers without topic ids.
+   * </pre>
+   *
+   * <code>bytes topic_id = 5;</code>
+   * @return The topicId.
+   */
+  com.google.protobuf.ByteString getTopicId();
+
+  /**
+   * <pre>
+   * Set when an operator accepted a recreated topic: the id of the topic the
+   * replicated offsets were recorded against (16 zero bytes when none was
+   * recorded). The range then starts at offset 0 of topic_id, and every
+   * partition of the topic starts again at 0.
+   * </pre>
+   *
+   * <code>bytes replaces_topic_id = 6;</code>
+   * @return The replacesTopicId.
+   */
+  com.google.protobuf.ByteString getReplacesTopicId();
 }

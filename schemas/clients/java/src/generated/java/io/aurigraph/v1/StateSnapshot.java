@@ -40,6 +40,7 @@ private static final long serialVersionUID = 0L;
         com.google.protobuf.LazyStringArrayList.emptyList();
     members_ = java.util.Collections.emptyList();
     recentTxDigests_ = com.google.protobuf.ByteString.EMPTY;
+    validatorKeys_ = java.util.Collections.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -60,6 +61,7 @@ private static final long serialVersionUID = 0L;
             io.aurigraph.v1.StateSnapshot.class, io.aurigraph.v1.StateSnapshot.Builder.class);
   }
 
+  private int bitField0_;
   public static final int HEIGHT_FIELD_NUMBER = 1;
   private long height_ = 0L;
   /**
@@ -381,6 +383,110 @@ private static final long serialVersionUID = 0L;
     return recentTxDigests_;
   }
 
+  public static final int GENESIS_FIELD_NUMBER = 12;
+  private io.aurigraph.v1.Genesis genesis_;
+  /**
+   * <pre>
+   * The chain's rules; absent for chains begun before genesis entries.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+   * @return Whether the genesis field is set.
+   */
+  @java.lang.Override
+  public boolean hasGenesis() {
+    return ((bitField0_ & 0x00000001) != 0);
+  }
+  /**
+   * <pre>
+   * The chain's rules; absent for chains begun before genesis entries.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+   * @return The genesis.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.Genesis getGenesis() {
+    return genesis_ == null ? io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+  }
+  /**
+   * <pre>
+   * The chain's rules; absent for chains begun before genesis entries.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.GenesisOrBuilder getGenesisOrBuilder() {
+    return genesis_ == null ? io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+  }
+
+  public static final int VALIDATOR_KEYS_FIELD_NUMBER = 13;
+  @SuppressWarnings("serial")
+  private java.util.List<io.aurigraph.v1.ValidatorKeyRecord> validatorKeys_;
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  @java.lang.Override
+  public java.util.List<io.aurigraph.v1.ValidatorKeyRecord> getValidatorKeysList() {
+    return validatorKeys_;
+  }
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends io.aurigraph.v1.ValidatorKeyRecordOrBuilder> 
+      getValidatorKeysOrBuilderList() {
+    return validatorKeys_;
+  }
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  @java.lang.Override
+  public int getValidatorKeysCount() {
+    return validatorKeys_.size();
+  }
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.ValidatorKeyRecord getValidatorKeys(int index) {
+    return validatorKeys_.get(index);
+  }
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.ValidatorKeyRecordOrBuilder getValidatorKeysOrBuilder(
+      int index) {
+    return validatorKeys_.get(index);
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -427,6 +533,12 @@ private static final long serialVersionUID = 0L;
     }
     if (!recentTxDigests_.isEmpty()) {
       output.writeBytes(11, recentTxDigests_);
+    }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      output.writeMessage(12, getGenesis());
+    }
+    for (int i = 0; i < validatorKeys_.size(); i++) {
+      output.writeMessage(13, validatorKeys_.get(i));
     }
     getUnknownFields().writeTo(output);
   }
@@ -500,6 +612,19 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeBytesSize(11, recentTxDigests_);
     }
+    if (((bitField0_ & 0x00000001) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(12, getGenesis());
+    }
+
+        {
+          final int count = validatorKeys_.size();
+          for (int i = 0; i < count; i++) {
+            size += com.google.protobuf.CodedOutputStream
+              .computeMessageSizeNoTag(validatorKeys_.get(i));
+          }
+          size += 1 * count;
+        }
     return size;
   }
   @java.lang.Override
@@ -546,6 +671,13 @@ private static final long serialVersionUID = 0L;
         .equals(other.getMembersList())) return false;
     if (!getRecentTxDigests()
         .equals(other.getRecentTxDigests())) return false;
+    if (hasGenesis() != other.hasGenesis()) return false;
+    if (hasGenesis()) {
+      if (!getGenesis()
+          .equals(other.getGenesis())) return false;
+    }
+    if (!getValidatorKeysList()
+        .equals(other.getValidatorKeysList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -593,6 +725,14 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + RECENT_TX_DIGESTS_FIELD_NUMBER;
     hash = (53 * hash) + getRecentTxDigests().hashCode();
+    if (hasGenesis()) {
+      hash = (37 * hash) + GENESIS_FIELD_NUMBER;
+      hash = (53 * hash) + getGenesis().hashCode();
+    }
+    if (getValidatorKeysCount() > 0) {
+      hash = (37 * hash) + VALIDATOR_KEYS_FIELD_NUMBER;
+      hash = (53 * hash) + getValidatorKeysList().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -716,13 +856,24 @@ private static final long serialVersionUID = 0L;
 
     // Construct using io.aurigraph.v1.StateSnapshot.newBuilder()
     private Builder() {
-
+      maybeForceBuilderInitialization();
     }
 
     private Builder(
         com.google.protobuf.GeneratedMessage.BuilderParent parent) {
       super(parent);
-
+      maybeForceBuilderInitialization();
+    }
+    private void maybeForceBuilderInitialization() {
+      if (com.google.protobuf.GeneratedMessage
+              .alwaysUseFieldBuilders) {
+        internalGetAccountsFieldBuilder();
+        internalGetAssetsFieldBuilder();
+        internalGetOffsetsFieldBuilder();
+        internalGetMembersFieldBuilder();
+        internalGetGenesisFieldBuilder();
+        internalGetValidatorKeysFieldBuilder();
+      }
     }
     @java.lang.Override
     public Builder clear() {
@@ -764,6 +915,18 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00000200);
       recentTxDigests_ = com.google.protobuf.ByteString.EMPTY;
+      genesis_ = null;
+      if (genesisBuilder_ != null) {
+        genesisBuilder_.dispose();
+        genesisBuilder_ = null;
+      }
+      if (validatorKeysBuilder_ == null) {
+        validatorKeys_ = java.util.Collections.emptyList();
+      } else {
+        validatorKeys_ = null;
+        validatorKeysBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00001000);
       return this;
     }
 
@@ -833,6 +996,15 @@ private static final long serialVersionUID = 0L;
       } else {
         result.members_ = membersBuilder_.build();
       }
+      if (validatorKeysBuilder_ == null) {
+        if (((bitField0_ & 0x00001000) != 0)) {
+          validatorKeys_ = java.util.Collections.unmodifiableList(validatorKeys_);
+          bitField0_ = (bitField0_ & ~0x00001000);
+        }
+        result.validatorKeys_ = validatorKeys_;
+      } else {
+        result.validatorKeys_ = validatorKeysBuilder_.build();
+      }
     }
 
     private void buildPartial0(io.aurigraph.v1.StateSnapshot result) {
@@ -859,6 +1031,14 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000400) != 0)) {
         result.recentTxDigests_ = recentTxDigests_;
       }
+      int to_bitField0_ = 0;
+      if (((from_bitField0_ & 0x00000800) != 0)) {
+        result.genesis_ = genesisBuilder_ == null
+            ? genesis_
+            : genesisBuilder_.build();
+        to_bitField0_ |= 0x00000001;
+      }
+      result.bitField0_ |= to_bitField0_;
     }
 
     @java.lang.Override
@@ -1005,6 +1185,35 @@ private static final long serialVersionUID = 0L;
       if (!other.getRecentTxDigests().isEmpty()) {
         setRecentTxDigests(other.getRecentTxDigests());
       }
+      if (other.hasGenesis()) {
+        mergeGenesis(other.getGenesis());
+      }
+      if (validatorKeysBuilder_ == null) {
+        if (!other.validatorKeys_.isEmpty()) {
+          if (validatorKeys_.isEmpty()) {
+            validatorKeys_ = other.validatorKeys_;
+            bitField0_ = (bitField0_ & ~0x00001000);
+          } else {
+            ensureValidatorKeysIsMutable();
+            validatorKeys_.addAll(other.validatorKeys_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.validatorKeys_.isEmpty()) {
+          if (validatorKeysBuilder_.isEmpty()) {
+            validatorKeysBuilder_.dispose();
+            validatorKeysBuilder_ = null;
+            validatorKeys_ = other.validatorKeys_;
+            bitField0_ = (bitField0_ & ~0x00001000);
+            validatorKeysBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetValidatorKeysFieldBuilder() : null;
+          } else {
+            validatorKeysBuilder_.addAllMessages(other.validatorKeys_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1116,6 +1325,26 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000400;
               break;
             } // case 90
+            case 98: {
+              input.readMessage(
+                  internalGetGenesisFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000800;
+              break;
+            } // case 98
+            case 106: {
+              io.aurigraph.v1.ValidatorKeyRecord m =
+                  input.readMessage(
+                      io.aurigraph.v1.ValidatorKeyRecord.parser(),
+                      extensionRegistry);
+              if (validatorKeysBuilder_ == null) {
+                ensureValidatorKeysIsMutable();
+                validatorKeys_.add(m);
+              } else {
+                validatorKeysBuilder_.addMessage(m);
+              }
+              break;
+            } // case 106
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -2529,6 +2758,485 @@ private static final long serialVersionUID = 0L;
       recentTxDigests_ = getDefaultInstance().getRecentTxDigests();
       onChanged();
       return this;
+    }
+
+    private io.aurigraph.v1.Genesis genesis_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.Genesis, io.aurigraph.v1.Genesis.Builder, io.aurigraph.v1.GenesisOrBuilder> genesisBuilder_;
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     * @return Whether the genesis field is set.
+     */
+    public boolean hasGenesis() {
+      return ((bitField0_ & 0x00000800) != 0);
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     * @return The genesis.
+     */
+    public io.aurigraph.v1.Genesis getGenesis() {
+      if (genesisBuilder_ == null) {
+        return genesis_ == null ? io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+      } else {
+        return genesisBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    public Builder setGenesis(io.aurigraph.v1.Genesis value) {
+      if (genesisBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        genesis_ = value;
+      } else {
+        genesisBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    public Builder setGenesis(
+        io.aurigraph.v1.Genesis.Builder builderForValue) {
+      if (genesisBuilder_ == null) {
+        genesis_ = builderForValue.build();
+      } else {
+        genesisBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    public Builder mergeGenesis(io.aurigraph.v1.Genesis value) {
+      if (genesisBuilder_ == null) {
+        if (((bitField0_ & 0x00000800) != 0) &&
+          genesis_ != null &&
+          genesis_ != io.aurigraph.v1.Genesis.getDefaultInstance()) {
+          getGenesisBuilder().mergeFrom(value);
+        } else {
+          genesis_ = value;
+        }
+      } else {
+        genesisBuilder_.mergeFrom(value);
+      }
+      if (genesis_ != null) {
+        bitField0_ |= 0x00000800;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    public Builder clearGenesis() {
+      bitField0_ = (bitField0_ & ~0x00000800);
+      genesis_ = null;
+      if (genesisBuilder_ != null) {
+        genesisBuilder_.dispose();
+        genesisBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    public io.aurigraph.v1.Genesis.Builder getGenesisBuilder() {
+      bitField0_ |= 0x00000800;
+      onChanged();
+      return internalGetGenesisFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    public io.aurigraph.v1.GenesisOrBuilder getGenesisOrBuilder() {
+      if (genesisBuilder_ != null) {
+        return genesisBuilder_.getMessageOrBuilder();
+      } else {
+        return genesis_ == null ?
+            io.aurigraph.v1.Genesis.getDefaultInstance() : genesis_;
+      }
+    }
+    /**
+     * <pre>
+     * The chain's rules; absent for chains begun before genesis entries.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.Genesis, io.aurigraph.v1.Genesis.Builder, io.aurigraph.v1.GenesisOrBuilder> 
+        internalGetGenesisFieldBuilder() {
+      if (genesisBuilder_ == null) {
+        genesisBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.Genesis, io.aurigraph.v1.Genesis.Builder, io.aurigraph.v1.GenesisOrBuilder>(
+                getGenesis(),
+                getParentForChildren(),
+                isClean());
+        genesis_ = null;
+      }
+      return genesisBuilder_;
+    }
+
+    private java.util.List<io.aurigraph.v1.ValidatorKeyRecord> validatorKeys_ =
+      java.util.Collections.emptyList();
+    private void ensureValidatorKeysIsMutable() {
+      if (!((bitField0_ & 0x00001000) != 0)) {
+        validatorKeys_ = new java.util.ArrayList<io.aurigraph.v1.ValidatorKeyRecord>(validatorKeys_);
+        bitField0_ |= 0x00001000;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        io.aurigraph.v1.ValidatorKeyRecord, io.aurigraph.v1.ValidatorKeyRecord.Builder, io.aurigraph.v1.ValidatorKeyRecordOrBuilder> validatorKeysBuilder_;
+
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public java.util.List<io.aurigraph.v1.ValidatorKeyRecord> getValidatorKeysList() {
+      if (validatorKeysBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(validatorKeys_);
+      } else {
+        return validatorKeysBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public int getValidatorKeysCount() {
+      if (validatorKeysBuilder_ == null) {
+        return validatorKeys_.size();
+      } else {
+        return validatorKeysBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public io.aurigraph.v1.ValidatorKeyRecord getValidatorKeys(int index) {
+      if (validatorKeysBuilder_ == null) {
+        return validatorKeys_.get(index);
+      } else {
+        return validatorKeysBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder setValidatorKeys(
+        int index, io.aurigraph.v1.ValidatorKeyRecord value) {
+      if (validatorKeysBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.set(index, value);
+        onChanged();
+      } else {
+        validatorKeysBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder setValidatorKeys(
+        int index, io.aurigraph.v1.ValidatorKeyRecord.Builder builderForValue) {
+      if (validatorKeysBuilder_ == null) {
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        validatorKeysBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder addValidatorKeys(io.aurigraph.v1.ValidatorKeyRecord value) {
+      if (validatorKeysBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.add(value);
+        onChanged();
+      } else {
+        validatorKeysBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder addValidatorKeys(
+        int index, io.aurigraph.v1.ValidatorKeyRecord value) {
+      if (validatorKeysBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.add(index, value);
+        onChanged();
+      } else {
+        validatorKeysBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder addValidatorKeys(
+        io.aurigraph.v1.ValidatorKeyRecord.Builder builderForValue) {
+      if (validatorKeysBuilder_ == null) {
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.add(builderForValue.build());
+        onChanged();
+      } else {
+        validatorKeysBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder addValidatorKeys(
+        int index, io.aurigraph.v1.ValidatorKeyRecord.Builder builderForValue) {
+      if (validatorKeysBuilder_ == null) {
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        validatorKeysBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder addAllValidatorKeys(
+        java.lang.Iterable<? extends io.aurigraph.v1.ValidatorKeyRecord> values) {
+      if (validatorKeysBuilder_ == null) {
+        ensureValidatorKeysIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, validatorKeys_);
+        onChanged();
+      } else {
+        validatorKeysBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder clearValidatorKeys() {
+      if (validatorKeysBuilder_ == null) {
+        validatorKeys_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00001000);
+        onChanged();
+      } else {
+        validatorKeysBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public Builder removeValidatorKeys(int index) {
+      if (validatorKeysBuilder_ == null) {
+        ensureValidatorKeysIsMutable();
+        validatorKeys_.remove(index);
+        onChanged();
+      } else {
+        validatorKeysBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public io.aurigraph.v1.ValidatorKeyRecord.Builder getValidatorKeysBuilder(
+        int index) {
+      return internalGetValidatorKeysFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public io.aurigraph.v1.ValidatorKeyRecordOrBuilder getValidatorKeysOrBuilder(
+        int index) {
+      if (validatorKeysBuilder_ == null) {
+        return validatorKeys_.get(index);  } else {
+        return validatorKeysBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public java.util.List<? extends io.aurigraph.v1.ValidatorKeyRecordOrBuilder> 
+         getValidatorKeysOrBuilderList() {
+      if (validatorKeysBuilder_ != null) {
+        return validatorKeysBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(validatorKeys_);
+      }
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public io.aurigraph.v1.ValidatorKeyRecord.Builder addValidatorKeysBuilder() {
+      return internalGetValidatorKeysFieldBuilder().addBuilder(
+          io.aurigraph.v1.ValidatorKeyRecord.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public io.aurigraph.v1.ValidatorKeyRecord.Builder addValidatorKeysBuilder(
+        int index) {
+      return internalGetValidatorKeysFieldBuilder().addBuilder(
+          index, io.aurigraph.v1.ValidatorKeyRecord.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Every validator's block-signing keys, including retired ones, in
+     * registration order.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+     */
+    public java.util.List<io.aurigraph.v1.ValidatorKeyRecord.Builder> 
+         getValidatorKeysBuilderList() {
+      return internalGetValidatorKeysFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        io.aurigraph.v1.ValidatorKeyRecord, io.aurigraph.v1.ValidatorKeyRecord.Builder, io.aurigraph.v1.ValidatorKeyRecordOrBuilder> 
+        internalGetValidatorKeysFieldBuilder() {
+      if (validatorKeysBuilder_ == null) {
+        validatorKeysBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            io.aurigraph.v1.ValidatorKeyRecord, io.aurigraph.v1.ValidatorKeyRecord.Builder, io.aurigraph.v1.ValidatorKeyRecordOrBuilder>(
+                validatorKeys_,
+                ((bitField0_ & 0x00001000) != 0),
+                getParentForChildren(),
+                isClean());
+        validatorKeys_ = null;
+      }
+      return validatorKeysBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.StateSnapshot)

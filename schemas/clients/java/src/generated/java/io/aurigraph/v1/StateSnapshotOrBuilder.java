@@ -220,4 +220,80 @@ public interface StateSnapshotOrBuilder extends
    * @return The recentTxDigests.
    */
   com.google.protobuf.ByteString getRecentTxDigests();
+
+  /**
+   * <pre>
+   * The chain's rules; absent for chains begun before genesis entries.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+   * @return Whether the genesis field is set.
+   */
+  boolean hasGenesis();
+  /**
+   * <pre>
+   * The chain's rules; absent for chains begun before genesis entries.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+   * @return The genesis.
+   */
+  io.aurigraph.v1.Genesis getGenesis();
+  /**
+   * <pre>
+   * The chain's rules; absent for chains begun before genesis entries.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.Genesis genesis = 12;</code>
+   */
+  io.aurigraph.v1.GenesisOrBuilder getGenesisOrBuilder();
+
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  java.util.List<io.aurigraph.v1.ValidatorKeyRecord> 
+      getValidatorKeysList();
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  io.aurigraph.v1.ValidatorKeyRecord getValidatorKeys(int index);
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  int getValidatorKeysCount();
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  java.util.List<? extends io.aurigraph.v1.ValidatorKeyRecordOrBuilder> 
+      getValidatorKeysOrBuilderList();
+  /**
+   * <pre>
+   * Every validator's block-signing keys, including retired ones, in
+   * registration order.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ValidatorKeyRecord validator_keys = 13;</code>
+   */
+  io.aurigraph.v1.ValidatorKeyRecordOrBuilder getValidatorKeysOrBuilder(
+      int index);
 }

@@ -50,4 +50,53 @@ public interface SubmitBatchResponseOrBuilder extends
    */
   com.google.protobuf.ByteString
       getIdsBytes(int index);
+
+  /**
+   * <pre>
+   * The transactions of the request already in the chain, which were not
+   * written again. When every one is, the call fails with ALREADY_EXISTS.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  java.util.List<io.aurigraph.v1.ExistingTransaction> 
+      getExistingList();
+  /**
+   * <pre>
+   * The transactions of the request already in the chain, which were not
+   * written again. When every one is, the call fails with ALREADY_EXISTS.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  io.aurigraph.v1.ExistingTransaction getExisting(int index);
+  /**
+   * <pre>
+   * The transactions of the request already in the chain, which were not
+   * written again. When every one is, the call fails with ALREADY_EXISTS.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  int getExistingCount();
+  /**
+   * <pre>
+   * The transactions of the request already in the chain, which were not
+   * written again. When every one is, the call fails with ALREADY_EXISTS.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  java.util.List<? extends io.aurigraph.v1.ExistingTransactionOrBuilder> 
+      getExistingOrBuilderList();
+  /**
+   * <pre>
+   * The transactions of the request already in the chain, which were not
+   * written again. When every one is, the call fails with ALREADY_EXISTS.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  io.aurigraph.v1.ExistingTransactionOrBuilder getExistingOrBuilder(
+      int index);
 }

@@ -30,6 +30,7 @@ private static final long serialVersionUID = 0L;
   private SubmitStreamResponse() {
     ids_ =
         com.google.protobuf.LazyStringArrayList.emptyList();
+    existing_ = java.util.Collections.emptyList();
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -56,7 +57,7 @@ private static final long serialVersionUID = 0L;
       com.google.protobuf.LazyStringArrayList.emptyList();
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -68,7 +69,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -79,7 +80,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -91,7 +92,7 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -101,6 +102,67 @@ private static final long serialVersionUID = 0L;
   public com.google.protobuf.ByteString
       getIdsBytes(int index) {
     return ids_.getByteString(index);
+  }
+
+  public static final int EXISTING_FIELD_NUMBER = 2;
+  @SuppressWarnings("serial")
+  private java.util.List<io.aurigraph.v1.ExistingTransaction> existing_;
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  @java.lang.Override
+  public java.util.List<io.aurigraph.v1.ExistingTransaction> getExistingList() {
+    return existing_;
+  }
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  @java.lang.Override
+  public java.util.List<? extends io.aurigraph.v1.ExistingTransactionOrBuilder> 
+      getExistingOrBuilderList() {
+    return existing_;
+  }
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  @java.lang.Override
+  public int getExistingCount() {
+    return existing_.size();
+  }
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.ExistingTransaction getExisting(int index) {
+    return existing_.get(index);
+  }
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.ExistingTransactionOrBuilder getExistingOrBuilder(
+      int index) {
+    return existing_.get(index);
   }
 
   private byte memoizedIsInitialized = -1;
@@ -120,6 +182,9 @@ private static final long serialVersionUID = 0L;
     for (int i = 0; i < ids_.size(); i++) {
       com.google.protobuf.GeneratedMessage.writeString(output, 1, ids_.getRaw(i));
     }
+    for (int i = 0; i < existing_.size(); i++) {
+      output.writeMessage(2, existing_.get(i));
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -132,6 +197,15 @@ private static final long serialVersionUID = 0L;
       size += dataSize;
       size += 1 * getIdsList().size();
     }
+
+        {
+          final int count = existing_.size();
+          for (int i = 0; i < count; i++) {
+            size += com.google.protobuf.CodedOutputStream
+              .computeMessageSizeNoTag(existing_.get(i));
+          }
+          size += 1 * count;
+        }
     return size;
   }
   @java.lang.Override
@@ -158,6 +232,8 @@ private static final long serialVersionUID = 0L;
 
     if (!getIdsList()
         .equals(other.getIdsList())) return false;
+    if (!getExistingList()
+        .equals(other.getExistingList())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -172,6 +248,10 @@ private static final long serialVersionUID = 0L;
     if (getIdsCount() > 0) {
       hash = (37 * hash) + IDS_FIELD_NUMBER;
       hash = (53 * hash) + getIdsList().hashCode();
+    }
+    if (getExistingCount() > 0) {
+      hash = (37 * hash) + EXISTING_FIELD_NUMBER;
+      hash = (53 * hash) + getExistingList().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -306,6 +386,13 @@ private static final long serialVersionUID = 0L;
       bitField0_ = 0;
       ids_ =
           com.google.protobuf.LazyStringArrayList.emptyList();
+      if (existingBuilder_ == null) {
+        existing_ = java.util.Collections.emptyList();
+      } else {
+        existing_ = null;
+        existingBuilder_.clear();
+      }
+      bitField0_ = (bitField0_ & ~0x00000002);
       return this;
     }
 
@@ -332,9 +419,22 @@ private static final long serialVersionUID = 0L;
     @java.lang.Override
     public io.aurigraph.v1.SubmitStreamResponse buildPartial() {
       io.aurigraph.v1.SubmitStreamResponse result = new io.aurigraph.v1.SubmitStreamResponse(this);
+      buildPartialRepeatedFields(result);
       if (bitField0_ != 0) { buildPartial0(result); }
       onBuilt();
       return result;
+    }
+
+    private void buildPartialRepeatedFields(io.aurigraph.v1.SubmitStreamResponse result) {
+      if (existingBuilder_ == null) {
+        if (((bitField0_ & 0x00000002) != 0)) {
+          existing_ = java.util.Collections.unmodifiableList(existing_);
+          bitField0_ = (bitField0_ & ~0x00000002);
+        }
+        result.existing_ = existing_;
+      } else {
+        result.existing_ = existingBuilder_.build();
+      }
     }
 
     private void buildPartial0(io.aurigraph.v1.SubmitStreamResponse result) {
@@ -367,6 +467,32 @@ private static final long serialVersionUID = 0L;
         }
         onChanged();
       }
+      if (existingBuilder_ == null) {
+        if (!other.existing_.isEmpty()) {
+          if (existing_.isEmpty()) {
+            existing_ = other.existing_;
+            bitField0_ = (bitField0_ & ~0x00000002);
+          } else {
+            ensureExistingIsMutable();
+            existing_.addAll(other.existing_);
+          }
+          onChanged();
+        }
+      } else {
+        if (!other.existing_.isEmpty()) {
+          if (existingBuilder_.isEmpty()) {
+            existingBuilder_.dispose();
+            existingBuilder_ = null;
+            existing_ = other.existing_;
+            bitField0_ = (bitField0_ & ~0x00000002);
+            existingBuilder_ = 
+              com.google.protobuf.GeneratedMessage.alwaysUseFieldBuilders ?
+                 internalGetExistingFieldBuilder() : null;
+          } else {
+            existingBuilder_.addAllMessages(other.existing_);
+          }
+        }
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -396,6 +522,19 @@ private static final long serialVersionUID = 0L;
               ids_.add(input.readStringRequireUtf8());
               break;
             } // case 10
+            case 18: {
+              io.aurigraph.v1.ExistingTransaction m =
+                  input.readMessage(
+                      io.aurigraph.v1.ExistingTransaction.parser(),
+                      extensionRegistry);
+              if (existingBuilder_ == null) {
+                ensureExistingIsMutable();
+                existing_.add(m);
+              } else {
+                existingBuilder_.addMessage(m);
+              }
+              break;
+            } // case 18
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -423,7 +562,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -436,7 +575,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -447,7 +586,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -459,7 +598,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -472,7 +611,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -491,7 +630,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -509,7 +648,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -527,7 +666,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -542,7 +681,7 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * Ids of every transaction written, in the order they were sent.
+     * Ids of every transaction sent, in order.
      * </pre>
      *
      * <code>repeated string ids = 1;</code>
@@ -558,6 +697,312 @@ private static final long serialVersionUID = 0L;
       bitField0_ |= 0x00000001;
       onChanged();
       return this;
+    }
+
+    private java.util.List<io.aurigraph.v1.ExistingTransaction> existing_ =
+      java.util.Collections.emptyList();
+    private void ensureExistingIsMutable() {
+      if (!((bitField0_ & 0x00000002) != 0)) {
+        existing_ = new java.util.ArrayList<io.aurigraph.v1.ExistingTransaction>(existing_);
+        bitField0_ |= 0x00000002;
+       }
+    }
+
+    private com.google.protobuf.RepeatedFieldBuilder<
+        io.aurigraph.v1.ExistingTransaction, io.aurigraph.v1.ExistingTransaction.Builder, io.aurigraph.v1.ExistingTransactionOrBuilder> existingBuilder_;
+
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public java.util.List<io.aurigraph.v1.ExistingTransaction> getExistingList() {
+      if (existingBuilder_ == null) {
+        return java.util.Collections.unmodifiableList(existing_);
+      } else {
+        return existingBuilder_.getMessageList();
+      }
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public int getExistingCount() {
+      if (existingBuilder_ == null) {
+        return existing_.size();
+      } else {
+        return existingBuilder_.getCount();
+      }
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public io.aurigraph.v1.ExistingTransaction getExisting(int index) {
+      if (existingBuilder_ == null) {
+        return existing_.get(index);
+      } else {
+        return existingBuilder_.getMessage(index);
+      }
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder setExisting(
+        int index, io.aurigraph.v1.ExistingTransaction value) {
+      if (existingBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureExistingIsMutable();
+        existing_.set(index, value);
+        onChanged();
+      } else {
+        existingBuilder_.setMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder setExisting(
+        int index, io.aurigraph.v1.ExistingTransaction.Builder builderForValue) {
+      if (existingBuilder_ == null) {
+        ensureExistingIsMutable();
+        existing_.set(index, builderForValue.build());
+        onChanged();
+      } else {
+        existingBuilder_.setMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder addExisting(io.aurigraph.v1.ExistingTransaction value) {
+      if (existingBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureExistingIsMutable();
+        existing_.add(value);
+        onChanged();
+      } else {
+        existingBuilder_.addMessage(value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder addExisting(
+        int index, io.aurigraph.v1.ExistingTransaction value) {
+      if (existingBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        ensureExistingIsMutable();
+        existing_.add(index, value);
+        onChanged();
+      } else {
+        existingBuilder_.addMessage(index, value);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder addExisting(
+        io.aurigraph.v1.ExistingTransaction.Builder builderForValue) {
+      if (existingBuilder_ == null) {
+        ensureExistingIsMutable();
+        existing_.add(builderForValue.build());
+        onChanged();
+      } else {
+        existingBuilder_.addMessage(builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder addExisting(
+        int index, io.aurigraph.v1.ExistingTransaction.Builder builderForValue) {
+      if (existingBuilder_ == null) {
+        ensureExistingIsMutable();
+        existing_.add(index, builderForValue.build());
+        onChanged();
+      } else {
+        existingBuilder_.addMessage(index, builderForValue.build());
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder addAllExisting(
+        java.lang.Iterable<? extends io.aurigraph.v1.ExistingTransaction> values) {
+      if (existingBuilder_ == null) {
+        ensureExistingIsMutable();
+        com.google.protobuf.AbstractMessageLite.Builder.addAll(
+            values, existing_);
+        onChanged();
+      } else {
+        existingBuilder_.addAllMessages(values);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder clearExisting() {
+      if (existingBuilder_ == null) {
+        existing_ = java.util.Collections.emptyList();
+        bitField0_ = (bitField0_ & ~0x00000002);
+        onChanged();
+      } else {
+        existingBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public Builder removeExisting(int index) {
+      if (existingBuilder_ == null) {
+        ensureExistingIsMutable();
+        existing_.remove(index);
+        onChanged();
+      } else {
+        existingBuilder_.remove(index);
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public io.aurigraph.v1.ExistingTransaction.Builder getExistingBuilder(
+        int index) {
+      return internalGetExistingFieldBuilder().getBuilder(index);
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public io.aurigraph.v1.ExistingTransactionOrBuilder getExistingOrBuilder(
+        int index) {
+      if (existingBuilder_ == null) {
+        return existing_.get(index);  } else {
+        return existingBuilder_.getMessageOrBuilder(index);
+      }
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public java.util.List<? extends io.aurigraph.v1.ExistingTransactionOrBuilder> 
+         getExistingOrBuilderList() {
+      if (existingBuilder_ != null) {
+        return existingBuilder_.getMessageOrBuilderList();
+      } else {
+        return java.util.Collections.unmodifiableList(existing_);
+      }
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public io.aurigraph.v1.ExistingTransaction.Builder addExistingBuilder() {
+      return internalGetExistingFieldBuilder().addBuilder(
+          io.aurigraph.v1.ExistingTransaction.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public io.aurigraph.v1.ExistingTransaction.Builder addExistingBuilder(
+        int index) {
+      return internalGetExistingFieldBuilder().addBuilder(
+          index, io.aurigraph.v1.ExistingTransaction.getDefaultInstance());
+    }
+    /**
+     * <pre>
+     * Those already in the chain, which were not written again.
+     * </pre>
+     *
+     * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+     */
+    public java.util.List<io.aurigraph.v1.ExistingTransaction.Builder> 
+         getExistingBuilderList() {
+      return internalGetExistingFieldBuilder().getBuilderList();
+    }
+    private com.google.protobuf.RepeatedFieldBuilder<
+        io.aurigraph.v1.ExistingTransaction, io.aurigraph.v1.ExistingTransaction.Builder, io.aurigraph.v1.ExistingTransactionOrBuilder> 
+        internalGetExistingFieldBuilder() {
+      if (existingBuilder_ == null) {
+        existingBuilder_ = new com.google.protobuf.RepeatedFieldBuilder<
+            io.aurigraph.v1.ExistingTransaction, io.aurigraph.v1.ExistingTransaction.Builder, io.aurigraph.v1.ExistingTransactionOrBuilder>(
+                existing_,
+                ((bitField0_ & 0x00000002) != 0),
+                getParentForChildren(),
+                isClean());
+        existing_ = null;
+      }
+      return existingBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.SubmitStreamResponse)

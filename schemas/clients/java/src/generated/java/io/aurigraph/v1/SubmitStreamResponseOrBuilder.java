@@ -12,7 +12,7 @@ public interface SubmitStreamResponseOrBuilder extends
 
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -22,7 +22,7 @@ public interface SubmitStreamResponseOrBuilder extends
       getIdsList();
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -31,7 +31,7 @@ public interface SubmitStreamResponseOrBuilder extends
   int getIdsCount();
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -41,7 +41,7 @@ public interface SubmitStreamResponseOrBuilder extends
   java.lang.String getIds(int index);
   /**
    * <pre>
-   * Ids of every transaction written, in the order they were sent.
+   * Ids of every transaction sent, in order.
    * </pre>
    *
    * <code>repeated string ids = 1;</code>
@@ -50,4 +50,48 @@ public interface SubmitStreamResponseOrBuilder extends
    */
   com.google.protobuf.ByteString
       getIdsBytes(int index);
+
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  java.util.List<io.aurigraph.v1.ExistingTransaction> 
+      getExistingList();
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  io.aurigraph.v1.ExistingTransaction getExisting(int index);
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  int getExistingCount();
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  java.util.List<? extends io.aurigraph.v1.ExistingTransactionOrBuilder> 
+      getExistingOrBuilderList();
+  /**
+   * <pre>
+   * Those already in the chain, which were not written again.
+   * </pre>
+   *
+   * <code>repeated .aurigraph.v1.ExistingTransaction existing = 2;</code>
+   */
+  io.aurigraph.v1.ExistingTransactionOrBuilder getExistingOrBuilder(
+      int index);
 }

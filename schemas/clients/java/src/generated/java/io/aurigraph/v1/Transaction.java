@@ -36,6 +36,7 @@ private static final long serialVersionUID = 0L;
     payload_ = com.google.protobuf.ByteString.EMPTY;
     pubkey_ = com.google.protobuf.ByteString.EMPTY;
     sig_ = com.google.protobuf.ByteString.EMPTY;
+    newKey_ = com.google.protobuf.ByteString.EMPTY;
   }
 
   public static final com.google.protobuf.Descriptors.Descriptor
@@ -328,6 +329,21 @@ private static final long serialVersionUID = 0L;
     return submittedMs_;
   }
 
+  public static final int NEW_KEY_FIELD_NUMBER = 13;
+  private com.google.protobuf.ByteString newKey_ = com.google.protobuf.ByteString.EMPTY;
+  /**
+   * <pre>
+   * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+   * </pre>
+   *
+   * <code>bytes new_key = 13;</code>
+   * @return The newKey.
+   */
+  @java.lang.Override
+  public com.google.protobuf.ByteString getNewKey() {
+    return newKey_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -378,6 +394,9 @@ private static final long serialVersionUID = 0L;
     if (submittedMs_ != 0L) {
       output.writeInt64(12, submittedMs_);
     }
+    if (!newKey_.isEmpty()) {
+      output.writeBytes(13, newKey_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -426,6 +445,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeInt64Size(12, submittedMs_);
     }
+    if (!newKey_.isEmpty()) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeBytesSize(13, newKey_);
+    }
     return size;
   }
   @java.lang.Override
@@ -473,6 +496,8 @@ private static final long serialVersionUID = 0L;
         .equals(other.getSig())) return false;
     if (getSubmittedMs()
         != other.getSubmittedMs()) return false;
+    if (!getNewKey()
+        .equals(other.getNewKey())) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -512,6 +537,8 @@ private static final long serialVersionUID = 0L;
     hash = (37 * hash) + SUBMITTED_MS_FIELD_NUMBER;
     hash = (53 * hash) + com.google.protobuf.Internal.hashLong(
         getSubmittedMs());
+    hash = (37 * hash) + NEW_KEY_FIELD_NUMBER;
+    hash = (53 * hash) + getNewKey().hashCode();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -655,6 +682,7 @@ private static final long serialVersionUID = 0L;
       pubkey_ = com.google.protobuf.ByteString.EMPTY;
       sig_ = com.google.protobuf.ByteString.EMPTY;
       submittedMs_ = 0L;
+      newKey_ = com.google.protobuf.ByteString.EMPTY;
       return this;
     }
 
@@ -724,6 +752,9 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000800) != 0)) {
         result.submittedMs_ = submittedMs_;
       }
+      if (((from_bitField0_ & 0x00001000) != 0)) {
+        result.newKey_ = newKey_;
+      }
     }
 
     @java.lang.Override
@@ -781,6 +812,9 @@ private static final long serialVersionUID = 0L;
       }
       if (other.getSubmittedMs() != 0L) {
         setSubmittedMs(other.getSubmittedMs());
+      }
+      if (!other.getNewKey().isEmpty()) {
+        setNewKey(other.getNewKey());
       }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
@@ -866,6 +900,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000800;
               break;
             } // case 96
+            case 106: {
+              newKey_ = input.readBytes();
+              bitField0_ |= 0x00001000;
+              break;
+            } // case 106
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1502,6 +1541,50 @@ private static final long serialVersionUID = 0L;
     public Builder clearSubmittedMs() {
       bitField0_ = (bitField0_ & ~0x00000800);
       submittedMs_ = 0L;
+      onChanged();
+      return this;
+    }
+
+    private com.google.protobuf.ByteString newKey_ = com.google.protobuf.ByteString.EMPTY;
+    /**
+     * <pre>
+     * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+     * </pre>
+     *
+     * <code>bytes new_key = 13;</code>
+     * @return The newKey.
+     */
+    @java.lang.Override
+    public com.google.protobuf.ByteString getNewKey() {
+      return newKey_;
+    }
+    /**
+     * <pre>
+     * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+     * </pre>
+     *
+     * <code>bytes new_key = 13;</code>
+     * @param value The newKey to set.
+     * @return This builder for chaining.
+     */
+    public Builder setNewKey(com.google.protobuf.ByteString value) {
+      java.util.Objects.requireNonNull(value);
+      newKey_ = value;
+      bitField0_ |= 0x00001000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+     * </pre>
+     *
+     * <code>bytes new_key = 13;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearNewKey() {
+      bitField0_ = (bitField0_ & ~0x00001000);
+      newKey_ = getDefaultInstance().getNewKey();
       onChanged();
       return this;
     }

@@ -131,4 +131,14 @@ public interface TransactionOrBuilder extends
    * @return The submittedMs.
    */
   long getSubmittedMs();
+
+  /**
+   * <pre>
+   * TX_TYPE_SET_KEY only: the Ed25519 public key that will control `from`.
+   * </pre>
+   *
+   * <code>bytes new_key = 13;</code>
+   * @return The newKey.
+   */
+  com.google.protobuf.ByteString getNewKey();
 }

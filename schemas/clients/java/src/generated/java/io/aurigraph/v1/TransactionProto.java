@@ -47,6 +47,11 @@ public final class TransactionProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_aurigraph_v1_SubmitBatchResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_aurigraph_v1_ExistingTransaction_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_aurigraph_v1_ExistingTransaction_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_aurigraph_v1_SubmitStreamRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -90,37 +95,42 @@ public final class TransactionProto extends com.google.protobuf.GeneratedFile {
       "itRequest\022.\n\013transaction\030\001 \001(\0132\031.aurigra" +
       "ph.v1.Transaction\"\034\n\016SubmitResponse\022\n\n\002i" +
       "d\030\001 \001(\t\"E\n\022SubmitBatchRequest\022/\n\014transac" +
-      "tions\030\001 \003(\0132\031.aurigraph.v1.Transaction\"\"" +
-      "\n\023SubmitBatchResponse\022\013\n\003ids\030\001 \003(\t\"F\n\023Su" +
-      "bmitStreamRequest\022/\n\014transactions\030\001 \003(\0132" +
-      "\031.aurigraph.v1.Transaction\"#\n\024SubmitStre" +
-      "amResponse\022\013\n\003ids\030\001 \003(\t\"2\n\025GetTransactio" +
-      "nRequest\022\n\n\002id\030\001 \001(\t\022\r\n\005stale\030\002 \001(\010\"\205\001\n\026" +
-      "GetTransactionResponse\022$\n\005state\030\001 \001(\0162\025." +
-      "aurigraph.v1.TxState\022&\n\006result\030\002 \001(\0132\026.a" +
-      "urigraph.v1.TxResult\022\016\n\006height\030\003 \001(\004\022\r\n\005" +
-      "index\030\004 \001(\r\"8\n\033GetTransactionStatusReque" +
-      "st\022\n\n\002id\030\001 \001(\t\022\r\n\005stale\030\002 \001(\010\"\177\n\034GetTran" +
-      "sactionStatusResponse\022\n\n\002id\030\001 \001(\t\022$\n\005sta" +
-      "te\030\002 \001(\0162\025.aurigraph.v1.TxState\022\016\n\006heigh" +
-      "t\030\003 \001(\004\022\r\n\005index\030\004 \001(\r\022\016\n\006reason\030\005 \001(\t*f" +
-      "\n\007TxState\022\030\n\024TX_STATE_UNSPECIFIED\020\000\022\024\n\020T" +
-      "X_STATE_PENDING\020\001\022\026\n\022TX_STATE_COMMITTED\020" +
-      "\002\022\023\n\017TX_STATE_FAILED\020\0032\271\003\n\022TransactionSe" +
-      "rvice\022C\n\006Submit\022\033.aurigraph.v1.SubmitReq" +
-      "uest\032\034.aurigraph.v1.SubmitResponse\022R\n\013Su" +
-      "bmitBatch\022 .aurigraph.v1.SubmitBatchRequ" +
-      "est\032!.aurigraph.v1.SubmitBatchResponse\022W" +
-      "\n\014SubmitStream\022!.aurigraph.v1.SubmitStre" +
-      "amRequest\032\".aurigraph.v1.SubmitStreamRes" +
-      "ponse(\001\022P\n\003Get\022#.aurigraph.v1.GetTransac" +
-      "tionRequest\032$.aurigraph.v1.GetTransactio" +
-      "nResponse\022_\n\006Status\022).aurigraph.v1.GetTr" +
-      "ansactionStatusRequest\032*.aurigraph.v1.Ge" +
-      "tTransactionStatusResponseBj\n\017io.aurigra" +
-      "ph.v1B\020TransactionProtoP\001ZCgithub.com/au" +
-      "rigraph/aurigraph/schemas/gen/aurigraph/" +
-      "v1;aurigraphv1b\006proto3"
+      "tions\030\001 \003(\0132\031.aurigraph.v1.Transaction\"W" +
+      "\n\023SubmitBatchResponse\022\013\n\003ids\030\001 \003(\t\0223\n\010ex" +
+      "isting\030\002 \003(\0132!.aurigraph.v1.ExistingTran" +
+      "saction\"f\n\023ExistingTransaction\022\r\n\005index\030" +
+      "\001 \001(\r\022\n\n\002id\030\002 \001(\t\022\016\n\006height\030\003 \001(\004\022$\n\005sta" +
+      "te\030\004 \001(\0162\025.aurigraph.v1.TxState\"F\n\023Submi" +
+      "tStreamRequest\022/\n\014transactions\030\001 \003(\0132\031.a" +
+      "urigraph.v1.Transaction\"X\n\024SubmitStreamR" +
+      "esponse\022\013\n\003ids\030\001 \003(\t\0223\n\010existing\030\002 \003(\0132!" +
+      ".aurigraph.v1.ExistingTransaction\"2\n\025Get" +
+      "TransactionRequest\022\n\n\002id\030\001 \001(\t\022\r\n\005stale\030" +
+      "\002 \001(\010\"\205\001\n\026GetTransactionResponse\022$\n\005stat" +
+      "e\030\001 \001(\0162\025.aurigraph.v1.TxState\022&\n\006result" +
+      "\030\002 \001(\0132\026.aurigraph.v1.TxResult\022\016\n\006height" +
+      "\030\003 \001(\004\022\r\n\005index\030\004 \001(\r\"8\n\033GetTransactionS" +
+      "tatusRequest\022\n\n\002id\030\001 \001(\t\022\r\n\005stale\030\002 \001(\010\"" +
+      "\177\n\034GetTransactionStatusResponse\022\n\n\002id\030\001 " +
+      "\001(\t\022$\n\005state\030\002 \001(\0162\025.aurigraph.v1.TxStat" +
+      "e\022\016\n\006height\030\003 \001(\004\022\r\n\005index\030\004 \001(\r\022\016\n\006reas" +
+      "on\030\005 \001(\t*f\n\007TxState\022\030\n\024TX_STATE_UNSPECIF" +
+      "IED\020\000\022\024\n\020TX_STATE_PENDING\020\001\022\026\n\022TX_STATE_" +
+      "COMMITTED\020\002\022\023\n\017TX_STATE_FAILED\020\0032\271\003\n\022Tra" +
+      "nsactionService\022C\n\006Submit\022\033.aurigraph.v1" +
+      ".SubmitRequest\032\034.aurigraph.v1.SubmitResp" +
+      "onse\022R\n\013SubmitBatch\022 .aurigraph.v1.Submi" +
+      "tBatchRequest\032!.aurigraph.v1.SubmitBatch" +
+      "Response\022W\n\014SubmitStream\022!.aurigraph.v1." +
+      "SubmitStreamRequest\032\".aurigraph.v1.Submi" +
+      "tStreamResponse(\001\022P\n\003Get\022#.aurigraph.v1." +
+      "GetTransactionRequest\032$.aurigraph.v1.Get" +
+      "TransactionResponse\022_\n\006Status\022).aurigrap" +
+      "h.v1.GetTransactionStatusRequest\032*.aurig" +
+      "raph.v1.GetTransactionStatusResponseBj\n\017" +
+      "io.aurigraph.v1B\020TransactionProtoP\001ZCgit" +
+      "hub.com/aurigraph/aurigraph/schemas/gen/" +
+      "aurigraph/v1;aurigraphv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -150,39 +160,45 @@ public final class TransactionProto extends com.google.protobuf.GeneratedFile {
     internal_static_aurigraph_v1_SubmitBatchResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_SubmitBatchResponse_descriptor,
-        new java.lang.String[] { "Ids", });
-    internal_static_aurigraph_v1_SubmitStreamRequest_descriptor =
+        new java.lang.String[] { "Ids", "Existing", });
+    internal_static_aurigraph_v1_ExistingTransaction_descriptor =
       getDescriptor().getMessageType(4);
+    internal_static_aurigraph_v1_ExistingTransaction_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_aurigraph_v1_ExistingTransaction_descriptor,
+        new java.lang.String[] { "Index", "Id", "Height", "State", });
+    internal_static_aurigraph_v1_SubmitStreamRequest_descriptor =
+      getDescriptor().getMessageType(5);
     internal_static_aurigraph_v1_SubmitStreamRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_SubmitStreamRequest_descriptor,
         new java.lang.String[] { "Transactions", });
     internal_static_aurigraph_v1_SubmitStreamResponse_descriptor =
-      getDescriptor().getMessageType(5);
+      getDescriptor().getMessageType(6);
     internal_static_aurigraph_v1_SubmitStreamResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_SubmitStreamResponse_descriptor,
-        new java.lang.String[] { "Ids", });
+        new java.lang.String[] { "Ids", "Existing", });
     internal_static_aurigraph_v1_GetTransactionRequest_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(7);
     internal_static_aurigraph_v1_GetTransactionRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_GetTransactionRequest_descriptor,
         new java.lang.String[] { "Id", "Stale", });
     internal_static_aurigraph_v1_GetTransactionResponse_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_aurigraph_v1_GetTransactionResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_GetTransactionResponse_descriptor,
         new java.lang.String[] { "State", "Result", "Height", "Index", });
     internal_static_aurigraph_v1_GetTransactionStatusRequest_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(9);
     internal_static_aurigraph_v1_GetTransactionStatusRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_GetTransactionStatusRequest_descriptor,
         new java.lang.String[] { "Id", "Stale", });
     internal_static_aurigraph_v1_GetTransactionStatusResponse_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(10);
     internal_static_aurigraph_v1_GetTransactionStatusResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_GetTransactionStatusResponse_descriptor,

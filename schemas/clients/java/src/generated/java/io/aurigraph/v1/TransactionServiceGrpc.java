@@ -6,11 +6,12 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * <pre>
  * TransactionService writes transactions to the transaction log and reads
  * back what became of them.
- * Submitting is idempotent by transaction id: the chain commits an id at
- * most once, so a client may retry any Submit call that failed with
- * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
- * the transaction's content (the same content always gets the same id), or
- * set it to your own unique id.
+ * A transaction's id is derived from its content (schemas.TxID: hex sha256
+ * of its canonical encoding), so nobody can take the id another sender's
+ * transaction will have. Leave id empty, or set it to that value; any other
+ * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+ * gets the same id and the chain commits an id at most once, so a client may
+ * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -239,11 +240,12 @@ public final class TransactionServiceGrpc {
    * <pre>
    * TransactionService writes transactions to the transaction log and reads
    * back what became of them.
-   * Submitting is idempotent by transaction id: the chain commits an id at
-   * most once, so a client may retry any Submit call that failed with
-   * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-   * the transaction's content (the same content always gets the same id), or
-   * set it to your own unique id.
+   * A transaction's id is derived from its content (schemas.TxID: hex sha256
+   * of its canonical encoding), so nobody can take the id another sender's
+   * transaction will have. Leave id empty, or set it to that value; any other
+   * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+   * gets the same id and the chain commits an id at most once, so a client may
+   * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
    * </pre>
    */
   public interface AsyncService {
@@ -251,7 +253,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * Submit writes one transaction and answers once it is durably in the
-     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+     * ALREADY_EXISTS means the chain holds it already, with a
+     * google.rpc.ErrorInfo whose metadata gives its id, height and status.
      * </pre>
      */
     default void submit(io.aurigraph.v1.SubmitRequest request,
@@ -262,7 +266,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-     * one is invalid, none is written and the error names its index.
+     * one is invalid, none is written and the error names its index. Those
+     * the chain holds already are not written again and are listed in
+     * `existing`; when all are, the call fails with ALREADY_EXISTS.
      * </pre>
      */
     default void submitBatch(io.aurigraph.v1.SubmitBatchRequest request,
@@ -312,11 +318,12 @@ public final class TransactionServiceGrpc {
    * <pre>
    * TransactionService writes transactions to the transaction log and reads
    * back what became of them.
-   * Submitting is idempotent by transaction id: the chain commits an id at
-   * most once, so a client may retry any Submit call that failed with
-   * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-   * the transaction's content (the same content always gets the same id), or
-   * set it to your own unique id.
+   * A transaction's id is derived from its content (schemas.TxID: hex sha256
+   * of its canonical encoding), so nobody can take the id another sender's
+   * transaction will have. Leave id empty, or set it to that value; any other
+   * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+   * gets the same id and the chain commits an id at most once, so a client may
+   * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
    * </pre>
    */
   public static abstract class TransactionServiceImplBase
@@ -332,11 +339,12 @@ public final class TransactionServiceGrpc {
    * <pre>
    * TransactionService writes transactions to the transaction log and reads
    * back what became of them.
-   * Submitting is idempotent by transaction id: the chain commits an id at
-   * most once, so a client may retry any Submit call that failed with
-   * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-   * the transaction's content (the same content always gets the same id), or
-   * set it to your own unique id.
+   * A transaction's id is derived from its content (schemas.TxID: hex sha256
+   * of its canonical encoding), so nobody can take the id another sender's
+   * transaction will have. Leave id empty, or set it to that value; any other
+   * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+   * gets the same id and the chain commits an id at most once, so a client may
+   * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
    * </pre>
    */
   public static final class TransactionServiceStub
@@ -355,7 +363,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * Submit writes one transaction and answers once it is durably in the
-     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+     * ALREADY_EXISTS means the chain holds it already, with a
+     * google.rpc.ErrorInfo whose metadata gives its id, height and status.
      * </pre>
      */
     public void submit(io.aurigraph.v1.SubmitRequest request,
@@ -367,7 +377,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-     * one is invalid, none is written and the error names its index.
+     * one is invalid, none is written and the error names its index. Those
+     * the chain holds already are not written again and are listed in
+     * `existing`; when all are, the call fails with ALREADY_EXISTS.
      * </pre>
      */
     public void submitBatch(io.aurigraph.v1.SubmitBatchRequest request,
@@ -421,11 +433,12 @@ public final class TransactionServiceGrpc {
    * <pre>
    * TransactionService writes transactions to the transaction log and reads
    * back what became of them.
-   * Submitting is idempotent by transaction id: the chain commits an id at
-   * most once, so a client may retry any Submit call that failed with
-   * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-   * the transaction's content (the same content always gets the same id), or
-   * set it to your own unique id.
+   * A transaction's id is derived from its content (schemas.TxID: hex sha256
+   * of its canonical encoding), so nobody can take the id another sender's
+   * transaction will have. Leave id empty, or set it to that value; any other
+   * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+   * gets the same id and the chain commits an id at most once, so a client may
+   * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
    * </pre>
    */
   public static final class TransactionServiceBlockingV2Stub
@@ -444,7 +457,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * Submit writes one transaction and answers once it is durably in the
-     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+     * ALREADY_EXISTS means the chain holds it already, with a
+     * google.rpc.ErrorInfo whose metadata gives its id, height and status.
      * </pre>
      */
     public io.aurigraph.v1.SubmitResponse submit(io.aurigraph.v1.SubmitRequest request) throws io.grpc.StatusException {
@@ -455,7 +470,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-     * one is invalid, none is written and the error names its index.
+     * one is invalid, none is written and the error names its index. Those
+     * the chain holds already are not written again and are listed in
+     * `existing`; when all are, the call fails with ALREADY_EXISTS.
      * </pre>
      */
     public io.aurigraph.v1.SubmitBatchResponse submitBatch(io.aurigraph.v1.SubmitBatchRequest request) throws io.grpc.StatusException {
@@ -507,11 +524,12 @@ public final class TransactionServiceGrpc {
    * <pre>
    * TransactionService writes transactions to the transaction log and reads
    * back what became of them.
-   * Submitting is idempotent by transaction id: the chain commits an id at
-   * most once, so a client may retry any Submit call that failed with
-   * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-   * the transaction's content (the same content always gets the same id), or
-   * set it to your own unique id.
+   * A transaction's id is derived from its content (schemas.TxID: hex sha256
+   * of its canonical encoding), so nobody can take the id another sender's
+   * transaction will have. Leave id empty, or set it to that value; any other
+   * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+   * gets the same id and the chain commits an id at most once, so a client may
+   * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
    * </pre>
    */
   public static final class TransactionServiceBlockingStub
@@ -530,7 +548,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * Submit writes one transaction and answers once it is durably in the
-     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+     * ALREADY_EXISTS means the chain holds it already, with a
+     * google.rpc.ErrorInfo whose metadata gives its id, height and status.
      * </pre>
      */
     public io.aurigraph.v1.SubmitResponse submit(io.aurigraph.v1.SubmitRequest request) {
@@ -541,7 +561,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-     * one is invalid, none is written and the error names its index.
+     * one is invalid, none is written and the error names its index. Those
+     * the chain holds already are not written again and are listed in
+     * `existing`; when all are, the call fails with ALREADY_EXISTS.
      * </pre>
      */
     public io.aurigraph.v1.SubmitBatchResponse submitBatch(io.aurigraph.v1.SubmitBatchRequest request) {
@@ -577,11 +599,12 @@ public final class TransactionServiceGrpc {
    * <pre>
    * TransactionService writes transactions to the transaction log and reads
    * back what became of them.
-   * Submitting is idempotent by transaction id: the chain commits an id at
-   * most once, so a client may retry any Submit call that failed with
-   * UNAVAILABLE or DEADLINE_EXCEEDED. Leave id empty to have it derived from
-   * the transaction's content (the same content always gets the same id), or
-   * set it to your own unique id.
+   * A transaction's id is derived from its content (schemas.TxID: hex sha256
+   * of its canonical encoding), so nobody can take the id another sender's
+   * transaction will have. Leave id empty, or set it to that value; any other
+   * id is INVALID_ARGUMENT. Submitting is idempotent: the same content always
+   * gets the same id and the chain commits an id at most once, so a client may
+   * retry any Submit call that failed with UNAVAILABLE or DEADLINE_EXCEEDED.
    * </pre>
    */
   public static final class TransactionServiceFutureStub
@@ -600,7 +623,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * Submit writes one transaction and answers once it is durably in the
-     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest).
+     * log. INVALID_ARGUMENT names the offending field (google.rpc.BadRequest);
+     * ALREADY_EXISTS means the chain holds it already, with a
+     * google.rpc.ErrorInfo whose metadata gives its id, height and status.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.SubmitResponse> submit(
@@ -612,7 +637,9 @@ public final class TransactionServiceGrpc {
     /**
      * <pre>
      * SubmitBatch writes up to 10,000 transactions at once, all or none: if
-     * one is invalid, none is written and the error names its index.
+     * one is invalid, none is written and the error names its index. Those
+     * the chain holds already are not written again and are listed in
+     * `existing`; when all are, the call fails with ALREADY_EXISTS.
      * </pre>
      */
     public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.SubmitBatchResponse> submitBatch(

@@ -25,7 +25,9 @@ public enum TxType
   TX_TYPE_TRANSFER(1),
   /**
    * <pre>
-   * Credits `amount` of the native asset to `to`.
+   * Credits `amount` of the native asset to `to` (only an issuer named in
+   * the genesis may), or of a created `asset` (only its creator may, which
+   * grows its supply). `from` is the minting account.
    * </pre>
    *
    * <code>TX_TYPE_MINT = 2;</code>
@@ -47,6 +49,15 @@ public enum TxType
    * <code>TX_TYPE_ASSET_TRANSFER = 4;</code>
    */
   TX_TYPE_ASSET_TRANSFER(4),
+  /**
+   * <pre>
+   * Binds `from` to the key in `new_key` (registration: signed by that key)
+   * or replaces its key (rotation: signed by the current key).
+   * </pre>
+   *
+   * <code>TX_TYPE_SET_KEY = 5;</code>
+   */
+  TX_TYPE_SET_KEY(5),
   UNRECOGNIZED(-1),
   ;
 
@@ -73,7 +84,9 @@ public enum TxType
   public static final int TX_TYPE_TRANSFER_VALUE = 1;
   /**
    * <pre>
-   * Credits `amount` of the native asset to `to`.
+   * Credits `amount` of the native asset to `to` (only an issuer named in
+   * the genesis may), or of a created `asset` (only its creator may, which
+   * grows its supply). `from` is the minting account.
    * </pre>
    *
    * <code>TX_TYPE_MINT = 2;</code>
@@ -95,6 +108,15 @@ public enum TxType
    * <code>TX_TYPE_ASSET_TRANSFER = 4;</code>
    */
   public static final int TX_TYPE_ASSET_TRANSFER_VALUE = 4;
+  /**
+   * <pre>
+   * Binds `from` to the key in `new_key` (registration: signed by that key)
+   * or replaces its key (rotation: signed by the current key).
+   * </pre>
+   *
+   * <code>TX_TYPE_SET_KEY = 5;</code>
+   */
+  public static final int TX_TYPE_SET_KEY_VALUE = 5;
 
 
   public final int getNumber() {
@@ -126,6 +148,7 @@ public enum TxType
       case 2: return TX_TYPE_MINT;
       case 3: return TX_TYPE_ASSET_CREATE;
       case 4: return TX_TYPE_ASSET_TRANSFER;
+      case 5: return TX_TYPE_SET_KEY;
       default: return null;
     }
   }

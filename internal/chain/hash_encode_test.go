@@ -1,10 +1,12 @@
-package consensus
+package chain
 
 import (
 	"bytes"
 	"fmt"
 	"strings"
 	"testing"
+
+	"google.golang.org/protobuf/proto"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -21,7 +23,7 @@ func TestEncodeBlockMatchesMarshal(t *testing.T) {
 	}
 	many := make([]*aurigraphv1.TxResult, 300)
 	for i := range many {
-		many[i] = &aurigraphv1.TxResult{Tx: transfer(fmt.Sprintf("t%d", i), "alice", "bob", uint64(i), uint64(i+1)), Status: committed}
+		many[i] = &aurigraphv1.TxResult{Tx: &aurigraphv1.Transaction{Id: fmt.Sprintf("t%d", i), Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "alice", To: "bob", Amount: uint64(i), Nonce: uint64(i + 1)}, Status: committed}
 		if i%7 == 0 {
 			many[i].Status, many[i].Reason = failed, strings.Repeat("insufficient balance ", i%5+1)
 		}
@@ -30,17 +32,17 @@ func TestEncodeBlockMatchesMarshal(t *testing.T) {
 		name string
 		txs  []*aurigraphv1.TxResult
 	}{
-		{"one mint", []*aurigraphv1.TxResult{{Tx: mint("m", "alice", 5), Status: committed}}},
-		{"every field, a 20 KB payload", []*aurigraphv1.TxResult{{Tx: full, Status: committed}, {Tx: mint("m", "bob", 1), Status: committed}}},
+		{"one mint", []*aurigraphv1.TxResult{{Tx: &aurigraphv1.Transaction{Id: "m", Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "alice", Amount: 5}, Status: committed}}},
+		{"every field, a 20 KB payload", []*aurigraphv1.TxResult{{Tx: full, Status: committed}, {Tx: &aurigraphv1.Transaction{Id: "m", Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "bob", Amount: 1}, Status: committed}}},
 		{"an empty transaction", []*aurigraphv1.TxResult{{Tx: &aurigraphv1.Transaction{}, Status: failed, Reason: "missing transaction id"}}},
 		{"a result without a transaction", []*aurigraphv1.TxResult{{}}},
 		{"300, some failed with reasons", many},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			root, body := txRootAndBody(tc.txs, true)
+			root, body := TxRootAndBody(tc.txs, true)
 			if !bytes.Equal(root, TxRoot(tc.txs)) {
-				t.Fatal("txRootAndBody's root differs from TxRoot's")
+				t.Fatal("TxRootAndBody's root differs from TxRoot's")
 			}
 			h := &aurigraphv1.BlockHeader{
 				Height: 1 << 40, PrevHash: bytes.Repeat([]byte{9}, 32), TxRoot: root, TimestampMs: 1_700_000_000_123,
@@ -49,19 +51,19 @@ func TestEncodeBlockMatchesMarshal(t *testing.T) {
 			}
 			h.Hash = BlockHash(h)
 			blk := &aurigraphv1.Block{Header: h, Txs: tc.txs}
-			got, err := encodeBlock(blk, body)
+			got, err := EncodeBlock(blk, body)
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := deterministic.Marshal(blk)
+			want, err := Deterministic.Marshal(blk)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Fatalf("encodeBlock gives %d bytes, Marshal %d, and they differ", len(got), len(want))
+				t.Fatalf("EncodeBlock gives %d bytes, Marshal %d, and they differ", len(got), len(want))
 			}
-			back, err := decodeBlock(got)
-			if err != nil || back.GetHeader().GetHeight() != h.GetHeight() || len(back.GetTxs()) != len(tc.txs) {
+			back := &aurigraphv1.Block{}
+			if err := proto.Unmarshal(got, back); err != nil || back.GetHeader().GetHeight() != h.GetHeight() || len(back.GetTxs()) != len(tc.txs) {
 				t.Fatalf("decoded back: %v, %v", back, err)
 			}
 		})
