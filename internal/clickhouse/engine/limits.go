@@ -70,29 +70,13 @@ func (l ReadLimits) resolve() (ReadLimits, error) {
 	if l.Timeout > 0 && l.Timeout < time.Second {
 		return l, fmt.Errorf("clickhouse engine: read timeout %s is under the engine's resolution of one second", l.Timeout)
 	}
-	if l.Timeout == 0 {
-		l.Timeout = d.Timeout
-	}
-	if l.MaxMemory == 0 {
-		l.MaxMemory = d.MaxMemory
-	}
-	if l.MaxResultBytes == 0 {
-		l.MaxResultBytes = d.MaxResultBytes
-	}
-	if l.MaxRowsToRead == 0 {
-		l.MaxRowsToRead = d.MaxRowsToRead
-	}
-	if l.MaxThreads == 0 {
-		l.MaxThreads = d.MaxThreads
-	}
-	if l.Concurrency == 0 {
-		l.Concurrency = d.Concurrency
-	}
-	if l.QueueTimeout == 0 {
-		l.QueueTimeout = d.QueueTimeout
-	}
-	if l.MaxQueued == 0 {
-		l.MaxQueued = d.MaxQueued
-	}
+	l.Timeout = orDefault(l.Timeout, d.Timeout)
+	l.MaxMemory = orDefault(l.MaxMemory, d.MaxMemory)
+	l.MaxResultBytes = orDefault(l.MaxResultBytes, d.MaxResultBytes)
+	l.MaxRowsToRead = orDefault(l.MaxRowsToRead, d.MaxRowsToRead)
+	l.MaxThreads = orDefault(l.MaxThreads, d.MaxThreads)
+	l.Concurrency = orDefault(l.Concurrency, d.Concurrency)
+	l.QueueTimeout = orDefault(l.QueueTimeout, d.QueueTimeout)
+	l.MaxQueued = orDefault(l.MaxQueued, d.MaxQueued)
 	return l, nil
 }

@@ -47,6 +47,30 @@ func (s *session) close() {
 	s.conn = 0
 }
 
+// The engine's entry points that start a statement, without and with
+// query parameters.
+type (
+	startFunc       func(conn uintptr, query unsafe.Pointer, queryLen uintptr, format unsafe.Pointer, formatLen uintptr) uintptr
+	startParamsFunc func(conn uintptr, query unsafe.Pointer, queryLen uintptr, format unsafe.Pointer, formatLen uintptr,
+		names, nameLens, values, valueLens unsafe.Pointer, count uintptr) uintptr
+)
+
+// start starts query through plain, or through withParams when it has
+// parameters, and returns the engine's handle to the result or stream.
+func (s *session) start(query, format string, params map[string]string, plain startFunc, withParams startParamsFunc) uintptr {
+	var h uintptr
+	if len(params) == 0 {
+		h = plain(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
+	} else {
+		layParams(params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
+			h = withParams(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
+		})
+	}
+	runtime.KeepAlive(query)
+	runtime.KeepAlive(format)
+	return h
+}
+
 // run executes a statement of this package's own and returns its output as
 // TabSeparated.
 func (s *session) run(stmt string) ([]byte, error) {
@@ -55,16 +79,7 @@ func (s *session) run(stmt string) ([]byte, error) {
 
 // query runs one statement and returns its whole output in format.
 func (s *session) query(query, format string, params map[string]string) ([]byte, error) {
-	var res uintptr
-	if len(params) == 0 {
-		res = s.lib.queryN(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
-	} else {
-		withParams(params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
-			res = s.lib.queryWithParamsN(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
-		})
-	}
-	runtime.KeepAlive(query)
-	runtime.KeepAlive(format)
+	res := s.start(query, format, params, s.lib.queryN, s.lib.queryWithParamsN)
 	out, err := s.takeResult(res, query)
 	if err != nil {
 		return nil, err
@@ -79,16 +94,7 @@ func (s *session) query(query, format string, params map[string]string) ([]byte,
 // between chunks, cancels the query; a chunk still being computed is ended
 // by killing the query from another session.
 func (s *session) stream(ctx context.Context, query, format string, params map[string]string, fn func([]byte) error) error {
-	var stream uintptr
-	if len(params) == 0 {
-		stream = s.lib.streamQueryN(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
-	} else {
-		withParams(params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
-			stream = s.lib.streamQueryParamsN(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
-		})
-	}
-	runtime.KeepAlive(query)
-	runtime.KeepAlive(format)
+	stream := s.start(query, format, params, s.lib.streamQueryN, s.lib.streamQueryParamsN)
 	if stream == 0 {
 		return fmt.Errorf("clickhouse engine: no stream for query %q", truncate(query))
 	}
@@ -138,16 +144,7 @@ const insertChunk = 1 << 20
 // insert streams body, encoded in format, into an INSERT statement that has
 // no FORMAT clause or inline data, and returns the rows written.
 func (s *session) insert(ctx context.Context, query, format string, params map[string]string, body io.Reader) (uint64, error) {
-	var stream uintptr
-	if len(params) == 0 {
-		stream = s.lib.streamInsertN(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)))
-	} else {
-		withParams(params, func(n, nl, v, vl unsafe.Pointer, count uintptr) {
-			stream = s.lib.streamInsertParamsN(s.conn, strPtr(query), uintptr(len(query)), strPtr(format), uintptr(len(format)), n, nl, v, vl, count)
-		})
-	}
-	runtime.KeepAlive(query)
-	runtime.KeepAlive(format)
+	stream := s.start(query, format, params, s.lib.streamInsertN, s.lib.streamInsertParamsN)
 	if stream == 0 {
 		return 0, fmt.Errorf("clickhouse engine: no insert stream for %q", truncate(query))
 	}
@@ -272,9 +269,9 @@ func strPtr(s string) unsafe.Pointer {
 	return unsafe.Pointer(unsafe.StringData(s))
 }
 
-// withParams lays params out as the parallel C arrays the engine expects,
+// layParams lays params out as the parallel C arrays the engine expects,
 // pinned for the duration of call, in a stable order.
-func withParams(params map[string]string, call func(names, nameLens, values, valueLens unsafe.Pointer, count uintptr)) {
+func layParams(params map[string]string, call func(names, nameLens, values, valueLens unsafe.Pointer, count uintptr)) {
 	keys := make([]string, 0, len(params))
 	for k := range params {
 		keys = append(keys, k)
