@@ -18,7 +18,7 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
-	"github.com/aurigraph/aurigraph/analytics/chhttp/chhttptest"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp/chhttptest"
 	"github.com/aurigraph/aurigraph/projector"
 )
 

@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/aurigraph/aurigraph/analytics/chhttp/chhttptest"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp/chhttptest"
 )
 
 // The embedded engine is process-global (one storage path per process), so

@@ -19,7 +19,7 @@ import (
 	"github.com/apache/arrow/go/v17/parquet/file"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
 
-	"github.com/aurigraph/aurigraph/analytics/chhttp/chhttptest"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp/chhttptest"
 	"github.com/aurigraph/aurigraph/projector"
 )
 

@@ -31,6 +31,7 @@ type devFlags struct {
 	clickhouseURL  string
 	// clickhouseThreads caps the embedded engine's threads per query.
 	clickhouseThreads int
+	clickhouseReads   clickhouseReadFlags
 	raftHost          string
 	raftBasePort      int
 	txPartitions      int32
@@ -89,7 +90,8 @@ directory continues where the previous run stopped.`,
 	fl.BoolVar(&f.externalKafka, "external-kafka", false, "use the Kafka-protocol cluster named by --kafka instead of starting the embedded broker")
 	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")
 	fl.StringVar(&f.clickhouseURL, "clickhouse", "", "project into this ClickHouse instead of the embedded engine (clickhouse://host:9000/aurigraph or http://host:8123)")
-	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine may use (0: one per core); it shares the machine with the validators, and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it with SETTINGS max_threads = N")
+	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine starts with (0: one per core); it shares the machine with the validators, and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it, up to one per core, with SETTINGS max_threads = N")
+	f.clickhouseReads.register(fl)
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
@@ -123,6 +125,9 @@ func (f devFlags) validate() error {
 	}
 	if f.clickhouseThreads < 0 {
 		return fmt.Errorf("--clickhouse-threads %d: use 0 (one per core) or more", f.clickhouseThreads)
+	}
+	if _, err := f.clickhouseReads.limits(); err != nil {
+		return err
 	}
 	if f.txPartitions < 1 {
 		return fmt.Errorf("--tx-partitions %d: need at least 1", f.txPartitions)

@@ -25,6 +25,13 @@ func TestDevFlagsValidate(t *testing.T) {
 		{"bad http address", func(f *devFlags) { f.httpAddr = "8080" }, "--http \"8080\""},
 		{"bad clickhouse address", func(f *devFlags) { f.clickhouseHTTP = "localhost" }, "--clickhouse-http"},
 		{"no partitions", func(f *devFlags) { f.txPartitions = 0 }, "--tx-partitions 0"},
+		{"read timeout in parts of a second", func(f *devFlags) { f.clickhouseReads.timeout = 1500 * time.Millisecond }, "--clickhouse-read-timeout 1.5s"},
+		{"read memory not a size", func(f *devFlags) { f.clickhouseReads.memory = "lots" }, "--clickhouse-read-memory \"lots\""},
+		{"read result not a size", func(f *devFlags) { f.clickhouseReads.resultSize = "-1GiB" }, "--clickhouse-read-result-size"},
+		{"negative reads", func(f *devFlags) { f.clickhouseReads.concurrency = -1 }, "--clickhouse-reads -1"},
+		{"read limits", func(f *devFlags) {
+			f.clickhouseReads = clickhouseReadFlags{timeout: 5 * time.Second, memory: "256MiB", resultSize: "1GiB", rows: 1000, concurrency: 4, queueTimeout: time.Second}
+		}, ""},
 		{"block limit too small", func(f *devFlags) { f.limits.maxBlockBytes = 1000 }, "--max-block-bytes 1000"},
 		{"negative record limit", func(f *devFlags) { f.limits.maxRecordBytes = -1 }, "--max-record-bytes -1"},
 		{"bad topic id", func(f *devFlags) { f.limits.acceptTxTopicID = "nope" }, "--accept-tx-topic-id"},

@@ -19,8 +19,8 @@ import (
 	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
-	"github.com/aurigraph/aurigraph/schemas/client"
 	"github.com/aurigraph/aurigraph/schemas"
+	"github.com/aurigraph/aurigraph/schemas/client"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 

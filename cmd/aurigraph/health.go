@@ -8,7 +8,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/internal/health"
@@ -191,16 +190,6 @@ func heights(done, target uint64) map[string]health.Position {
 // engineLiveness is what health asks of the embedded ClickHouse engine.
 type engineLiveness interface {
 	Ping(ctx context.Context) error
-}
-
-// queryPing asks the engine a trivial query; the query waits its turn
-// behind running ones, so a check that takes longer than its timeout
-// reports the engine failing rather than holding anything up.
-type queryPing struct{ engine *chdb.Engine }
-
-func (q queryPing) Ping(ctx context.Context) error {
-	_, err := q.engine.Query(ctx, "SELECT 1", "TabSeparated")
-	return err
 }
 
 // watchEngine reports whether the embedded engine answers.

@@ -19,11 +19,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/aurigraph/aurigraph/analytics"
-	"github.com/aurigraph/aurigraph/analytics/chdb"
-	"github.com/aurigraph/aurigraph/analytics/chhttp"
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
@@ -98,18 +98,23 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	clickhouseURL := f.clickhouseURL
 	// Analysts' queries go through a session of their own that cannot write.
 	analystURL := readOnlyDSN(f.clickhouseURL)
-	var engine *chdb.Engine
+	var eng *engine.Engine
 	if clickhouseURL == "" {
-		lib, err := chdb.LibraryPath()
+		lib, err := engine.LibraryPath()
 		if err != nil {
 			return err
 		}
-		engine, err = chdb.Open(ctx, chdb.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads, Logger: log.With("component", "clickhouse")})
+		reads, err := f.clickhouseReads.limits()
+		if err != nil {
+			return err
+		}
+		eng, err = engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads,
+			Reads: reads, Logger: log.With("component", "clickhouse"), Registerer: reg})
 		if err != nil {
 			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
 		}
-		stack.push("clickhouse engine", func(context.Context) error { return engine.Close() })
-		hw.watchEngine(queryPing{engine})
+		stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
+		hw.watchEngine(eng)
 		// Analysts connect as "default", which can only read; the projector
 		// writes as a user whose password lives only in this process.
 		writerPassword, err := randomPassword()
@@ -117,7 +122,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
+		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
 			capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
@@ -269,6 +274,12 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	})
 	if err != nil {
 		return err
+	}
+
+	if eng != nil {
+		// Unwound first, so that nothing waits for a long read while the
+		// rest stops; writes go on until the projector has drained.
+		stack.push("clickhouse reads", func(context.Context) error { return eng.StopReads() })
 	}
 
 	if ready != nil {

@@ -38,12 +38,18 @@ var consumed = map[string]bool{
 	"client_protocol_version":     true,
 	"enable_http_compression":     true,
 	"http_zlib_compression_level": true,
-	// The result is always fully computed before the response starts, which
-	// is what these ask for.
-	"wait_end_of_query": true,
-	"buffer_size":       true,
+	// The first MiB of a result is always held back before the response
+	// starts, whatever these ask for.
+	"wait_end_of_query":         true,
+	"buffer_size":               true,
+	"http_response_buffer_size": true,
 	// Error bodies always carry the engine's full message.
 	"stacktrace": true,
+	// Progress is not sent in headers; a query is always cancelled when its
+	// client goes away.
+	"send_progress_in_http_headers":                true,
+	"http_headers_progress_interval_ms":            true,
+	"cancel_http_readonly_queries_on_client_close": true,
 	// Checked against Options.Users when it is set.
 	"user":      true,
 	"password":  true,
@@ -74,13 +80,16 @@ func refuse(status, code int, name, format string, args ...any) *badRequest {
 }
 
 const (
-	codeNotImplemented       = 48
-	codeSyntaxError          = 62
-	codeBadArguments         = 36
-	codeReadonly             = 164
-	codeAuthenticationFailed = 516
-	codeUnknownFormat        = 73
-	codeUnknownSetting       = 115
+	codeNotImplemented             = 48
+	codeSyntaxError                = 62
+	codeBadArguments               = 36
+	codeReadonly                   = 164
+	codeAuthenticationFailed       = 516
+	codeUnknownFormat              = 73
+	codeUnknownSetting             = 115
+	codeTooManySimultaneousQueries = 202
+	codeSettingConstraintViolation = 452
+	codeAccessDenied               = 497
 )
 
 // parseParams interprets URL parameters and ClickHouse request headers.

@@ -10,13 +10,13 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 // The engine is process-global (one storage path per process), so the whole
 // test binary shares one engine and one server.
 var (
-	testEngine   *chdb.Engine
+	testEngine   *engine.Engine
 	testServer   *httptest.Server
 	testRegistry *prometheus.Registry
 )
@@ -32,7 +32,12 @@ func run(m *testing.M) int {
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	testEngine, err = chdb.Open(context.Background(), chdb.Options{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	// Sessions start with one thread, as in aurigraph dev, so that a
+	// request raising max_threads shows whether the raise outlives it.
+	testEngine, err = engine.Open(context.Background(), engine.Options{
+		DataDir: dir, Logger: slog.New(slog.DiscardHandler), MaxThreads: 1,
+		Reads: engine.ReadLimits{MaxThreads: 4, MaxResultBytes: 64 << 20},
+	})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "FAIL: cannot open the embedded engine:", err)
 		return 1

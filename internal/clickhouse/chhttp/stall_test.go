@@ -15,9 +15,9 @@ import (
 	"time"
 )
 
-// A client that starts an insert and then stops sending holds the engine,
-// which runs one statement at a time, while its body is read. The receive
-// timeout must end that insert so that everyone else gets the engine back.
+// A client that starts an insert and then stops sending holds a write slot
+// of the engine while its body is read. The receive timeout must end that
+// insert, and others must be served meanwhile.
 func TestStalledInsertBodyReleasesTheEngine(t *testing.T) {
 	const receiveTimeout = 300 * time.Millisecond
 	srv := httptest.NewServer(NewHandler(testEngine, Options{Logger: slog.New(slog.DiscardHandler), ReceiveTimeout: receiveTimeout}))
@@ -43,7 +43,7 @@ func TestStalledInsertBodyReleasesTheEngine(t *testing.T) {
 	start := time.Now()
 	resp, err := srv.Client().Do(req)
 	if err != nil {
-		t.Fatalf("query behind a stalled insert: %v after %s; the stalled client still holds the engine", err, time.Since(start).Round(time.Millisecond))
+		t.Fatalf("query behind a stalled insert: %v after %s; the stalled client blocks others", err, time.Since(start).Round(time.Millisecond))
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()

@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 // Protocol revisions at which the Native format grew parts, from
@@ -19,8 +21,12 @@ const (
 // one response at the protocol revision it announced and every later one at
 // the revision reported here; the engine reads and writes revision-0 Native,
 // so the answer reports revision 0 in a block encoded at the client's revision.
-func (h *handler) handshake(ctx context.Context, w http.ResponseWriter, r *http.Request, p *params) int {
-	out, err := h.eng.Query(ctx, "SELECT displayName(), version(), timezone()", "TabSeparatedRaw")
+func (h *handler) handshake(ctx context.Context, w http.ResponseWriter, r *http.Request, p *params, reader bool) int {
+	opts := []engine.CallOption{}
+	if reader {
+		opts = append(opts, engine.AsReader())
+	}
+	out, err := h.eng.Query(ctx, "SELECT displayName(), version(), timezone()", "TabSeparatedRaw", opts...)
 	if err != nil {
 		return h.fail(w, r, err)
 	}
@@ -28,7 +34,8 @@ func (h *handler) handshake(ctx context.Context, w http.ResponseWriter, r *http.
 	if len(fields) != 3 {
 		return h.fail(w, r, fmt.Errorf("chhttp: unexpected server identity %q", out))
 	}
-	return h.respond(w, r, p, "Native", encodeHandshake(p.revision, fields[0], fields[1], fields[2]))
+	resp := h.newResponse(w, r, p, "Native")
+	return resp.finish(resp.write(encodeHandshake(p.revision, fields[0], fields[1], fields[2])))
 }
 
 func encodeHandshake(revision uint64, displayName, version, timezone string) []byte {

@@ -9,8 +9,8 @@ import (
 	"net/http/httptest"
 	"os"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
-	"github.com/aurigraph/aurigraph/analytics/chhttp"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 // Start opens the engine on a temporary directory and serves it. The engine
@@ -21,7 +21,7 @@ func Start() (dsn string, stop func(), err error) {
 	if err != nil {
 		return "", nil, err
 	}
-	eng, err := chdb.Open(context.Background(), chdb.Options{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
+	eng, err := engine.Open(context.Background(), engine.Options{DataDir: dir, Logger: slog.New(slog.DiscardHandler)})
 	if err != nil {
 		os.RemoveAll(dir)
 		return "", nil, fmt.Errorf("cannot open the embedded ClickHouse engine: %w", err)

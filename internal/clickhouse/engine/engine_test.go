@@ -1,4 +1,4 @@
-package chdb
+package engine
 
 import (
 	"context"
@@ -13,12 +13,16 @@ import (
 	"time"
 )
 
-// openTest opens an engine on a fresh directory. The engine allows one
-// storage path per process, so tests in this package do not run in parallel
-// and each closes its engine before returning.
-func openTest(t *testing.T) *Engine {
+// openTest opens an engine on a fresh directory. One engine runs in a
+// process at a time, so tests in this package do not run in parallel and
+// each closes its engine before returning.
+func openTest(t *testing.T, opts ...func(*Options)) *Engine {
 	t.Helper()
-	e, err := Open(context.Background(), Options{DataDir: t.TempDir(), Logger: quiet})
+	o := Options{DataDir: t.TempDir(), Logger: quiet}
+	for _, f := range opts {
+		f(&o)
+	}
+	e, err := Open(context.Background(), o)
 	if err != nil {
 		t.Fatalf("open engine: %v", err)
 	}
@@ -198,50 +202,57 @@ func TestCallOptions(t *testing.T) {
 	if got := get("SELECT currentDatabase(), count() FROM t", WithDatabase("d1")); got != "d1\t0" {
 		t.Fatalf("WithDatabase: %q", got)
 	}
-	// A USE issued directly must not make the next WithDatabase call trust a
-	// stale current database.
-	get("USE system")
-	if got := get("SELECT currentDatabase()", WithDatabase("d1")); got != "d1" {
-		t.Fatalf("after USE: %q, want d1", got)
+	if got := get("SELECT currentDatabase()"); got != "default" {
+		t.Fatalf("database leaked into the next call: %q", got)
+	}
+	// The database and settings travel with each call; statements that
+	// would change a session are refused.
+	for _, q := range []string{"USE system", "SET max_threads = 1", "SYSTEM DROP DNS CACHE", "KILL QUERY WHERE 1"} {
+		if _, err := e.Query(ctx, q, "TSV"); !errors.As(err, &ee) || ee.Code != codeAccessDenied {
+			t.Fatalf("%s: %v, want code %d", q, err, codeAccessDenied)
+		}
 	}
 	if _, err := e.Query(ctx, "SELECT 1", "TSV", WithDatabase("missing")); !errors.As(err, &ee) || ee.Code != 81 {
 		t.Fatalf("missing database: %v, want code 81", err)
 	}
 }
 
-// Per-call settings are undone by a SET statement that the engine parses
-// under those very settings. Values that would stop it from parsing (a tiny
-// max_query_size, another dialect, ...) must be refused up front: applied,
-// they would stay on the connection and fail every later call.
-func TestPerCallSettingsCannotBreakTheConnection(t *testing.T) {
-	e := openTest(t)
+// A call's settings never outlive it, whatever they are: each call has a
+// session of its own. In particular they do not replace what a session
+// starts with (Options.MaxThreads) by the engine's default.
+func TestPerCallSettingsEndWithTheCall(t *testing.T) {
+	e := openTest(t, func(o *Options) { o.MaxThreads = 3; o.Reads.MaxThreads = 4 })
 	ctx := context.Background()
-	for _, tc := range []struct {
-		name, value string
-		wantCode    int // 0: the call succeeds
-	}{
-		{"max_query_size", "10", 36},
-		{"max_parser_depth", "3", 36},
-		{"max_parser_backtracks", "1", 36},
-		{"dialect", "kusto", 36},
-		{"dialect", "prql", 36},
-		{"max_query_size", "not a number", 36},
-		// Raising a parser limit, or lifting it (0), cannot hurt.
-		{"max_query_size", "1000000", 0},
-		{"max_parser_depth", "0", 0},
-		{"max_parser_backtracks", "2000000", 0},
-		{"dialect", "clickhouse", 0},
-	} {
-		_, err := e.Query(ctx, "SELECT number FROM numbers(3)", "TSV", WithSettings(map[string]string{tc.name: tc.value}))
-		var ee *Error
-		switch {
-		case tc.wantCode == 0 && err != nil:
-			t.Errorf("%s=%q: %v, want success", tc.name, tc.value, err)
-		case tc.wantCode != 0 && (!errors.As(err, &ee) || ee.Code != tc.wantCode):
-			t.Errorf("%s=%q: %v, want code %d", tc.name, tc.value, err, tc.wantCode)
+	threads := func(opts ...CallOption) string {
+		t.Helper()
+		out, err := e.Query(ctx, "SELECT getSetting('max_threads')", "TSV", opts...)
+		if err != nil {
+			t.Fatal(err)
 		}
+		return strings.TrimSpace(string(out))
+	}
+	for _, role := range []struct {
+		name string
+		opts []CallOption
+	}{{"write", nil}, {"read", []CallOption{AsReader()}}} {
+		t.Run(role.name, func(t *testing.T) {
+			if got := threads(role.opts...); got != "3" {
+				t.Fatalf("max_threads = %s, want 3 (Options.MaxThreads)", got)
+			}
+			if got := threads(append(role.opts, WithSettings(map[string]string{"max_threads": "2"}))...); got != "2" {
+				t.Fatalf("max_threads with the setting = %s, want 2", got)
+			}
+			if got := threads(role.opts...); got != "3" {
+				t.Fatalf("max_threads after a call that set it = %s, want 3 again", got)
+			}
+		})
+	}
+	for _, tc := range []struct{ name, value string }{
+		{"max_query_size", "10"}, {"max_parser_depth", "3"}, {"dialect", "kusto"},
+	} {
+		_, _ = e.Query(ctx, "SELECT number FROM numbers(3)", "TSV", WithSettings(map[string]string{tc.name: tc.value}))
 		if out, err := e.Query(ctx, "SELECT count() FROM numbers(10)", "TSV"); err != nil || string(out) != "10\n" {
-			t.Fatalf("after a call with %s=%q the connection answers %q, %v", tc.name, tc.value, out, err)
+			t.Fatalf("after a call with %s=%q the next call answers %q, %v", tc.name, tc.value, out, err)
 		}
 	}
 }
@@ -282,22 +293,33 @@ func TestClassify(t *testing.T) {
 	for _, tc := range []struct {
 		q    string
 		opts []CallOption
-		want Classification
+		want classification
 	}{
-		{"SELECT 1", nil, Classification{1, ReadOnly}},
-		{"CREATE TABLE x (a UInt8) ENGINE = Memory", nil, Classification{1, Mutating}},
-		{"SELECT 1; SELECT 2", nil, Classification{2, ReadOnly}},
-		{"USE system", nil, Classification{1, Control}},
-		{"SELEC 1", nil, Classification{0, Unparsed}},
+		{"SELECT 1", nil, classification{1, readOnly}},
+		{"CREATE TABLE x (a UInt8) ENGINE = Memory", nil, classification{1, mutating}},
+		{"SELECT 1; SELECT 2", nil, classification{2, readOnly}},
+		{"USE system", nil, classification{1, control}},
+		{"SELECT 1 INTO OUTFILE 'x'", nil, classification{1, control}},
+		{"SELEC 1", nil, classification{0, unparsed}},
 		// The parser runs under the call's settings, as the statement would.
-		{deep, nil, Classification{0, Unparsed}},
-		{deep, []CallOption{deepParser}, Classification{1, Mutating}},
-		// ...and they end with the call.
-		{deep, nil, Classification{0, Unparsed}},
+		{deep, nil, classification{0, unparsed}},
+		{deep, []CallOption{deepParser}, classification{1, mutating}},
 	} {
-		got, err := e.Classify(context.Background(), tc.q, tc.opts...)
+		s, err := connect(e.lib, e.baseArgs())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := newCall(tc.q, tc.opts)
+		if len(c.settings) > 0 {
+			stmt, _ := setStatement(c.settings)
+			if _, err := s.run(stmt); err != nil {
+				t.Fatal(err)
+			}
+		}
+		got, err := s.classify(tc.q)
+		s.close()
 		if err != nil || got != tc.want {
-			t.Errorf("Classify(%.60q, %d options) = %+v, %v; want %+v", tc.q, len(tc.opts), got, err, tc.want)
+			t.Errorf("classify(%.60q, %d options) = %+v, %v; want %+v", tc.q, len(tc.opts), got, err, tc.want)
 		}
 	}
 }
@@ -315,21 +337,14 @@ func TestOpenLifecycle(t *testing.T) {
 	if _, err := a1.Insert(ctx, "INSERT INTO kept", "CSV", strings.NewReader("7\n")); err != nil {
 		t.Fatal(err)
 	}
-	// A second connection to the same path shares the engine.
-	a2, err := Open(ctx, Options{DataDir: dirA, Logger: quiet})
-	if err != nil {
-		t.Fatalf("second Open on the same dir: %v", err)
-	}
-	if out, err := a2.Query(ctx, "SELECT sum(a) FROM kept", "TSV"); err != nil || string(out) != "7\n" {
-		t.Fatalf("second connection sees %q, %v", out, err)
-	}
-	if _, err := Open(ctx, Options{DataDir: dirB, Logger: quiet}); err == nil || !strings.Contains(err.Error(), "close its engines") {
-		t.Fatalf("Open on another dir while one is live = %v, want refusal", err)
-	}
-	for _, e := range []*Engine{a1, a2} {
-		if err := e.Close(); err != nil {
-			t.Fatal(err)
+	// One engine per process: its configuration is the process's.
+	for _, dir := range []string{dirA, dirB} {
+		if _, err := Open(ctx, Options{DataDir: dir, Logger: quiet}); err == nil || !strings.Contains(err.Error(), "close it before") {
+			t.Fatalf("Open on %s while one is live = %v, want refusal", dir, err)
 		}
+	}
+	if err := a1.Close(); err != nil {
+		t.Fatal(err)
 	}
 	if err := a1.Close(); err != nil {
 		t.Fatalf("second Close: %v", err)
@@ -337,7 +352,10 @@ func TestOpenLifecycle(t *testing.T) {
 	if _, err := a1.Query(ctx, "SELECT 1", "TSV"); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Query after Close = %v, want ErrClosed", err)
 	}
-	// With every connection closed, the engine reboots on another path...
+	if err := a1.Ping(ctx); !errors.Is(err, ErrClosed) {
+		t.Fatalf("Ping after Close = %v, want ErrClosed", err)
+	}
+	// With the engine closed, it starts again on another path...
 	b, err := Open(ctx, Options{DataDir: dirB, Logger: quiet})
 	if err != nil {
 		t.Fatalf("Open on a new dir after close: %v", err)
@@ -354,7 +372,7 @@ func TestOpenLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer a3.Close()
-	if out, err := a3.Query(ctx, "SELECT sum(a) FROM kept", "TSV"); err != nil || string(out) != "7\n" {
+	if out, err := a3.Query(ctx, "SELECT sum(a) FROM kept", "TSV", AsReader()); err != nil || string(out) != "7\n" {
 		t.Fatalf("reopened dir sees %q, %v", out, err)
 	}
 }
@@ -441,7 +459,7 @@ func FuzzSetStatement(f *testing.F) {
 	f.Add("x'; DROP TABLE t; --", "v")
 	f.Add("insert_deduplication_token", "a'b\\c\x00\n")
 	f.Fuzz(func(t *testing.T, name, value string) {
-		stmt, err := setStatement(map[string]string{name: value}, false)
+		stmt, err := setStatement(map[string]string{name: value})
 		if err != nil {
 			return
 		}
@@ -463,21 +481,23 @@ func FuzzSetStatement(f *testing.F) {
 }
 
 func TestMaxThreadsCapsQueries(t *testing.T) {
-	e, err := Open(context.Background(), Options{DataDir: t.TempDir(), MaxThreads: 1, Logger: quiet})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer e.Close()
-	out, err := e.Query(context.Background(), "SELECT getSetting('max_threads')", "TSV")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := strings.TrimSpace(string(out)); got != "1" {
-		t.Fatalf("max_threads = %q, want 1", got)
-	}
-	out, err = e.Query(context.Background(), "SELECT getSetting('max_threads') SETTINGS max_threads = 2", "TSV")
-	if err != nil || strings.TrimSpace(string(out)) != "2" {
-		t.Fatalf("a query raising max_threads got %q, %v; want 2", out, err)
+	e := openTest(t, func(o *Options) { o.MaxThreads = 1; o.Reads.MaxThreads = 2 })
+	ctx := context.Background()
+	for _, opts := range [][]CallOption{nil, {AsReader()}} {
+		out, err := e.Query(ctx, "SELECT getSetting('max_threads')", "TSV", opts...)
+		if err != nil || strings.TrimSpace(string(out)) != "1" {
+			t.Fatalf("max_threads = %q, %v; want 1", out, err)
+		}
+		out, err = e.Query(ctx, "SELECT getSetting('max_threads') SETTINGS max_threads = 2", "TSV", opts...)
+		if err != nil || strings.TrimSpace(string(out)) != "2" {
+			t.Fatalf("a query raising max_threads got %q, %v; want 2", out, err)
+		}
+		// Reads.MaxThreads is as far as any query may raise it.
+		_, err = e.Query(ctx, "SELECT 1 SETTINGS max_threads = 3", "TSV", opts...)
+		var ee *Error
+		if !errors.As(err, &ee) || ee.Code != codeSettingConstraintViolation {
+			t.Fatalf("max_threads above the ceiling: %v, want code %d", err, codeSettingConstraintViolation)
+		}
 	}
 	if _, err := Open(context.Background(), Options{MaxThreads: -1, Logger: quiet}); err == nil {
 		t.Fatal("Open with MaxThreads -1 succeeded")

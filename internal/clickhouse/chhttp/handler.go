@@ -5,16 +5,18 @@
 //
 // Differences from a ClickHouse server, each refused with a clear error
 // rather than ignored: no session state (session_id is accepted, but SET and
-// USE are refused), no external tables (multipart bodies),
-// one statement per request, no authentication (a loopback dev front).
-// URL parameters that are not the interface's own are settings, applied to
-// that request only.
+// USE are refused), no external tables (multipart bodies), one statement per
+// request. URL parameters that are not the interface's own are settings,
+// applied to that request only.
 //
-// Results are computed fully before the response starts, so an engine error
-// always arrives as HTTP 500 with the engine's "Code: N. DB::Exception: ..."
-// text and an X-ClickHouse-Exception-Code header; requests the front refuses
-// get a 4xx in the same shape. The engine runs one statement at a time, and
-// an insert holds it while its body streams in.
+// A request that may only read (method GET, a read-only user, or readonly=1
+// or 2) runs as a read of the engine: read-only, confined and bounded by the
+// engine's read limits. Results stream: the first 1 MiB is held back, so an
+// engine error within it arrives as an HTTP error status with the engine's
+// "Code: N. DB::Exception: ..." text and an X-ClickHouse-Exception-Code
+// header; a query failing after that ends its response with the error text
+// and a broken connection. Requests the front refuses get a 4xx in the same
+// shape. A query ends when its client goes away.
 package chhttp
 
 import (
@@ -40,7 +42,7 @@ import (
 	"github.com/klauspost/compress/zstd"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/aurigraph/aurigraph/analytics/chdb"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 // Options configures NewHandler.
@@ -55,8 +57,8 @@ type Options struct {
 	MaxQuerySize int
 	// ReceiveTimeout is how long a request body may send nothing before the
 	// request fails (ClickHouse's http_receive_timeout); 0 means 30s. An
-	// insert holds the single engine connection while its body streams in,
-	// so a client that stalls must not keep it.
+	// insert holds one of the engine's write slots while its body streams
+	// in, so a client that stalls must not keep it.
 	ReceiveTimeout time.Duration
 	// Users, when set, are the only accounts requests may use: by HTTP
 	// basic auth, the X-ClickHouse-User and X-ClickHouse-Key headers, or the
@@ -79,7 +81,7 @@ const (
 
 type handler struct {
 	users       map[string]User
-	eng         *chdb.Engine
+	eng         *engine.Engine
 	log         *slog.Logger
 	maxQuery    int
 	recvTimeout time.Duration
@@ -89,7 +91,7 @@ type handler struct {
 
 // NewHandler returns the ClickHouse HTTP interface over e: "/" runs queries
 // (GET is read-only, POST may modify) and "/ping" answers "Ok.".
-func NewHandler(e *chdb.Engine, o Options) http.Handler {
+func NewHandler(e *engine.Engine, o Options) http.Handler {
 	h := &handler{
 		users:       o.Users,
 		eng:         e,
@@ -98,7 +100,7 @@ func NewHandler(e *chdb.Engine, o Options) http.Handler {
 		recvTimeout: o.ReceiveTimeout,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_clickhouse_http_requests_total",
-			Help: "Requests to the embedded ClickHouse HTTP interface, by kind (query, insert, handshake, ping, invalid) and HTTP status.",
+			Help: "Requests to the embedded ClickHouse HTTP interface, by kind (query, insert, handshake, ping, invalid) and HTTP status (aborted: cut short after the response started).",
 		}, []string{"kind", "code"}),
 		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
 			Name:    "aurigraph_clickhouse_http_request_duration_seconds",
@@ -159,8 +161,16 @@ const (
 func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	kind, status := h.serve(w, r)
-	h.requests.WithLabelValues(kind, strconv.Itoa(status)).Inc()
+	code := strconv.Itoa(status)
+	if status == statusAborted {
+		code = "aborted"
+	}
+	h.requests.WithLabelValues(kind, code).Inc()
 	h.duration.WithLabelValues(kind).Observe(time.Since(start).Seconds())
+	if status == statusAborted {
+		// Closes the connection without ending the response properly.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, status int) {
@@ -311,13 +321,16 @@ func checkNotEmpty(text string) error {
 	return nil
 }
 
-func callOptions(p *params) []chdb.CallOption {
-	opts := []chdb.CallOption{chdb.WithDatabase(p.database)}
+func callOptions(p *params, reader bool) []engine.CallOption {
+	opts := []engine.CallOption{engine.WithDatabase(p.database)}
+	if reader {
+		opts = append(opts, engine.AsReader())
+	}
 	if len(p.settings) > 0 {
-		opts = append(opts, chdb.WithSettings(p.settings))
+		opts = append(opts, engine.WithSettings(p.settings))
 	}
 	if len(p.queryParams) > 0 {
-		opts = append(opts, chdb.WithParams(p.queryParams))
+		opts = append(opts, engine.WithParams(p.queryParams))
 	}
 	return opts
 }
@@ -327,7 +340,7 @@ func (h *handler) insert(w http.ResponseWriter, r *http.Request, p *params, text
 		return h.fail(w, r, readonlyRefusal())
 	}
 	start := time.Now()
-	rows, err := h.eng.Insert(r.Context(), text, format, data, callOptions(p)...)
+	rows, err := h.eng.Insert(r.Context(), text, format, data, callOptions(p, false)...)
 	if err != nil {
 		return h.fail(w, r, err)
 	}
@@ -346,127 +359,23 @@ func readonlyRefusal() error {
 }
 
 func (h *handler) query(w http.ResponseWriter, r *http.Request, p *params, st statement, text string) (string, int) {
-	ctx := r.Context()
 	switch st.keyword {
 	case "USE", "SET":
 		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeNotImplemented, "NOT_IMPLEMENTED",
 			"%s needs a session, which this server does not keep; pass the database and settings as URL parameters (database=..., <setting>=...) on each request", st.keyword))
 	}
+	reader := r.Method != http.MethodPost || p.readonly
 	format := p.defaultFormat
 	if p.revision > 0 && strings.EqualFold(format, "Native") && st.outputFormat == "" && isHandshake(text) {
-		return kindHandshake, h.handshake(ctx, w, r, p)
+		return kindHandshake, h.handshake(r.Context(), w, r, p, reader)
 	}
-	c, err := h.eng.Classify(ctx, text, callOptions(p)...)
-	if err != nil {
-		return kindQuery, h.fail(w, r, err)
-	}
-	if c.Statements > 1 {
-		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeSyntaxError, "SYNTAX_ERROR",
-			"Multi-statements are not allowed (the request holds %d); send one statement per request", c.Statements))
-	}
-	if (r.Method != http.MethodPost || p.readonly) && c.Class != chdb.ReadOnly && c.Class != chdb.Unparsed {
-		return kindQuery, h.fail(w, r, readonlyRefusal())
-	}
-	out, err := h.eng.Query(ctx, text, format, callOptions(p)...)
-	if err != nil {
-		return kindQuery, h.fail(w, r, err)
-	}
+	sent := format
 	if st.outputFormat != "" {
-		format = st.outputFormat
+		sent = st.outputFormat
 	}
-	return kindQuery, h.respond(w, r, p, format, out)
-}
-
-// respond sends a query result with ClickHouse's headers, compressed the way
-// the client asked.
-func (h *handler) respond(w http.ResponseWriter, r *http.Request, p *params, format string, out []byte) int {
-	if p.compress && len(out) > 0 {
-		var err error
-		if out, err = compressNative(out, p.compressMethod, p.compressLevel); err != nil {
-			return h.fail(w, r, err)
-		}
-	}
-	hdr := w.Header()
-	hdr.Set("Content-Type", contentType(format))
-	hdr.Set("X-ClickHouse-Format", format)
-	hdr.Set("X-ClickHouse-Query-Id", queryID(p))
-	return writeBody(w, r, p, out)
-}
-
-// compressBlockSize is ClickHouse's max_compress_block_size default.
-const compressBlockSize = 1 << 20
-
-// compressNative frames out as ClickHouse compressed blocks, what clients
-// asking compress=1 decode.
-func compressNative(out []byte, m compress.Method, level compress.Level) ([]byte, error) {
-	cw := compress.NewWriter(level, m)
-	framed := make([]byte, 0, len(out)/2+64)
-	for len(out) > 0 {
-		n := min(len(out), compressBlockSize)
-		if err := cw.Compress(out[:n]); err != nil {
-			return nil, fmt.Errorf("chhttp: compress response with %s: %w", m, err)
-		}
-		framed = append(framed, cw.Data...)
-		out = out[n:]
-	}
-	return framed, nil
-}
-
-// writeBody sends out, compressed when the client enabled HTTP compression
-// and accepts an encoding this server produces.
-func writeBody(w http.ResponseWriter, r *http.Request, p *params, out []byte) int {
-	enc := ""
-	if p.httpCompress && len(out) > 0 {
-		enc = pickEncoding(r.Header.Get("Accept-Encoding"))
-	}
-	hdr := w.Header()
-	if enc == "" {
-		hdr.Set("Content-Length", strconv.Itoa(len(out)))
-		w.WriteHeader(http.StatusOK)
-		if r.Method != http.MethodHead {
-			_, _ = w.Write(out)
-		}
-		return http.StatusOK
-	}
-	var buf bytes.Buffer
-	var zw io.WriteCloser
-	if enc == "gzip" {
-		zw = gzip.NewWriter(&buf)
-	} else {
-		zw = zlib.NewWriter(&buf)
-	}
-	_, _ = zw.Write(out)
-	_ = zw.Close()
-	hdr.Set("Content-Encoding", enc)
-	hdr.Add("Vary", "Accept-Encoding")
-	hdr.Set("Content-Length", strconv.Itoa(buf.Len()))
-	w.WriteHeader(http.StatusOK)
-	if r.Method != http.MethodHead {
-		_, _ = w.Write(buf.Bytes())
-	}
-	return http.StatusOK
-}
-
-func pickEncoding(accept string) string {
-	var deflate bool
-	for _, part := range strings.Split(accept, ",") {
-		name, q, _ := strings.Cut(strings.TrimSpace(part), ";")
-		if v, found := strings.CutPrefix(strings.TrimSpace(q), "q="); found {
-			if weight, err := strconv.ParseFloat(v, 64); err == nil && weight == 0 {
-				continue
-			}
-		}
-		switch strings.ToLower(strings.TrimSpace(name)) {
-		case "gzip", "x-gzip":
-			return "gzip"
-		case "deflate":
-			deflate = true
-		}
-	}
-	if deflate {
-		return "deflate"
-	}
-	return ""
+	out := h.newResponse(w, r, p, sent)
+	err := h.eng.QueryStream(r.Context(), text, format, out.write, callOptions(p, reader)...)
+	return kindQuery, out.finish(err)
 }
 
 // decodeBody undoes the request's Content-Encoding on body, r's body.
@@ -503,7 +412,7 @@ func decodeBody(r *http.Request, body io.Reader) (io.Reader, func(), error) {
 
 // receiveReader bounds each read of the request body with a deadline on
 // the connection, so a client that stops sending ends its request instead of
-// blocking the engine connection an insert holds while it streams. The
+// keeping the write slot an insert holds while it streams. The
 // deadline is lifted once the body ends: net/http then watches the connection
 // for the client leaving, and a deadline firing there would cancel the
 // request's context. After any other error it stays, so that net/http's own
@@ -570,33 +479,10 @@ const (
 // exception: the "Code: N. DB::Exception: ..." text as the body and the code
 // in X-ClickHouse-Exception-Code.
 func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
-	status, code, msg := http.StatusInternalServerError, codeStdException, ""
-	var (
-		br *badRequest
-		ee *chdb.Error
-		be *bodyError
-	)
-	switch {
-	case errors.As(err, &br):
-		status, code, msg = br.status, br.code, br.Error()
-	case errors.As(err, &ee):
-		code, msg = ee.Code, ee.Message
-		h.log.Debug("clickhouse http: query failed", slog.Int("code", ee.Code), slog.String("error", ee.Message))
-	case errors.As(err, &be) && errors.As(err, new(*receiveTimeoutError)):
-		status, code = http.StatusBadRequest, codeSocketTimeout
-		msg = fmt.Sprintf("Code: %d. DB::Exception: Timeout exceeded while reading the request body: %v; send the body without pauses, or raise the server's receive timeout. (SOCKET_TIMEOUT)", code, be.err)
-	case errors.As(err, &be):
-		status, code = http.StatusBadRequest, codeCannotReadAllData
-		msg = fmt.Sprintf("Code: %d. DB::Exception: Cannot read the request body: %v. (CANNOT_READ_ALL_DATA)", code, be.err)
-	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
-		code = codeQueryCancelled
-		msg = fmt.Sprintf("Code: %d. DB::Exception: Query was cancelled: %v. (QUERY_WAS_CANCELLED)", code, err)
-	default:
-		h.log.Error("clickhouse http: request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
-		msg = fmt.Sprintf("Code: %d. DB::Exception: %v. (STD_EXCEPTION)", code, err)
-	}
+	status, code, msg := h.describe(r, err)
 	hdr := w.Header()
 	hdr.Del("Content-Encoding")
+	hdr.Del("Vary")
 	hdr.Set("Content-Type", "text/plain; charset=UTF-8")
 	hdr.Set("X-ClickHouse-Exception-Code", strconv.Itoa(code))
 	body := msg + "\n"
@@ -606,6 +492,53 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
 		_, _ = io.WriteString(w, body)
 	}
 	return status
+}
+
+// describe is the HTTP status, ClickHouse error code and text for err.
+func (h *handler) describe(r *http.Request, err error) (status, code int, msg string) {
+	status, code = http.StatusInternalServerError, codeStdException
+	var (
+		br *badRequest
+		ee *engine.Error
+		be *bodyError
+	)
+	switch {
+	case errors.As(err, &br):
+		status, code, msg = br.status, br.code, br.Error()
+	case errors.As(err, &ee):
+		status, code, msg = engineStatus(ee.Code), ee.Code, ee.Message
+		h.log.Debug("clickhouse http: query failed", slog.Int("code", ee.Code), slog.String("error", ee.Message))
+	case errors.As(err, &be) && errors.As(err, new(*receiveTimeoutError)):
+		status, code = http.StatusBadRequest, codeSocketTimeout
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Timeout exceeded while reading the request body: %v; send the body without pauses, or raise the server's receive timeout. (SOCKET_TIMEOUT)", code, be.err)
+	case errors.As(err, &be):
+		status, code = http.StatusBadRequest, codeCannotReadAllData
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Cannot read the request body: %v. (CANNOT_READ_ALL_DATA)", code, be.err)
+	case errors.Is(err, engine.ErrClosed):
+		status, code = http.StatusServiceUnavailable, codeQueryCancelled
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Query was cancelled: the server is shutting down. (QUERY_WAS_CANCELLED)", code)
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		code = codeQueryCancelled
+		msg = fmt.Sprintf("Code: %d. DB::Exception: Query was cancelled: %v. (QUERY_WAS_CANCELLED)", code, err)
+	default:
+		h.log.Error("clickhouse http: request failed", slog.String("path", r.URL.Path), slog.Any("err", err))
+		msg = fmt.Sprintf("Code: %d. DB::Exception: %v. (STD_EXCEPTION)", code, err)
+	}
+	return status, code, msg
+}
+
+// engineStatus is the HTTP status of an engine error, as ClickHouse's own
+// HTTP interface answers it.
+func engineStatus(code int) int {
+	switch code {
+	case codeSyntaxError:
+		return http.StatusBadRequest
+	case codeReadonly, codeAccessDenied, codeSettingConstraintViolation:
+		return http.StatusForbidden
+	case codeTooManySimultaneousQueries:
+		return http.StatusServiceUnavailable
+	}
+	return http.StatusInternalServerError
 }
 
 func queryID(p *params) string {

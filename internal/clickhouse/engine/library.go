@@ -1,4 +1,4 @@
-package chdb
+package engine
 
 import (
 	"errors"
@@ -23,7 +23,7 @@ const LibraryEnv = "AURIGRAPH_CHDB_LIB"
 func LibraryPath() (string, error) {
 	if p := os.Getenv(LibraryEnv); p != "" {
 		if err := checkLibraryFile(p); err != nil {
-			return "", fmt.Errorf("chdb: %s=%s: %w", LibraryEnv, p, err)
+			return "", fmt.Errorf("clickhouse engine: %s=%s: %w", LibraryEnv, p, err)
 		}
 		return p, nil
 	}
@@ -33,7 +33,7 @@ func LibraryPath() (string, error) {
 		if base == "" {
 			home, err := os.UserHomeDir()
 			if err != nil {
-				return "", fmt.Errorf("chdb: locate cache directory: %w (set %s to the path of libchdb.so)", err, LibraryEnv)
+				return "", fmt.Errorf("clickhouse engine: locate cache directory: %w (set %s to the path of libchdb.so)", err, LibraryEnv)
 			}
 			base = filepath.Join(home, ".cache")
 		}
@@ -41,7 +41,7 @@ func LibraryPath() (string, error) {
 	}
 	p := filepath.Join(root, "chdb", LibraryVersion, "libchdb.so")
 	if err := checkLibraryFile(p); err != nil {
-		return "", fmt.Errorf("chdb: engine library %s: %w", p, err)
+		return "", fmt.Errorf("clickhouse engine: engine library %s: %w", p, err)
 	}
 	return p, nil
 }
@@ -103,13 +103,13 @@ var (
 func loadLibrary(path string) (*library, error) {
 	if loadedLib != nil {
 		if loadedLib.path != path {
-			return nil, fmt.Errorf("chdb: engine library already loaded from %s in this process, cannot also load %s", loadedLib.path, path)
+			return nil, fmt.Errorf("clickhouse engine: engine library already loaded from %s in this process, cannot also load %s", loadedLib.path, path)
 		}
 		return loadedLib, nil
 	}
 	h, err := purego.Dlopen(path, purego.RTLD_NOW|purego.RTLD_LOCAL)
 	if err != nil {
-		return nil, fmt.Errorf("chdb: load %s: %w (run `make setup` to reinstall it)", path, err)
+		return nil, fmt.Errorf("clickhouse engine: load %s: %w (run `make setup` to reinstall it)", path, err)
 	}
 	l := &library{path: path}
 	var version func() string
@@ -144,7 +144,7 @@ func loadLibrary(path string) (*library, error) {
 	for _, s := range syms {
 		addr, err := purego.Dlsym(h, s.name)
 		if err != nil {
-			return nil, fmt.Errorf("chdb: %s lacks %s; install chDB %s with `make setup`: %w", path, s.name, LibraryVersion, err)
+			return nil, fmt.Errorf("clickhouse engine: %s lacks %s; install chDB %s with `make setup`: %w", path, s.name, LibraryVersion, err)
 		}
 		purego.RegisterFunc(s.fn, addr)
 	}

@@ -1,4 +1,4 @@
-package chdb
+package engine
 
 import (
 	"regexp"
@@ -36,3 +36,16 @@ func parseError(text string) *Error {
 	}
 	return &Error{Code: unknownErrorCode, Message: "Code: " + strconv.Itoa(unknownErrorCode) + ". DB::Exception: " + text}
 }
+
+// ClickHouse error codes this package reports itself.
+const (
+	codeSyntaxError                = 62
+	codeUnknownSetting             = 115
+	codeTimeoutExceeded            = 159
+	codeReadonly                   = 164
+	codeTooManySimultaneousQueries = 202
+	codeQueryWasCancelled          = 394
+	codeTooManyRowsOrBytes         = 396
+	codeSettingConstraintViolation = 452
+	codeAccessDenied               = 497
+)
