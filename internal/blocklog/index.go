@@ -71,8 +71,8 @@ type diskRun struct {
 	path   string
 	mapped []byte
 	data   []byte // the entries within mapped
-	n     int
-	spans []Span
+	n      int
+	spans  []Span
 }
 
 // OpenIndex opens the runs in dir. runEntries 0 means DefaultRunEntries.

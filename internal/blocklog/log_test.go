@@ -100,7 +100,9 @@ func TestLogCutsTornTail(t *testing.T) {
 	}{
 		{"cut short", func(b []byte) []byte { return b[:len(b)-3] }},
 		{"header only", func(b []byte) []byte { return b[:len(b)-len(payload(3))] }},
-		{"garbage after", func(b []byte) []byte { return append(b, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21) }},
+		{"garbage after", func(b []byte) []byte {
+			return append(b, 0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21)
+		}},
 		{"payload flipped", func(b []byte) []byte { b[len(b)-1] ^= 0xff; return b }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
