@@ -50,22 +50,19 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 	}
 
 	var results []*aurigraphv1.TxResult
+	var keys []txDigest
 	var failed uint32
 	for _, tx := range b.GetTxs() {
 		id := tx.GetId()
+		var digest txDigest
 		if id != "" {
-			digest := digestOf(id)
+			digest = digestOf(id)
 			if f.dedup.contains(digest) {
 				continue
 			}
-			seq := f.dedup.next
-			if evictedSeq, ok := f.dedup.add(digest); ok {
-				f.changes.dedupEvicted = append(f.changes.dedupEvicted, evictedSeq)
-			}
-			if f.dedup.capacity > 0 {
-				f.changes.dedupAdded = append(f.changes.dedupAdded, dedupEntry{seq: seq, id: digest})
-			}
+			f.dedup.add(digest)
 		}
+		keys = append(keys, digest)
 		res := &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
@@ -100,8 +97,7 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 	f.height = h.Height
 	f.lastHash = h.Hash
 	f.txCount += uint64(len(results))
-	f.changes.blocks = append(f.changes.blocks, blk)
-	f.changes.bodies = append(f.changes.bodies, body)
+	f.changes.blocks = append(f.changes.blocks, builtBlock{blk: blk, body: body, keys: keys})
 	return blk, nil
 }
 
@@ -121,7 +117,6 @@ func (f *fsm) applyGenesisEntry(b *aurigraphv1.Batch) error {
 	for _, is := range f.genesis.GetIssuers() {
 		if len(is.GetPubkey()) > 0 && !schemas.IsKeyAddress(is.GetAddress()) {
 			f.account(is.GetAddress()).key = bytes.Clone(is.GetPubkey())
-			f.changes.accounts[is.GetAddress()] = struct{}{}
 		}
 	}
 	return nil
@@ -210,7 +205,6 @@ func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
 			if reason = f.authorize(from, signer); reason == "" {
 				if reason = f.credit(from, asset, amount); reason == "" {
 					f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: from, Supply: amount}
-					f.changes.assets[asset] = struct{}{}
 				}
 			}
 		}
@@ -231,7 +225,6 @@ func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
 	}
 	if from != "" {
 		f.account(from).nonce = tx.GetNonce()
-		f.changes.accounts[from] = struct{}{}
 	}
 	return ""
 }
@@ -354,7 +347,6 @@ func (f *fsm) mint(tx *aurigraphv1.Transaction, signer []byte) string {
 	// Asset records are shared with state copies being snapshotted: replace,
 	// never modify.
 	f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: info.GetOwner(), Supply: info.GetSupply() + amount}
-	f.changes.assets[asset] = struct{}{}
 	return ""
 }
 
@@ -428,7 +420,6 @@ func (f *fsm) setKey(from string, newKey, signer []byte) string {
 		}
 	}
 	f.account(from).key = bytes.Clone(newKey)
-	f.changes.accounts[from] = struct{}{}
 	return ""
 }
 

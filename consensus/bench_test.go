@@ -19,7 +19,7 @@ func BenchmarkFSMApply(b *testing.B) {
 	for i := 0; b.Loop(); i++ {
 		b.StopTimer()
 		bt := gen.Batch(benchBatchSize)
-		f.changes.reset()
+		f.changes = fsmChanges{}
 		b.StartTimer()
 		if _, err := f.apply(bt, 1, uint64(i+2)); err != nil {
 			b.Fatal(err)
@@ -39,7 +39,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 	gen, setup := NewTransferGen(1000)
 	f := testFSM(1_000_000)
 	f.apply(setup, 1, 1)
-	if err := store.commit(f, false); err != nil {
+	if _, err := f.persist(store); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
@@ -51,7 +51,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 			b.Fatal(err)
 		}
 		f.appliedIndex = uint64(i + 2)
-		if err := store.commit(f, false); err != nil {
+		if _, err := f.persist(store); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -83,7 +83,7 @@ func BenchmarkStateSnapshot(b *testing.B) {
 	f.apply(setup, 1, 1)
 	for i := 0; f.dedup.size < f.dedup.capacity; i++ {
 		f.apply(gen.Batch(10_000), 1, uint64(i+2))
-		f.changes.reset()
+		f.changes = fsmChanges{}
 	}
 	b.ReportAllocs()
 	for b.Loop() {

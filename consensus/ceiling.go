@@ -325,7 +325,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
 	}
 	f.appliedIndex = 1
-	if err := store.commit(f, false); err != nil {
+	if _, err := f.persist(store); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
 	}
 	batches := make([]*aurigraphv1.Batch, cfg.Batches)
@@ -342,7 +342,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
 		}
 		f.appliedIndex = uint64(i + 2)
-		if err := store.commit(f, false); err != nil {
+		if _, err := f.persist(store); err != nil {
 			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
 		}
 	}

@@ -113,36 +113,14 @@ func (d *dedupWindow) ordered() []byte {
 	return out
 }
 
-// fsmChanges is what one group of applied entries changed, so the block store
-// can persist exactly that in a single transaction.
+// fsmChanges is what applied entries changed since the block store last
+// took them (see changeSet).
 type fsmChanges struct {
-	blocks []*aurigraphv1.Block
-	// bodies holds each block's txs already encoded (txRootAndBody).
-	bodies       [][]byte
-	accounts     map[string]struct{}
-	assets       map[string]struct{}
-	offsets      map[offsetKey]struct{}
-	dedupAdded   []dedupEntry
-	dedupEvicted []uint64
+	blocks []builtBlock
 	// rules is set when the genesis or the validator keys changed.
 	rules bool
-}
-
-type dedupEntry struct {
-	seq uint64
-	id  txDigest
-}
-
-func (c *fsmChanges) reset() {
-	c.blocks = c.blocks[:0]
-	clear(c.bodies)
-	c.bodies = c.bodies[:0]
-	clear(c.accounts)
-	clear(c.assets)
-	clear(c.offsets)
-	c.dedupAdded = c.dedupAdded[:0]
-	c.dedupEvicted = c.dedupEvicted[:0]
-	c.rules = false
+	// restored is set when the state was replaced by a raft snapshot's.
+	restored bool
 }
 
 // fsm is the deterministic replicated state machine. Every validator feeds it
@@ -202,11 +180,6 @@ func newFSM(dedupWindowSize int) *fsm {
 		issuers:  make(map[string]struct{}),
 		keys:     &chain.Keys{},
 		sigs:     plainVerifier{},
-		changes: fsmChanges{
-			accounts: make(map[string]struct{}),
-			assets:   make(map[string]struct{}),
-			offsets:  make(map[offsetKey]struct{}),
-		},
 	}
 }
 
@@ -287,22 +260,13 @@ func (f *fsm) recordSource(r *aurigraphv1.SourceRange) {
 		for k := range f.offsets {
 			if k.topic == topic {
 				delete(f.offsets, k)
-				f.changes.offsets[k] = struct{}{}
 			}
 		}
 	}
 	if id := r.GetTopicId(); len(id) > 0 && !bytes.Equal(id, f.topicIDs[topic]) {
 		f.topicIDs[topic] = bytes.Clone(id)
-		// Each partition's stored offset carries its topic's id.
-		for k := range f.offsets {
-			if k.topic == topic {
-				f.changes.offsets[k] = struct{}{}
-			}
-		}
 	}
-	k := offsetKey{topic, r.GetPartition()}
-	f.offsets[k] = r.GetEndOffset()
-	f.changes.offsets[k] = struct{}{}
+	f.offsets[offsetKey{topic, r.GetPartition()}] = r.GetEndOffset()
 }
 
 func (f *fsm) nonceOf(addr string) uint64 {
@@ -327,7 +291,6 @@ func (f *fsm) credit(addr, asset string, amount uint64) string {
 		return "balance overflow"
 	}
 	a.balances[asset] += amount
-	f.changes.accounts[addr] = struct{}{}
 	return ""
 }
 
@@ -353,8 +316,6 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 	}
 	src.balances[asset] -= amount
 	dst.balances[asset] += amount
-	f.changes.accounts[from] = struct{}{}
-	f.changes.accounts[to] = struct{}{}
 	return ""
 }
 
@@ -443,6 +404,7 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	fresh := newFSM(f.dedup.capacity)
 	fresh.sigs = f.sigs
 	*f = *fresh
+	f.changes.restored, f.changes.rules = true, true
 	for _, a := range s.GetAccounts() {
 		f.accounts[a.GetAddress()] = accountFromProto(a)
 	}
@@ -507,4 +469,35 @@ func (f *fsm) nextOffsets(topic string) map[int32]int64 {
 		}
 	}
 	return out
+}
+
+// takeChanges hands what changed since the last call to the block store,
+// with the applied head.
+func (f *fsm) takeChanges() (*changeSet, error) {
+	cs := &changeSet{
+		blocks:   f.changes.blocks,
+		height:   f.height,
+		txCount:  f.txCount,
+		lastHash: f.lastHash,
+		restored: f.changes.restored,
+	}
+	if f.changes.rules {
+		r, err := rulesOf(f)
+		if err != nil {
+			return nil, err
+		}
+		cs.rules = r
+	}
+	f.changes = fsmChanges{}
+	return cs, nil
+}
+
+// persist commits what changed to s, as the applier does after each Ready,
+// and returns the blocks written.
+func (f *fsm) persist(s *BlockStore) ([]*aurigraphv1.Block, error) {
+	cs, err := f.takeChanges()
+	if err != nil {
+		return nil, err
+	}
+	return s.commit(cs)
 }

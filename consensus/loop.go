@@ -233,7 +233,7 @@ func (n *Node) installSnapshot(s raftpb.Snapshot) error {
 	if err := n.restoreMembership(s); err != nil {
 		return err
 	}
-	if err := n.restoreState(s); err != nil {
+	if err := n.restoreState(s, true); err != nil {
 		return err
 	}
 	n.m.snapshotsRestored.Inc()
@@ -287,7 +287,6 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 	}
 	start := time.Now()
 	var outcomes []applyOutcome
-	var blocks, txs int
 	n.fsmMu.Lock()
 	f := n.fsm
 	advanced := false
@@ -300,7 +299,7 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 		}
 		n.lastDelivered = e.Index
 		if e.Index <= f.appliedIndex {
-			continue // already in blocks.db: replay after restart
+			continue // the state came from a snapshot taken after it
 		}
 		for _, c := range cc.Changes {
 			if c.Type == raftpb.ConfChangeRemoveNode {
@@ -314,7 +313,6 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 				// skipping keeps them in agreement.
 				n.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)
 			} else {
-				var blk *aurigraphv1.Block
 				var err error
 				switch vk := b.GetValidatorKey(); {
 				case vk != nil:
@@ -323,14 +321,9 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 						n.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
 					}
 				default:
-					blk, err = f.apply(&b, e.Term, e.Index)
-					if err != nil {
+					if _, err = f.apply(&b, e.Term, e.Index); err != nil {
 						n.logger.Debug("batch rejected", "index", e.Index, "err", err)
 					}
-				}
-				if blk != nil {
-					blocks++
-					txs += len(blk.GetTxs())
 				}
 				outcomes = append(outcomes, applyOutcome{proposalID: b.GetProposalId(), err: err})
 			}
@@ -338,8 +331,10 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 		f.appliedIndex, f.appliedTerm = e.Index, e.Term
 		advanced = true
 	}
+	var written []*aurigraphv1.Block
 	if advanced {
-		if err := n.blocks.commit(f, false); err != nil {
+		var err error
+		if written, err = f.persist(n.blocks); err != nil {
 			n.fsmMu.Unlock()
 			return err
 		}
@@ -352,7 +347,12 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 	}
 
 	n.m.applyDuration.Observe(time.Since(start).Seconds())
-	n.m.committedBlocks.Add(float64(blocks))
+	// Blocks replayed after a restart were counted when first written.
+	txs := 0
+	for _, blk := range written {
+		txs += len(blk.GetTxs())
+	}
+	n.m.committedBlocks.Add(float64(len(written)))
 	n.m.committedTxs.Add(float64(txs))
 	n.m.height.Set(float64(height))
 	n.publishApplied()
@@ -400,10 +400,11 @@ func (n *Node) publishApplied() {
 	n.mu.Unlock()
 }
 
-// restoreState replaces the state machine with the one in a snapshot from
-// the leader. Blocks between the old height and the snapshot's are not
-// transferred by raft; the store reports them as missing until fetched.
-func (n *Node) restoreState(s raftpb.Snapshot) error {
+// restoreState replaces the state machine with the one in a snapshot: the
+// newest local one at start, or one from the leader (installed). Blocks
+// between the stored height and the snapshot's are not transferred by raft;
+// the store reports them as missing until fetched.
+func (n *Node) restoreState(s raftpb.Snapshot, installed bool) error {
 	n.fsmMu.Lock()
 	defer n.fsmMu.Unlock()
 	if s.Metadata.Index <= n.fsm.appliedIndex {
@@ -417,12 +418,14 @@ func (n *Node) restoreState(s raftpb.Snapshot) error {
 	n.fsm.restore(&st)
 	n.hasGenesis.Store(n.fsm.genesis != nil)
 	n.fsm.appliedIndex, n.fsm.appliedTerm = s.Metadata.Index, s.Metadata.Term
-	if err := n.blocks.commit(n.fsm, true); err != nil {
+	if _, err := n.fsm.persist(n.blocks); err != nil {
 		return err
 	}
 	n.m.height.Set(float64(n.fsm.height))
-	n.logger.Warn("state restored from raft snapshot; fetching the blocks in between from peers",
-		"index", s.Metadata.Index, "old_height", oldHeight, "height", n.fsm.height)
+	if installed {
+		n.logger.Warn("state restored from raft snapshot; fetching the blocks in between from peers",
+			"index", s.Metadata.Index, "old_height", oldHeight, "height", n.fsm.height)
+	}
 	return nil
 }
 
@@ -496,6 +499,12 @@ func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, c
 	}
 	if err != nil {
 		return fmt.Errorf("create raft snapshot at index %d: %w", applied, err)
+	}
+	// The WAL entries this snapshot covers are what rebuilds the blocks
+	// they built, should a crash cut them from the block log: those blocks
+	// must be on disk before the entries may go.
+	if err := n.blocks.Sync(); err != nil {
+		return fmt.Errorf("sync the block log before the snapshot at index %d: %w", applied, err)
 	}
 	if err := n.saveSnapshot(s); err != nil {
 		return err

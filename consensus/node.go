@@ -77,6 +77,7 @@ type Node struct {
 	wal         *wal.WAL
 	snapshotter *snap.Snapshotter
 	blocks      *BlockStore
+	members     *memberStore
 	transport   *transport
 
 	// fsmMu guards fsm: whichever applies writes, NextOffsets reads.
@@ -199,6 +200,9 @@ func (n *Node) open(ctx context.Context) error {
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return fmt.Errorf("create snapshot dir: %w", err)
 	}
+	if err := migrateBoltStore(cfg.DataDir, n.logger); err != nil {
+		return err
+	}
 	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false)
 	if err != nil {
 		return err
@@ -207,17 +211,17 @@ func (n *Node) open(ctx context.Context) error {
 	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
 		return err
 	}
+	if n.members, err = openMemberStore(filepath.Join(cfg.DataDir, membersFile)); err != nil {
+		return err
+	}
 	n.fsm = newFSM(cfg.DedupWindow)
 	n.fsm.sigs = cfg.Signatures
-	if err := blocks.loadState(n.fsm); err != nil {
-		return fmt.Errorf("load state machine from %s: %w", cfg.DataDir, err)
-	}
 
 	lg := zap.NewNop()
 	n.snapshotter = snap.New(lg, snapDir)
 	existing := wal.Exist(walDir)
-	if !existing && n.fsm.appliedIndex > 0 {
-		return fmt.Errorf("%s has state applied up to raft index %d but no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, n.fsm.appliedIndex, walDir)
+	if tip := blocks.Stats().Height; !existing && tip > 0 {
+		return fmt.Errorf("%s holds blocks up to height %d but there is no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, tip, walDir)
 	}
 	var snapshot *raftpb.Snapshot
 	if existing {
@@ -259,11 +263,10 @@ func (n *Node) open(ctx context.Context) error {
 		n.setConfState(snapshot.Metadata.ConfState)
 		n.snapshotIndex = snapshot.Metadata.Index
 		n.lastDelivered = snapshot.Metadata.Index
-		if snapshot.Metadata.Index > n.fsm.appliedIndex {
-			// Crashed between saving a leader's snapshot and restoring it.
-			if err := n.restoreState(*snapshot); err != nil {
-				return err
-			}
+		// The state machine lives in memory: it starts from the newest
+		// snapshot, and raft replays the WAL after it.
+		if err := n.restoreState(*snapshot, false); err != nil {
+			return err
 		}
 	}
 	if err := n.storage.SetHardState(hardState); err != nil {

@@ -4,7 +4,6 @@ import (
 	"path/filepath"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -63,7 +62,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.appliedIndex = uint64(i + 1)
-		if err := store.commit(f, false); err != nil {
+		if _, err := f.persist(store); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,54 +94,5 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 				t.Fatalf("LookupTx(%s) = %+v %v %v, want height %d index %d", r.GetTx().GetId(), loc, ok, err, i+1, j)
 			}
 		}
-	}
-}
-
-// TestOpenMigratesDedupWindowOfIDs: a block store written before digests
-// keeps its window as ids; opening it rewrites them as digests under the
-// same sequence numbers, and the loaded window drops those ids.
-func TestOpenMigratesDedupWindowOfIDs(t *testing.T) {
-	path := filepath.Join(t.TempDir(), BlocksFile)
-	db, err := bolt.Open(path, 0o600, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		old, err := tx.CreateBucket(bucketDedupIDs)
-		if err != nil {
-			return err
-		}
-		for i, id := range []string{"x1", "x2", "x3"} {
-			if err := old.Put(be64(uint64(10+i)), []byte(id)); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	store, err := openBlockStore(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	f := testFSM(2)
-	if err := store.loadState(f); err != nil {
-		t.Fatal(err)
-	}
-	if f.dedup.next != 13 || f.dedup.contains(digestOf("x1")) || !f.dedup.contains(digestOf("x2")) || !f.dedup.contains(digestOf("x3")) {
-		t.Fatalf("loaded window: next %d, x1 %v x2 %v x3 %v; want x2 and x3 with next 13", f.dedup.next,
-			f.dedup.contains(digestOf("x1")), f.dedup.contains(digestOf("x2")), f.dedup.contains(digestOf("x3")))
-	}
-	if err := store.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketDedupIDs) != nil {
-			t.Error("the bucket of ids is still there")
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
 	}
 }

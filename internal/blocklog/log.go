@@ -528,8 +528,8 @@ type Record struct {
 	Payload     []byte
 }
 
-// Fill stores records of consecutive heights that lie in a gap below the
-// newest stored height, as a segment of their own, synced before it
+// Fill stores records of consecutive heights that are not stored (a gap a
+// raft snapshot install left), as a segment of their own, synced before it
 // returns.
 func (l *Log) Fill(recs []Record) error {
 	if len(recs) == 0 {
@@ -543,10 +543,6 @@ func (l *Log) Fill(recs []Record) error {
 			return fmt.Errorf("blocklog: fill: heights %d..%d are not consecutive", lo, hi)
 		}
 	}
-	tip := uint64(0)
-	if n := len(l.segs); n > 0 {
-		tip = l.segs[n-1].last()
-	}
 	overlap := false
 	for _, s := range l.segs {
 		if s.first <= hi && s.last() >= lo {
@@ -554,8 +550,8 @@ func (l *Log) Fill(recs []Record) error {
 		}
 	}
 	l.mu.RUnlock()
-	if overlap || hi >= tip {
-		return fmt.Errorf("blocklog: fill %d..%d: not within a gap below height %d", lo, hi, tip)
+	if overlap {
+		return fmt.Errorf("blocklog: fill %d..%d: some of these heights are stored", lo, hi)
 	}
 	var buf []byte
 	s := &segment{first: lo}
