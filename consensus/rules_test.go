@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -372,4 +371,3 @@ func (n *Node) fsmNextOffset() int64 {
 	defer n.fsmMu.RUnlock()
 	return n.fsm.offsets[offsetKey{testTopic, 0}]
 }
-
