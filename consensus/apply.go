@@ -49,26 +49,35 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		f.recordSource(r)
 	}
 
-	var results []*aurigraphv1.TxResult
-	var keys []txDigest
+	txs := b.GetTxs()
+	results := make([]*aurigraphv1.TxResult, 0, len(txs))
+	digests := make([]txDigest, len(txs))
+	for i, tx := range txs {
+		if id := tx.GetId(); id != "" {
+			digests[i] = digestOf(id)
+		}
+	}
+	f.dedup.prefetch(digests)
+	keys := digests[:0]
+	// One allocation for the block's results rather than one each.
+	backing := make([]aurigraphv1.TxResult, len(txs))
 	var failed uint32
-	for _, tx := range b.GetTxs() {
+	height := f.height + 1
+	for i, tx := range txs {
 		id := tx.GetId()
-		var digest txDigest
-		if id != "" {
-			digest = digestOf(id)
-			if f.dedup.contains(digest) {
-				continue
-			}
-			f.dedup.add(digest)
+		digest := digests[i]
+		if id != "" && !f.dedup.add(digest, packLoc(height, len(results), false)) {
+			continue
 		}
 		keys = append(keys, digest)
-		res := &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
+		res := &backing[len(results)]
+		res.Tx, res.Status = tx, aurigraphv1.TxStatus_TX_STATUS_COMMITTED
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
 		} else if reason := f.execute(tx, b.GetTimestampMs()); reason != "" {
 			// Bounded so that ingest can bound the block before it is built.
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, schemas.BoundReason(reason)
+			f.dedup.setLocation(digest, packLoc(height, len(results), true))
 		}
 		if res.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
 			failed++

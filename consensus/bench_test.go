@@ -31,13 +31,14 @@ func BenchmarkFSMApply(b *testing.B) {
 // BenchmarkFSMApplyPersist adds the bolt transaction each applied Ready
 // costs: block, tx index, touched accounts, dedup window, applied index.
 func BenchmarkFSMApplyPersist(b *testing.B) {
-	store, err := openBlockStore(filepath.Join(b.TempDir(), BlocksFile), false)
+	store, err := openBlockStore(filepath.Join(b.TempDir(), BlocksFile), false, 0)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
 	f := testFSM(1_000_000)
+	store.window = f.dedup.location
 	f.apply(setup, 1, 1)
 	if _, err := f.persist(store); err != nil {
 		b.Fatal(err)

@@ -119,7 +119,7 @@ func (s *BlockStore) fill(blocks []*aurigraphv1.Block) error {
 		return fmt.Errorf("store fetched blocks %d..%d: %w", lo, hi, err)
 	}
 	for _, blk := range blocks {
-		s.ix.Add(blk.GetHeader().GetHeight(), s.indexEntries(blk, nil))
+		s.index(blk, nil)
 	}
 	if contiguous := min(s.log.Contiguous(), head.height); contiguous != head.contiguous {
 		next := *head

@@ -120,6 +120,9 @@ type BlockStore struct {
 
 	// scratch is the applier's reusable buffer for index entries.
 	scratch []blocklog.Entry
+	// window finds an id in the state machine's dedup window, where the
+	// ids of the blocks since the last index run are; nil without one.
+	window func(txDigest) (loc uint64, ok bool)
 }
 
 // blockSigner is a validator's identity for signing the blocks it stores.
@@ -239,7 +242,10 @@ func (s *BlockStore) Signature(height uint64) (Signed, error) {
 	return Signed{Signer: signer, Signature: bytes.Clone(raw[8:sigPrefix])}, nil
 }
 
-func openBlockStore(dir string, readOnly bool) (*BlockStore, error) {
+// openBlockStore opens the store in dir. runEntries is the index's run size
+// (blocklog.Index), at most half the dedup window so that ids leave the
+// window only once their run is written; 0 means blocklog's default.
+func openBlockStore(dir string, readOnly bool, runEntries int) (*BlockStore, error) {
 	log, err := blocklog.Open(dir, blocklog.Options{ReadOnly: readOnly})
 	if err != nil {
 		return nil, fmt.Errorf("open block store %s: %w", dir, err)
@@ -264,7 +270,7 @@ func openBlockStore(dir string, readOnly bool) (*BlockStore, error) {
 		}
 	}
 	if _, err := os.Stat(ixDir); err == nil {
-		if s.ix, err = blocklog.OpenIndex(ixDir, 0, readOnly); err != nil {
+		if s.ix, err = blocklog.OpenIndex(ixDir, runEntries, readOnly); err != nil {
 			return fail(err)
 		}
 	} else if s.ix, err = blocklog.OpenIndex(dir, 0, true); err != nil {
@@ -303,18 +309,31 @@ func (s *BlockStore) indexUncovered() error {
 				// Nothing to index in it; VerifyChain reports it.
 				continue
 			}
-			s.ix.Add(h, s.indexEntries(blk, nil))
+			s.index(blk, nil)
 		}
 	}
 	return nil
 }
 
-// indexEntries lists the index entries of blk: its hash, and each
-// transaction id (keyed as the dedup window keys them, when keys are given).
-func (s *BlockStore) indexEntries(blk *aurigraphv1.Block, keys []txDigest) []blocklog.Entry {
+// index adds blk to the index: its hash, searchable at once, and each
+// transaction id, keyed as the dedup window keys them. Ids of blocks the
+// state machine just built (keys given) are found in its dedup window until
+// their run is written, so they are added quietly.
+func (s *BlockStore) index(blk *aurigraphv1.Block, keys []txDigest) {
+	h := blk.GetHeader().GetHeight()
+	s.ix.Add(h, []blocklog.Entry{{Key: blocklog.Key(blk.GetHeader().GetHash()[:16]), Loc: packLoc(h, blockMarker, false)}})
+	entries := s.txEntries(blk, keys)
+	if keys != nil && s.window != nil {
+		s.ix.AddQuiet(h, entries)
+	} else {
+		s.ix.Add(h, entries)
+	}
+}
+
+// txEntries lists the index entries of blk's transaction ids.
+func (s *BlockStore) txEntries(blk *aurigraphv1.Block, keys []txDigest) []blocklog.Entry {
 	h := blk.GetHeader().GetHeight()
 	out := s.scratch[:0]
-	out = append(out, blocklog.Entry{Key: blocklog.Key(blk.GetHeader().GetHash()[:16]), Loc: packLoc(h, blockMarker, false)})
 	for i, r := range blk.GetTxs() {
 		var k txDigest
 		switch {
@@ -338,7 +357,7 @@ func OpenBlockStoreReadOnly(dir string) (*BlockStore, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("open block store: %w", err)
 	}
-	return openBlockStore(dir, true)
+	return openBlockStore(dir, true, 0)
 }
 
 // Close waits for index runs being written and releases the files.
@@ -452,11 +471,19 @@ func (s *BlockStore) GetByHash(hash []byte) (*aurigraphv1.Block, error) {
 	return nil, fmt.Errorf("block hash %x: %w", hash, ErrBlockNotFound)
 }
 
-// LookupTx finds a transaction by id. Ids of the blocks written since the
-// last index run are found in memory; older ones with a binary search of
-// each run on disk (see blocklog.Index).
+// LookupTx finds a transaction by id: an id of the dedup window where the
+// state machine's window says, an older one with a binary search of each
+// index run on disk (see blocklog.Index).
 func (s *BlockStore) LookupTx(id string) (TxLocation, bool, error) {
-	loc, ok := s.ix.Lookup(blocklog.Key(digestOf(id)))
+	d := digestOf(id)
+	var loc uint64
+	ok := false
+	if s.window != nil {
+		loc, ok = s.window(d)
+	}
+	if !ok {
+		loc, ok = s.ix.Lookup(blocklog.Key(d))
+	}
 	if !ok {
 		return TxLocation{}, false, nil
 	}
@@ -573,7 +600,7 @@ func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 			return nil, err
 		}
 		added = append(added, b.blk)
-		s.ix.Add(h, s.indexEntries(b.blk, b.keys))
+		s.index(b.blk, b.keys)
 	}
 	if err := s.w.Flush(); err != nil {
 		return nil, fmt.Errorf("persist blocks up to height %d: %w", cs.height, err)

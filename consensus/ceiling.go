@@ -314,13 +314,14 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	if cfg.BatchTxs <= 0 {
 		cfg.BatchTxs = 1000
 	}
-	store, err := openBlockStore(filepath.Join(cfg.Dir, BlocksFile), false)
+	store, err := openBlockStore(filepath.Join(cfg.Dir, BlocksFile), false, 0)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
 	f := newChainFSM(1_000_000, chain.DefaultGenesis())
+	store.window = f.dedup.location
 	if _, err := f.apply(setup, 1, 1); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
 	}

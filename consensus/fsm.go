@@ -10,6 +10,7 @@ import (
 	"slices"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/hashtab"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -42,55 +43,89 @@ func digestOf(id string) txDigest {
 	return txDigest(sum[:16])
 }
 
-// dedupWindow remembers the most recent transaction ids in arrival order.
-// Ids carry a monotonically growing sequence number so the persisted copy can
-// be kept in the same order with plain puts and deletes.
+// dedupWindow remembers the most recent transaction ids in arrival order:
+// a ring of digests for the order and a hash table of the same digests for
+// membership (internal/hashtab), one cache line a lookup. The table also
+// holds where each id sits in the chain (a packed location, 0 when the id
+// came in a snapshot), so that the block store finds recent ids without an
+// index of its own.
 type dedupWindow struct {
 	capacity int
 	ids      []txDigest // ring buffer, oldest at head
 	head     int
 	size     int
-	set      map[txDigest]struct{}
-	next     uint64 // sequence number the next added id gets
+	set      *hashtab.Table
 }
 
 func newDedupWindow(capacity int) *dedupWindow {
-	return &dedupWindow{capacity: capacity, set: make(map[txDigest]struct{})}
+	return &dedupWindow{capacity: capacity, set: hashtab.New(0)}
 }
 
 // reserve sizes the window for n ids about to be added, up to its capacity.
 func (d *dedupWindow) reserve(n int) {
 	n = min(n, d.capacity)
-	if n <= len(d.set) {
+	if n <= d.set.Len() {
 		return
 	}
-	set := make(map[txDigest]struct{}, n)
-	for id := range d.set {
-		set[id] = struct{}{}
-	}
+	set := hashtab.New(n)
+	d.set.Range(func(k hashtab.Key, v uint64) bool {
+		set.Insert(k, v)
+		return true
+	})
 	d.set = set
 	d.ids = slices.Grow(d.ids, n-len(d.ids))
 }
 
+// prefetch brings into cache the slots that adding ids will touch: theirs,
+// and those of the ids they will evict.
+func (d *dedupWindow) prefetch(ids []txDigest) {
+	if d.capacity <= 0 {
+		return
+	}
+	keys := make([]hashtab.Key, 0, 2*len(ids))
+	for _, id := range ids {
+		keys = append(keys, hashtab.Key(id))
+	}
+	if d.size == d.capacity {
+		for i := range min(len(ids), d.size) {
+			keys = append(keys, hashtab.Key(d.ids[(d.head+i)%d.capacity]))
+		}
+	}
+	d.set.Prefetch(keys)
+}
+
 func (d *dedupWindow) contains(id txDigest) bool {
-	_, ok := d.set[id]
+	_, ok := d.set.Get(hashtab.Key(id))
 	return ok
 }
 
-// add records id and returns the sequence number of the id it evicted, if any.
-func (d *dedupWindow) add(id txDigest) (seq uint64, evicted bool) {
+// location returns where id sits, if the window holds it and knows.
+func (d *dedupWindow) location(id txDigest) (uint64, bool) {
+	loc, ok := d.set.Get(hashtab.Key(id))
+	return loc, ok && loc != 0
+}
+
+// setLocation records where an id the window holds sits.
+func (d *dedupWindow) setLocation(id txDigest, loc uint64) {
+	if d.capacity > 0 {
+		d.set.Put(hashtab.Key(id), loc)
+	}
+}
+
+// add records id at loc unless the window holds it, evicting the oldest id
+// when full, and reports whether it added.
+func (d *dedupWindow) add(id txDigest, loc uint64) bool {
 	if d.capacity <= 0 {
-		return 0, false
+		return true
+	}
+	if !d.set.Insert(hashtab.Key(id), loc) {
+		return false
 	}
 	if d.size == d.capacity {
-		old := d.ids[d.head]
-		delete(d.set, old)
+		d.set.Delete(hashtab.Key(d.ids[d.head]))
 		d.ids[d.head] = id
 		d.head = (d.head + 1) % d.capacity
-		evictedSeq := d.next - uint64(d.capacity)
-		d.set[id] = struct{}{}
-		d.next++
-		return evictedSeq, true
+		return true
 	}
 	if len(d.ids) < d.capacity {
 		d.ids = append(d.ids, id)
@@ -98,9 +133,7 @@ func (d *dedupWindow) add(id txDigest) (seq uint64, evicted bool) {
 		d.ids[(d.head+d.size)%d.capacity] = id
 	}
 	d.size++
-	d.set[id] = struct{}{}
-	d.next++
-	return 0, false
+	return true
 }
 
 // ordered returns the remembered digests, oldest first, concatenated.
@@ -430,7 +463,7 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	}
 	f.dedup.reserve(len(digests))
 	for _, d := range digests {
-		f.dedup.add(d)
+		f.dedup.add(d, 0)
 	}
 	f.height = s.GetHeight()
 	if len(s.GetLastHash()) > 0 {

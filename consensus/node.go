@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/blocklog"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -203,11 +204,12 @@ func (n *Node) open(ctx context.Context) error {
 	if err := migrateBoltStore(cfg.DataDir, n.logger); err != nil {
 		return err
 	}
-	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false)
+	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)))
 	if err != nil {
 		return err
 	}
 	n.blocks = blocks
+	blocks.window = n.recentTx
 	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
 		return err
 	}
@@ -748,4 +750,11 @@ func (n *Node) failWaiters(pred func(term uint64) bool, err error) {
 
 func sortedIDs(peers map[uint64]string) []uint64 {
 	return slices.Sorted(maps.Keys(peers))
+}
+
+// recentTx finds an id in the state machine's dedup window.
+func (n *Node) recentTx(d txDigest) (uint64, bool) {
+	n.fsmMu.RLock()
+	defer n.fsmMu.RUnlock()
+	return n.fsm.dedup.location(d)
 }

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
@@ -51,7 +52,7 @@ func TestRecentBlocksStayWithinBounds(t *testing.T) {
 // same whether the cache holds it or the store decodes it.
 func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), BlocksFile)
-	store, err := openBlockStore(path, false)
+	store, err := openBlockStore(path, false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +76,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 		cached = append(cached, b)
 	}
 	store.Close()
-	reopened, err := openBlockStore(path, false)
+	reopened, err := openBlockStore(path, false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -95,4 +96,53 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestLookupTxBeyondTheWindow: ids are found wherever they are, without
+// waiting for anything: in the dedup window while recent, in an index run
+// once evicted from it, and after a restart with a window restored from a
+// snapshot, which knows ids but not where they are.
+func TestLookupTxBeyondTheWindow(t *testing.T) {
+	const window = 4
+	path := filepath.Join(t.TempDir(), BlocksFile)
+	store, err := openBlockStore(path, false, window/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := testFSM(window)
+	store.window = f.dedup.location
+	check := func(s *BlockStore, upTo int) {
+		t.Helper()
+		for i := range upTo {
+			id := fmt.Sprintf("m%d", i)
+			loc, ok, err := s.LookupTx(id)
+			if err != nil || !ok || loc.Height != uint64(i+1) || loc.Index != 0 {
+				t.Fatalf("LookupTx(%s) = %+v %v %v, want height %d", id, loc, ok, err, i+1)
+			}
+		}
+		if _, ok, _ := s.LookupTx("never"); ok {
+			t.Fatal("an unknown id was found")
+		}
+	}
+	const blocks = 25
+	for i := range blocks {
+		if _, err := f.apply(batch(int64(i), mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.persist(store); err != nil {
+			t.Fatal(err)
+		}
+		check(store, i+1)
+	}
+	snap := f.snapshot()
+	store.Close()
+	reopened, err := openBlockStore(path, false, window/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reopened.Close()
+	g := testFSM(window)
+	g.restore(snap)
+	reopened.window = g.dedup.location
+	check(reopened, blocks)
 }

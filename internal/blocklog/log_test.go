@@ -2,8 +2,10 @@ package blocklog
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
@@ -204,5 +206,25 @@ func TestIndexRunsLookupAndRecovery(t *testing.T) {
 	}
 	if _, err := os.Stat(runs[0]); !os.IsNotExist(err) {
 		t.Fatalf("damaged run kept: %v", err)
+	}
+}
+
+func TestSortEntries(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	for _, n := range []int{0, 5, 1023, 5000, 70000} {
+		es := make([]Entry, n)
+		for i := range es {
+			binary.LittleEndian.PutUint64(es[i].Key[:], r.Uint64())
+			// Few distinct high bytes: long buckets for the insertion sort.
+			es[i].Key[0], es[i].Key[1] = byte(r.IntN(2)), 0
+			binary.LittleEndian.PutUint64(es[i].Key[8:], r.Uint64())
+			es[i].Loc = uint64(i)
+		}
+		want := slices.Clone(es)
+		slices.SortFunc(want, func(a, b Entry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+		sortEntries(es)
+		if !slices.Equal(es, want) {
+			t.Fatalf("%d entries: not sorted by key", n)
+		}
 	}
 }

@@ -75,7 +75,7 @@ func TxRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byt
 	for i, tx := range txs {
 		var err error
 		buf = append(buf[:0], merkleLeafPrefix)
-		buf, err = Deterministic.MarshalAppend(buf, tx)
+		buf, err = appendTxResult(buf, tx)
 		if err != nil {
 			panic(fmt.Sprintf("chain: marshal tx result %d: %v", i, err))
 		}
@@ -146,7 +146,16 @@ func BlockBound(sources []*aurigraphv1.SourceRange, txs []*aurigraphv1.Transacti
 		n += SourceRangeBytes + len(r.GetTopic())
 	}
 	for _, tx := range txs {
-		n += proto.Size(tx) + TxResultBytes
+		n += TxSize(tx) + TxResultBytes
 	}
 	return n
+}
+
+// TxSize is proto.Size(tx), without the generic sizer's reflection for a
+// transaction that carries no unknown fields.
+func TxSize(tx *aurigraphv1.Transaction) int {
+	if tx == nil || len(tx.ProtoReflect().GetUnknown()) > 0 {
+		return proto.Size(tx)
+	}
+	return txSize(tx)
 }
