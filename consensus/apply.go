@@ -88,7 +88,15 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		return nil, nil
 	}
 
-	root, body := chain.TxRootAndBody(results, true)
+	// The bodies of a Ready's blocks share one buffer, reused once the
+	// block store has written them.
+	if len(f.changes.blocks) == 0 {
+		f.arena = f.arena[:0]
+	}
+	start := len(f.arena)
+	root, arena := chain.TxRootAppendBody(f.arena, results)
+	body := arena[start:]
+	f.arena = arena
 	h := &aurigraphv1.BlockHeader{
 		Height:      f.height + 1,
 		PrevHash:    f.lastHash,
@@ -272,17 +280,18 @@ func (f *fsm) authorize(from string, signer []byte) string {
 	if from == "" {
 		return "missing sender"
 	}
-	reason, keyless := f.control(from, signer)
+	reason, keyless := f.control(from, f.lookup(from), signer)
 	if keyless && f.genesis.GetRequireSignatures() {
 		return fmt.Sprintf("account %s has no key: register one with a set_key transaction signed by the new key", from)
 	}
 	return reason
 }
 
-// control says why signer does not control from, a key's address or an
-// account with a registered key; keyless reports a named account without a
-// key instead, which only the chain's rules decide.
-func (f *fsm) control(from string, signer []byte) (reason string, keyless bool) {
+// control says why signer does not control from (whose account is a, nil
+// for none), a key's address or an account with a registered key; keyless
+// reports a named account without a key instead, which only the chain's
+// rules decide.
+func (f *fsm) control(from string, a *account, signer []byte) (reason string, keyless bool) {
 	if schemas.IsKeyAddress(from) {
 		switch {
 		case signer == nil:
@@ -292,7 +301,6 @@ func (f *fsm) control(from string, signer []byte) (reason string, keyless bool) 
 		}
 		return "", false
 	}
-	a := f.accounts[from]
 	switch {
 	case a == nil || a.key == nil:
 		return "", true
@@ -314,7 +322,7 @@ func (f *fsm) mayReceive(to string) string {
 	if !f.genesis.GetRequireSignatures() || schemas.IsKeyAddress(to) {
 		return ""
 	}
-	if a := f.accounts[to]; a != nil && a.key != nil {
+	if a := f.lookup(to); a != nil && a.key != nil {
 		return ""
 	}
 	return fmt.Sprintf("recipient %s has no key: send to a key's address or to an account with a registered key", to)
@@ -408,7 +416,7 @@ func (f *fsm) setKey(from string, newKey, signer []byte) string {
 	case len(newKey) != len(signer):
 		return fmt.Sprintf("new_key must be a %d-byte Ed25519 public key (got %d bytes)", len(signer), len(newKey))
 	}
-	a := f.accounts[from]
+	a := f.lookup(from)
 	if a == nil || a.key == nil {
 		if !bytes.Equal(newKey, signer) {
 			return "registering a key: sign with the new key itself"
@@ -474,7 +482,9 @@ func (f *fsm) admit(tx *aurigraphv1.Transaction, now int64) (field, reason strin
 	if from == "" || tx.GetType() == aurigraphv1.TxType_TX_TYPE_SET_KEY {
 		return "", ""
 	}
-	if reason, _ := f.control(from, signer); reason != "" {
+	// Read-only: admit runs beside other readers, so it leaves the lookup
+	// cache alone.
+	if reason, _ := f.control(from, f.accounts[from], signer); reason != "" {
 		return "pubkey", reason
 	}
 	return "", ""

@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -582,7 +583,7 @@ func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 			}
 			continue
 		}
-		raw, err := chain.EncodeBlock(b.blk, b.body)
+		header, err := chain.EncodeBlockHeader(b.blk)
 		if err != nil {
 			return nil, fmt.Errorf("encode block %d: %w", h, err)
 		}
@@ -593,10 +594,11 @@ func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 		if h < tip {
 			// A hole below the tip that replay reaches: only when blocks
 			// were lost from the middle of the log, which nothing here does.
-			if err := s.log.Fill([]blocklog.Record{{Height: h, Aux: txCount, Payload: append(bytes.Clone(sig), raw...)}}); err != nil {
+			rec := slices.Concat(sig, header, b.body)
+			if err := s.log.Fill([]blocklog.Record{{Height: h, Aux: txCount, Payload: rec}}); err != nil {
 				return nil, err
 			}
-		} else if err := s.w.Add(h, txCount, sig, raw); err != nil {
+		} else if err := s.w.Add(h, txCount, sig, header, b.body); err != nil {
 			return nil, err
 		}
 		added = append(added, b.blk)

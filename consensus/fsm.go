@@ -36,7 +36,7 @@ type account struct {
 // collector never scans them, and take a third of the memory the strings
 // did; two distinct ids share a digest with odds of about n²/2¹²⁹, far below
 // any hardware error rate for any window that fits in memory.
-type txDigest [16]byte
+type txDigest = hashtab.Key
 
 func digestOf(id string) txDigest {
 	sum := sha256.Sum256([]byte(id))
@@ -82,33 +82,31 @@ func (d *dedupWindow) prefetch(ids []txDigest) {
 	if d.capacity <= 0 {
 		return
 	}
-	keys := make([]hashtab.Key, 0, 2*len(ids))
-	for _, id := range ids {
-		keys = append(keys, hashtab.Key(id))
-	}
+	d.set.Prefetch(ids)
 	if d.size == d.capacity {
-		for i := range min(len(ids), d.size) {
-			keys = append(keys, hashtab.Key(d.ids[(d.head+i)%d.capacity]))
-		}
+		// The ring from head on: the next ids to go, oldest first.
+		n := min(len(ids), d.size)
+		first := d.ids[d.head:min(d.head+n, d.capacity)]
+		d.set.Prefetch(first)
+		d.set.Prefetch(d.ids[:n-len(first)])
 	}
-	d.set.Prefetch(keys)
 }
 
 func (d *dedupWindow) contains(id txDigest) bool {
-	_, ok := d.set.Get(hashtab.Key(id))
+	_, ok := d.set.Get(id)
 	return ok
 }
 
 // location returns where id sits, if the window holds it and knows.
 func (d *dedupWindow) location(id txDigest) (uint64, bool) {
-	loc, ok := d.set.Get(hashtab.Key(id))
+	loc, ok := d.set.Get(id)
 	return loc, ok && loc != 0
 }
 
 // setLocation records where an id the window holds sits.
 func (d *dedupWindow) setLocation(id txDigest, loc uint64) {
 	if d.capacity > 0 {
-		d.set.Put(hashtab.Key(id), loc)
+		d.set.Put(id, loc)
 	}
 }
 
@@ -118,11 +116,11 @@ func (d *dedupWindow) add(id txDigest, loc uint64) bool {
 	if d.capacity <= 0 {
 		return true
 	}
-	if !d.set.Insert(hashtab.Key(id), loc) {
+	if !d.set.Insert(id, loc) {
 		return false
 	}
 	if d.size == d.capacity {
-		d.set.Delete(hashtab.Key(d.ids[d.head]))
+		d.set.Delete(d.ids[d.head])
 		d.ids[d.head] = id
 		d.head = (d.head + 1) % d.capacity
 		return true
@@ -189,6 +187,15 @@ type fsm struct {
 	sigs SignatureVerifier
 
 	changes fsmChanges
+	// recent are the accounts lookup found last.
+	recent [2]recentAccount
+	// arena holds the encoded bodies of the blocks in changes.
+	arena []byte
+}
+
+type recentAccount struct {
+	addr string
+	acct *account
 }
 
 // SignatureVerifier verifies Ed25519 signatures over transaction digests.
@@ -303,14 +310,33 @@ func (f *fsm) recordSource(r *aurigraphv1.SourceRange) {
 }
 
 func (f *fsm) nonceOf(addr string) uint64 {
-	if a := f.accounts[addr]; a != nil {
+	if a := f.lookup(addr); a != nil {
 		return a.nonce
 	}
 	return 0
 }
 
-func (f *fsm) account(addr string) *account {
+// lookup returns addr's account, nil when it has none. A transaction reads
+// its sender's and recipient's accounts several times over (nonce,
+// authority, balances); the two most recent lookups are kept, so the map
+// is asked about each once. Accounts are never removed or replaced, so
+// what is kept stays right.
+func (f *fsm) lookup(addr string) *account {
+	for i := range f.recent {
+		if r := &f.recent[i]; r.acct != nil && r.addr == addr {
+			return r.acct
+		}
+	}
 	a := f.accounts[addr]
+	if a != nil {
+		f.recent[1] = f.recent[0]
+		f.recent[0] = recentAccount{addr, a}
+	}
+	return a
+}
+
+func (f *fsm) account(addr string) *account {
+	a := f.lookup(addr)
 	if a == nil {
 		a = &account{balances: make(map[string]uint64)}
 		f.accounts[addr] = a
@@ -336,7 +362,7 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 	case amount == 0:
 		return "amount must be positive"
 	}
-	src := f.accounts[from]
+	src := f.lookup(from)
 	if src == nil || src.balances[asset] < amount {
 		return "insufficient balance"
 	}
