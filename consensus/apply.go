@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -58,6 +59,7 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		}
 	}
 	f.dedup.prefetch(digests)
+	sigs := f.checkSignatures(txs)
 	keys := digests[:0]
 	// One allocation for the block's results rather than one each.
 	backing := make([]aurigraphv1.TxResult, len(txs))
@@ -74,7 +76,7 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		res.Tx, res.Status = tx, aurigraphv1.TxStatus_TX_STATUS_COMMITTED
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
-		} else if reason := f.execute(tx, b.GetTimestampMs()); reason != "" {
+		} else if reason := f.execute(tx, b.GetTimestampMs(), sigs[i]); reason != "" {
 			// Bounded so that ingest can bound the block before it is built.
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, schemas.BoundReason(reason)
 			f.dedup.setLocation(digest, packLoc(height, len(results), true))
@@ -178,8 +180,8 @@ func (f *fsm) retireValidator(id uint64) {
 // execute applies one transaction to the state and returns why it failed,
 // or "" on success. State is only touched on success. blockTime is the
 // batch's timestamp, the leader's clock when it proposed.
-func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
-	signer, reason := f.authenticate(tx)
+func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64, sig sigCheck) string {
+	signer, reason := f.authenticate(tx, sig)
 	if reason != "" {
 		return reason
 	}
@@ -246,25 +248,68 @@ func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
 	return ""
 }
 
-// authenticate verifies a signed transaction's signature and id and returns
-// its signer's key; an unsigned one has no signer, which the chain accepts
-// only where the topic is trusted.
-func (f *fsm) authenticate(tx *aurigraphv1.Transaction) (signer []byte, reason string) {
-	pub, sig := tx.GetPubkey(), tx.GetSig()
-	if len(sig) == 0 {
+// sigCheck is a signed transaction's digest and whether its signature
+// verified, found for a whole batch at once (checkSignatures).
+type sigCheck struct {
+	digest [32]byte
+	ok     bool
+}
+
+// checkSignatures computes the digest of every signed transaction of txs
+// and verifies their signatures in batches; unsigned ones get a zero
+// sigCheck. What a batch decides is what verifying one by one decides
+// (internal/sigcache), so the outcome does not depend on how a validator
+// verifies.
+func (f *fsm) checkSignatures(txs []*aurigraphv1.Transaction) []sigCheck {
+	var out []sigCheck
+	var items []sigcache.Item
+	var at []int
+	for i, tx := range txs {
+		if len(tx.GetSig()) == 0 {
+			continue
+		}
+		if out == nil {
+			out = make([]sigCheck, len(txs))
+		}
+		out[i].digest = schemas.TxDigest(tx)
+		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: out[i].digest[:], Sig: tx.GetSig()})
+		at = append(at, i)
+	}
+	if out == nil {
+		return make([]sigCheck, len(txs))
+	}
+	ok := make([]bool, len(items))
+	if bv, batch := f.sigs.(batchVerifier); batch {
+		bv.VerifyBatch(items, ok)
+	} else {
+		for j, it := range items {
+			ok[j] = f.sigs.Verify(it.Pub, it.Digest, it.Sig)
+		}
+	}
+	for j, i := range at {
+		out[i].ok = ok[j]
+	}
+	return out
+}
+
+// authenticate checks a signed transaction's signature (as sig found it)
+// and id and returns its signer's key; an unsigned one has no signer, which
+// the chain accepts only where the topic is trusted.
+func (f *fsm) authenticate(tx *aurigraphv1.Transaction, sig sigCheck) (signer []byte, reason string) {
+	if len(tx.GetSig()) == 0 {
 		if f.genesis.GetRequireSignatures() {
 			return nil, "unsigned: this chain accepts only signed transactions"
 		}
 		return nil, ""
 	}
-	digest := schemas.TxDigest(tx)
-	if !f.sigs.Verify(pub, digest[:], sig) {
+	if !sig.ok {
 		return nil, "signature does not verify with pubkey"
 	}
+	digest := sig.digest
 	if id := tx.GetId(); len(id) != 2*len(digest) || !hexEqual(id, digest[:]) {
 		return nil, fmt.Sprintf("id %q is not the transaction's id %x (hex sha256 of its canonical encoding)", id, digest)
 	}
-	return pub, ""
+	return tx.GetPubkey(), ""
 }
 
 func hexEqual(s string, b []byte) bool {

@@ -3,7 +3,6 @@ package consensus
 import (
 	"bytes"
 	"cmp"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 	"math"
@@ -11,6 +10,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/hashtab"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -198,16 +198,24 @@ type recentAccount struct {
 	acct *account
 }
 
-// SignatureVerifier verifies Ed25519 signatures over transaction digests.
+// SignatureVerifier verifies Ed25519 signatures over transaction digests by
+// the rule of sigcache.Verify (ZIP 215), which every validator must share.
+// One that also has sigcache.Cache's VerifyBatch gets each applied batch's
+// signatures at once.
 type SignatureVerifier interface {
 	Verify(pub, digest, sig []byte) bool
 }
 
+type batchVerifier interface {
+	VerifyBatch(items []sigcache.Item, ok []bool)
+}
+
+// plainVerifier remembers nothing.
 type plainVerifier struct{}
 
-func (plainVerifier) Verify(pub, digest, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize && ed25519.Verify(pub, digest, sig)
-}
+func (plainVerifier) Verify(pub, digest, sig []byte) bool { return sigcache.Verify(pub, digest, sig) }
+
+func (plainVerifier) VerifyBatch(items []sigcache.Item, ok []bool) { sigcache.VerifyBatch(items, ok) }
 
 func newFSM(dedupWindowSize int) *fsm {
 	return &fsm{

@@ -18,7 +18,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
@@ -733,36 +732,37 @@ const decodeRecordsPerWorker = 64
 // above maxRecordBytes are refused undecoded.
 func decodeAll(recs []*kgo.Record, c checker, maxRecordBytes int) []decoded {
 	out := make([]decoded, len(recs))
-	one := func(i int) {
-		if n := recordSize(recs[i]); n > maxRecordBytes {
-			out[i] = decoded{err: fmt.Errorf("record of %d bytes exceeds the %d-byte limit for a transaction record", n, maxRecordBytes), tooLarge: true}
-			return
+	// Records lo..hi are decoded, then checked together, so that their
+	// signatures are verified in batches.
+	span := func(lo, hi int) {
+		txs := make([]*aurigraphv1.Transaction, hi-lo)
+		errs := make([]error, hi-lo)
+		for i := lo; i < hi; i++ {
+			if n := recordSize(recs[i]); n > maxRecordBytes {
+				out[i] = decoded{tooLarge: true}
+				errs[i-lo] = fmt.Errorf("record of %d bytes exceeds the %d-byte limit for a transaction record", n, maxRecordBytes)
+				continue
+			}
+			txs[i-lo], errs[i-lo] = DecodeRecord(recs[i].Value)
 		}
-		tx, err := DecodeRecord(recs[i].Value)
-		if err == nil {
-			err = c.check(tx)
-		}
-		out[i] = decoded{tx: tx, err: err}
-		if err == nil {
-			out[i].size = proto.Size(tx)
+		c.checkAll(txs, errs)
+		for i := lo; i < hi; i++ {
+			out[i].tx, out[i].err = txs[i-lo], errs[i-lo]
+			if out[i].err == nil {
+				out[i].size = chain.TxSize(out[i].tx)
+			}
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(recs)/decodeRecordsPerWorker)
 	if workers <= 1 {
-		for i := range recs {
-			one(i)
-		}
+		span(0, len(recs))
 		return out
 	}
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(recs); lo += chunk {
 		hi := min(lo+chunk, len(recs))
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				one(i)
-			}
-		})
+		wg.Go(func() { span(lo, hi) })
 	}
 	wg.Wait()
 	return out
