@@ -11,10 +11,6 @@ import (
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
-
-	"github.com/aurigraph/aurigraph/internal/chain"
-	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // run is the raft loop: it ticks the clock and processes every Ready in
@@ -233,7 +229,7 @@ func (n *Node) installSnapshot(s raftpb.Snapshot) error {
 	if err := n.restoreMembership(s); err != nil {
 		return err
 	}
-	if err := n.restoreState(s, true); err != nil {
+	if err := n.sm.Restore(s.Data, s.Metadata.Index, s.Metadata.Term, true); err != nil {
 		return err
 	}
 	n.m.snapshotsRestored.Inc()
@@ -274,90 +270,25 @@ func (n *Node) deliverReadStates(states []raft.ReadState) {
 	}
 }
 
-type applyOutcome struct {
-	proposalID uint64
-	err        error
-}
-
-// applyEntries executes committed entries and persists their combined effect
-// (blocks, tx index, state, applied index) in one bolt transaction.
+// applyEntries hands committed entries to the state machine, applying the
+// configuration changes among them to raft in log order, and delivers the
+// proposals' outcomes.
 func (n *Node) applyEntries(ents []raftpb.Entry) error {
 	if len(ents) == 0 {
 		return nil
 	}
-	start := time.Now()
-	var outcomes []applyOutcome
-	n.fsmMu.Lock()
-	f := n.fsm
-	advanced := false
-	for i := range ents {
-		e := &ents[i]
-		cc, err := n.applyConfChange(e)
-		if err != nil {
-			n.fsmMu.Unlock()
-			return err
-		}
-		n.lastDelivered = e.Index
-		if e.Index <= f.appliedIndex {
-			continue // the state came from a snapshot taken after it
-		}
-		for _, c := range cc.Changes {
-			if c.Type == raftpb.ConfChangeRemoveNode {
-				f.retireValidator(c.NodeID)
-			}
-		}
-		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
-			var b aurigraphv1.Batch
-			if err := proto.Unmarshal(e.Data, &b); err != nil {
-				// Every validator fails the same way on the same bytes, so
-				// skipping keeps them in agreement.
-				n.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)
-			} else {
-				var err error
-				switch vk := b.GetValidatorKey(); {
-				case vk != nil:
-					present, _ := n.member(vk.GetId())
-					if err = f.applyValidatorKey(vk, present); err != nil {
-						n.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
-					}
-				default:
-					if _, err = f.apply(&b, e.Term, e.Index); err != nil {
-						n.logger.Debug("batch rejected", "index", e.Index, "err", err)
-					}
-				}
-				outcomes = append(outcomes, applyOutcome{proposalID: b.GetProposalId(), err: err})
-			}
-		}
-		f.appliedIndex, f.appliedTerm = e.Index, e.Term
-		advanced = true
+	before, _ := n.sm.Applied()
+	outcomes, err := n.sm.Apply(ents, n.applyConfChange)
+	if err != nil {
+		return err
 	}
-	var written []*aurigraphv1.Block
-	if advanced {
-		var err error
-		if written, err = f.persist(n.blocks); err != nil {
-			n.fsmMu.Unlock()
-			return err
-		}
-	}
-	height := f.height
-	n.hasGenesis.Store(f.genesis != nil)
-	n.fsmMu.Unlock()
-	if !advanced {
+	n.lastDelivered = ents[len(ents)-1].Index
+	if after, _ := n.sm.Applied(); after == before {
 		return nil
 	}
-
-	n.m.applyDuration.Observe(time.Since(start).Seconds())
-	// Blocks replayed after a restart were counted when first written.
-	txs := 0
-	for _, blk := range written {
-		txs += len(blk.GetTxs())
-	}
-	n.m.committedBlocks.Add(float64(len(written)))
-	n.m.committedTxs.Add(float64(txs))
-	n.m.height.Set(float64(height))
 	n.publishApplied()
 	for _, o := range outcomes {
-		n.finishProposal(o.proposalID, o.err)
+		n.finishProposal(o.Proposal, o.Err)
 	}
 	return nil
 }
@@ -390,43 +321,12 @@ func (n *Node) applyConfChange(e *raftpb.Entry) (raftpb.ConfChangeV2, error) {
 }
 
 func (n *Node) publishApplied() {
-	n.fsmMu.RLock()
-	applied := n.fsm.appliedIndex
-	n.fsmMu.RUnlock()
+	applied, _ := n.sm.Applied()
 	n.applied.Store(applied)
 	n.mu.Lock()
 	close(n.appliedCh)
 	n.appliedCh = make(chan struct{})
 	n.mu.Unlock()
-}
-
-// restoreState replaces the state machine with the one in a snapshot: the
-// newest local one at start, or one from the leader (installed). Blocks
-// between the stored height and the snapshot's are not transferred by raft;
-// the store reports them as missing until fetched.
-func (n *Node) restoreState(s raftpb.Snapshot, installed bool) error {
-	n.fsmMu.Lock()
-	defer n.fsmMu.Unlock()
-	if s.Metadata.Index <= n.fsm.appliedIndex {
-		return nil
-	}
-	var st aurigraphv1.StateSnapshot
-	if err := proto.Unmarshal(s.Data, &st); err != nil {
-		return fmt.Errorf("decode state snapshot at index %d: %w", s.Metadata.Index, err)
-	}
-	oldHeight := n.fsm.height
-	n.fsm.restore(&st)
-	n.hasGenesis.Store(n.fsm.genesis != nil)
-	n.fsm.appliedIndex, n.fsm.appliedTerm = s.Metadata.Index, s.Metadata.Term
-	if _, err := n.fsm.persist(n.blocks); err != nil {
-		return err
-	}
-	n.m.height.Set(float64(n.fsm.height))
-	if installed {
-		n.logger.Warn("state restored from raft snapshot; fetching the blocks in between from peers",
-			"index", s.Metadata.Index, "old_height", oldHeight, "height", n.fsm.height)
-	}
-	return nil
 }
 
 func (n *Node) saveSnapshot(s raftpb.Snapshot) error {
@@ -453,19 +353,15 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	for i := range delivered {
 		n.bytesSinceSnapshot += uint64(len(delivered[i].Data))
 	}
-	n.fsmMu.RLock()
-	applied, term := n.fsm.appliedIndex, n.fsm.appliedTerm
-	n.fsmMu.RUnlock()
+	applied, _ := n.sm.Applied()
 	due := applied-n.snapshotIndex >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes
-	// Until replay has delivered every entry up to the persisted applied
-	// index, confState may not yet describe that index.
+	// Until replay has delivered every entry up to the applied index,
+	// confState may not yet describe that index.
 	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
 		return
 	}
 	start := time.Now()
-	n.fsmMu.RLock()
-	state := n.fsm.stateCopy()
-	n.fsmMu.RUnlock()
+	applied, term, encode := n.sm.Snapshot()
 	confState, addrs := n.confState, n.snapshotAddrs()
 	n.snapshotIndex = applied
 	n.bytesSinceSnapshot = 0
@@ -474,7 +370,7 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	go func() {
 		defer n.snapshotWG.Done()
 		defer n.snapshotting.Store(false)
-		if err := n.writeSnapshot(state, applied, confState, addrs); err != nil {
+		if err := n.writeSnapshot(encode, applied, confState, addrs); err != nil {
 			n.logger.Error("raft snapshot failed; the WAL keeps growing until the next one succeeds", "index", applied, "term", term, "err", err)
 			return
 		}
@@ -483,10 +379,9 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	}()
 }
 
-func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, confState raftpb.ConfState, addrs map[uint64]string) error {
+func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, confState raftpb.ConfState, addrs map[uint64]string) error {
 	start := time.Now()
-	canonicalize(state)
-	data, err := chain.Deterministic.Marshal(state)
+	data, err := encode()
 	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
@@ -500,11 +395,8 @@ func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, c
 	if err != nil {
 		return fmt.Errorf("create raft snapshot at index %d: %w", applied, err)
 	}
-	// The WAL entries this snapshot covers are what rebuilds the blocks
-	// they built, should a crash cut them from the block log: those blocks
-	// must be on disk before the entries may go.
-	if err := n.blocks.Sync(); err != nil {
-		return fmt.Errorf("sync the block log before the snapshot at index %d: %w", applied, err)
+	if err := n.sm.Sync(); err != nil {
+		return fmt.Errorf("sync the state machine before the snapshot at index %d: %w", applied, err)
 	}
 	if err := n.saveSnapshot(s); err != nil {
 		return err

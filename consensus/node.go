@@ -81,6 +81,9 @@ type Node struct {
 	members     *memberStore
 	transport   *transport
 
+	// sm is what the raft loop applies committed entries to: chainMachine,
+	// over fsm and blocks.
+	sm StateMachine
 	// fsmMu guards fsm: whichever applies writes, NextOffsets reads.
 	fsmMu sync.RWMutex
 	fsm   *fsm
@@ -201,29 +204,23 @@ func (n *Node) open(ctx context.Context) error {
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return fmt.Errorf("create snapshot dir: %w", err)
 	}
-	if err := migrateBoltStore(cfg.DataDir, n.logger); err != nil {
-		return err
-	}
-	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)))
-	if err != nil {
-		return err
-	}
-	n.blocks = blocks
-	blocks.window = n.recentTx
-	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
-		return err
-	}
+	var err error
 	if n.members, err = openMemberStore(filepath.Join(cfg.DataDir, membersFile)); err != nil {
 		return err
 	}
-	n.fsm = newFSM(cfg.DedupWindow)
-	n.fsm.sigs = cfg.Signatures
+	if n.sm = cfg.machine; n.sm == nil {
+		if err := n.openChain(); err != nil {
+			return err
+		}
+	}
 
 	lg := zap.NewNop()
 	n.snapshotter = snap.New(lg, snapDir)
 	existing := wal.Exist(walDir)
-	if tip := blocks.Stats().Height; !existing && tip > 0 {
-		return fmt.Errorf("%s holds blocks up to height %d but there is no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, tip, walDir)
+	if n.blocks != nil {
+		if tip := n.blocks.Stats().Height; !existing && tip > 0 {
+			return fmt.Errorf("%s holds blocks up to height %d but there is no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, tip, walDir)
+		}
 	}
 	var snapshot *raftpb.Snapshot
 	if existing {
@@ -267,7 +264,7 @@ func (n *Node) open(ctx context.Context) error {
 		n.lastDelivered = snapshot.Metadata.Index
 		// The state machine lives in memory: it starts from the newest
 		// snapshot, and raft replays the WAL after it.
-		if err := n.restoreState(*snapshot, false); err != nil {
+		if err := n.sm.Restore(snapshot.Data, snapshot.Metadata.Index, snapshot.Metadata.Term, false); err != nil {
 			return err
 		}
 	}
@@ -277,13 +274,16 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.storage.Append(entries); err != nil {
 		return fmt.Errorf("restore %d wal entries: %w", len(entries), err)
 	}
-	n.applied.Store(n.fsm.appliedIndex)
-	n.hasGenesis.Store(n.fsm.genesis != nil)
-	n.logged.Store(unappliedTxs(entries, n.fsm.appliedIndex))
+	applied, _ := n.sm.Applied()
+	n.applied.Store(applied)
+	if n.fsm != nil {
+		n.hasGenesis.Store(n.fsm.genesis != nil)
+		n.logged.Store(unappliedTxs(entries, applied))
+		n.m.height.Set(float64(n.fsm.height))
+	}
 	n.committed.Store(hardState.Commit)
 	n.term.Store(hardState.Term)
 	n.m.term.Set(float64(hardState.Term))
-	n.m.height.Set(float64(n.fsm.height))
 
 	rc := &raft.Config{
 		ID:                        cfg.ID,
@@ -337,7 +337,7 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.logger.Info("validator starting", "listen", lis.Addr().String(), "peers", len(cfg.Peers),
-		"applied", n.fsm.appliedIndex, "height", n.fsm.height, "snapshot", n.snapshotIndex, "restarted", existing)
+		"applied", applied, "height", n.Status().Height, "snapshot", n.snapshotIndex, "restarted", existing)
 	n.transport.advertise, n.transport.learn = n.mem.addrs[cfg.ID], n.learnPeerAddress
 	n.registerPeerServices(n.transport.server)
 	n.transport.start()
@@ -347,6 +347,29 @@ func (n *Node) open(ctx context.Context) error {
 	go n.run()
 	n.mem.wg.Add(1)
 	go n.promoteLearners()
+	return nil
+}
+
+// openChain opens what the chain's state machine needs: its block store,
+// migrated from an earlier version's if need be, and an empty state that
+// the newest snapshot and the WAL fill.
+func (n *Node) openChain() error {
+	cfg := n.cfg
+	if err := migrateBoltStore(cfg.DataDir, n.logger); err != nil {
+		return err
+	}
+	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)))
+	if err != nil {
+		return err
+	}
+	n.blocks = blocks
+	blocks.window = n.recentTx
+	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
+		return err
+	}
+	n.fsm = newFSM(cfg.DedupWindow)
+	n.fsm.sigs = cfg.Signatures
+	n.sm = chainMachine{n}
 	return nil
 }
 
@@ -404,12 +427,14 @@ func (n *Node) Status() Status {
 		State:   stateName(raft.StateType(n.state.Load())),
 		Applied: n.applied.Load(),
 		Commit:  n.committed.Load(),
-		Height:  n.blocks.Height(),
 	}
 	if n.removed.Load() {
 		st.State = "removed"
 	}
-	st.CatchingUp = n.blocks.Stats().CatchingUp()
+	if n.blocks != nil {
+		st.Height = n.blocks.Height()
+		st.CatchingUp = n.blocks.Stats().CatchingUp()
+	}
 	if st.State == "leader" {
 		rs := n.raft.Status()
 		if len(rs.Progress) > 0 {
@@ -668,7 +693,7 @@ func (n *Node) close(ctx context.Context) error {
 	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
 	n.resign()
 	err := errors.Join(n.loopErr, n.closeStorage())
-	n.logger.Info("validator stopped", "applied", n.applied.Load(), "height", n.blocks.Height())
+	n.logger.Info("validator stopped", "applied", n.applied.Load(), "height", n.Status().Height)
 	return err
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -230,10 +231,12 @@ func TestGenesisIsTheChainsFirstEntry(t *testing.T) {
 	lead := c.leader()
 	mustPropose(t, lead, batch(0, mint("m1", "alice", 1)))
 	c.waitHeight(1)
-	waitFor(t, "every validator's key registered", func() bool {
-		a, err := lead.Anchor()
-		return err == nil && a.Keys.Len() == 3
-	})
+	for id, n := range c.nodes {
+		waitFor(t, fmt.Sprintf("every key registered on validator %d", id), func() bool {
+			a, err := n.Anchor()
+			return err == nil && a.Keys.Len() == 3
+		})
+	}
 	for id, n := range c.nodes {
 		got, err := n.Genesis()
 		if err != nil || got.GetChainId() != "rules-test" {
