@@ -146,6 +146,9 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	if rd.SoftState != nil {
 		leadershipLost = n.updateLeadership(rd.SoftState.Lead, rd.SoftState.RaftState)
 	}
+	if termChanged || rd.SoftState != nil {
+		n.notifyLeadership()
+	}
 	// Waiters fail only after this Ready's committed entries applied: a
 	// proposal that made it into them gets its real outcome.
 	var failWaiters func()

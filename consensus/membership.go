@@ -353,6 +353,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 				}
 				n.mem.removedIndex = index
 				n.removed.Store(true)
+				n.notifyLeadership()
 			} else {
 				n.transport.removePeer(id)
 			}

@@ -115,6 +115,7 @@ type Node struct {
 	waiters      map[uint64]*proposalWaiter
 	reads        map[string]*readWaiter
 	appliedCh    chan struct{} // closed and replaced when applied moves
+	leadingCh    chan struct{} // closed and replaced when Leader's answer may change
 	stopped      bool
 	nextProposal uint64
 	nextRead     uint64
@@ -177,6 +178,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		waiters:   make(map[uint64]*proposalWaiter),
 		reads:     make(map[string]*readWaiter),
 		appliedCh: make(chan struct{}),
+		leadingCh: make(chan struct{}),
 		stopc:     make(chan struct{}),
 		donec:     make(chan struct{}),
 
@@ -702,6 +704,24 @@ func (n *Node) resign() {
 	n.state.Store(uint64(raft.StateFollower))
 	n.leader.Store(raft.None)
 	n.m.isLeader.Set(0)
+	n.notifyLeadership()
+}
+
+// LeadershipChanged returns a channel that is closed the next time what
+// Leader reports may have changed: this validator started or stopped
+// leading, its term moved, or it was removed. Leader-only stages wait on it
+// to start and stop, then ask Leader.
+func (n *Node) LeadershipChanged() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.leadingCh
+}
+
+func (n *Node) notifyLeadership() {
+	n.mu.Lock()
+	close(n.leadingCh)
+	n.leadingCh = make(chan struct{})
+	n.mu.Unlock()
 }
 
 func (n *Node) closeStorage() error {

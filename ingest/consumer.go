@@ -88,6 +88,21 @@ type Proposer interface {
 	ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan error, error)
 }
 
+// leadershipNotifier is a Proposer that says when Leader's answer may have
+// changed (consensus.Node does): the consumer then starts and stops on the
+// notification rather than at its next LeaderPoll.
+type leadershipNotifier interface {
+	LeadershipChanged() <-chan struct{}
+}
+
+// leadershipChanged is p's notification, or a channel that never closes.
+func leadershipChanged(p Proposer) <-chan struct{} {
+	if ln, ok := p.(leadershipNotifier); ok {
+		return ln.LeadershipChanged()
+	}
+	return nil
+}
+
 // ConsumerConfig configures a Consumer. Zero values take the defaults shown.
 type ConsumerConfig struct {
 	Brokers  []string
@@ -136,7 +151,9 @@ type ConsumerConfig struct {
 	// transaction down. Set it to MaxInflight to hold no batch.
 	HoldInflight int
 	// LeaderPoll is how often Leader() is asked (50ms): the longest a new
-	// leader waits to start and a deposed one keeps fetching.
+	// leader waits to start and a deposed one keeps fetching, unless the
+	// Proposer notifies leadership changes (consensus.Node does), which
+	// the consumer then acts on at once.
 	LeaderPoll time.Duration
 	// PartitionRefresh is how often a leading consumer looks at Topic's
 	// metadata (10s): added partitions make it restart from the replicated
@@ -337,6 +354,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	backoff := retry.Backoff{Min: c.cfg.LeaderPoll, Max: c.cfg.RetryMax}
 	var gate retry.Gate
 	for {
+		changed := leadershipChanged(c.p)
 		leader, term := c.p.Leader()
 		c.m.leader.Set(boolGauge(leader))
 		var err error
@@ -388,6 +406,16 @@ func (c *Consumer) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-changed:
+			if err != nil {
+				// Backing off from a failure: the failure decides when to
+				// look again, not a new term.
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(wait):
+				}
+			}
 		case <-time.After(wait):
 		}
 	}
@@ -531,9 +559,17 @@ func (c *Consumer) watch(ctx context.Context, stop context.CancelCauseFunc, cl *
 	refresh := time.NewTicker(c.cfg.PartitionRefresh)
 	defer refresh.Stop()
 	for {
+		changed := leadershipChanged(c.p)
 		select {
 		case <-ctx.Done():
 			return
+		case <-changed:
+			leader, now := c.p.Leader()
+			c.m.leader.Set(boolGauge(leader))
+			if !leader || now != term {
+				stop(fmt.Errorf("%w: leader=%v term %d → %d", errLeadershipLost, leader, term, now))
+				return
+			}
 		case <-poll.C:
 			leader, now := c.p.Leader()
 			c.m.leader.Set(boolGauge(leader))

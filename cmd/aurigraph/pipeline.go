@@ -222,42 +222,36 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("analytics client", func(context.Context) error { return reader.Close() })
 	analyticsSvc := analytics.New(reader, projector.Database)
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	if err != nil {
+		return err
+	}
+	ingestHealth := hw.ingestHealth()
+	stages, err := newLeaderStages(nodes, pub, log, reg, true, ingest.ConsumerConfig{
+		Brokers:           brokers,
+		Partitions:        f.txPartitions,
+		MaxBatchBytes:     maxBlockBytes,
+		MaxRecordBytes:    f.limits.maxRecordBytes,
+		AcceptTopicID:     f.limits.acceptTxTopicID,
+		RequireSignatures: f.chain.requireSignatures,
+		Signatures:        sigs,
+		Health:            ingestHealth,
+	})
+	if err != nil {
+		return err
+	}
 	outputs.start(ctx, "stream hub", hub.Run)
-	outputs.start(ctx, "publisher", pub.Run)
+	stages.startPublisher(ctx, outputs)
 	outputs.start(ctx, "projector", proj.Run)
 	stack.push("outputs", func(context.Context) error {
 		drainOutputs(f.drainTimeout, chain, pub, proj, log)
 		return outputs.stop()
 	})
 
-	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
-	if err != nil {
-		return err
-	}
-	ingestHealth := hw.ingestHealth()
 	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
 		return err
 	}
-	for _, n := range nodes {
-		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
-			Brokers:           brokers,
-			NodeID:            n.ID(),
-			Partitions:        f.txPartitions,
-			MaxBatchBytes:     maxBlockBytes,
-			MaxRecordBytes:    f.limits.maxRecordBytes,
-			AcceptTopicID:     f.limits.acceptTxTopicID,
-			RequireSignatures: f.chain.requireSignatures,
-			Signatures:        sigs,
-			Chain:             n,
-			Health:            ingestHealth,
-			Logger:            log.With("component", "ingest", "node", n.ID()),
-			Registerer:        prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
-		}, n)
-		if err != nil {
-			return err
-		}
-		inputs.start(ctx, fmt.Sprintf("ingest on validator %d", n.ID()), c.Run)
-	}
+	stages.startIngest(ctx, inputs)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
@@ -284,7 +278,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
-			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return anyLeader(nodes) }})
+			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return leading(nodes) }})
 	}
 	log.Info("aurigraph dev ready",
 		"http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
@@ -306,15 +300,6 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 func leaderKnown(nodes []*consensus.Node) bool {
 	for _, n := range nodes {
 		if n.Status().Leader != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func anyLeader(nodes []*consensus.Node) bool {
-	for _, n := range nodes {
-		if lead, _ := n.Leader(); lead {
 			return true
 		}
 	}
