@@ -12,8 +12,6 @@ import (
 	"os"
 	"path/filepath"
 
-	"github.com/hdevalence/ed25519consensus"
-
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -35,11 +33,9 @@ func SignBlock(key ed25519.PrivateKey, hash []byte) []byte {
 }
 
 // VerifyBlockSignature reports whether sig is pub's signature over hash, by
-// the rule the chain verifies every signature with: ZIP 215 (see
-// internal/sigcache).
+// the rule the chain verifies every signature with (VerifyEd25519).
 func VerifyBlockSignature(pub ed25519.PublicKey, hash, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
-		ed25519consensus.Verify(pub, blockMessage(hash), sig)
+	return VerifyEd25519(pub, blockMessage(hash), sig)
 }
 
 func keyProofMessage(genesisHash []byte, id uint64, pub []byte) []byte {
@@ -70,7 +66,7 @@ func CheckKeyProof(vk *aurigraphv1.ValidatorKey, genesisHash []byte) error {
 	case len(vk.GetPubkey()) != ed25519.PublicKeySize:
 		return fmt.Errorf("validator key of %d: public key has %d bytes, want %d", vk.GetId(), len(vk.GetPubkey()), ed25519.PublicKeySize)
 	case len(vk.GetProof()) != ed25519.SignatureSize ||
-		!ed25519consensus.Verify(vk.GetPubkey(), keyProofMessage(genesisHash, vk.GetId(), vk.GetPubkey()), vk.GetProof()):
+		!VerifyEd25519(vk.GetPubkey(), keyProofMessage(genesisHash, vk.GetId(), vk.GetPubkey()), vk.GetProof()):
 		return fmt.Errorf("validator key of %d: the proof does not verify for this chain", vk.GetId())
 	}
 	return nil

@@ -12,6 +12,8 @@ import (
 
 	"github.com/hdevalence/ed25519consensus"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/chain"
 )
 
 // DefaultSize is how many verified signatures a Cache remembers by
@@ -20,19 +22,9 @@ import (
 const DefaultSize = 128 << 10
 
 // Verify reports whether sig is pub's Ed25519 signature over digest, by the
-// rules of ZIP 215 (github.com/hdevalence/ed25519consensus): the encodings
-// of the public key and of R may be non-canonical, s must be reduced, and
-// the cofactored equation [8][s]B = [8]R + [8][k]A decides. Every signature
-// crypto/ed25519 accepts is accepted; a few it rejects are accepted too:
-// those with a non-canonical R or key encoding, or whose key or R carries a
-// small-order component the cofactor clears. No signer following RFC 8032
-// makes either. What matters is that the rule is exact and the same for one
-// signature and for a batch, so every validator decides alike however it
-// verifies.
-func Verify(pub, digest, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
-		ed25519consensus.Verify(pub, digest, sig)
-}
+// chain's rule (chain.VerifyEd25519: ZIP 215, keys of small order refused),
+// the same for one signature as for a batch.
+func Verify(pub, digest, sig []byte) bool { return chain.VerifyEd25519(pub, digest, sig) }
 
 // Item is one signature to verify: Sig by Pub over Digest.
 type Item struct {
@@ -66,7 +58,12 @@ func verifyChunk(items []Item, ok []bool) {
 	}
 	bv := ed25519consensus.NewPreallocatedBatchVerifier(len(items))
 	for _, it := range items {
-		bv.Add(it.Pub, it.Digest, it.Sig)
+		pub := it.Pub
+		if !chain.UsableKey(pub) {
+			// Fails the batch, which the halves then find.
+			pub = nil
+		}
+		bv.Add(pub, it.Digest, it.Sig)
 	}
 	if bv.Verify() {
 		for i := range ok {
@@ -124,7 +121,7 @@ func New(size int, reg prometheus.Registerer) *Cache {
 // a forged signature pass.
 func (c *Cache) Verify(pub, digest, sig []byte) bool {
 	it := Item{pub, digest, sig}
-	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize || len(digest) != 32 {
+	if !chain.UsableKey(pub) || len(sig) != ed25519.SignatureSize || len(digest) != 32 {
 		return false
 	}
 	if c.remembers(it) {
@@ -171,7 +168,7 @@ func (c *Cache) VerifyBatch(items []Item, ok []bool) {
 	for i, it := range items {
 		ok[i] = false
 		switch {
-		case len(it.Pub) != ed25519.PublicKeySize || len(it.Sig) != ed25519.SignatureSize || len(it.Digest) != 32:
+		case !chain.UsableKey(it.Pub) || len(it.Sig) != ed25519.SignatureSize || len(it.Digest) != 32:
 		case c.remembersLocked(it):
 			ok[i] = true
 			hits++

@@ -3,8 +3,13 @@ package sigcache
 import (
 	"crypto/ed25519"
 	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
 	"fmt"
 	"testing"
+
+	"filippo.io/edwards25519"
+	"github.com/hdevalence/ed25519consensus"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
@@ -21,19 +26,58 @@ func signed(n int) []Item {
 	return items
 }
 
-// zip215Only is a signature crypto/ed25519 rejects and ZIP 215 accepts: the
-// identity as public key and as R, R encoded non-canonically (y = p+1), s = 0.
-func zip215Only() Item {
-	pub := make([]byte, 32)
-	pub[0] = 1
-	sig := make([]byte, 64)
-	sig[0] = 0xee
-	for i := 1; i < 31; i++ {
-		sig[i] = 0xff
+// zip215Only is a signature crypto/ed25519 rejects and ZIP 215 accepts:
+// made with a real key, but with a point of order 8 added to its R, which
+// the cofactored equation clears and the standard library's does not.
+func zip215Only(t *testing.T) Item {
+	seed := sha256.Sum256([]byte("torsion signer"))
+	h := sha512.Sum512(seed[:])
+	a, err := new(edwards25519.Scalar).SetBytesWithClamping(h[:32])
+	if err != nil {
+		t.Fatal(err)
 	}
-	sig[31] = 0x7f
-	digest := sha256.Sum256([]byte("anything"))
-	return Item{Pub: pub, Digest: digest[:], Sig: sig}
+	pub := new(edwards25519.Point).ScalarBaseMult(a).Bytes()
+	rb := sha512.Sum512([]byte("nonce"))
+	r, err := new(edwards25519.Scalar).SetUniformBytes(rb[:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	torsion, err := new(edwards25519.Point).SetBytes(orderEight)
+	if err != nil {
+		t.Fatal(err)
+	}
+	R := new(edwards25519.Point).ScalarBaseMult(r)
+	R.Add(R, torsion)
+	digest := sha256.Sum256([]byte("a message"))
+	kh := sha512.New()
+	kh.Write(R.Bytes())
+	kh.Write(pub)
+	kh.Write(digest[:])
+	k, err := new(edwards25519.Scalar).SetUniformBytes(kh.Sum(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := new(edwards25519.Scalar).MultiplyAdd(k, a, r)
+	return Item{Pub: pub, Digest: digest[:], Sig: append(R.Bytes(), sc.Bytes()...)}
+}
+
+var orderEight, _ = hex.DecodeString("c7176a703d4dd84fba3c0b760d10670f2a2053fa2c39ccc64ec7fd7792ac037a")
+
+// TestSmallOrderKeyNeverVerifies: the all-zero key, a point of order 4,
+// with the all-zero signature satisfies ZIP 215's equation for any message;
+// it verifies neither alone, nor in a batch, nor through the cache.
+func TestSmallOrderKeyNeverVerifies(t *testing.T) {
+	pub, sig := make([]byte, 32), make([]byte, 64)
+	digest := sha256.Sum256([]byte("any message"))
+	if !ed25519consensus.Verify(pub, digest[:], sig) {
+		t.Fatal("ZIP 215 refuses the all-zero signature by the all-zero key; the test no longer shows what is refused")
+	}
+	ok := []bool{true, true}
+	good := signed(1)[0]
+	VerifyBatch([]Item{{pub, digest[:], sig}, good}, ok)
+	if Verify(pub, digest[:], sig) || ok[0] || !ok[1] || New(4, nil).Verify(pub, digest[:], sig) {
+		t.Fatalf("a forged signature verified (batch %v)", ok)
+	}
 }
 
 // TestVerifyBatchFindsEachBadSignature: a batch answers for every signature
@@ -81,7 +125,7 @@ func TestVerifyBatchFindsEachBadSignature(t *testing.T) {
 // TestRuleIsZIP215: the accepted set differs from crypto/ed25519's only as
 // documented, and single, batch and cached verification agree on it.
 func TestRuleIsZIP215(t *testing.T) {
-	odd := zip215Only()
+	odd := zip215Only(t)
 	if ed25519.Verify(odd.Pub, odd.Digest, odd.Sig) {
 		t.Fatal("crypto/ed25519 accepts the non-canonical signature; the test no longer shows the difference")
 	}
