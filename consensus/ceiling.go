@@ -256,7 +256,7 @@ func (r ApplyResult) TxPerSecond() float64 {
 
 // MeasureApply runs the state machine alone: transfers between funded
 // accounts, executed, built into blocks and committed to a block store, one
-// bolt transaction per batch. Batches are made before the clock starts.
+// append to the block log per batch. Batches are made before the clock starts.
 func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	if cfg.Batches <= 0 {
 		cfg.Batches = 200

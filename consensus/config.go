@@ -29,7 +29,7 @@ type Config struct {
 	// callers bind port 0 first and build Peers from the real ports. Start
 	// takes ownership and Close closes it.
 	Listener net.Listener
-	// DataDir holds this validator's wal/, snap/ and blocks.db.
+	// DataDir holds this validator's wal/, snap/, blocks/ and members.json.
 	DataDir string
 	// TickInterval is the raft logical clock; elections time out after 10
 	// ticks and leaders heartbeat every tick. Default 100ms.

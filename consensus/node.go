@@ -158,10 +158,10 @@ type readWaiter struct {
 	term uint64
 }
 
-// Start opens the validator's storage in cfg.DataDir, replays the snapshot and
-// WAL, loads the state machine from blocks.db and starts raft and the peer
-// transport. A directory without a WAL bootstraps a new cluster from
-// cfg.Peers.
+// Start opens the validator's storage in cfg.DataDir, restores the state
+// machine from the newest snapshot, replays the WAL after it and starts raft
+// and the peer transport. A directory without a WAL bootstraps a new cluster
+// from cfg.Peers.
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
