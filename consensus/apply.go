@@ -76,7 +76,7 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		res.Tx, res.Status = tx, aurigraphv1.TxStatus_TX_STATUS_COMMITTED
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
-		} else if reason := f.execute(tx, b.GetTimestampMs(), sigs[i]); reason != "" {
+		} else if reason := f.execute(tx, b.GetTimestampMs(), sigAt(sigs, i)); reason != "" {
 			// Bounded so that ingest can bound the block before it is built.
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, schemas.BoundReason(reason)
 			f.dedup.setLocation(digest, packLoc(height, len(results), true))
@@ -257,7 +257,7 @@ type sigCheck struct {
 
 // checkSignatures computes the digest of every signed transaction of txs
 // and verifies their signatures in batches; unsigned ones get a zero
-// sigCheck. What a batch decides is what verifying one by one decides
+// sigCheck, and a batch of none nil. What a batch decides is what verifying one by one decides
 // (internal/sigcache), so the outcome does not depend on how a validator
 // verifies.
 func (f *fsm) checkSignatures(txs []*aurigraphv1.Transaction) []sigCheck {
@@ -276,7 +276,7 @@ func (f *fsm) checkSignatures(txs []*aurigraphv1.Transaction) []sigCheck {
 		at = append(at, i)
 	}
 	if out == nil {
-		return make([]sigCheck, len(txs))
+		return nil
 	}
 	ok := make([]bool, len(items))
 	if bv, batch := f.sigs.(batchVerifier); batch {
@@ -290,6 +290,13 @@ func (f *fsm) checkSignatures(txs []*aurigraphv1.Transaction) []sigCheck {
 		out[i].ok = ok[j]
 	}
 	return out
+}
+
+func sigAt(sigs []sigCheck, i int) sigCheck {
+	if sigs == nil {
+		return sigCheck{}
+	}
+	return sigs[i]
 }
 
 // authenticate checks a signed transaction's signature (as sig found it)
