@@ -184,6 +184,10 @@ func (s *BlockStore) writeRules(r storedRules) error {
 	if err != nil {
 		return err
 	}
+	if old, err := json.Marshal(s.rules); err == nil && bytes.Equal(old, raw) {
+		// Restarts and snapshot restores hand the same rules again.
+		return nil
+	}
 	if err := writeFileAtomic(filepath.Join(s.dir, rulesFile), raw); err != nil {
 		return err
 	}
