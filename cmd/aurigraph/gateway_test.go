@@ -27,7 +27,8 @@ func TestGatewayServesTheChainFromTheBlocksTopic(t *testing.T) {
 	ready := make(chan gatewayAddrs, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- runGateway(ctx, gatewayFlags{kafka: p.addrs.Kafka[0], httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 8, streamMaxPerClient: 16}, testLog(t), func(a gatewayAddrs) { ready <- a })
+		done <- runGateway(ctx, gatewayFlags{kafka: p.addrs.Kafka[0], httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 8, streamMaxPerClient: 16,
+			trust: blockTrustFlags{validators: "http://" + p.addrs.HTTP}}, testLog(t), func(a gatewayAddrs) { ready <- a })
 	}()
 	defer func() {
 		cancel()

@@ -201,8 +201,9 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
-	// highest height already in the topic.
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	// highest height of the chain already in the topic, and publishes each
+	// block with the signature this validator stored with it.
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Keys: node}, localChain{chain})
 	if err != nil {
 		return err
 	}

@@ -153,11 +153,13 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	inputs := &runGroup{}
 
 	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
+	// The publisher and the projector trust the validators' own keys.
+	trust := &nodesTrust{nodes: nodes}
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Keys: trust}, chain)
 	if err != nil {
 		return err
 	}
-	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg})
+	proj, err := projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg})
 	if err != nil {
 		return err
 	}
