@@ -72,12 +72,8 @@ type Config struct {
 	// partition.
 	Topic string
 	// Trust supplies the validator keys and genesis hash blocks are
-	// verified with; Run requires it unless InsecureUnverified.
+	// verified with; Run requires it.
 	Trust blockfeed.Trust
-	// InsecureUnverified projects blocks without checking their signatures
-	// or block 1's link to the genesis: anyone who can write the topic
-	// decides what ClickHouse holds. Links between blocks are still checked.
-	InsecureUnverified bool
 	// ClickHouse is a DSN: http://host:8123 (HTTP protocol) or
 	// clickhouse://host:9000 (native protocol). A path, if any, must be
 	// /aurigraph. Query parameters are clickhouse-go's (e.g. username, dial_timeout).
@@ -249,8 +245,8 @@ func (p *Projector) Close() error {
 // trust anchor, a block the validators signed that the projection cannot
 // hold, or a ClickHouse error that retrying cannot fix.
 func (p *Projector) Run(ctx context.Context) error {
-	if p.cfg.Trust == nil && !p.cfg.InsecureUnverified {
-		return errors.New("projector: no validator keys to verify blocks with; set Config.Trust (or InsecureUnverified to project whatever the topic holds)")
+	if p.cfg.Trust == nil {
+		return errors.New("projector: no validator keys to verify blocks with; set Config.Trust")
 	}
 	if !p.running.CompareAndSwap(false, true) {
 		return errors.New("projector: Run is already running")
@@ -314,7 +310,7 @@ var errRestart = errors.New("projector: the blocks topic must be followed anew")
 func (p *Projector) follow(ctx context.Context, session string, progress func()) error {
 	r, err := blockfeed.Open(ctx, blockfeed.Config{
 		Brokers: p.cfg.Brokers, Topic: p.cfg.Topic, ClientOpts: p.cfg.ClientOpts, Trust: p.cfg.Trust,
-		Insecure: p.cfg.InsecureUnverified, TopicCheck: p.cfg.TopicCheck, Logger: p.log, Rejections: p.metrics.rejected,
+		TopicCheck: p.cfg.TopicCheck, Logger: p.log, Rejections: p.metrics.rejected,
 	}, p.pos)
 	if err != nil {
 		p.metrics.errors.WithLabelValues("fetch").Inc()

@@ -133,7 +133,7 @@ func (e *env) produce(recs ...*kgo.Record) {
 // validators.
 func (e *env) config(cfg Config) Config {
 	cfg.Brokers = e.brokers
-	if cfg.Trust == nil && !cfg.InsecureUnverified {
+	if cfg.Trust == nil {
 		trust, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{File: e.keys})
 		if err != nil {
 			e.t.Fatal(err)
