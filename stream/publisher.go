@@ -370,7 +370,7 @@ func (p *Publisher) resumeHeight(ctx context.Context, adm *kadm.Client) (uint64,
 	if err := p.ensureTopic(ctx, adm); err != nil {
 		return 0, err
 	}
-	cfg := blockfeed.Config{Brokers: p.cfg.Brokers, Topic: p.cfg.Topic, ClientOpts: p.cfg.ClientOpts, Insecure: true, Logger: p.log}
+	cfg := blockfeed.Config{Brokers: p.cfg.Brokers, Topic: p.cfg.Topic, ClientOpts: p.cfg.ClientOpts}
 	head, err := blockfeed.FindHead(ctx, cfg, func(ev *aurigraphv1.BlockEvent) (bool, error) { return p.published(ctx, ev) })
 	if err != nil {
 		return 0, err

@@ -50,12 +50,18 @@ type Config struct {
 	Rejections *Rejections
 }
 
+// check completes c for a reader, which needs a trust anchor.
 func (c *Config) check() error {
-	if len(c.Brokers) == 0 {
-		return errors.New("blockfeed: no brokers; give at least one host:port")
-	}
 	if c.Trust == nil && !c.Insecure {
 		return errors.New("blockfeed: no trust anchor to verify blocks with; give one, or run explicitly without verification")
+	}
+	return c.checkTopic()
+}
+
+// checkTopic completes c for reading records alone.
+func (c *Config) checkTopic() error {
+	if len(c.Brokers) == 0 {
+		return errors.New("blockfeed: no brokers; give at least one host:port")
 	}
 	if c.Topic == "" {
 		c.Topic = schemas.TopicBlocks
@@ -197,11 +203,11 @@ func (r *Reader) topicErr() error {
 	return nil
 }
 
-// Poll reads up to maxRecords records and returns the blocks among them that are
-// accepted, in height order. It waits for records until ctx ends (then it
-// returns ctx's error), or, while a block waits for a refreshed anchor, at
-// most a couple of seconds. Fetch failures are returned with whatever was
-// accepted; the caller backs off. An error wrapping kafkatopic.ErrReplaced
+// Poll reads up to maxRecords records and returns the blocks among them
+// that are accepted, in height order. It waits for records until ctx ends,
+// or, while a block waits for a refreshed anchor, at most a couple of
+// seconds. Fetch failures, and ctx's error, are returned with whatever was
+// accepted; the caller backs off after fetch failures. An error wrapping kafkatopic.ErrReplaced
 // means the topic was deleted or created again: Close the reader and Open
 // another from Position.
 func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
@@ -233,13 +239,13 @@ func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
 		defer cancelWait()
 	}
 	fetches := r.cl.PollRecords(pollCtx, maxRecords)
-	if err := ctx.Err(); err != nil {
-		return b, err
-	}
 	if err := r.topicErr(); err != nil {
+		// Open from Position reads whatever this poll brought again.
 		return b, err
 	}
-	var errs []error
+	// Records that came back are judged even when ctx ended meanwhile:
+	// the client will not return them again.
+	errs := []error{ctx.Err()}
 	fetches.EachError(func(topic string, partition int32, err error) {
 		if !errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled) {
 			errs = append(errs, fmt.Errorf("blockfeed: fetch %s/%d: %w", topic, partition, err))
@@ -372,7 +378,7 @@ func Verified(ctx context.Context, cfg Config, ev *aurigraphv1.BlockEvent) bool 
 	return err == nil
 }
 
-// Records of ranges read by Head and ReadRange.
+// Reads of ranges by FindHead.
 const (
 	// rangeIdle is how long a range read waits for a record before it
 	// takes the topic's end as reached: the last offsets may be control
@@ -393,15 +399,15 @@ type Head struct {
 }
 
 // FindHead returns the highest height whose record accept takes, or
-// Height 0. It reads back from the end of the topic in growing windows and
+// Height 0. It uses cfg's brokers, topic and client options alone. It reads back from the end of the topic in growing windows and
 // stops as soon as no higher block can lie before the window, since the
 // block of height h sits at offset h-1 or later; so it reads the topic's
 // last record, plus whatever others wrote since the block it finds.
 func FindHead(ctx context.Context, cfg Config, accept func(*aurigraphv1.BlockEvent) (bool, error)) (Head, error) {
-	if err := cfg.check(); err != nil {
+	if err := cfg.checkTopic(); err != nil {
 		return Head{}, err
 	}
-	start, end, err := Bounds(ctx, cfg)
+	start, end, err := topicBounds(ctx, cfg)
 	if err != nil {
 		return Head{}, err
 	}
@@ -409,7 +415,7 @@ func FindHead(ctx context.Context, cfg Config, accept func(*aurigraphv1.BlockEve
 	window := int64(1)
 	for hi := end; hi > start; {
 		lo := max(start, hi-window)
-		err := ReadRange(ctx, cfg, lo, hi, func(rec *kgo.Record) error {
+		err := readRange(ctx, cfg, lo, hi, func(rec *kgo.Record) error {
 			ev, err := Decode(rec.Key, rec.Value)
 			if err != nil {
 				head.Skipped++
@@ -441,11 +447,8 @@ func FindHead(ctx context.Context, cfg Config, accept func(*aurigraphv1.BlockEve
 	return head, nil
 }
 
-// Bounds returns the topic's first and next offsets.
-func Bounds(ctx context.Context, cfg Config) (start, end int64, err error) {
-	if err := cfg.check(); err != nil {
-		return 0, 0, err
-	}
+// topicBounds returns the topic's first and next offsets.
+func topicBounds(ctx context.Context, cfg Config) (start, end int64, err error) {
 	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.ClientOpts...)...)
 	if err != nil {
 		return 0, 0, fmt.Errorf("blockfeed: create kafka client for %v: %w", cfg.Brokers, err)
@@ -454,12 +457,9 @@ func Bounds(ctx context.Context, cfg Config) (start, end int64, err error) {
 	return bounds(ctx, cl, cfg.Topic)
 }
 
-// ReadRange calls fn with every record of offsets [lo, hi), in order, as far
+// readRange calls fn with every record of offsets [lo, hi), in order, as far
 // as the topic holds them; it stops at fn's first error.
-func ReadRange(ctx context.Context, cfg Config, lo, hi int64, fn func(*kgo.Record) error) error {
-	if err := cfg.check(); err != nil {
-		return err
-	}
+func readRange(ctx context.Context, cfg Config, lo, hi int64, fn func(*kgo.Record) error) error {
 	if lo >= hi {
 		return nil
 	}
