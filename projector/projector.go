@@ -484,13 +484,16 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 	var (
 		batch    pending
 		deadline time.Time
-		hw       int64 // partition high watermark as of the last fetch
-		topicID  = kafkatopic.FormatID(r.TopicID())
+		hw       int64  // partition high watermark as of the last fetch
+		topicID  string // empty on brokers without topic ids
 		// A failing fetch comes back at once: without a pause the loop
 		// would spin on it and flood the log.
 		backoff = retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
 		gate    retry.Gate
 	)
+	if id := r.TopicID(); len(id) > 0 {
+		topicID = kafkatopic.FormatID(id)
+	}
 	flush := func() error {
 		projected, committed := batch.lastOffset, batch.lastCommitted
 		if err := p.flush(ctx, &batch, session, r.TopicID()); err != nil {
