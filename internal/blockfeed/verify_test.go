@@ -209,3 +209,36 @@ func FuzzDecode(f *testing.F) {
 		_, _ = v.Check(key, value, 0, Anchor{GenesisHash: c.GenesisHash(), Keys: c.Keys()})
 	})
 }
+
+// BenchmarkVerifierCheck measures what verifying costs a reader per block
+// of 2,000 transactions (the Merkle root, the link and the signature) next
+// to decoding the record alone, which every reader did before.
+func BenchmarkVerifierCheck(b *testing.B) {
+	c := chaintest.New("blockfeed-bench", 3)
+	txs := make([]*aurigraphv1.TxResult, 2000)
+	for i := range txs {
+		txs[i] = chaintest.Mint("tx-"+strconv.Itoa(i), "acct-"+strconv.Itoa(i%97), uint64(i+1))
+	}
+	c.Append(txs, 1_780_000_000_000)
+	rec := eventRecord(b, c.Event(1, 1))
+	an := Anchor{GenesisHash: c.GenesisHash(), Keys: c.Keys()}
+	perTx := func(b *testing.B) {
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(txs)), "ns/tx")
+	}
+	b.Run("decode", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := Decode([]byte(rec.key), rec.value); err != nil {
+				b.Fatal(err)
+			}
+		}
+		perTx(b)
+	})
+	b.Run("verify", func(b *testing.B) {
+		for b.Loop() {
+			if _, rej := NewVerifier(Position{}).Check([]byte(rec.key), rec.value, 0, an); rej != nil {
+				b.Fatal(rej)
+			}
+		}
+		perTx(b)
+	})
+}
