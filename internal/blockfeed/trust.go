@@ -42,7 +42,7 @@ const KeysPath = "/api/v12/validators/keys"
 const (
 	DefaultRefreshEvery   = time.Minute
 	DefaultRefreshTimeout = 5 * time.Second
-	defaultRefreshMin     = time.Second
+	defaultRefreshMin     = 2 * time.Second
 	defaultRefreshMax     = time.Minute
 	// maxKeysDocument bounds a validator's answer: thousands of keys.
 	maxKeysDocument = 1 << 20
@@ -71,8 +71,9 @@ type AnchorsConfig struct {
 
 // Anchors is a Trust read from a keys file and/or the validators' APIs.
 // On-demand refreshes are paced: the first may run at once, each one that
-// changes nothing or fails doubles the wait before the next (1s up to 1m),
-// and one that brings new keys resets it. It is safe for concurrent use.
+// changes nothing or fails doubles the wait before the next (at least 1s,
+// growing to between 30s and 1m), and one that brings new keys resets it.
+// It is safe for concurrent use.
 type Anchors struct {
 	cfg AnchorsConfig
 	log *slog.Logger
