@@ -235,9 +235,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
-	// highest height already in the topic.
+	// highest height of the chain already in the topic, and publishes each
+	// block with the signature this validator stored with it.
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: node}, localChain{chain})
 	if err != nil {
 		return err
 	}

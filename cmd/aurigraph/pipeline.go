@@ -192,8 +192,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	inputs := &runGroup{}
 
 	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
+	// The publisher and the projector trust the validators' own keys.
+	trust := &nodesTrust{nodes: nodes}
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: trust}, chain)
 	if err != nil {
 		return err
 	}
@@ -203,7 +205,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		h, p := chain.Height(), proj.Height()
 		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
 	})
-	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg, Health: projHealth})
+	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
 	if err != nil {
 		return err
 	}
