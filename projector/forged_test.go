@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -126,7 +127,11 @@ func TestProjectsTheRealBlockBehindForgeries(t *testing.T) {
 			}
 
 			if tc.forget {
-				e.exec("ALTER TABLE aurigraph.blocks UPDATE topic_offset = -1, topic_id = '' WHERE 1 SETTINGS mutations_sync = 1")
+				// The interface takes settings with the request, not in the statement.
+				ctx := clickhouse.Context(context.Background(), clickhouse.WithSettings(clickhouse.Settings{"mutations_sync": 1}))
+				if err := e.ch.Exec(ctx, "ALTER TABLE aurigraph.blocks UPDATE topic_offset = -1, topic_id = '' WHERE 1"); err != nil {
+					t.Fatal(err)
+				}
 			}
 			e.produce(e.forgeries(10)...)
 			e.publish(11, 15)
