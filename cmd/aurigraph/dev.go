@@ -44,6 +44,7 @@ type devFlags struct {
 	// rawTTL, when set, is how long ClickHouse keeps transaction rows.
 	rawTTL time.Duration
 	limits kafkaLimitFlags
+	access accessFlags
 }
 
 func newDevCommand() *cobra.Command {
@@ -89,6 +90,7 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.memoryLimit, "memory-limit", "", memoryLimitUsage)
 	fl.DurationVar(&f.drainTimeout, "drain-timeout", 10*time.Second, "on shutdown, how long to wait for publishing and projection to catch up")
 	f.limits.register(fl)
+	f.access.register(fl)
 	return cmd
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/stream"
 )
 
@@ -23,6 +24,7 @@ type gatewayFlags struct {
 	cacheBlocks        int
 	streamMaxPerClient int
 	pprof              bool
+	access             accessFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -49,6 +51,7 @@ the readers need; the validators never see them.`,
 	fl.IntVar(&f.cacheBlocks, "cache-blocks", 4096, "newest blocks kept in memory; older heights are fetched from the topic")
 	fl.IntVar(&f.streamMaxPerClient, "stream-max-per-client", stream.DefaultMaxPerClient, streamMaxPerClientUsage)
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
+	f.access.register(fl)
 	return cmd
 }
 
@@ -62,6 +65,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS.cert != "")
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 	brokers := splitList(f.kafka)
 	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log})
 	if err != nil {
@@ -79,20 +87,21 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	}
 
 	// Without validators at hand, the hub learns leaders from block headers.
-	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Logger: log, Registerer: reg})
+	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Scope: acc.guard.TxScope, Logger: log, Registerer: reg})
 	outputs := &runGroup{}
 	outputs.start(ctx, "stream hub", hub.Run)
 	stack.push("stream hub", func(context.Context) error { return outputs.stop() })
 
-	api := http.NewServeMux()
+	mux := acc.guard.NewMux()
+	api := mux.Under("/api/v12")
 	mountStreams(api, hub)
-	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
-	root := rootHandler(reg, api, gatewayHealth(src, hub), f.pprof)
+	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src, acc.guard))
+	root := rootHandler(reg, mux, gatewayHealth(src, hub), f.pprof)
 	grpcCfg, err := f.grpcTLS.config(log, reg)
 	if err != nil {
 		return err
 	}
-	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub, guard: acc.guard}, grpcCfg, acc)
 	if err != nil {
 		return err
 	}
@@ -100,7 +109,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if ready != nil {
 		ready(gatewayAddrs{HTTP: httpAddr, GRPC: grpcAddr})
 	}
-	log.Info("aurigraph gateway ready", "http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr,
+	log.Info("aurigraph gateway ready", "http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr,
 		"kafka", brokers, "height", src.Height())
 	select {
 	case <-ctx.Done():
@@ -115,7 +124,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 
 // gatewayBlockHandler serves GET /blocks/{height} in the validators' JSON
 // shape.
-func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
+func gatewayBlockHandler(src *stream.TopicSource, guard *access.Guard) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, err := strconv.ParseUint(r.PathValue("height"), 10, 64)
 		if err != nil || h == 0 {
@@ -132,7 +141,7 @@ func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(b))
+		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(guard.AccountScope(r.Context()).Block(b)))
 	})
 }
 

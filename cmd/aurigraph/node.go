@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -43,6 +46,7 @@ type nodeFlags struct {
 	streamMaxPerClient int
 	memoryLimit        string
 	limits             kafkaLimitFlags
+	access             accessFlags
 }
 
 func newNodeCommand() *cobra.Command {
@@ -86,7 +90,15 @@ every validator's certificate must name its --peers host.`,
 			if err := f.limits.validate(); err != nil {
 				return err
 			}
-			if _, err := peerTLS(f.peerCert, f.peerKey, f.peerCA); err != nil {
+			peerTLSConfig, err := peerTLS(f.peerCert, f.peerKey, f.peerCA)
+			if err != nil {
+				return err
+			}
+			addrs := slices.Collect(maps.Values(peers))
+			if f.raftListen != "" {
+				addrs = append(addrs, f.raftListen)
+			}
+			if err := access.CheckPeers("--peers", addrs, peerTLSConfig != nil, f.access.insecure, slog.Default()); err != nil {
 				return err
 			}
 			if err := f.validateSnapshots(cmd.Flags().Changed("snapshot-catchup-entries")); err != nil {
@@ -116,6 +128,7 @@ every validator's certificate must name its --peers host.`,
 	fl.Uint64Var(&f.snapshotEntries, "snapshot-entries", 10000, "take a raft snapshot and compact the log after this many applied entries; lower values bound WAL size and restart time at the cost of more snapshot work")
 	fl.Uint64Var(&f.snapshotCatchUp, "snapshot-catchup-entries", 0, "raft entries kept in memory before each snapshot so a slightly lagging follower catches up from the log; a follower further behind gets a snapshot (default: the smaller of --snapshot-entries and 5000)")
 	f.limits.register(fl)
+	f.access.register(fl)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -164,6 +177,11 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS.cert != "")
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 	brokers := strings.Split(f.kafka, ",")
 
 	tlsCfg, err := peerTLS(f.peerCert, f.peerKey, f.peerCA)
@@ -198,7 +216,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	chain := node.Blocks()
 
 	outputs := &runGroup{}
-	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, []*consensus.Node{node}, f.streamMaxPerClient, acc.guard, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
 	// highest height already in the topic.
@@ -236,7 +254,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
-		Signatures: sigs, Chain: node, Logger: log.With("component", "submit"), Registerer: reg})
+		Signatures: sigs, Chain: node, Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -245,7 +263,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	nodes := []*consensus.Node{node}
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
 		reg: reg, nodes: nodes, submit: submit, hub: hub, health: healthHandler(nodes, nil, nil),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, access: acc,
 	})
 	if err != nil {
 		return err
@@ -256,7 +274,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	log.Info("aurigraph node ready", "id", f.id, "peers", ids, "http", "http://"+httpAddr+"/api/v12",
+	log.Info("aurigraph node ready", "id", f.id, "peers", ids, "http", acc.scheme()+"://"+httpAddr+"/api/v12",
 		"grpc", grpcAddr, "kafka", brokers, "data", f.dataDir)
 
 	select {

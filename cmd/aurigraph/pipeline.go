@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/tls"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -25,6 +26,7 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
@@ -47,6 +49,9 @@ type devAddrs struct {
 	Chain                      stream.BlockSource
 	Projected                  func() uint64
 	HasLeader                  func() bool
+	// Guard is the access policy's enforcement point, which knows every
+	// route and method served.
+	Guard *access.Guard
 }
 
 // runPipeline is runDev with a hook called once everything listens.
@@ -54,6 +59,15 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
+
+	if err := access.CheckPeers("--raft-host", []string{f.raftHost}, false, f.access.insecure, log); err != nil {
+		return err
+	}
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS.cert != "")
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 
 	brokers := f.kafkaBrokers()
 	if !f.externalKafka {
@@ -91,7 +105,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := serveHTTP(f.clickhouseHTTP, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
+		srv, addr, err := serveHTTP(f.clickhouseHTTP, nil, chhttp.NewHandler(engine, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
 		}
@@ -152,7 +166,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	outputs := &runGroup{}
 	inputs := &runGroup{}
 
-	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, nodes, f.streamMaxPerClient, acc.guard, log, reg)
 	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg}, chain)
 	if err != nil {
 		return err
@@ -207,7 +221,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
-		Signatures: sigs, Chain: nodesChain(nodes), Logger: log.With("component", "submit"), Registerer: reg})
+		Signatures: sigs, Chain: nodesChain(nodes), Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -215,7 +229,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
 		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: healthHandler(nodes, proj, engine),
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, access: acc,
 	})
 	if err != nil {
 		return err
@@ -223,10 +237,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
-			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return anyLeader(nodes) }})
+			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return anyLeader(nodes) }, Guard: acc.guard})
 	}
 	log.Info("aurigraph dev ready",
-		"http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
+		"http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
 		"clickhouse", redactedURL(clickhouseURL), "validators", f.validators, "data", f.dataDir)
 
 	select {
@@ -272,6 +286,7 @@ type validatorAPIs struct {
 	pprof              bool
 	httpAddr, grpcAddr string
 	tls                grpcTLSFlags
+	access             accessSetup
 }
 
 // serveValidatorAPIs mounts every domain package's surface, once as the
@@ -283,26 +298,28 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	if err != nil {
 		return "", "", err
 	}
-	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Logger: log.With("component", "api")})
-	api := http.NewServeMux()
+	guard := a.access.guard
+	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Scope: guard.TxScope, Logger: log.With("component", "api")})
+	root := guard.NewMux()
+	api := root.Under("/api/v12")
 	api.Handle("POST /transactions", a.submit)
-	api.Handle("/", consensus.NewHTTPHandler(chain))
+	consensus.RegisterHTTP(api, chain)
 	mountStreams(api, a.hub)
 	if a.analytics != nil {
-		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
+		analytics.RegisterHTTP(api.Under("/analytics"), a.analytics, analytics.HTTPOptions{Scope: analyticsScope(guard)})
 	}
-	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof), a.grpcAddr, grpcServices{
-		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics,
+	return serveAPIs(stack, a.httpAddr, rootHandler(a.reg, root, a.health, a.pprof), a.grpcAddr, grpcServices{
+		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics, guard: guard,
 		ready: func() bool { return leaderKnown(a.nodes) },
-	}, grpcCfg)
+	}, grpcCfg, a.access)
 }
 
-// rootHandler serves api under /api/v12, with /metrics, /q/health and, with
-// withPprof, the Go runtime's profiles under /debug/pprof/: the same in
-// every process that serves an API.
-func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof bool) http.Handler {
-	root := http.NewServeMux()
-	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
+// rootHandler completes root, on which the API is mounted under /api/v12,
+// with /api/v12/auth/..., /metrics, /q/health and, with withPprof, the Go
+// runtime's profiles under /debug/pprof/: the same in every process that
+// serves an API. Every route passes the access policy.
+func rootHandler(reg *prometheus.Registry, root *access.Mux, health http.Handler, withPprof bool) http.Handler {
+	root.Guard().RegisterHTTP(root.Under("/api/v12"))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	root.Handle("GET /q/health", health)
 	if withPprof {
@@ -313,8 +330,8 @@ func rootHandler(reg *prometheus.Registry, api, health http.Handler, withPprof b
 
 // serveAPIs serves root on httpAddr and grpc on grpcAddr, and pushes their
 // graceful stops; it returns where they listen.
-func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
-	httpSrv, httpAt, err := serveHTTP(httpAddr, root)
+func serveAPIs(stack *shutdownStack, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config, acc accessSetup) (httpAt, grpcAt string, err error) {
+	httpSrv, httpAt, err := serveHTTP(httpAddr, acc.httpTLS, access.Web(root, acc.web))
 	if err != nil {
 		return "", "", fmt.Errorf("--http: %w", err)
 	}
@@ -361,14 +378,14 @@ func readOnlyDSN(dsn string) string {
 
 // mountStreams serves the hub's live streams and performance figures, the
 // same in validators and gateways.
-func mountStreams(api *http.ServeMux, hub *stream.Hub) {
+func mountStreams(api *access.Sub, hub *stream.Hub) {
 	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
 	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
 	api.Handle("GET /performance", hub.PerformanceHandler())
 }
 
 // mountPprof serves the Go runtime's profiles under /debug/pprof/.
-func mountPprof(root *http.ServeMux) {
+func mountPprof(root *access.Mux) {
 	root.HandleFunc("GET /debug/pprof/", pprof.Index)
 	root.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	root.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -404,10 +421,14 @@ func drainOutputs(timeout time.Duration, chain localChain, pub *stream.Publisher
 		"chain_height", target, "published", pub.Height(), "projected", proj.Height())
 }
 
-func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
+// serveHTTP serves h on addr, over TLS when tlsCfg is set.
+func serveHTTP(addr string, tlsCfg *tls.Config, h http.Handler) (*http.Server, string, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, "", fmt.Errorf("listen on %s (is another instance running? choose another address): %w", addr, err)
+	}
+	if tlsCfg != nil {
+		ln = tls.NewListener(ln, tlsCfg)
 	}
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -420,9 +441,10 @@ func serveHTTP(addr string, h http.Handler) (*http.Server, string, error) {
 
 // newHub is the stream hub of dev and node, reporting the validator set of
 // the local validators.
-func newHub(chain stream.BlockSource, nodes []*consensus.Node, maxPerClient int, log *slog.Logger, reg prometheus.Registerer) *stream.Hub {
+func newHub(chain stream.BlockSource, nodes []*consensus.Node, maxPerClient int, guard *access.Guard, log *slog.Logger, reg prometheus.Registerer) *stream.Hub {
 	return stream.NewHub(chain, stream.HubOptions{
 		MaxPerClient: maxPerClient,
+		Scope:        guard.TxScope,
 		Validators:   func() stream.ValidatorStatus { return validatorStatus(nodes) },
 		Logger:       log,
 		Registerer:   reg,
