@@ -41,8 +41,9 @@ func New(rate, burst float64, maxKeys int) *Limiter {
 }
 
 // Take takes n tokens from key's bucket. When there are not enough it takes
-// none and returns how long until there will be; a request larger than
-// the burst can never pass and returns the time to fill the bucket.
+// none and returns how long until there will be. A request larger than the
+// burst passes once the bucket is full and leaves it in debt, so large
+// batches pass at the configured average rate instead of never.
 func (l *Limiter) Take(key string, n float64, now time.Time) (ok bool, retryAfter time.Duration) {
 	if l == nil || l.rate <= 0 {
 		return true, 0
@@ -64,12 +65,12 @@ func (l *Limiter) Take(key string, n float64, now time.Time) (ok bool, retryAfte
 		b = &bucket{key: key, tokens: l.burst, at: now}
 		l.keys[key] = l.order.PushFront(b)
 	}
-	if b.tokens >= n {
+	need := math.Min(n, l.burst)
+	if b.tokens >= need {
 		b.tokens -= n
 		return true, 0
 	}
-	need := math.Min(n, l.burst) - b.tokens
-	return false, time.Duration(math.Ceil(need/l.rate*1000)) * time.Millisecond
+	return false, time.Duration(math.Ceil((need-b.tokens)/l.rate*1000)) * time.Millisecond
 }
 
 // Len is the number of keys remembered.
