@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -114,6 +115,26 @@ func TestHTTPSCertificatesAndAudit(t *testing.T) {
 	req.Header.Set("Authorization", "Bearer "+secrets[auth.RoleAdmin])
 	if resp, err := client.Do(req); err != nil || resp.StatusCode != http.StatusConflict {
 		t.Fatalf("remove a non-member as admin: %v %v", resp, err)
+	}
+
+	// The cluster command takes its credential from the environment.
+	cli := func(secret string, args ...string) (string, error) {
+		t.Setenv("AURIGRAPH_TOKEN", secret)
+		var out bytes.Buffer
+		cmd := newRootCommand()
+		cmd.SetOut(&out)
+		cmd.SetArgs(append([]string{"cluster", "--node", "https://" + p.addrs.HTTP, "--ca", pk.caFile}, args...))
+		err := cmd.ExecuteContext(context.Background())
+		return out.String(), err
+	}
+	if out, err := cli(secrets[auth.RoleViewer], "status"); err != nil || !strings.Contains(out, `"members"`) {
+		t.Fatalf("cluster status as a viewer: %v %s", err, out)
+	}
+	if _, err := cli(secrets[auth.RoleViewer], "remove", "--id", "1"); err == nil || !strings.Contains(err.Error(), "403") {
+		t.Fatalf("cluster remove as a viewer: %v, want refused with 403", err)
+	}
+	if _, err := cli("", "status"); err == nil || !strings.Contains(err.Error(), "401") {
+		t.Fatalf("cluster status without a token: %v, want refused with 401", err)
 	}
 
 	pair, err := tls.LoadX509KeyPair(pk.clientCert, pk.clientKey)
