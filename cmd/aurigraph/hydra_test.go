@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -125,7 +126,10 @@ log:
 }
 
 // tryJSON sends body (JSON) and decodes a 2xx answer into out.
-func tryJSON(method, u string, body, out any) error {
+func tryJSON(method, u string, body, out any) error { return bearerJSON(method, u, "", body, out) }
+
+// bearerJSON is tryJSON with a bearer token (none when empty).
+func bearerJSON(method, u, token string, body, out any) error {
 	var r io.Reader
 	if body != nil {
 		raw, err := json.Marshal(body)
@@ -139,6 +143,9 @@ func tryJSON(method, u string, body, out any) error {
 		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		return err
@@ -283,7 +290,10 @@ func startLoginApp(t *testing.T, subject, org string) *loginApp {
 
 // authorizationCode runs the browser's side of the authorization code flow
 // with PKCE for a public client, and exchanges the code for tokens.
-func authorizationCode(t *testing.T, endpoint oauth2.Endpoint, clientID, redirect string, scopes []string, params ...oauth2.AuthCodeOption) *oauth2.Token {
+//
+// signIn, when set, is called with the page the flow stops at (a login
+// form) and must submit it; the flow then continues to the redirect.
+func authorizationCode(t *testing.T, endpoint oauth2.Endpoint, clientID, redirect string, scopes []string, signIn func(*http.Client, *http.Response) error, params ...oauth2.AuthCodeOption) *oauth2.Token {
 	t.Helper()
 	conf := &oauth2.Config{ClientID: clientID, Endpoint: endpoint, RedirectURL: redirect, Scopes: scopes}
 	verifier := oauth2.GenerateVerifier()
@@ -309,6 +319,11 @@ func authorizationCode(t *testing.T, endpoint oauth2.Endpoint, clientID, redirec
 	if err != nil {
 		t.Fatalf("authorization request: %v", err)
 	}
+	if code == "" && signIn != nil {
+		if err := signIn(browser, resp); err != nil {
+			t.Fatalf("sign in at %s: %v", resp.Request.URL, err)
+		}
+	}
 	resp.Body.Close()
 	if code == "" {
 		t.Fatalf("the authorization flow ended at %s (%s) without a code", resp.Request.URL, resp.Status)
@@ -320,4 +335,14 @@ func authorizationCode(t *testing.T, endpoint oauth2.Endpoint, clientID, redirec
 		t.Fatalf("exchange the code: %v", err)
 	}
 	return tok
+}
+
+// newProcessGroup puts a child in a process group of its own, so that
+// killProcessGroup also stops what it starts (kc.sh starts a JVM).
+func newProcessGroup() *syscall.SysProcAttr { return &syscall.SysProcAttr{Setpgid: true} }
+
+func killProcessGroup(cmd *exec.Cmd) {
+	if cmd.Process != nil {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+	}
 }

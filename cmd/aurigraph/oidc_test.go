@@ -151,7 +151,7 @@ func TestOIDCWithHydra(t *testing.T) {
 	})
 	t.Run("authorization code with PKCE", func(t *testing.T) {
 		tok := authorizationCode(t, oauth2.Endpoint{AuthURL: h.public + "/oauth2/auth", TokenURL: h.public + "/oauth2/token"},
-			"portal", login.url+"/callback", []string{"openid", "viewer"}, oauth2.SetAuthURLParam("audience", "aurigraph"))
+			"portal", login.url+"/callback", []string{"openid", "viewer"}, nil, oauth2.SetAuthURLParam("audience", "aurigraph"))
 		code, me := call(t, http.MethodGet, api+"/auth/me", tok.AccessToken, "")
 		if code != http.StatusOK || me["subject"] != "alice" || me["role"] != "viewer" || me["organisation"] != "acme" || me["method"] != "oidc" {
 			t.Fatalf("GET /auth/me as alice: %d %v", code, me)
