@@ -109,7 +109,8 @@ type KeyView struct {
 	CreatedBy    string    `json:"created_by,omitempty"`
 }
 
-func keyView(k auth.APIKey) KeyView {
+// KeyViewOf is k as the admin endpoints show it.
+func KeyViewOf(k auth.APIKey) KeyView {
 	return KeyView{ID: k.ID, Name: k.Name, Role: k.Role, Organisation: k.Organisation, Created: k.Created, Expires: k.Expires, CreatedBy: k.CreatedBy}
 }
 
@@ -128,7 +129,7 @@ func (g *Guard) listKeys(w http.ResponseWriter, r *http.Request) {
 	}
 	out := []KeyView{}
 	for _, k := range ks.List() {
-		out = append(out, keyView(k))
+		out = append(out, KeyViewOf(k))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"keys": out})
 }
@@ -184,7 +185,7 @@ func (g *Guard) createKey(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, struct {
 		KeyView
 		Key string `json:"key"`
-	}{keyView(k), secret})
+	}{KeyViewOf(k), secret})
 }
 
 func (g *Guard) revokeKey(w http.ResponseWriter, r *http.Request) {
@@ -199,6 +200,6 @@ func (g *Guard) revokeKey(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		writeError(w, http.StatusInternalServerError, err.Error())
 	default:
-		writeJSON(w, http.StatusOK, keyView(k))
+		writeJSON(w, http.StatusOK, KeyViewOf(k))
 	}
 }
