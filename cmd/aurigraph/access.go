@@ -76,7 +76,7 @@ func (s accessSetup) close() {
 
 // build makes the guard and checks the listeners: one beyond loopback needs
 // authentication, and for HTTP and gRPC TLS, unless --insecure.
-func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus.Registerer, httpAddr, grpcAddr string, grpcTLS bool) (accessSetup, error) {
+func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus.Registerer, httpAddr, grpcAddr string, grpcTLS grpcTLSFlags) (accessSetup, error) {
 	var s accessSetup
 	cfg := auth.Config{Tickets: auth.NewTickets(0)}
 	if f.oidcIssuer != "" || f.oidcAudience != "" {
@@ -109,7 +109,7 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 		}
 		cfg.Certificates = append(cfg.Certificates, r)
 	}
-	if len(cfg.Certificates) > 0 && !grpcTLS {
+	if len(cfg.Certificates) > 0 && grpcTLS.clientCA == "" {
 		return s, fmt.Errorf("--grpc-client-principal needs client certificates: set --grpc-tls-cert, --grpc-tls-key and --grpc-client-ca")
 	}
 	var dir *tenant.Directory
@@ -120,7 +120,7 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 		}
 		cfg.Organisation = dir.MemberOf
 	}
-	a := auth.New(cfg)
+	configured := cfg.OIDC != nil || cfg.Keys != nil || len(cfg.Certificates) > 0
 	switch {
 	case f.anonymous != "":
 		r, err := auth.ParseRole(f.anonymous)
@@ -128,14 +128,13 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 			return s, fmt.Errorf("--anonymous-role: %w", err)
 		}
 		cfg.Anonymous = r
-	case len(a.Sources()) == 0:
+	case !configured:
 		cfg.Anonymous = auth.RoleAdmin
 	}
-	a = auth.New(cfg)
+	a := auth.New(cfg)
 
 	// A zero-configuration dev instance has one caller, its developer: no
 	// limits unless asked for.
-	configured := len(a.Sources()) > 0
 	submitRate, submitBurst := rateDefault(f.submitRate, f.submitBurst, 1000, configured)
 	readRate, readBurst := rateDefault(f.readRate, f.readBurst, 20, configured)
 
@@ -174,10 +173,10 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 	}
 	s.web = access.WebOptions{TLS: s.httpTLS != nil, CORSOrigins: access.ParseOrigins(f.corsOrigins)}
 
-	authenticated := len(a.Sources()) > 0 && cfg.Anonymous == auth.RoleNone
+	authenticated := configured && cfg.Anonymous == auth.RoleNone
 	err = access.CheckExposure([]access.Listener{
 		{Flag: "--http", Addr: httpAddr, Authenticated: authenticated, NeedsTLS: true, TLS: s.httpTLS != nil, FixTLS: "--http-tls-cert and --http-tls-key"},
-		{Flag: "--grpc", Addr: grpcAddr, Authenticated: authenticated, NeedsTLS: true, TLS: grpcTLS, FixTLS: "--grpc-tls-cert and --grpc-tls-key"},
+		{Flag: "--grpc", Addr: grpcAddr, Authenticated: authenticated, NeedsTLS: true, TLS: grpcTLS.cert != "", FixTLS: "--grpc-tls-cert and --grpc-tls-key"},
 	}, f.insecure, log)
 	if err != nil {
 		s.close()

@@ -17,7 +17,7 @@ import (
 // source, anonymous callers are admins, as in a zero-configuration dev.
 func testGuard(t *testing.T, f accessFlags) accessSetup {
 	t.Helper()
-	acc, err := f.build(context.Background(), testLog(t), nil, "127.0.0.1:0", "127.0.0.1:0", false)
+	acc, err := f.build(context.Background(), testLog(t), nil, "127.0.0.1:0", "127.0.0.1:0", grpcTLSFlags{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,7 +65,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}
-	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS.cert != "")
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
 	if err != nil {
 		return err
 	}

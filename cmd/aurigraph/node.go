@@ -177,7 +177,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
-	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS.cert != "")
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
 	if err != nil {
 		return err
 	}

@@ -63,7 +63,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	if err := access.CheckPeers("--raft-host", []string{f.raftHost}, false, f.access.insecure, log); err != nil {
 		return err
 	}
-	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS.cert != "")
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
 	if err != nil {
 		return err
 	}
