@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
 	"strings"
 
@@ -172,6 +173,9 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 		s.httpTLS = rl.Config()
 	}
 	s.web = access.WebOptions{TLS: s.httpTLS != nil, CORSOrigins: access.ParseOrigins(f.corsOrigins)}
+	if u, err := url.Parse(f.oidcIssuer); err == nil && u.Host != "" {
+		s.web.ConnectSources = []string{u.Scheme + "://" + u.Host}
+	}
 
 	authenticated := configured && cfg.Anonymous == auth.RoleNone
 	err = access.CheckExposure([]access.Listener{

@@ -239,7 +239,7 @@ func TestExposure(t *testing.T) {
 }
 
 func TestWebHeadersAndCORS(t *testing.T) {
-	h := Web(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), WebOptions{TLS: true, CORSOrigins: []string{"https://portal.example"}})
+	h := Web(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}), WebOptions{TLS: true, CORSOrigins: []string{"https://portal.example"}, ConnectSources: []string{"https://idp.example"}})
 	req := httptest.NewRequest(http.MethodOptions, "/api/v12/blocks/latest", nil)
 	req.Header.Set("Origin", "https://portal.example")
 	req.Header.Set("Access-Control-Request-Method", "GET")
@@ -253,7 +253,7 @@ func TestWebHeadersAndCORS(t *testing.T) {
 			t.Errorf("%s = %q, want %q", k, got, want)
 		}
 	}
-	if !strings.Contains(w.Header().Get("Content-Security-Policy"), "frame-ancestors 'none'") || w.Code != http.StatusNoContent {
+	if csp := w.Header().Get("Content-Security-Policy"); !strings.Contains(csp, "frame-ancestors 'none'") || !strings.Contains(csp, "connect-src 'self' ws: wss: https://idp.example;") || w.Code != http.StatusNoContent {
 		t.Errorf("preflight: %d, CSP %q", w.Code, w.Header().Get("Content-Security-Policy"))
 	}
 	req.Header.Set("Origin", "https://evil.example")

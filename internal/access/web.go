@@ -14,6 +14,10 @@ type WebOptions struct {
 	// call the API from a browser; "*" allows any. Empty allows none but
 	// the API's own origin.
 	CORSOrigins []string
+	// ConnectSources are further origins the API's own pages may fetch
+	// from: the OpenID provider, whose token endpoint a browser signing in
+	// with authorization code + PKCE calls.
+	ConnectSources []string
 }
 
 // Web wraps h with the security headers a browser needs (content security
@@ -21,9 +25,11 @@ type WebOptions struct {
 // answers CORS preflights for the configured origins.
 func Web(h http.Handler, opts WebOptions) http.Handler {
 	anyOrigin := slices.Contains(opts.CORSOrigins, "*")
+	connect := strings.Join(append([]string{"'self'", "ws:", "wss:"}, opts.ConnectSources...), " ")
+	csp := "default-src 'self'; connect-src " + connect + "; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'"
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		hd := w.Header()
-		hd.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; object-src 'none'; base-uri 'self'; frame-ancestors 'none'")
+		hd.Set("Content-Security-Policy", csp)
 		hd.Set("X-Content-Type-Options", "nosniff")
 		hd.Set("X-Frame-Options", "DENY")
 		hd.Set("Referrer-Policy", "no-referrer")
