@@ -94,7 +94,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 
 	mux := acc.guard.NewMux()
 	api := mux.Under("/api/v12")
-	mountStreams(api, hub)
+	mountStreams(api, hub, acc.web.CORSOrigins)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src, acc.guard))
 	root := rootHandler(reg, mux, gatewayHealth(src, hub), f.pprof)
 	grpcCfg, err := f.grpcTLS.config(log, reg)

@@ -304,7 +304,7 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	api := root.Under("/api/v12")
 	api.Handle("POST /transactions", a.submit)
 	consensus.RegisterHTTP(api, chain)
-	mountStreams(api, a.hub)
+	mountStreams(api, a.hub, a.access.web.CORSOrigins)
 	if a.analytics != nil {
 		analytics.RegisterHTTP(api.Under("/analytics"), a.analytics, analytics.HTTPOptions{Scope: analyticsScope(guard)})
 	}
@@ -377,9 +377,10 @@ func readOnlyDSN(dsn string) string {
 }
 
 // mountStreams serves the hub's live streams and performance figures, the
-// same in validators and gateways.
-func mountStreams(api *access.Sub, hub *stream.Hub) {
-	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+// same in validators and gateways; pages of the CORS origins may open the
+// WebSocket too.
+func mountStreams(api *access.Sub, hub *stream.Hub, corsOrigins []string) {
+	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{OriginPatterns: access.OriginHosts(corsOrigins)}))
 	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
 	api.Handle("GET /performance", hub.PerformanceHandler())
 }

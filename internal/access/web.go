@@ -63,3 +63,16 @@ func ParseOrigins(s string) []string {
 	}
 	return out
 }
+
+// OriginHosts turns origins into the host patterns a WebSocket handshake
+// checks ("*" stays "*").
+func OriginHosts(origins []string) []string {
+	var out []string
+	for _, o := range origins {
+		if _, host, ok := strings.Cut(o, "://"); ok {
+			o = host
+		}
+		out = append(out, o)
+	}
+	return out
+}
