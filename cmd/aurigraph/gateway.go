@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/stream"
@@ -30,6 +31,7 @@ type gatewayFlags struct {
 	listen             listenerFlags
 	healthStallAfter   time.Duration
 	trust              blockTrustFlags
+	access             accessFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -68,6 +70,7 @@ told --insecure-unverified-blocks.`,
 	f.listen.register(fl)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, "health reports the gateway not ready when the blocks topic holds blocks it has not read and it reads none for this long")
 	f.trust.register(fl)
+	f.access.register(fl)
 	return cmd
 }
 
@@ -81,6 +84,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 	lim, err := newLimits(f.listen, reg, log)
 	if err != nil {
 		return err
@@ -120,14 +128,15 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	}
 
 	// Without validators at hand, the hub learns leaders from block headers.
-	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Logger: log, Registerer: reg})
+	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Scope: acc.guard.TxScope, Logger: log, Registerer: reg})
 	outputs := &runGroup{}
 	outputs.start(ctx, "stream hub", hub.Run)
 	stack.push("stream hub", func(context.Context) error { return outputs.stop() })
 
-	api := http.NewServeMux()
-	mountStreams(api, hub)
-	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
+	mux := acc.guard.NewMux()
+	api := mux.Under("/api/v12")
+	mountStreams(api, hub, acc.web.CORSOrigins)
+	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src, acc.guard))
 	probe, err := hw.watchBroker(&stack, brokers)
 	if err != nil {
 		return err
@@ -138,12 +147,12 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
-	root := rootHandler(reg, api, hw.reg, f.pprof, ui)
+	root := rootHandler(reg, mux, hw.reg, f.pprof, ui)
 	grpcCfg, err := f.grpcTLS.config(log, reg)
 	if err != nil {
 		return err
 	}
-	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub, guard: acc.guard}, grpcCfg, acc)
 	if err != nil {
 		return err
 	}
@@ -151,7 +160,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if ready != nil {
 		ready(gatewayAddrs{HTTP: httpAddr, GRPC: grpcAddr})
 	}
-	log.Info("aurigraph gateway ready", "http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr,
+	log.Info("aurigraph gateway ready", "http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr,
 		"kafka", brokers, "height", src.Height())
 	select {
 	case <-ctx.Done():
@@ -166,7 +175,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 
 // gatewayBlockHandler serves GET /blocks/{height} in the validators' JSON
 // shape.
-func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
+func gatewayBlockHandler(src *stream.TopicSource, guard *access.Guard) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, err := strconv.ParseUint(r.PathValue("height"), 10, 64)
 		if err != nil || h == 0 {
@@ -183,7 +192,7 @@ func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(b))
+		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(guard.AccountScope(r.Context()).Block(b)))
 	})
 }
 
