@@ -4,11 +4,16 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup build portal portal-screenshots portal-perf run test test-go test-portal test-clients bench generate check-generate vet lint clean
+.PHONY: setup idp build portal portal-screenshots portal-perf run test test-go test-portal test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
 	@bash deploy/engine/fetch.sh
+
+## idp: build Ory Hydra and fetch Keycloak into the user cache, for the access tests against real OpenID providers (skipped without them)
+idp:
+	@bash deploy/idp/hydra.sh
+	@bash deploy/idp/keycloak.sh
 
 ## build: build the web portal, then compile bin/aurigraph with it embedded
 build: portal

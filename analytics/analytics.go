@@ -198,6 +198,12 @@ func (s *Service) ExportSQL(metric Metric, r Range, step time.Duration) (string,
 // TableSQL selects the rows of database's blocks or transactions table
 // between two heights, inclusive, in chain order.
 func TableSQL(database, table string, fromHeight, toHeight uint64) (string, error) {
+	return tableSQL(database, table, fromHeight, toHeight, nil)
+}
+
+// tableSQL is TableSQL with the transactions table limited to those
+// sending from or to an account of scope (nil: all).
+func tableSQL(database, table string, fromHeight, toHeight uint64, scope *AccountFilter) (string, error) {
 	if fromHeight == 0 || toHeight < fromHeight {
 		return "", fmt.Errorf("%w: heights %d..%d: use 1 <= from_height <= to_height", ErrBadRequest, fromHeight, toHeight)
 	}
@@ -205,7 +211,11 @@ func TableSQL(database, table string, fromHeight, toHeight uint64) (string, erro
 	if order == "" {
 		return "", fmt.Errorf("%w: table %q: use blocks or transactions", ErrBadRequest, table)
 	}
-	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d ORDER BY %s", database, table, fromHeight, toHeight, order), nil
+	where := ""
+	if scope != nil && table == "transactions" {
+		where = " AND (" + scope.SQL("`from`") + " OR " + scope.SQL("`to`") + ")"
+	}
+	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d%s ORDER BY %s", database, table, fromHeight, toHeight, where, order), nil
 }
 
 func replaceStep(expr string, secs int64) string {
@@ -349,15 +359,24 @@ func checkTop(r Range, limit int) error {
 
 // TopAccounts ranks accounts by committed volume sent or received in r.
 func (s *Service) TopAccounts(ctx context.Context, r Range, limit int) ([]Ranked, error) {
+	return s.topAccounts(ctx, r, limit, nil)
+}
+
+// topAccounts is TopAccounts ranking only the accounts of scope (nil: all).
+func (s *Service) topAccounts(ctx context.Context, r Range, limit int, scope *AccountFilter) ([]Ranked, error) {
 	if err := checkTop(r, limit); err != nil {
 		return nil, err
+	}
+	having := ""
+	if scope != nil {
+		having = " HAVING " + scope.SQL("account")
 	}
 	where := fmt.Sprintf("block_time >= fromUnixTimestamp64Milli(%d) AND block_time < fromUnixTimestamp64Milli(%d) AND status = 'committed'", r.From.UnixMilli(), r.To.UnixMilli())
 	sql := fmt.Sprintf(`SELECT account, count(), sum(amount) FROM (
 		SELECT `+"`from`"+` AS account, amount FROM %[1]s.transactions WHERE %[2]s AND `+"`from`"+` != ''
 		UNION ALL
 		SELECT `+"`to`"+` AS account, amount FROM %[1]s.transactions WHERE %[2]s AND `+"`to`"+` != '' AND `+"`to`"+` != `+"`from`"+`)
-		GROUP BY account ORDER BY sum(amount) DESC, account LIMIT %[3]d`, s.database, where, limit)
+		GROUP BY account%[4]s ORDER BY sum(amount) DESC, account LIMIT %[3]d`, s.database, where, limit, having)
 	return s.ranked(ctx, "top accounts", sql)
 }
 

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"strconv"
 	"strings"
 	"time"
@@ -394,8 +393,8 @@ func (p params) blockFilter() (BlockFilter, error) {
 
 // registerExplore mounts the explorer's reads: block listings with
 // filters, an account's transactions, an asset's holders and the leaders
-// by term.
-func registerExplore(mux *http.ServeMux, s *Service) {
+// by term. scope limits what names accounts to those a caller may see.
+func registerExplore(mux Mux, s *Service, scope func(context.Context) *AccountFilter) {
 	mux.HandleFunc("GET /blocks", handle(func(ctx context.Context, q params) (any, error) {
 		f, err := q.blockFilter()
 		if err != nil {
@@ -404,6 +403,9 @@ func registerExplore(mux *http.ServeMux, s *Service) {
 		return s.Blocks(ctx, f)
 	}))
 	mux.HandleFunc("GET /accounts/{address}/history", handle(func(ctx context.Context, q params) (any, error) {
+		if f := scope(ctx); !f.Match(q.path("address")) {
+			return nil, fmt.Errorf("%w: account %q is not one of your organisation's", ErrForbidden, q.path("address"))
+		}
 		before, err := ParseTxCursor(q.get("before", ""))
 		if err != nil {
 			return nil, err
@@ -427,6 +429,29 @@ func registerExplore(mux *http.ServeMux, s *Service) {
 		if err != nil {
 			return nil, err
 		}
-		return s.Asset(ctx, q.path("asset"), limit)
+		a, err := s.Asset(ctx, q.path("asset"), limit)
+		if f := scope(ctx); f != nil && err == nil {
+			a = a.visibleTo(f)
+		}
+		return a, err
 	}))
+}
+
+// visibleTo keeps, of an asset's holders and transactions, those naming
+// accounts f matches; the supply and holder count are chain-wide totals.
+func (a AssetSummary) visibleTo(f *AccountFilter) AssetSummary {
+	holders := make([]Holder, 0, len(a.TopHolders))
+	for _, h := range a.TopHolders {
+		if f.Match(h.Account) {
+			holders = append(holders, h)
+		}
+	}
+	recent := make([]TxRow, 0, len(a.Recent))
+	for _, r := range a.Recent {
+		if f.Match(r.From) || f.Match(r.To) {
+			recent = append(recent, r)
+		}
+	}
+	a.TopHolders, a.Recent = holders, recent
+	return a
 }

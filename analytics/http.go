@@ -43,6 +43,35 @@ const queryTimeout = 10 * time.Second
 // answers its result as a table in that format instead.
 func NewHTTPHandler(s *Service) http.Handler {
 	mux := http.NewServeMux()
+	RegisterHTTP(mux, s, HTTPOptions{})
+	return mux
+}
+
+// Mux is where the handlers register: an *http.ServeMux, or one that
+// enforces an access policy per pattern and so must see every pattern.
+type Mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// HTTPOptions configures RegisterHTTP.
+type HTTPOptions struct {
+	// Scope, when set, returns the accounts the caller of ctx may see (nil:
+	// all). Chain-wide aggregates (series, latency, validators, assets,
+	// forecasts, anomalies, the blocks table) are served whole; per-account
+	// results (an account's balances, top accounts, the transactions
+	// table) only for those accounts, whatever the request asks.
+	Scope func(ctx context.Context) *AccountFilter
+}
+
+// RegisterHTTP registers NewHTTPHandler's routes on mux, with patterns
+// relative to the analytics root.
+func RegisterHTTP(mux Mux, s *Service, opts HTTPOptions) {
+	scope := func(ctx context.Context) *AccountFilter {
+		if opts.Scope == nil {
+			return nil
+		}
+		return opts.Scope(ctx)
+	}
 	mux.HandleFunc("GET /{$}", handle(func(context.Context, params) (any, error) {
 		return map[string]any{
 			"endpoints": []string{"series", "latency", "validators", "top/accounts", "top/assets", "accounts/{address}", "compare", "forecast", "anomalies", "export",
@@ -89,7 +118,7 @@ func NewHTTPHandler(s *Service) http.Handler {
 		var top []Ranked
 		switch what := q.path("what"); what {
 		case "accounts":
-			top, err = s.TopAccounts(ctx, r, limit)
+			top, err = s.topAccounts(ctx, r, limit, scope(ctx))
 		case "assets":
 			top, err = s.TopAssets(ctx, r, limit)
 		default:
@@ -98,6 +127,9 @@ func NewHTTPHandler(s *Service) http.Handler {
 		return topList(top), err
 	}))
 	mux.HandleFunc("GET /accounts/{address}", handle(func(ctx context.Context, q params) (any, error) {
+		if f := scope(ctx); f != nil && !f.Match(q.path("address")) {
+			return nil, fmt.Errorf("%w: account %q is not one of your organisation's", ErrForbidden, q.path("address"))
+		}
 		b, err := s.Account(ctx, q.path("address"))
 		return accountBalances{Account: q.path("address"), Balances: b}, err
 	}))
@@ -160,10 +192,10 @@ func NewHTTPHandler(s *Service) http.Handler {
 		}
 		return s.Anomalies(ctx, Metric(q.get("metric", string(MetricTPS))), r, step, season, threshold)
 	}))
-	registerExplore(mux, s)
+	registerExplore(mux, s, scope)
 	mux.HandleFunc("GET /export", func(w http.ResponseWriter, r *http.Request) {
 		q := params{r: r, q: r.URL.Query(), now: time.Now()}
-		sql, name, f, err := exportRequest(s, q)
+		sql, name, f, err := exportRequest(s, q, scope(r.Context()))
 		if err != nil {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": ")})
 			return
@@ -178,13 +210,12 @@ func NewHTTPHandler(s *Service) http.Handler {
 			slog.Default().Warn("analytics export failed", "export", name, "err", err)
 		}
 	})
-	return mux
 }
 
 // exportRequest reads GET /export: a raw table between heights
 // (table=transactions&from_height=1&to_height=1000) or a series
 // (metric=tps&step=1m&from=-1h), and format=csv|json|ndjson|arrow|parquet.
-func exportRequest(s *Service, q params) (sql, name string, f export.Format, err error) {
+func exportRequest(s *Service, q params, scope *AccountFilter) (sql, name string, f export.Format, err error) {
 	if f, err = export.ParseFormat(q.get("format", "csv")); err != nil {
 		return "", "", "", fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
@@ -200,7 +231,7 @@ func exportRequest(s *Service, q params) (sql, name string, f export.Format, err
 		if from < 1 {
 			return "", "", "", fmt.Errorf("%w: from_height %d: heights start at 1", ErrBadRequest, from)
 		}
-		sql, err = TableSQL(s.database, table, uint64(from), uint64(to))
+		sql, err = tableSQL(s.database, table, uint64(from), uint64(to), scope)
 		return sql, fmt.Sprintf("%s-%d-%d", table, from, to), f, err
 	}
 	r, err := q.timeRange()
@@ -255,6 +286,8 @@ func handle(fn func(ctx context.Context, q params) (any, error)) http.HandlerFun
 			return
 		}
 		switch {
+		case errors.Is(err, ErrForbidden):
+			writeJSON(w, http.StatusForbidden, map[string]string{"error": strings.TrimPrefix(err.Error(), ErrForbidden.Error()+": ")})
 		case errors.Is(err, ErrBadRequest):
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": strings.TrimPrefix(err.Error(), ErrBadRequest.Error()+": ")})
 		case errors.Is(err, context.DeadlineExceeded):

@@ -65,7 +65,7 @@ func (n *Node) ClusterStatus() ClusterStatus {
 	return cs
 }
 
-func (h *httpHandler) registerCluster(mux *http.ServeMux) {
+func (h *httpHandler) registerCluster(mux Mux) {
 	mux.HandleFunc("GET /cluster/status", h.clusterStatus)
 	mux.HandleFunc("POST /cluster/members", h.addMember)
 	mux.HandleFunc("DELETE /cluster/members/{id}", h.removeMember)

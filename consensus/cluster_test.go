@@ -575,6 +575,12 @@ func TestRaftCommitsWhileTheApplierIsBusy(t *testing.T) {
 	c := newCluster(t, 3, nil)
 	lead := c.leader()
 	mustPropose(t, lead, batch(0, mint("m0", "alice", 1)))
+	// The leader registers every validator's key in entries of its own;
+	// they must be in before the stores are held.
+	waitFor(t, "every validator's key registered", func() bool {
+		a, err := lead.Anchor()
+		return err == nil && a.Keys.Len() == len(c.nodes)
+	})
 	applied := lead.Status().Applied
 	c.waitApplied(applied)
 	for _, n := range c.nodes {

@@ -141,7 +141,7 @@ func (s *Service) Search(ctx context.Context, q string, stale bool) (SearchResul
 // registerExplore mounts what explorers read beside the single-item
 // endpoints: a list of blocks (BlockService.List's twin) and search; and
 // the leadership transfer.
-func (h *httpHandler) registerExplore(mux *http.ServeMux) {
+func (h *httpHandler) registerExplore(mux Mux) {
 	mux.HandleFunc("GET /blocks", h.blocks)
 	mux.HandleFunc("GET /search", h.search)
 	mux.HandleFunc("POST /cluster/leader", h.transferLeader)

@@ -35,8 +35,24 @@ import (
 // blocks skipped by a snapshot install answers 503 for what lies in the
 // missing range. The gRPC services serve the same Service.
 func NewHTTPHandler(svc *Service) http.Handler {
-	h := &httpHandler{svc: svc}
 	mux := http.NewServeMux()
+	RegisterHTTP(mux, svc)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
+	})
+	return mux
+}
+
+// Mux is where handlers register their routes: an *http.ServeMux, or one
+// that enforces an access policy per pattern and so must see every pattern.
+type Mux interface {
+	HandleFunc(pattern string, handler func(http.ResponseWriter, *http.Request))
+}
+
+// RegisterHTTP registers the routes NewHTTPHandler serves on mux, with
+// patterns relative to the API's root.
+func RegisterHTTP(mux Mux, svc *Service) {
+	h := &httpHandler{svc: svc}
 	mux.HandleFunc("GET /blocks/latest", h.latest)
 	mux.HandleFunc("GET /blocks/{height}", h.block)
 	mux.HandleFunc("GET /chain/stats", h.stats)
@@ -47,10 +63,6 @@ func NewHTTPHandler(svc *Service) http.Handler {
 	mux.HandleFunc("GET /transactions/{id}", h.transaction)
 	h.registerCluster(mux)
 	h.registerExplore(mux)
-	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s", r.Method, r.URL.Path))
-	})
-	return mux
 }
 
 type httpHandler struct {

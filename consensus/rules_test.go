@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
-	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -231,12 +230,14 @@ func TestGenesisIsTheChainsFirstEntry(t *testing.T) {
 	lead := c.leader()
 	mustPropose(t, lead, batch(0, mint("m1", "alice", 1)))
 	c.waitHeight(1)
-	for id, n := range c.nodes {
-		waitFor(t, fmt.Sprintf("every key registered on validator %d", id), func() bool {
-			a, err := n.Anchor()
-			return err == nil && a.Keys.Len() == 3
-		})
-	}
+	waitFor(t, "every validator's key registered on every validator", func() bool {
+		for _, n := range c.nodes {
+			if a, err := n.Anchor(); err != nil || a.Keys.Len() != 3 {
+				return false
+			}
+		}
+		return true
+	})
 	for id, n := range c.nodes {
 		got, err := n.Genesis()
 		if err != nil || got.GetChainId() != "rules-test" {

@@ -29,6 +29,10 @@ type ServiceOptions struct {
 	ReadTimeout time.Duration
 	// Logger receives unexpected errors; nil means slog.Default().
 	Logger *slog.Logger
+	// Scope, when set, says which transactions the caller of ctx may see
+	// (nil: all). Blocks are served with only those, headers whole, and a
+	// transaction the caller may not see is not found, as if absent.
+	Scope func(ctx context.Context) func(*aurigraphv1.Transaction) bool
 }
 
 // NewService serves the validators of this process (at least one).
@@ -180,7 +184,25 @@ func (s *Service) Latest(ctx context.Context, stale bool) (*aurigraphv1.Block, e
 		return nil, fmt.Errorf("chain is empty, no block committed yet: %w", ErrBlockNotFound)
 	}
 	blk, err := n.Blocks().Get(st.Height)
-	return blk, notFound(n, err)
+	return s.scoped(ctx, blk), notFound(n, err)
+}
+
+// scoped returns blk as the caller of ctx may see it.
+func (s *Service) scoped(ctx context.Context, blk *aurigraphv1.Block) *aurigraphv1.Block {
+	if s.opts.Scope == nil || blk == nil {
+		return blk
+	}
+	see := s.opts.Scope(ctx)
+	if see == nil {
+		return blk
+	}
+	out := &aurigraphv1.Block{Header: blk.GetHeader()}
+	for _, r := range blk.GetTxs() {
+		if see(r.GetTx()) {
+			out.Txs = append(out.Txs, r)
+		}
+	}
+	return out
 }
 
 // Block returns the block at height.
@@ -197,7 +219,7 @@ func (s *Service) Block(ctx context.Context, height uint64, stale bool) (*aurigr
 		}
 	}
 	blk, err := n.Blocks().Get(height)
-	return blk, notFound(n, err)
+	return s.scoped(ctx, blk), notFound(n, err)
 }
 
 // BlockByHash returns the block whose header hash is hash.
@@ -214,7 +236,7 @@ func (s *Service) BlockByHash(ctx context.Context, hash []byte, stale bool) (*au
 		}
 		blk, err = n.Blocks().GetByHash(hash)
 	}
-	return blk, notFound(n, err)
+	return s.scoped(ctx, blk), notFound(n, err)
 }
 
 // MaxListBlocks bounds one page of Blocks.
@@ -262,6 +284,8 @@ func (s *Service) Blocks(ctx context.Context, from, to uint64, limit int, header
 		}
 		if headersOnly {
 			blk = &aurigraphv1.Block{Header: blk.GetHeader()}
+		} else {
+			blk = s.scoped(ctx, blk)
 		}
 		page.Blocks = append(page.Blocks, blk)
 	}
@@ -375,7 +399,11 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 	if loc.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
 		info.State = TxFailed
 	}
-	if !withResult && info.State != TxFailed {
+	var see func(*aurigraphv1.Transaction) bool
+	if s.opts.Scope != nil {
+		see = s.opts.Scope(ctx)
+	}
+	if !withResult && info.State != TxFailed && see == nil {
 		return info, nil
 	}
 	blk, err := store.Get(loc.Height)
@@ -386,6 +414,14 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 	if int(loc.Index) < len(blk.GetTxs()) {
 		info.Result = blk.GetTxs()[loc.Index]
 		info.Reason = info.Result.GetReason()
+	}
+	if see != nil && !see(info.Result.GetTx()) {
+		// The same answer as for an id never seen, so a scoped caller
+		// cannot tell another organisation's transactions exist.
+		return TxInfo{}, fmt.Errorf("transaction %q is not in the chain and not pending: %w", id, ErrTxNotFound)
+	}
+	if !withResult && info.State != TxFailed {
+		info.Result = nil
 	}
 	return info, nil
 }

@@ -42,6 +42,7 @@ func submitStatus(err error, single bool) error {
 	var (
 		txErr   *TxError
 		invalid *InvalidTxError
+		refused *RefusedError
 	)
 	switch {
 	case errors.As(err, &txErr):
@@ -58,6 +59,11 @@ func submitStatus(err error, single bool) error {
 		return rpc.BadRequest(msg, rpc.FieldViolation{Field: path, Description: reason})
 	case errors.Is(err, ErrTooManyTxs):
 		return rpc.BadRequest(err.Error(), rpc.FieldViolation{Field: "transactions", Description: err.Error()})
+	case errors.As(err, &refused):
+		if wait, ok := refused.RetryAfter(); ok {
+			return rpc.ResourceExhausted(refused.Err.Error(), wait)
+		}
+		return status.Error(codes.PermissionDenied, refused.Err.Error())
 	case errors.Is(err, ErrLogUnavailable):
 		return rpc.Unavailable(err.Error(), 200*time.Millisecond)
 	case errors.Is(err, context.DeadlineExceeded):

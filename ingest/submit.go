@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -40,7 +42,13 @@ type SubmitConfig struct {
 	Signatures SignatureVerifier
 	// Chain, when set, refuses with 400 what the chain could never apply for
 	// lack of authority, and with 409 a transaction already in the chain.
-	Chain      Chain
+	Chain Chain
+	// Admit, when set, is asked about every submission before anything is
+	// written, with the request's context (which carries its principal).
+	// Its error refuses the whole submission: with 429 / RESOURCE_EXHAUSTED
+	// when it has a RetryAfter() time.Duration method, else with 403 /
+	// PERMISSION_DENIED.
+	Admit      func(ctx context.Context, txs []*aurigraphv1.Transaction) error
 	Logger     *slog.Logger
 	Registerer prometheus.Registerer
 	// ClientOpts are appended to the producer's franz-go options.
@@ -196,6 +204,12 @@ func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transacti
 		h.txs.WithLabelValues("invalid").Add(float64(len(txs)))
 		return SubmitResult{}, fmt.Errorf("%w: %d, at most %d: split them over several requests", ErrTooManyTxs, len(txs), h.cfg.MaxTxs)
 	}
+	if h.cfg.Admit != nil {
+		if err := h.cfg.Admit(ctx, txs); err != nil {
+			h.txs.WithLabelValues("refused").Add(float64(len(txs)))
+			return SubmitResult{}, &RefusedError{Err: err}
+		}
+	}
 	records := make([]*kgo.Record, 0, len(txs))
 	res := SubmitResult{IDs: make([]string, len(txs))}
 	for i, tx := range txs {
@@ -237,11 +251,29 @@ func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transacti
 	return res, nil
 }
 
+// RefusedError is a submission SubmitConfig.Admit refused.
+type RefusedError struct{ Err error }
+
+func (e *RefusedError) Error() string { return "submission refused: " + e.Err.Error() }
+
+func (e *RefusedError) Unwrap() error { return e.Err }
+
+// RetryAfter says when to submit again, for a refusal by a rate limit or
+// quota.
+func (e *RefusedError) RetryAfter() (time.Duration, bool) {
+	var limited interface{ RetryAfter() time.Duration }
+	if errors.As(e.Err, &limited) {
+		return limited.RetryAfter(), true
+	}
+	return 0, false
+}
+
 // ServeHTTP answers 202 {"ids":[...]} once every transaction is durably in
 // the log, listing in "existing" those the chain held already, which are not
 // written again; 400 {"error","index"} naming the first bad transaction, and
 // 409 {"error","index","id","height","status"} when the chain holds every
-// one, in which cases nothing is written; 413 for an oversized body;
+// one, 403 or 429 (with Retry-After) when Admit refuses, in which cases
+// nothing is written; 413 for an oversized body;
 // 503 when the log cannot be written, which is safe to retry (the chain
 // deduplicates by id).
 func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -277,6 +309,7 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	res, err := h.Submit(r.Context(), txs)
 	var txErr *TxError
+	var refused *RefusedError
 	switch {
 	case err == nil && res.AllExist():
 		first := res.Existing[0]
@@ -286,6 +319,13 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}{first.String(), existingOf(first)})
 	case errors.As(err, &txErr):
 		writeJSON(w, http.StatusBadRequest, submitError{Error: txErr.Err.Error(), Index: &txErr.Index})
+	case errors.As(err, &refused):
+		code := http.StatusForbidden
+		if wait, ok := refused.RetryAfter(); ok {
+			code = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(int(max(1, math.Ceil(wait.Seconds())))))
+		}
+		writeJSON(w, code, submitError{Error: refused.Err.Error()})
 	case errors.Is(err, ErrTooManyTxs):
 		writeJSON(w, http.StatusBadRequest, submitError{Error: err.Error()})
 	case err != nil:

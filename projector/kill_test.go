@@ -16,6 +16,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 )
 
 // childEnv makes the test binary run a projector instead of the tests, so
@@ -23,9 +25,15 @@ import (
 const childEnv = "AURIGRAPH_PROJECTOR_CHILD"
 
 func runChild() int {
+	trust, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{File: os.Getenv("AURIGRAPH_PROJECTOR_KEYS")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
 	cfg := Config{
 		Brokers:    strings.Split(os.Getenv(childEnv), ","),
 		ClickHouse: os.Getenv("AURIGRAPH_PROJECTOR_DSN"),
+		Trust:      trust,
 		Logger:     slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
 		// Many small batches: most of the child's life is spent mid-batch.
 		MaxBatchBlocks: 20,
@@ -112,7 +120,7 @@ func TestKilledMidBatchLeavesNoDuplicatesOrGaps(t *testing.T) {
 	defer front.Close()
 	spawn := func() *exec.Cmd {
 		cmd := exec.Command(os.Args[0], "-test.run=^$")
-		cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(e.brokers, ","), "AURIGRAPH_PROJECTOR_DSN="+front.URL)
+		cmd.Env = append(os.Environ(), childEnv+"="+strings.Join(e.brokers, ","), "AURIGRAPH_PROJECTOR_DSN="+front.URL, "AURIGRAPH_PROJECTOR_KEYS="+e.keys)
 		cmd.Stderr = os.Stderr
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 )
 
 type metrics struct {
@@ -14,6 +16,7 @@ type metrics struct {
 	insertDuration *prometheus.HistogramVec
 	errors         *prometheus.CounterVec
 	lagSeconds     prometheus.Gauge
+	rejected       *blockfeed.Rejections
 }
 
 func newMetrics(reg prometheus.Registerer) (*metrics, error) {
@@ -45,8 +48,12 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"table"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_projector_errors_total",
-			Help: "Errors by stage: fetch (broker), decode (malformed block record), gap (heights missing from the topic), insert (ClickHouse, including retried attempts).",
+			Help: "Errors by stage: fetch (broker), decode (a verified block the projection cannot hold), insert (ClickHouse, including retried attempts).",
 		}, []string{"stage"}),
+	}
+	var err error
+	if m.rejected, err = blockfeed.NewRejections(reg, "projector"); err != nil {
+		return nil, err
 	}
 	if reg == nil {
 		return m, nil

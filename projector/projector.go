@@ -1,16 +1,19 @@
-// Package projector writes the block log into ClickHouse: every BlockEvent on
-// the blocks topic becomes one row in aurigraph.blocks and one row per
-// transaction result in aurigraph.transactions.
+// Package projector writes the block log into ClickHouse: every block of the
+// blocks topic that verifies (signed by the chain's validators, linked to
+// the block before it; see internal/blockfeed) becomes one row in
+// aurigraph.blocks and one row per transaction result in
+// aurigraph.transactions. Records that do not verify are skipped and
+// counted, and the real block of their height is still found after them.
 //
-// Exactly-once without consumer-group offsets: the topic has one partition
-// whose offsets follow heights (offset = height-1), and max(height) of
-// aurigraph.blocks is the only progress record. Each batch inserts its
-// transactions first and its blocks second, so a block row proves its
-// transactions are stored. On start the projector deletes transaction rows
-// above that height (left by a batch interrupted between its two inserts) and
-// consumes from the next height. A retried insert carries the same
-// insert_deduplication_token, so ClickHouse drops it if the first attempt in
-// fact landed.
+// Exactly-once without consumer-group offsets: max(height) of
+// aurigraph.blocks is the only progress record, and its row holds the hash
+// the next block must link to and the offset of its record in the topic.
+// Each batch inserts its transactions first and its blocks second, so a
+// block row proves its transactions are stored. On start the projector
+// deletes transaction rows above that height (left by a batch interrupted
+// between its two inserts) and reads on after that offset. A retried insert
+// carries the same insert_deduplication_token, so ClickHouse drops it if the
+// first attempt in fact landed.
 package projector
 
 import (
@@ -33,6 +36,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
+	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
@@ -64,9 +69,12 @@ const (
 type Config struct {
 	// Brokers are the Kafka-protocol seed brokers, host:port.
 	Brokers []string
-	// Topic is the blocks topic; default DefaultTopic. It must have a single
-	// partition whose offsets follow heights.
+	// Topic is the blocks topic; default DefaultTopic, with a single
+	// partition.
 	Topic string
+	// Trust supplies the validator keys and genesis hash blocks are
+	// verified with; Run requires it.
+	Trust blockfeed.Trust
 	// ClickHouse is a DSN: http://host:8123 (HTTP protocol) or
 	// clickhouse://host:9000 (native protocol). A path, if any, must be
 	// /aurigraph. Query parameters are clickhouse-go's (e.g. username, dial_timeout).
@@ -109,6 +117,9 @@ type Projector struct {
 	metrics    *metrics
 	height     atomic.Uint64
 	running    atomic.Bool
+	// pos is the last block inserted and where its record is; only Run's
+	// goroutine uses it.
+	pos blockfeed.Position
 }
 
 // New validates cfg and prepares the ClickHouse connection pool. It does not
@@ -232,10 +243,15 @@ func (p *Projector) Close() error {
 
 // Run migrates the schema, resumes from ClickHouse, then projects blocks until
 // ctx is done, when it returns nil. Blocks buffered but not yet inserted at
-// that moment are dropped; the next Run reads them again. Any other return is
-// an error the projector cannot get past alone: a malformed or missing block
-// on the topic, or a ClickHouse error that retrying cannot fix.
+// that moment are dropped; the next Run reads them again. Records that are
+// not the next valid block are skipped and counted, never a reason to stop.
+// Any other return is an error the projector cannot get past alone: no
+// trust anchor, a block the validators signed that the projection cannot
+// hold, or a ClickHouse error that retrying cannot fix.
 func (p *Projector) Run(ctx context.Context) error {
+	if p.cfg.Trust == nil {
+		return errors.New("projector: no validator keys to verify blocks with; set Config.Trust")
+	}
 	if !p.running.CompareAndSwap(false, true) {
 		return errors.New("projector: Run is already running")
 	}
@@ -255,27 +271,26 @@ func (p *Projector) run(ctx context.Context) error {
 	if err := p.retry(ctx, "retention", func() error { return p.applyTTL(ctx) }); err != nil {
 		return fmt.Errorf("projector: %w", err)
 	}
-	var h uint64
 	err := p.retry(ctx, "resume", func() (err error) {
-		h, err = p.resume(ctx)
+		p.pos, err = p.resume(ctx)
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("projector: %w", err)
 	}
-	p.height.Store(h)
-	p.metrics.height.Set(float64(h))
+	p.height.Store(p.pos.Height)
+	p.metrics.height.Set(float64(p.pos.Height))
 
 	session, err := newSession()
 	if err != nil {
 		return fmt.Errorf("projector: %w", err)
 	}
-	// A client that cannot go on (the topic was deleted or created again) is
-	// made anew from the projected height, after a pause that grows while
+	// A reader that cannot go on (the topic was deleted or created again) is
+	// made anew from the last inserted block, after a pause that grows while
 	// that keeps happening and resets once blocks arrive.
 	backoff := retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
 	for {
-		err := p.follow(ctx, h, session, backoff.Reset)
+		err := p.follow(ctx, session, backoff.Reset)
 		if !errors.Is(err, errRestart) {
 			return err
 		}
@@ -288,42 +303,27 @@ func (p *Projector) run(ctx context.Context) error {
 			return ctx.Err()
 		case <-t.C:
 		}
-		h = p.Height()
 	}
 }
 
 // errRestart asks run to follow the topic with a new client.
 var errRestart = errors.New("projector: the blocks topic must be followed anew")
 
-// follow projects from height h+1 with one Kafka client; progress is called
-// whenever blocks arrive.
-func (p *Projector) follow(ctx context.Context, h uint64, session string, progress func()) error {
-	// Offsets follow heights, so height h+1 sits at offset h. If the topic
-	// ever holds a block twice, later offsets only drift upward, and the
-	// duplicates are skipped by height below.
-	opts := append([]kgo.Opt{
-		kgo.SeedBrokers(p.cfg.Brokers...),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
-			p.cfg.Topic: {0: kgo.NewOffset().At(int64(h))},
-		}),
-	}, p.cfg.ClientOpts...)
-	client, err := kgo.NewClient(opts...)
-	if err != nil {
-		return fmt.Errorf("projector: create Kafka client for %v: %w", p.cfg.Brokers, err)
-	}
-	defer client.Close()
-	meta, err := kafkatopic.Describe(ctx, client, p.cfg.Topic)
+// follow projects the blocks after p.pos with one reader; progress is
+// called whenever records arrive.
+func (p *Projector) follow(ctx context.Context, session string, progress func()) error {
+	r, err := blockfeed.Open(ctx, blockfeed.Config{
+		Brokers: p.cfg.Brokers, Topic: p.cfg.Topic, ClientOpts: p.cfg.ClientOpts, Trust: p.cfg.Trust,
+		TopicCheck: p.cfg.TopicCheck, Logger: p.log, Rejections: p.metrics.rejected,
+	}, p.pos)
 	if err != nil {
 		p.metrics.errors.WithLabelValues("fetch").Inc()
 		return fmt.Errorf("%w: %w", errRestart, err)
 	}
-	watchCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	// A kgo client keeps the topic id it started with and quietly fetches
-	// nothing from a topic created again under the same name.
-	go func() { stop(kafkatopic.Watch(watchCtx, client, p.cfg.Topic, meta.ID, p.cfg.TopicCheck)) }()
-	p.log.Info("projecting blocks", "topic", p.cfg.Topic, "resume_height", h, "session", session)
-	return p.consume(ctx, watchCtx, client, h, session, progress)
+	defer r.Close()
+	start := r.Position()
+	p.log.Info("projecting blocks", "topic", p.cfg.Topic, "resume_height", start.Height, "from_offset", start.Offset, "session", session)
+	return p.consume(ctx, r, session, progress)
 }
 
 // applyTTL sets or removes the transactions table's TTL to match RawTTL.
@@ -379,23 +379,23 @@ func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
 	return nil
 }
 
-// resume returns the committed height and removes transaction and rollup
-// rows above it.
-func (p *Projector) resume(ctx context.Context) (uint64, error) {
+// resume returns the last projected block, with where its record is, and
+// removes transaction and rollup rows above it.
+func (p *Projector) resume(ctx context.Context) (blockfeed.Position, error) {
 	var h uint64
 	if err := p.conn.QueryRow(ctx, "SELECT max(height) FROM aurigraph.blocks").Scan(&h); err != nil {
-		return 0, fmt.Errorf("read projected height from aurigraph.blocks: %w", err)
+		return blockfeed.Position{}, fmt.Errorf("read projected height from aurigraph.blocks: %w", err)
 	}
 	incomplete, err := p.firstIncomplete(ctx, h)
 	if err != nil {
-		return 0, err
+		return blockfeed.Position{}, err
 	}
 	if incomplete > 0 {
 		p.log.Warn("recent blocks are projected without all their transactions; projecting them again",
 			"from_height", incomplete, "projected_height", h)
 		q := fmt.Sprintf("DELETE FROM %s.blocks WHERE height >= %d", Database, incomplete)
 		if err := p.conn.Exec(ctx, q); err != nil {
-			return 0, fmt.Errorf("rewind the projection to height %d: %w", incomplete-1, err)
+			return blockfeed.Position{}, fmt.Errorf("rewind the projection to height %d: %w", incomplete-1, err)
 		}
 		h = incomplete - 1
 	}
@@ -405,7 +405,7 @@ func (p *Projector) resume(ctx context.Context) (uint64, error) {
 		var orphans uint64
 		q := fmt.Sprintf("SELECT count() FROM %s.%s WHERE height > %d", Database, table, h)
 		if err := p.conn.QueryRow(ctx, q).Scan(&orphans); err != nil {
-			return 0, fmt.Errorf("count %s rows above height %d: %w", table, h, err)
+			return blockfeed.Position{}, fmt.Errorf("count %s rows above height %d: %w", table, h, err)
 		}
 		if orphans == 0 {
 			// Checked first because every lightweight delete leaves a
@@ -414,10 +414,36 @@ func (p *Projector) resume(ctx context.Context) (uint64, error) {
 		}
 		p.log.Warn("removing rows of an interrupted batch", "table", table, "above_height", h, "rows", orphans)
 		if err := p.conn.Exec(ctx, fmt.Sprintf("DELETE FROM %s.%s WHERE height > %d", Database, table, h)); err != nil {
-			return 0, fmt.Errorf("delete %d %s rows above height %d: %w", orphans, table, h, err)
+			return blockfeed.Position{}, fmt.Errorf("delete %d %s rows above height %d: %w", orphans, table, h, err)
 		}
 	}
-	return h, nil
+	return p.positionOf(ctx, h)
+}
+
+// positionOf reads where the projected block h is: its hash, which the next
+// block must link to, and its record's offset and topic.
+func (p *Projector) positionOf(ctx context.Context, h uint64) (blockfeed.Position, error) {
+	if h == 0 {
+		return blockfeed.Position{}, nil
+	}
+	var (
+		hash, topicID string
+		offset        int64
+	)
+	q := fmt.Sprintf("SELECT hash, topic_offset, topic_id FROM %s.blocks FINAL WHERE height = %d", Database, h)
+	if err := p.conn.QueryRow(ctx, q).Scan(&hash, &offset, &topicID); err != nil {
+		return blockfeed.Position{}, fmt.Errorf("read the projected block %d: %w", h, err)
+	}
+	pos := blockfeed.Position{Height: h, Offset: offset + 1}
+	var err error
+	if pos.Hash, err = hex.DecodeString(hash); err != nil || len(pos.Hash) != chain.HashSize {
+		return blockfeed.Position{}, fmt.Errorf("the projected block %d has hash %q, not %d hex-encoded bytes: rebuild the projection from there (--rebuild-projection-from %d)", h, hash, chain.HashSize, h)
+	}
+	if topicID != "" {
+		// An id that does not parse only means the offset is not used.
+		pos.TopicID, _ = kafkatopic.ParseID(topicID)
+	}
+	return pos, nil
 }
 
 // recheckBlocks is how many of the newest projected blocks a start checks
@@ -456,22 +482,25 @@ func newSession() (string, error) {
 	return hex.EncodeToString(b[:]), nil
 }
 
-// consume projects blocks from height h+1 until ctx ends, an error, or
-// watch ends (then it returns errRestart).
-func (p *Projector) consume(ctx, watch context.Context, client *kgo.Client, h uint64, session string, progress func()) error {
+// consume projects the blocks r accepts until ctx ends, an error, or the
+// topic is replaced (then it returns errRestart).
+func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session string, progress func()) error {
 	var (
-		next     = h + 1
 		batch    pending
 		deadline time.Time
-		hw       int64 // partition high watermark as of the last fetch
+		hw       int64  // partition high watermark as of the last fetch
+		topicID  string // empty on brokers without topic ids
 		// A failing fetch comes back at once: without a pause the loop
 		// would spin on it and flood the log.
 		backoff = retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
 		gate    retry.Gate
 	)
+	if id := r.TopicID(); len(id) > 0 {
+		topicID = kafkatopic.FormatID(id)
+	}
 	flush := func() error {
 		projected, committed := batch.lastOffset, batch.lastCommitted
-		if err := p.flush(ctx, &batch, session); err != nil {
+		if err := p.flush(ctx, &batch, session, r.TopicID()); err != nil {
 			return err
 		}
 		behind := max(hw-projected-1, 0)
@@ -484,61 +513,47 @@ func (p *Projector) consume(ctx, watch context.Context, client *kgo.Client, h ui
 		return nil
 	}
 	for {
-		pollCtx, cancel := watch, context.CancelFunc(func() {})
+		pollCtx, cancel := ctx, context.CancelFunc(func() {})
 		if batch.blocks.len() > 0 {
-			pollCtx, cancel = context.WithDeadline(watch, deadline)
+			pollCtx, cancel = context.WithDeadline(ctx, deadline)
 		}
-		fetches := client.PollRecords(pollCtx, p.cfg.MaxBatchBlocks-batch.blocks.len())
+		got, err := r.Poll(pollCtx, p.cfg.MaxBatchBlocks-batch.blocks.len())
 		cancel()
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if cause := context.Cause(watch); cause != nil {
-			return fmt.Errorf("%w: %w", errRestart, cause)
-		}
-		failed := false
-		fetches.EachError(func(topic string, partition int32, err error) {
-			if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
-				return
-			}
-			failed = true
+		switch {
+		case errors.Is(err, kafkatopic.ErrReplaced):
+			return fmt.Errorf("%w: %w", errRestart, err)
+		case err != nil && !errors.Is(err, context.DeadlineExceeded):
 			p.metrics.errors.WithLabelValues("fetch").Inc()
 			if ok, held := gate.Allow(err.Error()); ok {
-				p.log.Warn("fetch from blocks topic failed; retrying", "topic", topic, "partition", partition, "err", err, "repeats_not_logged", held)
+				p.log.Warn("fetch from blocks topic failed; retrying", "topic", p.cfg.Topic, "err", err, "repeats_not_logged", held)
 			}
-		})
+		}
 		switch {
-		case len(fetches.Records()) > 0:
+		case got.Records > 0:
 			backoff.Reset()
 			gate.Clear()
 			progress()
-		case failed:
-			if err := backoff.Wait(watch); err != nil && ctx.Err() != nil {
-				return ctx.Err()
+		case err != nil && !errors.Is(err, context.DeadlineExceeded):
+			if err := backoff.Wait(ctx); err != nil {
+				return err
 			}
 		}
-		fetches.EachPartition(func(ftp kgo.FetchTopicPartition) { hw = ftp.HighWatermark })
-		for _, rec := range fetches.Records() {
-			ev, err := decodeBlockEvent(rec.Key, rec.Value)
-			if err != nil {
+		if got.HighWatermark >= 0 {
+			hw = got.HighWatermark
+		}
+		for _, blk := range got.Blocks {
+			if err := checkProjectable(blk.Event); err != nil {
 				p.metrics.errors.WithLabelValues("decode").Inc()
-				return fmt.Errorf("projector: topic %s offset %d: %w; the block log is the source of truth, so fix the publisher and republish this block",
-					rec.Topic, rec.Offset, err)
-			}
-			height := ev.GetBlock().GetHeader().GetHeight()
-			switch {
-			case height < next:
-				continue
-			case height > next:
-				p.metrics.errors.WithLabelValues("gap").Inc()
-				return fmt.Errorf("projector: topic %s offset %d holds height %d, but height %d is next: blocks %d..%d are missing from the topic (retention or a publisher fault); republish them or rebuild ClickHouse from a complete topic",
-					rec.Topic, rec.Offset, height, next, next, height-1)
+				return fmt.Errorf("projector: topic %s offset %d: %w; the block is signed by the validators, so the projection must learn to hold it",
+					p.cfg.Topic, blk.Offset, err)
 			}
 			if batch.blocks.len() == 0 {
 				deadline = time.Now().Add(p.cfg.FlushInterval)
 			}
-			batch.add(ev, rec.Offset)
-			next++
+			batch.add(blk.Event, blk.Offset, topicID)
 			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
 				if err := flush(); err != nil {
 					return err
@@ -554,7 +569,7 @@ func (p *Projector) consume(ctx, watch context.Context, client *kgo.Client, h ui
 }
 
 // flush inserts the batch, transactions before blocks, and empties it.
-func (p *Projector) flush(ctx context.Context, b *pending, session string) error {
+func (p *Projector) flush(ctx context.Context, b *pending, session string, topicID []byte) error {
 	if n := b.txs.len(); n > 0 {
 		token := fmt.Sprintf("tx-%d-%d-%s", b.first, b.last, session)
 		if err := p.insert(ctx, "transactions", insertTransactions, token, b.txs.values(), n); err != nil {
@@ -565,6 +580,7 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string) error
 	if err := p.insert(ctx, "blocks", insertBlocks, token, b.blocks.values(), b.blocks.len()); err != nil {
 		return err
 	}
+	p.pos = blockfeed.Position{Height: b.last, Hash: b.lastHash, Offset: b.lastOffset + 1, TopicID: topicID}
 	p.height.Store(b.last)
 	p.metrics.height.Set(float64(b.last))
 	p.metrics.blocks.Add(float64(b.blocks.len()))

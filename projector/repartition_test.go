@@ -12,7 +12,7 @@ import (
 func (e *env) projectBeforeDays(h uint64) {
 	e.t.Helper()
 	p := e.projector(Config{})
-	p.migrations = slices.DeleteFunc(p.migrations, func(m migration) bool { return m.version >= 4 })
+	p.migrations = slices.DeleteFunc(p.migrations, func(m migration) bool { return m.version == 4 })
 	e.publish(1, h)
 	r := start(p)
 	r.waitHeight(e.t, h)

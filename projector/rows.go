@@ -2,50 +2,28 @@ package projector
 
 import (
 	"encoding/hex"
-	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"time"
-
-	"google.golang.org/protobuf/proto"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// decodeBlockEvent decodes one record of the blocks topic and checks what the
-// projection relies on. The topic is the source of truth, so a record that
-// fails here is never skipped: skipping would leave a permanent hole.
-func decodeBlockEvent(key, value []byte) (*aurigraphv1.BlockEvent, error) {
-	ev := &aurigraphv1.BlockEvent{}
-	if err := proto.Unmarshal(value, ev); err != nil {
-		return nil, fmt.Errorf("decode BlockEvent protobuf (%d bytes): %w", len(value), err)
-	}
+// checkProjectable checks what the projection relies on in a block that
+// verified: every result holds its transaction with a final status. A
+// block the validators signed is the chain, so one that fails here is never
+// skipped: skipping would leave a permanent hole.
+func checkProjectable(ev *aurigraphv1.BlockEvent) error {
 	hdr := ev.GetBlock().GetHeader()
-	if hdr == nil {
-		return nil, errors.New("block event has no block header")
-	}
-	if hdr.GetHeight() == 0 {
-		return nil, errors.New("block event has height 0; heights start at 1")
-	}
-	if len(key) > 0 {
-		k, err := strconv.ParseUint(string(key), 10, 64)
-		if err != nil {
-			return nil, fmt.Errorf("block %d: record key %q is not a decimal height: %w", hdr.GetHeight(), key, err)
-		}
-		if k != hdr.GetHeight() {
-			return nil, fmt.Errorf("block %d: record key says height %d", hdr.GetHeight(), k)
-		}
-	}
 	for i, r := range ev.GetBlock().GetTxs() {
 		if r.GetTx() == nil {
-			return nil, fmt.Errorf("block %d: tx result %d has no transaction", hdr.GetHeight(), i)
+			return fmt.Errorf("block %d: tx result %d has no transaction", hdr.GetHeight(), i)
 		}
 		if _, err := statusName(r.GetStatus()); err != nil {
-			return nil, fmt.Errorf("block %d: tx %d (%s): %w", hdr.GetHeight(), i, r.GetTx().GetId(), err)
+			return fmt.Errorf("block %d: tx %d (%s): %w", hdr.GetHeight(), i, r.GetTx().GetId(), err)
 		}
 	}
-	return ev, nil
+	return nil
 }
 
 func statusName(s aurigraphv1.TxStatus) (string, error) {
@@ -71,7 +49,7 @@ func msTime(ms int64) time.Time { return time.UnixMilli(ms).UTC() }
 // returned by values(); both sides live here so they cannot drift apart.
 const (
 	insertBlocks = "INSERT INTO aurigraph.blocks (height, hash, prev_hash, tx_root, timestamp, proposer, " +
-		"raft_term, raft_index, tx_count, failed_count)"
+		"raft_term, raft_index, tx_count, failed_count, topic_offset, topic_id)"
 	insertTransactions = "INSERT INTO aurigraph.transactions (id, height, idx, type, `from`, `to`, asset, " +
 		"amount, nonce, status, reason, submitted, block_time, commit_latency_ms)"
 )
@@ -80,12 +58,15 @@ const (
 // the driver encodes them; appending whole slices avoids per-value reflection.
 type blockColumns struct {
 	height, proposer, raftTerm, raftIndex []uint64
-	hash, prevHash, txRoot                []string
+	hash, prevHash, txRoot, topicID       []string
 	timestamp                             []time.Time
 	txCount, failedCount                  []uint32
+	topicOffset                           []int64
 }
 
-func (c *blockColumns) add(h *aurigraphv1.BlockHeader) {
+// add appends a block whose record sits at offset of the topic with id
+// topicID.
+func (c *blockColumns) add(h *aurigraphv1.BlockHeader, offset int64, topicID string) {
 	c.height = append(c.height, h.GetHeight())
 	c.hash = append(c.hash, hex.EncodeToString(h.GetHash()))
 	c.prevHash = append(c.prevHash, hex.EncodeToString(h.GetPrevHash()))
@@ -96,11 +77,13 @@ func (c *blockColumns) add(h *aurigraphv1.BlockHeader) {
 	c.raftIndex = append(c.raftIndex, h.GetRaftIndex())
 	c.txCount = append(c.txCount, h.GetTxCount())
 	c.failedCount = append(c.failedCount, h.GetFailedCount())
+	c.topicOffset = append(c.topicOffset, offset)
+	c.topicID = append(c.topicID, topicID)
 }
 
 func (c *blockColumns) values() []any {
 	return []any{c.height, c.hash, c.prevHash, c.txRoot, c.timestamp, c.proposer,
-		c.raftTerm, c.raftIndex, c.txCount, c.failedCount}
+		c.raftTerm, c.raftIndex, c.txCount, c.failedCount, c.topicOffset, c.topicID}
 }
 
 func (c *blockColumns) len() int { return len(c.height) }
@@ -114,7 +97,7 @@ type txColumns struct {
 }
 
 // add appends the block's transaction results. The block must have passed
-// decodeBlockEvent, which guarantees every status maps to an enum value.
+// checkProjectable, which guarantees every status maps to an enum value.
 func (c *txColumns) add(b *aurigraphv1.Block) {
 	hdr := b.GetHeader()
 	for i, r := range b.GetTxs() {
@@ -153,6 +136,7 @@ func (c *txColumns) len() int { return len(c.id) }
 // pending is the run of consecutive blocks buffered for the next insert.
 type pending struct {
 	first, last uint64
+	lastHash    []byte
 	lastOffset  int64
 	// lastCommitted is when the batch's newest block was committed.
 	lastCommitted time.Time
@@ -160,14 +144,17 @@ type pending struct {
 	txs           txColumns
 }
 
-func (p *pending) add(ev *aurigraphv1.BlockEvent, offset int64) {
+// add appends a block whose record sits at offset of the topic with id
+// topicID (kafkatopic.FormatID).
+func (p *pending) add(ev *aurigraphv1.BlockEvent, offset int64, topicID string) {
 	h := ev.GetBlock().GetHeader().GetHeight()
 	if p.blocks.len() == 0 {
 		p.first = h
 	}
 	p.last = h
+	p.lastHash = ev.GetBlock().GetHeader().GetHash()
 	p.lastOffset = offset
 	p.lastCommitted = time.UnixMilli(ev.GetCommittedMs())
-	p.blocks.add(ev.GetBlock().GetHeader())
+	p.blocks.add(ev.GetBlock().GetHeader(), offset, topicID)
 	p.txs.add(ev.GetBlock())
 }

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -58,47 +59,26 @@ func mustMarshal(t testing.TB, m proto.Message) []byte {
 	return b
 }
 
-func TestDecodeBlockEvent(t *testing.T) {
+func TestCheckProjectable(t *testing.T) {
 	noTx := testBlock(4, 1)
 	noTx.Block.Txs[0].Tx = nil
 	unspecified := testBlock(4, 1)
 	unspecified.Block.Txs[0].Status = aurigraphv1.TxStatus_TX_STATUS_UNSPECIFIED
-
 	tests := []struct {
 		name    string
-		key     string
-		value   []byte
+		ev      *aurigraphv1.BlockEvent
 		wantErr string
 	}{
-		{name: "valid", key: "4", value: mustMarshal(t, testBlock(4, 3))},
-		{name: "valid without key", value: mustMarshal(t, testBlock(4, 0))},
-		{name: "not protobuf", key: "4", value: []byte{0xff, 0xff, 0xff}, wantErr: "decode BlockEvent"},
-		{name: "empty value", key: "4", value: nil, wantErr: "no block header"},
-		{name: "no header", value: mustMarshal(t, &aurigraphv1.BlockEvent{Block: &aurigraphv1.Block{}}), wantErr: "no block header"},
-		{name: "height zero", value: mustMarshal(t, testBlock(0, 1)), wantErr: "height 0"},
-		{name: "key not decimal", key: "four", value: mustMarshal(t, testBlock(4, 1)), wantErr: "not a decimal height"},
-		{name: "key disagrees", key: "5", value: mustMarshal(t, testBlock(4, 1)), wantErr: "record key says height 5"},
-		{name: "result without tx", key: "4", value: mustMarshal(t, noTx), wantErr: "has no transaction"},
-		{name: "unspecified status", key: "4", value: mustMarshal(t, unspecified), wantErr: "neither committed nor failed"},
+		{name: "valid", ev: testBlock(4, 3)},
+		{name: "empty", ev: testBlock(4, 0)},
+		{name: "result without tx", ev: noTx, wantErr: "has no transaction"},
+		{name: "unspecified status", ev: unspecified, wantErr: "neither committed nor failed"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var key []byte
-			if tt.key != "" {
-				key = []byte(tt.key)
-			}
-			ev, err := decodeBlockEvent(key, tt.value)
-			if tt.wantErr == "" {
-				if err != nil {
-					t.Fatalf("decode: %v", err)
-				}
-				if ev.GetBlock().GetHeader().GetHeight() != 4 {
-					t.Fatalf("height = %d, want 4", ev.GetBlock().GetHeader().GetHeight())
-				}
-				return
-			}
-			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-				t.Fatalf("error = %v, want one containing %q", err, tt.wantErr)
+			err := checkProjectable(tt.ev)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("checkProjectable = %v, want an error containing %q", err, tt.wantErr)
 			}
 		})
 	}
@@ -106,8 +86,8 @@ func TestDecodeBlockEvent(t *testing.T) {
 
 func TestPendingMapsRows(t *testing.T) {
 	var p pending
-	p.add(testBlock(7, 3), 6)
-	p.add(testBlock(8, 0), 7)
+	p.add(testBlock(7, 3), 6, "topic-a")
+	p.add(testBlock(8, 0), 7, "topic-a")
 
 	if p.first != 7 || p.last != 8 || p.lastOffset != 7 {
 		t.Fatalf("range = %d..%d offset %d, want 7..8 offset 7", p.first, p.last, p.lastOffset)
@@ -146,6 +126,9 @@ func TestPendingMapsRows(t *testing.T) {
 	}
 	if b.raftIndex[1] != 18 || b.txCount[0] != 3 || b.failedCount[0] != 1 || b.txCount[1] != 0 {
 		t.Errorf("header columns = raft_index %d tx_count %d failed %d", b.raftIndex[1], b.txCount[0], b.failedCount[0])
+	}
+	if !slices.Equal(b.topicOffset, []int64{6, 7}) || !slices.Equal(b.topicID, []string{"topic-a", "topic-a"}) {
+		t.Errorf("record columns = offsets %v topic ids %v", b.topicOffset, b.topicID)
 	}
 
 	x := p.txs
@@ -210,20 +193,21 @@ func sliceLen(t *testing.T, c any) int {
 }
 
 // FuzzDecodeBlockEvent feeds arbitrary records from the topic through the
-// decoder and the row mapping: neither may panic, and whatever is accepted
-// must map to one row per block and one per transaction result.
+// decoder, the projection's own checks and the row mapping: none may
+// panic, and whatever is accepted must map to one row per block and one
+// per transaction result.
 func FuzzDecodeBlockEvent(f *testing.F) {
 	f.Add([]byte("3"), mustMarshal(f, testBlock(3, 4)))
 	f.Add([]byte{}, mustMarshal(f, testBlock(1, 0)))
 	f.Add([]byte("x"), []byte{0x0a, 0x02, 0x0a, 0x00})
 	f.Add([]byte("1"), []byte{0xff})
 	f.Fuzz(func(t *testing.T, key, value []byte) {
-		ev, err := decodeBlockEvent(key, value)
-		if err != nil {
+		ev, err := blockfeed.Decode(key, value)
+		if err != nil || checkProjectable(ev) != nil {
 			return
 		}
 		var p pending
-		p.add(ev, 0)
+		p.add(ev, 0, "")
 		if p.blocks.len() != 1 || p.txs.len() != len(ev.GetBlock().GetTxs()) {
 			t.Fatalf("mapped %d block rows and %d tx rows from %d results", p.blocks.len(), p.txs.len(), len(ev.GetBlock().GetTxs()))
 		}

@@ -2,54 +2,67 @@ package stream
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/binary"
+	"crypto/ed25519"
 	"fmt"
 	"sync"
 	"time"
 
+	"github.com/aurigraph/aurigraph/internal/chain/chaintest"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// memChain is a test double for consensus's block store: an in-memory hash
-// chain behind the BlockSource interface. The real store lives in a package
-// this one must not depend on; the interface is all the stream code sees.
+// memChain is a test double for consensus's block store: an in-memory,
+// hashed, linked and signed chain behind the SignedSource interface. The
+// real store lives in a package this one must not depend on; the interface
+// is all the stream code sees.
 type memChain struct {
+	c *chaintest.Chain
+
 	mu      sync.Mutex
-	blocks  []*aurigraphv1.Block
 	grown   chan struct{} // closed and replaced on every append
 	getErrs map[uint64]error
-	salt    string // makes hashes differ from another chain's
+	// salt makes the blocks differ from another chain's run by the same
+	// validators.
+	salt string
 }
 
 func newMemChain() *memChain {
-	return &memChain{grown: make(chan struct{})}
+	return &memChain{c: chaintest.New("memchain", 3), grown: make(chan struct{})}
 }
 
-func (c *memChain) Height() uint64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return uint64(len(c.blocks))
-}
+func (c *memChain) Height() uint64 { return c.c.Height() }
 
 func (c *memChain) Get(height uint64) (*aurigraphv1.Block, error) {
 	c.mu.Lock()
-	defer c.mu.Unlock()
-	if err := c.getErrs[height]; err != nil {
+	err := c.getErrs[height]
+	c.mu.Unlock()
+	if err != nil {
 		return nil, err
 	}
-	if height == 0 || height > uint64(len(c.blocks)) {
-		return nil, fmt.Errorf("block %d not committed (height %d)", height, len(c.blocks))
+	if n := c.c.Height(); height == 0 || height > n {
+		return nil, fmt.Errorf("block %d not committed (height %d)", height, n)
 	}
-	return c.blocks[height-1], nil
+	return c.c.Block(height), nil
 }
+
+func (c *memChain) Signed(height uint64) (*aurigraphv1.Block, Signature, error) {
+	b, err := c.Get(height)
+	if err != nil {
+		return nil, Signature{}, err
+	}
+	ev := c.c.Event(height, 0)
+	return b, Signature{Signer: ev.GetSigner(), Signature: ev.GetSignature()}, nil
+}
+
+// BlockKeys makes the chain its own key set, as consensus.Node is.
+func (c *memChain) BlockKeys(id, height uint64) []ed25519.PublicKey { return c.c.BlockKeys(id, height) }
 
 func (c *memChain) Wait(ctx context.Context, height uint64) error {
 	for {
 		c.mu.Lock()
-		n, grown := uint64(len(c.blocks)), c.grown
+		grown := c.grown
 		c.mu.Unlock()
-		if n >= height {
+		if c.c.Height() >= height {
 			return nil
 		}
 		select {
@@ -77,7 +90,7 @@ func (c *memChain) append(n, txs int, submitted time.Time) {
 		height := c.Height() + 1
 		results := make([]*aurigraphv1.TxResult, txs)
 		for i := range results {
-			tx := &aurigraphv1.Transaction{Id: fmt.Sprintf("tx-%d-%d", height, i), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "acct", Amount: 1}
+			tx := &aurigraphv1.Transaction{Id: fmt.Sprintf("tx%s-%d-%d", c.salt, height, i), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "acct", Amount: 1}
 			if !submitted.IsZero() {
 				tx.SubmittedMs = submitted.UnixMilli()
 			}
@@ -91,27 +104,9 @@ func (c *memChain) append(n, txs int, submitted time.Time) {
 func (c *memChain) appendBlock(results []*aurigraphv1.TxResult) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	height := uint64(len(c.blocks)) + 1
-	var prev []byte
-	if height > 1 {
-		prev = c.blocks[height-2].GetHeader().GetHash()
-	}
-	var seed [8]byte
-	binary.BigEndian.PutUint64(seed[:], height)
-	hash := sha256.Sum256(append(append([]byte("memchain"+c.salt), prev...), seed[:]...))
-	b := &aurigraphv1.Block{Header: &aurigraphv1.BlockHeader{
-		Height:      height,
-		Hash:        hash[:],
-		PrevHash:    prev,
-		TimestampMs: time.Now().UnixMilli(),
-		TxCount:     uint32(len(results)),
-	}, Txs: results}
-	for _, r := range results {
-		if r.GetStatus() == aurigraphv1.TxStatus_TX_STATUS_FAILED {
-			b.Header.FailedCount++
-		}
-	}
-	c.blocks = append(c.blocks, b)
+	// Block times follow heights, so two copies of a chain built alike
+	// hash alike.
+	c.c.Append(results, 1_780_000_000_000+int64(c.c.Height()))
 	close(c.grown)
 	c.grown = make(chan struct{})
 }

@@ -59,6 +59,10 @@ type HubOptions struct {
 	Logger *slog.Logger
 	// Registerer receives the aurigraph_stream_* hub metrics; nil registers none.
 	Registerer prometheus.Registerer
+	// Scope, when set, says which transactions the subscriber whose request
+	// carries ctx may receive (nil: all). It applies on top of whatever
+	// filter the subscriber asks for, and the subscriber cannot change it.
+	Scope func(ctx context.Context) func(*aurigraphv1.Transaction) bool
 }
 
 // Hub tails a BlockSource and fans every block out to its subscribers, and
@@ -332,6 +336,9 @@ func (h *Hub) Subscribe(ctx context.Context, req SubscribeRequest) (*Subscriptio
 		hub: h, ctx: ctx, cancel: cancel, ch: make(chan *Message, h.opts.QueueSize),
 		start: start, client: req.Client, transport: transport, tm: h.metrics.transport(transport),
 	}
+	if h.opts.Scope != nil {
+		s.scope = h.opts.Scope(ctx)
+	}
 	s.match.Store(m)
 
 	h.mu.Lock()
@@ -460,6 +467,8 @@ type Subscription struct {
 	ch        chan *Message
 	stopWatch func() bool
 	match     atomic.Pointer[matcher]
+	// scope is the server's restriction on tx events; nil sees all.
+	scope     func(*aurigraphv1.Transaction) bool
 	start     cursor
 	client    string
 	transport string
@@ -512,7 +521,7 @@ func (s *Subscription) Events(m *Message) iter.Seq[Event] {
 		}
 		txs := m.Block.GetTxs()
 		for i := int(fromTx); i < len(txs); i++ {
-			if mt.matchTx(txs[i]) {
+			if mt.matchTx(txs[i]) && (s.scope == nil || s.scope(txs[i].GetTx())) {
 				if !yield(Event{Type: MessageTx, Height: height, TxIndex: uint32(i), msg: m}) {
 					return
 				}

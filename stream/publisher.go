@@ -3,6 +3,7 @@ package stream
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -17,6 +18,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
+	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
@@ -59,33 +62,49 @@ type PublisherConfig struct {
 	// Health, when set, is told why publishing failed, the moment it does;
 	// whether blocks reach the topic again is for its watcher to see.
 	Health health.Reporter
+	// Keys are the chain's validator keys (required): records in the topic
+	// count as published only when signed with them, and a block is
+	// published only once its own signature verifies with them.
+	Keys chain.KeySet
+	// KeyWait is how long a block signed by a key the chain has not
+	// registered yet waits before publishing counts as failing (30s).
+	KeyWait time.Duration
 }
 
 // Publisher publishes every committed block, in height order, as a
-// BlockEvent keyed by its decimal height to a single-partition topic.
+// BlockEvent keyed by its decimal height and carrying the signature stored
+// with the block, to a single-partition topic.
 //
-// It never publishes a height twice and never skips one because it keeps no
-// progress of its own: the topic is the progress. The topic has one
-// partition, so its offsets follow heights (offset = height-1) and its last
-// record names the last height published; each run reads that record and
-// continues at the next height. Within a run the producer is idempotent, so
-// broker-side retries cannot write a record twice, and a record that fails
-// stops the run before any later height is produced (failing a batch also
-// fails every record buffered behind it), so the topic never gets a hole. A
-// run that stops with records unacknowledged loses nothing: the next run
-// finds where the topic really ends. Both the startup check and every
-// acknowledgement verify offset = height-1, so a violation (another writer,
-// a second concurrent Publisher) stops publishing instead of spreading.
+// It keeps no progress of its own: the topic is the progress. Anyone who can
+// write the topic may have put records there, so offsets do not follow
+// heights and the last record proves nothing. Each run looks for the highest
+// block in the topic that is this chain's: signed by a key of the chain's
+// validators and equal to the local block of that height, which also fixes
+// its link to the block before. It reads back from the topic's end only as
+// far as such a block could be (the block of height h sits at offset h-1 or
+// later), and continues at the next height. Forged or replayed records at
+// the tail are skipped, never trusted and never a reason to stop. Within a
+// run the producer is idempotent, so broker-side retries cannot write a
+// record twice, and a record that fails stops the run before any later
+// height is produced (failing a batch also fails every record buffered
+// behind it), so the topic never gets a hole. A run that stops with records
+// unacknowledged loses nothing: the next run finds where the topic really
+// ends. A height may still appear twice (two publishers for a moment during
+// a change of leader); readers take the first valid record of each height.
+//
+// A block is published only once its signature verifies with the chain's
+// keys, as readers will check it: at a chain's start a validator's key may
+// be registered a moment after its first blocks, and the publisher waits.
 //
 // A failure never ends Run: it is logged at once, counted, shown by Status,
 // and retried with backoff from where the topic ends. A block larger than
 // the topic accepts (its max.message.bytes was lowered after the block was
 // built) blocks publishing until the limit is raised again.
 //
-// Run exactly one Publisher per topic, on the validator that owns publishing.
+// Run one Publisher per topic, on the validator that owns publishing.
 type Publisher struct {
 	cfg     PublisherConfig
-	src     BlockSource
+	src     SignedSource
 	log     *slog.Logger
 	metrics publisherMetrics
 	height  atomic.Uint64 // highest height known to be in the topic
@@ -162,12 +181,18 @@ func (p *Publisher) setStatus(state string, failures int, err error) {
 }
 
 // NewPublisher checks cfg; Run connects.
-func NewPublisher(cfg PublisherConfig, src BlockSource) (*Publisher, error) {
+func NewPublisher(cfg PublisherConfig, src SignedSource) (*Publisher, error) {
 	if len(cfg.Brokers) == 0 {
 		return nil, errors.New("stream: publisher needs at least one broker address (host:port)")
 	}
 	if src == nil {
 		return nil, errors.New("stream: publisher needs a block source")
+	}
+	if cfg.Keys == nil {
+		return nil, errors.New("stream: publisher needs the chain's validator keys")
+	}
+	if cfg.KeyWait <= 0 {
+		cfg.KeyWait = 30 * time.Second
 	}
 	if cfg.Topic == "" {
 		cfg.Topic = schemas.TopicBlocks
@@ -210,6 +235,9 @@ const (
 	reasonTopic = "topic"
 	// reasonSource: the local chain could not be read.
 	reasonSource = "source"
+	// reasonSignature: a block's stored signature does not verify with the
+	// chain's keys, so readers would refuse it.
+	reasonSignature = "signature"
 	// reasonBroker: anything else the broker or the client reported.
 	reasonBroker = "broker"
 )
@@ -346,14 +374,56 @@ func (p *Publisher) resumeHeight(ctx context.Context, adm *kadm.Client) (uint64,
 	if err := p.ensureTopic(ctx, adm); err != nil {
 		return 0, err
 	}
-	last, err := p.lastPublished(ctx, adm)
-	if err != nil || last == nil {
-		return 1, err
-	}
-	if err := p.checkSameChain(ctx, last); err != nil {
+	cfg := blockfeed.Config{Brokers: p.cfg.Brokers, Topic: p.cfg.Topic, ClientOpts: p.cfg.ClientOpts}
+	head, err := blockfeed.FindHead(ctx, cfg, func(ev *aurigraphv1.BlockEvent) (bool, error) { return p.published(ctx, ev) })
+	if err != nil {
 		return 0, err
 	}
-	return last.GetBlock().GetHeader().GetHeight() + 1, nil
+	if head.End > 0 && head.Start >= head.End {
+		return 0, failed(reasonTopic, fmt.Errorf("stream: topic %s ends at offset %d but holds no records (deleted by retention?), so the last published height is unknown: restore retention.ms=-1 and republish into a fresh topic", p.cfg.Topic, head.End))
+	}
+	if head.Skipped > 0 {
+		p.log.Warn("skipped records of the blocks topic that are not this chain's blocks while looking for the last one published",
+			"skipped", head.Skipped, "last_published_height", head.Height, "at_offset", head.Offset, "topic_end", head.End)
+	}
+	return head.Height + 1, nil
+}
+
+// published reports whether a record's block event is this chain's block:
+// signed with the chain's keys and equal to the local block of its height.
+//
+// A block signed with the chain's keys that is not the local one was signed
+// for another chain (validators whose keys were reused) or with a stolen
+// key. Readers refuse it if it does not link to the block before it, and it
+// is skipped here too; one that links like the local block does (a rival
+// for that height) is refused: whichever readers meet first they would
+// take, and only an operator can sort that out.
+func (p *Publisher) published(ctx context.Context, ev *aurigraphv1.BlockEvent) (bool, error) {
+	if chain.VerifyEvent(ev, p.cfg.Keys) != nil {
+		return false, nil
+	}
+	hd := ev.GetBlock().GetHeader()
+	if p.src.Height() < hd.GetHeight() {
+		p.log.Info("waiting for the local chain to reach the topic", "topic_height", hd.GetHeight(), "local_height", p.src.Height())
+	}
+	if err := p.src.Wait(ctx, hd.GetHeight()); err != nil {
+		return false, failed(reasonSource, fmt.Errorf("stream: wait for block %d: %w", hd.GetHeight(), err))
+	}
+	b, err := p.src.Get(hd.GetHeight())
+	if err != nil {
+		return false, failed(reasonSource, fmt.Errorf("stream: read block %d: %w", hd.GetHeight(), err))
+	}
+	local := b.GetHeader()
+	switch {
+	case bytes.Equal(local.GetHash(), hd.GetHash()):
+		return true, nil
+	case bytes.Equal(local.GetPrevHash(), hd.GetPrevHash()):
+		return false, failed(reasonTopic, fmt.Errorf("stream: topic %s holds a block %d with hash %x signed by this chain's validator %d, but the local chain's block %d is %x: the topic belongs to another chain run by the same validator keys, or a validator key signed a block that is not the chain's; publish into a fresh topic, and replace the key if it was stolen",
+			p.cfg.Topic, hd.GetHeight(), hd.GetHash(), ev.GetSigner(), hd.GetHeight(), local.GetHash()))
+	}
+	p.log.Error("the blocks topic holds a block signed by this chain's validator that is not the chain's and does not link to it; readers skip it, but the validator's key signed it: was the key reused for another chain, or stolen?",
+		"height", hd.GetHeight(), "hash", hex.EncodeToString(hd.GetHash()), "signer", ev.GetSigner())
+	return false, nil
 }
 
 // BlockRecordOverhead bounds what a block record of the blocks topic adds
@@ -388,87 +458,7 @@ func (p *Publisher) ensureTopic(ctx context.Context, adm *kadm.Client) error {
 		return fmt.Errorf("stream: describe topic %s: %w", p.cfg.Topic, td.Err)
 	}
 	if n := len(td.Partitions); n != 1 {
-		return failed(reasonTopic, fmt.Errorf("stream: topic %s has %d partitions, but block events need exactly 1 so that offsets follow heights: delete it or choose another topic", p.cfg.Topic, n))
-	}
-	return nil
-}
-
-// lastPublished reads the topic's last record; nil when the topic is empty.
-func (p *Publisher) lastPublished(ctx context.Context, adm *kadm.Client) (*aurigraphv1.BlockEvent, error) {
-	ends, err := adm.ListEndOffsets(ctx, p.cfg.Topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("stream: list end offset of %s: %w", p.cfg.Topic, err)
-	}
-	starts, err := adm.ListStartOffsets(ctx, p.cfg.Topic)
-	if err == nil {
-		err = starts.Error()
-	}
-	if err != nil {
-		return nil, fmt.Errorf("stream: list start offset of %s: %w", p.cfg.Topic, err)
-	}
-	end, _ := ends.Lookup(p.cfg.Topic, 0)
-	start, _ := starts.Lookup(p.cfg.Topic, 0)
-	if end.Offset == 0 {
-		return nil, nil
-	}
-	if start.Offset >= end.Offset {
-		return nil, failed(reasonTopic, fmt.Errorf("stream: topic %s ends at offset %d but holds no records (deleted by retention?), so the last published height is unknown: restore retention.ms=-1 and republish into a fresh topic", p.cfg.Topic, end.Offset))
-	}
-	rec, err := p.fetch(ctx, end.Offset-1)
-	if err != nil {
-		return nil, err
-	}
-	height, ev, err := decodeBlockRecord(rec.Key, rec.Value)
-	if err != nil {
-		return nil, failed(reasonTopic, fmt.Errorf("stream: last record of %s (offset %d): %w", p.cfg.Topic, rec.Offset, err))
-	}
-	if height != uint64(rec.Offset)+1 {
-		return nil, failed(reasonTopic, fmt.Errorf("stream: topic %s holds height %d at offset %d, but offsets must follow heights (offset = height-1): something else wrote to it; publish into a fresh topic", p.cfg.Topic, height, rec.Offset))
-	}
-	return ev, nil
-}
-
-// fetch reads the record at offset of partition 0 with a short-lived consumer.
-func (p *Publisher) fetch(ctx context.Context, offset int64) (*kgo.Record, error) {
-	cl, err := kgo.NewClient(p.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
-		p.cfg.Topic: {0: kgo.NewOffset().At(offset)},
-	}))...)
-	if err != nil {
-		return nil, fmt.Errorf("stream: create kafka consumer for %v: %w", p.cfg.Brokers, err)
-	}
-	defer cl.Close()
-	for {
-		fetches := cl.PollFetches(ctx)
-		if err := fetches.Err(); err != nil {
-			return nil, fmt.Errorf("stream: fetch offset %d of %s: %w", offset, p.cfg.Topic, err)
-		}
-		for it := fetches.RecordIter(); !it.Done(); {
-			if r := it.Next(); r.Offset == offset {
-				return r, nil
-			}
-		}
-	}
-}
-
-// checkSameChain refuses to extend a topic that another chain wrote: after a
-// chain reset the heights would line up while the blocks do not.
-func (p *Publisher) checkSameChain(ctx context.Context, last *aurigraphv1.BlockEvent) error {
-	hd := last.GetBlock().GetHeader()
-	if p.src.Height() < hd.GetHeight() {
-		p.log.Info("waiting for the local chain to reach the topic", "topic_height", hd.GetHeight(), "local_height", p.src.Height())
-	}
-	if err := p.src.Wait(ctx, hd.GetHeight()); err != nil {
-		return failed(reasonSource, fmt.Errorf("stream: wait for block %d: %w", hd.GetHeight(), err))
-	}
-	b, err := p.src.Get(hd.GetHeight())
-	if err != nil {
-		return failed(reasonSource, fmt.Errorf("stream: read block %d: %w", hd.GetHeight(), err))
-	}
-	if !bytes.Equal(b.GetHeader().GetHash(), hd.GetHash()) {
-		return failed(reasonTopic, fmt.Errorf("stream: topic %s holds block %d with hash %x, but the local chain's block %d is %x: the topic belongs to another chain; publish into a fresh topic", p.cfg.Topic, hd.GetHeight(), hd.GetHash(), hd.GetHeight(), b.GetHeader().GetHash()))
+		return failed(reasonTopic, fmt.Errorf("stream: topic %s has %d partitions, but block events need exactly 1 so that readers see heights in order: delete it or choose another topic", p.cfg.Topic, n))
 	}
 	return nil
 }
@@ -535,12 +525,18 @@ func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, ne
 			if loopCtx.Err() != nil {
 				return
 			}
-			b, err := p.src.Get(next)
+			b, sig, err := p.src.Signed(next)
 			if err != nil {
 				fail(failed(reasonSource, fmt.Errorf("stream: read block %d: %w", next, err)))
 				return
 			}
-			rec, err := newBlockRecord(p.cfg.Topic, next, b, time.Now())
+			if err := p.waitSigned(loopCtx, b, sig); err != nil {
+				if loopCtx.Err() == nil {
+					fail(err)
+				}
+				return
+			}
+			rec, err := newBlockRecord(p.cfg.Topic, next, b, sig, time.Now())
 			if err != nil {
 				fail(failed(reasonSource, err))
 				return
@@ -554,19 +550,44 @@ func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, ne
 				return
 			}
 			height := next
-			cl.Produce(produceCtx, rec, func(r *kgo.Record, err error) {
+			cl.Produce(produceCtx, rec, func(_ *kgo.Record, err error) {
 				if err != nil {
 					fail(fmt.Errorf("stream: publish block %d to %s: %w", height, p.cfg.Topic, err))
-					return
-				}
-				if r.Offset != int64(height)-1 {
-					fail(failed(reasonTopic, fmt.Errorf("stream: block %d landed at offset %d of %s instead of %d: another writer is using the topic", height, r.Offset, p.cfg.Topic, height-1)))
 					return
 				}
 				p.metrics.published.Inc()
 				p.setHeight(height)
 				progress()
 			})
+		}
+	}
+}
+
+// keyPoll is how often a block signed by a key the chain has not
+// registered yet is checked again.
+const keyPoll = 100 * time.Millisecond
+
+// waitSigned returns once sig, the signature stored with b, verifies with
+// the chain's keys; a key not registered yet is waited for up to KeyWait.
+func (p *Publisher) waitSigned(ctx context.Context, b *aurigraphv1.Block, sig Signature) error {
+	hd := b.GetHeader()
+	deadline := time.Now().Add(p.cfg.KeyWait)
+	for {
+		err := chain.CheckSignature(hd, sig.Signer, sig.Signature, p.cfg.Keys)
+		switch {
+		case err == nil:
+			return nil
+		case errors.Is(err, chain.ErrUnsigned):
+			return failed(reasonSignature, fmt.Errorf("stream: block %d has no signature stored with it (a chain begun before validators signed their blocks?), and readers of %s refuse unsigned blocks: %w", hd.GetHeight(), p.cfg.Topic, err))
+		case !errors.Is(err, chain.ErrUnknownSigner) || time.Now().After(deadline):
+			return failed(reasonSignature, fmt.Errorf("stream: the signature stored with block %d does not verify with the chain's validator keys, so readers would refuse it: %w", hd.GetHeight(), err))
+		}
+		t := time.NewTimer(keyPoll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
 		}
 	}
 }
@@ -585,11 +606,11 @@ func recordBytes(r *kgo.Record) int {
 	return n
 }
 
-func newBlockRecord(topic string, height uint64, b *aurigraphv1.Block, committed time.Time) (*kgo.Record, error) {
+func newBlockRecord(topic string, height uint64, b *aurigraphv1.Block, sig Signature, committed time.Time) (*kgo.Record, error) {
 	if got := b.GetHeader().GetHeight(); got != height {
 		return nil, fmt.Errorf("stream: block source returned height %d when asked for %d", got, height)
 	}
-	value, err := proto.Marshal(&aurigraphv1.BlockEvent{Block: b, CommittedMs: committed.UnixMilli()})
+	value, err := proto.Marshal(&aurigraphv1.BlockEvent{Block: b, CommittedMs: committed.UnixMilli(), Signer: sig.Signer, Signature: sig.Signature})
 	if err != nil {
 		return nil, fmt.Errorf("stream: encode block %d: %w", height, err)
 	}
@@ -601,21 +622,4 @@ func newBlockRecord(topic string, height uint64, b *aurigraphv1.Block, committed
 		Value:     value,
 		Headers:   []kgo.RecordHeader{{Key: heightHeader, Value: key}},
 	}, nil
-}
-
-// decodeBlockRecord decodes a record of the blocks topic and checks that its
-// key names the height of the block it carries.
-func decodeBlockRecord(key, value []byte) (uint64, *aurigraphv1.BlockEvent, error) {
-	height, err := strconv.ParseUint(string(key), 10, 64)
-	if err != nil || height == 0 || strconv.FormatUint(height, 10) != string(key) {
-		return 0, nil, fmt.Errorf("key %q is not a block height", key)
-	}
-	var ev aurigraphv1.BlockEvent
-	if err := proto.Unmarshal(value, &ev); err != nil {
-		return 0, nil, fmt.Errorf("decode block event %d: %w", height, err)
-	}
-	if got := ev.GetBlock().GetHeader().GetHeight(); got != height {
-		return 0, nil, fmt.Errorf("key says height %d but the block event holds height %d", height, got)
-	}
-	return height, &ev, nil
 }

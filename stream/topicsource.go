@@ -1,17 +1,21 @@
 package stream
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
+	"sort"
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/aurigraph/aurigraph/internal/kafkatopic"
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -40,6 +44,16 @@ type TopicSourceConfig struct {
 	// TopicCheck is how often the topic's id is checked, so that a topic
 	// deleted and created again is followed anew (10s).
 	TopicCheck time.Duration
+	// Trust supplies the validator keys and genesis hash blocks are
+	// verified with; required unless Insecure.
+	Trust blockfeed.Trust
+	// Insecure serves blocks without checking their signatures or block
+	// 1's link to the genesis: anyone who can write the topic decides what
+	// the source serves.
+	Insecure bool
+	// Registerer receives aurigraph_stream_blocks_rejected_total; nil
+	// registers none.
+	Registerer prometheus.Registerer
 }
 
 // replayFetch is how many blocks one read of older heights brings in, so a
@@ -48,25 +62,35 @@ const replayFetch = 256
 
 // TopicSource is a BlockSource that follows the blocks topic the leader's
 // Publisher writes, for processes that serve the chain without being a
-// validator (aurigraph gateway). The topic has one partition with offset =
-// height-1, so any height is one fetch away; the newest blocks are cached.
+// validator (aurigraph gateway). It serves only blocks that verify (see
+// internal/blockfeed): anything else someone wrote to the topic is skipped
+// and counted. It starts at the newest blocks, caches them, and fetches
+// older heights on demand from where it saw them in the topic, or else from
+// the lowest offset they can have.
 type TopicSource struct {
 	cfg       TopicSourceConfig
 	log       *slog.Logger
 	ready     chan struct{}
 	readyOnce sync.Once
+	rejected  *blockfeed.Rejections
 
-	mu      sync.Mutex
-	head    uint64 // highest height in the topic that this source knows of
-	start   uint64 // lowest height still in the topic
-	recent  map[uint64]*aurigraphv1.Block
-	older   map[uint64]*aurigraphv1.Block // fetched for replays, dropped wholesale when full
+	mu     sync.Mutex
+	head   uint64 // highest height verified in the topic
+	start  uint64 // lowest height surely still in the topic
+	recent map[uint64]*aurigraphv1.Block
+	older  map[uint64]*aurigraphv1.Block // fetched for replays, dropped wholesale when full
+	// hashes of blocks verified on their own links, kept longer than the
+	// blocks, so that fetches of older heights can link to the block before
+	// them rather than take their first block on its signature alone.
+	hashes  map[uint64][]byte
 	changed chan struct{}
 	err     error
-	// resume is the offset after the last record read, where a client
-	// made anew after a failure continues; -1 before the first record.
-	resume int64
-	status TopicSourceStatus
+	// located is set once the head was found; pos is then the last block
+	// accepted and where a reader made anew after a failure continues.
+	located bool
+	pos     blockfeed.Position
+	offsets offsetIndex
+	status  TopicSourceStatus
 }
 
 // TopicSourceStatus says whether a TopicSource follows its topic.
@@ -120,11 +144,33 @@ func NewTopicSource(cfg TopicSourceConfig) (*TopicSource, error) {
 	if cfg.TopicCheck <= 0 {
 		cfg.TopicCheck = 10 * time.Second
 	}
+	if cfg.Trust == nil && !cfg.Insecure {
+		return nil, errors.New("stream: topic source needs validator keys to verify blocks with (or to be told explicitly to serve them unverified)")
+	}
+	rejected, err := blockfeed.NewRejections(cfg.Registerer, "stream")
+	if err != nil {
+		return nil, fmt.Errorf("stream: %w", err)
+	}
 	return &TopicSource{
-		cfg: cfg, log: cfg.Logger.With("component", "stream.topic_source", "topic", cfg.Topic),
+		cfg: cfg, log: cfg.Logger.With("component", "stream.topic_source", "topic", cfg.Topic), rejected: rejected,
 		ready: make(chan struct{}), recent: make(map[uint64]*aurigraphv1.Block), older: make(map[uint64]*aurigraphv1.Block),
-		changed: make(chan struct{}), resume: -1, status: TopicSourceStatus{Following: true, Since: time.Now()},
+		hashes: make(map[uint64][]byte), changed: make(chan struct{}), status: TopicSourceStatus{Following: true, Since: time.Now()},
 	}, nil
+}
+
+// feed is the configuration of the source's readers of the topic;
+// rejections are counted only by the reader that follows the topic, so
+// that fetches of older heights do not count the same records again.
+func (s *TopicSource) feed(counted bool) blockfeed.Config {
+	cfg := blockfeed.Config{
+		Brokers: s.cfg.Brokers, Topic: s.cfg.Topic, Trust: s.cfg.Trust,
+		ClientOpts: append([]kgo.Opt{kgo.FetchMaxWait(100 * time.Millisecond)}, s.cfg.ClientOpts...),
+		Insecure:   s.cfg.Insecure, TopicCheck: s.cfg.TopicCheck, Logger: s.cfg.Logger,
+	}
+	if counted {
+		cfg.Rejections = s.rejected
+	}
+	return cfg
 }
 
 func (s *TopicSource) clientOpts(extra ...kgo.Opt) []kgo.Opt {
@@ -176,74 +222,84 @@ func (s *TopicSource) Run(ctx context.Context) error {
 	return nil
 }
 
-// runOnce follows the topic with one client until ctx ends or reading
+// runOnce follows the topic with one reader until ctx ends or reading
 // fails; progress is called once the topic is found, and after each poll
-// that brought blocks.
+// that brought records.
 func (s *TopicSource) runOnce(ctx context.Context, progress func()) error {
 	s.mu.Lock()
-	from := s.resume
+	located, pos := s.located, s.pos
 	s.mu.Unlock()
-	if from < 0 {
-		start, end, err := s.bounds(ctx)
-		if err != nil {
+	if !located {
+		var err error
+		if pos, err = s.locate(ctx); err != nil {
 			return err
 		}
-		s.mu.Lock()
-		s.start, s.head = uint64(start)+1, max(s.head, uint64(end))
-		s.notifyLocked()
-		s.mu.Unlock()
-		s.readyOnce.Do(func() { close(s.ready) })
-		s.log.Info("following the blocks topic", "head", end, "first_height", start+1)
-		from = max(start, end-int64(s.cfg.Cache))
 	}
-	cl, err := kgo.NewClient(s.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
-		s.cfg.Topic: {0: kgo.NewOffset().At(from)},
-	}))...)
-	if err != nil {
-		return fmt.Errorf("stream: create kafka consumer for %v: %w", s.cfg.Brokers, err)
-	}
-	defer cl.Close()
-	meta, err := kafkatopic.Describe(ctx, cl, s.cfg.Topic)
+	r, err := blockfeed.Open(ctx, s.feed(true), pos)
 	if err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}
+	defer r.Close()
+	if !bytes.Equal(r.TopicID(), pos.TopicID) {
+		// Offsets seen in another topic say nothing about this one.
+		s.mu.Lock()
+		s.offsets = offsetIndex{}
+		s.mu.Unlock()
+	}
 	progress()
-	runCtx, stop := context.WithCancelCause(ctx)
-	defer stop(nil)
-	go func() { stop(kafkatopic.Watch(runCtx, cl, s.cfg.Topic, meta.ID, s.cfg.TopicCheck)) }()
 	for {
-		fetches := cl.PollFetches(runCtx)
+		batch, err := r.Poll(ctx, replayFetch)
 		if ctx.Err() != nil {
 			return nil
 		}
-		if cause := context.Cause(runCtx); cause != nil {
-			return fmt.Errorf("stream: follow %s: %w", s.cfg.Topic, cause)
+		for _, blk := range batch.Blocks {
+			s.addRecent(blk.Event.GetBlock(), blk.Offset)
 		}
-		if err := fetches.Err(); err != nil {
-			return fmt.Errorf("stream: consume %s: %w", s.cfg.Topic, err)
+		s.mu.Lock()
+		s.pos = r.Position()
+		s.mu.Unlock()
+		if err != nil {
+			return fmt.Errorf("stream: %w", err)
 		}
-		var bad error
-		fetches.EachRecord(func(rec *kgo.Record) {
-			if bad != nil {
-				return
-			}
-			b, err := blockOfRecord(rec)
-			if err != nil {
-				bad = err
-				return
-			}
-			s.addRecent(b)
-			s.mu.Lock()
-			s.resume = rec.Offset + 1
-			s.mu.Unlock()
-		})
-		if bad != nil {
-			return bad
-		}
-		if !fetches.Empty() {
+		if batch.Records > 0 {
 			progress()
 		}
 	}
+}
+
+// locate waits for the topic and the validator keys, finds the newest block
+// in the topic and returns where to start reading so that the cache fills
+// with the newest blocks.
+func (s *TopicSource) locate(ctx context.Context) (blockfeed.Position, error) {
+	start, _, err := s.bounds(ctx)
+	if err != nil {
+		return blockfeed.Position{}, err
+	}
+	feed := s.feed(false)
+	if err := blockfeed.WaitAnchor(ctx, feed); err != nil {
+		return blockfeed.Position{}, err
+	}
+	head, err := blockfeed.FindHead(ctx, feed, func(ev *aurigraphv1.BlockEvent) (bool, error) {
+		return blockfeed.Verified(ctx, feed, ev), nil
+	})
+	if err != nil {
+		return blockfeed.Position{}, fmt.Errorf("stream: %w", err)
+	}
+	first := uint64(1)
+	if head.Height > uint64(s.cfg.Cache) {
+		first = head.Height - uint64(s.cfg.Cache) + 1
+	}
+	// The block before the first is unknown, so the first is taken on its
+	// signature; from height 1 on, the genesis hash stands for it.
+	pos := blockfeed.Position{Height: first - 1, Offset: int64(first - 1)}
+	s.mu.Lock()
+	s.located, s.pos = true, pos
+	s.start, s.head = uint64(start)+1, max(s.head, head.Height)
+	s.notifyLocked()
+	s.mu.Unlock()
+	s.readyOnce.Do(func() { close(s.ready) })
+	s.log.Info("following the blocks topic", "head", head.Height, "first_height", first, "skipped_records", head.Skipped)
+	return pos, nil
 }
 
 // bounds waits for the topic and returns its start and end offsets.
@@ -282,23 +338,12 @@ func (s *TopicSource) bounds(ctx context.Context) (start, end int64, err error) 
 	}
 }
 
-// blockOfRecord decodes a blocks-topic record and checks the offset =
-// height-1 layout the Publisher guarantees.
-func blockOfRecord(rec *kgo.Record) (*aurigraphv1.Block, error) {
-	height, ev, err := decodeBlockRecord(rec.Key, rec.Value)
-	if err != nil {
-		return nil, fmt.Errorf("stream: record at offset %d of %s: %w", rec.Offset, rec.Topic, err)
-	}
-	if uint64(rec.Offset) != height-1 {
-		return nil, fmt.Errorf("stream: %s holds height %d at offset %d, but offsets must follow heights: something other than the publisher wrote to it", rec.Topic, height, rec.Offset)
-	}
-	return ev.GetBlock(), nil
-}
-
-func (s *TopicSource) addRecent(b *aurigraphv1.Block) {
+func (s *TopicSource) addRecent(b *aurigraphv1.Block, offset int64) {
 	h := b.GetHeader().GetHeight()
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.offsets.add(h, offset)
+	s.rememberLocked(b)
 	s.recent[h] = b
 	if old := h - uint64(s.cfg.Cache); h > uint64(s.cfg.Cache) {
 		delete(s.recent, old)
@@ -385,48 +430,108 @@ func (s *TopicSource) waitRecent(height uint64, timeout time.Duration) (*aurigra
 	}
 }
 
+// fetchOlder reads height and the heights after it from the topic and
+// caches them. They are verified from the block before height when its
+// hash is known (or height is 1); otherwise the first of them is taken on
+// its signature alone.
 func (s *TopicSource) fetchOlder(height uint64) (*aurigraphv1.Block, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	cl, err := kgo.NewClient(s.clientOpts(kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{
-		s.cfg.Topic: {0: kgo.NewOffset().At(int64(height - 1))},
-	}))...)
-	if err != nil {
-		return nil, fmt.Errorf("stream: create kafka consumer for %v: %w", s.cfg.Brokers, err)
+	s.mu.Lock()
+	pos := blockfeed.Position{Height: height - 1, Offset: int64(height - 1), TopicID: s.pos.TopicID}
+	if off, ok := s.offsets.lookup(height); ok {
+		pos.Offset = off
 	}
-	defer cl.Close()
-	last := min(height+replayFetch-1, s.Height())
+	pos.Hash = s.hashes[height-1]
+	last := min(height+replayFetch-1, s.head)
+	s.mu.Unlock()
+	r, err := blockfeed.Open(ctx, s.feed(false), pos)
+	if err != nil {
+		return nil, fmt.Errorf("stream: fetch height %d: %w", height, err)
+	}
+	defer r.Close()
 	var want *aurigraphv1.Block
-	for got := height - 1; got < last; {
-		fetches := cl.PollFetches(ctx)
-		if err := fetches.Err(); err != nil {
-			return nil, fmt.Errorf("stream: fetch height %d from %s: %w", height, s.cfg.Topic, err)
-		}
-		var bad error
-		fetches.EachRecord(func(rec *kgo.Record) {
-			b, err := blockOfRecord(rec)
-			if err != nil {
-				bad = err
-				return
-			}
-			h := b.GetHeader().GetHeight()
-			got = max(got, h)
-			if h == height {
+	for r.Position().Height < last {
+		pollCtx, cancelPoll := context.WithTimeout(ctx, olderIdle)
+		batch, err := r.Poll(pollCtx, replayFetch)
+		cancelPoll()
+		for _, blk := range batch.Blocks {
+			b := blk.Event.GetBlock()
+			if b.GetHeader().GetHeight() == height {
 				want = b
 			}
 			s.mu.Lock()
 			if len(s.older) >= s.cfg.Cache {
 				clear(s.older)
 			}
-			s.older[h] = b
+			s.older[b.GetHeader().GetHeight()] = b
+			s.rememberLocked(b)
 			s.mu.Unlock()
-		})
-		if bad != nil {
-			return nil, bad
+		}
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("stream: fetch height %d from %s: %w", height, s.cfg.Topic, ctx.Err())
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return nil, fmt.Errorf("stream: fetch height %d from %s: %w", height, s.cfg.Topic, err)
+		}
+		if batch.Records == 0 {
+			break // the end of the topic
 		}
 	}
 	if want == nil {
 		return nil, fmt.Errorf("block %d: %w", height, ErrNotPublished)
 	}
 	return want, nil
+}
+
+// olderIdle is how long a fetch of older heights waits for a record before
+// it takes the end of the topic as reached.
+const olderIdle = 2 * time.Second
+
+// maxHashes bounds the verified hashes kept: 64K heights, a few MB.
+const maxHashes = 1 << 16
+
+func (s *TopicSource) rememberLocked(b *aurigraphv1.Block) {
+	if len(s.hashes) >= maxHashes {
+		clear(s.hashes)
+	}
+	s.hashes[b.GetHeader().GetHeight()] = b.GetHeader().GetHash()
+}
+
+// offsetIndex remembers where accepted heights sit in the topic, as runs of
+// consecutive heights whose offset is height-1+shift. A run starts only
+// where records of others pushed the following heights further along, so
+// the index stays small; beyond maxOffsetRuns the oldest half is dropped
+// and those heights are searched from their lower bound again.
+type offsetIndex struct {
+	runs []offsetRun
+}
+
+type offsetRun struct {
+	from  uint64
+	shift int64
+}
+
+const maxOffsetRuns = 1 << 16
+
+// add records height at offset; heights are added in increasing order.
+func (x *offsetIndex) add(height uint64, offset int64) {
+	shift := offset - int64(height-1)
+	if n := len(x.runs); n > 0 {
+		if last := x.runs[n-1]; height < last.from || last.shift == shift {
+			return
+		}
+	}
+	x.runs = append(x.runs, offsetRun{from: height, shift: shift})
+	if len(x.runs) > maxOffsetRuns {
+		x.runs = slices.Clone(x.runs[len(x.runs)/2:])
+	}
+}
+
+func (x *offsetIndex) lookup(height uint64) (int64, bool) {
+	i := sort.Search(len(x.runs), func(i int) bool { return x.runs[i].from > height }) - 1
+	if i < 0 {
+		return 0, false
+	}
+	return int64(height-1) + x.runs[i].shift, true
 }

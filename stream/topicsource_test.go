@@ -11,12 +11,28 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/schemas"
 )
 
-func startTopicSource(t *testing.T, brokers []string, cache int) *TopicSource {
+// trustOf is a trust anchor for chain's blocks, read from a validator keys
+// file as aurigraph gateway reads it.
+func trustOf(t *testing.T, chain *memChain) blockfeed.Trust {
 	t.Helper()
-	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: cache, Logger: testLogger(t)})
+	path, err := chain.c.WriteKeys(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{File: path, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
+}
+
+func startTopicSource(t *testing.T, brokers []string, chain *memChain, cache int) *TopicSource {
+	t.Helper()
+	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: cache, Logger: testLogger(t), Trust: trustOf(t, chain)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -45,7 +61,7 @@ func TestTopicSourceServesEveryHeightFromTheTopic(t *testing.T) {
 	pub.waitPublished(t, 300)
 
 	// A cache smaller than the chain: old heights come from fetches.
-	src := startTopicSource(t, brokers, 50)
+	src := startTopicSource(t, brokers, chain, 50)
 	if got := src.Height(); got != 300 {
 		t.Fatalf("height after start = %d, want 300", got)
 	}
@@ -86,7 +102,7 @@ func TestPublisherAndSourceFollowARecreatedTopic(t *testing.T) {
 	brokers := newCluster(t)
 	chain := newMemChain()
 	chain.append(5, 1, time.Now())
-	pub, err := NewPublisher(PublisherConfig{Brokers: brokers, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, TopicCheck: 20 * time.Millisecond}, chain)
+	pub, err := NewPublisher(PublisherConfig{Brokers: brokers, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, TopicCheck: 20 * time.Millisecond, Keys: chain}, chain)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,7 +113,7 @@ func TestPublisherAndSourceFollowARecreatedTopic(t *testing.T) {
 	t.Cleanup(cancel)
 	rp.waitPublished(t, 5)
 
-	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: 100, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, TopicCheck: 20 * time.Millisecond})
+	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: 100, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, TopicCheck: 20 * time.Millisecond, Trust: trustOf(t, chain)})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -2,10 +2,15 @@ package main
 
 import (
 	"context"
+	"crypto/ed25519"
 	"errors"
+	"slices"
+	"sync/atomic"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/stream"
 )
 
 // localChain reads the chain from whichever in-process validator has a
@@ -37,6 +42,39 @@ func (c localChain) Get(height uint64) (*aurigraphv1.Block, error) {
 	return nil, err
 }
 
+// Signed returns the block at height with the signature stored with it,
+// both from the same validator's store. A block no store holds a signature
+// for (a chain begun before validators signed blocks) comes back unsigned,
+// and the publisher says so.
+func (c localChain) Signed(height uint64) (*aurigraphv1.Block, stream.Signature, error) {
+	err := consensus.ErrBlockNotFound
+	var unsigned *aurigraphv1.Block
+	for _, s := range c {
+		if s.Height() < height {
+			continue
+		}
+		b, gerr := s.Get(height)
+		if gerr != nil {
+			err = gerr
+			continue
+		}
+		sig, serr := s.Signature(height)
+		if serr != nil {
+			if errors.Is(serr, consensus.ErrBlockNotFound) && unsigned == nil {
+				unsigned = b
+			} else {
+				err = serr
+			}
+			continue
+		}
+		return b, stream.Signature{Signer: sig.Signer, Signature: sig.Signature}, nil
+	}
+	if unsigned != nil {
+		return unsigned, stream.Signature{}, nil
+	}
+	return nil, stream.Signature{}, err
+}
+
 // Wait returns once any validator holds height.
 func (c localChain) Wait(ctx context.Context, height uint64) error {
 	if c.Height() >= height {
@@ -58,6 +96,51 @@ func (c localChain) Wait(ctx context.Context, height uint64) error {
 		}
 	}
 	return err
+}
+
+// nodesTrust is what the dev pipeline's publisher and projector verify
+// blocks with: the genesis and validator keys in the replicated state of
+// the validators of this process, read live, so that a member added or
+// removed counts as soon as a validator applied the change.
+type nodesTrust struct {
+	nodes []*consensus.Node
+	// keys is how many key records the last Refresh saw.
+	keys atomic.Int64
+}
+
+// BlockKeys implements chain.KeySet: the keys any local validator knows.
+func (t *nodesTrust) BlockKeys(id, height uint64) []ed25519.PublicKey {
+	var out []ed25519.PublicKey
+	for _, n := range t.nodes {
+		for _, k := range n.BlockKeys(id, height) {
+			if !slices.ContainsFunc(out, func(o ed25519.PublicKey) bool { return o.Equal(k) }) {
+				out = append(out, k)
+			}
+		}
+	}
+	return out
+}
+
+// Anchor implements blockfeed.Trust.
+func (t *nodesTrust) Anchor() (blockfeed.Anchor, bool) {
+	for _, n := range t.nodes {
+		if a, err := n.Anchor(); err == nil {
+			return blockfeed.Anchor{GenesisHash: a.GenesisHash, Keys: t}, true
+		}
+	}
+	return blockfeed.Anchor{}, false
+}
+
+// Refresh implements blockfeed.Trust: the keys are always current, so it
+// only says whether a key was registered or retired since it was last asked.
+func (t *nodesTrust) Refresh(context.Context) bool {
+	var n int64
+	for _, node := range t.nodes {
+		if a, err := node.Anchor(); err == nil {
+			n = max(n, int64(a.Keys.Len()))
+		}
+	}
+	return t.keys.Swap(n) != n
 }
 
 // nodesChain answers ingest's questions about the chain from the validator

@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,6 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -20,7 +23,7 @@ import (
 )
 
 func newClusterCommand() *cobra.Command {
-	var nodes string
+	var nodes, caFile string
 	var timeout time.Duration
 	cmd := &cobra.Command{
 		Use:   "cluster",
@@ -37,11 +40,15 @@ To add a validator, register it first, then start it with --join:
 
 It joins as a learner and is promoted to voter once it has caught up, so the
 cluster keeps its quorum while the new validator starts. Removing the leader
-is allowed: it hands leadership over first, then stops.`,
+is allowed: it hands leadership over first, then stops.
+
+Where the validators require authentication, put an admin's bearer token or
+API key in the environment variable AURIGRAPH_TOKEN.`,
 	}
 	pf := cmd.PersistentFlags()
 	pf.StringVar(&nodes, "node", "http://127.0.0.1:8080", "HTTP URLs of validators to ask, comma separated (host:port means http://host:port/api/v12)")
 	pf.DurationVar(&timeout, "timeout", 30*time.Second, "how long to wait for each validator")
+	pf.StringVar(&caFile, "ca", "", "PEM CA bundle the validators' https certificates chain to (default: the system's)")
 	client := func() (*clusterClient, error) {
 		bases, err := parseNodeURLs(nodes)
 		if err != nil {
@@ -50,7 +57,21 @@ is allowed: it hands leadership over first, then stops.`,
 		if timeout <= 0 {
 			return nil, fmt.Errorf("--timeout %v: must be positive", timeout)
 		}
-		return &clusterClient{bases: bases, http: &http.Client{Timeout: timeout}}, nil
+		hc := &http.Client{Timeout: timeout}
+		if caFile != "" {
+			pem, err := os.ReadFile(caFile)
+			if err != nil {
+				return nil, fmt.Errorf("--ca: %w", err)
+			}
+			roots := x509.NewCertPool()
+			if !roots.AppendCertsFromPEM(pem) {
+				return nil, fmt.Errorf("--ca %s: no PEM certificate in it", caFile)
+			}
+			hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+		}
+		// The token comes from the environment, not a flag, so it shows in
+		// neither the process list nor the shell history.
+		return &clusterClient{bases: bases, http: hc, token: os.Getenv("AURIGRAPH_TOKEN")}, nil
 	}
 
 	status := &cobra.Command{
@@ -157,6 +178,7 @@ func parseNodeURLs(s string) ([]string, error) {
 type clusterClient struct {
 	bases []string
 	http  *http.Client
+	token string
 }
 
 // run sends the request to each validator in turn and prints the first
@@ -218,6 +240,9 @@ func (c *clusterClient) do(ctx context.Context, method, u string, body []byte) (
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {

@@ -54,6 +54,7 @@ type devFlags struct {
 	raftMaxConns       int
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
+	access           accessFlags
 }
 
 // raftMaxConnsUsage documents --raft-max-conns for dev and node.
@@ -108,6 +109,7 @@ directory continues where the previous run stopped.`,
 	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
+	f.access.register(fl)
 	return cmd
 }
 

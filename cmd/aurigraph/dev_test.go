@@ -120,15 +120,10 @@ func startPipeline(t *testing.T, f devFlags) *runningPipeline {
 		cancel()
 		t.Fatal("pipeline not ready after 60s")
 	}
+	// Consistent reads answer 503 until a leader is elected; reads go to
+	// the leader when this process has it.
 	waitFor(t, 30*time.Second, "a leader", func() (bool, string) {
-		var v struct {
-			Leader uint64 `json:"leader"`
-		}
-		// Consistent reads answer 503 until a leader is elected.
-		if err := tryGetJSON(p.addrs.HTTP, "/api/v12/validators", &v); err != nil {
-			return false, err.Error()
-		}
-		return v.Leader != 0, "no leader yet"
+		return p.addrs.HasLeader(), "no leader yet"
 	})
 	return p
 }

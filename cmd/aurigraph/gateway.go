@@ -11,8 +11,11 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -27,6 +30,8 @@ type gatewayFlags struct {
 	pprof              bool
 	listen             listenerFlags
 	healthStallAfter   time.Duration
+	trust              blockTrustFlags
+	access             accessFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -39,7 +44,16 @@ block to, and serves what subscribers and explorers read: the live event
 stream over WebSocket (/api/v12/live/stream), Server-Sent Events
 (/api/v12/live/events) and gRPC (StreamService.Subscribe), blocks by height
 (/api/v12/blocks/{height}) and /api/v12/performance. Run as many gateways as
-the readers need; the validators never see them.`,
+the readers need; the validators never see them.
+
+Anyone who can write the topic can put records there, so the gateway serves
+only blocks signed by the chain's validators that link to the block before
+them, and skips and counts the rest (aurigraph_stream_blocks_rejected_total).
+It learns the validators' keys from --validator-keys (the document
+GET /api/v12/validators/keys of a validator serves, saved to a file) and/or
+--validators (validators' HTTP APIs, asked again when a block names a key it
+does not know, and every minute). Without either it refuses to start, unless
+told --insecure-unverified-blocks.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return runGateway(cmd.Context(), f, slog.Default(), nil)
@@ -55,6 +69,8 @@ the readers need; the validators never see them.`,
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	f.listen.register(fl)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, "health reports the gateway not ready when the blocks topic holds blocks it has not read and it reads none for this long")
+	f.trust.register(fl)
+	f.access.register(fl)
 	return cmd
 }
 
@@ -68,6 +84,11 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 	lim, err := newLimits(f.listen, reg, log)
 	if err != nil {
 		return err
@@ -77,12 +98,25 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
+	anchors, err := f.trust.open(log)
+	if err != nil {
+		return err
+	}
+	// A nil *Anchors in the interface would read as a trust anchor.
+	var trust blockfeed.Trust
+	if anchors != nil {
+		trust = anchors
+	}
 	brokers := splitList(f.kafka)
-	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log})
+	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log,
+		Trust: trust, Insecure: anchors == nil, Registerer: reg})
 	if err != nil {
 		return fmt.Errorf("--kafka: %w", err)
 	}
 	inputs := &runGroup{}
+	if anchors != nil {
+		inputs.start(ctx, "validator keys", anchors.Run)
+	}
 	inputs.start(ctx, "blocks topic", src.Run)
 	stack.push("blocks topic", func(context.Context) error { return inputs.stop() })
 	select {
@@ -94,14 +128,15 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	}
 
 	// Without validators at hand, the hub learns leaders from block headers.
-	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Logger: log, Registerer: reg})
+	hub := stream.NewHub(src, stream.HubOptions{MaxPerClient: f.streamMaxPerClient, Scope: acc.guard.TxScope, Logger: log, Registerer: reg})
 	outputs := &runGroup{}
 	outputs.start(ctx, "stream hub", hub.Run)
 	stack.push("stream hub", func(context.Context) error { return outputs.stop() })
 
-	api := http.NewServeMux()
-	mountStreams(api, hub)
-	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src))
+	mux := acc.guard.NewMux()
+	api := mux.Under("/api/v12")
+	mountStreams(api, hub, acc.web.CORSOrigins)
+	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src, acc.guard))
 	probe, err := hw.watchBroker(&stack, brokers)
 	if err != nil {
 		return err
@@ -112,12 +147,12 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
-	root := rootHandler(reg, api, hw.reg, f.pprof, ui)
+	root := rootHandler(reg, mux, hw.reg, f.pprof, ui)
 	grpcCfg, err := f.grpcTLS.config(log, reg)
 	if err != nil {
 		return err
 	}
-	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub}, grpcCfg)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub, guard: acc.guard}, grpcCfg, acc)
 	if err != nil {
 		return err
 	}
@@ -125,7 +160,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if ready != nil {
 		ready(gatewayAddrs{HTTP: httpAddr, GRPC: grpcAddr})
 	}
-	log.Info("aurigraph gateway ready", "http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr,
+	log.Info("aurigraph gateway ready", "http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr,
 		"kafka", brokers, "height", src.Height())
 	select {
 	case <-ctx.Done():
@@ -140,7 +175,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 
 // gatewayBlockHandler serves GET /blocks/{height} in the validators' JSON
 // shape.
-func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
+func gatewayBlockHandler(src *stream.TopicSource, guard *access.Guard) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h, err := strconv.ParseUint(r.PathValue("height"), 10, 64)
 		if err != nil || h == 0 {
@@ -157,6 +192,40 @@ func gatewayBlockHandler(src *stream.TopicSource) http.Handler {
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(b))
+		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(guard.AccountScope(r.Context()).Block(b)))
 	})
+}
+
+// blockTrustFlags say where a reader of the blocks topic outside the
+// validators gets the chain's trust anchor.
+type blockTrustFlags struct {
+	keysFile   string
+	validators string
+	insecure   bool
+}
+
+func (f *blockTrustFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.keysFile, "validator-keys", "", "trust anchor: the chain's validator keys document (save GET /api/v12/validators/keys of a validator); re-read when it changes")
+	fl.StringVar(&f.validators, "validators", "", "trust anchor: validators' HTTP APIs, http(s)://host:port,..., asked for their keys at start, every minute and when a block names a key not yet known")
+	fl.BoolVar(&f.insecure, "insecure-unverified-blocks", false, "serve the blocks topic without checking signatures: anyone who can write the topic decides what is served")
+}
+
+// open returns the trust anchor the flags name, or nil with
+// --insecure-unverified-blocks.
+func (f *blockTrustFlags) open(log *slog.Logger) (*blockfeed.Anchors, error) {
+	urls := splitList(f.validators)
+	switch {
+	case f.insecure && (f.keysFile != "" || len(urls) > 0):
+		return nil, errors.New("--insecure-unverified-blocks with --validator-keys or --validators: choose verification or none")
+	case f.insecure:
+		log.Warn("--insecure-unverified-blocks: blocks are served without checking their signatures; anyone who can write the blocks topic decides what readers see")
+		return nil, nil
+	case f.keysFile == "" && len(urls) == 0:
+		return nil, errors.New("no trust anchor for the blocks topic: give --validator-keys FILE (GET /api/v12/validators/keys of a validator, saved) and/or --validators http://node:8080,...; or --insecure-unverified-blocks to serve whatever the topic holds")
+	}
+	a, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{File: f.keysFile, Validators: urls, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("--validator-keys/--validators: %w", err)
+	}
+	return a, nil
 }

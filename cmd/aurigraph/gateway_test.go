@@ -3,12 +3,15 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
 
+	"github.com/aurigraph/aurigraph/internal/chain/chaintest"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -27,7 +30,8 @@ func TestGatewayServesTheChainFromTheBlocksTopic(t *testing.T) {
 	ready := make(chan gatewayAddrs, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- runGateway(ctx, gatewayFlags{kafka: p.addrs.Kafka[0], httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 8, streamMaxPerClient: 16}, testLog(t), func(a gatewayAddrs) { ready <- a })
+		done <- runGateway(ctx, gatewayFlags{kafka: p.addrs.Kafka[0], httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 8, streamMaxPerClient: 16,
+			trust: blockTrustFlags{validators: "http://" + p.addrs.HTTP}}, testLog(t), func(a gatewayAddrs) { ready <- a })
 	}()
 	defer func() {
 		cancel()
@@ -92,5 +96,45 @@ func TestGatewayServesTheChainFromTheBlocksTopic(t *testing.T) {
 	ev, err := sub.Recv()
 	if err != nil || ev.GetHeight() != head || ev.GetBlock().GetTxCount() == 0 {
 		t.Fatalf("first gRPC event from the gateway = %v, %v; want block %d with transactions", ev, err, head)
+	}
+}
+
+func TestBlockTrustFlags(t *testing.T) {
+	keys, err := chaintest.New("gateway-flags", 3).WriteKeys(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		flags    blockTrustFlags
+		wantErr  string
+		insecure bool
+	}{
+		{name: "none", wantErr: "no trust anchor"},
+		{name: "keys file", flags: blockTrustFlags{keysFile: keys}},
+		{name: "validators", flags: blockTrustFlags{validators: "http://127.0.0.1:8080,https://node-2:8080"}},
+		{name: "both", flags: blockTrustFlags{keysFile: keys, validators: "http://127.0.0.1:8080"}},
+		{name: "missing keys file", flags: blockTrustFlags{keysFile: keys + ".missing"}, wantErr: "--validator-keys"},
+		{name: "validator without scheme", flags: blockTrustFlags{validators: "node:8080"}, wantErr: "want http://host:port"},
+		{name: "insecure", flags: blockTrustFlags{insecure: true}, insecure: true},
+		{name: "insecure and keys", flags: blockTrustFlags{insecure: true, keysFile: keys}, wantErr: "choose"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs strings.Builder
+			a, err := tt.flags.open(slog.New(slog.NewTextHandler(&logs, nil)))
+			switch {
+			case tt.wantErr != "":
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("open = %v, want an error containing %q", err, tt.wantErr)
+				}
+			case err != nil:
+				t.Fatal(err)
+			case tt.insecure != (a == nil):
+				t.Fatalf("anchors %v, want none only without verification", a)
+			case tt.insecure && !strings.Contains(logs.String(), "level=WARN"):
+				t.Fatalf("no WARN without verification; logs: %s", logs.String())
+			}
+		})
 	}
 }

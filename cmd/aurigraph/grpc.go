@@ -17,6 +17,7 @@ import (
 	"github.com/aurigraph/aurigraph/analytics"
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/access"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
@@ -57,6 +58,8 @@ type grpcServices struct {
 	chain     *consensus.Service
 	submit    *ingest.SubmitHandler
 	analytics *analytics.Service
+	// guard enforces the access policy on every call.
+	guard *access.Guard
 	// ready reports whether the chain services can answer now (a leader is
 	// known); health reports NOT_SERVING for them otherwise.
 	ready func() bool
@@ -74,6 +77,7 @@ func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config, lim *limits) (str
 		return "", nil, err
 	}
 	opts = append(opts, lim.grpcOptions()...)
+	opts = append(opts, svcs.guard.ServerOptions()...)
 	srv := grpc.NewServer(append(opts,
 		// Pings keep idle subscriptions alive through proxies and find dead
 		// peers; clients may ping as often as every 10s. A connection with no
@@ -86,6 +90,7 @@ func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config, lim *limits) (str
 		grpc.MaxRecvMsgSize(maxGRPCMessage),
 		grpc.MaxSendMsgSize(maxGRPCMessage),
 	)...)
+	aurigraphv1.RegisterAuthServiceServer(srv, svcs.guard.AuthService())
 	aurigraphv1.RegisterStreamServiceServer(srv, svcs.hub.StreamService())
 	aurigraphv1.RegisterPerformanceServiceServer(srv, analytics.PerformanceService(svcs.hub.Performance, svcs.analytics))
 	var chainServices []string
@@ -100,7 +105,7 @@ func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config, lim *limits) (str
 	}
 	hs := health.NewServer()
 	healthpb.RegisterHealthServer(srv, hs)
-	for _, name := range []string{aurigraphv1.StreamService_ServiceDesc.ServiceName, aurigraphv1.PerformanceService_ServiceDesc.ServiceName} {
+	for _, name := range []string{aurigraphv1.StreamService_ServiceDesc.ServiceName, aurigraphv1.PerformanceService_ServiceDesc.ServiceName, aurigraphv1.AuthService_ServiceDesc.ServiceName} {
 		hs.SetServingStatus(name, healthpb.HealthCheckResponse_SERVING)
 	}
 	watchCtx, stopWatch := context.WithCancel(context.Background())
@@ -112,6 +117,12 @@ func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config, lim *limits) (str
 		}
 	}()
 	reflection.Register(srv)
+	if err := svcs.guard.CheckMethods(srv.GetServiceInfo()); err != nil {
+		stopWatch()
+		<-watched
+		ln.Close()
+		return "", nil, err
+	}
 	go func() {
 		if err := srv.Serve(ln); err != nil {
 			slog.Error("grpc server stopped", "addr", addr, "err", err)
@@ -168,4 +179,4 @@ func watchLeader(ctx context.Context, hs *health.Server, services []string, read
 	}
 }
 
-const grpcUsage = "gRPC listen address: TransactionService, BlockService, ValidatorService, PerformanceService, StreamService, health, reflection"
+const grpcUsage = "gRPC listen address: TransactionService, BlockService, ValidatorService, PerformanceService, StreamService, AuthService, health, reflection"

@@ -143,7 +143,7 @@ func TestGRPCServesMutualTLS(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr, stop, err := serveGRPC("127.0.0.1:0", grpcServices{hub: stream.NewHub(emptyChain{}, stream.HubOptions{})}, cfg, lim)
+	addr, stop, err := serveGRPC("127.0.0.1:0", grpcServices{hub: stream.NewHub(emptyChain{}, stream.HubOptions{}), guard: testGuard(t, accessFlags{}).guard}, cfg, lim)
 	if err != nil {
 		t.Fatal(err)
 	}

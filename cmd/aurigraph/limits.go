@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"net"
@@ -130,10 +131,14 @@ func (l *limits) listen(name, addr string, maxConns int, refuse func(net.Conn)) 
 }
 
 // serveHTTP serves h on addr within the HTTP deadlines and maxConns.
-func (l *limits) serveHTTP(name, addr string, h http.Handler, maxConns int) (*http.Server, string, error) {
-	ln, err := l.listen(name, addr, maxConns, listener.RefuseHTTP)
+func (l *limits) serveHTTP(name, addr string, tlsCfg *tls.Config, h http.Handler, maxConns int) (*http.Server, string, error) {
+	bounded, err := l.listen(name, addr, maxConns, listener.RefuseHTTP)
 	if err != nil {
 		return nil, "", err
+	}
+	var ln net.Listener = bounded
+	if tlsCfg != nil {
+		ln = tls.NewListener(bounded, tlsCfg)
 	}
 	srv := listener.NewHTTPServer(h, l.http, name, l.metrics, l.log)
 	go func() {

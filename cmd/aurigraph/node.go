@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"net"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/stream"
@@ -49,6 +52,7 @@ type nodeFlags struct {
 	raftMaxConns int
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
+	access           accessFlags
 }
 
 func newNodeCommand() *cobra.Command {
@@ -92,7 +96,15 @@ every validator's certificate must name its --peers host.`,
 			if err := f.limits.validate(); err != nil {
 				return err
 			}
-			if _, err := peerTLS(f.peerCert, f.peerKey, f.peerCA); err != nil {
+			peerTLSConfig, err := peerTLS(f.peerCert, f.peerKey, f.peerCA)
+			if err != nil {
+				return err
+			}
+			addrs := slices.Collect(maps.Values(peers))
+			if f.raftListen != "" {
+				addrs = append(addrs, f.raftListen)
+			}
+			if err := access.CheckPeers("--peers", addrs, peerTLSConfig != nil, f.access.insecure, slog.Default()); err != nil {
 				return err
 			}
 			if err := f.validateSnapshots(cmd.Flags().Changed("snapshot-catchup-entries")); err != nil {
@@ -125,6 +137,7 @@ every validator's certificate must name its --peers host.`,
 	f.listen.register(fl)
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
+	f.access.register(fl)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -175,6 +188,11 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 	brokers := strings.Split(f.kafka, ",")
 
 	tlsCfg, err := peerTLS(f.peerCert, f.peerKey, f.peerCA)
@@ -232,12 +250,13 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 
 	outputs := &runGroup{}
-	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, nodes, f.streamMaxPerClient, acc.guard, log, reg)
 	outputs.start(ctx, "stream hub", hub.Run)
 	// One publisher per topic: the leader's. A new leader resumes after the
-	// highest height already in the topic.
+	// highest height of the chain already in the topic, and publishes each
+	// block with the signature this validator stored with it.
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: node}, localChain{chain})
 	if err != nil {
 		return err
 	}
@@ -277,7 +296,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
-		Signatures: sigs, Chain: node, Logger: log.With("component", "submit"), Registerer: reg})
+		Signatures: sigs, Chain: node, Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -286,7 +305,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
 		reg: reg, nodes: nodes, submit: submit, hub: hub, health: hw.reg,
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim, access: acc,
 	})
 	if err != nil {
 		return err
@@ -300,7 +319,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	log.Info("aurigraph node ready", "id", f.id, "peers", ids, "http", "http://"+httpAddr+"/api/v12",
+	log.Info("aurigraph node ready", "id", f.id, "peers", ids, "http", acc.scheme()+"://"+httpAddr+"/api/v12",
 		"grpc", grpcAddr, "kafka", brokers, "data", f.dataDir)
 
 	select {

@@ -22,6 +22,7 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/internal/health"
@@ -48,6 +49,9 @@ type devAddrs struct {
 	Chain                      stream.BlockSource
 	Projected                  func() uint64
 	HasLeader                  func() bool
+	// Guard is the access policy's enforcement point, which knows every
+	// route and method served.
+	Guard *access.Guard
 }
 
 // runPipeline is runDev with a hook called once everything listens.
@@ -72,6 +76,15 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	if err != nil {
 		return err
 	}
+
+	if err := access.CheckPeers("--raft-host", []string{f.raftHost}, false, f.access.insecure, log); err != nil {
+		return err
+	}
+	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
+	if err != nil {
+		return err
+	}
+	stack.push("access", func(context.Context) error { acc.close(); return nil })
 
 	brokers := f.kafkaBrokers()
 	if !f.externalKafka {
@@ -122,7 +135,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
+		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, nil, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
 			capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
@@ -191,9 +204,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	outputs := &runGroup{}
 	inputs := &runGroup{}
 
-	hub := newHub(chain, nodes, f.streamMaxPerClient, log, reg)
+	hub := newHub(chain, nodes, f.streamMaxPerClient, acc.guard, log, reg)
+	// The publisher and the projector trust the validators' own keys.
+	trust := &nodesTrust{nodes: nodes}
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth}, chain)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: trust}, chain)
 	if err != nil {
 		return err
 	}
@@ -203,7 +218,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		h, p := chain.Height(), proj.Height()
 		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
 	})
-	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Logger: log, Registerer: reg, Health: projHealth})
+	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
 	if err != nil {
 		return err
 	}
@@ -255,7 +270,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
-		Signatures: sigs, Chain: nodesChain(nodes), Logger: log.With("component", "submit"), Registerer: reg})
+		Signatures: sigs, Chain: nodesChain(nodes), Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
 	}
@@ -264,7 +279,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
 		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: hw.reg,
-		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim,
+		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim, access: acc,
 	})
 	if err != nil {
 		return err
@@ -278,10 +293,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
-			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return leading(nodes) }})
+			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return leading(nodes) }, Guard: acc.guard})
 	}
 	log.Info("aurigraph dev ready",
-		"http", "http://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
+		"http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
 		"clickhouse", redactedURL(clickhouseURL), "validators", f.validators, "data", f.dataDir)
 
 	select {
@@ -319,6 +334,7 @@ type validatorAPIs struct {
 	httpAddr, grpcAddr string
 	tls                grpcTLSFlags
 	lim                *limits
+	access             accessSetup
 }
 
 // serveValidatorAPIs mounts every domain package's surface, once as the
@@ -330,13 +346,15 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	if err != nil {
 		return "", "", err
 	}
-	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Logger: log.With("component", "api")})
-	api := http.NewServeMux()
+	guard := a.access.guard
+	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Scope: guard.TxScope, Logger: log.With("component", "api")})
+	root := guard.NewMux()
+	api := root.Under("/api/v12")
 	api.Handle("POST /transactions", a.submit)
-	api.Handle("/", consensus.NewHTTPHandler(chain))
-	mountStreams(api, a.hub)
+	consensus.RegisterHTTP(api, chain)
+	mountStreams(api, a.hub, a.access.web.CORSOrigins)
 	if a.analytics != nil {
-		api.Handle("/analytics/", http.StripPrefix("/analytics", analytics.NewHTTPHandler(a.analytics)))
+		analytics.RegisterHTTP(api.Under("/analytics"), a.analytics, analytics.HTTPOptions{Scope: analyticsScope(guard)})
 	}
 	process := "node"
 	if a.analytics != nil {
@@ -346,20 +364,20 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	if err != nil {
 		return "", "", err
 	}
-	return serveAPIs(stack, a.lim, a.httpAddr, rootHandler(a.reg, api, a.health, a.pprof, ui), a.grpcAddr, grpcServices{
-		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics,
+	return serveAPIs(stack, a.lim, a.httpAddr, rootHandler(a.reg, root, a.health, a.pprof, ui), a.grpcAddr, grpcServices{
+		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics, guard: guard,
 		ready: func() bool { return leaderKnown(a.nodes) },
-	}, grpcCfg)
+	}, grpcCfg, a.access)
 }
 
-// rootHandler serves api under /api/v12, with /metrics, the health
-// endpoints under /q/health and, with withPprof, the Go runtime's profiles
-// under /debug/pprof/: the same in every process that serves an API. The web
-// portal answers every other path.
-func rootHandler(reg *prometheus.Registry, api http.Handler, hr *health.Registry, withPprof bool, ui http.Handler) http.Handler {
-	root := http.NewServeMux()
+// rootHandler completes root, on which the API is mounted under /api/v12,
+// with /api/v12/auth/..., /metrics, the health endpoints under /q/health
+// and, with withPprof, the Go runtime's profiles under /debug/pprof/: the
+// same in every process that serves an API. The web portal answers every
+// other path. Every route passes the access policy.
+func rootHandler(reg *prometheus.Registry, root *access.Mux, hr *health.Registry, withPprof bool, ui http.Handler) http.Handler {
+	root.Guard().RegisterHTTP(root.Under("/api/v12"))
 	root.Handle("/", ui)
-	root.Handle("/api/v12/", http.StripPrefix("/api/v12", api))
 	root.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
 	hr.Mount(root)
 	if withPprof {
@@ -370,8 +388,8 @@ func rootHandler(reg *prometheus.Registry, api http.Handler, hr *health.Registry
 
 // serveAPIs serves root on httpAddr and grpc on grpcAddr, and pushes their
 // graceful stops; it returns where they listen.
-func serveAPIs(stack *shutdownStack, lim *limits, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config) (httpAt, grpcAt string, err error) {
-	httpSrv, httpAt, err := lim.serveHTTP("http", httpAddr, root, capOr(lim.httpMaxConns, defaultHTTPMaxConns))
+func serveAPIs(stack *shutdownStack, lim *limits, httpAddr string, root http.Handler, grpcAddr string, svcs grpcServices, cfg rpc.Config, acc accessSetup) (httpAt, grpcAt string, err error) {
+	httpSrv, httpAt, err := lim.serveHTTP("http", httpAddr, acc.httpTLS, access.Web(root, acc.web), capOr(lim.httpMaxConns, defaultHTTPMaxConns))
 	if err != nil {
 		return "", "", fmt.Errorf("--http: %w", err)
 	}
@@ -417,15 +435,16 @@ func readOnlyDSN(dsn string) string {
 }
 
 // mountStreams serves the hub's live streams and performance figures, the
-// same in validators and gateways.
-func mountStreams(api *http.ServeMux, hub *stream.Hub) {
-	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{}))
+// same in validators and gateways; pages of the CORS origins may open the
+// WebSocket too.
+func mountStreams(api *access.Sub, hub *stream.Hub, corsOrigins []string) {
+	api.Handle("GET /live/stream", hub.WebSocketHandler(stream.WebSocketOptions{OriginPatterns: access.OriginHosts(corsOrigins)}))
 	api.Handle("GET /live/events", hub.SSEHandler(stream.SSEOptions{}))
 	api.Handle("GET /performance", hub.PerformanceHandler())
 }
 
 // mountPprof serves the Go runtime's profiles under /debug/pprof/.
-func mountPprof(root *http.ServeMux) {
+func mountPprof(root *access.Mux) {
 	root.HandleFunc("GET /debug/pprof/", pprof.Index)
 	root.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
 	root.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
@@ -463,9 +482,10 @@ func drainOutputs(timeout time.Duration, chain localChain, pub *stream.Publisher
 
 // newHub is the stream hub of dev and node, reporting the validator set of
 // the local validators.
-func newHub(chain stream.BlockSource, nodes []*consensus.Node, maxPerClient int, log *slog.Logger, reg prometheus.Registerer) *stream.Hub {
+func newHub(chain stream.BlockSource, nodes []*consensus.Node, maxPerClient int, guard *access.Guard, log *slog.Logger, reg prometheus.Registerer) *stream.Hub {
 	return stream.NewHub(chain, stream.HubOptions{
 		MaxPerClient: maxPerClient,
+		Scope:        guard.TxScope,
 		Validators:   func() stream.ValidatorStatus { return validatorStatus(nodes) },
 		Logger:       log,
 		Registerer:   reg,

@@ -227,7 +227,7 @@ func (r *Registry) Handler(kind Kind) http.Handler {
 }
 
 // Mount serves /q/health, /q/health/live and /q/health/ready on mux.
-func (r *Registry) Mount(mux *http.ServeMux) {
+func (r *Registry) Mount(mux interface{ Handle(string, http.Handler) }) {
 	mux.Handle("GET /q/health", r.Handler(Combined))
 	mux.Handle("GET /q/health/live", r.Handler(Live))
 	mux.Handle("GET /q/health/ready", r.Handler(Ready))

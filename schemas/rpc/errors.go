@@ -57,6 +57,12 @@ func Unavailable(msg string, retryAfter time.Duration) error {
 	return withDetails(codes.Unavailable, msg, &errdetails.RetryInfo{RetryDelay: durationpb.New(max(retryAfter, 0))})
 }
 
+// ResourceExhausted is RESOURCE_EXHAUSTED for a caller over a rate limit
+// or quota, with a google.rpc.RetryInfo saying when to try again.
+func ResourceExhausted(msg string, retryAfter time.Duration) error {
+	return withDetails(codes.ResourceExhausted, msg, &errdetails.RetryInfo{RetryDelay: durationpb.New(max(retryAfter, 0))})
+}
+
 // LeaderHint reports whether err, as received by a client, is a NotLeader
 // error, and the leader it names (0: unknown).
 func LeaderHint(err error) (leader uint64, ok bool) {

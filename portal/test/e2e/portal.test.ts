@@ -435,8 +435,11 @@ describe('portal', () => {
     }
     await open('/');
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(245, 247, 251)');
+    // Two clicks faster than a render: each must still advance from the
+    // choice the previous one made.
     await page.click('[data-testid=theme-toggle]'); // system → light
     await page.click('[data-testid=theme-toggle]'); // light → dark
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', undefined, { timeout: 2000 }).catch(() => {});
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await page.reload();
     await page.locator('main h1').waitFor();
@@ -568,6 +571,9 @@ describe('portal', () => {
       await page.goto(gw.url + '/analytics');
       expect(await text('main h1')).toBe('Not served here');
     } finally {
+      // Leave the gateway's pages first: a page still open would report the
+      // stopped gateway's refused reconnections, which this flow does not test.
+      await page.goto('about:blank');
       await gw.stop();
     }
   });
