@@ -119,8 +119,12 @@ func (s *SCRAMServer) final(msg string) ([]byte, bool, error) {
 	if len(fields) != 2 || fields[0] != "c="+base64.StdEncoding.EncodeToString([]byte(s.gs2Header)) {
 		return nil, false, fmt.Errorf("%w: the channel binding does not repeat the client's header", errSCRAM)
 	}
-	if fields[1] != "r="+s.nonce {
-		return nil, false, fmt.Errorf("%w: the nonce is not the one this conversation agreed", errSCRAM)
+	// librdkafka sends its own nonce again in front of the agreed one;
+	// Kafka accepts a nonce that ends with the agreed one, and so does
+	// this. The agreed nonce, fresh from the server, is still in the signed
+	// message, so the proof cannot be replayed.
+	if !strings.HasPrefix(fields[1], "r=") || !strings.HasSuffix(fields[1], s.nonce) {
+		return nil, false, fmt.Errorf("%w: the nonce does not end with the one this conversation agreed", errSCRAM)
 	}
 	proof, err := base64.StdEncoding.DecodeString(proofText)
 	if err != nil || len(proof) != s.h().Size() {
