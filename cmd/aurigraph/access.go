@@ -63,7 +63,10 @@ func (f *accessFlags) register(fl *pflag.FlagSet) {
 
 // accessSetup is what the flags build: the guard and the HTTP port's TLS.
 type accessSetup struct {
-	guard   *access.Guard
+	guard *access.Guard
+	// audit is the process's audit log, which the Kafka port and the
+	// ClickHouse interface record into too.
+	audit   *audit.Log
 	httpTLS *tls.Config
 	web     access.WebOptions
 	closers []func() error
@@ -149,6 +152,7 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 		s.close()
 		return s, err
 	}
+	s.audit = al
 	s.guard, err = access.New(access.Config{
 		Auth: a, Tenants: dir, Audit: al, ClientID: f.oidcClientID,
 		SubmitRate: submitRate, SubmitBurst: submitBurst, ReadRate: readRate, ReadBurst: readBurst,

@@ -55,6 +55,10 @@ type devFlags struct {
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
 	access           accessFlags
+	// kafkaClient is how the pipeline's clients reach --external-kafka, or
+	// the account they use on the embedded broker.
+	kafkaClient   kafkaClientFlags
+	kafkaSecurity brokerSecurityFlags
 }
 
 // raftMaxConnsUsage documents --raft-max-conns for dev and node.
@@ -110,6 +114,8 @@ directory continues where the previous run stopped.`,
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
+	f.kafkaClient.register(fl)
+	f.kafkaSecurity.register(fl)
 	return cmd
 }
 
@@ -139,6 +145,9 @@ func (f devFlags) validate() error {
 	}
 	if err := f.listen.validate(); err != nil {
 		return err
+	}
+	if f.externalKafka && (f.kafkaSecurity != brokerSecurityFlags{}) {
+		return fmt.Errorf("--kafka-sasl-users, --kafka-tls-cert, --kafka-tls-key and --kafka-advertised-addr configure the embedded broker, which --external-kafka does not start; use --kafka-user and --kafka-tls-ca for the external cluster")
 	}
 	if _, err := f.kafkaLimits.config(broker.Config{}, nil); err != nil {
 		return err

@@ -87,13 +87,24 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("access", func(context.Context) error { acc.close(); return nil })
 
 	brokers := f.kafkaBrokers()
+	kafkaClient, err := f.kafkaClient.config()
+	if err != nil {
+		return err
+	}
 	if !f.externalKafka {
-		cfg, err := f.kafkaLimits.config(broker.Config{
+		sec, err := f.kafkaSecurity.build(f.kafka, f.access.insecure, log)
+		if err != nil {
+			return err
+		}
+		if kafkaClient, err = sec.clientConfig(kafkaClient); err != nil {
+			return err
+		}
+		cfg, err := f.kafkaLimits.config(sec.config(broker.Config{
 			Addr:    f.kafka,
 			DataDir: filepath.Join(f.dataDir, "broker"),
 			Topics:  pipelineTopics(f.txPartitions),
 			Logger:  log.With("component", "broker"),
-		}, lim.metrics)
+		}, acc.audit), lim.metrics)
 		if err != nil {
 			return err
 		}
@@ -104,6 +115,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		stack.push("broker", func(context.Context) error { b.Close(); return nil })
 		brokers = []string{b.Addr()}
 	}
+	kafkaOpts, err := kafkaClient.Opts()
+	if err != nil {
+		return err
+	}
+	hw.kafka = kafkaOpts
 	if _, err := hw.watchBroker(&stack, brokers); err != nil {
 		return err
 	}
@@ -208,7 +224,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	// The publisher and the projector trust the validators' own keys.
 	trust := &nodesTrust{nodes: nodes}
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: trust}, chain)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, ClientOpts: kafkaOpts, Logger: log, Registerer: reg, Health: pubHealth, Keys: trust}, chain)
 	if err != nil {
 		return err
 	}
@@ -218,7 +234,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		h, p := chain.Height(), proj.Height()
 		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
 	})
-	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
+	proj, err = projector.New(projector.Config{Brokers: brokers, ClientOpts: kafkaOpts, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
 	if err != nil {
 		return err
 	}
@@ -245,7 +261,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return outputs.stop()
 	})
 
-	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
 	if err != nil {
 		return err
 	}
@@ -256,6 +272,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	for _, n := range nodes {
 		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
 			Brokers:           brokers,
+			ClientOpts:        kafkaOpts,
 			NodeID:            n.ID(),
 			Partitions:        f.txPartitions,
 			MaxBatchBytes:     maxBlockBytes,
@@ -275,7 +292,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, ClientOpts: kafkaOpts, RequireSignatures: f.chain.requireSignatures,
 		Signatures: sigs, Chain: nodesChain(nodes), Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
