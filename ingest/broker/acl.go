@@ -25,6 +25,25 @@ var (
 	}
 )
 
+// ACLs are the Kafka ACLs that give principal (User:NAME) what role may do
+// on the Kafka port, for CreateACLs: the embedded broker's, and what an
+// external cluster's admin grants the pipeline's users. A role whose
+// principals may do everything (admin) has none: make it a super user.
+func ACLs(principal string, role auth.Role) []kmsg.CreateACLsRequestCreation {
+	if policy.KafkaSuperuser(role) {
+		return nil
+	}
+	var out []kmsg.CreateACLsRequestCreation
+	for _, g := range policy.KafkaGrantsOf(role) {
+		c := kmsg.NewCreateACLsRequestCreation()
+		c.ResourceType, c.ResourceName, c.ResourcePatternType = aclResources[g.Resource], g.Name, kmsg.ACLResourcePatternTypeLiteral
+		c.Principal, c.Host = principal, "*"
+		c.Operation, c.PermissionType = aclOps[g.Op], kmsg.ACLPermissionTypeAllow
+		out = append(out, c)
+	}
+	return out
+}
+
 // installACLs makes the broker's ACLs the policy table's, whatever a
 // previous start or an admin left: kfake keeps ACLs in its data directory
 // and seeds new ones only into an empty one. It talks to the broker over
@@ -53,16 +72,7 @@ func installACLs(ctx context.Context, seed string, inproc *listener.InProcess) e
 	}
 	create := kmsg.NewPtrCreateACLsRequest()
 	for _, role := range auth.Roles {
-		if policy.KafkaSuperuser(role) {
-			continue
-		}
-		for _, g := range policy.KafkaGrantsOf(role) {
-			c := kmsg.NewCreateACLsRequestCreation()
-			c.ResourceType, c.ResourceName, c.ResourcePatternType = aclResources[g.Resource], g.Name, kmsg.ACLResourcePatternTypeLiteral
-			c.Principal, c.Host = "User:"+roleUser(role), "*"
-			c.Operation, c.PermissionType = aclOps[g.Op], kmsg.ACLPermissionTypeAllow
-			create.Creations = append(create.Creations, c)
-		}
+		create.Creations = append(create.Creations, ACLs("User:"+roleUser(role), role)...)
 	}
 	createResp, err := create.RequestWith(ctx, cl)
 	if err != nil {
