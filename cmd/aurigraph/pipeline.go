@@ -54,9 +54,14 @@ type devAddrs struct {
 	Kafka          []string
 	// KafkaOpts log a client in the way the pipeline's own are (SASL, TLS).
 	KafkaOpts []kgo.Opt
-	Chain     stream.BlockSource
-	Projected func() uint64
-	HasLeader func() bool
+	// ClickHouseWriter and ClickHouseDial reach the embedded engine as
+	// the projector does, from inside this process (the bench's insert
+	// ceiling); with --clickhouse, the external DSN and nil.
+	ClickHouseWriter string
+	ClickHouseDial   func(ctx context.Context, addr string) (net.Conn, error)
+	Chain            stream.BlockSource
+	Projected        func() uint64
+	HasLeader        func() bool
 	// Guard is the access policy's enforcement point, which knows every
 	// route and method served.
 	Guard *access.Guard
@@ -341,6 +346,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: publicClickHouse, Kafka: brokers, KafkaOpts: kafkaOpts,
+			ClickHouseWriter: clickhouseURL, ClickHouseDial: clickhouseDial,
 			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return anyLeader(nodes) }, Guard: acc.guard})
 	}
 	log.Info("aurigraph dev ready",

@@ -26,7 +26,7 @@ mkdir -p "${cache_root}/kafka"
 work="$(mktemp -d "${cache_root}/kafka/.fetch.XXXXXX")"
 trap 'rm -rf "${work}"' EXIT
 echo "resolving Apache Kafka ${version} from Maven Central (about 55 MB) ..." >&2
-mvn -q -B -f pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${work}/libs" >&2
+mvn -q -B -Dstyle.color=never -f pom.xml dependency:copy-dependencies -DincludeScope=runtime -DoutputDirectory="${work}/libs" >&2
 cp log4j2.properties "${work}/log4j2.properties"
 rm -rf "${dest}"
 mv "${work}" "${dest}"
