@@ -2,10 +2,12 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"log/slog"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aurigraph/aurigraph/ingest/broker/brokertest"
 	"github.com/aurigraph/aurigraph/internal/auth"
@@ -73,7 +75,10 @@ func TestKafkaPortRefusesExposure(t *testing.T) {
 	cmd := newBrokerCommand()
 	cmd.SetArgs([]string{"--kafka", "0.0.0.0:0", "--data", t.TempDir()})
 	cmd.SilenceUsage, cmd.SilenceErrors = true, true
-	if err := cmd.Execute(); err == nil || !strings.Contains(err.Error(), "--kafka-sasl-users") {
+	// A broker that starts anyway stops when this ends, and fails the test.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := cmd.ExecuteContext(ctx); err == nil || !strings.Contains(err.Error(), "--kafka-sasl-users") {
 		t.Fatalf("aurigraph broker on 0.0.0.0 without security: %v", err)
 	}
 }
