@@ -523,8 +523,11 @@ func (n *Node) promoteLearners() {
 		}
 		rs := n.raft.Status()
 		for _, id := range learners {
+			// Raft marks a member it just added recently active and its
+			// match is 0: on a young log that alone would pass the slack, so
+			// a learner must have acknowledged something first.
 			pr, ok := rs.Progress[id]
-			if !ok || !pr.RecentActive || pr.Match+promoteSlack < rs.Commit {
+			if !ok || !pr.RecentActive || pr.Match == 0 || pr.Match+promoteSlack < rs.Commit {
 				continue
 			}
 			n.promote(id, pr.Match, rs.Commit)

@@ -436,3 +436,22 @@ func FuzzSnapshotMembers(f *testing.F) {
 		}
 	})
 }
+
+// TestUnreachableLearnerStaysALearner: a learner added to a young chain,
+// whose log is shorter than the promotion slack, is not promoted before it
+// has acknowledged anything, however long nothing answers at its address.
+func TestUnreachableLearnerStaysALearner(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 3, nil)
+	lead := c.leader()
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := lead.AddMember(ctx, 9, "127.0.0.1:9"); err != nil {
+		t.Fatalf("AddMember(9): %v", err)
+	}
+	// Several promotion rounds.
+	time.Sleep(4 * electionTicks * testTick)
+	if got := memberIDs(lead.Members(), false); !slices.Equal(got, []uint64{9}) {
+		t.Fatalf("learners = %v, want [9]: a learner that never answered was promoted", got)
+	}
+}

@@ -233,9 +233,13 @@ func TestGenesisIsTheChainsFirstEntry(t *testing.T) {
 	lead := c.leader()
 	mustPropose(t, lead, batch(0, mint("m1", "alice", 1)))
 	c.waitHeight(1)
-	waitFor(t, "every validator's key registered", func() bool {
-		a, err := lead.Anchor()
-		return err == nil && a.Keys.Len() == 3
+	waitFor(t, "every validator's key registered on every validator", func() bool {
+		for _, n := range c.nodes {
+			if a, err := n.Anchor(); err != nil || a.Keys.Len() != 3 {
+				return false
+			}
+		}
+		return true
 	})
 	for id, n := range c.nodes {
 		got, err := n.Genesis()

@@ -50,8 +50,8 @@ they measure.`,
 			}
 			pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 			if viaGateway {
-				cfg.Gateway = func(ctx context.Context, brokers []string) (string, func() error, error) {
-					return startBenchGateway(ctx, brokers, pipelineLog)
+				cfg.Gateway = func(ctx context.Context, brokers []string, validatorHTTP string) (string, func() error, error) {
+					return startBenchGateway(ctx, brokers, validatorHTTP, pipelineLog)
 				}
 			}
 			raftPort, err := freePortRun(cfg.Validators)
@@ -91,13 +91,15 @@ they measure.`,
 }
 
 // startBenchGateway runs an aurigraph gateway in this process, following
-// the blocks topic on brokers, with no per-client subscription limit (every
+// the blocks topic on brokers and trusting the keys the validator at
+// validatorHTTP serves, with no per-client subscription limit (every
 // subscriber of the bench comes from loopback).
-func startBenchGateway(ctx context.Context, brokers []string, log *slog.Logger) (string, func() error, error) {
+func startBenchGateway(ctx context.Context, brokers []string, validatorHTTP string, log *slog.Logger) (string, func() error, error) {
 	runCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	ready := make(chan gatewayAddrs, 1)
 	done := make(chan error, 1)
-	f := gatewayFlags{kafka: strings.Join(brokers, ","), httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 4096, streamMaxPerClient: -1}
+	f := gatewayFlags{kafka: strings.Join(brokers, ","), httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", cacheBlocks: 4096, streamMaxPerClient: -1,
+		trust: blockTrustFlags{validators: "http://" + validatorHTTP}}
 	go func() { done <- runGateway(runCtx, f, log, func(a gatewayAddrs) { ready <- a }) }()
 	stop := func() error {
 		cancel()

@@ -8,12 +8,28 @@ import (
 	"os"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kmsg"
+
 	"github.com/aurigraph/aurigraph/internal/listener"
 )
 
 // errRequestTooLarge ends a connection whose next request announces more
 // bytes than the broker accepts.
 var errRequestTooLarge = errors.New("broker: request larger than the maximum request size")
+
+// errUnknownRequest ends a connection whose next request names an API key
+// the Kafka protocol does not have: kfake looks the key up and calls a
+// method on what it finds, so one such request would crash the process.
+var errUnknownRequest = errors.New("broker: request of an unknown API key")
+
+// limitOf names the aurigraph_listener_limited_total label of a framing
+// error.
+func limitOf(err error) string {
+	if errors.Is(err, errUnknownRequest) {
+		return "unknown_request"
+	}
+	return "request_size"
+}
 
 // framedConn bounds one Kafka-protocol client connection. Every request is a
 // 4-byte big-endian size and that many bytes; the broker reads the size,
@@ -23,6 +39,8 @@ var errRequestTooLarge = errors.New("broker: request larger than the maximum req
 //   - request: a request, once started, is in within it, so a body trickling
 //     in byte by byte cannot hold the connection;
 //   - size: no request is bigger, checked before the broker allocates it;
+//   - kind: its first two bytes, the API key, name a request the protocol
+//     has, checked before the broker sees them;
 //   - write: each response is written within the request timeout.
 //
 // The broker reads a connection from one goroutine at a time, so the frame
@@ -37,6 +55,8 @@ type framedConn struct {
 	size      [4]byte
 	sizeRead  int    // bytes of the size prefix read so far
 	remaining uint32 // bytes of the current request's body still to read
+	key       [2]byte
+	keyRead   int // bytes of the current request's API key read so far
 	started   time.Time
 }
 
@@ -50,7 +70,7 @@ func (c *framedConn) Read(p []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(p)
 	if ferr := c.track(p[:n]); ferr != nil {
-		c.m.Limited(c.name, "request_size")
+		c.m.Limited(c.name, limitOf(ferr))
 		return 0, ferr
 	}
 	if errors.Is(err, os.ErrDeadlineExceeded) {
@@ -67,6 +87,14 @@ func (c *framedConn) Read(p []byte) (int, error) {
 func (c *framedConn) track(b []byte) error {
 	for len(b) > 0 {
 		if c.remaining > 0 {
+			if c.keyRead < len(c.key) {
+				c.keyRead += copy(c.key[c.keyRead:], b[:min(uint32(len(b)), c.remaining)])
+				if c.keyRead == len(c.key) {
+					if key := int16(binary.BigEndian.Uint16(c.key[:])); kmsg.RequestForKey(key) == nil {
+						return fmt.Errorf("%w: %d, from %s", errUnknownRequest, key, c.RemoteAddr())
+					}
+				}
+			}
 			k := min(uint32(len(b)), c.remaining)
 			c.remaining -= k
 			b = b[k:]
@@ -77,6 +105,7 @@ func (c *framedConn) track(b []byte) error {
 		}
 		if c.sizeRead == 0 {
 			c.started = time.Now()
+			c.keyRead = 0
 		}
 		k := copy(c.size[c.sizeRead:], b)
 		c.sizeRead += k

@@ -217,6 +217,34 @@ func TestBrokerCutsIdleSlowAndOversizedRequests(t *testing.T) {
 	})
 }
 
+// A request naming an API key the protocol does not have closes its
+// connection before the broker reads it (kfake dereferences the request it
+// looks the key up for, so one such request crashed the process), whether
+// the key arrives whole or a byte at a time; the broker goes on serving.
+func TestBrokerClosesRequestsOfUnknownKind(t *testing.T) {
+	b, m := startLimited(t, Config{})
+	for i, writes := range [][][]byte{
+		{{0, 0, 0, 10, 0x7f, 0xff, 0, 0, 0, 0, 0, 7, 0xff, 0xff}},
+		{{0, 0, 0, 10, 0x4e}, {0x20}, {0, 0, 0, 0, 0, 7, 0xff, 0xff}},
+		{{0, 0, 0, 10, 0xff, 0xff, 0, 0, 0, 0, 0, 7, 0xff, 0xff}},
+	} {
+		c := dial(t, b.Addr())
+		for _, w := range writes {
+			_, _ = c.Write(w)
+			time.Sleep(20 * time.Millisecond)
+		}
+		if took := closedByPeer(t, c); took > 3*time.Second {
+			t.Fatalf("request %d of an unknown kind closed only after %v", i, took)
+		}
+		if err := apiVersions(dial(t, b.Addr())); err != nil {
+			t.Fatalf("the broker does not serve after request %d of an unknown kind: %v", i, err)
+		}
+	}
+	if n := limitedCount(t, m, "unknown_request"); n != 3 {
+		t.Errorf("requests of an unknown kind counted = %v, want 3", n)
+	}
+}
+
 // fdHelperEnv makes the test binary the broker process of
 // TestBrokerPortServesAgainAfterDescriptorExhaustion.
 const fdHelperEnv = "AURIGRAPH_BROKER_FD_HELPER"

@@ -42,7 +42,7 @@ type StreamConfig struct {
 	// blocks topic (an aurigraph gateway) and returns its HTTP address:
 	// subscribers connect there. Delivery is then timed from the moment
 	// the validators committed each block, which this process sees.
-	Gateway    func(ctx context.Context, brokers []string) (httpAddr string, stop func() error, err error)
+	Gateway    func(ctx context.Context, brokers []string, validatorHTTP string) (httpAddr string, stop func() error, err error)
 	Validators int
 	// CPUProfile, when set, receives a pprof CPU profile of the load.
 	CPUProfile io.Writer
@@ -181,7 +181,7 @@ func RunStream(ctx context.Context, cfg StreamConfig, start Starter) (*StreamRep
 	host := tgt.HTTP
 	var clock *commitClock
 	if cfg.Gateway != nil {
-		gw, stopGateway, err := cfg.Gateway(ctx, tgt.Brokers)
+		gw, stopGateway, err := cfg.Gateway(ctx, tgt.Brokers, tgt.HTTP)
 		if err != nil {
 			return nil, fmt.Errorf("bench stream: start the gateway: %w", err)
 		}

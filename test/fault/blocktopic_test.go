@@ -12,6 +12,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/test/testbin"
 )
 
 // checkBlocksTopic checks the block events the leaders published across
@@ -27,7 +28,7 @@ func (c *cluster) checkBlocksTopic(tip chainStats, hashes map[uint64]string) {
 	defer cl.Close()
 	adm := kadm.NewClient(cl)
 	var end int64
-	waitFor(c.t, 30*time.Second, fmt.Sprintf("block events up to height %d in %s", tip.Height, schemas.TopicBlocks), func() (bool, string) {
+	testbin.WaitFor(c.t, 30*time.Second, fmt.Sprintf("block events up to height %d in %s", tip.Height, schemas.TopicBlocks), func() (bool, string) {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		ends, err := adm.ListEndOffsets(ctx, schemas.TopicBlocks)

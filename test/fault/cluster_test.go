@@ -16,6 +16,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aurigraph/aurigraph/test/testbin"
 )
 
 // validator is one `aurigraph node` process and the addresses it keeps
@@ -23,7 +25,7 @@ import (
 type validator struct {
 	id                                    uint64
 	dataDir, raftAddr, httpAddr, grpcAddr string
-	proc                                  *process
+	proc                                  *testbin.Process
 	// removed is set once the validator left the cluster configuration;
 	// the harness then leaves it out of ids() and the final check.
 	removed bool
@@ -37,7 +39,7 @@ type cluster struct {
 	kafka string
 	// broker is the Kafka-protocol broker; it is never faulted here, the
 	// suite is about consensus.
-	broker *process
+	broker *testbin.Process
 	nodes  map[uint64]*validator
 	links  map[[2]uint64]*link
 	client *http.Client
@@ -63,7 +65,7 @@ type cluster struct {
 func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 	t.Helper()
 	dataRoot := t.TempDir()
-	logs := logDir(t)
+	logs := testbin.LogDir(t, "AURIGRAPH_FAULT_LOGDIR")
 	c := &cluster{
 		t:         t,
 		nodes:     map[uint64]*validator{},
@@ -90,7 +92,7 @@ func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 			c.links[[2]uint64{i, j}] = l
 		}
 	}
-	addrs := reserveAddrs(t, 1+3*n)
+	addrs := testbin.ReserveAddrs(t, 1+3*n)
 	c.kafka, addrs = addrs[0], addrs[1:]
 	for id := uint64(1); id <= uint64(n); id++ {
 		c.nodes[id] = &validator{
@@ -106,12 +108,12 @@ func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 		l.setTarget(c.nodes[k[1]].raftAddr)
 	}
 
-	c.broker = newProcess("broker", filepath.Join(logs, "broker.log"),
+	c.broker = testbin.NewProcess(binary, "broker", filepath.Join(logs, "broker.log"),
 		"broker", "--kafka", c.kafka, "--data", filepath.Join(dataRoot, "broker"))
-	if err := c.broker.start(); err != nil {
+	if err := c.broker.Start(); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 20*time.Second, "broker to listen on "+c.kafka, func() (bool, string) {
+	testbin.WaitFor(t, 20*time.Second, "broker to listen on "+c.kafka, func() (bool, string) {
 		conn, err := net.DialTimeout("tcp", c.kafka, 200*time.Millisecond)
 		if err != nil {
 			return false, err.Error()
@@ -122,7 +124,7 @@ func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 
 	for _, id := range c.ids() {
 		v := c.nodes[id]
-		v.proc = newProcess(fmt.Sprintf("node%d", id), filepath.Join(logs, fmt.Sprintf("node%d.log", id)), c.nodeArgs(v)...)
+		v.proc = testbin.NewProcess(binary, fmt.Sprintf("node%d", id), filepath.Join(logs, fmt.Sprintf("node%d.log", id)), c.nodeArgs(v)...)
 	}
 	for _, id := range c.ids() {
 		c.start(id)
@@ -155,7 +157,7 @@ func (c *cluster) nodeArgs(v *validator) []string {
 
 func (c *cluster) teardown() {
 	if c.t.Failed() {
-		procs := []*process{c.broker}
+		procs := []*testbin.Process{c.broker}
 		// Removed validators too: their logs tell how they left.
 		for _, id := range slices.Sorted(maps.Keys(c.nodes)) {
 			if v := c.nodes[id]; v.proc != nil {
@@ -164,22 +166,22 @@ func (c *cluster) teardown() {
 		}
 		for _, p := range procs {
 			if p != nil {
-				c.t.Logf("---- last lines of %s (%s) ----\n%s", p.name, p.logPath, p.tail(40))
+				c.t.Logf("---- last lines of %s (%s) ----\n%s", p.Name(), p.LogPath(), p.Tail(40))
 			}
 		}
 	}
 	for _, v := range c.nodes {
 		if v.proc != nil {
-			v.proc.signalKill()
+			v.proc.SignalKill()
 		}
 	}
 	for _, v := range c.nodes {
 		if v.proc != nil {
-			v.proc.kill()
+			v.proc.Kill()
 		}
 	}
 	if c.broker != nil {
-		c.broker.kill()
+		c.broker.Kill()
 	}
 	for _, l := range c.links {
 		l.close()
@@ -203,7 +205,7 @@ func (c *cluster) ids() []uint64 {
 func (c *cluster) live() []uint64 {
 	var ids []uint64
 	for _, id := range c.ids() {
-		if c.nodes[id].proc.running() {
+		if c.nodes[id].proc.Running() {
 			ids = append(ids, id)
 		}
 	}
@@ -218,12 +220,12 @@ func without(ids []uint64, drop ...uint64) []uint64 {
 func (c *cluster) start(id uint64) {
 	c.t.Helper()
 	v := c.nodes[id]
-	if err := v.proc.start(); err != nil {
+	if err := v.proc.Start(); err != nil {
 		c.t.Fatal(err)
 	}
-	waitFor(c.t, 30*time.Second, fmt.Sprintf("node%d HTTP API", id), func() (bool, string) {
-		if err := v.proc.exitError(); err != nil || !v.proc.running() {
-			c.t.Fatalf("node%d exited during start-up: %v\n%s", id, err, v.proc.tail(30))
+	testbin.WaitFor(c.t, 30*time.Second, fmt.Sprintf("node%d HTTP API", id), func() (bool, string) {
+		if err := v.proc.ExitError(); err != nil || !v.proc.Running() {
+			c.t.Fatalf("node%d exited during start-up: %v\n%s", id, err, v.proc.Tail(30))
 		}
 		resp, err := c.client.Get("http://" + v.httpAddr + "/q/health")
 		if err != nil {
@@ -236,14 +238,14 @@ func (c *cluster) start(id uint64) {
 
 // kill SIGKILLs validator id and waits for it to be gone.
 func (c *cluster) kill(id uint64) {
-	c.nodes[id].proc.kill()
+	c.nodes[id].proc.Kill()
 }
 
 // stop SIGTERMs validator id and fails the test unless it exits cleanly.
 func (c *cluster) stop(id uint64) {
 	c.t.Helper()
-	if err := c.nodes[id].proc.terminate(30 * time.Second); err != nil {
-		c.t.Errorf("graceful stop: %v\n%s", err, c.nodes[id].proc.tail(20))
+	if err := c.nodes[id].proc.Terminate(30 * time.Second); err != nil {
+		c.t.Errorf("graceful stop: %v\n%s", err, c.nodes[id].proc.Tail(20))
 	}
 }
 
@@ -364,7 +366,7 @@ func (c *cluster) leader() (id, term uint64, ok bool) {
 // waitLeader waits for a leader other than not (0: any) and returns it.
 func (c *cluster) waitLeader(timeout time.Duration, not uint64) (id, term uint64) {
 	c.t.Helper()
-	waitFor(c.t, timeout, "a leader", func() (bool, string) {
+	testbin.WaitFor(c.t, timeout, "a leader", func() (bool, string) {
 		var ok bool
 		id, term, ok = c.leader()
 		return ok && id != not, fmt.Sprintf("leader %d term %d (live: %v)", id, term, c.live())
@@ -376,7 +378,7 @@ func (c *cluster) waitLeader(timeout time.Duration, not uint64) (id, term uint64
 // moment before.
 func (c *cluster) waitCaughtUp(id uint64, timeout time.Duration) {
 	c.t.Helper()
-	waitFor(c.t, timeout, fmt.Sprintf("node%d to catch up", id), func() (bool, string) {
+	testbin.WaitFor(c.t, timeout, fmt.Sprintf("node%d to catch up", id), func() (bool, string) {
 		lead, _, ok := c.leader()
 		if !ok {
 			return false, "no leader"
@@ -456,12 +458,12 @@ func (c *cluster) finish(ids []string) {
 	c.t.Helper()
 	want := uint64(len(ids))
 	for _, id := range c.ids() {
-		if !c.nodes[id].proc.running() {
-			c.t.Fatalf("node%d is not running at the final check (exit: %v)", id, c.nodes[id].proc.exitError())
+		if !c.nodes[id].proc.Running() {
+			c.t.Fatalf("node%d is not running at the final check (exit: %v)", id, c.nodes[id].proc.ExitError())
 		}
 	}
 	var tip chainStats
-	waitFor(c.t, 60*time.Second, fmt.Sprintf("all validators to hold the same chain with %d transactions", want), func() (bool, string) {
+	testbin.WaitFor(c.t, 60*time.Second, fmt.Sprintf("all validators to hold the same chain with %d transactions", want), func() (bool, string) {
 		var all []string
 		same := true
 		for i, id := range c.ids() {
@@ -599,7 +601,7 @@ func (c *cluster) stopAll() {
 	lead, _, _ := c.leader()
 	order := append(without(c.live(), lead), lead)
 	for _, id := range order {
-		if id != 0 && c.nodes[id].proc.running() {
+		if id != 0 && c.nodes[id].proc.Running() {
 			c.stop(id)
 		}
 	}
@@ -631,41 +633,6 @@ func firstLine(b []byte) []byte {
 	return line
 }
 
-// reserveAddrs returns n distinct loopback addresses whose ports were free
-// a moment ago. The child processes need fixed addresses that survive
-// restarts, so they cannot bind port 0 themselves; holding all n listeners
-// until the last is bound keeps the ports distinct.
-func reserveAddrs(t testing.TB, n int) []string {
-	t.Helper()
-	addrs := make([]string, 0, n)
-	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer ln.Close()
-		addrs = append(addrs, ln.Addr().String())
-	}
-	return addrs
-}
-
-// waitFor polls cond every 50ms until it holds, failing the test with the
-// last status cond gave when timeout passes first.
-func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool, string)) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for {
-		ok, status := cond()
-		if ok {
-			return
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out after %v waiting for %s; last: %s", timeout, what, status)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // addValidator registers validator id with `aurigraph cluster add` through
 // the running validators and starts it with --join from an empty data
 // directory. Its Raft traffic goes direct, not through links: the cluster
@@ -673,7 +640,7 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func() (bool
 // per-pair proxies cannot be told apart for it, and no test here faults it.
 func (c *cluster) addValidator(id uint64) {
 	c.t.Helper()
-	addrs := reserveAddrs(c.t, 3)
+	addrs := testbin.ReserveAddrs(c.t, 3)
 	v := &validator{
 		id:       id,
 		dataDir:  filepath.Join(c.dataRoot, fmt.Sprintf("node%d", id)),
@@ -697,7 +664,7 @@ func (c *cluster) addValidator(id uint64) {
 		"--http", v.httpAddr,
 		"--grpc", v.grpcAddr,
 	}, c.nodeFlags...)
-	v.proc = newProcess(fmt.Sprintf("node%d", id), filepath.Join(c.logs, fmt.Sprintf("node%d.log", id)), args...)
+	v.proc = testbin.NewProcess(binary, fmt.Sprintf("node%d", id), filepath.Join(c.logs, fmt.Sprintf("node%d.log", id)), args...)
 	c.nodes[id] = v
 	c.start(id)
 }
@@ -719,12 +686,12 @@ func (c *cluster) waitRemovedExit(id uint64, timeout time.Duration) {
 	c.t.Helper()
 	v := c.nodes[id]
 	select {
-	case <-v.proc.exited():
+	case <-v.proc.Exited():
 	case <-time.After(timeout):
-		c.t.Fatalf("node%d still runs %v after its removal\n%s", id, timeout, v.proc.tail(20))
+		c.t.Fatalf("node%d still runs %v after its removal\n%s", id, timeout, v.proc.Tail(20))
 	}
-	if err := v.proc.exitError(); err == nil || !strings.Contains(v.proc.tail(10), "removed from the cluster") {
-		c.t.Errorf("removed node%d exited with %v; want a failure that says it was removed\n%s", id, err, v.proc.tail(10))
+	if err := v.proc.ExitError(); err == nil || !strings.Contains(v.proc.Tail(10), "removed from the cluster") {
+		c.t.Errorf("removed node%d exited with %v; want a failure that says it was removed\n%s", id, err, v.proc.Tail(10))
 	}
 	v.removed = true
 }
@@ -767,7 +734,7 @@ func (v clusterView) voters() []uint64 {
 // the voting members.
 func (c *cluster) waitVoters(on, want []uint64, timeout time.Duration) {
 	c.t.Helper()
-	waitFor(c.t, timeout, fmt.Sprintf("voters %v on %v", want, on), func() (bool, string) {
+	testbin.WaitFor(c.t, timeout, fmt.Sprintf("voters %v on %v", want, on), func() (bool, string) {
 		var all []string
 		ok := true
 		for _, id := range on {

@@ -12,8 +12,8 @@
 //
 // The suite has no exported API; it lives in the _test.go files:
 //
-//   - main_test.go builds the aurigraph binary once for the whole run.
-//   - process_test.go starts, stops and SIGKILLs child processes, with logs.
+//   - main_test.go builds the aurigraph binary once for the whole run, and
+//     the nodes run as test/testbin processes (start, stop, SIGKILL, logs).
 //   - cluster_test.go is the harness: a broker and N validators wired
 //     through per-pair links, leader discovery, wait helpers and the final
 //     exactly-once check. Validators are kept by id and their links are made

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aurigraph/aurigraph/test/testbin"
 )
 
 // maxFailover bounds the time from losing the leader to the next block. The
@@ -28,7 +30,7 @@ func startLoadT(t *testing.T, c *cluster, spec loadSpec) *loadGen {
 // waitProduced waits until the broker acknowledged at least n transactions of g.
 func waitProduced(t *testing.T, g *loadGen, n int64, timeout time.Duration) {
 	t.Helper()
-	waitFor(t, timeout, fmt.Sprintf("%d transactions produced", n), func() (bool, string) {
+	testbin.WaitFor(t, timeout, fmt.Sprintf("%d transactions produced", n), func() (bool, string) {
 		return g.produced() >= n, fmt.Sprintf("%d produced", g.produced())
 	})
 }
@@ -36,7 +38,7 @@ func waitProduced(t *testing.T, g *loadGen, n int64, timeout time.Duration) {
 // waitCommitted waits until validator id holds at least n transactions.
 func waitCommitted(t *testing.T, c *cluster, id, n uint64, timeout time.Duration) {
 	t.Helper()
-	waitFor(t, timeout, fmt.Sprintf("node%d to commit %d transactions", id, n), func() (bool, string) {
+	testbin.WaitFor(t, timeout, fmt.Sprintf("node%d to commit %d transactions", id, n), func() (bool, string) {
 		s, err := c.stats(id)
 		if err != nil {
 			return false, err.Error()
@@ -151,11 +153,11 @@ func TestRestartAllAtOnce(t *testing.T) {
 	lead, term := c.waitLeader(10*time.Second, 0)
 	c.pinTip(lead)
 	for _, id := range c.ids() {
-		c.nodes[id].proc.signalKill()
+		c.nodes[id].proc.SignalKill()
 	}
 	killed := time.Now()
 	for _, id := range c.ids() {
-		<-c.nodes[id].proc.exited()
+		<-c.nodes[id].proc.Exited()
 	}
 	for _, id := range c.ids() {
 		c.start(id)
@@ -235,7 +237,7 @@ func TestNetworkCutLeader(t *testing.T) {
 	}
 	t.Logf("leader node%d cut off; next block from a new leader %v later", lead, seen.Sub(cutAt).Round(time.Millisecond))
 
-	waitFor(t, 10*time.Second, fmt.Sprintf("cut-off node%d to step down", lead), func() (bool, string) {
+	testbin.WaitFor(t, 10*time.Second, fmt.Sprintf("cut-off node%d to step down", lead), func() (bool, string) {
 		var v validatorsView
 		if err := c.get(lead, "/validators?stale=true", &v); err != nil {
 			return false, err.Error()
@@ -318,7 +320,7 @@ func TestFollowerCatchesUpAfterCompaction(t *testing.T) {
 	c.kill(down)
 	stoppedAt := c.pinTip(lead)
 	const snapshots = 3
-	waitFor(t, 30*time.Second, fmt.Sprintf("leader node%d to take %d snapshots", lead, snapshots), func() (bool, string) {
+	testbin.WaitFor(t, 30*time.Second, fmt.Sprintf("leader node%d to take %d snapshots", lead, snapshots), func() (bool, string) {
 		n, err := c.metric(lead, "aurigraph_consensus_snapshots_total")
 		if err != nil {
 			return false, err.Error()
@@ -339,8 +341,8 @@ func TestFollowerCatchesUpAfterCompaction(t *testing.T) {
 	}
 	// The blocks between its own tip and the snapshot come afterwards, in
 	// the background; there is no metric for them, the log says it.
-	waitFor(t, 20*time.Second, fmt.Sprintf("node%d to fetch the blocks the snapshot skipped from its peers", down), func() (bool, string) {
-		return strings.Contains(lastRun(c.nodes[down].proc), "fetched missing blocks"), "no \"fetched missing blocks\" in its log"
+	testbin.WaitFor(t, 20*time.Second, fmt.Sprintf("node%d to fetch the blocks the snapshot skipped from its peers", down), func() (bool, string) {
+		return strings.Contains(c.nodes[down].proc.LastRun(), "fetched missing blocks"), "no \"fetched missing blocks\" in its log"
 	})
 	t.Logf("node%d installed %v snapshot(s) from the leader and fetched the blocks in between from peers", down, restored)
 

@@ -89,8 +89,12 @@ export function compareEventIds(a: string | null, b: string | null): number {
   return pa[0] !== pb[0] ? pa[0] - pb[0] : pa[1] - pb[1];
 }
 
+/** WebSocket.CONNECTING, the readyState of a socket not open yet. */
+const CONNECTING = 0;
+
 /** The part of a WebSocket the stream uses, so tests can stand in for it. */
 export interface SocketLike {
+  readonly readyState?: number;
   onopen: ((ev: unknown) => void) | null;
   onmessage: ((ev: { data: unknown }) => void) | null;
   onclose: ((ev: { code: number; reason: string }) => void) | null;
@@ -218,8 +222,15 @@ export class LiveStream {
     const s = this.sock;
     this.sock = null;
     if (s) {
-      s.onclose = s.onmessage = s.onerror = s.onopen = null;
-      s.close(1000, 'page closed');
+      s.onclose = s.onmessage = s.onerror = null;
+      if (s.readyState === CONNECTING) {
+        // Closing a socket that is still connecting makes the browser report
+        // it on the console: close it as soon as it opens instead.
+        s.onopen = () => s.close(1000, 'page closed');
+      } else {
+        s.onopen = null;
+        s.close(1000, 'page closed');
+      }
     }
     this.setStatus({ ...this.current, state: 'closed', retryAt: undefined });
   }

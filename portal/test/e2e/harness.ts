@@ -259,7 +259,7 @@ export class Gateway {
   static async start(dev: Dev, timeoutMs = 60_000): Promise<Gateway> {
     const http = await freePort();
     const grpc = await freePort();
-    const proc = spawn(BIN, ['gateway', '--kafka', dev.broker, '--http', `127.0.0.1:${http}`, '--grpc', `127.0.0.1:${grpc}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const proc = spawn(BIN, ['gateway', '--kafka', dev.broker, '--validators', dev.url, '--http', `127.0.0.1:${http}`, '--grpc', `127.0.0.1:${grpc}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-10_000)));
     const url = `http://127.0.0.1:${http}`;
