@@ -129,7 +129,7 @@ export function App() {
         <button
           type="button"
           class="btn theme"
-          onClick={() => setTheme(nextTheme(theme))}
+          onClick={() => setTheme((t) => nextTheme(t))}
           aria-label={`Theme: ${theme === 'system' ? `system (${shown})` : theme}. Switch to ${nextTheme(theme)}`}
           title="Switch theme: system, light, dark"
           data-testid="theme-toggle"

@@ -435,8 +435,11 @@ describe('portal', () => {
     }
     await open('/');
     expect(await page.evaluate(() => getComputedStyle(document.body).backgroundColor)).toBe('rgb(245, 247, 251)');
+    // Two clicks faster than a render: each must still advance from the
+    // choice the previous one made.
     await page.click('[data-testid=theme-toggle]'); // system → light
     await page.click('[data-testid=theme-toggle]'); // light → dark
+    await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark', undefined, { timeout: 2000 }).catch(() => {});
     expect(await page.evaluate(() => document.documentElement.dataset.theme)).toBe('dark');
     await page.reload();
     await page.locator('main h1').waitFor();
