@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup idp build portal portal-screenshots portal-perf run test test-go test-portal test-clients bench generate check-generate vet lint clean
+.PHONY: setup idp build portal portal-screenshots portal-perf run test test-go test-portal test-kafka test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -43,6 +43,10 @@ test: test-go test-portal
 
 test-go: setup vet
 	$(GO) test $(GOTESTFLAGS) ./...
+
+## test-kafka: the pipeline end to end on Apache Kafka 4.3.1 (KRaft, assembled from Maven Central into the user cache by deploy/kafka/fetch.sh) with SASL_SSL and the policy table's ACLs
+test-kafka: setup
+	AURIGRAPH_KAFKA_HOME="$$(bash deploy/kafka/fetch.sh)" AURIGRAPH_REQUIRE_KAFKA=1 $(GO) test $(GOTESTFLAGS) -run '^TestRealKafka' ./cmd/aurigraph
 
 ## portal-screenshots: run the browser flows and keep their screenshots in portal/screenshots (the README shows them)
 portal-screenshots: build

@@ -1129,12 +1129,21 @@ type TopicSpec struct {
 }
 
 // EnsureTopics creates the topics that do not exist yet, with the broker's
-// default replication factor. Existing topics are left as they are.
+// default replication factor. Existing topics are left as they are. A
+// client the cluster does not allow to create topics (where ACLs are on,
+// only admins may) is fine as long as they exist.
 func EnsureTopics(ctx context.Context, adm *kadm.Client, specs ...TopicSpec) error {
 	for _, s := range specs {
 		res, err := adm.CreateTopic(ctx, s.Partitions, -1, nil, s.Name)
 		if err == nil {
 			err = res.Err
+		}
+		if errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.ClusterAuthorizationFailed) {
+			topics, lerr := adm.ListTopics(ctx, s.Name)
+			if lerr == nil && topics[s.Name].Err == nil && topics.Has(s.Name) {
+				continue
+			}
+			return fmt.Errorf("create topic %s with %d partitions: %w: this client may not create topics; have an admin of the cluster create it", s.Name, s.Partitions, err)
 		}
 		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
 			return fmt.Errorf("create topic %s with %d partitions: %w", s.Name, s.Partitions, err)

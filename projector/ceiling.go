@@ -3,6 +3,7 @@ package projector
 import (
 	"context"
 	"fmt"
+	"net"
 	"strings"
 	"time"
 
@@ -12,8 +13,10 @@ import (
 
 // InsertBench configures MeasureInsert.
 type InsertBench struct {
-	// ClickHouse is the URL the projector would write to.
+	// ClickHouse is the URL the projector would write to, and Dial how
+	// it connects there when set (see Config.ClickHouseDial).
 	ClickHouse string
+	Dial       func(ctx context.Context, addr string) (net.Conn, error)
 	// Rows are inserted in Batches inserts of equal size (1,000,000 in 10).
 	Rows, Batches int
 }
@@ -43,7 +46,7 @@ func MeasureInsert(ctx context.Context, cfg InsertBench) (InsertResult, error) {
 	if cfg.Batches <= 0 {
 		cfg.Batches = 10
 	}
-	conn, err := OpenClickHouse(cfg.ClickHouse)
+	conn, err := OpenClickHouseDial(cfg.ClickHouse, cfg.Dial)
 	if err != nil {
 		return InsertResult{}, fmt.Errorf("insert ceiling: %w", err)
 	}

@@ -79,6 +79,9 @@ type Config struct {
 	// clickhouse://host:9000 (native protocol). A path, if any, must be
 	// /aurigraph. Query parameters are clickhouse-go's (e.g. username, dial_timeout).
 	ClickHouse string
+	// ClickHouseDial, when set, makes every connection to ClickHouse
+	// instead of dialing the DSN's host (dev's in-process writer path).
+	ClickHouseDial func(ctx context.Context, addr string) (net.Conn, error)
 	// MaxBatchBlocks caps the blocks per insert; default 1000.
 	MaxBatchBlocks int
 	// RawTTL, when set, lets ClickHouse drop transaction rows whose block
@@ -151,7 +154,7 @@ func New(cfg Config) (*Projector, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	conn, err := OpenClickHouse(cfg.ClickHouse)
+	conn, err := OpenClickHouseDial(cfg.ClickHouse, cfg.ClickHouseDial)
 	if err != nil {
 		return nil, err
 	}
@@ -179,11 +182,16 @@ func New(cfg Config) (*Projector, error) {
 // OpenClickHouse opens a clickhouse-go client for dsn (http://, https://,
 // clickhouse:// or tcp://; the scheme picks the protocol), checked as the
 // projector checks its own. Readers of the projection use it too.
-func OpenClickHouse(dsn string) (driver.Conn, error) {
+func OpenClickHouse(dsn string) (driver.Conn, error) { return OpenClickHouseDial(dsn, nil) }
+
+// OpenClickHouseDial is OpenClickHouse with every connection made by dial,
+// when set.
+func OpenClickHouseDial(dsn string, dial func(ctx context.Context, addr string) (net.Conn, error)) (driver.Conn, error) {
 	opts, err := clickhouseOptions(dsn)
 	if err != nil {
 		return nil, err
 	}
+	opts.DialContext = dial
 	conn, err := clickhouse.Open(opts)
 	if err != nil {
 		return nil, fmt.Errorf("projector: open ClickHouse %s: %w", redact(dsn), err)

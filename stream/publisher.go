@@ -446,7 +446,9 @@ func (p *Publisher) ensureTopic(ctx context.Context, adm *kadm.Client) error {
 		p.log.Info("created topic", "partitions", 1)
 		return nil
 	}
-	if !errors.Is(err, kerr.TopicAlreadyExists) {
+	// Where ACLs are on, only admins create topics: the topic must exist.
+	denied := errors.Is(err, kerr.TopicAuthorizationFailed) || errors.Is(err, kerr.ClusterAuthorizationFailed)
+	if !errors.Is(err, kerr.TopicAlreadyExists) && !denied {
 		return fmt.Errorf("stream: create topic %s: %w", p.cfg.Topic, err)
 	}
 	topics, err := adm.ListTopics(ctx, p.cfg.Topic)
@@ -454,6 +456,9 @@ func (p *Publisher) ensureTopic(ctx context.Context, adm *kadm.Client) error {
 		return fmt.Errorf("stream: describe topic %s: %w", p.cfg.Topic, err)
 	}
 	td := topics[p.cfg.Topic]
+	if td.Err != nil && denied {
+		return fmt.Errorf("stream: topic %s: %w; this client may not create topics: have an admin of the cluster create it with one partition", p.cfg.Topic, td.Err)
+	}
 	if td.Err != nil {
 		return fmt.Errorf("stream: describe topic %s: %w", p.cfg.Topic, td.Err)
 	}

@@ -48,7 +48,7 @@ func (f *accessFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.apiKeys, "api-keys", "", "accept API keys stored (hashed) in this file; admins create and revoke them over /api/v12/auth/keys and AuthService")
 	fl.StringArrayVar(&f.certPrincipals, "grpc-client-principal", nil, "map a gRPC client certificate (with --grpc-client-ca) to a principal: NAME=ROLE[@ORGANISATION], NAME the certificate's common name or a DNS, URI or e-mail name; repeatable")
 	fl.StringVar(&f.tenants, "tenants", "", "tenants file: organisations, the accounts they own and their submission limits; principals then see and submit only their organisation's accounts")
-	fl.StringVar(&f.anonymous, "anonymous-role", "", "role of callers without credentials: none, viewer, submitter, operator or admin (default: admin when no identity source is configured, as on a loopback dev instance; none otherwise)")
+	fl.StringVar(&f.anonymous, "anonymous-role", "", "role of callers without credentials: none, viewer, submitter, operator, validator or admin (default: admin when no identity source is configured, as on a loopback dev instance; none otherwise)")
 	fl.BoolVar(&f.insecure, "insecure", false, "start even when a listener beyond loopback has no authentication or no TLS (logged as a warning at every start)")
 	fl.StringVar(&f.auditLog, "audit-log", "", "append audit events (privileged actions, refusals, failed authentications) as JSON lines to this file (default: standard error, tagged log=audit)")
 	fl.StringVar(&f.httpTLSCert, "http-tls-cert", "", "serve --http over TLS (https, wss) with this PEM certificate, reloaded when the file changes (with --http-tls-key)")
@@ -63,7 +63,10 @@ func (f *accessFlags) register(fl *pflag.FlagSet) {
 
 // accessSetup is what the flags build: the guard and the HTTP port's TLS.
 type accessSetup struct {
-	guard   *access.Guard
+	guard *access.Guard
+	// audit is the process's audit log, which the Kafka port and the
+	// ClickHouse interface record into too.
+	audit   *audit.Log
 	httpTLS *tls.Config
 	web     access.WebOptions
 	closers []func() error
@@ -149,6 +152,7 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 		s.close()
 		return s, err
 	}
+	s.audit = al
 	s.guard, err = access.New(access.Config{
 		Auth: a, Tenants: dir, Audit: al, ClientID: f.oidcClientID,
 		SubmitRate: submitRate, SubmitBurst: submitBurst, ReadRate: readRate, ReadBurst: readBurst,

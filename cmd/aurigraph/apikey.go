@@ -52,7 +52,7 @@ of it changing. Later keys are better made by an admin over the API
 		},
 	}
 	create.Flags().StringVar(&name, "name", "", "what the key is for, e.g. producer-1")
-	create.Flags().StringVar(&role, "role", "", "viewer, submitter, operator or admin")
+	create.Flags().StringVar(&role, "role", "", "viewer, submitter, operator, validator or admin")
 	create.Flags().StringVar(&org, "organisation", "", "the organisation the key acts for (see --tenants)")
 	create.Flags().DurationVar(&expires, "expires-in", auth.DefaultKeyLifetime, "lifetime of the key")
 	_ = create.MarkFlagRequired("name")

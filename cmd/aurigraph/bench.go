@@ -27,6 +27,8 @@ type benchFlags struct {
 	memLimit   string
 	nodes      string
 	kafka      string
+	// kafkaClient logs the bench's clients in to --kafka.
+	kafkaClient kafkaClientFlags
 }
 
 func newBenchCommand() *cobra.Command {
@@ -62,6 +64,7 @@ subscribers). Flags override the profile.`,
 	fl.IntVar(&f.cfg.Validators, "validators", 3, "Raft validators")
 	fl.IntVar(&f.cfg.Subscribers, "subscribers", 0, "WebSocket subscribers on the live stream (profile default)")
 	fl.BoolVar(&f.processes, "processes", false, "run the broker and each validator (aurigraph node) in a process of its own, as in production, to measure each one's memory; nothing projects to ClickHouse then")
+	f.kafkaClient.register(fl)
 	fl.StringVar(&f.nodes, "nodes", "", "benchmark a running cluster instead: its validators' HTTP addresses host:port,... (with --kafka); the ceilings then create and delete a scratch topic there, unless --skip-ceilings")
 	fl.StringVar(&f.kafka, "kafka", "", "with --nodes, the cluster's Kafka-protocol brokers host:port,...")
 	fl.StringVar(&f.memLimit, "validator-memory-limit", "", "with --processes, run each validator with --memory-limit this (e.g. 400MiB)")
@@ -110,7 +113,11 @@ func runBench(ctx context.Context, f benchFlags) error {
 		}
 		// Producing to a partition count the topic lacks only spreads keys
 		// differently; 6 is the pipeline's default.
-		start = externalCluster(nodes, brokers, 6)
+		opts, err := f.kafkaClient.opts()
+		if err != nil {
+			return err
+		}
+		start = externalCluster(nodes, brokers, 6, opts)
 	case f.processes:
 		if f.memLimit != "" {
 			if _, err := parseSize(f.memLimit); err != nil {
@@ -199,7 +206,8 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 	select {
 	case a := <-ready:
 		return bench.Target{
-			Brokers: a.Kafka, TxPartitions: f.txPartitions, HTTP: a.HTTP, GRPC: a.GRPC, ClickHouse: a.ClickHouseHTTP,
+			Brokers: a.Kafka, KafkaOpts: a.KafkaOpts, TxPartitions: f.txPartitions, HTTP: a.HTTP, GRPC: a.GRPC,
+			ClickHouse: a.ClickHouseWriter, ClickHouseDial: a.ClickHouseDial,
 			Chain: a.Chain, Projected: a.Projected, HasLeader: a.HasLeader,
 		}, stop, nil
 	case err := <-done:

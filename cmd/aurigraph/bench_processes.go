@@ -15,6 +15,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
 	"github.com/aurigraph/aurigraph/test/bench"
 )
 
@@ -224,14 +226,14 @@ func waitHTTP(ctx context.Context, url string, timeout time.Duration) error {
 
 // externalCluster is a pipeline that runs elsewhere: validators whose HTTP
 // APIs are at nodes, on the Kafka-protocol cluster at brokers.
-func externalCluster(nodes, brokers []string, partitions int32) bench.Starter {
+func externalCluster(nodes, brokers []string, partitions int32, opts []kgo.Opt) bench.Starter {
 	return func(ctx context.Context, _ string) (bench.Target, func() error, error) {
-		chain, err := bench.FollowRemote(ctx, nodes, brokers)
+		chain, err := bench.FollowRemote(ctx, nodes, brokers, opts...)
 		if err != nil {
 			return bench.Target{}, nil, err
 		}
 		return bench.Target{
-			Brokers: brokers, TxPartitions: partitions, HTTP: nodes[0], Chain: chain,
+			Brokers: brokers, KafkaOpts: opts, TxPartitions: partitions, HTTP: nodes[0], Chain: chain,
 			HasLeader: func() bool { return anyNodeHasLeader(nodes) }, External: true,
 		}, func() error { chain.Close(); return nil }, nil
 	}

@@ -7,12 +7,16 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/ingest/broker"
+	"github.com/aurigraph/aurigraph/internal/audit"
 )
 
 func newBrokerCommand() *cobra.Command {
 	var addr, dataDir string
 	var txPartitions int32
 	var limitFlags brokerFlags
+	var security brokerSecurityFlags
+	var insecure bool
+	var auditFile string
 	cmd := &cobra.Command{
 		Use:   "broker",
 		Short: "Run the embedded Kafka-protocol broker alone",
@@ -20,13 +24,27 @@ func newBrokerCommand() *cobra.Command {
 			"parts can run as separate processes against it, or producers such as kcat can use it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			// This process serves no /metrics, so the limits count nowhere.
-			cfg, err := limitFlags.config(broker.Config{
+			sec, err := security.build(addr, insecure, slog.Default())
+			if err != nil {
+				return err
+			}
+			// This process serves no /metrics: the limits and the audit
+			// events count nowhere, but are logged.
+			auditLog, closeAudit, err := accessFlags{auditLog: auditFile}.openAudit()
+			if err != nil {
+				return err
+			}
+			defer closeAudit()
+			al, err := audit.New(auditLog, nil)
+			if err != nil {
+				return err
+			}
+			cfg, err := limitFlags.config(sec.config(broker.Config{
 				Addr:    addr,
 				DataDir: filepath.Join(dataDir, "broker"),
 				Topics:  pipelineTopics(txPartitions),
 				Logger:  slog.Default(),
-			}, nil)
+			}, al), nil)
 			if err != nil {
 				return err
 			}
@@ -45,5 +63,8 @@ func newBrokerCommand() *cobra.Command {
 	cmd.Flags().StringVar(&dataDir, "data", "./data", "data directory (the broker writes under DIR/broker)")
 	cmd.Flags().Int32Var(&txPartitions, "tx-partitions", 6, "partitions of the transaction topic when it is created")
 	limitFlags.register(cmd.Flags())
+	security.register(cmd.Flags())
+	cmd.Flags().BoolVar(&insecure, "insecure", false, "start even when --kafka is beyond loopback without --kafka-sasl-users or TLS (logged as a warning at every start)")
+	cmd.Flags().StringVar(&auditFile, "audit-log", "", "append audit events (failed authentications) as JSON lines to this file (default: standard error, tagged log=audit)")
 	return cmd
 }

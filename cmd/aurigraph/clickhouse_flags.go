@@ -1,11 +1,18 @@
 package main
 
 import (
+	"crypto/tls"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/audit"
+	"github.com/aurigraph/aurigraph/internal/auth"
+	"github.com/aurigraph/aurigraph/internal/certreload"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
@@ -58,4 +65,60 @@ func (f clickhouseReadFlags) limits() (engine.ReadLimits, error) {
 		return l, fmt.Errorf("--clickhouse-read-queue-timeout %s: use a positive duration", f.queueTimeout)
 	}
 	return l, nil
+}
+
+// clickhouseAccessFlags decide who may use the embedded engine's
+// ClickHouse HTTP interface (dev).
+type clickhouseAccessFlags struct {
+	users     string
+	anonymous string
+	tlsCert   string
+	tlsKey    string
+}
+
+func (f *clickhouseAccessFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.users, "clickhouse-users", "", "named users of the ClickHouse HTTP interface: those of this users file (aurigraph user add) whose role is viewer or above read, with their passwords")
+	fl.StringVar(&f.anonymous, "clickhouse-anonymous", "loopback", "where the interface takes requests without a user (or as default without a password): loopback (clients on this machine), none or any")
+	fl.StringVar(&f.tlsCert, "clickhouse-tls-cert", "", "serve --clickhouse-http over TLS (https) with this PEM certificate, reloaded when the file changes (with --clickhouse-tls-key)")
+	fl.StringVar(&f.tlsKey, "clickhouse-tls-key", "", "PEM private key of --clickhouse-tls-cert")
+}
+
+// build returns the interface's access rules and TLS, refusing an address
+// beyond loopback without named users and TLS (or with anonymous readers
+// from anywhere) unless insecure.
+func (f clickhouseAccessFlags) build(addr string, insecure bool, al *audit.Log, log *slog.Logger) (*chhttp.Access, *tls.Config, error) {
+	a := &chhttp.Access{Audit: al}
+	anon, ok := chhttp.ParseAnonymous(f.anonymous)
+	if !ok {
+		return nil, nil, fmt.Errorf("--clickhouse-anonymous %q: use loopback, none or any", f.anonymous)
+	}
+	a.Anonymous = anon
+	if f.users != "" {
+		u, err := auth.OpenUsers(f.users)
+		if err != nil {
+			return nil, nil, fmt.Errorf("--clickhouse-users: %w", err)
+		}
+		a.Users = u
+	}
+	var tlsCfg *tls.Config
+	switch {
+	case f.tlsCert == "" && f.tlsKey == "":
+	case f.tlsCert == "" || f.tlsKey == "":
+		return nil, nil, fmt.Errorf("--clickhouse-tls-cert and --clickhouse-tls-key go together (got cert %q, key %q)", f.tlsCert, f.tlsKey)
+	default:
+		rl, err := certreload.New(f.tlsCert, f.tlsKey, 0, log.With("component", "clickhouse-tls"))
+		if err != nil {
+			return nil, nil, fmt.Errorf("--clickhouse-tls-cert: %w", err)
+		}
+		tlsCfg = rl.Config()
+	}
+	err := access.CheckExposure([]access.Listener{{
+		Flag: "--clickhouse-http", Addr: addr, Authenticated: a.Users != nil && anon != chhttp.AnonymousAny,
+		FixAuth:  "--clickhouse-users, and --clickhouse-anonymous loopback or none",
+		NeedsTLS: true, TLS: tlsCfg != nil, FixTLS: "--clickhouse-tls-cert and --clickhouse-tls-key",
+	}}, insecure, log)
+	if err != nil {
+		return nil, nil, err
+	}
+	return a, tlsCfg, nil
 }

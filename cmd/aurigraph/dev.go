@@ -32,6 +32,7 @@ type devFlags struct {
 	// clickhouseThreads caps the embedded engine's threads per query.
 	clickhouseThreads int
 	clickhouseReads   clickhouseReadFlags
+	clickhouseAccess  clickhouseAccessFlags
 	raftHost          string
 	raftBasePort      int
 	txPartitions      int32
@@ -55,6 +56,10 @@ type devFlags struct {
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
 	access           accessFlags
+	// kafkaClient is how the pipeline's clients reach --external-kafka, or
+	// the account they use on the embedded broker.
+	kafkaClient   kafkaClientFlags
+	kafkaSecurity brokerSecurityFlags
 }
 
 // raftMaxConnsUsage documents --raft-max-conns for dev and node.
@@ -93,6 +98,7 @@ directory continues where the previous run stopped.`,
 	fl.StringVar(&f.clickhouseURL, "clickhouse", "", "project into this ClickHouse instead of the embedded engine (clickhouse://host:9000/aurigraph or http://host:8123)")
 	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine starts with (0: one per core); it shares the machine with the validators, and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it, up to one per core, with SETTINGS max_threads = N")
 	f.clickhouseReads.register(fl)
+	f.clickhouseAccess.register(fl)
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
@@ -110,6 +116,8 @@ directory continues where the previous run stopped.`,
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
+	f.kafkaClient.register(fl)
+	f.kafkaSecurity.register(fl)
 	return cmd
 }
 
@@ -139,6 +147,9 @@ func (f devFlags) validate() error {
 	}
 	if err := f.listen.validate(); err != nil {
 		return err
+	}
+	if f.externalKafka && (f.kafkaSecurity != brokerSecurityFlags{}) {
+		return fmt.Errorf("--kafka-sasl-users, --kafka-tls-cert, --kafka-tls-key and --kafka-advertised-addr configure the embedded broker, which --external-kafka does not start; use --kafka-user and --kafka-tls-ca for the external cluster")
 	}
 	if _, err := f.kafkaLimits.config(broker.Config{}, nil); err != nil {
 		return err

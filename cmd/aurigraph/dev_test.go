@@ -183,7 +183,13 @@ func freePorts(t *testing.T, n int) []int {
 
 func produceTxs(t *testing.T, brokers []string, start, n int) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(schemas.TopicTransactions))
+	produceTxsAs(t, brokers, nil, start, n)
+}
+
+// produceTxsAs produces with opts added to the client's (SASL, TLS).
+func produceTxsAs(t *testing.T, brokers []string, opts []kgo.Opt, start, n int) {
+	t.Helper()
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(schemas.TopicTransactions)}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

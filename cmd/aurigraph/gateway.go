@@ -32,6 +32,7 @@ type gatewayFlags struct {
 	healthStallAfter   time.Duration
 	trust              blockTrustFlags
 	access             accessFlags
+	kafkaClient        kafkaClientFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -71,6 +72,7 @@ told --insecure-unverified-blocks.`,
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, "health reports the gateway not ready when the blocks topic holds blocks it has not read and it reads none for this long")
 	f.trust.register(fl)
 	f.access.register(fl)
+	f.kafkaClient.register(fl)
 	return cmd
 }
 
@@ -98,6 +100,9 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
+	if hw.kafka, err = f.kafkaClient.opts(); err != nil {
+		return err
+	}
 	anchors, err := f.trust.open(log)
 	if err != nil {
 		return err
@@ -108,7 +113,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 		trust = anchors
 	}
 	brokers := splitList(f.kafka)
-	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, Cache: f.cacheBlocks, Logger: log,
+	src, err := stream.NewTopicSource(stream.TopicSourceConfig{Brokers: brokers, ClientOpts: hw.kafka, Cache: f.cacheBlocks, Logger: log,
 		Trust: trust, Insecure: anchors == nil, Registerer: reg})
 	if err != nil {
 		return fmt.Errorf("--kafka: %w", err)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
@@ -33,7 +34,9 @@ const healthStallAfterUsage = "health reports a stage not ready when it has work
 // the health endpoints never wait on a validator, the broker or ClickHouse.
 // Checks are added while the process is put together and run from start.
 type healthWatch struct {
-	reg     *health.Registry
+	reg *health.Registry
+	// kafka are the options of the process's Kafka clients (SASL, TLS).
+	kafka   []kgo.Opt
 	stall   time.Duration
 	pending []func(context.Context)
 	checks  runGroup
@@ -119,7 +122,7 @@ func (h *healthWatch) watchConsensus(nodes []*consensus.Node) {
 // watchBroker reports whether the Kafka-protocol cluster takes new
 // connections and answers.
 func (h *healthWatch) watchBroker(stack *shutdownStack, brokers []string) (*ingest.BrokerProbe, error) {
-	probe, err := ingest.NewBrokerProbe(brokers)
+	probe, err := ingest.NewBrokerProbe(brokers, h.kafka...)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +143,7 @@ func (h *healthWatch) ingestHealth() *health.Backlog {
 // watchIngest samples, partition by partition, how far the offsets this
 // process's validators applied trail the transaction topic.
 func (h *healthWatch) watchIngest(stack *shutdownStack, b *health.Backlog, brokers []string, nodes []*consensus.Node) error {
-	s, err := ingest.NewBacklogSampler(ingest.BacklogConfig{Brokers: brokers, Topic: schemas.TopicTransactions, Applied: func(topic string) map[int32]int64 {
+	s, err := ingest.NewBacklogSampler(ingest.BacklogConfig{Brokers: brokers, Topic: schemas.TopicTransactions, ClientOpts: h.kafka, Applied: func(topic string) map[int32]int64 {
 		return mostApplied(nodes).AppliedOffsets(topic)
 	}})
 	if err != nil {

@@ -57,8 +57,8 @@ func (f kafkaLimitFlags) validate() error {
 // blocks topic takes when it is 0. It asks the brokers, waiting for them;
 // a cap the topic cannot take is refused, since every block built to it
 // would wait forever to be published.
-func (f kafkaLimitFlags) resolveMaxBlockBytes(ctx context.Context, brokers []string, log *slog.Logger) (int, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+func (f kafkaLimitFlags) resolveMaxBlockBytes(ctx context.Context, brokers []string, opts []kgo.Opt, log *slog.Logger) (int, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
 	if err != nil {
 		return 0, fmt.Errorf("kafka client for brokers %v: %w", brokers, err)
 	}

@@ -119,8 +119,13 @@ func TestDevListenersAreBounded(t *testing.T) {
 		if _, err := open[0].tryGet("/metrics", &metrics); err != nil {
 			t.Fatal(err)
 		}
+		// The gauge is read after the refusal, when a pooled connection of
+		// another part of the test may have closed: it must be within the
+		// cap and count at least the connections this test holds.
+		var held int
+		_, _ = fmt.Sscanf(grepLines(metrics.String(), `aurigraph_listener_connections{listener="http"}`), `aurigraph_listener_connections{listener="http"} %d`, &held)
 		if !strings.Contains(metrics.String(), `aurigraph_listener_connections_refused_total{listener="http"} 1`) ||
-			!strings.Contains(metrics.String(), `aurigraph_listener_connections{listener="http"} 4`) {
+			held > 4 || held < len(open) {
 			t.Errorf("/metrics does not show the cap held and the refusal counted:\n%s", grepLines(metrics.String(), `listener="http"`))
 		}
 

@@ -45,7 +45,7 @@ func newRootCommand() *cobra.Command {
 	}
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newDevCommand(), newNodeCommand(), newBrokerCommand(), newVerifyCommand(), newClusterCommand(), newBenchCommand(), newGatewayCommand(), newSQLCommand(), newExportCommand(), newProjectorCommand(), newKeygenCommand(), newSignCommand(), newAPIKeyCommand())
+	root.AddCommand(newDevCommand(), newNodeCommand(), newBrokerCommand(), newVerifyCommand(), newClusterCommand(), newBenchCommand(), newGatewayCommand(), newSQLCommand(), newExportCommand(), newProjectorCommand(), newKeygenCommand(), newSignCommand(), newAPIKeyCommand(), newUserCommand())
 	return root
 }
 

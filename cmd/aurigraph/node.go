@@ -53,6 +53,7 @@ type nodeFlags struct {
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
 	access           accessFlags
+	kafkaClient      kafkaClientFlags
 }
 
 func newNodeCommand() *cobra.Command {
@@ -138,6 +139,7 @@ every validator's certificate must name its --peers host.`,
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
+	f.kafkaClient.register(fl)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -194,6 +196,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	}
 	stack.push("access", func(context.Context) error { acc.close(); return nil })
 	brokers := strings.Split(f.kafka, ",")
+	kafkaOpts, err := f.kafkaClient.opts()
+	if err != nil {
+		return err
+	}
 
 	tlsCfg, err := peerTLS(f.peerCert, f.peerKey, f.peerCA)
 	if err != nil {
@@ -214,6 +220,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	if err != nil {
 		return err
 	}
+	hw.kafka = kafkaOpts
 	raftAddr := f.raftListen
 	if raftAddr == "" {
 		raftAddr = peers[f.id]
@@ -256,17 +263,18 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	// highest height of the chain already in the topic, and publishes each
 	// block with the signature this validator stored with it.
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: node}, localChain{chain})
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, ClientOpts: kafkaOpts, Logger: log, Registerer: reg, Health: pubHealth, Keys: node}, localChain{chain})
 	if err != nil {
 		return err
 	}
-	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
 	if err != nil {
 		return err
 	}
 	ingestHealth := hw.ingestHealth()
 	stages, err := newLeaderStages(nodes, pub, log, reg, false, ingest.ConsumerConfig{
 		Brokers:           brokers,
+		ClientOpts:        kafkaOpts,
 		Partitions:        f.txPartitions,
 		MaxBatchBytes:     maxBlockBytes,
 		MaxRecordBytes:    f.limits.maxRecordBytes,
@@ -295,7 +303,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stages.startIngest(ctx, inputs)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, ClientOpts: kafkaOpts, RequireSignatures: f.chain.requireSignatures,
 		Signatures: sigs, Chain: node, Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/pprof"
 	"net/url"
@@ -17,6 +18,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/analytics"
 	"github.com/aurigraph/aurigraph/consensus"
@@ -26,6 +28,7 @@ import (
 	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/internal/health"
+	"github.com/aurigraph/aurigraph/internal/listener"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/projector"
@@ -44,11 +47,21 @@ func runDev(ctx context.Context, f devFlags, log *slog.Logger) error {
 // when a flag asks for port 0, and the running pipeline's views that
 // in-process callers (tests, the bench) watch.
 type devAddrs struct {
-	HTTP, GRPC, ClickHouseHTTP string
-	Kafka                      []string
-	Chain                      stream.BlockSource
-	Projected                  func() uint64
-	HasLeader                  func() bool
+	HTTP, GRPC string
+	// ClickHouseHTTP is where analysts read: the embedded engine's
+	// interface, or the external ClickHouse.
+	ClickHouseHTTP string
+	Kafka          []string
+	// KafkaOpts log a client in the way the pipeline's own are (SASL, TLS).
+	KafkaOpts []kgo.Opt
+	// ClickHouseWriter and ClickHouseDial reach the embedded engine as
+	// the projector does, from inside this process (the bench's insert
+	// ceiling); with --clickhouse, the external DSN and nil.
+	ClickHouseWriter string
+	ClickHouseDial   func(ctx context.Context, addr string) (net.Conn, error)
+	Chain            stream.BlockSource
+	Projected        func() uint64
+	HasLeader        func() bool
 	// Guard is the access policy's enforcement point, which knows every
 	// route and method served.
 	Guard *access.Guard
@@ -87,13 +100,24 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("access", func(context.Context) error { acc.close(); return nil })
 
 	brokers := f.kafkaBrokers()
+	kafkaClient, err := f.kafkaClient.config()
+	if err != nil {
+		return err
+	}
 	if !f.externalKafka {
-		cfg, err := f.kafkaLimits.config(broker.Config{
+		sec, err := f.kafkaSecurity.build(f.kafka, f.access.insecure, log)
+		if err != nil {
+			return err
+		}
+		if kafkaClient, err = sec.clientConfig(kafkaClient); err != nil {
+			return err
+		}
+		cfg, err := f.kafkaLimits.config(sec.config(broker.Config{
 			Addr:    f.kafka,
 			DataDir: filepath.Join(f.dataDir, "broker"),
 			Topics:  pipelineTopics(f.txPartitions),
 			Logger:  log.With("component", "broker"),
-		}, lim.metrics)
+		}, acc.audit), lim.metrics)
 		if err != nil {
 			return err
 		}
@@ -104,6 +128,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		stack.push("broker", func(context.Context) error { b.Close(); return nil })
 		brokers = []string{b.Addr()}
 	}
+	kafkaOpts, err := kafkaClient.Opts()
+	if err != nil {
+		return err
+	}
+	hw.kafka = kafkaOpts
 	if _, err := hw.watchBroker(&stack, brokers); err != nil {
 		return err
 	}
@@ -111,6 +140,8 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	clickhouseURL := f.clickhouseURL
 	// Analysts' queries go through a session of their own that cannot write.
 	analystURL := readOnlyDSN(f.clickhouseURL)
+	publicClickHouse := f.clickhouseURL
+	var clickhouseDial func(context.Context, string) (net.Conn, error)
 	var eng *engine.Engine
 	if clickhouseURL == "" {
 		lib, err := engine.LibraryPath()
@@ -128,22 +159,37 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		}
 		stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
 		hw.watchEngine(eng)
-		// Analysts connect as "default", which can only read; the projector
-		// writes as a user whose password lives only in this process.
-		writerPassword, err := randomPassword()
+		chAccess, chTLS, err := f.clickhouseAccess.build(f.clickhouseHTTP, f.access.insecure, acc.audit, log)
 		if err != nil {
 			return err
 		}
-		users := map[string]chhttp.User{"default": {ReadOnly: true}, projectorUser: {Password: writerPassword}}
-		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, nil, chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Users: users}),
-			capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
+		h := chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Access: chAccess})
+		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chTLS, h, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 		if err != nil {
 			return fmt.Errorf("--clickhouse-http: %w", err)
 		}
 		stack.push("clickhouse http", srv.Shutdown)
-		clickhouseURL = (&url.URL{Scheme: "http", User: url.UserPassword(projectorUser, writerPassword), Host: addr}).String()
-		analystURL = "http://" + addr
-		log.Info("embedded ClickHouse HTTP interface listening; user default reads, only the projector writes", "addr", addr)
+		// The projector writes, and the analytics API reads, over a listener
+		// only this process can reach: --clickhouse-http has no account that
+		// writes, and no credential to steal for one.
+		inproc := listener.NewInProcess("clickhouse-in-process")
+		writer := listener.NewHTTPServer(h.Writer(), f.listen.http, "clickhouse-in-process", lim.metrics, log)
+		go func() {
+			if err := writer.Serve(inproc); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				log.Error("in-process ClickHouse server stopped", "err", err)
+			}
+		}()
+		stack.push("clickhouse writer", writer.Shutdown)
+		clickhouseDial = func(ctx context.Context, _ string) (net.Conn, error) { return inproc.Dial(ctx) }
+		clickhouseURL = "http://clickhouse.in-process"
+		analystURL = readOnlyDSN(clickhouseURL)
+		scheme := "http"
+		if chTLS != nil {
+			scheme = "https"
+		}
+		publicClickHouse = scheme + "://" + addr
+		log.Info("embedded ClickHouse HTTP interface listening; it only reads, and only the projector, in this process, writes", "addr", addr, "tls", chTLS != nil,
+			"named_users", chAccess.Users != nil, "anonymous", f.clickhouseAccess.anonymous)
 	}
 
 	genesis, err := f.chain.genesis(f.dataDir, log)
@@ -208,7 +254,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	// The publisher and the projector trust the validators' own keys.
 	trust := &nodesTrust{nodes: nodes}
 	pubHealth := hw.backlogHealth("publisher", nil)
-	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, Logger: log, Registerer: reg, Health: pubHealth, Keys: trust}, chain)
+	pub, err := stream.NewPublisher(stream.PublisherConfig{Brokers: brokers, ClientOpts: kafkaOpts, Logger: log, Registerer: reg, Health: pubHealth, Keys: trust}, chain)
 	if err != nil {
 		return err
 	}
@@ -218,7 +264,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		h, p := chain.Height(), proj.Height()
 		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
 	})
-	proj, err = projector.New(projector.Config{Brokers: brokers, ClickHouse: clickhouseURL, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
+	proj, err = projector.New(projector.Config{Brokers: brokers, ClientOpts: kafkaOpts, ClickHouse: clickhouseURL, ClickHouseDial: clickhouseDial, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
 	if err != nil {
 		return err
 	}
@@ -231,19 +277,20 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return fmt.Errorf("--rebuild-projection-from: %w", err)
 		}
 	}
-	reader, err := projector.OpenClickHouse(analystURL)
+	reader, err := projector.OpenClickHouseDial(analystURL, clickhouseDial)
 	if err != nil {
 		return err
 	}
 	stack.push("analytics client", func(context.Context) error { return reader.Close() })
 	analyticsSvc := analytics.New(reader, projector.Database)
-	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, log)
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
 	if err != nil {
 		return err
 	}
 	ingestHealth := hw.ingestHealth()
 	stages, err := newLeaderStages(nodes, pub, log, reg, true, ingest.ConsumerConfig{
 		Brokers:           brokers,
+		ClientOpts:        kafkaOpts,
 		Partitions:        f.txPartitions,
 		MaxBatchBytes:     maxBlockBytes,
 		MaxRecordBytes:    f.limits.maxRecordBytes,
@@ -269,7 +316,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stages.startIngest(ctx, inputs)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
-	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, RequireSignatures: f.chain.requireSignatures,
+	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, ClientOpts: kafkaOpts, RequireSignatures: f.chain.requireSignatures,
 		Signatures: sigs, Chain: nodesChain(nodes), Admit: acc.guard.AdmitSubmission, Logger: log.With("component", "submit"), Registerer: reg})
 	if err != nil {
 		return err
@@ -292,12 +339,13 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 
 	if ready != nil {
-		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: clickhouseURL, Kafka: brokers,
+		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: publicClickHouse, Kafka: brokers, KafkaOpts: kafkaOpts,
+			ClickHouseWriter: clickhouseURL, ClickHouseDial: clickhouseDial,
 			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return leading(nodes) }, Guard: acc.guard})
 	}
 	log.Info("aurigraph dev ready",
 		"http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
-		"clickhouse", redactedURL(clickhouseURL), "validators", f.validators, "data", f.dataDir)
+		"clickhouse", redactedURL(publicClickHouse), "validators", f.validators, "data", f.dataDir)
 
 	select {
 	case <-ctx.Done():
@@ -402,13 +450,11 @@ func serveAPIs(stack *shutdownStack, lim *limits, httpAddr string, root http.Han
 	return httpAt, grpcAt, nil
 }
 
-// projectorUser is the embedded engine's only account that may write.
-const projectorUser = "aurigraph"
-
+// randomPassword makes a password for an account of this process only.
 func randomPassword() (string, error) {
-	var b [16]byte
+	var b [24]byte
 	if _, err := rand.Read(b[:]); err != nil {
-		return "", fmt.Errorf("generate the ClickHouse writer password: %w", err)
+		return "", fmt.Errorf("generate a password: %w", err)
 	}
 	return hex.EncodeToString(b[:]), nil
 }

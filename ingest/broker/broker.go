@@ -12,16 +12,22 @@ package broker
 
 import (
 	"context"
+	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math"
 	"net"
 	"os"
+	"path/filepath"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/aurigraph/aurigraph/internal/audit"
+	"github.com/aurigraph/aurigraph/internal/auth"
 	"github.com/aurigraph/aurigraph/internal/listener"
 )
 
@@ -31,6 +37,7 @@ const (
 	DefaultIdleTimeout     = 10 * time.Minute
 	DefaultRequestTimeout  = 30 * time.Second
 	DefaultMaxRequestBytes = 100 << 20
+	DefaultAuthTimeout     = 10 * time.Second
 )
 
 // Config describes one embedded broker.
@@ -59,6 +66,30 @@ type Config struct {
 	// Metrics receives the aurigraph_listener_* series under listener
 	// "kafka"; nil counts nothing.
 	Metrics *listener.Metrics
+
+	// TLS, when set, encrypts every client connection with it (give it a
+	// GetCertificate that reloads, e.g. internal/certreload's).
+	TLS *tls.Config
+	// SASL, when set, requires every client to authenticate and enforces
+	// the policy table's Kafka grants; nil lets anyone do anything.
+	SASL *SASL
+	// AdvertisedAddr is the host:port the broker tells clients to connect
+	// to (Kafka's advertised.listeners); empty: the address it listens on,
+	// which for 0.0.0.0 reaches no client on another machine.
+	AdvertisedAddr string
+}
+
+// SASL configures authentication on the broker.
+type SASL struct {
+	// Users may log in, with SCRAM-SHA-256 or SCRAM-SHA-512, and with
+	// PLAIN over TLS; each does what its role's grants allow, admins
+	// everything.
+	Users *auth.Users
+	// Audit records failed authentications; nil records nothing.
+	Audit *audit.Log
+	// Timeout bounds a connection's TLS handshake and authentication, from
+	// its arrival. Zero: DefaultAuthTimeout.
+	Timeout time.Duration
 }
 
 func (c Config) withDefaults() (Config, error) {
@@ -74,6 +105,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxRequestBytes == 0 {
 		c.MaxRequestBytes = DefaultMaxRequestBytes
 	}
+	if c.SASL != nil {
+		if c.SASL.Users == nil {
+			return c, errors.New("broker: SASL needs users")
+		}
+		if c.SASL.Timeout == 0 {
+			c.SASL.Timeout = DefaultAuthTimeout
+		}
+	}
 	if c.IdleTimeout < 0 || c.RequestTimeout < 0 || c.MaxRequestBytes < 0 {
 		return c, fmt.Errorf("broker: IdleTimeout %v, RequestTimeout %v and MaxRequestBytes %d must not be negative", c.IdleTimeout, c.RequestTimeout, c.MaxRequestBytes)
 	}
@@ -84,6 +123,7 @@ func (c Config) withDefaults() (Config, error) {
 type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
+	dataDir string
 }
 
 // Start listens on cfg.Addr and serves the Kafka protocol until Close.
@@ -111,33 +151,69 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil || port < 0 || port > 65535 {
 		return nil, fmt.Errorf("broker: listen address %q has no valid port", addr)
 	}
+	var keeper *gatekeeper
+	if cfg.SASL != nil {
+		if keeper, err = newGatekeeper(cfg.SASL); err != nil {
+			return nil, err
+		}
+	}
+	inproc := listener.NewInProcess("kafka-in-process")
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
-		kfake.AllowAutoTopicCreation(),
 		// kfake always asks for 127.0.0.1; honour the operator's host instead.
 		kfake.ListenFn(func(_, requested string) (net.Listener, error) {
 			_, p, err := net.SplitHostPort(requested)
 			if err != nil {
 				return nil, err
 			}
-			return listener.Listen(ctx, net.JoinHostPort(host, p), listener.Options{
+			tcp, err := listener.Listen(ctx, net.JoinHostPort(host, p), listener.Options{
 				Name:     "kafka",
 				MaxConns: cfg.MaxConns,
 				Wrap: func(c net.Conn) net.Conn {
-					return &framedConn{Conn: c, idle: cfg.IdleTimeout, request: cfg.RequestTimeout,
+					if cfg.TLS != nil {
+						c = &handshakeConn{Conn: tls.Server(c, cfg.TLS), timeout: cfg.RequestTimeout}
+					}
+					c = &framedConn{Conn: c, idle: cfg.IdleTimeout, request: cfg.RequestTimeout,
 						maxBytes: uint32(min(cfg.MaxRequestBytes, math.MaxUint32)), name: "kafka", m: cfg.Metrics}
+					if keeper != nil {
+						c = keeper.wrap(c, cfg.TLS != nil)
+					}
+					return c
 				},
 				Logger:  log,
 				Metrics: cfg.Metrics,
 			})
+			if err != nil {
+				return nil, err
+			}
+			return newMergedListener(tcp, inproc, keeper, cfg.AdvertisedAddr), nil
 		}),
+	}
+	if keeper != nil {
+		// Roles' accounts: the gate logs connections in as these. Admins'
+		// is kfake's superuser; the others get the policy's grants.
+		opts = append(opts, kfake.EnableSASL(), kfake.EnableACLs())
+		for role, secret := range keeper.secrets {
+			if role == auth.RoleAdmin {
+				opts = append(opts, kfake.Superuser("PLAIN", roleUser(role), secret))
+			} else {
+				opts = append(opts, kfake.User("PLAIN", roleUser(role), secret))
+			}
+		}
+	} else {
+		opts = append(opts, kfake.AllowAutoTopicCreation())
 	}
 	if cfg.DataDir != "" {
 		if err := os.MkdirAll(cfg.DataDir, 0o755); err != nil {
 			return nil, fmt.Errorf("broker: create data dir %q: %w", cfg.DataDir, err)
 		}
 		opts = append(opts, kfake.DataDir(cfg.DataDir))
+		// kfake would load the accounts of a previous start over this
+		// start's, and keeps them in plain text: they go.
+		if err := removeCredentials(cfg.DataDir); err != nil {
+			return nil, err
+		}
 	}
 	for topic, partitions := range cfg.Topics {
 		opts = append(opts, kfake.SeedTopics(partitions, topic))
@@ -146,15 +222,63 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: start on %s (is the port already in use? pick another with --kafka): %w", addr, err)
 	}
-	addrs := cluster.ListenAddrs()
-	b := &Broker{cluster: cluster, addr: addrs[0]}
+	b := &Broker{cluster: cluster, addr: cluster.ListenAddrs()[0], dataDir: cfg.DataDir}
+	if keeper != nil {
+		if err := removeCredentials(cfg.DataDir); err != nil {
+			b.Close()
+			return nil, err
+		}
+		installCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		err := installACLs(installCtx, b.addr, inproc)
+		cancel()
+		if err != nil {
+			b.Close()
+			return nil, err
+		}
+	}
 	log.Info("embedded broker listening", "addr", b.addr, "data_dir", cfg.DataDir, "max_conns", cfg.MaxConns,
-		"idle_timeout", cfg.IdleTimeout, "request_timeout", cfg.RequestTimeout, "max_request_bytes", cfg.MaxRequestBytes)
+		"idle_timeout", cfg.IdleTimeout, "request_timeout", cfg.RequestTimeout, "max_request_bytes", cfg.MaxRequestBytes,
+		"tls", cfg.TLS != nil, "sasl", keeper != nil)
 	return b, nil
+}
+
+// removeCredentials deletes kfake's copy of its SASL accounts from dir.
+func removeCredentials(dir string) error {
+	if dir == "" {
+		return nil
+	}
+	if err := os.Remove(filepath.Join(dir, "sasl.json")); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("broker: remove the previous start's accounts: %w", err)
+	}
+	return nil
+}
+
+// handshakeConn completes the TLS handshake within timeout, on the first
+// read.
+type handshakeConn struct {
+	*tls.Conn
+	timeout time.Duration
+	once    sync.Once
+	err     error
+}
+
+func (c *handshakeConn) Read(p []byte) (int, error) {
+	c.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), c.timeout)
+		c.err = c.HandshakeContext(ctx)
+		cancel()
+	})
+	if c.err != nil {
+		return 0, c.err
+	}
+	return c.Conn.Read(p)
 }
 
 // Addr is the address clients should dial.
 func (b *Broker) Addr() string { return b.addr }
 
 // Close stops serving and flushes the persisted log.
-func (b *Broker) Close() { b.cluster.Close() }
+func (b *Broker) Close() {
+	b.cluster.Close()
+	_ = removeCredentials(b.dataDir)
+}

@@ -29,8 +29,10 @@ type Listener struct {
 	Flag string
 	Addr string
 	// Authenticated: callers must authenticate (an identity source is
-	// configured and anonymous callers are refused).
+	// configured and anonymous callers are refused); FixAuth says which
+	// flags turn it on, when not the HTTP and gRPC ports' identity flags.
 	Authenticated bool
+	FixAuth       string
 	// NeedsTLS: the listener must also be encrypted when exposed, and TLS
 	// says whether it is; Fix says which flags turn it on.
 	NeedsTLS bool
@@ -48,7 +50,11 @@ func CheckExposure(ls []Listener, insecure bool, log *slog.Logger) error {
 		}
 		var missing []string
 		if !l.Authenticated {
-			missing = append(missing, "authentication (--oidc-issuer with --oidc-audience, --api-keys or --grpc-client-principal, and --anonymous-role none)")
+			fix := l.FixAuth
+			if fix == "" {
+				fix = "--oidc-issuer with --oidc-audience, --api-keys or --grpc-client-principal, and --anonymous-role none"
+			}
+			missing = append(missing, "authentication ("+fix+")")
 		}
 		if l.NeedsTLS && !l.TLS {
 			missing = append(missing, "TLS ("+l.FixTLS+")")

@@ -174,7 +174,7 @@ func (s *KeyStore) Create(req NewKey, now time.Time) (APIKey, string, error) {
 		return APIKey{}, "", errors.New("api key: name must be 1 to 128 characters")
 	}
 	if req.Role == RoleNone || req.Role > RoleAdmin {
-		return APIKey{}, "", fmt.Errorf("api key %q: role %s grants nothing: use viewer, submitter, operator or admin", req.Name, req.Role)
+		return APIKey{}, "", fmt.Errorf("api key %q: role %s grants nothing: use viewer, submitter, operator, validator or admin", req.Name, req.Role)
 	}
 	if req.Lifetime < 0 {
 		return APIKey{}, "", fmt.Errorf("api key %q: negative lifetime %s", req.Name, req.Lifetime)

@@ -1,8 +1,8 @@
 // Package auth turns credentials into principals: OpenID Connect bearer
 // tokens, API keys, client certificates and stream tickets, or the
 // anonymous principal where that is allowed. Every way into the system
-// (REST, streams, gRPC, and later the Kafka port and the ClickHouse
-// interface) speaks of callers as a Principal with one Role, so the policy
+// (REST, streams, gRPC, the Kafka port's SASL users and the ClickHouse
+// interface's named users) speaks of callers as a Principal with one Role, so the policy
 // table decides for all of them in one place.
 package auth
 
@@ -18,18 +18,22 @@ import (
 type Role uint8
 
 // The roles, lowest first. RoleNone may do nothing but ask who it is.
+// RoleValidator is the validators' own service accounts: above operators,
+// since they write the chain's topics, and below admins, who alone change
+// the cluster, its keys and its topics.
 const (
 	RoleNone Role = iota
 	RoleViewer
 	RoleSubmitter
 	RoleOperator
+	RoleValidator
 	RoleAdmin
 )
 
 // Roles lists every role that grants something, lowest first.
-var Roles = []Role{RoleViewer, RoleSubmitter, RoleOperator, RoleAdmin}
+var Roles = []Role{RoleViewer, RoleSubmitter, RoleOperator, RoleValidator, RoleAdmin}
 
-var roleNames = [...]string{"none", "viewer", "submitter", "operator", "admin"}
+var roleNames = [...]string{"none", "viewer", "submitter", "operator", "validator", "admin"}
 
 func (r Role) String() string {
 	if int(r) < len(roleNames) {
@@ -48,14 +52,15 @@ func (r *Role) UnmarshalText(b []byte) error {
 	return err
 }
 
-// ParseRole reads a role's name: none, viewer, submitter, operator or admin.
+// ParseRole reads a role's name: none, viewer, submitter, operator,
+// validator or admin.
 func ParseRole(s string) (Role, error) {
 	for i, n := range roleNames {
 		if strings.EqualFold(s, n) {
 			return Role(i), nil
 		}
 	}
-	return RoleNone, fmt.Errorf("role %q: use none, viewer, submitter, operator or admin", s)
+	return RoleNone, fmt.Errorf("role %q: use none, viewer, submitter, operator, validator or admin", s)
 }
 
 // Method says how a principal proved who it is.
@@ -68,6 +73,9 @@ const (
 	MethodAPIKey      Method = "api_key"
 	MethodCertificate Method = "certificate"
 	MethodTicket      Method = "ticket"
+	// MethodPassword: a named user's password, checked against its
+	// salted verifier (SASL SCRAM or PLAIN, HTTP basic authentication).
+	MethodPassword Method = "password"
 )
 
 // Principal is an authenticated caller.

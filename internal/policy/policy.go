@@ -9,6 +9,7 @@ import (
 	"slices"
 
 	"github.com/aurigraph/aurigraph/internal/auth"
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 // Action is one kind of thing a principal may do.
@@ -30,6 +31,13 @@ const (
 	KeysManage        Action = "keys.manage"
 	TenantsManage     Action = "tenants.manage"
 	Debug             Action = "debug"
+	// ChainWrite is what the validators' service accounts do on the Kafka
+	// port: consume the transaction topic, write the blocks and dead-letter
+	// topics.
+	ChainWrite Action = "chain.write"
+	// TopicsManage is every operation on the Kafka port: creating and
+	// deleting topics, changing their configuration and the ACLs.
+	TopicsManage Action = "topics.manage"
 )
 
 // grants lists what each role adds to the role below it.
@@ -38,7 +46,8 @@ var grants = map[auth.Role][]Action{
 	auth.RoleViewer:    {ChainRead, StreamSubscribe, AnalyticsRead, MetricsRead},
 	auth.RoleSubmitter: {TxSubmit},
 	auth.RoleOperator:  {ProjectionRebuild, AlertsManage},
-	auth.RoleAdmin:     {ClusterManage, KeysManage, TenantsManage, Debug},
+	auth.RoleValidator: {ChainWrite},
+	auth.RoleAdmin:     {ClusterManage, KeysManage, TenantsManage, Debug, TopicsManage},
 }
 
 // Allowed reports whether role may perform action.
@@ -69,7 +78,7 @@ func Actions(role auth.Role) []Action {
 // every refusal is.
 func Privileged(a Action) bool {
 	switch a {
-	case ProjectionRebuild, AlertsManage, ClusterManage, KeysManage, TenantsManage, Debug:
+	case ProjectionRebuild, AlertsManage, ClusterManage, KeysManage, TenantsManage, Debug, TopicsManage:
 		return true
 	}
 	return false
@@ -187,4 +196,72 @@ var Methods = map[string]Rule{
 	"/aurigraph.v1.PerformanceService/Forecast": {Action: AnalyticsRead, Limit: LimitRead},
 
 	"/aurigraph.v1.StreamService/Subscribe": {Action: StreamSubscribe},
+}
+
+// KafkaResource is a kind of resource of the Kafka port, as Kafka's ACLs
+// name them.
+type KafkaResource string
+
+// Kafka resources.
+const (
+	KafkaTopic   KafkaResource = "topic"
+	KafkaGroup   KafkaResource = "group"
+	KafkaCluster KafkaResource = "cluster"
+)
+
+// KafkaOp is an operation on a Kafka resource, as Kafka's ACLs name it.
+// Read, write and alter imply describe, as in Kafka.
+type KafkaOp string
+
+// Kafka operations the table grants.
+const (
+	KafkaRead            KafkaOp = "read"
+	KafkaWrite           KafkaOp = "write"
+	KafkaDescribeConfigs KafkaOp = "describe_configs"
+)
+
+// KafkaGrant allows one operation on one resource; Name "*" is every
+// resource of its kind.
+type KafkaGrant struct {
+	Resource KafkaResource
+	Name     string
+	Op       KafkaOp
+}
+
+// KafkaGrants is what each action allows on the Kafka port (the embedded
+// broker's ACLs, and the ACLs SECURITY.md lists for an external cluster).
+// Principals allowed TopicsManage (admins) may do everything there, and are
+// the only ones who create, delete or reconfigure topics.
+var KafkaGrants = map[Action][]KafkaGrant{
+	// Readers read blocks, with consumer groups of any name.
+	ChainRead: {
+		{KafkaTopic, schemas.TopicBlocks, KafkaRead},
+		{KafkaGroup, "*", KafkaRead},
+	},
+	// Producers write transactions.
+	TxSubmit: {{KafkaTopic, schemas.TopicTransactions, KafkaWrite}},
+	// Validators consume transactions, dead-letter what they reject and
+	// publish blocks; they read the topics' record limits (and the
+	// brokers' while a topic is missing) to size blocks and dead letters.
+	ChainWrite: {
+		{KafkaTopic, schemas.TopicTransactions, KafkaRead},
+		{KafkaTopic, schemas.TopicDeadLetters, KafkaWrite},
+		{KafkaTopic, schemas.TopicBlocks, KafkaWrite},
+		{KafkaTopic, schemas.TopicTransactions, KafkaDescribeConfigs},
+		{KafkaTopic, schemas.TopicDeadLetters, KafkaDescribeConfigs},
+		{KafkaTopic, schemas.TopicBlocks, KafkaDescribeConfigs},
+		{KafkaCluster, "kafka-cluster", KafkaDescribeConfigs},
+	},
+}
+
+// KafkaSuperuser reports whether role may do everything on the Kafka port.
+func KafkaSuperuser(role auth.Role) bool { return Allowed(role, TopicsManage) }
+
+// KafkaGrantsOf lists what role may do on the Kafka port, superusers aside.
+func KafkaGrantsOf(role auth.Role) []KafkaGrant {
+	var out []KafkaGrant
+	for _, a := range Actions(role) {
+		out = append(out, KafkaGrants[a]...)
+	}
+	return out
 }

@@ -20,7 +20,8 @@ func TestRolesAreOrdered(t *testing.T) {
 	for action, lowest := range map[Action]auth.Role{
 		Self: auth.RoleNone, ChainRead: auth.RoleViewer, StreamSubscribe: auth.RoleViewer, AnalyticsRead: auth.RoleViewer,
 		TxSubmit: auth.RoleSubmitter, ProjectionRebuild: auth.RoleOperator, AlertsManage: auth.RoleOperator,
-		ClusterManage: auth.RoleAdmin, KeysManage: auth.RoleAdmin, TenantsManage: auth.RoleAdmin, Debug: auth.RoleAdmin,
+		ChainWrite:    auth.RoleValidator,
+		ClusterManage: auth.RoleAdmin, KeysManage: auth.RoleAdmin, TenantsManage: auth.RoleAdmin, Debug: auth.RoleAdmin, TopicsManage: auth.RoleAdmin,
 	} {
 		if lowest > auth.RoleNone && Allowed(lowest-1, action) {
 			t.Errorf("%s may %s", lowest-1, action)

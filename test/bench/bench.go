@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"maps"
+	"net"
 	"os"
 	"runtime"
 	"runtime/pprof"
@@ -20,6 +21,7 @@ import (
 	"time"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/schemas"
 	"github.com/aurigraph/aurigraph/stream"
@@ -70,8 +72,13 @@ type Target struct {
 	HTTP string
 	// GRPC is the host:port of the gRPC API.
 	GRPC string
-	// ClickHouse is the URL the projector writes to.
-	ClickHouse string
+	// ClickHouse is the URL the projector writes to, and ClickHouseDial
+	// how it connects there when set (the embedded engine's writer path is
+	// inside the process).
+	ClickHouse     string
+	ClickHouseDial func(ctx context.Context, addr string) (net.Conn, error)
+	// KafkaOpts log the bench's Kafka clients in (SASL, TLS).
+	KafkaOpts []kgo.Opt
 	// Chain yields blocks as validators commit them.
 	Chain stream.BlockSource
 	// Projected is the highest height visible in ClickHouse; nil where
@@ -194,7 +201,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 			}
 		}
 		began := time.Now()
-		res, err := runLoad(ctx, spec, producers, pre)
+		res, err := runLoad(ctx, spec, producers, pre, tgt.KafkaOpts...)
 		if profile {
 			pprof.StopCPUProfile()
 		}
@@ -286,7 +293,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		defer os.RemoveAll(scratch)
 		log.Info("bench: measuring stage ceilings")
 		rep.Ceilings, err = measureCeilings(ctx, ceilingSpec{
-			brokers: tgt.Brokers, partitions: tgt.TxPartitions, clickhouse: tgt.ClickHouse, dir: scratch,
+			brokers: tgt.Brokers, kafkaOpts: tgt.KafkaOpts, partitions: tgt.TxPartitions, clickhouse: tgt.ClickHouse, clickhouseDial: tgt.ClickHouseDial, dir: scratch,
 			validators: cfg.Validators, txSize: cfg.TxSize, logRecords: 1_000_000, insertRows: 1_000_000,
 			raftDuration: 3 * time.Second,
 		})

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/ed25519"
 	"fmt"
+	"net"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -40,21 +41,24 @@ type Ceilings struct {
 }
 
 type ceilingSpec struct {
-	brokers      []string
-	partitions   int32
-	clickhouse   string
-	dir          string
-	validators   int
-	txSize       int
-	logRecords   int
-	insertRows   int
-	raftDuration time.Duration
+	brokers    []string
+	partitions int32
+	clickhouse string
+	// clickhouseDial and kafkaOpts: see Target.
+	clickhouseDial func(ctx context.Context, addr string) (net.Conn, error)
+	kafkaOpts      []kgo.Opt
+	dir            string
+	validators     int
+	txSize         int
+	logRecords     int
+	insertRows     int
+	raftDuration   time.Duration
 }
 
 func measureCeilings(ctx context.Context, spec ceilingSpec) (Ceilings, error) {
 	var c Ceilings
 	var err error
-	if c.LogTPS, err = logCeiling(ctx, spec.brokers, spec.partitions, spec.logRecords, spec.txSize); err != nil {
+	if c.LogTPS, err = logCeiling(ctx, spec.brokers, spec.kafkaOpts, spec.partitions, spec.logRecords, spec.txSize); err != nil {
 		return c, fmt.Errorf("log ceiling: %w", err)
 	}
 	raft, err := consensus.MeasureReplication(ctx, consensus.ReplicationBench{
@@ -73,7 +77,7 @@ func measureCeilings(ctx context.Context, spec ceilingSpec) (Ceilings, error) {
 		return c, fmt.Errorf("verify ceiling: %w", err)
 	}
 	if spec.clickhouse != "" {
-		ins, err := projector.MeasureInsert(ctx, projector.InsertBench{ClickHouse: spec.clickhouse, Rows: spec.insertRows, Batches: 10})
+		ins, err := projector.MeasureInsert(ctx, projector.InsertBench{ClickHouse: spec.clickhouse, Dial: spec.clickhouseDial, Rows: spec.insertRows, Batches: 10})
 		if err != nil {
 			return c, err
 		}
@@ -84,9 +88,9 @@ func measureCeilings(ctx context.Context, spec ceilingSpec) (Ceilings, error) {
 
 // logCeiling produces n records of size bytes to a scratch topic while one
 // consumer reads them back, and returns records/s until the last arrived.
-func logCeiling(ctx context.Context, brokers []string, partitions int32, n, size int) (float64, error) {
+func logCeiling(ctx context.Context, brokers []string, opts []kgo.Opt, partitions int32, n, size int) (float64, error) {
 	topic := fmt.Sprintf("aurigraph.bench.ceiling.%d", time.Now().UnixNano())
-	admCl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	admCl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
 	if err != nil {
 		return 0, err
 	}
@@ -101,8 +105,8 @@ func logCeiling(ctx context.Context, brokers []string, partitions int32, n, size
 		_, _ = adm.DeleteTopics(delCtx, topic)
 	}()
 
-	consumer, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(16<<20))
+	consumer, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchMaxBytes(16 << 20)}, opts...)...)
 	if err != nil {
 		return 0, err
 	}
@@ -121,8 +125,8 @@ func logCeiling(ctx context.Context, brokers []string, partitions int32, n, size
 	}()
 	for p := range producers {
 		wg.Go(func() {
-			cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic),
-				kgo.ProducerLinger(2*time.Millisecond), kgo.MaxBufferedRecords(50_000))
+			cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(topic),
+				kgo.ProducerLinger(2 * time.Millisecond), kgo.MaxBufferedRecords(50_000)}, opts...)...)
 			if err != nil {
 				produceErr.set(err)
 				return

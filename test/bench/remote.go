@@ -35,18 +35,18 @@ type RemoteChain struct {
 
 // FollowRemote starts following the validators whose HTTP APIs are at
 // nodes (host:port) and the blocks topic on brokers, from the current head.
-func FollowRemote(ctx context.Context, nodes, brokers []string) (*RemoteChain, error) {
+func FollowRemote(ctx context.Context, nodes, brokers []string, opts ...kgo.Opt) (*RemoteChain, error) {
 	ctx, cancel := context.WithCancel(ctx)
 	r := &RemoteChain{committed: map[uint64]time.Time{}, blocks: map[uint64]*aurigraphv1.Block{}, changed: make(chan struct{}), cancel: cancel}
 	// The end offsets are read before following the live streams, so no
 	// event of a block announced from then on can be missed.
-	start, err := blockTopicEnd(ctx, brokers)
+	start, err := blockTopicEnd(ctx, brokers, opts)
 	if err != nil {
 		cancel()
 		return nil, err
 	}
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.FetchMaxWait(50*time.Millisecond),
-		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{schemas.TopicBlocks: start}))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...), kgo.FetchMaxWait(50 * time.Millisecond),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{schemas.TopicBlocks: start})}, opts...)...)
 	if err != nil {
 		cancel()
 		return nil, fmt.Errorf("bench: follow %s on %v: %w", schemas.TopicBlocks, brokers, err)
@@ -66,8 +66,8 @@ func FollowRemote(ctx context.Context, nodes, brokers []string) (*RemoteChain, e
 	return r, nil
 }
 
-func blockTopicEnd(ctx context.Context, brokers []string) (map[int32]kgo.Offset, error) {
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+func blockTopicEnd(ctx context.Context, brokers []string, opts []kgo.Opt) (map[int32]kgo.Offset, error) {
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(brokers...)}, opts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("bench: kafka client for %v: %w", brokers, err)
 	}

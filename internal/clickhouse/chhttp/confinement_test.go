@@ -14,25 +14,28 @@ import (
 	"testing"
 )
 
-// usersServer serves the shared engine the way aurigraph dev does: the user
-// default reads, the user writer (password w) writes.
-func usersServer(t *testing.T) *httptest.Server {
+// servers are the shared engine served the way aurigraph dev serves it:
+// the public interface, where the anonymous user default reads, and the
+// writer's, which dev serves only in-process.
+type servers struct{ public, writer *httptest.Server }
+
+func usersServer(t *testing.T) servers {
 	t.Helper()
-	srv := httptest.NewServer(NewHandler(testEngine, Options{Logger: slog.New(slog.DiscardHandler), Users: map[string]User{
-		"default": {ReadOnly: true},
-		"writer":  {Password: "w"},
-	}}))
-	t.Cleanup(srv.Close)
-	return srv
+	h := NewHandler(testEngine, Options{Logger: slog.New(slog.DiscardHandler), Access: &Access{}})
+	s := servers{public: httptest.NewServer(h), writer: httptest.NewServer(h.Writer())}
+	t.Cleanup(s.public.Close)
+	t.Cleanup(s.writer.Close)
+	return s
 }
 
 // send runs sql as a reader (GET, user default) or as the writer (POST).
-func send(t *testing.T, srv *httptest.Server, asWriter bool, sql, params string) (int, string) {
+func send(t *testing.T, s servers, asWriter bool, sql, params string) (int, string) {
 	t.Helper()
 	var req *http.Request
+	srv := s.public
 	if asWriter {
+		srv = s.writer
 		req, _ = http.NewRequest(http.MethodPost, srv.URL+"/?"+params, strings.NewReader(sql))
-		req.SetBasicAuth("writer", "w")
 	} else {
 		req, _ = http.NewRequest(http.MethodGet, srv.URL+"/?query="+url.QueryEscape(sql)+"&"+params, nil)
 	}

@@ -107,7 +107,7 @@ func FuzzStatement(f *testing.F) {
 	f.Add("INSERT INTO t FORMAT CSV", "1,2\n")
 	f.Add("", "INSERT INTO t FORMAT CSV\n"+strings.Repeat("1,2\n", 40))
 	f.Add("SELECT", strings.Repeat("1+", 50)+"1")
-	h := &handler{log: slog.New(slog.DiscardHandler), maxQuery: 64}
+	h := &Handler{log: slog.New(slog.DiscardHandler), maxQuery: 64}
 	f.Fuzz(func(t *testing.T, urlQuery, body string) {
 		st, text, data, err := h.statement(urlQuery, strings.NewReader(body), h.maxQuery)
 		if err != nil {

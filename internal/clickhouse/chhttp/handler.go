@@ -25,7 +25,6 @@ import (
 	"compress/zlib"
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
 	"errors"
 	"fmt"
 	"io"
@@ -60,18 +59,10 @@ type Options struct {
 	// insert holds one of the engine's write slots while its body streams
 	// in, so a client that stalls must not keep it.
 	ReceiveTimeout time.Duration
-	// Users, when set, are the only accounts requests may use: by HTTP
-	// basic auth, the X-ClickHouse-User and X-ClickHouse-Key headers, or the
-	// user and password parameters, "default" with no password when a
-	// request names none. Nil admits every request as a writer.
-	Users map[string]User
-}
-
-// User is one account of the HTTP interface.
-type User struct {
-	Password string
-	// ReadOnly users run only read-only statements, as with readonly=1.
-	ReadOnly bool
+	// Access, when set, decides who may use the interface, and makes
+	// every request a read: no account writes through it. Nil admits every
+	// request as a writer; Writer does so whatever Access says.
+	Access *Access
 }
 
 const (
@@ -79,8 +70,9 @@ const (
 	defaultReceiveTimeout = 30 * time.Second
 )
 
-type handler struct {
-	users       map[string]User
+// Handler is the interface over one engine.
+type Handler struct {
+	access      *Access
 	eng         *engine.Engine
 	log         *slog.Logger
 	maxQuery    int
@@ -91,9 +83,9 @@ type handler struct {
 
 // NewHandler returns the ClickHouse HTTP interface over e: "/" runs queries
 // (GET is read-only, POST may modify) and "/ping" answers "Ok.".
-func NewHandler(e *engine.Engine, o Options) http.Handler {
-	h := &handler{
-		users:       o.Users,
+func NewHandler(e *engine.Engine, o Options) *Handler {
+	h := &Handler{
+		access:      o.Access,
 		eng:         e,
 		log:         o.Logger,
 		maxQuery:    o.MaxQuerySize,
@@ -123,31 +115,10 @@ func NewHandler(e *engine.Engine, o Options) http.Handler {
 	return h
 }
 
-// authenticate checks the request's account against Options.Users and
-// makes a read-only user's request read-only.
-func (h *handler) authenticate(r *http.Request, values url.Values, p *params) error {
-	if h.users == nil {
-		return nil
-	}
-	name, password, basic := r.BasicAuth()
-	if !basic {
-		name, password = r.Header.Get("X-ClickHouse-User"), r.Header.Get("X-ClickHouse-Key")
-		if name == "" {
-			name, password = values.Get("user"), values.Get("password")
-		}
-	}
-	if name == "" {
-		name = "default"
-	}
-	u, known := h.users[name]
-	if !known || subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) != 1 {
-		return refuse(http.StatusForbidden, codeAuthenticationFailed, "AUTHENTICATION_FAILED",
-			"%s: Authentication failed: password is incorrect, or there is no user with such name", name)
-	}
-	if u.ReadOnly {
-		p.readonly = true
-	}
-	return nil
+// Writer is the same interface admitting every request as a writer, for a
+// listener only the process itself can reach (the projector's).
+func (h *Handler) Writer() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { h.serveHTTP(w, r, true) })
 }
 
 const (
@@ -158,9 +129,13 @@ const (
 	kindInvalid   = "invalid"
 )
 
-func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h.serveHTTP(w, r, h.access == nil)
+}
+
+func (h *Handler) serveHTTP(w http.ResponseWriter, r *http.Request, writer bool) {
 	start := time.Now()
-	kind, status := h.serve(w, r)
+	kind, status := h.serve(w, r, writer)
 	code := strconv.Itoa(status)
 	if status == statusAborted {
 		code = "aborted"
@@ -173,7 +148,7 @@ func (h *handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, status int) {
+func (h *Handler) serve(w http.ResponseWriter, r *http.Request, writer bool) (kind string, status int) {
 	switch r.URL.Path {
 	case "/ping":
 		if r.Method != http.MethodGet && r.Method != http.MethodHead {
@@ -198,8 +173,11 @@ func (h *handler) serve(w http.ResponseWriter, r *http.Request) (kind string, st
 	if err != nil {
 		return kindInvalid, h.fail(w, r, err)
 	}
-	if err := h.authenticate(r, values, p); err != nil {
-		return kindInvalid, h.fail(w, r, err)
+	if !writer {
+		if err := h.access.authenticate(r, values); err != nil {
+			return kindInvalid, h.fail(w, r, err)
+		}
+		p.readonly = true
 	}
 	if p.query == "" && r.Method != http.MethodPost {
 		// ClickHouse answers a bare GET / like /ping; load balancers rely on it.
@@ -254,7 +232,7 @@ const maxQuerySizeCeiling = 64 << 20
 
 // queryLimit is how much of a body may be SQL text: the request's
 // max_query_size setting, as ClickHouse reads it, or the server's default.
-func (h *handler) queryLimit(p *params) (int, error) {
+func (h *Handler) queryLimit(p *params) (int, error) {
 	v, ok := p.settings["max_query_size"]
 	if !ok {
 		return h.maxQuery, nil
@@ -275,7 +253,7 @@ func (h *handler) queryLimit(p *params) (int, error) {
 // statement assembles the SQL the way ClickHouse does: the query parameter,
 // then the body. For an INSERT with FORMAT or VALUES, whatever follows is
 // data and is returned as a stream, never read into the SQL text.
-func (h *handler) statement(urlQuery string, body io.Reader, limit int) (statement, string, io.Reader, error) {
+func (h *Handler) statement(urlQuery string, body io.Reader, limit int) (statement, string, io.Reader, error) {
 	if urlQuery != "" {
 		st := analyze(urlQuery)
 		if st.insertFormat != "" {
@@ -335,7 +313,7 @@ func callOptions(p *params, reader bool) []engine.CallOption {
 	return opts
 }
 
-func (h *handler) insert(w http.ResponseWriter, r *http.Request, p *params, text, format string, data io.Reader) int {
+func (h *Handler) insert(w http.ResponseWriter, r *http.Request, p *params, text, format string, data io.Reader) int {
 	if r.Method != http.MethodPost || p.readonly {
 		return h.fail(w, r, readonlyRefusal())
 	}
@@ -358,7 +336,7 @@ func readonlyRefusal() error {
 		"Cannot execute query in readonly mode (readonly=1, or method GET, which implies it). Use method POST without readonly for modifying queries")
 }
 
-func (h *handler) query(w http.ResponseWriter, r *http.Request, p *params, st statement, text string) (string, int) {
+func (h *Handler) query(w http.ResponseWriter, r *http.Request, p *params, st statement, text string) (string, int) {
 	switch st.keyword {
 	case "USE", "SET":
 		return kindInvalid, h.fail(w, r, refuse(http.StatusBadRequest, codeNotImplemented, "NOT_IMPLEMENTED",
@@ -478,7 +456,7 @@ const (
 // fail writes err the way ClickHouse does, so drivers turn it into a typed
 // exception: the "Code: N. DB::Exception: ..." text as the body and the code
 // in X-ClickHouse-Exception-Code.
-func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
+func (h *Handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
 	status, code, msg := h.describe(r, err)
 	hdr := w.Header()
 	hdr.Del("Content-Encoding")
@@ -495,7 +473,7 @@ func (h *handler) fail(w http.ResponseWriter, r *http.Request, err error) int {
 }
 
 // describe is the HTTP status, ClickHouse error code and text for err.
-func (h *handler) describe(r *http.Request, err error) (status, code int, msg string) {
+func (h *Handler) describe(r *http.Request, err error) (status, code int, msg string) {
 	status, code = http.StatusInternalServerError, codeStdException
 	var (
 		br *badRequest

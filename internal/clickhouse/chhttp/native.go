@@ -21,7 +21,7 @@ const (
 // one response at the protocol revision it announced and every later one at
 // the revision reported here; the engine reads and writes revision-0 Native,
 // so the answer reports revision 0 in a block encoded at the client's revision.
-func (h *handler) handshake(ctx context.Context, w http.ResponseWriter, r *http.Request, p *params, reader bool) int {
+func (h *Handler) handshake(ctx context.Context, w http.ResponseWriter, r *http.Request, p *params, reader bool) int {
 	opts := []engine.CallOption{}
 	if reader {
 		opts = append(opts, engine.AsReader())

@@ -30,7 +30,7 @@ const statusAborted = -1
 // compressed blocks when the client asked compress=1, HTTP-compressed when
 // it enabled that, and held back until responseBuffer bytes or the end.
 type response struct {
-	h         *handler
+	h         *Handler
 	w         http.ResponseWriter
 	r         *http.Request
 	format    string
@@ -43,7 +43,7 @@ type response struct {
 	sinkErr   error
 }
 
-func (h *handler) newResponse(w http.ResponseWriter, r *http.Request, p *params, format string) *response {
+func (h *Handler) newResponse(w http.ResponseWriter, r *http.Request, p *params, format string) *response {
 	o := &response{h: h, w: w, r: r, format: format, queryID: queryID(p)}
 	if p.compress {
 		o.native = compress.NewWriter(p.compressLevel, p.compressMethod)
