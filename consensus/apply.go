@@ -8,6 +8,7 @@ import (
 	"math"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -49,29 +50,36 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		f.recordSource(r)
 	}
 
-	var results []*aurigraphv1.TxResult
-	var failed uint32
-	for _, tx := range b.GetTxs() {
-		id := tx.GetId()
-		if id != "" {
-			digest := digestOf(id)
-			if f.dedup.contains(digest) {
-				continue
-			}
-			seq := f.dedup.next
-			if evictedSeq, ok := f.dedup.add(digest); ok {
-				f.changes.dedupEvicted = append(f.changes.dedupEvicted, evictedSeq)
-			}
-			if f.dedup.capacity > 0 {
-				f.changes.dedupAdded = append(f.changes.dedupAdded, dedupEntry{seq: seq, id: digest})
-			}
+	txs := b.GetTxs()
+	results := make([]*aurigraphv1.TxResult, 0, len(txs))
+	digests := make([]txDigest, len(txs))
+	for i, tx := range txs {
+		if id := tx.GetId(); id != "" {
+			digests[i] = digestOf(id)
 		}
-		res := &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
+	}
+	f.dedup.prefetch(digests)
+	sigs := f.checkSignatures(txs)
+	keys := digests[:0]
+	// One allocation for the block's results rather than one each.
+	backing := make([]aurigraphv1.TxResult, len(txs))
+	var failed uint32
+	height := f.height + 1
+	for i, tx := range txs {
+		id := tx.GetId()
+		digest := digests[i]
+		if id != "" && !f.dedup.add(digest, packLoc(height, len(results), false)) {
+			continue
+		}
+		keys = append(keys, digest)
+		res := &backing[len(results)]
+		res.Tx, res.Status = tx, aurigraphv1.TxStatus_TX_STATUS_COMMITTED
 		if id == "" {
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, "missing transaction id"
-		} else if reason := f.execute(tx, b.GetTimestampMs()); reason != "" {
+		} else if reason := f.execute(tx, b.GetTimestampMs(), sigAt(sigs, i)); reason != "" {
 			// Bounded so that ingest can bound the block before it is built.
 			res.Status, res.Reason = aurigraphv1.TxStatus_TX_STATUS_FAILED, schemas.BoundReason(reason)
+			f.dedup.setLocation(digest, packLoc(height, len(results), true))
 		}
 		if res.Status == aurigraphv1.TxStatus_TX_STATUS_FAILED {
 			failed++
@@ -82,7 +90,15 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		return nil, nil
 	}
 
-	root, body := chain.TxRootAndBody(results, true)
+	// The bodies of a Ready's blocks share one buffer, reused once the
+	// block store has written them.
+	if len(f.changes.blocks) == 0 {
+		f.arena = f.arena[:0]
+	}
+	start := len(f.arena)
+	root, arena := chain.TxRootAppendBody(f.arena, results)
+	body := arena[start:]
+	f.arena = arena
 	h := &aurigraphv1.BlockHeader{
 		Height:      f.height + 1,
 		PrevHash:    f.lastHash,
@@ -100,8 +116,7 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 	f.height = h.Height
 	f.lastHash = h.Hash
 	f.txCount += uint64(len(results))
-	f.changes.blocks = append(f.changes.blocks, blk)
-	f.changes.bodies = append(f.changes.bodies, body)
+	f.changes.blocks = append(f.changes.blocks, builtBlock{blk: blk, body: body, keys: keys})
 	return blk, nil
 }
 
@@ -121,7 +136,6 @@ func (f *fsm) applyGenesisEntry(b *aurigraphv1.Batch) error {
 	for _, is := range f.genesis.GetIssuers() {
 		if len(is.GetPubkey()) > 0 && !schemas.IsKeyAddress(is.GetAddress()) {
 			f.account(is.GetAddress()).key = bytes.Clone(is.GetPubkey())
-			f.changes.accounts[is.GetAddress()] = struct{}{}
 		}
 	}
 	return nil
@@ -166,8 +180,8 @@ func (f *fsm) retireValidator(id uint64) {
 // execute applies one transaction to the state and returns why it failed,
 // or "" on success. State is only touched on success. blockTime is the
 // batch's timestamp, the leader's clock when it proposed.
-func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
-	signer, reason := f.authenticate(tx)
+func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64, sig sigCheck) string {
+	signer, reason := f.authenticate(tx, sig)
 	if reason != "" {
 		return reason
 	}
@@ -210,7 +224,6 @@ func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
 			if reason = f.authorize(from, signer); reason == "" {
 				if reason = f.credit(from, asset, amount); reason == "" {
 					f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: from, Supply: amount}
-					f.changes.assets[asset] = struct{}{}
 				}
 			}
 		}
@@ -231,30 +244,79 @@ func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64) string {
 	}
 	if from != "" {
 		f.account(from).nonce = tx.GetNonce()
-		f.changes.accounts[from] = struct{}{}
 	}
 	return ""
 }
 
-// authenticate verifies a signed transaction's signature and id and returns
-// its signer's key; an unsigned one has no signer, which the chain accepts
-// only where the topic is trusted.
-func (f *fsm) authenticate(tx *aurigraphv1.Transaction) (signer []byte, reason string) {
-	pub, sig := tx.GetPubkey(), tx.GetSig()
-	if len(sig) == 0 {
+// sigCheck is a signed transaction's digest and whether its signature
+// verified, found for a whole batch at once (checkSignatures).
+type sigCheck struct {
+	digest [32]byte
+	ok     bool
+}
+
+// checkSignatures computes the digest of every signed transaction of txs
+// and verifies their signatures in batches; unsigned ones get a zero
+// sigCheck, and a batch of none nil. What a batch decides is what verifying one by one decides
+// (internal/sigcache), so the outcome does not depend on how a validator
+// verifies.
+func (f *fsm) checkSignatures(txs []*aurigraphv1.Transaction) []sigCheck {
+	var out []sigCheck
+	var items []sigcache.Item
+	var at []int
+	for i, tx := range txs {
+		if len(tx.GetSig()) == 0 {
+			continue
+		}
+		if out == nil {
+			out = make([]sigCheck, len(txs))
+		}
+		out[i].digest = schemas.TxDigest(tx)
+		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: out[i].digest[:], Sig: tx.GetSig()})
+		at = append(at, i)
+	}
+	if out == nil {
+		return nil
+	}
+	ok := make([]bool, len(items))
+	if bv, batch := f.sigs.(batchVerifier); batch {
+		bv.VerifyBatch(items, ok)
+	} else {
+		for j, it := range items {
+			ok[j] = f.sigs.Verify(it.Pub, it.Digest, it.Sig)
+		}
+	}
+	for j, i := range at {
+		out[i].ok = ok[j]
+	}
+	return out
+}
+
+func sigAt(sigs []sigCheck, i int) sigCheck {
+	if sigs == nil {
+		return sigCheck{}
+	}
+	return sigs[i]
+}
+
+// authenticate checks a signed transaction's signature (as sig found it)
+// and id and returns its signer's key; an unsigned one has no signer, which
+// the chain accepts only where the topic is trusted.
+func (f *fsm) authenticate(tx *aurigraphv1.Transaction, sig sigCheck) (signer []byte, reason string) {
+	if len(tx.GetSig()) == 0 {
 		if f.genesis.GetRequireSignatures() {
 			return nil, "unsigned: this chain accepts only signed transactions"
 		}
 		return nil, ""
 	}
-	digest := schemas.TxDigest(tx)
-	if !f.sigs.Verify(pub, digest[:], sig) {
+	if !sig.ok {
 		return nil, "signature does not verify with pubkey"
 	}
+	digest := sig.digest
 	if id := tx.GetId(); len(id) != 2*len(digest) || !hexEqual(id, digest[:]) {
 		return nil, fmt.Sprintf("id %q is not the transaction's id %x (hex sha256 of its canonical encoding)", id, digest)
 	}
-	return pub, ""
+	return tx.GetPubkey(), ""
 }
 
 func hexEqual(s string, b []byte) bool {
@@ -270,17 +332,18 @@ func (f *fsm) authorize(from string, signer []byte) string {
 	if from == "" {
 		return "missing sender"
 	}
-	reason, keyless := f.control(from, signer)
+	reason, keyless := f.control(from, f.lookup(from), signer)
 	if keyless && f.genesis.GetRequireSignatures() {
 		return fmt.Sprintf("account %s has no key: register one with a set_key transaction signed by the new key", from)
 	}
 	return reason
 }
 
-// control says why signer does not control from, a key's address or an
-// account with a registered key; keyless reports a named account without a
-// key instead, which only the chain's rules decide.
-func (f *fsm) control(from string, signer []byte) (reason string, keyless bool) {
+// control says why signer does not control from (whose account is a, nil
+// for none), a key's address or an account with a registered key; keyless
+// reports a named account without a key instead, which only the chain's
+// rules decide.
+func (f *fsm) control(from string, a *account, signer []byte) (reason string, keyless bool) {
 	if schemas.IsKeyAddress(from) {
 		switch {
 		case signer == nil:
@@ -290,7 +353,6 @@ func (f *fsm) control(from string, signer []byte) (reason string, keyless bool) 
 		}
 		return "", false
 	}
-	a := f.accounts[from]
 	switch {
 	case a == nil || a.key == nil:
 		return "", true
@@ -312,7 +374,7 @@ func (f *fsm) mayReceive(to string) string {
 	if !f.genesis.GetRequireSignatures() || schemas.IsKeyAddress(to) {
 		return ""
 	}
-	if a := f.accounts[to]; a != nil && a.key != nil {
+	if a := f.lookup(to); a != nil && a.key != nil {
 		return ""
 	}
 	return fmt.Sprintf("recipient %s has no key: send to a key's address or to an account with a registered key", to)
@@ -354,7 +416,6 @@ func (f *fsm) mint(tx *aurigraphv1.Transaction, signer []byte) string {
 	// Asset records are shared with state copies being snapshotted: replace,
 	// never modify.
 	f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: info.GetOwner(), Supply: info.GetSupply() + amount}
-	f.changes.assets[asset] = struct{}{}
 	return ""
 }
 
@@ -407,7 +468,7 @@ func (f *fsm) setKey(from string, newKey, signer []byte) string {
 	case len(newKey) != len(signer):
 		return fmt.Sprintf("new_key must be a %d-byte Ed25519 public key (got %d bytes)", len(signer), len(newKey))
 	}
-	a := f.accounts[from]
+	a := f.lookup(from)
 	if a == nil || a.key == nil {
 		if !bytes.Equal(newKey, signer) {
 			return "registering a key: sign with the new key itself"
@@ -428,7 +489,6 @@ func (f *fsm) setKey(from string, newKey, signer []byte) string {
 		}
 	}
 	f.account(from).key = bytes.Clone(newKey)
-	f.changes.accounts[from] = struct{}{}
 	return ""
 }
 
@@ -474,7 +534,9 @@ func (f *fsm) admit(tx *aurigraphv1.Transaction, now int64) (field, reason strin
 	if from == "" || tx.GetType() == aurigraphv1.TxType_TX_TYPE_SET_KEY {
 		return "", ""
 	}
-	if reason, _ := f.control(from, signer); reason != "" {
+	// Read-only: admit runs beside other readers, so it leaves the lookup
+	// cache alone.
+	if reason, _ := f.control(from, f.accounts[from], signer); reason != "" {
 		return "pubkey", reason
 	}
 	return "", ""

@@ -5,17 +5,19 @@ import (
 	"context"
 	"crypto/ed25519"
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -23,45 +25,16 @@ import (
 // ErrBlockNotFound is returned for a height the store does not hold.
 var ErrBlockNotFound = errors.New("consensus: block not found")
 
-// BlocksFile is the name of the block store inside Config.DataDir.
-const BlocksFile = "blocks.db"
+// BlocksFile is the block store's directory inside Config.DataDir.
+const BlocksFile = "blocks"
 
-var (
-	bucketBlocks   = []byte("blocks")   // be64 height -> Block
-	bucketTxIndex  = []byte("txindex")  // tx id -> be64 height | be32 index | status byte
-	bucketHashes   = []byte("hashes")   // block hash -> be64 height
-	bucketMeta     = []byte("meta")     // fixed keys below
-	bucketAccounts = []byte("accounts") // address -> Account
-	bucketAssets   = []byte("assets")   // name -> AssetInfo
-	bucketOffsets  = []byte("offsets")  // topic | 0x00 | be32 partition -> be64 next offset [| topic id]
-	bucketDedup    = []byte("dedup16")  // be64 sequence -> txDigest of the id
-	bucketSigs     = []byte("sigs")     // be64 height -> be64 signer | Ed25519 signature
-	// bucketDedupIDs held the window as ids (be64 sequence -> tx id) before
-	// digests; a store that still has it is migrated when opened.
-	bucketDedupIDs = []byte("dedup")
+// rulesFile, inside the block store, holds the chain's genesis and
+// validator keys, and the key of the validator that signs what the store
+// holds, so that a stopped validator's chain can be verified offline.
+const rulesFile = "rules.json"
 
-	metaAppliedIndex = []byte("applied_index")
-	metaAppliedTerm  = []byte("applied_term")
-	metaHeight       = []byte("height")
-	metaLastHash     = []byte("last_hash")
-	metaTxCount      = []byte("tx_count")
-	// metaContiguous is the highest height h such that blocks 1..h are all
-	// stored. It trails metaHeight only after a raft snapshot install, until
-	// block catch-up fetched the blocks in between.
-	metaContiguous = []byte("contiguous_height")
-	// metaGenesis holds the chain's Genesis, absent until it applied and on
-	// chains begun before genesis entries.
-	metaGenesis = []byte("genesis")
-	// metaValidatorKeys holds a StateSnapshot with only validator_keys set.
-	metaValidatorKeys = []byte("validator_keys")
-	// metaSelfKey is be64 id | public key of the validator that signs what
-	// this store holds, so its own signatures verify before the chain
-	// registered its key, and offline.
-	metaSelfKey = []byte("self_key")
-
-	stateBuckets = [][]byte{bucketAccounts, bucketAssets, bucketOffsets, bucketDedup}
-	allBuckets   = append([][]byte{bucketBlocks, bucketTxIndex, bucketHashes, bucketMeta, bucketSigs}, stateBuckets...)
-)
+// indexDir, inside the block store, holds the transaction id index runs.
+const indexDir = "index"
 
 // TxLocation says where a transaction sits in the chain.
 type TxLocation struct {
@@ -70,10 +43,33 @@ type TxLocation struct {
 	Status aurigraphv1.TxStatus
 }
 
+// A location packs a height (40 bits), a failed flag and a position in the
+// block (23 bits); the position blockMarker names the block itself, for
+// the entries that find blocks by hash. A block holds far fewer
+// transactions than that: each counts at least chain.TxResultBytes against
+// max_block_bytes.
+const (
+	locIndexBits = 23
+	locFailed    = 1 << locIndexBits
+	blockMarker  = locFailed - 1
+)
+
+func packLoc(height uint64, index int, failed bool) uint64 {
+	v := height<<(locIndexBits+1) | uint64(index)
+	if failed {
+		v |= locFailed
+	}
+	return v
+}
+
+func unpackLoc(v uint64) (height uint64, index uint32, failed bool) {
+	return v >> (locIndexBits + 1), uint32(v & blockMarker), v&locFailed != 0
+}
+
 // ChainStats summarises the chain a store holds.
 type ChainStats struct {
-	// Height, TxCount and LastHash describe the applied state machine: the
-	// newest block the validator executed or received in a raft snapshot.
+	// Height, TxCount and LastHash describe the newest block the validator
+	// executed or received in a raft snapshot.
 	Height   uint64 `json:"height"`
 	TxCount  uint64 `json:"tx_count"`
 	LastHash []byte `json:"last_hash"`
@@ -93,11 +89,17 @@ type chainHead struct {
 	lastHash   []byte
 }
 
-// BlockStore is the durable, hash-chained block log of one validator together
-// with the persisted state machine. Its read methods are safe for concurrent
-// use by any number of goroutines.
+// BlockStore is one validator's chain: its blocks in an append-only log
+// (internal/blocklog), each with the validator's signature, and an index of
+// transaction ids and block hashes. It holds no state of the state machine:
+// that is rebuilt from the newest raft snapshot and the WAL after it, which
+// also rebuilds any block a crash cut from the log's tail. Its read methods
+// are safe for concurrent use by any number of goroutines.
 type BlockStore struct {
-	db       *bolt.DB
+	dir      string
+	log      *blocklog.Log
+	ix       *blocklog.Index
+	w        *blocklog.Writer
 	readOnly bool
 	head     atomic.Pointer[chainHead]
 
@@ -113,6 +115,15 @@ type BlockStore struct {
 	// signer signs every block this store commits or fills; nil in
 	// read-only stores.
 	signer *blockSigner
+	// rules is what rulesFile holds.
+	rulesMu sync.Mutex
+	rules   storedRules
+
+	// scratch is the applier's reusable buffer for index entries.
+	scratch []blocklog.Entry
+	// window finds an id in the state machine's dedup window, where the
+	// ids of the blocks since the last index run are; nil without one.
+	window func(txDigest) (loc uint64, ok bool)
 }
 
 // blockSigner is a validator's identity for signing the blocks it stores.
@@ -127,118 +138,248 @@ type Signed struct {
 	Signature []byte
 }
 
-func (b *blockSigner) put(sigs *bolt.Bucket, blk *aurigraphv1.Block) error {
-	h := blk.GetHeader()
-	v := binary.BigEndian.AppendUint64(make([]byte, 0, 8+ed25519.SignatureSize), b.id)
-	v = append(v, chain.SignBlock(b.key, h.GetHash())...)
-	if err := sigs.Put(be64(h.GetHeight()), v); err != nil {
-		return fmt.Errorf("store the signature of block %d: %w", h.GetHeight(), err)
-	}
-	return nil
+// A record's payload is the signer (8 bytes, 0 for none), the signature (64
+// bytes, zero for none) and the block's deterministic encoding; its aux
+// value is the chain's transaction count after the block.
+const sigPrefix = 8 + ed25519.SignatureSize
+
+func (b *blockSigner) sign(hash []byte) []byte {
+	out := binary.BigEndian.AppendUint64(make([]byte, 0, sigPrefix), b.id)
+	return append(out, chain.SignBlock(b.key, hash)...)
+}
+
+var noSignature = make([]byte, sigPrefix)
+
+// storedRules is rulesFile's content.
+type storedRules struct {
+	// Genesis is its deterministic encoding; absent until it applied and on
+	// chains begun before genesis entries.
+	Genesis []byte `json:"genesis,omitempty"`
+	// ValidatorKeys is a StateSnapshot with only validator_keys set.
+	ValidatorKeys []byte `json:"validator_keys,omitempty"`
+	// SelfID and SelfKey name the validator that signs what this store
+	// holds, so its own signatures verify before the chain registered its
+	// key, and offline.
+	SelfID  uint64 `json:"self_id,omitempty"`
+	SelfKey []byte `json:"self_key,omitempty"`
 }
 
 // setSigner makes the store sign every block it stores as validator id.
 func (s *BlockStore) setSigner(id uint64, key ed25519.PrivateKey) error {
-	v := binary.BigEndian.AppendUint64(nil, id)
-	v = append(v, key.Public().(ed25519.PublicKey)...)
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bucketMeta).Put(metaSelfKey, v) }); err != nil {
+	s.rulesMu.Lock()
+	defer s.rulesMu.Unlock()
+	r := s.rules
+	r.SelfID, r.SelfKey = id, key.Public().(ed25519.PublicKey)
+	if err := s.writeRules(r); err != nil {
 		return fmt.Errorf("record the validator key of the block store: %w", err)
 	}
 	s.signer = &blockSigner{id: id, key: key}
 	return nil
 }
 
-// Signature returns the stored signature of the block at height.
-func (s *BlockStore) Signature(height uint64) (Signed, error) {
-	var out Signed
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketSigs)
-		if b == nil {
-			return fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
-		}
-		v := b.Get(be64(height))
-		if v == nil {
-			return fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
-		}
-		if len(v) != 8+ed25519.SignatureSize {
-			return fmt.Errorf("signature of block %d is %d bytes, want %d", height, len(v), 8+ed25519.SignatureSize)
-		}
-		out = Signed{Signer: binary.BigEndian.Uint64(v), Signature: bytes.Clone(v[8:])}
+// writeRules replaces rulesFile atomically; it changes a few times in a
+// chain's life, so it is synced each time.
+func (s *BlockStore) writeRules(r storedRules) error {
+	raw, err := json.Marshal(r)
+	if err != nil {
+		return err
+	}
+	if old, err := json.Marshal(s.rules); err == nil && bytes.Equal(old, raw) {
+		// Restarts and snapshot restores hand the same rules again.
 		return nil
-	})
-	return out, err
+	}
+	if err := writeFileAtomic(filepath.Join(s.dir, rulesFile), raw); err != nil {
+		return err
+	}
+	s.rules = r
+	return nil
 }
 
-func openBlockStore(path string, readOnly bool) (*BlockStore, error) {
-	opts := &bolt.Options{Timeout: time.Second, ReadOnly: readOnly, NoFreelistSync: true}
-	db, err := bolt.Open(path, 0o600, opts)
-	if errors.Is(err, bolt.ErrTimeout) {
-		return nil, fmt.Errorf("open block store %s: %w: another process holds it; stop the validator using this directory first", path, err)
+// writeFileAtomic replaces path with data: a crash leaves the old file or
+// the new one, never a mix.
+func writeFileAtomic(path string, data []byte) error {
+	tmp := path + ".tmp"
+	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	_, err = f.Write(data)
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("open block store %s: %w", path, err)
+		os.Remove(tmp)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	s := &BlockStore{db: db, readOnly: readOnly, changed: make(chan struct{}), recent: newRecentBlocks()}
-	if !readOnly {
-		err = db.Update(func(tx *bolt.Tx) error {
-			unindexed := tx.Bucket(bucketHashes) == nil
-			for _, b := range allBuckets {
-				if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-					return fmt.Errorf("create bucket %s: %w", b, err)
-				}
-			}
-			if unindexed {
-				if err := indexBlockHashes(tx); err != nil {
-					return err
-				}
-			}
-			return migrateDedupIDs(tx)
-		})
-		if err != nil {
-			db.Close()
-			return nil, fmt.Errorf("initialise block store %s: %w", path, err)
-		}
-	}
-	head := &chainHead{lastHash: append([]byte(nil), chain.ZeroHash...)}
-	err = db.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		if m == nil {
-			return nil
-		}
-		head.height = getU64(m, metaHeight)
-		head.txCount = getU64(m, metaTxCount)
-		if h := m.Get(metaLastHash); h != nil {
-			head.lastHash = bytes.Clone(h)
-		}
-		if m.Get(metaContiguous) != nil {
-			head.contiguous = getU64(m, metaContiguous)
-		} else {
-			// Stores written before the contiguous height was recorded.
-			head.contiguous = scanContiguous(tx.Bucket(bucketBlocks), 0, head.height)
-		}
-		return nil
-	})
+	d, err := os.Open(filepath.Dir(path))
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("read block store head %s: %w", path, err)
+		return fmt.Errorf("write %s: %w", path, err)
 	}
-	s.head.Store(head)
-	return s, nil
-}
-
-// OpenBlockStoreReadOnly opens a block store file for offline inspection. It
-// fails while a validator holds the file open for writing.
-func OpenBlockStoreReadOnly(path string) (*BlockStore, error) {
-	return openBlockStore(path, true)
-}
-
-// Close releases the underlying file.
-func (s *BlockStore) Close() error {
-	if err := s.db.Close(); err != nil {
-		return fmt.Errorf("close block store %s: %w", s.db.Path(), err)
+	defer d.Close()
+	if err := d.Sync(); err != nil {
+		return fmt.Errorf("write %s: sync its directory: %w", path, err)
 	}
 	return nil
 }
+
+// Signature returns the stored signature of the block at height.
+func (s *BlockStore) Signature(height uint64) (Signed, error) {
+	raw, _, err := s.log.Read(height)
+	if errors.Is(err, blocklog.ErrNotFound) {
+		return Signed{}, fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
+	}
+	if err != nil {
+		return Signed{}, fmt.Errorf("signature of block %d: %w", height, err)
+	}
+	if len(raw) < sigPrefix {
+		return Signed{}, fmt.Errorf("signature of block %d: record of %d bytes is too short", height, len(raw))
+	}
+	signer := binary.BigEndian.Uint64(raw)
+	if signer == 0 {
+		return Signed{}, fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
+	}
+	return Signed{Signer: signer, Signature: bytes.Clone(raw[8:sigPrefix])}, nil
+}
+
+// openBlockStore opens the store in dir. runEntries is the index's run size
+// (blocklog.Index), at most half the dedup window so that ids leave the
+// window only once their run is written; 0 means blocklog's default.
+func openBlockStore(dir string, readOnly bool, runEntries int) (*BlockStore, error) {
+	log, err := blocklog.Open(dir, blocklog.Options{ReadOnly: readOnly})
+	if err != nil {
+		return nil, fmt.Errorf("open block store %s: %w", dir, err)
+	}
+	s := &BlockStore{dir: dir, log: log, readOnly: readOnly, changed: make(chan struct{}), recent: newRecentBlocks()}
+	s.w = log.NewWriter()
+	fail := func(err error) (*BlockStore, error) {
+		s.Close()
+		return nil, fmt.Errorf("open block store %s: %w", dir, err)
+	}
+	if raw, err := os.ReadFile(filepath.Join(dir, rulesFile)); err == nil {
+		if err := json.Unmarshal(raw, &s.rules); err != nil {
+			return fail(fmt.Errorf("decode %s: %w", rulesFile, err))
+		}
+	} else if !errors.Is(err, os.ErrNotExist) {
+		return fail(err)
+	}
+	ixDir := filepath.Join(dir, indexDir)
+	if !readOnly {
+		if err := os.MkdirAll(ixDir, 0o750); err != nil {
+			return fail(err)
+		}
+	}
+	if _, err := os.Stat(ixDir); err == nil {
+		if s.ix, err = blocklog.OpenIndex(ixDir, runEntries, readOnly); err != nil {
+			return fail(err)
+		}
+	} else if s.ix, err = blocklog.OpenIndex(dir, 0, true); err != nil {
+		return fail(err)
+	}
+	head := &chainHead{lastHash: bytes.Clone(chain.ZeroHash), contiguous: log.Contiguous()}
+	if tip, txCount := log.Tip(); tip > 0 {
+		blk, err := s.readBlock(tip)
+		if err != nil {
+			return fail(err)
+		}
+		head.height, head.txCount, head.lastHash = tip, txCount, blk.GetHeader().GetHash()
+	}
+	s.head.Store(head)
+	if err := s.indexUncovered(); err != nil {
+		return fail(err)
+	}
+	return s, nil
+}
+
+// indexUncovered adds to the index the blocks no index run on disk covers:
+// those since the last run was written, or of a run a crash damaged.
+func (s *BlockStore) indexUncovered() error {
+	covered := s.ix.Covered()
+	for _, span := range s.log.Spans() {
+		for h := span.First; h <= span.Last; h++ {
+			for len(covered) > 0 && covered[0].Last < h {
+				covered = covered[1:]
+			}
+			if len(covered) > 0 && covered[0].First <= h {
+				h = min(covered[0].Last, span.Last)
+				continue
+			}
+			blk, err := s.readBlock(h)
+			if err != nil {
+				// Nothing to index in it; VerifyChain reports it.
+				continue
+			}
+			s.index(blk, nil)
+		}
+	}
+	return nil
+}
+
+// index adds blk to the index: its hash, searchable at once, and each
+// transaction id, keyed as the dedup window keys them. Ids of blocks the
+// state machine just built (keys given) are found in its dedup window until
+// their run is written, so they are added quietly.
+func (s *BlockStore) index(blk *aurigraphv1.Block, keys []txDigest) {
+	h := blk.GetHeader().GetHeight()
+	s.ix.Add(h, []blocklog.Entry{{Key: blocklog.Key(blk.GetHeader().GetHash()[:16]), Loc: packLoc(h, blockMarker, false)}})
+	entries := s.txEntries(blk, keys)
+	if keys != nil && s.window != nil {
+		s.ix.AddQuiet(h, entries)
+	} else {
+		s.ix.Add(h, entries)
+	}
+}
+
+// txEntries lists the index entries of blk's transaction ids.
+func (s *BlockStore) txEntries(blk *aurigraphv1.Block, keys []txDigest) []blocklog.Entry {
+	h := blk.GetHeader().GetHeight()
+	out := s.scratch[:0]
+	for i, r := range blk.GetTxs() {
+		var k txDigest
+		switch {
+		case keys != nil:
+			k = keys[i]
+		case r.GetTx().GetId() != "":
+			k = digestOf(r.GetTx().GetId())
+		}
+		if k == (txDigest{}) {
+			continue
+		}
+		out = append(out, blocklog.Entry{Key: blocklog.Key(k), Loc: packLoc(h, i, r.GetStatus() == aurigraphv1.TxStatus_TX_STATUS_FAILED)})
+	}
+	s.scratch = out
+	return out
+}
+
+// OpenBlockStoreReadOnly opens a stopped validator's block store (its
+// DataDir/blocks) for offline inspection.
+func OpenBlockStoreReadOnly(dir string) (*BlockStore, error) {
+	if _, err := os.Stat(dir); err != nil {
+		return nil, fmt.Errorf("open block store: %w", err)
+	}
+	return openBlockStore(dir, true, 0)
+}
+
+// Close waits for index runs being written and releases the files.
+func (s *BlockStore) Close() error {
+	var errs []error
+	if s.ix != nil {
+		errs = append(errs, s.ix.Close())
+	}
+	if err := s.log.Close(); err != nil {
+		errs = append(errs, fmt.Errorf("close block store %s: %w", s.dir, err))
+	}
+	return errors.Join(errs...)
+}
+
+// Sync makes every block stored so far durable; the raft loop calls it
+// before a snapshot lets the WAL entries that built them go.
+func (s *BlockStore) Sync() error { return s.log.Sync() }
 
 // Height returns the contiguous height: every block from 1 to Height can be
 // read with Get, 0 before the first. Readers that tail the chain (Wait, then
@@ -262,24 +403,51 @@ func (s *BlockStore) Get(height uint64) (*aurigraphv1.Block, error) {
 	if blk := s.recent.get(height); blk != nil {
 		return blk, nil
 	}
-	var blk *aurigraphv1.Block
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketBlocks)
-		if b == nil {
-			return fmt.Errorf("block %d: %w", height, ErrBlockNotFound)
-		}
-		raw := b.Get(be64(height))
-		if raw == nil {
-			return fmt.Errorf("block %d: %w", height, ErrBlockNotFound)
-		}
-		var err error
-		blk, err = decodeBlock(raw)
-		if err != nil {
-			return fmt.Errorf("block %d: %w", height, err)
-		}
-		return nil
-	})
-	return blk, err
+	return s.readBlock(height)
+}
+
+func (s *BlockStore) readBlock(height uint64) (*aurigraphv1.Block, error) {
+	raw, _, err := s.log.Read(height)
+	if errors.Is(err, blocklog.ErrNotFound) {
+		return nil, fmt.Errorf("block %d: %w", height, ErrBlockNotFound)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", height, err)
+	}
+	if len(raw) < sigPrefix {
+		return nil, fmt.Errorf("block %d: record of %d bytes is too short", height, len(raw))
+	}
+	blk, err := decodeBlock(raw[sigPrefix:])
+	if err != nil {
+		return nil, fmt.Errorf("block %d: %w", height, err)
+	}
+	return blk, nil
+}
+
+// storedHash returns the hash in the stored header of block h, decoding the
+// header alone.
+func (s *BlockStore) storedHash(h uint64) ([]byte, error) {
+	raw, _, err := s.log.Read(h)
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) < sigPrefix {
+		return nil, fmt.Errorf("block %d: record of %d bytes is too short", h, len(raw))
+	}
+	raw = raw[sigPrefix:]
+	num, typ, n := protowire.ConsumeTag(raw)
+	if n < 0 || num != 1 || typ != protowire.BytesType {
+		return nil, fmt.Errorf("block %d: stored encoding does not start with its header", h)
+	}
+	v, m := protowire.ConsumeBytes(raw[n:])
+	if m < 0 {
+		return nil, fmt.Errorf("block %d: stored header cut short", h)
+	}
+	var hd aurigraphv1.BlockHeader
+	if err := proto.Unmarshal(v, &hd); err != nil {
+		return nil, fmt.Errorf("block %d: decode stored header: %w", h, err)
+	}
+	return hd.GetHash(), nil
 }
 
 // Latest returns the block at Height(), or an error wrapping ErrBlockNotFound
@@ -295,69 +463,44 @@ func (s *BlockStore) Latest() (*aurigraphv1.Block, error) {
 // GetByHash returns the block whose header hash is hash, or an error
 // wrapping ErrBlockNotFound.
 func (s *BlockStore) GetByHash(hash []byte) (*aurigraphv1.Block, error) {
-	var height uint64
-	err := s.db.View(func(tx *bolt.Tx) error {
-		if b := tx.Bucket(bucketHashes); b != nil {
-			if v := b.Get(hash); len(v) == 8 {
-				height = binary.BigEndian.Uint64(v)
+	if len(hash) == chain.HashSize {
+		if loc, ok := s.ix.Lookup(blocklog.Key(hash[:16])); ok {
+			if h, idx, _ := unpackLoc(loc); idx == blockMarker {
+				blk, err := s.Get(h)
+				if err == nil && bytes.Equal(blk.GetHeader().GetHash(), hash) {
+					return blk, nil
+				}
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("look up block hash %x: %w", hash, err)
 	}
-	if height == 0 {
-		return nil, fmt.Errorf("block hash %x: %w", hash, ErrBlockNotFound)
-	}
-	return s.Get(height)
+	return nil, fmt.Errorf("block hash %x: %w", hash, ErrBlockNotFound)
 }
 
-// indexBlockHashes fills the hash index of a store written before it
-// existed, once, when the store is opened.
-func indexBlockHashes(tx *bolt.Tx) error {
-	hashes := tx.Bucket(bucketHashes)
-	c := tx.Bucket(bucketBlocks).Cursor()
-	for k, v := c.First(); k != nil; k, v = c.Next() {
-		blk, err := decodeBlock(v)
-		if err != nil {
-			return fmt.Errorf("index block hashes: block %d: %w", binary.BigEndian.Uint64(k), err)
-		}
-		if err := hashes.Put(blk.GetHeader().GetHash(), bytes.Clone(k)); err != nil {
-			return fmt.Errorf("index block hashes: block %d: %w", binary.BigEndian.Uint64(k), err)
-		}
-	}
-	return nil
-}
-
-// LookupTx finds a transaction by id.
+// LookupTx finds a transaction by id: an id of the dedup window where the
+// state machine's window says, an older one with a binary search of each
+// index run on disk (see blocklog.Index).
 func (s *BlockStore) LookupTx(id string) (TxLocation, bool, error) {
-	var loc TxLocation
-	var found bool
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketTxIndex)
-		if b == nil {
-			return nil
-		}
-		v := b.Get([]byte(id))
-		if v == nil {
-			return nil
-		}
-		if len(v) != 13 {
-			return fmt.Errorf("tx index entry for %q is %d bytes, want 13", id, len(v))
-		}
-		loc = TxLocation{
-			Height: binary.BigEndian.Uint64(v[:8]),
-			Index:  binary.BigEndian.Uint32(v[8:12]),
-			Status: aurigraphv1.TxStatus(v[12]),
-		}
-		found = true
-		return nil
-	})
-	if err != nil {
-		return TxLocation{}, false, fmt.Errorf("look up tx %q: %w", id, err)
+	d := digestOf(id)
+	var loc uint64
+	ok := false
+	if s.window != nil {
+		loc, ok = s.window(d)
 	}
-	return loc, found, nil
+	if !ok {
+		loc, ok = s.ix.Lookup(blocklog.Key(d))
+	}
+	if !ok {
+		return TxLocation{}, false, nil
+	}
+	h, idx, failed := unpackLoc(loc)
+	if idx == blockMarker {
+		return TxLocation{}, false, nil
+	}
+	out := TxLocation{Height: h, Index: idx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
+	if failed {
+		out.Status = aurigraphv1.TxStatus_TX_STATUS_FAILED
+	}
+	return out, true, nil
 }
 
 // Wait returns once Height() reaches height, or with ctx's error.
@@ -396,427 +539,169 @@ func decodeBlock(raw []byte) (*aurigraphv1.Block, error) {
 	return blk, nil
 }
 
-// loadState fills f from the persisted state machine.
-func (s *BlockStore) loadState(f *fsm) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		f.appliedIndex = getU64(m, metaAppliedIndex)
-		f.appliedTerm = getU64(m, metaAppliedTerm)
-		f.height = getU64(m, metaHeight)
-		f.txCount = getU64(m, metaTxCount)
-		if h := m.Get(metaLastHash); h != nil {
-			f.lastHash = bytes.Clone(h)
-		}
-		if err := readRules(m, f); err != nil {
-			return err
-		}
-		err := tx.Bucket(bucketAccounts).ForEach(func(k, v []byte) error {
-			var a aurigraphv1.Account
-			if err := proto.Unmarshal(v, &a); err != nil {
-				return fmt.Errorf("decode account %q: %w", k, err)
-			}
-			f.accounts[string(k)] = accountFromProto(&a)
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		err = tx.Bucket(bucketAssets).ForEach(func(k, v []byte) error {
-			a := &aurigraphv1.AssetInfo{}
-			if err := proto.Unmarshal(v, a); err != nil {
-				return fmt.Errorf("decode asset %q: %w", k, err)
-			}
-			f.assets[string(k)] = a
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		err = tx.Bucket(bucketOffsets).ForEach(func(k, v []byte) error {
-			key, err := decodeOffsetKey(k)
-			if err != nil {
-				return err
-			}
-			// The topic id follows once the chain has recorded one.
-			if len(v) < 8 {
-				return fmt.Errorf("offset of %s/%d is %d bytes, want at least 8", key.topic, key.partition, len(v))
-			}
-			f.offsets[key] = int64(binary.BigEndian.Uint64(v))
-			if len(v) > 8 {
-				f.topicIDs[key.topic] = bytes.Clone(v[8:])
-			}
-			return nil
-		})
-		if err != nil {
-			return err
-		}
-		// The persisted window can be longer than a newly configured smaller
-		// one; keeping the newest ids matches what the window would hold.
-		// The window is the newest capacity sequence numbers; entries below
-		// them (left by a larger window configured before) are not part of it.
-		c := tx.Bucket(bucketDedup).Cursor()
-		var minSeq uint64
-		if lastKey, _ := c.Last(); lastKey != nil {
-			if next := binary.BigEndian.Uint64(lastKey) + 1; next > uint64(f.dedup.capacity) {
-				minSeq = next - uint64(f.dedup.capacity)
-			}
-			firstKey, _ := c.First()
-			f.dedup.reserve(int(min(binary.BigEndian.Uint64(lastKey)-binary.BigEndian.Uint64(firstKey)+1, uint64(f.dedup.capacity))))
-		}
-		var last uint64
-		var any bool
-		for k, v := c.Seek(be64(minSeq)); k != nil; k, v = c.Next() {
-			last, any = binary.BigEndian.Uint64(k), true
-			if len(v) != len(txDigest{}) {
-				return fmt.Errorf("dedup window entry %d is %d bytes, want %d", last, len(v), len(txDigest{}))
-			}
-			f.dedup.add(txDigest(v))
-		}
-		if any {
-			f.dedup.next = last + 1
-		}
-		return nil
-	})
+// builtBlock is a block the state machine built, with its transactions
+// already encoded (chain.TxRootAndBody) and each id's dedup key.
+type builtBlock struct {
+	blk  *aurigraphv1.Block
+	body []byte
+	keys []txDigest
 }
 
-// commit persists what f changed since the last commit, or the whole state
-// when full is set (after a snapshot restore), in one bolt transaction, then
-// publishes the new head to readers.
-func (s *BlockStore) commit(f *fsm, full bool) error {
+// changeSet is what one group of applied entries changed, for the block
+// store: the blocks built, the applied head after them, and the chain's
+// rules when they changed.
+type changeSet struct {
+	blocks   []builtBlock
+	height   uint64
+	txCount  uint64
+	lastHash []byte
+	// rules is set when the genesis or the validator keys changed.
+	rules *storedRules
+	// restored says the state came whole from a raft snapshot: the applied
+	// head jumps past blocks that catch-up fetches later.
+	restored bool
+}
+
+// commit appends the blocks of cs, signed, and publishes the new head. It
+// returns the blocks it wrote: blocks the log already holds (the state
+// machine replaying the WAL after a restart) must be the same blocks, and
+// are not written again.
+func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	ch := &f.changes
 	prev := s.head.Load()
-	// Applied blocks extend the contiguous chain only if it reached the old
-	// tip; a snapshot install never does, it leaves the hole to catch-up.
-	contiguous := prev.contiguous
-	if !full && contiguous == prev.height {
-		contiguous = f.height
+	tip, _ := s.log.Tip()
+	txCount := cs.txCount - cs.txTotal()
+	var added []*aurigraphv1.Block
+	for _, b := range cs.blocks {
+		hd := b.blk.GetHeader()
+		h := hd.GetHeight()
+		txCount += uint64(len(b.blk.GetTxs()))
+		if s.log.Has(h) {
+			stored, err := s.storedHash(h)
+			if err != nil {
+				return nil, fmt.Errorf("compare block %d with the stored one: %w", h, err)
+			}
+			if !bytes.Equal(stored, hd.GetHash()) {
+				return nil, fmt.Errorf("block %d built again from the raft log has hash %x, but the store holds %x: the state machine diverged from its own chain; restore this validator's data dir or start it empty to resync from its peers", h, hd.GetHash(), stored)
+			}
+			continue
+		}
+		header, err := chain.EncodeBlockHeader(b.blk)
+		if err != nil {
+			return nil, fmt.Errorf("encode block %d: %w", h, err)
+		}
+		sig := noSignature
+		if s.signer != nil {
+			sig = s.signer.sign(hd.GetHash())
+		}
+		if h < tip {
+			// A hole below the tip that replay reaches: only when blocks
+			// were lost from the middle of the log, which nothing here does.
+			rec := slices.Concat(sig, header, b.body)
+			if err := s.log.Fill([]blocklog.Record{{Height: h, Aux: txCount, Payload: rec}}); err != nil {
+				return nil, err
+			}
+		} else if err := s.w.Add(h, txCount, sig, header, b.body); err != nil {
+			return nil, err
+		}
+		added = append(added, b.blk)
+		s.index(b.blk, b.keys)
 	}
-	contiguous = min(contiguous, f.height)
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if full {
-			for _, name := range stateBuckets {
-				if err := tx.DeleteBucket(name); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-					return fmt.Errorf("reset bucket %s: %w", name, err)
-				}
-				if _, err := tx.CreateBucket(name); err != nil {
-					return fmt.Errorf("reset bucket %s: %w", name, err)
-				}
-			}
-		}
-		blocks, idx, hashes, sigs := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex), tx.Bucket(bucketHashes), tx.Bucket(bucketSigs)
-		// Heights only grow: let bolt fill pages instead of splitting them in half.
-		blocks.FillPercent = 1
-		sigs.FillPercent = 1
-		var index []txIndexEntry
-		for i, blk := range ch.blocks {
-			raw, err := chain.EncodeBlock(blk, ch.bodies[i])
-			if err != nil {
-				return fmt.Errorf("encode block %d: %w", blk.GetHeader().GetHeight(), err)
-			}
-			if err := blocks.Put(be64(blk.GetHeader().GetHeight()), raw); err != nil {
-				return fmt.Errorf("store block %d: %w", blk.GetHeader().GetHeight(), err)
-			}
-			if err := hashes.Put(blk.GetHeader().GetHash(), be64(blk.GetHeader().GetHeight())); err != nil {
-				return fmt.Errorf("index the hash of block %d: %w", blk.GetHeader().GetHeight(), err)
-			}
-			if s.signer != nil {
-				if err := s.signer.put(sigs, blk); err != nil {
-					return err
-				}
-			}
-			for i, r := range blk.GetTxs() {
-				if r.GetTx().GetId() != "" {
-					index = append(index, txIndexEntry{id: r.GetTx().GetId(), height: blk.GetHeader().GetHeight(), idx: uint32(i), status: byte(r.GetStatus())})
-				}
-			}
-		}
-		if err := putTxIndex(idx, index); err != nil {
-			return err
-		}
-
-		accounts, assets, offsets, dedup := tx.Bucket(bucketAccounts), tx.Bucket(bucketAssets), tx.Bucket(bucketOffsets), tx.Bucket(bucketDedup)
-		putAccount := func(addr string) error {
-			raw, err := chain.Deterministic.Marshal(accountProto(addr, f.accounts[addr]))
-			if err != nil {
-				return fmt.Errorf("encode account %q: %w", addr, err)
-			}
-			return accounts.Put([]byte(addr), raw)
-		}
-		putAsset := func(name string) error {
-			raw, err := chain.Deterministic.Marshal(f.assets[name])
-			if err != nil {
-				return fmt.Errorf("encode asset %q: %w", name, err)
-			}
-			return assets.Put([]byte(name), raw)
-		}
-		putOffset := func(k offsetKey) error {
-			next, ok := f.offsets[k]
-			if !ok {
-				// A replaced topic's partitions start over.
-				return offsets.Delete(encodeOffsetKey(k))
-			}
-			return offsets.Put(encodeOffsetKey(k), append(be64(uint64(next)), f.topicIDs[k.topic]...))
-		}
-		if full {
-			for addr := range f.accounts {
-				if err := putAccount(addr); err != nil {
-					return err
-				}
-			}
-			for name := range f.assets {
-				if err := putAsset(name); err != nil {
-					return err
-				}
-			}
-			for k := range f.offsets {
-				if err := putOffset(k); err != nil {
-					return err
-				}
-			}
-			first := f.dedup.next - uint64(f.dedup.size)
-			all := f.dedup.ordered()
-			for i := 0; len(all) > 0; i++ {
-				if err := dedup.Put(be64(first+uint64(i)), all[:len(txDigest{}):len(txDigest{})]); err != nil {
-					return fmt.Errorf("store dedup window: %w", err)
-				}
-				all = all[len(txDigest{}):]
-			}
-		} else {
-			for addr := range ch.accounts {
-				if err := putAccount(addr); err != nil {
-					return err
-				}
-			}
-			for name := range ch.assets {
-				if err := putAsset(name); err != nil {
-					return err
-				}
-			}
-			for k := range ch.offsets {
-				if err := putOffset(k); err != nil {
-					return err
-				}
-			}
-			// Adds first: an id can be added and evicted within one commit,
-			// and deleting it before it was put would leave it on disk.
-			// Sequence numbers only grow, like heights.
-			dedup.FillPercent = 1
-			// bolt keeps values until commit: one backing array for all.
-			digests := make([]txDigest, len(ch.dedupAdded))
-			for i, e := range ch.dedupAdded {
-				digests[i] = e.id
-				if err := dedup.Put(be64(e.seq), digests[i][:]); err != nil {
-					return fmt.Errorf("store dedup window: %w", err)
-				}
-			}
-			for _, seq := range ch.dedupEvicted {
-				if err := dedup.Delete(be64(seq)); err != nil {
-					return fmt.Errorf("trim dedup window: %w", err)
-				}
-			}
-		}
-
-		m := tx.Bucket(bucketMeta)
-		if full || ch.rules {
-			if err := putRules(m, f); err != nil {
-				return err
-			}
-		}
-		for _, kv := range []struct {
-			k []byte
-			v []byte
-		}{
-			{metaAppliedIndex, be64(f.appliedIndex)},
-			{metaAppliedTerm, be64(f.appliedTerm)},
-			{metaHeight, be64(f.height)},
-			{metaTxCount, be64(f.txCount)},
-			{metaLastHash, f.lastHash},
-			{metaContiguous, be64(contiguous)},
-		} {
-			if err := m.Put(kv.k, kv.v); err != nil {
-				return fmt.Errorf("store %s: %w", kv.k, err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("persist applied state at index %d: %w", f.appliedIndex, err)
+	if err := s.w.Flush(); err != nil {
+		return nil, fmt.Errorf("persist blocks up to height %d: %w", cs.height, err)
 	}
-	if full {
+	if cs.rules != nil {
+		s.rulesMu.Lock()
+		r := *cs.rules
+		r.SelfID, r.SelfKey = s.rules.SelfID, s.rules.SelfKey
+		err := s.writeRules(r)
+		s.rulesMu.Unlock()
+		if err != nil {
+			return nil, fmt.Errorf("persist the chain's rules: %w", err)
+		}
+	}
+	if cs.restored {
 		s.recent.reset()
 	}
-	s.recent.add(ch.blocks)
-	ch.reset()
-	s.publishHead(&chainHead{height: f.height, contiguous: contiguous, txCount: f.txCount, lastHash: bytes.Clone(f.lastHash)})
-	return nil
+	s.recent.add(added)
+	next := &chainHead{height: cs.height, txCount: cs.txCount, lastHash: bytes.Clone(cs.lastHash), contiguous: s.log.Contiguous()}
+	if cs.height < prev.height {
+		// Replaying entries whose blocks the log already holds.
+		next.height, next.txCount, next.lastHash = prev.height, prev.txCount, prev.lastHash
+	}
+	next.contiguous = min(next.contiguous, next.height)
+	s.publishHead(next)
+	return added, nil
 }
 
-// readRules loads the chain's genesis and validator keys into f, whose
-// height must be set.
-func readRules(m *bolt.Bucket, f *fsm) error {
-	var g *aurigraphv1.Genesis
-	if raw := m.Get(metaGenesis); raw != nil {
-		g = &aurigraphv1.Genesis{}
-		if err := proto.Unmarshal(raw, g); err != nil {
-			return fmt.Errorf("decode the chain's genesis: %w", err)
-		}
+func (cs *changeSet) txTotal() uint64 {
+	var n uint64
+	for _, b := range cs.blocks {
+		n += uint64(len(b.blk.GetTxs()))
 	}
-	var keys aurigraphv1.StateSnapshot
-	if err := proto.Unmarshal(m.Get(metaValidatorKeys), &keys); err != nil {
-		return fmt.Errorf("decode validator keys: %w", err)
-	}
-	f.installRules(g, keys.GetValidatorKeys())
-	return nil
+	return n
 }
 
 // anchor is what block 1 links to: the hash of the chain's genesis, or
 // ZeroHash for a chain begun before genesis entries.
 func (s *BlockStore) anchor() ([]byte, error) {
-	var out []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bucketMeta).Get(metaGenesis)
-		if raw == nil {
-			out = bytes.Clone(chain.ZeroHash)
-			return nil
-		}
-		var g aurigraphv1.Genesis
-		if err := proto.Unmarshal(raw, &g); err != nil {
-			return fmt.Errorf("decode the chain's genesis: %w", err)
-		}
-		out = chain.GenesisHash(&g)
-		return nil
-	})
-	return out, err
+	s.rulesMu.Lock()
+	raw := s.rules.Genesis
+	s.rulesMu.Unlock()
+	if raw == nil {
+		return bytes.Clone(chain.ZeroHash), nil
+	}
+	var g aurigraphv1.Genesis
+	if err := proto.Unmarshal(raw, &g); err != nil {
+		return nil, fmt.Errorf("decode the chain's genesis: %w", err)
+	}
+	return chain.GenesisHash(&g), nil
 }
 
 // loadRules fills f with the stored chain's rules alone, its keys joined by
 // the store's own validator's key (registered or not).
 func (s *BlockStore) loadRules(f *fsm) error {
-	return s.db.View(func(tx *bolt.Tx) error {
-		m := tx.Bucket(bucketMeta)
-		f.height = getU64(m, metaHeight)
-		if err := readRules(m, f); err != nil {
-			return err
+	s.rulesMu.Lock()
+	r := s.rules
+	s.rulesMu.Unlock()
+	f.height = s.head.Load().height
+	var g *aurigraphv1.Genesis
+	if r.Genesis != nil {
+		g = &aurigraphv1.Genesis{}
+		if err := proto.Unmarshal(r.Genesis, g); err != nil {
+			return fmt.Errorf("decode the chain's genesis: %w", err)
 		}
-		if v := m.Get(metaSelfKey); len(v) == 8+ed25519.PublicKeySize {
-			// A key other than the registered one is refused here, and the
-			// blocks it signed are reported as not verifying.
-			_, _ = f.keys.Register(binary.BigEndian.Uint64(v), bytes.Clone(v[8:]))
-		}
-		return nil
-	})
+	}
+	var keys aurigraphv1.StateSnapshot
+	if err := proto.Unmarshal(r.ValidatorKeys, &keys); err != nil {
+		return fmt.Errorf("decode validator keys: %w", err)
+	}
+	f.installRules(g, keys.GetValidatorKeys())
+	if r.SelfID != 0 && len(r.SelfKey) == ed25519.PublicKeySize {
+		// A key other than the registered one is refused here, and the
+		// blocks it signed are reported as not verifying.
+		_, _ = f.keys.Register(r.SelfID, bytes.Clone(r.SelfKey))
+	}
+	return nil
 }
 
-// putRules stores the chain's genesis and validator keys.
-func putRules(m *bolt.Bucket, f *fsm) error {
+// rulesOf encodes f's genesis and validator keys for rulesFile.
+func rulesOf(f *fsm) (*storedRules, error) {
+	r := &storedRules{}
 	if f.genesis != nil && !f.legacy() {
 		raw, err := chain.Deterministic.Marshal(f.genesis)
 		if err != nil {
-			return fmt.Errorf("encode genesis: %w", err)
+			return nil, fmt.Errorf("encode genesis: %w", err)
 		}
-		if err := m.Put(metaGenesis, raw); err != nil {
-			return fmt.Errorf("store genesis: %w", err)
-		}
+		r.Genesis = raw
 	}
 	raw, err := chain.Deterministic.Marshal(&aurigraphv1.StateSnapshot{ValidatorKeys: f.keys.Proto()})
 	if err != nil {
-		return fmt.Errorf("encode validator keys: %w", err)
+		return nil, fmt.Errorf("encode validator keys: %w", err)
 	}
-	if err := m.Put(metaValidatorKeys, raw); err != nil {
-		return fmt.Errorf("store validator keys: %w", err)
-	}
-	return nil
-}
-
-// migrateDedupIDs rewrites a dedup window stored as ids, by a version
-// before digests, as digests under the same sequence numbers.
-func migrateDedupIDs(tx *bolt.Tx) error {
-	old := tx.Bucket(bucketDedupIDs)
-	if old == nil {
-		return nil
-	}
-	dst := tx.Bucket(bucketDedup)
-	err := old.ForEach(func(k, v []byte) error {
-		d := digestOf(string(v))
-		return dst.Put(bytes.Clone(k), d[:])
-	})
-	if err != nil {
-		return fmt.Errorf("migrate the dedup window to digests: %w", err)
-	}
-	if err := tx.DeleteBucket(bucketDedupIDs); err != nil {
-		return fmt.Errorf("migrate the dedup window to digests: %w", err)
-	}
-	return nil
-}
-
-// txIndexEntry is one row of the transaction index: id → where it is.
-type txIndexEntry struct {
-	id     string
-	height uint64
-	idx    uint32
-	status byte
-}
-
-// putTxIndex writes entries in id order. Ids are random, so in arrival
-// order every put would descend to a different leaf; sorted, consecutive
-// puts land on the same pages while they are still in memory.
-func putTxIndex(b *bolt.Bucket, entries []txIndexEntry) error {
-	// Stable: should an id repeat, the later row still wins, as in block order.
-	slices.SortStableFunc(entries, func(x, y txIndexEntry) int { return strings.Compare(x.id, y.id) })
-	// bolt keeps references to keys and values until the transaction
-	// commits: one backing array each, not one allocation per row.
-	const locLen = 13
-	locs := make([]byte, locLen*len(entries))
-	keyLen := 0
-	for _, e := range entries {
-		keyLen += len(e.id)
-	}
-	keys := make([]byte, 0, keyLen)
-	for i, e := range entries {
-		loc := locs[i*locLen : (i+1)*locLen : (i+1)*locLen]
-		binary.BigEndian.PutUint64(loc[:8], e.height)
-		binary.BigEndian.PutUint32(loc[8:12], e.idx)
-		loc[12] = e.status
-		start := len(keys)
-		keys = append(keys, e.id...)
-		if err := b.Put(keys[start:len(keys):len(keys)], loc); err != nil {
-			return fmt.Errorf("index tx %q: %w", e.id, err)
-		}
-	}
-	return nil
-}
-
-func be64(v uint64) []byte {
-	b := make([]byte, 8)
-	binary.BigEndian.PutUint64(b, v)
-	return b
-}
-
-func getU64(b *bolt.Bucket, key []byte) uint64 {
-	if b == nil {
-		return 0
-	}
-	v := b.Get(key)
-	if len(v) != 8 {
-		return 0
-	}
-	return binary.BigEndian.Uint64(v)
-}
-
-func encodeOffsetKey(k offsetKey) []byte {
-	out := make([]byte, 0, len(k.topic)+5)
-	out = append(out, k.topic...)
-	out = append(out, 0)
-	return binary.BigEndian.AppendUint32(out, uint32(k.partition))
-}
-
-func decodeOffsetKey(b []byte) (offsetKey, error) {
-	if len(b) < 5 || b[len(b)-5] != 0 {
-		return offsetKey{}, fmt.Errorf("malformed offset key %x", b)
-	}
-	return offsetKey{topic: string(b[:len(b)-5]), partition: int32(binary.BigEndian.Uint32(b[len(b)-4:]))}, nil
+	r.ValidatorKeys = raw
+	return r, nil
 }
 
 // changedCh returns a channel closed at the next head change.

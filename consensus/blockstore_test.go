@@ -4,22 +4,21 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // buildChain runs a single validator, commits three blocks and stops it,
-// returning the path of its blocks.db.
+// returning the path of its block store.
 func buildChain(t *testing.T) string {
 	t.Helper()
 	c := newCluster(t, 1, nil)
@@ -31,45 +30,89 @@ func buildChain(t *testing.T) string {
 	return filepath.Join(c.dirs[1], BlocksFile)
 }
 
-// tamper rewrites stored blocks directly in bolt, as an attacker or a disk
-// fault would, bypassing the state machine.
-func tamper(t *testing.T, path string, edit func(blocks *bolt.Bucket) error) {
+// rewriteBlocks copies the block store at dir, without its index, passing
+// each stored block's encoding through edit (nil drops the block), as an
+// attacker or a disk fault would, bypassing the state machine. It returns
+// the copy's path.
+func rewriteBlocks(t *testing.T, dir string, edit func(h uint64, raw []byte) []byte) string {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	if err := db.Update(func(tx *bolt.Tx) error { return edit(tx.Bucket(bucketBlocks)) }); err != nil {
-		t.Fatal(err)
-	}
+	return rewriteRecords(t, dir, func(h uint64, rec []byte) []byte {
+		b := edit(h, rec[sigPrefix:])
+		if b == nil {
+			return nil
+		}
+		return append(bytes.Clone(rec[:sigPrefix]), b...)
+	})
 }
 
-func copyFile(t *testing.T, src string) string {
+// rewriteRecords is rewriteBlocks over whole records: the signer, the
+// signature and the block.
+func rewriteRecords(t *testing.T, dir string, edit func(h uint64, rec []byte) []byte) string {
 	t.Helper()
-	raw, err := os.ReadFile(src)
+	src, err := blocklog.Open(dir, blocklog.Options{ReadOnly: true})
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer src.Close()
 	dst := filepath.Join(t.TempDir(), BlocksFile)
-	if err := os.WriteFile(dst, raw, 0o600); err != nil {
+	out, err := blocklog.Open(dst, blocklog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer out.Close()
+	w := out.NewWriter()
+	for _, sp := range src.Spans() {
+		for h := sp.First; h <= sp.Last; h++ {
+			raw, aux, err := src.Read(h)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rec := edit(h, raw)
+			if rec == nil {
+				continue
+			}
+			if err := w.Add(h, aux, rec); err != nil {
+				t.Fatal(err)
+			}
+			if err := w.Flush(); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	rules, err := os.ReadFile(filepath.Join(dir, rulesFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dst, rulesFile), rules, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return dst
 }
 
-func editBlock(height uint64, change func(*aurigraphv1.Block)) func(*bolt.Bucket) error {
-	return func(b *bolt.Bucket) error {
-		blk, err := decodeBlock(b.Get(be64(height)))
+func editBlock(height uint64, change func(*aurigraphv1.Block)) func(uint64, []byte) []byte {
+	return func(h uint64, raw []byte) []byte {
+		if h != height {
+			return raw
+		}
+		blk, err := decodeBlock(raw)
 		if err != nil {
-			return err
+			panic(err)
 		}
 		change(blk)
-		raw, err := proto.Marshal(blk)
+		out, err := proto.Marshal(blk)
 		if err != nil {
-			return err
+			panic(err)
 		}
-		return b.Put(be64(height), raw)
+		return out
+	}
+}
+
+func replaceBlock(height uint64, with []byte) func(uint64, []byte) []byte {
+	return func(h uint64, raw []byte) []byte {
+		if h == height {
+			return with
+		}
+		return raw
 	}
 }
 
@@ -87,7 +130,7 @@ func TestVerifyChainDetectsTampering(t *testing.T) {
 
 	tests := []struct {
 		name    string
-		edit    func(*bolt.Bucket) error
+		edit    func(uint64, []byte) []byte
 		wantErr string
 		dups    int
 	}{
@@ -102,14 +145,12 @@ func TestVerifyChainDetectsTampering(t *testing.T) {
 			b.Header.TxRoot = chain.TxRoot(b.Txs)
 			b.Header.Hash = chain.BlockHash(b.Header)
 		}), `id "t1" already committed at height 2`, 1},
-		{"block deleted", func(b *bolt.Bucket) error { return b.Delete(be64(2)) }, "block 2: missing", 0},
-		{"garbage", func(b *bolt.Bucket) error { return b.Put(be64(1), []byte{0xff, 0xff}) }, "block 1: decode stored block", 0},
+		{"block deleted", replaceBlock(2, nil), "block 2: missing", 0},
+		{"garbage", replaceBlock(1, []byte{0xff, 0xff}), "block 1: decode stored block", 0},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			path := copyFile(t, path)
-			tamper(t, path, tc.edit)
-			s, err := OpenBlockStoreReadOnly(path)
+			s, err := OpenBlockStoreReadOnly(rewriteBlocks(t, path, tc.edit))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -194,151 +235,14 @@ func FuzzRestoreSnapshot(f *testing.F) {
 	})
 }
 
-// TestDedupWindowPersistedExactly checks the persisted dedup window holds
-// exactly the ids the in-memory one does, also when one commit adds more ids
-// than the window keeps (ids added and evicted within the same commit).
-func TestDedupWindowPersistedExactly(t *testing.T) {
-	tests := []struct {
-		name    string
-		window  int
-		batches [][]string // each inner slice is applied and committed together
-	}{
-		{"one per commit", 3, [][]string{{"a"}, {"b"}, {"c"}, {"d"}, {"e"}}},
-		{"more than the window in one commit", 2, [][]string{{"a", "b", "c", "d", "e"}}},
-		{"overflow after restart-free fill", 3, [][]string{{"a", "b"}, {"c", "d", "e", "f", "g"}, {"h"}}},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			s, err := openBlockStore(filepath.Join(t.TempDir(), BlocksFile), false)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
-			f := testFSM(tc.window)
-			var off int64
-			for i, ids := range tc.batches {
-				var txs []*aurigraphv1.Transaction
-				for _, id := range ids {
-					txs = append(txs, mint(id, "alice", 1))
-				}
-				if _, err := f.apply(batch(off, txs...), 1, uint64(i+1)); err != nil {
-					t.Fatal(err)
-				}
-				off += int64(len(txs))
-				f.appliedIndex = uint64(i + 1)
-				if err := s.commit(f, false); err != nil {
-					t.Fatal(err)
-				}
-			}
-			var stored []byte
-			if err := s.db.View(func(tx *bolt.Tx) error {
-				return tx.Bucket(bucketDedup).ForEach(func(_, v []byte) error {
-					stored = append(stored, v...)
-					return nil
-				})
-			}); err != nil {
-				t.Fatal(err)
-			}
-			if want := f.dedup.ordered(); !bytes.Equal(stored, want) {
-				t.Fatalf("persisted dedup window %x, in memory %x", stored, want)
-			}
-			last := tc.batches[len(tc.batches)-1]
-			if d := digestOf(last[len(last)-1]); !bytes.Equal(stored[len(stored)-len(d):], d[:]) {
-				t.Fatalf("newest persisted digest is not that of %q", last[len(last)-1])
-			}
-		})
-	}
-}
-
-// growCtx grows the block store's file from inside VerifyChain's second
-// cancellation check, i.e. in the middle of the walk, and reports whether
-// that write had to wait for the walk to finish.
-type growCtx struct {
-	context.Context
-	s       *BlockStore
-	calls   int
-	blocked bool
-}
-
-func (c *growCtx) Err() error {
-	if c.calls++; c.calls != 2 {
-		return nil
-	}
-	done := make(chan error, 1)
-	go func() {
-		done <- c.s.db.Update(func(tx *bolt.Tx) error {
-			b, err := tx.CreateBucketIfNotExists([]byte("scratch"))
-			if err != nil {
-				return err
-			}
-			// Larger than the current mapping: bolt must remap the file,
-			// which waits for every open read transaction.
-			return b.Put([]byte("big"), make([]byte, 32<<20))
-		})
-	}()
-	select {
-	case err := <-done:
-		if err != nil {
-			panic(err)
-		}
-	case <-time.After(5 * time.Second):
-		c.blocked = true
-	}
-	return nil
-}
-
-// TestVerifyChainDoesNotStallWriters checks a chain walk does not hold one
-// read transaction for its whole length: while one is open bolt cannot grow
-// its mapping, so the raft loop's next commit that needs room would wait for
-// the walk, and a long GET /chain/verify would stall consensus.
-func TestVerifyChainDoesNotStallWriters(t *testing.T) {
-	s, err := openBlockStore(filepath.Join(t.TempDir(), BlocksFile), false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	signStore(t, s)
-	defer s.Close()
-	f := testFSM(10)
-	const height = 2*verifyChunk + 1
-	for i := range int64(height) {
-		if _, err := f.apply(batch(i, mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {
-			t.Fatal(err)
-		}
-		if (i+1)%500 == 0 || i+1 == height {
-			if err := s.commit(f, false); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	ctx := &growCtx{Context: context.Background(), s: s}
-	rep, err := VerifyChain(ctx, s)
-	if err != nil || !rep.OK || rep.Height != height || rep.TxCount != height {
-		t.Fatalf("VerifyChain = %+v, %v", rep, err)
-	}
-	if ctx.calls < 2 {
-		t.Fatalf("VerifyChain checked its context %d times over %d blocks", ctx.calls, height)
-	}
-	if ctx.blocked {
-		t.Fatal("a commit that grows the file waited for VerifyChain to finish")
-	}
-}
-
-// Blocks are found by hash, also in a store written before the hash index
-// existed, which is indexed when opened.
+// Blocks are found by hash, with the index as written and with one
+// rebuilt from the blocks when opened.
 func TestBlockStoreFindsBlocksByHash(t *testing.T) {
 	indexed := buildChain(t)
-	unindexed := copyFile(t, indexed)
-	db, err := bolt.Open(unindexed, 0o600, &bolt.Options{Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bucketHashes) }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
+	unindexed := rewriteBlocks(t, indexed, func(_ uint64, raw []byte) []byte { return raw })
 	for name, path := range map[string]string{"indexed as written": indexed, "indexed when opened": unindexed} {
 		t.Run(name, func(t *testing.T) {
-			s, err := openBlockStore(path, false)
+			s, err := openBlockStore(path, false, 0)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -16,7 +17,8 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
+	"go.uber.org/zap"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
@@ -136,35 +138,36 @@ func TestFollowerFetchesBlocksSkippedBySnapshot(t *testing.T) {
 	})
 }
 
-// punchGap deletes blocks lo..hi and their index entries from a stopped
-// validator's store and lowers its contiguous height, which is the state a
-// crash leaves after a snapshot install, before or during block catch-up.
-func punchGap(t *testing.T, path string, lo, hi uint64) {
+// snapshotHeight is the chain height of the newest raft snapshot in a
+// stopped validator's data dir.
+func snapshotHeight(t *testing.T, dataDir string) uint64 {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	s, err := snap.New(zap.NewNop(), filepath.Join(dataDir, "snap")).Load()
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
-	err = db.Update(func(tx *bolt.Tx) error {
-		blocks, idx := tx.Bucket(bucketBlocks), tx.Bucket(bucketTxIndex)
-		for h := lo; h <= hi; h++ {
-			blk, err := decodeBlock(blocks.Get(be64(h)))
-			if err != nil {
-				return err
-			}
-			for _, r := range blk.GetTxs() {
-				if err := idx.Delete([]byte(r.GetTx().GetId())); err != nil {
-					return err
-				}
-			}
-			if err := blocks.Delete(be64(h)); err != nil {
-				return err
-			}
+	var st aurigraphv1.StateSnapshot
+	if err := proto.Unmarshal(s.Data, &st); err != nil {
+		t.Fatal(err)
+	}
+	return st.GetHeight()
+}
+
+// punchGap deletes blocks lo..hi from a stopped validator's store, with its
+// index, which is the state a crash leaves after a snapshot install, before
+// or during block catch-up.
+func punchGap(t *testing.T, path string, lo, hi uint64) {
+	t.Helper()
+	punched := rewriteBlocks(t, path, func(h uint64, raw []byte) []byte {
+		if h >= lo && h <= hi {
+			return nil
 		}
-		return tx.Bucket(bucketMeta).Put(metaContiguous, be64(lo-1))
+		return raw
 	})
-	if err != nil {
+	if err := os.RemoveAll(path); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(punched, path); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -172,19 +175,19 @@ func punchGap(t *testing.T, path string, lo, hi uint64) {
 func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 	t.Parallel()
 	const height = 8
+	// The blocks a snapshot install skipped lie at or below the snapshot's
+	// height: above it, the WAL rebuilds whatever the log lacks.
 	tests := []struct {
-		name   string
-		lo, hi uint64
-		// latestCode is /blocks/latest?stale=true while peers are down.
-		latestCode int
+		name string
+		gap  func(snap uint64) (lo, hi uint64)
 	}{
-		{"crash right after snapshot install", 3, height, http.StatusServiceUnavailable},
-		{"crash after fetching the top of the gap", 2, 5, http.StatusOK},
+		{"crash right after snapshot install", func(snap uint64) (uint64, uint64) { return 3, snap }},
+		{"crash after fetching the top of the gap", func(snap uint64) (uint64, uint64) { return 2, snap - 2 }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := newCluster(t, 3, nil)
+			c := newCluster(t, 3, func(cfg *Config) { cfg.SnapshotEntries = 2 })
 			lead := c.leader()
 			var off int64
 			commitMints(t, lead, &off, height)
@@ -193,17 +196,27 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			for id := range c.peers {
 				c.stop(id)
 			}
-			punchGap(t, filepath.Join(c.dirs[fid], BlocksFile), tc.lo, tc.hi)
+			snap := snapshotHeight(t, c.dirs[fid])
+			if snap < 5 {
+				t.Fatalf("newest snapshot at height %d, want one of at least 5 with %d blocks and a snapshot every 2 entries", snap, height)
+			}
+			lo, hi := tc.gap(snap)
+			punchGap(t, filepath.Join(c.dirs[fid], BlocksFile), lo, hi)
+			// latestCode is /blocks/latest?stale=true while peers are down.
+			latestCode := http.StatusOK
+			if hi == height {
+				latestCode = http.StatusServiceUnavailable
+			}
 
 			// Alone, the validator has no quorum and no peer to fetch from:
 			// it must say it is behind rather than serve holes.
 			f := c.start(fid)
 			st := f.Blocks().Stats()
-			if f.Blocks().Height() != tc.lo-1 || st.Height != height || !st.CatchingUp() || !f.Status().CatchingUp {
+			if f.Blocks().Height() != lo-1 || st.Height != height || !st.CatchingUp() || !f.Status().CatchingUp {
 				t.Fatalf("restarted with a gap: Height() %d, Stats %+v, Status %+v", f.Blocks().Height(), st, f.Status())
 			}
-			if _, err := f.Blocks().Get(tc.lo); !errors.Is(err, ErrBlockNotFound) {
-				t.Fatalf("Get(%d) in the gap = %v, want ErrBlockNotFound", tc.lo, err)
+			if _, err := f.Blocks().Get(lo); !errors.Is(err, ErrBlockNotFound) {
+				t.Fatalf("Get(%d) in the gap = %v, want ErrBlockNotFound", lo, err)
 			}
 			srv := httptest.NewServer(NewHTTPHandler(NewService([]*Node{f}, ServiceOptions{Logger: testLogger(), ReadTimeout: 300 * time.Millisecond})))
 			defer srv.Close()
@@ -215,11 +228,11 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 				{"/chain/stats", http.StatusServiceUnavailable, `stale=true`},
 				{"/chain/stats?stale=true", http.StatusOK, `"catching_up":true`},
 				{"/chain/stats?stale=maybe", http.StatusBadRequest, `not a boolean`},
-				{"/blocks/" + strconv.FormatUint(tc.lo, 10), http.StatusServiceUnavailable, `no raft leader`},
-				{"/blocks/" + strconv.FormatUint(tc.lo, 10) + "?stale=true", http.StatusServiceUnavailable, `"catching_up":true`},
+				{"/blocks/" + strconv.FormatUint(lo, 10), http.StatusServiceUnavailable, `no raft leader`},
+				{"/blocks/" + strconv.FormatUint(lo, 10) + "?stale=true", http.StatusServiceUnavailable, `"catching_up":true`},
 				{"/blocks/1", http.StatusOK, `"height":1`},
-				{"/blocks/latest?stale=true", tc.latestCode, `"height":8`},
-				{"/transactions/m" + strconv.FormatUint(tc.lo-1, 10) + "?stale=true", http.StatusServiceUnavailable, `catching up`},
+				{"/blocks/latest?stale=true", latestCode, `"height":8`},
+				{"/transactions/m" + strconv.FormatUint(lo-1, 10) + "?stale=true", http.StatusServiceUnavailable, `catching up`},
 			} {
 				code, body := httpGet(t, srv.URL+q.path)
 				if code != q.code || !strings.Contains(body, q.contains) {
@@ -229,8 +242,8 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			waitFor(t, "a failed fetch attempt", func() bool {
 				return counterValue(t, c.regs[fid], "aurigraph_consensus_catchup_fetch_errors_total", "") > 0
 			})
-			if got := counterValue(t, c.regs[fid], "aurigraph_consensus_catchup_behind_blocks", ""); got != float64(height-tc.lo+1) {
-				t.Fatalf("catchup_behind_blocks = %v, want %d", got, height-tc.lo+1)
+			if got := counterValue(t, c.regs[fid], "aurigraph_consensus_catchup_behind_blocks", ""); got != float64(height-lo+1) {
+				t.Fatalf("catchup_behind_blocks = %v, want %d", got, height-lo+1)
 			}
 
 			for id := range c.peers {
@@ -246,7 +259,7 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			if got, want := f.Blocks().Stats().LastHash, c.leader().Blocks().Stats().LastHash; !bytes.Equal(got, want) {
 				t.Fatalf("last hash %x, leader %x", got, want)
 			}
-			if loc, ok, err := f.Blocks().LookupTx(fmt.Sprintf("m%d", tc.lo-1)); err != nil || !ok || loc.Height != tc.lo {
+			if loc, ok, err := f.Blocks().LookupTx(fmt.Sprintf("m%d", lo-1)); err != nil || !ok || loc.Height != lo {
 				t.Fatalf("LookupTx of a refetched block's tx = %+v %v %v", loc, ok, err)
 			}
 		})

@@ -7,15 +7,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"os"
 	"path/filepath"
+	"sync"
 	"sync/atomic"
 	"time"
 
-	"go.etcd.io/etcd/server/v3/storage/wal"
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
-	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
@@ -57,10 +55,10 @@ func (r ReplicationResult) TxPerSecond() float64 {
 	return float64(r.Txs) / r.Elapsed.Seconds()
 }
 
-// MeasureReplication runs a raft cluster over loopback with the validators'
-// real WAL and peer transport but no state machine, and measures how many
-// transactions per second it commits when entries are proposed as fast as
-// raft accepts them.
+// MeasureReplication runs a raft cluster over loopback, each validator the
+// real raft loop with its WAL, snapshots and peer transport, over a state
+// machine that applies nothing, and measures how many transactions per
+// second it commits when entries are proposed as fast as raft accepts them.
 func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationResult, error) {
 	if cfg.Validators <= 0 {
 		cfg.Validators = 3
@@ -92,27 +90,34 @@ func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationR
 		lis[i] = l
 		peers[uint64(i+1)] = l.Addr().String()
 	}
-	nodes := make([]*bareRaft, 0, cfg.Validators)
+	nodes := make([]*Node, 0, cfg.Validators)
+	machines := make([]*countingMachine, 0, cfg.Validators)
 	defer func() {
 		for _, n := range nodes {
-			n.stop()
+			n.Close(context.Background())
 		}
 	}()
 	for i, l := range lis {
-		n, err := startBareRaft(uint64(i+1), peers, l, filepath.Join(cfg.Dir, fmt.Sprintf("raft-%d", i+1)))
+		m := &countingMachine{progress: make(chan struct{}, 1)}
+		n, err := Start(ctx, Config{
+			ID: uint64(i + 1), Peers: peers, Listener: l, DataDir: filepath.Join(cfg.Dir, fmt.Sprintf("raft-%d", i+1)),
+			Logger: slog.New(slog.DiscardHandler), machine: m,
+		})
 		if err != nil {
 			for _, l := range lis[i+1:] {
 				l.Close()
 			}
-			return ReplicationResult{}, err
+			return ReplicationResult{}, fmt.Errorf("replication ceiling: %w", err)
 		}
-		nodes = append(nodes, n)
+		nodes, machines = append(nodes, n), append(machines, m)
 	}
 
-	lead, err := waitBareLeader(ctx, nodes, 10*time.Second)
+	lead, err := waitLeader(ctx, nodes, 10*time.Second)
 	if err != nil {
 		return ReplicationResult{}, err
 	}
+	m := machines[lead]
+	n := nodes[lead]
 	// Bound what is proposed but not committed, as ingest's MaxInflight
 	// does, so the figure is steady-state throughput, not queue filling.
 	const inflight = 16
@@ -120,21 +125,21 @@ func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationR
 	start := time.Now()
 	proposed := 0
 	for time.Now().Before(deadline) && ctx.Err() == nil {
-		if proposed-int(lead.committed.Load()) >= inflight {
+		if proposed-int(m.entries.Load()) >= inflight {
 			select {
-			case <-lead.progress:
+			case <-m.progress:
 			case <-time.After(10 * time.Millisecond):
 			case <-ctx.Done():
 			}
 			continue
 		}
-		if err := lead.node.Propose(ctx, entry); err != nil {
+		if err := n.raft.Propose(ctx, entry); err != nil {
 			if !errors.Is(err, raft.ErrProposalDropped) {
 				return ReplicationResult{}, fmt.Errorf("replication ceiling: propose: %w", err)
 			}
 			// Dropped while raft is full or has moved leadership; a figure
 			// taken across an election would not be a ceiling.
-			if lead.node.Status().RaftState != raft.StateLeader {
+			if isLeader, _ := n.Leader(); !isLeader {
 				return ReplicationResult{}, errors.New("replication ceiling: leadership moved during the measurement; the machine is too loaded to measure it now")
 			}
 			time.Sleep(time.Millisecond)
@@ -142,9 +147,9 @@ func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationR
 		}
 		proposed++
 	}
-	committed := int(lead.committed.Load())
+	committed := int(m.entries.Load())
 	elapsed := time.Since(start)
-	if err := lead.err(); err != nil {
+	if err := n.Err(); err != nil {
 		return ReplicationResult{}, err
 	}
 	if ctx.Err() != nil {
@@ -153,132 +158,77 @@ func MeasureReplication(ctx context.Context, cfg ReplicationBench) (ReplicationR
 	return ReplicationResult{Entries: committed, Txs: committed * cfg.EntryTxs, EntryBytes: len(entry), Elapsed: elapsed}, nil
 }
 
-// bareRaft is one raft peer with storage and transport and nothing applied:
-// the loop persists, sends and counts committed entries.
-type bareRaft struct {
-	node      raft.Node
-	wal       *wal.WAL
-	transport *transport
-	committed atomic.Uint64
-	progress  chan struct{}
-	done      chan struct{}
-	loopErr   error
-	cancel    context.CancelFunc
+// countingMachine applies nothing: it counts the normal entries committed.
+type countingMachine struct {
+	mu          sync.Mutex
+	index, term uint64
+	entries     atomic.Uint64
+	progress    chan struct{}
 }
 
-func startBareRaft(id uint64, peers map[uint64]string, lis net.Listener, dir string) (*bareRaft, error) {
-	if err := os.MkdirAll(dir, 0o750); err != nil {
-		lis.Close()
-		return nil, fmt.Errorf("replication ceiling: create %s: %w", dir, err)
+func (m *countingMachine) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftpb.ConfChangeV2, error)) ([]Outcome, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	counted := uint64(0)
+	for i := range ents {
+		e := &ents[i]
+		if _, err := confChange(e); err != nil {
+			return nil, err
+		}
+		if e.Index <= m.index {
+			continue
+		}
+		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
+			counted++
+		}
+		m.index, m.term = e.Index, e.Term
 	}
-	w, err := wal.Create(zap.NewNop(), dir, nil)
-	if err != nil {
-		lis.Close()
-		return nil, fmt.Errorf("replication ceiling: create wal in %s: %w", dir, err)
-	}
-	storage := raft.NewMemoryStorage()
-	rc := &raft.Config{
-		ID: id, ElectionTick: electionTicks, HeartbeatTick: heartbeatTicks, Storage: storage,
-		MaxSizePerMsg: 1 << 20, MaxInflightMsgs: 256, MaxUncommittedEntriesSize: 1 << 30,
-		CheckQuorum: true, PreVote: true, DisableProposalForwarding: true,
-		Logger: raftLogger{slog.New(slog.DiscardHandler)},
-	}
-	rp := make([]raft.Peer, 0, len(peers))
-	for _, pid := range sortedIDs(peers) {
-		rp = append(rp, raft.Peer{ID: pid})
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	n := &bareRaft{node: raft.StartNode(rc, rp), wal: w, progress: make(chan struct{}, 1), done: make(chan struct{}), cancel: cancel}
-	creds, _ := (*TLSConfig)(nil).credentials()
-	n.transport, err = newTransport(id, peers, lis, n.node, slog.New(slog.DiscardHandler), newMetrics(nil, id), creds)
-	if err != nil {
-		lis.Close()
-		n.node.Stop()
-		w.Close()
-		cancel()
-		return nil, err
-	}
-	n.transport.start()
-	go n.run(ctx, storage)
-	return n, nil
-}
-
-func (n *bareRaft) run(ctx context.Context, storage *raft.MemoryStorage) {
-	defer close(n.done)
-	ticker := time.NewTicker(100 * time.Millisecond)
-	defer ticker.Stop()
-	for {
+	if counted > 0 {
+		m.entries.Add(counted)
 		select {
-		case <-ticker.C:
-			n.node.Tick()
-		case rd := <-n.node.Ready():
-			if err := n.wal.Save(rd.HardState, rd.Entries); err != nil {
-				n.loopErr = fmt.Errorf("replication ceiling: save wal: %w", err)
-				return
-			}
-			if err := storage.Append(rd.Entries); err != nil {
-				n.loopErr = fmt.Errorf("replication ceiling: append: %w", err)
-				return
-			}
-			n.transport.send(rd.Messages)
-			counted := uint64(0)
-			for _, e := range rd.CommittedEntries {
-				switch {
-				case e.Type == raftpb.EntryConfChange:
-					var cc raftpb.ConfChange
-					if err := cc.Unmarshal(e.Data); err == nil {
-						n.node.ApplyConfChange(cc)
-					}
-				case e.Type == raftpb.EntryNormal && len(e.Data) > 0:
-					counted++
-				}
-			}
-			if counted > 0 {
-				n.committed.Add(counted)
-				select {
-				case n.progress <- struct{}{}:
-				default:
-				}
-			}
-			n.node.Advance()
-		case <-ctx.Done():
-			return
+		case m.progress <- struct{}{}:
+		default:
 		}
 	}
+	return nil, nil
 }
 
-func (n *bareRaft) err() error {
-	select {
-	case <-n.done:
-		return n.loopErr
-	default:
-		return nil
-	}
+func (m *countingMachine) Applied() (uint64, uint64) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.index, m.term
 }
 
-func (n *bareRaft) stop() {
-	n.cancel()
-	<-n.done
-	n.node.Stop()
-	n.transport.stop()
-	n.wal.Close()
+func (m *countingMachine) Snapshot() (uint64, uint64, func() ([]byte, error)) {
+	index, term := m.Applied()
+	return index, term, func() ([]byte, error) { return nil, nil }
 }
 
-func waitBareLeader(ctx context.Context, nodes []*bareRaft, timeout time.Duration) (*bareRaft, error) {
+func (m *countingMachine) Restore(_ []byte, index, term uint64, _ bool) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.index, m.term = index, term
+	return nil
+}
+
+func (m *countingMachine) Sync() error { return nil }
+
+// waitLeader returns the position in nodes of the one that leads.
+func waitLeader(ctx context.Context, nodes []*Node, timeout time.Duration) (int, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
-		for _, n := range nodes {
-			if n.node.Status().RaftState == raft.StateLeader {
-				return n, nil
+		for i, n := range nodes {
+			if isLeader, _ := n.Leader(); isLeader {
+				return i, nil
 			}
 		}
 		select {
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return 0, ctx.Err()
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	return nil, fmt.Errorf("replication ceiling: no raft leader among %d validators after %v", len(nodes), timeout)
+	return 0, fmt.Errorf("replication ceiling: no raft leader among %d validators after %v", len(nodes), timeout)
 }
 
 // ApplyBench configures MeasureApply.
@@ -306,7 +256,7 @@ func (r ApplyResult) TxPerSecond() float64 {
 
 // MeasureApply runs the state machine alone: transfers between funded
 // accounts, executed, built into blocks and committed to a block store, one
-// bolt transaction per batch. Batches are made before the clock starts.
+// append to the block log per batch. Batches are made before the clock starts.
 func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	if cfg.Batches <= 0 {
 		cfg.Batches = 200
@@ -314,18 +264,19 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 	if cfg.BatchTxs <= 0 {
 		cfg.BatchTxs = 1000
 	}
-	store, err := openBlockStore(filepath.Join(cfg.Dir, BlocksFile), false)
+	store, err := openBlockStore(filepath.Join(cfg.Dir, BlocksFile), false, 0)
 	if err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
 	}
 	defer store.Close()
 	gen, setup := NewTransferGen(1000)
 	f := newChainFSM(1_000_000, chain.DefaultGenesis())
+	store.window = f.dedup.location
 	if _, err := f.apply(setup, 1, 1); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: fund accounts: %w", err)
 	}
 	f.appliedIndex = 1
-	if err := store.commit(f, false); err != nil {
+	if _, err := f.persist(store); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply ceiling: %w", err)
 	}
 	batches := make([]*aurigraphv1.Batch, cfg.Batches)
@@ -342,7 +293,7 @@ func MeasureApply(ctx context.Context, cfg ApplyBench) (ApplyResult, error) {
 			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
 		}
 		f.appliedIndex = uint64(i + 2)
-		if err := store.commit(f, false); err != nil {
+		if _, err := f.persist(store); err != nil {
 			return ApplyResult{}, fmt.Errorf("apply ceiling: batch %d: %w", i, err)
 		}
 	}

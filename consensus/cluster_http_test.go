@@ -49,11 +49,20 @@ func TestClusterAdminHTTP(t *testing.T) {
 	if st.ID != follower.ID() || st.Leader != lead.ID() || len(st.Members) != 3 || st.Members[0].Active != nil {
 		t.Fatalf("follower status = %+v", st)
 	}
-	// Through the leader: progress of every member.
-	code, body = doJSON(t, http.MethodGet, leaderURL+"/cluster/status", "")
-	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil {
-		t.Fatalf("GET /cluster/status on leader = %d %s", code, body)
-	}
+	// Through the leader: progress of every member, once the leader heard
+	// from each since its election.
+	waitFor(t, "the leader to know every member's progress", func() bool {
+		code, body = doJSON(t, http.MethodGet, leaderURL+"/cluster/status", "")
+		if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil {
+			t.Fatalf("GET /cluster/status on leader = %d %s", code, body)
+		}
+		for _, m := range st.Members {
+			if m.Match == 0 {
+				return false
+			}
+		}
+		return true
+	})
 	for _, m := range st.Members {
 		if m.Match == 0 || m.Active == nil || !m.Voter || m.RaftAddress != c.peers[m.ID] {
 			t.Fatalf("leader's view of member %+v", m)

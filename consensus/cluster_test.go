@@ -620,3 +620,31 @@ func TestRaftCommitsWhileTheApplierIsBusy(t *testing.T) {
 	}
 	c.waitHeight(3)
 }
+
+// TestLeadershipChangedNotifies: a follower's notification fires when the
+// leader hands over, and the one it names leads.
+func TestLeadershipChangedNotifies(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	lead := c.leader()
+	f := c.followers(lead)[0]
+	changed := f.LeadershipChanged()
+	select {
+	case <-changed:
+		t.Fatal("notified before anything changed")
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := lead.TransferLeadership(ctx, f.ID()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+	case <-ctx.Done():
+		t.Fatal("the new leader was not notified")
+	}
+	waitFor(t, "the new leader to say so", func() bool { isLeader, _ := f.Leader(); return isLeader })
+	if isLeader, _ := lead.Leader(); isLeader {
+		t.Fatal("the old leader still says it leads")
+	}
+}

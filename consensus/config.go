@@ -29,7 +29,7 @@ type Config struct {
 	// callers bind port 0 first and build Peers from the real ports. Start
 	// takes ownership and Close closes it.
 	Listener net.Listener
-	// DataDir holds this validator's wal/, snap/ and blocks.db.
+	// DataDir holds this validator's wal/, snap/, blocks/ and members.json.
 	DataDir string
 	// TickInterval is the raft logical clock; elections time out after 10
 	// ticks and leaders heartbeat every tick. Default 100ms.
@@ -78,6 +78,11 @@ type Config struct {
 	Logger *slog.Logger
 	// Registerer receives the aurigraph_consensus_* metrics; nil disables them.
 	Registerer prometheus.Registerer
+
+	// machine, when set, replaces the chain's state machine: the raft
+	// loop, WAL, snapshots and transport run as they do for a validator,
+	// with no block store, for measuring replication alone.
+	machine StateMachine
 }
 
 const (

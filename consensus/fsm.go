@@ -3,13 +3,14 @@ package consensus
 import (
 	"bytes"
 	"cmp"
-	"crypto/ed25519"
 	"crypto/sha256"
 	"fmt"
 	"math"
 	"slices"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/hashtab"
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -35,62 +36,94 @@ type account struct {
 // collector never scans them, and take a third of the memory the strings
 // did; two distinct ids share a digest with odds of about n²/2¹²⁹, far below
 // any hardware error rate for any window that fits in memory.
-type txDigest [16]byte
+type txDigest = hashtab.Key
 
 func digestOf(id string) txDigest {
 	sum := sha256.Sum256([]byte(id))
 	return txDigest(sum[:16])
 }
 
-// dedupWindow remembers the most recent transaction ids in arrival order.
-// Ids carry a monotonically growing sequence number so the persisted copy can
-// be kept in the same order with plain puts and deletes.
+// dedupWindow remembers the most recent transaction ids in arrival order:
+// a ring of digests for the order and a hash table of the same digests for
+// membership (internal/hashtab), one cache line a lookup. The table also
+// holds where each id sits in the chain (a packed location, 0 when the id
+// came in a snapshot), so that the block store finds recent ids without an
+// index of its own.
 type dedupWindow struct {
 	capacity int
 	ids      []txDigest // ring buffer, oldest at head
 	head     int
 	size     int
-	set      map[txDigest]struct{}
-	next     uint64 // sequence number the next added id gets
+	set      *hashtab.Table
 }
 
 func newDedupWindow(capacity int) *dedupWindow {
-	return &dedupWindow{capacity: capacity, set: make(map[txDigest]struct{})}
+	return &dedupWindow{capacity: capacity, set: hashtab.New(0)}
 }
 
 // reserve sizes the window for n ids about to be added, up to its capacity.
 func (d *dedupWindow) reserve(n int) {
 	n = min(n, d.capacity)
-	if n <= len(d.set) {
+	if n <= d.set.Len() {
 		return
 	}
-	set := make(map[txDigest]struct{}, n)
-	for id := range d.set {
-		set[id] = struct{}{}
-	}
+	set := hashtab.New(n)
+	d.set.Range(func(k hashtab.Key, v uint64) bool {
+		set.Insert(k, v)
+		return true
+	})
 	d.set = set
 	d.ids = slices.Grow(d.ids, n-len(d.ids))
 }
 
+// prefetch brings into cache the slots that adding ids will touch: theirs,
+// and those of the ids they will evict.
+func (d *dedupWindow) prefetch(ids []txDigest) {
+	if d.capacity <= 0 {
+		return
+	}
+	d.set.Prefetch(ids)
+	if d.size == d.capacity {
+		// The ring from head on: the next ids to go, oldest first.
+		n := min(len(ids), d.size)
+		first := d.ids[d.head:min(d.head+n, d.capacity)]
+		d.set.Prefetch(first)
+		d.set.Prefetch(d.ids[:n-len(first)])
+	}
+}
+
 func (d *dedupWindow) contains(id txDigest) bool {
-	_, ok := d.set[id]
+	_, ok := d.set.Get(id)
 	return ok
 }
 
-// add records id and returns the sequence number of the id it evicted, if any.
-func (d *dedupWindow) add(id txDigest) (seq uint64, evicted bool) {
+// location returns where id sits, if the window holds it and knows.
+func (d *dedupWindow) location(id txDigest) (uint64, bool) {
+	loc, ok := d.set.Get(id)
+	return loc, ok && loc != 0
+}
+
+// setLocation records where an id the window holds sits.
+func (d *dedupWindow) setLocation(id txDigest, loc uint64) {
+	if d.capacity > 0 {
+		d.set.Put(id, loc)
+	}
+}
+
+// add records id at loc unless the window holds it, evicting the oldest id
+// when full, and reports whether it added.
+func (d *dedupWindow) add(id txDigest, loc uint64) bool {
 	if d.capacity <= 0 {
-		return 0, false
+		return true
+	}
+	if !d.set.Insert(id, loc) {
+		return false
 	}
 	if d.size == d.capacity {
-		old := d.ids[d.head]
-		delete(d.set, old)
+		d.set.Delete(d.ids[d.head])
 		d.ids[d.head] = id
 		d.head = (d.head + 1) % d.capacity
-		evictedSeq := d.next - uint64(d.capacity)
-		d.set[id] = struct{}{}
-		d.next++
-		return evictedSeq, true
+		return true
 	}
 	if len(d.ids) < d.capacity {
 		d.ids = append(d.ids, id)
@@ -98,9 +131,7 @@ func (d *dedupWindow) add(id txDigest) (seq uint64, evicted bool) {
 		d.ids[(d.head+d.size)%d.capacity] = id
 	}
 	d.size++
-	d.set[id] = struct{}{}
-	d.next++
-	return 0, false
+	return true
 }
 
 // ordered returns the remembered digests, oldest first, concatenated.
@@ -113,36 +144,14 @@ func (d *dedupWindow) ordered() []byte {
 	return out
 }
 
-// fsmChanges is what one group of applied entries changed, so the block store
-// can persist exactly that in a single transaction.
+// fsmChanges is what applied entries changed since the block store last
+// took them (see changeSet).
 type fsmChanges struct {
-	blocks []*aurigraphv1.Block
-	// bodies holds each block's txs already encoded (txRootAndBody).
-	bodies       [][]byte
-	accounts     map[string]struct{}
-	assets       map[string]struct{}
-	offsets      map[offsetKey]struct{}
-	dedupAdded   []dedupEntry
-	dedupEvicted []uint64
+	blocks []builtBlock
 	// rules is set when the genesis or the validator keys changed.
 	rules bool
-}
-
-type dedupEntry struct {
-	seq uint64
-	id  txDigest
-}
-
-func (c *fsmChanges) reset() {
-	c.blocks = c.blocks[:0]
-	clear(c.bodies)
-	c.bodies = c.bodies[:0]
-	clear(c.accounts)
-	clear(c.assets)
-	clear(c.offsets)
-	c.dedupAdded = c.dedupAdded[:0]
-	c.dedupEvicted = c.dedupEvicted[:0]
-	c.rules = false
+	// restored is set when the state was replaced by a raft snapshot's.
+	restored bool
 }
 
 // fsm is the deterministic replicated state machine. Every validator feeds it
@@ -178,18 +187,35 @@ type fsm struct {
 	sigs SignatureVerifier
 
 	changes fsmChanges
+	// recent are the accounts lookup found last.
+	recent [2]recentAccount
+	// arena holds the encoded bodies of the blocks in changes.
+	arena []byte
 }
 
-// SignatureVerifier verifies Ed25519 signatures over transaction digests.
+type recentAccount struct {
+	addr string
+	acct *account
+}
+
+// SignatureVerifier verifies Ed25519 signatures over transaction digests by
+// the rule of sigcache.Verify (ZIP 215), which every validator must share.
+// One that also has sigcache.Cache's VerifyBatch gets each applied batch's
+// signatures at once.
 type SignatureVerifier interface {
 	Verify(pub, digest, sig []byte) bool
 }
 
+type batchVerifier interface {
+	VerifyBatch(items []sigcache.Item, ok []bool)
+}
+
+// plainVerifier remembers nothing.
 type plainVerifier struct{}
 
-func (plainVerifier) Verify(pub, digest, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize && ed25519.Verify(pub, digest, sig)
-}
+func (plainVerifier) Verify(pub, digest, sig []byte) bool { return sigcache.Verify(pub, digest, sig) }
+
+func (plainVerifier) VerifyBatch(items []sigcache.Item, ok []bool) { sigcache.VerifyBatch(items, ok) }
 
 func newFSM(dedupWindowSize int) *fsm {
 	return &fsm{
@@ -202,11 +228,6 @@ func newFSM(dedupWindowSize int) *fsm {
 		issuers:  make(map[string]struct{}),
 		keys:     &chain.Keys{},
 		sigs:     plainVerifier{},
-		changes: fsmChanges{
-			accounts: make(map[string]struct{}),
-			assets:   make(map[string]struct{}),
-			offsets:  make(map[offsetKey]struct{}),
-		},
 	}
 }
 
@@ -287,33 +308,43 @@ func (f *fsm) recordSource(r *aurigraphv1.SourceRange) {
 		for k := range f.offsets {
 			if k.topic == topic {
 				delete(f.offsets, k)
-				f.changes.offsets[k] = struct{}{}
 			}
 		}
 	}
 	if id := r.GetTopicId(); len(id) > 0 && !bytes.Equal(id, f.topicIDs[topic]) {
 		f.topicIDs[topic] = bytes.Clone(id)
-		// Each partition's stored offset carries its topic's id.
-		for k := range f.offsets {
-			if k.topic == topic {
-				f.changes.offsets[k] = struct{}{}
-			}
-		}
 	}
-	k := offsetKey{topic, r.GetPartition()}
-	f.offsets[k] = r.GetEndOffset()
-	f.changes.offsets[k] = struct{}{}
+	f.offsets[offsetKey{topic, r.GetPartition()}] = r.GetEndOffset()
 }
 
 func (f *fsm) nonceOf(addr string) uint64 {
-	if a := f.accounts[addr]; a != nil {
+	if a := f.lookup(addr); a != nil {
 		return a.nonce
 	}
 	return 0
 }
 
-func (f *fsm) account(addr string) *account {
+// lookup returns addr's account, nil when it has none. A transaction reads
+// its sender's and recipient's accounts several times over (nonce,
+// authority, balances); the two most recent lookups are kept, so the map
+// is asked about each once. Accounts are never removed or replaced, so
+// what is kept stays right.
+func (f *fsm) lookup(addr string) *account {
+	for i := range f.recent {
+		if r := &f.recent[i]; r.acct != nil && r.addr == addr {
+			return r.acct
+		}
+	}
 	a := f.accounts[addr]
+	if a != nil {
+		f.recent[1] = f.recent[0]
+		f.recent[0] = recentAccount{addr, a}
+	}
+	return a
+}
+
+func (f *fsm) account(addr string) *account {
+	a := f.lookup(addr)
 	if a == nil {
 		a = &account{balances: make(map[string]uint64)}
 		f.accounts[addr] = a
@@ -327,7 +358,6 @@ func (f *fsm) credit(addr, asset string, amount uint64) string {
 		return "balance overflow"
 	}
 	a.balances[asset] += amount
-	f.changes.accounts[addr] = struct{}{}
 	return ""
 }
 
@@ -340,7 +370,7 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 	case amount == 0:
 		return "amount must be positive"
 	}
-	src := f.accounts[from]
+	src := f.lookup(from)
 	if src == nil || src.balances[asset] < amount {
 		return "insufficient balance"
 	}
@@ -353,8 +383,6 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 	}
 	src.balances[asset] -= amount
 	dst.balances[asset] += amount
-	f.changes.accounts[from] = struct{}{}
-	f.changes.accounts[to] = struct{}{}
 	return ""
 }
 
@@ -443,6 +471,7 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	fresh := newFSM(f.dedup.capacity)
 	fresh.sigs = f.sigs
 	*f = *fresh
+	f.changes.restored, f.changes.rules = true, true
 	for _, a := range s.GetAccounts() {
 		f.accounts[a.GetAddress()] = accountFromProto(a)
 	}
@@ -468,7 +497,7 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	}
 	f.dedup.reserve(len(digests))
 	for _, d := range digests {
-		f.dedup.add(d)
+		f.dedup.add(d, 0)
 	}
 	f.height = s.GetHeight()
 	if len(s.GetLastHash()) > 0 {
@@ -507,4 +536,35 @@ func (f *fsm) nextOffsets(topic string) map[int32]int64 {
 		}
 	}
 	return out
+}
+
+// takeChanges hands what changed since the last call to the block store,
+// with the applied head.
+func (f *fsm) takeChanges() (*changeSet, error) {
+	cs := &changeSet{
+		blocks:   f.changes.blocks,
+		height:   f.height,
+		txCount:  f.txCount,
+		lastHash: f.lastHash,
+		restored: f.changes.restored,
+	}
+	if f.changes.rules {
+		r, err := rulesOf(f)
+		if err != nil {
+			return nil, err
+		}
+		cs.rules = r
+	}
+	f.changes = fsmChanges{}
+	return cs, nil
+}
+
+// persist commits what changed to s, as the applier does after each Ready,
+// and returns the blocks written.
+func (f *fsm) persist(s *BlockStore) ([]*aurigraphv1.Block, error) {
+	cs, err := f.takeChanges()
+	if err != nil {
+		return nil, err
+	}
+	return s.commit(cs)
 }

@@ -11,10 +11,6 @@ import (
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 	"go.uber.org/zap"
-	"google.golang.org/protobuf/proto"
-
-	"github.com/aurigraph/aurigraph/internal/chain"
-	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // run is the raft loop: it ticks the clock and processes every Ready in
@@ -150,6 +146,9 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	if rd.SoftState != nil {
 		leadershipLost = n.updateLeadership(rd.SoftState.Lead, rd.SoftState.RaftState)
 	}
+	if termChanged || rd.SoftState != nil {
+		n.notifyLeadership()
+	}
 	// Waiters fail only after this Ready's committed entries applied: a
 	// proposal that made it into them gets its real outcome.
 	var failWaiters func()
@@ -233,7 +232,7 @@ func (n *Node) installSnapshot(s raftpb.Snapshot) error {
 	if err := n.restoreMembership(s); err != nil {
 		return err
 	}
-	if err := n.restoreState(s); err != nil {
+	if err := n.sm.Restore(s.Data, s.Metadata.Index, s.Metadata.Term, true); err != nil {
 		return err
 	}
 	n.m.snapshotsRestored.Inc()
@@ -274,90 +273,25 @@ func (n *Node) deliverReadStates(states []raft.ReadState) {
 	}
 }
 
-type applyOutcome struct {
-	proposalID uint64
-	err        error
-}
-
-// applyEntries executes committed entries and persists their combined effect
-// (blocks, tx index, state, applied index) in one bolt transaction.
+// applyEntries hands committed entries to the state machine, applying the
+// configuration changes among them to raft in log order, and delivers the
+// proposals' outcomes.
 func (n *Node) applyEntries(ents []raftpb.Entry) error {
 	if len(ents) == 0 {
 		return nil
 	}
-	start := time.Now()
-	var outcomes []applyOutcome
-	var blocks, txs int
-	n.fsmMu.Lock()
-	f := n.fsm
-	advanced := false
-	for i := range ents {
-		e := &ents[i]
-		cc, err := n.applyConfChange(e)
-		if err != nil {
-			n.fsmMu.Unlock()
-			return err
-		}
-		n.lastDelivered = e.Index
-		if e.Index <= f.appliedIndex {
-			continue // already in blocks.db: replay after restart
-		}
-		for _, c := range cc.Changes {
-			if c.Type == raftpb.ConfChangeRemoveNode {
-				f.retireValidator(c.NodeID)
-			}
-		}
-		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
-			var b aurigraphv1.Batch
-			if err := proto.Unmarshal(e.Data, &b); err != nil {
-				// Every validator fails the same way on the same bytes, so
-				// skipping keeps them in agreement.
-				n.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)
-			} else {
-				var blk *aurigraphv1.Block
-				var err error
-				switch vk := b.GetValidatorKey(); {
-				case vk != nil:
-					present, _ := n.member(vk.GetId())
-					if err = f.applyValidatorKey(vk, present); err != nil {
-						n.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
-					}
-				default:
-					blk, err = f.apply(&b, e.Term, e.Index)
-					if err != nil {
-						n.logger.Debug("batch rejected", "index", e.Index, "err", err)
-					}
-				}
-				if blk != nil {
-					blocks++
-					txs += len(blk.GetTxs())
-				}
-				outcomes = append(outcomes, applyOutcome{proposalID: b.GetProposalId(), err: err})
-			}
-		}
-		f.appliedIndex, f.appliedTerm = e.Index, e.Term
-		advanced = true
+	before, _ := n.sm.Applied()
+	outcomes, err := n.sm.Apply(ents, n.applyConfChange)
+	if err != nil {
+		return err
 	}
-	if advanced {
-		if err := n.blocks.commit(f, false); err != nil {
-			n.fsmMu.Unlock()
-			return err
-		}
-	}
-	height := f.height
-	n.hasGenesis.Store(f.genesis != nil)
-	n.fsmMu.Unlock()
-	if !advanced {
+	n.lastDelivered = ents[len(ents)-1].Index
+	if after, _ := n.sm.Applied(); after == before {
 		return nil
 	}
-
-	n.m.applyDuration.Observe(time.Since(start).Seconds())
-	n.m.committedBlocks.Add(float64(blocks))
-	n.m.committedTxs.Add(float64(txs))
-	n.m.height.Set(float64(height))
 	n.publishApplied()
 	for _, o := range outcomes {
-		n.finishProposal(o.proposalID, o.err)
+		n.finishProposal(o.Proposal, o.Err)
 	}
 	return nil
 }
@@ -390,40 +324,12 @@ func (n *Node) applyConfChange(e *raftpb.Entry) (raftpb.ConfChangeV2, error) {
 }
 
 func (n *Node) publishApplied() {
-	n.fsmMu.RLock()
-	applied := n.fsm.appliedIndex
-	n.fsmMu.RUnlock()
+	applied, _ := n.sm.Applied()
 	n.applied.Store(applied)
 	n.mu.Lock()
 	close(n.appliedCh)
 	n.appliedCh = make(chan struct{})
 	n.mu.Unlock()
-}
-
-// restoreState replaces the state machine with the one in a snapshot from
-// the leader. Blocks between the old height and the snapshot's are not
-// transferred by raft; the store reports them as missing until fetched.
-func (n *Node) restoreState(s raftpb.Snapshot) error {
-	n.fsmMu.Lock()
-	defer n.fsmMu.Unlock()
-	if s.Metadata.Index <= n.fsm.appliedIndex {
-		return nil
-	}
-	var st aurigraphv1.StateSnapshot
-	if err := proto.Unmarshal(s.Data, &st); err != nil {
-		return fmt.Errorf("decode state snapshot at index %d: %w", s.Metadata.Index, err)
-	}
-	oldHeight := n.fsm.height
-	n.fsm.restore(&st)
-	n.hasGenesis.Store(n.fsm.genesis != nil)
-	n.fsm.appliedIndex, n.fsm.appliedTerm = s.Metadata.Index, s.Metadata.Term
-	if err := n.blocks.commit(n.fsm, true); err != nil {
-		return err
-	}
-	n.m.height.Set(float64(n.fsm.height))
-	n.logger.Warn("state restored from raft snapshot; fetching the blocks in between from peers",
-		"index", s.Metadata.Index, "old_height", oldHeight, "height", n.fsm.height)
-	return nil
 }
 
 func (n *Node) saveSnapshot(s raftpb.Snapshot) error {
@@ -450,19 +356,15 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	for i := range delivered {
 		n.bytesSinceSnapshot += uint64(len(delivered[i].Data))
 	}
-	n.fsmMu.RLock()
-	applied, term := n.fsm.appliedIndex, n.fsm.appliedTerm
-	n.fsmMu.RUnlock()
+	applied, _ := n.sm.Applied()
 	due := applied-n.snapshotIndex >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes
-	// Until replay has delivered every entry up to the persisted applied
-	// index, confState may not yet describe that index.
+	// Until replay has delivered every entry up to the applied index,
+	// confState may not yet describe that index.
 	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
 		return
 	}
 	start := time.Now()
-	n.fsmMu.RLock()
-	state := n.fsm.stateCopy()
-	n.fsmMu.RUnlock()
+	applied, term, encode := n.sm.Snapshot()
 	confState, addrs := n.confState, n.snapshotAddrs()
 	n.snapshotIndex = applied
 	n.bytesSinceSnapshot = 0
@@ -471,7 +373,7 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	go func() {
 		defer n.snapshotWG.Done()
 		defer n.snapshotting.Store(false)
-		if err := n.writeSnapshot(state, applied, confState, addrs); err != nil {
+		if err := n.writeSnapshot(encode, applied, confState, addrs); err != nil {
 			n.logger.Error("raft snapshot failed; the WAL keeps growing until the next one succeeds", "index", applied, "term", term, "err", err)
 			return
 		}
@@ -480,10 +382,9 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	}()
 }
 
-func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, confState raftpb.ConfState, addrs map[uint64]string) error {
+func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, confState raftpb.ConfState, addrs map[uint64]string) error {
 	start := time.Now()
-	canonicalize(state)
-	data, err := chain.Deterministic.Marshal(state)
+	data, err := encode()
 	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
@@ -496,6 +397,9 @@ func (n *Node) writeSnapshot(state *aurigraphv1.StateSnapshot, applied uint64, c
 	}
 	if err != nil {
 		return fmt.Errorf("create raft snapshot at index %d: %w", applied, err)
+	}
+	if err := n.sm.Sync(); err != nil {
+		return fmt.Errorf("sync the state machine before the snapshot at index %d: %w", applied, err)
 	}
 	if err := n.saveSnapshot(s); err != nil {
 		return err

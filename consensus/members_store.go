@@ -1,85 +1,108 @@
 package consensus
 
 import (
-	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"fmt"
-
-	bolt "go.etcd.io/bbolt"
+	"maps"
+	"os"
+	"strconv"
+	"sync"
 )
 
-// bucketMembers maps be64 validator id -> raft address, as applied conf
-// changes and installed snapshots left it. It sits outside stateBuckets:
-// the raft configuration is not part of the state machine's snapshot state.
-var bucketMembers = []byte("members")
+// membersFile, in Config.DataDir, maps validator ids to raft addresses, as
+// applied conf changes and installed snapshots left them. It is not part of
+// the state machine's snapshot state: the raft configuration is raft's.
+const membersFile = "members.json"
 
-// loadMembers returns the persisted member addresses.
-func (s *BlockStore) loadMembers() (map[uint64]string, error) {
-	out := map[uint64]string{}
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMembers)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(k, v []byte) error {
-			if len(k) != 8 {
-				return fmt.Errorf("member key %x is %d bytes, want 8", k, len(k))
-			}
-			out[binary.BigEndian.Uint64(k)] = string(v)
-			return nil
-		})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("load members from block store: %w", err)
-	}
-	return out, nil
+// memberStore keeps the member addresses in membersFile, rewritten whole
+// (and synced) on each change: changes are rare.
+type memberStore struct {
+	path  string
+	mu    sync.Mutex
+	addrs map[uint64]string
 }
 
-func (s *BlockStore) saveMember(id uint64, addr string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bucketMembers)
-		if err != nil {
-			return err
-		}
-		return b.Put(be64(id), []byte(addr))
-	})
+func openMemberStore(path string) (*memberStore, error) {
+	m := &memberStore{path: path, addrs: map[uint64]string{}}
+	raw, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return m, nil
+	}
 	if err != nil {
+		return nil, fmt.Errorf("load members: %w", err)
+	}
+	var byName map[string]string
+	if err := json.Unmarshal(raw, &byName); err != nil {
+		return nil, fmt.Errorf("load members from %s: %w", path, err)
+	}
+	for k, v := range byName {
+		id, err := strconv.ParseUint(k, 10, 64)
+		if err != nil || id == 0 {
+			return nil, fmt.Errorf("load members from %s: %q is not a validator id", path, k)
+		}
+		m.addrs[id] = v
+	}
+	return m, nil
+}
+
+func (m *memberStore) load() map[uint64]string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return maps.Clone(m.addrs)
+}
+
+func (m *memberStore) writeLocked(addrs map[uint64]string) error {
+	byName := make(map[string]string, len(addrs))
+	for id, a := range addrs {
+		byName[strconv.FormatUint(id, 10)] = a
+	}
+	raw, err := json.Marshal(byName)
+	if err != nil {
+		return err
+	}
+	if err := writeFileAtomic(m.path, raw); err != nil {
+		return err
+	}
+	m.addrs = addrs
+	return nil
+}
+
+func (m *memberStore) save(id uint64, addr string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if cur, ok := m.addrs[id]; ok && cur == addr {
+		return nil
+	}
+	next := maps.Clone(m.addrs)
+	next[id] = addr
+	if err := m.writeLocked(next); err != nil {
 		return fmt.Errorf("persist member %d at %s: %w", id, addr, err)
 	}
 	return nil
 }
 
-func (s *BlockStore) deleteMember(id uint64) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bucketMembers)
-		if b == nil {
-			return nil
-		}
-		return b.Delete(be64(id))
-	})
-	if err != nil {
+func (m *memberStore) remove(id uint64) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if _, ok := m.addrs[id]; !ok {
+		return nil
+	}
+	next := maps.Clone(m.addrs)
+	delete(next, id)
+	if err := m.writeLocked(next); err != nil {
 		return fmt.Errorf("delete member %d: %w", id, err)
 	}
 	return nil
 }
 
-func (s *BlockStore) replaceMembers(addrs map[uint64]string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		if err := tx.DeleteBucket(bucketMembers); err != nil && !errors.Is(err, bolt.ErrBucketNotFound) {
-			return err
-		}
-		b, err := tx.CreateBucket(bucketMembers)
-		if err != nil {
-			return err
-		}
-		for id, addr := range addrs {
-			if err := b.Put(be64(id), []byte(addr)); err != nil {
-				return err
-			}
-		}
+func (m *memberStore) replace(addrs map[uint64]string) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if maps.Equal(addrs, m.addrs) {
 		return nil
-	})
-	if err != nil {
+	}
+	if err := m.writeLocked(maps.Clone(addrs)); err != nil {
 		return fmt.Errorf("replace members: %w", err)
 	}
 	return nil

@@ -85,10 +85,7 @@ type membership struct {
 // cluster was bootstrapped with, naming removed validators and missing added
 // ones. Before that, Peers is all there is.
 func (n *Node) initMembership(snapshot *raftpb.Snapshot) error {
-	stored, err := n.blocks.loadMembers()
-	if err != nil {
-		return err
-	}
+	stored := n.members.load()
 	addrs := map[uint64]string{}
 	if snapshot != nil {
 		carried, err := snapshotMembers(snapshot.Data)
@@ -332,7 +329,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 					continue
 				}
 			}
-			if err := n.blocks.saveMember(id, addr); err != nil {
+			if err := n.members.save(id, addr); err != nil {
 				return err
 			}
 			n.mem.mu.Lock()
@@ -344,7 +341,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 				}
 			}
 		case raftpb.ConfChangeRemoveNode:
-			if err := n.blocks.deleteMember(id); err != nil {
+			if err := n.members.remove(id); err != nil {
 				return err
 			}
 			n.mem.mu.Lock()
@@ -356,6 +353,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 				}
 				n.mem.removedIndex = index
 				n.removed.Store(true)
+				n.notifyLeadership()
 			} else {
 				n.transport.removePeer(id)
 			}
@@ -382,7 +380,7 @@ func (n *Node) restoreMembership(s raftpb.Snapshot) error {
 	}
 	n.mem.addrs = keep
 	n.mem.mu.Unlock()
-	if err := n.blocks.replaceMembers(keep); err != nil {
+	if err := n.members.replace(keep); err != nil {
 		return err
 	}
 	for _, id := range n.transport.peerIDs() {

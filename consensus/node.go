@@ -25,6 +25,7 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/blocklog"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -77,8 +78,12 @@ type Node struct {
 	wal         *wal.WAL
 	snapshotter *snap.Snapshotter
 	blocks      *BlockStore
+	members     *memberStore
 	transport   *transport
 
+	// sm is what the raft loop applies committed entries to: chainMachine,
+	// over fsm and blocks.
+	sm StateMachine
 	// fsmMu guards fsm: whichever applies writes, NextOffsets reads.
 	fsmMu sync.RWMutex
 	fsm   *fsm
@@ -110,6 +115,7 @@ type Node struct {
 	waiters      map[uint64]*proposalWaiter
 	reads        map[string]*readWaiter
 	appliedCh    chan struct{} // closed and replaced when applied moves
+	leadingCh    chan struct{} // closed and replaced when Leader's answer may change
 	stopped      bool
 	nextProposal uint64
 	nextRead     uint64
@@ -152,10 +158,10 @@ type readWaiter struct {
 	term uint64
 }
 
-// Start opens the validator's storage in cfg.DataDir, replays the snapshot and
-// WAL, loads the state machine from blocks.db and starts raft and the peer
-// transport. A directory without a WAL bootstraps a new cluster from
-// cfg.Peers.
+// Start opens the validator's storage in cfg.DataDir, restores the state
+// machine from the newest snapshot, replays the WAL after it and starts raft
+// and the peer transport. A directory without a WAL bootstraps a new cluster
+// from cfg.Peers.
 func Start(ctx context.Context, cfg Config) (*Node, error) {
 	cfg, err := cfg.withDefaults()
 	if err != nil {
@@ -172,6 +178,7 @@ func Start(ctx context.Context, cfg Config) (*Node, error) {
 		waiters:   make(map[uint64]*proposalWaiter),
 		reads:     make(map[string]*readWaiter),
 		appliedCh: make(chan struct{}),
+		leadingCh: make(chan struct{}),
 		stopc:     make(chan struct{}),
 		donec:     make(chan struct{}),
 
@@ -199,25 +206,23 @@ func (n *Node) open(ctx context.Context) error {
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return fmt.Errorf("create snapshot dir: %w", err)
 	}
-	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false)
-	if err != nil {
+	var err error
+	if n.members, err = openMemberStore(filepath.Join(cfg.DataDir, membersFile)); err != nil {
 		return err
 	}
-	n.blocks = blocks
-	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
-		return err
-	}
-	n.fsm = newFSM(cfg.DedupWindow)
-	n.fsm.sigs = cfg.Signatures
-	if err := blocks.loadState(n.fsm); err != nil {
-		return fmt.Errorf("load state machine from %s: %w", cfg.DataDir, err)
+	if n.sm = cfg.machine; n.sm == nil {
+		if err := n.openChain(); err != nil {
+			return err
+		}
 	}
 
 	lg := zap.NewNop()
 	n.snapshotter = snap.New(lg, snapDir)
 	existing := wal.Exist(walDir)
-	if !existing && n.fsm.appliedIndex > 0 {
-		return fmt.Errorf("%s has state applied up to raft index %d but no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, n.fsm.appliedIndex, walDir)
+	if n.blocks != nil {
+		if tip := n.blocks.Stats().Height; !existing && tip > 0 {
+			return fmt.Errorf("%s holds blocks up to height %d but there is no raft log in %s: restore the wal directory or start from an empty data dir", BlocksFile, tip, walDir)
+		}
 	}
 	var snapshot *raftpb.Snapshot
 	if existing {
@@ -259,11 +264,10 @@ func (n *Node) open(ctx context.Context) error {
 		n.setConfState(snapshot.Metadata.ConfState)
 		n.snapshotIndex = snapshot.Metadata.Index
 		n.lastDelivered = snapshot.Metadata.Index
-		if snapshot.Metadata.Index > n.fsm.appliedIndex {
-			// Crashed between saving a leader's snapshot and restoring it.
-			if err := n.restoreState(*snapshot); err != nil {
-				return err
-			}
+		// The state machine lives in memory: it starts from the newest
+		// snapshot, and raft replays the WAL after it.
+		if err := n.sm.Restore(snapshot.Data, snapshot.Metadata.Index, snapshot.Metadata.Term, false); err != nil {
+			return err
 		}
 	}
 	if err := n.storage.SetHardState(hardState); err != nil {
@@ -272,13 +276,16 @@ func (n *Node) open(ctx context.Context) error {
 	if err := n.storage.Append(entries); err != nil {
 		return fmt.Errorf("restore %d wal entries: %w", len(entries), err)
 	}
-	n.applied.Store(n.fsm.appliedIndex)
-	n.hasGenesis.Store(n.fsm.genesis != nil)
-	n.logged.Store(unappliedTxs(entries, n.fsm.appliedIndex))
+	applied, _ := n.sm.Applied()
+	n.applied.Store(applied)
+	if n.fsm != nil {
+		n.hasGenesis.Store(n.fsm.genesis != nil)
+		n.logged.Store(unappliedTxs(entries, applied))
+		n.m.height.Set(float64(n.fsm.height))
+	}
 	n.committed.Store(hardState.Commit)
 	n.term.Store(hardState.Term)
 	n.m.term.Set(float64(hardState.Term))
-	n.m.height.Set(float64(n.fsm.height))
 
 	rc := &raft.Config{
 		ID:                        cfg.ID,
@@ -332,7 +339,7 @@ func (n *Node) open(ctx context.Context) error {
 		return err
 	}
 	n.logger.Info("validator starting", "listen", lis.Addr().String(), "peers", len(cfg.Peers),
-		"applied", n.fsm.appliedIndex, "height", n.fsm.height, "snapshot", n.snapshotIndex, "restarted", existing)
+		"applied", applied, "height", n.Status().Height, "snapshot", n.snapshotIndex, "restarted", existing)
 	n.transport.advertise, n.transport.learn = n.mem.addrs[cfg.ID], n.learnPeerAddress
 	n.registerPeerServices(n.transport.server)
 	n.transport.start()
@@ -342,6 +349,29 @@ func (n *Node) open(ctx context.Context) error {
 	go n.run()
 	n.mem.wg.Add(1)
 	go n.promoteLearners()
+	return nil
+}
+
+// openChain opens what the chain's state machine needs: its block store,
+// migrated from an earlier version's if need be, and an empty state that
+// the newest snapshot and the WAL fill.
+func (n *Node) openChain() error {
+	cfg := n.cfg
+	if err := migrateBoltStore(cfg.DataDir, n.logger); err != nil {
+		return err
+	}
+	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)))
+	if err != nil {
+		return err
+	}
+	n.blocks = blocks
+	blocks.window = n.recentTx
+	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
+		return err
+	}
+	n.fsm = newFSM(cfg.DedupWindow)
+	n.fsm.sigs = cfg.Signatures
+	n.sm = chainMachine{n}
 	return nil
 }
 
@@ -399,12 +429,14 @@ func (n *Node) Status() Status {
 		State:   stateName(raft.StateType(n.state.Load())),
 		Applied: n.applied.Load(),
 		Commit:  n.committed.Load(),
-		Height:  n.blocks.Height(),
 	}
 	if n.removed.Load() {
 		st.State = "removed"
 	}
-	st.CatchingUp = n.blocks.Stats().CatchingUp()
+	if n.blocks != nil {
+		st.Height = n.blocks.Height()
+		st.CatchingUp = n.blocks.Stats().CatchingUp()
+	}
 	if st.State == "leader" {
 		rs := n.raft.Status()
 		if len(rs.Progress) > 0 {
@@ -663,7 +695,7 @@ func (n *Node) close(ctx context.Context) error {
 	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
 	n.resign()
 	err := errors.Join(n.loopErr, n.closeStorage())
-	n.logger.Info("validator stopped", "applied", n.applied.Load(), "height", n.blocks.Height())
+	n.logger.Info("validator stopped", "applied", n.applied.Load(), "height", n.Status().Height)
 	return err
 }
 
@@ -672,6 +704,24 @@ func (n *Node) resign() {
 	n.state.Store(uint64(raft.StateFollower))
 	n.leader.Store(raft.None)
 	n.m.isLeader.Set(0)
+	n.notifyLeadership()
+}
+
+// LeadershipChanged returns a channel that is closed the next time what
+// Leader reports may have changed: this validator started or stopped
+// leading, its term moved, or it was removed. Leader-only stages wait on it
+// to start and stop, then ask Leader.
+func (n *Node) LeadershipChanged() <-chan struct{} {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.leadingCh
+}
+
+func (n *Node) notifyLeadership() {
+	n.mu.Lock()
+	close(n.leadingCh)
+	n.leadingCh = make(chan struct{})
+	n.mu.Unlock()
 }
 
 func (n *Node) closeStorage() error {
@@ -745,4 +795,11 @@ func (n *Node) failWaiters(pred func(term uint64) bool, err error) {
 
 func sortedIDs(peers map[uint64]string) []uint64 {
 	return slices.Sorted(maps.Keys(peers))
+}
+
+// recentTx finds an id in the state machine's dedup window.
+func (n *Node) recentTx(d txDigest) (uint64, bool) {
+	n.fsmMu.RLock()
+	defer n.fsmMu.RUnlock()
+	return n.fsm.dedup.location(d)
 }

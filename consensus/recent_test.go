@@ -1,10 +1,10 @@
 package consensus
 
 import (
+	"fmt"
 	"path/filepath"
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/proto"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -52,7 +52,7 @@ func TestRecentBlocksStayWithinBounds(t *testing.T) {
 // same whether the cache holds it or the store decodes it.
 func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), BlocksFile)
-	store, err := openBlockStore(path, false)
+	store, err := openBlockStore(path, false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.appliedIndex = uint64(i + 1)
-		if err := store.commit(f, false); err != nil {
+		if _, err := f.persist(store); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -76,7 +76,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 		cached = append(cached, b)
 	}
 	store.Close()
-	reopened, err := openBlockStore(path, false)
+	reopened, err := openBlockStore(path, false, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,51 +98,51 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 	}
 }
 
-// TestOpenMigratesDedupWindowOfIDs: a block store written before digests
-// keeps its window as ids; opening it rewrites them as digests under the
-// same sequence numbers, and the loaded window drops those ids.
-func TestOpenMigratesDedupWindowOfIDs(t *testing.T) {
+// TestLookupTxBeyondTheWindow: ids are found wherever they are, without
+// waiting for anything: in the dedup window while recent, in an index run
+// once evicted from it, and after a restart with a window restored from a
+// snapshot, which knows ids but not where they are.
+func TestLookupTxBeyondTheWindow(t *testing.T) {
+	const window = 4
 	path := filepath.Join(t.TempDir(), BlocksFile)
-	db, err := bolt.Open(path, 0o600, nil)
+	store, err := openBlockStore(path, false, window/2)
 	if err != nil {
 		t.Fatal(err)
 	}
-	err = db.Update(func(tx *bolt.Tx) error {
-		old, err := tx.CreateBucket(bucketDedupIDs)
-		if err != nil {
-			return err
-		}
-		for i, id := range []string{"x1", "x2", "x3"} {
-			if err := old.Put(be64(uint64(10+i)), []byte(id)); err != nil {
-				return err
+	f := testFSM(window)
+	store.window = f.dedup.location
+	check := func(s *BlockStore, upTo int) {
+		t.Helper()
+		for i := range upTo {
+			id := fmt.Sprintf("m%d", i)
+			loc, ok, err := s.LookupTx(id)
+			if err != nil || !ok || loc.Height != uint64(i+1) || loc.Index != 0 {
+				t.Fatalf("LookupTx(%s) = %+v %v %v, want height %d", id, loc, ok, err, i+1)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-
-	store, err := openBlockStore(path, false)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	f := testFSM(2)
-	if err := store.loadState(f); err != nil {
-		t.Fatal(err)
-	}
-	if f.dedup.next != 13 || f.dedup.contains(digestOf("x1")) || !f.dedup.contains(digestOf("x2")) || !f.dedup.contains(digestOf("x3")) {
-		t.Fatalf("loaded window: next %d, x1 %v x2 %v x3 %v; want x2 and x3 with next 13", f.dedup.next,
-			f.dedup.contains(digestOf("x1")), f.dedup.contains(digestOf("x2")), f.dedup.contains(digestOf("x3")))
-	}
-	if err := store.db.View(func(tx *bolt.Tx) error {
-		if tx.Bucket(bucketDedupIDs) != nil {
-			t.Error("the bucket of ids is still there")
+		if _, ok, _ := s.LookupTx("never"); ok {
+			t.Fatal("an unknown id was found")
 		}
-		return nil
-	}); err != nil {
+	}
+	const blocks = 25
+	for i := range blocks {
+		if _, err := f.apply(batch(int64(i), mint(fmt.Sprintf("m%d", i), "alice", 1)), 1, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.persist(store); err != nil {
+			t.Fatal(err)
+		}
+		check(store, i+1)
+	}
+	snap := f.snapshot()
+	store.Close()
+	reopened, err := openBlockStore(path, false, window/2)
+	if err != nil {
 		t.Fatal(err)
 	}
+	defer reopened.Close()
+	g := testFSM(window)
+	g.restore(snap)
+	reopened.window = g.dedup.location
+	check(reopened, blocks)
 }

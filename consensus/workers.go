@@ -23,7 +23,9 @@ const (
 // the peer gRPC server: block catch-up and the standard health check, whose
 // round trip is the peer latency metric. It must run before the server starts.
 func (n *Node) registerPeerServices(s *grpc.Server) {
-	aurigraphv1.RegisterBlockSyncServiceServer(s, &blockSyncServer{blocks: n.blocks})
+	if n.blocks != nil {
+		aurigraphv1.RegisterBlockSyncServiceServer(s, &blockSyncServer{blocks: n.blocks})
+	}
 	aurigraphv1.RegisterValidatorKeyServiceServer(s, &keyServer{id: n.cfg.ID, key: n.cfg.Key})
 	healthpb.RegisterHealthServer(s, health.NewServer())
 }
@@ -33,24 +35,22 @@ func (n *Node) registerPeerServices(s *grpc.Server) {
 // Close waits for them before it stops the transport they use.
 func (n *Node) startWorkers() {
 	ctx, cancel := context.WithCancel(context.Background())
-	n.workers.Add(4)
+	loops := []func(context.Context){n.sampleProgress}
+	if n.fsm != nil {
+		loops = append(loops, n.runBlockSync, n.registerKeys)
+	}
+	n.workers.Add(1 + len(loops))
 	go func() {
 		defer n.workers.Done()
 		<-n.stopc
 		cancel()
 	}()
-	go func() {
-		defer n.workers.Done()
-		n.runBlockSync(ctx)
-	}()
-	go func() {
-		defer n.workers.Done()
-		n.sampleProgress(ctx)
-	}()
-	go func() {
-		defer n.workers.Done()
-		n.registerKeys(ctx)
-	}()
+	for _, loop := range loops {
+		go func() {
+			defer n.workers.Done()
+			loop(ctx)
+		}()
+	}
 }
 
 // sampleProgress records the apply lag and pings every peer once per

@@ -1,6 +1,8 @@
 package ingest
 
 import (
+	"github.com/aurigraph/aurigraph/internal/sigcache"
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -42,6 +44,50 @@ func (c checker) check(tx *aurigraphv1.Transaction) error {
 	if err := validate(tx, c.sigs); err != nil {
 		return err
 	}
+	return c.admit(tx)
+}
+
+// checkAll is check for each of txs whose errs entry is nil, setting it,
+// with their signatures verified in batches: a batch costs about half as
+// much a signature as checking them one by one (sigcache.VerifyBatch), and
+// decides the same.
+func (c checker) checkAll(txs []*aurigraphv1.Transaction, errs []error) {
+	var items []sigcache.Item
+	var at []int
+	for i, tx := range txs {
+		if errs[i] != nil {
+			continue
+		}
+		if errs[i] = validateFields(tx); errs[i] != nil || len(tx.GetSig()) == 0 {
+			continue
+		}
+		sum := schemas.TxDigest(tx)
+		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: sum[:], Sig: tx.GetSig()})
+		at = append(at, i)
+	}
+	ok := make([]bool, len(items))
+	if bv, batch := c.sigs.(batchVerifier); batch {
+		bv.VerifyBatch(items, ok)
+	} else {
+		for j, it := range items {
+			ok[j] = c.sigs.Verify(it.Pub, it.Digest, it.Sig)
+		}
+	}
+	for j, i := range at {
+		if !ok[j] {
+			errs[i] = errBadSignature
+		}
+	}
+	for i, tx := range txs {
+		if errs[i] == nil {
+			errs[i] = c.admit(tx)
+		}
+	}
+}
+
+// admit is what check asks beyond Validate: a signature where required,
+// and the chain's admission.
+func (c checker) admit(tx *aurigraphv1.Transaction) error {
 	if c.requireSig {
 		if err := RequireSignature(tx); err != nil {
 			return err

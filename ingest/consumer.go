@@ -18,7 +18,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
@@ -89,6 +88,21 @@ type Proposer interface {
 	ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan error, error)
 }
 
+// leadershipNotifier is a Proposer that says when Leader's answer may have
+// changed (consensus.Node does): the consumer then starts and stops on the
+// notification rather than at its next LeaderPoll.
+type leadershipNotifier interface {
+	LeadershipChanged() <-chan struct{}
+}
+
+// leadershipChanged is p's notification, or a channel that never closes.
+func leadershipChanged(p Proposer) <-chan struct{} {
+	if ln, ok := p.(leadershipNotifier); ok {
+		return ln.LeadershipChanged()
+	}
+	return nil
+}
+
 // ConsumerConfig configures a Consumer. Zero values take the defaults shown.
 type ConsumerConfig struct {
 	Brokers  []string
@@ -137,7 +151,9 @@ type ConsumerConfig struct {
 	// transaction down. Set it to MaxInflight to hold no batch.
 	HoldInflight int
 	// LeaderPoll is how often Leader() is asked (50ms): the longest a new
-	// leader waits to start and a deposed one keeps fetching.
+	// leader waits to start and a deposed one keeps fetching, unless the
+	// Proposer notifies leadership changes (consensus.Node does), which
+	// the consumer then acts on at once.
 	LeaderPoll time.Duration
 	// PartitionRefresh is how often a leading consumer looks at Topic's
 	// metadata (10s): added partitions make it restart from the replicated
@@ -338,6 +354,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 	backoff := retry.Backoff{Min: c.cfg.LeaderPoll, Max: c.cfg.RetryMax}
 	var gate retry.Gate
 	for {
+		changed := leadershipChanged(c.p)
 		leader, term := c.p.Leader()
 		c.m.leader.Set(boolGauge(leader))
 		var err error
@@ -389,6 +406,16 @@ func (c *Consumer) Run(ctx context.Context) error {
 		select {
 		case <-ctx.Done():
 			return nil
+		case <-changed:
+			if err != nil {
+				// Backing off from a failure: the failure decides when to
+				// look again, not a new term.
+				select {
+				case <-ctx.Done():
+					return nil
+				case <-time.After(wait):
+				}
+			}
 		case <-time.After(wait):
 		}
 	}
@@ -532,9 +559,17 @@ func (c *Consumer) watch(ctx context.Context, stop context.CancelCauseFunc, cl *
 	refresh := time.NewTicker(c.cfg.PartitionRefresh)
 	defer refresh.Stop()
 	for {
+		changed := leadershipChanged(c.p)
 		select {
 		case <-ctx.Done():
 			return
+		case <-changed:
+			leader, now := c.p.Leader()
+			c.m.leader.Set(boolGauge(leader))
+			if !leader || now != term {
+				stop(fmt.Errorf("%w: leader=%v term %d → %d", errLeadershipLost, leader, term, now))
+				return
+			}
 		case <-poll.C:
 			leader, now := c.p.Leader()
 			c.m.leader.Set(boolGauge(leader))
@@ -733,36 +768,37 @@ const decodeRecordsPerWorker = 64
 // above maxRecordBytes are refused undecoded.
 func decodeAll(recs []*kgo.Record, c checker, maxRecordBytes int) []decoded {
 	out := make([]decoded, len(recs))
-	one := func(i int) {
-		if n := recordSize(recs[i]); n > maxRecordBytes {
-			out[i] = decoded{err: fmt.Errorf("record of %d bytes exceeds the %d-byte limit for a transaction record", n, maxRecordBytes), tooLarge: true}
-			return
+	// Records lo..hi are decoded, then checked together, so that their
+	// signatures are verified in batches.
+	span := func(lo, hi int) {
+		txs := make([]*aurigraphv1.Transaction, hi-lo)
+		errs := make([]error, hi-lo)
+		for i := lo; i < hi; i++ {
+			if n := recordSize(recs[i]); n > maxRecordBytes {
+				out[i] = decoded{tooLarge: true}
+				errs[i-lo] = fmt.Errorf("record of %d bytes exceeds the %d-byte limit for a transaction record", n, maxRecordBytes)
+				continue
+			}
+			txs[i-lo], errs[i-lo] = DecodeRecord(recs[i].Value)
 		}
-		tx, err := DecodeRecord(recs[i].Value)
-		if err == nil {
-			err = c.check(tx)
-		}
-		out[i] = decoded{tx: tx, err: err}
-		if err == nil {
-			out[i].size = proto.Size(tx)
+		c.checkAll(txs, errs)
+		for i := lo; i < hi; i++ {
+			out[i].tx, out[i].err = txs[i-lo], errs[i-lo]
+			if out[i].err == nil {
+				out[i].size = chain.TxSize(out[i].tx)
+			}
 		}
 	}
 	workers := min(runtime.GOMAXPROCS(0), len(recs)/decodeRecordsPerWorker)
 	if workers <= 1 {
-		for i := range recs {
-			one(i)
-		}
+		span(0, len(recs))
 		return out
 	}
 	chunk := (len(recs) + workers - 1) / workers
 	var wg sync.WaitGroup
 	for lo := 0; lo < len(recs); lo += chunk {
 		hi := min(lo+chunk, len(recs))
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				one(i)
-			}
-		})
+		wg.Go(func() { span(lo, hi) })
 	}
 	wg.Wait()
 	return out

@@ -2,13 +2,16 @@ package ingest
 
 import (
 	"crypto/ed25519"
+	"errors"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -114,5 +117,37 @@ func TestConsumerAcceptsOneProposalInFlight(t *testing.T) {
 	}
 	if _, err := NewConsumer(ConsumerConfig{Brokers: []string{"127.0.0.1:1"}, MaxInflight: 2, HoldInflight: 3}, newFakeChain(t).node(1)); err == nil {
 		t.Fatal("HoldInflight above MaxInflight accepted")
+	}
+}
+
+// TestDecodeAllVerifiesSignaturesInBatches: a poll's signatures are checked
+// in batches on every core, and each record gets the answer checking it
+// alone gives: a bad signature fails its record only, wherever it falls in
+// a batch, with the cache or without.
+func TestDecodeAllVerifiesSignaturesInBatches(t *testing.T) {
+	recs, _ := signedRecords(t, 0, 500)
+	bad := map[int]bool{0: true, 77: true, 78: true, 499: true}
+	for i := range bad {
+		var tx aurigraphv1.Transaction
+		if err := proto.Unmarshal(recs[i].Value, &tx); err != nil {
+			t.Fatal(err)
+		}
+		tx.Sig[3] ^= 1
+		recs[i] = &kgo.Record{Topic: testTopic, Value: mustProto(t, &tx)}
+	}
+	for name, sigs := range map[string]SignatureVerifier{"plain": nil, "cache": sigcache.New(1024, nil)} {
+		c := newChecker(sigs, true, nil)
+		out := decodeAll(recs, c, DefaultMaxRecordBytes)
+		for i, d := range out {
+			alone := c.check(d.tx)
+			switch {
+			case bad[i] && !errors.Is(d.err, errBadSignature):
+				t.Fatalf("%s: record %d with a bad signature: %v", name, i, d.err)
+			case !bad[i] && d.err != nil:
+				t.Fatalf("%s: record %d: %v", name, i, d.err)
+			case (alone == nil) != (d.err == nil):
+				t.Fatalf("%s: record %d: batch says %v, alone %v", name, i, d.err, alone)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -59,9 +60,19 @@ type SignatureVerifier interface {
 	Verify(pub, digest, sig []byte) bool
 }
 
+// batchVerifier is a SignatureVerifier that checks many signatures at once,
+// as sigcache.Cache does.
+type batchVerifier interface {
+	VerifyBatch(items []sigcache.Item, ok []bool)
+}
+
+// plainVerifier verifies by the chain's rule (sigcache.Verify, ZIP 215) and
+// remembers nothing.
 type plainVerifier struct{}
 
-func (plainVerifier) Verify(pub, digest, sig []byte) bool { return ed25519.Verify(pub, digest, sig) }
+func (plainVerifier) Verify(pub, digest, sig []byte) bool { return sigcache.Verify(pub, digest, sig) }
+
+func (plainVerifier) VerifyBatch(items []sigcache.Item, ok []bool) { sigcache.VerifyBatch(items, ok) }
 
 // Validate checks what can be decided from the transaction alone: fields the
 // type needs are present and well formed, sizes are within limits, and a
@@ -72,7 +83,25 @@ func (plainVerifier) Verify(pub, digest, sig []byte) bool { return ed25519.Verif
 // key and sig its 64-byte signature over schemas.TxDigest(tx).
 func Validate(tx *aurigraphv1.Transaction) error { return validate(tx, plainVerifier{}) }
 
+// ValidateAll is Validate for each of txs, their signatures verified in
+// batches, which takes about half the time of verifying them one by one.
+func ValidateAll(txs []*aurigraphv1.Transaction) []error {
+	errs := make([]error, len(txs))
+	newChecker(nil, false, nil).checkAll(txs, errs)
+	return errs
+}
+
 func validate(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
+	if err := validateFields(tx); err != nil {
+		return err
+	}
+	return verifySignature(tx, sigs)
+}
+
+// validateFields is Validate without verifying the signature: its shape is
+// checked, the verification itself is left to verifySignature, or to a
+// batch of them.
+func validateFields(tx *aurigraphv1.Transaction) error {
 	if tx == nil {
 		return invalid("transaction", "missing")
 	}
@@ -123,7 +152,7 @@ func validate(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
 	if tx.GetTimestampMs() < 0 {
 		return invalid("timestamp", "must not be before 1970 (got %d ms)", tx.GetTimestampMs())
 	}
-	return checkSignature(tx, sigs)
+	return signatureShape(tx)
 }
 
 // CheckID sets the id of a transaction without one to the id derived from
@@ -151,7 +180,9 @@ func RequireSignature(tx *aurigraphv1.Transaction) error {
 	return nil
 }
 
-func checkSignature(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
+// signatureShape checks that a signature, when there is one, comes with a
+// key and both have Ed25519's sizes.
+func signatureShape(tx *aurigraphv1.Transaction) error {
 	pub, sig := tx.GetPubkey(), tx.GetSig()
 	switch {
 	case len(sig) == 0 && len(pub) == 0:
@@ -163,12 +194,23 @@ func checkSignature(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
 	case len(sig) != ed25519.SignatureSize:
 		return invalid("sig", "must be a %d-byte Ed25519 signature (got %d bytes)", ed25519.SignatureSize, len(sig))
 	}
+	return nil
+}
+
+// verifySignature verifies the signature of a transaction whose shape
+// signatureShape accepted.
+func verifySignature(tx *aurigraphv1.Transaction, sigs SignatureVerifier) error {
+	if len(tx.GetSig()) == 0 {
+		return nil
+	}
 	sum := schemas.TxDigest(tx)
-	if !sigs.Verify(pub, sum[:], sig) {
-		return invalid("sig", "does not verify: sign sha256 of the canonical encoding (schemas.TxDigest) with the key in pubkey")
+	if !sigs.Verify(tx.GetPubkey(), sum[:], tx.GetSig()) {
+		return errBadSignature
 	}
 	return nil
 }
+
+var errBadSignature = invalid("sig", "does not verify: sign sha256 of the canonical encoding (schemas.TxDigest) with the key in pubkey")
 
 // checkToken enforces printable ASCII without spaces, so ids, addresses and
 // asset names are unambiguous in logs, URLs and SQL.

@@ -267,9 +267,26 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	if err != nil {
 		return err
 	}
-	outputs.start(ctx, "publisher", func(ctx context.Context) error {
-		return whileLeader(ctx, node, log, pub.Run)
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
+	if err != nil {
+		return err
+	}
+	ingestHealth := hw.ingestHealth()
+	stages, err := newLeaderStages(nodes, pub, log, reg, false, ingest.ConsumerConfig{
+		Brokers:           brokers,
+		ClientOpts:        kafkaOpts,
+		Partitions:        f.txPartitions,
+		MaxBatchBytes:     maxBlockBytes,
+		MaxRecordBytes:    f.limits.maxRecordBytes,
+		AcceptTopicID:     f.limits.acceptTxTopicID,
+		RequireSignatures: f.chain.requireSignatures,
+		Signatures:        sigs,
+		Health:            ingestHealth,
 	})
+	if err != nil {
+		return err
+	}
+	stages.startPublisher(ctx, outputs)
 	// Publishing is the leader's work; a follower has none.
 	hw.watchBacklog(pubHealth, func() map[string]health.Position {
 		if lead, _ := node.Leader(); !lead {
@@ -280,33 +297,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	stack.push("outputs", func(context.Context) error { return outputs.stop() })
 
 	inputs := &runGroup{}
-	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
-	if err != nil {
-		return err
-	}
-	ingestHealth := hw.ingestHealth()
 	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
 		return err
 	}
-	consumer, err := ingest.NewConsumer(ingest.ConsumerConfig{
-		Brokers:           brokers,
-		ClientOpts:        kafkaOpts,
-		NodeID:            f.id,
-		Partitions:        f.txPartitions,
-		MaxBatchBytes:     maxBlockBytes,
-		MaxRecordBytes:    f.limits.maxRecordBytes,
-		AcceptTopicID:     f.limits.acceptTxTopicID,
-		RequireSignatures: f.chain.requireSignatures,
-		Signatures:        sigs,
-		Chain:             node,
-		Health:            ingestHealth,
-		Logger:            log.With("component", "ingest"),
-		Registerer:        reg,
-	}, node)
-	if err != nil {
-		return err
-	}
-	inputs.start(ctx, "ingest", consumer.Run)
+	stages.startIngest(ctx, inputs)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, ClientOpts: kafkaOpts, RequireSignatures: f.chain.requireSignatures,
@@ -348,61 +342,5 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		return err
 	case err := <-outputs.failures():
 		return err
-	}
-}
-
-// whileLeader runs fn for as long as node leads, cancelling it when
-// leadership moves and starting it again when it comes back. A failure
-// while leading is retried after a pause rather than ending the node: the
-// cluster stays available and the next attempt resumes from the topic.
-func whileLeader(ctx context.Context, node *consensus.Node, log *slog.Logger, fn func(context.Context) error) error {
-	tick := time.NewTicker(50 * time.Millisecond)
-	defer tick.Stop()
-	leading := func() bool { lead, _ := node.Leader(); return lead }
-	for {
-		for !leading() {
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-tick.C:
-			}
-		}
-		err := runUntil(ctx, fn, func() bool { return !leading() }, tick.C)
-		if ctx.Err() != nil {
-			return nil
-		}
-		if err != nil {
-			log.Error("leader-only stage failed; retrying in 1s", "err", err)
-			select {
-			case <-ctx.Done():
-				return nil
-			case <-time.After(time.Second):
-			}
-		}
-	}
-}
-
-// runUntil runs fn until it returns, ctx ends, or stop() holds at a tick;
-// in the last two cases fn is cancelled and its result ignored.
-func runUntil(ctx context.Context, fn func(context.Context) error, stop func() bool, tick <-chan time.Time) error {
-	runCtx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	done := make(chan error, 1)
-	go func() { done <- fn(runCtx) }()
-	for {
-		select {
-		case err := <-done:
-			return err
-		case <-ctx.Done():
-			cancel()
-			<-done
-			return nil
-		case <-tick:
-			if stop() {
-				cancel()
-				<-done
-				return nil
-			}
-		}
 	}
 }

@@ -283,43 +283,37 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	stack.push("analytics client", func(context.Context) error { return reader.Close() })
 	analyticsSvc := analytics.New(reader, projector.Database)
+	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
+	if err != nil {
+		return err
+	}
+	ingestHealth := hw.ingestHealth()
+	stages, err := newLeaderStages(nodes, pub, log, reg, true, ingest.ConsumerConfig{
+		Brokers:           brokers,
+		ClientOpts:        kafkaOpts,
+		Partitions:        f.txPartitions,
+		MaxBatchBytes:     maxBlockBytes,
+		MaxRecordBytes:    f.limits.maxRecordBytes,
+		AcceptTopicID:     f.limits.acceptTxTopicID,
+		RequireSignatures: f.chain.requireSignatures,
+		Signatures:        sigs,
+		Health:            ingestHealth,
+	})
+	if err != nil {
+		return err
+	}
 	outputs.start(ctx, "stream hub", hub.Run)
-	outputs.start(ctx, "publisher", pub.Run)
+	stages.startPublisher(ctx, outputs)
 	outputs.start(ctx, "projector", proj.Run)
 	stack.push("outputs", func(context.Context) error {
 		drainOutputs(f.drainTimeout, chain, pub, proj, log)
 		return outputs.stop()
 	})
 
-	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
-	if err != nil {
-		return err
-	}
-	ingestHealth := hw.ingestHealth()
 	if err := hw.watchIngest(&stack, ingestHealth, brokers, nodes); err != nil {
 		return err
 	}
-	for _, n := range nodes {
-		c, err := ingest.NewConsumer(ingest.ConsumerConfig{
-			Brokers:           brokers,
-			ClientOpts:        kafkaOpts,
-			NodeID:            n.ID(),
-			Partitions:        f.txPartitions,
-			MaxBatchBytes:     maxBlockBytes,
-			MaxRecordBytes:    f.limits.maxRecordBytes,
-			AcceptTopicID:     f.limits.acceptTxTopicID,
-			RequireSignatures: f.chain.requireSignatures,
-			Signatures:        sigs,
-			Chain:             n,
-			Health:            ingestHealth,
-			Logger:            log.With("component", "ingest", "node", n.ID()),
-			Registerer:        prometheus.WrapRegistererWith(prometheus.Labels{"node": fmt.Sprint(n.ID())}, reg),
-		}, n)
-		if err != nil {
-			return err
-		}
-		inputs.start(ctx, fmt.Sprintf("ingest on validator %d", n.ID()), c.Run)
-	}
+	stages.startIngest(ctx, inputs)
 	stack.push("ingest", func(context.Context) error { return inputs.stop() })
 
 	submit, err := ingest.NewSubmitHandler(ingest.SubmitConfig{Brokers: brokers, ClientOpts: kafkaOpts, RequireSignatures: f.chain.requireSignatures,
@@ -347,7 +341,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	if ready != nil {
 		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: publicClickHouse, Kafka: brokers, KafkaOpts: kafkaOpts,
 			ClickHouseWriter: clickhouseURL, ClickHouseDial: clickhouseDial,
-			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return anyLeader(nodes) }, Guard: acc.guard})
+			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return leading(nodes) }, Guard: acc.guard})
 	}
 	log.Info("aurigraph dev ready",
 		"http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
@@ -369,15 +363,6 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 func leaderKnown(nodes []*consensus.Node) bool {
 	for _, n := range nodes {
 		if n.Status().Leader != 0 {
-			return true
-		}
-	}
-	return false
-}
-
-func anyLeader(nodes []*consensus.Node) bool {
-	for _, n := range nodes {
-		if lead, _ := n.Leader(); lead {
 			return true
 		}
 	}

@@ -20,7 +20,7 @@ func newVerifyCommand() *cobra.Command {
 		Short: "Check a stopped node's chain offline",
 		Long: "Walks every block store under --data (a validator's own directory, or a dev data\n" +
 			"directory holding validators/N/) exactly as GET /api/v12/chain/verify does: hash links,\n" +
-			"header hashes, Merkle roots and duplicate transaction ids. Prints one JSON report per\n" +
+			"header hashes, Merkle roots, signatures and duplicate transaction ids. Prints one JSON report per\n" +
 			"store and exits non-zero when any chain is broken or the stores disagree on the tip.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -86,6 +86,9 @@ func blockStorePaths(dir string) ([]string, error) {
 		return nil, err
 	}
 	if len(paths) == 0 {
+		if _, err := os.Stat(filepath.Join(dir, "blocks.db")); err == nil {
+			return nil, fmt.Errorf("%q holds the block store of an earlier version (blocks.db): start the validator once with this version, which migrates it, then verify", dir)
+		}
 		return nil, fmt.Errorf("no block store under %q: expected %s or validators/N/%s; pass the --data directory the node ran with",
 			dir, consensus.BlocksFile, consensus.BlocksFile)
 	}

@@ -67,23 +67,33 @@ const (
 // Block.txs field, built from the same leaf encodings so a block being
 // stored is not marshalled a second time (see EncodeBlock).
 func TxRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byte) {
+	if !wantBody {
+		return txRootAppendBody(nil, txs, false)
+	}
+	return txRootAppendBody(make([]byte, 0, 256*len(txs)), txs, true)
+}
+
+// TxRootAppendBody is TxRootAndBody appending the body to dst, so that a
+// caller building block after block reuses one buffer for their bodies.
+func TxRootAppendBody(dst []byte, txs []*aurigraphv1.TxResult) (root, body []byte) {
+	return txRootAppendBody(dst, txs, true)
+}
+
+func txRootAppendBody(body []byte, txs []*aurigraphv1.TxResult, wantBody bool) (root, out []byte) {
 	if len(txs) == 0 {
-		return append([]byte(nil), ZeroHash...), nil
+		return append([]byte(nil), ZeroHash...), body
 	}
 	level := make([][sha256.Size]byte, len(txs))
 	buf := make([]byte, 0, 256)
 	for i, tx := range txs {
 		var err error
 		buf = append(buf[:0], merkleLeafPrefix)
-		buf, err = Deterministic.MarshalAppend(buf, tx)
+		buf, err = appendTxResult(buf, tx)
 		if err != nil {
 			panic(fmt.Sprintf("chain: marshal tx result %d: %v", i, err))
 		}
 		level[i] = sha256.Sum256(buf)
 		if wantBody {
-			if body == nil {
-				body = make([]byte, 0, len(txs)*(len(buf)+3))
-			}
 			body = protowire.AppendTag(body, blockTxsField, protowire.BytesType)
 			body = protowire.AppendBytes(body, buf[1:])
 		}
@@ -112,13 +122,23 @@ func TxRootAndBody(txs []*aurigraphv1.TxResult, wantBody bool) (root, body []byt
 // header then body is the same bytes (TestEncodeBlockMatchesMarshal holds
 // it to that).
 func EncodeBlock(blk *aurigraphv1.Block, body []byte) ([]byte, error) {
+	header, err := EncodeBlockHeader(blk)
+	if err != nil {
+		return nil, err
+	}
+	return append(header, body...), nil
+}
+
+// EncodeBlockHeader is what EncodeBlock puts before body: a writer that
+// takes the parts separately need not copy the body once more.
+func EncodeBlockHeader(blk *aurigraphv1.Block) ([]byte, error) {
 	header, err := Deterministic.Marshal(blk.GetHeader())
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, protowire.SizeTag(blockHeaderField)+protowire.SizeBytes(len(header))+len(body))
+	out := make([]byte, 0, protowire.SizeTag(blockHeaderField)+protowire.SizeBytes(len(header)))
 	out = protowire.AppendTag(out, blockHeaderField, protowire.BytesType)
-	return append(protowire.AppendBytes(out, header), body...), nil
+	return protowire.AppendBytes(out, header), nil
 }
 
 // Bounds on the encoded block built from a batch. The state machine holds
@@ -146,7 +166,16 @@ func BlockBound(sources []*aurigraphv1.SourceRange, txs []*aurigraphv1.Transacti
 		n += SourceRangeBytes + len(r.GetTopic())
 	}
 	for _, tx := range txs {
-		n += proto.Size(tx) + TxResultBytes
+		n += TxSize(tx) + TxResultBytes
 	}
 	return n
+}
+
+// TxSize is proto.Size(tx), without the generic sizer's reflection for a
+// transaction that carries no unknown fields.
+func TxSize(tx *aurigraphv1.Transaction) int {
+	if tx == nil || len(tx.ProtoReflect().GetUnknown()) > 0 {
+		return proto.Size(tx)
+	}
+	return txSize(tx)
 }

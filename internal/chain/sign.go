@@ -32,10 +32,10 @@ func SignBlock(key ed25519.PrivateKey, hash []byte) []byte {
 	return ed25519.Sign(key, blockMessage(hash))
 }
 
-// VerifyBlockSignature reports whether sig is pub's signature over hash.
+// VerifyBlockSignature reports whether sig is pub's signature over hash, by
+// the rule the chain verifies every signature with (VerifyEd25519).
 func VerifyBlockSignature(pub ed25519.PublicKey, hash, sig []byte) bool {
-	return len(pub) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
-		ed25519.Verify(pub, blockMessage(hash), sig)
+	return VerifyEd25519(pub, blockMessage(hash), sig)
 }
 
 func keyProofMessage(genesisHash []byte, id uint64, pub []byte) []byte {
@@ -66,7 +66,7 @@ func CheckKeyProof(vk *aurigraphv1.ValidatorKey, genesisHash []byte) error {
 	case len(vk.GetPubkey()) != ed25519.PublicKeySize:
 		return fmt.Errorf("validator key of %d: public key has %d bytes, want %d", vk.GetId(), len(vk.GetPubkey()), ed25519.PublicKeySize)
 	case len(vk.GetProof()) != ed25519.SignatureSize ||
-		!ed25519.Verify(vk.GetPubkey(), keyProofMessage(genesisHash, vk.GetId(), vk.GetPubkey()), vk.GetProof()):
+		!VerifyEd25519(vk.GetPubkey(), keyProofMessage(genesisHash, vk.GetId(), vk.GetPubkey()), vk.GetProof()):
 		return fmt.Errorf("validator key of %d: the proof does not verify for this chain", vk.GetId())
 	}
 	return nil

@@ -1,20 +1,80 @@
-// Package sigcache verifies Ed25519 signatures over transaction digests and
-// remembers the ones that verified, so a process checks each signature once:
-// the leader's ingest checks it before proposing, and every validator's
-// state machine in the same process checks it again when it applies.
+// Package sigcache verifies Ed25519 signatures over transaction digests, by
+// the one rule every validator applies (ZIP 215, see Verify), many at a
+// time where it can, and remembers the ones that verified, so a process
+// checks each signature once: the leader's ingest checks it before
+// proposing, and every validator's state machine in the same process checks
+// it again when it applies.
 package sigcache
 
 import (
 	"crypto/ed25519"
 	"sync"
 
+	"github.com/hdevalence/ed25519consensus"
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/chain"
 )
 
 // DefaultSize is how many verified signatures a Cache remembers by
 // default: at tens of thousands of signed transactions a second, the few
 // seconds between ingest and apply, in about 20 MB.
 const DefaultSize = 128 << 10
+
+// Verify reports whether sig is pub's Ed25519 signature over digest, by the
+// chain's rule (chain.VerifyEd25519: ZIP 215, keys of small order refused),
+// the same for one signature as for a batch.
+func Verify(pub, digest, sig []byte) bool { return chain.VerifyEd25519(pub, digest, sig) }
+
+// Item is one signature to verify: Sig by Pub over Digest.
+type Item struct {
+	Pub, Digest, Sig []byte
+}
+
+// batchChunk is how many signatures are checked in one batch equation: the
+// cost a signature of a batch falls as it grows, about halved against
+// checking one by one at this size.
+const batchChunk = 256
+
+// VerifyBatch sets ok[i] to whether items[i] verifies, as Verify would,
+// checking them in batches.
+func VerifyBatch(items []Item, ok []bool) {
+	for lo := 0; lo < len(items); lo += batchChunk {
+		hi := min(lo+batchChunk, len(items))
+		verifyChunk(items[lo:hi], ok[lo:hi])
+	}
+}
+
+// verifyChunk checks items in one batch and, if the batch fails, each half
+// of it: a bad signature costs a few batches of shrinking size rather than
+// checking all of its neighbours one by one, so a sender who slips bad
+// signatures in cannot make ingest much slower for everyone else.
+func verifyChunk(items []Item, ok []bool) {
+	if len(items) <= 4 {
+		for i, it := range items {
+			ok[i] = Verify(it.Pub, it.Digest, it.Sig)
+		}
+		return
+	}
+	bv := ed25519consensus.NewPreallocatedBatchVerifier(len(items))
+	for _, it := range items {
+		pub := it.Pub
+		if !chain.UsableKey(pub) {
+			// Fails the batch, which the halves then find.
+			pub = nil
+		}
+		bv.Add(pub, it.Digest, it.Sig)
+	}
+	if bv.Verify() {
+		for i := range ok {
+			ok[i] = true
+		}
+		return
+	}
+	half := len(items) / 2
+	verifyChunk(items[:half], ok[:half])
+	verifyChunk(items[half:], ok[half:])
+}
 
 type entry struct {
 	pub [ed25519.PublicKeySize]byte
@@ -55,36 +115,93 @@ func New(size int, reg prometheus.Registerer) *Cache {
 	return c
 }
 
-// Verify reports whether sig is pub's Ed25519 signature over digest, a
-// 32-byte transaction digest. A hit needs the same digest, key and signature
-// byte for byte, so remembering cannot make a forged signature pass.
+// Verify reports whether sig is pub's signature over digest, a 32-byte
+// transaction digest, by the rule of the package's Verify. A hit needs the
+// same digest, key and signature byte for byte, so remembering cannot make
+// a forged signature pass.
 func (c *Cache) Verify(pub, digest, sig []byte) bool {
-	if len(pub) != ed25519.PublicKeySize || len(sig) != ed25519.SignatureSize || len(digest) != 32 {
+	it := Item{pub, digest, sig}
+	if !chain.UsableKey(pub) || len(sig) != ed25519.SignatureSize || len(digest) != 32 {
 		return false
 	}
-	key := [32]byte(digest)
-	var want entry
-	copy(want.pub[:], pub)
-	copy(want.sig[:], sig)
-	c.mu.Lock()
-	e, ok := c.cur[key]
-	if !ok {
-		e, ok = c.old[key]
-	}
-	c.mu.Unlock()
-	if ok && e == want {
+	if c.remembers(it) {
 		c.hits.Inc()
 		return true
 	}
 	c.misses.Inc()
-	if !ed25519.Verify(pub, digest, sig) {
+	if !Verify(pub, digest, sig) {
 		return false
 	}
 	c.mu.Lock()
+	c.rememberLocked(it)
+	c.mu.Unlock()
+	return true
+}
+
+func (c *Cache) remembers(it Item) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.remembersLocked(it)
+}
+
+func (c *Cache) remembersLocked(it Item) bool {
+	e, found := c.cur[[32]byte(it.Digest)]
+	if !found {
+		e, found = c.old[[32]byte(it.Digest)]
+	}
+	return found && e == entryOf(it)
+}
+
+func (c *Cache) rememberLocked(it Item) {
 	if len(c.cur) >= c.gen {
 		c.old, c.cur = c.cur, make(map[[32]byte]entry, c.gen)
 	}
-	c.cur[key] = want
+	c.cur[[32]byte(it.Digest)] = entryOf(it)
+}
+
+// VerifyBatch sets ok[i] to whether items[i] verifies, verifying what it
+// does not remember in batches (see the package's VerifyBatch).
+func (c *Cache) VerifyBatch(items []Item, ok []bool) {
+	var miss []int
+	hits := 0
+	c.mu.Lock()
+	for i, it := range items {
+		ok[i] = false
+		switch {
+		case !chain.UsableKey(it.Pub) || len(it.Sig) != ed25519.SignatureSize || len(it.Digest) != 32:
+		case c.remembersLocked(it):
+			ok[i] = true
+			hits++
+		default:
+			miss = append(miss, i)
+		}
+	}
 	c.mu.Unlock()
-	return true
+	c.hits.Add(float64(hits))
+	if len(miss) == 0 {
+		return
+	}
+	c.misses.Add(float64(len(miss)))
+	check := make([]Item, len(miss))
+	for j, i := range miss {
+		check[j] = items[i]
+	}
+	verified := make([]bool, len(miss))
+	VerifyBatch(check, verified)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for j, i := range miss {
+		if !verified[j] {
+			continue
+		}
+		ok[i] = true
+		c.rememberLocked(items[i])
+	}
+}
+
+func entryOf(it Item) entry {
+	var e entry
+	copy(e.pub[:], it.Pub)
+	copy(e.sig[:], it.Sig)
+	return e
 }

@@ -167,9 +167,11 @@ func logCeiling(ctx context.Context, brokers []string, opts []kgo.Opt, partition
 	return float64(n) / time.Since(start).Seconds(), nil
 }
 
-// verifyCeiling runs ingest.Validate on n signed transactions on every core
-// for at least a second and returns transactions/s.
+// verifyCeiling runs ingest.ValidateAll on n signed transactions, in polls
+// of verifyPoll on every core as ingest does, for at least a second and
+// returns transactions/s.
 func verifyCeiling(ctx context.Context, n int) (float64, error) {
+	const verifyPoll = 256
 	seed := make([]byte, ed25519.SeedSize)
 	key := ed25519.NewKeyFromSeed(seed)
 	txs := make([]*aurigraphv1.Transaction, n)
@@ -186,12 +188,16 @@ func verifyCeiling(ctx context.Context, n int) (float64, error) {
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Go(func() {
-			for i := w; ctx.Err() == nil; i += workers {
-				if err := ingest.Validate(txs[i%n]); err != nil {
-					firstErr.set(err)
-					return
+			for i := w * verifyPoll; ctx.Err() == nil; i += workers * verifyPoll {
+				lo := i % n
+				poll := txs[lo:min(lo+verifyPoll, n)]
+				for _, err := range ingest.ValidateAll(poll) {
+					if err != nil {
+						firstErr.set(err)
+						return
+					}
 				}
-				if verified.Add(1)%256 == 0 && time.Now().After(deadline) {
+				if verified.Add(int64(len(poll))); time.Now().After(deadline) {
 					return
 				}
 			}

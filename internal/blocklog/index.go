@@ -1,0 +1,419 @@
+package blocklog
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"hash/crc32"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+
+	"github.com/aurigraph/aurigraph/internal/hashtab"
+)
+
+// Key names an index entry: the first 16 bytes of a sha256 digest.
+type Key [16]byte
+
+// Entry is one key with its location, a value the caller packs (see Loc).
+type Entry struct {
+	Key Key
+	Loc uint64
+}
+
+// DefaultRunEntries is how many entries the index keeps in memory before it
+// writes them to a run file.
+const DefaultRunEntries = 256 << 10
+
+const (
+	runSuffix  = ".run"
+	runMagic   = 0x41474958 // "AGIX"
+	entryBytes = 24
+	// runHeader is magic (4), span count (4), entry count (8).
+	runHeader = 16
+)
+
+// Index maps keys to locations without writing anything per entry: entries
+// are added in memory, and every RunEntries of them are sorted and written
+// to a run file by a background goroutine, off the caller's path. A lookup
+// checks memory, then binary-searches each run (mapped into memory, so the
+// operating system's page cache holds them, not the Go heap): with R runs of
+// n entries, about R·log2(n) key comparisons. Runs are not synced: each
+// names the heights it covers and carries a checksum, and Open drops a run
+// that fails it, so the caller indexes those heights again from the blocks.
+//
+// Entries added quietly are kept in a plain list until their run is
+// written, not in a table: a caller that adds entries it can find elsewhere
+// meanwhile (the state machine's dedup window knows where its recent ids
+// are) saves a random memory access per entry. A run is cut once
+// RunEntries are held, and its writing waits for the previous run's, so an
+// entry is in a run file before another 2·RunEntries have been added.
+//
+// Where a key appears more than once, the highest location wins.
+type Index struct {
+	dir        string
+	runEntries int
+	readOnly   bool
+
+	mu      sync.RWMutex
+	pending *hashtab.Table // searchable entries
+	quiet   []Entry        // entries added quietly
+	spans   []Span         // heights whose entries pending and quiet hold
+	frozen  []*memRun
+	runs    []*diskRun
+	nextRun uint64
+	err     error
+
+	wg sync.WaitGroup
+}
+
+type memRun struct {
+	t     *hashtab.Table
+	quiet []Entry
+	spans []Span
+}
+
+type diskRun struct {
+	path   string
+	mapped []byte
+	data   []byte // the entries within mapped
+	n      int
+	spans  []Span
+}
+
+// OpenIndex opens the runs in dir. runEntries 0 means DefaultRunEntries.
+func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
+	if runEntries <= 0 {
+		runEntries = DefaultRunEntries
+	}
+	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0)}
+	names, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("blocklog index: list %s: %w", dir, err)
+	}
+	for _, e := range names {
+		name := e.Name()
+		if !strings.HasSuffix(name, runSuffix) {
+			continue
+		}
+		seq, err := strconv.ParseUint(strings.TrimSuffix(name, runSuffix), 10, 64)
+		if err != nil {
+			continue
+		}
+		ix.nextRun = max(ix.nextRun, seq+1)
+		path := filepath.Join(dir, name)
+		r, err := mapRun(path, true)
+		if err != nil {
+			if readOnly {
+				continue
+			}
+			// Rebuilt from the blocks: the caller indexes what no run covers.
+			if rmErr := os.Remove(path); rmErr != nil {
+				ix.Close()
+				return nil, fmt.Errorf("blocklog index: remove damaged run %s: %w (it was damaged: %w)", path, rmErr, err)
+			}
+			continue
+		}
+		ix.runs = append(ix.runs, r)
+	}
+	return ix, nil
+}
+
+func mapRun(path string, verify bool) (*diskRun, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	size := st.Size()
+	if size < runHeader+4 || size > 1<<40 {
+		return nil, fmt.Errorf("run %s is %d bytes", path, size)
+	}
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("map run %s: %w", path, err)
+	}
+	bad := func(why string) (*diskRun, error) {
+		syscall.Munmap(data)
+		return nil, fmt.Errorf("run %s: %s", path, why)
+	}
+	body := data[:len(data)-4]
+	if verify && crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
+		return bad("checksum does not match")
+	}
+	if binary.LittleEndian.Uint32(body) != runMagic {
+		return bad("not an index run")
+	}
+	nspans := int(binary.LittleEndian.Uint32(body[4:]))
+	n := binary.LittleEndian.Uint64(body[8:])
+	if uint64(len(body)) != runHeader+uint64(nspans)*16+n*entryBytes {
+		return bad("size does not match its counts")
+	}
+	r := &diskRun{path: path, n: int(n), mapped: data}
+	for i := range nspans {
+		at := runHeader + i*16
+		r.spans = append(r.spans, Span{binary.LittleEndian.Uint64(body[at:]), binary.LittleEndian.Uint64(body[at+8:])})
+	}
+	r.data = data[runHeader+nspans*16 : len(data)-4]
+	return r, nil
+}
+
+func (r *diskRun) lookup(k Key) (uint64, bool) {
+	lo, hi := 0, r.n
+	for lo < hi {
+		mid := int(uint(lo+hi) >> 1)
+		at := mid * entryBytes
+		switch c := bytes.Compare(r.data[at:at+16], k[:]); {
+		case c == 0:
+			return binary.LittleEndian.Uint64(r.data[at+16:]), true
+		case c < 0:
+			lo = mid + 1
+		default:
+			hi = mid
+		}
+	}
+	return 0, false
+}
+
+// Covered returns the heights whose entries the runs on disk hold.
+func (ix *Index) Covered() []Span {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	var out []Span
+	for _, r := range ix.runs {
+		out = append(out, r.spans...)
+	}
+	return mergeSpans(out)
+}
+
+func mergeSpans(spans []Span) []Span {
+	slices.SortFunc(spans, func(a, b Span) int {
+		switch {
+		case a.First < b.First:
+			return -1
+		case a.First > b.First:
+			return 1
+		}
+		return 0
+	})
+	var out []Span
+	for _, s := range spans {
+		if n := len(out); n > 0 && s.First <= out[n-1].Last+1 {
+			out[n-1].Last = max(out[n-1].Last, s.Last)
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// Add records the entries of the block at height, searchable at once;
+// AddQuiet records them for the run files alone. Once RunEntries are held
+// in memory, they are written to a run in the background.
+func (ix *Index) Add(height uint64, entries []Entry) { ix.add(height, entries, true) }
+
+// AddQuiet is Add for entries the caller finds elsewhere until they are in
+// a run: Lookup does not see them before.
+func (ix *Index) AddQuiet(height uint64, entries []Entry) { ix.add(height, entries, false) }
+
+func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
+	ix.mu.Lock()
+	if searchable {
+		keys := make([]hashtab.Key, len(entries))
+		for i, e := range entries {
+			keys[i] = hashtab.Key(e.Key)
+		}
+		ix.pending.Prefetch(keys)
+		for _, e := range entries {
+			k := hashtab.Key(e.Key)
+			if !ix.pending.Insert(k, e.Loc) {
+				if old, _ := ix.pending.Get(k); e.Loc > old {
+					ix.pending.Put(k, e.Loc)
+				}
+			}
+		}
+	} else {
+		if ix.quiet == nil {
+			ix.quiet = make([]Entry, 0, ix.runEntries)
+		}
+		ix.quiet = append(ix.quiet, entries...)
+	}
+	if n := len(ix.spans); n > 0 && ix.spans[n-1].Last+1 == height {
+		ix.spans[n-1].Last = height
+	} else {
+		ix.spans = append(ix.spans, Span{height, height})
+	}
+	if ix.pending.Len()+len(ix.quiet) < ix.runEntries || ix.readOnly {
+		ix.mu.Unlock()
+		return
+	}
+	run := &memRun{t: ix.pending, quiet: ix.quiet, spans: mergeSpans(ix.spans)}
+	ix.pending = hashtab.New(0)
+	ix.quiet = nil
+	ix.spans = nil
+	ix.frozen = append(ix.frozen, run)
+	seq := ix.nextRun
+	ix.nextRun++
+	ix.mu.Unlock()
+	// One run at a time: the previous one must be on disk before more
+	// entries pile up behind it.
+	ix.wg.Wait()
+	ix.wg.Add(1)
+	go func() {
+		defer ix.wg.Done()
+		written, err := ix.writeRun(seq, run)
+		ix.mu.Lock()
+		defer ix.mu.Unlock()
+		if err != nil {
+			// The searchable entries stay in memory, where lookups find
+			// them; the quiet ones are lost to Lookup until a restart
+			// indexes their blocks again.
+			ix.err = err
+			return
+		}
+		ix.frozen = slices.DeleteFunc(ix.frozen, func(r *memRun) bool { return r == run })
+		ix.runs = append(ix.runs, written)
+	}()
+}
+
+func (ix *Index) writeRun(seq uint64, run *memRun) (*diskRun, error) {
+	entries := make([]Entry, 0, run.t.Len()+len(run.quiet))
+	entries = append(entries, run.quiet...)
+	run.t.Range(func(k hashtab.Key, v uint64) bool {
+		entries = append(entries, Entry{Key(k), v})
+		return true
+	})
+	sortEntries(entries)
+	entries = dropShadowed(entries)
+	buf := make([]byte, 0, runHeader+16*len(run.spans)+entryBytes*len(entries)+4)
+	buf = binary.LittleEndian.AppendUint32(buf, runMagic)
+	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(run.spans)))
+	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(entries)))
+	for _, s := range run.spans {
+		buf = binary.LittleEndian.AppendUint64(buf, s.First)
+		buf = binary.LittleEndian.AppendUint64(buf, s.Last)
+	}
+	for _, e := range entries {
+		buf = append(buf, e.Key[:]...)
+		buf = binary.LittleEndian.AppendUint64(buf, e.Loc)
+	}
+	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
+	path := filepath.Join(ix.dir, fmt.Sprintf("%020d%s", seq, runSuffix))
+	tmp := path + tmpSuffix
+	if err := os.WriteFile(tmp, buf, 0o640); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("blocklog index: write run: %w", err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("blocklog index: write run: %w", err)
+	}
+	// Just written from memory: its checksum needs no second reading.
+	return mapRun(path, false)
+}
+
+// Lookup returns the highest location recorded for k.
+func (ix *Index) Lookup(k Key) (uint64, bool) {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	best, found := ix.pending.Get(hashtab.Key(k))
+	for _, r := range ix.frozen {
+		if v, ok := r.t.Get(hashtab.Key(k)); ok && (!found || v > best) {
+			best, found = v, true
+		}
+	}
+	for _, r := range ix.runs {
+		if v, ok := r.lookup(k); ok && (!found || v > best) {
+			best, found = v, true
+		}
+	}
+	return best, found
+}
+
+// Err returns the last failure to write a run; its entries stay in memory.
+func (ix *Index) Err() error {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.err
+}
+
+// Flush waits for the runs being written.
+func (ix *Index) Flush() { ix.wg.Wait() }
+
+// Close waits for the runs being written and unmaps every run.
+func (ix *Index) Close() error {
+	ix.wg.Wait()
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	var errs []error
+	for _, r := range ix.runs {
+		if err := syscall.Munmap(r.mapped); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	ix.runs = nil
+	return errors.Join(errs...)
+}
+
+// sortEntries sorts entries by key. Keys are uniformly random, so one
+// counting pass on their first two bytes leaves buckets of a few entries
+// each, which insertion sort finishes: linear time, where a comparison
+// sort of a run costs a third of a microsecond an entry.
+func sortEntries(entries []Entry) {
+	if len(entries) < 1024 {
+		slices.SortFunc(entries, func(a, b Entry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+		return
+	}
+	var counts [1<<16 + 1]int
+	for i := range entries {
+		counts[int(entries[i].Key[0])<<8|int(entries[i].Key[1])+1]++
+	}
+	for i := 1; i < len(counts); i++ {
+		counts[i] += counts[i-1]
+	}
+	out := make([]Entry, len(entries))
+	next := counts
+	for _, e := range entries {
+		b := int(e.Key[0])<<8 | int(e.Key[1])
+		out[next[b]] = e
+		next[b]++
+	}
+	for b := 0; b < 1<<16; b++ {
+		bucket := out[counts[b]:counts[b+1]]
+		if len(bucket) > 16 {
+			// Ids ground to share leading digest bytes must not make this
+			// quadratic.
+			slices.SortFunc(bucket, func(a, b Entry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
+			continue
+		}
+		for i := 1; i < len(bucket); i++ {
+			for j := i; j > 0 && bytes.Compare(bucket[j].Key[:], bucket[j-1].Key[:]) < 0; j-- {
+				bucket[j], bucket[j-1] = bucket[j-1], bucket[j]
+			}
+		}
+	}
+	copy(entries, out)
+}
+
+// dropShadowed keeps, of sorted entries sharing a key, the one with the
+// highest location.
+func dropShadowed(entries []Entry) []Entry {
+	out := entries[:0]
+	for _, e := range entries {
+		if n := len(out); n > 0 && out[n-1].Key == e.Key {
+			out[n-1].Loc = max(out[n-1].Loc, e.Loc)
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
