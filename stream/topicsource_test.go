@@ -294,7 +294,14 @@ func TestTopicSourceFollowsAfterFallingBehind(t *testing.T) {
 		cancel()
 		<-done
 	}()
+	// The gateway's live stream goes on past the heights it lost.
+	h, _, _ := startHub(t, src, HubOptions{})
+	live := connectWS(t, h, nil)
+	defer live.close()
 	chain.append(20, 1, time.Now())
+	if got := collect(t, live, "320"); len(got) == 0 {
+		t.Fatal("live stream delivered nothing")
+	}
 	waitCtx, waitCancel := context.WithTimeout(ctx, 15*time.Second)
 	defer waitCancel()
 	if err := src.Wait(waitCtx, 320); err != nil {
