@@ -17,6 +17,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/analytics/anomaly"
 	"github.com/aurigraph/aurigraph/analytics/forecast"
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 // MaxPoints bounds a series: a finer step over a longer range is refused,
@@ -196,7 +197,8 @@ func (s *Service) ExportSQL(metric Metric, r Range, step time.Duration) (string,
 }
 
 // TableSQL selects the rows of database's blocks or transactions table
-// between two heights, inclusive, in chain order.
+// between two heights, inclusive, in chain order; transactions in the names
+// and encodings of schemas.TxView, as far as the projection holds them.
 func TableSQL(database, table string, fromHeight, toHeight uint64) (string, error) {
 	return tableSQL(database, table, fromHeight, toHeight, nil)
 }
@@ -215,7 +217,11 @@ func tableSQL(database, table string, fromHeight, toHeight uint64, scope *Accoun
 	if scope != nil && table == "transactions" {
 		where = " AND (" + scope.SQL("`from`") + " OR " + scope.SQL("`to`") + ")"
 	}
-	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d%s ORDER BY %s", database, table, fromHeight, toHeight, where, order), nil
+	columns := "*"
+	if table == "transactions" {
+		columns = txViewColumns
+	}
+	return fmt.Sprintf("SELECT %s FROM %s.%s WHERE height BETWEEN %d AND %d%s ORDER BY %s", columns, database, table, fromHeight, toHeight, where, order), nil
 }
 
 func replaceStep(expr string, secs int64) string {
@@ -342,9 +348,10 @@ func queryAll[T any](ctx context.Context, conn driver.Conn, what, sql string, sc
 
 // Ranked is one entry of a top list.
 type Ranked struct {
-	Key    string `json:"key"`
-	Txs    uint64 `json:"txs"`
-	Volume uint64 `json:"volume"`
+	Key string `json:"key"`
+	Txs uint64 `json:"txs"`
+	// Volume is a sum of amounts, which exceeds 2^53 as they do.
+	Volume schemas.Uint `json:"volume"`
 }
 
 func checkTop(r Range, limit int) error {
@@ -394,7 +401,10 @@ func (s *Service) TopAssets(ctx context.Context, r Range, limit int) ([]Ranked, 
 func (s *Service) ranked(ctx context.Context, what, sql string) ([]Ranked, error) {
 	return queryAll(ctx, s.conn, what, sql, func(rows driver.Rows) (Ranked, error) {
 		var r Ranked
-		return r, rows.Scan(&r.Key, &r.Txs, &r.Volume)
+		var volume uint64
+		err := rows.Scan(&r.Key, &r.Txs, &volume)
+		r.Volume = schemas.Uint(volume)
+		return r, err
 	})
 }
 

@@ -385,7 +385,3 @@ func SignTx(tx *aurigraphv1.Transaction, key ed25519.PrivateKey) {
 	sum := TxDigest(tx)
 	tx.Sig = ed25519.Sign(key, sum[:])
 }
-
-// JSONUint writes v as a JSON number up to 2^53-1, the largest every JSON
-// reader holds exactly, and as a decimal string above.
-func JSONUint(v uint64) json.RawMessage { return AppendUint(nil, v) }
