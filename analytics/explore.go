@@ -351,15 +351,11 @@ func (a AssetSummary) rows(row func(...any) error) error { return txRows(a.Recen
 func (p params) blockFilter() (BlockFilter, error) {
 	f := BlockFilter{}
 	var err error
-	if p.q.Get("from") != "" {
-		if f.From, err = p.time("from", time.Time{}); err != nil {
-			return f, err
-		}
+	if f.From, err = p.time("from"); err != nil {
+		return f, err
 	}
-	if p.q.Get("to") != "" {
-		if f.To, err = p.time("to", time.Time{}); err != nil {
-			return f, err
-		}
+	if f.To, err = p.time("to"); err != nil {
+		return f, err
 	}
 	for _, u := range []struct {
 		key string
