@@ -3,6 +3,7 @@ package stream
 import (
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -241,12 +242,26 @@ func (m *Message) encodeJSON() {
 			Proposer: schemas.Uint(hd.GetProposer()), RaftTerm: schemas.Uint(hd.GetRaftTerm()),
 			Timestamp: hd.GetTimestampMs(), CommittedMs: m.committedMs(),
 		})
+		// The frames share one buffer, sized from the first frame: a block's
+		// transactions cost a few allocations, not one per frame, and little
+		// copying.
 		txs := m.Block.GetTxs()
-		m.enc.txJSON = make([][]byte, len(txs))
+		var buf []byte
+		ends := make([]int, len(txs))
 		for i, r := range txs {
 			v := schemas.TxResultView(r, hd.GetHeight(), uint32(i), hd.GetTimestampMs())
 			id := Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID()
-			m.enc.txJSON[i] = appendTxFrame(nil, id, hd.GetHeight(), m.committedMs(), &v)
+			buf = appendTxFrame(buf, id, hd.GetHeight(), m.committedMs(), &v)
+			ends[i] = len(buf)
+			if i == 0 {
+				buf = slices.Grow(buf, len(buf)*(len(txs)-1)*9/8)
+			}
+		}
+		m.enc.txJSON = make([][]byte, len(txs))
+		start := 0
+		for i, end := range ends {
+			m.enc.txJSON[i] = buf[start:end:end]
+			start = end
 		}
 	case MessageTPS:
 		m.enc.json = mustJSON(tpsFrame{Type: MessageTPS, TPS: m.TPS.TPS, Blocks: m.TPS.Blocks, Height: m.TPS.Height, T: m.TPS.T})
