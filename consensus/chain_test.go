@@ -9,6 +9,7 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/bench/txgen"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -39,7 +40,7 @@ func TestOpenChainAppliesEntriesWithoutRaft(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, setup := NewTransferGen(10)
+	gen, setup := txgen.NewTransfers(10)
 	g := chain.DefaultGenesis()
 	// A proof that would register validator 2's key were it a member.
 	proof := chain.ProveKey(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)), chain.GenesisHash(g), 2)
@@ -95,6 +96,25 @@ func TestOpenChainChecksItsConfig(t *testing.T) {
 		if c, err := OpenChain(cfg); err == nil {
 			c.Close()
 			t.Errorf("%s: OpenChain succeeded", name)
+		}
+	}
+}
+
+// TestTransferBatchesCommit checks that the generator the ceilings and the
+// benchmarks share makes batches that all commit.
+func TestTransferBatchesCommit(t *testing.T) {
+	gen, setup := txgen.NewTransfers(10)
+	f := testFSM(1000)
+	if _, err := f.apply(setup, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 {
+		blk, err := f.apply(gen.Batch(25), 1, uint64(i+2))
+		if err != nil {
+			t.Fatalf("batch %d: %v", i, err)
+		}
+		if blk.GetHeader().GetFailedCount() != 0 {
+			t.Fatalf("batch %d: %d of %d transfers failed", i, blk.GetHeader().GetFailedCount(), len(blk.GetTxs()))
 		}
 	}
 }

@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"crypto/ed25519"
+	"fmt"
 	"testing"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
@@ -11,6 +12,16 @@ import (
 // testFSM is a state machine on the default (trusted-topic) genesis.
 func testFSM(dedupWindowSize int) *fsm {
 	return newChainFSM(dedupWindowSize, chain.DefaultGenesis())
+}
+
+// newChainFSM returns a state machine that applied g as its genesis, for
+// tests that drive one without a raft log.
+func newChainFSM(dedupWindowSize int, g *aurigraphv1.Genesis) *fsm {
+	f := newFSM(dedupWindowSize)
+	if err := f.applyGenesisEntry(&aurigraphv1.Batch{Genesis: g}); err != nil {
+		panic(fmt.Sprintf("consensus: genesis %v: %v", g, err))
+	}
+	return f
 }
 
 // applyBatch applies b at raft position (term, index).
