@@ -35,10 +35,11 @@ func (s *keyServer) ProveKey(_ context.Context, req *aurigraphv1.ProveKeyRequest
 	return chain.ProveKey(s.key, req.GetGenesisHash(), s.id), nil
 }
 
-// registerKeys is leader-only work: while this validator leads a chain that
-// has its genesis, it asks every member whose key the chain does not know
-// for proof of its key and proposes the registration, so every validator's
-// blocks can be checked by anyone who trusts the chain's genesis and keys.
+// registerKeys is leader-only work: while this validator leads, it proposes
+// the genesis of a chain that has none, then asks every member whose key
+// the chain does not know for proof of its key and proposes the
+// registration, so every validator's blocks can be checked by anyone who
+// trusts the chain's genesis and keys.
 func (n *Node) registerKeys(ctx context.Context) {
 	tick := time.NewTicker(keyRegisterInterval)
 	defer tick.Stop()
@@ -53,7 +54,7 @@ func (n *Node) registerKeys(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		isLeader, _ := n.Leader()
+		isLeader, term := n.Leader()
 		if !isLeader {
 			clear(retries)
 			continue
@@ -68,6 +69,13 @@ func (n *Node) registerKeys(ctx context.Context) {
 		}
 		n.chain.mu.RUnlock()
 		if !ready {
+			// A new chain gets its genesis, then its keys, as soon as it
+			// has a leader: readers that verify blocks, and the rules
+			// ingest checks against, should not wait for the first
+			// transaction.
+			if err := n.ensureGenesis(ctx, term); err != nil && ctx.Err() == nil {
+				n.logger.Warn("cannot propose the chain's genesis yet; retrying", "err", err)
+			}
 			continue
 		}
 		now := time.Now()
