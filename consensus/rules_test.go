@@ -397,7 +397,7 @@ func TestUnappliedLogReadsPending(t *testing.T) {
 }
 
 func (n *Node) fsmNextOffset() int64 {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.offsets[offsetKey{testTopic, 0}]
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.offsets[offsetKey{testTopic, 0}]
 }
