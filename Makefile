@@ -89,7 +89,8 @@ test-clients: setup build
 clean:
 	rm -rf bin internal/portal/dist/app
 
-## lint: protobuf lint and formatting
-lint:
+## lint: protobuf lint, formatting, go vet and staticcheck (pinned in go.mod as a tool)
+lint: vet
 	cd schemas && $(GO) tool buf lint
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "run gofmt -w on the files above"; exit 1; }
+	$(GO) tool staticcheck ./...

@@ -92,11 +92,6 @@ func (d *dedupWindow) prefetch(ids []txDigest) {
 	}
 }
 
-func (d *dedupWindow) contains(id txDigest) bool {
-	_, ok := d.set.Get(id)
-	return ok
-}
-
 // location returns where id sits, if the window holds it and knows.
 func (d *dedupWindow) location(id txDigest) (uint64, bool) {
 	loc, ok := d.set.Get(id)

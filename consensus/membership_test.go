@@ -93,7 +93,6 @@ type loadGenerator struct {
 	stop chan struct{}
 	wg   sync.WaitGroup
 	mu   sync.Mutex
-	err  error
 	sent int
 }
 

@@ -20,7 +20,6 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/schemas"
-	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 func newCluster(t *testing.T) []string {
@@ -379,15 +378,6 @@ func TestPublisherRefusesTopicItCannotExtend(t *testing.T) {
 			}
 		})
 	}
-}
-
-func mustGet(t *testing.T, chain *memChain, height uint64) *aurigraphv1.Block {
-	t.Helper()
-	b, err := chain.Get(height)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
 }
 
 func TestNewPublisherValidatesConfig(t *testing.T) {

@@ -38,11 +38,6 @@ func (f *kafkaClientFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.serverName, "kafka-tls-server-name", "", "name the Kafka brokers' certificates must carry (default: the host dialed)")
 }
 
-// set reports whether any client setting was given.
-func (f kafkaClientFlags) set() bool {
-	return f.mechanism != "" || f.user != "" || f.passwordFile != "" || f.tls || f.tlsCA != "" || f.serverName != ""
-}
-
 // config checks the flags and returns the clients' configuration.
 func (f kafkaClientFlags) config() (kafkaclient.Config, error) {
 	var c kafkaclient.Config

@@ -21,6 +21,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/auth"
 	"github.com/aurigraph/aurigraph/internal/listener"
 )
 
@@ -386,4 +387,48 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// A request whose tagged fields announce four billion tags in a few bytes
+// is refused at once: a decoder that kept counting after its input ended
+// spent a minute of CPU on each such 15-byte request. Both ways in are
+// checked: the open port, and the SASL gate that reads requests before
+// authentication.
+func TestBrokerRefusesTagCountsItsRequestCannotHold(t *testing.T) {
+	var req bytes.Buffer
+	_ = binary.Write(&req, binary.BigEndian, int32(15)) // size of what follows
+	_ = binary.Write(&req, binary.BigEndian, int16(18)) // ApiVersions
+	_ = binary.Write(&req, binary.BigEndian, int16(3))  // version 3: flexible, tagged header
+	_ = binary.Write(&req, binary.BigEndian, int32(9))  // correlation id
+	_ = binary.Write(&req, binary.BigEndian, int16(-1)) // null client id
+	req.Write([]byte{0xff, 0xff, 0xff, 0xff, 0x0f})     // 2^32-1 header tags, and nothing else
+	users, err := auth.OpenUsers("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		cfg  Config
+	}{
+		{"open port", Config{}},
+		{"SASL gate", Config{SASL: &SASL{Users: users}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, _ := startLimited(t, tc.cfg)
+			c := dial(t, b.Addr())
+			start := time.Now()
+			if _, err := c.Write(req.Bytes()); err != nil {
+				t.Fatal(err)
+			}
+			_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
+			_, err := io.Copy(io.Discard, c)
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				t.Fatalf("the broker still had not answered a request of 2^32-1 tags after %v", time.Since(start))
+			}
+			if err := apiVersions(dial(t, b.Addr())); err != nil {
+				t.Fatalf("the broker does not serve after the request: %v", err)
+			}
+		})
+	}
 }

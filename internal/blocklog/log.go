@@ -82,10 +82,6 @@ type segment struct {
 
 func (s *segment) last() uint64 { return s.first + uint64(len(s.offsets)) - 1 }
 
-func (s *segment) has(h uint64) bool {
-	return h >= s.first && h-s.first < uint64(len(s.offsets))
-}
-
 // Open opens the log in dir, creating dir when it is missing (unless read
 // only). Each segment's records are checked; the newest segment is cut
 // after its last whole record, older ones must be whole.
@@ -568,7 +564,7 @@ func (l *Log) Fill(recs []Record) error {
 	if err != nil {
 		return fmt.Errorf("blocklog: fill %d..%d: %w", lo, hi, err)
 	}
-	if _, err := f.Write(buf); err == nil {
+	if _, err = f.Write(buf); err == nil {
 		err = f.Sync()
 	}
 	if err == nil {

@@ -78,7 +78,7 @@ func run() error {
 	}
 	one, err := c.Submit(ctx, &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: to, Amount: 11, Nonce: 11})
 	if err != nil {
-		return fmt.Errorf("Submit: %w", err)
+		return fmt.Errorf("submit: %w", err)
 	}
 	ids = append(ids, one)
 	for _, id := range ids {
@@ -89,10 +89,10 @@ func run() error {
 	}
 	got, err := c.Transaction(ctx, ids[0])
 	if err != nil {
-		return fmt.Errorf("Get %s: %w", ids[0], err)
+		return fmt.Errorf("get %s: %w", ids[0], err)
 	}
 	if tx := got.GetResult().GetTx(); tx.GetTo() != to || tx.GetAmount() != 1 || tx.GetType() != aurigraphv1.TxType_TX_TYPE_MINT || got.GetHeight() == 0 {
-		return fmt.Errorf("Get %s = %v", ids[0], got)
+		return fmt.Errorf("get %s = %v", ids[0], got)
 	}
 	blk, err := c.Block(ctx, got.GetHeight())
 	if err != nil {

@@ -136,11 +136,23 @@ func (a *attack) kafkaDLQGarbage(ctx context.Context, rng *mrand.Rand) {
 }
 
 // kafkaRawBytes sends the broker's port bytes that are not Kafka's
-// protocol: random ones, a request announcing 2 GiB, and a request of the
-// size it announces made of random bytes.
+// protocol: random ones, a request announcing 2 GiB, a request of the size
+// it announces made of random bytes, and a flexible request whose header
+// announces billions of tagged fields in a few bytes.
 func (a *attack) kafkaRawBytes(ctx context.Context, rng *mrand.Rand) {
 	for i := 0; sleep(ctx, 50*time.Millisecond); i++ {
-		switch i % 3 {
+		switch i % 4 {
+		case 3:
+			// ApiVersions v3, Metadata v12 or Produce v9: each has a flexible
+			// header, whose tag count follows the client id.
+			kinds := [][2]int16{{18, 3}, {3, 12}, {0, 9}}
+			k := kinds[rng.IntN(len(kinds))]
+			body := binary.BigEndian.AppendUint16(nil, uint16(k[0]))
+			body = binary.BigEndian.AppendUint16(body, uint16(k[1]))
+			body = binary.BigEndian.AppendUint32(body, rng.Uint32())
+			body = append(body, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x0f) // null client id, then 2^32-1 tags
+			frame := binary.BigEndian.AppendUint32(nil, uint32(len(body)))
+			a.tally.add("kafka/raw-tag-flood", rawTCP(ctx, a.d.kafka, 5*time.Second, append(frame, body...)))
 		case 0:
 			a.tally.add("kafka/raw-bytes", rawTCP(ctx, a.d.kafka, 5*time.Second, randomBytes(rng, 1+rng.IntN(8192))))
 		case 1:
