@@ -231,13 +231,16 @@ func (n *Node) inLog(id string) bool {
 	return ok
 }
 
-// MaxBlockBytes is the chain's largest encoded block, 0 until its genesis
-// applied here.
+// MaxBlockBytes is the chain's largest encoded block. Until its genesis
+// applied here it is that of the genesis this validator would propose, so
+// that the first batches are cut to what the chain will most likely accept
+// (the state machine refuses a batch over the chain's own limit all the
+// same).
 func (n *Node) MaxBlockBytes() int {
 	n.chain.mu.RLock()
 	defer n.chain.mu.RUnlock()
 	if n.chain.fsm.genesis == nil {
-		return 0
+		return int(n.cfg.Genesis.GetMaxBlockBytes())
 	}
 	return int(n.chain.fsm.genesis.GetMaxBlockBytes())
 }

@@ -246,6 +246,24 @@ func TestNewChainHasItsGenesisAndKeysBeforeAnyTransaction(t *testing.T) {
 	}
 }
 
+// Before a chain has its genesis, a validator cuts batches to the genesis
+// it would propose rather than to no limit at all, so the first batches
+// fit the block size the chain is about to have.
+func TestMaxBlockBytesBeforeTheGenesisIsTheConfiguredOne(t *testing.T) {
+	g := chain.DefaultGenesis()
+	g.MaxBlockBytes = 200_000
+	// Elections take 10 ticks: long enough to look before there is a leader.
+	c := newCluster(t, 3, func(cfg *Config) { cfg.Genesis = g; cfg.TickInterval = time.Second })
+	for id, n := range c.nodes {
+		if _, err := n.Genesis(); err == nil {
+			t.Fatalf("validator %d applied a genesis before its election could time out", id)
+		}
+		if got := n.MaxBlockBytes(); got != 200_000 {
+			t.Fatalf("validator %d before the genesis: MaxBlockBytes = %d, want the configured 200000", id, got)
+		}
+	}
+}
+
 // TestGenesisIsTheChainsFirstEntry: a new cluster applies its configured
 // genesis before any batch, block 1 links to the genesis's hash, every
 // validator registers its key, and every stored block's signature verifies.
