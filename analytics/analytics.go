@@ -5,6 +5,7 @@
 package analytics
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/analytics/anomaly"
 	"github.com/aurigraph/aurigraph/analytics/forecast"
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 // MaxPoints bounds a series: a finer step over a longer range is refused,
@@ -40,6 +42,58 @@ const (
 
 // Metrics lists every metric, in the order the API documents them.
 var Metrics = []Metric{MetricTPS, MetricVolume, MetricFailed, MetricBlocks, MetricBlockTimeMs, MetricLatencyP50, MetricLatencyP90, MetricLatencyP99}
+
+// The defaults of the service's requests. The service applies them, so that
+// the REST and gRPC faces answer a request the same way: a face passes the
+// zero value for what its caller left out.
+const (
+	// defaultMetric is the series of a request that names none.
+	defaultMetric = MetricTPS
+	// defaultSpan is a range's length when a request gives no start, and
+	// Compare's period when it gives none.
+	defaultSpan = time.Hour
+	// defaultForecastStep and defaultForecastHistory are a forecast's
+	// bucket and how far back its model fits.
+	defaultForecastStep    = time.Minute
+	defaultForecastHistory = 48 * time.Hour
+	// defaultCoverage is the probability of a forecast's prediction
+	// interval.
+	defaultCoverage = 0.8
+)
+
+// RangeOf is the range a request names with from and to, either of which
+// may be zero (not given): to defaults to now, from to an hour before to.
+func RangeOf(from, to, now time.Time) Range {
+	if to.IsZero() {
+		to = now
+	}
+	if from.IsZero() {
+		from = to.Add(-defaultSpan)
+	}
+	return Range{From: from, To: to}
+}
+
+// DefaultStep is about 300 buckets over r, in whole seconds: the step of a
+// series whose request gives none.
+func DefaultStep(r Range) time.Duration {
+	return max(r.To.Sub(r.From)/300, time.Second).Truncate(time.Second)
+}
+
+// DefaultSeason guesses the pattern a step shows, the season of a forecast
+// or anomaly request that gives none: minutes of an hour for steps under an
+// hour, hours of a day under a day, days of a week beyond.
+func DefaultSeason(step time.Duration) int {
+	switch {
+	case step < time.Minute:
+		return 60
+	case step < time.Hour:
+		return int(time.Hour / step)
+	case step < 24*time.Hour:
+		return int(24 * time.Hour / step)
+	default:
+		return 7
+	}
+}
 
 // ErrBadRequest marks errors in what the caller asked for.
 var ErrBadRequest = errors.New("analytics: bad request")
@@ -100,12 +154,14 @@ type Series struct {
 	Points []Point       `json:"points"`
 }
 
-// Series computes metric over r in buckets of step.
+// Series computes metric (default tps) over r in buckets of step (default
+// DefaultStep(r)).
 func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.Duration) (Series, error) {
 	p, err := planSeries(metric, r, step)
 	if err != nil {
 		return Series{}, err
 	}
+	metric, step = p.metric, p.step
 	from, n, secs := p.from, p.points, p.secs
 	rows, err := s.conn.Query(ctx, seriesSQL(s.database, p.q, from, r.To, secs))
 	if err != nil {
@@ -137,16 +193,23 @@ func (s *Service) Series(ctx context.Context, metric Metric, r Range, step time.
 	return out, nil
 }
 
-// seriesPlan is a checked series request: its metric's query, the first
-// bucket's start, the number of buckets and their length in seconds.
+// seriesPlan is a checked series request with its defaults applied: the
+// metric and its query, the step, the first bucket's start, the number of
+// buckets and their length in seconds.
 type seriesPlan struct {
+	metric Metric
 	q      metricQuery
+	step   time.Duration
 	from   time.Time
 	points int
 	secs   int64
 }
 
 func planSeries(metric Metric, r Range, step time.Duration) (seriesPlan, error) {
+	metric = cmp.Or(metric, defaultMetric)
+	if step == 0 {
+		step = DefaultStep(r)
+	}
 	q, err := lookupMetric(metric)
 	if err != nil {
 		return seriesPlan{}, err
@@ -162,7 +225,7 @@ func planSeries(metric Metric, r Range, step time.Duration) (seriesPlan, error) 
 	if n > MaxPoints {
 		return seriesPlan{}, fmt.Errorf("%w: %d points of %v between %s and %s; at most %d: use a larger step or a shorter range", ErrBadRequest, n, step, r.From.Format(time.RFC3339), r.To.Format(time.RFC3339), MaxPoints)
 	}
-	return seriesPlan{q: q, from: from, points: n, secs: int64(step / time.Second)}, nil
+	return seriesPlan{metric: metric, q: q, step: step, from: from, points: n, secs: int64(step / time.Second)}, nil
 }
 
 func lookupMetric(metric Metric) (metricQuery, error) {
@@ -185,18 +248,28 @@ func seriesSQL(database string, q metricQuery, from, to time.Time, secs int64) s
 		q.timeCol, secs*1000, replaceStep(q.expr, secs), database, q.table, q.inRange(from, to))
 }
 
-// ExportSQL is the query behind Series for metric, with each bucket's
-// start as a time column t: what an export streams.
-func (s *Service) ExportSQL(metric Metric, r Range, step time.Duration) (string, error) {
+// SeriesQuery is the query behind a series, with each bucket's start as a
+// time column t: what an export streams.
+type SeriesQuery struct {
+	Metric Metric
+	Step   time.Duration
+	SQL    string
+}
+
+// ExportSQL is the query behind Series for metric over r in buckets of
+// step, with Series' defaults for a zero metric and step.
+func (s *Service) ExportSQL(metric Metric, r Range, step time.Duration) (SeriesQuery, error) {
 	p, err := planSeries(metric, r, step)
 	if err != nil {
-		return "", err
+		return SeriesQuery{}, err
 	}
-	return fmt.Sprintf("SELECT fromUnixTimestamp64Milli(toInt64(bucket * %d)) AS t, v FROM (%s)", p.secs*1000, seriesSQL(s.database, p.q, p.from, r.To, p.secs)), nil
+	sql := fmt.Sprintf("SELECT fromUnixTimestamp64Milli(toInt64(bucket * %d)) AS t, v FROM (%s)", p.secs*1000, seriesSQL(s.database, p.q, p.from, r.To, p.secs))
+	return SeriesQuery{Metric: p.metric, Step: p.step, SQL: sql}, nil
 }
 
 // TableSQL selects the rows of database's blocks or transactions table
-// between two heights, inclusive, in chain order.
+// between two heights, inclusive, in chain order; transactions in the names
+// and encodings of schemas.TxView, as far as the projection holds them.
 func TableSQL(database, table string, fromHeight, toHeight uint64) (string, error) {
 	return tableSQL(database, table, fromHeight, toHeight, nil)
 }
@@ -215,7 +288,11 @@ func tableSQL(database, table string, fromHeight, toHeight uint64, scope *Accoun
 	if scope != nil && table == "transactions" {
 		where = " AND (" + scope.SQL("`from`") + " OR " + scope.SQL("`to`") + ")"
 	}
-	return fmt.Sprintf("SELECT * FROM %s.%s WHERE height BETWEEN %d AND %d%s ORDER BY %s", database, table, fromHeight, toHeight, where, order), nil
+	columns := "*"
+	if table == "transactions" {
+		columns = txViewColumns
+	}
+	return fmt.Sprintf("SELECT %s FROM %s.%s WHERE height BETWEEN %d AND %d%s ORDER BY %s", columns, database, table, fromHeight, toHeight, where, order), nil
 }
 
 func replaceStep(expr string, secs int64) string {
@@ -342,9 +419,10 @@ func queryAll[T any](ctx context.Context, conn driver.Conn, what, sql string, sc
 
 // Ranked is one entry of a top list.
 type Ranked struct {
-	Key    string `json:"key"`
-	Txs    uint64 `json:"txs"`
-	Volume uint64 `json:"volume"`
+	Key string `json:"key"`
+	Txs uint64 `json:"txs"`
+	// Volume is a sum of amounts, which exceeds 2^53 as they do.
+	Volume schemas.Uint `json:"volume"`
 }
 
 func checkTop(r Range, limit int) error {
@@ -394,7 +472,10 @@ func (s *Service) TopAssets(ctx context.Context, r Range, limit int) ([]Ranked, 
 func (s *Service) ranked(ctx context.Context, what, sql string) ([]Ranked, error) {
 	return queryAll(ctx, s.conn, what, sql, func(rows driver.Rows) (Ranked, error) {
 		var r Ranked
-		return r, rows.Scan(&r.Key, &r.Txs, &r.Volume)
+		var volume uint64
+		err := rows.Scan(&r.Key, &r.Txs, &volume)
+		r.Volume = schemas.Uint(volume)
+		return r, err
 	})
 }
 
@@ -438,6 +519,13 @@ type Comparison struct {
 // Compare computes metric over [to-period, to) and [to-2·period, to-period)
 // as one bucket each.
 func (s *Service) Compare(ctx context.Context, metric Metric, to time.Time, period time.Duration) (Comparison, error) {
+	metric = cmp.Or(metric, defaultMetric)
+	if to.IsZero() {
+		to = time.Now()
+	}
+	if period == 0 {
+		period = defaultSpan
+	}
 	if period < time.Second || period%time.Second != 0 {
 		return Comparison{}, fmt.Errorf("%w: period %v: use whole seconds, at least 1s", ErrBadRequest, period)
 	}
@@ -488,31 +576,66 @@ type ForecastPoint struct {
 	Hi   float64   `json:"hi"`
 }
 
-// Forecast fits a Holt-Winters model with a season of season buckets to
-// metric over history and predicts horizon buckets after it, with
-// prediction intervals of the given coverage. Empty buckets of latency and
-// block time are carried over from the bucket before.
-func (s *Service) Forecast(ctx context.Context, metric Metric, history Range, step time.Duration, season, horizon int, coverage float64) (Forecast, error) {
-	if horizon < 1 || horizon > MaxPoints {
-		return Forecast{}, fmt.Errorf("%w: horizon %d: use 1 to %d buckets", ErrBadRequest, horizon, MaxPoints)
+// ForecastRequest asks for a forecast. Each zero field takes the default
+// its comment gives.
+type ForecastRequest struct {
+	// Metric is the series to forecast; default tps.
+	Metric Metric
+	// To ends the history; default now. It is cut to a whole step, since
+	// the bucket in progress would read as a drop.
+	To time.Time
+	// Step is the bucket; default one minute.
+	Step time.Duration
+	// History is how far before To the model fits; default 48 hours.
+	History time.Duration
+	// Season is the pattern's length in buckets; default DefaultSeason(Step).
+	Season int
+	// Horizon is how many buckets to predict; default Season.
+	Horizon int
+	// Coverage is the probability of the prediction interval; default 0.8.
+	Coverage float64
+}
+
+func (r ForecastRequest) withDefaults(now time.Time) ForecastRequest {
+	r.Metric = cmp.Or(r.Metric, defaultMetric)
+	if r.To.IsZero() {
+		r.To = now
 	}
-	series, err := s.Series(ctx, metric, history, step)
+	r.Step = cmp.Or(r.Step, defaultForecastStep)
+	r.History = cmp.Or(r.History, defaultForecastHistory)
+	r.Season = cmp.Or(r.Season, DefaultSeason(r.Step))
+	r.Horizon = cmp.Or(r.Horizon, r.Season)
+	r.Coverage = cmp.Or(r.Coverage, defaultCoverage)
+	return r
+}
+
+// Forecast fits a Holt-Winters model with a season of req.Season buckets to
+// the metric over req.History and predicts req.Horizon buckets after it,
+// with prediction intervals of the given coverage. Empty buckets of latency
+// and block time are carried over from the bucket before.
+func (s *Service) Forecast(ctx context.Context, req ForecastRequest) (Forecast, error) {
+	req = req.withDefaults(time.Now())
+	if req.Horizon < 1 || req.Horizon > MaxPoints {
+		return Forecast{}, fmt.Errorf("%w: horizon %d: use 1 to %d buckets", ErrBadRequest, req.Horizon, MaxPoints)
+	}
+	end := req.To.Truncate(req.Step)
+	series, err := s.Series(ctx, req.Metric, Range{From: end.Add(-req.History), To: end}, req.Step)
 	if err != nil {
 		return Forecast{}, err
 	}
 	y := values(series)
-	m, err := forecast.Fit(y, season)
+	m, err := forecast.Fit(y, req.Season)
 	if err != nil {
-		return Forecast{}, fmt.Errorf("%w: %v (history holds %d buckets of %v; a season of %d needs at least %d: lengthen the range or shorten the season)", ErrBadRequest, err, len(y), step, season, 2*season)
+		return Forecast{}, fmt.Errorf("%w: %v (history holds %d buckets of %v; a season of %d needs at least %d: lengthen the range or shorten the season)", ErrBadRequest, err, len(y), req.Step, req.Season, 2*req.Season)
 	}
-	pts, err := m.Forecast(horizon, coverage)
+	pts, err := m.Forecast(req.Horizon, req.Coverage)
 	if err != nil {
 		return Forecast{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	out := Forecast{Metric: metric, Season: season, Coverage: coverage, History: series.Points}
+	out := Forecast{Metric: req.Metric, Season: req.Season, Coverage: req.Coverage, History: series.Points}
 	next := series.Points[len(series.Points)-1].T
 	for _, p := range pts {
-		next = next.Add(step)
+		next = next.Add(req.Step)
 		out.Points = append(out.Points, ForecastPoint{T: next, Mean: p.Mean, Lo: p.Lo, Hi: p.Hi})
 	}
 	return out, nil
@@ -535,16 +658,19 @@ type AnomalyPoint struct {
 
 // Anomalies scores metric over r in buckets of step against a robust
 // seasonal baseline (anomaly.Detect) with the given season and threshold.
+// Zero metric and step take Series' defaults, a zero season
+// DefaultSeason(step), a zero threshold anomaly.Detect's.
 func (s *Service) Anomalies(ctx context.Context, metric Metric, r Range, step time.Duration, season int, threshold float64) (Anomalies, error) {
 	series, err := s.Series(ctx, metric, r, step)
 	if err != nil {
 		return Anomalies{}, err
 	}
+	season = cmp.Or(season, DefaultSeason(series.Step))
 	found, err := anomaly.Detect(values(series), anomaly.Options{Period: season, Threshold: threshold})
 	if err != nil {
 		return Anomalies{}, fmt.Errorf("%w: %v", ErrBadRequest, err)
 	}
-	out := Anomalies{Metric: metric, Season: season, Points: []AnomalyPoint{}}
+	out := Anomalies{Metric: series.Metric, Season: season, Points: []AnomalyPoint{}}
 	for _, a := range found {
 		out.Points = append(out.Points, AnomalyPoint{T: series.Points[a.Index].T, Value: a.Value, Expected: a.Expected, Score: a.Score})
 	}

@@ -18,8 +18,11 @@ import (
 
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 
+	"google.golang.org/protobuf/types/known/timestamppb"
+
 	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp/chhttptest"
 	"github.com/aurigraph/aurigraph/projector"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // The embedded engine is process-global, so the test binary shares one,
@@ -193,7 +196,7 @@ func TestLatencyValidatorsAndTopLists(t *testing.T) {
 		GROUP BY account ORDER BY v DESC, account LIMIT 1`).Scan(&want.account, &want.volume); err != nil {
 		t.Fatal(err)
 	}
-	if len(top) != 5 || top[0].Key != want.account || top[0].Volume != want.volume {
+	if len(top) != 5 || top[0].Key != want.account || uint64(top[0].Volume) != want.volume {
 		t.Fatalf("top accounts %+v, direct SQL's first is %+v", top, want)
 	}
 	assets, err := svc().TopAssets(ctx, all, 10)
@@ -238,14 +241,14 @@ func TestCompareForecastAndAnomalies(t *testing.T) {
 	if c.Current != 1000 || c.Previous != 1000 || c.ChangePct != 0 {
 		t.Fatalf("comparison %+v, want 1000 tx/s in both periods", c)
 	}
-	f, err := svc().Forecast(ctx, MetricTPS, all, 10*time.Second, 10, 20, 0.8)
+	f, err := svc().Forecast(ctx, ForecastRequest{Metric: MetricTPS, To: end, Step: 10 * time.Second, History: testBlocks * time.Second, Season: 10, Horizon: 20, Coverage: 0.8})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(f.Points) != 20 || math.Abs(f.Points[0].Mean-1000) > 1 || !f.Points[19].T.Equal(end.Add(190*time.Second)) {
 		t.Fatalf("forecast of a flat 1000 tx/s: %+v", f.Points[:2])
 	}
-	if _, err := svc().Forecast(ctx, MetricTPS, Range{From: t0, To: t0.Add(time.Minute)}, 10*time.Second, 10, 5, 0.8); err == nil {
+	if _, err := svc().Forecast(ctx, ForecastRequest{To: t0.Add(time.Minute), Step: 10 * time.Second, History: time.Minute, Season: 10, Horizon: 5}); err == nil {
 		t.Fatal("a forecast from less than two seasons succeeded")
 	}
 	a, err := svc().Anomalies(ctx, MetricTPS, all, 10*time.Second, 6, 3.5)
@@ -254,6 +257,61 @@ func TestCompareForecastAndAnomalies(t *testing.T) {
 	}
 	if len(a.Points) != 0 {
 		t.Fatalf("anomalies in a flat series: %+v", a.Points)
+	}
+}
+
+func TestForecastDefaults(t *testing.T) {
+	now := t0.Add(time.Hour)
+	for _, tc := range []struct {
+		in, want ForecastRequest
+	}{
+		{ForecastRequest{}, ForecastRequest{Metric: MetricTPS, To: now, Step: time.Minute, History: 48 * time.Hour, Season: 60, Horizon: 60, Coverage: 0.8}},
+		{ForecastRequest{Step: 10 * time.Minute}, ForecastRequest{Metric: MetricTPS, To: now, Step: 10 * time.Minute, History: 48 * time.Hour, Season: 6, Horizon: 6, Coverage: 0.8}},
+		{ForecastRequest{Metric: MetricVolume, To: t0, Step: time.Hour, History: time.Hour, Season: 3, Horizon: 9, Coverage: 0.5},
+			ForecastRequest{Metric: MetricVolume, To: t0, Step: time.Hour, History: time.Hour, Season: 3, Horizon: 9, Coverage: 0.5}},
+		{ForecastRequest{Season: 4}, ForecastRequest{Metric: MetricTPS, To: now, Step: time.Minute, History: 48 * time.Hour, Season: 4, Horizon: 4, Coverage: 0.8}},
+	} {
+		if got := tc.in.withDefaults(now); got != tc.want {
+			t.Errorf("%+v with defaults = %+v, want %+v", tc.in, got, tc.want)
+		}
+	}
+}
+
+// A request that leaves everything out gets the same forecast from the
+// service and from its REST and gRPC faces: the defaults live in one place.
+func TestForecastFacesShareTheServiceDefaults(t *testing.T) {
+	end := t0.Add(testBlocks * time.Second)
+	want, err := svc().Forecast(t.Context(), ForecastRequest{To: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(NewHTTPHandler(svc()))
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/forecast?to=" + end.Format(time.RFC3339))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rest Forecast
+	if err := json.NewDecoder(resp.Body).Decode(&rest); err != nil || resp.StatusCode != http.StatusOK {
+		t.Fatalf("REST: %d %v", resp.StatusCode, err)
+	}
+	grpc, err := PerformanceService(nil, svc()).Forecast(t.Context(), &aurigraphv1.GetForecastRequest{To: timestamppb.New(end)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rest.Metric != want.Metric || rest.Season != want.Season || rest.Coverage != want.Coverage || len(rest.Points) != len(want.Points) || len(rest.History) != len(want.History) {
+		t.Fatalf("REST forecast %s season %d coverage %v, %d points over %d; the service's %s, %d, %v, %d over %d",
+			rest.Metric, rest.Season, rest.Coverage, len(rest.Points), len(rest.History), want.Metric, want.Season, want.Coverage, len(want.Points), len(want.History))
+	}
+	if grpc.GetMetric() != string(want.Metric) || int(grpc.GetSeason()) != want.Season || grpc.GetCoverage() != want.Coverage || len(grpc.GetPoints()) != len(want.Points) {
+		t.Fatalf("gRPC forecast %s season %d coverage %v, %d points; the service's %s, %d, %v, %d",
+			grpc.GetMetric(), grpc.GetSeason(), grpc.GetCoverage(), len(grpc.GetPoints()), want.Metric, want.Season, want.Coverage, len(want.Points))
+	}
+	for i, p := range want.Points {
+		if !rest.Points[i].T.Equal(p.T) || !grpc.GetPoints()[i].GetTime().AsTime().Equal(p.T) || grpc.GetPoints()[i].GetMean() != p.Mean {
+			t.Fatalf("point %d: REST %v, gRPC %v, service %v", i, rest.Points[i], grpc.GetPoints()[i], p)
+		}
 	}
 }
 
@@ -330,7 +388,7 @@ func TestHTTPExportStreamsTablesAndSeries(t *testing.T) {
 	}
 	resp, body := get("/export?table=transactions&from_height=1&to_height=10&format=csv")
 	lines := strings.Split(strings.TrimSpace(string(body)), "\n")
-	if resp.StatusCode != 200 || len(lines) != 10*testTxsPerBlock+1 || !strings.HasPrefix(lines[0], "id,height,idx,") {
+	if resp.StatusCode != 200 || len(lines) != 10*testTxsPerBlock+1 || lines[0] != txHeader {
 		t.Fatalf("table export: %d, %d lines, header %q", resp.StatusCode, len(lines), lines[0])
 	}
 	if cd := resp.Header.Get("Content-Disposition"); cd != `attachment; filename="transactions-1-10.csv"` {
@@ -386,6 +444,10 @@ print(n, ids, failed, rows[1][0], rows[1][1], blocks.num_rows, blocks.column("tx
 	}
 }
 
+// txHeader is schemas.TxView's fields that the projection holds, in its
+// order: the columns of every table of transactions.
+const txHeader = "id,type,from,to,amount,asset,nonce,status,reason,height,index,submitted_ms,block_timestamp"
+
 func TestEveryResultAlsoExportsAsATable(t *testing.T) {
 	srv := httptest.NewServer(NewHTTPHandler(svc()))
 	defer srv.Close()
@@ -401,8 +463,8 @@ func TestEveryResultAlsoExportsAsATable(t *testing.T) {
 		"/forecast?metric=tps&step=10s&history=1000s&season=6&horizon=12&to=" + to: "t,kind,value,lo,hi",
 		"/anomalies?metric=tps&step=10s&season=6&" + window:                        "t,value,expected,score",
 		"/blocks?limit=3":                  "height,hash,prev_hash,tx_root,timestamp,proposer,raft_term,tx_count,failed_count",
-		"/accounts/acct-3/history?limit=3": "id,height,index,type,from,to,asset,amount,nonce,status,reason,block_time",
-		"/assets/USD?limit=3":              "id,height,index,type,from,to,asset,amount,nonce,status,reason,block_time",
+		"/accounts/acct-3/history?limit=3": txHeader,
+		"/assets/USD?limit=3":              txHeader,
 		"/leaders?limit=3":                 "term,proposer,first_height,last_height,blocks,first,last",
 	} {
 		for _, f := range []string{"csv", "ndjson", "arrow", "parquet"} {

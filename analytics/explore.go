@@ -107,30 +107,6 @@ func (s *Service) Blocks(ctx context.Context, f BlockFilter) (BlockPage, error) 
 	return page, nil
 }
 
-// TxRow is a projected transaction with its outcome.
-type TxRow struct {
-	ID        string    `json:"id"`
-	Height    uint64    `json:"height"`
-	Index     uint32    `json:"index"`
-	Type      string    `json:"type"`
-	From      string    `json:"from"`
-	To        string    `json:"to"`
-	Asset     string    `json:"asset"`
-	Amount    Uint      `json:"amount"`
-	Nonce     Uint      `json:"nonce"`
-	Status    string    `json:"status"`
-	Reason    string    `json:"reason,omitempty"`
-	BlockTime time.Time `json:"block_time"`
-}
-
-// Uint is a 64-bit count or amount, written as a JSON number while it is
-// exact in a double and as a decimal string above 2^53, as every JSON face
-// of the API writes amounts.
-type Uint uint64
-
-// MarshalJSON writes u as schemas.JSONUint does.
-func (u Uint) MarshalJSON() ([]byte, error) { return schemas.JSONUint(uint64(u)), nil }
-
 // TxCursor is the position of a transaction in the chain, "H.I" in the API:
 // pages of transactions continue before it.
 type TxCursor struct {
@@ -170,8 +146,8 @@ func ParseTxCursor(s string) (TxCursor, error) {
 // TxPage is a page of transactions, newest first. NextBefore continues it;
 // empty when this page is the last.
 type TxPage struct {
-	Transactions []TxRow `json:"transactions"`
-	NextBefore   string  `json:"next_before"`
+	Transactions []schemas.TxView `json:"transactions"`
+	NextBefore   string           `json:"next_before"`
 }
 
 // AccountHistory lists the transactions that name address as sender or
@@ -199,15 +175,8 @@ func (s *Service) txPage(ctx context.Context, what, cond string, before TxCursor
 	if before.Height != 0 {
 		cond += fmt.Sprintf(" AND (height, idx) < (%d, %d)", before.Height, before.Index)
 	}
-	sql := fmt.Sprintf("SELECT id, height, idx, type, `from`, `to`, asset, amount, nonce, toString(status), reason, block_time "+
-		"FROM %s.transactions WHERE %s ORDER BY height DESC, idx DESC LIMIT %d", s.database, cond, limit+1)
-	rows, err := queryAll(ctx, s.conn, what, sql, func(rows driver.Rows) (TxRow, error) {
-		var t TxRow
-		var amount, nonce uint64
-		err := rows.Scan(&t.ID, &t.Height, &t.Index, &t.Type, &t.From, &t.To, &t.Asset, &amount, &nonce, &t.Status, &t.Reason, &t.BlockTime)
-		t.Amount, t.Nonce, t.BlockTime = Uint(amount), Uint(nonce), t.BlockTime.UTC()
-		return t, err
-	}, args...)
+	sql := fmt.Sprintf("SELECT %s FROM %s.transactions WHERE %s ORDER BY height DESC, idx DESC LIMIT %d", txViewColumns, s.database, cond, limit+1)
+	rows, err := queryAll(ctx, s.conn, what, sql, scanTxView, args...)
 	if err != nil {
 		return TxPage{}, err
 	}
@@ -215,7 +184,7 @@ func (s *Service) txPage(ctx context.Context, what, cond string, before TxCursor
 	if len(rows) > limit {
 		page.Transactions = rows[:limit]
 		last := page.Transactions[limit-1]
-		page.NextBefore = TxCursor{Height: last.Height, Index: last.Index}.String()
+		page.NextBefore = TxCursor{Height: uint64(last.Height), Index: last.Index}.String()
 	}
 	return page, nil
 }
@@ -233,9 +202,9 @@ type AssetSummary struct {
 	// Supply is the sum of every balance: what was minted or created.
 	Supply string `json:"supply"`
 	// Holders counts accounts with a positive balance.
-	Holders    uint64   `json:"holders"`
-	TopHolders []Holder `json:"top_holders"`
-	Recent     []TxRow  `json:"recent"`
+	Holders    uint64           `json:"holders"`
+	TopHolders []Holder         `json:"top_holders"`
+	Recent     []schemas.TxView `json:"recent"`
 }
 
 // Asset summarizes asset (NativeAsset for the native one) with its limit
@@ -340,16 +309,33 @@ func (p BlockPage) rows(row func(...any) error) error {
 	return nil
 }
 
-func txColumns() []export.Column {
-	return []export.Column{{Name: "id", Type: export.String}, {Name: "height", Type: export.Uint}, {Name: "index", Type: export.Uint},
-		{Name: "type", Type: export.String}, {Name: "from", Type: export.String}, {Name: "to", Type: export.String},
-		{Name: "asset", Type: export.String}, {Name: "amount", Type: export.Uint}, {Name: "nonce", Type: export.Uint},
-		{Name: "status", Type: export.String}, {Name: "reason", Type: export.String}, {Name: "block_time", Type: export.Time}}
+// txViewColumns selects what the projection holds of a transaction in
+// schemas.TxView's names and encodings, in its order; the projection keeps
+// no payload, producer timestamp or keys.
+const txViewColumns = "id, type, `from`, `to`, amount, asset, nonce, toString(status) AS status, reason, height, idx AS `index`, " +
+	"toUnixTimestamp64Milli(submitted) AS submitted_ms, toUnixTimestamp64Milli(block_time) AS block_timestamp"
+
+func scanTxView(rows driver.Rows) (schemas.TxView, error) {
+	var t schemas.TxView
+	var amount, nonce, height uint64
+	err := rows.Scan(&t.ID, &t.Type, &t.From, &t.To, &amount, &t.Asset, &nonce, &t.Status, &t.Reason, &height, &t.Index, &t.SubmittedMs, &t.BlockTimestamp)
+	t.Amount, t.Nonce, t.Height = schemas.Uint(amount), schemas.Uint(nonce), schemas.Uint(height)
+	return t, err
 }
 
-func txRows(txs []TxRow, row func(...any) error) error {
+// txColumns are txViewColumns as a table.
+func txColumns() []export.Column {
+	return []export.Column{{Name: "id", Type: export.String}, {Name: "type", Type: export.String}, {Name: "from", Type: export.String},
+		{Name: "to", Type: export.String}, {Name: "amount", Type: export.Uint}, {Name: "asset", Type: export.String},
+		{Name: "nonce", Type: export.Uint}, {Name: "status", Type: export.String}, {Name: "reason", Type: export.String},
+		{Name: "height", Type: export.Uint}, {Name: "index", Type: export.Uint}, {Name: "submitted_ms", Type: export.Int},
+		{Name: "block_timestamp", Type: export.Int}}
+}
+
+func txRows(txs []schemas.TxView, row func(...any) error) error {
 	for _, t := range txs {
-		if err := row(t.ID, t.Height, uint64(t.Index), t.Type, t.From, t.To, t.Asset, uint64(t.Amount), uint64(t.Nonce), t.Status, t.Reason, t.BlockTime); err != nil {
+		if err := row(t.ID, t.Type, t.From, t.To, uint64(t.Amount), t.Asset, uint64(t.Nonce), t.Status, t.Reason,
+			uint64(t.Height), uint64(t.Index), t.SubmittedMs, t.BlockTimestamp); err != nil {
 			return err
 		}
 	}
@@ -365,15 +351,11 @@ func (a AssetSummary) rows(row func(...any) error) error { return txRows(a.Recen
 func (p params) blockFilter() (BlockFilter, error) {
 	f := BlockFilter{}
 	var err error
-	if p.q.Get("from") != "" {
-		if f.From, err = p.time("from", time.Time{}); err != nil {
-			return f, err
-		}
+	if f.From, err = p.time("from"); err != nil {
+		return f, err
 	}
-	if p.q.Get("to") != "" {
-		if f.To, err = p.time("to", time.Time{}); err != nil {
-			return f, err
-		}
+	if f.To, err = p.time("to"); err != nil {
+		return f, err
 	}
 	for _, u := range []struct {
 		key string
@@ -446,7 +428,7 @@ func (a AssetSummary) visibleTo(f *AccountFilter) AssetSummary {
 			holders = append(holders, h)
 		}
 	}
-	recent := make([]TxRow, 0, len(a.Recent))
+	recent := make([]schemas.TxView, 0, len(a.Recent))
 	for _, r := range a.Recent {
 		if f.Match(r.From) || f.Match(r.To) {
 			recent = append(recent, r)

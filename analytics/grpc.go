@@ -1,7 +1,6 @@
 package analytics
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"math"
@@ -64,36 +63,31 @@ func (p *performanceService) service() (*Service, error) {
 	return p.s, nil
 }
 
-// timeOr reads an optional timestamp.
-func timeOr(ts *timestamppb.Timestamp, def time.Time) time.Time {
+// timeOf reads an optional timestamp; the zero time, which the service
+// takes as its default, when it is not set.
+func timeOf(ts *timestamppb.Timestamp) time.Time {
 	if ts == nil {
-		return def
+		return time.Time{}
 	}
 	return ts.AsTime()
 }
 
-func seconds(n uint32, def time.Duration) time.Duration {
-	if n == 0 {
-		return def
-	}
-	return time.Duration(n) * time.Second
-}
+// seconds reads a duration in seconds; 0, the service's default, stays 0.
+func seconds(n uint32) time.Duration { return time.Duration(n) * time.Second }
 
 func (p *performanceService) Series(ctx context.Context, in *aurigraphv1.GetSeriesRequest) (*aurigraphv1.GetSeriesResponse, error) {
 	s, err := p.service()
 	if err != nil {
 		return nil, err
 	}
-	to := timeOr(in.GetTo(), time.Now())
-	r := Range{From: timeOr(in.GetFrom(), to.Add(-time.Hour)), To: to}
-	step := seconds(in.GetStepSeconds(), DefaultStep(r))
+	r := RangeOf(timeOf(in.GetFrom()), timeOf(in.GetTo()), time.Now())
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	series, err := s.Series(ctx, Metric(cmp.Or(in.GetMetric(), string(MetricTPS))), r, step)
+	series, err := s.Series(ctx, Metric(in.GetMetric()), r, seconds(in.GetStepSeconds()))
 	if err != nil {
 		return nil, grpcStatus(err)
 	}
-	out := &aurigraphv1.GetSeriesResponse{Metric: string(series.Metric), StepSeconds: uint32(step / time.Second)}
+	out := &aurigraphv1.GetSeriesResponse{Metric: string(series.Metric), StepSeconds: uint32(series.Step / time.Second)}
 	for _, pt := range series.Points {
 		v := float64(pt.V)
 		present := !math.IsNaN(v) && !math.IsInf(v, 0)
@@ -110,26 +104,12 @@ func (p *performanceService) Forecast(ctx context.Context, in *aurigraphv1.GetFo
 	if err != nil {
 		return nil, err
 	}
-	step := seconds(in.GetStepSeconds(), time.Minute)
-	history := seconds(in.GetHistorySeconds(), 48*time.Hour)
-	season := int(in.GetSeason())
-	if season == 0 {
-		season = DefaultSeason(step)
-	}
-	horizon := int(in.GetHorizon())
-	if horizon == 0 {
-		horizon = season
-	}
-	coverage := in.GetCoverage()
-	if coverage == 0 {
-		coverage = 0.8
-	}
-	// Whole buckets only, as the REST endpoint: the one in progress would
-	// read as a drop.
-	end := timeOr(in.GetTo(), time.Now()).Truncate(step)
 	ctx, cancel := context.WithTimeout(ctx, queryTimeout)
 	defer cancel()
-	f, err := s.Forecast(ctx, Metric(cmp.Or(in.GetMetric(), string(MetricTPS))), Range{From: end.Add(-history), To: end}, step, season, horizon, coverage)
+	f, err := s.Forecast(ctx, ForecastRequest{
+		Metric: Metric(in.GetMetric()), To: timeOf(in.GetTo()), Step: seconds(in.GetStepSeconds()), History: seconds(in.GetHistorySeconds()),
+		Season: int(in.GetSeason()), Horizon: int(in.GetHorizon()), Coverage: in.GetCoverage(),
+	})
 	if err != nil {
 		return nil, grpcStatus(err)
 	}

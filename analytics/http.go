@@ -85,11 +85,11 @@ func RegisterHTTP(mux Mux, s *Service, opts HTTPOptions) {
 		if err != nil {
 			return nil, err
 		}
-		step, err := q.step(r)
+		step, err := q.duration("step")
 		if err != nil {
 			return nil, err
 		}
-		return s.Series(ctx, Metric(q.get("metric", string(MetricTPS))), r, step)
+		return s.Series(ctx, Metric(q.get("metric", "")), r, step)
 	}))
 	mux.HandleFunc("GET /latency", handle(func(ctx context.Context, q params) (any, error) {
 		r, err := q.timeRange()
@@ -134,63 +134,58 @@ func RegisterHTTP(mux Mux, s *Service, opts HTTPOptions) {
 		return accountBalances{Account: q.path("address"), Balances: b}, err
 	}))
 	mux.HandleFunc("GET /compare", handle(func(ctx context.Context, q params) (any, error) {
-		to, err := q.time("to", time.Now())
+		to, err := q.time("to")
 		if err != nil {
 			return nil, err
 		}
-		period, err := q.duration("period", time.Hour)
+		period, err := q.duration("period")
 		if err != nil {
 			return nil, err
 		}
-		return s.Compare(ctx, Metric(q.get("metric", string(MetricTPS))), to, period)
+		return s.Compare(ctx, Metric(q.get("metric", "")), to, period)
 	}))
 	mux.HandleFunc("GET /forecast", handle(func(ctx context.Context, q params) (any, error) {
-		to, err := q.time("to", time.Now())
-		if err != nil {
+		var req ForecastRequest
+		var err error
+		req.Metric = Metric(q.get("metric", ""))
+		if req.To, err = q.time("to"); err != nil {
 			return nil, err
 		}
-		step, err := q.duration("step", time.Minute)
-		if err != nil {
+		if req.Step, err = q.duration("step"); err != nil {
 			return nil, err
 		}
-		history, err := q.duration("history", 48*time.Hour)
-		if err != nil {
+		if req.History, err = q.duration("history"); err != nil {
 			return nil, err
 		}
-		season, err := q.int("season", DefaultSeason(step))
-		if err != nil {
+		if req.Season, err = q.int("season", 0); err != nil {
 			return nil, err
 		}
-		horizon, err := q.int("horizon", season)
-		if err != nil {
+		if req.Horizon, err = q.int("horizon", 0); err != nil {
 			return nil, err
 		}
-		coverage, err := q.float("coverage", 0.8)
-		if err != nil {
+		if req.Coverage, err = q.float("coverage"); err != nil {
 			return nil, err
 		}
-		// Whole buckets only: the one in progress would read as a drop.
-		end := to.Truncate(step)
-		return s.Forecast(ctx, Metric(q.get("metric", string(MetricTPS))), Range{From: end.Add(-history), To: end}, step, season, horizon, coverage)
+		return s.Forecast(ctx, req)
 	}))
 	mux.HandleFunc("GET /anomalies", handle(func(ctx context.Context, q params) (any, error) {
 		r, err := q.timeRange()
 		if err != nil {
 			return nil, err
 		}
-		step, err := q.step(r)
+		step, err := q.duration("step")
 		if err != nil {
 			return nil, err
 		}
-		season, err := q.int("season", DefaultSeason(step))
+		season, err := q.int("season", 0)
 		if err != nil {
 			return nil, err
 		}
-		threshold, err := q.float("threshold", 3.5)
+		threshold, err := q.float("threshold")
 		if err != nil {
 			return nil, err
 		}
-		return s.Anomalies(ctx, Metric(q.get("metric", string(MetricTPS))), r, step, season, threshold)
+		return s.Anomalies(ctx, Metric(q.get("metric", "")), r, step, season, threshold)
 	}))
 	registerExplore(mux, s, scope)
 	mux.HandleFunc("GET /export", func(w http.ResponseWriter, r *http.Request) {
@@ -238,28 +233,12 @@ func exportRequest(s *Service, q params, scope *AccountFilter) (sql, name string
 	if err != nil {
 		return "", "", "", err
 	}
-	step, err := q.step(r)
+	step, err := q.duration("step")
 	if err != nil {
 		return "", "", "", err
 	}
-	metric := Metric(q.get("metric", string(MetricTPS)))
-	sql, err = s.ExportSQL(metric, r, step)
-	return sql, fmt.Sprintf("%s-%s", metric, step), f, err
-}
-
-// DefaultSeason guesses the pattern a step shows: minutes of an hour for
-// steps under an hour, hours of a day under a day, days of a week beyond.
-func DefaultSeason(step time.Duration) int {
-	switch {
-	case step < time.Minute:
-		return 60
-	case step < time.Hour:
-		return int(time.Hour / step)
-	case step < 24*time.Hour:
-		return int(24 * time.Hour / step)
-	default:
-		return 7
-	}
+	sq, err := s.ExportSQL(Metric(q.get("metric", "")), r, step)
+	return sq.SQL, fmt.Sprintf("%s-%s", sq.Metric, sq.Step), f, err
 }
 
 func handle(fn func(ctx context.Context, q params) (any, error)) http.HandlerFunc {
@@ -359,10 +338,12 @@ func (p params) int(key string, def int) (int, error) {
 	return n, nil
 }
 
-func (p params) float(key string, def float64) (float64, error) {
+// float reads a number; 0 when absent, which the service takes as its
+// default.
+func (p params) float(key string) (float64, error) {
 	v := p.q.Get(key)
 	if v == "" {
-		return def, nil
+		return 0, nil
 	}
 	f, err := strconv.ParseFloat(v, 64)
 	if err != nil {
@@ -371,10 +352,12 @@ func (p params) float(key string, def float64) (float64, error) {
 	return f, nil
 }
 
-func (p params) duration(key string, def time.Duration) (time.Duration, error) {
+// duration reads a positive duration; 0 when absent, which the service
+// takes as its default.
+func (p params) duration(key string) (time.Duration, error) {
 	v := p.q.Get(key)
 	if v == "" {
-		return def, nil
+		return 0, nil
 	}
 	d, err := time.ParseDuration(v)
 	if err != nil || d <= 0 {
@@ -384,12 +367,13 @@ func (p params) duration(key string, def time.Duration) (time.Duration, error) {
 }
 
 // time reads an RFC 3339 time, Unix milliseconds, "now", or a negative
-// duration before now.
-func (p params) time(key string, def time.Time) (time.Time, error) {
+// duration before now; the zero time when absent, which the service takes
+// as its default.
+func (p params) time(key string) (time.Time, error) {
 	v := p.q.Get(key)
 	switch {
 	case v == "":
-		return def, nil
+		return time.Time{}, nil
 	case v == "now":
 		return p.now, nil
 	case strings.HasPrefix(v, "-"):
@@ -408,23 +392,13 @@ func (p params) time(key string, def time.Time) (time.Time, error) {
 }
 
 func (p params) timeRange() (Range, error) {
-	to, err := p.time("to", p.now)
+	to, err := p.time("to")
 	if err != nil {
 		return Range{}, err
 	}
-	from, err := p.time("from", to.Add(-time.Hour))
+	from, err := p.time("from")
 	if err != nil {
 		return Range{}, err
 	}
-	return Range{From: from, To: to}, nil
-}
-
-// step reads step, defaulting to DefaultStep.
-func (p params) step(r Range) (time.Duration, error) {
-	return p.duration("step", DefaultStep(r))
-}
-
-// DefaultStep is about 300 buckets over r, in whole seconds.
-func DefaultStep(r Range) time.Duration {
-	return max(r.To.Sub(r.From)/300, time.Second).Truncate(time.Second)
+	return RangeOf(from, to, p.now), nil
 }

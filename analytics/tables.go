@@ -77,7 +77,7 @@ func (t topList) columns() []export.Column {
 
 func (t topList) rows(row func(...any) error) error {
 	for _, r := range t {
-		if err := row(r.Key, r.Txs, r.Volume); err != nil {
+		if err := row(r.Key, r.Txs, uint64(r.Volume)); err != nil {
 			return err
 		}
 	}

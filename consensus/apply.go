@@ -492,16 +492,6 @@ func (f *fsm) setKey(from string, newKey, signer []byte) string {
 	return ""
 }
 
-// newChainFSM returns a state machine that applied g as its genesis, for
-// measurements and tests that drive one without a raft log.
-func newChainFSM(dedupWindowSize int, g *aurigraphv1.Genesis) *fsm {
-	f := newFSM(dedupWindowSize)
-	if err := f.applyGenesisEntry(&aurigraphv1.Batch{Genesis: g}); err != nil {
-		panic(fmt.Sprintf("consensus: genesis %v: %v", g, err))
-	}
-	return f
-}
-
 // admit says which field of tx can never apply for lack of authority, and
 // why, as far as this state shows, or "" when nothing is known against it:
 // unsigned where the chain requires signatures, signed by a key that does

@@ -9,6 +9,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/bench/txgen"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -16,7 +17,7 @@ import (
 const benchBatchSize = 1000
 
 func BenchmarkFSMApply(b *testing.B) {
-	gen, setup := NewTransferGen(1000)
+	gen, setup := txgen.NewTransfers(1000)
 	f := testFSM(1_000_000)
 	f.apply(setup, 1, 1)
 	b.ReportAllocs()
@@ -40,7 +41,7 @@ func BenchmarkFSMApplyPersist(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	gen, setup := NewTransferGen(1000)
+	gen, setup := txgen.NewTransfers(1000)
 	f := testFSM(1_000_000)
 	store.window = f.dedup.location
 	f.apply(setup, 1, 1)
@@ -75,7 +76,7 @@ func BenchmarkFSMApplyPersistEntry(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer store.Close()
-	gen, setup := NewTransferGen(1000)
+	gen, setup := txgen.NewTransfers(1000)
 	f := testFSM(1_000_000)
 	store.window = f.dedup.location
 	f.apply(setup, 1, 1)
@@ -111,7 +112,7 @@ func BenchmarkFSMApplyPersistEntry(b *testing.B) {
 
 func BenchmarkTxRoot(b *testing.B) {
 	for _, n := range []int{1, 100, 1000} {
-		gen, _ := NewTransferGen(1000)
+		gen, _ := txgen.NewTransfers(1000)
 		txs := make([]*aurigraphv1.TxResult, n)
 		for i, tx := range gen.Batch(n).GetTxs() {
 			txs[i] = &aurigraphv1.TxResult{Tx: tx, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED}
@@ -130,7 +131,7 @@ func BenchmarkTxRoot(b *testing.B) {
 // SnapshotEntries entries.
 func BenchmarkStateSnapshot(b *testing.B) {
 	f := testFSM(1_000_000)
-	gen, setup := NewTransferGen(10_000)
+	gen, setup := txgen.NewTransfers(10_000)
 	f.apply(setup, 1, 1)
 	for i := 0; f.dedup.size < f.dedup.capacity; i++ {
 		f.apply(gen.Batch(10_000), 1, uint64(i+2))

@@ -487,9 +487,9 @@ func TestSnapshotAndRecovery(t *testing.T) {
 // stateOf renders the replicated state without the raft position, which
 // legitimately differs between a snapshot and the entries after it.
 func stateOf(n *Node) string {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	s := n.fsm.snapshot()
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	s := n.chain.fsm.snapshot()
 	s.AppliedIndex, s.AppliedTerm = 0, 0
 	return fmt.Sprintf("%v", s)
 }

@@ -79,9 +79,7 @@ type Config struct {
 	// Registerer receives the aurigraph_consensus_* metrics; nil disables them.
 	Registerer prometheus.Registerer
 
-	// machine, when set, replaces the chain's state machine: the raft
-	// loop, WAL, snapshots and transport run as they do for a validator,
-	// with no block store, for measuring replication alone.
+	// machine, set by StartReplica, replaces the chain's state machine.
 	machine StateMachine
 }
 

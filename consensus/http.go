@@ -1,7 +1,6 @@
 package consensus
 
 import (
-	"cmp"
 	"context"
 	"encoding/hex"
 	"encoding/json"
@@ -217,44 +216,37 @@ func (h *httpHandler) genesis(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
+// transaction serves GET /transactions/{id}: the transaction in the shape
+// every face writes (schemas.TxView) with its outcome, or only its id and
+// status while it is pending.
 func (h *httpHandler) transaction(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("id")
 	read(w, r, func(ctx context.Context, stale bool) (TxInfo, error) {
-		return h.svc.Transaction(ctx, id, stale)
+		return h.svc.TransactionResult(ctx, id, stale)
 	}, func(tx TxInfo) any {
-		return struct {
-			ID     string  `json:"id"`
-			Status TxState `json:"status"`
-			Height uint64  `json:"height"`
-			Index  uint32  `json:"index"`
-			Reason string  `json:"reason,omitempty"`
-		}{tx.ID, tx.State, tx.Height, tx.Index, tx.Reason}
+		if tx.Result == nil {
+			return schemas.TxView{ID: tx.ID, Status: string(tx.State)}
+		}
+		return schemas.TxResultView(tx.Result, tx.Height, tx.Index, tx.BlockTimestampMs)
 	})
 }
 
-func statusName(s aurigraphv1.TxStatus) string {
-	return cmp.Or(schemas.TxStatusName(s), "unknown")
-}
-
-func typeName(t aurigraphv1.TxType) string {
-	return cmp.Or(schemas.TxTypeName(t), "unspecified")
-}
-
 // BlockView is the JSON shape of a block served over HTTP: hashes in hex,
-// transaction types and statuses as lower-case words.
+// 64-bit integers as schemas.Uint writes them, and the transactions in the
+// shape every face writes (schemas.TxView).
 type BlockView struct {
-	Height      uint64       `json:"height"`
-	Hash        string       `json:"hash"`
-	PrevHash    string       `json:"prev_hash"`
-	TxRoot      string       `json:"tx_root"`
-	TimestampMs int64        `json:"timestamp_ms"`
-	Proposer    uint64       `json:"proposer"`
-	RaftTerm    uint64       `json:"raft_term"`
-	RaftIndex   uint64       `json:"raft_index"`
-	TxCount     uint32       `json:"tx_count"`
-	FailedCount uint32       `json:"failed_count"`
-	Sources     []SourceView `json:"sources"`
-	Txs         []TxView     `json:"txs"`
+	Height      schemas.Uint     `json:"height"`
+	Hash        string           `json:"hash"`
+	PrevHash    string           `json:"prev_hash"`
+	TxRoot      string           `json:"tx_root"`
+	TimestampMs int64            `json:"timestamp_ms"`
+	Proposer    schemas.Uint     `json:"proposer"`
+	RaftTerm    schemas.Uint     `json:"raft_term"`
+	RaftIndex   schemas.Uint     `json:"raft_index"`
+	TxCount     uint32           `json:"tx_count"`
+	FailedCount uint32           `json:"failed_count"`
+	Sources     []SourceView     `json:"sources"`
+	Txs         []schemas.TxView `json:"txs"`
 }
 
 // SourceView is one Kafka range a block consumed: [start_offset, end_offset).
@@ -265,49 +257,28 @@ type SourceView struct {
 	EndOffset   int64  `json:"end_offset"`
 }
 
-// TxView is one transaction of a block with its outcome.
-type TxView struct {
-	ID          string `json:"id"`
-	Type        string `json:"type"`
-	From        string `json:"from,omitempty"`
-	To          string `json:"to,omitempty"`
-	Amount      uint64 `json:"amount"`
-	Asset       string `json:"asset,omitempty"`
-	Nonce       uint64 `json:"nonce"`
-	Payload     []byte `json:"payload,omitempty"`
-	TimestampMs int64  `json:"timestamp_ms,omitempty"`
-	SubmittedMs int64  `json:"submitted_ms,omitempty"`
-	Status      string `json:"status"`
-	Reason      string `json:"reason,omitempty"`
-}
-
 // BlockJSON converts a block to its HTTP JSON shape.
 func BlockJSON(b *aurigraphv1.Block) BlockView {
 	hd := b.GetHeader()
 	v := BlockView{
-		Height:      hd.GetHeight(),
+		Height:      schemas.Uint(hd.GetHeight()),
 		Hash:        hex.EncodeToString(hd.GetHash()),
 		PrevHash:    hex.EncodeToString(hd.GetPrevHash()),
 		TxRoot:      hex.EncodeToString(hd.GetTxRoot()),
 		TimestampMs: hd.GetTimestampMs(),
-		Proposer:    hd.GetProposer(),
-		RaftTerm:    hd.GetRaftTerm(),
-		RaftIndex:   hd.GetRaftIndex(),
+		Proposer:    schemas.Uint(hd.GetProposer()),
+		RaftTerm:    schemas.Uint(hd.GetRaftTerm()),
+		RaftIndex:   schemas.Uint(hd.GetRaftIndex()),
 		TxCount:     hd.GetTxCount(),
 		FailedCount: hd.GetFailedCount(),
 		Sources:     make([]SourceView, 0, len(hd.GetSources())),
-		Txs:         make([]TxView, 0, len(b.GetTxs())),
+		Txs:         make([]schemas.TxView, 0, len(b.GetTxs())),
 	}
 	for _, s := range hd.GetSources() {
 		v.Sources = append(v.Sources, SourceView{Topic: s.GetTopic(), Partition: s.GetPartition(), StartOffset: s.GetStartOffset(), EndOffset: s.GetEndOffset()})
 	}
-	for _, r := range b.GetTxs() {
-		tx := r.GetTx()
-		v.Txs = append(v.Txs, TxView{
-			ID: tx.GetId(), Type: typeName(tx.GetType()), From: tx.GetFrom(), To: tx.GetTo(), Amount: tx.GetAmount(),
-			Asset: tx.GetAsset(), Nonce: tx.GetNonce(), Payload: tx.GetPayload(), TimestampMs: tx.GetTimestampMs(),
-			SubmittedMs: tx.GetSubmittedMs(), Status: statusName(r.GetStatus()), Reason: r.GetReason(),
-		})
+	for i, r := range b.GetTxs() {
+		v.Txs = append(v.Txs, schemas.TxResultView(r, hd.GetHeight(), uint32(i), hd.GetTimestampMs()))
 	}
 	return v
 }

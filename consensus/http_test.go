@@ -39,9 +39,9 @@ func TestHTTPHandler(t *testing.T) {
 		{"/chain/stats", 200, []string{`"height":2`, `"tx_count":3`, `"last_hash":"` + hexOf(latest.GetHeader().GetHash()) + `"`}},
 		{"/chain/verify", 200, []string{`"ok":true`, `"height":2`, `"tx_count":3`, `"duplicates":0`, `"errors":[]`}},
 		{"/validators", 200, []string{`"leader":1`, `"validators":[{"id":1,"state":"leader","applied":`}},
-		{"/transactions/t1", 200, []string{`"status":"committed"`, `"height":2`, `"index":0`}},
+		{"/transactions/t1", 200, []string{`{"id":"t1","type":"transfer","from":"alice","to":"bob","amount":10,"nonce":1,"status":"committed","height":2,"index":0,"block_timestamp":`}},
 		{"/transactions/bad", 200, []string{`"status":"failed"`, `"height":1`, `"index":1`, `"reason":"insufficient balance"`}},
-		{"/transactions/queued", 200, []string{`"status":"pending"`}},
+		{"/transactions/queued", 200, []string{`{"id":"queued","status":"pending"}`}},
 		{"/transactions/unknown", 404, []string{`"error":`}},
 		{"/blocks/", 404, []string{`"error":"no endpoint GET /blocks/"`}},
 	}
@@ -65,6 +65,34 @@ func TestHTTPHandler(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Amounts and nonces above 2^53 are strings in every REST read: a
+// JavaScript client reading them as numbers would round them.
+func TestHTTPKeepsIntegersAbove2To53Exact(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	lead := c.leader()
+	big := mint("big", "alice", 1<<53+1)
+	big.Nonce = 1<<53 + 2
+	mustPropose(t, lead, batch(0, big))
+	srv := httptest.NewServer(NewHTTPHandler(NewService([]*Node{lead}, ServiceOptions{Logger: testLogger()})))
+	defer srv.Close()
+	for _, path := range []string{"/blocks/1", "/blocks/latest", "/blocks?from_height=1", "/transactions/big"} {
+		resp, err := http.Get(srv.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d %s", path, resp.StatusCode, body)
+		}
+		for _, want := range []string{`"amount":"9007199254740993"`, `"nonce":"9007199254740994"`} {
+			if !strings.Contains(string(body), want) {
+				t.Errorf("%s: %s\nwant %s, which a JavaScript client reads without rounding", path, body, want)
+			}
+		}
 	}
 }
 

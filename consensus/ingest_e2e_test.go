@@ -109,11 +109,11 @@ func TestIngestExactlyOnceAcrossFailover(t *testing.T) {
 		t.Fatal(err)
 	}
 	caughtUp := func(n *Node) bool {
-		n.fsmMu.RLock()
-		defer n.fsmMu.RUnlock()
+		n.chain.mu.RLock()
+		defer n.chain.mu.RUnlock()
 		ok := true
 		ends.Each(func(o kadm.ListedOffset) {
-			if n.fsm.offsets[offsetKey{testTopic, o.Partition}] != o.Offset {
+			if n.chain.fsm.offsets[offsetKey{testTopic, o.Partition}] != o.Offset {
 				ok = false
 			}
 		})

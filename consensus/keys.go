@@ -35,10 +35,11 @@ func (s *keyServer) ProveKey(_ context.Context, req *aurigraphv1.ProveKeyRequest
 	return chain.ProveKey(s.key, req.GetGenesisHash(), s.id), nil
 }
 
-// registerKeys is leader-only work: while this validator leads a chain that
-// has its genesis, it asks every member whose key the chain does not know
-// for proof of its key and proposes the registration, so every validator's
-// blocks can be checked by anyone who trusts the chain's genesis and keys.
+// registerKeys is leader-only work: while this validator leads, it proposes
+// the genesis of a chain that has none, then asks every member whose key
+// the chain does not know for proof of its key and proposes the
+// registration, so every validator's blocks can be checked by anyone who
+// trusts the chain's genesis and keys.
 func (n *Node) registerKeys(ctx context.Context) {
 	tick := time.NewTicker(keyRegisterInterval)
 	defer tick.Stop()
@@ -53,21 +54,28 @@ func (n *Node) registerKeys(ctx context.Context) {
 			return
 		case <-tick.C:
 		}
-		isLeader, _ := n.Leader()
+		isLeader, term := n.Leader()
 		if !isLeader {
 			clear(retries)
 			continue
 		}
-		n.fsmMu.RLock()
-		ready, anchor := n.fsm.genesis != nil, n.fsm.anchor
+		n.chain.mu.RLock()
+		ready, anchor := n.chain.fsm.genesis != nil, n.chain.fsm.anchor
 		var missing []uint64
 		for _, m := range n.Members() {
-			if _, ok := n.fsm.keys.Active(m.ID); !ok {
+			if _, ok := n.chain.fsm.keys.Active(m.ID); !ok {
 				missing = append(missing, m.ID)
 			}
 		}
-		n.fsmMu.RUnlock()
+		n.chain.mu.RUnlock()
 		if !ready {
+			// A new chain gets its genesis, then its keys, as soon as it
+			// has a leader: readers that verify blocks, and the rules
+			// ingest checks against, should not wait for the first
+			// transaction.
+			if err := n.ensureGenesis(ctx, term); err != nil && ctx.Err() == nil {
+				n.logger.Warn("cannot propose the chain's genesis yet; retrying", "err", err)
+			}
 			continue
 		}
 		now := time.Now()
@@ -129,29 +137,29 @@ func (n *Node) PublicKey() ed25519.PublicKey {
 // block 1 links to and every validator key. ErrNoGenesis until the chain
 // has its genesis.
 func (n *Node) Anchor() (chain.Anchor, error) {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	if n.fsm.genesis == nil {
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	if n.chain.fsm.genesis == nil {
 		return chain.Anchor{}, ErrNoGenesis
 	}
-	return chain.Anchor{GenesisHash: n.fsm.anchor, Keys: n.fsm.keys.Clone()}, nil
+	return chain.Anchor{GenesisHash: n.chain.fsm.anchor, Keys: n.chain.fsm.keys.Clone()}, nil
 }
 
 // Genesis returns the chain's rules, or ErrNoGenesis.
 func (n *Node) Genesis() (*aurigraphv1.Genesis, error) {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	if n.fsm.genesis == nil {
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	if n.chain.fsm.genesis == nil {
 		return nil, ErrNoGenesis
 	}
-	return n.fsm.genesis, nil
+	return n.chain.fsm.genesis, nil
 }
 
 // BlockKeys implements chain.KeySet over the validator's applied state.
 func (n *Node) BlockKeys(id, height uint64) []ed25519.PublicKey {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.keys.BlockKeys(id, height)
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.keys.BlockKeys(id, height)
 }
 
 // ErrNoGenesis is returned by reads of a chain's rules before its genesis
@@ -163,9 +171,9 @@ var ErrNoGenesis = errors.New("consensus: the chain has no genesis yet")
 // (see the state machine's rules). Ingest uses it to refuse such a
 // transaction before it enters the log or a batch.
 func (n *Node) Admit(tx *aurigraphv1.Transaction) (field, reason string) {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.admit(tx, time.Now().UnixMilli())
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.admit(tx, time.Now().UnixMilli())
 }
 
 // Existing reports the block of a transaction this validator has stored,
@@ -223,13 +231,16 @@ func (n *Node) inLog(id string) bool {
 	return ok
 }
 
-// MaxBlockBytes is the chain's largest encoded block, 0 until its genesis
-// applied here.
+// MaxBlockBytes is the chain's largest encoded block. Until its genesis
+// applied here it is that of the genesis this validator would propose, so
+// that the first batches are cut to what the chain will most likely accept
+// (the state machine refuses a batch over the chain's own limit all the
+// same).
 func (n *Node) MaxBlockBytes() int {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	if n.fsm.genesis == nil {
-		return 0
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	if n.chain.fsm.genesis == nil {
+		return int(n.cfg.Genesis.GetMaxBlockBytes())
 	}
-	return int(n.fsm.genesis.GetMaxBlockBytes())
+	return int(n.chain.fsm.genesis.GetMaxBlockBytes())
 }

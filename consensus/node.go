@@ -25,7 +25,6 @@ import (
 	"go.uber.org/zap"
 	"google.golang.org/protobuf/proto"
 
-	"github.com/aurigraph/aurigraph/internal/blocklog"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -81,12 +80,11 @@ type Node struct {
 	members     *memberStore
 	transport   *transport
 
-	// sm is what the raft loop applies committed entries to: chainMachine,
-	// over fsm and blocks.
+	// sm is what the raft loop applies committed entries to: chain, or
+	// a Replica's machine.
 	sm StateMachine
-	// fsmMu guards fsm: whichever applies writes, NextOffsets reads.
-	fsmMu sync.RWMutex
-	fsm   *fsm
+	// chain is the chain's state machine over blocks; nil in a Replica.
+	chain *Chain
 
 	mem membership
 
@@ -121,9 +119,6 @@ type Node struct {
 	nextRead     uint64
 	// genesisTerm is the term this validator proposed the genesis in.
 	genesisTerm uint64
-	// hasGenesis is set once the chain's genesis applied here, so proposing
-	// need not wait for the state machine's lock behind a busy applier.
-	hasGenesis atomic.Bool
 	// logged holds the ids of transactions in the raft log this validator
 	// found unapplied when it started, until it applied past them: they
 	// are pending, not unknown, although nothing in this process accepted
@@ -278,10 +273,10 @@ func (n *Node) open(ctx context.Context) error {
 	}
 	applied, _ := n.sm.Applied()
 	n.applied.Store(applied)
-	if n.fsm != nil {
-		n.hasGenesis.Store(n.fsm.genesis != nil)
+	if n.chain != nil {
+		n.chain.hasGenesis.Store(n.chain.fsm.genesis != nil)
 		n.logged.Store(unappliedTxs(entries, applied))
-		n.m.height.Set(float64(n.fsm.height))
+		n.m.height.Set(float64(n.chain.fsm.height))
 	}
 	n.committed.Store(hardState.Commit)
 	n.term.Store(hardState.Term)
@@ -352,26 +347,21 @@ func (n *Node) open(ctx context.Context) error {
 	return nil
 }
 
-// openChain opens what the chain's state machine needs: its block store,
-// migrated from an earlier version's if need be, and an empty state that
-// the newest snapshot and the WAL fill.
+// openChain opens the chain's state machine in the data dir.
 func (n *Node) openChain() error {
 	cfg := n.cfg
-	if err := migrateBoltStore(cfg.DataDir, n.logger); err != nil {
-		return err
-	}
-	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)))
+	c, err := openChain(ChainConfig{
+		DataDir: cfg.DataDir, ID: cfg.ID, Key: cfg.Key, DedupWindow: cfg.DedupWindow,
+		Signatures: cfg.Signatures, Logger: n.logger,
+	}, n.m)
 	if err != nil {
 		return err
 	}
-	n.blocks = blocks
-	blocks.window = n.recentTx
-	if err := blocks.setSigner(cfg.ID, cfg.Key); err != nil {
-		return err
+	c.member = func(id uint64) bool {
+		present, _ := n.member(id)
+		return present
 	}
-	n.fsm = newFSM(cfg.DedupWindow)
-	n.fsm.sigs = cfg.Signatures
-	n.sm = chainMachine{n}
+	n.chain, n.blocks, n.sm = c, c.blocks, c
 	return nil
 }
 
@@ -556,7 +546,7 @@ func (n *Node) proposeRules(ctx context.Context, b *aurigraphv1.Batch) error {
 // this caller proposes next lands after it; a genesis proposed twice
 // applies once.
 func (n *Node) ensureGenesis(ctx context.Context, term uint64) error {
-	if n.hasGenesis.Load() {
+	if n.chain.hasGenesis.Load() {
 		return nil
 	}
 	n.mu.Lock()
@@ -641,9 +631,9 @@ func (n *Node) NextOffsets(ctx context.Context, topic string) (map[int32]int64, 
 	if isLeader, now := n.Leader(); !isLeader || now != term {
 		return nil, ErrLeadershipLost
 	}
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.nextOffsets(topic), nil
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.nextOffsets(topic), nil
 }
 
 func (n *Node) waitApplied(ctx context.Context, index uint64) error {
@@ -795,11 +785,4 @@ func (n *Node) failWaiters(pred func(term uint64) bool, err error) {
 
 func sortedIDs(peers map[uint64]string) []uint64 {
 	return slices.Sorted(maps.Keys(peers))
-}
-
-// recentTx finds an id in the state machine's dedup window.
-func (n *Node) recentTx(d txDigest) (uint64, bool) {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.dedup.location(d)
 }

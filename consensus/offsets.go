@@ -5,7 +5,7 @@ package consensus
 // leader and works on every validator: a cheap view, at most an apply
 // behind, for watching whether ingest makes progress.
 func (n *Node) AppliedOffsets(topic string) map[int32]int64 {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.nextOffsets(topic)
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.nextOffsets(topic)
 }

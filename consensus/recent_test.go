@@ -7,6 +7,7 @@ import (
 
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/bench/txgen"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -56,7 +57,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gen, setup := NewTransferGen(5)
+	gen, setup := txgen.NewTransfers(5)
 	f := testFSM(1000)
 	for i, b := range append([]*aurigraphv1.Batch{setup}, gen.Batch(7), gen.Batch(3)) {
 		if _, err := f.apply(b, 1, uint64(i+1)); err != nil {

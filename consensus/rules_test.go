@@ -220,6 +220,50 @@ func TestAdmitRefusesWhatCanNeverApply(t *testing.T) {
 	}
 }
 
+// A new chain has its genesis and every validator's key as soon as it has
+// a leader, before any transaction: a gateway or projector that verifies
+// blocks must not wait for the first one to learn whom to trust.
+func TestNewChainHasItsGenesisAndKeysBeforeAnyTransaction(t *testing.T) {
+	g := chain.DefaultGenesis()
+	g.ChainId = "no-traffic"
+	c := newCluster(t, 3, func(cfg *Config) { cfg.Genesis = g })
+	c.leader()
+	waitFor(t, "the genesis and three keys on every validator, with nothing proposed", func() bool {
+		for _, n := range c.nodes {
+			if a, err := n.Anchor(); err != nil || a.Keys.Len() != 3 {
+				return false
+			}
+		}
+		return true
+	})
+	for id, n := range c.nodes {
+		if got, err := n.Genesis(); err != nil || got.GetChainId() != "no-traffic" {
+			t.Fatalf("validator %d genesis = %v, %v", id, got, err)
+		}
+		if h := n.Blocks().Height(); h != 0 {
+			t.Fatalf("validator %d holds %d blocks; the genesis and keys are not blocks", id, h)
+		}
+	}
+}
+
+// Before a chain has its genesis, a validator cuts batches to the genesis
+// it would propose rather than to no limit at all, so the first batches
+// fit the block size the chain is about to have.
+func TestMaxBlockBytesBeforeTheGenesisIsTheConfiguredOne(t *testing.T) {
+	g := chain.DefaultGenesis()
+	g.MaxBlockBytes = 200_000
+	// Elections take 10 ticks: long enough to look before there is a leader.
+	c := newCluster(t, 3, func(cfg *Config) { cfg.Genesis = g; cfg.TickInterval = time.Second })
+	for id, n := range c.nodes {
+		if _, err := n.Genesis(); err == nil {
+			t.Fatalf("validator %d applied a genesis before its election could time out", id)
+		}
+		if got := n.MaxBlockBytes(); got != 200_000 {
+			t.Fatalf("validator %d before the genesis: MaxBlockBytes = %d, want the configured 200000", id, got)
+		}
+	}
+}
+
 // TestGenesisIsTheChainsFirstEntry: a new cluster applies its configured
 // genesis before any batch, block 1 links to the genesis's hash, every
 // validator registers its key, and every stored block's signature verifies.
@@ -371,7 +415,7 @@ func TestUnappliedLogReadsPending(t *testing.T) {
 }
 
 func (n *Node) fsmNextOffset() int64 {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return n.fsm.offsets[offsetKey{testTopic, 0}]
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.offsets[offsetKey{testTopic, 0}]
 }

@@ -356,6 +356,8 @@ type TxInfo struct {
 	// Result is the transaction with its outcome, set by TransactionResult
 	// only; nil while pending.
 	Result *aurigraphv1.TxResult
+	// BlockTimestampMs is the timestamp of the block holding Result.
+	BlockTimestampMs int64
 }
 
 // Transaction finds a transaction by id: committed, failed, or pending
@@ -414,6 +416,7 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 	if int(loc.Index) < len(blk.GetTxs()) {
 		info.Result = blk.GetTxs()[loc.Index]
 		info.Reason = info.Result.GetReason()
+		info.BlockTimestampMs = blk.GetHeader().GetTimestampMs()
 	}
 	if see != nil && !see(info.Result.GetTx()) {
 		// The same answer as for an id never seen, so a scoped caller
@@ -421,7 +424,7 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 		return TxInfo{}, fmt.Errorf("transaction %q is not in the chain and not pending: %w", id, ErrTxNotFound)
 	}
 	if !withResult && info.State != TxFailed {
-		info.Result = nil
+		info.Result, info.BlockTimestampMs = nil, 0
 	}
 	return info, nil
 }

@@ -15,7 +15,7 @@ var ErrTopicChanged = fmt.Errorf("%w: the range comes from another topic of that
 // NextOffsets, in the same term, to get the id those offsets belong to: only
 // the leader's own proposals change it.
 func (n *Node) TopicID(topic string) []byte {
-	n.fsmMu.RLock()
-	defer n.fsmMu.RUnlock()
-	return bytes.Clone(n.fsm.topicIDs[topic])
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return bytes.Clone(n.chain.fsm.topicIDs[topic])
 }

@@ -36,7 +36,7 @@ func (n *Node) registerPeerServices(s *grpc.Server) {
 func (n *Node) startWorkers() {
 	ctx, cancel := context.WithCancel(context.Background())
 	loops := []func(context.Context){n.sampleProgress}
-	if n.fsm != nil {
+	if n.chain != nil {
 		loops = append(loops, n.runBlockSync, n.registerKeys)
 	}
 	n.workers.Add(1 + len(loops))

@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -242,19 +241,9 @@ func jsonUint(field string, raw json.RawMessage) (uint64, error) {
 	if isAbsent(raw) {
 		return 0, nil
 	}
-	text := string(raw)
-	if raw[0] == '"' {
-		var err error
-		if text, err = jsonString(field, raw); err != nil {
-			return 0, err
-		}
-	}
-	if text == "" || strings.IndexFunc(text, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
-		return 0, &FieldError{Field: field, Err: fmt.Errorf("%s is not a non-negative integer (write digits only, e.g. 42 or \"42\")", raw)}
-	}
-	v, err := strconv.ParseUint(text, 10, 64)
+	v, err := parseUint(raw)
 	if err != nil {
-		return 0, &FieldError{Field: field, Err: fmt.Errorf("%s does not fit in 64 bits (max 18446744073709551615)", raw)}
+		return 0, &FieldError{Field: field, Err: err}
 	}
 	return v, nil
 }
@@ -321,67 +310,23 @@ func decodeBase64(s string) ([]byte, error) {
 	return b, nil
 }
 
-// txOut is the field order MarshalTxJSON writes.
-type txOut struct {
-	ID        string          `json:"id,omitempty"`
-	Type      string          `json:"type"`
-	From      string          `json:"from,omitempty"`
-	To        string          `json:"to,omitempty"`
-	Amount    json.RawMessage `json:"amount"`
-	Asset     string          `json:"asset,omitempty"`
-	Nonce     json.RawMessage `json:"nonce"`
-	Payload   string          `json:"payload,omitempty"`
-	Timestamp int64           `json:"timestamp,omitempty"`
-	Pubkey    string          `json:"pubkey,omitempty"`
-	Sig       string          `json:"sig,omitempty"`
-	NewKey    string          `json:"new_key,omitempty"`
-}
-
-// JSONUint writes v as a JSON number up to 2^53-1, the largest every JSON
-// reader holds exactly, and as a decimal string above.
-func JSONUint(v uint64) json.RawMessage {
-	if v > maxSafeJSONInt {
-		return strconv.AppendQuote(nil, strconv.FormatUint(v, 10))
-	}
-	return strconv.AppendUint(nil, v, 10)
-}
-
-// MarshalTxJSON writes tx in the JSON shape ParseTxJSON reads: amount and
-// nonce as numbers up to 2^53-1 and as decimal strings above, the timestamp as
-// Unix milliseconds, the payload as padded standard base64, keys as lowercase
-// hex. submitted_ms is not part of the shape and is not written.
+// MarshalTxJSON writes tx in the JSON shape ParseTxJSON reads, which is
+// TxView without an outcome: amount and nonce as numbers up to 2^53-1 and as
+// decimal strings above, the timestamp as Unix milliseconds, the payload as
+// padded standard base64, keys as lowercase hex. submitted_ms is not part of
+// the shape and is not written.
 func MarshalTxJSON(tx *aurigraphv1.Transaction) ([]byte, error) {
 	if tx == nil {
 		return nil, errors.New("marshal transaction: nil transaction")
 	}
-	name := TxTypeName(tx.GetType())
-	if name == "" {
+	if TxTypeName(tx.GetType()) == "" {
 		return nil, fmt.Errorf("marshal transaction: type %v has no JSON name", tx.GetType())
 	}
 	if tx.GetTimestampMs() < 0 {
 		return nil, fmt.Errorf("marshal transaction: negative timestamp %d", tx.GetTimestampMs())
 	}
-	out := txOut{
-		ID:        tx.GetId(),
-		Type:      name,
-		From:      tx.GetFrom(),
-		To:        tx.GetTo(),
-		Amount:    JSONUint(tx.GetAmount()),
-		Asset:     tx.GetAsset(),
-		Nonce:     JSONUint(tx.GetNonce()),
-		Timestamp: tx.GetTimestampMs(),
-		Pubkey:    hex.EncodeToString(tx.GetPubkey()),
-		Sig:       hex.EncodeToString(tx.GetSig()),
-		NewKey:    hex.EncodeToString(tx.GetNewKey()),
-	}
-	if len(tx.GetPayload()) > 0 {
-		out.Payload = base64.StdEncoding.EncodeToString(tx.GetPayload())
-	}
-	b, err := json.Marshal(&out)
-	if err != nil {
-		return nil, fmt.Errorf("marshal transaction %q: %w", tx.GetId(), err)
-	}
-	return b, nil
+	v := TxViewOf(tx)
+	return v.AppendJSON(nil), nil
 }
 
 var canonicalBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}

@@ -3,6 +3,7 @@ package stream
 import (
 	"encoding/hex"
 	"encoding/json"
+	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -174,36 +175,37 @@ func (e Event) Proto() *aurigraphv1.StreamEvent {
 }
 
 type blockFrame struct {
-	Type        MessageType `json:"type"`
-	ID          string      `json:"id"`
-	Height      uint64      `json:"height"`
-	Hash        string      `json:"hash"`
-	PrevHash    string      `json:"prev_hash"`
-	TxCount     uint32      `json:"tx_count"`
-	FailedCount uint32      `json:"failed_count"`
-	Proposer    uint64      `json:"proposer"`
-	RaftTerm    uint64      `json:"raft_term"`
+	Type        MessageType  `json:"type"`
+	ID          string       `json:"id"`
+	Height      schemas.Uint `json:"height"`
+	Hash        string       `json:"hash"`
+	PrevHash    string       `json:"prev_hash"`
+	TxCount     uint32       `json:"tx_count"`
+	FailedCount uint32       `json:"failed_count"`
+	Proposer    schemas.Uint `json:"proposer"`
+	RaftTerm    schemas.Uint `json:"raft_term"`
 	// Timestamp is the block's timestamp_ms.
 	Timestamp   int64 `json:"timestamp"`
 	CommittedMs int64 `json:"committed_ms,omitempty"`
 }
 
-type txFrame struct {
-	Type        MessageType     `json:"type"`
-	ID          string          `json:"id"`
-	Height      uint64          `json:"height"`
-	Index       uint32          `json:"index"`
-	TxID        string          `json:"tx_id"`
-	TxType      string          `json:"tx_type"`
-	From        string          `json:"from,omitempty"`
-	To          string          `json:"to,omitempty"`
-	Amount      json.RawMessage `json:"amount"`
-	Asset       string          `json:"asset,omitempty"`
-	Nonce       json.RawMessage `json:"nonce"`
-	Status      string          `json:"status"`
-	Reason      string          `json:"reason,omitempty"`
-	SubmittedMs int64           `json:"submitted_ms,omitempty"`
-	CommittedMs int64           `json:"committed_ms,omitempty"`
+// appendTxFrame appends a tx event's frame: the envelope every event has
+// (type, id, height, committed_ms, as StreamEvent has them) around the
+// transaction in the shape every face writes, schemas.TxView:
+//
+//	{"type":"tx","id":"H.I","height":H,"committed_ms":C,"tx":{...}}
+func appendTxFrame(b []byte, id string, height uint64, committedMs int64, tx *schemas.TxView) []byte {
+	b = append(b, `{"type":"tx","id":`...)
+	b = schemas.AppendString(b, id)
+	b = append(b, `,"height":`...)
+	b = schemas.AppendUint(b, height)
+	if committedMs != 0 {
+		b = append(b, `,"committed_ms":`...)
+		b = schemas.AppendInt(b, committedMs)
+	}
+	b = append(b, `,"tx":`...)
+	b = tx.AppendJSON(b)
+	return append(b, '}')
 }
 
 type tpsFrame struct {
@@ -234,23 +236,32 @@ func (m *Message) encodeJSON() {
 	case MessageBlock:
 		hd := m.Block.GetHeader()
 		m.enc.json = mustJSON(blockFrame{
-			Type: MessageBlock, ID: strconv.FormatUint(hd.GetHeight(), 10), Height: hd.GetHeight(),
+			Type: MessageBlock, ID: strconv.FormatUint(hd.GetHeight(), 10), Height: schemas.Uint(hd.GetHeight()),
 			Hash: hex.EncodeToString(hd.GetHash()), PrevHash: hex.EncodeToString(hd.GetPrevHash()),
 			TxCount: hd.GetTxCount(), FailedCount: hd.GetFailedCount(),
-			Proposer: hd.GetProposer(), RaftTerm: hd.GetRaftTerm(),
+			Proposer: schemas.Uint(hd.GetProposer()), RaftTerm: schemas.Uint(hd.GetRaftTerm()),
 			Timestamp: hd.GetTimestampMs(), CommittedMs: m.committedMs(),
 		})
+		// The frames share one buffer, sized from the first frame: a block's
+		// transactions cost a few allocations, not one per frame, and little
+		// copying.
 		txs := m.Block.GetTxs()
-		m.enc.txJSON = make([][]byte, len(txs))
+		var buf []byte
+		ends := make([]int, len(txs))
 		for i, r := range txs {
-			tx := r.GetTx()
-			m.enc.txJSON[i] = mustJSON(txFrame{
-				Type: MessageTx, ID: Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID(),
-				Height: hd.GetHeight(), Index: uint32(i), TxID: tx.GetId(), TxType: schemas.TxTypeName(tx.GetType()),
-				From: tx.GetFrom(), To: tx.GetTo(), Amount: schemas.JSONUint(tx.GetAmount()), Asset: tx.GetAsset(), Nonce: schemas.JSONUint(tx.GetNonce()),
-				Status: schemas.TxStatusName(r.GetStatus()), Reason: r.GetReason(),
-				SubmittedMs: tx.GetSubmittedMs(), CommittedMs: m.committedMs(),
-			})
+			v := schemas.TxResultView(r, hd.GetHeight(), uint32(i), hd.GetTimestampMs())
+			id := Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID()
+			buf = appendTxFrame(buf, id, hd.GetHeight(), m.committedMs(), &v)
+			ends[i] = len(buf)
+			if i == 0 {
+				buf = slices.Grow(buf, len(buf)*(len(txs)-1)*9/8)
+			}
+		}
+		m.enc.txJSON = make([][]byte, len(txs))
+		start := 0
+		for i, end := range ends {
+			m.enc.txJSON[i] = buf[start:end:end]
+			start = end
 		}
 	case MessageTPS:
 		m.enc.json = mustJSON(tpsFrame{Type: MessageTPS, TPS: m.TPS.TPS, Blocks: m.TPS.Blocks, Height: m.TPS.Height, T: m.TPS.T})

@@ -24,6 +24,7 @@ import (
 	"google.golang.org/grpc/credentials/insecure"
 	"google.golang.org/grpc/status"
 
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -122,19 +123,17 @@ func (w *wsClient) subscribe(t *testing.T, msg string) map[string]any {
 func decodeJSONEvent(t *testing.T, data []byte) (event, bool) {
 	t.Helper()
 	var f struct {
-		Type   string `json:"type"`
-		ID     string `json:"id"`
-		Height uint64 `json:"height"`
-		Index  uint32 `json:"index"`
-		From   string `json:"from"`
-		To     string `json:"to"`
+		Type   string         `json:"type"`
+		ID     string         `json:"id"`
+		Height uint64         `json:"height"`
+		Tx     schemas.TxView `json:"tx"`
 	}
 	if err := json.Unmarshal(data, &f); err != nil {
 		t.Fatalf("decode %s: %v", data, err)
 	}
 	switch f.Type {
 	case "block", "tx", "validator":
-		return event{Type: f.Type, ID: f.ID, Height: f.Height, Index: f.Index, From: f.From, To: f.To}, true
+		return event{Type: f.Type, ID: f.ID, Height: f.Height, Index: f.Tx.Index, From: f.Tx.From, To: f.Tx.To}, true
 	}
 	return event{}, false
 }

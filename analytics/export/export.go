@@ -8,7 +8,6 @@ import (
 	"bufio"
 	"context"
 	"encoding/csv"
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -25,6 +24,8 @@ import (
 	"github.com/apache/arrow/go/v17/parquet"
 	"github.com/apache/arrow/go/v17/parquet/compress"
 	"github.com/apache/arrow/go/v17/parquet/pqarrow"
+
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 // Format is an output format.
@@ -337,6 +338,8 @@ func (c *csvWriter) close() error {
 	return c.w.Error()
 }
 
+// jsonWriter writes integers as the API's JSON does everywhere: numbers
+// within ±(2^53-1), which every reader holds exactly, decimal strings beyond.
 type jsonWriter struct {
 	w     *bufio.Writer
 	cols  []column
@@ -358,13 +361,16 @@ func (j *jsonWriter) row(vals []value) error {
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, c.name)
+		b = schemas.AppendString(b, c.name)
 		b = append(b, ':')
 		v := vals[i]
 		switch c.kind {
 		case kindString:
-			s, _ := json.Marshal(v.s)
-			b = append(b, s...)
+			b = schemas.AppendString(b, v.s)
+		case kindUint:
+			b = schemas.AppendUint(b, v.u)
+		case kindInt:
+			b = schemas.AppendInt(b, v.i)
 		case kindTime:
 			b = strconv.AppendQuote(b, v.t.Format(time.RFC3339Nano))
 		case kindFloat:

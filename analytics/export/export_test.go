@@ -137,6 +137,23 @@ func TestExportsReadBackInEveryFormat(t *testing.T) {
 	})
 }
 
+// JSON readers hold integers exactly only up to 2^53, so JSON and NDJSON
+// write larger ones as decimal strings, as every JSON face of the API does.
+func TestJSONKeepsLargeIntegersExact(t *testing.T) {
+	const sql = `SELECT toUInt64(9007199254740993) AS amount, toUInt64(18446744073709551615) AS max, toUInt64(9007199254740991) AS safe,
+		toInt64(-9007199254740993) AS neg, toInt64(-5) AS small, 'a"<b' AS s`
+	const want = `{"amount":"9007199254740993","max":"18446744073709551615","safe":9007199254740991,"neg":"-9007199254740993","small":-5,"s":"a\"\u003cb"}`
+	for _, f := range []Format{JSON, NDJSON} {
+		var buf bytes.Buffer
+		if _, err := Query(t.Context(), testConn, &buf, f, sql); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(buf.String(), want+"\n") {
+			t.Errorf("%s export:\n%s\nwant the row %s", f, buf.String(), want)
+		}
+	}
+}
+
 func checkSchema(t *testing.T, s *arrow.Schema) {
 	t.Helper()
 	var names []string

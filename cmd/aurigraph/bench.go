@@ -15,7 +15,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurigraph/aurigraph/test/bench"
+	"github.com/aurigraph/aurigraph/internal/bench"
 )
 
 type benchFlags struct {

@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/aurigraph/aurigraph/internal/bench/apibench"
 )
 
 // TestBenchAPICommandComparesTheProtocols runs `aurigraph bench api` with
@@ -36,7 +38,7 @@ func TestBenchAPICommandComparesTheProtocols(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var rep apiBenchReport
+	var rep apibench.Report
 	if err := json.Unmarshal(b, &rep); err != nil {
 		t.Fatalf("decode the report: %v\n%s", err, b)
 	}
@@ -51,7 +53,7 @@ func TestBenchAPICommandComparesTheProtocols(t *testing.T) {
 			t.Errorf("unexpected case %q", c.Case)
 			continue
 		}
-		for label, s := range map[string]apiProtoStats{"rest": c.REST, "grpc": c.GRPC} {
+		for label, s := range map[string]apibench.ProtoStats{"rest": c.REST, "grpc": c.GRPC} {
 			if len(s.Rounds) != rounds {
 				t.Errorf("%s %s: %d rounds, want %d", c.Case, label, len(s.Rounds), rounds)
 			}
@@ -118,7 +120,7 @@ func TestBenchAPIAgainstARunningPipeline(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var rep apiBenchReport
+		var rep apibench.Report
 		if err := json.Unmarshal(b, &rep); err != nil {
 			t.Fatalf("run %d: decode the report: %v", run, err)
 		}
@@ -165,20 +167,5 @@ func TestBenchAPIRejectsBadFlags(t *testing.T) {
 				t.Fatalf("bench api %v: error %v, want one naming %q", tc.args, err, tc.want)
 			}
 		})
-	}
-}
-
-func TestBenchAPIMedian(t *testing.T) {
-	for _, tc := range []struct {
-		in   []float64
-		want float64
-	}{
-		{[]float64{3}, 3},
-		{[]float64{5, 1, 3}, 3},
-		{[]float64{4, 1, 3, 2}, 2.5},
-	} {
-		if got := apiMedian(tc.in); got != tc.want {
-			t.Errorf("apiMedian(%v) = %v, want %v", tc.in, got, tc.want)
-		}
 	}
 }

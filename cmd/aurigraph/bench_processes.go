@@ -17,7 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/aurigraph/aurigraph/test/bench"
+	"github.com/aurigraph/aurigraph/internal/bench"
 )
 
 // processCluster runs the bench's pipeline the way operators run it: the

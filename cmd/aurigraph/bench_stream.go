@@ -11,7 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurigraph/aurigraph/test/bench"
+	"github.com/aurigraph/aurigraph/internal/bench"
 )
 
 func newBenchStreamCommand() *cobra.Command {

@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/aurigraph/aurigraph/test/bench"
+	"github.com/aurigraph/aurigraph/internal/bench"
 )
 
 // TestBenchCommandMeasuresThePipeline runs `aurigraph bench` briefly on the

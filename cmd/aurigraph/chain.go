@@ -9,6 +9,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
+	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -121,26 +122,44 @@ func (t *nodesTrust) BlockKeys(id, height uint64) []ed25519.PublicKey {
 	return out
 }
 
-// Anchor implements blockfeed.Trust.
+// Anchor implements blockfeed.Trust. Its version counts the key
+// registrations and retirements the most advanced validator applied: both
+// only ever grow.
 func (t *nodesTrust) Anchor() (blockfeed.Anchor, bool) {
+	var out blockfeed.Anchor
+	ok := false
 	for _, n := range t.nodes {
-		if a, err := n.Anchor(); err == nil {
-			return blockfeed.Anchor{GenesisHash: a.GenesisHash, Keys: t}, true
+		a, err := n.Anchor()
+		if err != nil {
+			continue
+		}
+		if !ok {
+			out, ok = blockfeed.Anchor{GenesisHash: a.GenesisHash, Keys: t}, true
+		}
+		out.Version = max(out.Version, keyChanges(a.Keys))
+	}
+	return out, ok
+}
+
+// keyChanges is how many registrations and retirements keys holds.
+func keyChanges(keys *chain.Keys) uint64 {
+	n := uint64(keys.Len())
+	for _, r := range keys.Records() {
+		if r.RetiredAt != 0 {
+			n++
 		}
 	}
-	return blockfeed.Anchor{}, false
+	return n
 }
 
 // Refresh implements blockfeed.Trust: the keys are always current, so it
-// only says whether a key was registered or retired since it was last asked.
+// only says whether they changed since it was last asked.
 func (t *nodesTrust) Refresh(context.Context) bool {
-	var n int64
-	for _, node := range t.nodes {
-		if a, err := node.Anchor(); err == nil {
-			n = max(n, int64(a.Keys.Len()))
-		}
+	a, ok := t.Anchor()
+	if !ok {
+		return false
 	}
-	return t.keys.Swap(n) != n
+	return t.keys.Swap(int64(a.Version)) != int64(a.Version)
 }
 
 // nodesChain answers ingest's questions about the chain from the validator

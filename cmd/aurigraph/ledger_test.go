@@ -12,6 +12,11 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/genproto/googleapis/rpc/errdetails"
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/status"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/ingest"
@@ -37,6 +42,16 @@ func signedJSON(t *testing.T, tx *aurigraphv1.Transaction, key ed25519.PrivateKe
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+// alreadyExistsInfo is the ErrorInfo an ALREADY_EXISTS status carries.
+func alreadyExistsInfo(st *status.Status) *errdetails.ErrorInfo {
+	for _, d := range st.Details() {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == "ALREADY_EXISTS" {
+			return info
+		}
+	}
+	return nil
 }
 
 func postTx(t *testing.T, httpAddr, body string) (int, map[string]any) {
@@ -104,6 +119,36 @@ func TestSignedChainEndToEnd(t *testing.T) {
 		if c.code == 409 && (out["id"] != mintID || out["status"] != "committed" || out["height"] == nil) {
 			t.Errorf("%s: 409 does not name the existing transaction: %v", c.name, out)
 		}
+	}
+
+	// Over gRPC the repeat is ALREADY_EXISTS naming the transaction, alone
+	// and inside a batch of it and a new one.
+	conn, err := grpc.NewClient(p.addrs.GRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	txs := aurigraphv1.NewTransactionServiceClient(conn)
+	committed, err := schemas.ParseTxJSON([]byte(mint))
+	if err != nil {
+		t.Fatal(err)
+	}
+	gctx, gcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer gcancel()
+	_, err = txs.Submit(gctx, &aurigraphv1.SubmitRequest{Transaction: committed})
+	if st := status.Convert(err); st.Code() != codes.AlreadyExists || !strings.Contains(st.Message(), mintID) {
+		t.Errorf("gRPC repeat of the committed mint: %v, want ALREADY_EXISTS naming %s", err, mintID)
+	} else if info := alreadyExistsInfo(st); info == nil || info.GetMetadata()["id"] != mintID || info.GetMetadata()["status"] != "committed" {
+		t.Errorf("gRPC repeat: error details %v do not name the existing transaction", info)
+	}
+	fresh := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, From: ledgerAddr(issuer), To: ledgerAddr(alice), Amount: 5, Nonce: 7}
+	schemas.SignTx(fresh, issuer)
+	batch, err := txs.SubmitBatch(gctx, &aurigraphv1.SubmitBatchRequest{Transactions: []*aurigraphv1.Transaction{committed, fresh}})
+	if err != nil {
+		t.Fatalf("gRPC batch of a repeat and a new transaction: %v", err)
+	}
+	if ex := batch.GetExisting(); len(ex) != 1 || ex[0].GetId() != mintID || ex[0].GetIndex() != 0 || ex[0].GetState() != aurigraphv1.TxState_TX_STATE_COMMITTED {
+		t.Errorf("gRPC batch: existing = %v, want the committed mint at index 0", ex)
 	}
 
 	// Through the topic the same theft is dead-lettered with its reason.

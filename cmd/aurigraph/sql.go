@@ -97,7 +97,10 @@ func newExportCommand() *cobra.Command {
 		Short: "Export blocks or transactions between two heights as CSV, JSON, Arrow or Parquet",
 		Long: `Streams the rows of aurigraph.blocks or aurigraph.transactions with heights
 --from-height to --to-height (inclusive), in chain order, from the
-projection: a batch at a time, so exports of any size run in little memory.`,
+projection: a batch at a time, so exports of any size run in little memory.
+Transactions have the columns of the API's transaction shape: id, type,
+from, to, amount, asset, nonce, status, reason, height, index, submitted_ms,
+block_timestamp.`,
 		Example: `  aurigraph export --table transactions --from-height 1 --to-height 10000 --format parquet --out txs.parquet`,
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {

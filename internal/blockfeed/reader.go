@@ -118,10 +118,12 @@ type Reader struct {
 	// it met again after a seek are not counted twice.
 	frontier int64
 	// retryFrom is the offset of the first record of the next height
-	// skipped for an unknown key, or -1.
-	retryFrom  int64
-	gates      map[string]*retry.Gate
-	anchorGate retry.Gate
+	// skipped for an unknown key, or -1; retryVersion is the anchor's
+	// version it was judged with.
+	retryFrom    int64
+	retryVersion uint64
+	gates        map[string]*retry.Gate
+	anchorGate   retry.Gate
 }
 
 var errClosed = errors.New("blockfeed: reader closed")
@@ -219,7 +221,7 @@ func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
 	if !ok {
 		return b, ctx.Err()
 	}
-	if r.retryFrom >= 0 && r.cfg.Trust.Refresh(ctx) {
+	if r.retryFrom >= 0 && r.newerAnchor(ctx, r.retryVersion) {
 		if err := r.seek(r.retryFrom); err != nil {
 			return b, err
 		}
@@ -256,7 +258,7 @@ func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
 	b.Records = len(recs)
 	for _, rec := range recs {
 		ev, rej := r.v.Check(rec.Key, rec.Value, rec.Offset, an)
-		if rej != nil && rej.Reason == ReasonUnknownSigner && !r.cfg.Insecure && r.cfg.Trust.Refresh(ctx) {
+		if rej != nil && rej.Reason == ReasonUnknownSigner && !r.cfg.Insecure && r.newerAnchor(ctx, an.Version) {
 			if an, ok = r.anchor(ctx); !ok {
 				return b, ctx.Err()
 			}
@@ -267,7 +269,7 @@ func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
 			r.retryFrom = -1
 			b.Blocks = append(b.Blocks, Block{Event: ev, Offset: rec.Offset})
 		case rej.Reason == ReasonUnknownSigner && r.retryFrom < 0:
-			r.retryFrom = rec.Offset
+			r.retryFrom, r.retryVersion = rec.Offset, an.Version
 			fallthrough
 		default:
 			r.reject(rec, rej)
@@ -275,6 +277,14 @@ func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
 		r.frontier = max(r.frontier, rec.Offset+1)
 	}
 	return b, errors.Join(errs...)
+}
+
+// newerAnchor asks the trust for fresher keys and reports whether the
+// anchor is now newer than version, whichever refresh found the change.
+func (r *Reader) newerAnchor(ctx context.Context, version uint64) bool {
+	r.cfg.Trust.Refresh(ctx)
+	an, ok := r.cfg.anchor()
+	return ok && an.Version != version
 }
 
 // anchor returns the anchor, waiting a little for one while none is known.
@@ -370,9 +380,10 @@ func Verified(ctx context.Context, cfg Config, ev *aurigraphv1.BlockEvent) bool 
 	}
 	hd := ev.GetBlock().GetHeader()
 	err := chain.CheckSignature(hd, ev.GetSigner(), ev.GetSignature(), an.Keys)
-	if errors.Is(err, chain.ErrUnknownSigner) && cfg.Trust.Refresh(ctx) {
-		if an, ok = cfg.anchor(); ok {
-			err = chain.CheckSignature(hd, ev.GetSigner(), ev.GetSignature(), an.Keys)
+	if errors.Is(err, chain.ErrUnknownSigner) {
+		cfg.Trust.Refresh(ctx)
+		if newer, ok := cfg.anchor(); ok && newer.Version != an.Version {
+			err = chain.CheckSignature(hd, ev.GetSigner(), ev.GetSignature(), newer.Keys)
 		}
 	}
 	return err == nil

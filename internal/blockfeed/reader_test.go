@@ -208,3 +208,43 @@ type staticTrust struct{ a Anchor }
 
 func (s staticTrust) Anchor() (Anchor, bool)       { return s.a, true }
 func (s staticTrust) Refresh(context.Context) bool { return false }
+
+// The keys may change through a refresh the reader did not make (the
+// trust's own refresh loop, or another reader sharing it): the reader
+// still reads again the block it skipped for a key it lacked.
+func TestReaderSeesKeysAnotherRefreshFound(t *testing.T) {
+	c := testChain(t)
+	tp := newTopic(t)
+	for h := uint64(1); h <= 4; h++ {
+		tp.write(eventRecord(t, c.Event(h, 1)))
+	}
+	path := t.TempDir() + "/keys.json"
+	keysFile(t, path, c, 1, 2) // block 2 is signed by validator 3
+	trust, err := NewAnchors(AnchorsConfig{File: path, Logger: testLogger(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := Open(context.Background(), Config{Brokers: tp.brokers, Trust: trust, Logger: testLogger(t)}, Position{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	pollUntil(t, r, 1)
+	for range 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		_, _ = r.Poll(ctx, 100)
+		cancel()
+	}
+	keysFile(t, path, c, 1, 2, 3)
+	deadline := time.Now().Add(20 * time.Second)
+	for a, _ := trust.Anchor(); a.Keys == nil || a.Keys.(*chain.Keys).Len() != 3; a, _ = trust.Anchor() {
+		if time.Now().After(deadline) {
+			t.Fatal("the trust did not pick up the third key")
+		}
+		trust.Refresh(context.Background())
+		time.Sleep(50 * time.Millisecond)
+	}
+	if got := pollUntil(t, r, 4); !slices.Equal(got, []uint64{2, 3, 4}) {
+		t.Fatalf("accepted %v after another refresh found validator 3's key, want 2 3 4", got)
+	}
+}

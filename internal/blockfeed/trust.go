@@ -29,9 +29,10 @@ type Trust interface {
 	// Anchor returns what to verify with now; ok is false while no anchor
 	// is known yet.
 	Anchor() (a Anchor, ok bool)
-	// Refresh asks for a newer anchor and reports whether the keys
-	// changed. Callers may call it often: implementations bound how often
-	// it does real work, and how long it blocks.
+	// Refresh asks for a newer anchor and reports whether this call
+	// changed the keys; a change found by another caller shows only in the
+	// anchor's Version. Callers may call it often: implementations bound
+	// how often it does real work, and how long it blocks.
 	Refresh(ctx context.Context) (changed bool)
 }
 
@@ -85,6 +86,7 @@ type Anchors struct {
 	fileKeys  []chain.KeyRecord
 	fetched   []chain.KeyRecord
 	keys      *chain.Keys
+	version   uint64 // of keys
 	fileStamp fileStamp
 	nextAt    time.Time
 	pace      retry.Backoff
@@ -134,7 +136,7 @@ func (a *Anchors) Anchor() (Anchor, bool) {
 	if a.genesis == nil || a.keys == nil {
 		return Anchor{}, false
 	}
-	return Anchor{GenesisHash: a.genesis, Keys: a.keys}, true
+	return Anchor{GenesisHash: a.genesis, Keys: a.keys, Version: a.version}, true
 }
 
 // Refresh implements Trust.
@@ -312,6 +314,9 @@ func (a *Anchors) mergeLocked() bool {
 	}
 	keys := chain.KeysFromProto(recs)
 	changed := a.keys == nil || !sameRecords(a.keys.Records(), keys.Records())
+	if changed {
+		a.version++
+	}
 	a.keys = keys
 	return changed
 }

@@ -62,6 +62,10 @@ type Anchor struct {
 	// Keys checks signatures; nil only for readers explicitly running
 	// without verification, which then also accept any link of block 1.
 	Keys chain.KeySet
+	// Version grows whenever the keys change, whoever refreshed them: a
+	// reader that skipped a block for a key it lacked reads it again once
+	// the version moved past the one it judged with.
+	Version uint64
 }
 
 // Rejection says why a record was skipped.

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 // txStatus is GET /transactions/{id}.
@@ -107,10 +109,10 @@ func waitResolved(t *testing.T, d *dev, ids []string, timeout time.Duration) map
 
 // chainTx is what the check needs of a transaction in a block.
 type chainTx struct {
-	ID     string `json:"id"`
-	To     string `json:"to"`
-	Amount uint64 `json:"amount"`
-	Status string `json:"status"`
+	ID     string       `json:"id"`
+	To     string       `json:"to"`
+	Amount schemas.Uint `json:"amount"`
+	Status string       `json:"status"`
 }
 
 // chainView is the whole chain as the validators serve it.

@@ -85,19 +85,34 @@ export interface Performance {
   height: number;
 }
 
-export interface TxView {
+/**
+ * A transaction as every face of the API writes it: REST reads, block
+ * transactions, histories, live tx events and exports. Amounts and nonces
+ * are numbers up to 2^53-1 and decimal strings above; times are Unix ms.
+ * Empty fields are left out; the projection's faces (histories, exports)
+ * have no payload, producer timestamp or keys.
+ */
+export interface Tx {
   id: string;
   type: string;
   from?: string;
   to?: string;
-  amount: number | string;
+  amount: IntLike;
   asset?: string;
-  nonce: number | string;
+  nonce: IntLike;
   payload?: string;
-  timestamp_ms?: number;
-  submitted_ms?: number;
+  /** The producer's time. */
+  timestamp?: number;
+  pubkey?: string;
+  sig?: string;
+  new_key?: string;
   status: string;
   reason?: string;
+  height: number;
+  index: number;
+  submitted_ms?: number;
+  /** The timestamp of the block that holds it: when it was committed. */
+  block_timestamp?: number;
 }
 
 export interface BlockView {
@@ -106,13 +121,13 @@ export interface BlockView {
   prev_hash: string;
   tx_root: string;
   timestamp_ms: number;
-  proposer: number;
-  raft_term: number;
-  raft_index: number;
+  proposer: IntLike;
+  raft_term: IntLike;
+  raft_index: IntLike;
   tx_count: number;
   failed_count: number;
   sources: { topic: string; partition: number; start_offset: number; end_offset: number }[];
-  txs: TxView[];
+  txs: Tx[];
 }
 
 export interface BlockList {
@@ -138,14 +153,6 @@ export interface BlockPage {
   next_before: number;
 }
 
-export interface TxStatus {
-  id: string;
-  status: 'pending' | 'committed' | 'failed';
-  height: number;
-  index: number;
-  reason?: string;
-}
-
 export interface SearchResult {
   query: string;
   kind: 'block' | 'transaction' | 'none';
@@ -156,23 +163,8 @@ export interface SearchResult {
   status?: string;
 }
 
-export interface TxRow {
-  id: string;
-  height: number;
-  index: number;
-  type: string;
-  from: string;
-  to: string;
-  asset: string;
-  amount: IntLike;
-  nonce: IntLike;
-  status: string;
-  reason?: string;
-  block_time: string;
-}
-
 export interface TxPage {
-  transactions: TxRow[];
+  transactions: Tx[];
   next_before: string;
 }
 
@@ -189,7 +181,7 @@ export interface AssetSummary {
   supply: string;
   holders: number;
   top_holders: { account: string; balance: string }[];
-  recent: TxRow[];
+  recent: Tx[];
 }
 
 export interface ValidatorSet {
@@ -237,7 +229,7 @@ export interface Comparison {
 export interface Ranked {
   key: string;
   txs: number;
-  volume: number | string;
+  volume: IntLike;
 }
 
 export interface Forecast {

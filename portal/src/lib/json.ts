@@ -1,8 +1,8 @@
 // JSON as the API writes it: 64-bit amounts, nonces and balances can exceed
 // 2^53, where a JavaScript number silently rounds. The API writes such
-// values as strings in most places, but a block's transactions carry them
-// as JSON numbers; parseJSON keeps every integer literal that a double
-// cannot hold exactly as its decimal string.
+// values as decimal strings; parseJSON also keeps any integer literal that a
+// double cannot hold exactly as its decimal string, so that nothing the page
+// reads is rounded, whatever writes it.
 
 /** Parses JSON text; integers beyond Number.MAX_SAFE_INTEGER stay exact, as strings. */
 export function parseJSON<T = unknown>(text: string): T {

@@ -4,8 +4,9 @@
 // twice. It subscribes to blocks, throughput and validator changes; a page
 // that wants transactions narrows them to the accounts it shows.
 
-import { parseJSON } from './json';
+import type { Tx } from './api';
 import type { IntLike } from './format';
+import { parseJSON } from './json';
 
 export type EventType = 'block' | 'tx' | 'tps' | 'validator';
 
@@ -17,29 +18,21 @@ export interface BlockEvent {
   prev_hash: string;
   tx_count: number;
   failed_count: number;
-  proposer: number;
-  raft_term: number;
+  proposer: IntLike;
+  raft_term: IntLike;
   /** The block's timestamp, Unix ms. */
   timestamp: number;
   committed_ms?: number;
 }
 
+/** A transaction of a committed block, in the shape every face of the API writes. */
 export interface TxEvent {
   type: 'tx';
+  /** The resume cursor, "H.I". */
   id: string;
   height: number;
-  index: number;
-  tx_id: string;
-  tx_type: string;
-  from?: string;
-  to?: string;
-  amount: IntLike;
-  asset?: string;
-  nonce: IntLike;
-  status: 'committed' | 'failed';
-  reason?: string;
-  submitted_ms?: number;
   committed_ms?: number;
+  tx: Tx;
 }
 
 export interface TpsEvent {

@@ -2,13 +2,13 @@ import { useEffect } from 'preact/hooks';
 import { AccountLink, AssetLink, Badge, BlockLink, Card, Empty, ErrorBox, ExportLinks, Loading, PageTitle, TxLink } from '../components';
 import { useApp, useFetch, useLive, useNow } from '../hooks';
 import { can } from '../lib/access';
-import type { Balance, TxPage, TxRow } from '../lib/api';
+import type { Balance, Tx, TxPage } from '../lib/api';
 import { assetName, formatAge, formatInt, formatTime } from '../lib/format';
 import { routeHref } from '../lib/route';
 
 const PAGE = 50;
 
-export function TxTable({ rows, testId, account }: { rows: TxRow[]; testId: string; account?: string }) {
+export function TxTable({ rows, testId, account }: { rows: Tx[]; testId: string; account?: string }) {
   return (
     <div class="table-wrap">
       <table data-testid={testId}>
@@ -29,7 +29,7 @@ export function TxTable({ rows, testId, account }: { rows: TxRow[]; testId: stri
               <td class="num">{formatInt(t.amount)}</td>
               <td><AssetLink asset={assetName(t.asset, t.type)} /></td>
               <td><Badge status={t.status} />{t.reason && <span class="reason small"> {t.reason}</span>}</td>
-              <td class="hide-sm nowrap">{formatTime(t.block_time)}</td>
+              <td class="hide-sm nowrap">{formatTime(t.block_timestamp)}</td>
             </tr>
           ))}
         </tbody>
@@ -46,7 +46,7 @@ export function AccountPage({ address, before }: { address: string; before?: str
   const enc = encodeURIComponent(address);
   const balances = useFetch<{ account: string; balances: Balance[] }>(analytics ? `/analytics/accounts/${enc}` : null);
   const history = useFetch<TxPage>(analytics ? `/analytics/accounts/${enc}/history?limit=${PAGE}${before ? `&before=${before}` : ''}` : null);
-  const liveTxs = snap.txs.filter((t) => t.from === address || t.to === address);
+  const liveTxs = snap.txs.map((e) => e.tx).filter((t) => t.from === address || t.to === address);
 
   // New transactions of the account change its balances: read them again,
   // at most every two seconds.
@@ -90,14 +90,7 @@ export function AccountPage({ address, before }: { address: string; before?: str
       )}
       <Card title={<>Live <span class="live-dot" aria-hidden="true" /></>} testId="account-live">
         {liveTxs.length === 0 ? <Empty>Transactions of {address} appear here as they commit.</Empty> : (
-          <TxTable
-            testId="live-txs"
-            account={address}
-            rows={liveTxs.slice(0, 20).map((t) => ({
-              id: t.tx_id, height: t.height, index: t.index, type: t.tx_type, from: t.from ?? '', to: t.to ?? '', asset: t.asset ?? '',
-              amount: t.amount, nonce: t.nonce, status: t.status, reason: t.reason, block_time: new Date(t.committed_ms ?? now).toISOString(),
-            }))}
-          />
+          <TxTable testId="live-txs" account={address} rows={liveTxs.slice(0, 20)} />
         )}
       </Card>
       {analytics && (

@@ -3,7 +3,7 @@ import { BlockLink, Card, Empty, ErrorBox, ExportLinks, Hash, Loading, PageTitle
 import { useApp, useFetch, useLive, useNow } from '../hooks';
 import { can } from '../lib/access';
 import type { BlockList, BlockPage } from '../lib/api';
-import { formatAge, formatInt, formatTime } from '../lib/format';
+import { formatAge, formatInt, formatTime, type IntLike } from '../lib/format';
 import { navigate } from '../lib/router';
 import { routeHref, type BlockFilter } from '../lib/route';
 import { missingHeights } from '../lib/store';
@@ -15,7 +15,7 @@ interface Row {
   hash: string;
   tx_count: number;
   failed_count: number;
-  proposer: number;
+  proposer: IntLike;
   /** Unix ms. */
   time: number;
 }

@@ -14,7 +14,7 @@ export function ForecastPage({ route }: { route: ForecastRoute }) {
   const set = (part: Partial<ForecastRoute>) => navigate(routeHref({ ...route, ...part }));
   const step = stepFor(route.history, route.step);
   const history = `${RANGE_MS[route.history] / 1000}s`;
-  const fc = useFetch<Forecast>(`/analytics/forecast?metric=${route.metric}&step=${step}&history=${history}&horizon=${route.horizon}&coverage=0.8`, 30_000);
+  const fc = useFetch<Forecast>(`/analytics/forecast?metric=${route.metric}&step=${step}&history=${history}&horizon=${route.horizon}`, 30_000);
   const an = useFetch<Anomalies>(`/analytics/anomalies?metric=${route.metric}&step=${step}&from=${ago(RANGE_MS[route.history])}&threshold=${route.threshold}`, 30_000);
 
   const { series, band, markers } = useMemo(() => {
@@ -25,7 +25,7 @@ export function ForecastPage({ route }: { route: ForecastRoute }) {
       const last = hist[hist.length - 1];
       series.push({ name: 'forecast', tone: 's3', dashed: true, points: [...(last ? [last] : []), ...f.forecast.map((p) => ({ t: Date.parse(p.t), v: p.mean }))] });
     }
-    const band = f?.forecast?.length ? { name: `${Math.round((f.coverage ?? 0.8) * 100)}% interval`, points: f.forecast.map((p) => ({ t: Date.parse(p.t), lo: p.lo, hi: p.hi })) } : undefined;
+    const band = f?.forecast?.length ? { name: `${Math.round(f.coverage * 100)}% interval`, points: f.forecast.map((p) => ({ t: Date.parse(p.t), lo: p.lo, hi: p.hi })) } : undefined;
     const markers: Marker[] = (an.data?.anomalies ?? []).map((a) => ({
       t: Date.parse(a.t), v: a.value,
       label: `anomaly at ${formatTime(Date.parse(a.t))}: ${formatNumber(a.value)} where ${formatNumber(a.expected)} was expected, score ${formatNumber(a.score, 2)}`,
@@ -53,7 +53,7 @@ export function ForecastPage({ route }: { route: ForecastRoute }) {
       </div>
       <Card
         testId="forecast"
-        actions={<ExportLinks path="/analytics/forecast" params={{ metric: route.metric, step, history, horizon: route.horizon, coverage: 0.8 }} name={`forecast-${route.metric}`} />}
+        actions={<ExportLinks path="/analytics/forecast" params={{ metric: route.metric, step, history, horizon: route.horizon }} name={`forecast-${route.metric}`} />}
       >
         {fc.error && <ErrorBox error={fc.error} retry={fc.reload} />}
         {an.error && <ErrorBox error={an.error} retry={an.reload} />}

@@ -1,7 +1,7 @@
 import { useEffect } from 'preact/hooks';
 import { AccountLink, AssetLink, Badge, BlockLink, Card, Empty, ErrorBox, Field, Hash, Loading, PageTitle } from '../components';
 import { useFetch, useLive } from '../hooks';
-import type { BlockView, SearchResult } from '../lib/api';
+import type { SearchResult, Tx } from '../lib/api';
 import { assetName, formatDuration, formatInt, formatTime } from '../lib/format';
 
 export function TxPage({ id }: { id: string }) {
@@ -9,8 +9,8 @@ export function TxPage({ id }: { id: string }) {
   // Search answers a miss without an error; it also tells pending from committed.
   const found = useFetch<SearchResult>(`/search?q=${encodeURIComponent(id)}`);
   const r = found.data?.kind === 'transaction' && found.data.id === id ? found.data : null;
-  const block = useFetch<BlockView>(r && r.status !== 'pending' && r.height ? `/blocks/${r.height}` : null);
-  const tx = block.data && r ? block.data.txs[r.index ?? 0] : undefined;
+  const read = useFetch<Tx>(r && r.status !== 'pending' ? `/transactions/${encodeURIComponent(id)}` : null);
+  const tx = read.data?.id === id && read.data.type ? read.data : undefined;
 
   // A pending transaction is looked up again as blocks commit.
   const pendingHead = r?.status === 'pending' ? snap.head : 0;
@@ -34,8 +34,8 @@ export function TxPage({ id }: { id: string }) {
           </dl>
         </Card>
       )}
-      {block.error && <ErrorBox error={block.error} retry={block.reload} />}
-      {tx && block.data && (
+      {read.error && <ErrorBox error={read.error} retry={read.reload} />}
+      {tx && (
         <Card title="Transaction" testId="tx-detail">
           <dl class="fields">
             <Field label="Id"><Hash value={tx.id} full /></Field>
@@ -44,10 +44,10 @@ export function TxPage({ id }: { id: string }) {
             <Field label="To"><AccountLink address={tx.to} /></Field>
             <Field label="Amount"><span data-testid="tx-amount">{formatInt(tx.amount)}</span> <AssetLink asset={assetName(tx.asset, tx.type)} /></Field>
             <Field label="Nonce">{formatInt(tx.nonce)}</Field>
-            {tx.timestamp_ms ? <Field label="Signed time">{formatTime(tx.timestamp_ms)}</Field> : null}
+            {tx.timestamp ? <Field label="Signed time">{formatTime(tx.timestamp)}</Field> : null}
             {tx.submitted_ms ? <Field label="Submitted">{formatTime(tx.submitted_ms)}</Field> : null}
-            <Field label="Committed">{formatTime(block.data.timestamp_ms)}</Field>
-            {tx.submitted_ms ? <Field label="Submit → commit">{formatDuration(block.data.timestamp_ms - tx.submitted_ms)}</Field> : null}
+            <Field label="Committed">{formatTime(tx.block_timestamp)}</Field>
+            {tx.submitted_ms && tx.block_timestamp ? <Field label="Submit → commit">{formatDuration(tx.block_timestamp - tx.submitted_ms)}</Field> : null}
             {tx.payload && <Field label="Payload (base64)"><code class="break">{tx.payload}</code></Field>}
           </dl>
         </Card>

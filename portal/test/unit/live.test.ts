@@ -1,5 +1,6 @@
 import { beforeEach, describe, expect, test } from 'vitest';
-import { LiveStream, compareEventIds, parseEventId, type Clock, type LiveEvent, type LiveStatus, type SocketLike } from '../../src/lib/live';
+import { LiveStream, compareEventIds, parseEventId, type Clock, type LiveEvent, type LiveStatus, type SocketLike, type TxEvent } from '../../src/lib/live';
+import { formatInt } from '../../src/lib/format';
 
 /** A stand-in WebSocket the test opens, feeds and drops. */
 class FakeSocket implements SocketLike {
@@ -61,7 +62,7 @@ class FakeClock implements Clock {
 }
 
 const block = (h: number, extra: object = {}) => ({ type: 'block', id: String(h), height: h, hash: `h${h}`, prev_hash: `h${h - 1}`, tx_count: 1, failed_count: 0, proposer: 1, raft_term: 2, timestamp: h * 1000, ...extra });
-const tx = (h: number, i: number, extra: object = {}) => ({ type: 'tx', id: `${h}.${i}`, height: h, index: i, tx_id: `t${h}.${i}`, tx_type: 'transfer', amount: 1, nonce: 1, status: 'committed', ...extra });
+const tx = (h: number, i: number, extra: object = {}) => ({ type: 'tx', id: `${h}.${i}`, height: h, tx: { id: `t${h}.${i}`, type: 'transfer', amount: 1, nonce: 1, status: 'committed', height: h, index: i, ...extra } });
 
 describe('LiveStream', () => {
   let sockets: FakeSocket[];
@@ -189,10 +190,10 @@ describe('LiveStream', () => {
     live.start();
     sockets[0].open();
     sockets[0].deliver(block(1));
-    sockets[0].deliver('{"type":"tx","id":"1.0","height":1,"index":0,"tx_id":"x","tx_type":"mint","amount":"18446744073709551615","nonce":18446744073709551614,"status":"committed"}');
-    const t = events[1] as { amount: unknown; nonce: unknown };
+    sockets[0].deliver('{"type":"tx","id":"1.0","height":1,"tx":{"id":"x","type":"mint","amount":"18446744073709551615","nonce":"9007199254740993","status":"committed","height":1,"index":0}}');
+    const t = (events[1] as TxEvent).tx;
     expect(t.amount).toBe('18446744073709551615');
-    expect(t.nonce).toBe('18446744073709551614');
+    expect(formatInt(t.nonce)).toBe('9,007,199,254,740,993');
   });
 
   test('stop closes for good', () => {

@@ -9,6 +9,8 @@ import (
 	"strings"
 
 	"github.com/HdrHistogram/hdrhistogram-go"
+
+	"github.com/aurigraph/aurigraph/internal/bench/ceiling"
 )
 
 // Report is the JSON a run writes; --compare reads two of them.
@@ -23,8 +25,8 @@ type Report struct {
 	// the max-rate phase.
 	CommittedTPS float64 `json:"committed_tps"`
 	// OfferedTPS is what the producers got the broker to take in that phase.
-	OfferedTPS float64  `json:"offered_tps"`
-	Ceilings   Ceilings `json:"ceilings"`
+	OfferedTPS float64          `json:"offered_tps"`
+	Ceilings   ceiling.Ceilings `json:"ceilings"`
 	// Ratios are CommittedTPS over each ceiling.
 	Ratios map[string]float64 `json:"ratios"`
 

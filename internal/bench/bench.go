@@ -1,8 +1,9 @@
 // Package bench drives the real pipeline with Kafka producers and measures
 // it end to end: throughput, per-stage latency (submit → commit → ClickHouse
 // visible, commit → WebSocket delivered), memory and CPU, and in the same
-// run each stage's ceiling on this machine, so that every figure can be read
-// as a share of what the hardware allows. `aurigraph bench` wires it.
+// run each stage's ceiling on this machine (package ceiling), so that every
+// figure can be read as a share of what the hardware allows. `aurigraph
+// bench` wires it.
 package bench
 
 import (
@@ -23,6 +24,7 @@ import (
 	"github.com/HdrHistogram/hdrhistogram-go"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/bench/ceiling"
 	"github.com/aurigraph/aurigraph/schemas"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -183,7 +185,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 			count := rate * cfg.Duration.Seconds() * 1.05
 			if rate == 0 {
 				// As many as verification could possibly pass in the phase.
-				verify, err := verifyCeiling(ctx, 5_000)
+				verify, err := ceiling.Verify(ctx, 5_000)
 				if err != nil {
 					return loadResult{}, time.Time{}, fmt.Errorf("bench: size the signed load: %w", err)
 				}
@@ -292,10 +294,10 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		}
 		defer os.RemoveAll(scratch)
 		log.Info("bench: measuring stage ceilings")
-		rep.Ceilings, err = measureCeilings(ctx, ceilingSpec{
-			brokers: tgt.Brokers, kafkaOpts: tgt.KafkaOpts, partitions: tgt.TxPartitions, clickhouse: tgt.ClickHouse, clickhouseDial: tgt.ClickHouseDial, dir: scratch,
-			validators: cfg.Validators, txSize: cfg.TxSize, logRecords: 1_000_000, insertRows: 1_000_000,
-			raftDuration: 3 * time.Second,
+		rep.Ceilings, err = ceiling.Measure(ctx, ceiling.Spec{
+			Brokers: tgt.Brokers, KafkaOpts: tgt.KafkaOpts, Partitions: tgt.TxPartitions, ClickHouse: tgt.ClickHouse, ClickHouseDial: tgt.ClickHouseDial, Dir: scratch,
+			Validators: cfg.Validators, TxSize: cfg.TxSize, LogRecords: 1_000_000, InsertRows: 1_000_000,
+			RaftDuration: 3 * time.Second,
 		})
 		if err != nil {
 			return nil, err
