@@ -668,16 +668,19 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 			continue
 		}
 		pb, pc := p99(b), p99(c)
-		excess = append(excess, pb-(pc+pc/10+time.Millisecond))
+		// A hub that waited on the stalled subscriber would add the stall
+		// itself, hundreds of milliseconds, to every round; the margin only
+		// absorbs the scheduling noise of a loaded 2-core machine.
+		excess = append(excess, pb-(pc+pc/4+5*time.Millisecond))
 		perRound = append(perRound, fmt.Sprintf("%v/%v", pb, pc))
 		beside, clean = append(beside, b...), append(clean, c...)
 	}
 	slices.Sort(excess)
 	medianExcess := (excess[rounds/2-1] + excess[rounds/2]) / 2
-	t.Logf("p99 delivery latency beside a stalled subscriber / on the clean hub, per round: %v; pooled over %d and %d deliveries: %v / %v; median excess over the 10%% (+1 ms) bound %v",
+	t.Logf("p99 delivery latency beside a stalled subscriber / on the clean hub, per round: %v; pooled over %d and %d deliveries: %v / %v; median excess over the 25%% (+5 ms) bound %v",
 		perRound, len(beside), len(clean), p99(beside), p99(clean), medianExcess)
 	if medianExcess > 0 {
-		t.Fatalf("in the median round, a stalled subscriber raised its hub's others' p99 %v past 10%% (+1 ms) over the clean hub's", medianExcess)
+		t.Fatalf("in the median round, a stalled subscriber raised its hub's others' p99 %v past 25%% (+5 ms) over the clean hub's", medianExcess)
 	}
 	for i, sd := range sides {
 		if n := metricValue(t, sd.hub.metrics.laggedReplays); n < 1 {
