@@ -11,6 +11,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/retry"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -43,6 +44,7 @@ func (s *keyServer) ProveKey(_ context.Context, req *aurigraphv1.ProveKeyRequest
 func (n *Node) registerKeys(ctx context.Context) {
 	tick := time.NewTicker(keyRegisterInterval)
 	defer tick.Stop()
+	genesisLog := retry.Gate{Every: 10 * time.Second}
 	type retry struct {
 		at      time.Time
 		backoff time.Duration
@@ -74,7 +76,9 @@ func (n *Node) registerKeys(ctx context.Context) {
 			// ingest checks against, should not wait for the first
 			// transaction.
 			if err := n.ensureGenesis(ctx, term); err != nil && ctx.Err() == nil {
-				n.logger.Warn("cannot propose the chain's genesis yet; retrying", "err", err)
+				if ok, held := genesisLog.Allow(err.Error()); ok {
+					n.logger.Warn("cannot propose the chain's genesis yet; retrying", "err", err, "repeats_not_logged", held)
+				}
 			}
 			continue
 		}

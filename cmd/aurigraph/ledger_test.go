@@ -22,6 +22,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/schemas/rpc"
 )
 
 func ledgerKey(name string) ed25519.PrivateKey {
@@ -47,7 +48,7 @@ func signedJSON(t *testing.T, tx *aurigraphv1.Transaction, key ed25519.PrivateKe
 // alreadyExistsInfo is the ErrorInfo an ALREADY_EXISTS status carries.
 func alreadyExistsInfo(st *status.Status) *errdetails.ErrorInfo {
 	for _, d := range st.Details() {
-		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == "ALREADY_EXISTS" {
+		if info, ok := d.(*errdetails.ErrorInfo); ok && info.GetReason() == rpc.ReasonAlreadyExists && info.GetDomain() == rpc.ErrorDomain {
 			return info
 		}
 	}
