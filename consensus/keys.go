@@ -220,9 +220,10 @@ func unappliedTxs(ents []raftpb.Entry, applied uint64) *loggedTxs {
 	return l
 }
 
-// inLog reports whether id is in a raft entry this validator found
-// unapplied at start and has not applied yet.
-func (n *Node) inLog(id string) bool {
+// InLog reports whether id is in a raft entry this validator found
+// unapplied at start and has not applied yet: pending, although nothing in
+// this process accepted it.
+func (n *Node) InLog(id string) bool {
 	l := n.logged.Load()
 	if l == nil {
 		return false

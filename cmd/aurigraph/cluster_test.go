@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/chainapi"
 )
 
 func TestParseNodeURLs(t *testing.T) {
@@ -91,7 +92,7 @@ func TestClusterCommandFindsLeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close(context.Background()) })
-		srv := httptest.NewServer(http.StripPrefix("/api/v12", consensus.NewHTTPHandler(consensus.NewService([]*consensus.Node{n}, consensus.ServiceOptions{Logger: testLog(t)}))))
+		srv := httptest.NewServer(http.StripPrefix("/api/v12", chainapi.NewHTTPHandler(chainapi.NewService([]*consensus.Node{n}, chainapi.ServiceOptions{Logger: testLog(t)}))))
 		t.Cleanup(srv.Close)
 		nodes[id], urls[id] = n, srv.URL
 	}

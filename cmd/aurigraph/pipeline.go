@@ -25,6 +25,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/chainapi"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/internal/health"
@@ -406,11 +407,11 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 		return "", "", err
 	}
 	guard := a.access.guard
-	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Scope: guard.TxScope, Logger: log.With("component", "api")})
+	chain := chainapi.NewService(a.nodes, chainapi.ServiceOptions{Pending: a.submit.Pending, Scope: guard.TxScope, Logger: log.With("component", "api")})
 	root := guard.NewMux()
 	api := root.Under("/api/v12")
 	api.Handle("POST /transactions", a.submit)
-	consensus.RegisterHTTP(api, chain)
+	chainapi.RegisterHTTP(api, chain)
 	mountStreams(api, a.hub, a.access.web.CORSOrigins)
 	if a.analytics != nil {
 		analytics.RegisterHTTP(api.Under("/analytics"), a.analytics, analytics.HTTPOptions{Scope: analyticsScope(guard)})

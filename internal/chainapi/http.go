@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -130,7 +131,7 @@ func writeServiceError(w http.ResponseWriter, err error) {
 		})
 	case errors.Is(err, ErrInvalidArgument):
 		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, ErrBlockNotFound), errors.Is(err, ErrTxNotFound):
+	case errors.Is(err, consensus.ErrBlockNotFound), errors.Is(err, ErrTxNotFound):
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusServiceUnavailable, err.Error())
@@ -157,7 +158,7 @@ func (h *httpHandler) block(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *httpHandler) stats(w http.ResponseWriter, r *http.Request) {
-	read(w, r, h.svc.Stats, func(s ChainStats) any {
+	read(w, r, h.svc.Stats, func(s consensus.ChainStats) any {
 		return map[string]any{
 			"height": s.Height, "tx_count": s.TxCount, "last_hash": hex.EncodeToString(s.LastHash),
 			"contiguous_height": s.Contiguous, "catching_up": s.CatchingUp(),

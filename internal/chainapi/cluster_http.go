@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"context"
@@ -9,61 +9,9 @@ import (
 	"net"
 	"net/http"
 	"strconv"
-	"strings"
 
-	"go.etcd.io/raft/v3"
+	"github.com/aurigraph/aurigraph/consensus"
 )
-
-// ClusterStatus is the cluster configuration as one validator sees it.
-type ClusterStatus struct {
-	// ID is the validator that answered.
-	ID      uint64         `json:"id"`
-	Leader  uint64         `json:"leader"`
-	Term    uint64         `json:"term"`
-	Members []MemberStatus `json:"members"`
-}
-
-// MemberStatus is one member with its role and, when the answering
-// validator leads, its replication progress.
-type MemberStatus struct {
-	Member
-	// Role is leader, follower or learner.
-	Role string `json:"role"`
-	// Match is the highest log index known to be replicated on the member.
-	Match uint64 `json:"match,omitempty"`
-	// Replication is the leader's replication mode towards the member:
-	// probe, replicate or snapshot.
-	Replication string `json:"replication,omitempty"`
-	// Active reports whether the member was heard from within the last
-	// election timeout.
-	Active *bool `json:"active,omitempty"`
-}
-
-// ClusterStatus returns the members, the leader and term, and the
-// replication progress of each member when this validator leads.
-func (n *Node) ClusterStatus() ClusterStatus {
-	isLeader, term := n.Leader()
-	cs := ClusterStatus{ID: n.cfg.ID, Leader: n.leader.Load(), Term: term, Members: []MemberStatus{}}
-	var rs raft.Status
-	if isLeader {
-		rs = n.raft.Status()
-	}
-	for _, m := range n.Members() {
-		ms := MemberStatus{Member: m, Role: "follower"}
-		switch {
-		case !m.Voter:
-			ms.Role = "learner"
-		case m.ID == cs.Leader:
-			ms.Role = "leader"
-		}
-		if pr, ok := rs.Progress[m.ID]; ok {
-			active := pr.RecentActive || m.ID == n.cfg.ID
-			ms.Match, ms.Replication, ms.Active = pr.Match, strings.ToLower(pr.State.String()), &active
-		}
-		cs.Members = append(cs.Members, ms)
-	}
-	return cs
-}
 
 func (h *httpHandler) registerCluster(mux Mux) {
 	mux.HandleFunc("GET /cluster/status", h.clusterStatus)
@@ -127,7 +75,7 @@ func (h *httpHandler) removeMember(w http.ResponseWriter, r *http.Request) {
 	h.writeMemberChange(w, cs, err)
 }
 
-func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs ClusterStatus, err error) {
+func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs consensus.ClusterStatus, err error) {
 	var notLeader *NotLeaderError
 	switch {
 	case err == nil:
@@ -140,7 +88,7 @@ func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs ClusterStatus,
 		}{"not the leader", notLeader.Leader})
 	case errors.Is(err, ErrInvalidArgument):
 		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, ErrMemberExists), errors.Is(err, ErrMemberNotFound), errors.Is(err, ErrLastVoter):
+	case errors.Is(err, consensus.ErrMemberExists), errors.Is(err, consensus.ErrMemberNotFound), errors.Is(err, consensus.ErrLastVoter):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, err.Error()+"; check GET /cluster/status before retrying")

@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/aurigraph/aurigraph/consensus"
 )
 
 func TestHTTPBlockListAndSearch(t *testing.T) {
@@ -15,7 +17,7 @@ func TestHTTPBlockListAndSearch(t *testing.T) {
 	mustPropose(t, lead, batch(0, mint("m1", "alice", 100), transfer("bad", "bob", "alice", 5, 1)))
 	mustPropose(t, lead, batch(2, transfer("t1", "alice", "bob", 10, 1)))
 	mustPropose(t, lead, batch(3, transfer("42", "alice", "bob", 1, 2)))
-	srv := httptest.NewServer(NewHTTPHandler(NewService([]*Node{lead}, ServiceOptions{
+	srv := httptest.NewServer(NewHTTPHandler(NewService([]*consensus.Node{lead}, ServiceOptions{
 		Pending: func(id string) bool { return id == "queued" },
 		Logger:  testLogger(),
 	})))
@@ -69,7 +71,7 @@ func TestHTTPTransferLeadership(t *testing.T) {
 	lead := c.leader()
 	srv := map[uint64]*httptest.Server{}
 	for id, n := range c.nodes {
-		srv[id] = httptest.NewServer(NewHTTPHandler(NewService([]*Node{n}, ServiceOptions{Logger: testLogger()})))
+		srv[id] = httptest.NewServer(NewHTTPHandler(NewService([]*consensus.Node{n}, ServiceOptions{Logger: testLogger()})))
 		t.Cleanup(srv[id].Close)
 	}
 	target := c.followers(lead)[0]
@@ -86,7 +88,7 @@ func TestHTTPTransferLeadership(t *testing.T) {
 	}
 
 	code, body = doJSON(t, http.MethodPost, srv[lead.ID()].URL+"/cluster/leader", `{"id":`+jsonNum(target.ID())+`}`)
-	var st ClusterStatus
+	var st consensus.ClusterStatus
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Leader != target.ID() {
 		t.Fatalf("transfer to %d = %d %s", target.ID(), code, body)
 	}

@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -15,7 +16,7 @@ import (
 // validators running in this process. The REST handler and the gRPC
 // services are both thin adapters over it, so the two APIs cannot drift.
 type Service struct {
-	nodes []*Node
+	nodes []*consensus.Node
 	opts  ServiceOptions
 }
 
@@ -36,9 +37,9 @@ type ServiceOptions struct {
 }
 
 // NewService serves the validators of this process (at least one).
-func NewService(nodes []*Node, opts ServiceOptions) *Service {
+func NewService(nodes []*consensus.Node, opts ServiceOptions) *Service {
 	if len(nodes) == 0 {
-		panic("consensus: NewService needs at least one node")
+		panic("chainapi: NewService needs at least one node")
 	}
 	if opts.ReadTimeout <= 0 {
 		opts.ReadTimeout = 2 * time.Second
@@ -49,7 +50,7 @@ func NewService(nodes []*Node, opts ServiceOptions) *Service {
 	return &Service{nodes: nodes, opts: opts}
 }
 
-// Errors of the service beyond the store's ErrBlockNotFound.
+// Errors of the service beyond consensus.ErrBlockNotFound.
 var (
 	// ErrTxNotFound: the id is neither in the chain nor pending.
 	ErrTxNotFound = errors.New("consensus: transaction not found")
@@ -118,7 +119,7 @@ func (e *NotLeaderError) Unwrap() error { return e.Err }
 
 // primary is the validator reads go to: the local leader when one of this
 // process's validators leads, else the first.
-func (s *Service) primary() *Node {
+func (s *Service) primary() *consensus.Node {
 	if n := s.leading(); n != nil {
 		return n
 	}
@@ -126,7 +127,7 @@ func (s *Service) primary() *Node {
 }
 
 // leading is the local validator that leads, nil when none does.
-func (s *Service) leading() *Node {
+func (s *Service) leading() *consensus.Node {
 	for _, n := range s.nodes {
 		if lead, _ := n.Leader(); lead {
 			return n
@@ -137,7 +138,7 @@ func (s *Service) leading() *Node {
 
 // barrier makes n's state include every block committed before the call,
 // unless the caller accepts a stale read.
-func (s *Service) barrier(ctx context.Context, n *Node, stale bool) error {
+func (s *Service) barrier(ctx context.Context, n *consensus.Node, stale bool) error {
 	if stale {
 		return nil
 	}
@@ -149,8 +150,8 @@ func (s *Service) barrier(ctx context.Context, n *Node, stale bool) error {
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case errors.Is(err, ErrNoLeader), errors.Is(err, ErrStopped), errors.Is(err, context.DeadlineExceeded):
-		return &ReadUnavailableError{Validator: n.ID(), Leader: n.leader.Load(), Timeout: s.opts.ReadTimeout, Err: err}
+	case errors.Is(err, consensus.ErrNoLeader), errors.Is(err, consensus.ErrStopped), errors.Is(err, context.DeadlineExceeded):
+		return &ReadUnavailableError{Validator: n.ID(), Leader: n.Status().Leader, Timeout: s.opts.ReadTimeout, Err: err}
 	default:
 		s.opts.Logger.Error("linearizable read", "validator", n.ID(), "err", err)
 		return fmt.Errorf("linearizable read through validator %d: %w", n.ID(), err)
@@ -158,8 +159,8 @@ func (s *Service) barrier(ctx context.Context, n *Node, stale bool) error {
 }
 
 // notFound explains a missing block: not there, or not fetched yet.
-func notFound(n *Node, err error) error {
-	if st := n.Blocks().Stats(); errors.Is(err, ErrBlockNotFound) && st.CatchingUp() {
+func notFound(n *consensus.Node, err error) error {
+	if st := n.Blocks().Stats(); errors.Is(err, consensus.ErrBlockNotFound) && st.CatchingUp() {
 		return &CatchingUpError{Validator: n.ID(), Contiguous: st.Contiguous, Height: st.Height, Err: err}
 	}
 	return err
@@ -181,7 +182,7 @@ func (s *Service) Latest(ctx context.Context, stale bool) (*aurigraphv1.Block, e
 	}
 	st := n.Blocks().Stats()
 	if st.Height == 0 {
-		return nil, fmt.Errorf("chain is empty, no block committed yet: %w", ErrBlockNotFound)
+		return nil, fmt.Errorf("chain is empty, no block committed yet: %w", consensus.ErrBlockNotFound)
 	}
 	blk, err := n.Blocks().Get(st.Height)
 	return s.scoped(ctx, blk), notFound(n, err)
@@ -229,7 +230,7 @@ func (s *Service) BlockByHash(ctx context.Context, hash []byte, stale bool) (*au
 	}
 	n := s.primary()
 	blk, err := n.Blocks().GetByHash(hash)
-	if errors.Is(err, ErrBlockNotFound) {
+	if errors.Is(err, consensus.ErrBlockNotFound) {
 		// It may be committed but not applied here yet.
 		if err := s.barrier(ctx, n, stale); err != nil {
 			return nil, err
@@ -296,17 +297,17 @@ func (s *Service) Blocks(ctx context.Context, from, to uint64, limit int, header
 }
 
 // Stats summarises the chain.
-func (s *Service) Stats(ctx context.Context, stale bool) (ChainStats, error) {
+func (s *Service) Stats(ctx context.Context, stale bool) (consensus.ChainStats, error) {
 	n := s.primary()
 	if err := s.barrier(ctx, n, stale); err != nil {
-		return ChainStats{}, err
+		return consensus.ChainStats{}, err
 	}
 	return n.Blocks().Stats(), nil
 }
 
 // Verify checks the hash chain and every block's tx root.
-func (s *Service) Verify(ctx context.Context) (VerifyReport, error) {
-	return VerifyChain(ctx, s.primary().Blocks())
+func (s *Service) Verify(ctx context.Context) (consensus.VerifyReport, error) {
+	return consensus.VerifyChain(ctx, s.primary().Blocks())
 }
 
 // Keys returns what consumers of the blocks topic must trust: the hash
@@ -388,12 +389,12 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 		return TxInfo{}, err
 	}
 	if !ok {
-		if s.opts.Pending != nil && s.opts.Pending(id) || n.inLog(id) {
+		if s.opts.Pending != nil && s.opts.Pending(id) || n.InLog(id) {
 			return TxInfo{ID: id, State: TxPending}, nil
 		}
 		if st := store.Stats(); st.CatchingUp() {
 			return TxInfo{}, &CatchingUpError{Validator: n.ID(), Contiguous: st.Contiguous, Height: st.Height,
-				Err: fmt.Errorf("transaction %q: %w", id, ErrBlockNotFound)}
+				Err: fmt.Errorf("transaction %q: %w", id, consensus.ErrBlockNotFound)}
 		}
 		return TxInfo{}, fmt.Errorf("transaction %q is not in the chain and not pending: %w", id, ErrTxNotFound)
 	}
@@ -431,7 +432,7 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 
 // ValidatorInfo is one member of the validator set.
 type ValidatorInfo struct {
-	Member
+	consensus.Member
 	// Role is leader, follower or learner.
 	Role string
 	// State and Applied are known for validators of this process.
@@ -461,9 +462,9 @@ func (s *Service) Validators(ctx context.Context, stale bool) (ValidatorSet, err
 	return s.validatorSet(p), nil
 }
 
-func (s *Service) validatorSet(p *Node) ValidatorSet {
+func (s *Service) validatorSet(p *consensus.Node) ValidatorSet {
 	st := p.Status()
-	local := make(map[uint64]Status, len(s.nodes))
+	local := make(map[uint64]consensus.Status, len(s.nodes))
 	for _, n := range s.nodes {
 		if n == p {
 			local[n.ID()] = st
@@ -501,21 +502,21 @@ func (s *Service) Validator(ctx context.Context, id uint64) (ValidatorInfo, Vali
 			return v, set, nil
 		}
 	}
-	return ValidatorInfo{}, set, fmt.Errorf("validator %d: %w", id, ErrMemberNotFound)
+	return ValidatorInfo{}, set, fmt.Errorf("validator %d: %w", id, consensus.ErrMemberNotFound)
 }
 
 // ClusterStatus is the membership as the primary validator sees it.
-func (s *Service) ClusterStatus() ClusterStatus { return s.primary().ClusterStatus() }
+func (s *Service) ClusterStatus() consensus.ClusterStatus { return s.primary().ClusterStatus() }
 
 // memberChangeTimeout bounds how long a membership change waits to apply.
 const memberChangeTimeout = 15 * time.Second
 
 // localLeader is the validator of this process that leads.
-func (s *Service) localLeader() (*Node, error) {
+func (s *Service) localLeader() (*consensus.Node, error) {
 	if n := s.leading(); n != nil {
 		return n, nil
 	}
-	return nil, &NotLeaderError{Leader: s.nodes[0].Status().Leader, Err: ErrNotLeader}
+	return nil, &NotLeaderError{Leader: s.nodes[0].Status().Leader, Err: consensus.ErrNotLeader}
 }
 
 // CheckMember rejects a member id of 0 and a raft address that is not
@@ -528,13 +529,13 @@ func CheckMember(id uint64, raftAddress string) error {
 }
 
 // AddMember adds a validator as a learner, through the local leader.
-func (s *Service) AddMember(ctx context.Context, id uint64, raftAddress string) (ClusterStatus, error) {
+func (s *Service) AddMember(ctx context.Context, id uint64, raftAddress string) (consensus.ClusterStatus, error) {
 	if err := CheckMember(id, raftAddress); err != nil {
-		return ClusterStatus{}, err
+		return consensus.ClusterStatus{}, err
 	}
 	n, err := s.localLeader()
 	if err != nil {
-		return ClusterStatus{}, err
+		return consensus.ClusterStatus{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, memberChangeTimeout)
 	defer cancel()
@@ -542,29 +543,29 @@ func (s *Service) AddMember(ctx context.Context, id uint64, raftAddress string) 
 }
 
 // RemoveMember removes a validator, through the local leader.
-func (s *Service) RemoveMember(ctx context.Context, id uint64) (ClusterStatus, error) {
+func (s *Service) RemoveMember(ctx context.Context, id uint64) (consensus.ClusterStatus, error) {
 	if id == 0 {
-		return ClusterStatus{}, badArgument("id", "is 0: validator ids start at 1")
+		return consensus.ClusterStatus{}, badArgument("id", "is 0: validator ids start at 1")
 	}
 	n, err := s.localLeader()
 	if err != nil {
-		return ClusterStatus{}, err
+		return consensus.ClusterStatus{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, memberChangeTimeout)
 	defer cancel()
 	return s.memberChanged(n, n.RemoveMember(ctx, id))
 }
 
-func (s *Service) memberChanged(n *Node, err error) (ClusterStatus, error) {
+func (s *Service) memberChanged(n *consensus.Node, err error) (consensus.ClusterStatus, error) {
 	switch {
 	case err == nil:
 		return n.ClusterStatus(), nil
-	case errors.Is(err, ErrNotLeader), errors.Is(err, ErrLeadershipLost):
-		return ClusterStatus{}, &NotLeaderError{Leader: n.Status().Leader, Err: err}
-	case !errors.Is(err, ErrMemberExists) && !errors.Is(err, ErrMemberNotFound) && !errors.Is(err, ErrLastVoter) &&
+	case errors.Is(err, consensus.ErrNotLeader), errors.Is(err, consensus.ErrLeadershipLost):
+		return consensus.ClusterStatus{}, &NotLeaderError{Leader: n.Status().Leader, Err: err}
+	case !errors.Is(err, consensus.ErrMemberExists) && !errors.Is(err, consensus.ErrMemberNotFound) && !errors.Is(err, consensus.ErrLastVoter) &&
 		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
 		// Only what the caller did not cause is worth an operator's attention.
 		s.opts.Logger.Error("membership change", "err", err)
 	}
-	return ClusterStatus{}, err
+	return consensus.ClusterStatus{}, err
 }

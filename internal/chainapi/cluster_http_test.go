@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"encoding/json"
@@ -7,6 +7,8 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/aurigraph/aurigraph/consensus"
 )
 
 func doJSON(t *testing.T, method, url, body string) (int, string) {
@@ -33,7 +35,7 @@ func TestClusterAdminHTTP(t *testing.T) {
 	lead := c.leader()
 	srv := map[uint64]*httptest.Server{}
 	for id, n := range c.nodes {
-		srv[id] = httptest.NewServer(NewHTTPHandler(NewService([]*Node{n}, ServiceOptions{Logger: testLogger()})))
+		srv[id] = httptest.NewServer(NewHTTPHandler(NewService([]*consensus.Node{n}, ServiceOptions{Logger: testLogger()})))
 		t.Cleanup(srv[id].Close)
 	}
 	leaderURL := srv[lead.ID()].URL
@@ -42,7 +44,7 @@ func TestClusterAdminHTTP(t *testing.T) {
 
 	// Status through a follower: membership and leader, no progress.
 	code, body := doJSON(t, http.MethodGet, followerURL+"/cluster/status", "")
-	var st ClusterStatus
+	var st consensus.ClusterStatus
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil {
 		t.Fatalf("GET /cluster/status on follower = %d %s", code, body)
 	}

@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"context"
@@ -10,68 +10,26 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
+	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chain"
 )
 
-// TransferLeadership hands the leadership of this validator, which must
-// lead, to the voter target, and waits until target leads or ctx ends.
-// Raft first brings target up to date, so no committed entry is lost.
-func (n *Node) TransferLeadership(ctx context.Context, target uint64) error {
-	if lead, _ := n.Leader(); !lead {
-		return fmt.Errorf("transfer leadership to %d: %w", target, ErrNotLeader)
-	}
-	if target == n.cfg.ID {
-		return nil
-	}
-	switch present, voter := n.member(target); {
-	case !present:
-		return fmt.Errorf("transfer leadership to %d: %w", target, ErrMemberNotFound)
-	case !voter:
-		return badArgument("id", "validator %d is a learner: only a voter can lead; wait until it is promoted", target)
-	}
-	n.logger.Info("transferring leadership on request", "to", target)
-	tick := time.NewTicker(n.cfg.TickInterval)
-	defer tick.Stop()
-	// Raft gives up a transfer that does not finish within an election
-	// timeout; asking again on every election timeout keeps it going until
-	// the caller's deadline.
-	ask := 0
-	for {
-		if ask%electionTicks == 0 {
-			n.raft.TransferLeadership(ctx, n.cfg.ID, target)
-		}
-		ask++
-		if n.leader.Load() == target {
-			n.logger.Info("leadership transferred", "to", target)
-			return nil
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			return fmt.Errorf("transfer leadership to %d: %w", target, ctx.Err())
-		case <-n.donec:
-			return fmt.Errorf("transfer leadership to %d: %w", target, ErrStopped)
-		}
-	}
-}
-
 // TransferLeadership moves the leadership to voter target, through the
 // local leader.
-func (s *Service) TransferLeadership(ctx context.Context, target uint64) (ClusterStatus, error) {
+func (s *Service) TransferLeadership(ctx context.Context, target uint64) (consensus.ClusterStatus, error) {
 	if target == 0 {
-		return ClusterStatus{}, badArgument("id", "is missing or 0: validator ids start at 1")
+		return consensus.ClusterStatus{}, badArgument("id", "is missing or 0: validator ids start at 1")
 	}
 	n, err := s.localLeader()
 	if err != nil {
-		return ClusterStatus{}, err
+		return consensus.ClusterStatus{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, memberChangeTimeout)
 	defer cancel()
 	if err := n.TransferLeadership(ctx, target); err != nil {
-		if errors.Is(err, ErrInvalidArgument) {
-			return ClusterStatus{}, err
+		if errors.Is(err, consensus.ErrLearner) {
+			return consensus.ClusterStatus{}, badArgument("id", "validator %d is a learner: only a voter can lead; wait until it is promoted", target)
 		}
 		return s.memberChanged(n, err)
 	}
@@ -115,7 +73,7 @@ func (s *Service) Search(ctx context.Context, q string, stale bool) (SearchResul
 		switch {
 		case err == nil:
 			return SearchResult{Query: q, Kind: SearchBlock, Height: h, Hash: hex.EncodeToString(blk.GetHeader().GetHash())}, nil
-		case !errors.Is(err, ErrBlockNotFound):
+		case !errors.Is(err, consensus.ErrBlockNotFound):
 			return res, err
 		}
 	}
@@ -124,7 +82,7 @@ func (s *Service) Search(ctx context.Context, q string, stale bool) (SearchResul
 		switch {
 		case err == nil:
 			return SearchResult{Query: q, Kind: SearchBlock, Height: blk.GetHeader().GetHeight(), Hash: hex.EncodeToString(hash)}, nil
-		case !errors.Is(err, ErrBlockNotFound):
+		case !errors.Is(err, consensus.ErrBlockNotFound):
 			return res, err
 		}
 	}

@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/status"
 
+	"github.com/aurigraph/aurigraph/consensus"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 )
@@ -41,17 +42,17 @@ func StatusError(err error) error {
 		return rpc.Unavailable(err.Error(), time.Second)
 	case errors.As(err, &notLeader):
 		return rpc.NotLeader(err.Error(), notLeader.Leader)
-	case errors.Is(err, ErrBlockNotFound), errors.Is(err, ErrTxNotFound), errors.Is(err, ErrMemberNotFound):
+	case errors.Is(err, consensus.ErrBlockNotFound), errors.Is(err, ErrTxNotFound), errors.Is(err, consensus.ErrMemberNotFound):
 		return status.Error(codes.NotFound, err.Error())
-	case errors.Is(err, ErrMemberExists):
+	case errors.Is(err, consensus.ErrMemberExists):
 		return status.Error(codes.AlreadyExists, err.Error())
-	case errors.Is(err, ErrLastVoter):
+	case errors.Is(err, consensus.ErrLastVoter):
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, ErrStopped):
+	case errors.Is(err, consensus.ErrStopped):
 		return rpc.Unavailable(err.Error(), time.Second)
 	default:
 		return status.Error(codes.Internal, err.Error())

@@ -1,4 +1,4 @@
-package consensus
+package chainapi
 
 import (
 	"encoding/json"
@@ -8,7 +8,11 @@ import (
 	"strings"
 	"testing"
 
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chain"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 func TestHTTPHandler(t *testing.T) {
@@ -17,7 +21,7 @@ func TestHTTPHandler(t *testing.T) {
 	mustPropose(t, lead, batch(0, mint("m1", "alice", 100), transfer("bad", "bob", "alice", 5, 1)))
 	mustPropose(t, lead, batch(2, transfer("t1", "alice", "bob", 10, 1)))
 
-	srv := httptest.NewServer(http.StripPrefix("/api/v12", NewHTTPHandler(NewService([]*Node{lead}, ServiceOptions{
+	srv := httptest.NewServer(http.StripPrefix("/api/v12", NewHTTPHandler(NewService([]*consensus.Node{lead}, ServiceOptions{
 		Pending: func(id string) bool { return id == "queued" },
 		Logger:  testLogger(),
 	}))))
@@ -76,7 +80,7 @@ func TestHTTPKeepsIntegersAbove2To53Exact(t *testing.T) {
 	big := mint("big", "alice", 1<<53+1)
 	big.Nonce = 1<<53 + 2
 	mustPropose(t, lead, batch(0, big))
-	srv := httptest.NewServer(NewHTTPHandler(NewService([]*Node{lead}, ServiceOptions{Logger: testLogger()})))
+	srv := httptest.NewServer(NewHTTPHandler(NewService([]*consensus.Node{lead}, ServiceOptions{Logger: testLogger()})))
 	defer srv.Close()
 	for _, path := range []string{"/blocks/1", "/blocks/latest", "/blocks?from_height=1", "/transactions/big"} {
 		resp, err := http.Get(srv.URL + path)
@@ -121,6 +125,26 @@ func FuzzParseHeight(f *testing.F) {
 			if r < '0' || r > '9' {
 				t.Fatalf("parseHeight(%q) accepted a non-digit", s)
 			}
+		}
+	})
+}
+
+// FuzzBlockJSON: whatever decodes as a block with a header, as the block
+// store decodes what it reads, has a JSON shape.
+func FuzzBlockJSON(f *testing.F) {
+	good, _ := proto.Marshal(&aurigraphv1.Block{
+		Header: &aurigraphv1.BlockHeader{Height: 1, Sources: []*aurigraphv1.SourceRange{{Topic: "t"}}},
+		Txs:    []*aurigraphv1.TxResult{{Tx: &aurigraphv1.Transaction{Id: "a", Amount: 1 << 60}}},
+	})
+	f.Add(good)
+	f.Add([]byte{0x0a, 0x02, 0x08})
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		var blk aurigraphv1.Block
+		if proto.Unmarshal(raw, &blk) != nil || blk.GetHeader() == nil {
+			return
+		}
+		if _, err := json.Marshal(BlockJSON(&blk)); err != nil {
+			t.Fatalf("BlockJSON of a decodable block does not encode: %v", err)
 		}
 	})
 }
