@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/atomicfile"
 	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -188,43 +189,10 @@ func (s *BlockStore) writeRules(r storedRules) error {
 		// Restarts and snapshot restores hand the same rules again.
 		return nil
 	}
-	if err := writeFileAtomic(filepath.Join(s.dir, rulesFile), raw); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.dir, rulesFile), raw); err != nil {
 		return err
 	}
 	s.rules = r
-	return nil
-}
-
-// writeFileAtomic replaces path with data: a crash leaves the old file or
-// the new one, never a mix.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync its directory: %w", path, err)
-	}
 	return nil
 }
 

@@ -23,6 +23,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -215,8 +216,8 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 			err := f.LinearizableRead(ctx)
 			cancel()
-			if !errors.Is(err, ErrNoLeader) {
-				t.Fatalf("LinearizableRead without peers = %v, want ErrNoLeader", err)
+			if !errors.Is(err, raftnode.ErrNoLeader) {
+				t.Fatalf("LinearizableRead without peers = %v, want raftnode.ErrNoLeader", err)
 			}
 			if _, ok, err := f.Blocks().LookupTx("m" + strconv.FormatUint(lo-1, 10)); ok || err != nil {
 				t.Fatalf("LookupTx of a transaction in the gap = %v, %v; want not found", ok, err)

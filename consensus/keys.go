@@ -113,7 +113,7 @@ func (n *Node) proveKey(ctx context.Context, id uint64, anchor []byte) (*aurigra
 	if id == n.cfg.ID {
 		return chain.ProveKey(n.cfg.Key, anchor, id), nil
 	}
-	conn := n.transport.peerConn(id)
+	conn := n.transport.PeerConn(id)
 	if conn == nil {
 		return nil, fmt.Errorf("validator %d: no connection", id)
 	}
@@ -196,13 +196,13 @@ type loggedTxs struct {
 	ids   map[string]struct{}
 }
 
-// unappliedTxs collects the transaction ids of the normal entries above
-// applied.
-func unappliedTxs(ents []raftpb.Entry, applied uint64) *loggedTxs {
+// unappliedTxs collects the transaction ids of the normal entries among
+// ents, which the raft node found unapplied in its log at start.
+func unappliedTxs(ents []raftpb.Entry) *loggedTxs {
 	l := &loggedTxs{ids: make(map[string]struct{})}
 	for i := range ents {
 		e := &ents[i]
-		if e.Index <= applied || e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
+		if e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
 			continue
 		}
 		var b aurigraphv1.Batch
@@ -228,7 +228,7 @@ func (n *Node) InLog(id string) bool {
 	if l == nil {
 		return false
 	}
-	if n.applied.Load() >= l.index {
+	if applied, _ := n.chain.Applied(); applied >= l.index {
 		n.logged.CompareAndSwap(l, nil)
 		return false
 	}

@@ -380,13 +380,13 @@ func TestUnappliedLogReadsPending(t *testing.T) {
 		c.stop(f.ID())
 	}
 	tx := unsigned(&aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "bob", Amount: 1, Nonce: 7})
-	last, _ := lead.storage.LastIndex()
+	last := lead.LastIndex()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	if _, err := lead.ProposeAsync(ctx, batch(1, tx)); err != nil {
 		t.Skipf("the leader stepped down before the proposal (loaded machine): %v", err)
 	}
-	waitFor(t, "the proposal in the leader's log", func() bool { li, _ := lead.storage.LastIndex(); return li > last })
+	waitFor(t, "the proposal in the leader's log", func() bool { return lead.LastIndex() > last })
 	c.stop(leadID)
 	n := c.start(leadID)
 	// The API reads an id the store lacks but the log holds as pending.

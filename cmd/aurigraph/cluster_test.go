@@ -14,6 +14,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chainapi"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 func TestParseNodeURLs(t *testing.T) {
@@ -124,7 +125,7 @@ func TestClusterCommandFindsLeader(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cluster add: %v", err)
 	}
-	var st consensus.ClusterStatus
+	var st raftnode.ClusterStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Members) != 3 || st.Members[2].Role != "learner" {
 		t.Fatalf("cluster add printed %s (%v)", out, err)
 	}

@@ -10,7 +10,7 @@ import (
 	"net/http"
 	"strconv"
 
-	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 func (h *httpHandler) registerCluster(mux Mux) {
@@ -75,7 +75,7 @@ func (h *httpHandler) removeMember(w http.ResponseWriter, r *http.Request) {
 	h.writeMemberChange(w, cs, err)
 }
 
-func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs consensus.ClusterStatus, err error) {
+func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs raftnode.ClusterStatus, err error) {
 	var notLeader *NotLeaderError
 	switch {
 	case err == nil:
@@ -88,7 +88,7 @@ func (h *httpHandler) writeMemberChange(w http.ResponseWriter, cs consensus.Clus
 		}{"not the leader", notLeader.Leader})
 	case errors.Is(err, ErrInvalidArgument):
 		writeError(w, http.StatusBadRequest, err.Error())
-	case errors.Is(err, consensus.ErrMemberExists), errors.Is(err, consensus.ErrMemberNotFound), errors.Is(err, consensus.ErrLastVoter):
+	case errors.Is(err, raftnode.ErrMemberExists), errors.Is(err, raftnode.ErrMemberNotFound), errors.Is(err, raftnode.ErrLastVoter):
 		writeError(w, http.StatusConflict, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		writeError(w, http.StatusGatewayTimeout, err.Error()+"; check GET /cluster/status before retrying")

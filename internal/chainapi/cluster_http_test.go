@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 func doJSON(t *testing.T, method, url, body string) (int, string) {
@@ -44,7 +45,7 @@ func TestClusterAdminHTTP(t *testing.T) {
 
 	// Status through a follower: membership and leader, no progress.
 	code, body := doJSON(t, http.MethodGet, followerURL+"/cluster/status", "")
-	var st consensus.ClusterStatus
+	var st raftnode.ClusterStatus
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil {
 		t.Fatalf("GET /cluster/status on follower = %d %s", code, body)
 	}

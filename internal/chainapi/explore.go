@@ -13,23 +13,24 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 // TransferLeadership moves the leadership to voter target, through the
 // local leader.
-func (s *Service) TransferLeadership(ctx context.Context, target uint64) (consensus.ClusterStatus, error) {
+func (s *Service) TransferLeadership(ctx context.Context, target uint64) (raftnode.ClusterStatus, error) {
 	if target == 0 {
-		return consensus.ClusterStatus{}, badArgument("id", "is missing or 0: validator ids start at 1")
+		return raftnode.ClusterStatus{}, badArgument("id", "is missing or 0: validator ids start at 1")
 	}
 	n, err := s.localLeader()
 	if err != nil {
-		return consensus.ClusterStatus{}, err
+		return raftnode.ClusterStatus{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, memberChangeTimeout)
 	defer cancel()
 	if err := n.TransferLeadership(ctx, target); err != nil {
-		if errors.Is(err, consensus.ErrLearner) {
-			return consensus.ClusterStatus{}, badArgument("id", "validator %d is a learner: only a voter can lead; wait until it is promoted", target)
+		if errors.Is(err, raftnode.ErrLearner) {
+			return raftnode.ClusterStatus{}, badArgument("id", "validator %d is a learner: only a voter can lead; wait until it is promoted", target)
 		}
 		return s.memberChanged(n, err)
 	}

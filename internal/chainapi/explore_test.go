@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 func TestHTTPBlockListAndSearch(t *testing.T) {
@@ -88,7 +89,7 @@ func TestHTTPTransferLeadership(t *testing.T) {
 	}
 
 	code, body = doJSON(t, http.MethodPost, srv[lead.ID()].URL+"/cluster/leader", `{"id":`+jsonNum(target.ID())+`}`)
-	var st consensus.ClusterStatus
+	var st raftnode.ClusterStatus
 	if code != http.StatusOK || json.Unmarshal([]byte(body), &st) != nil || st.Leader != target.ID() {
 		t.Fatalf("transfer to %d = %d %s", target.ID(), code, body)
 	}

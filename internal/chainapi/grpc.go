@@ -10,6 +10,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 )
@@ -42,17 +43,17 @@ func StatusError(err error) error {
 		return rpc.Unavailable(err.Error(), time.Second)
 	case errors.As(err, &notLeader):
 		return rpc.NotLeader(err.Error(), notLeader.Leader)
-	case errors.Is(err, consensus.ErrBlockNotFound), errors.Is(err, ErrTxNotFound), errors.Is(err, consensus.ErrMemberNotFound):
+	case errors.Is(err, consensus.ErrBlockNotFound), errors.Is(err, ErrTxNotFound), errors.Is(err, raftnode.ErrMemberNotFound):
 		return status.Error(codes.NotFound, err.Error())
-	case errors.Is(err, consensus.ErrMemberExists):
+	case errors.Is(err, raftnode.ErrMemberExists):
 		return status.Error(codes.AlreadyExists, err.Error())
-	case errors.Is(err, consensus.ErrLastVoter):
+	case errors.Is(err, raftnode.ErrLastVoter):
 		return status.Error(codes.FailedPrecondition, err.Error())
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, consensus.ErrStopped):
+	case errors.Is(err, raftnode.ErrStopped):
 		return rpc.Unavailable(err.Error(), time.Second)
 	default:
 		return status.Error(codes.Internal, err.Error())

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/grpc/status"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 )
 
@@ -27,17 +28,17 @@ func TestStatusError(t *testing.T) {
 		retryable bool
 	}{
 		{name: "bad argument", err: badArgument("height", "0 does not exist"), code: codes.InvalidArgument},
-		{name: "read unavailable", err: &ReadUnavailableError{Validator: 1, Timeout: time.Second, Err: consensus.ErrNoLeader}, code: codes.Unavailable, retryable: true},
+		{name: "read unavailable", err: &ReadUnavailableError{Validator: 1, Timeout: time.Second, Err: raftnode.ErrNoLeader}, code: codes.Unavailable, retryable: true},
 		{name: "catching up", err: &CatchingUpError{Validator: 2, Contiguous: 5, Height: 9, Err: consensus.ErrBlockNotFound}, code: codes.Unavailable, retryable: true},
-		{name: "not leader", err: &NotLeaderError{Leader: 3, Err: consensus.ErrNotLeader}, code: codes.FailedPrecondition, leader: 3},
+		{name: "not leader", err: &NotLeaderError{Leader: 3, Err: raftnode.ErrNotLeader}, code: codes.FailedPrecondition, leader: 3},
 		{name: "block not found", err: fmt.Errorf("block 9: %w", consensus.ErrBlockNotFound), code: codes.NotFound},
 		{name: "tx not found", err: ErrTxNotFound, code: codes.NotFound},
-		{name: "member not found", err: consensus.ErrMemberNotFound, code: codes.NotFound},
-		{name: "member exists", err: consensus.ErrMemberExists, code: codes.AlreadyExists},
-		{name: "last voter", err: consensus.ErrLastVoter, code: codes.FailedPrecondition},
+		{name: "member not found", err: raftnode.ErrMemberNotFound, code: codes.NotFound},
+		{name: "member exists", err: raftnode.ErrMemberExists, code: codes.AlreadyExists},
+		{name: "last voter", err: raftnode.ErrLastVoter, code: codes.FailedPrecondition},
 		{name: "deadline", err: context.DeadlineExceeded, code: codes.DeadlineExceeded},
 		{name: "canceled", err: context.Canceled, code: codes.Canceled},
-		{name: "stopped", err: consensus.ErrStopped, code: codes.Unavailable, retryable: true},
+		{name: "stopped", err: raftnode.ErrStopped, code: codes.Unavailable, retryable: true},
 		{name: "anything else", err: errors.New("disk on fire"), code: codes.Internal},
 	}
 	for _, tt := range tests {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -150,7 +151,7 @@ func (s *Service) barrier(ctx context.Context, n *consensus.Node, stale bool) er
 		return nil
 	case ctx.Err() != nil:
 		return ctx.Err()
-	case errors.Is(err, consensus.ErrNoLeader), errors.Is(err, consensus.ErrStopped), errors.Is(err, context.DeadlineExceeded):
+	case errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrStopped), errors.Is(err, context.DeadlineExceeded):
 		return &ReadUnavailableError{Validator: n.ID(), Leader: n.Status().Leader, Timeout: s.opts.ReadTimeout, Err: err}
 	default:
 		s.opts.Logger.Error("linearizable read", "validator", n.ID(), "err", err)
@@ -432,7 +433,7 @@ func (s *Service) transaction(ctx context.Context, id string, stale, withResult 
 
 // ValidatorInfo is one member of the validator set.
 type ValidatorInfo struct {
-	consensus.Member
+	raftnode.Member
 	// Role is leader, follower or learner.
 	Role string
 	// State and Applied are known for validators of this process.
@@ -502,11 +503,11 @@ func (s *Service) Validator(ctx context.Context, id uint64) (ValidatorInfo, Vali
 			return v, set, nil
 		}
 	}
-	return ValidatorInfo{}, set, fmt.Errorf("validator %d: %w", id, consensus.ErrMemberNotFound)
+	return ValidatorInfo{}, set, fmt.Errorf("validator %d: %w", id, raftnode.ErrMemberNotFound)
 }
 
 // ClusterStatus is the membership as the primary validator sees it.
-func (s *Service) ClusterStatus() consensus.ClusterStatus { return s.primary().ClusterStatus() }
+func (s *Service) ClusterStatus() raftnode.ClusterStatus { return s.primary().ClusterStatus() }
 
 // memberChangeTimeout bounds how long a membership change waits to apply.
 const memberChangeTimeout = 15 * time.Second
@@ -516,7 +517,7 @@ func (s *Service) localLeader() (*consensus.Node, error) {
 	if n := s.leading(); n != nil {
 		return n, nil
 	}
-	return nil, &NotLeaderError{Leader: s.nodes[0].Status().Leader, Err: consensus.ErrNotLeader}
+	return nil, &NotLeaderError{Leader: s.nodes[0].Status().Leader, Err: raftnode.ErrNotLeader}
 }
 
 // CheckMember rejects a member id of 0 and a raft address that is not
@@ -529,13 +530,13 @@ func CheckMember(id uint64, raftAddress string) error {
 }
 
 // AddMember adds a validator as a learner, through the local leader.
-func (s *Service) AddMember(ctx context.Context, id uint64, raftAddress string) (consensus.ClusterStatus, error) {
+func (s *Service) AddMember(ctx context.Context, id uint64, raftAddress string) (raftnode.ClusterStatus, error) {
 	if err := CheckMember(id, raftAddress); err != nil {
-		return consensus.ClusterStatus{}, err
+		return raftnode.ClusterStatus{}, err
 	}
 	n, err := s.localLeader()
 	if err != nil {
-		return consensus.ClusterStatus{}, err
+		return raftnode.ClusterStatus{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, memberChangeTimeout)
 	defer cancel()
@@ -543,29 +544,29 @@ func (s *Service) AddMember(ctx context.Context, id uint64, raftAddress string) 
 }
 
 // RemoveMember removes a validator, through the local leader.
-func (s *Service) RemoveMember(ctx context.Context, id uint64) (consensus.ClusterStatus, error) {
+func (s *Service) RemoveMember(ctx context.Context, id uint64) (raftnode.ClusterStatus, error) {
 	if id == 0 {
-		return consensus.ClusterStatus{}, badArgument("id", "is 0: validator ids start at 1")
+		return raftnode.ClusterStatus{}, badArgument("id", "is 0: validator ids start at 1")
 	}
 	n, err := s.localLeader()
 	if err != nil {
-		return consensus.ClusterStatus{}, err
+		return raftnode.ClusterStatus{}, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, memberChangeTimeout)
 	defer cancel()
 	return s.memberChanged(n, n.RemoveMember(ctx, id))
 }
 
-func (s *Service) memberChanged(n *consensus.Node, err error) (consensus.ClusterStatus, error) {
+func (s *Service) memberChanged(n *consensus.Node, err error) (raftnode.ClusterStatus, error) {
 	switch {
 	case err == nil:
 		return n.ClusterStatus(), nil
-	case errors.Is(err, consensus.ErrNotLeader), errors.Is(err, consensus.ErrLeadershipLost):
-		return consensus.ClusterStatus{}, &NotLeaderError{Leader: n.Status().Leader, Err: err}
-	case !errors.Is(err, consensus.ErrMemberExists) && !errors.Is(err, consensus.ErrMemberNotFound) && !errors.Is(err, consensus.ErrLastVoter) &&
+	case errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrLeadershipLost):
+		return raftnode.ClusterStatus{}, &NotLeaderError{Leader: n.Status().Leader, Err: err}
+	case !errors.Is(err, raftnode.ErrMemberExists) && !errors.Is(err, raftnode.ErrMemberNotFound) && !errors.Is(err, raftnode.ErrLastVoter) &&
 		!errors.Is(err, context.DeadlineExceeded) && !errors.Is(err, context.Canceled):
 		// Only what the caller did not cause is worth an operator's attention.
 		s.opts.Logger.Error("membership change", "err", err)
 	}
-	return consensus.ClusterStatus{}, err
+	return raftnode.ClusterStatus{}, err
 }

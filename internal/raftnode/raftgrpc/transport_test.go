@@ -1,4 +1,4 @@
-package consensus
+package raftgrpc
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 )
 
 func TestTransportRejectsBadEnvelopes(t *testing.T) {
-	c := newCluster(t, 1, nil)
-	n := c.leader()
-	conn, err := grpc.NewClient(c.peers[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
+	c := grpcCluster(t, 1, nil, nil)
+	n := c.Leader()
+	conn, err := grpc.NewClient(c.Peers[1], grpc.WithTransportCredentials(insecure.NewCredentials()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestTransportRejectsBadEnvelopes(t *testing.T) {
 		})
 	}
 	if lead, _ := n.Leader(); !lead {
-		t.Fatal("bad envelopes disturbed the validator")
+		t.Fatal("bad envelopes disturbed the node")
 	}
 }
 

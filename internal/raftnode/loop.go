@@ -1,4 +1,4 @@
-package consensus
+package raftnode
 
 import (
 	"errors"
@@ -6,16 +6,13 @@ import (
 	"math"
 	"time"
 
-	"go.etcd.io/etcd/client/pkg/v3/fileutil"
-	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
-	"go.uber.org/zap"
 )
 
 // run is the raft loop: it ticks the clock and processes every Ready in
 // order: persist, send, hand the committed entries to the applier, advance.
-// Applying off the loop, as the etcd server does, lets this validator persist
+// Applying off the loop, as the etcd server does, lets this node persist
 // and acknowledge the next entries while it executes the previous ones, so
 // replication and execution overlap instead of taking turns. A Ready that
 // changes the configuration or installs a snapshot waits for the applier to
@@ -59,9 +56,9 @@ func (n *Node) run() {
 // halt ends the raft loop's work for good, with err as the reason Done reports.
 func (n *Node) halt(err error) {
 	n.loopErr = err
-	// Without its loop this validator no longer ticks, persists or
-	// sends: it must stop claiming leadership, or ingest and HTTP
-	// readers keep choosing it while its peers elect a new leader.
+	// Without its loop this node no longer ticks, persists or sends: it
+	// must stop claiming leadership, or leader-only work and readers keep
+	// choosing it while its peers elect a new leader.
 	n.resign()
 	n.mu.Lock()
 	n.stopped = true
@@ -168,14 +165,14 @@ func (n *Node) handleReady(rd raft.Ready) error {
 			return err
 		}
 	}
-	// The snapshot file and its WAL record go first so a crash never leaves
-	// a WAL that refers to entries only the snapshot covers.
+	// The snapshot goes first so a crash never leaves a log that refers to
+	// entries only the snapshot covers.
 	if !raft.IsEmptySnap(rd.Snapshot) {
-		if err := n.saveSnapshot(rd.Snapshot); err != nil {
+		if err := n.durable.SaveSnapshot(rd.Snapshot); err != nil {
 			return err
 		}
 	}
-	if err := n.wal.Save(rd.HardState, rd.Entries); err != nil {
+	if err := n.durable.Save(rd.HardState, rd.Entries); err != nil {
 		return fmt.Errorf("save %d entries to wal: %w", len(rd.Entries), err)
 	}
 	if !raft.IsEmptySnap(rd.Snapshot) {
@@ -183,7 +180,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 			return err
 		}
 	}
-	if err := n.storage.Append(rd.Entries); err != nil {
+	if err := n.memory.Append(rd.Entries); err != nil {
 		return fmt.Errorf("append %d entries to raft storage: %w", len(rd.Entries), err)
 	}
 	for i := range rd.Messages {
@@ -195,7 +192,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 			rd.Messages[i].Snapshot.Metadata.ConfState = n.confState
 		}
 	}
-	n.transport.send(rd.Messages)
+	n.transport.Send(rd.Messages)
 	n.deliverReadStates(rd.ReadStates)
 	if !inline {
 		if len(rd.CommittedEntries) == 0 && failWaiters == nil {
@@ -222,7 +219,7 @@ func hasConfChange(ents []raftpb.Entry) bool {
 // installSnapshot replaces the raft log, the membership and the state
 // machine with a snapshot from the leader. The applier is idle meanwhile.
 func (n *Node) installSnapshot(s raftpb.Snapshot) error {
-	if err := n.storage.ApplySnapshot(s); err != nil {
+	if err := n.memory.ApplySnapshot(s); err != nil {
 		return fmt.Errorf("apply leader snapshot at index %d: %w", s.Metadata.Index, err)
 	}
 	n.setConfState(s.Metadata.ConfState)
@@ -241,7 +238,7 @@ func (n *Node) installSnapshot(s raftpb.Snapshot) error {
 }
 
 // updateLeadership records the new leader and state, and reports whether
-// this validator just stopped leading.
+// this node just stopped leading.
 func (n *Node) updateLeadership(lead uint64, state raft.StateType) bool {
 	prevLead := n.leader.Swap(lead)
 	prevState := raft.StateType(n.state.Swap(uint64(state)))
@@ -281,7 +278,7 @@ func (n *Node) applyEntries(ents []raftpb.Entry) error {
 		return nil
 	}
 	before, _ := n.sm.Applied()
-	outcomes, err := n.sm.Apply(ents, n.applyConfChange)
+	outcomes, err := n.sm.Apply(ents, applyConf{n})
 	if err != nil {
 		return err
 	}
@@ -323,6 +320,14 @@ func (n *Node) applyConfChange(e *raftpb.Entry) (raftpb.ConfChangeV2, error) {
 	return v2, n.applyMembership(e.Index, v2)
 }
 
+// applyConf is the configuration as the state machine meets it in Apply.
+type applyConf struct{ n *Node }
+
+func (c applyConf) Change(e *raftpb.Entry) (raftpb.ConfChangeV2, error) {
+	return c.n.applyConfChange(e)
+}
+func (c applyConf) Member(id uint64) (present, voter bool) { return c.n.member(id) }
+
 func (n *Node) publishApplied() {
 	applied, _ := n.sm.Applied()
 	n.applied.Store(applied)
@@ -330,20 +335,6 @@ func (n *Node) publishApplied() {
 	close(n.appliedCh)
 	n.appliedCh = make(chan struct{})
 	n.mu.Unlock()
-}
-
-func (n *Node) saveSnapshot(s raftpb.Snapshot) error {
-	if err := n.snapshotter.SaveSnap(s); err != nil {
-		return fmt.Errorf("save snapshot at index %d: %w", s.Metadata.Index, err)
-	}
-	cs := s.Metadata.ConfState
-	if err := n.wal.SaveSnapshot(walpb.Snapshot{Index: s.Metadata.Index, Term: s.Metadata.Term, ConfState: &cs}); err != nil {
-		return fmt.Errorf("record snapshot %d in wal: %w", s.Metadata.Index, err)
-	}
-	if err := n.wal.ReleaseLockTo(s.Metadata.Index); err != nil {
-		return fmt.Errorf("release wal files before %d: %w", s.Metadata.Index, err)
-	}
-	return nil
 }
 
 // maybeSnapshot starts a raft snapshot once SnapshotEntries entries, or
@@ -391,7 +382,7 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if data, err = appendSnapshotMembers(data, addrs); err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
-	s, err := n.storage.CreateSnapshot(applied, &confState, data)
+	s, err := n.memory.CreateSnapshot(applied, &confState, data)
 	if errors.Is(err, raft.ErrSnapOutOfDate) {
 		return nil // a newer snapshot from the leader got there first
 	}
@@ -401,11 +392,11 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if err := n.sm.Sync(); err != nil {
 		return fmt.Errorf("sync the state machine before the snapshot at index %d: %w", applied, err)
 	}
-	if err := n.saveSnapshot(s); err != nil {
+	if err := n.durable.SaveSnapshot(s); err != nil {
 		return err
 	}
 	if to := n.compactIndex(applied); to > 0 {
-		if err := n.storage.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
+		if err := n.memory.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
 			return fmt.Errorf("compact raft log to %d: %w", to, err)
 		}
 	}
@@ -418,7 +409,7 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 // entries, fewer when their data exceeds SnapshotCatchUpBytes, and 0 means
 // nothing to compact.
 func (n *Node) compactIndex(applied uint64) uint64 {
-	first, err := n.storage.FirstIndex()
+	first, err := n.memory.FirstIndex()
 	if err != nil || applied < first {
 		return 0
 	}
@@ -427,7 +418,7 @@ func (n *Node) compactIndex(applied uint64) uint64 {
 		keepFrom = max(first, applied-n.cfg.SnapshotCatchUpEntries+1)
 	}
 	// MemoryStorage hands out its own slice, so summing sizes copies nothing.
-	ents, err := n.storage.Entries(keepFrom, applied+1, math.MaxUint64)
+	ents, err := n.memory.Entries(keepFrom, applied+1, math.MaxUint64)
 	if err != nil {
 		return 0
 	}
@@ -440,29 +431,4 @@ func (n *Node) compactIndex(applied uint64) uint64 {
 		}
 	}
 	return keepFrom - 1
-}
-
-// Files kept by the purgers. A WAL segment is removed only once raft
-// released it (a snapshot covers it), so the WAL holds what replay needs
-// from the newest snapshot on plus at most one segment (64 MiB) before it;
-// etcd's five would hold up to 320 MiB a validator that nothing reads. The
-// snapshot before the newest stays for an operator to fall back on.
-const (
-	keepWALFiles      = 2
-	keepSnapshotFiles = 2
-	purgeInterval     = 30 * time.Second
-)
-
-func (n *Node) startPurge(dir, suffix string, keep uint) {
-	donec, errc := fileutil.PurgeFileWithDoneNotify(zap.NewNop(), dir, suffix, keep, purgeInterval, n.stopc)
-	n.purgeWG.Add(1)
-	go func() {
-		defer n.purgeWG.Done()
-		select {
-		case err := <-errc:
-			n.logger.Error("purging old files stopped; disk use will grow until restart", "dir", dir, "suffix", suffix, "err", err)
-			<-donec
-		case <-donec:
-		}
-	}()
 }

@@ -1,4 +1,4 @@
-package consensus
+package raftgrpc
 
 import (
 	"context"
@@ -15,9 +15,9 @@ import (
 	"google.golang.org/grpc/metadata"
 )
 
-// addPeer starts sending to validator id at addr. A known peer with the same
+// AddPeer starts sending to node id at addr. A known peer with the same
 // address is left alone; a new address replaces the old connection.
-func (t *transport) addPeer(id uint64, addr string) error {
+func (t *Transport) AddPeer(id uint64, addr string) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p := t.peers[id]; p != nil {
@@ -29,7 +29,7 @@ func (t *transport) addPeer(id uint64, addr string) error {
 	conn, err := grpc.NewClient(addr,
 		grpc.WithTransportCredentials(t.creds.client),
 		grpc.WithKeepaliveParams(keepalive.ClientParameters{Time: keepaliveTime, Timeout: keepaliveTimeout, PermitWithoutStream: true}),
-		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(maxRaftMessageBytes)))
+		grpc.WithDefaultCallOptions(grpc.MaxCallSendMsgSize(MaxMessageBytes)))
 	if err != nil {
 		return fmt.Errorf("dial raft peer %d at %q: %w", id, addr, err)
 	}
@@ -43,8 +43,8 @@ func (t *transport) addPeer(id uint64, addr string) error {
 	return nil
 }
 
-// removePeer stops sending to validator id; later messages to it are dropped.
-func (t *transport) removePeer(id uint64) {
+// RemovePeer stops sending to node id; later messages to it are dropped.
+func (t *Transport) RemovePeer(id uint64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p := t.peers[id]; p != nil {
@@ -58,7 +58,7 @@ func (t *transport) removePeer(id uint64) {
 // removed it; without them it would never apply its own removal and stop.
 const removedPeerGrace = time.Second
 
-func (t *transport) dropPeerLocked(p *peer) {
+func (t *Transport) dropPeerLocked(p *peer) {
 	delete(t.peers, p.id)
 	// Nothing new reaches the queue now; runPeer returns once the context
 	// ends, and closing the connection ends a stream stuck in a send.
@@ -68,32 +68,29 @@ func (t *transport) dropPeerLocked(p *peer) {
 	})
 }
 
-// peerIDs returns the ids the transport currently sends to.
-func (t *transport) peerIDs() []uint64 {
+// Peers returns the ids the transport currently sends to.
+func (t *Transport) Peers() []uint64 {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return slices.Sorted(maps.Keys(t.peers))
 }
 
 // Stream metadata a sender uses to say who it is and where it listens. A
-// validator that joins knowing only its own address learns the leader's
+// node that joins knowing only its own address learns the leader's
 // from the first stream the leader opens, and can answer it.
 const (
 	mdSenderID   = "aurigraph-raft-sender-id"
 	mdSenderAddr = "aurigraph-raft-sender-address"
 )
 
-func (t *transport) advertised(ctx context.Context) context.Context {
+func (t *Transport) advertised(ctx context.Context) context.Context {
 	if t.advertise == "" {
 		return ctx
 	}
 	return metadata.AppendToOutgoingContext(ctx, mdSenderID, strconv.FormatUint(t.id, 10), mdSenderAddr, t.advertise)
 }
 
-func (t *transport) learnSender(ctx context.Context) {
-	if t.learn == nil {
-		return
-	}
+func (t *Transport) learnSender(ctx context.Context) {
 	md, _ := metadata.FromIncomingContext(ctx)
 	ids, addrs := md.Get(mdSenderID), md.Get(mdSenderAddr)
 	if len(ids) != 1 || len(addrs) != 1 {
@@ -106,5 +103,5 @@ func (t *transport) learnSender(ctx context.Context) {
 	if _, _, err := net.SplitHostPort(addrs[0]); err != nil {
 		return
 	}
-	t.learn(id, addrs[0])
+	t.node.LearnPeer(id, addrs[0])
 }

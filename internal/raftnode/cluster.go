@@ -1,8 +1,7 @@
-package consensus
+package raftnode
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -10,21 +9,17 @@ import (
 	"go.etcd.io/raft/v3"
 )
 
-// ErrLearner is returned by TransferLeadership to a learner: only a voter
-// can lead.
-var ErrLearner = errors.New("consensus: the validator is a learner")
-
-// ClusterStatus is the cluster configuration as one validator sees it.
+// ClusterStatus is the cluster configuration as one node sees it.
 type ClusterStatus struct {
-	// ID is the validator that answered.
+	// ID is the node that answered.
 	ID      uint64         `json:"id"`
 	Leader  uint64         `json:"leader"`
 	Term    uint64         `json:"term"`
 	Members []MemberStatus `json:"members"`
 }
 
-// MemberStatus is one member with its role and, when the answering
-// validator leads, its replication progress.
+// MemberStatus is one member with its role and, when the answering node
+// leads, its replication progress.
 type MemberStatus struct {
 	Member
 	// Role is leader, follower or learner.
@@ -40,7 +35,7 @@ type MemberStatus struct {
 }
 
 // ClusterStatus returns the members, the leader and term, and the
-// replication progress of each member when this validator leads.
+// replication progress of each member when this node leads.
 func (n *Node) ClusterStatus() ClusterStatus {
 	isLeader, term := n.Leader()
 	cs := ClusterStatus{ID: n.cfg.ID, Leader: n.leader.Load(), Term: term, Members: []MemberStatus{}}
@@ -65,10 +60,10 @@ func (n *Node) ClusterStatus() ClusterStatus {
 	return cs
 }
 
-// TransferLeadership hands the leadership of this validator, which must
-// lead, to the voter target, and waits until target leads or ctx ends.
-// Raft first brings target up to date, so no committed entry is lost. A
-// learner target is refused with an error wrapping ErrLearner.
+// TransferLeadership hands the leadership of this node, which must lead,
+// to the voter target, and waits until target leads or ctx ends. Raft
+// first brings target up to date, so no committed entry is lost. A learner
+// target is refused with an error wrapping ErrLearner.
 func (n *Node) TransferLeadership(ctx context.Context, target uint64) error {
 	if lead, _ := n.Leader(); !lead {
 		return fmt.Errorf("transfer leadership to %d: %w", target, ErrNotLeader)

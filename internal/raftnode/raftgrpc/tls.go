@@ -1,4 +1,4 @@
-package consensus
+package raftgrpc
 
 import (
 	"crypto/tls"

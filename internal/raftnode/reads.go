@@ -1,4 +1,4 @@
-package consensus
+package raftnode
 
 import (
 	"context"
@@ -15,13 +15,12 @@ import (
 // quorum. Retry shortly, or read stale local state.
 var ErrNoLeader = errors.New("consensus: no raft leader known; the cluster is electing one or has lost its quorum")
 
-// LinearizableRead returns once this validator has applied every entry
-// committed before the call, so state read afterwards (blocks, stats,
-// transactions) reflects every write acknowledged before it. It works on any
-// validator: raft's ReadIndex asks the leader for its commit index, which the
+// LinearizableRead returns once this node has applied every entry
+// committed before the call, so state read afterwards reflects every write
+// acknowledged before it. It works on any node: raft's ReadIndex asks the leader for its commit index, which the
 // leader confirms with a heartbeat round to a quorum. It returns an error
 // wrapping ErrNoLeader when no leader is known before ctx ends, ErrStopped
-// once the validator is closing, or ctx's error.
+// once the node is closing, or ctx's error.
 func (n *Node) LinearizableRead(ctx context.Context) error {
 	start := time.Now()
 	index, err := n.readIndex(ctx)
@@ -31,7 +30,7 @@ func (n *Node) LinearizableRead(ctx context.Context) error {
 	if err := n.waitApplied(ctx, index); err != nil {
 		return err
 	}
-	n.pm.readIndexDuration.Observe(time.Since(start).Seconds())
+	n.m.readIndexDuration.Observe(time.Since(start).Seconds())
 	return nil
 }
 

@@ -1,4 +1,4 @@
-package consensus
+package raftgrpc
 
 import (
 	"context"
@@ -127,10 +127,8 @@ func TestTLSTransport(t *testing.T) {
 	t.Parallel()
 	ca := newTestCA(t, "aurigraph test CA")
 	certs := map[uint64]*TLSConfig{1: ca.issue(t, "v1"), 2: ca.issue(t, "v2"), 3: ca.issue(t, "v3")}
-	c := newCluster(t, 3, func(cfg *Config) { cfg.TLS = certs[cfg.ID] })
-	c.proposeNext("tls")
-	c.proposeNext("tls")
-	c.sameChain()
+	c := grpcCluster(t, 3, nil, func(id uint64) *TLSConfig { return certs[id] })
+	proposeAll(t, c, "tls", "tls")
 
 	// A peer with a certificate from another authority, and one without
 	// TLS, cannot get a message in; a peer of the cluster's CA can.
@@ -147,7 +145,7 @@ func TestTLSTransport(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := c.peers[1]
+	addr := c.Peers[1]
 	// The handshake failure surfaces as Unavailable with whichever side's
 	// error arrived first; a passed handshake reaches the raft handler,
 	// which rejects the empty envelope as InvalidArgument.
@@ -165,8 +163,7 @@ func TestTLSTransport(t *testing.T) {
 			t.Fatalf("%s: stream error %v, want code %v", tc.name, err, tc.want)
 		}
 	}
-	c.proposeNext("tls-after")
-	c.sameChain()
+	proposeAll(t, c, "tls-after")
 }
 
 func TestTLSConfigErrors(t *testing.T) {

@@ -1,4 +1,4 @@
-package consensus
+package raftnode
 
 import (
 	"cmp"
@@ -29,9 +29,12 @@ var (
 	// ErrLastVoter is returned by RemoveMember when the change would leave no
 	// voting validator.
 	ErrLastVoter = errors.New("consensus: cannot remove the only voting validator")
-	// ErrRemoved is what Err reports once this validator applied a
+	// ErrRemoved is what Err reports once this node applied a
 	// configuration change that removed it; its raft loop has stopped.
 	ErrRemoved = errors.New("consensus: this validator was removed from the cluster")
+	// ErrLearner is returned by TransferLeadership to a learner: only a
+	// voter can lead.
+	ErrLearner = errors.New("consensus: the validator is a learner")
 )
 
 // Member is one validator in the replicated cluster configuration.
@@ -49,10 +52,11 @@ const (
 	// missing when the leader promotes it: close enough that it acknowledges
 	// new entries right away instead of holding up quorum while it catches up.
 	promoteSlack = 128
-	// snapshotMembersField is StateSnapshot.members. The addresses are
-	// appended after the encoded state (protobuf concatenation is a merge)
-	// and read back by scanning for this field alone, so neither side copies
-	// or decodes the dedup window a second time.
+	// snapshotMembersField is the field of the state machine's snapshot
+	// message the loop owns (StateSnapshot.members, for the chain). The
+	// addresses are appended after the encoded state (protobuf
+	// concatenation is a merge) and read back by scanning for this field
+	// alone, so neither side copies or decodes the state a second time.
 	snapshotMembersField protowire.Number = 10
 	// removalGraceTicks is how long a removed validator keeps its raft loop
 	// running: long enough to pass leadership on and for peers to learn the
@@ -118,7 +122,7 @@ func (n *Node) learnPeerAddress(id uint64, addr string) {
 	}
 	n.mem.addrs[id] = addr
 	n.mem.mu.Unlock()
-	if err := n.transport.addPeer(id, addr); err != nil {
+	if err := n.transport.AddPeer(id, addr); err != nil {
 		n.logger.Warn("cannot dial the address a peer advertised", "peer", id, "addr", addr, "err", err)
 		return
 	}
@@ -336,7 +340,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 			n.mem.addrs[id] = addr
 			n.mem.mu.Unlock()
 			if id != n.cfg.ID {
-				if err := n.transport.addPeer(id, addr); err != nil {
+				if err := n.transport.AddPeer(id, addr); err != nil {
 					return err
 				}
 			}
@@ -355,7 +359,7 @@ func (n *Node) applyMembership(index uint64, cc raftpb.ConfChangeV2) error {
 				n.removed.Store(true)
 				n.notifyLeadership()
 			} else {
-				n.transport.removePeer(id)
+				n.transport.RemovePeer(id)
 			}
 		}
 	}
@@ -383,16 +387,16 @@ func (n *Node) restoreMembership(s raftpb.Snapshot) error {
 	if err := n.members.replace(keep); err != nil {
 		return err
 	}
-	for _, id := range n.transport.peerIDs() {
+	for _, id := range n.transport.Peers() {
 		if _, ok := keep[id]; !ok {
-			n.transport.removePeer(id)
+			n.transport.RemovePeer(id)
 		}
 	}
 	for id, addr := range keep {
 		if id == n.cfg.ID {
 			continue
 		}
-		if err := n.transport.addPeer(id, addr); err != nil {
+		if err := n.transport.AddPeer(id, addr); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package consensus
+package raftgrpc
 
 import (
 	"context"
@@ -11,25 +11,31 @@ import (
 	"sync"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
+	"google.golang.org/grpc/health"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 	"google.golang.org/grpc/keepalive"
 	"google.golang.org/grpc/status"
 
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
+
+// MaxMessageBytes is the largest message the transport's connections
+// carry, raft's and those of services that share them: it lets snapshots
+// (a whole state machine) through gRPC's per-message limit.
+const MaxMessageBytes = 1 << 30
 
 const (
 	// peerQueueLen bounds the messages buffered for one peer. Raft retransmits
 	// whatever is dropped, so a full queue only costs latency.
 	peerQueueLen = 4096
-	// maxRaftMessageBytes allows snapshots (whole state, dedup window
-	// included) through gRPC's per-message limit.
-	maxRaftMessageBytes = 1 << 30
-	backoffMin          = 50 * time.Millisecond
-	backoffMax          = time.Second
+	backoffMin   = 50 * time.Millisecond
+	backoffMax   = time.Second
 	// A connection that died silently (peer host lost power, a firewall
 	// dropped the flow) would otherwise swallow a peer's stream until the
 	// kernel gives up on it, many minutes later. Pings on quiet connections
@@ -39,19 +45,30 @@ const (
 	keepaliveTimeout = 3 * time.Second
 )
 
-// raftNode is the part of raft.Node the transport drives.
-type raftNode interface {
-	Step(ctx context.Context, m raftpb.Message) error
-	ReportUnreachable(id uint64)
-	ReportSnapshot(id uint64, status raft.SnapshotStatus)
+// Config configures New.
+type Config struct {
+	// ID is the raft id of the node the transport serves.
+	ID uint64
+	// Listener is where peers reach this node; New takes ownership and Stop
+	// closes it. Required.
+	Listener net.Listener
+	// TLS, when set, secures the transport with mutual TLS.
+	TLS *TLSConfig
+	// Logger receives structured logs; nil means slog.Default().
+	Logger *slog.Logger
+	// Registerer receives aurigraph_consensus_peer_send_errors_total and
+	// aurigraph_consensus_peer_rtt_seconds; nil disables them.
+	Registerer prometheus.Registerer
 }
 
-// transport carries raft messages between validators: a gRPC server that
-// steps incoming messages into the local node, and one client stream per
-// remote peer fed from a bounded queue.
-type transport struct {
+// Transport carries raft messages between nodes (raftnode.Transport): a
+// gRPC server that steps incoming messages into the local node, and one
+// client stream per remote peer fed from a bounded queue. Other services
+// peers call share its server (RegisterService) and its connections
+// (PeerConn); the standard health service on it measures round trips.
+type Transport struct {
 	id     uint64
-	node   raftNode
+	node   raftnode.Handler
 	logger *slog.Logger
 	m      *metrics
 
@@ -64,11 +81,9 @@ type transport struct {
 	mu      sync.Mutex
 	peers   map[uint64]*peer
 	started bool
-	// advertise is this validator's raft address, sent to peers when a
-	// stream opens; learn receives the address a peer advertised (see
-	// transport_peers.go). Both are set before start.
+	// advertise is this node's raft address, sent to peers when a stream
+	// opens (see peers.go). It is set by Start.
 	advertise string
-	learn     func(id uint64, addr string)
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -87,29 +102,47 @@ type peer struct {
 	cancel context.CancelFunc
 }
 
-func newTransport(id uint64, peers map[uint64]string, lis net.Listener, node raftNode, logger *slog.Logger, m *metrics, creds peerCredentials) (*transport, error) {
-	ctx, cancel := context.WithCancel(context.Background())
-	t := &transport{id: id, node: node, logger: logger, m: m, lis: lis, creds: creds, peers: make(map[uint64]*peer), ctx: ctx, cancel: cancel}
-	for pid, addr := range peers {
-		if pid == id {
-			continue
-		}
-		if err := t.addPeer(pid, addr); err != nil {
-			t.closeConns()
-			cancel()
-			return nil, err
-		}
+// New makes the transport of node cfg.ID on cfg.Listener; it serves and
+// sends once the node starts it. When New fails it closes the listener.
+func New(cfg Config) (*Transport, error) {
+	if cfg.Listener == nil {
+		return nil, errors.New("consensus config: the raft transport needs a listener")
 	}
-	t.server = grpc.NewServer(grpc.Creds(creds.server), grpc.MaxRecvMsgSize(maxRaftMessageBytes),
+	creds, err := cfg.TLS.credentials()
+	if err != nil {
+		cfg.Listener.Close()
+		return nil, err
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	t := &Transport{
+		id: cfg.ID, logger: cfg.Logger.With("validator", cfg.ID), m: newMetrics(cfg.Registerer, cfg.ID),
+		lis: cfg.Listener, creds: creds, peers: make(map[uint64]*peer), ctx: ctx, cancel: cancel,
+	}
+	t.server = grpc.NewServer(grpc.Creds(creds.server), grpc.MaxRecvMsgSize(MaxMessageBytes),
 		// Peers ping every keepaliveTime; gRPC's default policy would answer
 		// that with GOAWAY and cut the stream.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
 		grpc.KeepaliveParams(keepalive.ServerParameters{Time: keepaliveTime, Timeout: keepaliveTimeout}))
 	aurigraphv1.RegisterRaftTransportServer(t.server, t)
+	healthpb.RegisterHealthServer(t.server, health.NewServer())
 	return t, nil
 }
 
-func (t *transport) start() {
+// Addr is the address the transport listens on.
+func (t *Transport) Addr() net.Addr { return t.lis.Addr() }
+
+// RegisterService adds a service peers call to the transport's server
+// (grpc.ServiceRegistrar); call it before the node starts.
+func (t *Transport) RegisterService(desc *grpc.ServiceDesc, impl any) {
+	t.server.RegisterService(desc, impl)
+}
+
+// Start implements raftnode.Transport.
+func (t *Transport) Start(h raftnode.Handler, advertise string) error {
+	t.node, t.advertise = h, advertise
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
@@ -117,15 +150,21 @@ func (t *transport) start() {
 			t.logger.Error("raft transport server stopped", "addr", t.lis.Addr().String(), "err", err)
 		}
 	}()
+	t.wg.Add(1)
+	go func() {
+		defer t.wg.Done()
+		t.ping()
+	}()
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.started = true
 	for _, p := range t.peers {
 		t.runPeerAsync(p)
 	}
+	return nil
 }
 
-func (t *transport) runPeerAsync(p *peer) {
+func (t *Transport) runPeerAsync(p *peer) {
 	t.wg.Add(1)
 	go func() {
 		defer t.wg.Done()
@@ -133,14 +172,18 @@ func (t *transport) runPeerAsync(p *peer) {
 	}()
 }
 
-func (t *transport) stop() {
+// Stop implements raftnode.Transport.
+func (t *Transport) Stop() {
 	t.cancel()
 	t.server.Stop()
+	// Serve closes the listener when the server stops; a transport never
+	// started still holds it.
+	t.lis.Close()
 	t.wg.Wait()
 	t.closeConns()
 }
 
-func (t *transport) closeConns() {
+func (t *Transport) closeConns() {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, p := range t.peers {
@@ -148,10 +191,10 @@ func (t *transport) closeConns() {
 	}
 }
 
-// peerConn returns the client connection to peer id, nil for an unknown id.
-// Block catch-up and peer pings share it with the raft stream, credentials
+// PeerConn returns the client connection to peer id, nil for an unknown
+// id. Services other than raft share it with the raft stream, credentials
 // included. It is closed when the peer leaves or the transport stops.
-func (t *transport) peerConn(id uint64) *grpc.ClientConn {
+func (t *Transport) PeerConn(id uint64) grpc.ClientConnInterface {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if p := t.peers[id]; p != nil {
@@ -160,8 +203,8 @@ func (t *transport) peerConn(id uint64) *grpc.ClientConn {
 	return nil
 }
 
-// send queues messages for their peers without blocking the raft loop.
-func (t *transport) send(msgs []raftpb.Message) {
+// Send queues messages for their peers without blocking the raft loop.
+func (t *Transport) Send(msgs []raftpb.Message) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	for _, m := range msgs {
@@ -178,7 +221,7 @@ func (t *transport) send(msgs []raftpb.Message) {
 	}
 }
 
-func (t *transport) dropped(p *peer, m raftpb.Message) {
+func (t *Transport) dropped(p *peer, m raftpb.Message) {
 	t.m.peerSendErrors.WithLabelValues(strconv.FormatUint(p.id, 10)).Inc()
 	t.node.ReportUnreachable(p.id)
 	if m.Type == raftpb.MsgSnap {
@@ -188,7 +231,7 @@ func (t *transport) dropped(p *peer, m raftpb.Message) {
 
 // runPeer keeps one client stream open to p and writes its queue into it,
 // reconnecting with capped exponential backoff.
-func (t *transport) runPeer(p *peer) {
+func (t *Transport) runPeer(p *peer) {
 	client := aurigraphv1.NewRaftTransportClient(p.conn)
 	backoff := backoffMin
 	for p.ctx.Err() == nil {
@@ -217,7 +260,7 @@ func (t *transport) runPeer(p *peer) {
 	}
 }
 
-func (t *transport) stream(client aurigraphv1.RaftTransportClient, p *peer, backoff *time.Duration) error {
+func (t *Transport) stream(client aurigraphv1.RaftTransportClient, p *peer, backoff *time.Duration) error {
 	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
 	s, err := client.Stream(t.advertised(ctx))
@@ -248,7 +291,7 @@ func (t *transport) stream(client aurigraphv1.RaftTransportClient, p *peer, back
 }
 
 // Stream implements aurigraphv1.RaftTransportServer.
-func (t *transport) Stream(s grpc.ClientStreamingServer[aurigraphv1.RaftEnvelope, aurigraphv1.RaftAck]) error {
+func (t *Transport) Stream(s grpc.ClientStreamingServer[aurigraphv1.RaftEnvelope, aurigraphv1.RaftAck]) error {
 	t.learnSender(s.Context())
 	for {
 		env, err := s.Recv()

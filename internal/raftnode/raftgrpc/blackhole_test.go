@@ -1,4 +1,4 @@
-package consensus
+package raftgrpc
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
+	"github.com/aurigraph/aurigraph/internal/raftnode/raftnodetest"
 )
 
 // blackholeProxy forwards TCP connections to a target. freeze makes the
@@ -106,49 +106,39 @@ func (p *blackholeProxy) close() {
 // reconnects, instead of writing into it until the kernel gives up many
 // minutes later while the follower falls ever further behind.
 func TestPeerStreamRecoversFromDeadConnection(t *testing.T) {
-	// Runs beside the other slow cluster tests: most of its time is spent
-	// waiting for gRPC keepalive.
+	// Runs beside the other slow tests: most of its time is spent waiting
+	// for gRPC keepalive.
 	t.Parallel()
-	c := &cluster{
-		t: t, peers: map[uint64]string{}, dirs: map[uint64]string{}, lis: map[uint64]net.Listener{},
-		nodes: map[uint64]*Node{}, regs: map[uint64]*prometheus.Registry{},
-	}
+	// Node 3 is reached through the proxy by everyone else.
 	var proxy *blackholeProxy
-	for id := uint64(1); id <= 3; id++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
+	c := grpcCluster(t, 3, func(id uint64, addr string) string {
+		if id != 3 {
+			return addr
+		}
+		proxy = newBlackholeProxy(t, addr)
+		return proxy.lis.Addr().String()
+	}, nil)
+	// Make sure node 3 does not lead: the frozen path is into it.
+	lead := c.Leader()
+	if lead.ID() == 3 {
+		ctx, cancel := context.WithTimeout(context.Background(), raftnodetest.Timeout)
+		defer cancel()
+		if err := lead.TransferLeadership(ctx, 1); err != nil {
 			t.Fatal(err)
 		}
-		c.lis[id], c.peers[id], c.dirs[id] = l, l.Addr().String(), t.TempDir()
+		lead = c.Leader()
 	}
-	// Validator 3 is reached through the proxy by everyone else.
-	proxy = newBlackholeProxy(t, c.peers[3])
-	c.peers[3] = proxy.lis.Addr().String()
-	for id := uint64(1); id <= 3; id++ {
-		c.start(id)
-	}
-	t.Cleanup(func() {
-		for id := range c.nodes {
-			c.stop(id)
-		}
-	})
-	// Make sure validator 3 does not lead: the frozen path is into it.
-	lead := c.leader()
-	if lead.ID() == 3 {
-		lead.transferLeadership(context.Background())
-		waitFor(t, "validator 3 to hand over leadership", func() bool { l, _ := c.nodes[3].Leader(); return !l })
-		lead = c.leader()
-	}
-	mustPropose(t, lead, batch(0, mint("m1", "alice", 1)))
-	c.waitHeight(1)
+	proposeAll(t, c, "m1")
 
 	proxy.freeze()
-	mustPropose(t, lead, batch(1, mint("m2", "alice", 1)))
+	if err := raftnodetest.Propose(lead, []byte("m2")); err != nil {
+		t.Fatal(err)
+	}
 	start := time.Now()
-	waitForWithin(t, 25*time.Second, "validator 3 to receive block 2 after its connection died", func() bool {
-		return c.nodes[3].Blocks().Height() >= 2
+	waitForWithin(t, 25*time.Second, "node 3 to receive entry 2 after its connection died", func() bool {
+		return len(c.Machines[3].Payloads()) >= 2
 	})
-	t.Logf("validator 3 caught up %v after its connections went dead", time.Since(start).Round(time.Millisecond))
+	t.Logf("node 3 caught up %v after its connections went dead", time.Since(start).Round(time.Millisecond))
 }
 
 func waitForWithin(t *testing.T, d time.Duration, what string, cond func() bool) {
@@ -158,6 +148,6 @@ func waitForWithin(t *testing.T, d time.Duration, what string, cond func() bool)
 		if time.Now().After(deadline) {
 			t.Fatalf("timed out after %v waiting for %s", d, what)
 		}
-		time.Sleep(testTick)
+		time.Sleep(raftnodetest.Tick)
 	}
 }

@@ -1,4 +1,4 @@
-package consensus
+package raftnode
 
 import (
 	"encoding/json"
@@ -6,16 +6,26 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"path/filepath"
 	"strconv"
 	"sync"
+
+	"github.com/aurigraph/aurigraph/internal/atomicfile"
 )
 
-// membersFile, in Config.DataDir, maps validator ids to raft addresses, as
+// MembersFile, in Config.DataDir, maps node ids to raft addresses, as
 // applied conf changes and installed snapshots left them. It is not part of
 // the state machine's snapshot state: the raft configuration is raft's.
-const membersFile = "members.json"
+const MembersFile = "members.json"
 
-// memberStore keeps the member addresses in membersFile, rewritten whole
+// WriteMembers replaces dataDir's MembersFile with addrs, as an earlier
+// version's store that held them hands them over.
+func WriteMembers(dataDir string, addrs map[uint64]string) error {
+	m := &memberStore{path: filepath.Join(dataDir, MembersFile)}
+	return m.writeLocked(maps.Clone(addrs))
+}
+
+// memberStore keeps the member addresses in MembersFile, rewritten whole
 // (and synced) on each change: changes are rare.
 type memberStore struct {
 	path  string
@@ -61,7 +71,7 @@ func (m *memberStore) writeLocked(addrs map[uint64]string) error {
 	if err != nil {
 		return err
 	}
-	if err := writeFileAtomic(m.path, raw); err != nil {
+	if err := atomicfile.WriteFile(m.path, raw); err != nil {
 		return err
 	}
 	m.addrs = addrs
