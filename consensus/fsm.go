@@ -126,23 +126,20 @@ type dedupWindow struct {
 	set      *hashtab.Table
 }
 
+// newDedupWindow sizes the table for the whole window at once: memory the
+// window reaches after its first million ids anyway, while growing the table
+// by doubling on the way there moved every id about once more, a cache miss
+// each: about a quarter of the state machine's cost on a new chain.
 func newDedupWindow(capacity int) *dedupWindow {
-	return &dedupWindow{capacity: capacity, set: hashtab.New(0)}
+	return &dedupWindow{capacity: capacity, set: hashtab.New(capacity)}
 }
 
-// reserve sizes the window for n ids about to be added, up to its capacity.
+// reserve makes room in the ring for n ids about to be added, up to its
+// capacity.
 func (d *dedupWindow) reserve(n int) {
-	n = min(n, d.capacity)
-	if n <= d.set.Len() {
-		return
+	if n = min(n, d.capacity); n > len(d.ids) {
+		d.ids = slices.Grow(d.ids, n-len(d.ids))
 	}
-	set := hashtab.New(n)
-	d.set.Range(func(k hashtab.Key, v uint64) bool {
-		set.Insert(k, v)
-		return true
-	})
-	d.set = set
-	d.ids = slices.Grow(d.ids, n-len(d.ids))
 }
 
 // prefetch brings into cache the slots that adding ids will touch: theirs,
