@@ -35,7 +35,7 @@
 // reach nodes that catch up from a snapshot. A node that applies its own
 // removal passes on leadership if it holds it and stops its loop.
 //
-// Leader-only work waits on LeadershipChanged and asks Leader. Metrics keep
-// the names they had before the driver had a package of its own:
-// aurigraph_consensus_*.
+// Leader-only work waits on LeadershipChanged and asks Leader. The metrics
+// are aurigraph_consensus_*, beside the chain's: to an operator they are all
+// one validator's consensus.
 package raftnode

@@ -7,8 +7,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// metrics are the raft loop's, under the consensus subsystem, as they were
-// named before the loop had a package of its own.
+// metrics are the raft loop's, under the consensus subsystem beside the
+// chain's: to an operator they are all one validator's consensus.
 type metrics struct {
 	term              prometheus.Gauge
 	isLeader          prometheus.Gauge

@@ -19,8 +19,8 @@ import (
 	"go.etcd.io/raft/v3/raftpb"
 )
 
-// The errors keep the words of the package the driver grew in: they reach
-// operators through logs and API answers.
+// Operators meet these errors in logs and API answers as a validator's
+// consensus errors, hence their prefix.
 var (
 	// ErrNotLeader is returned by leader-only calls on a follower; send the
 	// request to the node Status().Leader names.
