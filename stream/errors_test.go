@@ -289,22 +289,30 @@ func fmtCounts(m map[string]float64) string {
 	return "{" + strings.Join(parts, " ") + "}"
 }
 
-// TestStreamErrorSeriesStartAtZero: every transport and reason is exported
-// before the first error, so rules see a rate of 0 rather than nothing.
-func TestStreamErrorSeriesStartAtZero(t *testing.T) {
+// TestStreamSeriesStartAtZero: every transport's series, errors by reason
+// included, are exported before the first subscriber, so rules and
+// dashboards see 0 rather than nothing.
+func TestStreamSeriesStartAtZero(t *testing.T) {
 	reg := prometheus.NewRegistry()
 	newHubMetrics(reg)
 	mfs, err := reg.Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := 0
+	got := map[string]int{}
 	for _, mf := range mfs {
-		if mf.GetName() == "aurigraph_stream_errors_total" {
-			n = len(mf.GetMetric())
-		}
+		got[mf.GetName()] = len(mf.GetMetric())
 	}
-	if want := len(streamTransports) * len(streamReasons); n != want {
-		t.Fatalf("%d aurigraph_stream_errors_total series before any error, want %d", n, want)
+	transports := len(streamTransports)
+	for name, want := range map[string]int{
+		"aurigraph_stream_errors_total":             transports * len(streamReasons),
+		"aurigraph_stream_subscribers":              transports,
+		"aurigraph_stream_sent_bytes_total":         transports,
+		"aurigraph_stream_delivery_latency_seconds": transports,
+		"aurigraph_stream_messages_sent_total":      transports * 7,
+	} {
+		if got[name] != want {
+			t.Errorf("%s has %d series before any subscriber, want %d", name, got[name], want)
+		}
 	}
 }

@@ -120,9 +120,10 @@ func newHubMetrics(reg prometheus.Registerer) *hubMetrics {
 		}, []string{"transport", "reason"})),
 		transports: make(map[string]*transportMetrics),
 	}
-	// Every series exists from the start, so a rate over it is 0 rather
-	// than absent until the first error.
+	// Every transport's series exist from the start, so a rate over them
+	// is 0 rather than absent until the first subscriber or error.
 	for _, t := range streamTransports {
+		m.transport(t)
 		for _, r := range streamReasons {
 			m.errors.WithLabelValues(t, r)
 		}
