@@ -1231,6 +1231,11 @@ func newConsumerMetrics(reg prometheus.Registerer) (*consumerMetrics, error) {
 	}
 	m.recordsOK = m.records.WithLabelValues("ok")
 	m.recordsInvalid = m.records.WithLabelValues("invalid")
+	// Every reason is exported from the start, so a rate over them is 0,
+	// not absent, until the first dead letter.
+	for _, kind := range []string{deadLetterInvalid, deadLetterTooLarge, deadLetterBatchTooLarge, deadLetterRefused} {
+		m.deadLetters.WithLabelValues(kind)
+	}
 	if reg == nil {
 		return m, nil
 	}

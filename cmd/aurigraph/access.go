@@ -174,6 +174,10 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 			s.close()
 			return s, fmt.Errorf("--http-tls-cert: %w", err)
 		}
+		if err := exportExpiry(reg, "http", rl.NotAfter); err != nil {
+			s.close()
+			return s, err
+		}
 		s.httpTLS = rl.Config()
 	}
 	s.web = access.WebOptions{TLS: s.httpTLS != nil, CORSOrigins: access.ParseOrigins(f.corsOrigins)}
