@@ -284,11 +284,13 @@ func routeMux() *http.ServeMux {
 	return mux
 }
 
+var placeholder = regexp.MustCompile(`\{\w+\}`)
+
 // served reports whether the mux has a route for path with one of methods;
 // {placeholders} of the docs stand for any segment. The portal's catch-all
 // "/" does not count: it never serves the API's paths.
 func served(mux *http.ServeMux, methods []string, path string) bool {
-	path = regexp.MustCompile(`\{\w+\}`).ReplaceAllString(path, "x")
+	path = placeholder.ReplaceAllString(path, "x")
 	for _, m := range methods {
 		if _, pattern := mux.Handler(httptest.NewRequest(m, path, nil)); pattern != "" && pattern != "/" {
 			return true
