@@ -473,12 +473,8 @@ func (f *fsm) setKey(from string, newKey, signer []byte) string {
 		if !bytes.Equal(newKey, signer) {
 			return "registering a key: sign with the new key itself"
 		}
-		if a != nil && f.genesis.GetRequireSignatures() {
-			for _, v := range a.balances {
-				if v > 0 {
-					return fmt.Sprintf("account %s holds funds and has no key: its key can only be set while the topic is trusted", from)
-				}
-			}
+		if a != nil && f.genesis.GetRequireSignatures() && a.holdsFunds() {
+			return fmt.Sprintf("account %s holds funds and has no key: its key can only be set while the topic is trusted", from)
 		}
 	} else {
 		if !bytes.Equal(signer, a.key) {

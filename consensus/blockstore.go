@@ -464,7 +464,11 @@ func (s *BlockStore) Latest() (*aurigraphv1.Block, error) {
 // wrapping ErrBlockNotFound.
 func (s *BlockStore) GetByHash(hash []byte) (*aurigraphv1.Block, error) {
 	if len(hash) == chain.HashSize {
-		if loc, ok := s.ix.Lookup(blocklog.Key(hash[:16])); ok {
+		loc, ok, err := s.ix.Lookup(blocklog.Key(hash[:16]))
+		if err != nil {
+			return nil, fmt.Errorf("block hash %x: %w", hash, err)
+		}
+		if ok {
 			if h, idx, _ := unpackLoc(loc); idx == blockMarker {
 				blk, err := s.Get(h)
 				if err == nil && bytes.Equal(blk.GetHeader().GetHash(), hash) {
@@ -487,7 +491,10 @@ func (s *BlockStore) LookupTx(id string) (TxLocation, bool, error) {
 		loc, ok = s.window(d)
 	}
 	if !ok {
-		loc, ok = s.ix.Lookup(blocklog.Key(d))
+		var err error
+		if loc, ok, err = s.ix.Lookup(blocklog.Key(d)); err != nil {
+			return TxLocation{}, false, fmt.Errorf("transaction %q: %w", id, err)
+		}
 	}
 	if !ok {
 		return TxLocation{}, false, nil

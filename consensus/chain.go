@@ -14,7 +14,6 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/blocklog"
-	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -201,13 +200,10 @@ func (c *Chain) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftp
 // Snapshot copies the state at Applied; see StateMachine.
 func (c *Chain) Snapshot() (uint64, uint64, func() ([]byte, error)) {
 	c.mu.RLock()
-	state := c.fsm.stateCopy()
+	img := c.fsm.image()
 	index, term := c.fsm.appliedIndex, c.fsm.appliedTerm
 	c.mu.RUnlock()
-	return index, term, func() ([]byte, error) {
-		canonicalize(state)
-		return chain.Deterministic.Marshal(state)
-	}
+	return index, term, img.encode
 }
 
 // Restore replaces the state with a snapshot's. Blocks between the stored

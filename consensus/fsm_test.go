@@ -84,7 +84,7 @@ func TestFSMTransactionRules(t *testing.T) {
 				for asset, want := range assets {
 					var got uint64
 					if a := f.accounts[addr]; a != nil {
-						got = a.balances[asset]
+						got = a.balance(asset)
 					}
 					if got != want {
 						t.Fatalf("%s %s balance %d, want %d", addr, asset, got, want)

@@ -52,7 +52,7 @@ func applyOne(t *testing.T, f *fsm, tx *aurigraphv1.Transaction) *aurigraphv1.Tx
 
 func balanceOf(f *fsm, addr, asset string) uint64 {
 	if a := f.accounts[addr]; a != nil {
-		return a.balances[asset]
+		return a.balance(asset)
 	}
 	return 0
 }

@@ -3,10 +3,12 @@ package consensus
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestRestartRepairsTornWALTail simulates a crash in the middle of a WAL
@@ -81,4 +83,54 @@ func TestLoopFailureGivesUpLeadership(t *testing.T) {
 		t.Fatal("Close did not report the raft loop failure")
 	}
 	mustPropose(t, c.leader(), batch(1, mint("m2", "alice", 1)))
+}
+
+// TestSnapshotFilesBounded checks that a validator keeps the newest
+// snapshot and the one before it on disk, not every snapshot it took.
+func TestSnapshotFilesBounded(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 1, func(cfg *Config) { cfg.SnapshotEntries = 2 })
+	lead := c.leader()
+	for i := range 30 {
+		mustPropose(t, lead, batch(int64(i), mint(fmt.Sprintf("s%d", i), "alice", 1)))
+	}
+	c.waitHeight(30)
+	c.stop(1)
+	snapDir := filepath.Join(c.dirs[1], "snap")
+	taken := snapFiles(t, snapDir)
+	if len(taken) <= 2 {
+		t.Fatalf("only %d snapshot files after 30 batches at 2 entries a snapshot", len(taken))
+	}
+	// The purger looks at the directory as the validator starts; snapshots
+	// the restarted validator takes meanwhile are not the point.
+	c.start(1)
+	var left []string
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		left = slices.DeleteFunc(snapFiles(t, snapDir), func(name string) bool { return !slices.Contains(taken, name) })
+		if len(left) <= 2 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if len(left) > 2 {
+		t.Fatalf("of %d snapshot files, %v are left; want the newest 2 at most", len(taken), left)
+	}
+	mustPropose(t, c.leader(), batch(30, mint("s30", "alice", 1)))
+	c.waitHeight(31)
+}
+
+func snapFiles(t *testing.T, dir string) []string {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, e := range ents {
+		if filepath.Ext(e.Name()) == ".snap" {
+			out = append(out, e.Name())
+		}
+	}
+	return out
 }

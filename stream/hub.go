@@ -170,6 +170,7 @@ func (h *Hub) Run(ctx context.Context) error {
 
 func (h *Hub) tail(ctx context.Context) error {
 	next := h.Height() + 1
+	var gap uint64 // heights skipped since the last block delivered
 	for {
 		if err := h.src.Wait(ctx, next); err != nil {
 			if ctx.Err() != nil {
@@ -179,8 +180,19 @@ func (h *Hub) tail(ctx context.Context) error {
 		}
 		for top := h.src.Height(); next <= top; next++ {
 			b, err := h.src.Get(next)
+			if errors.Is(err, ErrNotPublished) {
+				// A gateway's source lost these heights to the blocks
+				// topic's retention before it read them: the live stream
+				// goes on after them, and replays of them fail.
+				gap++
+				continue
+			}
 			if err != nil {
 				return fmt.Errorf("stream: read block %d: %w", next, err)
+			}
+			if gap > 0 {
+				h.log.Warn("the live stream skipped blocks its source no longer has", "from_height", next-gap, "to_height", next-1)
+				gap = 0
 			}
 			if got := b.GetHeader().GetHeight(); got != next {
 				return fmt.Errorf("stream: block source returned height %d when asked for %d", got, next)

@@ -261,10 +261,33 @@ func (s *TopicSource) runOnce(ctx context.Context, progress func()) error {
 		if err != nil {
 			return fmt.Errorf("stream: %w", err)
 		}
+		if batch.Records > 0 && len(batch.Blocks) == 0 {
+			if err := s.checkBehind(ctx, r.Position()); err != nil {
+				return err
+			}
+		}
 		if batch.Records > 0 {
 			progress()
 		}
 	}
+}
+
+// checkBehind finds out whether the records after pos are gone: retention
+// deleted blocks this source had not read yet (it was stopped, or slower
+// than the topic's retention). The next height can then never come, so the
+// source starts again from the newest blocks, as at its start; the heights
+// in between are not served.
+func (s *TopicSource) checkBehind(ctx context.Context, pos blockfeed.Position) error {
+	start, _, err := s.bounds(ctx)
+	if err != nil || start <= pos.Offset {
+		return nil
+	}
+	s.mu.Lock()
+	s.located = false
+	s.mu.Unlock()
+	s.log.Warn("the blocks topic's retention deleted blocks this gateway had not read yet; following from the newest blocks again, and heights in between are not served",
+		"next_height", pos.Height+1, "next_offset", pos.Offset, "topic_start_offset", start)
+	return fmt.Errorf("%w: blocks from height %d on were deleted before they were read", ErrNotPublished, pos.Height+1)
 }
 
 // locate waits for the topic and the validator keys, finds the newest block
@@ -289,6 +312,11 @@ func (s *TopicSource) locate(ctx context.Context) (blockfeed.Position, error) {
 	if head.Height > uint64(s.cfg.Cache) {
 		first = head.Height - uint64(s.cfg.Cache) + 1
 	}
+	// Retention may have deleted the cache's oldest heights already: the
+	// block of height h sits at offset h-1 or later, so the first record
+	// left holds a height of at most start+1, and reading from it skips
+	// whatever lies below that height as blocks taken before.
+	first = min(max(first, uint64(start)+1), max(head.Height, 1))
 	// The block before the first is unknown, so the first is taken on its
 	// signature; from height 1 on, the genesis hash stands for it.
 	pos := blockfeed.Position{Height: first - 1, Offset: int64(first - 1)}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -165,5 +166,148 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 			t.Fatalf("timed out waiting for %s", what)
 		}
 		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+// deleteBlocksBelow deletes the blocks topic's records below offset, as
+// its retention does.
+func deleteBlocksBelow(t *testing.T, brokers []string, offset int64) []byte {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	set := kadm.Offsets{}
+	set.Add(kadm.Offset{Topic: schemas.TopicBlocks, Partition: 0, At: offset})
+	resp, err := adm.DeleteRecords(ctx, set)
+	if err == nil {
+		err = resp.Error()
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	topics, err := adm.ListTopics(ctx, schemas.TopicBlocks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := topics[schemas.TopicBlocks].ID
+	return id[:]
+}
+
+// A gateway started on a topic whose retention deleted part of what its
+// cache would hold starts at the oldest block left, serves from there,
+// and follows new blocks.
+func TestTopicSourceStartsAfterRetention(t *testing.T) {
+	brokers := newCluster(t)
+	chain := newMemChain()
+	chain.append(300, 2, time.Now())
+	pub := startPublisher(t, brokers, chain)
+	pub.waitPublished(t, 300)
+	deleteBlocksBelow(t, brokers, 280)
+
+	reg := prometheus.NewRegistry()
+	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: 50, Logger: testLogger(t), Trust: trustOf(t, chain), Registerer: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runCtx, stop := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(runCtx) }()
+	defer func() {
+		stop()
+		<-done
+	}()
+	select {
+	case <-src.Ready():
+	case <-time.After(10 * time.Second):
+		t.Fatal("topic source not ready within 10s")
+	}
+	if got := src.Height(); got != 300 {
+		t.Fatalf("height after start = %d, want 300", got)
+	}
+	if _, err := src.Get(285); err != nil {
+		t.Fatalf("Get(285): %v", err)
+	}
+	if _, err := src.Get(100); !errors.Is(err, ErrNotPublished) {
+		t.Fatalf("Get(100) of a deleted block = %v, want ErrNotPublished", err)
+	}
+	chain.append(20, 1, time.Now())
+	ctx, cancel := context.WithTimeout(t.Context(), 15*time.Second)
+	defer cancel()
+	if err := src.Wait(ctx, 320); err != nil {
+		t.Fatalf("source after retention: %v (status %+v)", err, src.Status())
+	}
+	// Read in order from the first block left, not found again and again.
+	if n := rejected(t, reg, "ahead"); n != 0 {
+		t.Fatalf("%v records rejected as ahead of the next height", n)
+	}
+}
+
+// rejected is the source's count of records rejected for reason.
+func rejected(t *testing.T, reg *prometheus.Registry, reason string) float64 {
+	t.Helper()
+	var n float64
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mf := range mfs {
+		if mf.GetName() != "aurigraph_stream_blocks_rejected_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "reason" && l.GetValue() == reason {
+					n += m.GetCounter().GetValue()
+				}
+			}
+		}
+	}
+	return n
+}
+
+// A gateway whose next blocks were deleted before it read them (it was
+// slower than the topic's retention) starts again from the newest blocks
+// instead of waiting for a height that can no longer come.
+func TestTopicSourceFollowsAfterFallingBehind(t *testing.T) {
+	brokers := newCluster(t)
+	chain := newMemChain()
+	chain.append(300, 2, time.Now())
+	pub := startPublisher(t, brokers, chain)
+	pub.waitPublished(t, 300)
+	id := deleteBlocksBelow(t, brokers, 280)
+
+	src, err := NewTopicSource(TopicSourceConfig{Brokers: brokers, Cache: 50, Logger: testLogger(t), RetryMax: 200 * time.Millisecond, Trust: trustOf(t, chain)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Where a source that read up to height 100 long ago stands.
+	src.located, src.pos, src.start = true, blockfeed.Position{Height: 100, Offset: 100, TopicID: id}, 1
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx) }()
+	defer func() {
+		cancel()
+		<-done
+	}()
+	// The gateway's live stream goes on past the heights it lost.
+	h, _, _ := startHub(t, src, HubOptions{})
+	live := connectWS(t, h, nil)
+	defer live.close()
+	chain.append(20, 1, time.Now())
+	if got := collect(t, live, "320"); len(got) == 0 {
+		t.Fatal("live stream delivered nothing")
+	}
+	waitCtx, waitCancel := context.WithTimeout(ctx, 15*time.Second)
+	defer waitCancel()
+	if err := src.Wait(waitCtx, 320); err != nil {
+		t.Fatalf("source behind the retention: %v (status %+v)", err, src.Status())
+	}
+	if _, err := src.Get(150); !errors.Is(err, ErrNotPublished) {
+		t.Fatalf("Get(150) of a deleted block = %v, want ErrNotPublished", err)
 	}
 }

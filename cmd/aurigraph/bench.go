@@ -55,7 +55,7 @@ subscribers). Flags override the profile.`,
 	cmd.AddCommand(newBenchStreamCommand())
 	cmd.AddCommand(newBenchAPICommand())
 	fl := cmd.Flags()
-	fl.StringVar(&f.cfg.Profile, "profile", "quick", "quick, standard or stress")
+	fl.StringVar(&f.cfg.Profile, "profile", "quick", "quick, standard, stress, or soak (10 minutes of steady load on a dev process of its own, reporting memory, disk and status reads over time)")
 	fl.DurationVar(&f.cfg.Duration, "duration", 0, "length of each load phase (profile default)")
 	fl.IntVar(&f.cfg.Producers, "producers", 0, "concurrent Kafka producers (profile default)")
 	fl.Float64Var(&f.cfg.Rate, "rate", 0, "offer this many tx/s open-loop in one phase instead of measuring the maximum first")
@@ -77,6 +77,9 @@ subscribers). Flags override the profile.`,
 }
 
 func runBench(ctx context.Context, f benchFlags) error {
+	if f.cfg.Profile == soakProfile {
+		return runSoak(ctx, f)
+	}
 	var old *bench.Report
 	if f.compare != "" {
 		var err error

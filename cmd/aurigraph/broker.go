@@ -15,6 +15,7 @@ func newBrokerCommand() *cobra.Command {
 	var txPartitions int32
 	var limitFlags brokerFlags
 	var security brokerSecurityFlags
+	var retention brokerRetentionFlags
 	var insecure bool
 	var auditFile string
 	cmd := &cobra.Command{
@@ -24,6 +25,9 @@ func newBrokerCommand() *cobra.Command {
 			"parts can run as separate processes against it, or producers such as kcat can use it.",
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := retention.validate(); err != nil {
+				return err
+			}
 			sec, err := security.build(addr, insecure, slog.Default())
 			if err != nil {
 				return err
@@ -54,6 +58,9 @@ func newBrokerCommand() *cobra.Command {
 				return err
 			}
 			defer b.Close()
+			if err := retention.retainStandalone(cmd.Context(), b, slog.Default()); err != nil {
+				return err
+			}
 			<-cmd.Context().Done()
 			slog.Info("shutting down broker")
 			return nil
@@ -64,6 +71,7 @@ func newBrokerCommand() *cobra.Command {
 	cmd.Flags().Int32Var(&txPartitions, "tx-partitions", 6, "partitions of the transaction topic when it is created")
 	limitFlags.register(cmd.Flags())
 	security.register(cmd.Flags())
+	retention.register(cmd.Flags(), false)
 	cmd.Flags().BoolVar(&insecure, "insecure", false, "start even when --kafka is beyond loopback without --kafka-sasl-users or TLS (logged as a warning at every start)")
 	cmd.Flags().StringVar(&auditFile, "audit-log", "", "append audit events (failed authentications) as JSON lines to this file (default: standard error, tagged log=audit)")
 	return cmd

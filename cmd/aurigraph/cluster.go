@@ -57,17 +57,9 @@ API key in the environment variable AURIGRAPH_TOKEN.`,
 		if timeout <= 0 {
 			return nil, fmt.Errorf("--timeout %v: must be positive", timeout)
 		}
-		hc := &http.Client{Timeout: timeout}
-		if caFile != "" {
-			pem, err := os.ReadFile(caFile)
-			if err != nil {
-				return nil, fmt.Errorf("--ca: %w", err)
-			}
-			roots := x509.NewCertPool()
-			if !roots.AppendCertsFromPEM(pem) {
-				return nil, fmt.Errorf("--ca %s: no PEM certificate in it", caFile)
-			}
-			hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+		hc, err := httpClientCA(caFile, timeout)
+		if err != nil {
+			return nil, err
 		}
 		// The token comes from the environment, not a flag, so it shows in
 		// neither the process list nor the shell history.
@@ -139,6 +131,25 @@ func addMemberBody(id uint64, raftAddr string) ([]byte, error) {
 		return nil, fmt.Errorf("--raft-address %q: want host:port where the new validator's Raft transport listens", raftAddr)
 	}
 	return json.Marshal(map[string]any{"id": id, "raft_address": raftAddr})
+}
+
+// httpClientCA is an HTTP client that trusts the PEM CA bundle in caFile
+// (--ca), or the system's roots when it is empty.
+func httpClientCA(caFile string, timeout time.Duration) (*http.Client, error) {
+	hc := &http.Client{Timeout: timeout}
+	if caFile == "" {
+		return hc, nil
+	}
+	pem, err := os.ReadFile(caFile)
+	if err != nil {
+		return nil, fmt.Errorf("--ca: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("--ca %s: no PEM certificate in it", caFile)
+	}
+	hc.Transport = &http.Transport{TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}}
+	return hc, nil
 }
 
 // parseNodeURLs turns --node into API base URLs. A bare host:port means

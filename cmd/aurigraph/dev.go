@@ -60,6 +60,8 @@ type devFlags struct {
 	// the account they use on the embedded broker.
 	kafkaClient   kafkaClientFlags
 	kafkaSecurity brokerSecurityFlags
+	// retention bounds what the embedded broker keeps of each topic.
+	retention brokerRetentionFlags
 }
 
 // raftMaxConnsUsage documents --raft-max-conns for dev and node.
@@ -118,6 +120,7 @@ directory continues where the previous run stopped.`,
 	f.access.register(fl)
 	f.kafkaClient.register(fl)
 	f.kafkaSecurity.register(fl)
+	f.retention.register(fl, true)
 	return cmd
 }
 
@@ -152,6 +155,9 @@ func (f devFlags) validate() error {
 		return fmt.Errorf("--kafka-sasl-users, --kafka-tls-cert, --kafka-tls-key and --kafka-advertised-addr configure the embedded broker, which --external-kafka does not start; use --kafka-user and --kafka-tls-ca for the external cluster")
 	}
 	if _, err := f.kafkaLimits.config(broker.Config{}, nil); err != nil {
+		return err
+	}
+	if err := f.retention.validate(); err != nil {
 		return err
 	}
 	if err := os.MkdirAll(f.dataDir, 0o755); err != nil {

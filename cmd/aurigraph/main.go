@@ -15,9 +15,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is stamped at build time with -ldflags "-X main.version=...".
-var version = "dev"
-
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
@@ -40,12 +37,13 @@ func exitError(w io.Writer, err error) {
 
 func newRootCommand() *cobra.Command {
 	var logLevel, logFormat string
+	info := readBuildInfo()
 	root := &cobra.Command{
 		Use:           "aurigraph",
 		Short:         "Aurigraph V12: an event-sourced, Raft-ordered transaction pipeline",
 		SilenceUsage:  true,
 		SilenceErrors: true,
-		Version:       version,
+		Version:       info.Version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
 			logger, err := newLogger(os.Stderr, logLevel, logFormat)
 			if err != nil {
@@ -55,9 +53,11 @@ func newRootCommand() *cobra.Command {
 			return nil
 		},
 	}
+	// --version prints what the version subcommand prints.
+	root.SetVersionTemplate(info.versionTemplate())
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newDevCommand(), newNodeCommand(), newBrokerCommand(), newVerifyCommand(), newClusterCommand(), newBenchCommand(), newGatewayCommand(), newSQLCommand(), newExportCommand(), newProjectorCommand(), newKeygenCommand(), newSignCommand(), newAPIKeyCommand(), newUserCommand())
+	root.AddCommand(newDevCommand(), newNodeCommand(), newBrokerCommand(), newVerifyCommand(), newClusterCommand(), newBenchCommand(), newGatewayCommand(), newSQLCommand(), newExportCommand(), newProjectorCommand(), newVersionCommand(), newHealthCommand(), newKeygenCommand(), newSignCommand(), newAPIKeyCommand(), newUserCommand())
 	return root
 }
 

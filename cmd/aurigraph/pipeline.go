@@ -100,6 +100,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	stack.push("access", func(context.Context) error { acc.close(); return nil })
 
 	brokers := f.kafkaBrokers()
+	var embedded *broker.Broker
 	kafkaClient, err := f.kafkaClient.config()
 	if err != nil {
 		return err
@@ -126,7 +127,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return err
 		}
 		stack.push("broker", func(context.Context) error { b.Close(); return nil })
-		brokers = []string{b.Addr()}
+		brokers, embedded = []string{b.Addr()}, b
 	}
 	kafkaOpts, err := kafkaClient.Opts()
 	if err != nil {
@@ -273,6 +274,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	hw.watchBacklog(projHealth, func() map[string]health.Position { return heights(proj.Height(), pub.Height()) })
 	stack.push("projector client", func(context.Context) error { return proj.Close() })
 	if f.rebuildFrom > 0 {
+		if embedded != nil {
+			if err := checkRebuildable(ctx, brokers, kafkaOpts, f.rebuildFrom); err != nil {
+				return fmt.Errorf("--rebuild-projection-from %d: %w", f.rebuildFrom, err)
+			}
+		}
 		if err := proj.Rebuild(ctx, f.rebuildFrom); err != nil {
 			return fmt.Errorf("--rebuild-projection-from: %w", err)
 		}
@@ -305,6 +311,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	outputs.start(ctx, "stream hub", hub.Run)
 	stages.startPublisher(ctx, outputs)
 	outputs.start(ctx, "projector", proj.Run)
+	if embedded != nil {
+		if err := f.retention.retainDev(ctx, embedded, nodes, proj.Height, reg, log.With("component", "broker")); err != nil {
+			return err
+		}
+	}
 	stack.push("outputs", func(context.Context) error {
 		drainOutputs(f.drainTimeout, chain, pub, proj, log)
 		return outputs.stop()

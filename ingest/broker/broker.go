@@ -77,6 +77,10 @@ type Config struct {
 	// to (Kafka's advertised.listeners); empty: the address it listens on,
 	// which for 0.0.0.0 reaches no client on another machine.
 	AdvertisedAddr string
+	// SegmentBytes is the size of a partition's segment files (Kafka's
+	// log.segment.bytes); records deleted by Retain leave the disk one
+	// whole segment at a time. Zero: DefaultSegmentBytes.
+	SegmentBytes int
 }
 
 // SASL configures authentication on the broker.
@@ -105,6 +109,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.MaxRequestBytes == 0 {
 		c.MaxRequestBytes = DefaultMaxRequestBytes
 	}
+	if c.SegmentBytes == 0 {
+		c.SegmentBytes = DefaultSegmentBytes
+	}
 	if c.SASL != nil {
 		if c.SASL.Users == nil {
 			return c, errors.New("broker: SASL needs users")
@@ -113,8 +120,8 @@ func (c Config) withDefaults() (Config, error) {
 			c.SASL.Timeout = DefaultAuthTimeout
 		}
 	}
-	if c.IdleTimeout < 0 || c.RequestTimeout < 0 || c.MaxRequestBytes < 0 {
-		return c, fmt.Errorf("broker: IdleTimeout %v, RequestTimeout %v and MaxRequestBytes %d must not be negative", c.IdleTimeout, c.RequestTimeout, c.MaxRequestBytes)
+	if c.IdleTimeout < 0 || c.RequestTimeout < 0 || c.MaxRequestBytes < 0 || c.SegmentBytes < 0 {
+		return c, fmt.Errorf("broker: IdleTimeout %v, RequestTimeout %v, MaxRequestBytes %d and SegmentBytes %d must not be negative", c.IdleTimeout, c.RequestTimeout, c.MaxRequestBytes, c.SegmentBytes)
 	}
 	return c, nil
 }
@@ -124,6 +131,12 @@ type Broker struct {
 	cluster *kfake.Cluster
 	addr    string
 	dataDir string
+	// inproc reaches the broker from this process alone, as an admin.
+	inproc *listener.InProcess
+	// closed ends Retain's loops, which Close waits for.
+	closed    chan struct{}
+	closeOnce sync.Once
+	retainers sync.WaitGroup
 }
 
 // Start listens on cfg.Addr and serves the Kafka protocol until Close.
@@ -161,6 +174,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
+		kfake.BrokerConfigs(map[string]string{"log.segment.bytes": strconv.Itoa(cfg.SegmentBytes)}),
 		// kfake always asks for 127.0.0.1; honour the operator's host instead.
 		kfake.ListenFn(func(_, requested string) (net.Listener, error) {
 			_, p, err := net.SplitHostPort(requested)
@@ -222,7 +236,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: start on %s (is the port already in use? pick another with --kafka): %w", addr, err)
 	}
-	b := &Broker{cluster: cluster, addr: cluster.ListenAddrs()[0], dataDir: cfg.DataDir}
+	b := &Broker{cluster: cluster, addr: cluster.ListenAddrs()[0], dataDir: cfg.DataDir, inproc: inproc, closed: make(chan struct{})}
 	if keeper != nil {
 		if err := removeCredentials(cfg.DataDir); err != nil {
 			b.Close()
@@ -279,6 +293,8 @@ func (b *Broker) Addr() string { return b.addr }
 
 // Close stops serving and flushes the persisted log.
 func (b *Broker) Close() {
+	b.closeOnce.Do(func() { close(b.closed) })
+	b.retainers.Wait()
 	b.cluster.Close()
 	_ = removeCredentials(b.dataDir)
 }

@@ -3,16 +3,16 @@ package blocklog
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"hash/crc32"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 
 	"github.com/aurigraph/aurigraph/internal/hashtab"
 )
@@ -41,11 +41,14 @@ const (
 // Index maps keys to locations without writing anything per entry: entries
 // are added in memory, and every RunEntries of them are sorted and written
 // to a run file by a background goroutine, off the caller's path. A lookup
-// checks memory, then binary-searches each run (mapped into memory, so the
-// operating system's page cache holds them, not the Go heap): with R runs of
-// n entries, about R·log2(n) key comparisons. Runs are not synced: each
-// names the heights it covers and carries a checksum, and Open drops a run
-// that fails it, so the caller indexes those heights again from the blocks.
+// checks memory, then each run: its filter (in memory, 2 bytes a key)
+// turns away nearly every key the run does not hold, and its fence keys (in
+// memory, the first key of every block of 170 entries) name the one block
+// of the file that can hold the key, read with one pread. The runs' files
+// stay in the operating system's page cache and out of this process's
+// memory, however long the chain. Runs are not synced: each names the
+// heights it covers and carries a checksum, and Open drops a run that fails
+// it, so the caller indexes those heights again from the blocks.
 //
 // Entries added quietly are kept in a plain list until their run is
 // written, not in a table: a caller that adds entries it can find elsewhere
@@ -59,6 +62,9 @@ type Index struct {
 	dir        string
 	runEntries int
 	readOnly   bool
+
+	// seed keys the runs' filters.
+	seed uint64
 
 	mu      sync.RWMutex
 	pending *hashtab.Table // searchable entries
@@ -79,19 +85,28 @@ type memRun struct {
 }
 
 type diskRun struct {
-	path   string
-	mapped []byte
-	data   []byte // the entries within mapped
-	n      int
-	spans  []Span
+	path  string
+	start int64 // offset of the first entry in the file
+	n     int
+	spans []Span
+	// filter holds the run's keys; fences[i] is the first key of block i,
+	// which holds entries i·blockEntries up to the next block's.
+	filter *filter
+	fences []Key
 }
+
+// blockEntries is how many entries one read of a run brings: what fits in
+// a 4 KiB page.
+const blockEntries = 4096 / entryBytes
+
+var blockPool = sync.Pool{New: func() any { return new([blockEntries * entryBytes]byte) }}
 
 // OpenIndex opens the runs in dir. runEntries 0 means DefaultRunEntries.
 func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
 	if runEntries <= 0 {
 		runEntries = DefaultRunEntries
 	}
-	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0)}
+	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64()}
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("blocklog index: list %s: %w", dir, err)
@@ -107,7 +122,7 @@ func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
 		}
 		ix.nextRun = max(ix.nextRun, seq+1)
 		path := filepath.Join(dir, name)
-		r, err := mapRun(path, true)
+		r, err := openRun(path, ix.seed)
 		if err != nil {
 			if readOnly {
 				continue
@@ -124,64 +139,93 @@ func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
 	return ix, nil
 }
 
-func mapRun(path string, verify bool) (*diskRun, error) {
-	f, err := os.Open(path)
+// openRun reads the run at path whole, checks it and keeps what finds its
+// entries in memory; its file stays open for the reads of lookups.
+func openRun(path string, seed uint64) (*diskRun, error) {
+	body, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return nil, err
+	if len(body) < runHeader+4 || len(body) > 1<<40 {
+		return nil, fmt.Errorf("run %s is %d bytes", path, len(body))
 	}
-	size := st.Size()
-	if size < runHeader+4 || size > 1<<40 {
-		return nil, fmt.Errorf("run %s is %d bytes", path, size)
-	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(size), syscall.PROT_READ, syscall.MAP_SHARED)
-	if err != nil {
-		return nil, fmt.Errorf("map run %s: %w", path, err)
-	}
-	bad := func(why string) (*diskRun, error) {
-		syscall.Munmap(data)
-		return nil, fmt.Errorf("run %s: %s", path, why)
-	}
-	body := data[:len(data)-4]
-	if verify && crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(data[len(data)-4:]) {
-		return bad("checksum does not match")
+	sum := binary.LittleEndian.Uint32(body[len(body)-4:])
+	body = body[:len(body)-4]
+	if crc32.Checksum(body, castagnoli) != sum {
+		return nil, fmt.Errorf("run %s: checksum does not match", path)
 	}
 	if binary.LittleEndian.Uint32(body) != runMagic {
-		return bad("not an index run")
+		return nil, fmt.Errorf("run %s: not an index run", path)
 	}
 	nspans := int(binary.LittleEndian.Uint32(body[4:]))
 	n := binary.LittleEndian.Uint64(body[8:])
 	if uint64(len(body)) != runHeader+uint64(nspans)*16+n*entryBytes {
-		return bad("size does not match its counts")
+		return nil, fmt.Errorf("run %s: size does not match its counts", path)
 	}
-	r := &diskRun{path: path, n: int(n), mapped: data}
-	for i := range nspans {
+	spans := make([]Span, nspans)
+	for i := range spans {
 		at := runHeader + i*16
-		r.spans = append(r.spans, Span{binary.LittleEndian.Uint64(body[at:]), binary.LittleEndian.Uint64(body[at+8:])})
+		spans[i] = Span{binary.LittleEndian.Uint64(body[at:]), binary.LittleEndian.Uint64(body[at+8:])}
 	}
-	r.data = data[runHeader+nspans*16 : len(data)-4]
+	data := body[runHeader+nspans*16:]
+	keys := make([]Key, n)
+	for i := range keys {
+		keys[i] = Key(data[i*entryBytes : i*entryBytes+16])
+	}
+	return newDiskRun(path, int64(runHeader+nspans*16), spans, keys, seed)
+}
+
+// newDiskRun keeps what finds the entries of the run file at path, whose
+// sorted keys are keys. The file is opened by the lookups that need it, few
+// enough that a long chain's runs hold no descriptor each.
+func newDiskRun(path string, start int64, spans []Span, keys []Key, seed uint64) (*diskRun, error) {
+	r := &diskRun{path: path, start: start, n: len(keys), spans: spans, filter: newFilter(len(keys), seed)}
+	for i := range keys {
+		r.filter.add(&keys[i])
+		if i%blockEntries == 0 {
+			r.fences = append(r.fences, keys[i])
+		}
+	}
 	return r, nil
 }
 
-func (r *diskRun) lookup(k Key) (uint64, bool) {
-	lo, hi := 0, r.n
+func (r *diskRun) lookup(k Key) (uint64, bool, error) {
+	if !r.filter.mayContain(&k) {
+		return 0, false, nil
+	}
+	// The last block whose first key is at most k.
+	b := sort.Search(len(r.fences), func(i int) bool { return bytes.Compare(r.fences[i][:], k[:]) > 0 }) - 1
+	if b < 0 {
+		return 0, false, nil
+	}
+	first := b * blockEntries
+	count := min(blockEntries, r.n-first)
+	buf := blockPool.Get().(*[blockEntries * entryBytes]byte)
+	defer blockPool.Put(buf)
+	block := buf[:count*entryBytes]
+	f, err := os.Open(r.path)
+	if err != nil {
+		return 0, false, fmt.Errorf("blocklog index: open run: %w", err)
+	}
+	_, err = f.ReadAt(block, r.start+int64(first)*entryBytes)
+	f.Close()
+	if err != nil {
+		return 0, false, fmt.Errorf("blocklog index: read run %s: %w", r.path, err)
+	}
+	lo, hi := 0, count
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
 		at := mid * entryBytes
-		switch c := bytes.Compare(r.data[at:at+16], k[:]); {
+		switch c := bytes.Compare(block[at:at+16], k[:]); {
 		case c == 0:
-			return binary.LittleEndian.Uint64(r.data[at+16:]), true
+			return binary.LittleEndian.Uint64(block[at+16:]), true, nil
 		case c < 0:
 			lo = mid + 1
 		default:
 			hi = mid
 		}
 	}
-	return 0, false
+	return 0, false, nil
 }
 
 // Covered returns the heights whose entries the runs on disk hold.
@@ -318,11 +362,16 @@ func (ix *Index) writeRun(seq uint64, run *memRun) (*diskRun, error) {
 		return nil, fmt.Errorf("blocklog index: write run: %w", err)
 	}
 	// Just written from memory: its checksum needs no second reading.
-	return mapRun(path, false)
+	keys := make([]Key, len(entries))
+	for i := range entries {
+		keys[i] = entries[i].Key
+	}
+	return newDiskRun(path, int64(runHeader+16*len(run.spans)), run.spans, keys, ix.seed)
 }
 
-// Lookup returns the highest location recorded for k.
-func (ix *Index) Lookup(k Key) (uint64, bool) {
+// Lookup returns the highest location recorded for k. It fails only when
+// a run's file cannot be read.
+func (ix *Index) Lookup(k Key) (uint64, bool, error) {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	best, found := ix.pending.Get(hashtab.Key(k))
@@ -332,11 +381,15 @@ func (ix *Index) Lookup(k Key) (uint64, bool) {
 		}
 	}
 	for _, r := range ix.runs {
-		if v, ok := r.lookup(k); ok && (!found || v > best) {
+		v, ok, err := r.lookup(k)
+		if err != nil {
+			return 0, false, err
+		}
+		if ok && (!found || v > best) {
 			best, found = v, true
 		}
 	}
-	return best, found
+	return best, found, nil
 }
 
 // Err returns the last failure to write a run; its entries stay in memory.
@@ -349,19 +402,13 @@ func (ix *Index) Err() error {
 // Flush waits for the runs being written.
 func (ix *Index) Flush() { ix.wg.Wait() }
 
-// Close waits for the runs being written and unmaps every run.
+// Close waits for the runs being written.
 func (ix *Index) Close() error {
 	ix.wg.Wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
-	var errs []error
-	for _, r := range ix.runs {
-		if err := syscall.Munmap(r.mapped); err != nil {
-			errs = append(errs, err)
-		}
-	}
 	ix.runs = nil
-	return errors.Join(errs...)
+	return nil
 }
 
 // sortEntries sorts entries by key. Keys are uniformly random, so one

@@ -171,12 +171,12 @@ func TestIndexRunsLookupAndRecovery(t *testing.T) {
 				if h == 1 && i == 0 {
 					want = 8 << 24
 				}
-				if got, ok := ix.Lookup(key(h*4 + i)); !ok || got != want {
-					t.Fatalf("lookup %d/%d = %x %v, want %x", h, i, got, ok, want)
+				if got, ok, err := ix.Lookup(key(h*4 + i)); !ok || err != nil || got != want {
+					t.Fatalf("lookup %d/%d = %x %v %v, want %x", h, i, got, ok, err, want)
 				}
 			}
 		}
-		if _, ok := ix.Lookup(key(1000)); ok {
+		if _, ok, err := ix.Lookup(key(1000)); ok || err != nil {
 			t.Fatal("an unknown key was found")
 		}
 	}
