@@ -45,7 +45,7 @@ func TestDocumentedCommands(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, s := range docSnippets(string(raw)) {
-			for _, args := range aurigraphCommands(s.text) {
+			for _, args := range aurigraphCommands(s.text, s.shell) {
 				commands++
 				if err := checkCommand(newRootCommand(), args, s.shell); err != nil {
 					t.Errorf("%s:%d: aurigraph %s: %v", f, s.line, strings.Join(args, " "), err)
@@ -124,13 +124,37 @@ func docSnippets(doc string) []snippet {
 	return out
 }
 
-// shellWords splits a command line as a shell would, well enough for the
-// runbooks: quotes group, and an operator or a comment ends the command.
-func shellWords(s string) []string {
+// shellCommands splits a line into its simple commands as a shell would,
+// well enough for the docs: quotes group words; |, &, ;, ( and ) separate
+// commands; a redirection's file and a comment are dropped. Each command
+// starts at its first word after any NAME=value assignments and prefixes
+// such as do or sudo.
+func shellCommands(s string) [][]string {
+	var cmds [][]string
 	var words []string
 	var w strings.Builder
-	inWord := false
+	inWord, redirect := false, false
 	var quote rune
+	endWord := func() {
+		if inWord && !redirect {
+			words = append(words, w.String())
+		}
+		if inWord {
+			redirect = false
+		}
+		w.Reset()
+		inWord = false
+	}
+	endCommand := func() {
+		endWord()
+		for len(words) > 0 && (assignment.MatchString(words[0]) || prefixes[words[0]]) {
+			words = words[1:]
+		}
+		if len(words) > 0 {
+			cmds = append(cmds, words)
+		}
+		words, redirect = nil, false
+	}
 	for _, r := range s {
 		switch {
 		case quote != 0:
@@ -142,38 +166,50 @@ func shellWords(s string) []string {
 		case r == '\'' || r == '"':
 			quote, inWord = r, true
 		case r == ' ' || r == '\t':
-			if inWord {
-				words = append(words, w.String())
-				w.Reset()
-				inWord = false
-			}
-		case strings.ContainsRune("|&;<>)", r) || r == '#' && !inWord:
-			if inWord {
-				words = append(words, w.String())
-			}
-			return words
+			endWord()
+		case r == '#' && !inWord:
+			endCommand()
+			return cmds
+		case r == '(' && w.String() == "$":
+			w.Reset()
+			inWord = false
+			endCommand()
+		case strings.ContainsRune("|&;()", r):
+			endCommand()
+		case r == '>' || r == '<':
+			endWord()
+			redirect = true
 		default:
 			w.WriteRune(r)
 			inWord = true
 		}
 	}
-	if inWord {
-		words = append(words, w.String())
-	}
-	return words
+	endCommand()
+	return cmds
 }
 
-// aurigraphWord finds the command's name as a word of its own: not a topic
-// (aurigraph.tx.v1), a metric (aurigraph_...), a path (/var/lib/aurigraph)
-// or a user (aurigraph-validator).
-var aurigraphWord = regexp.MustCompile(`(?:^|[\s(])aurigraph(?:\s|$)`)
+var (
+	assignment = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+	// Words that run the command after them.
+	prefixes = map[string]bool{"do": true, "then": true, "else": true, "time": true, "exec": true, "sudo": true, "nohup": true}
+)
 
-func aurigraphCommands(s string) [][]string {
+// aurigraphCommands returns the arguments of each command of s that runs
+// aurigraph (by that name or a path to it). In prose, [optional] parts
+// lose their brackets.
+func aurigraphCommands(s string, shell bool) [][]string {
 	var out [][]string
-	for _, loc := range aurigraphWord.FindAllStringIndex(s, -1) {
-		rest := s[loc[0]:]
-		rest = rest[strings.Index(rest, "aurigraph")+len("aurigraph"):]
-		out = append(out, shellWords(rest))
+	for _, words := range shellCommands(s) {
+		if words[0] != "aurigraph" && !strings.HasSuffix(words[0], "/aurigraph") {
+			continue
+		}
+		args := words[1:]
+		if !shell {
+			for i, a := range args {
+				args[i] = strings.TrimRight(strings.TrimLeft(a, "["), "]")
+			}
+		}
+		out = append(out, args)
 	}
 	return out
 }
@@ -236,10 +272,10 @@ type restCall struct {
 
 var (
 	// A route named in prose, as the README's tables do: "POST /api/v12/...".
-	methodPath = regexp.MustCompile(`\b(GET|POST|DELETE) (/(?:api/v12|q)/[^\s?]*|/metrics\b)`)
+	methodPath = regexp.MustCompile(`\b(GET|POST|DELETE) (/(?:api/v12|q)/[^\s?\])` + "`" + `]*|/metrics\b)`)
 	// A URL of the HTTP port in a command: the path after the host or a
 	// $VARIABLE standing for it.
-	urlPath = regexp.MustCompile(`(?:https?://[^/\s'"]+|\$\{?\w+\}?)(/(?:api/v12|q)/[^\s'"?]*|/metrics\b|/debug/pprof/[^\s'"?]*)`)
+	urlPath = regexp.MustCompile(`(?:https?://[^/\s'"]+|\$\{?\w+\}?)(/(?:api/v12|q)/[^\s'"?\])]*|/metrics\b|/debug/pprof/[^\s'"?\])]*)`)
 )
 
 // restCalls finds the HTTP port's routes a snippet uses: curl commands with
@@ -250,8 +286,9 @@ func restCalls(s string, shell bool) []restCall {
 	for _, m := range methodPath.FindAllStringSubmatch(s, -1) {
 		out = append(out, restCall{[]string{m[1]}, m[2]})
 	}
-	words := shellWords(s)
-	if shell && len(words) > 0 && words[0] == "curl" {
+	cmds := shellCommands(s)
+	if shell && len(cmds) > 0 && cmds[0][0] == "curl" {
+		words := cmds[0]
 		method := http.MethodGet
 		for i, w := range words {
 			switch {
