@@ -3,6 +3,7 @@ package ops
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"fmt"
 	"maps"
 	"net/http"
@@ -14,6 +15,10 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"google.golang.org/grpc"
+	"google.golang.org/grpc/credentials/insecure"
+	healthpb "google.golang.org/grpc/health/grpc_health_v1"
 
 	"github.com/aurigraph/aurigraph/test/testbin"
 )
@@ -31,18 +36,14 @@ func TestReferencedMetricsAreExported(t *testing.T) {
 	// need not wait for.
 	refs := referencedMetrics(t, root)
 
-	addrs := testbin.ReserveAddrs(t, 7)
-	devHTTP, devGRPC, kafka, clickhouse, raft, gwHTTP, gwGRPC := addrs[0], addrs[1], addrs[2], addrs[3], addrs[4], addrs[5], addrs[6]
-	raftPort, err := strconv.Atoi(raft[strings.LastIndexByte(raft, ':')+1:])
-	if err != nil {
-		t.Fatal(err)
-	}
+	addrs := testbin.ReserveAddrs(t, 6)
+	devHTTP, devGRPC, kafka, clickhouse, gwHTTP, gwGRPC := addrs[0], addrs[1], addrs[2], addrs[3], addrs[4], addrs[5]
 	cert, key := selfSigned(t, t.TempDir())
+	// Three validators, so that the series about peers exist.
 	dev := start(t, binary, "dev", logs, "dev",
-		"--data", t.TempDir(), "--validators", "1",
+		"--data", t.TempDir(), "--validators", "3",
 		"--http", devHTTP, "--grpc", devGRPC, "--kafka", kafka, "--clickhouse-http", clickhouse,
-		// Validator 1 listens on --raft-port + 1.
-		"--raft-port", strconv.Itoa(raftPort-1),
+		"--raft-port", strconv.Itoa(testbin.ReservePortRun(t, 3)),
 		"--grpc-tls-cert", cert, "--grpc-tls-key", key)
 	waitOK(t, dev, "http://"+devHTTP+"/q/health/ready", 120*time.Second)
 	gw := start(t, binary, "gateway", logs, "gateway",
@@ -51,7 +52,7 @@ func TestReferencedMetricsAreExported(t *testing.T) {
 
 	// A little of everything, so that series labelled by what happened
 	// (a route, a result, a table) exist as they do in any process at work.
-	exercise(t, devHTTP, gwHTTP, clickhouse)
+	exercise(t, devHTTP, gwHTTP, gwGRPC, clickhouse)
 
 	exported := families(t, "http://"+devHTTP+"/metrics")
 	for name, typ := range families(t, "http://"+gwHTTP+"/metrics") {
@@ -111,10 +112,20 @@ func referencedMetrics(t *testing.T, root string) map[string]string {
 	return refs
 }
 
-// exercise submits a transaction, waits for its block to be projected and to
+// exercise makes a gRPC call, submits a transaction, waits for its block to be projected and to
 // reach the gateway, reads the live stream of both and queries ClickHouse.
-func exercise(t *testing.T, devHTTP, gwHTTP, clickhouse string) {
+func exercise(t *testing.T, devHTTP, gwHTTP, gwGRPC, clickhouse string) {
 	t.Helper()
+	conn, err := grpc.NewClient(gwGRPC, grpc.WithTransportCredentials(insecure.NewCredentials()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := healthpb.NewHealthClient(conn).Check(ctx, &healthpb.HealthCheckRequest{}); err != nil {
+		t.Fatalf("gRPC health of the gateway: %v", err)
+	}
 	resp, err := client.Post("http://"+devHTTP+"/api/v12/transactions", "application/json",
 		strings.NewReader(`{"type":"transfer","from":"acct-1","to":"acct-2","amount":5,"nonce":1}`))
 	if err != nil {

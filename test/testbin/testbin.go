@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -295,6 +297,32 @@ func ReserveAddrs(t testing.TB, n int) []string {
 		addrs = append(addrs, ln.Addr().String())
 	}
 	return addrs
+}
+
+// ReservePortRun returns a port p such that p+1 to p+n were free a moment
+// ago, for a dev process whose validators listen on consecutive ports after
+// --raft-port.
+func ReservePortRun(t testing.TB, n int) int {
+	t.Helper()
+	for range 50 {
+		base := 20000 + rand.IntN(30000)
+		var held []net.Listener
+		for i := 1; i <= n; i++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
+			if err != nil {
+				break
+			}
+			held = append(held, ln)
+		}
+		for _, ln := range held {
+			ln.Close()
+		}
+		if len(held) == n {
+			return base
+		}
+	}
+	t.Fatalf("no run of %d free loopback ports", n)
+	return 0
 }
 
 // WaitFor polls cond every 50ms until it holds, failing the test with the
