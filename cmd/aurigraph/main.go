@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aurigraph/aurigraph/internal/logging"
 )
 
 func main() {
@@ -28,7 +30,7 @@ func main() {
 // process logs JSON, a JSON record like its other lines, so that a log
 // collector parses the last line too.
 func exitError(w io.Writer, err error) {
-	if _, ok := slog.Default().Handler().(*slog.JSONHandler); ok {
+	if _, ok := logging.Base(slog.Default().Handler()).(*slog.JSONHandler); ok {
 		slog.New(slog.NewJSONHandler(w, nil)).Error("aurigraph stopped", "err", err)
 		return
 	}
@@ -70,9 +72,9 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch strings.ToLower(format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(w, opts)), nil
+		return slog.New(logging.NestComponents(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(w, opts)), nil
+		return slog.New(logging.NestComponents(slog.NewJSONHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: use text or json", format)
 	}
