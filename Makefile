@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup idp build portal portal-screenshots portal-perf run test test-go test-portal test-kafka test-clients bench generate check-generate vet lint clean
+.PHONY: setup idp build portal portal-screenshots portal-perf run test test-go test-portal test-kafka test-kafka-compat test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -47,6 +47,10 @@ test-go: setup vet
 ## test-kafka: the pipeline end to end on Apache Kafka 4.3.1 (KRaft, assembled from Maven Central into the user cache by deploy/kafka/fetch.sh) with SASL_SSL and the policy table's ACLs
 test-kafka: setup
 	AURIGRAPH_KAFKA_HOME="$$(bash deploy/kafka/fetch.sh)" AURIGRAPH_REQUIRE_KAFKA=1 $(GO) test $(GOTESTFLAGS) -run '^TestRealKafka' ./cmd/aurigraph
+
+## test-kafka-compat: the Java clients of Apache Kafka 4.3.1 (AdminClient, idempotent and transactional producers, consumer groups of both protocols) against a fresh aurigraph broker and a fresh Apache Kafka, their normalised answers compared (Maven packages in ~/.m2)
+test-kafka-compat:
+	test/kafka_conformance.sh
 
 ## portal-screenshots: run the browser flows and keep their screenshots in portal/screenshots (the README shows them)
 portal-screenshots: build
