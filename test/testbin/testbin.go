@@ -47,11 +47,10 @@ func Main(m *testing.M, env string, binary *string) int {
 // Build compiles ./cmd/aurigraph of the enclosing module into out. The
 // children run as ordinary binaries: -race applies to the test process only.
 func Build(out string) error {
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := moduleRoot()
 	if err != nil {
-		return fmt.Errorf("find the module root with `go env GOMOD`: %w", err)
+		return err
 	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/aurigraph")
 	cmd.Dir = root
 	var stderr bytes.Buffer
