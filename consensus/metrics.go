@@ -13,6 +13,7 @@ type metrics struct {
 	applyDuration   prometheus.Histogram
 	committedBlocks prometheus.Counter
 	committedTxs    prometheus.Counter
+	txRate          *txRate
 	height          prometheus.Gauge
 }
 
@@ -28,6 +29,7 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	m := &metrics{
 		committedBlocks: prometheus.NewCounter(prometheus.CounterOpts(opts("committed_blocks_total", "Blocks applied to this validator's chain."))),
 		committedTxs:    prometheus.NewCounter(prometheus.CounterOpts(opts("committed_txs_total", "Transactions (committed or failed) included in applied blocks."))),
+		txRate:          newTxRate(labels),
 		height:          prometheus.NewGauge(prometheus.GaugeOpts(opts("height", "Height of the newest applied block."))),
 		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "aurigraph", Subsystem: "consensus", Name: "apply_duration_seconds", ConstLabels: labels,
@@ -41,6 +43,7 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	m.applyDuration = register(reg, m.applyDuration)
 	m.committedBlocks = register(reg, m.committedBlocks)
 	m.committedTxs = register(reg, m.committedTxs)
+	m.txRate = register(reg, m.txRate)
 	m.height = register(reg, m.height)
 	return m
 }

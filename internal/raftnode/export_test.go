@@ -2,6 +2,9 @@ package raftnode
 
 import "go.etcd.io/raft/v3/raftpb"
 
+// ZapLogger is zapLogger, for the tests of what etcd's storage logs.
+var ZapLogger = zapLogger
+
 // RetainedEntries returns the entries the node's in-memory log keeps.
 func (n *Node) RetainedEntries() []raftpb.Entry {
 	first, _ := n.memory.FirstIndex()

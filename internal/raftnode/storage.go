@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -95,8 +96,8 @@ func (d *diskStorage) Load() (Persisted, error) {
 	if err := os.MkdirAll(d.snapDir, 0o750); err != nil {
 		return Persisted{}, fmt.Errorf("create snapshot dir: %w", err)
 	}
-	lg := zap.NewNop()
-	d.snapshotter = snap.New(lg, d.snapDir)
+	lg := zapLogger(d.logger.With("subsystem", "wal"))
+	d.snapshotter = snap.New(zapLogger(d.logger.With("subsystem", "snap")), d.snapDir)
 	var out Persisted
 	if wal.Exist(d.walDir) {
 		walSnaps, err := wal.ValidSnapshotEntries(lg, d.walDir)
@@ -194,7 +195,8 @@ func (d *diskStorage) Close() error {
 }
 
 func (d *diskStorage) startPurge(dir, suffix string, keep uint) {
-	donec, errc := fileutil.PurgeFileWithDoneNotify(zap.NewNop(), dir, suffix, keep, purgeInterval, d.stopc)
+	lg := zapLogger(d.logger.With("subsystem", strings.TrimPrefix(suffix, ".")))
+	donec, errc := fileutil.PurgeFileWithDoneNotify(lg, dir, suffix, keep, purgeInterval, d.stopc)
 	d.purgeWG.Add(1)
 	go func() {
 		defer d.purgeWG.Done()
