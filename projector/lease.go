@@ -194,13 +194,19 @@ func (l *lease) tryClaim(ctx context.Context) (claim, error) {
 // acquire claims the database, waiting while another projector holds it;
 // report hears why it waits.
 func (l *lease) acquire(ctx context.Context, report func(error)) error {
-	if err := l.ensureTable(ctx); err != nil {
-		return err
-	}
 	backoff := retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
 	var gate retry.Gate
+	created := false
 	for {
-		cur, err := l.tryClaim(ctx)
+		var cur claim
+		var err error
+		if !created {
+			err = l.ensureTable(ctx)
+			created = err == nil
+		}
+		if err == nil {
+			cur, err = l.tryClaim(ctx)
+		}
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
