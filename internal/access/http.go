@@ -104,6 +104,9 @@ func (s *Sub) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Reque
 	s.m.Handle(s.full(pattern), http.HandlerFunc(h))
 }
 
+// NotServed is Mux.NotServed with the Sub's prefix before prefix.
+func (s *Sub) NotServed(prefix, why string) { s.m.NotServed(s.prefix+prefix, why) }
+
 // Under nests a further prefix.
 func (s *Sub) Under(prefix string) *Sub { return &Sub{m: s.m, prefix: s.prefix + prefix} }
 

@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/aurigraph/aurigraph/analytics"
+	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
+	"github.com/aurigraph/aurigraph/projector"
+)
+
+// defaultLease is how long a projector's claim on a ClickHouse server's
+// database lasts without renewal (projector.Config.Lease).
+const defaultLease = 15 * time.Second
+
+// projection is what a projector is made of in dev and projector run.
+type projection struct {
+	brokers   []string
+	kafkaOpts []kgo.Opt
+	target    clickhouseTarget
+	trust     blockfeed.Trust
+	rawTTL    time.Duration
+	// lease is the claim on an external ClickHouse; the embedded engine
+	// takes none.
+	lease time.Duration
+	// reachable is how far the projector can get (dev: what the publisher
+	// put on the topic; projector run: the topic's newest valid block),
+	// sampled by health every interval.
+	reachable func(context.Context) (uint64, error)
+	interval  time.Duration
+	// head, when set, is the chain's height for the lag figure; without it
+	// the lag is counted to the last reachable sample.
+	head func() uint64
+	log  *slog.Logger
+	reg  prometheus.Registerer
+}
+
+// newProjector makes the projector and its health component, ready while
+// the projector keeps up with what it can reach; Run is the caller's.
+func newProjector(hw *healthWatch, stack *shutdownStack, c projection) (*projector.Projector, error) {
+	var proj *projector.Projector
+	var reached atomic.Uint64
+	head := c.head
+	if head == nil {
+		head = reached.Load
+	}
+	// Details are read only once the APIs serve, by which time proj is set.
+	b := hw.backlogHealth("projector", func() map[string]any {
+		h, p := head(), proj.Height()
+		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
+	})
+	lease := c.lease
+	if c.target.engine != nil {
+		lease = 0
+	}
+	proj, err := projector.New(projector.Config{Brokers: c.brokers, ClientOpts: c.kafkaOpts, ClickHouse: c.target.writer, ClickHouseDial: c.target.dial,
+		RawTTL: c.rawTTL, Lease: lease, Trust: c.trust, Logger: c.log, Registerer: c.reg, Health: b})
+	if err != nil {
+		return nil, err
+	}
+	stack.push("projector client", func(context.Context) error { return proj.Close() })
+	hw.every(c.interval, sampleTimeout, func(ctx context.Context) {
+		to, err := c.reachable(ctx)
+		if err != nil {
+			b.Observe(nil, err)
+			return
+		}
+		reached.Store(to)
+		b.Observe(heights(proj.Height(), to), nil)
+	})
+	return proj, nil
+}
+
+// openAnalytics is the analytics service over read-only sessions of
+// target; its client closes with stack.
+func openAnalytics(stack *shutdownStack, target clickhouseTarget) (*analytics.Service, error) {
+	reader, err := projector.OpenClickHouseDial(readOnlyDSN(target.writer), target.dial)
+	if err != nil {
+		return nil, err
+	}
+	stack.push("analytics client", func(context.Context) error { return reader.Close() })
+	return analytics.New(reader, projector.Database), nil
+}
+
+// mountAnalytics serves the analytics API under api (/api/v12), or, where
+// svc is nil, a JSON 404 on its paths that says how to get it.
+func mountAnalytics(api *access.Sub, svc *analytics.Service, guard *access.Guard, notServed string) {
+	if svc == nil {
+		api.NotServed("/analytics/", notServed)
+		return
+	}
+	analytics.RegisterHTTP(api.Under("/analytics"), svc, analytics.HTTPOptions{Scope: analyticsScope(guard)})
+}
+
+// heightsOf adapts a height that needs no query to projection.reachable.
+func heightsOf(h func() uint64) func(context.Context) (uint64, error) {
+	return func(context.Context) (uint64, error) { return h(), nil }
+}
