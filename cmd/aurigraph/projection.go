@@ -10,9 +10,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/analytics"
+	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/projector"
+	"github.com/aurigraph/aurigraph/schemas"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // defaultLease is how long a projector's claim on a ClickHouse server's
@@ -75,6 +78,39 @@ func newProjector(hw *healthWatch, stack *shutdownStack, c projection) (*project
 		b.Observe(heights(proj.Height(), to), nil)
 	})
 	return proj, nil
+}
+
+// topicHead finds the height of the newest block in the blocks topic that
+// the validators signed, reading the topic's end again only when it moved:
+// records others wrote and blocks published twice do not count.
+type topicHead struct {
+	cfg    blockfeed.Config
+	probe  *ingest.BrokerProbe
+	end    int64
+	height uint64
+}
+
+func newTopicHead(probe *ingest.BrokerProbe, brokers []string, kafkaOpts []kgo.Opt, trust blockfeed.Trust, log *slog.Logger) *topicHead {
+	return &topicHead{probe: probe, end: -1, cfg: blockfeed.Config{Brokers: brokers, ClientOpts: kafkaOpts, Trust: trust, Insecure: trust == nil, Logger: log}}
+}
+
+// sample is called by one health check at a time.
+func (t *topicHead) sample(ctx context.Context) (uint64, error) {
+	ends, err := t.probe.EndOffsets(ctx, schemas.TopicBlocks)
+	if err != nil {
+		return 0, err
+	}
+	if ends[0] == t.end {
+		return t.height, nil
+	}
+	head, err := blockfeed.FindHead(ctx, t.cfg, func(ev *aurigraphv1.BlockEvent) (bool, error) {
+		return blockfeed.Verified(ctx, t.cfg, ev), nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	t.end, t.height = head.End, head.Height
+	return t.height, nil
 }
 
 // openAnalytics is the analytics service over read-only sessions of
