@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"time"
@@ -96,6 +97,13 @@ func newTopicHead(probe *ingest.BrokerProbe, brokers []string, kafkaOpts []kgo.O
 
 // sample is called by one health check at a time.
 func (t *topicHead) sample(ctx context.Context) (uint64, error) {
+	// Without keys no record verifies, and the search for one would read
+	// the whole topic.
+	if t.cfg.Trust != nil {
+		if _, ok := t.cfg.Trust.Anchor(); !ok {
+			return 0, errors.New("no validator keys known yet (--validator-keys, --validators)")
+		}
+	}
 	ends, err := t.probe.EndOffsets(ctx, schemas.TopicBlocks)
 	if err != nil {
 		return 0, err

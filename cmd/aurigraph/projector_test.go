@@ -3,8 +3,18 @@ package main
 import (
 	"bytes"
 	"context"
+	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"google.golang.org/protobuf/proto"
+
+	"github.com/aurigraph/aurigraph/ingest"
+	"github.com/aurigraph/aurigraph/internal/blockfeed"
+	"github.com/aurigraph/aurigraph/internal/chain/chaintest"
+	"github.com/aurigraph/aurigraph/schemas"
 )
 
 // TestProjectorRunRefusesBadFlags runs the command as a user would, with
@@ -38,5 +48,78 @@ func TestProjectorRunRefusesBadFlags(t *testing.T) {
 				t.Fatalf("projector run %q: %v offers %s, which the projector does not take", tt.args, err, tt.notIn)
 			}
 		})
+	}
+}
+
+// TestTopicHeadCountsVerifiedBlocksOnly: the projector's health measures
+// its backlog against the newest block the validators signed, not the
+// topic's end, so a block published twice or a forged record after it
+// does not leave the projector behind for good.
+func TestTopicHeadCountsVerifiedBlocksOnly(t *testing.T) {
+	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, schemas.TopicBlocks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cluster.Close()
+	brokers := cluster.ListenAddrs()
+	prod, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.DefaultProduceTopic(schemas.TopicBlocks))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer prod.Close()
+	c := chaintest.New("topic-head", 3)
+	record := func(h uint64) *kgo.Record {
+		value, err := proto.Marshal(c.Event(h, 1))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return &kgo.Record{Key: []byte(strconv.FormatUint(h, 10)), Value: value}
+	}
+	for range 3 {
+		c.Append(nil, 1)
+	}
+	forged := record(3)
+	forged.Value = append([]byte(nil), forged.Value...)
+	forged.Value[len(forged.Value)-1] ^= 1
+	// Blocks 1..3, block 3 again, then a record whose signature is broken.
+	if err := prod.ProduceSync(context.Background(), record(1), record(2), record(3), record(3), forged).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	probe, err := ingest.NewBrokerProbe(brokers)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer probe.Close()
+
+	// The keys come from validators that do not answer yet.
+	waiting, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{Validators: []string{"http://" + reserveClosedPort(t)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := newTopicHead(probe, brokers, nil, waiting, testLog(t)).sample(t.Context()); err == nil || !strings.Contains(err.Error(), "no validator keys") {
+		t.Fatalf("sample without keys = %v, want an error saying so", err)
+	}
+
+	keys, err := c.WriteKeys(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	anchors, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{File: keys})
+	if err != nil {
+		t.Fatal(err)
+	}
+	head := newTopicHead(probe, brokers, nil, anchors, testLog(t))
+	for range 2 {
+		h, err := head.sample(t.Context())
+		if err != nil || h != 3 {
+			t.Fatalf("topic head = %d, %v; want 3 (the topic ends at offset 5)", h, err)
+		}
+	}
+	c.Append(nil, 2)
+	if err := prod.ProduceSync(context.Background(), record(4)).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	if h, err := head.sample(t.Context()); err != nil || h != 4 {
+		t.Fatalf("topic head after block 4 = %d, %v; want 4", h, err)
 	}
 }
