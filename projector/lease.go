@@ -170,12 +170,8 @@ func (l *lease) tryClaim(ctx context.Context) (claim, error) {
 	if err := l.write(ctx, 0, l.ttl); err != nil {
 		return claim{}, err
 	}
-	t := time.NewTimer(leaseSettle)
-	select {
-	case <-ctx.Done():
-		t.Stop()
-		return claim{}, ctx.Err()
-	case <-t.C:
+	if err := sleep(ctx, leaseSettle); err != nil {
+		return claim{}, err
 	}
 	if cur, ok, err = l.current(ctx); err != nil || !ok {
 		if err == nil {
@@ -231,12 +227,8 @@ func (l *lease) acquire(ctx context.Context, report func(error)) error {
 					"holder", cur.holder, "ttl", l.ttl)
 			}
 		}
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
 	}
 }

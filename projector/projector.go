@@ -361,13 +361,21 @@ func (p *Projector) run(ctx context.Context) error {
 		}
 		wait := backoff.Next()
 		p.log.Warn("following the blocks topic again", "err", err, "from_height", p.Height()+1, "retry_in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
+	}
+}
+
+// sleep waits for d, or returns ctx's error once it ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -707,12 +715,8 @@ func (p *Projector) retry(ctx context.Context, what string, fn func() error) err
 		}
 		p.log.Warn(what+" failed; retrying", "retry_in", delay, "err", err)
 		p.report(fmt.Errorf("%s: %w", what, err))
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, delay); err != nil {
+			return err
 		}
 		delay = min(2*delay, retryMaxDelay)
 	}

@@ -133,14 +133,7 @@ func checkComposeProjection(t *testing.T, p *types.Project, projectors, gateways
 	if pw := flagValue(proj.Command, "clickhouse-password-file"); pw != "" {
 		found := false
 		for _, sec := range proj.Secrets {
-			target := sec.Target
-			if target == "" {
-				target = sec.Source
-			}
-			if !strings.HasPrefix(target, "/") {
-				target = "/run/secrets/" + target
-			}
-			if target == pw {
+			if secretPath(sec) == pw {
 				found = true
 				if _, err := os.Stat(p.Secrets[sec.Source].File); err != nil {
 					t.Errorf("service %s: secret %s: %v", proj.Name, sec.Source, err)
@@ -159,4 +152,16 @@ func checkComposeProjection(t *testing.T, p *types.Project, projectors, gateways
 			t.Errorf("service %s: --clickhouse %q, want the projector's %q, so that its analytics read the projection", g.Name, got, server)
 		}
 	}
+}
+
+// secretPath is where compose mounts a service's secret.
+func secretPath(sec types.ServiceSecretConfig) string {
+	target := sec.Target
+	if target == "" {
+		target = sec.Source
+	}
+	if !strings.HasPrefix(target, "/") {
+		target = "/run/secrets/" + target
+	}
+	return target
 }

@@ -104,14 +104,7 @@ func TestComposeRun(t *testing.T) {
 			bw = append(bw, "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/secrets")
 		}
 		for _, sec := range svc.Secrets {
-			target := sec.Target
-			if target == "" {
-				target = sec.Source
-			}
-			if !strings.HasPrefix(target, "/") {
-				target = "/run/secrets/" + target
-			}
-			bw = append(bw, "--ro-bind", p.Secrets[sec.Source].File, target)
+			bw = append(bw, "--ro-bind", p.Secrets[sec.Source].File, secretPath(sec))
 		}
 		bw = append(bw, "--", "setpriv", "--reuid="+uid, "--regid="+gid, "--clear-groups", "--no-new-privs", "/usr/local/bin/aurigraph")
 		s := &sandboxed{name: name, log: filepath.Join(dir, name+".log"), done: make(chan error, 1)}
