@@ -4,7 +4,7 @@ BIN       := bin/aurigraph
 ARGS      ?=
 GOTESTFLAGS ?= -race -count=1 -timeout 15m
 
-.PHONY: setup idp build release check-deploy portal portal-screenshots portal-perf run test test-go test-portal test-kafka test-clients bench generate check-generate vet lint clean
+.PHONY: setup idp build release check-deploy portal portal-screenshots portal-perf run test test-go test-portal test-kafka test-kafka-compat test-ops test-clients bench generate check-generate vet lint clean
 
 ## setup: fetch the embedded ClickHouse engine into the user cache (once per machine)
 setup:
@@ -68,12 +68,27 @@ run: setup build
 ## test: vet and run every test: Go with the race detector, then the portal's unit and browser tests
 test: test-go test-portal
 
+# test/ops runs under test-ops, with the tools it needs.
 test-go: setup vet
-	$(GO) test $(GOTESTFLAGS) ./...
+	$(GO) test $(GOTESTFLAGS) $$($(GO) list ./... | grep -v '/test/ops$$')
 
-## test-kafka: the pipeline end to end on Apache Kafka 4.3.1 (KRaft, assembled from Maven Central into the user cache by deploy/kafka/fetch.sh) with SASL_SSL and the policy table's ACLs
+## test-kafka: the pipeline on Apache Kafka 4.3.1 (KRaft, assembled from Maven Central into the user cache by deploy/kafka/fetch.sh): dev --external-kafka with SASL_SSL and the policy table's ACLs, dev on a cluster with no topics (100K transactions), and three node processes under 100K transactions with two leader SIGKILLs, each checked exactly once
 test-kafka: setup
-	AURIGRAPH_KAFKA_HOME="$$(bash deploy/kafka/fetch.sh)" AURIGRAPH_REQUIRE_KAFKA=1 $(GO) test $(GOTESTFLAGS) -run '^TestRealKafka' ./cmd/aurigraph
+	AURIGRAPH_KAFKA_HOME="$$(bash deploy/kafka/fetch.sh)" AURIGRAPH_REQUIRE_KAFKA=1 $(GO) test $(GOTESTFLAGS) -run '^TestRealKafka' ./cmd/aurigraph ./test/fault
+
+## test-kafka-compat: the Java clients of Apache Kafka 4.3.1 (AdminClient, idempotent and transactional producers, consumer groups of both protocols) against a fresh aurigraph broker and a fresh Apache Kafka, their normalised answers compared (Maven packages in ~/.m2)
+test-kafka-compat:
+	test/kafka_conformance.sh
+
+## test-ops: Debian's promtool and amtool check deploy/prometheus and run the rules' unit tests; then the metric-coverage check and the alert path end to end on the real prometheus and prometheus-alertmanager (test/ops)
+PROMETHEUS_DIR := deploy/prometheus
+test-ops: setup
+	promtool check config $(PROMETHEUS_DIR)/prometheus.yml
+	promtool check rules $(PROMETHEUS_DIR)/rules/*.yml
+	cd $(PROMETHEUS_DIR) && promtool test rules tests/*.yml
+	amtool check-config $(PROMETHEUS_DIR)/alertmanager.yml
+	cd $(PROMETHEUS_DIR)/promrefs && $(GO) vet ./... && $(GO) test -count=1 ./...
+	$(GO) test $(GOTESTFLAGS) ./test/ops
 
 ## portal-screenshots: run the browser flows and keep their screenshots in portal/screenshots (the README shows them)
 portal-screenshots: build

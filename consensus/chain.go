@@ -193,6 +193,7 @@ func (c *Chain) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftp
 	}
 	c.m.committedBlocks.Add(float64(len(written)))
 	c.m.committedTxs.Add(float64(txs))
+	c.m.txRate.add(txs)
 	c.m.height.Set(float64(height))
 	return outcomes, nil
 }

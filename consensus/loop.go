@@ -4,13 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
 	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/fileutil"
 	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
-	"go.uber.org/zap"
 )
 
 // run is the raft loop: it ticks the clock and processes every Ready in
@@ -454,7 +454,8 @@ const (
 )
 
 func (n *Node) startPurge(dir, suffix string, keep uint) {
-	donec, errc := fileutil.PurgeFileWithDoneNotify(zap.NewNop(), dir, suffix, keep, purgeInterval, n.stopc)
+	lg := zapLogger(n.logger.With("subsystem", strings.TrimPrefix(suffix, ".")))
+	donec, errc := fileutil.PurgeFileWithDoneNotify(lg, dir, suffix, keep, purgeInterval, n.stopc)
 	n.purgeWG.Add(1)
 	go func() {
 		defer n.purgeWG.Done()

@@ -15,6 +15,7 @@ type metrics struct {
 	applyDuration     prometheus.Histogram
 	committedBlocks   prometheus.Counter
 	committedTxs      prometheus.Counter
+	txRate            *txRate
 	height            prometheus.Gauge
 	snapshots         prometheus.Counter
 	snapshotDuration  prometheus.Histogram
@@ -49,6 +50,7 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 		proposals:       prometheus.NewCounterVec(prometheus.CounterOpts(opts("proposals_total", "Batches proposed by this validator, by outcome.")), []string{"result"}),
 		committedBlocks: prometheus.NewCounter(prometheus.CounterOpts(opts("committed_blocks_total", "Blocks applied to this validator's chain."))),
 		committedTxs:    prometheus.NewCounter(prometheus.CounterOpts(opts("committed_txs_total", "Transactions (committed or failed) included in applied blocks."))),
+		txRate:          newTxRate(labels),
 		height:          prometheus.NewGauge(prometheus.GaugeOpts(opts("height", "Height of the newest applied block."))),
 		snapshots:       prometheus.NewCounter(prometheus.CounterOpts(opts("snapshots_total", "Raft snapshots taken by this validator."))),
 		snapshotsRestored: prometheus.NewCounter(prometheus.CounterOpts(opts("snapshots_restored_total",
@@ -76,6 +78,7 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	m.applyDuration = register(reg, m.applyDuration)
 	m.committedBlocks = register(reg, m.committedBlocks)
 	m.committedTxs = register(reg, m.committedTxs)
+	m.txRate = register(reg, m.txRate)
 	m.height = register(reg, m.height)
 	m.snapshots = register(reg, m.snapshots)
 	m.snapshotDuration = register(reg, m.snapshotDuration)

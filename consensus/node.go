@@ -211,8 +211,8 @@ func (n *Node) open(ctx context.Context) error {
 		}
 	}
 
-	lg := zap.NewNop()
-	n.snapshotter = snap.New(lg, snapDir)
+	lg := zapLogger(n.logger.With("subsystem", "wal"))
+	n.snapshotter = snap.New(zapLogger(n.logger.With("subsystem", "snap")), snapDir)
 	existing := wal.Exist(walDir)
 	if n.blocks != nil {
 		if tip := n.blocks.Stats().Height; !existing && tip > 0 {

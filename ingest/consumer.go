@@ -364,7 +364,7 @@ func (c *Consumer) Run(ctx context.Context) error {
 			c.setStatus(false, StateFollowing, nil)
 			backoff.Reset()
 		case !topicsReady:
-			err = EnsureTopics(ctx, adm,
+			err = EnsureTopics(ctx, cl,
 				TopicSpec{Name: c.cfg.Topic, Partitions: c.cfg.Partitions},
 				TopicSpec{Name: c.cfg.DLQTopic, Partitions: 1})
 			topicsReady = err == nil
@@ -1129,10 +1129,12 @@ type TopicSpec struct {
 }
 
 // EnsureTopics creates the topics that do not exist yet, with the broker's
-// default replication factor. Existing topics are left as they are. A
-// client the cluster does not allow to create topics (where ACLs are on,
-// only admins may) is fine as long as they exist.
-func EnsureTopics(ctx context.Context, adm *kadm.Client, specs ...TopicSpec) error {
+// default replication factor, and returns once the broker serves them.
+// Existing topics are left as they are. A client the cluster does not allow
+// to create topics (where ACLs are on, only admins may) is fine as long as
+// they exist.
+func EnsureTopics(ctx context.Context, cl *kgo.Client, specs ...TopicSpec) error {
+	adm := kadm.NewClient(cl)
 	for _, s := range specs {
 		res, err := adm.CreateTopic(ctx, s.Partitions, -1, nil, s.Name)
 		if err == nil {
@@ -1145,8 +1147,14 @@ func EnsureTopics(ctx context.Context, adm *kadm.Client, specs ...TopicSpec) err
 			}
 			return fmt.Errorf("create topic %s with %d partitions: %w: this client may not create topics; have an admin of the cluster create it", s.Name, s.Partitions, err)
 		}
-		if err != nil && !errors.Is(err, kerr.TopicAlreadyExists) {
+		if errors.Is(err, kerr.TopicAlreadyExists) {
+			continue
+		}
+		if err != nil {
 			return fmt.Errorf("create topic %s with %d partitions: %w", s.Name, s.Partitions, err)
+		}
+		if _, err := kafkatopic.AwaitCreated(ctx, cl, s.Name); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -1231,6 +1239,11 @@ func newConsumerMetrics(reg prometheus.Registerer) (*consumerMetrics, error) {
 	}
 	m.recordsOK = m.records.WithLabelValues("ok")
 	m.recordsInvalid = m.records.WithLabelValues("invalid")
+	// Every reason is exported from the start, so a rate over them is 0,
+	// not absent, until the first dead letter.
+	for _, kind := range []string{deadLetterInvalid, deadLetterTooLarge, deadLetterBatchTooLarge, deadLetterRefused} {
+		m.deadLetters.WithLabelValues(kind)
+	}
 	if reg == nil {
 		return m, nil
 	}

@@ -458,10 +458,11 @@ func TestConsumerRewindsAfterStaleRejection(t *testing.T) {
 
 func TestEnsureTopics(t *testing.T) {
 	addr := newCluster(t, 1)
-	adm := kadm.NewClient(newClient(t, addr))
+	cl := newClient(t, addr)
+	adm := kadm.NewClient(cl)
 	ctx := context.Background()
 	for range 2 { // the second pass finds them existing
-		if err := EnsureTopics(ctx, adm, TopicSpec{Name: "a.v1", Partitions: 6}, TopicSpec{Name: testTopic, Partitions: 9}); err != nil {
+		if err := EnsureTopics(ctx, cl, TopicSpec{Name: "a.v1", Partitions: 6}, TopicSpec{Name: testTopic, Partitions: 9}); err != nil {
 			t.Fatal(err)
 		}
 	}

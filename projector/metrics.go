@@ -55,6 +55,11 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	if m.rejected, err = blockfeed.NewRejections(reg, "projector"); err != nil {
 		return nil, err
 	}
+	// Every stage is exported from the start, so a rate over them is 0, not
+	// absent, until the first error.
+	for _, stage := range []string{"fetch", "decode", "insert"} {
+		m.errors.WithLabelValues(stage)
+	}
 	if reg == nil {
 		return m, nil
 	}

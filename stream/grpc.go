@@ -40,6 +40,7 @@ var eventTypes = map[aurigraphv1.EventType]MessageType{
 func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.ServerStreamingServer[aurigraphv1.StreamEvent]) error {
 	req, err := requestFromProto(in)
 	if err != nil {
+		g.hub.metrics.failed("grpc", reasonRequest)
 		return status.Error(codes.InvalidArgument, err.Error())
 	}
 	ctx := out.Context()
@@ -53,12 +54,14 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 	height := g.hub.Height()
 	sub, err := g.hub.Subscribe(ctx, req)
 	if err != nil {
+		g.hub.metrics.refused("grpc", err)
 		return subscribeStatus(err)
 	}
 	defer sub.Close()
 	// Headers tell the client the subscription is in place, and where the
 	// chain stood, before any event arrives: the WebSocket welcome's role.
 	if err := out.SendHeader(metadata.Pairs(HeaderHeight, strconv.FormatUint(height, 10))); err != nil {
+		g.sendFailed(ctx)
 		return err
 	}
 	lastID := ""
@@ -66,6 +69,7 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 		for ev := range sub.Events(msg) {
 			pb := ev.Proto()
 			if err := out.Send(pb); err != nil {
+				g.sendFailed(ctx)
 				return err
 			}
 			if id := ev.ID(); id != "" {
@@ -84,6 +88,14 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 		return status.FromContextError(err).Err()
 	default:
 		return status.Error(codes.Internal, err.Error())
+	}
+}
+
+// sendFailed counts a failed send unless the client canceled the call or
+// went away, which ends its context.
+func (g *streamService) sendFailed(ctx context.Context) {
+	if ctx.Err() == nil {
+		g.hub.metrics.failed("grpc", reasonWrite)
 	}
 }
 

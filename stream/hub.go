@@ -405,6 +405,7 @@ func (h *Hub) catchUp(s *Subscription) {
 				h.mu.Lock()
 				if errors.Is(err, ErrLagged) {
 					h.metrics.lagged.Inc()
+					h.metrics.failed(s.transport, reasonLagged)
 					h.log.Warn("disconnecting lagging subscriber", "next_height", s.next, "head", target, "max_lag_blocks", h.opts.MaxLagBlocks, "client", s.client, "transport", s.transport)
 				}
 				h.finishLocked(s, err)

@@ -35,6 +35,7 @@ type hubMetrics struct {
 	queueDepth    prometheus.Gauge
 	lagged        prometheus.Counter
 	laggedReplays prometheus.Counter
+	errors        *prometheus.CounterVec
 
 	mu         sync.Mutex
 	transports map[string]*transportMetrics
@@ -51,8 +52,39 @@ type transportMetrics struct {
 
 func (t *transportMetrics) sent(typ MessageType) prometheus.Counter { return t.byType[typ] }
 
+// Transports and reasons of aurigraph_stream_errors_total. Refusals by the
+// access policy happen before a request reaches the hub and are counted by
+// aurigraph_audit_events_total; a subscriber that closes its connection, or
+// a server shutting down, is no error.
+const (
+	// reasonRequest: the subscription request was malformed (HTTP 400 or
+	// 405, gRPC INVALID_ARGUMENT).
+	reasonRequest = "request"
+	// reasonLimit: the client already held the most subscriptions allowed
+	// (HTTP 429, gRPC RESOURCE_EXHAUSTED).
+	reasonLimit = "limit"
+	// reasonHandshake: the WebSocket upgrade failed (not a WebSocket
+	// request, a forbidden origin, a hijack failure).
+	reasonHandshake = "handshake"
+	// reasonProtocol: a subscribed WebSocket client broke the protocol: a
+	// subscription message refused, too many of them, one over the size
+	// limit, or a frame that is not WebSocket.
+	reasonProtocol = "protocol"
+	// reasonWrite: writing, flushing or pinging failed or timed out while
+	// the subscriber was still expected to be there.
+	reasonWrite = "write"
+	// reasonLagged: disconnected for falling too far behind (the same
+	// events as aurigraph_stream_lagged_disconnects_total, by transport).
+	reasonLagged = "lagged"
+)
+
+var (
+	streamTransports = []string{"websocket", "sse", "grpc"}
+	streamReasons    = []string{reasonRequest, reasonLimit, reasonHandshake, reasonProtocol, reasonWrite, reasonLagged}
+)
+
 func newHubMetrics(reg prometheus.Registerer) *hubMetrics {
-	return &hubMetrics{
+	m := &hubMetrics{
 		subscribers: register(reg, prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "aurigraph_stream_subscribers",
 			Help: "Open subscriptions to the event stream, including those replaying, by transport.",
@@ -82,7 +114,37 @@ func newHubMetrics(reg prometheus.Registerer) *hubMetrics {
 			Name: "aurigraph_stream_lagged_replays_total",
 			Help: "Times a subscriber's queue overflowed and it was moved from the live fan-out to replay from storage.",
 		})),
+		errors: register(reg, prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "aurigraph_stream_errors_total",
+			Help: "Subscriptions refused or ended by an error, by transport and reason: request (malformed), limit (too many per client), handshake (WebSocket upgrade failed), protocol (a WebSocket client broke the protocol), write (a write, flush or ping failed or timed out), lagged (fell too far behind).",
+		}, []string{"transport", "reason"})),
 		transports: make(map[string]*transportMetrics),
+	}
+	// Every transport's series exist from the start, so a rate over them
+	// is 0 rather than absent until the first subscriber or error.
+	for _, t := range streamTransports {
+		m.transport(t)
+		for _, r := range streamReasons {
+			m.errors.WithLabelValues(t, r)
+		}
+	}
+	return m
+}
+
+// failed counts an error of a subscription over transport.
+func (m *hubMetrics) failed(transport, reason string) {
+	m.errors.WithLabelValues(transport, reason).Inc()
+}
+
+// refused counts a subscription the hub would not start (see Subscribe's
+// errors); a hub shutting down is no error.
+func (m *hubMetrics) refused(transport string, err error) {
+	switch {
+	case errors.Is(err, ErrHubClosed):
+	case errors.Is(err, ErrTooManySubscriptions):
+		m.failed(transport, reasonLimit)
+	default:
+		m.failed(transport, reasonRequest)
 	}
 }
 

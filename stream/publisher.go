@@ -334,7 +334,7 @@ func (p *Publisher) runOnce(ctx context.Context, progress func()) error {
 	if err != nil {
 		return fmt.Errorf("stream: %w", err)
 	}
-	from, err := p.resumeHeight(ctx, kadm.NewClient(adm))
+	from, err := p.resumeHeight(ctx, adm)
 	if err != nil {
 		return err
 	}
@@ -370,8 +370,8 @@ func (p *Publisher) runOnce(ctx context.Context, progress func()) error {
 }
 
 // resumeHeight prepares the topic and returns the first height it lacks.
-func (p *Publisher) resumeHeight(ctx context.Context, adm *kadm.Client) (uint64, error) {
-	if err := p.ensureTopic(ctx, adm); err != nil {
+func (p *Publisher) resumeHeight(ctx context.Context, cl *kgo.Client) (uint64, error) {
+	if err := p.ensureTopic(ctx, cl); err != nil {
 		return 0, err
 	}
 	cfg := blockfeed.Config{Brokers: p.cfg.Brokers, Topic: p.cfg.Topic, ClientOpts: p.cfg.ClientOpts}
@@ -435,15 +435,19 @@ const BlockRecordOverhead = 1024
 // that accepts records of up to topicLimit bytes (its max.message.bytes).
 func MaxBlockBytes(topicLimit int) int { return topicLimit - BlockRecordOverhead }
 
-// ensureTopic creates the topic with one partition, or checks that the
-// existing one has exactly one.
-func (p *Publisher) ensureTopic(ctx context.Context, adm *kadm.Client) error {
+// ensureTopic creates the topic with one partition, returning once the
+// broker serves it, or checks that the existing one has exactly one.
+func (p *Publisher) ensureTopic(ctx context.Context, cl *kgo.Client) error {
+	adm := kadm.NewClient(cl)
 	// The topic is the durable record of what was published and where the
 	// next run resumes, so it must not age out.
 	retain := "-1"
 	_, err := adm.CreateTopic(ctx, 1, -1, map[string]*string{"retention.ms": &retain}, p.cfg.Topic)
 	if err == nil {
 		p.log.Info("created topic", "partitions", 1)
+		if _, err := kafkatopic.AwaitCreated(ctx, cl, p.cfg.Topic); err != nil {
+			return fmt.Errorf("stream: %w", err)
+		}
 		return nil
 	}
 	// Where ACLs are on, only admins create topics: the topic must exist.

@@ -69,6 +69,9 @@ func (sh *sseHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusOK)
 	err := sh.serve(r.Context(), http.NewResponseController(w), bufio.NewWriterSize(w, 32<<10), sub, height)
 	if err != nil && r.Context().Err() == nil {
+		if errors.Is(err, errWrite) && !peerGone(err) {
+			sh.hub.metrics.failed("sse", reasonWrite)
+		}
 		sh.hub.log.Debug("sse subscriber gone", "remote", r.RemoteAddr, "err", err)
 	}
 }
@@ -79,10 +82,10 @@ func (sh *sseHandler) serve(ctx context.Context, rc *http.ResponseController, bw
 		// no bound on this flush.
 		_ = rc.SetWriteDeadline(time.Now().Add(sh.opts.WriteTimeout))
 		if err := bw.Flush(); err != nil {
-			return fmt.Errorf("write events: %w", err)
+			return fmt.Errorf("%w: events: %w", errWrite, err)
 		}
 		if err := rc.Flush(); err != nil {
-			return fmt.Errorf("flush events: %w", err)
+			return fmt.Errorf("%w: flush events: %w", errWrite, err)
 		}
 		return nil
 	}

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"syscall"
 	"time"
 
 	"github.com/coder/websocket"
@@ -95,6 +97,7 @@ func (ws *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c, err := websocket.Accept(w, r, accept)
 	if err != nil {
 		// Accept has already answered the request.
+		ws.hub.metrics.failed("websocket", reasonHandshake)
 		ws.hub.log.Debug("websocket upgrade refused", "remote", r.RemoteAddr, "err", err)
 		return
 	}
@@ -106,6 +109,7 @@ func (ws *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, ErrLagged):
 		c.Close(websocket.StatusTryAgainLater, closeReasonLagged)
 	case errors.Is(err, errControlRate):
+		ws.hub.metrics.failed("websocket", reasonProtocol)
 		c.Close(websocket.StatusPolicyViolation, closeReasonRate)
 	case errors.Is(err, ErrHubClosed) || r.Context().Err() != nil:
 		// After the upgrade net/http no longer watches the connection, so the
@@ -113,11 +117,49 @@ func (ws *wsHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		// server is shutting down and the peer is still there to be told.
 		c.Close(websocket.StatusGoingAway, closeReasonShutdown)
 	case err != nil:
+		if reason := wsFailure(err); reason != "" {
+			ws.hub.metrics.failed("websocket", reason)
+		}
 		ws.hub.log.Debug("websocket subscriber gone", "remote", r.RemoteAddr, "err", err)
 	}
 }
 
-var errControlRate = errors.New("stream: subscription messages over the rate limit")
+var (
+	errControlRate = errors.New("stream: subscription messages over the rate limit")
+	// errWrite and errRead mark where a connection failed, for wsFailure.
+	errWrite = errors.New("stream: write to subscriber")
+	errRead  = errors.New("stream: read from subscriber")
+)
+
+// wsFailure is the aurigraph_stream_errors_total reason of a connection that
+// ended with err, or "" when the subscriber just left: it closed with status
+// 1000 or 1001, or its connection ended or was reset under us.
+func wsFailure(err error) string {
+	switch websocket.CloseStatus(err) {
+	case websocket.StatusNormalClosure, websocket.StatusGoingAway:
+		return ""
+	}
+	switch {
+	case peerGone(err):
+		return ""
+	case errors.Is(err, errWrite):
+		return reasonWrite
+	case errors.Is(err, errRead):
+		return reasonProtocol
+	}
+	return ""
+}
+
+// peerGone reports whether err is the subscriber's connection ending or
+// being reset, which is the subscriber leaving, not an error of ours.
+func peerGone(err error) bool {
+	for _, gone := range []error{io.EOF, io.ErrUnexpectedEOF, net.ErrClosed, syscall.ECONNRESET, syscall.EPIPE} {
+		if errors.Is(err, gone) {
+			return true
+		}
+	}
+	return false
+}
 
 // serve writes the stream to c until the subscription or the connection ends.
 func (ws *wsHandler) serve(ctx context.Context, c *websocket.Conn, sub *Subscription, height uint64) error {
@@ -152,6 +194,9 @@ func (ws *wsHandler) serve(ctx context.Context, c *websocket.Conn, sub *Subscrip
 			}
 		case raw := <-control:
 			typ, reply := applyControl(sub, raw)
+			if typ == MessageError {
+				ws.hub.metrics.failed("websocket", reasonProtocol)
+			}
 			if err := ws.write(ctx, c, typ, reply); err != nil {
 				return err
 			}
@@ -161,7 +206,7 @@ func (ws *wsHandler) serve(ctx context.Context, c *websocket.Conn, sub *Subscrip
 			err := c.Ping(pctx)
 			pcancel()
 			if err != nil {
-				return fmt.Errorf("ping: %w", err)
+				return fmt.Errorf("%w: ping: %w", errWrite, err)
 			}
 		case err := <-readErr:
 			return err
@@ -180,7 +225,7 @@ func (ws *wsHandler) readControl(ctx context.Context, c *websocket.Conn, control
 	for {
 		_, data, err := c.Read(ctx)
 		if err != nil {
-			readErr <- fmt.Errorf("read: %w", err)
+			readErr <- fmt.Errorf("%w: %w", errRead, err)
 			return
 		}
 		if !limit.take(time.Now()) {
@@ -227,7 +272,7 @@ func (ws *wsHandler) write(ctx context.Context, c *websocket.Conn, typ MessageTy
 	ctx, cancel := context.WithTimeout(ctx, ws.opts.WriteTimeout)
 	defer cancel()
 	if err := c.Write(ctx, websocket.MessageText, frame); err != nil {
-		return fmt.Errorf("write %s message: %w", typ, err)
+		return fmt.Errorf("%w: %s message: %w", errWrite, typ, err)
 	}
 	return nil
 }
@@ -237,6 +282,7 @@ func (ws *wsHandler) write(ctx context.Context, c *websocket.Conn, typ MessageTy
 // answers the request and returns false.
 func (h *Hub) subscribeHTTP(w http.ResponseWriter, r *http.Request, transport, notGET string, adjust func(*SubscribeRequest) error) (*Subscription, uint64, bool) {
 	if r.Method != http.MethodGet {
+		h.metrics.failed(transport, reasonRequest)
 		w.Header().Set("Allow", http.MethodGet)
 		http.Error(w, notGET, http.StatusMethodNotAllowed)
 		return nil, 0, false
@@ -246,6 +292,7 @@ func (h *Hub) subscribeHTTP(w http.ResponseWriter, r *http.Request, transport, n
 		err = adjust(&req)
 	}
 	if err != nil {
+		h.metrics.failed(transport, reasonRequest)
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return nil, 0, false
 	}
@@ -253,6 +300,7 @@ func (h *Hub) subscribeHTTP(w http.ResponseWriter, r *http.Request, transport, n
 	height := h.Height()
 	sub, err := h.Subscribe(r.Context(), req)
 	if err != nil {
+		h.metrics.refused(transport, err)
 		refuse(w, err)
 		return nil, 0, false
 	}

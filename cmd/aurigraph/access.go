@@ -150,7 +150,7 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 	submitRate, submitBurst := rateDefault(f.submitRate, f.submitBurst, 1000, configured)
 	readRate, readBurst := rateDefault(f.readRate, f.readBurst, 20, configured)
 
-	auditLog, closeAudit, err := f.openAudit()
+	auditLog, closeAudit, err := f.openAudit(log)
 	if err != nil {
 		return s, err
 	}
@@ -182,6 +182,10 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 			s.close()
 			return s, fmt.Errorf("--http-tls-cert: %w", err)
 		}
+		if err := exportExpiry(reg, "http", rl.NotAfter); err != nil {
+			s.close()
+			return s, err
+		}
 		s.httpTLS = rl.Config()
 	}
 	s.web = access.WebOptions{TLS: s.httpTLS != nil, CORSOrigins: access.ParseOrigins(f.corsOrigins)}
@@ -207,11 +211,12 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 	return s, nil
 }
 
-// openAudit returns the audit stream: a JSON-lines file of its own, or
-// standard error tagged log=audit.
-func (f accessFlags) openAudit() (*slog.Logger, func() error, error) {
+// openAudit returns the audit stream: a JSON-lines file of its own, or the
+// process's log tagged log=audit, in its format (so that with --log-format
+// json every line of standard error is JSON) and whatever its level.
+func (f accessFlags) openAudit(log *slog.Logger) (*slog.Logger, func() error, error) {
 	if f.auditLog == "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, nil)).With("log", "audit"), func() error { return nil }, nil
+		return slog.New(everyLevel{log.Handler()}).With("log", "audit"), func() error { return nil }, nil
 	}
 	file, err := os.OpenFile(f.auditLog, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
 	if err != nil {
@@ -219,6 +224,18 @@ func (f accessFlags) openAudit() (*slog.Logger, func() error, error) {
 	}
 	return slog.New(slog.NewJSONHandler(file, nil)), file.Close, nil
 }
+
+// everyLevel passes every record to its handler: audit events are written
+// whatever --log-level keeps out of the log.
+type everyLevel struct{ slog.Handler }
+
+func (everyLevel) Enabled(context.Context, slog.Level) bool { return true }
+
+func (h everyLevel) WithAttrs(attrs []slog.Attr) slog.Handler {
+	return everyLevel{h.Handler.WithAttrs(attrs)}
+}
+
+func (h everyLevel) WithGroup(name string) slog.Handler { return everyLevel{h.Handler.WithGroup(name)} }
 
 // analyticsScope adapts the guard's tenant scope to the analytics hook.
 func analyticsScope(g *access.Guard) func(context.Context) *analytics.AccountFilter {

@@ -34,7 +34,7 @@ func newBrokerCommand() *cobra.Command {
 			}
 			// This process serves no /metrics: the limits and the audit
 			// events count nowhere, but are logged.
-			auditLog, closeAudit, err := accessFlags{auditLog: auditFile}.openAudit()
+			auditLog, closeAudit, err := accessFlags{auditLog: auditFile}.openAudit(slog.Default())
 			if err != nil {
 				return err
 			}

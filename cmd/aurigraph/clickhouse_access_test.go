@@ -102,7 +102,7 @@ func TestClickHouseHTTPRefusesExposure(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var logs bytes.Buffer
-			_, _, err := tc.flags.build(tc.addr, tc.insecure, nil, slog.New(slog.NewTextHandler(&logs, nil)))
+			_, _, err := tc.flags.build(tc.addr, tc.insecure, nil, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 			switch {
 			case tc.want == "" && err != nil:
 				t.Fatalf("refused: %v", err)

@@ -214,7 +214,7 @@ func (f embeddedClickHouseFlags) open(ctx context.Context, dataDir string, d emb
 	}
 	d.stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
 	d.hw.watchEngine(eng)
-	chAccess, chTLS, err := f.clickhouseAccess.build(f.clickhouseHTTP, d.insecure, d.audit, d.log)
+	chAccess, chTLS, err := f.clickhouseAccess.build(f.clickhouseHTTP, d.insecure, d.audit, d.reg, d.log)
 	if err != nil {
 		return clickhouseTarget{}, err
 	}
@@ -274,7 +274,7 @@ func (f *clickhouseAccessFlags) register(fl *pflag.FlagSet) {
 // build returns the interface's access rules and TLS, refusing an address
 // beyond loopback without named users and TLS (or with anonymous readers
 // from anywhere) unless insecure.
-func (f clickhouseAccessFlags) build(addr string, insecure bool, al *audit.Log, log *slog.Logger) (*chhttp.Access, *tls.Config, error) {
+func (f clickhouseAccessFlags) build(addr string, insecure bool, al *audit.Log, reg prometheus.Registerer, log *slog.Logger) (*chhttp.Access, *tls.Config, error) {
 	a := &chhttp.Access{Audit: al}
 	anon, ok := chhttp.ParseAnonymous(f.anonymous)
 	if !ok {
@@ -297,6 +297,9 @@ func (f clickhouseAccessFlags) build(addr string, insecure bool, al *audit.Log, 
 		rl, err := certreload.New(f.tlsCert, f.tlsKey, 0, log.With("component", "clickhouse-tls"))
 		if err != nil {
 			return nil, nil, fmt.Errorf("--clickhouse-tls-cert: %w", err)
+		}
+		if err := exportExpiry(reg, "clickhouse", rl.NotAfter); err != nil {
+			return nil, nil, err
 		}
 		tlsCfg = rl.Config()
 	}

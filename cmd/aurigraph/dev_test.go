@@ -106,10 +106,15 @@ type runningPipeline struct {
 
 func startPipeline(t *testing.T, f devFlags) *runningPipeline {
 	t.Helper()
+	return startPipelineLogged(t, f, testLog(t))
+}
+
+// startPipelineLogged is startPipeline logging to log.
+func startPipelineLogged(t *testing.T, f devFlags, log *slog.Logger) *runningPipeline {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	p := &runningPipeline{cancel: cancel, done: make(chan error, 1)}
 	ready := make(chan devAddrs, 1)
-	log := testLog(t)
 	go func() { p.done <- runPipeline(ctx, f, log, func(a devAddrs) { ready <- a }) }()
 	select {
 	case p.addrs = <-ready:

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -76,10 +77,10 @@ func TestVerifyWithoutStore(t *testing.T) {
 }
 
 func TestNewLoggerRejectsUnknownSettings(t *testing.T) {
-	if _, err := newLogger("loud", "text"); err == nil {
+	if _, err := newLogger(io.Discard, "loud", "text"); err == nil {
 		t.Fatal("newLogger accepted level \"loud\"")
 	}
-	if _, err := newLogger("info", "xml"); err == nil {
+	if _, err := newLogger(io.Discard, "info", "xml"); err == nil {
 		t.Fatal("newLogger accepted format \"xml\"")
 	}
 }

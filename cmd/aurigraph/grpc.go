@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 	"time"
@@ -46,6 +47,16 @@ func (f grpcTLSFlags) config(log *slog.Logger, reg prometheus.Registerer) (rpc.C
 	creds, err := rpc.ServerTLS(f.cert, f.key, f.clientCA)
 	if err != nil {
 		return cfg, fmt.Errorf("--grpc-tls-cert: %w", err)
+	}
+	// The gRPC port loads its certificate once: until a restart, the
+	// expiry is the one of the file as it was read now.
+	pair, err := tls.LoadX509KeyPair(f.cert, f.key)
+	if err != nil {
+		return cfg, fmt.Errorf("--grpc-tls-cert: %w", err)
+	}
+	notAfter := pair.Leaf.NotAfter
+	if err := exportExpiry(reg, "grpc", func() time.Time { return notAfter }); err != nil {
+		return cfg, err
 	}
 	cfg.TLS = creds
 	return cfg, nil

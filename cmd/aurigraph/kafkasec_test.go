@@ -34,6 +34,15 @@ func TestDevRunsWithSASLAndTLSOnItsBroker(t *testing.T) {
 	produceTxsAs(t, p.addrs.Kafka, brokertest.Login("submitter", passwords[auth.RoleSubmitter], brokertest.ClientTLS(t, cert)), 0, txs)
 	assertProjected(t, p.addrs.ClickHouseHTTP, txs)
 	assertVerified(t, p.addrs.HTTP, txs)
+
+	// The broker's certificate and the data directory's filesystem are
+	// watched by the alert rules.
+	if v, ok := metricSum(t, p.addrs.HTTP, `aurigraph_tls_certificate_expiry_timestamp_seconds{listener="kafka"}`); !ok || v < float64(time.Now().Unix()) {
+		t.Fatalf("kafka certificate expiry = %v (exported: %v), want a time to come", v, ok)
+	}
+	if v, ok := metricSum(t, p.addrs.HTTP, "aurigraph_storage_free_bytes"); !ok || v <= 0 {
+		t.Fatalf("aurigraph_storage_free_bytes = %v (exported: %v)", v, ok)
+	}
 }
 
 // TestKafkaPortRefusesExposure: an embedded broker bound beyond loopback

@@ -5,6 +5,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -12,15 +13,28 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/aurigraph/aurigraph/internal/logging"
 )
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 	if err := newRootCommand().ExecuteContext(ctx); err != nil {
-		fmt.Fprintln(os.Stderr, "aurigraph:", err)
+		exitError(os.Stderr, err)
 		os.Exit(1)
 	}
+}
+
+// exitError writes why the process stops: a line for people, or, when the
+// process logs JSON, a JSON record like its other lines, so that a log
+// collector parses the last line too.
+func exitError(w io.Writer, err error) {
+	if _, ok := logging.Base(slog.Default().Handler()).(*slog.JSONHandler); ok {
+		slog.New(slog.NewJSONHandler(w, nil)).Error("aurigraph stopped", "err", err)
+		return
+	}
+	fmt.Fprintln(w, "aurigraph:", err)
 }
 
 func newRootCommand() *cobra.Command {
@@ -33,7 +47,7 @@ func newRootCommand() *cobra.Command {
 		SilenceErrors: true,
 		Version:       info.Version,
 		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error {
-			logger, err := newLogger(logLevel, logFormat)
+			logger, err := newLogger(os.Stderr, logLevel, logFormat)
 			if err != nil {
 				return err
 			}
@@ -49,7 +63,8 @@ func newRootCommand() *cobra.Command {
 	return root
 }
 
-func newLogger(level, format string) (*slog.Logger, error) {
+// newLogger makes the process's logger, writing to w.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 	var lvl slog.Level
 	if err := lvl.UnmarshalText([]byte(level)); err != nil {
 		return nil, fmt.Errorf("--log-level %q: use debug, info, warn or error", level)
@@ -57,9 +72,9 @@ func newLogger(level, format string) (*slog.Logger, error) {
 	opts := &slog.HandlerOptions{Level: lvl}
 	switch strings.ToLower(format) {
 	case "text":
-		return slog.New(slog.NewTextHandler(os.Stderr, opts)), nil
+		return slog.New(logging.NestComponents(slog.NewTextHandler(w, opts))), nil
 	case "json":
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts)), nil
+		return slog.New(logging.NestComponents(slog.NewJSONHandler(w, opts))), nil
 	default:
 		return nil, fmt.Errorf("--log-format %q: use text or json", format)
 	}

@@ -187,7 +187,7 @@ func parsePeers(s string) (map[uint64]string, error) {
 // runNode runs one validator until ctx ends; ready, when set, is called
 // with the HTTP API's address once everything listens.
 func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slog.Logger, ready func(httpAddr string)) error {
-	reg := newRegistry()
+	reg := newRegistry(f.dataDir)
 	var stack shutdownStack
 	defer stack.unwind(log)
 	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)

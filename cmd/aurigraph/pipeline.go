@@ -25,6 +25,8 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/certreload"
+	"github.com/aurigraph/aurigraph/internal/diskspace"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
@@ -66,7 +68,7 @@ type devAddrs struct {
 
 // runPipeline is runDev with a hook called once everything listens.
 func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(devAddrs)) error {
-	reg := newRegistry()
+	reg := newRegistry(f.dataDir)
 	var stack shutdownStack
 	defer stack.unwind(log)
 	lim, err := newLimits(f.listen, reg, log)
@@ -106,6 +108,11 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		sec, err := f.kafkaSecurity.build(f.kafka, f.access.insecure, log)
 		if err != nil {
 			return err
+		}
+		if sec.tls != nil {
+			if err := exportExpiry(reg, "kafka", sec.tls.NotAfter); err != nil {
+				return err
+			}
 		}
 		if kafkaClient, err = sec.clientConfig(kafkaClient); err != nil {
 			return err
@@ -453,11 +460,27 @@ const pprofUsage = "serve Go runtime profiles under /debug/pprof/ on --http (go 
 	"they reveal internals, so keep --http on a private address when this is on"
 
 // newRegistry is the process's metric registry, with Go runtime and process
-// collectors next to the pipeline's own.
-func newRegistry() *prometheus.Registry {
+// collectors next to the pipeline's own, and the space left under the data
+// directories given.
+func newRegistry(dataDirs ...string) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	if len(dataDirs) > 0 {
+		reg.MustRegister(diskspace.NewCollector(dataDirs...))
+	}
 	return reg
+}
+
+// exportExpiry exports when a TLS listener's certificate expires; a nil
+// registry exports nothing.
+func exportExpiry(reg prometheus.Registerer, listener string, notAfter func() time.Time) error {
+	if reg == nil {
+		return nil
+	}
+	if err := reg.Register(certreload.ExpiryCollector(listener, notAfter)); err != nil {
+		return fmt.Errorf("export the %s certificate's expiry: %w", listener, err)
+	}
+	return nil
 }
 
 // drainOutputs gives the publisher and projector a bounded chance to reach

@@ -118,13 +118,18 @@ type projectorAddrs struct{ HTTP, ClickHouseHTTP string }
 // runProjector projects until ctx ends or the projector fails; ready, when
 // set, is called once it listens.
 func runProjector(ctx context.Context, f projectorFlags, log *slog.Logger, ready func(projectorAddrs)) error {
-	reg := newRegistry()
-	var stack shutdownStack
-	defer stack.unwind(log)
 	dsn, err := f.clickhouse.dsn()
 	if err != nil {
 		return err
 	}
+	// The embedded engine's directory is the one whose free space counts.
+	var dataDirs []string
+	if dsn == "" {
+		dataDirs = append(dataDirs, f.dataDir)
+	}
+	reg := newRegistry(dataDirs...)
+	var stack shutdownStack
+	defer stack.unwind(log)
 	acc, err := f.access.build(ctx, log, reg, f.httpAddr, "", grpcTLSFlags{})
 	if err != nil {
 		return err

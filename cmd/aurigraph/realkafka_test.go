@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest/broker/brokertest"
 	"github.com/aurigraph/aurigraph/internal/auth"
 	"github.com/aurigraph/aurigraph/schemas"
+	"github.com/aurigraph/aurigraph/test/testbin"
 )
 
 // realKafka is one Apache Kafka node (KRaft, from deploy/kafka) whose
@@ -30,18 +33,11 @@ type realKafka struct {
 	passwords       map[auth.Role]string
 }
 
-// startRealKafka runs deploy/kafka/kraft.sh. It needs AURIGRAPH_KAFKA_HOME
-// (what deploy/kafka/fetch.sh prints; make test-kafka sets it); without it
-// the test is skipped, unless AURIGRAPH_REQUIRE_KAFKA is set.
+// startRealKafka runs an Apache Kafka node with SASL_SSL (testbin.StartKafka;
+// skipped without AURIGRAPH_KAFKA_HOME unless AURIGRAPH_REQUIRE_KAFKA is set).
 func startRealKafka(t *testing.T) *realKafka {
 	t.Helper()
-	home := os.Getenv("AURIGRAPH_KAFKA_HOME")
-	if home == "" {
-		if os.Getenv("AURIGRAPH_REQUIRE_KAFKA") != "" {
-			t.Fatal("AURIGRAPH_KAFKA_HOME is not set: run make test-kafka, or deploy/kafka/fetch.sh and set it to what it prints")
-		}
-		t.Skip("no Apache Kafka here (make test-kafka fetches and runs one)")
-	}
+	testbin.KafkaHome(t)
 	k := &realKafka{dir: t.TempDir(), passwords: map[auth.Role]string{}}
 	ports := freePorts(t, 2)
 	k.addr = fmt.Sprintf("127.0.0.1:%d", ports[0])
@@ -63,14 +59,14 @@ func startRealKafka(t *testing.T) *realKafka {
 	scram := []string{}
 	for _, r := range append([]auth.Role{}, auth.Roles...) {
 		k.passwords[r] = "secret-of-" + r.String()
-		scram = append(scram, "--scram", fmt.Sprintf("SCRAM-SHA-512=[name=%s,password=%s]", r, k.passwords[r]),
-			"--scram", fmt.Sprintf("SCRAM-SHA-256=[name=%s,password=%s]", r, k.passwords[r]))
+		scram = append(scram, fmt.Sprintf("SCRAM-SHA-512=[name=%s,password=%s]", r, k.passwords[r]),
+			fmt.Sprintf("SCRAM-SHA-256=[name=%s,password=%s]", r, k.passwords[r]))
 	}
 	// Clients and the broker itself speak SASL_SSL; the controller
 	// listener, on loopback, is plain text, so its principal (ANONYMOUS)
 	// is a super user, as KRaft needs of the brokers' principal.
 	jaas := "org.apache.kafka.common.security.scram.ScramLoginModule required"
-	config := strings.Join([]string{
+	testbin.StartKafka(t, k.dir, []string{
 		fmt.Sprintf("listeners=SASL_SSL://%s,CONTROLLER://127.0.0.1:%d", k.addr, ports[1]),
 		"advertised.listeners=SASL_SSL://" + k.addr,
 		"listener.security.protocol.map=SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT",
@@ -87,27 +83,7 @@ func startRealKafka(t *testing.T) *realKafka {
 		"super.users=User:admin;User:ANONYMOUS",
 		"allow.everyone.if.no.acl.found=false",
 		"auto.create.topics.enable=false",
-	}, "\n") + "\n"
-	configFile := filepath.Join(k.dir, "sasl_ssl.properties")
-	if err := os.WriteFile(configFile, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	script := filepath.Join("..", "..", "deploy", "kafka", "kraft.sh")
-	start := time.Now()
-	cmd := exec.Command("bash", append([]string{script, "start", filepath.Join(k.dir, "node"), configFile}, scram...)...)
-	cmd.Env = append(os.Environ(), "KAFKA_HOME="+home)
-	out, err := cmd.CombinedOutput()
-	t.Cleanup(func() {
-		stop := exec.Command("bash", script, "stop", filepath.Join(k.dir, "node"))
-		stop.Env = cmd.Env
-		if out, err := stop.CombinedOutput(); err != nil {
-			t.Errorf("stop Kafka: %v\n%s", err, out)
-		}
-	})
-	if err != nil {
-		t.Fatalf("start Kafka: %v\n%s", err, out)
-	}
-	t.Logf("Apache Kafka (KRaft, SASL_SSL) serving on %s after %s", k.addr, time.Since(start).Round(time.Millisecond))
+	}, scram...)
 	return k
 }
 
@@ -190,4 +166,80 @@ func TestRealKafkaSASLSSL(t *testing.T) {
 	produceTxsAs(t, []string{k.addr}, brokertest.Login("submitter", k.passwords[auth.RoleSubmitter], brokertest.ClientTLS(t, k.cert)), 0, txs)
 	assertProjected(t, p.addrs.ClickHouseHTTP, txs)
 	assertVerified(t, p.addrs.HTTP, txs)
+}
+
+// TestRealKafkaDevCreatesTopics runs dev --external-kafka on an Apache
+// Kafka that holds no topic yet, as a first start does: the pipeline
+// creates its topics and commits 100,000 transactions exactly once (the
+// chain verifies on every validator, online and offline; ClickHouse holds
+// each once; the blocks topic holds heights 1..tip at offsets 0..tip-1),
+// and logs no ERROR on the way. On a real broker a topic just created is
+// unknown to it for a moment: the publisher used to go on at once and log
+// UNKNOWN_TOPIC_OR_PARTITION at ERROR; and the record limit of the blocks
+// topic, read from the brokers' configs before the topic exists, was never
+// found (Kafka answers a config resource of no broker id with the dynamic
+// defaults alone), so the pipeline never started.
+func TestRealKafkaDevCreatesTopics(t *testing.T) {
+	addr := testbin.StartPlainKafka(t)
+	caught := &loggedErrors{}
+	f := testDevFlags(t, filepath.Join(t.TempDir(), "data"))
+	f.externalKafka, f.kafka = true, addr
+	p := startPipelineLogged(t, f, slog.New(caught.wrap(testLog(t).Handler())))
+	defer p.stop(t)
+
+	const txs = 100_000
+	start := time.Now()
+	produceTxs(t, []string{addr}, 0, txs)
+	waitTxCount(t, p, txs)
+	took := time.Since(start)
+	t.Logf("%d transactions produced and committed through Apache Kafka in %v: %.0f tx/s", txs, took.Round(time.Millisecond), txs/took.Seconds())
+	assertVerified(t, p.addrs.HTTP, txs)
+	assertProjected(t, p.addrs.ClickHouseHTTP, txs)
+	testbin.CheckBlocksTopic(t, []string{addr}, nil, chainHeight(t, p.addrs.HTTP), nil)
+	p.stop(t)
+	assertOfflineVerify(t, f.dataDir, f.validators)
+	if errs := caught.records(); len(errs) > 0 {
+		t.Errorf("the pipeline logged %d errors, e.g.:\n%s", len(errs), strings.Join(errs[:min(len(errs), 5)], "\n"))
+	}
+}
+
+// loggedErrors keeps the ERROR records a handler it wraps passes on.
+type loggedErrors struct {
+	mu   sync.Mutex
+	seen []string
+}
+
+func (l *loggedErrors) wrap(h slog.Handler) slog.Handler { return errorCatcher{Handler: h, l: l} }
+
+func (l *loggedErrors) records() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return slices.Clone(l.seen)
+}
+
+type errorCatcher struct {
+	slog.Handler
+	l *loggedErrors
+}
+
+func (h errorCatcher) Handle(ctx context.Context, r slog.Record) error {
+	if r.Level >= slog.LevelError {
+		line := r.Message
+		r.Attrs(func(a slog.Attr) bool {
+			line += " " + a.String()
+			return true
+		})
+		h.l.mu.Lock()
+		h.l.seen = append(h.l.seen, line)
+		h.l.mu.Unlock()
+	}
+	return h.Handler.Handle(ctx, r)
+}
+
+func (h errorCatcher) WithAttrs(as []slog.Attr) slog.Handler {
+	return errorCatcher{Handler: h.Handler.WithAttrs(as), l: h.l}
+}
+
+func (h errorCatcher) WithGroup(name string) slog.Handler {
+	return errorCatcher{Handler: h.Handler.WithGroup(name), l: h.l}
 }

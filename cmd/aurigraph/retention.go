@@ -100,7 +100,7 @@ func (f brokerRetentionFlags) retainStandalone(ctx context.Context, b *broker.Br
 			topics[topic] = r
 		}
 	}
-	return b.Retain(ctx, broker.RetainOptions{Topics: topics, Logger: log})
+	return b.Retain(ctx, broker.RetainOptions{Topics: topics, Logger: log.With("component", "broker")})
 }
 
 // retainDev bounds the topics of dev's embedded broker: the transaction

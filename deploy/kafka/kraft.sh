@@ -103,7 +103,12 @@ props="${dir}/server.properties"
 
 java_cp=(java -cp "${home}/libs/*" "-Dlog4j2.configurationFile=${home}/log4j2.properties")
 if [[ ! -s "${dir}/data/meta.properties" ]]; then
-	cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+	# A base64url id may begin with '-', which kafka-storage takes for an
+	# option (Kafka's own ids never do): draw again until it does not.
+	cluster_id=-
+	while [[ "${cluster_id}" == -* ]]; do
+		cluster_id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=')"
+	done
 	"${java_cp[@]}" kafka.tools.StorageTool format --cluster-id "${cluster_id}" --config "${props}" --standalone \
 		${scram[@]+"${scram[@]}"} >"${dir}/format.log" 2>&1 ||
 		{ cat "${dir}/format.log" >&2; echo "kraft.sh: formatting ${dir}/data failed" >&2; exit 1; }

@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/internal/audit"
 	"github.com/aurigraph/aurigraph/internal/auth"
@@ -128,9 +129,10 @@ func (c Config) withDefaults() (Config, error) {
 
 // Broker is a running embedded broker.
 type Broker struct {
-	cluster *kfake.Cluster
-	addr    string
-	dataDir string
+	cluster    *kfake.Cluster
+	completion *completion
+	addr       string
+	dataDir    string
 	// inproc reaches the broker from this process alone, as an admin.
 	inproc *listener.InProcess
 	// closed ends Retain's loops, which Close waits for.
@@ -171,6 +173,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		}
 	}
 	inproc := listener.NewInProcess("kafka-in-process")
+	comp := newCompletion(log)
 	opts := []kfake.Opt{
 		kfake.NumBrokers(1),
 		kfake.Ports(port),
@@ -193,7 +196,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 					if keeper != nil {
 						c = keeper.wrap(c, cfg.TLS != nil)
 					}
-					return c
+					return comp.wrap(c)
 				},
 				Logger:  log,
 				Metrics: cfg.Metrics,
@@ -236,7 +239,17 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	if err != nil {
 		return nil, fmt.Errorf("broker: start on %s (is the port already in use? pick another with --kafka): %w", addr, err)
 	}
-	b := &Broker{cluster: cluster, addr: cluster.ListenAddrs()[0], dataDir: cfg.DataDir, inproc: inproc, closed: make(chan struct{})}
+	b := &Broker{cluster: cluster, completion: comp, addr: cluster.ListenAddrs()[0], dataDir: cfg.DataDir, inproc: inproc, closed: make(chan struct{})}
+	// The completion asks kfake what an answer lacks over the in-process
+	// listener, as the admins' account.
+	lookup, err := kgo.NewClient(kgo.SeedBrokers(b.addr), kgo.Dialer(func(ctx context.Context, _, _ string) (net.Conn, error) {
+		return inproc.Dial(ctx)
+	}))
+	if err != nil {
+		b.Close()
+		return nil, fmt.Errorf("broker: the client completing answers: %w", err)
+	}
+	comp.lookup.Store(lookup)
 	if keeper != nil {
 		if err := removeCredentials(cfg.DataDir); err != nil {
 			b.Close()
@@ -295,6 +308,7 @@ func (b *Broker) Addr() string { return b.addr }
 func (b *Broker) Close() {
 	b.closeOnce.Do(func() { close(b.closed) })
 	b.retainers.Wait()
+	b.completion.close()
 	b.cluster.Close()
 	_ = removeCredentials(b.dataDir)
 }

@@ -89,7 +89,7 @@ func (b *Broker) Retain(ctx context.Context, opts RetainOptions) error {
 	if err != nil {
 		return fmt.Errorf("broker: client for retention: %w", err)
 	}
-	r := &retainer{b: b, opts: opts, adm: kadm.NewClient(cl), log: opts.Logger.With("component", "broker.retention"), m: m}
+	r := &retainer{b: b, opts: opts, adm: kadm.NewClient(cl), log: opts.Logger.With("component", "retention"), m: m}
 	b.retainers.Go(func() {
 		defer cl.Close()
 		t := time.NewTicker(opts.Every)

@@ -7,6 +7,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -177,6 +178,7 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 	}
 
 	cpu0 := cpuOf(tgt.PIDs)
+	inProcess := !tgt.External && len(tgt.PIDs) == 0
 	phase := func(name string, rate float64) (loadResult, time.Time, error) {
 		spec := loadSpec{brokers: tgt.Brokers, topic: schemas.TopicTransactions, phase: name, rate: rate, duration: cfg.Duration,
 			backlog: func(produced int64) int64 { return produced - obs.committedTotal(name) }}
@@ -196,9 +198,12 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 				return loadResult{}, time.Time{}, err
 			}
 		}
-		profile := cfg.CPUProfile != nil && (name == phaseMax || cfg.Rate > 0)
+		// A pipeline in this process is profiled in the phase that loads it
+		// most, to split its CPU among the stages.
+		profile := (cfg.CPUProfile != nil || inProcess) && (name == phaseMax || cfg.Rate > 0)
+		var prof bytes.Buffer
 		if profile {
-			if err := pprof.StartCPUProfile(cfg.CPUProfile); err != nil {
+			if err := pprof.StartCPUProfile(&prof); err != nil {
 				return loadResult{}, time.Time{}, fmt.Errorf("bench: cpu profile: %w", err)
 			}
 		}
@@ -206,6 +211,11 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		res, err := runLoad(ctx, spec, producers, pre, tgt.KafkaOpts...)
 		if profile {
 			pprof.StopCPUProfile()
+			if cfg.CPUProfile != nil {
+				if _, werr := cfg.CPUProfile.Write(prof.Bytes()); werr != nil {
+					return res, began, fmt.Errorf("bench: write the cpu profile: %w", werr)
+				}
+			}
 		}
 		if err != nil {
 			return res, began, err
@@ -216,6 +226,13 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		})
 		if err == nil {
 			err = obs.err()
+		}
+		if err == nil && profile && inProcess {
+			committed := obs.committedBetween(name, began, began.Add(res.Elapsed))
+			if rep.StageCosts, err = stageCosts(prof.Bytes(), uint64(max(committed, 0))); err != nil {
+				log.Warn("bench: no stage costs", "err", err)
+				err = nil
+			}
 		}
 		return res, began, err
 	}

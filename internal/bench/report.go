@@ -46,6 +46,9 @@ type Report struct {
 	// StartupMs is how long a restart on the run's data dir took until the
 	// API listened ("ready") and until a leader was elected ("leader").
 	StartupMs map[string]float64 `json:"startup_ms"`
+	// StageCosts split the CPU of a pipeline running in this process among
+	// its stages, per transaction committed in the profiled phase.
+	StageCosts []StageCost `json:"stage_cpu_us_per_tx,omitempty"`
 }
 
 // Machine describes where the run happened.
@@ -221,6 +224,19 @@ func (r *Report) WriteMarkdown(w io.Writer) {
 		fmt.Fprintln(w, "| restart to API ready / to leader | not measured (a cluster the bench did not start) | |")
 	} else {
 		fmt.Fprintf(w, "| restart to API ready / to leader | %.0f ms / %.0f ms | |\n", r.StartupMs["ready"], r.StartupMs["leader"])
+	}
+	if len(r.StageCosts) == 0 {
+		return
+	}
+	var total float64
+	for _, c := range r.StageCosts {
+		total += c.Micros
+	}
+	fmt.Fprintf(w, "\nCPU per committed transaction, by stage (profile of the %s, this process): %.2f µs\n\n", phase, total)
+	fmt.Fprintln(w, "| stage | µs of CPU a transaction | share |")
+	fmt.Fprintln(w, "| --- | ---: | ---: |")
+	for _, c := range r.StageCosts {
+		fmt.Fprintf(w, "| %s | %.2f | %.0f%% |\n", c.Stage, c.Micros, 100*c.Share)
 	}
 }
 

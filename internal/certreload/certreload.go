@@ -70,6 +70,19 @@ func (r *Reloader) load() error {
 
 // GetCertificate is for tls.Config.GetCertificate.
 func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error) {
+	return r.current(), nil
+}
+
+// NotAfter is when the certificate the next handshake gets expires: replaced
+// files are picked up here as they would be by a handshake, so the expiry
+// exported while no client connects is already the renewed one.
+func (r *Reloader) NotAfter() time.Time {
+	return r.current().Leaf.NotAfter
+}
+
+// current is the certificate to serve, read again first when the files
+// changed and Interval has passed since the last look.
+func (r *Reloader) current() *tls.Certificate {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if time.Since(r.checked) >= r.interval {
@@ -84,7 +97,7 @@ func (r *Reloader) GetCertificate(*tls.ClientHelloInfo) (*tls.Certificate, error
 			}
 		}
 	}
-	return r.cert, nil
+	return r.cert
 }
 
 // Config is a server TLS configuration serving the reloaded certificate.

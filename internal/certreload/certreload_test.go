@@ -18,12 +18,18 @@ import (
 // writePair writes a self-signed certificate for 127.0.0.1 named cn.
 func writePair(t *testing.T, dir, cn string) (string, string) {
 	t.Helper()
+	return writePairUntil(t, dir, cn, time.Now().Add(time.Hour))
+}
+
+// writePairUntil is writePair with the certificate's NotAfter.
+func writePairUntil(t *testing.T, dir, cn string, notAfter time.Time) (string, string) {
+	t.Helper()
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
 		t.Fatal(err)
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour), DNSNames: []string{"localhost"}}
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: notAfter, DNSNames: []string{"localhost"}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
 	if err != nil {
 		t.Fatal(err)

@@ -17,6 +17,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/aurigraph/aurigraph/internal/retry"
 )
 
 // Meta is a topic as the broker describes it.
@@ -32,6 +34,36 @@ type Meta struct {
 // show a deleted topic). It never creates the topic; a missing one is an
 // error wrapping kerr.UnknownTopicOrPartition.
 func Describe(ctx context.Context, cl *kgo.Client, topic string) (Meta, error) {
+	m, _, err := describe(ctx, cl, topic)
+	return m, err
+}
+
+// AwaitCreated waits until the broker's metadata shows topic, just
+// created, with a leader for every partition, and returns it. Apache Kafka
+// answers CreateTopics once its controller recorded the topic; its brokers
+// learn of it a moment later and answer UNKNOWN_TOPIC_OR_PARTITION until
+// then, which a caller going on at once would take for a failure.
+func AwaitCreated(ctx context.Context, cl *kgo.Client, topic string) (Meta, error) {
+	backoff := retry.Backoff{Min: 20 * time.Millisecond, Max: time.Second}
+	for {
+		m, led, err := describe(ctx, cl, topic)
+		switch {
+		case err == nil && led:
+			return m, nil
+		case err != nil && !errors.Is(err, kerr.UnknownTopicOrPartition) && !errors.Is(err, kerr.LeaderNotAvailable):
+			return Meta{}, err
+		}
+		if werr := backoff.Wait(ctx); werr != nil {
+			if err == nil {
+				err = errors.New("a partition has no leader")
+			}
+			return Meta{}, fmt.Errorf("topic %s created, but the broker does not serve it yet (%v): %w", topic, err, werr)
+		}
+	}
+}
+
+// describe is Describe; led reports whether every partition has a leader.
+func describe(ctx context.Context, cl *kgo.Client, topic string) (m Meta, led bool, err error) {
 	req := kmsg.NewPtrMetadataRequest()
 	rt := kmsg.NewMetadataRequestTopic()
 	rt.Topic = kmsg.StringPtr(topic)
@@ -39,29 +71,30 @@ func Describe(ctx context.Context, cl *kgo.Client, topic string) (Meta, error) {
 	req.AllowAutoTopicCreation = false
 	resp, err := req.RequestWith(ctx, cl)
 	if err != nil {
-		return Meta{}, fmt.Errorf("metadata of topic %s: %w", topic, err)
+		return Meta{}, false, fmt.Errorf("metadata of topic %s: %w", topic, err)
 	}
 	for _, t := range resp.Topics {
 		if t.Topic == nil || *t.Topic != topic {
 			continue
 		}
 		if err := kerr.ErrorForCode(t.ErrorCode); err != nil {
-			return Meta{}, fmt.Errorf("metadata of topic %s: %w", topic, err)
+			return Meta{}, false, fmt.Errorf("metadata of topic %s: %w", topic, err)
 		}
-		var m Meta
 		if t.TopicID != [16]byte{} {
 			m.ID = bytes.Clone(t.TopicID[:])
 		}
+		led = true
 		for _, p := range t.Partitions {
 			m.Partitions = append(m.Partitions, p.Partition)
+			led = led && p.Leader >= 0 && p.ErrorCode == 0
 		}
 		if len(m.Partitions) == 0 {
-			return Meta{}, fmt.Errorf("metadata of topic %s: no partitions", topic)
+			return Meta{}, false, fmt.Errorf("metadata of topic %s: no partitions", topic)
 		}
 		slices.Sort(m.Partitions)
-		return m, nil
+		return m, led, nil
 	}
-	return Meta{}, fmt.Errorf("metadata of topic %s: %w", topic, kerr.UnknownTopicOrPartition)
+	return Meta{}, false, fmt.Errorf("metadata of topic %s: %w", topic, kerr.UnknownTopicOrPartition)
 }
 
 // ErrReplaced means a topic was deleted, or deleted and created again,
@@ -93,7 +126,10 @@ func Watch(ctx context.Context, cl *kgo.Client, topic string, id []byte, every t
 
 // MaxMessageBytes returns the largest record batch topic accepts: its
 // max.message.bytes, or, when the topic does not exist yet, the brokers'
-// message.max.bytes, which a new topic inherits.
+// message.max.bytes, which a new topic inherits (the least any broker
+// has). Each broker is asked by its id: Apache Kafka answers a broker
+// config resource without one with the cluster's dynamic defaults alone,
+// where message.max.bytes is not, unless an operator set it.
 func MaxMessageBytes(ctx context.Context, cl *kgo.Client, topic string) (int, error) {
 	adm := kadm.NewClient(cl)
 	configs, err := adm.DescribeTopicConfigs(ctx, topic)
@@ -108,16 +144,24 @@ func MaxMessageBytes(ctx context.Context, cl *kgo.Client, topic string) (int, er
 			}
 		}
 	}
-	brokers, berr := adm.DescribeBrokerConfigs(ctx)
+	brokers, berr := adm.ListBrokers(ctx)
+	var brokerConfigs kadm.ResourceConfigs
+	if berr == nil {
+		brokerConfigs, berr = adm.DescribeBrokerConfigs(ctx, brokers.NodeIDs()...)
+	}
 	if berr != nil {
 		return 0, fmt.Errorf("read max.message.bytes of topic %s (%v) and message.max.bytes of the brokers: %w", topic, err, berr)
 	}
-	for _, rc := range brokers {
-		if n, ok := configInt(rc, "message.max.bytes"); ok && rc.Err == nil {
-			return n, nil
+	least := 0
+	for _, rc := range brokerConfigs {
+		if n, ok := configInt(rc, "message.max.bytes"); ok && rc.Err == nil && (least == 0 || n < least) {
+			least = n
 		}
 	}
-	return 0, fmt.Errorf("neither topic %s nor the brokers report a record size limit (max.message.bytes, message.max.bytes)", topic)
+	if least == 0 {
+		return 0, fmt.Errorf("neither topic %s nor the brokers report a record size limit (max.message.bytes, message.max.bytes)", topic)
+	}
+	return least, nil
 }
 
 func configInt(rc kadm.ResourceConfig, key string) (int, bool) {

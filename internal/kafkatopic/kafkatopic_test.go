@@ -97,3 +97,31 @@ func TestTopicIDText(t *testing.T) {
 		t.Error("FormatID(nil)")
 	}
 }
+
+// AwaitCreated rides out the moment a broker does not know a topic just
+// created (Apache Kafka's brokers learn of it after the controller), and
+// gives up with its context.
+func TestAwaitCreated(t *testing.T) {
+	cl := cluster(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	created := make(chan error, 1)
+	go func() {
+		time.Sleep(300 * time.Millisecond)
+		_, err := kadm.NewClient(cl).CreateTopic(ctx, 2, 1, nil, "late")
+		created <- err
+	}()
+	m, err := AwaitCreated(ctx, cl, "late")
+	if err != nil || len(m.Partitions) != 2 || len(m.ID) != 16 {
+		t.Fatalf("AwaitCreated = %+v, %v; want the topic's 2 partitions and its id", m, err)
+	}
+	if err := <-created; err != nil {
+		t.Fatal(err)
+	}
+
+	short, cancel2 := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel2()
+	if _, err := AwaitCreated(short, cl, "never"); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("AwaitCreated of a topic never created = %v, want the context's deadline", err)
+	}
+}

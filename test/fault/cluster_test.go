@@ -2,6 +2,7 @@ package fault
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -17,6 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/test/testbin"
 )
 
@@ -37,8 +41,9 @@ type validator struct {
 type cluster struct {
 	t     *testing.T
 	kafka string
-	// broker is the Kafka-protocol broker; it is never faulted here, the
-	// suite is about consensus.
+	// broker is the Kafka-protocol broker, nil when the cluster runs on
+	// one the test started otherwise; it is never faulted here, the suite
+	// is about consensus.
 	broker *testbin.Process
 	nodes  map[uint64]*validator
 	links  map[[2]uint64]*link
@@ -63,6 +68,13 @@ type cluster struct {
 // is killed when the test ends; process logs are printed when the test
 // failed.
 func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
+	t.Helper()
+	return startClusterOn(t, "", n, nodeFlags...)
+}
+
+// startClusterOn is startCluster on the Kafka-protocol cluster at kafka,
+// or on a broker of its own (`aurigraph broker`) when kafka is empty.
+func startClusterOn(t *testing.T, kafka string, n int, nodeFlags ...string) *cluster {
 	t.Helper()
 	dataRoot := t.TempDir()
 	logs := testbin.LogDir(t, "AURIGRAPH_FAULT_LOGDIR")
@@ -94,6 +106,9 @@ func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 	}
 	addrs := testbin.ReserveAddrs(t, 1+3*n)
 	c.kafka, addrs = addrs[0], addrs[1:]
+	if kafka != "" {
+		c.kafka = kafka
+	}
 	for id := uint64(1); id <= uint64(n); id++ {
 		c.nodes[id] = &validator{
 			id:       id,
@@ -108,10 +123,12 @@ func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 		l.setTarget(c.nodes[k[1]].raftAddr)
 	}
 
-	c.broker = testbin.NewProcess(binary, "broker", filepath.Join(logs, "broker.log"),
-		"broker", "--kafka", c.kafka, "--data", filepath.Join(dataRoot, "broker"))
-	if err := c.broker.Start(); err != nil {
-		t.Fatal(err)
+	if kafka == "" {
+		c.broker = testbin.NewProcess(binary, "broker", filepath.Join(logs, "broker.log"),
+			"broker", "--kafka", c.kafka, "--data", filepath.Join(dataRoot, "broker"))
+		if err := c.broker.Start(); err != nil {
+			t.Fatal(err)
+		}
 	}
 	testbin.WaitFor(t, 20*time.Second, "broker to listen on "+c.kafka, func() (bool, string) {
 		conn, err := net.DialTimeout("tcp", c.kafka, 200*time.Millisecond)
@@ -787,4 +804,23 @@ func (c *cluster) metric(id uint64, name string) (float64, error) {
 		return 0, fmt.Errorf("GET %s: no metric %s", url, name)
 	}
 	return sum, nil
+}
+
+// waitTopic waits until the cluster's broker serves topic, which a
+// validator creates once it leads.
+func (c *cluster) waitTopic(topic string, timeout time.Duration) {
+	c.t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.kafka))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer cl.Close()
+	testbin.WaitFor(c.t, timeout, "topic "+topic, func() (bool, string) {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		if _, err := kafkatopic.Describe(ctx, cl, topic); err != nil {
+			return false, err.Error()
+		}
+		return true, ""
+	})
 }

@@ -8,10 +8,12 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -45,11 +47,10 @@ func Main(m *testing.M, env string, binary *string) int {
 // Build compiles ./cmd/aurigraph of the enclosing module into out. The
 // children run as ordinary binaries: -race applies to the test process only.
 func Build(out string) error {
-	gomod, err := exec.Command("go", "env", "GOMOD").Output()
+	root, err := moduleRoot()
 	if err != nil {
-		return fmt.Errorf("find the module root with `go env GOMOD`: %w", err)
+		return err
 	}
-	root := filepath.Dir(strings.TrimSpace(string(gomod)))
 	cmd := exec.Command("go", "build", "-o", out, "./cmd/aurigraph")
 	cmd.Dir = root
 	var stderr bytes.Buffer
@@ -295,6 +296,32 @@ func ReserveAddrs(t testing.TB, n int) []string {
 		addrs = append(addrs, ln.Addr().String())
 	}
 	return addrs
+}
+
+// ReservePortRun returns a port p such that p+1 to p+n were free a moment
+// ago, for a dev process whose validators listen on consecutive ports after
+// --raft-port.
+func ReservePortRun(t testing.TB, n int) int {
+	t.Helper()
+	for range 50 {
+		base := 20000 + rand.IntN(30000)
+		var held []net.Listener
+		for i := 1; i <= n; i++ {
+			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
+			if err != nil {
+				break
+			}
+			held = append(held, ln)
+		}
+		for _, ln := range held {
+			ln.Close()
+		}
+		if len(held) == n {
+			return base
+		}
+	}
+	t.Fatalf("no run of %d free loopback ports", n)
+	return 0
 }
 
 // WaitFor polls cond every 50ms until it holds, failing the test with the

@@ -111,7 +111,7 @@ func logRate(ctx context.Context, brokers []string, opts []kgo.Opt, partitions i
 	}
 	defer admCl.Close()
 	adm := kadm.NewClient(admCl)
-	if err := ingest.EnsureTopics(ctx, adm, ingest.TopicSpec{Name: topic, Partitions: partitions}); err != nil {
+	if err := ingest.EnsureTopics(ctx, admCl, ingest.TopicSpec{Name: topic, Partitions: partitions}); err != nil {
 		return 0, err
 	}
 	defer func() {
