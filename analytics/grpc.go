@@ -58,7 +58,7 @@ func grpcStatus(err error) error {
 
 func (p *performanceService) service() (*Service, error) {
 	if p.s == nil {
-		return nil, status.Error(codes.Unavailable, "no analytics projection is configured on this server: ask a validator running the projector (aurigraph dev or node with --clickhouse)")
+		return nil, status.Error(codes.Unavailable, "no analytics projection is configured on this server: ask aurigraph dev, or an aurigraph gateway started with --clickhouse")
 	}
 	return p.s, nil
 }

@@ -1,6 +1,7 @@
 package projector
 
 import (
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -88,8 +89,14 @@ func TestInsertWhoseResponseIsLostIsRetriedOnce(t *testing.T) {
 }
 
 // ClickHouse coming up after the projector (a routine start-up order) must
-// delay the projector, not stop it.
+// delay the projector, not stop it, whether or not it claims the database.
 func TestWaitsForClickHouseAtStart(t *testing.T) {
+	for _, lease := range []time.Duration{0, testLease} {
+		t.Run(fmt.Sprintf("lease %v", lease), func(t *testing.T) { waitsForClickHouseAtStart(t, lease) })
+	}
+}
+
+func waitsForClickHouseAtStart(t *testing.T, lease time.Duration) {
 	e := newEnv(t)
 	e.publish(1, 20)
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -103,7 +110,7 @@ func TestWaitsForClickHouseAtStart(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := start(e.projector(Config{ClickHouse: "http://" + addr}))
+	r := start(e.projector(Config{ClickHouse: "http://" + addr, Lease: lease}))
 	time.Sleep(300 * time.Millisecond)
 	select {
 	case err := <-r.errc:

@@ -60,6 +60,10 @@ const (
 	maxBatchRows         = 1_000_000
 	defaultFlushInterval = 200 * time.Millisecond
 
+	// minLease leaves a renewal, every third of the lease, time to
+	// complete against a loaded server.
+	minLease = 3 * time.Second
+
 	retryMinDelay     = 100 * time.Millisecond
 	retryMaxDelay     = 5 * time.Second
 	defaultTopicCheck = 10 * time.Second
@@ -108,6 +112,13 @@ type Config struct {
 	// Health, when set, is told of every failure the projector retries
 	// through; whether blocks are projected again is for its watcher to see.
 	Health health.Reporter
+	// Lease, when set, makes Run claim the ClickHouse database before it
+	// writes and renew the claim every Lease/3 (see lease.go): a second
+	// projector on the same database waits until the first stops, or until
+	// Lease after it died, instead of writing beside it. Rebuild refuses to
+	// run while another projector holds it. Zero claims nothing, for the
+	// embedded engine, which only one process can open.
+	Lease time.Duration
 }
 
 // Projector consumes the blocks topic into ClickHouse. Create it with New,
@@ -123,6 +134,9 @@ type Projector struct {
 	// pos is the last block inserted and where its record is; only Run's
 	// goroutine uses it.
 	pos blockfeed.Position
+	// lease is the claim Run holds on the database, nil without one; only
+	// Run's goroutine uses it.
+	lease *lease
 }
 
 // New validates cfg and prepares the ClickHouse connection pool. It does not
@@ -149,6 +163,9 @@ func New(cfg Config) (*Projector, error) {
 	}
 	if cfg.TopicCheck <= 0 {
 		cfg.TopicCheck = defaultTopicCheck
+	}
+	if cfg.Lease < 0 || (cfg.Lease > 0 && cfg.Lease < minLease) {
+		return nil, fmt.Errorf("projector: Lease %v: use at least %v, or 0 for none", cfg.Lease, minLease)
 	}
 	log := cfg.Logger
 	if log == nil {
@@ -253,9 +270,11 @@ func (p *Projector) Close() error {
 // ctx is done, when it returns nil. Blocks buffered but not yet inserted at
 // that moment are dropped; the next Run reads them again. Records that are
 // not the next valid block are skipped and counted, never a reason to stop.
-// Any other return is an error the projector cannot get past alone: no
-// trust anchor, a block the validators signed that the projection cannot
-// hold, or a ClickHouse error that retrying cannot fix.
+// With a Lease, it first waits until it holds the database. Any other
+// return is an error the projector cannot get past alone: no trust anchor,
+// a block the validators signed that the projection cannot hold, a
+// ClickHouse error that retrying cannot fix, or another projector having
+// taken the database over.
 func (p *Projector) Run(ctx context.Context) error {
 	if p.cfg.Trust == nil {
 		return errors.New("projector: no validator keys to verify blocks with; set Config.Trust")
@@ -265,11 +284,49 @@ func (p *Projector) Run(ctx context.Context) error {
 	}
 	defer p.running.Store(false)
 
-	err := p.run(ctx)
+	runCtx := ctx
+	if p.cfg.Lease > 0 {
+		l, err := newLease(p.conn, p.cfg.Lease, p.log)
+		if err != nil {
+			return err
+		}
+		if err := l.acquire(ctx, p.report); err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("projector: claim the ClickHouse database: %w", err)
+		}
+		var lost context.CancelCauseFunc
+		runCtx, lost = context.WithCancelCause(ctx)
+		kept := make(chan struct{})
+		go func() {
+			defer close(kept)
+			l.keep(runCtx, p.report, lost)
+		}()
+		p.lease = l
+		defer func() {
+			lost(nil)
+			<-kept
+			l.release()
+			p.lease = nil
+		}()
+	}
+
+	err := p.run(runCtx)
+	if cause := context.Cause(runCtx); errors.Is(cause, errLeaseLost) {
+		return cause
+	}
 	if err != nil && ctx.Err() != nil {
 		return nil
 	}
 	return err
+}
+
+// report tells Health of a failure the projector retries through.
+func (p *Projector) report(err error) {
+	if p.cfg.Health != nil {
+		p.cfg.Health.Report(err)
+	}
 }
 
 func (p *Projector) run(ctx context.Context) error {
@@ -304,13 +361,21 @@ func (p *Projector) run(ctx context.Context) error {
 		}
 		wait := backoff.Next()
 		p.log.Warn("following the blocks topic again", "err", err, "from_height", p.Height()+1, "retry_in", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		if err := sleep(ctx, wait); err != nil {
+			return err
 		}
+	}
+}
+
+// sleep waits for d, or returns ctx's error once it ends first.
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
 	}
 }
 
@@ -372,6 +437,23 @@ func (p *Projector) Rebuild(ctx context.Context, from uint64) error {
 	}
 	if p.running.Load() {
 		return errors.New("projector: rebuild while Run is running; stop it first")
+	}
+	if p.cfg.Lease > 0 {
+		l, err := newLease(p.conn, p.cfg.Lease, p.log)
+		if err != nil {
+			return err
+		}
+		if err := l.ensureTable(ctx); err != nil {
+			return fmt.Errorf("projector: %w", err)
+		}
+		cur, err := l.tryClaim(ctx)
+		if err != nil {
+			return fmt.Errorf("projector: claim the ClickHouse database: %w", err)
+		}
+		if cur.holder != l.holder {
+			return fmt.Errorf("%w (projector %s): stop it, then rebuild", ErrLeaseHeld, cur.holder)
+		}
+		defer l.release()
 	}
 	if err := p.Migrate(ctx); err != nil {
 		return fmt.Errorf("projector: %w", err)
@@ -619,24 +701,22 @@ func (p *Projector) insert(ctx context.Context, table, stmt, token string, cols 
 
 // retry runs fn until it succeeds, fails in a way retrying cannot fix, or ctx
 // is done, backing off exponentially. ClickHouse being briefly unreachable,
-// at start or mid-stream, is routine and must not stop the projector.
+// at start or mid-stream, is routine and must not stop the projector. While
+// the claim on the database is overdue for renewal, fn waits.
 func (p *Projector) retry(ctx context.Context, what string, fn func() error) error {
 	delay := retryMinDelay
 	for {
-		err := fn()
+		err := errLeaseLapsed
+		if p.lease == nil || p.lease.held() {
+			err = fn()
+		}
 		if err == nil || ctx.Err() != nil || !transient(err) {
 			return err
 		}
 		p.log.Warn(what+" failed; retrying", "retry_in", delay, "err", err)
-		if p.cfg.Health != nil {
-			p.cfg.Health.Report(fmt.Errorf("%s: %w", what, err))
-		}
-		t := time.NewTimer(delay)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return ctx.Err()
-		case <-t.C:
+		p.report(fmt.Errorf("%s: %w", what, err))
+		if err := sleep(ctx, delay); err != nil {
+			return err
 		}
 		delay = min(2*delay, retryMaxDelay)
 	}
@@ -682,6 +762,9 @@ var transientCodes = map[int32]bool{
 // (bad values, unknown columns) and server exceptions outside transientCodes
 // would fail identically forever, so they are not.
 func transient(err error) bool {
+	if errors.Is(err, errLeaseLapsed) {
+		return true
+	}
 	var ex *clickhouse.Exception
 	if errors.As(err, &ex) {
 		return transientCodes[ex.Code]

@@ -39,25 +39,32 @@ type accessFlags struct {
 }
 
 func (f *accessFlags) register(fl *pflag.FlagSet) {
-	fl.StringVar(&f.oidcIssuer, "oidc-issuer", "", "accept OpenID Connect bearer tokens from this issuer (discovery at ISSUER/.well-known/openid-configuration; keys are fetched again when a token names a new one)")
-	fl.StringVar(&f.oidcAudience, "oidc-audience", "", "audience tokens must carry in aud (needed with --oidc-issuer)")
+	f.registerHTTP(fl)
 	fl.StringVar(&f.oidcClientID, "oidc-client-id", "", "public OAuth2 client browsers sign in with (authorization code + PKCE), announced by GET /api/v12/auth/config")
-	fl.StringVar(&f.oidcRolesClaims, "oidc-roles-claim", strings.Join(auth.DefaultRolesClaims, ","), "token claims (dot paths, comma separated) whose values name roles")
-	fl.StringVar(&f.oidcRoleMap, "oidc-role-map", "", "map claim values to roles: value=role,... (a value named like a role grants it without a mapping)")
-	fl.StringVar(&f.oidcOrgClaim, "oidc-org-claim", "org", "token claim naming the principal's organisation")
-	fl.StringVar(&f.apiKeys, "api-keys", "", "accept API keys stored (hashed) in this file; admins create and revoke them over /api/v12/auth/keys and AuthService")
 	fl.StringArrayVar(&f.certPrincipals, "grpc-client-principal", nil, "map a gRPC client certificate (with --grpc-client-ca) to a principal: NAME=ROLE[@ORGANISATION], NAME the certificate's common name or a DNS, URI or e-mail name; repeatable")
 	fl.StringVar(&f.tenants, "tenants", "", "tenants file: organisations, the accounts they own and their submission limits; principals then see and submit only their organisation's accounts")
-	fl.StringVar(&f.anonymous, "anonymous-role", "", "role of callers without credentials: none, viewer, submitter, operator, validator or admin (default: admin when no identity source is configured, as on a loopback dev instance; none otherwise)")
-	fl.BoolVar(&f.insecure, "insecure", false, "start even when a listener beyond loopback has no authentication or no TLS (logged as a warning at every start)")
-	fl.StringVar(&f.auditLog, "audit-log", "", "append audit events (privileged actions, refusals, failed authentications) as JSON lines to this file (default: standard error, tagged log=audit)")
-	fl.StringVar(&f.httpTLSCert, "http-tls-cert", "", "serve --http over TLS (https, wss) with this PEM certificate, reloaded when the file changes (with --http-tls-key)")
-	fl.StringVar(&f.httpTLSKey, "http-tls-key", "", "PEM private key of --http-tls-cert")
 	fl.StringVar(&f.corsOrigins, "cors-origins", "", "origins whose web pages may call the API (https://portal.example.com,...; * for any)")
 	fl.Float64Var(&f.submitRate, "rate-submit", -1, "submission requests per second per principal (per address when anonymous); excess gets 429 / RESOURCE_EXHAUSTED with Retry-After (0: no limit; default 1000 once an identity source is configured, no limit without one)")
 	fl.Float64Var(&f.submitBurst, "rate-submit-burst", 0, "submission requests allowed at once above --rate-submit (default: twice the rate)")
 	fl.Float64Var(&f.readRate, "rate-read", -1, "expensive reads (analytics, exports, chain verification) per second per principal or address (0: no limit; default 20 once an identity source is configured, no limit without one)")
 	fl.Float64Var(&f.readBurst, "rate-read-burst", 0, "expensive reads allowed at once above --rate-read (default: twice the rate)")
+}
+
+// registerHTTP registers the flags of a process whose HTTP port serves
+// only health, metrics and the auth endpoints (projector run): who the
+// callers are and how the port is encrypted.
+func (f *accessFlags) registerHTTP(fl *pflag.FlagSet) {
+	fl.StringVar(&f.oidcIssuer, "oidc-issuer", "", "accept OpenID Connect bearer tokens from this issuer (discovery at ISSUER/.well-known/openid-configuration; keys are fetched again when a token names a new one)")
+	fl.StringVar(&f.oidcAudience, "oidc-audience", "", "audience tokens must carry in aud (needed with --oidc-issuer)")
+	fl.StringVar(&f.oidcRolesClaims, "oidc-roles-claim", strings.Join(auth.DefaultRolesClaims, ","), "token claims (dot paths, comma separated) whose values name roles")
+	fl.StringVar(&f.oidcRoleMap, "oidc-role-map", "", "map claim values to roles: value=role,... (a value named like a role grants it without a mapping)")
+	fl.StringVar(&f.oidcOrgClaim, "oidc-org-claim", "org", "token claim naming the principal's organisation")
+	fl.StringVar(&f.apiKeys, "api-keys", "", "accept API keys stored (hashed) in this file; admins create and revoke them over /api/v12/auth/keys and AuthService")
+	fl.StringVar(&f.anonymous, "anonymous-role", "", "role of callers without credentials: none, viewer, submitter, operator, validator or admin (default: admin when no identity source is configured, as on a loopback dev instance; none otherwise)")
+	fl.BoolVar(&f.insecure, "insecure", false, "start even when a listener beyond loopback has no authentication or no TLS (logged as a warning at every start)")
+	fl.StringVar(&f.auditLog, "audit-log", "", "append audit events (privileged actions, refusals, failed authentications) as JSON lines to this file (default: standard error, tagged log=audit)")
+	fl.StringVar(&f.httpTLSCert, "http-tls-cert", "", "serve --http over TLS (https, wss) with this PEM certificate, reloaded when the file changes (with --http-tls-key)")
+	fl.StringVar(&f.httpTLSKey, "http-tls-key", "", "PEM private key of --http-tls-cert")
 	fl.BoolVar(&f.trustForwardedFor, "trust-forwarded-for", false, "take the caller's address from X-Forwarded-For (only behind a proxy you run)")
 }
 
@@ -79,7 +86,8 @@ func (s accessSetup) close() {
 }
 
 // build makes the guard and checks the listeners: one beyond loopback needs
-// authentication, and for HTTP and gRPC TLS, unless --insecure.
+// authentication, and for HTTP and gRPC TLS, unless --insecure. An empty
+// grpcAddr is a process without a gRPC port.
 func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus.Registerer, httpAddr, grpcAddr string, grpcTLS grpcTLSFlags) (accessSetup, error) {
 	var s accessSetup
 	cfg := auth.Config{Tickets: auth.NewTickets(0)}
@@ -186,10 +194,13 @@ func (f accessFlags) build(ctx context.Context, log *slog.Logger, reg prometheus
 	}
 
 	authenticated := configured && cfg.Anonymous == auth.RoleNone
-	err = access.CheckExposure([]access.Listener{
+	listeners := []access.Listener{
 		{Flag: "--http", Addr: httpAddr, Authenticated: authenticated, NeedsTLS: true, TLS: s.httpTLS != nil, FixTLS: "--http-tls-cert and --http-tls-key"},
-		{Flag: "--grpc", Addr: grpcAddr, Authenticated: authenticated, NeedsTLS: true, TLS: grpcTLS.cert != "", FixTLS: "--grpc-tls-cert and --grpc-tls-key"},
-	}, f.insecure, log)
+	}
+	if grpcAddr != "" {
+		listeners = append(listeners, access.Listener{Flag: "--grpc", Addr: grpcAddr, Authenticated: authenticated, NeedsTLS: true, TLS: grpcTLS.cert != "", FixTLS: "--grpc-tls-cert and --grpc-tls-key"})
+	}
+	err = access.CheckExposure(listeners, f.insecure, log)
 	if err != nil {
 		s.close()
 		return s, err

@@ -189,9 +189,10 @@ func benchChain(signed bool) chainFlags {
 func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPort int, signed bool, log *slog.Logger) (bench.Target, func() error, error) {
 	f := devFlags{
 		dataDir: dataDir, validators: validators,
-		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0", clickhouseHTTP: "127.0.0.1:0",
-		raftHost: "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
-		chain: benchChain(signed), clickhouseThreads: 1,
+		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0",
+		embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:0", clickhouseThreads: 1},
+		raftHost:                "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
+		chain: benchChain(signed),
 		// Every subscriber of a bench comes from loopback.
 		streamMaxPerClient: -1,
 	}

@@ -1,9 +1,17 @@
 package main
 
 import (
+	"context"
 	"crypto/tls"
+	"errors"
 	"fmt"
 	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,7 +23,62 @@ import (
 	"github.com/aurigraph/aurigraph/internal/certreload"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
+	"github.com/aurigraph/aurigraph/internal/listener"
 )
+
+// clickhouseClientFlags name a ClickHouse server this process connects to
+// (dev and projector run write the projection there, gateway reads it) and
+// the named user it logs in as.
+type clickhouseClientFlags struct {
+	url          string
+	user         string
+	passwordFile string
+}
+
+// register adds --clickhouse (documented by usage), --clickhouse-user and
+// --clickhouse-password-file.
+func (f *clickhouseClientFlags) register(fl *pflag.FlagSet, usage string) {
+	fl.StringVar(&f.url, "clickhouse", "", usage)
+	fl.StringVar(&f.user, "clickhouse-user", "", "user this process logs in to --clickhouse as (with --clickhouse-password-file; default: the server's default user)")
+	fl.StringVar(&f.passwordFile, "clickhouse-password-file", "", "file holding --clickhouse-user's password, read at start")
+}
+
+// dsn is --clickhouse with the user and password of the flags, or "" when
+// --clickhouse is not set.
+func (f clickhouseClientFlags) dsn() (string, error) {
+	if f.url == "" {
+		if f.user != "" || f.passwordFile != "" {
+			return "", errors.New("--clickhouse-user and --clickhouse-password-file need --clickhouse")
+		}
+		return "", nil
+	}
+	u, err := url.Parse(f.url)
+	if err != nil || u.Host == "" {
+		// url.Parse errors quote the input, which may hold a password.
+		return "", fmt.Errorf("--clickhouse %s: want http://host:8123 or clickhouse://host:9000", redactedURL(f.url))
+	}
+	switch {
+	case f.user == "" && f.passwordFile != "":
+		return "", errors.New("--clickhouse-password-file needs --clickhouse-user")
+	case f.user == "":
+		return f.url, nil
+	case u.User != nil:
+		return "", fmt.Errorf("--clickhouse %s names a user, and so does --clickhouse-user: give it once", redactedURL(f.url))
+	case f.passwordFile == "":
+		u.User = url.User(f.user)
+		return u.String(), nil
+	}
+	raw, err := os.ReadFile(f.passwordFile)
+	if err != nil {
+		return "", fmt.Errorf("--clickhouse-password-file: %w", err)
+	}
+	password := strings.TrimRight(string(raw), "\r\n")
+	if password == "" {
+		return "", fmt.Errorf("--clickhouse-password-file %s is empty", f.passwordFile)
+	}
+	u.User = url.UserPassword(f.user, password)
+	return u.String(), nil
+}
 
 // clickhouseReadFlags bound the reads of the embedded engine: analysts on
 // the ClickHouse HTTP interface and the analytics API.
@@ -66,6 +129,130 @@ func (f clickhouseReadFlags) limits() (engine.ReadLimits, error) {
 		return l, fmt.Errorf("--clickhouse-read-queue-timeout %s: use a positive duration", f.queueTimeout)
 	}
 	return l, nil
+}
+
+// embeddedClickHouseFlags configure the embedded engine and its ClickHouse
+// HTTP interface (dev, and projector run without --clickhouse).
+type embeddedClickHouseFlags struct {
+	clickhouseHTTP string
+	// clickhouseThreads caps the embedded engine's threads per query.
+	clickhouseThreads  int
+	clickhouseReads    clickhouseReadFlags
+	clickhouseAccess   clickhouseAccessFlags
+	clickhouseMaxConns int
+}
+
+func (f *embeddedClickHouseFlags) register(fl *pflag.FlagSet) {
+	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")
+	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine starts with (0: one per core); it shares the machine with the rest of the process (in dev, the validators), and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it, up to one per core, with SETTINGS max_threads = N")
+	f.clickhouseReads.register(fl)
+	f.clickhouseAccess.register(fl)
+	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
+}
+
+func (f embeddedClickHouseFlags) validate() error {
+	if _, _, err := net.SplitHostPort(f.clickhouseHTTP); err != nil {
+		return fmt.Errorf("--clickhouse-http %q: want host:port, e.g. 127.0.0.1:8123", f.clickhouseHTTP)
+	}
+	if f.clickhouseThreads < 0 {
+		return fmt.Errorf("--clickhouse-threads %d: use 0 (one per core) or more", f.clickhouseThreads)
+	}
+	_, err := f.clickhouseReads.limits()
+	return err
+}
+
+// clickhouseTarget is where one process's projection lives: the DSN the
+// projector writes through and analytics read through (as read-only
+// sessions), how their connections are made, and what analysts are told.
+type clickhouseTarget struct {
+	writer string
+	// dial, when set, makes every connection (the embedded engine's
+	// in-process writer); nil dials writer's host.
+	dial func(ctx context.Context, addr string) (net.Conn, error)
+	// public is where analysts read: the embedded interface, or the
+	// external ClickHouse (with its password; redact it for logs).
+	public string
+	// engine is the embedded engine, nil for an external ClickHouse.
+	engine *engine.Engine
+}
+
+// external is a ClickHouse server at dsn.
+func externalClickHouse(dsn string) clickhouseTarget {
+	return clickhouseTarget{writer: dsn, public: dsn}
+}
+
+// embeddedDeps are what the embedded engine's assembly takes from the
+// process around it.
+type embeddedDeps struct {
+	stack    *shutdownStack
+	lim      *limits
+	hw       *healthWatch
+	reg      prometheus.Registerer
+	audit    *audit.Log
+	insecure bool
+	log      *slog.Logger
+}
+
+// open opens the engine under dataDir and serves its HTTP interface for
+// analysts, which only reads; the projector writes, and the analytics API
+// reads, over a listener only this process can reach, so --clickhouse-http
+// has no account that writes and no credential to steal for one. Every
+// part closes with d.stack; call stopReads once the APIs serve.
+func (f embeddedClickHouseFlags) open(ctx context.Context, dataDir string, d embeddedDeps) (clickhouseTarget, error) {
+	lib, err := engine.LibraryPath()
+	if err != nil {
+		return clickhouseTarget{}, err
+	}
+	reads, err := f.clickhouseReads.limits()
+	if err != nil {
+		return clickhouseTarget{}, err
+	}
+	eng, err := engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads,
+		Reads: reads, Logger: d.log.With("component", "clickhouse"), Registerer: d.reg})
+	if err != nil {
+		return clickhouseTarget{}, fmt.Errorf("open embedded ClickHouse engine: %w", err)
+	}
+	d.stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
+	d.hw.watchEngine(eng)
+	chAccess, chTLS, err := f.clickhouseAccess.build(f.clickhouseHTTP, d.insecure, d.audit, d.reg, d.log)
+	if err != nil {
+		return clickhouseTarget{}, err
+	}
+	h := chhttp.NewHandler(eng, chhttp.Options{Logger: d.log.With("component", "clickhouse-http"), Registerer: d.reg, Access: chAccess})
+	srv, addr, err := d.lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chTLS, h, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
+	if err != nil {
+		return clickhouseTarget{}, fmt.Errorf("--clickhouse-http: %w", err)
+	}
+	d.stack.push("clickhouse http", srv.Shutdown)
+	inproc := listener.NewInProcess("clickhouse-in-process")
+	writer := listener.NewHTTPServer(h.Writer(), d.lim.http, "clickhouse-in-process", d.lim.metrics, d.log)
+	go func() {
+		if err := writer.Serve(inproc); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			d.log.Error("in-process ClickHouse server stopped", "err", err)
+		}
+	}()
+	d.stack.push("clickhouse writer", writer.Shutdown)
+	scheme := "http"
+	if chTLS != nil {
+		scheme = "https"
+	}
+	d.log.Info("embedded ClickHouse HTTP interface listening; it only reads, and only the projector, in this process, writes", "addr", addr, "tls", chTLS != nil,
+		"named_users", chAccess.Users != nil, "anonymous", f.clickhouseAccess.anonymous)
+	return clickhouseTarget{
+		writer: "http://clickhouse.in-process",
+		dial:   func(ctx context.Context, _ string) (net.Conn, error) { return inproc.Dial(ctx) },
+		public: scheme + "://" + addr,
+		engine: eng,
+	}, nil
+}
+
+// stopReads, for the embedded engine, is unwound first of all, so that
+// nothing waits for a long read while the rest stops; writes go on until
+// the projector has stopped.
+func (c clickhouseTarget) stopReads(stack *shutdownStack) {
+	if c.engine != nil {
+		stack.push("clickhouse reads", func(context.Context) error { return c.engine.StopReads() })
+	}
 }
 
 // clickhouseAccessFlags decide who may use the embedded engine's

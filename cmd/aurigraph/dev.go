@@ -20,26 +20,24 @@ import (
 // devFlags are the knobs of `aurigraph dev`; every listener is a flag and
 // defaults to loopback so a dev instance is never exposed by accident.
 type devFlags struct {
-	dataDir        string
-	validators     int
-	httpAddr       string
-	grpcAddr       string
-	grpcTLS        grpcTLSFlags
-	kafka          string
-	externalKafka  bool
-	clickhouseHTTP string
-	clickhouseURL  string
-	// clickhouseThreads caps the embedded engine's threads per query.
-	clickhouseThreads int
-	clickhouseReads   clickhouseReadFlags
-	clickhouseAccess  clickhouseAccessFlags
-	raftHost          string
-	raftBasePort      int
-	txPartitions      int32
-	drainTimeout      time.Duration
-	chain             chainFlags
-	pprof             bool
-	memoryLimit       string
+	dataDir       string
+	validators    int
+	httpAddr      string
+	grpcAddr      string
+	grpcTLS       grpcTLSFlags
+	kafka         string
+	externalKafka bool
+	// clickhouse is the external ClickHouse to project into instead of
+	// the embedded engine the embedded flags configure.
+	clickhouse clickhouseClientFlags
+	embeddedClickHouseFlags
+	raftHost     string
+	raftBasePort int
+	txPartitions int32
+	drainTimeout time.Duration
+	chain        chainFlags
+	pprof        bool
+	memoryLimit  string
 	// streamMaxPerClient: see streamMaxPerClientUsage.
 	streamMaxPerClient int
 	// rebuildFrom, when set, drops the projection from this height at start.
@@ -49,10 +47,9 @@ type devFlags struct {
 	limits kafkaLimitFlags
 	// listen, kafkaLimits, clickhouseMaxConns and raftMaxConns bound the
 	// listeners; zero values take the defaults.
-	listen             listenerFlags
-	kafkaLimits        brokerFlags
-	clickhouseMaxConns int
-	raftMaxConns       int
+	listen       listenerFlags
+	kafkaLimits  brokerFlags
+	raftMaxConns int
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
 	access           accessFlags
@@ -96,11 +93,8 @@ directory continues where the previous run stopped.`,
 	f.grpcTLS.register(fl)
 	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "embedded broker listen address, or with --external-kafka the seed brokers host:port,...")
 	fl.BoolVar(&f.externalKafka, "external-kafka", false, "use the Kafka-protocol cluster named by --kafka instead of starting the embedded broker")
-	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")
-	fl.StringVar(&f.clickhouseURL, "clickhouse", "", "project into this ClickHouse instead of the embedded engine (clickhouse://host:9000/aurigraph or http://host:8123)")
-	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine starts with (0: one per core); it shares the machine with the validators, and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it, up to one per core, with SETTINGS max_threads = N")
-	f.clickhouseReads.register(fl)
-	f.clickhouseAccess.register(fl)
+	f.clickhouse.register(fl, "project into this ClickHouse instead of the embedded engine (clickhouse://host:9000/aurigraph or http://host:8123)")
+	f.embeddedClickHouseFlags.register(fl)
 	fl.StringVar(&f.raftHost, "raft-host", "127.0.0.1", "host the validators' Raft transport listens on")
 	fl.IntVar(&f.raftBasePort, "raft-port", 7000, "validator i listens for Raft peers on raft-port+i")
 	fl.Int32Var(&f.txPartitions, "tx-partitions", 6, "partitions of "+schemas.TopicTransactions+" when it is created")
@@ -114,7 +108,6 @@ directory continues where the previous run stopped.`,
 	f.limits.register(fl)
 	f.listen.register(fl)
 	f.kafkaLimits.register(fl)
-	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
@@ -131,15 +124,15 @@ func (f devFlags) validate() error {
 	if f.raftBasePort < 1 || f.raftBasePort+f.validators > 65535 {
 		return fmt.Errorf("--raft-port %d: validators need ports raft-port+1..raft-port+%d below 65536", f.raftBasePort, f.validators)
 	}
-	for name, addr := range map[string]string{"--http": f.httpAddr, "--grpc": f.grpcAddr, "--clickhouse-http": f.clickhouseHTTP} {
+	for name, addr := range map[string]string{"--http": f.httpAddr, "--grpc": f.grpcAddr} {
 		if _, _, err := net.SplitHostPort(addr); err != nil {
 			return fmt.Errorf("%s %q: want host:port, e.g. 127.0.0.1:8080", name, addr)
 		}
 	}
-	if f.clickhouseThreads < 0 {
-		return fmt.Errorf("--clickhouse-threads %d: use 0 (one per core) or more", f.clickhouseThreads)
+	if err := f.embeddedClickHouseFlags.validate(); err != nil {
+		return err
 	}
-	if _, err := f.clickhouseReads.limits(); err != nil {
+	if _, err := f.clickhouse.dsn(); err != nil {
 		return err
 	}
 	if f.txPartitions < 1 {

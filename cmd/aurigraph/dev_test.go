@@ -155,19 +155,18 @@ func testDevFlags(t *testing.T, dataDir string) devFlags {
 	// with raft-port = ports[1] are ports[2..4].
 	ports := freePorts(t, 5)
 	return devFlags{
-		dataDir:        dataDir,
-		validators:     3,
-		httpAddr:       "127.0.0.1:0",
-		grpcAddr:       "127.0.0.1:0",
-		kafka:          "127.0.0.1:" + strconv.Itoa(ports[0]),
-		clickhouseHTTP: "127.0.0.1:0",
-		raftHost:       "127.0.0.1",
+		dataDir:                 dataDir,
+		validators:              3,
+		httpAddr:                "127.0.0.1:0",
+		grpcAddr:                "127.0.0.1:0",
+		kafka:                   "127.0.0.1:" + strconv.Itoa(ports[0]),
+		embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:0", clickhouseThreads: 1},
+		raftHost:                "127.0.0.1",
 		// The ports are not held between this check and their use, which is
 		// good enough on a test machine.
-		raftBasePort:      ports[1],
-		txPartitions:      3,
-		drainTimeout:      20 * time.Second,
-		clickhouseThreads: 1,
+		raftBasePort: ports[1],
+		txPartitions: 3,
+		drainTimeout: 20 * time.Second,
 	}
 }
 

@@ -11,7 +11,7 @@ func TestDevFlagsValidate(t *testing.T) {
 	good := func(t *testing.T) devFlags {
 		return devFlags{
 			dataDir: t.TempDir(), validators: 3, httpAddr: "127.0.0.1:8080", grpcAddr: "127.0.0.1:9004",
-			kafka: "127.0.0.1:9092", clickhouseHTTP: "127.0.0.1:8123", raftHost: "127.0.0.1",
+			kafka: "127.0.0.1:9092", embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:8123"}, raftHost: "127.0.0.1",
 			raftBasePort: 7000, txPartitions: 6, drainTimeout: time.Second,
 		}
 	}

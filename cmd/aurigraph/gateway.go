@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/aurigraph/aurigraph/analytics"
 	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/chainapi"
@@ -33,6 +34,8 @@ type gatewayFlags struct {
 	trust              blockTrustFlags
 	access             accessFlags
 	kafkaClient        kafkaClientFlags
+	// clickhouse, when set, is the projection the analytics API reads.
+	clickhouse clickhouseClientFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -46,6 +49,12 @@ stream over WebSocket (/api/v12/live/stream), Server-Sent Events
 (/api/v12/live/events) and gRPC (StreamService.Subscribe), blocks by height
 (/api/v12/blocks/{height}) and /api/v12/performance. Run as many gateways as
 the readers need; the validators never see them.
+
+With --clickhouse (a user that may only read the database aurigraph
+projector run writes) it also serves the analytics API under
+/api/v12/analytics/ (series, forecasts, anomalies, exports, explorers) as
+aurigraph dev does, and the portal's analytics pages; without it those
+paths answer 404 with a message naming the flag.
 
 Anyone who can write the topic can put records there, so the gateway serves
 only blocks signed by the chain's validators that link to the block before
@@ -70,9 +79,10 @@ told --insecure-unverified-blocks.`,
 	fl.BoolVar(&f.pprof, "pprof", false, pprofUsage)
 	f.listen.register(fl)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, "health reports the gateway not ready when the blocks topic holds blocks it has not read and it reads none for this long")
-	f.trust.register(fl)
+	f.trust.register(fl, true)
 	f.access.register(fl)
 	f.kafkaClient.register(fl)
+	f.clickhouse.register(fl, "serve the analytics API from the projection in this ClickHouse (http://host:8123 or clickhouse://host:9000), read in read-only sessions; give it a user that may only read")
 	return cmd
 }
 
@@ -86,11 +96,21 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}
+	clickhouseDSN, err := f.clickhouse.dsn()
+	if err != nil {
+		return err
+	}
 	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
 	if err != nil {
 		return err
 	}
 	stack.push("access", func(context.Context) error { acc.close(); return nil })
+	var analyticsSvc *analytics.Service
+	if clickhouseDSN != "" {
+		if analyticsSvc, err = openAnalytics(&stack, externalClickHouse(clickhouseDSN)); err != nil {
+			return fmt.Errorf("--clickhouse: %w", err)
+		}
+	}
 	lim, err := newLimits(f.listen, reg, log)
 	if err != nil {
 		return err
@@ -142,13 +162,14 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	api := mux.Under("/api/v12")
 	mountStreams(api, hub, acc.web.CORSOrigins)
 	api.Handle("GET /blocks/{height}", gatewayBlockHandler(src, acc.guard))
+	mountAnalytics(api, analyticsSvc, acc.guard, "this gateway reads no ClickHouse projection: start it with --clickhouse URL, a user that may only read the database aurigraph projector run writes")
 	probe, err := hw.watchBroker(&stack, brokers)
 	if err != nil {
 		return err
 	}
 	hw.watchTopicFollower(probe, src.Height, hub.Height)
 	hw.start(ctx, &stack)
-	ui, err := portal.Handler(portal.Options{Features: portal.Features{Process: "gateway"}})
+	ui, err := portal.Handler(portal.Options{Features: portal.Features{Process: "gateway", Analytics: analyticsSvc != nil}})
 	if err != nil {
 		return err
 	}
@@ -157,7 +178,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	if err != nil {
 		return err
 	}
-	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub, guard: acc.guard}, grpcCfg, acc)
+	httpAddr, grpcAddr, err := serveAPIs(&stack, lim, f.httpAddr, root, f.grpcAddr, grpcServices{hub: hub, analytics: analyticsSvc, guard: acc.guard}, grpcCfg, acc)
 	if err != nil {
 		return err
 	}
@@ -166,7 +187,7 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 		ready(gatewayAddrs{HTTP: httpAddr, GRPC: grpcAddr})
 	}
 	log.Info("aurigraph gateway ready", "http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr,
-		"kafka", brokers, "height", src.Height())
+		"kafka", brokers, "height", src.Height(), "analytics", redactedURL(clickhouseDSN))
 	select {
 	case <-ctx.Done():
 		log.Info("shutdown requested; closing subscriptions")
@@ -202,17 +223,25 @@ func gatewayBlockHandler(src *stream.TopicSource, guard *access.Guard) http.Hand
 }
 
 // blockTrustFlags say where a reader of the blocks topic outside the
-// validators gets the chain's trust anchor.
+// validators (gateway, projector run) gets the chain's trust anchor.
 type blockTrustFlags struct {
 	keysFile   string
 	validators string
 	insecure   bool
+	// unverifiable: the process may run without verification (a gateway;
+	// a projector never does).
+	unverifiable bool
 }
 
-func (f *blockTrustFlags) register(fl *pflag.FlagSet) {
+// register adds the trust flags; with unverifiable, also
+// --insecure-unverified-blocks.
+func (f *blockTrustFlags) register(fl *pflag.FlagSet, unverifiable bool) {
 	fl.StringVar(&f.keysFile, "validator-keys", "", "trust anchor: the chain's validator keys document (save GET /api/v12/validators/keys of a validator); re-read when it changes")
 	fl.StringVar(&f.validators, "validators", "", "trust anchor: validators' HTTP APIs, http(s)://host:port,..., asked for their keys at start, every minute and when a block names a key not yet known")
-	fl.BoolVar(&f.insecure, "insecure-unverified-blocks", false, "serve the blocks topic without checking signatures: anyone who can write the topic decides what is served")
+	f.unverifiable = unverifiable
+	if unverifiable {
+		fl.BoolVar(&f.insecure, "insecure-unverified-blocks", false, "serve the blocks topic without checking signatures: anyone who can write the topic decides what is served")
+	}
 }
 
 // open returns the trust anchor the flags name, or nil with
@@ -226,7 +255,11 @@ func (f *blockTrustFlags) open(log *slog.Logger) (*blockfeed.Anchors, error) {
 		log.Warn("--insecure-unverified-blocks: blocks are served without checking their signatures; anyone who can write the blocks topic decides what readers see")
 		return nil, nil
 	case f.keysFile == "" && len(urls) == 0:
-		return nil, errors.New("no trust anchor for the blocks topic: give --validator-keys FILE (GET /api/v12/validators/keys of a validator, saved) and/or --validators http://node:8080,...; or --insecure-unverified-blocks to serve whatever the topic holds")
+		msg := "no trust anchor for the blocks topic: give --validator-keys FILE (GET /api/v12/validators/keys of a validator, saved) and/or --validators http://node:8080,..."
+		if f.unverifiable {
+			msg += "; or --insecure-unverified-blocks to serve whatever the topic holds"
+		}
+		return nil, errors.New(msg)
 	}
 	a, err := blockfeed.NewAnchors(blockfeed.AnchorsConfig{File: f.keysFile, Validators: urls, Logger: log})
 	if err != nil {

@@ -212,7 +212,7 @@ func TestDevHealthTellsTheTruth(t *testing.T) {
 	f.validators, f.txPartitions = 1, 2
 	f.externalKafka, f.kafka = true, kafka
 	// A ClickHouse that is not there: the projector retries, forever.
-	f.clickhouseURL = "http://" + reserveClosedPort(t)
+	f.clickhouse.url = "http://" + reserveClosedPort(t)
 	f.healthStallAfter = 2 * time.Second
 	p := startPipeline(t, f)
 	defer p.stop(t)

@@ -39,14 +39,20 @@ type listenerFlags struct {
 }
 
 func (f *listenerFlags) register(fl *pflag.FlagSet) {
+	f.registerHTTP(fl)
+	fl.IntVar(&f.grpcMaxConns, "grpc-max-conns", defaultGRPCMaxConns, "connections --grpc holds open at once; more are closed on arrival (negative: no cap)")
+	fl.DurationVar(&f.grpcIdle, "grpc-idle-timeout", defaultGRPCIdleTimeout, "close a gRPC connection that has had no call for this long (clients reconnect on their next call)")
+	fl.DurationVar(&f.grpcHandshake, "grpc-handshake-timeout", defaultGRPCHandshake, "time a gRPC client has to complete the TLS and HTTP/2 handshake")
+}
+
+// registerHTTP registers the flags of --http alone, for a process without
+// a gRPC port (projector run).
+func (f *listenerFlags) registerHTTP(fl *pflag.FlagSet) {
 	fl.IntVar(&f.httpMaxConns, "http-max-conns", defaultHTTPMaxConns, "connections --http holds open at once, live streams included; more are answered 503 and closed (negative: no cap)")
 	fl.DurationVar(&f.http.ReadHeaderTimeout, "http-read-header-timeout", listener.DefaultReadHeaderTimeout, "time an HTTP client has to send a request's headers")
 	fl.DurationVar(&f.http.ReadTimeout, "http-read-timeout", listener.DefaultReadTimeout, "time an HTTP client has to send a request's body once the server starts reading it; a slower body is cut off")
 	fl.DurationVar(&f.http.WriteTimeout, "http-write-timeout", listener.DefaultWriteTimeout, "time one write of an HTTP response may take; a client that stops reading is cut off (renewed on every write, so streams and exports last as long as they move)")
 	fl.DurationVar(&f.http.IdleTimeout, "http-idle-timeout", listener.DefaultIdleTimeout, "how long a kept-alive HTTP connection may wait for its next request")
-	fl.IntVar(&f.grpcMaxConns, "grpc-max-conns", defaultGRPCMaxConns, "connections --grpc holds open at once; more are closed on arrival (negative: no cap)")
-	fl.DurationVar(&f.grpcIdle, "grpc-idle-timeout", defaultGRPCIdleTimeout, "close a gRPC connection that has had no call for this long (clients reconnect on their next call)")
-	fl.DurationVar(&f.grpcHandshake, "grpc-handshake-timeout", defaultGRPCHandshake, "time a gRPC client has to complete the TLS and HTTP/2 handshake")
 }
 
 func (f listenerFlags) validate() error {

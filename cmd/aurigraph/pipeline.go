@@ -27,11 +27,8 @@ import (
 	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/certreload"
 	"github.com/aurigraph/aurigraph/internal/chainapi"
-	"github.com/aurigraph/aurigraph/internal/clickhouse/chhttp"
-	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/internal/diskspace"
 	"github.com/aurigraph/aurigraph/internal/health"
-	"github.com/aurigraph/aurigraph/internal/listener"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/projector"
@@ -84,7 +81,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	if !f.externalKafka {
 		caps = append(caps, capOr(f.kafkaLimits.maxConns, broker.DefaultMaxConns))
 	}
-	if f.clickhouseURL == "" {
+	if f.clickhouse.url == "" {
 		caps = append(caps, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
 	}
 	raiseFileLimit(log, sumCaps(caps...))
@@ -146,59 +143,16 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return err
 	}
 
-	clickhouseURL := f.clickhouseURL
-	// Analysts' queries go through a session of their own that cannot write.
-	analystURL := readOnlyDSN(f.clickhouseURL)
-	publicClickHouse := f.clickhouseURL
-	var clickhouseDial func(context.Context, string) (net.Conn, error)
-	var eng *engine.Engine
-	if clickhouseURL == "" {
-		lib, err := engine.LibraryPath()
+	clickhouseDSN, err := f.clickhouse.dsn()
+	if err != nil {
+		return err
+	}
+	target := externalClickHouse(clickhouseDSN)
+	if clickhouseDSN == "" {
+		target, err = f.embeddedClickHouseFlags.open(ctx, f.dataDir, embeddedDeps{stack: &stack, lim: lim, hw: hw, reg: reg, audit: acc.audit, insecure: f.access.insecure, log: log})
 		if err != nil {
 			return err
 		}
-		reads, err := f.clickhouseReads.limits()
-		if err != nil {
-			return err
-		}
-		eng, err = engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(f.dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads,
-			Reads: reads, Logger: log.With("component", "clickhouse"), Registerer: reg})
-		if err != nil {
-			return fmt.Errorf("open embedded ClickHouse engine: %w", err)
-		}
-		stack.push("clickhouse engine", func(context.Context) error { return eng.Close() })
-		hw.watchEngine(eng)
-		chAccess, chTLS, err := f.clickhouseAccess.build(f.clickhouseHTTP, f.access.insecure, acc.audit, reg, log)
-		if err != nil {
-			return err
-		}
-		h := chhttp.NewHandler(eng, chhttp.Options{Logger: log.With("component", "clickhouse-http"), Registerer: reg, Access: chAccess})
-		srv, addr, err := lim.serveHTTP("clickhouse-http", f.clickhouseHTTP, chTLS, h, capOr(f.clickhouseMaxConns, defaultClickHouseMaxConns))
-		if err != nil {
-			return fmt.Errorf("--clickhouse-http: %w", err)
-		}
-		stack.push("clickhouse http", srv.Shutdown)
-		// The projector writes, and the analytics API reads, over a listener
-		// only this process can reach: --clickhouse-http has no account that
-		// writes, and no credential to steal for one.
-		inproc := listener.NewInProcess("clickhouse-in-process")
-		writer := listener.NewHTTPServer(h.Writer(), f.listen.http, "clickhouse-in-process", lim.metrics, log)
-		go func() {
-			if err := writer.Serve(inproc); err != nil && !errors.Is(err, http.ErrServerClosed) {
-				log.Error("in-process ClickHouse server stopped", "err", err)
-			}
-		}()
-		stack.push("clickhouse writer", writer.Shutdown)
-		clickhouseDial = func(ctx context.Context, _ string) (net.Conn, error) { return inproc.Dial(ctx) }
-		clickhouseURL = "http://clickhouse.in-process"
-		analystURL = readOnlyDSN(clickhouseURL)
-		scheme := "http"
-		if chTLS != nil {
-			scheme = "https"
-		}
-		publicClickHouse = scheme + "://" + addr
-		log.Info("embedded ClickHouse HTTP interface listening; it only reads, and only the projector, in this process, writes", "addr", addr, "tls", chTLS != nil,
-			"named_users", chAccess.Users != nil, "anonymous", f.clickhouseAccess.anonymous)
 	}
 
 	genesis, err := f.chain.genesis(f.dataDir, log)
@@ -267,20 +221,13 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	if err != nil {
 		return err
 	}
-	var proj *projector.Projector
-	// Read only once the APIs serve, by which time proj is set.
-	projHealth := hw.backlogHealth("projector", func() map[string]any {
-		h, p := chain.Height(), proj.Height()
-		return map[string]any{"projected_height": p, "lag_blocks": h - min(h, p)}
-	})
-	proj, err = projector.New(projector.Config{Brokers: brokers, ClientOpts: kafkaOpts, ClickHouse: clickhouseURL, ClickHouseDial: clickhouseDial, RawTTL: f.rawTTL, Trust: trust, Logger: log, Registerer: reg, Health: projHealth})
+	// The projector can only get as far as the topic.
+	proj, err := newProjector(hw, &stack, projection{brokers: brokers, kafkaOpts: kafkaOpts, target: target, trust: trust, rawTTL: f.rawTTL,
+		lease: defaultLease, reachable: heightsOf(pub.Height), interval: probeEvery, head: chain.Height, log: log, reg: reg})
 	if err != nil {
 		return err
 	}
 	hw.watchBacklog(pubHealth, func() map[string]health.Position { return heights(pub.Height(), chain.Height()) })
-	// The projector can only get as far as the topic.
-	hw.watchBacklog(projHealth, func() map[string]health.Position { return heights(proj.Height(), pub.Height()) })
-	stack.push("projector client", func(context.Context) error { return proj.Close() })
 	if f.rebuildFrom > 0 {
 		if embedded != nil {
 			if err := checkRebuildable(ctx, brokers, kafkaOpts, f.rebuildFrom); err != nil {
@@ -291,12 +238,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 			return fmt.Errorf("--rebuild-projection-from: %w", err)
 		}
 	}
-	reader, err := projector.OpenClickHouseDial(analystURL, clickhouseDial)
+	analyticsSvc, err := openAnalytics(&stack, target)
 	if err != nil {
 		return err
 	}
-	stack.push("analytics client", func(context.Context) error { return reader.Close() })
-	analyticsSvc := analytics.New(reader, projector.Database)
 	maxBlockBytes, err := f.limits.resolveMaxBlockBytes(ctx, brokers, kafkaOpts, log)
 	if err != nil {
 		return err
@@ -351,20 +296,16 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 		return err
 	}
 
-	if eng != nil {
-		// Unwound first, so that nothing waits for a long read while the
-		// rest stops; writes go on until the projector has drained.
-		stack.push("clickhouse reads", func(context.Context) error { return eng.StopReads() })
-	}
+	target.stopReads(&stack)
 
 	if ready != nil {
-		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: publicClickHouse, Kafka: brokers, KafkaOpts: kafkaOpts,
-			ClickHouseWriter: clickhouseURL, ClickHouseDial: clickhouseDial,
+		ready(devAddrs{HTTP: httpAddr, GRPC: grpcAddr, ClickHouseHTTP: target.public, Kafka: brokers, KafkaOpts: kafkaOpts,
+			ClickHouseWriter: target.writer, ClickHouseDial: target.dial,
 			Chain: chain, Projected: proj.Height, HasLeader: func() bool { return leading(nodes) }, Guard: acc.guard})
 	}
 	log.Info("aurigraph dev ready",
 		"http", acc.scheme()+"://"+httpAddr+"/api/v12", "grpc", grpcAddr, "kafka", brokers,
-		"clickhouse", redactedURL(publicClickHouse), "validators", f.validators, "data", f.dataDir)
+		"clickhouse", redactedURL(target.public), "validators", f.validators, "data", f.dataDir)
 
 	select {
 	case <-ctx.Done():
@@ -420,9 +361,7 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	api.Handle("POST /transactions", a.submit)
 	chainapi.RegisterHTTP(api, chain)
 	mountStreams(api, a.hub, a.access.web.CORSOrigins)
-	if a.analytics != nil {
-		analytics.RegisterHTTP(api.Under("/analytics"), a.analytics, analytics.HTTPOptions{Scope: analyticsScope(guard)})
-	}
+	mountAnalytics(api, a.analytics, guard, "a validator reads no ClickHouse projection; aurigraph dev serves the analytics API, and so does aurigraph gateway started with --clickhouse")
 	process := "node"
 	if a.analytics != nil {
 		process = "dev"

@@ -50,7 +50,7 @@ func TestComposeFile(t *testing.T) {
 	if err != nil {
 		t.Fatalf("deploy/docker/compose.yaml: %v", err)
 	}
-	var nodes []types.ServiceConfig
+	var nodes, projectors, gateways []types.ServiceConfig
 	for _, name := range p.ServiceNames() {
 		s := p.Services[name]
 		for _, v := range s.Volumes {
@@ -79,10 +79,16 @@ func TestComposeFile(t *testing.T) {
 		if s.Build == nil || s.Build.Dockerfile != "deploy/docker/Dockerfile" || s.Build.Target != "aurigraph" {
 			t.Errorf("%s: build the aurigraph target of deploy/docker/Dockerfile", where)
 		}
-		if s.Command[0] == "node" {
+		switch s.Command[0] {
+		case "node":
 			nodes = append(nodes, s)
+		case "projector":
+			projectors = append(projectors, s)
+		case "gateway":
+			gateways = append(gateways, s)
 		}
 	}
+	checkComposeProjection(t, p, projectors, gateways)
 	if len(nodes) != 3 {
 		t.Fatalf("want three validators, have %d", len(nodes))
 	}
@@ -104,4 +110,58 @@ func TestComposeFile(t *testing.T) {
 			t.Errorf("service %s: start once kafka is healthy, not %q", n.Name, cond)
 		}
 	}
+}
+
+// checkComposeProjection checks that one projector writes the ClickHouse
+// server every gateway's analytics read, with its password from a secret.
+func checkComposeProjection(t *testing.T, p *types.Project, projectors, gateways []types.ServiceConfig) {
+	t.Helper()
+	if len(projectors) != 1 {
+		t.Fatalf("want one projector service (one writer per ClickHouse database), have %d", len(projectors))
+	}
+	proj := projectors[0]
+	if proj.Command[1] != "run" || (proj.Deploy != nil && proj.Deploy.Replicas != nil && *proj.Deploy.Replicas != 1) || (proj.Scale != nil && *proj.Scale != 1) {
+		t.Errorf("service %s: run `aurigraph projector run` as a single replica", proj.Name)
+	}
+	server := flagValue(proj.Command, "clickhouse")
+	if server == "" {
+		t.Errorf("service %s: no --clickhouse: it would project into an engine of its own that no gateway reads", proj.Name)
+	}
+	if _, ok := p.Services[strings.Split(strings.TrimPrefix(strings.TrimPrefix(server, "http://"), "clickhouse://"), ":")[0]]; !ok {
+		t.Errorf("service %s: --clickhouse %s names no service of the compose file", proj.Name, server)
+	}
+	if pw := flagValue(proj.Command, "clickhouse-password-file"); pw != "" {
+		found := false
+		for _, sec := range proj.Secrets {
+			if secretPath(sec) == pw {
+				found = true
+				if _, err := os.Stat(p.Secrets[sec.Source].File); err != nil {
+					t.Errorf("service %s: secret %s: %v", proj.Name, sec.Source, err)
+				}
+			}
+		}
+		if !found {
+			t.Errorf("service %s: --clickhouse-password-file %s is no secret of the service", proj.Name, pw)
+		}
+	}
+	if len(gateways) == 0 {
+		t.Fatal("no gateway service")
+	}
+	for _, g := range gateways {
+		if got := flagValue(g.Command, "clickhouse"); got != server {
+			t.Errorf("service %s: --clickhouse %q, want the projector's %q, so that its analytics read the projection", g.Name, got, server)
+		}
+	}
+}
+
+// secretPath is where compose mounts a service's secret.
+func secretPath(sec types.ServiceSecretConfig) string {
+	target := sec.Target
+	if target == "" {
+		target = sec.Source
+	}
+	if !strings.HasPrefix(target, "/") {
+		target = "/run/secrets/" + target
+	}
+	return target
 }

@@ -33,7 +33,8 @@ type sandboxed struct {
 // address becomes it, since the services share this machine's network.
 // aurigraph broker stands in for the kafka service. The cluster must get
 // healthy (the image's HEALTHCHECK command), commit a transaction, and the
-// gateway serve its block, verified with the validators' keys.
+// gateway serve its block, verified with the validators' keys. The
+// projector, whose ClickHouse server does not run here, must stay live.
 func TestComposeRun(t *testing.T) {
 	bwrap, err := exec.LookPath("bwrap")
 	if err == nil && os.Geteuid() != 0 {
@@ -97,6 +98,14 @@ func TestComposeRun(t *testing.T) {
 		if !svc.ReadOnly {
 			t.Fatalf("service %s: no read_only; the check runs read-only roots only", name)
 		}
+		if len(svc.Secrets) > 0 {
+			// As compose mounts them: files in /run/secrets, which anyone
+			// may list.
+			bw = append(bw, "--tmpfs", "/run", "--perms", "0755", "--dir", "/run/secrets")
+		}
+		for _, sec := range svc.Secrets {
+			bw = append(bw, "--ro-bind", p.Secrets[sec.Source].File, secretPath(sec))
+		}
 		bw = append(bw, "--", "setpriv", "--reuid="+uid, "--regid="+gid, "--clear-groups", "--no-new-privs", "/usr/local/bin/aurigraph")
 		s := &sandboxed{name: name, log: filepath.Join(dir, name+".log"), done: make(chan error, 1)}
 		logf, err := os.Create(s.log)
@@ -123,9 +132,11 @@ func TestComposeRun(t *testing.T) {
 		t.Logf("service %s: aurigraph %s (pid %d, %s)", name, strings.Join(args, " "), s.pid, ips[name])
 		return s
 	}
-	healthy := func(s *sandboxed, within time.Duration) {
+	// answers waits until the service's path (health, or liveness alone)
+	// answers 200 to the image's HEALTHCHECK command.
+	answers := func(s *sandboxed, path, what string, within time.Duration) {
 		t.Helper()
-		url := "http://" + ips[s.name] + ":8080/q/health"
+		url := "http://" + ips[s.name] + ":8080" + path
 		deadline := time.Now().Add(within)
 		for {
 			out, err := exec.Command(bin, "health", "--url", url).CombinedOutput()
@@ -139,11 +150,13 @@ func TestComposeRun(t *testing.T) {
 			default:
 			}
 			if time.Now().After(deadline) {
-				t.Fatalf("service %s not healthy after %v: %s\n%s", s.name, within, out, tail(s.log))
+				t.Fatalf("service %s not %s after %v: %s\n%s", s.name, what, within, out, tail(s.log))
 			}
 			time.Sleep(time.Second)
 		}
 	}
+	healthy := func(s *sandboxed, within time.Duration) { t.Helper(); answers(s, "/q/health", "healthy", within) }
+	live := func(s *sandboxed, within time.Duration) { t.Helper(); answers(s, "/q/health/live", "live", within) }
 
 	var nodes []*sandboxed
 	for _, name := range p.ServiceNames() {
@@ -159,6 +172,10 @@ func TestComposeRun(t *testing.T) {
 	}
 	gw := start("gateway", p.Services["gateway"], clone(p.Services["gateway"].Command))
 	healthy(gw, 2*time.Minute)
+	// No ClickHouse server runs here: the projector must start, stay live
+	// and wait for it, and stop cleanly like the rest.
+	proj := start("projector", p.Services["projector"], clone(p.Services["projector"].Command))
+	live(proj, time.Minute)
 
 	body := []byte(`{"type":"mint","from":"acct-compose","to":"acct-compose","amount":5,"nonce":1}`)
 	resp, err := http.Post("http://"+ips[nodes[0].name]+":8080/api/v12/transactions", "application/json", bytes.NewReader(body))

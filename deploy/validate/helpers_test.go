@@ -42,10 +42,35 @@ type flagSpec struct{ takesValue bool }
 var (
 	helpMu    sync.Mutex
 	helpCache = map[string]map[string]flagSpec{}
+	// parents are the subcommands that only group others (projector).
+	parents = map[string]bool{}
 	// A flag line of cobra's help: "  -h, --help", "      --id uint   ...".
 	// A type word after the name means the flag takes a value.
 	helpFlag = regexp.MustCompile(`(?m)^\s+(?:-\w, )?--([a-z0-9][a-z0-9-]*)( [A-Za-z0-9]+)?\s{2,}`)
 )
+
+// help is `aurigraph SUB --help`, SUB one word or a parent and its child.
+func help(t *testing.T, sub string) string {
+	t.Helper()
+	out, err := exec.Command(binary(t), append(strings.Fields(sub), "--help")...).CombinedOutput()
+	if err != nil {
+		t.Fatalf("aurigraph %s --help: %v\n%s", sub, err, out)
+	}
+	return string(out)
+}
+
+// isParent reports whether `aurigraph SUB` only groups subcommands.
+func isParent(t *testing.T, sub string) bool {
+	t.Helper()
+	helpMu.Lock()
+	defer helpMu.Unlock()
+	p, ok := parents[sub]
+	if !ok {
+		p = strings.Contains(help(t, sub), "aurigraph "+sub+" [command]")
+		parents[sub] = p
+	}
+	return p
+}
 
 // flagsOf returns the flags of `aurigraph SUB`, global ones included, as
 // its --help lists them.
@@ -56,15 +81,12 @@ func flagsOf(t *testing.T, sub string) map[string]flagSpec {
 	if f, ok := helpCache[sub]; ok {
 		return f
 	}
-	out, err := exec.Command(binary(t), sub, "--help").CombinedOutput()
-	if err != nil {
-		t.Fatalf("aurigraph %s --help: %v\n%s", sub, err, out)
-	}
-	if !strings.Contains(string(out), "aurigraph "+sub+" [flags]") {
+	out := help(t, sub)
+	if !strings.Contains(out, "aurigraph "+sub+" [flags]") {
 		t.Fatalf("aurigraph %s --help does not describe a subcommand %q:\n%s", sub, sub, out)
 	}
 	f := map[string]flagSpec{}
-	for _, m := range helpFlag.FindAllStringSubmatch(string(out), -1) {
+	for _, m := range helpFlag.FindAllStringSubmatch(out, -1) {
 		f[m[1]] = flagSpec{takesValue: m[2] != ""}
 	}
 	if len(f) < 3 {
@@ -82,27 +104,35 @@ func checkArgs(t *testing.T, where string, args []string) {
 	}
 }
 
-// argProblems lists where args (a subcommand and its arguments, as a
-// deployment file passes them) name a flag the subcommand does not have,
-// give a value-taking flag no value, or carry a stray positional argument.
+// argProblems lists where args (a subcommand, or a parent and its child,
+// and its arguments, as a deployment file passes them) name a flag the
+// subcommand does not have, give a value-taking flag no value, or carry a
+// stray positional argument.
 func argProblems(t *testing.T, args []string) []string {
 	t.Helper()
 	if len(args) == 0 {
 		return []string{"no subcommand"}
 	}
+	sub, first := args[0], 1
+	if isParent(t, sub) {
+		if len(args) < 2 || strings.HasPrefix(args[1], "-") {
+			return []string{fmt.Sprintf("aurigraph %s needs a subcommand", sub)}
+		}
+		sub, first = sub+" "+args[1], 2
+	}
 	var problems []string
-	flags := flagsOf(t, args[0])
-	for i := 1; i < len(args); i++ {
+	flags := flagsOf(t, sub)
+	for i := first; i < len(args); i++ {
 		a := args[i]
 		if !strings.HasPrefix(a, "--") {
-			problems = append(problems, fmt.Sprintf("argument %q is not a flag (aurigraph %s takes none)", a, args[0]))
+			problems = append(problems, fmt.Sprintf("argument %q is not a flag (aurigraph %s takes none)", a, sub))
 			continue
 		}
 		name, value, hasValue := strings.Cut(strings.TrimPrefix(a, "--"), "=")
 		spec, ok := flags[name]
 		switch {
 		case !ok:
-			problems = append(problems, fmt.Sprintf("aurigraph %s has no flag --%s", args[0], name))
+			problems = append(problems, fmt.Sprintf("aurigraph %s has no flag --%s", sub, name))
 		case spec.takesValue && !hasValue:
 			if i+1 >= len(args) || strings.HasPrefix(args[i+1], "--") {
 				problems = append(problems, fmt.Sprintf("--%s needs a value", name))
@@ -127,6 +157,10 @@ func TestCheckArgs(t *testing.T) {
 		{[]string{"node", "stray"}, true},
 		{[]string{"node", "--insecure=yes"}, true},
 		{[]string{"gateway", "--validators=http://a:8080", "--log-format=json"}, false},
+		{[]string{"projector", "run", "--clickhouse=http://ch:8123", "--clickhouse-user", "aurigraph"}, false},
+		{[]string{"projector", "--clickhouse=http://ch:8123"}, true},
+		{[]string{"projector", "run", "--peers=1=a:7000"}, true},
+		{[]string{"projector", "run", "stray"}, true},
 	} {
 		if got := argProblems(t, tc.args); (len(got) > 0) != tc.bad {
 			t.Errorf("argProblems(%q) = %q, want problems: %v", tc.args, got, tc.bad)

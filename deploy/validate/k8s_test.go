@@ -218,18 +218,27 @@ func checkCluster(t *testing.T, objs []runtime.Object) {
 			deps = append(deps, v)
 		}
 	}
-	if len(sts) != 1 || len(deps) != 1 {
-		t.Fatalf("want one StatefulSet (validators) and one Deployment (gateways), have %d and %d", len(sts), len(deps))
+	byComponent := map[string]*appsv1.Deployment{}
+	for _, d := range deps {
+		byComponent[d.Spec.Template.Labels["app.kubernetes.io/component"]] = d
+	}
+	dep, proj := byComponent["gateway"], byComponent["projector"]
+	if len(sts) != 1 || len(deps) != 2 || dep == nil || proj == nil {
+		t.Fatalf("want one StatefulSet (validators) and two Deployments (gateways, projector), have %d and %d", len(sts), len(deps))
 	}
 	type workload struct {
 		name string
 		sel  *metav1.LabelSelector
 		tmpl corev1.PodTemplateSpec
+		// pdb: whether a disruption budget must guard it; a single
+		// replica gets none, which would only block node drains.
+		pdb bool
 	}
-	ss, dep := sts[0], deps[0]
+	ss := sts[0]
 	workloads := []workload{
-		{"StatefulSet " + ss.Name, ss.Spec.Selector, ss.Spec.Template},
-		{"Deployment " + dep.Name, dep.Spec.Selector, dep.Spec.Template},
+		{"StatefulSet " + ss.Name, ss.Spec.Selector, ss.Spec.Template, true},
+		{"Deployment " + dep.Name, dep.Spec.Selector, dep.Spec.Template, true},
+		{"Deployment " + proj.Name, proj.Spec.Selector, proj.Spec.Template, false},
 	}
 	for _, w := range workloads {
 		sel, err := metav1.LabelSelectorAsSelector(w.sel)
@@ -315,14 +324,35 @@ func checkCluster(t *testing.T, objs []runtime.Object) {
 				n++
 			}
 		}
-		if n != 1 {
-			t.Errorf("%s: %d PodDisruptionBudgets select it, want 1", w.name, n)
+		if want := map[bool]int{true: 1, false: 0}[w.pdb]; n != want {
+			t.Errorf("%s: %d PodDisruptionBudgets select it, want %d", w.name, n, want)
 		}
 	}
+	checkProjection(t, proj, dep, configs)
 	for _, p := range pdbs {
 		if p.Spec.MaxUnavailable == nil && p.Spec.MinAvailable == nil {
 			t.Errorf("PodDisruptionBudget %s allows everything", p.Name)
 		}
+	}
+}
+
+// checkProjection checks that one projector writes the ClickHouse server
+// the gateways' analytics read.
+func checkProjection(t *testing.T, proj, gw *appsv1.Deployment, configs map[string]*corev1.ConfigMap) {
+	t.Helper()
+	if proj.Spec.Replicas == nil || *proj.Spec.Replicas != 1 || proj.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("Deployment %s: one replica, replaced by Recreate: one projector per ClickHouse database, and the new one should not wait for the old one's claim", proj.Name)
+	}
+	args := expandArgs(t, proj.Spec.Template.Spec.Containers[0], configs, nil)
+	if len(args) < 2 || args[0] != "projector" || args[1] != "run" {
+		t.Fatalf("Deployment %s runs %q, want aurigraph projector run", proj.Name, args)
+	}
+	server := flagValue(args, "clickhouse")
+	if server == "" {
+		t.Errorf("Deployment %s: no --clickhouse: it would project into an engine of its own that no gateway reads", proj.Name)
+	}
+	if got := flagValue(expandArgs(t, gw.Spec.Template.Spec.Containers[0], configs, nil), "clickhouse"); got != server {
+		t.Errorf("Deployment %s: --clickhouse %q, want the projector's %q", gw.Name, got, server)
 	}
 }
 

@@ -52,7 +52,7 @@ var unitVar = regexp.MustCompile(`\$\{([A-Z_]+)\}|\$([A-Z_]+)`)
 // deploy/check.sh runs systemd-analyze verify on the same files.
 func TestSystemdUnits(t *testing.T) {
 	dir := filepath.Join(deployDir(t), "systemd")
-	for _, sub := range []string{"broker", "node", "gateway"} {
+	for _, sub := range []string{"broker", "node", "gateway", "projector"} {
 		unit := unitFile(t, filepath.Join(dir, "aurigraph-"+sub+".service"))
 		where := "aurigraph-" + sub + ".service"
 		for k, want := range map[string]string{

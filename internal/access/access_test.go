@@ -210,6 +210,31 @@ func TestUnregisteredRoutePanics(t *testing.T) {
 	f.mux.HandleFunc("GET /api/v12/secret", func(http.ResponseWriter, *http.Request) {})
 }
 
+// TestNotServedSaysWhy: a path this process does not serve answers a JSON
+// 404 that says why, and the other paths are untouched.
+func TestNotServedSaysWhy(t *testing.T) {
+	f := newFixture(t)
+	f.mux.NotServed("/api/v12/analytics/", "start with --clickhouse")
+	for _, tc := range []struct {
+		path string
+		want string
+	}{
+		{"/api/v12/analytics/series?metric=tps", "no endpoint GET /api/v12/analytics/series: start with --clickhouse"},
+		{"/api/v12/analytics/", "no endpoint GET /api/v12/analytics/: start with --clickhouse"},
+		{"/api/v12/elsewhere", "no endpoint GET /api/v12/elsewhere"},
+	} {
+		w := f.do(http.MethodGet, tc.path, "")
+		var body struct{ Error string }
+		if err := json.Unmarshal(w.Body.Bytes(), &body); err != nil || w.Code != http.StatusNotFound || body.Error != tc.want ||
+			w.Header().Get("Content-Type") != "application/json" {
+			t.Errorf("GET %s = %d %s %q (%v), want 404 JSON %q", tc.path, w.Code, w.Header().Get("Content-Type"), w.Body, err, tc.want)
+		}
+	}
+	if w := f.do(http.MethodPost, "/api/v12/transactions", f.secrets[auth.RoleAdmin]); w.Code != http.StatusAccepted {
+		t.Fatalf("a served route behind NotServed answered %d", w.Code)
+	}
+}
+
 func TestExposure(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(&bytes.Buffer{}, nil))
 	for _, addr := range []string{"127.0.0.1:8080", "[::1]:8080", "localhost:8080"} {

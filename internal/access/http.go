@@ -41,6 +41,16 @@ func (g *Guard) NewMux() *Mux {
 	return m
 }
 
+// NotServed answers every path under prefix (e.g. /api/v12/analytics/)
+// with a JSON 404 that says why this process does not serve it, instead of
+// the bare "no endpoint". Like that answer it reveals no data, so it passes
+// no policy rule.
+func (m *Mux) NotServed(prefix, why string) {
+	m.mux.HandleFunc(prefix, func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusNotFound, fmt.Sprintf("no endpoint %s %s: %s", r.Method, r.URL.Path, why))
+	})
+}
+
 // Handle registers h for pattern under its policy rule.
 func (m *Mux) Handle(pattern string, h http.Handler) {
 	rule, ok := policy.Routes[pattern]
@@ -93,6 +103,9 @@ func (s *Sub) Handle(pattern string, h http.Handler) { s.m.Handle(s.full(pattern
 func (s *Sub) HandleFunc(pattern string, h func(http.ResponseWriter, *http.Request)) {
 	s.m.Handle(s.full(pattern), http.HandlerFunc(h))
 }
+
+// NotServed is Mux.NotServed with the Sub's prefix before prefix.
+func (s *Sub) NotServed(prefix, why string) { s.m.NotServed(s.prefix+prefix, why) }
 
 // Under nests a further prefix.
 func (s *Sub) Under(prefix string) *Sub { return &Sub{m: s.m, prefix: s.prefix + prefix} }

@@ -24,6 +24,9 @@
 //   - load_test.go produces transactions with explicit ids into the broker.
 //   - metrics_test.go samples commit progress to measure failover.
 //   - fault_test.go holds the scenarios.
+//   - projection_test.go runs the projection as production does, beside
+//     the cluster: `aurigraph projector run` (SIGKILLed under load and
+//     started again) and gateways reading its ClickHouse for analytics.
 //
 // Network faults are injected at the TCP level, not with network namespaces:
 // every ordered pair of validators (i, j) talks through its own TCP proxy in

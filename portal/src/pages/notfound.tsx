@@ -18,7 +18,7 @@ export function Unavailable({ what }: { what: string }) {
     <div class="page">
       <PageTitle>Not served here</PageTitle>
       <Card>
-        <p>{what} need{what.endsWith('s') ? '' : 's'} an API that <b>aurigraph {features.process}</b> does not serve. A gateway serves live streams and blocks; analytics come from <code>aurigraph dev</code> or a process that projects into ClickHouse.</p>
+        <p>{what} need{what.endsWith('s') ? '' : 's'} an API that <b>aurigraph {features.process}</b> does not serve. A gateway serves live streams and blocks, and analytics once started with <code>--clickhouse</code> naming the ClickHouse that <code>aurigraph projector run</code> writes; <code>aurigraph dev</code> serves them all.</p>
       </Card>
     </div>
   );

@@ -256,10 +256,13 @@ export function shotPath(name: string): string {
 export class Gateway {
   private constructor(readonly proc: ChildProcess, readonly url: string) {}
 
-  static async start(dev: Dev, timeoutMs = 60_000): Promise<Gateway> {
+  /** start runs a gateway; with analytics it reads dev's projection through its ClickHouse HTTP interface. */
+  static async start(dev: Dev, opts: { analytics?: boolean } = {}, timeoutMs = 60_000): Promise<Gateway> {
     const http = await freePort();
     const grpc = await freePort();
-    const proc = spawn(BIN, ['gateway', '--kafka', dev.broker, '--validators', dev.url, '--http', `127.0.0.1:${http}`, '--grpc', `127.0.0.1:${grpc}`, '--log-level', 'warn'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const args = ['gateway', '--kafka', dev.broker, '--validators', dev.url, '--http', `127.0.0.1:${http}`, '--grpc', `127.0.0.1:${grpc}`, '--log-level', 'warn'];
+    if (opts.analytics) args.push('--clickhouse', `http://127.0.0.1:${dev.ports.clickhouse}`);
+    const proc = spawn(BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr!.on('data', (b: Buffer) => (log = (log + b.toString()).slice(-10_000)));
     const url = `http://127.0.0.1:${http}`;

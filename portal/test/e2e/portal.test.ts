@@ -570,9 +570,28 @@ describe('portal', () => {
       expect(await text('[data-testid=block-header]')).toContain((await dev.api<Block>(`/blocks/${next}`)).hash);
       await page.goto(gw.url + '/analytics');
       expect(await text('main h1')).toBe('Not served here');
+      expect(await text('main')).toContain('--clickhouse');
     } finally {
       // Leave the gateway's pages first: a page still open would report the
       // stopped gateway's refused reconnections, which this flow does not test.
+      await page.goto('about:blank');
+      await gw.stop();
+    }
+  });
+
+  test('a gateway with --clickhouse serves the analytics pages from the projection', async () => {
+    await projected(await produceAndWait([txLine({ type: 'mint', from: 'via-gateway-analytics', to: 'via-gateway-analytics', amount: 7, nonce: 1 })]));
+    const gw = await Gateway.start(dev, { analytics: true });
+    try {
+      await page.goto(gw.url + '/analytics?range=15m');
+      await page.locator('main h1').waitFor();
+      expect(await page.locator('nav a').allTextContents()).toEqual(['Dashboard', 'Blocks', 'Analytics', 'Forecast', 'Exports']);
+      const top = await dev.api<{ top: { key: string }[] }>('/analytics/top/accounts?limit=10&from=-900s');
+      await expect.poll(() => page.locator('[data-testid=top-accounts] tbody tr').count()).toBe(top.top.length);
+      expect(await text('[data-testid=top-accounts] tbody tr:first-child td:first-child')).toBe(top.top[0].key);
+      const fromGateway = await (await fetch(`${gw.url}/api/v12/analytics/top/accounts?limit=10&from=-900s`)).json();
+      expect(fromGateway).toEqual(top);
+    } finally {
       await page.goto('about:blank');
       await gw.stop();
     }
