@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/atomicfile"
 	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -188,43 +189,10 @@ func (s *BlockStore) writeRules(r storedRules) error {
 		// Restarts and snapshot restores hand the same rules again.
 		return nil
 	}
-	if err := writeFileAtomic(filepath.Join(s.dir, rulesFile), raw); err != nil {
+	if err := atomicfile.WriteFile(filepath.Join(s.dir, rulesFile), raw); err != nil {
 		return err
 	}
 	s.rules = r
-	return nil
-}
-
-// writeFileAtomic replaces path with data: a crash leaves the old file or
-// the new one, never a mix.
-func writeFileAtomic(path string, data []byte) error {
-	tmp := path + ".tmp"
-	f, err := os.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	_, err = f.Write(data)
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
-	if err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	d, err := os.Open(filepath.Dir(path))
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer d.Close()
-	if err := d.Sync(); err != nil {
-		return fmt.Errorf("write %s: sync its directory: %w", path, err)
-	}
 	return nil
 }
 
@@ -666,49 +634,38 @@ func (s *BlockStore) anchor() ([]byte, error) {
 	return chain.GenesisHash(&g), nil
 }
 
-// loadRules fills f with the stored chain's rules alone, its keys joined by
-// the store's own validator's key (registered or not).
-func (s *BlockStore) loadRules(f *fsm) error {
+// storedChainRules is what the store holds of the chain's rules, decoded:
+// its genesis (nil on a chain begun before genesis entries, or before it
+// applied), the registered validator keys, and the store's own validator's
+// key.
+type storedChainRules struct {
+	genesis *aurigraphv1.Genesis
+	keys    []*aurigraphv1.ValidatorKeyRecord
+	selfID  uint64
+	selfKey ed25519.PublicKey
+}
+
+// chainRules returns the chain's rules as the store holds them.
+func (s *BlockStore) chainRules() (storedChainRules, error) {
 	s.rulesMu.Lock()
 	r := s.rules
 	s.rulesMu.Unlock()
-	f.height = s.head.Load().height
-	var g *aurigraphv1.Genesis
+	var out storedChainRules
 	if r.Genesis != nil {
-		g = &aurigraphv1.Genesis{}
-		if err := proto.Unmarshal(r.Genesis, g); err != nil {
-			return fmt.Errorf("decode the chain's genesis: %w", err)
+		out.genesis = &aurigraphv1.Genesis{}
+		if err := proto.Unmarshal(r.Genesis, out.genesis); err != nil {
+			return out, fmt.Errorf("decode the chain's genesis: %w", err)
 		}
 	}
 	var keys aurigraphv1.StateSnapshot
 	if err := proto.Unmarshal(r.ValidatorKeys, &keys); err != nil {
-		return fmt.Errorf("decode validator keys: %w", err)
+		return out, fmt.Errorf("decode validator keys: %w", err)
 	}
-	f.installRules(g, keys.GetValidatorKeys())
+	out.keys = keys.GetValidatorKeys()
 	if r.SelfID != 0 && len(r.SelfKey) == ed25519.PublicKeySize {
-		// A key other than the registered one is refused here, and the
-		// blocks it signed are reported as not verifying.
-		_, _ = f.keys.Register(r.SelfID, bytes.Clone(r.SelfKey))
+		out.selfID, out.selfKey = r.SelfID, bytes.Clone(r.SelfKey)
 	}
-	return nil
-}
-
-// rulesOf encodes f's genesis and validator keys for rulesFile.
-func rulesOf(f *fsm) (*storedRules, error) {
-	r := &storedRules{}
-	if f.genesis != nil && !f.legacy() {
-		raw, err := chain.Deterministic.Marshal(f.genesis)
-		if err != nil {
-			return nil, fmt.Errorf("encode genesis: %w", err)
-		}
-		r.Genesis = raw
-	}
-	raw, err := chain.Deterministic.Marshal(&aurigraphv1.StateSnapshot{ValidatorKeys: f.keys.Proto()})
-	if err != nil {
-		return nil, fmt.Errorf("encode validator keys: %w", err)
-	}
-	r.ValidatorKeys = raw
-	return r, nil
+	return out, nil
 }
 
 // changedCh returns a channel closed at the next head change.

@@ -16,6 +16,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/raftnode/raftgrpc"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -29,7 +30,7 @@ const (
 	syncRequestLimit  = 30 * time.Second
 	syncBackoffMin    = 100 * time.Millisecond
 	syncBackoffMax    = 5 * time.Second
-	maxSyncBlockBytes = maxRaftMessageBytes
+	maxSyncBlockBytes = raftgrpc.MaxMessageBytes
 )
 
 // blockSyncServer serves this validator's stored blocks to peers catching up.
@@ -131,7 +132,7 @@ func (n *Node) syncGap(ctx context.Context) error {
 	}
 	var errs []error
 	for _, id := range n.syncPeerOrder() {
-		conn := n.transport.peerConn(id)
+		conn := n.transport.PeerConn(id)
 		if conn == nil {
 			continue
 		}
@@ -161,9 +162,8 @@ func (n *Node) syncGap(ctx context.Context) error {
 // syncPeerOrder lists the peers to ask: the leader first, as it is the most
 // likely to hold every block, then the others by id.
 func (n *Node) syncPeerOrder() []uint64 {
-	ids := n.transport.peerIDs()
-	slices.Sort(ids)
-	if lead := n.leader.Load(); lead != n.cfg.ID {
+	ids := n.transport.Peers()
+	if lead := n.Node.Status().Leader; lead != n.cfg.ID {
 		if i := slices.Index(ids, lead); i > 0 {
 			ids = slices.Insert(slices.Delete(ids, i, i+1), 0, lead)
 		}

@@ -14,13 +14,15 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/blocklog"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// Chain is the chain's state machine: it executes committed batches,
-// builds and signs their blocks and appends them to its block store. A
-// validator's raft loop applies entries to the Chain of its data dir;
-// OpenChain gives one without raft around it, to be fed entries directly.
+// Chain is the chain's state machine (a raftnode.StateMachine): it
+// executes committed batches, builds and signs their blocks and appends them
+// to its block store. A validator's raft node applies entries to the Chain
+// of its data dir; OpenChain gives one without raft around it, to be fed
+// entries directly.
 type Chain struct {
 	// mu guards fsm: whichever applies writes, the validator's reads read.
 	mu     sync.RWMutex
@@ -28,9 +30,6 @@ type Chain struct {
 	blocks *BlockStore
 	logger *slog.Logger
 	m      *metrics
-	// member reports whether a validator is in raft's configuration at the
-	// entry being applied: only a member's block-signing key registers.
-	member func(id uint64) bool
 	// hasGenesis is set once the chain's genesis applied, so proposing
 	// need not wait for mu behind a busy applier.
 	hasGenesis atomic.Bool
@@ -55,10 +54,10 @@ type ChainConfig struct {
 }
 
 // OpenChain opens the chain in cfg.DataDir on its own, with no raft log:
-// the caller hands it committed entries in log order through Apply, the
-// chain's genesis first, and Close closes its block store. Outside a raft
-// configuration no validator is a member, so entries registering a
-// validator's key are refused.
+// the caller hands it committed entries in log order through Apply (with a
+// nil raftnode.Conf), the chain's genesis first, and Close closes its block
+// store. Outside a raft configuration no validator is a member, so entries
+// registering a validator's key are refused.
 func OpenChain(cfg ChainConfig) (*Chain, error) {
 	if cfg.ID == 0 || len(cfg.Key) != ed25519.PrivateKeySize {
 		return nil, fmt.Errorf("consensus chain in %s: ID (%d) must be >= 1 and Key an Ed25519 private key (%d bytes)", cfg.DataDir, cfg.ID, len(cfg.Key))
@@ -78,12 +77,7 @@ func OpenChain(cfg ChainConfig) (*Chain, error) {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	c, err := openChain(cfg, newMetrics(nil, cfg.ID))
-	if err != nil {
-		return nil, err
-	}
-	c.member = func(uint64) bool { return false }
-	return c, nil
+	return openChain(cfg, newMetrics(nil, cfg.ID))
 }
 
 // openChain opens the block store in cfg.DataDir, migrated from an earlier
@@ -125,19 +119,25 @@ func (c *Chain) Applied() (uint64, uint64) {
 }
 
 // Apply executes the entries and persists their combined effect, the
-// blocks they built, in one append to the block store; see StateMachine.
-func (c *Chain) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftpb.ConfChangeV2, error)) ([]Outcome, error) {
+// blocks they built, in one append to the block store; see
+// raftnode.StateMachine. Only a validator that conf names a member registers
+// its block-signing key; a nil conf, for entries fed without raft, changes
+// no configuration and names no member.
+func (c *Chain) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outcome, error) {
 	start := time.Now()
-	var outcomes []Outcome
+	var outcomes []raftnode.Outcome
 	c.mu.Lock()
 	f := c.fsm
 	advanced := false
 	for i := range ents {
 		e := &ents[i]
-		cc, err := confChange(e)
-		if err != nil {
-			c.mu.Unlock()
-			return nil, err
+		var cc raftpb.ConfChangeV2
+		if conf != nil {
+			var err error
+			if cc, err = conf.Change(e); err != nil {
+				c.mu.Unlock()
+				return nil, err
+			}
 		}
 		if e.Index <= f.appliedIndex {
 			continue // the state came from a snapshot taken after it
@@ -157,7 +157,11 @@ func (c *Chain) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftp
 				var err error
 				switch vk := b.GetValidatorKey(); {
 				case vk != nil:
-					if err = f.applyValidatorKey(vk, c.member(vk.GetId())); err != nil {
+					member := false
+					if conf != nil {
+						member, _ = conf.Member(vk.GetId())
+					}
+					if err = f.applyValidatorKey(vk, member); err != nil {
 						c.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
 					}
 				default:
@@ -165,7 +169,7 @@ func (c *Chain) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftp
 						c.logger.Debug("batch rejected", "index", e.Index, "err", err)
 					}
 				}
-				outcomes = append(outcomes, Outcome{Proposal: b.GetProposalId(), Err: err})
+				outcomes = append(outcomes, raftnode.Outcome{Proposal: b.GetProposalId(), Err: err})
 			}
 		}
 		f.appliedIndex, f.appliedTerm = e.Index, e.Term
@@ -198,7 +202,7 @@ func (c *Chain) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftp
 	return outcomes, nil
 }
 
-// Snapshot copies the state at Applied; see StateMachine.
+// Snapshot copies the state at Applied; see raftnode.StateMachine.
 func (c *Chain) Snapshot() (uint64, uint64, func() ([]byte, error)) {
 	c.mu.RLock()
 	img := c.fsm.image()

@@ -14,8 +14,6 @@ import (
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-func noConfChange(*raftpb.Entry) (raftpb.ConfChangeV2, error) { return raftpb.ConfChangeV2{}, nil }
-
 // entriesOf encodes batches as consecutive raft entries of term 1 from index.
 func entriesOf(t *testing.T, index uint64, batches ...*aurigraphv1.Batch) []raftpb.Entry {
 	t.Helper()
@@ -45,7 +43,7 @@ func TestOpenChainAppliesEntriesWithoutRaft(t *testing.T) {
 	// A proof that would register validator 2's key were it a member.
 	proof := chain.ProveKey(ed25519.NewKeyFromSeed(make([]byte, ed25519.SeedSize)), chain.GenesisHash(g), 2)
 	ents := entriesOf(t, 1, &aurigraphv1.Batch{Genesis: g}, setup, gen.Batch(20), gen.Batch(20), &aurigraphv1.Batch{ValidatorKey: proof})
-	outcomes, err := c.Apply(ents[:4], noConfChange)
+	outcomes, err := c.Apply(ents[:4], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +52,7 @@ func TestOpenChainAppliesEntriesWithoutRaft(t *testing.T) {
 			t.Errorf("entry %d: %v", i+1, o.Err)
 		}
 	}
-	outcomes, err = c.Apply(ents[4:], noConfChange)
+	outcomes, err = c.Apply(ents[4:], nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -159,12 +160,8 @@ func (c *cluster) waitHeight(height uint64) {
 // waitApplied waits until every running validator applied index.
 func (c *cluster) waitApplied(index uint64) {
 	c.t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
 	for id, n := range c.nodes {
-		if err := n.waitApplied(ctx, index); err != nil {
-			c.t.Fatalf("validator %d: %v", id, err)
-		}
+		waitFor(c.t, fmt.Sprintf("validator %d to apply index %d", id, index), func() bool { return n.Status().Applied >= index })
 	}
 }
 
@@ -208,11 +205,11 @@ func TestClusterReplicatesIdenticalBlocks(t *testing.T) {
 	lead := c.leader()
 
 	for _, f := range c.followers(lead) {
-		if _, err := f.ProposeAsync(context.Background(), batch(0, mint("x", "a", 1))); !errors.Is(err, ErrNotLeader) {
-			t.Fatalf("follower %d ProposeAsync: got %v, want ErrNotLeader", f.ID(), err)
+		if _, err := f.ProposeAsync(context.Background(), batch(0, mint("x", "a", 1))); !errors.Is(err, raftnode.ErrNotLeader) {
+			t.Fatalf("follower %d ProposeAsync: got %v, want raftnode.ErrNotLeader", f.ID(), err)
 		}
-		if _, err := f.NextOffsets(context.Background(), testTopic); !errors.Is(err, ErrNotLeader) {
-			t.Fatalf("follower %d NextOffsets: got %v, want ErrNotLeader", f.ID(), err)
+		if _, err := f.NextOffsets(context.Background(), testTopic); !errors.Is(err, raftnode.ErrNotLeader) {
+			t.Fatalf("follower %d NextOffsets: got %v, want raftnode.ErrNotLeader", f.ID(), err)
 		}
 	}
 
@@ -421,8 +418,8 @@ func TestLeadershipLostFailsWaiters(t *testing.T) {
 	// Without a quorum the leader steps down (CheckQuorum) and the waiting
 	// proposal learns it instead of hanging.
 	err := propose(t, lead, batch(0, mint("m1", "alice", 1)))
-	if !errors.Is(err, ErrLeadershipLost) {
-		t.Fatalf("got %v, want ErrLeadershipLost", err)
+	if !errors.Is(err, raftnode.ErrLeadershipLost) {
+		t.Fatalf("got %v, want raftnode.ErrLeadershipLost", err)
 	}
 }
 
@@ -465,7 +462,7 @@ func TestSnapshotAndRecovery(t *testing.T) {
 	c.start(fid)
 	c.waitHeight(uint64(off))
 	lead = c.leader()
-	c.waitApplied(lead.applied.Load())
+	c.waitApplied(lead.Status().Applied)
 	if got := counterValue(t, c.regs[fid], "aurigraph_consensus_snapshots_restored_total", ""); got != 1 {
 		t.Fatalf("follower restored %v leader snapshots, want 1", got)
 	}
@@ -503,8 +500,8 @@ func TestProposeContextAndStop(t *testing.T) {
 		t.Fatalf("canceled ctx: got %v", err)
 	}
 	c.stop(1)
-	if _, err := lead.ProposeAsync(context.Background(), batch(0, mint("a", "x", 1))); !errors.Is(err, ErrNotLeader) && !errors.Is(err, ErrStopped) {
-		t.Fatalf("after Close: got %v, want ErrNotLeader or ErrStopped", err)
+	if _, err := lead.ProposeAsync(context.Background(), batch(0, mint("a", "x", 1))); !errors.Is(err, raftnode.ErrNotLeader) && !errors.Is(err, raftnode.ErrStopped) {
+		t.Fatalf("after Close: got %v, want raftnode.ErrNotLeader or raftnode.ErrStopped", err)
 	}
 	if err := lead.Close(context.Background()); err != nil {
 		t.Fatalf("second Close: %v", err)
@@ -619,32 +616,4 @@ func TestRaftCommitsWhileTheApplierIsBusy(t *testing.T) {
 		}
 	}
 	c.waitHeight(3)
-}
-
-// TestLeadershipChangedNotifies: a follower's notification fires when the
-// leader hands over, and the one it names leads.
-func TestLeadershipChangedNotifies(t *testing.T) {
-	c := newCluster(t, 3, nil)
-	lead := c.leader()
-	f := c.followers(lead)[0]
-	changed := f.LeadershipChanged()
-	select {
-	case <-changed:
-		t.Fatal("notified before anything changed")
-	default:
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	if err := lead.TransferLeadership(ctx, f.ID()); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case <-changed:
-	case <-ctx.Done():
-		t.Fatal("the new leader was not notified")
-	}
-	waitFor(t, "the new leader to say so", func() bool { isLeader, _ := f.Leader(); return isLeader })
-	if isLeader, _ := lead.Leader(); isLeader {
-		t.Fatal("the old leader still says it leads")
-	}
 }

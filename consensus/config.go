@@ -2,7 +2,6 @@ package consensus
 
 import (
 	"crypto/ed25519"
-	"errors"
 	"fmt"
 	"log/slog"
 	"net"
@@ -12,17 +11,20 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
+	"github.com/aurigraph/aurigraph/internal/raftnode/raftgrpc"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// Config configures one validator.
+// Config configures one validator: its raft node (internal/raftnode) and
+// peer transport (internal/raftnode/raftgrpc), and its chain.
 type Config struct {
 	// ID is this validator's raft id, 1-based.
 	ID uint64
 	// Peers maps every validator id, this one included, to its raft gRPC
 	// address host:port.
 	Peers map[uint64]string
-	// ListenAddr is where this validator's RaftTransport server listens;
+	// ListenAddr is where this validator's raft transport listens;
 	// empty means Peers[ID].
 	ListenAddr string
 	// Listener, when set, is used instead of listening on ListenAddr. It lets
@@ -73,62 +75,32 @@ type Config struct {
 	// verifier that remembers nothing.
 	Signatures SignatureVerifier
 	// TLS, when set, secures the raft peer transport with mutual TLS.
-	TLS *TLSConfig
+	TLS *raftgrpc.TLSConfig
 	// Logger receives structured logs; nil means slog.Default().
 	Logger *slog.Logger
 	// Registerer receives the aurigraph_consensus_* metrics; nil disables them.
 	Registerer prometheus.Registerer
-
-	// machine, set by StartReplica, replaces the chain's state machine.
-	machine StateMachine
 }
 
-const (
-	electionTicks  = 10
-	heartbeatTicks = 1
-)
+// raft is the configuration of the validator's raft node, without its
+// transport.
+func (c Config) raft() raftnode.Config {
+	return raftnode.Config{
+		ID: c.ID, Peers: c.Peers, DataDir: c.DataDir, TickInterval: c.TickInterval,
+		SnapshotEntries: c.SnapshotEntries, SnapshotBytes: c.SnapshotBytes,
+		SnapshotCatchUpEntries: c.SnapshotCatchUpEntries, SnapshotCatchUpBytes: c.SnapshotCatchUpBytes,
+		Join: c.Join, Logger: c.Logger, Registerer: c.Registerer,
+	}
+}
 
+// withDefaults checks c and fills in the chain's defaults and the listen
+// address; the raft node fills in its own.
 func (c Config) withDefaults() (Config, error) {
-	if c.ID == 0 {
-		return c, errors.New("consensus config: ID must be >= 1")
+	if err := c.raft().Check(); err != nil {
+		return c, err
 	}
-	if _, ok := c.Peers[c.ID]; !ok {
-		return c, fmt.Errorf("consensus config: Peers has no address for this validator's ID %d", c.ID)
-	}
-	for id, addr := range c.Peers {
-		if id == 0 {
-			return c, errors.New("consensus config: Peers contains id 0; validator ids start at 1")
-		}
-		if _, _, err := net.SplitHostPort(addr); err != nil {
-			return c, fmt.Errorf("consensus config: peer %d address %q: %w (want host:port)", id, addr, err)
-		}
-	}
-	if c.DataDir == "" {
-		return c, errors.New("consensus config: DataDir is required")
-	}
-	// A private copy: the transport and HTTP handler read it concurrently.
-	peers := make(map[uint64]string, len(c.Peers))
-	for id, addr := range c.Peers {
-		peers[id] = addr
-	}
-	c.Peers = peers
 	if c.ListenAddr == "" {
 		c.ListenAddr = c.Peers[c.ID]
-	}
-	if c.TickInterval <= 0 {
-		c.TickInterval = 100 * time.Millisecond
-	}
-	if c.SnapshotEntries == 0 {
-		c.SnapshotEntries = 10000
-	}
-	if c.SnapshotBytes == 0 {
-		c.SnapshotBytes = 64 << 20
-	}
-	if c.SnapshotCatchUpEntries == 0 {
-		c.SnapshotCatchUpEntries = min(c.SnapshotEntries, 5000)
-	}
-	if c.SnapshotCatchUpBytes == 0 {
-		c.SnapshotCatchUpBytes = 16 << 20
 	}
 	if c.DedupWindow == 0 {
 		c.DedupWindow = 1_000_000

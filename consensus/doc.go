@@ -1,7 +1,14 @@
-// Package consensus runs an Aurigraph validator: a raft node (go.etcd.io/raft/v3)
-// with a durable log (etcd's wal and snap packages), a gRPC peer transport,
-// and the deterministic state machine that turns committed batches into
-// hash-chained blocks kept in an append-only block log (internal/blocklog).
+// Package consensus is the chain: the deterministic state machine that
+// turns committed batches into hash-chained, signed blocks (Chain), the
+// block store that keeps them in an append-only block log
+// (internal/blocklog) with an index of transaction ids, verification
+// (VerifyChain), block catch-up from peers, the validators' keys, and the
+// migration from an earlier version's store. A validator (Node, started by
+// Start) is this chain applied by a raft node: internal/raftnode drives
+// raft, its WAL and snapshots, and the membership, over the peer transport
+// of internal/raftnode/raftgrpc, and sees the chain only as a
+// raftnode.StateMachine. The API that serves the chain over REST and gRPC
+// is internal/chainapi's.
 //
 // Exactly-once hinges on two pieces of replicated state. Every batch names
 // the Kafka ranges it consumed, and the state machine applies a batch only if
@@ -10,17 +17,16 @@
 // the accepted ranges, transaction ids are deduplicated against a bounded
 // window of recent ids that is part of the replicated state.
 //
-// The raft loop applies committed entries through the StateMachine
-// interface, by an applier goroutine while the raft loop goes on persisting
-// and sending the next entries. A Ready carrying a configuration change or
-// a snapshot waits for the applier to drain and is handled by the raft loop
-// itself. The chain's machine keeps its state in memory and appends the
-// blocks of each Ready to the block log, unsynced: the WAL is what makes
-// them durable. A snapshot syncs the block log before it lets WAL entries
-// go; a validator starts from its newest snapshot and raft replays the WAL
-// after it, which also rebuilds any block a crash cut from the log's tail.
-// Entries at or below the snapshot's index are skipped, so nothing applies
-// twice, and rebuilt blocks the log still holds are not written again.
+// The chain keeps its state in memory and appends the blocks of each Ready
+// to the block log, unsynced: the raft log is what makes them durable. Before
+// a raft snapshot lets the log's entries go, the raft node syncs the chain
+// (Chain.Sync), so the blocks those entries built are on disk; a validator
+// starts from its newest snapshot and raft replays the log after it, which
+// also rebuilds any block a crash cut from the block log's tail. Entries at
+// or below the snapshot's index are skipped, so nothing applies twice, and
+// rebuilt blocks the log still holds are not written again. A validator's
+// block-signing key registers only while raft's configuration names it a
+// member at that entry (raftnode.Conf).
 //
 // A follower far enough behind receives a raft snapshot with the leader's
 // state machine instead of the entries. Raft snapshots carry state, not
@@ -30,16 +36,10 @@
 // ending at a hash the applied state vouches for, and stores them without
 // touching the state machine; it resumes from what is stored after a crash.
 // Until then BlockStore.Height stays at the contiguous height, so tailing
-// readers never meet a hole, and Status and HTTP report catching_up.
+// readers never meet a hole, and Status reports CatchingUp.
 //
-// Membership changes are raft ConfChangeV2 entries applied in log order with
-// the batches, on replay too. A validator added with Node.AddMember joins as
-// a learner, carries its raft address in the entry's MemberContext, and is
-// promoted to voter by the leader once its log has caught up. Addresses are
-// kept in members.json and appended to snapshot data, so they outlive
-// restarts and reach validators that catch up from a snapshot. A validator that applies
-// its own removal passes on leadership if it holds it and stops its loop.
-//
-// Reads through HTTP are linearizable by default (raft ReadIndex on any
-// validator, then waiting for apply); see Node.LinearizableRead.
+// On the leader the validator proposes the chain's genesis as soon as it
+// leads, and registers each member's block-signing key after asking the
+// member to prove it. Leader-only stages outside the chain (ingest, the
+// block publisher) follow Node.LeadershipChanged.
 package consensus

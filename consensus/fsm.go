@@ -690,7 +690,7 @@ func (f *fsm) takeChanges() (*changeSet, error) {
 		restored: f.changes.restored,
 	}
 	if f.changes.rules {
-		r, err := rulesOf(f)
+		r, err := f.storedRules()
 		if err != nil {
 			return nil, err
 		}
@@ -698,6 +698,43 @@ func (f *fsm) takeChanges() (*changeSet, error) {
 	}
 	f.changes = fsmChanges{}
 	return cs, nil
+}
+
+// storedRules encodes the genesis and validator keys for the block store's
+// rules file.
+func (f *fsm) storedRules() (*storedRules, error) {
+	r := &storedRules{}
+	if f.genesis != nil && !f.legacy() {
+		raw, err := chain.Deterministic.Marshal(f.genesis)
+		if err != nil {
+			return nil, fmt.Errorf("encode genesis: %w", err)
+		}
+		r.Genesis = raw
+	}
+	raw, err := chain.Deterministic.Marshal(&aurigraphv1.StateSnapshot{ValidatorKeys: f.keys.Proto()})
+	if err != nil {
+		return nil, fmt.Errorf("encode validator keys: %w", err)
+	}
+	r.ValidatorKeys = raw
+	return r, nil
+}
+
+// loadRules fills f with a block store's rules alone, at the store's
+// applied height, its keys joined by the store's own validator's key
+// (registered or not).
+func (f *fsm) loadRules(s *BlockStore) error {
+	r, err := s.chainRules()
+	if err != nil {
+		return err
+	}
+	f.height = s.Stats().Height
+	f.installRules(r.genesis, r.keys)
+	if r.selfKey != nil {
+		// A key other than the registered one is refused here, and the
+		// blocks it signed are reported as not verifying.
+		_, _ = f.keys.Register(r.selfID, r.selfKey)
+	}
+	return nil
 }
 
 // persist commits what changed to s, as the applier does after each Ready,

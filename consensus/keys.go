@@ -113,7 +113,7 @@ func (n *Node) proveKey(ctx context.Context, id uint64, anchor []byte) (*aurigra
 	if id == n.cfg.ID {
 		return chain.ProveKey(n.cfg.Key, anchor, id), nil
 	}
-	conn := n.transport.peerConn(id)
+	conn := n.transport.PeerConn(id)
 	if conn == nil {
 		return nil, fmt.Errorf("validator %d: no connection", id)
 	}
@@ -196,13 +196,13 @@ type loggedTxs struct {
 	ids   map[string]struct{}
 }
 
-// unappliedTxs collects the transaction ids of the normal entries above
-// applied.
-func unappliedTxs(ents []raftpb.Entry, applied uint64) *loggedTxs {
+// unappliedTxs collects the transaction ids of the normal entries among
+// ents, which the raft node found unapplied in its log at start.
+func unappliedTxs(ents []raftpb.Entry) *loggedTxs {
 	l := &loggedTxs{ids: make(map[string]struct{})}
 	for i := range ents {
 		e := &ents[i]
-		if e.Index <= applied || e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
+		if e.Type != raftpb.EntryNormal || len(e.Data) == 0 {
 			continue
 		}
 		var b aurigraphv1.Batch
@@ -220,14 +220,15 @@ func unappliedTxs(ents []raftpb.Entry, applied uint64) *loggedTxs {
 	return l
 }
 
-// inLog reports whether id is in a raft entry this validator found
-// unapplied at start and has not applied yet.
-func (n *Node) inLog(id string) bool {
+// InLog reports whether id is in a raft entry this validator found
+// unapplied at start and has not applied yet: pending, although nothing in
+// this process accepted it.
+func (n *Node) InLog(id string) bool {
 	l := n.logged.Load()
 	if l == nil {
 		return false
 	}
-	if n.applied.Load() >= l.index {
+	if applied, _ := n.chain.Applied(); applied >= l.index {
 		n.logged.CompareAndSwap(l, nil)
 		return false
 	}

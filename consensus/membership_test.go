@@ -12,10 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
-	"github.com/aurigraph/aurigraph/internal/chain"
-	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 // addJoiner reserves a listener and data dir for validator id and returns
@@ -53,12 +50,12 @@ func (c *cluster) closeRemoved(id uint64) {
 	case <-time.After(testTimeout):
 		c.t.Fatalf("validator %d still runs its raft loop after its removal", id)
 	}
-	if err := n.Err(); !errors.Is(err, ErrRemoved) {
-		c.t.Fatalf("validator %d Err() = %v, want ErrRemoved", id, err)
+	if err := n.Err(); !errors.Is(err, raftnode.ErrRemoved) {
+		c.t.Fatalf("validator %d Err() = %v, want raftnode.ErrRemoved", id, err)
 	}
 	delete(c.nodes, id)
-	if err := n.Close(context.Background()); !errors.Is(err, ErrRemoved) {
-		c.t.Fatalf("Close of removed validator %d = %v, want it to report ErrRemoved", id, err)
+	if err := n.Close(context.Background()); !errors.Is(err, raftnode.ErrRemoved) {
+		c.t.Fatalf("Close of removed validator %d = %v, want it to report raftnode.ErrRemoved", id, err)
 	}
 }
 
@@ -162,7 +159,7 @@ func (g *loadGenerator) halt() {
 	g.wg.Wait()
 }
 
-func memberIDs(ms []Member, voters bool) []uint64 {
+func memberIDs(ms []raftnode.Member, voters bool) []uint64 {
 	var out []uint64
 	for _, m := range ms {
 		if m.Voter == voters {
@@ -177,7 +174,7 @@ func memberIDs(ms []Member, voters bool) []uint64 {
 func (c *cluster) sameChain() ChainStats {
 	c.t.Helper()
 	lead := c.leader()
-	c.waitApplied(lead.applied.Load())
+	c.waitApplied(lead.Status().Applied)
 	want := lead.Blocks().Stats()
 	c.waitHeight(want.Height)
 	for id, n := range c.nodes {
@@ -199,8 +196,8 @@ func TestAddValidatorCatchesUpAndVotes(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 	for _, f := range c.followers(lead) {
-		if err := f.AddMember(ctx, 4, addr); !errors.Is(err, ErrNotLeader) {
-			t.Fatalf("AddMember on follower %d = %v, want ErrNotLeader", f.ID(), err)
+		if err := f.AddMember(ctx, 4, addr); !errors.Is(err, raftnode.ErrNotLeader) {
+			t.Fatalf("AddMember on follower %d = %v, want raftnode.ErrNotLeader", f.ID(), err)
 		}
 	}
 	if err := lead.AddMember(ctx, 4, addr); err != nil {
@@ -211,8 +208,8 @@ func TestAddValidatorCatchesUpAndVotes(t *testing.T) {
 	if got := memberIDs(lead.Members(), false); !slices.Equal(got, []uint64{4}) {
 		t.Fatalf("learners after AddMember = %v, want [4]", got)
 	}
-	if err := lead.AddMember(ctx, 4, addr); !errors.Is(err, ErrMemberExists) {
-		t.Fatalf("second AddMember(4) = %v, want ErrMemberExists", err)
+	if err := lead.AddMember(ctx, 4, addr); !errors.Is(err, raftnode.ErrMemberExists) {
+		t.Fatalf("second AddMember(4) = %v, want raftnode.ErrMemberExists", err)
 	}
 	before := load.committed()
 	waitFor(t, "commits with a learner that is down", func() bool { return load.committed() >= before+5 })
@@ -231,7 +228,10 @@ func TestAddValidatorCatchesUpAndVotes(t *testing.T) {
 	load.halt()
 	c.sameChain()
 	for id, n := range c.nodes {
-		want := []Member{{1, c.peers[1], true}, {2, c.peers[2], true}, {3, c.peers[3], true}, {4, addr, true}}
+		want := []raftnode.Member{
+			{ID: 1, RaftAddress: c.peers[1], Voter: true}, {ID: 2, RaftAddress: c.peers[2], Voter: true},
+			{ID: 3, RaftAddress: c.peers[3], Voter: true}, {ID: 4, RaftAddress: addr, Voter: true},
+		}
 		if got := n.Members(); !slices.Equal(got, want) {
 			t.Fatalf("validator %d Members() = %v, want %v", id, got, want)
 		}
@@ -248,7 +248,9 @@ func TestAddValidatorCatchesUpAndVotes(t *testing.T) {
 	lead = c.leader()
 	if lead.ID() != 4 {
 		_, term := lead.Leader()
-		lead.raft.TransferLeadership(ctx, lead.ID(), 4)
+		if err := lead.TransferLeadership(ctx, 4); err != nil {
+			t.Fatalf("transfer leadership to validator 4: %v", err)
+		}
 		waitFor(t, "validator 4 elected", func() bool {
 			ok, t4 := n4.Leader()
 			return ok && t4 > term
@@ -266,8 +268,8 @@ func TestRemoveValidatorsIncludingLeader(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
 
-	if err := lead.RemoveMember(ctx, 9); !errors.Is(err, ErrMemberNotFound) {
-		t.Fatalf("RemoveMember(9) = %v, want ErrMemberNotFound", err)
+	if err := lead.RemoveMember(ctx, 9); !errors.Is(err, raftnode.ErrMemberNotFound) {
+		t.Fatalf("RemoveMember(9) = %v, want raftnode.ErrMemberNotFound", err)
 	}
 	// The leader removes itself: it hands leadership over, then stops.
 	old := lead.ID()
@@ -302,8 +304,8 @@ func TestRemoveValidatorsIncludingLeader(t *testing.T) {
 	}
 	c.closeRemoved(f)
 	c.proposeNext("alone")
-	if err := lead.RemoveMember(ctx, lead.ID()); !errors.Is(err, ErrLastVoter) {
-		t.Fatalf("removing the last voter = %v, want ErrLastVoter", err)
+	if err := lead.RemoveMember(ctx, lead.ID()); !errors.Is(err, raftnode.ErrLastVoter) {
+		t.Fatalf("removing the last voter = %v, want raftnode.ErrLastVoter", err)
 	}
 	if got := lead.Members(); len(got) != 1 || got[0].ID != lead.ID() {
 		t.Fatalf("Members() = %v", got)
@@ -381,76 +383,8 @@ func TestMembershipSurvivesRestartAndSnapshots(t *testing.T) {
 		if got := n.Members(); !slices.Equal(got, want) {
 			t.Fatalf("validator %d Members() after restart = %v, want %v", id, got, want)
 		}
-		if ids := n.transport.peerIDs(); slices.Contains(ids, victim) || len(ids) != 2 {
+		if ids := n.transport.Peers(); slices.Contains(ids, victim) || len(ids) != 2 {
 			t.Fatalf("validator %d transport peers %v; want the two other members", id, ids)
 		}
-	}
-}
-
-func TestSnapshotMembersRoundTrip(t *testing.T) {
-	state, err := chain.Deterministic.Marshal(&aurigraphv1.StateSnapshot{Height: 7, LastHash: []byte{1, 2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	addrs := map[uint64]string{1: "10.0.0.1:7001", 4: "[::1]:7004"}
-	data, err := appendSnapshotMembers(state, addrs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	got, err := snapshotMembers(data)
-	if err != nil || !maps.Equal(got, addrs) {
-		t.Fatalf("snapshotMembers = %v, %v; want %v", got, err, addrs)
-	}
-	// The trailer keeps the bytes a valid StateSnapshot.
-	var st aurigraphv1.StateSnapshot
-	if err := proto.Unmarshal(data, &st); err != nil || st.GetHeight() != 7 {
-		t.Fatalf("decode state with member trailer: %v, height %d", err, st.GetHeight())
-	}
-	// ...and the schema reads the trailer as StateSnapshot.members.
-	fromSchema := map[uint64]string{}
-	for _, m := range st.GetMembers() {
-		fromSchema[m.GetId()] = m.GetRaftAddress()
-	}
-	if !maps.Equal(fromSchema, addrs) {
-		t.Fatalf("StateSnapshot.members = %v, want %v", fromSchema, addrs)
-	}
-	if _, err := snapshotMembers([]byte{0x52, 0x05, 0x01}); err == nil {
-		t.Fatal("snapshotMembers accepted a truncated member")
-	}
-}
-
-func FuzzSnapshotMembers(f *testing.F) {
-	data, _ := appendSnapshotMembers([]byte{0x08, 0x07}, map[uint64]string{2: "127.0.0.1:7002"})
-	f.Add(data)
-	f.Add([]byte{0x52, 0x00})
-	f.Fuzz(func(t *testing.T, b []byte) {
-		got, err := snapshotMembers(b)
-		if err != nil {
-			return
-		}
-		for id, addr := range got {
-			if id == 0 || addr == "" {
-				t.Fatalf("snapshotMembers returned member %d at %q", id, addr)
-			}
-		}
-	})
-}
-
-// TestUnreachableLearnerStaysALearner: a learner added to a young chain,
-// whose log is shorter than the promotion slack, is not promoted before it
-// has acknowledged anything, however long nothing answers at its address.
-func TestUnreachableLearnerStaysALearner(t *testing.T) {
-	t.Parallel()
-	c := newCluster(t, 3, nil)
-	lead := c.leader()
-	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-	defer cancel()
-	if err := lead.AddMember(ctx, 9, "127.0.0.1:9"); err != nil {
-		t.Fatalf("AddMember(9): %v", err)
-	}
-	// Several promotion rounds.
-	time.Sleep(4 * electionTicks * testTick)
-	if got := memberIDs(lead.Members(), false); !slices.Equal(got, []uint64{9}) {
-		t.Fatalf("learners = %v, want [9]: a learner that never answered was promoted", got)
 	}
 }

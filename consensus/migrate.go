@@ -8,14 +8,15 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/atomicfile"
 	"github.com/aurigraph/aurigraph/internal/blocklog"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -51,7 +52,7 @@ func migrateBoltStore(dataDir string, log *slog.Logger) error {
 		return fmt.Errorf("migrate %s: open it: %w (another process may hold it)", old, err)
 	}
 	defer db.Close()
-	blocks, err := copyBoltChain(db, tmp, filepath.Join(dataDir, membersFile))
+	blocks, err := copyBoltChain(db, tmp, dataDir)
 	if err != nil {
 		os.RemoveAll(tmp)
 		return fmt.Errorf("migrate %s to a block log: %w", old, err)
@@ -59,7 +60,7 @@ func migrateBoltStore(dataDir string, log *slog.Logger) error {
 	if err := os.Rename(tmp, dst); err != nil {
 		return fmt.Errorf("migrate %s: %w", old, err)
 	}
-	if err := syncPath(dataDir); err != nil {
+	if err := atomicfile.SyncDir(dataDir); err != nil {
 		return fmt.Errorf("migrate %s: %w", old, err)
 	}
 	db.Close()
@@ -74,16 +75,7 @@ func removeMigrated(old, dataDir string) error {
 	if err := os.Remove(old); err != nil {
 		return fmt.Errorf("remove the migrated %s: %w", old, err)
 	}
-	return syncPath(dataDir)
-}
-
-func syncPath(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.SyncDir(dataDir)
 }
 
 // Buckets and keys of the bbolt store.
@@ -101,8 +93,8 @@ var (
 )
 
 // copyBoltChain writes db's blocks to a block log in dir and its members
-// to membersPath, and returns how many blocks it copied.
-func copyBoltChain(db *bolt.DB, dir, membersPath string) (int, error) {
+// to dataDir's raftnode.MembersFile, and returns how many blocks it copied.
+func copyBoltChain(db *bolt.DB, dir, dataDir string) (int, error) {
 	bl, err := blocklog.Open(dir, blocklog.Options{})
 	if err != nil {
 		return 0, err
@@ -150,24 +142,20 @@ func copyBoltChain(db *bolt.DB, dir, membersPath string) (int, error) {
 		if err != nil {
 			return err
 		}
-		if err := writeFileAtomic(filepath.Join(dir, rulesFile), raw); err != nil {
+		if err := atomicfile.WriteFile(filepath.Join(dir, rulesFile), raw); err != nil {
 			return err
 		}
 		if mb := tx.Bucket(boltMembers); mb != nil {
-			members := map[string]string{}
+			members := map[uint64]string{}
 			if err := mb.ForEach(func(k, v []byte) error {
 				if len(k) == 8 {
-					members[strconv.FormatUint(binary.BigEndian.Uint64(k), 10)] = string(v)
+					members[binary.BigEndian.Uint64(k)] = string(v)
 				}
 				return nil
 			}); err != nil {
 				return err
 			}
-			raw, err := json.Marshal(members)
-			if err != nil {
-				return err
-			}
-			if err := writeFileAtomic(membersPath, raw); err != nil {
+			if err := raftnode.WriteMembers(dataDir, members); err != nil {
 				return err
 			}
 		}

@@ -16,6 +16,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/aurigraph/aurigraph/internal/blocklog"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 // writeBoltStore writes the chain of the block store at dir, and the
@@ -114,8 +115,8 @@ func TestMigratesBoltStore(t *testing.T) {
 	if snapshotHeight(t, dir) < 4 {
 		t.Fatal("no snapshot above the first blocks; the WAL alone would rebuild them")
 	}
-	writeBoltStore(t, filepath.Join(dir, BlocksFile), filepath.Join(dir, membersFile), filepath.Join(dir, boltBlocksFile))
-	for _, p := range []string{BlocksFile, membersFile} {
+	writeBoltStore(t, filepath.Join(dir, BlocksFile), filepath.Join(dir, raftnode.MembersFile), filepath.Join(dir, boltBlocksFile))
+	for _, p := range []string{BlocksFile, raftnode.MembersFile} {
 		if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {
 			t.Fatal(err)
 		}

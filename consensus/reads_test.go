@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 func TestLinearizableReadOnFollowers(t *testing.T) {
@@ -50,83 +50,7 @@ func TestLinearizableReadOnFollowers(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 	defer cancel()
-	if err := lead.LinearizableRead(ctx); !errors.Is(err, ErrNoLeader) {
-		t.Fatalf("LinearizableRead without quorum = %v, want ErrNoLeader", err)
+	if err := lead.LinearizableRead(ctx); !errors.Is(err, raftnode.ErrNoLeader) {
+		t.Fatalf("LinearizableRead without quorum = %v, want raftnode.ErrNoLeader", err)
 	}
-}
-
-func TestSnapshotBySize(t *testing.T) {
-	t.Parallel()
-	payload := make([]byte, 1000)
-	tests := []struct {
-		name          string
-		snapshotBytes uint64
-		wantSnapshots bool
-	}{
-		{"under the byte threshold", 1 << 20, false},
-		{"over the byte threshold", 2500, true},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			t.Parallel()
-			c := newCluster(t, 1, func(cfg *Config) {
-				cfg.SnapshotEntries = 1 << 20
-				cfg.SnapshotBytes = tc.snapshotBytes
-			})
-			lead := c.leader()
-			for i := range 6 {
-				tx := mint("p"+strconv.Itoa(i), "alice", 1)
-				tx.Payload = payload
-				mustPropose(t, lead, batch(int64(i), tx))
-			}
-			if tc.wantSnapshots {
-				waitFor(t, "a snapshot by size", func() bool {
-					return counterValue(t, c.regs[1], "aurigraph_consensus_snapshots_total", "") >= 2
-				})
-				return
-			}
-			// The background snapshot would have been started by now.
-			mustPropose(t, lead, &aurigraphv1.Batch{Sources: []*aurigraphv1.SourceRange{{Topic: testTopic, StartOffset: 6, EndOffset: 6}}})
-			if got := counterValue(t, c.regs[1], "aurigraph_consensus_snapshots_total", ""); got != 0 {
-				t.Fatalf("snapshots_total = %v under both thresholds", got)
-			}
-		})
-	}
-}
-
-// TestCompactionBoundsRetainedBytes: after a snapshot the in-memory log
-// keeps at most SnapshotCatchUpBytes of entry data for lagging followers,
-// even when SnapshotCatchUpEntries would allow far more.
-func TestCompactionBoundsRetainedBytes(t *testing.T) {
-	t.Parallel()
-	payload := make([]byte, 10_000)
-	c := newCluster(t, 1, func(cfg *Config) {
-		cfg.SnapshotEntries = 20
-		cfg.SnapshotCatchUpEntries = 1000
-		cfg.SnapshotCatchUpBytes = 35_000
-	})
-	lead := c.leader()
-	for i := range 45 {
-		tx := mint("big"+strconv.Itoa(i), "alice", 1)
-		tx.Payload = payload
-		mustPropose(t, lead, batch(int64(i), tx))
-	}
-	waitFor(t, "two snapshots", func() bool {
-		return counterValue(t, c.regs[1], "aurigraph_consensus_snapshots_total", "") >= 2
-	})
-	waitFor(t, "the log compacted to a few entries", func() bool {
-		first, _ := lead.storage.FirstIndex()
-		last, _ := lead.storage.LastIndex()
-		ents, err := lead.storage.Entries(first, last+1, 1<<40)
-		if err != nil {
-			return false
-		}
-		var size int
-		for _, e := range ents {
-			size += e.Size()
-		}
-		// Up to SnapshotEntries entries after the latest snapshot come on
-		// top of the bound; without it all 45 would stay.
-		return len(ents) <= 3+20 && size <= 35_000+20*11_000
-	})
 }

@@ -43,7 +43,7 @@ func VerifyChain(ctx context.Context, s *BlockStore) (VerifyReport, error) {
 	}
 	rep.Height = s.Stats().Height
 	rules := newFSM(0)
-	if err := s.loadRules(rules); err != nil {
+	if err := rules.loadRules(s); err != nil {
 		return VerifyReport{}, fmt.Errorf("verify chain: read rules: %w", err)
 	}
 	seen := make(map[txDigest]uint64)

@@ -95,7 +95,8 @@ type leadershipNotifier interface {
 	LeadershipChanged() <-chan struct{}
 }
 
-// leadershipChanged is p's notification, or a channel that never closes.
+// leadershipChanged is p's notification, or nil (a channel that never
+// closes) when p does not notify.
 func leadershipChanged(p Proposer) <-chan struct{} {
 	if ln, ok := p.(leadershipNotifier); ok {
 		return ln.LeadershipChanged()
@@ -150,10 +151,11 @@ type ConsumerConfig struct {
 	// commit round trip brings in, which is what keeps fsyncs per
 	// transaction down. Set it to MaxInflight to hold no batch.
 	HoldInflight int
-	// LeaderPoll is how often Leader() is asked (50ms): the longest a new
-	// leader waits to start and a deposed one keeps fetching, unless the
-	// Proposer notifies leadership changes (consensus.Node does), which
-	// the consumer then acts on at once.
+	// LeaderPoll is how often Leader() is asked of a Proposer that does not
+	// notify leadership changes (50ms): the longest a new leader waits to
+	// start and a deposed one keeps fetching. One that notifies
+	// (consensus.Node does) is only asked when it notifies, and the
+	// consumer acts at once. It is also the shortest pause after a failure.
 	LeaderPoll time.Duration
 	// PartitionRefresh is how often a leading consumer looks at Topic's
 	// metadata (10s): added partitions make it restart from the replicated
@@ -403,6 +405,12 @@ func (c *Consumer) Run(ctx context.Context) error {
 				c.log.Warn("not consuming; retrying from the replicated offsets", "term", term, "err", err, "retry_in", wait, "repeats_not_logged", held)
 			}
 		}
+		// A Proposer that notifies is asked again when it notifies, or when
+		// a failure's pause is over; only one that does not is polled.
+		var again <-chan time.Time
+		if changed == nil || err != nil {
+			again = time.After(wait)
+		}
 		select {
 		case <-ctx.Done():
 			return nil
@@ -413,10 +421,10 @@ func (c *Consumer) Run(ctx context.Context) error {
 				select {
 				case <-ctx.Done():
 					return nil
-				case <-time.After(wait):
+				case <-again:
 				}
 			}
-		case <-time.After(wait):
+		case <-again:
 		}
 	}
 }
@@ -554,29 +562,30 @@ func (c *Consumer) lead(ctx context.Context, cl *kgo.Client, adm *kadm.Client, t
 // watch ends the term when the node stops leading, its term changes, or the
 // topic gains partitions, is deleted or is created again.
 func (c *Consumer) watch(ctx context.Context, stop context.CancelCauseFunc, cl *kgo.Client, term uint64, meta kafkatopic.Meta) {
-	poll := time.NewTicker(c.cfg.LeaderPoll)
-	defer poll.Stop()
+	// Leadership is polled only from a Proposer that does not notify.
+	var poll <-chan time.Time
+	if leadershipChanged(c.p) == nil {
+		ticker := time.NewTicker(c.cfg.LeaderPoll)
+		defer ticker.Stop()
+		poll = ticker.C
+	}
 	refresh := time.NewTicker(c.cfg.PartitionRefresh)
 	defer refresh.Stop()
 	for {
+		// Asked after taking the notification, so that a change since the
+		// term was read, or since the last look, is never missed.
 		changed := leadershipChanged(c.p)
+		leader, now := c.p.Leader()
+		c.m.leader.Set(boolGauge(leader))
+		if !leader || now != term {
+			stop(fmt.Errorf("%w: leader=%v term %d → %d", errLeadershipLost, leader, term, now))
+			return
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-changed:
-			leader, now := c.p.Leader()
-			c.m.leader.Set(boolGauge(leader))
-			if !leader || now != term {
-				stop(fmt.Errorf("%w: leader=%v term %d → %d", errLeadershipLost, leader, term, now))
-				return
-			}
-		case <-poll.C:
-			leader, now := c.p.Leader()
-			c.m.leader.Set(boolGauge(leader))
-			if !leader || now != term {
-				stop(fmt.Errorf("%w: leader=%v term %d → %d", errLeadershipLost, leader, term, now))
-				return
-			}
+		case <-poll:
 		case <-refresh.C:
 			now, err := kafkatopic.Describe(ctx, cl, c.cfg.Topic)
 			switch {

@@ -17,7 +17,7 @@ import (
 )
 
 // TxReads answers the read half of TransactionService; the validators'
-// consensus.Service provides it.
+// chainapi.Service (internal/chainapi) provides it.
 type TxReads interface {
 	Get(context.Context, *aurigraphv1.GetTransactionRequest) (*aurigraphv1.GetTransactionResponse, error)
 	Status(context.Context, *aurigraphv1.GetTransactionStatusRequest) (*aurigraphv1.GetTransactionStatusResponse, error)

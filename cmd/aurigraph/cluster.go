@@ -19,7 +19,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/raftnode/raftgrpc"
 )
 
 func newClusterCommand() *cobra.Command {
@@ -269,12 +269,12 @@ func (c *clusterClient) do(ctx context.Context, method, u string, body []byte) (
 
 // peerTLS builds the Raft transport's TLS settings from the node flags:
 // all three or none.
-func peerTLS(cert, key, ca string) (*consensus.TLSConfig, error) {
+func peerTLS(cert, key, ca string) (*raftgrpc.TLSConfig, error) {
 	if cert == "" && key == "" && ca == "" {
 		return nil, nil
 	}
 	if cert == "" || key == "" || ca == "" {
 		return nil, errors.New("--peer-cert, --peer-key and --peer-ca go together: give all three for mutual TLS between validators, or none")
 	}
-	return &consensus.TLSConfig{CertFile: cert, KeyFile: key, CAFile: ca}, nil
+	return &raftgrpc.TLSConfig{CertFile: cert, KeyFile: key, CAFile: ca}, nil
 }

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/chainapi"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
 func TestParseNodeURLs(t *testing.T) {
@@ -91,7 +93,7 @@ func TestClusterCommandFindsLeader(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { n.Close(context.Background()) })
-		srv := httptest.NewServer(http.StripPrefix("/api/v12", consensus.NewHTTPHandler(consensus.NewService([]*consensus.Node{n}, consensus.ServiceOptions{Logger: testLog(t)}))))
+		srv := httptest.NewServer(http.StripPrefix("/api/v12", chainapi.NewHTTPHandler(chainapi.NewService([]*consensus.Node{n}, chainapi.ServiceOptions{Logger: testLog(t)}))))
 		t.Cleanup(srv.Close)
 		nodes[id], urls[id] = n, srv.URL
 	}
@@ -123,7 +125,7 @@ func TestClusterCommandFindsLeader(t *testing.T) {
 	if err != nil {
 		t.Fatalf("cluster add: %v", err)
 	}
-	var st consensus.ClusterStatus
+	var st raftnode.ClusterStatus
 	if err := json.Unmarshal([]byte(out), &st); err != nil || len(st.Members) != 3 || st.Members[2].Role != "learner" {
 		t.Fatalf("cluster add printed %s (%v)", out, err)
 	}

@@ -14,9 +14,9 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/aurigraph/aurigraph/analytics"
-	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
+	"github.com/aurigraph/aurigraph/internal/chainapi"
 	"github.com/aurigraph/aurigraph/internal/portal"
 	"github.com/aurigraph/aurigraph/stream"
 )
@@ -218,7 +218,7 @@ func gatewayBlockHandler(src *stream.TopicSource, guard *access.Guard) http.Hand
 			return
 		}
 		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(consensus.BlockJSON(guard.AccountScope(r.Context()).Block(b)))
+		_ = json.NewEncoder(w).Encode(chainapi.BlockJSON(guard.AccountScope(r.Context()).Block(b)))
 	})
 }
 

@@ -16,9 +16,9 @@ import (
 	"google.golang.org/grpc/reflection"
 
 	"github.com/aurigraph/aurigraph/analytics"
-	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/chainapi"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 	"github.com/aurigraph/aurigraph/stream"
@@ -66,7 +66,7 @@ func (f grpcTLSFlags) config(log *slog.Logger, reg prometheus.Registerer) (rpc.C
 // gateway has only the hub.
 type grpcServices struct {
 	hub       *stream.Hub
-	chain     *consensus.Service
+	chain     *chainapi.Service
 	submit    *ingest.SubmitHandler
 	analytics *analytics.Service
 	// guard enforces the access policy on every call.

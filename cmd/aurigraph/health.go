@@ -12,6 +12,7 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/internal/health"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	"github.com/aurigraph/aurigraph/schemas"
 )
 
@@ -93,7 +94,7 @@ func (h *healthWatch) watchConsensus(nodes []*consensus.Node) {
 			case <-n.Done():
 				err := n.Err()
 				validators = append(validators, map[string]any{"id": n.ID(), "state": "stopped", "reason": fmt.Sprint(err)})
-				if err != nil && !errors.Is(err, consensus.ErrRemoved) {
+				if err != nil && !errors.Is(err, raftnode.ErrRemoved) {
 					c.Halt(fmt.Errorf("validator %d stopped: %w", n.ID(), err))
 				}
 				continue

@@ -26,6 +26,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/internal/access"
 	"github.com/aurigraph/aurigraph/internal/certreload"
+	"github.com/aurigraph/aurigraph/internal/chainapi"
 	"github.com/aurigraph/aurigraph/internal/diskspace"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/portal"
@@ -354,11 +355,11 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 		return "", "", err
 	}
 	guard := a.access.guard
-	chain := consensus.NewService(a.nodes, consensus.ServiceOptions{Pending: a.submit.Pending, Scope: guard.TxScope, Logger: log.With("component", "api")})
+	chain := chainapi.NewService(a.nodes, chainapi.ServiceOptions{Pending: a.submit.Pending, Scope: guard.TxScope, Logger: log.With("component", "api")})
 	root := guard.NewMux()
 	api := root.Under("/api/v12")
 	api.Handle("POST /transactions", a.submit)
-	consensus.RegisterHTTP(api, chain)
+	chainapi.RegisterHTTP(api, chain)
 	mountStreams(api, a.hub, a.access.web.CORSOrigins)
 	mountAnalytics(api, a.analytics, guard, "a validator reads no ClickHouse projection; aurigraph dev serves the analytics API, and so does aurigraph gateway started with --clickhouse")
 	process := "node"

@@ -16,8 +16,10 @@ import (
 // leaderStages is what only a leader runs, wired the same way by dev and
 // node: an ingest consumer for each validator of the process, which
 // consumes while its validator leads, and the block publisher, which
-// publishes while one of them leads. Both act on the validators' leadership
-// notification (consensus.Node.LeadershipChanged) rather than polling.
+// publishes while one of them leads. Both start and stop on the validators'
+// leadership notification (LeadershipChanged of the raft node) and poll
+// nothing: the publisher through whileLeading, each consumer itself, since
+// it also fences every proposal with the term it read the offsets in.
 type leaderStages struct {
 	nodes     []*consensus.Node
 	consumers []*ingest.Consumer

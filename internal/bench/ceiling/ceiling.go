@@ -2,8 +2,9 @@
 // alone on this machine, so that a pipeline figure reads as a share of what
 // is physically possible here. Every ceiling drives the stage's own code
 // through its exported API: the broker through Kafka clients, raft through
-// consensus.Replica, the state machine through consensus.Chain, validation
-// through ingest and inserts through the projector's.
+// the validators' raft driver (internal/raftnode over raftgrpc), the state
+// machine through consensus.Chain, validation through ingest and inserts
+// through the projector's.
 package ceiling
 
 import (
@@ -29,6 +30,8 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/internal/bench/txgen"
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
+	"github.com/aurigraph/aurigraph/internal/raftnode/raftgrpc"
 	"github.com/aurigraph/aurigraph/projector"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -205,26 +208,33 @@ func replication(ctx context.Context, dir string, validators, entryTxs, txBytes 
 		lis[i] = l
 		peers[uint64(i+1)] = l.Addr().String()
 	}
-	replicas := make([]*consensus.Replica, 0, validators)
+	replicas := make([]*raftnode.Node, 0, validators)
 	machines := make([]*countingMachine, 0, validators)
 	defer func() {
 		for _, r := range replicas {
 			r.Close(context.Background())
 		}
 	}()
+	log := slog.New(slog.DiscardHandler)
 	for i, l := range lis {
 		m := &countingMachine{progress: make(chan struct{}, 1)}
-		r, err := consensus.StartReplica(ctx, consensus.Config{
-			ID: uint64(i + 1), Peers: peers, Listener: l, DataDir: filepath.Join(dir, fmt.Sprintf("raft-%d", i+1)),
-			Logger: slog.New(slog.DiscardHandler),
-		}, m)
+		id := uint64(i + 1)
+		tr, err := raftgrpc.New(raftgrpc.Config{ID: id, Listener: l, Logger: log})
+		if err == nil {
+			var r *raftnode.Node
+			r, err = raftnode.Start(raftnode.Config{
+				ID: id, Peers: peers, DataDir: filepath.Join(dir, fmt.Sprintf("raft-%d", id)), Transport: tr, Logger: log,
+			}, m)
+			if err == nil {
+				replicas, machines = append(replicas, r), append(machines, m)
+			}
+		}
 		if err != nil {
 			for _, l := range lis[i+1:] {
 				l.Close()
 			}
 			return 0, err
 		}
-		replicas, machines = append(replicas, r), append(machines, m)
 	}
 
 	lead, err := waitLeader(ctx, replicas, 10*time.Second)
@@ -250,7 +260,7 @@ func replication(ctx context.Context, dir string, validators, entryTxs, txBytes 
 		switch err := r.Propose(ctx, entry); {
 		case err == nil:
 			proposed++
-		case errors.Is(err, consensus.ErrNotLeader):
+		case errors.Is(err, raftnode.ErrNotLeader):
 			// A figure taken across an election would not be a ceiling.
 			return 0, errors.New("leadership moved during the measurement; the machine is too loaded to measure it now")
 		case errors.Is(err, raft.ErrProposalDropped):
@@ -278,13 +288,13 @@ type countingMachine struct {
 	progress    chan struct{}
 }
 
-func (m *countingMachine) Apply(ents []raftpb.Entry, confChange func(*raftpb.Entry) (raftpb.ConfChangeV2, error)) ([]consensus.Outcome, error) {
+func (m *countingMachine) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outcome, error) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	counted := uint64(0)
 	for i := range ents {
 		e := &ents[i]
-		if _, err := confChange(e); err != nil {
+		if _, err := conf.Change(e); err != nil {
 			return nil, err
 		}
 		if e.Index <= m.index {
@@ -326,7 +336,7 @@ func (m *countingMachine) Restore(_ []byte, index, term uint64, _ bool) error {
 func (m *countingMachine) Sync() error { return nil }
 
 // waitLeader returns the position in replicas of the one that leads.
-func waitLeader(ctx context.Context, replicas []*consensus.Replica, timeout time.Duration) (int, error) {
+func waitLeader(ctx context.Context, replicas []*raftnode.Node, timeout time.Duration) (int, error) {
 	deadline := time.Now().Add(timeout)
 	for time.Now().Before(deadline) {
 		for i, r := range replicas {
@@ -389,7 +399,7 @@ func apply(ctx context.Context, dir string, batches, batchTxs int) (float64, err
 		}
 	}
 	applied := func(ents []raftpb.Entry) error {
-		outcomes, err := c.Apply(ents, noConfChange)
+		outcomes, err := c.Apply(ents, nil)
 		if err != nil {
 			return err
 		}
@@ -414,8 +424,6 @@ func apply(ctx context.Context, dir string, batches, batchTxs int) (float64, err
 	}
 	return float64(batches*batchTxs) / time.Since(start).Seconds(), nil
 }
-
-func noConfChange(*raftpb.Entry) (raftpb.ConfChangeV2, error) { return raftpb.ConfChangeV2{}, nil }
 
 // Verify runs ingest.ValidateAll on n signed transactions, in polls of
 // ingest's size on every core as ingest does, for at least a second and

@@ -1,0 +1,17 @@
+package raftnode
+
+import "go.etcd.io/raft/v3/raftpb"
+
+// ZapLogger is zapLogger, for the tests of what etcd's storage logs.
+var ZapLogger = zapLogger
+
+// RetainedEntries returns the entries the node's in-memory log keeps.
+func (n *Node) RetainedEntries() []raftpb.Entry {
+	first, _ := n.memory.FirstIndex()
+	last, _ := n.memory.LastIndex()
+	ents, err := n.memory.Entries(first, last+1, 1<<40)
+	if err != nil {
+		return nil
+	}
+	return ents
+}

@@ -1,0 +1,329 @@
+package raftnode_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/raftnode"
+	"github.com/aurigraph/aurigraph/internal/raftnode/raftnodetest"
+)
+
+// TestNodeReplicatesToTheMachine runs three nodes over the in-memory
+// network and checks that what the leader proposes reaches every machine
+// in order, raw or awaited, and that a follower refuses to propose.
+func TestNodeReplicatesToTheMachine(t *testing.T) {
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{})
+	lead := c.Leader()
+	want := [][]byte{[]byte("one"), []byte("two"), []byte("three")}
+	for _, d := range want[:2] {
+		if err := lead.Propose(t.Context(), raftnodetest.Entry(0, d)); err != nil {
+			t.Fatalf("propose %q on the leader: %v", d, err)
+		}
+	}
+	if err := raftnodetest.Propose(lead, want[2]); err != nil {
+		t.Fatalf("propose %q on the leader and wait: %v", want[2], err)
+	}
+	c.WaitPayloads(len(want))
+	for id, m := range c.Machines {
+		if got := m.Payloads(); !slices.EqualFunc(got, want, slices.Equal) {
+			t.Errorf("node %d applied %q, want %q", id, got, want)
+		}
+	}
+	for _, f := range c.Followers(lead) {
+		if err := f.Propose(t.Context(), raftnodetest.Entry(0, []byte("x"))); !errors.Is(err, raftnode.ErrNotLeader) {
+			t.Errorf("node %d, a follower, proposed: %v; want ErrNotLeader", f.ID(), err)
+		}
+		if err := raftnodetest.Propose(f, []byte("x")); !errors.Is(err, raftnode.ErrNotLeader) {
+			t.Errorf("node %d, a follower, proposed and waited: %v; want ErrNotLeader", f.ID(), err)
+		}
+		if f.Err() != nil {
+			t.Errorf("node %d: %v", f.ID(), f.Err())
+		}
+	}
+	if got := counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_proposals_total", "applied"); got != 1 {
+		t.Errorf("proposals_total{result=applied} = %v, want 1: the awaited proposal", got)
+	}
+}
+
+// stopRecorder is a transport that only records whether it was stopped.
+type stopRecorder struct {
+	raftnode.Transport
+	stopped bool
+}
+
+func (s *stopRecorder) Stop() { s.stopped = true }
+
+func TestStartReleasesWhatItWasGivenWhenItFails(t *testing.T) {
+	tests := []struct {
+		name string
+		cfg  raftnode.Config
+		sm   raftnode.StateMachine
+	}{
+		{"no state machine", raftnode.Config{ID: 1, Peers: map[uint64]string{1: "a:1"}, DataDir: t.TempDir()}, nil},
+		{"zero id", raftnode.Config{Peers: map[uint64]string{1: "a:1"}, DataDir: t.TempDir()}, &raftnodetest.Machine{}},
+		{"self missing from peers", raftnode.Config{ID: 2, Peers: map[uint64]string{1: "a:1"}, DataDir: t.TempDir()}, &raftnodetest.Machine{}},
+		{"peer id 0", raftnode.Config{ID: 1, Peers: map[uint64]string{0: "a:2", 1: "a:1"}, DataDir: t.TempDir()}, &raftnodetest.Machine{}},
+		{"bad address", raftnode.Config{ID: 1, Peers: map[uint64]string{1: "localhost"}, DataDir: t.TempDir()}, &raftnodetest.Machine{}},
+		{"no data dir", raftnode.Config{ID: 1, Peers: map[uint64]string{1: "a:1"}}, &raftnodetest.Machine{}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			tr := &stopRecorder{}
+			tc.cfg.Transport, tc.cfg.Logger = tr, raftnodetest.Logger()
+			if n, err := raftnode.Start(tc.cfg, tc.sm); err == nil {
+				n.Close(context.Background())
+				t.Fatal("Start succeeded")
+			}
+			if !tr.stopped {
+				t.Error("the transport handed over was not stopped")
+			}
+		})
+	}
+	if _, err := raftnode.Start(raftnode.Config{ID: 1, Peers: map[uint64]string{1: "a:1"}, DataDir: t.TempDir()}, &raftnodetest.Machine{}); err == nil {
+		t.Error("Start without a transport succeeded")
+	}
+}
+
+// TestProposeAsyncOutcomes: the channel yields the machine's outcome, an
+// encode failure is the call's, and a context that ends first is the
+// channel's error.
+func TestProposeAsyncOutcomes(t *testing.T) {
+	c := raftnodetest.NewCluster(t, 1, raftnodetest.Options{})
+	lead := c.Leader()
+	_, term := lead.Leader()
+	var gotTerm uint64
+	ch, err := lead.ProposeAsync(t.Context(), func(id, term uint64) ([]byte, error) {
+		gotTerm = term
+		return raftnodetest.Entry(id, []byte("a")), nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ch; err != nil || gotTerm != term {
+		t.Fatalf("outcome %v, encoded in term %d; want nil in term %d", err, gotTerm, term)
+	}
+	boom := errors.New("cannot encode")
+	if _, err := lead.ProposeAsync(t.Context(), func(uint64, uint64) ([]byte, error) { return nil, boom }); !errors.Is(err, boom) {
+		t.Fatalf("encode failure: %v, want %v", err, boom)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	if _, err := lead.ProposeAsync(ctx, func(id, _ uint64) ([]byte, error) { return raftnodetest.Entry(id, nil), nil }); !errors.Is(err, context.Canceled) {
+		t.Fatalf("canceled context: %v", err)
+	}
+	// A proposal whose outcome nobody reports (proposal id 0 in the
+	// entry) ends with its context.
+	ctx, cancel = context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel()
+	ch, err = lead.ProposeAsync(ctx, func(uint64, uint64) ([]byte, error) { return raftnodetest.Entry(0, []byte("b")), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := <-ch; !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("unreported outcome: %v, want the context's deadline", err)
+	}
+	c.Stop(lead.ID())
+	if _, err := lead.ProposeAsync(context.Background(), func(id, _ uint64) ([]byte, error) { return raftnodetest.Entry(id, nil), nil }); !errors.Is(err, raftnode.ErrNotLeader) && !errors.Is(err, raftnode.ErrStopped) {
+		t.Fatalf("after Close: %v, want ErrNotLeader or ErrStopped", err)
+	}
+}
+
+// TestLinearizableReadOnFollowers: after the read barrier a follower's
+// machine holds everything committed before it; without a quorum the
+// barrier says there is no leader instead of passing on stale state.
+func TestLinearizableReadOnFollowers(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{})
+	lead := c.Leader()
+	followers := c.Followers(lead)
+	for i := range 20 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "r%d", i)); err != nil {
+			t.Fatal(err)
+		}
+		f := followers[i%len(followers)]
+		ctx, cancel := context.WithTimeout(context.Background(), raftnodetest.Timeout)
+		err := f.LinearizableRead(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("node %d LinearizableRead: %v", f.ID(), err)
+		}
+		if got := len(c.Machines[f.ID()].Payloads()); got < i+1 {
+			t.Fatalf("node %d applied %d payloads after the read barrier, the leader %d", f.ID(), got, i+1)
+		}
+	}
+	if got := histogramCount(t, c.Regs[lead.ID()], "aurigraph_consensus_commit_latency_seconds"); got != 20 {
+		t.Fatalf("commit_latency_seconds count = %d, want 20", got)
+	}
+	for _, f := range followers {
+		if got := histogramCount(t, c.Regs[f.ID()], "aurigraph_consensus_read_index_duration_seconds"); got == 0 {
+			t.Fatalf("node %d read_index_duration_seconds has no samples", f.ID())
+		}
+	}
+	c.Network.Isolate(lead.ID())
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := lead.LinearizableRead(ctx); !errors.Is(err, raftnode.ErrNoLeader) && !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("LinearizableRead on an isolated leader = %v, want no leader or the deadline", err)
+	}
+	for _, f := range followers {
+		c.Stop(f.ID())
+	}
+	c.Network.Heal()
+	ctx, cancel = context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := lead.LinearizableRead(ctx); !errors.Is(err, raftnode.ErrNoLeader) {
+		t.Fatalf("LinearizableRead without quorum = %v, want ErrNoLeader", err)
+	}
+}
+
+// TestSnapshotInstallCatchesUpAFollower: a follower away while the leader
+// snapshots and compacts its log comes back through the leader's snapshot,
+// restored into its machine, then the entries after it.
+func TestSnapshotInstallCatchesUpAFollower(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 4
+		cfg.SnapshotCatchUpEntries = 2
+	}})
+	lead := c.Leader()
+	var want [][]byte
+	propose := func(n int) {
+		for range n {
+			p := fmt.Appendf(nil, "p%d", len(want))
+			if err := raftnodetest.Propose(lead, p); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, p)
+		}
+	}
+	propose(3)
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	propose(30)
+	raftnodetest.WaitFor(t, "several snapshots on the leader", func() bool {
+		return counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_snapshots_total", "") >= 4
+	})
+	c.Start(f)
+	propose(1)
+	c.WaitPayloads(len(want))
+	if got := c.Machines[f].Payloads(); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("follower applied %q, want %q", got, want)
+	}
+	if got := counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", ""); got != 1 {
+		t.Fatalf("follower restored %v leader snapshots, want 1", got)
+	}
+}
+
+// TestLeadershipChangedNotifies: a follower's notification fires when the
+// leader hands over, and the one it names leads.
+func TestLeadershipChangedNotifies(t *testing.T) {
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{})
+	lead := c.Leader()
+	f := c.Followers(lead)[0]
+	changed := f.LeadershipChanged()
+	select {
+	case <-changed:
+		t.Fatal("notified before anything changed")
+	default:
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), raftnodetest.Timeout)
+	defer cancel()
+	if err := lead.TransferLeadership(ctx, f.ID()); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-changed:
+	case <-ctx.Done():
+		t.Fatal("the new leader was not notified")
+	}
+	raftnodetest.WaitFor(t, "the new leader to say so", func() bool { isLeader, _ := f.Leader(); return isLeader })
+	if isLeader, _ := lead.Leader(); isLeader {
+		t.Fatal("the old leader still says it leads")
+	}
+	if err := lead.TransferLeadership(ctx, f.ID()); !errors.Is(err, raftnode.ErrNotLeader) {
+		t.Fatalf("transfer from a follower: %v, want ErrNotLeader", err)
+	}
+	if err := f.TransferLeadership(ctx, 9); !errors.Is(err, raftnode.ErrMemberNotFound) {
+		t.Fatalf("transfer to a stranger: %v, want ErrMemberNotFound", err)
+	}
+	if err := f.AddMember(ctx, 9, "node9.invalid:7000"); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.TransferLeadership(ctx, 9); !errors.Is(err, raftnode.ErrLearner) {
+		t.Fatalf("transfer to a learner: %v, want ErrLearner", err)
+	}
+}
+
+// TestUnreachableLearnerStaysALearner: a learner added to a young log,
+// shorter than the promotion slack, is not promoted before it has
+// acknowledged anything, however long nothing answers at its address.
+func TestUnreachableLearnerStaysALearner(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{})
+	lead := c.Leader()
+	ctx, cancel := context.WithTimeout(context.Background(), raftnodetest.Timeout)
+	defer cancel()
+	if err := lead.AddMember(ctx, 9, "node9.invalid:7000"); err != nil {
+		t.Fatalf("AddMember(9): %v", err)
+	}
+	// Several promotion rounds (one every half election timeout of 10 ticks).
+	time.Sleep(20 * raftnodetest.Tick)
+	var learners []uint64
+	for _, m := range lead.Members() {
+		if !m.Voter {
+			learners = append(learners, m.ID)
+		}
+	}
+	if !slices.Equal(learners, []uint64{9}) {
+		t.Fatalf("learners = %v, want [9]: a learner that never answered was promoted", learners)
+	}
+}
+
+// counterValue sums the samples of a counter or gauge, restricted to label
+// result when result is set.
+func counterValue(t *testing.T, reg *prometheus.Registry, name, result string) float64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	var sum float64
+	for _, mf := range mfs {
+		if mf.GetName() != name {
+			continue
+		}
+	metrics:
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if result != "" && l.GetName() == "result" && l.GetValue() != result {
+					continue metrics
+				}
+			}
+			sum += m.GetCounter().GetValue() + m.GetGauge().GetValue()
+		}
+	}
+	return sum
+}
+
+func histogramCount(t *testing.T, reg *prometheus.Registry, name string) uint64 {
+	t.Helper()
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatalf("gather: %v", err)
+	}
+	var n uint64
+	for _, mf := range mfs {
+		if mf.GetName() == name {
+			for _, m := range mf.GetMetric() {
+				n += m.GetHistogram().GetSampleCount()
+			}
+		}
+	}
+	return n
+}

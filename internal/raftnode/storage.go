@@ -1,0 +1,210 @@
+package raftnode
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"go.etcd.io/etcd/client/pkg/v3/fileutil"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
+	"go.etcd.io/etcd/server/v3/storage/wal"
+	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
+	"go.etcd.io/raft/v3/raftpb"
+	"go.uber.org/zap"
+)
+
+// Storage keeps a node's raft log durable, as etcd's server keeps it in
+// its WAL and snapshot files. The node calls Load once, when it starts, and
+// Save and SaveSnapshot from its raft loop and its background snapshots.
+type Storage interface {
+	// Load returns what the storage holds, creating an empty log when it
+	// holds none.
+	Load() (Persisted, error)
+	// Save makes the hard state and the entries durable; raft acts on them
+	// only once it returned.
+	Save(hs raftpb.HardState, ents []raftpb.Entry) error
+	// SaveSnapshot makes s durable and lets the entries it covers go. A
+	// crash must never leave entries that only s covers without s.
+	SaveSnapshot(s raftpb.Snapshot) error
+	// Close releases the storage; the node calls it once it stopped.
+	Close() error
+}
+
+// Persisted is what a Storage held when the node started.
+type Persisted struct {
+	// Snapshot is the newest snapshot, nil when there is none.
+	Snapshot  *raftpb.Snapshot
+	HardState raftpb.HardState
+	// Entries are those after Snapshot.
+	Entries []raftpb.Entry
+}
+
+// Directories of the disk storage inside a data dir.
+const (
+	walDirName  = "wal"
+	snapDirName = "snap"
+)
+
+// LogExists reports whether dataDir holds the raft log of an earlier start
+// in the disk storage's layout.
+func LogExists(dataDir string) bool { return wal.Exist(filepath.Join(dataDir, walDirName)) }
+
+// Files kept by the purgers. A WAL segment is removed only once raft
+// released it (a snapshot covers it), so the WAL holds what replay needs
+// from the newest snapshot on plus at most one segment (64 MiB) before it;
+// etcd's five would hold up to 320 MiB a validator that nothing reads. The
+// snapshot before the newest stays for an operator to fall back on.
+const (
+	keepWALFiles      = 2
+	keepSnapshotFiles = 2
+	purgeInterval     = 30 * time.Second
+)
+
+// diskStorage is etcd's WAL in dataDir/wal and its snapshot files in
+// dataDir/snap, with old files of both purged in the background.
+type diskStorage struct {
+	logger          *slog.Logger
+	walDir, snapDir string
+
+	wal         *wal.WAL
+	snapshotter *snap.Snapshotter
+
+	stopc   chan struct{}
+	purgeWG sync.WaitGroup
+}
+
+// NewDiskStorage is the Storage a node uses unless told otherwise: etcd's
+// WAL and snapshot files in dataDir's wal/ and snap/ directories. Nothing
+// touches the disk before Load.
+func NewDiskStorage(dataDir string, logger *slog.Logger) Storage {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	return &diskStorage{
+		logger: logger, walDir: filepath.Join(dataDir, walDirName), snapDir: filepath.Join(dataDir, snapDirName),
+		stopc: make(chan struct{}),
+	}
+}
+
+func (d *diskStorage) Load() (Persisted, error) {
+	if err := os.MkdirAll(d.snapDir, 0o750); err != nil {
+		return Persisted{}, fmt.Errorf("create snapshot dir: %w", err)
+	}
+	lg := zapLogger(d.logger.With("subsystem", "wal"))
+	d.snapshotter = snap.New(zapLogger(d.logger.With("subsystem", "snap")), d.snapDir)
+	var out Persisted
+	if wal.Exist(d.walDir) {
+		walSnaps, err := wal.ValidSnapshotEntries(lg, d.walDir)
+		if err != nil {
+			return Persisted{}, fmt.Errorf("list snapshots in %s: %w", d.walDir, err)
+		}
+		out.Snapshot, err = d.snapshotter.LoadNewestAvailable(walSnaps)
+		if err != nil && !errors.Is(err, snap.ErrNoSnapshot) {
+			return Persisted{}, fmt.Errorf("load snapshot from %s: %w", d.snapDir, err)
+		}
+	} else {
+		if err := os.MkdirAll(d.walDir, 0o750); err != nil {
+			return Persisted{}, fmt.Errorf("create wal dir: %w", err)
+		}
+		w, err := wal.Create(lg, d.walDir, nil)
+		if err != nil {
+			return Persisted{}, fmt.Errorf("create wal in %s: %w", d.walDir, err)
+		}
+		if err := w.Close(); err != nil {
+			return Persisted{}, fmt.Errorf("close new wal: %w", err)
+		}
+	}
+	walSnap := walpb.Snapshot{}
+	if out.Snapshot != nil {
+		walSnap.Index, walSnap.Term = out.Snapshot.Metadata.Index, out.Snapshot.Metadata.Term
+	}
+	var err error
+	d.wal, out.HardState, out.Entries, err = d.readWAL(lg, walSnap)
+	if err != nil {
+		return Persisted{}, err
+	}
+	d.startPurge(d.walDir, ".wal", keepWALFiles)
+	d.startPurge(d.snapDir, ".snap", keepSnapshotFiles)
+	return out, nil
+}
+
+// readWAL opens the WAL at snapshot s and reads it. A record cut short by a
+// crash in the middle of an append was never fsynced, so never acknowledged
+// to anyone: as etcd does, the torn tail is cut off (the original segment is
+// kept as *.broken) and the read retried once.
+func (d *diskStorage) readWAL(lg *zap.Logger, s walpb.Snapshot) (*wal.WAL, raftpb.HardState, []raftpb.Entry, error) {
+	dir := d.walDir
+	for repaired := false; ; repaired = true {
+		w, err := wal.Open(lg, dir, s)
+		if err != nil {
+			return nil, raftpb.HardState{}, nil, fmt.Errorf("open wal in %s: %w", dir, err)
+		}
+		_, st, ents, err := w.ReadAll()
+		if err == nil {
+			return w, st, ents, nil
+		}
+		w.Close()
+		if repaired || !errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w", dir, err)
+		}
+		if !wal.Repair(lg, dir) {
+			return nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w; cutting off its torn last record failed: restore the directory or start this validator from an empty data dir to resync from its peers", dir, err)
+		}
+		d.logger.Warn("wal ended in a torn record from a crash mid-write; cut it off and kept the original as *.broken", "dir", dir)
+	}
+}
+
+func (d *diskStorage) Save(hs raftpb.HardState, ents []raftpb.Entry) error {
+	return d.wal.Save(hs, ents)
+}
+
+// SaveSnapshot writes the snapshot file before its WAL record, so a crash
+// never leaves a WAL that refers to a snapshot that is not there.
+func (d *diskStorage) SaveSnapshot(s raftpb.Snapshot) error {
+	if err := d.snapshotter.SaveSnap(s); err != nil {
+		return fmt.Errorf("save snapshot at index %d: %w", s.Metadata.Index, err)
+	}
+	cs := s.Metadata.ConfState
+	if err := d.wal.SaveSnapshot(walpb.Snapshot{Index: s.Metadata.Index, Term: s.Metadata.Term, ConfState: &cs}); err != nil {
+		return fmt.Errorf("record snapshot %d in wal: %w", s.Metadata.Index, err)
+	}
+	if err := d.wal.ReleaseLockTo(s.Metadata.Index); err != nil {
+		return fmt.Errorf("release wal files before %d: %w", s.Metadata.Index, err)
+	}
+	return nil
+}
+
+// Close stops the purgers before it closes the WAL: a purger removes any
+// segment it can lock, and once the WAL is closed it could lock them all.
+func (d *diskStorage) Close() error {
+	close(d.stopc)
+	d.purgeWG.Wait()
+	if d.wal == nil {
+		return nil
+	}
+	if err := d.wal.Close(); err != nil {
+		return fmt.Errorf("close wal: %w", err)
+	}
+	return nil
+}
+
+func (d *diskStorage) startPurge(dir, suffix string, keep uint) {
+	lg := zapLogger(d.logger.With("subsystem", strings.TrimPrefix(suffix, ".")))
+	donec, errc := fileutil.PurgeFileWithDoneNotify(lg, dir, suffix, keep, purgeInterval, d.stopc)
+	d.purgeWG.Add(1)
+	go func() {
+		defer d.purgeWG.Done()
+		select {
+		case err := <-errc:
+			d.logger.Error("purging old files stopped; disk use will grow until restart", "dir", dir, "suffix", suffix, "err", err)
+			<-donec
+		case <-donec:
+		}
+	}()
+}
