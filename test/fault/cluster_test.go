@@ -333,7 +333,13 @@ type blockView struct {
 // get decodes GET http://<validator id>/api/v12<path> into out.
 func (c *cluster) get(id uint64, path string, out any) error {
 	url := "http://" + c.nodes[id].httpAddr + "/api/v12" + path
-	resp, err := c.client.Get(url)
+	client := c.client
+	if path == "/chain/verify" {
+		// A walk of the whole chain, which a loaded machine can take longer
+		// than a status read to answer.
+		client = &http.Client{Timeout: time.Minute}
+	}
+	resp, err := client.Get(url)
 	if err != nil {
 		return err
 	}
