@@ -91,7 +91,7 @@ func startCollector(t *testing.T) (*collector, string) {
 // TestTraceOfOneBatch submits one batch over REST to a three-validator
 // cluster whose validators, projector and gateway all export to one OTLP
 // collector, and finds the batch's trace there: the submit, the ingest
-// batch, its proposal, the block's publish, its projection and its
+// batch, its proposal and apply, the block's publish, its projection and its
 // fan-out to stream subscribers, made by at least three processes.
 func TestTraceOfOneBatch(t *testing.T) {
 	col, otlp := startCollector(t)
@@ -142,7 +142,7 @@ func TestTraceOfOneBatch(t *testing.T) {
 		t.Fatalf("POST /api/v12/transactions: %s", resp.Status)
 	}
 
-	want := []string{"aurigraph.ingest.batch", "aurigraph.project", "aurigraph.propose", "aurigraph.publish", "aurigraph.stream.fanout", "aurigraph.submit"}
+	want := []string{"aurigraph.apply", "aurigraph.ingest.batch", "aurigraph.project", "aurigraph.propose", "aurigraph.publish", "aurigraph.stream.fanout", "aurigraph.submit"}
 	// The exporters send every five seconds; a loaded machine may take a
 	// few rounds.
 	testbin.WaitFor(t, 90*time.Second, "one trace through every stage from three processes", func() (bool, string) {
