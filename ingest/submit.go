@@ -319,7 +319,11 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res, err := h.Submit(r.Context(), txs)
+	ctx := r.Context()
+	if tracing.Enabled() {
+		ctx = tracing.ContextFromHTTP(ctx, r.Header)
+	}
+	res, err := h.Submit(ctx, txs)
 	var txErr *TxError
 	var refused *RefusedError
 	switch {

@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"net/http"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"go.opentelemetry.io/otel/trace"
@@ -80,6 +81,33 @@ func Extract(headers []kgo.RecordHeader) trace.SpanContext {
 // the parent of the next span, or ctx itself when they name none.
 func ContextFrom(ctx context.Context, headers []kgo.RecordHeader) context.Context {
 	sc := Extract(headers)
+	if !sc.IsValid() {
+		return ctx
+	}
+	return trace.ContextWithRemoteSpanContext(ctx, sc)
+}
+
+// httpCarrier reads an HTTP request's trace context with the bounds of
+// headerCarrier.
+type httpCarrier http.Header
+
+func (c httpCarrier) Get(key string) string {
+	v := http.Header(c).Get(key)
+	if (key == HeaderTraceparent && len(v) > maxTraceparent) || (key == HeaderTracestate && len(v) > maxTracestate) {
+		return ""
+	}
+	return v
+}
+
+func (httpCarrier) Set(string, string) {}
+
+func (httpCarrier) Keys() []string { return []string{HeaderTraceparent, HeaderTracestate} }
+
+// ContextFromHTTP returns ctx carrying the remote span context a request's
+// traceparent header names, so a client's trace continues through the
+// submission; ctx itself when it names none or an invalid one.
+func ContextFromHTTP(ctx context.Context, h http.Header) context.Context {
+	sc := trace.SpanContextFromContext(prop.Extract(context.Background(), httpCarrier(h)))
 	if !sc.IsValid() {
 		return ctx
 	}

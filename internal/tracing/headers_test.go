@@ -2,6 +2,7 @@ package tracing
 
 import (
 	"context"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -101,4 +102,26 @@ func FuzzExtract(f *testing.F) {
 			t.Fatalf("round trip changed %v into %v", sc, back)
 		}
 	})
+}
+
+func TestContextFromHTTP(t *testing.T) {
+	valid := "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"
+	for _, tc := range []struct {
+		name, value string
+		ok          bool
+	}{
+		{"valid", valid, true},
+		{"oversized", valid + "-" + strings.Repeat("0", 4096), false},
+		{"longer than 55", valid + "-", false},
+		{"malformed", "00-xyz", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			h.Set(HeaderTraceparent, tc.value)
+			got := trace.SpanContextFromContext(ContextFromHTTP(context.Background(), h))
+			if got.IsValid() != tc.ok {
+				t.Fatalf("extracted %v, want valid %v", got, tc.ok)
+			}
+		})
+	}
 }
