@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"context"
 	"crypto/ed25519"
 	"errors"
 	"fmt"
@@ -11,10 +12,14 @@ import (
 	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/raftnode"
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -165,8 +170,18 @@ func (c *Chain) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outco
 						c.logger.Warn("validator key not registered", "validator", vk.GetId(), "index", e.Index, "err", err)
 					}
 				default:
+					var span trace.Span
+					if tracing.Enabled() {
+						span = traceApply(&b, e.Term, e.Index)
+					}
 					if _, err = f.apply(&b, e.Term, e.Index); err != nil {
 						c.logger.Debug("batch rejected", "index", e.Index, "err", err)
+					}
+					if span != nil {
+						if err != nil {
+							span.SetStatus(codes.Error, err.Error())
+						}
+						span.End()
 					}
 				}
 				outcomes = append(outcomes, raftnode.Outcome{Proposal: b.GetProposalId(), Err: err})
@@ -243,3 +258,21 @@ func (c *Chain) Restore(data []byte, index, term uint64, installed bool) error {
 // would rebuild the blocks they built, should a crash cut them from the
 // log, so those blocks must be on disk before the entries may go.
 func (c *Chain) Sync() error { return c.blocks.Sync() }
+
+// traceApply starts the span of applying committed batch b at raft position
+// (term, index), under the trace of its ingest batch when this process
+// proposed it; nil otherwise, so followers of another process add none.
+func traceApply(b *aurigraphv1.Batch, term, index uint64) trace.Span {
+	src := b.GetSources()
+	if len(src) == 0 {
+		return nil
+	}
+	_, span, ok := tracing.StartBatchSpan(context.Background(), "aurigraph.apply",
+		tracing.BatchKey{Partition: src[0].GetPartition(), Start: src[0].GetStartOffset()},
+		trace.WithAttributes(attribute.Int64("aurigraph.raft.term", int64(term)), attribute.Int64("aurigraph.raft.index", int64(index)),
+			attribute.Int("aurigraph.txs", len(b.GetTxs()))))
+	if !ok {
+		return nil
+	}
+	return span
+}

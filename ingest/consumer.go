@@ -18,11 +18,15 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -433,6 +437,8 @@ func (c *Consumer) Run(ctx context.Context) error {
 type pending struct {
 	ch  <-chan error
 	txs int
+	// span is the proposal's, ended once it applies; nil when tracing is off.
+	span trace.Span
 }
 
 // lead consumes and proposes for one leadership term, until leadership is
@@ -627,6 +633,9 @@ type termState struct {
 	// blockBytes bounds what the open batch adds to its block's header.
 	blockBytes int
 	first      time.Time
+	// traces are the distinct trace contexts the open batch's records
+	// carried (tracing.Join); filled only while tracing is on.
+	traces []trace.SpanContext
 
 	sem chan struct{}
 	// freed wakes a batch held by HoldInflight when a proposal is done.
@@ -869,6 +878,9 @@ func (t *termState) add(r *kgo.Record, d decoded) error {
 		return nil
 	}
 	t.c.m.recordsOK.Inc()
+	if tracing.Enabled() {
+		t.traces = tracing.Join(t.traces, tracing.Extract(r.Headers))
+	}
 	d.tx.SubmittedMs = r.Timestamp.UnixMilli()
 	t.txs = append(t.txs, d.tx)
 	t.blockBytes += d.size + submittedBytes + chain.TxResultBytes
@@ -1017,20 +1029,46 @@ func (t *termState) flush() error {
 	case <-t.term.Done():
 		return context.Cause(t.term)
 	}
+	var propose trace.Span
+	if tracing.Enabled() {
+		propose = t.traceBatch(b)
+	}
 	ch, err := t.c.p.ProposeAsync(t.ctx, b)
 	if err != nil {
 		<-t.sem
 		t.c.m.proposeErrors.WithLabelValues(t.c.errorReason(t.termNo, err)).Inc()
+		if propose != nil {
+			propose.SetStatus(codes.Error, err.Error())
+			propose.End()
+		}
 		return fmt.Errorf("propose batch of %d txs: %w", len(b.Txs), err)
 	}
-	t.queue <- pending{ch: ch, txs: len(b.Txs)}
+	t.queue <- pending{ch: ch, txs: len(b.Txs), span: propose}
 	t.c.m.batches.Inc()
 	t.c.m.batchSize.Observe(float64(len(b.Txs)))
 	t.c.m.batchBytes.Observe(float64(t.blockBytes + chain.BlockHeaderBytes))
 
 	clear(t.starts)
-	t.txs, t.bad, t.blockBytes = nil, nil, 0
+	t.txs, t.bad, t.blockBytes, t.traces = nil, nil, 0, t.traces[:0]
 	return nil
+}
+
+// traceBatch records the batch b as one span, joining the traces its
+// records carried, and starts the span of its proposal, which ends when the
+// batch is applied. The block the batch becomes is traced under the
+// batch's span by the stages after commit (RememberBatch).
+func (t *termState) traceBatch(b *aurigraphv1.Batch) trace.Span {
+	ctx, batch := tracing.StartJoined(t.ctx, "aurigraph.ingest.batch", t.traces, trace.WithAttributes(
+		attribute.Int("aurigraph.txs", len(b.Txs)),
+		attribute.Int("aurigraph.dead_lettered", len(t.bad)),
+		attribute.Int64("aurigraph.raft.term", int64(t.termNo)),
+	))
+	defer batch.End()
+	if len(b.Sources) > 0 {
+		tracing.RememberBatch(tracing.BatchKey{Partition: b.Sources[0].Partition, Start: b.Sources[0].StartOffset}, batch.SpanContext())
+	}
+	_, propose := tracing.Tracer().Start(ctx, "aurigraph.propose")
+	return propose
 }
 
 // await collects proposal results in order and ends the term on the first
@@ -1049,6 +1087,12 @@ func (t *termState) await(abandon <-chan struct{}) (applied bool) {
 		select {
 		case t.freed <- struct{}{}:
 		default:
+		}
+		if p.span != nil {
+			if err != nil {
+				p.span.SetStatus(codes.Error, err.Error())
+			}
+			p.span.End()
 		}
 		if err == nil {
 			applied = true

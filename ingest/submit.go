@@ -18,8 +18,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -231,6 +234,15 @@ func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transacti
 	if len(records) == 0 {
 		return res, nil
 	}
+	if tracing.Enabled() {
+		var span trace.Span
+		ctx, span = tracing.Tracer().Start(ctx, "aurigraph.submit", trace.WithSpanKind(trace.SpanKindProducer),
+			trace.WithAttributes(attribute.Int("aurigraph.txs", len(records)), attribute.String("messaging.destination.name", h.cfg.Topic)))
+		defer span.End()
+		for _, rec := range records {
+			tracing.Inject(ctx, &rec.Headers)
+		}
+	}
 	if err := h.cl.ProduceSync(ctx, records...).FirstErr(); err != nil {
 		h.txs.WithLabelValues("failed").Add(float64(len(records)))
 		if ctxErr := ctx.Err(); ctxErr != nil {
@@ -307,7 +319,11 @@ func (h *SubmitHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	res, err := h.Submit(r.Context(), txs)
+	ctx := r.Context()
+	if tracing.Enabled() {
+		ctx = tracing.ContextFromHTTP(ctx, r.Header)
+	}
+	res, err := h.Submit(ctx, txs)
 	var txErr *TxError
 	var refused *RefusedError
 	switch {

@@ -35,12 +35,16 @@ import (
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
 )
 
@@ -644,6 +648,7 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 				deadline = time.Now().Add(p.cfg.FlushInterval)
 			}
 			batch.add(blk.Event, blk.Offset, topicID)
+			batch.traces = tracing.Join(batch.traces, blk.Trace)
 			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
 				if err := flush(); err != nil {
 					return err
@@ -659,7 +664,19 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 }
 
 // flush inserts the batch, transactions before blocks, and empties it.
-func (p *Projector) flush(ctx context.Context, b *pending, session string, topicID []byte) error {
+func (p *Projector) flush(ctx context.Context, b *pending, session string, topicID []byte) (err error) {
+	if len(b.traces) > 0 {
+		var span trace.Span
+		ctx, span = tracing.StartJoined(ctx, "aurigraph.project", b.traces, trace.WithAttributes(
+			attribute.Int64("aurigraph.block.first", int64(b.first)), attribute.Int64("aurigraph.block.last", int64(b.last)),
+			attribute.Int("aurigraph.txs", b.txs.len())))
+		defer func() {
+			if err != nil {
+				span.SetStatus(codes.Error, err.Error())
+			}
+			span.End()
+		}()
+	}
 	if n := b.txs.len(); n > 0 {
 		token := fmt.Sprintf("tx-%d-%d-%s", b.first, b.last, session)
 		if err := p.insert(ctx, "transactions", insertTransactions, token, b.txs.values(), n); err != nil {

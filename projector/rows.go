@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
+
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -142,6 +144,9 @@ type pending struct {
 	lastCommitted time.Time
 	blocks        blockColumns
 	txs           txColumns
+	// traces are the distinct traces the blocks' records carried
+	// (tracing.Join), gathered only while tracing is on.
+	traces []trace.SpanContext
 }
 
 // add appends a block whose record sits at offset of the topic with id

@@ -11,7 +11,10 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -203,6 +206,18 @@ func (h *Hub) tail(ctx context.Context) error {
 }
 
 func (h *Hub) fanOut(height uint64, b *aurigraphv1.Block) {
+	// One span per block, not per subscriber: its cost stays flat however
+	// many subscribe.
+	delivered := 0
+	if tracing.Enabled() {
+		if _, span, ok := tracing.StartBatchSpan(context.Background(), "aurigraph.stream.fanout", batchKey(b),
+			trace.WithAttributes(attribute.Int64("aurigraph.block.height", int64(height)))); ok {
+			defer func() {
+				span.SetAttributes(attribute.Int("aurigraph.stream.delivered", delivered))
+				span.End()
+			}()
+		}
+	}
 	now := time.Now()
 	h.stats.observe(now, b)
 	msg := newBlockMessage(b, now)
@@ -223,6 +238,7 @@ func (h *Hub) fanOut(height uint64, b *aurigraphv1.Block) {
 		if h.offerLocked(s, msg) {
 			s.next = height + 1
 			depth = max(depth, len(s.ch))
+			delivered++
 		}
 	}
 	h.metrics.queueDepth.Set(float64(depth))

@@ -16,6 +16,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/codes"
+	"go.opentelemetry.io/otel/trace"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
@@ -23,6 +26,7 @@ import (
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -559,7 +563,17 @@ func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, ne
 				return
 			}
 			height := next
+			var span trace.Span
+			if tracing.Enabled() {
+				span = traceBlockRecord(produceCtx, b, rec)
+			}
 			cl.Produce(produceCtx, rec, func(_ *kgo.Record, err error) {
+				if span != nil {
+					if err != nil {
+						span.SetStatus(codes.Error, err.Error())
+					}
+					span.End()
+				}
 				if err != nil {
 					fail(fmt.Errorf("stream: publish block %d to %s: %w", height, p.cfg.Topic, err))
 					return
@@ -570,6 +584,31 @@ func (p *Publisher) tail(loopCtx, produceCtx context.Context, cl *kgo.Client, ne
 			})
 		}
 	}
+}
+
+// traceBlockRecord starts the span that publishes block b as rec, under
+// the trace of the batch it was made from, and puts that span's context in
+// rec's headers for the projector and gateways; nil when this process kept
+// no trace of the batch.
+func traceBlockRecord(ctx context.Context, b *aurigraphv1.Block, rec *kgo.Record) trace.Span {
+	ctx, span, ok := tracing.StartBatchSpan(ctx, "aurigraph.publish", batchKey(b), trace.WithSpanKind(trace.SpanKindProducer),
+		trace.WithAttributes(attribute.Int64("aurigraph.block.height", int64(b.GetHeader().GetHeight())),
+			attribute.String("messaging.destination.name", rec.Topic)))
+	if !ok {
+		return nil
+	}
+	tracing.Inject(ctx, &rec.Headers)
+	return span
+}
+
+// batchKey names the batch block b was made from, as the ingest that
+// proposed it remembered it.
+func batchKey(b *aurigraphv1.Block) tracing.BatchKey {
+	src := b.GetHeader().GetSources()
+	if len(src) == 0 {
+		return tracing.BatchKey{Partition: -1, Start: -1}
+	}
+	return tracing.BatchKey{Partition: src[0].GetPartition(), Start: src[0].GetStartOffset()}
 }
 
 // keyPoll is how often a block signed by a key the chain has not

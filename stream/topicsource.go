@@ -17,6 +17,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/retry"
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -253,6 +254,9 @@ func (s *TopicSource) runOnce(ctx context.Context, progress func()) error {
 			return nil
 		}
 		for _, blk := range batch.Blocks {
+			// The hub's fan-out of this block finds the publisher's span
+			// here, as it finds the ingest's on a validator.
+			tracing.RememberBatch(batchKey(blk.Event.GetBlock()), blk.Trace)
 			s.addRecent(blk.Event.GetBlock(), blk.Offset)
 		}
 		s.mu.Lock()

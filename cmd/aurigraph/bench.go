@@ -29,6 +29,8 @@ type benchFlags struct {
 	kafka      string
 	// kafkaClient logs the bench's clients in to --kafka.
 	kafkaClient kafkaClientFlags
+	// trace traces the in-process pipeline, to measure what tracing costs.
+	trace traceFlags
 }
 
 func newBenchCommand() *cobra.Command {
@@ -65,6 +67,7 @@ subscribers). Flags override the profile.`,
 	fl.IntVar(&f.cfg.Subscribers, "subscribers", 0, "WebSocket subscribers on the live stream (profile default)")
 	fl.BoolVar(&f.processes, "processes", false, "run the broker and each validator (aurigraph node) in a process of its own, as in production, to measure each one's memory; nothing projects to ClickHouse then")
 	f.kafkaClient.register(fl)
+	f.trace.register(fl)
 	fl.StringVar(&f.nodes, "nodes", "", "benchmark a running cluster instead: its validators' HTTP addresses host:port,... (with --kafka); the ceilings then create and delete a scratch topic there, unless --skip-ceilings")
 	fl.StringVar(&f.kafka, "kafka", "", "with --nodes, the cluster's Kafka-protocol brokers host:port,...")
 	fl.StringVar(&f.memLimit, "validator-memory-limit", "", "with --processes, run each validator with --memory-limit this (e.g. 400MiB)")
@@ -92,6 +95,11 @@ func runBench(ctx context.Context, f benchFlags) error {
 	}
 	log := slog.Default()
 	f.cfg.Logger = log
+	var stack shutdownStack
+	defer stack.unwind(log)
+	if err := f.trace.start(ctx, &stack, "aurigraph-bench"); err != nil {
+		return err
+	}
 	if f.cpuProfile != "" {
 		out, err := os.Create(f.cpuProfile)
 		if err != nil {

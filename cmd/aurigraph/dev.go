@@ -57,6 +57,7 @@ type devFlags struct {
 	// the account they use on the embedded broker.
 	kafkaClient   kafkaClientFlags
 	kafkaSecurity brokerSecurityFlags
+	trace         traceFlags
 	// retention bounds what the embedded broker keeps of each topic.
 	retention brokerRetentionFlags
 }
@@ -113,6 +114,7 @@ directory continues where the previous run stopped.`,
 	f.access.register(fl)
 	f.kafkaClient.register(fl)
 	f.kafkaSecurity.register(fl)
+	f.trace.register(fl)
 	f.retention.register(fl, true)
 	return cmd
 }

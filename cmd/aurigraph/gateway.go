@@ -36,6 +36,7 @@ type gatewayFlags struct {
 	kafkaClient        kafkaClientFlags
 	// clickhouse, when set, is the projection the analytics API reads.
 	clickhouse clickhouseClientFlags
+	trace      traceFlags
 }
 
 func newGatewayCommand() *cobra.Command {
@@ -82,6 +83,7 @@ told --insecure-unverified-blocks.`,
 	f.trust.register(fl, true)
 	f.access.register(fl)
 	f.kafkaClient.register(fl)
+	f.trace.register(fl)
 	f.clickhouse.register(fl, "serve the analytics API from the projection in this ClickHouse (http://host:8123 or clickhouse://host:9000), read in read-only sessions; give it a user that may only read")
 	return cmd
 }
@@ -93,6 +95,9 @@ func runGateway(ctx context.Context, f gatewayFlags, log *slog.Logger, ready fun
 	reg := newRegistry()
 	var stack shutdownStack
 	defer stack.unwind(log)
+	if err := f.trace.start(ctx, &stack, "aurigraph-gateway"); err != nil {
+		return err
+	}
 	if f.cacheBlocks < 1 {
 		return fmt.Errorf("--cache-blocks %d: keep at least 1 block", f.cacheBlocks)
 	}

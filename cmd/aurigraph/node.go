@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/spf13/cobra"
+	"go.opentelemetry.io/otel/attribute"
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/ingest"
@@ -54,6 +55,7 @@ type nodeFlags struct {
 	healthStallAfter time.Duration
 	access           accessFlags
 	kafkaClient      kafkaClientFlags
+	trace            traceFlags
 }
 
 func newNodeCommand() *cobra.Command {
@@ -140,6 +142,7 @@ every validator's certificate must name its --peers host.`,
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
 	f.kafkaClient.register(fl)
+	f.trace.register(fl)
 	_ = cmd.MarkFlagRequired("id")
 	_ = cmd.MarkFlagRequired("peers")
 	return cmd
@@ -190,6 +193,9 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	reg := newRegistry(f.dataDir)
 	var stack shutdownStack
 	defer stack.unwind(log)
+	if err := f.trace.start(ctx, &stack, "aurigraph-node", attribute.Int64("aurigraph.validator.id", int64(f.id))); err != nil {
+		return err
+	}
 	acc, err := f.access.build(ctx, log, reg, f.httpAddr, f.grpcAddr, f.grpcTLS)
 	if err != nil {
 		return err

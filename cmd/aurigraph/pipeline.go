@@ -72,6 +72,9 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	reg := newRegistry(f.dataDir)
 	var stack shutdownStack
 	defer stack.unwind(log)
+	if err := f.trace.start(ctx, &stack, "aurigraph-dev"); err != nil {
+		return err
+	}
 	lim, err := newLimits(f.listen, reg, log)
 	if err != nil {
 		return err

@@ -41,6 +41,7 @@ type projectorFlags struct {
 	healthStallAfter time.Duration
 	pprof            bool
 	memoryLimit      string
+	trace            traceFlags
 }
 
 func newProjectorRunCommand() *cobra.Command {
@@ -78,6 +79,7 @@ Its --http port serves /q/health, /q/health/live, /q/health/ready and
 	fl := cmd.Flags()
 	fl.StringVar(&f.kafka, "kafka", "127.0.0.1:9092", "Kafka-protocol brokers holding the blocks topic, host:port,...")
 	f.kafkaClient.register(fl)
+	f.trace.register(fl)
 	f.trust.register(fl, false)
 	f.clickhouse.register(fl, "project into this ClickHouse server (http://host:8123 or clickhouse://host:9000) instead of the embedded engine under --data")
 	fl.StringVar(&f.dataDir, "data", "./data", "data directory of the embedded ClickHouse engine (without --clickhouse)")
@@ -130,6 +132,9 @@ func runProjector(ctx context.Context, f projectorFlags, log *slog.Logger, ready
 	reg := newRegistry(dataDirs...)
 	var stack shutdownStack
 	defer stack.unwind(log)
+	if err := f.trace.start(ctx, &stack, "aurigraph-projector"); err != nil {
+		return err
+	}
 	acc, err := f.access.build(ctx, log, reg, f.httpAddr, "", grpcTLSFlags{})
 	if err != nil {
 		return err

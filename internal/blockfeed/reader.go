@@ -10,10 +10,12 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"go.opentelemetry.io/otel/trace"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
 	"github.com/aurigraph/aurigraph/internal/retry"
+	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -87,6 +89,9 @@ func (c *Config) anchor() (Anchor, bool) {
 type Block struct {
 	Event  *aurigraphv1.BlockEvent
 	Offset int64
+	// Trace is the span context the record's traceparent header names,
+	// read only while tracing is on.
+	Trace trace.SpanContext
 }
 
 // Batch is what one Poll accepted.
@@ -267,7 +272,11 @@ func (r *Reader) Poll(ctx context.Context, maxRecords int) (Batch, error) {
 		switch {
 		case rej == nil:
 			r.retryFrom = -1
-			b.Blocks = append(b.Blocks, Block{Event: ev, Offset: rec.Offset})
+			blk := Block{Event: ev, Offset: rec.Offset}
+			if tracing.Enabled() {
+				blk.Trace = tracing.Extract(rec.Headers)
+			}
+			b.Blocks = append(b.Blocks, blk)
 		case rej.Reason == ReasonUnknownSigner && r.retryFrom < 0:
 			r.retryFrom, r.retryVersion = rec.Offset, an.Version
 			fallthrough
