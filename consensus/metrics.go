@@ -1,10 +1,11 @@
 package consensus
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/promreg"
 )
 
 // metrics are the chain's; the raft node's (term, leadership, proposals,
@@ -40,25 +41,10 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	if reg == nil {
 		return m
 	}
-	m.applyDuration = register(reg, m.applyDuration)
-	m.committedBlocks = register(reg, m.committedBlocks)
-	m.committedTxs = register(reg, m.committedTxs)
-	m.txRate = register(reg, m.txRate)
-	m.height = register(reg, m.height)
+	m.applyDuration = promreg.Register(reg, m.applyDuration)
+	m.committedBlocks = promreg.Register(reg, m.committedBlocks)
+	m.committedTxs = promreg.Register(reg, m.committedTxs)
+	m.txRate = promreg.Register(reg, m.txRate)
+	m.height = promreg.Register(reg, m.height)
 	return m
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		// Only a programming error (conflicting help or labels under one name)
-		// gets here; running without the metric beats refusing to start.
-		return c
-	}
-	return c
 }

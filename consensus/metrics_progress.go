@@ -4,6 +4,8 @@ import (
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/promreg"
 )
 
 // progressMetrics measure block catch-up: the blocks a raft snapshot
@@ -30,8 +32,8 @@ func newProgressMetrics(reg prometheus.Registerer, id uint64) *progressMetrics {
 	if reg == nil {
 		return m
 	}
-	m.catchUpFetched = register(reg, m.catchUpFetched)
-	m.catchUpErrors = register(reg, m.catchUpErrors)
-	m.catchUpBehind = register(reg, m.catchUpBehind)
+	m.catchUpFetched = promreg.Register(reg, m.catchUpFetched)
+	m.catchUpErrors = promreg.Register(reg, m.catchUpErrors)
+	m.catchUpBehind = promreg.Register(reg, m.catchUpBehind)
 	return m
 }

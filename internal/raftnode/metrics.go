@@ -1,10 +1,11 @@
 package raftnode
 
 import (
-	"errors"
 	"strconv"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/aurigraph/aurigraph/internal/promreg"
 )
 
 // metrics are the raft loop's, under the consensus subsystem beside the
@@ -67,30 +68,15 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	if reg == nil {
 		return m
 	}
-	m.term = register(reg, m.term)
-	m.isLeader = register(reg, m.isLeader)
-	m.leaderChanges = register(reg, m.leaderChanges)
-	m.proposals = register(reg, m.proposals)
-	m.snapshots = register(reg, m.snapshots)
-	m.snapshotDuration = register(reg, m.snapshotDuration)
-	m.snapshotsRestored = register(reg, m.snapshotsRestored)
-	m.commitLatency = register(reg, m.commitLatency)
-	m.applyLag = register(reg, m.applyLag)
-	m.readIndexDuration = register(reg, m.readIndexDuration)
+	m.term = promreg.Register(reg, m.term)
+	m.isLeader = promreg.Register(reg, m.isLeader)
+	m.leaderChanges = promreg.Register(reg, m.leaderChanges)
+	m.proposals = promreg.Register(reg, m.proposals)
+	m.snapshots = promreg.Register(reg, m.snapshots)
+	m.snapshotDuration = promreg.Register(reg, m.snapshotDuration)
+	m.snapshotsRestored = promreg.Register(reg, m.snapshotsRestored)
+	m.commitLatency = promreg.Register(reg, m.commitLatency)
+	m.applyLag = promreg.Register(reg, m.applyLag)
+	m.readIndexDuration = promreg.Register(reg, m.readIndexDuration)
 	return m
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		// Only a programming error (conflicting help or labels under one name)
-		// gets here; running without the metric beats refusing to start.
-		return c
-	}
-	return c
 }

@@ -2,12 +2,13 @@ package raftgrpc
 
 import (
 	"context"
-	"errors"
 	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	healthpb "google.golang.org/grpc/health/grpc_health_v1"
+
+	"github.com/aurigraph/aurigraph/internal/promreg"
 )
 
 type metrics struct {
@@ -33,24 +34,9 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	if reg == nil {
 		return m
 	}
-	m.peerSendErrors = register(reg, m.peerSendErrors)
-	m.peerRTT = register(reg, m.peerRTT)
+	m.peerSendErrors = promreg.Register(reg, m.peerSendErrors)
+	m.peerRTT = promreg.Register(reg, m.peerRTT)
 	return m
-}
-
-func register[C prometheus.Collector](reg prometheus.Registerer, c C) C {
-	if err := reg.Register(c); err != nil {
-		var are prometheus.AlreadyRegisteredError
-		if errors.As(err, &are) {
-			if existing, ok := are.ExistingCollector.(C); ok {
-				return existing
-			}
-		}
-		// Only a programming error (conflicting help or labels under one name)
-		// gets here; running without the metric beats refusing to start.
-		return c
-	}
-	return c
 }
 
 const (
