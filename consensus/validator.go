@@ -163,6 +163,9 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 			Sources:     b.GetSources(),
 			Txs:         b.GetTxs(),
 			ProposalId:  id,
+			// Every batch says its format, so that a validator of a later
+			// release that changed it knows this one.
+			FormatVersion: EntryFormatWrite,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("encode batch of %d txs: %w", len(b.GetTxs()), err)
@@ -175,6 +178,8 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 // to raft without a waiter: their outcome shows in the state they change,
 // and they are not transactions, so they stay out of the proposal metrics.
 func (n *Node) proposeRules(ctx context.Context, b *aurigraphv1.Batch) error {
+	b = proto.CloneOf(b)
+	b.FormatVersion = EntryFormatWrite
 	data, err := proto.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("encode chain entry: %w", err)
