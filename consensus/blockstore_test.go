@@ -223,13 +223,17 @@ func FuzzRestoreSnapshot(f *testing.F) {
 	good, _ := proto.Marshal(g.snapshot())
 	f.Add(good)
 	f.Add([]byte{})
+	newer := g.snapshot()
+	newer.FormatVersion = SnapshotFormatRead + 1
+	tooNew, _ := proto.Marshal(newer)
+	f.Add(tooNew)
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		var s aurigraphv1.StateSnapshot
-		if err := proto.Unmarshal(raw, &s); err != nil {
+		s, err := DecodeSnapshot(raw, 1)
+		if err != nil {
 			return
 		}
 		h := testFSM(4)
-		h.restore(&s)
+		h.restore(s)
 		h.snapshot()
 		h.apply(batch(0, mint("z", "x", 1), transfer("y", "x", "w", 1, 9)), 1, 2)
 	})

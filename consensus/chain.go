@@ -158,6 +158,9 @@ func (c *Chain) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outco
 				// Every validator fails the same way on the same bytes, so
 				// skipping keeps them in agreement.
 				c.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)
+			} else if err := checkEntry(&b, e.Index, e.Term); err != nil {
+				c.mu.Unlock()
+				return nil, err
 			} else {
 				var err error
 				switch vk := b.GetValidatorKey(); {
@@ -235,12 +238,12 @@ func (c *Chain) Restore(data []byte, index, term uint64, installed bool) error {
 	if index <= c.fsm.appliedIndex {
 		return nil
 	}
-	var st aurigraphv1.StateSnapshot
-	if err := proto.Unmarshal(data, &st); err != nil {
-		return fmt.Errorf("decode state snapshot at index %d: %w", index, err)
+	st, err := DecodeSnapshot(data, index)
+	if err != nil {
+		return err
 	}
 	oldHeight := c.fsm.height
-	c.fsm.restore(&st)
+	c.fsm.restore(st)
 	c.hasGenesis.Store(c.fsm.genesis != nil)
 	c.fsm.appliedIndex, c.fsm.appliedTerm = index, term
 	if _, err := c.fsm.persist(c.blocks); err != nil {

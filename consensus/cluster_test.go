@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -616,4 +617,32 @@ func TestRaftCommitsWhileTheApplierIsBusy(t *testing.T) {
 		}
 	}
 	c.waitHeight(3)
+}
+
+// TestCaughtUp checks what a rolling upgrade waits for: every validator of
+// a healthy cluster is caught up once a batch committed, and one that
+// cannot reach a quorum is not, even though it applied everything it knows
+// to be committed.
+func TestCaughtUp(t *testing.T) {
+	c := newCluster(t, 3, nil)
+	lead := c.leader()
+	mustPropose(t, lead, batch(0, mint("m1", "alice", 1)))
+	c.waitHeight(1)
+	for id, n := range c.nodes {
+		ctx, cancel := context.WithTimeout(t.Context(), testTimeout)
+		err := n.CaughtUp(ctx)
+		cancel()
+		if err != nil {
+			t.Errorf("validator %d: %v", id, err)
+		}
+	}
+	left := c.followers(lead)[0]
+	for _, n := range c.followers(left) {
+		c.stop(n.ID())
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+	defer cancel()
+	if err := left.CaughtUp(ctx); err == nil || !strings.Contains(err.Error(), "not caught up") {
+		t.Errorf("validator %d without a quorum: CaughtUp = %v, want not caught up", left.ID(), err)
+	}
 }

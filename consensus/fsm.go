@@ -506,6 +506,7 @@ func (f *fsm) image() *stateImage {
 			Assets:          make([]*aurigraphv1.AssetInfo, 0, len(f.assets)),
 			Offsets:         make([]*aurigraphv1.PartitionOffset, 0, len(f.offsets)),
 			ValidatorKeys:   f.keys.Proto(),
+			FormatVersion:   SnapshotFormatWrite,
 		},
 		names: slices.Clone(f.names),
 		slab:  make([][]account, len(f.slab)),

@@ -140,6 +140,23 @@ func (n *Node) Status() Status {
 	return Status{Status: n.Node.Status(), Height: n.blocks.Height(), CatchingUp: st.CatchingUp()}
 }
 
+// CaughtUp returns nil once this validator has applied everything the
+// leader had committed when asked (a raft ReadIndex through the leader) and
+// holds every block below its applied height; otherwise it says how far
+// behind it is. A rolling upgrade waits for it before stopping the next
+// validator: stopping one while another still catches up can leave fewer
+// voters with the whole log than a quorum.
+func (n *Node) CaughtUp(ctx context.Context) error {
+	if err := n.LinearizableRead(ctx); err != nil {
+		st := n.Node.Status()
+		return fmt.Errorf("not caught up with the leader (applied index %d, commit index %d as this validator last heard it): %w", st.Applied, st.Commit, err)
+	}
+	if st := n.blocks.Stats(); st.CatchingUp() {
+		return fmt.Errorf("catching up: blocks %d to %d are still being fetched from peers", st.Contiguous+1, st.Height)
+	}
+	return nil
+}
+
 // ProposeAsync hands b to raft and returns a channel that yields exactly one
 // value: nil once the batch applied on this validator, an error wrapping
 // ErrStaleOffsets or ErrRejected if the state machine refused it,
@@ -163,6 +180,9 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 			Sources:     b.GetSources(),
 			Txs:         b.GetTxs(),
 			ProposalId:  id,
+			// Every batch says its format, so that a validator of a later
+			// release that changed it knows this one.
+			FormatVersion: EntryFormatWrite,
 		})
 		if err != nil {
 			return nil, fmt.Errorf("encode batch of %d txs: %w", len(b.GetTxs()), err)
@@ -175,6 +195,8 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 // to raft without a waiter: their outcome shows in the state they change,
 // and they are not transactions, so they stay out of the proposal metrics.
 func (n *Node) proposeRules(ctx context.Context, b *aurigraphv1.Batch) error {
+	b = proto.CloneOf(b)
+	b.FormatVersion = EntryFormatWrite
 	data, err := proto.Marshal(b)
 	if err != nil {
 		return fmt.Errorf("encode chain entry: %w", err)

@@ -120,6 +120,18 @@ func (h *healthWatch) watchConsensus(nodes []*consensus.Node) {
 	})
 }
 
+// watchCaughtUp reports a node's validator ready once it has applied what
+// the leader committed and holds every block below it: what a rolling
+// upgrade waits for (aurigraph health --url .../q/health/ready) before it
+// stops the next validator.
+func (h *healthWatch) watchCaughtUp(n *consensus.Node) {
+	c := h.reg.Add("caught_up", health.Options{MaxAge: staleAfter})
+	h.every(probeEvery, probeTimeout, func(ctx context.Context) {
+		st := n.Status()
+		c.Set(n.CaughtUp(ctx), map[string]any{"applied_index": st.Applied, "commit_index": st.Commit, "height": st.Height})
+	})
+}
+
 // watchBroker reports whether the Kafka-protocol cluster takes new
 // connections and answers.
 func (h *healthWatch) watchBroker(stack *shutdownStack, brokers []string) (*ingest.BrokerProbe, error) {

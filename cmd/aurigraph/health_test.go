@@ -361,5 +361,5 @@ func TestNodeHealthReportsAFailingPublisher(t *testing.T) {
 	assertLive(t, addr)
 
 	refuse.Store(false)
-	waitHealth(t, addr, "/q/health/ready", 60*time.Second, "publisher UP once the broker takes blocks", allUp("publisher", "ingest", "consensus", "kafka"))
+	waitHealth(t, addr, "/q/health/ready", 60*time.Second, "publisher UP once the broker takes blocks", allUp("publisher", "ingest", "consensus", "caught_up", "kafka"))
 }

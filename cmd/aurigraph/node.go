@@ -258,6 +258,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 	chain := node.Blocks()
 	nodes := []*consensus.Node{node}
 	hw.watchConsensus(nodes)
+	hw.watchCaughtUp(node)
 	if _, err := hw.watchBroker(&stack, brokers); err != nil {
 		return err
 	}
@@ -333,7 +334,9 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		ids = append(ids, id)
 	}
 	sort.Slice(ids, func(i, j int) bool { return ids[i] < ids[j] })
-	log.Info("aurigraph node ready", "id", f.id, "peers", ids, "http", acc.scheme()+"://"+httpAddr+"/api/v12",
+	// The version tells an operator midway through a rolling upgrade which
+	// validators run the new release.
+	log.Info("aurigraph node ready", "version", readBuildInfo().Version, "id", f.id, "peers", ids, "http", acc.scheme()+"://"+httpAddr+"/api/v12",
 		"grpc", grpcAddr, "kafka", brokers, "data", f.dataDir)
 
 	select {

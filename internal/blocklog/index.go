@@ -106,6 +106,9 @@ func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
 	if runEntries <= 0 {
 		runEntries = DefaultRunEntries
 	}
+	if err := checkDirFormat(dir, runsFormatFile, IndexFormatRead, IndexFormatWrite, readOnly); err != nil {
+		return nil, fmt.Errorf("blocklog index: %w", err)
+	}
 	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64()}
 	names, err := os.ReadDir(dir)
 	if err != nil {

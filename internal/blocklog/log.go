@@ -94,6 +94,9 @@ func Open(dir string, opts Options) (*Log, error) {
 			return nil, fmt.Errorf("blocklog: create %s: %w", dir, err)
 		}
 	}
+	if err := checkDirFormat(dir, segmentsFormatFile, SegmentFormatRead, SegmentFormatWrite, opts.ReadOnly); err != nil {
+		return nil, fmt.Errorf("blocklog: %w", err)
+	}
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("blocklog: list %s: %w", dir, err)

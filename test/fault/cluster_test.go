@@ -76,6 +76,12 @@ func startCluster(t *testing.T, n int, nodeFlags ...string) *cluster {
 // or on a broker of its own (`aurigraph broker`) when kafka is empty.
 func startClusterOn(t *testing.T, kafka string, n int, nodeFlags ...string) *cluster {
 	t.Helper()
+	return startClusterBin(t, kafka, binary, n, nodeFlags...)
+}
+
+// startClusterBin is startClusterOn with the validators running bin.
+func startClusterBin(t *testing.T, kafka, bin string, n int, nodeFlags ...string) *cluster {
+	t.Helper()
 	dataRoot := t.TempDir()
 	logs := testbin.LogDir(t, "AURIGRAPH_FAULT_LOGDIR")
 	c := &cluster{
@@ -141,7 +147,7 @@ func startClusterOn(t *testing.T, kafka string, n int, nodeFlags ...string) *clu
 
 	for _, id := range c.ids() {
 		v := c.nodes[id]
-		v.proc = testbin.NewProcess(binary, fmt.Sprintf("node%d", id), filepath.Join(logs, fmt.Sprintf("node%d.log", id)), c.nodeArgs(v)...)
+		v.proc = testbin.NewProcess(bin, fmt.Sprintf("node%d", id), filepath.Join(logs, fmt.Sprintf("node%d.log", id)), c.nodeArgs(v)...)
 	}
 	for _, id := range c.ids() {
 		c.start(id)
@@ -323,7 +329,9 @@ type blockView struct {
 	Hash     string `json:"hash"`
 	PrevHash string `json:"prev_hash"`
 	RaftTerm uint64 `json:"raft_term"`
-	Txs      []struct {
+	// TimestampMs is the leader's clock when it proposed the block.
+	TimestampMs int64 `json:"timestamp_ms"`
+	Txs         []struct {
 		ID     string `json:"id"`
 		Status string `json:"status"`
 		Reason string `json:"reason"`

@@ -5,10 +5,11 @@
 // past it must install a snapshot and fetch the blocks in between from its
 // peers, and a validator added at runtime (`aurigraph cluster add`, then
 // `aurigraph node --join`) must catch up and vote before the leader is
-// removed (`aurigraph cluster remove`). Every test ends the same way: all
-// chains identical, /chain/verify clean, every produced transaction id
-// committed exactly once, and `aurigraph verify --data` clean on each stopped
-// node's directory.
+// removed (`aurigraph cluster remove`); and the validators are upgraded one
+// at a time, under load, to a binary of another version stamp. Every test
+// ends the same way: all chains identical, /chain/verify clean, every
+// produced transaction id committed exactly once, and `aurigraph verify
+// --data` clean on each stopped node's directory.
 //
 // The suite has no exported API; it lives in the _test.go files:
 //
@@ -23,7 +24,7 @@
 //   - blocktopic_test.go checks the block events the leaders published.
 //   - load_test.go produces transactions with explicit ids into the broker.
 //   - metrics_test.go samples commit progress to measure failover.
-//   - fault_test.go holds the scenarios.
+//   - fault_test.go holds the scenarios; upgrade_test.go the rolling upgrade.
 //   - projection_test.go runs the projection as production does, beside
 //     the cluster: `aurigraph projector run` (SIGKILLed under load and
 //     started again) and gateways reading its ClickHouse for analytics.

@@ -160,3 +160,24 @@ func durationStats(ds []time.Duration) (median, maximum time.Duration) {
 	}
 	return median, s[len(s)-1]
 }
+
+// longestStall is the longest time, overlapping [start, end], from the
+// sample where the committed count reached a value to the first sample
+// where it grew past it: commit stalls as a client polling the validators
+// sees them.
+func (p *progress) longestStall(start, end time.Time) time.Duration {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	var longest time.Duration
+	var since time.Time
+	var level uint64
+	for _, s := range p.samples {
+		if since.IsZero() || s.committed > level {
+			if !since.IsZero() && !s.at.Before(start) && !since.After(end) {
+				longest = max(longest, s.at.Sub(since))
+			}
+			since, level = s.at, s.committed
+		}
+	}
+	return longest
+}

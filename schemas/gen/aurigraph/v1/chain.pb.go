@@ -455,7 +455,12 @@ type Batch struct {
 	Genesis *Genesis `protobuf:"bytes,6,opt,name=genesis,proto3" json:"genesis,omitempty"`
 	// A validator's block-signing key. A batch that carries it carries
 	// nothing else.
-	ValidatorKey  *ValidatorKey `protobuf:"bytes,7,opt,name=validator_key,json=validatorKey,proto3" json:"validator_key,omitempty"`
+	ValidatorKey *ValidatorKey `protobuf:"bytes,7,opt,name=validator_key,json=validatorKey,proto3" json:"validator_key,omitempty"`
+	// The entry format the proposer wrote (consensus.EntryFormat); 0 in
+	// entries written before formats were versioned, read as format 1. A
+	// validator stops rather than apply an entry of a format newer than it
+	// knows, since skipping it would leave its state behind its peers'.
+	FormatVersion uint32 `protobuf:"varint,8,opt,name=format_version,json=formatVersion,proto3" json:"format_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -537,6 +542,13 @@ func (x *Batch) GetValidatorKey() *ValidatorKey {
 		return x.ValidatorKey
 	}
 	return nil
+}
+
+func (x *Batch) GetFormatVersion() uint32 {
+	if x != nil {
+		return x.FormatVersion
+	}
+	return 0
 }
 
 // The rules a chain is created with. Every validator applies the same
@@ -1338,6 +1350,10 @@ type StateSnapshot struct {
 	// Every validator's block-signing keys, including retired ones, in
 	// registration order.
 	ValidatorKeys []*ValidatorKeyRecord `protobuf:"bytes,13,rep,name=validator_keys,json=validatorKeys,proto3" json:"validator_keys,omitempty"`
+	// The snapshot format this was written in (consensus.SnapshotFormat); 0
+	// in snapshots written before formats were versioned, read as format 1.
+	// A validator refuses a snapshot of a format newer than it knows.
+	FormatVersion uint32 `protobuf:"varint,14,opt,name=format_version,json=formatVersion,proto3" json:"format_version,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1463,6 +1479,13 @@ func (x *StateSnapshot) GetValidatorKeys() []*ValidatorKeyRecord {
 	return nil
 }
 
+func (x *StateSnapshot) GetFormatVersion() uint32 {
+	if x != nil {
+		return x.FormatVersion
+	}
+	return 0
+}
+
 // The address a joining validator's peers should dial, carried in the
 // context of a ConfChangeV2 that adds it.
 type MemberContext struct {
@@ -1548,7 +1571,7 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\n" +
 	"end_offset\x18\x04 \x01(\x03R\tendOffset\x12\x19\n" +
 	"\btopic_id\x18\x05 \x01(\fR\atopicId\x12*\n" +
-	"\x11replaces_topic_id\x18\x06 \x01(\fR\x0freplacesTopicId\"\xbb\x02\n" +
+	"\x11replaces_topic_id\x18\x06 \x01(\fR\x0freplacesTopicId\"\xe2\x02\n" +
 	"\x05Batch\x12\x1a\n" +
 	"\bproposer\x18\x01 \x01(\x04R\bproposer\x12!\n" +
 	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x123\n" +
@@ -1557,7 +1580,8 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\vproposal_id\x18\x05 \x01(\x04R\n" +
 	"proposalId\x12/\n" +
 	"\agenesis\x18\x06 \x01(\v2\x15.aurigraph.v1.GenesisR\agenesis\x12?\n" +
-	"\rvalidator_key\x18\a \x01(\v2\x1a.aurigraph.v1.ValidatorKeyR\fvalidatorKey\"\xde\x01\n" +
+	"\rvalidator_key\x18\a \x01(\v2\x1a.aurigraph.v1.ValidatorKeyR\fvalidatorKey\x12%\n" +
+	"\x0eformat_version\x18\b \x01(\rR\rformatVersion\"\xde\x01\n" +
 	"\aGenesis\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12-\n" +
 	"\x12require_signatures\x18\x02 \x01(\bR\x11requireSignatures\x12.\n" +
@@ -1615,7 +1639,7 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
 	"nextOffset\x12\x19\n" +
-	"\btopic_id\x18\x04 \x01(\fR\atopicId\"\xc5\x04\n" +
+	"\btopic_id\x18\x04 \x01(\fR\atopicId\"\xec\x04\n" +
 	"\rStateSnapshot\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x1b\n" +
 	"\tlast_hash\x18\x02 \x01(\fR\blastHash\x12\x19\n" +
@@ -1630,7 +1654,8 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	" \x03(\v2\x1b.aurigraph.v1.MemberContextR\amembers\x12*\n" +
 	"\x11recent_tx_digests\x18\v \x01(\fR\x0frecentTxDigests\x12/\n" +
 	"\agenesis\x18\f \x01(\v2\x15.aurigraph.v1.GenesisR\agenesis\x12G\n" +
-	"\x0evalidator_keys\x18\r \x03(\v2 .aurigraph.v1.ValidatorKeyRecordR\rvalidatorKeys\"B\n" +
+	"\x0evalidator_keys\x18\r \x03(\v2 .aurigraph.v1.ValidatorKeyRecordR\rvalidatorKeys\x12%\n" +
+	"\x0eformat_version\x18\x0e \x01(\rR\rformatVersion\"B\n" +
 	"\rMemberContext\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
 	"\fraft_address\x18\x02 \x01(\tR\vraftAddress*\x94\x01\n" +

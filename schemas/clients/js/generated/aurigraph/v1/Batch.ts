@@ -29,6 +29,13 @@ export interface Batch {
    * nothing else.
    */
   'validator_key'?: (_aurigraph_v1_ValidatorKey | null);
+  /**
+   * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+   * entries written before formats were versioned, read as format 1. A
+   * validator stops rather than apply an entry of a format newer than it
+   * knows, since skipping it would leave its state behind its peers'.
+   */
+  'format_version'?: (number);
 }
 
 /**
@@ -54,4 +61,11 @@ export interface Batch__Output {
    * nothing else.
    */
   'validator_key': (_aurigraph_v1_ValidatorKey__Output | null);
+  /**
+   * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+   * entries written before formats were versioned, read as format 1. A
+   * validator stops rather than apply an entry of a format newer than it
+   * knows, since skipping it would leave its state behind its peers'.
+   */
+  'format_version': (number);
 }

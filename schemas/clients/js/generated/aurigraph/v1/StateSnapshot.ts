@@ -45,6 +45,12 @@ export interface StateSnapshot {
    * registration order.
    */
   'validator_keys'?: (_aurigraph_v1_ValidatorKeyRecord)[];
+  /**
+   * The snapshot format this was written in (consensus.SnapshotFormat); 0
+   * in snapshots written before formats were versioned, read as format 1.
+   * A validator refuses a snapshot of a format newer than it knows.
+   */
+  'format_version'?: (number);
 }
 
 /**
@@ -84,4 +90,10 @@ export interface StateSnapshot__Output {
    * registration order.
    */
   'validator_keys': (_aurigraph_v1_ValidatorKeyRecord__Output)[];
+  /**
+   * The snapshot format this was written in (consensus.SnapshotFormat); 0
+   * in snapshots written before formats were versioned, read as format 1.
+   * A validator refuses a snapshot of a format newer than it knows.
+   */
+  'format_version': (number);
 }

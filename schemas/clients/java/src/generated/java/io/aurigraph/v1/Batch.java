@@ -257,6 +257,24 @@ private static final long serialVersionUID = 0L;
     return validatorKey_ == null ? io.aurigraph.v1.ValidatorKey.getDefaultInstance() : validatorKey_;
   }
 
+  public static final int FORMAT_VERSION_FIELD_NUMBER = 8;
+  private int formatVersion_ = 0;
+  /**
+   * <pre>
+   * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+   * entries written before formats were versioned, read as format 1. A
+   * validator stops rather than apply an entry of a format newer than it
+   * knows, since skipping it would leave its state behind its peers'.
+   * </pre>
+   *
+   * <code>uint32 format_version = 8;</code>
+   * @return The formatVersion.
+   */
+  @java.lang.Override
+  public int getFormatVersion() {
+    return formatVersion_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -291,6 +309,9 @@ private static final long serialVersionUID = 0L;
     }
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(7, getValidatorKey());
+    }
+    if (formatVersion_ != 0) {
+      output.writeUInt32(8, formatVersion_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -333,6 +354,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(7, getValidatorKey());
+    }
+    if (formatVersion_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt32Size(8, formatVersion_);
     }
     return size;
   }
@@ -378,6 +403,8 @@ private static final long serialVersionUID = 0L;
       if (!getValidatorKey()
           .equals(other.getValidatorKey())) return false;
     }
+    if (getFormatVersion()
+        != other.getFormatVersion()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -414,6 +441,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + VALIDATOR_KEY_FIELD_NUMBER;
       hash = (53 * hash) + getValidatorKey().hashCode();
     }
+    hash = (37 * hash) + FORMAT_VERSION_FIELD_NUMBER;
+    hash = (53 * hash) + getFormatVersion();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -586,6 +615,7 @@ private static final long serialVersionUID = 0L;
         validatorKeyBuilder_.dispose();
         validatorKeyBuilder_ = null;
       }
+      formatVersion_ = 0;
       return this;
     }
 
@@ -662,6 +692,9 @@ private static final long serialVersionUID = 0L;
             ? validatorKey_
             : validatorKeyBuilder_.build();
         to_bitField0_ |= 0x00000002;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.formatVersion_ = formatVersion_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -745,6 +778,9 @@ private static final long serialVersionUID = 0L;
       if (other.hasValidatorKey()) {
         mergeValidatorKey(other.getValidatorKey());
       }
+      if (other.getFormatVersion() != 0) {
+        setFormatVersion(other.getFormatVersion());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -824,6 +860,11 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 64: {
+              formatVersion_ = input.readUInt32();
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 64
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1743,6 +1784,59 @@ private static final long serialVersionUID = 0L;
         validatorKey_ = null;
       }
       return validatorKeyBuilder_;
+    }
+
+    private int formatVersion_ ;
+    /**
+     * <pre>
+     * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+     * entries written before formats were versioned, read as format 1. A
+     * validator stops rather than apply an entry of a format newer than it
+     * knows, since skipping it would leave its state behind its peers'.
+     * </pre>
+     *
+     * <code>uint32 format_version = 8;</code>
+     * @return The formatVersion.
+     */
+    @java.lang.Override
+    public int getFormatVersion() {
+      return formatVersion_;
+    }
+    /**
+     * <pre>
+     * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+     * entries written before formats were versioned, read as format 1. A
+     * validator stops rather than apply an entry of a format newer than it
+     * knows, since skipping it would leave its state behind its peers'.
+     * </pre>
+     *
+     * <code>uint32 format_version = 8;</code>
+     * @param value The formatVersion to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFormatVersion(int value) {
+
+      formatVersion_ = value;
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+     * entries written before formats were versioned, read as format 1. A
+     * validator stops rather than apply an entry of a format newer than it
+     * knows, since skipping it would leave its state behind its peers'.
+     * </pre>
+     *
+     * <code>uint32 format_version = 8;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearFormatVersion() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      formatVersion_ = 0;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.Batch)

@@ -139,4 +139,17 @@ public interface BatchOrBuilder extends
    * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
    */
   io.aurigraph.v1.ValidatorKeyOrBuilder getValidatorKeyOrBuilder();
+
+  /**
+   * <pre>
+   * The entry format the proposer wrote (consensus.EntryFormat); 0 in
+   * entries written before formats were versioned, read as format 1. A
+   * validator stops rather than apply an entry of a format newer than it
+   * knows, since skipping it would leave its state behind its peers'.
+   * </pre>
+   *
+   * <code>uint32 format_version = 8;</code>
+   * @return The formatVersion.
+   */
+  int getFormatVersion();
 }

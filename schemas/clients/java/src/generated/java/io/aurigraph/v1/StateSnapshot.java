@@ -487,6 +487,23 @@ private static final long serialVersionUID = 0L;
     return validatorKeys_.get(index);
   }
 
+  public static final int FORMAT_VERSION_FIELD_NUMBER = 14;
+  private int formatVersion_ = 0;
+  /**
+   * <pre>
+   * The snapshot format this was written in (consensus.SnapshotFormat); 0
+   * in snapshots written before formats were versioned, read as format 1.
+   * A validator refuses a snapshot of a format newer than it knows.
+   * </pre>
+   *
+   * <code>uint32 format_version = 14;</code>
+   * @return The formatVersion.
+   */
+  @java.lang.Override
+  public int getFormatVersion() {
+    return formatVersion_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -539,6 +556,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < validatorKeys_.size(); i++) {
       output.writeMessage(13, validatorKeys_.get(i));
+    }
+    if (formatVersion_ != 0) {
+      output.writeUInt32(14, formatVersion_);
     }
     getUnknownFields().writeTo(output);
   }
@@ -625,6 +645,10 @@ private static final long serialVersionUID = 0L;
           }
           size += 1 * count;
         }
+    if (formatVersion_ != 0) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeUInt32Size(14, formatVersion_);
+    }
     return size;
   }
   @java.lang.Override
@@ -678,6 +702,8 @@ private static final long serialVersionUID = 0L;
     }
     if (!getValidatorKeysList()
         .equals(other.getValidatorKeysList())) return false;
+    if (getFormatVersion()
+        != other.getFormatVersion()) return false;
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -733,6 +759,8 @@ private static final long serialVersionUID = 0L;
       hash = (37 * hash) + VALIDATOR_KEYS_FIELD_NUMBER;
       hash = (53 * hash) + getValidatorKeysList().hashCode();
     }
+    hash = (37 * hash) + FORMAT_VERSION_FIELD_NUMBER;
+    hash = (53 * hash) + getFormatVersion();
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -927,6 +955,7 @@ private static final long serialVersionUID = 0L;
         validatorKeysBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00001000);
+      formatVersion_ = 0;
       return this;
     }
 
@@ -1037,6 +1066,9 @@ private static final long serialVersionUID = 0L;
             ? genesis_
             : genesisBuilder_.build();
         to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00002000) != 0)) {
+        result.formatVersion_ = formatVersion_;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1214,6 +1246,9 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (other.getFormatVersion() != 0) {
+        setFormatVersion(other.getFormatVersion());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1345,6 +1380,11 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 106
+            case 112: {
+              formatVersion_ = input.readUInt32();
+              bitField0_ |= 0x00002000;
+              break;
+            } // case 112
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3237,6 +3277,56 @@ private static final long serialVersionUID = 0L;
         validatorKeys_ = null;
       }
       return validatorKeysBuilder_;
+    }
+
+    private int formatVersion_ ;
+    /**
+     * <pre>
+     * The snapshot format this was written in (consensus.SnapshotFormat); 0
+     * in snapshots written before formats were versioned, read as format 1.
+     * A validator refuses a snapshot of a format newer than it knows.
+     * </pre>
+     *
+     * <code>uint32 format_version = 14;</code>
+     * @return The formatVersion.
+     */
+    @java.lang.Override
+    public int getFormatVersion() {
+      return formatVersion_;
+    }
+    /**
+     * <pre>
+     * The snapshot format this was written in (consensus.SnapshotFormat); 0
+     * in snapshots written before formats were versioned, read as format 1.
+     * A validator refuses a snapshot of a format newer than it knows.
+     * </pre>
+     *
+     * <code>uint32 format_version = 14;</code>
+     * @param value The formatVersion to set.
+     * @return This builder for chaining.
+     */
+    public Builder setFormatVersion(int value) {
+
+      formatVersion_ = value;
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The snapshot format this was written in (consensus.SnapshotFormat); 0
+     * in snapshots written before formats were versioned, read as format 1.
+     * A validator refuses a snapshot of a format newer than it knows.
+     * </pre>
+     *
+     * <code>uint32 format_version = 14;</code>
+     * @return This builder for chaining.
+     */
+    public Builder clearFormatVersion() {
+      bitField0_ = (bitField0_ & ~0x00002000);
+      formatVersion_ = 0;
+      onChanged();
+      return this;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.StateSnapshot)

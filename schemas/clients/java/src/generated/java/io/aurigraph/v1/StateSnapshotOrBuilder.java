@@ -296,4 +296,16 @@ public interface StateSnapshotOrBuilder extends
    */
   io.aurigraph.v1.ValidatorKeyRecordOrBuilder getValidatorKeysOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * The snapshot format this was written in (consensus.SnapshotFormat); 0
+   * in snapshots written before formats were versioned, read as format 1.
+   * A validator refuses a snapshot of a format newer than it knows.
+   * </pre>
+   *
+   * <code>uint32 format_version = 14;</code>
+   * @return The formatVersion.
+   */
+  int getFormatVersion();
 }

@@ -1,0 +1,63 @@
+package blocklog
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/aurigraph/aurigraph/internal/atomicfile"
+	"github.com/aurigraph/aurigraph/internal/dataformat"
+)
+
+// The formats of the log's files, by the rule of internal/dataformat:
+// Write is what this release writes, Read the newest it reads. Each
+// directory says its version in a small text file, as every file in it is
+// written in the same one; directories written before versions were
+// recorded have none and are version 1.
+const (
+	// SegmentFormatWrite and SegmentFormatRead are the segments' record
+	// layout (segmentsFormatFile).
+	SegmentFormatWrite = 1
+	SegmentFormatRead  = 1
+	// IndexFormatWrite and IndexFormatRead are the index runs' layout
+	// (runsFormatFile).
+	IndexFormatWrite = 1
+	IndexFormatRead  = 1
+)
+
+const (
+	segmentsFormatFile = "segments.format"
+	runsFormatFile     = "runs.format"
+	// maxFormatFile bounds what is read of a format file: a number.
+	maxFormatFile = 64
+)
+
+// checkDirFormat reads the version dir's format file records, refuses one
+// newer than read, and writes write when there is none and the caller may
+// write. The version is recorded before any file of that format is written
+// in dir, so a directory with files and no format file is version 1.
+func checkDirFormat(dir, name string, read, write uint32, readOnly bool) error {
+	path := filepath.Join(dir, name)
+	raw, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if readOnly {
+			return nil
+		}
+		if err := atomicfile.WriteFile(path, []byte(strconv.FormatUint(uint64(write), 10)+"\n")); err != nil {
+			return fmt.Errorf("record the format of %s: %w", dir, err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("read the format of %s: %w", dir, err)
+	}
+	text := strings.TrimSpace(string(raw[:min(len(raw), maxFormatFile)]))
+	v, err := strconv.ParseUint(text, 10, 32)
+	if err != nil || len(raw) > maxFormatFile {
+		return fmt.Errorf("%s holds %q, not a format version: restore it from a copy of this data dir, or write the version of the files beside it (1 for those of releases before versions were recorded)", path, text)
+	}
+	return dataformat.Check(dir, uint32(v), read)
+}
