@@ -29,7 +29,13 @@ type Table struct {
 	zeroVal uint64
 	// sink keeps Prefetch's loads from being optimised away.
 	sink Key
+	// handle returns slots that live outside the Go heap.
+	handle *slotsHandle
 }
+
+// slotsHandle owns the release of the current slots. It is apart from the
+// Table so that the cleanup that frees them does not keep the Table alive.
+type slotsHandle struct{ free func() }
 
 type slot struct {
 	key Key
@@ -42,7 +48,10 @@ func New(n int) *Table {
 	for size < uint64(n)*2 {
 		size <<= 1
 	}
-	return &Table{slots: make([]slot, size), mask: size - 1, seed: [2]uint64{rand.Uint64(), rand.Uint64() | 1}}
+	slots, free := allocSlots(size)
+	t := &Table{slots: slots, mask: size - 1, seed: [2]uint64{rand.Uint64(), rand.Uint64() | 1}, handle: &slotsHandle{free: free}}
+	freeWhenUnreachable(t)
+	return t
 }
 
 func (t *Table) home(k Key) uint64 {
@@ -157,8 +166,9 @@ func (t *Table) Range(f func(k Key, v uint64) bool) {
 }
 
 func (t *Table) grow() {
-	old := t.slots
-	t.slots = make([]slot, 2*len(old))
+	old, freeOld := t.slots, t.handle.free
+	t.slots, t.handle.free = allocSlots(2 * uint64(len(old)))
+	defer freeOld()
 	t.mask = uint64(len(t.slots)) - 1
 	t.n = 0
 	for _, s := range old {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha512"
 	"encoding/hex"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"filippo.io/edwards25519"
@@ -164,6 +165,28 @@ func TestCacheCountsHitsAndMisses(t *testing.T) {
 	}
 	if h, m := testutil.ToFloat64(c.hits), testutil.ToFloat64(c.misses); h != 5 || m != 11 {
 		t.Fatalf("hits %v misses %v, want 5 and 11", h, m)
+	}
+}
+
+// TestEmptyCacheHoldsNoGeneration guards a validator's memory: a cache of
+// the default size that has seen no signature must not hold a generation's
+// worth of map.
+func TestEmptyCacheHoldsNoGeneration(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	c := New(DefaultSize, nil)
+	runtime.ReadMemStats(&after)
+	if grew := after.TotalAlloc - before.TotalAlloc; grew > 1<<20 {
+		t.Fatalf("an empty cache of %d allocated %d bytes, want under 1 MiB", DefaultSize, grew)
+	}
+	items := signed(3)
+	ok := make([]bool, len(items))
+	c.VerifyBatch(items, ok)
+	for i := range items {
+		if !ok[i] || !c.Verify(items[i].Pub, items[i].Digest, items[i].Sig) {
+			t.Fatalf("signature %d not verified and remembered", i)
+		}
 	}
 }
 
