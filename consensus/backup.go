@@ -53,6 +53,20 @@ var ErrBackupNotReady = errors.New("consensus: this validator cannot give a back
 // the validator applies on while it streams. The backup holds no private
 // key. It returns the manifest written last.
 func (n *Node) WriteBackup(ctx context.Context, w io.Writer) (backup.Manifest, error) {
+	m, err := n.writeBackup(ctx, w)
+	switch {
+	case err == nil:
+		n.m.backups.WithLabelValues("ok").Inc()
+		n.m.lastBackup.SetToCurrentTime()
+	case errors.Is(err, ErrBackupNotReady):
+		n.m.backups.WithLabelValues("not_ready").Inc()
+	default:
+		n.m.backups.WithLabelValues("failed").Inc()
+	}
+	return m, err
+}
+
+func (n *Node) writeBackup(ctx context.Context, w io.Writer) (backup.Manifest, error) {
 	snap, err := n.NewestSnapshot()
 	if errors.Is(err, raftnode.ErrNoSnapshot) {
 		return backup.Manifest{}, fmt.Errorf("%w: it takes its first raft snapshot after --snapshot-entries applied entries", ErrBackupNotReady)

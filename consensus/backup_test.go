@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -100,13 +101,23 @@ func TestBackupRestoreRejoins(t *testing.T) {
 // nothing when it does.
 func TestRestoreRefuses(t *testing.T) {
 	t.Parallel()
-	c := newCluster(t, 1, func(cfg *Config) { cfg.SnapshotEntries = 2 })
+	c := newCluster(t, 1, func(cfg *Config) { cfg.SnapshotEntries = 20 })
 	lead := c.leader()
-	for i := range int64(4) {
+	if _, err := lead.WriteBackup(context.Background(), io.Discard); !errors.Is(err, ErrBackupNotReady) {
+		t.Fatalf("WriteBackup before the first snapshot = %v, want ErrBackupNotReady", err)
+	}
+	for i := range int64(24) {
 		mustPropose(t, lead, batch(i, mint(fmt.Sprintf("r%d", i), "alice", 1)))
 	}
 	waitFor(t, "a snapshot", func() bool { _, err := lead.NewestSnapshot(); return err == nil })
 	path, _ := takeBackup(t, lead)
+	reg := c.regs[lead.ID()]
+	if ok, notReady := counterValue(t, reg, "aurigraph_consensus_backups_total", "ok"), counterValue(t, reg, "aurigraph_consensus_backups_total", "not_ready"); ok != 1 || notReady != 1 {
+		t.Errorf("backups_total ok %v not_ready %v, want 1 and 1", ok, notReady)
+	}
+	if counterValue(t, reg, "aurigraph_consensus_backup_last_success_timestamp_seconds", "") == 0 {
+		t.Error("backup_last_success_timestamp_seconds not set after a backup")
+	}
 	valid, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)

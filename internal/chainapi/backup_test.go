@@ -13,7 +13,7 @@ import (
 )
 
 func TestHTTPBackup(t *testing.T) {
-	c := newCluster(t, 1, func(cfg *consensus.Config) { cfg.SnapshotEntries = 3 })
+	c := newCluster(t, 1, func(cfg *consensus.Config) { cfg.SnapshotEntries = 10 })
 	lead := c.leader()
 	srv := httptest.NewServer(http.StripPrefix("/api/v12", NewHTTPHandler(NewService([]*consensus.Node{lead}, ServiceOptions{Logger: testLogger()}))))
 	defer srv.Close()
@@ -37,7 +37,7 @@ func TestHTTPBackup(t *testing.T) {
 	if code, h, body := get("/admin/backup"); code != http.StatusServiceUnavailable || h.Get("Retry-After") == "" || !strings.Contains(string(body), "raft snapshot") {
 		t.Fatalf("backup before any snapshot: %d %v %s, want 503 with Retry-After", code, h, body)
 	}
-	for i := range int64(5) {
+	for i := range int64(12) {
 		mustPropose(t, lead, batch(i, mint(fmt.Sprintf("b%d", i), "alice", 1)))
 	}
 	waitFor(t, "a snapshot", func() bool { _, err := lead.NewestSnapshot(); return err == nil })

@@ -82,10 +82,21 @@ func TestBackupRestoreUnderLoad(t *testing.T) {
 
 	const replacement = 4
 	c.addValidatorSeeded(replacement, func(dataDir string) {
-		out, err := exec.Command(binary, "restore", "--from", file, "--data", dataDir, "--node-id", strconv.Itoa(replacement)).CombinedOutput()
+		out, err := exec.Command(binary, "restore", "--from", file, "--data", dataDir, "--node-id", strconv.Itoa(replacement)).Output()
 		if err != nil {
 			t.Fatalf("aurigraph restore: %v\n%s", err, out)
 		}
+		var r struct {
+			TookMS   int64 `json:"took_ms"`
+			Verified struct {
+				OK     bool   `json:"ok"`
+				Height uint64 `json:"height"`
+			} `json:"verified"`
+		}
+		if err := json.Unmarshal(out, &r); err != nil || !r.Verified.OK || r.Verified.Height != b.Manifest.Height {
+			t.Fatalf("aurigraph restore output %q (%v): want a verified chain up to %d", out, err, b.Manifest.Height)
+		}
+		t.Logf("restore of %d blocks into node%d's data directory, chain verified: %d ms", r.Verified.Height, replacement, r.TookMS)
 	})
 	// It started from the backup's snapshot, not from an empty log.
 	if want := fmt.Sprintf("snapshot=%d", b.Manifest.AppliedIndex); !strings.Contains(c.nodes[replacement].proc.LastRun(), want) {
