@@ -176,14 +176,16 @@ func snapshotHead(data []byte) (stateHead, error) {
 type RestoreOptions struct {
 	// File is the backup, as WriteBackup wrote it.
 	File string
-	// DataDir is the data directory to create, for the validator started
-	// with it afterwards.
+	// DataDir is the data directory to fill, for the validator started
+	// with it afterwards: missing, or empty but for lost+found (the root
+	// of a new volume).
 	DataDir string
 	// NodeID is the restored validator's id: one the cluster never used
 	// (SeedStorage says why), registered with AddMember before it starts.
 	NodeID uint64
-	// Force replaces a DataDir that exists and is not empty; the old
-	// directory is kept beside it, renamed, for the operator to delete.
+	// Force restores into a DataDir that holds other files; they are moved
+	// into a directory inside it, named in RestoreResult.Replaced, for the
+	// operator to delete.
 	Force bool
 	// Logger receives progress; nil means slog.Default().
 	Logger *slog.Logger
@@ -192,21 +194,32 @@ type RestoreOptions struct {
 // RestoreResult is what RestoreBackup did.
 type RestoreResult struct {
 	Manifest backup.Manifest
-	// Replaced is where the DataDir that Force replaced went, "" if none.
+	// Replaced is where Force moved what DataDir held, "" if nothing.
 	Replaced string
 	// Verified is the chain check of the restored blocks.
 	Verified VerifyReport
 }
 
-// RestoreBackup creates opts.DataDir from a backup, for a new validator
-// that joins the cluster under opts.NodeID. It reads the file twice: once
-// to check its format, every checksum against the manifest and the limits
-// on every part, writing nothing; then to write the block log, a new
+// Inside the data dir, restoreStaging holds a restore until it is
+// complete, and replacedPrefix names where Force moves the old content.
+// Both stay on the data dir's file system (a new volume is often mounted
+// there), so moving them is a rename.
+const (
+	restoreStaging = ".restoring"
+	replacedPrefix = ".replaced-"
+)
+
+// RestoreBackup fills opts.DataDir from a backup, for a new validator that
+// joins the cluster under opts.NodeID. It reads the file twice: once to
+// check its format, every checksum against the manifest and the limits on
+// every part, writing nothing; then to write the block log, a new
 // block-signing key and a raft log that starts at the backup's snapshot
-// with no vote (raftnode.SeedStorage) into a directory beside DataDir. It
-// restores the state from the snapshot as the validator will, checks that
-// the state's head is the last block, verifies the whole chain
-// (VerifyChain), and only then renames the directory into place.
+// with no vote (raftnode.SeedStorage) into a staging directory inside
+// DataDir. It restores the state from the snapshot as the validator will,
+// checks that the state's head is the last block, verifies the whole chain
+// (VerifyChain), and only then moves the files into DataDir, the raft log
+// last: a validator started on a directory a crash left half moved finds
+// blocks without a raft log and refuses to start.
 func RestoreBackup(ctx context.Context, opts RestoreOptions) (RestoreResult, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -218,7 +231,8 @@ func RestoreBackup(ctx context.Context, opts RestoreOptions) (RestoreResult, err
 		return RestoreResult{}, errors.New("restore: the data directory to create is required")
 	}
 	dir := filepath.Clean(opts.DataDir)
-	if err := checkRestoreTarget(dir, opts.Force); err != nil {
+	existing, err := restoreTarget(dir, opts.Force)
+	if err != nil {
 		return RestoreResult{}, err
 	}
 	m, err := verifyBackupFile(opts.File)
@@ -228,52 +242,101 @@ func RestoreBackup(ctx context.Context, opts RestoreOptions) (RestoreResult, err
 	if m.NodeID == opts.NodeID {
 		return RestoreResult{}, fmt.Errorf("restore: the backup was taken from validator %d; restoring it under the same id could make the cluster elect two leaders in one term: pick an id never used in the cluster, add it with aurigraph cluster add and remove %d", m.NodeID, m.NodeID)
 	}
-	tmp := dir + ".restoring"
-	if err := os.RemoveAll(tmp); err != nil {
-		return RestoreResult{}, fmt.Errorf("restore: clear %s left by an earlier attempt: %w", tmp, err)
-	}
-	if err := os.MkdirAll(tmp, 0o750); err != nil {
-		return RestoreResult{}, fmt.Errorf("restore: %w", err)
-	}
-	rep, err := restoreInto(ctx, tmp, opts, m)
-	if err != nil {
-		os.RemoveAll(tmp)
+	_, statErr := os.Stat(dir)
+	created := errors.Is(statErr, os.ErrNotExist)
+	staging := filepath.Join(dir, restoreStaging)
+	fail := func(err error) (RestoreResult, error) {
+		os.RemoveAll(staging)
+		if created {
+			os.Remove(dir)
+		}
 		return RestoreResult{}, err
 	}
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return fail(fmt.Errorf("restore: %w", err))
+	}
+	if err := os.RemoveAll(staging); err != nil {
+		return fail(fmt.Errorf("restore: clear %s left by an earlier attempt: %w", staging, err))
+	}
+	if err := os.Mkdir(staging, 0o750); err != nil {
+		return fail(fmt.Errorf("restore: %w", err))
+	}
+	rep, err := restoreInto(ctx, staging, opts, m)
+	if err != nil {
+		return fail(err)
+	}
 	res := RestoreResult{Manifest: *m, Verified: rep}
-	if entries, err := os.ReadDir(dir); err == nil && len(entries) > 0 {
-		res.Replaced = fmt.Sprintf("%s.replaced-%s", dir, time.Now().UTC().Format("20060102T150405Z"))
-		if err := os.Rename(dir, res.Replaced); err != nil {
-			os.RemoveAll(tmp)
-			return RestoreResult{}, fmt.Errorf("restore: move the existing %s aside: %w", dir, err)
-		}
-	} else if err == nil {
-		if err := os.Remove(dir); err != nil {
-			os.RemoveAll(tmp)
-			return RestoreResult{}, fmt.Errorf("restore: %w", err)
+	if len(existing) > 0 {
+		res.Replaced = filepath.Join(dir, replacedPrefix+time.Now().UTC().Format("20060102T150405Z"))
+		if err := moveEntries(dir, res.Replaced, existing); err != nil {
+			return fail(fmt.Errorf("restore: move what %s held aside: %w", dir, err))
 		}
 	}
-	if err := os.Rename(tmp, dir); err != nil {
-		return RestoreResult{}, fmt.Errorf("restore: move %s into place: %w", tmp, err)
-	}
-	if err := atomicfile.SyncDir(filepath.Dir(dir)); err != nil {
-		return RestoreResult{}, fmt.Errorf("restore: %w", err)
+	if err := moveStaged(staging, dir); err != nil {
+		return RestoreResult{}, fmt.Errorf("restore: move the restored files into %s: %w; start over with --force", dir, err)
 	}
 	return res, nil
 }
 
-// checkRestoreTarget refuses a data dir that holds anything, without force.
-func checkRestoreTarget(dir string, force bool) error {
+// restoreTarget returns what dir holds that a restore would replace, and
+// refuses to replace anything without force. lost+found, on the root of a
+// volume, and a staging directory an earlier attempt left do not count.
+func restoreTarget(dir string, force bool) ([]string, error) {
 	entries, err := os.ReadDir(dir)
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("restore: %w", err)
-	case len(entries) > 0 && !force:
-		return fmt.Errorf("restore: %s is not empty (it holds %s): restore into a new directory, or give --force to move it aside", dir, entries[0].Name())
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
 	}
-	return nil
+	if err != nil {
+		return nil, fmt.Errorf("restore: %w", err)
+	}
+	var held []string
+	for _, e := range entries {
+		if name := e.Name(); name != "lost+found" && name != restoreStaging {
+			held = append(held, name)
+		}
+	}
+	if len(held) > 0 && !force {
+		return nil, fmt.Errorf("restore: %s is not empty (it holds %s): restore into an empty directory, or give --force to move what it holds aside", dir, held[0])
+	}
+	return held, nil
+}
+
+// moveEntries moves the named entries of dir into the new directory to.
+func moveEntries(dir, to string, names []string) error {
+	if err := os.Mkdir(to, 0o750); err != nil {
+		return err
+	}
+	for _, name := range names {
+		if err := os.Rename(filepath.Join(dir, name), filepath.Join(to, name)); err != nil {
+			return err
+		}
+	}
+	return atomicfile.SyncDir(dir)
+}
+
+// moveStaged moves the restored files from staging into dir, the raft log
+// last, and removes staging.
+func moveStaged(staging, dir string) error {
+	entries, err := os.ReadDir(staging)
+	if err != nil {
+		return err
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Name() != raftnode.WALDir {
+			names = append(names, e.Name())
+		}
+	}
+	names = append(names, raftnode.WALDir)
+	for _, name := range names {
+		if err := os.Rename(filepath.Join(staging, name), filepath.Join(dir, name)); err != nil {
+			return err
+		}
+		if err := atomicfile.SyncDir(dir); err != nil {
+			return err
+		}
+	}
+	return os.Remove(staging)
 }
 
 // verifyBackupFile reads the whole backup in path, checking it against its

@@ -177,17 +177,17 @@ func newRestoreCommand() *cobra.Command {
 	var opts consensus.RestoreOptions
 	cmd := &cobra.Command{
 		Use:   "restore",
-		Short: "Create a validator's data directory from a backup",
-		Long: `Creates --data from a backup that aurigraph backup wrote, for a new validator
+		Short: "Fill a new validator's data directory from a backup",
+		Long: `Fills --data from a backup that aurigraph backup wrote, for a new validator
 that joins the cluster under --node-id and catches up from its peers.
 
 It first reads the whole file and checks its format, every part's size and
 sha256 against the manifest, writing nothing. Then it writes the blocks, a
 new block-signing key and a raft log that starts at the backup's snapshot
-into a directory beside --data, loads the state as the validator will,
-verifies the whole chain, and only then renames the directory to --data.
-A --data that holds anything is refused unless --force, which moves it
-aside (to DATA.replaced-TIME) rather than deleting it.
+into DATA/.restoring, loads the state as the validator will, verifies the
+whole chain, and only then moves the files into --data, the raft log last.
+A --data that holds anything but lost+found is refused unless --force,
+which moves what it holds into DATA/.replaced-TIME/ rather than deleting it.
 
 --node-id must be an id the cluster never used: a validator's raft log held
 its votes and the entries it acknowledged, which the backup does not, and a
@@ -219,8 +219,8 @@ and it fetches from its peers any block it then lacks.`,
 	}
 	fl := cmd.Flags()
 	fl.StringVar(&opts.File, "from", "", "backup file, as aurigraph backup wrote it")
-	fl.StringVar(&opts.DataDir, "data", "", "data directory to create for the restored validator")
+	fl.StringVar(&opts.DataDir, "data", "", "data directory of the restored validator: missing, or empty but for lost+found")
 	fl.Uint64Var(&opts.NodeID, "node-id", 0, "the restored validator's id: one the cluster never used, added with aurigraph cluster add")
-	fl.BoolVar(&opts.Force, "force", false, "replace a --data that is not empty, moving it aside to DATA.replaced-TIME")
+	fl.BoolVar(&opts.Force, "force", false, "restore into a --data that is not empty, moving what it holds into DATA/.replaced-TIME/")
 	return cmd
 }

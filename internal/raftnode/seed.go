@@ -34,11 +34,6 @@ func (n *Node) NewestSnapshot() (raftpb.Snapshot, error) {
 	return s, nil
 }
 
-// SnapshotMembers returns the member addresses a snapshot carries.
-func SnapshotMembers(s raftpb.Snapshot) (map[uint64]string, error) {
-	return snapshotMembers(s.Data)
-}
-
 // SeedStorage writes, in dataDir, a raft log that starts at snapshot s and
 // holds nothing after it, for validator id to start from with Join and be
 // brought forward by the leader. It refuses an id that s names as a member:
