@@ -425,7 +425,11 @@ func restoreInto(ctx context.Context, dir string, opts RestoreOptions, m *backup
 				return VerifyReport{}, fmt.Errorf("restore from %s: %w: snapshot metadata: %v", opts.File, backup.ErrFormat, err)
 			}
 		case partSnapshotData:
-			if snap.Data, err = io.ReadAll(part); err != nil {
+			// The first pass checked the size against the limit and the
+			// manifest: one allocation of it, not ReadAll's doublings.
+			p, _ := m.Part(partSnapshotData)
+			snap.Data = make([]byte, p.Size)
+			if _, err := io.ReadFull(part, snap.Data); err != nil {
 				return VerifyReport{}, fmt.Errorf("restore from %s: %w", opts.File, err)
 			}
 		case partBlocks:
