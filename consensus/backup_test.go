@@ -42,28 +42,23 @@ func TestBackupRestoreRejoins(t *testing.T) {
 		cfg.SnapshotCatchUpEntries = 2
 	})
 	lead := c.leader()
-	var off int64
-	next := func(n int) {
-		for range n {
-			mustPropose(t, lead, batch(off, mint(fmt.Sprintf("m%d", off), "alice", 1)))
-			off++
-		}
-	}
-	next(12)
-	c.waitHeight(uint64(off))
+	load := startLoad(t, []*Node{c.nodes[1], c.nodes[2], c.nodes[3]})
+	waitFor(t, "load before the backup", func() bool { return load.committed() >= 12 })
 	lost := c.followers(lead)[0]
 	lostID := lost.ID()
 	waitFor(t, "a snapshot on the follower", func() bool { _, err := lost.NewestSnapshot(); return err == nil })
+	// Taken while the follower applies the load.
 	path, m := takeBackup(t, lost)
 	if m.NodeID != lostID || m.Height == 0 || m.AppliedIndex == 0 || len(m.Parts) != 3 {
 		t.Fatalf("manifest = %+v", m)
 	}
-	next(8)
+	before := load.committed()
+	waitFor(t, "load after the backup", func() bool { return load.committed() >= before+8 })
 
 	c.stop(lostID)
 	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
 	defer cancel()
-	if err := lead.RemoveMember(ctx, lostID); err != nil {
+	if err := c.leader().RemoveMember(ctx, lostID); err != nil {
 		t.Fatalf("RemoveMember(%d): %v", lostID, err)
 	}
 	addr := c.addJoiner(4)
@@ -74,11 +69,13 @@ func TestBackupRestoreRejoins(t *testing.T) {
 	if !res.Verified.OK || res.Verified.Height != m.Height {
 		t.Fatalf("restore verified %+v, want ok at height %d", res.Verified, m.Height)
 	}
-	if err := lead.AddMember(ctx, 4, addr); err != nil {
+	if err := c.leader().AddMember(ctx, 4, addr); err != nil {
 		t.Fatalf("AddMember(4): %v", err)
 	}
 	n4 := c.startJoiner(4)
-	next(5)
+	before = load.committed()
+	waitFor(t, "load after the restored validator started", func() bool { return load.committed() >= before+5 })
+	load.halt()
 	want := c.sameChain()
 	waitFor(t, "validator 4 promoted to voter", func() bool {
 		return slices.Contains(memberIDs(c.leader().Members(), true), 4)
