@@ -59,7 +59,7 @@ func newRootCommand() *cobra.Command {
 	root.SetVersionTemplate(info.versionTemplate())
 	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn or error")
 	root.PersistentFlags().StringVar(&logFormat, "log-format", "text", "log format: text or json")
-	root.AddCommand(newDevCommand(), newNodeCommand(), newBrokerCommand(), newVerifyCommand(), newClusterCommand(), newBenchCommand(), newGatewayCommand(), newSQLCommand(), newExportCommand(), newProjectorCommand(), newVersionCommand(), newHealthCommand(), newKeygenCommand(), newSignCommand(), newAPIKeyCommand(), newUserCommand())
+	root.AddCommand(newDevCommand(), newNodeCommand(), newBrokerCommand(), newVerifyCommand(), newClusterCommand(), newBackupCommand(), newRestoreCommand(), newBenchCommand(), newGatewayCommand(), newSQLCommand(), newExportCommand(), newProjectorCommand(), newVersionCommand(), newHealthCommand(), newKeygenCommand(), newSignCommand(), newAPIKeyCommand(), newUserCommand())
 	return root
 }
 

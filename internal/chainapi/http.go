@@ -23,7 +23,7 @@ import (
 //	GET /validators/keys, GET /transactions/{id},
 //	GET /cluster/status, POST /cluster/members, DELETE /cluster/members/{id},
 //	GET /blocks?from_height=&to_height=&limit=&headers_only=, GET /search?q=,
-//	POST /cluster/leader
+//	POST /cluster/leader, GET /admin/backup?validator=
 //
 // Paths are relative; the caller mounts the handler under its prefix with
 // http.StripPrefix. Chain reads go to the local leader's store when one of
@@ -63,6 +63,7 @@ func RegisterHTTP(mux Mux, svc *Service) {
 	mux.HandleFunc("GET /transactions/{id}", h.transaction)
 	h.registerCluster(mux)
 	h.registerExplore(mux)
+	mux.HandleFunc("GET /admin/backup", h.backup)
 }
 
 type httpHandler struct {

@@ -31,6 +31,8 @@ const (
 	KeysManage        Action = "keys.manage"
 	TenantsManage     Action = "tenants.manage"
 	Debug             Action = "debug"
+	// Backup reads a validator's whole state and chain at once.
+	Backup Action = "backup"
 	// ChainWrite is what the validators' service accounts do on the Kafka
 	// port: consume the transaction topic, write the blocks and dead-letter
 	// topics.
@@ -47,7 +49,7 @@ var grants = map[auth.Role][]Action{
 	auth.RoleSubmitter: {TxSubmit},
 	auth.RoleOperator:  {ProjectionRebuild, AlertsManage},
 	auth.RoleValidator: {ChainWrite},
-	auth.RoleAdmin:     {ClusterManage, KeysManage, TenantsManage, Debug, TopicsManage},
+	auth.RoleAdmin:     {ClusterManage, KeysManage, TenantsManage, Debug, TopicsManage, Backup},
 }
 
 // Allowed reports whether role may perform action.
@@ -78,7 +80,7 @@ func Actions(role auth.Role) []Action {
 // every refusal is.
 func Privileged(a Action) bool {
 	switch a {
-	case ProjectionRebuild, AlertsManage, ClusterManage, KeysManage, TenantsManage, Debug, TopicsManage:
+	case ProjectionRebuild, AlertsManage, ClusterManage, KeysManage, TenantsManage, Debug, TopicsManage, Backup:
 		return true
 	}
 	return false
@@ -137,6 +139,7 @@ var Routes = map[string]Rule{
 	"POST /api/v12/cluster/members":        {Action: ClusterManage},
 	"DELETE /api/v12/cluster/members/{id}": {Action: ClusterManage},
 	"POST /api/v12/cluster/leader":         {Action: ClusterManage},
+	"GET /api/v12/admin/backup":            {Action: Backup, Limit: LimitRead},
 	"GET /api/v12/blocks":                  {Action: ChainRead},
 	"GET /api/v12/search":                  {Action: ChainRead},
 

@@ -22,6 +22,7 @@ func TestRolesAreOrdered(t *testing.T) {
 		TxSubmit: auth.RoleSubmitter, ProjectionRebuild: auth.RoleOperator, AlertsManage: auth.RoleOperator,
 		ChainWrite:    auth.RoleValidator,
 		ClusterManage: auth.RoleAdmin, KeysManage: auth.RoleAdmin, TenantsManage: auth.RoleAdmin, Debug: auth.RoleAdmin, TopicsManage: auth.RoleAdmin,
+		Backup: auth.RoleAdmin,
 	} {
 		if lowest > auth.RoleNone && Allowed(lowest-1, action) {
 			t.Errorf("%s may %s", lowest-1, action)

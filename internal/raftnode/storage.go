@@ -51,6 +51,10 @@ const (
 	snapDirName = "snap"
 )
 
+// WALDir is the WAL's directory inside a data dir: what makes it a raft
+// log (LogExists).
+const WALDir = walDirName
+
 // LogExists reports whether dataDir holds the raft log of an earlier start
 // in the disk storage's layout.
 func LogExists(dataDir string) bool { return wal.Exist(filepath.Join(dataDir, walDirName)) }

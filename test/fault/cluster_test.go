@@ -669,7 +669,11 @@ func firstLine(b []byte) []byte {
 // directory. Its Raft traffic goes direct, not through links: the cluster
 // replicates one address per validator, the one given to cluster add, so
 // per-pair proxies cannot be told apart for it, and no test here faults it.
-func (c *cluster) addValidator(id uint64) {
+func (c *cluster) addValidator(id uint64) { c.addValidatorSeeded(id, nil) }
+
+// addValidatorSeeded is addValidator with seed, when not nil, called on
+// the new validator's data directory between cluster add and its start.
+func (c *cluster) addValidatorSeeded(id uint64, seed func(dataDir string)) {
 	c.t.Helper()
 	addrs := testbin.ReserveAddrs(c.t, 3)
 	v := &validator{
@@ -695,6 +699,9 @@ func (c *cluster) addValidator(id uint64) {
 		"--http", v.httpAddr,
 		"--grpc", v.grpcAddr,
 	}, c.nodeFlags...)
+	if seed != nil {
+		seed(v.dataDir)
+	}
 	v.proc = testbin.NewProcess(binary, fmt.Sprintf("node%d", id), filepath.Join(c.logs, fmt.Sprintf("node%d.log", id)), args...)
 	c.nodes[id] = v
 	c.start(id)

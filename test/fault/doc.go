@@ -5,8 +5,11 @@
 // past it must install a snapshot and fetch the blocks in between from its
 // peers, and a validator added at runtime (`aurigraph cluster add`, then
 // `aurigraph node --join`) must catch up and vote before the leader is
-// removed (`aurigraph cluster remove`); and the validators are upgraded one
-// at a time, under load, to a binary of another version stamp. Every test
+// removed (`aurigraph cluster remove`); a follower backed up under load
+// (`aurigraph backup`) and then lost with its disk must come back from the
+// backup as a new member (`aurigraph restore`) and catch up; and the
+// validators are upgraded one at a time, under load, to a binary of another
+// version stamp. Every test
 // ends the same way: all chains identical, /chain/verify clean, every
 // produced transaction id committed exactly once, and `aurigraph verify
 // --data` clean on each stopped node's directory.
@@ -24,7 +27,8 @@
 //   - blocktopic_test.go checks the block events the leaders published.
 //   - load_test.go produces transactions with explicit ids into the broker.
 //   - metrics_test.go samples commit progress to measure failover.
-//   - fault_test.go holds the scenarios; upgrade_test.go the rolling upgrade.
+//   - fault_test.go holds the scenarios; upgrade_test.go the rolling
+//     upgrade; backup_test.go the backup and restore.
 //   - projection_test.go runs the projection as production does, beside
 //     the cluster: `aurigraph projector run` (SIGKILLed under load and
 //     started again) and gateways reading its ClickHouse for analytics.
@@ -42,7 +46,8 @@
 //
 // Tunables (environment):
 //
-//	AURIGRAPH_FAULT_KILLS   leader kills in TestFailoverTimes (default 3; use 10+ to measure)
-//	AURIGRAPH_FAULT_LOGDIR  keep process logs there instead of in a temporary directory
-//	AURIGRAPH_FAULT_BIN     run this aurigraph binary instead of building ./cmd/aurigraph
+//	AURIGRAPH_FAULT_KILLS       leader kills in TestFailoverTimes (default 3; use 10+ to measure)
+//	AURIGRAPH_FAULT_BACKUP_TXS  transactions before the backup in TestBackupRestoreUnderLoad (default 8,000)
+//	AURIGRAPH_FAULT_LOGDIR      keep process logs there instead of in a temporary directory
+//	AURIGRAPH_FAULT_BIN         run this aurigraph binary instead of building ./cmd/aurigraph
 package fault

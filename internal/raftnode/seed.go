@@ -1,0 +1,87 @@
+package raftnode
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
+	"go.etcd.io/etcd/server/v3/storage/wal"
+	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
+	"go.etcd.io/raft/v3"
+	"go.etcd.io/raft/v3/raftpb"
+)
+
+// ErrNoSnapshot is returned by NewestSnapshot before the node took or
+// received its first snapshot.
+var ErrNoSnapshot = errors.New("consensus: this validator holds no raft snapshot yet")
+
+// NewestSnapshot returns the newest snapshot this node took or installed:
+// the state at one applied index with the configuration of that index. Its
+// data is shared with raft: read it, never change it. Taking it costs the
+// node nothing, it is already in memory.
+func (n *Node) NewestSnapshot() (raftpb.Snapshot, error) {
+	s, err := n.memory.Snapshot()
+	if err != nil {
+		return raftpb.Snapshot{}, fmt.Errorf("read the newest raft snapshot: %w", err)
+	}
+	if raft.IsEmptySnap(s) {
+		return raftpb.Snapshot{}, ErrNoSnapshot
+	}
+	return s, nil
+}
+
+// SeedStorage writes, in dataDir, a raft log that starts at snapshot s and
+// holds nothing after it, for validator id to start from with Join and be
+// brought forward by the leader. It refuses an id that s names as a member:
+// a member's raft log held votes and acknowledged entries that s does not,
+// and a member that forgot them could help elect two leaders in one term or
+// lose a committed entry. A new id never voted, so the hard state written,
+// s's term with no vote, is one it could have had.
+func SeedStorage(dataDir string, id uint64, s raftpb.Snapshot, logger *slog.Logger) error {
+	if logger == nil {
+		logger = slog.Default()
+	}
+	if id == 0 {
+		return errors.New("seed raft log: the validator id must be 1 or more")
+	}
+	if raft.IsEmptySnap(s) {
+		return errors.New("seed raft log: the snapshot is empty")
+	}
+	cs := s.Metadata.ConfState
+	if slices.Contains(slices.Concat(cs.Voters, cs.Learners, cs.VotersOutgoing, cs.LearnersNext), id) {
+		return fmt.Errorf("seed raft log: validator %d is a member in the snapshot at index %d: restore under a new id, added with aurigraph cluster add, and remove the old member (see docs/runbooks/recover-a-validator-from-a-lost-disk.md)", id, s.Metadata.Index)
+	}
+	members, err := snapshotMembers(s.Data)
+	if err != nil {
+		return fmt.Errorf("seed raft log: snapshot at index %d: %w", s.Metadata.Index, err)
+	}
+	if _, ok := members[id]; ok {
+		return fmt.Errorf("seed raft log: validator %d has an address in the snapshot at index %d, so was a member: restore under an id never used in the cluster", id, s.Metadata.Index)
+	}
+	walDir, snapDir := filepath.Join(dataDir, walDirName), filepath.Join(dataDir, snapDirName)
+	if wal.Exist(walDir) {
+		return fmt.Errorf("seed raft log: %s already holds a raft log", walDir)
+	}
+	if err := os.MkdirAll(snapDir, 0o750); err != nil {
+		return fmt.Errorf("seed raft log: %w", err)
+	}
+	if err := snap.New(zapLogger(logger.With("subsystem", "snap")), snapDir).SaveSnap(s); err != nil {
+		return fmt.Errorf("seed raft log: save snapshot at index %d: %w", s.Metadata.Index, err)
+	}
+	w, err := wal.Create(zapLogger(logger.With("subsystem", "wal")), walDir, nil)
+	if err != nil {
+		return fmt.Errorf("seed raft log: create wal in %s: %w", walDir, err)
+	}
+	err = errors.Join(
+		w.SaveSnapshot(walpb.Snapshot{Index: s.Metadata.Index, Term: s.Metadata.Term, ConfState: &cs}),
+		w.Save(raftpb.HardState{Term: s.Metadata.Term, Commit: s.Metadata.Index}, nil),
+	)
+	if err = errors.Join(err, w.Close()); err != nil {
+		return fmt.Errorf("seed raft log in %s: %w", walDir, err)
+	}
+	return nil
+}
