@@ -257,6 +257,47 @@ private static final long serialVersionUID = 0L;
     return validatorKey_ == null ? io.aurigraph.v1.ValidatorKey.getDefaultInstance() : validatorKey_;
   }
 
+  public static final int ALERT_FIELD_NUMBER = 8;
+  private io.aurigraph.v1.AlertEntry alert_;
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+   * @return Whether the alert field is set.
+   */
+  @java.lang.Override
+  public boolean hasAlert() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+   * @return The alert.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertEntry getAlert() {
+    return alert_ == null ? io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+  }
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertEntryOrBuilder getAlertOrBuilder() {
+    return alert_ == null ? io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -291,6 +332,9 @@ private static final long serialVersionUID = 0L;
     }
     if (((bitField0_ & 0x00000002) != 0)) {
       output.writeMessage(7, getValidatorKey());
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeMessage(8, getAlert());
     }
     getUnknownFields().writeTo(output);
   }
@@ -333,6 +377,10 @@ private static final long serialVersionUID = 0L;
     if (((bitField0_ & 0x00000002) != 0)) {
       size += com.google.protobuf.CodedOutputStream
         .computeMessageSize(7, getValidatorKey());
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(8, getAlert());
     }
     return size;
   }
@@ -378,6 +426,11 @@ private static final long serialVersionUID = 0L;
       if (!getValidatorKey()
           .equals(other.getValidatorKey())) return false;
     }
+    if (hasAlert() != other.hasAlert()) return false;
+    if (hasAlert()) {
+      if (!getAlert()
+          .equals(other.getAlert())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -413,6 +466,10 @@ private static final long serialVersionUID = 0L;
     if (hasValidatorKey()) {
       hash = (37 * hash) + VALIDATOR_KEY_FIELD_NUMBER;
       hash = (53 * hash) + getValidatorKey().hashCode();
+    }
+    if (hasAlert()) {
+      hash = (37 * hash) + ALERT_FIELD_NUMBER;
+      hash = (53 * hash) + getAlert().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -553,6 +610,7 @@ private static final long serialVersionUID = 0L;
         internalGetTxsFieldBuilder();
         internalGetGenesisFieldBuilder();
         internalGetValidatorKeyFieldBuilder();
+        internalGetAlertFieldBuilder();
       }
     }
     @java.lang.Override
@@ -585,6 +643,11 @@ private static final long serialVersionUID = 0L;
       if (validatorKeyBuilder_ != null) {
         validatorKeyBuilder_.dispose();
         validatorKeyBuilder_ = null;
+      }
+      alert_ = null;
+      if (alertBuilder_ != null) {
+        alertBuilder_.dispose();
+        alertBuilder_ = null;
       }
       return this;
     }
@@ -662,6 +725,12 @@ private static final long serialVersionUID = 0L;
             ? validatorKey_
             : validatorKeyBuilder_.build();
         to_bitField0_ |= 0x00000002;
+      }
+      if (((from_bitField0_ & 0x00000080) != 0)) {
+        result.alert_ = alertBuilder_ == null
+            ? alert_
+            : alertBuilder_.build();
+        to_bitField0_ |= 0x00000004;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -745,6 +814,9 @@ private static final long serialVersionUID = 0L;
       if (other.hasValidatorKey()) {
         mergeValidatorKey(other.getValidatorKey());
       }
+      if (other.hasAlert()) {
+        mergeAlert(other.getAlert());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -824,6 +896,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000040;
               break;
             } // case 58
+            case 66: {
+              input.readMessage(
+                  internalGetAlertFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000080;
+              break;
+            } // case 66
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1743,6 +1822,170 @@ private static final long serialVersionUID = 0L;
         validatorKey_ = null;
       }
       return validatorKeyBuilder_;
+    }
+
+    private io.aurigraph.v1.AlertEntry alert_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertEntry, io.aurigraph.v1.AlertEntry.Builder, io.aurigraph.v1.AlertEntryOrBuilder> alertBuilder_;
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     * @return Whether the alert field is set.
+     */
+    public boolean hasAlert() {
+      return ((bitField0_ & 0x00000080) != 0);
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     * @return The alert.
+     */
+    public io.aurigraph.v1.AlertEntry getAlert() {
+      if (alertBuilder_ == null) {
+        return alert_ == null ? io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+      } else {
+        return alertBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    public Builder setAlert(io.aurigraph.v1.AlertEntry value) {
+      if (alertBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        alert_ = value;
+      } else {
+        alertBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    public Builder setAlert(
+        io.aurigraph.v1.AlertEntry.Builder builderForValue) {
+      if (alertBuilder_ == null) {
+        alert_ = builderForValue.build();
+      } else {
+        alertBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    public Builder mergeAlert(io.aurigraph.v1.AlertEntry value) {
+      if (alertBuilder_ == null) {
+        if (((bitField0_ & 0x00000080) != 0) &&
+          alert_ != null &&
+          alert_ != io.aurigraph.v1.AlertEntry.getDefaultInstance()) {
+          getAlertBuilder().mergeFrom(value);
+        } else {
+          alert_ = value;
+        }
+      } else {
+        alertBuilder_.mergeFrom(value);
+      }
+      if (alert_ != null) {
+        bitField0_ |= 0x00000080;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    public Builder clearAlert() {
+      bitField0_ = (bitField0_ & ~0x00000080);
+      alert_ = null;
+      if (alertBuilder_ != null) {
+        alertBuilder_.dispose();
+        alertBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    public io.aurigraph.v1.AlertEntry.Builder getAlertBuilder() {
+      bitField0_ |= 0x00000080;
+      onChanged();
+      return internalGetAlertFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    public io.aurigraph.v1.AlertEntryOrBuilder getAlertOrBuilder() {
+      if (alertBuilder_ != null) {
+        return alertBuilder_.getMessageOrBuilder();
+      } else {
+        return alert_ == null ?
+            io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+      }
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertEntry, io.aurigraph.v1.AlertEntry.Builder, io.aurigraph.v1.AlertEntryOrBuilder> 
+        internalGetAlertFieldBuilder() {
+      if (alertBuilder_ == null) {
+        alertBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.AlertEntry, io.aurigraph.v1.AlertEntry.Builder, io.aurigraph.v1.AlertEntryOrBuilder>(
+                getAlert(),
+                getParentForChildren(),
+                isClean());
+        alert_ = null;
+      }
+      return alertBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.Batch)

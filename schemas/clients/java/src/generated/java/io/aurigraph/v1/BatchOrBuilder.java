@@ -139,4 +139,34 @@ public interface BatchOrBuilder extends
    * <code>.aurigraph.v1.ValidatorKey validator_key = 7;</code>
    */
   io.aurigraph.v1.ValidatorKeyOrBuilder getValidatorKeyOrBuilder();
+
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+   * @return Whether the alert field is set.
+   */
+  boolean hasAlert();
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+   * @return The alert.
+   */
+  io.aurigraph.v1.AlertEntry getAlert();
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 8;</code>
+   */
+  io.aurigraph.v1.AlertEntryOrBuilder getAlertOrBuilder();
 }

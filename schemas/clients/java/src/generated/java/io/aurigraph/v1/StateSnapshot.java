@@ -487,6 +487,44 @@ private static final long serialVersionUID = 0L;
     return validatorKeys_.get(index);
   }
 
+  public static final int ALERTS_FIELD_NUMBER = 14;
+  private io.aurigraph.v1.AlertState alerts_;
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+   * @return Whether the alerts field is set.
+   */
+  @java.lang.Override
+  public boolean hasAlerts() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+   * @return The alerts.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertState getAlerts() {
+    return alerts_ == null ? io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+  }
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertStateOrBuilder getAlertsOrBuilder() {
+    return alerts_ == null ? io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -539,6 +577,9 @@ private static final long serialVersionUID = 0L;
     }
     for (int i = 0; i < validatorKeys_.size(); i++) {
       output.writeMessage(13, validatorKeys_.get(i));
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(14, getAlerts());
     }
     getUnknownFields().writeTo(output);
   }
@@ -625,6 +666,10 @@ private static final long serialVersionUID = 0L;
           }
           size += 1 * count;
         }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(14, getAlerts());
+    }
     return size;
   }
   @java.lang.Override
@@ -678,6 +723,11 @@ private static final long serialVersionUID = 0L;
     }
     if (!getValidatorKeysList()
         .equals(other.getValidatorKeysList())) return false;
+    if (hasAlerts() != other.hasAlerts()) return false;
+    if (hasAlerts()) {
+      if (!getAlerts()
+          .equals(other.getAlerts())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -732,6 +782,10 @@ private static final long serialVersionUID = 0L;
     if (getValidatorKeysCount() > 0) {
       hash = (37 * hash) + VALIDATOR_KEYS_FIELD_NUMBER;
       hash = (53 * hash) + getValidatorKeysList().hashCode();
+    }
+    if (hasAlerts()) {
+      hash = (37 * hash) + ALERTS_FIELD_NUMBER;
+      hash = (53 * hash) + getAlerts().hashCode();
     }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
@@ -873,6 +927,7 @@ private static final long serialVersionUID = 0L;
         internalGetMembersFieldBuilder();
         internalGetGenesisFieldBuilder();
         internalGetValidatorKeysFieldBuilder();
+        internalGetAlertsFieldBuilder();
       }
     }
     @java.lang.Override
@@ -927,6 +982,11 @@ private static final long serialVersionUID = 0L;
         validatorKeysBuilder_.clear();
       }
       bitField0_ = (bitField0_ & ~0x00001000);
+      alerts_ = null;
+      if (alertsBuilder_ != null) {
+        alertsBuilder_.dispose();
+        alertsBuilder_ = null;
+      }
       return this;
     }
 
@@ -1037,6 +1097,12 @@ private static final long serialVersionUID = 0L;
             ? genesis_
             : genesisBuilder_.build();
         to_bitField0_ |= 0x00000001;
+      }
+      if (((from_bitField0_ & 0x00002000) != 0)) {
+        result.alerts_ = alertsBuilder_ == null
+            ? alerts_
+            : alertsBuilder_.build();
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1214,6 +1280,9 @@ private static final long serialVersionUID = 0L;
           }
         }
       }
+      if (other.hasAlerts()) {
+        mergeAlerts(other.getAlerts());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1345,6 +1414,13 @@ private static final long serialVersionUID = 0L;
               }
               break;
             } // case 106
+            case 114: {
+              input.readMessage(
+                  internalGetAlertsFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00002000;
+              break;
+            } // case 114
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3237,6 +3313,161 @@ private static final long serialVersionUID = 0L;
         validatorKeys_ = null;
       }
       return validatorKeysBuilder_;
+    }
+
+    private io.aurigraph.v1.AlertState alerts_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertState, io.aurigraph.v1.AlertState.Builder, io.aurigraph.v1.AlertStateOrBuilder> alertsBuilder_;
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     * @return Whether the alerts field is set.
+     */
+    public boolean hasAlerts() {
+      return ((bitField0_ & 0x00002000) != 0);
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     * @return The alerts.
+     */
+    public io.aurigraph.v1.AlertState getAlerts() {
+      if (alertsBuilder_ == null) {
+        return alerts_ == null ? io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+      } else {
+        return alertsBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    public Builder setAlerts(io.aurigraph.v1.AlertState value) {
+      if (alertsBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        alerts_ = value;
+      } else {
+        alertsBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    public Builder setAlerts(
+        io.aurigraph.v1.AlertState.Builder builderForValue) {
+      if (alertsBuilder_ == null) {
+        alerts_ = builderForValue.build();
+      } else {
+        alertsBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    public Builder mergeAlerts(io.aurigraph.v1.AlertState value) {
+      if (alertsBuilder_ == null) {
+        if (((bitField0_ & 0x00002000) != 0) &&
+          alerts_ != null &&
+          alerts_ != io.aurigraph.v1.AlertState.getDefaultInstance()) {
+          getAlertsBuilder().mergeFrom(value);
+        } else {
+          alerts_ = value;
+        }
+      } else {
+        alertsBuilder_.mergeFrom(value);
+      }
+      if (alerts_ != null) {
+        bitField0_ |= 0x00002000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    public Builder clearAlerts() {
+      bitField0_ = (bitField0_ & ~0x00002000);
+      alerts_ = null;
+      if (alertsBuilder_ != null) {
+        alertsBuilder_.dispose();
+        alertsBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    public io.aurigraph.v1.AlertState.Builder getAlertsBuilder() {
+      bitField0_ |= 0x00002000;
+      onChanged();
+      return internalGetAlertsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    public io.aurigraph.v1.AlertStateOrBuilder getAlertsOrBuilder() {
+      if (alertsBuilder_ != null) {
+        return alertsBuilder_.getMessageOrBuilder();
+      } else {
+        return alerts_ == null ?
+            io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+      }
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertState, io.aurigraph.v1.AlertState.Builder, io.aurigraph.v1.AlertStateOrBuilder> 
+        internalGetAlertsFieldBuilder() {
+      if (alertsBuilder_ == null) {
+        alertsBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.AlertState, io.aurigraph.v1.AlertState.Builder, io.aurigraph.v1.AlertStateOrBuilder>(
+                getAlerts(),
+                getParentForChildren(),
+                isClean());
+        alerts_ = null;
+      }
+      return alertsBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.StateSnapshot)

@@ -296,4 +296,31 @@ public interface StateSnapshotOrBuilder extends
    */
   io.aurigraph.v1.ValidatorKeyRecordOrBuilder getValidatorKeysOrBuilder(
       int index);
+
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+   * @return Whether the alerts field is set.
+   */
+  boolean hasAlerts();
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+   * @return The alerts.
+   */
+  io.aurigraph.v1.AlertState getAlerts();
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 14;</code>
+   */
+  io.aurigraph.v1.AlertStateOrBuilder getAlertsOrBuilder();
 }
