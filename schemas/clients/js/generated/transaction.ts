@@ -58,7 +58,10 @@ export interface ProtoGrpcType {
       /**
        * AlertService is the gRPC face of /api/v12/alerts, served by the same
        * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-       * naming it. Every call needs the alerts.manage action (operator role).
+       * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+       * action (operator role), the history chain.read (viewer). A bad rule is
+       * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+       * 100 RESOURCE_EXHAUSTED.
        */
       AlertService: SubtypeConstructor<typeof grpc.Client, _aurigraph_v1_AlertServiceClient> & { service: _aurigraph_v1_AlertServiceDefinition }
       AlertState: MessageTypeDefinition<_aurigraph_v1_AlertState, _aurigraph_v1_AlertState__Output>

@@ -37,7 +37,10 @@ const (
 //
 // AlertService is the gRPC face of /api/v12/alerts, served by the same
 // code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-// naming it. Every call needs the alerts.manage action (operator role).
+// with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+// action (operator role), the history chain.read (viewer). A bad rule is
+// INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+// 100 RESOURCE_EXHAUSTED.
 type AlertServiceClient interface {
 	CreateRule(ctx context.Context, in *CreateAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error)
 	ListRules(ctx context.Context, in *ListAlertRulesRequest, opts ...grpc.CallOption) (*ListAlertRulesResponse, error)
@@ -121,7 +124,10 @@ func (c *alertServiceClient) ListHistory(ctx context.Context, in *ListAlertHisto
 //
 // AlertService is the gRPC face of /api/v12/alerts, served by the same
 // code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-// naming it. Every call needs the alerts.manage action (operator role).
+// with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+// action (operator role), the history chain.read (viewer). A bad rule is
+// INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+// 100 RESOURCE_EXHAUSTED.
 type AlertServiceServer interface {
 	CreateRule(context.Context, *CreateAlertRuleRequest) (*AlertRule, error)
 	ListRules(context.Context, *ListAlertRulesRequest) (*ListAlertRulesResponse, error)

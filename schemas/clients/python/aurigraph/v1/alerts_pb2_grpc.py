@@ -28,7 +28,10 @@ if _version_not_supported:
 class AlertServiceStub:
     """AlertService is the gRPC face of /api/v12/alerts, served by the same
     code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-    naming it. Every call needs the alerts.manage action (operator role).
+    with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+    action (operator role), the history chain.read (viewer). A bad rule is
+    INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+    100 RESOURCE_EXHAUSTED.
     """
 
     def __init__(self, channel):
@@ -72,7 +75,10 @@ class AlertServiceStub:
 class AlertServiceServicer:
     """AlertService is the gRPC face of /api/v12/alerts, served by the same
     code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-    naming it. Every call needs the alerts.manage action (operator role).
+    with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+    action (operator role), the history chain.read (viewer). A bad rule is
+    INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+    100 RESOURCE_EXHAUSTED.
     """
 
     def CreateRule(self, request, context):
@@ -155,7 +161,10 @@ def add_AlertServiceServicer_to_server(servicer, server):
 class AlertService:
     """AlertService is the gRPC face of /api/v12/alerts, served by the same
     code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-    naming it. Every call needs the alerts.manage action (operator role).
+    with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+    action (operator role), the history chain.read (viewer). A bad rule is
+    INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+    100 RESOURCE_EXHAUSTED.
     """
 
     @staticmethod

@@ -16,7 +16,10 @@ import type { UpdateAlertRuleRequest as _aurigraph_v1_UpdateAlertRuleRequest, Up
 /**
  * AlertService is the gRPC face of /api/v12/alerts, served by the same
  * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
- * naming it. Every call needs the alerts.manage action (operator role).
+ * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+ * action (operator role), the history chain.read (viewer). A bad rule is
+ * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+ * 100 RESOURCE_EXHAUSTED.
  */
 export interface AlertServiceClient extends grpc.Client {
   CreateRule(argument: _aurigraph_v1_CreateAlertRuleRequest, metadata: grpc.Metadata, options: grpc.CallOptions, callback: grpc.requestCallback<_aurigraph_v1_AlertRule__Output>): grpc.ClientUnaryCall;
@@ -78,7 +81,10 @@ export interface AlertServiceClient extends grpc.Client {
 /**
  * AlertService is the gRPC face of /api/v12/alerts, served by the same
  * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
- * naming it. Every call needs the alerts.manage action (operator role).
+ * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+ * action (operator role), the history chain.read (viewer). A bad rule is
+ * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+ * 100 RESOURCE_EXHAUSTED.
  */
 export interface AlertServiceHandlers extends grpc.UntypedServiceImplementation {
   CreateRule: grpc.handleUnaryCall<_aurigraph_v1_CreateAlertRuleRequest__Output, _aurigraph_v1_AlertRule>;

@@ -6,7 +6,10 @@ import static io.grpc.MethodDescriptor.generateFullMethodName;
  * <pre>
  * AlertService is the gRPC face of /api/v12/alerts, served by the same
  * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
- * naming it. Every call needs the alerts.manage action (operator role).
+ * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+ * action (operator role), the history chain.read (viewer). A bad rule is
+ * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+ * 100 RESOURCE_EXHAUSTED.
  * </pre>
  */
 @io.grpc.stub.annotations.GrpcGenerated
@@ -266,7 +269,10 @@ public final class AlertServiceGrpc {
    * <pre>
    * AlertService is the gRPC face of /api/v12/alerts, served by the same
    * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-   * naming it. Every call needs the alerts.manage action (operator role).
+   * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+   * action (operator role), the history chain.read (viewer). A bad rule is
+   * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+   * 100 RESOURCE_EXHAUSTED.
    * </pre>
    */
   public interface AsyncService {
@@ -319,7 +325,10 @@ public final class AlertServiceGrpc {
    * <pre>
    * AlertService is the gRPC face of /api/v12/alerts, served by the same
    * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-   * naming it. Every call needs the alerts.manage action (operator role).
+   * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+   * action (operator role), the history chain.read (viewer). A bad rule is
+   * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+   * 100 RESOURCE_EXHAUSTED.
    * </pre>
    */
   public static abstract class AlertServiceImplBase
@@ -335,7 +344,10 @@ public final class AlertServiceGrpc {
    * <pre>
    * AlertService is the gRPC face of /api/v12/alerts, served by the same
    * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-   * naming it. Every call needs the alerts.manage action (operator role).
+   * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+   * action (operator role), the history chain.read (viewer). A bad rule is
+   * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+   * 100 RESOURCE_EXHAUSTED.
    * </pre>
    */
   public static final class AlertServiceStub
@@ -405,7 +417,10 @@ public final class AlertServiceGrpc {
    * <pre>
    * AlertService is the gRPC face of /api/v12/alerts, served by the same
    * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-   * naming it. Every call needs the alerts.manage action (operator role).
+   * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+   * action (operator role), the history chain.read (viewer). A bad rule is
+   * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+   * 100 RESOURCE_EXHAUSTED.
    * </pre>
    */
   public static final class AlertServiceBlockingV2Stub
@@ -469,7 +484,10 @@ public final class AlertServiceGrpc {
    * <pre>
    * AlertService is the gRPC face of /api/v12/alerts, served by the same
    * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-   * naming it. Every call needs the alerts.manage action (operator role).
+   * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+   * action (operator role), the history chain.read (viewer). A bad rule is
+   * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+   * 100 RESOURCE_EXHAUSTED.
    * </pre>
    */
   public static final class AlertServiceBlockingStub
@@ -533,7 +551,10 @@ public final class AlertServiceGrpc {
    * <pre>
    * AlertService is the gRPC face of /api/v12/alerts, served by the same
    * code. Changes go to the leader: elsewhere they answer FAILED_PRECONDITION
-   * naming it. Every call needs the alerts.manage action (operator role).
+   * with an ErrorInfo NOT_LEADER naming it. The rules need the alerts.manage
+   * action (operator role), the history chain.read (viewer). A bad rule is
+   * INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
+   * 100 RESOURCE_EXHAUSTED.
    * </pre>
    */
   public static final class AlertServiceFutureStub
