@@ -1,7 +1,6 @@
 package alerting_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -206,15 +205,16 @@ func TestGRPCOperations(t *testing.T) {
 	defer cancel()
 
 	in := &aurigraphv1.AlertRule{Name: "blocks", Metric: "block_time_ms", Condition: ">", Threshold: 2000, WindowMs: 10_000, WebhookUrl: "https://hooks.example.com/a", WebhookSecret: "k"}
-	r, err := c.CreateRule(ctx, &aurigraphv1.CreateAlertRuleRequest{Rule: in})
+	cr, err := c.CreateRule(ctx, &aurigraphv1.CreateAlertRuleRequest{Rule: in})
+	r := cr.GetRule()
 	if err != nil || !alerting.ValidRuleID(r.GetId()) || r.GetWebhookSecret() != "" || !r.GetWebhookSecretSet() {
 		t.Fatalf("CreateRule: %v %v", r, err)
 	}
-	if g, err := c.GetRule(ctx, &aurigraphv1.GetAlertRuleRequest{Id: r.GetId()}); err != nil || g.GetMetric() != "block_time_ms" {
+	if g, err := c.GetRule(ctx, &aurigraphv1.GetAlertRuleRequest{Id: r.GetId()}); err != nil || g.GetRule().GetMetric() != "block_time_ms" {
 		t.Fatalf("GetRule: %v %v", g, err)
 	}
 	in.Id, in.Threshold = r.GetId(), 3000
-	if u, err := c.UpdateRule(ctx, &aurigraphv1.UpdateAlertRuleRequest{Rule: in}); err != nil || u.GetThreshold() != 3000 {
+	if u, err := c.UpdateRule(ctx, &aurigraphv1.UpdateAlertRuleRequest{Rule: in}); err != nil || u.GetRule().GetThreshold() != 3000 {
 		t.Fatalf("UpdateRule: %v %v", u, err)
 	}
 	if l, err := fc.ListRules(ctx, &aurigraphv1.ListAlertRulesRequest{}); err != nil || len(l.GetRules()) != 1 {
@@ -279,20 +279,4 @@ func TestGRPCOperations(t *testing.T) {
 			}
 		})
 	}
-}
-
-// postJSON is for tests that drive the REST API with Go values.
-func postJSON(t *testing.T, url string, v any) (int, string) {
-	t.Helper()
-	raw, err := json.Marshal(v)
-	if err != nil {
-		t.Fatal(err)
-	}
-	resp, err := http.Post(url, "application/json", bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	body, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(body)
 }

@@ -33,20 +33,26 @@ func checkInput(r *aurigraphv1.AlertRule) (*aurigraphv1.AlertRule, error) {
 	return in, CheckRule(in, URLPolicy{AllowPrivate: true})
 }
 
-func (g grpcService) CreateRule(ctx context.Context, req *aurigraphv1.CreateAlertRuleRequest) (*aurigraphv1.AlertRule, error) {
+func (g grpcService) CreateRule(ctx context.Context, req *aurigraphv1.CreateAlertRuleRequest) (*aurigraphv1.CreateAlertRuleResponse, error) {
 	r, err := checkInput(req.GetRule())
 	if err == nil {
 		r, err = g.svc.Create(ctx, r)
 	}
-	return r, StatusError(err)
+	if err != nil {
+		return nil, StatusError(err)
+	}
+	return &aurigraphv1.CreateAlertRuleResponse{Rule: r}, nil
 }
 
-func (g grpcService) UpdateRule(ctx context.Context, req *aurigraphv1.UpdateAlertRuleRequest) (*aurigraphv1.AlertRule, error) {
+func (g grpcService) UpdateRule(ctx context.Context, req *aurigraphv1.UpdateAlertRuleRequest) (*aurigraphv1.UpdateAlertRuleResponse, error) {
 	r, err := checkInput(req.GetRule())
 	if err == nil {
 		r, err = g.svc.Update(ctx, req.GetRule().GetId(), r)
 	}
-	return r, StatusError(err)
+	if err != nil {
+		return nil, StatusError(err)
+	}
+	return &aurigraphv1.UpdateAlertRuleResponse{Rule: r}, nil
 }
 
 func (g grpcService) DeleteRule(ctx context.Context, req *aurigraphv1.DeleteAlertRuleRequest) (*aurigraphv1.DeleteAlertRuleResponse, error) {
@@ -56,9 +62,12 @@ func (g grpcService) DeleteRule(ctx context.Context, req *aurigraphv1.DeleteAler
 	return &aurigraphv1.DeleteAlertRuleResponse{}, nil
 }
 
-func (g grpcService) GetRule(ctx context.Context, req *aurigraphv1.GetAlertRuleRequest) (*aurigraphv1.AlertRule, error) {
+func (g grpcService) GetRule(ctx context.Context, req *aurigraphv1.GetAlertRuleRequest) (*aurigraphv1.GetAlertRuleResponse, error) {
 	r, err := g.svc.Get(ctx, req.GetId())
-	return r, StatusError(err)
+	if err != nil {
+		return nil, StatusError(err)
+	}
+	return &aurigraphv1.GetAlertRuleResponse{Rule: r}, nil
 }
 
 func (g grpcService) ListRules(ctx context.Context, _ *aurigraphv1.ListAlertRulesRequest) (*aurigraphv1.ListAlertRulesResponse, error) {

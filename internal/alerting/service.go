@@ -2,7 +2,6 @@ package alerting
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"time"
 
@@ -192,9 +191,4 @@ func redactRule(r *aurigraphv1.AlertRule) *aurigraphv1.AlertRule {
 	r.WebhookSecretSet = r.GetWebhookSecret() != ""
 	r.WebhookSecret = ""
 	return r
-}
-
-// IsUserError reports whether err is the caller's to fix.
-func IsUserError(err error) bool {
-	return errors.Is(err, ErrInvalid) || errors.Is(err, ErrNotFound) || errors.Is(err, ErrTooMany)
 }

@@ -11,7 +11,6 @@ import (
 
 // Delivery outcomes of a transition's webhook.
 const (
-	DeliveryNone      = ""
 	DeliveryPending   = "pending"
 	DeliveryDelivered = "delivered"
 	DeliveryFailed    = "failed"

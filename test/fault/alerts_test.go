@@ -145,7 +145,7 @@ func TestAlertsAcrossLeaderKills(t *testing.T) {
 	// And stops again: the rule fires once more under a third leader.
 	load2.end()
 	c.start(killed2)
-	h = history(3)
+	history(3)
 
 	testbin.WaitFor(t, 2*time.Minute, "every delivery recorded", func() (bool, string) {
 		id, _, ok := c.leader()

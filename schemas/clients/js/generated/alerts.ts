@@ -7,14 +7,17 @@ import type { AlertServiceClient as _aurigraph_v1_AlertServiceClient, AlertServi
 import type { AlertState as _aurigraph_v1_AlertState, AlertState__Output as _aurigraph_v1_AlertState__Output } from './aurigraph/v1/AlertState';
 import type { AlertTransition as _aurigraph_v1_AlertTransition, AlertTransition__Output as _aurigraph_v1_AlertTransition__Output } from './aurigraph/v1/AlertTransition';
 import type { CreateAlertRuleRequest as _aurigraph_v1_CreateAlertRuleRequest, CreateAlertRuleRequest__Output as _aurigraph_v1_CreateAlertRuleRequest__Output } from './aurigraph/v1/CreateAlertRuleRequest';
+import type { CreateAlertRuleResponse as _aurigraph_v1_CreateAlertRuleResponse, CreateAlertRuleResponse__Output as _aurigraph_v1_CreateAlertRuleResponse__Output } from './aurigraph/v1/CreateAlertRuleResponse';
 import type { DeleteAlertRuleRequest as _aurigraph_v1_DeleteAlertRuleRequest, DeleteAlertRuleRequest__Output as _aurigraph_v1_DeleteAlertRuleRequest__Output } from './aurigraph/v1/DeleteAlertRuleRequest';
 import type { DeleteAlertRuleResponse as _aurigraph_v1_DeleteAlertRuleResponse, DeleteAlertRuleResponse__Output as _aurigraph_v1_DeleteAlertRuleResponse__Output } from './aurigraph/v1/DeleteAlertRuleResponse';
 import type { GetAlertRuleRequest as _aurigraph_v1_GetAlertRuleRequest, GetAlertRuleRequest__Output as _aurigraph_v1_GetAlertRuleRequest__Output } from './aurigraph/v1/GetAlertRuleRequest';
+import type { GetAlertRuleResponse as _aurigraph_v1_GetAlertRuleResponse, GetAlertRuleResponse__Output as _aurigraph_v1_GetAlertRuleResponse__Output } from './aurigraph/v1/GetAlertRuleResponse';
 import type { ListAlertHistoryRequest as _aurigraph_v1_ListAlertHistoryRequest, ListAlertHistoryRequest__Output as _aurigraph_v1_ListAlertHistoryRequest__Output } from './aurigraph/v1/ListAlertHistoryRequest';
 import type { ListAlertHistoryResponse as _aurigraph_v1_ListAlertHistoryResponse, ListAlertHistoryResponse__Output as _aurigraph_v1_ListAlertHistoryResponse__Output } from './aurigraph/v1/ListAlertHistoryResponse';
 import type { ListAlertRulesRequest as _aurigraph_v1_ListAlertRulesRequest, ListAlertRulesRequest__Output as _aurigraph_v1_ListAlertRulesRequest__Output } from './aurigraph/v1/ListAlertRulesRequest';
 import type { ListAlertRulesResponse as _aurigraph_v1_ListAlertRulesResponse, ListAlertRulesResponse__Output as _aurigraph_v1_ListAlertRulesResponse__Output } from './aurigraph/v1/ListAlertRulesResponse';
 import type { UpdateAlertRuleRequest as _aurigraph_v1_UpdateAlertRuleRequest, UpdateAlertRuleRequest__Output as _aurigraph_v1_UpdateAlertRuleRequest__Output } from './aurigraph/v1/UpdateAlertRuleRequest';
+import type { UpdateAlertRuleResponse as _aurigraph_v1_UpdateAlertRuleResponse, UpdateAlertRuleResponse__Output as _aurigraph_v1_UpdateAlertRuleResponse__Output } from './aurigraph/v1/UpdateAlertRuleResponse';
 
 type SubtypeConstructor<Constructor extends new (...args: any) => any, Subtype> = {
   new(...args: ConstructorParameters<Constructor>): Subtype;
@@ -37,14 +40,17 @@ export interface ProtoGrpcType {
       AlertState: MessageTypeDefinition<_aurigraph_v1_AlertState, _aurigraph_v1_AlertState__Output>
       AlertTransition: MessageTypeDefinition<_aurigraph_v1_AlertTransition, _aurigraph_v1_AlertTransition__Output>
       CreateAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_CreateAlertRuleRequest, _aurigraph_v1_CreateAlertRuleRequest__Output>
+      CreateAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_CreateAlertRuleResponse, _aurigraph_v1_CreateAlertRuleResponse__Output>
       DeleteAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_DeleteAlertRuleRequest, _aurigraph_v1_DeleteAlertRuleRequest__Output>
       DeleteAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_DeleteAlertRuleResponse, _aurigraph_v1_DeleteAlertRuleResponse__Output>
       GetAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_GetAlertRuleRequest, _aurigraph_v1_GetAlertRuleRequest__Output>
+      GetAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_GetAlertRuleResponse, _aurigraph_v1_GetAlertRuleResponse__Output>
       ListAlertHistoryRequest: MessageTypeDefinition<_aurigraph_v1_ListAlertHistoryRequest, _aurigraph_v1_ListAlertHistoryRequest__Output>
       ListAlertHistoryResponse: MessageTypeDefinition<_aurigraph_v1_ListAlertHistoryResponse, _aurigraph_v1_ListAlertHistoryResponse__Output>
       ListAlertRulesRequest: MessageTypeDefinition<_aurigraph_v1_ListAlertRulesRequest, _aurigraph_v1_ListAlertRulesRequest__Output>
       ListAlertRulesResponse: MessageTypeDefinition<_aurigraph_v1_ListAlertRulesResponse, _aurigraph_v1_ListAlertRulesResponse__Output>
       UpdateAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_UpdateAlertRuleRequest, _aurigraph_v1_UpdateAlertRuleRequest__Output>
+      UpdateAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_UpdateAlertRuleResponse, _aurigraph_v1_UpdateAlertRuleResponse__Output>
     }
   }
 }

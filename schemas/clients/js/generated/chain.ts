@@ -14,10 +14,12 @@ import type { Block as _aurigraph_v1_Block, Block__Output as _aurigraph_v1_Block
 import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aurigraph_v1_BlockEvent__Output } from './aurigraph/v1/BlockEvent';
 import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
 import type { CreateAlertRuleRequest as _aurigraph_v1_CreateAlertRuleRequest, CreateAlertRuleRequest__Output as _aurigraph_v1_CreateAlertRuleRequest__Output } from './aurigraph/v1/CreateAlertRuleRequest';
+import type { CreateAlertRuleResponse as _aurigraph_v1_CreateAlertRuleResponse, CreateAlertRuleResponse__Output as _aurigraph_v1_CreateAlertRuleResponse__Output } from './aurigraph/v1/CreateAlertRuleResponse';
 import type { DeleteAlertRuleRequest as _aurigraph_v1_DeleteAlertRuleRequest, DeleteAlertRuleRequest__Output as _aurigraph_v1_DeleteAlertRuleRequest__Output } from './aurigraph/v1/DeleteAlertRuleRequest';
 import type { DeleteAlertRuleResponse as _aurigraph_v1_DeleteAlertRuleResponse, DeleteAlertRuleResponse__Output as _aurigraph_v1_DeleteAlertRuleResponse__Output } from './aurigraph/v1/DeleteAlertRuleResponse';
 import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from './aurigraph/v1/Genesis';
 import type { GetAlertRuleRequest as _aurigraph_v1_GetAlertRuleRequest, GetAlertRuleRequest__Output as _aurigraph_v1_GetAlertRuleRequest__Output } from './aurigraph/v1/GetAlertRuleRequest';
+import type { GetAlertRuleResponse as _aurigraph_v1_GetAlertRuleResponse, GetAlertRuleResponse__Output as _aurigraph_v1_GetAlertRuleResponse__Output } from './aurigraph/v1/GetAlertRuleResponse';
 import type { Issuer as _aurigraph_v1_Issuer, Issuer__Output as _aurigraph_v1_Issuer__Output } from './aurigraph/v1/Issuer';
 import type { ListAlertHistoryRequest as _aurigraph_v1_ListAlertHistoryRequest, ListAlertHistoryRequest__Output as _aurigraph_v1_ListAlertHistoryRequest__Output } from './aurigraph/v1/ListAlertHistoryRequest';
 import type { ListAlertHistoryResponse as _aurigraph_v1_ListAlertHistoryResponse, ListAlertHistoryResponse__Output as _aurigraph_v1_ListAlertHistoryResponse__Output } from './aurigraph/v1/ListAlertHistoryResponse';
@@ -30,6 +32,7 @@ import type { StateSnapshot as _aurigraph_v1_StateSnapshot, StateSnapshot__Outpu
 import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from './aurigraph/v1/Transaction';
 import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
 import type { UpdateAlertRuleRequest as _aurigraph_v1_UpdateAlertRuleRequest, UpdateAlertRuleRequest__Output as _aurigraph_v1_UpdateAlertRuleRequest__Output } from './aurigraph/v1/UpdateAlertRuleRequest';
+import type { UpdateAlertRuleResponse as _aurigraph_v1_UpdateAlertRuleResponse, UpdateAlertRuleResponse__Output as _aurigraph_v1_UpdateAlertRuleResponse__Output } from './aurigraph/v1/UpdateAlertRuleResponse';
 import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from './aurigraph/v1/ValidatorKey';
 import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from './aurigraph/v1/ValidatorKeyRecord';
 
@@ -61,10 +64,12 @@ export interface ProtoGrpcType {
       BlockEvent: MessageTypeDefinition<_aurigraph_v1_BlockEvent, _aurigraph_v1_BlockEvent__Output>
       BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
       CreateAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_CreateAlertRuleRequest, _aurigraph_v1_CreateAlertRuleRequest__Output>
+      CreateAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_CreateAlertRuleResponse, _aurigraph_v1_CreateAlertRuleResponse__Output>
       DeleteAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_DeleteAlertRuleRequest, _aurigraph_v1_DeleteAlertRuleRequest__Output>
       DeleteAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_DeleteAlertRuleResponse, _aurigraph_v1_DeleteAlertRuleResponse__Output>
       Genesis: MessageTypeDefinition<_aurigraph_v1_Genesis, _aurigraph_v1_Genesis__Output>
       GetAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_GetAlertRuleRequest, _aurigraph_v1_GetAlertRuleRequest__Output>
+      GetAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_GetAlertRuleResponse, _aurigraph_v1_GetAlertRuleResponse__Output>
       Issuer: MessageTypeDefinition<_aurigraph_v1_Issuer, _aurigraph_v1_Issuer__Output>
       ListAlertHistoryRequest: MessageTypeDefinition<_aurigraph_v1_ListAlertHistoryRequest, _aurigraph_v1_ListAlertHistoryRequest__Output>
       ListAlertHistoryResponse: MessageTypeDefinition<_aurigraph_v1_ListAlertHistoryResponse, _aurigraph_v1_ListAlertHistoryResponse__Output>
@@ -79,6 +84,7 @@ export interface ProtoGrpcType {
       TxStatus: EnumTypeDefinition
       TxType: EnumTypeDefinition
       UpdateAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_UpdateAlertRuleRequest, _aurigraph_v1_UpdateAlertRuleRequest__Output>
+      UpdateAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_UpdateAlertRuleResponse, _aurigraph_v1_UpdateAlertRuleResponse__Output>
       ValidatorKey: MessageTypeDefinition<_aurigraph_v1_ValidatorKey, _aurigraph_v1_ValidatorKey__Output>
       ValidatorKeyRecord: MessageTypeDefinition<_aurigraph_v1_ValidatorKeyRecord, _aurigraph_v1_ValidatorKeyRecord__Output>
     }

@@ -15,10 +15,12 @@ import type { BlockEvent as _aurigraph_v1_BlockEvent, BlockEvent__Output as _aur
 import type { BlockHeader as _aurigraph_v1_BlockHeader, BlockHeader__Output as _aurigraph_v1_BlockHeader__Output } from './aurigraph/v1/BlockHeader';
 import type { BlockSummary as _aurigraph_v1_BlockSummary, BlockSummary__Output as _aurigraph_v1_BlockSummary__Output } from './aurigraph/v1/BlockSummary';
 import type { CreateAlertRuleRequest as _aurigraph_v1_CreateAlertRuleRequest, CreateAlertRuleRequest__Output as _aurigraph_v1_CreateAlertRuleRequest__Output } from './aurigraph/v1/CreateAlertRuleRequest';
+import type { CreateAlertRuleResponse as _aurigraph_v1_CreateAlertRuleResponse, CreateAlertRuleResponse__Output as _aurigraph_v1_CreateAlertRuleResponse__Output } from './aurigraph/v1/CreateAlertRuleResponse';
 import type { DeleteAlertRuleRequest as _aurigraph_v1_DeleteAlertRuleRequest, DeleteAlertRuleRequest__Output as _aurigraph_v1_DeleteAlertRuleRequest__Output } from './aurigraph/v1/DeleteAlertRuleRequest';
 import type { DeleteAlertRuleResponse as _aurigraph_v1_DeleteAlertRuleResponse, DeleteAlertRuleResponse__Output as _aurigraph_v1_DeleteAlertRuleResponse__Output } from './aurigraph/v1/DeleteAlertRuleResponse';
 import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from './aurigraph/v1/Genesis';
 import type { GetAlertRuleRequest as _aurigraph_v1_GetAlertRuleRequest, GetAlertRuleRequest__Output as _aurigraph_v1_GetAlertRuleRequest__Output } from './aurigraph/v1/GetAlertRuleRequest';
+import type { GetAlertRuleResponse as _aurigraph_v1_GetAlertRuleResponse, GetAlertRuleResponse__Output as _aurigraph_v1_GetAlertRuleResponse__Output } from './aurigraph/v1/GetAlertRuleResponse';
 import type { Issuer as _aurigraph_v1_Issuer, Issuer__Output as _aurigraph_v1_Issuer__Output } from './aurigraph/v1/Issuer';
 import type { ListAlertHistoryRequest as _aurigraph_v1_ListAlertHistoryRequest, ListAlertHistoryRequest__Output as _aurigraph_v1_ListAlertHistoryRequest__Output } from './aurigraph/v1/ListAlertHistoryRequest';
 import type { ListAlertHistoryResponse as _aurigraph_v1_ListAlertHistoryResponse, ListAlertHistoryResponse__Output as _aurigraph_v1_ListAlertHistoryResponse__Output } from './aurigraph/v1/ListAlertHistoryResponse';
@@ -36,6 +38,7 @@ import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _
 import type { TxEvent as _aurigraph_v1_TxEvent, TxEvent__Output as _aurigraph_v1_TxEvent__Output } from './aurigraph/v1/TxEvent';
 import type { TxResult as _aurigraph_v1_TxResult, TxResult__Output as _aurigraph_v1_TxResult__Output } from './aurigraph/v1/TxResult';
 import type { UpdateAlertRuleRequest as _aurigraph_v1_UpdateAlertRuleRequest, UpdateAlertRuleRequest__Output as _aurigraph_v1_UpdateAlertRuleRequest__Output } from './aurigraph/v1/UpdateAlertRuleRequest';
+import type { UpdateAlertRuleResponse as _aurigraph_v1_UpdateAlertRuleResponse, UpdateAlertRuleResponse__Output as _aurigraph_v1_UpdateAlertRuleResponse__Output } from './aurigraph/v1/UpdateAlertRuleResponse';
 import type { ValidatorEvent as _aurigraph_v1_ValidatorEvent, ValidatorEvent__Output as _aurigraph_v1_ValidatorEvent__Output } from './aurigraph/v1/ValidatorEvent';
 import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from './aurigraph/v1/ValidatorKey';
 import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from './aurigraph/v1/ValidatorKeyRecord';
@@ -69,11 +72,13 @@ export interface ProtoGrpcType {
       BlockHeader: MessageTypeDefinition<_aurigraph_v1_BlockHeader, _aurigraph_v1_BlockHeader__Output>
       BlockSummary: MessageTypeDefinition<_aurigraph_v1_BlockSummary, _aurigraph_v1_BlockSummary__Output>
       CreateAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_CreateAlertRuleRequest, _aurigraph_v1_CreateAlertRuleRequest__Output>
+      CreateAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_CreateAlertRuleResponse, _aurigraph_v1_CreateAlertRuleResponse__Output>
       DeleteAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_DeleteAlertRuleRequest, _aurigraph_v1_DeleteAlertRuleRequest__Output>
       DeleteAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_DeleteAlertRuleResponse, _aurigraph_v1_DeleteAlertRuleResponse__Output>
       EventType: EnumTypeDefinition
       Genesis: MessageTypeDefinition<_aurigraph_v1_Genesis, _aurigraph_v1_Genesis__Output>
       GetAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_GetAlertRuleRequest, _aurigraph_v1_GetAlertRuleRequest__Output>
+      GetAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_GetAlertRuleResponse, _aurigraph_v1_GetAlertRuleResponse__Output>
       Issuer: MessageTypeDefinition<_aurigraph_v1_Issuer, _aurigraph_v1_Issuer__Output>
       ListAlertHistoryRequest: MessageTypeDefinition<_aurigraph_v1_ListAlertHistoryRequest, _aurigraph_v1_ListAlertHistoryRequest__Output>
       ListAlertHistoryResponse: MessageTypeDefinition<_aurigraph_v1_ListAlertHistoryResponse, _aurigraph_v1_ListAlertHistoryResponse__Output>
@@ -93,6 +98,7 @@ export interface ProtoGrpcType {
       TxStatus: EnumTypeDefinition
       TxType: EnumTypeDefinition
       UpdateAlertRuleRequest: MessageTypeDefinition<_aurigraph_v1_UpdateAlertRuleRequest, _aurigraph_v1_UpdateAlertRuleRequest__Output>
+      UpdateAlertRuleResponse: MessageTypeDefinition<_aurigraph_v1_UpdateAlertRuleResponse, _aurigraph_v1_UpdateAlertRuleResponse__Output>
       ValidatorEvent: MessageTypeDefinition<_aurigraph_v1_ValidatorEvent, _aurigraph_v1_ValidatorEvent__Output>
       ValidatorKey: MessageTypeDefinition<_aurigraph_v1_ValidatorKey, _aurigraph_v1_ValidatorKey__Output>
       ValidatorKeyRecord: MessageTypeDefinition<_aurigraph_v1_ValidatorKeyRecord, _aurigraph_v1_ValidatorKeyRecord__Output>

@@ -535,6 +535,50 @@ func (x *CreateAlertRuleRequest) GetRule() *AlertRule {
 	return nil
 }
 
+type CreateAlertRuleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rule          *AlertRule             `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateAlertRuleResponse) Reset() {
+	*x = CreateAlertRuleResponse{}
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateAlertRuleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateAlertRuleResponse) ProtoMessage() {}
+
+func (x *CreateAlertRuleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateAlertRuleResponse.ProtoReflect.Descriptor instead.
+func (*CreateAlertRuleResponse) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *CreateAlertRuleResponse) GetRule() *AlertRule {
+	if x != nil {
+		return x.Rule
+	}
+	return nil
+}
+
 type ListAlertRulesRequest struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	unknownFields protoimpl.UnknownFields
@@ -543,7 +587,7 @@ type ListAlertRulesRequest struct {
 
 func (x *ListAlertRulesRequest) Reset() {
 	*x = ListAlertRulesRequest{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[5]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -555,7 +599,7 @@ func (x *ListAlertRulesRequest) String() string {
 func (*ListAlertRulesRequest) ProtoMessage() {}
 
 func (x *ListAlertRulesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[5]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -568,7 +612,7 @@ func (x *ListAlertRulesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertRulesRequest.ProtoReflect.Descriptor instead.
 func (*ListAlertRulesRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{5}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{6}
 }
 
 type ListAlertRulesResponse struct {
@@ -580,7 +624,7 @@ type ListAlertRulesResponse struct {
 
 func (x *ListAlertRulesResponse) Reset() {
 	*x = ListAlertRulesResponse{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[6]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -592,7 +636,7 @@ func (x *ListAlertRulesResponse) String() string {
 func (*ListAlertRulesResponse) ProtoMessage() {}
 
 func (x *ListAlertRulesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[6]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -605,7 +649,7 @@ func (x *ListAlertRulesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertRulesResponse.ProtoReflect.Descriptor instead.
 func (*ListAlertRulesResponse) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{6}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListAlertRulesResponse) GetRules() []*AlertRule {
@@ -624,7 +668,7 @@ type GetAlertRuleRequest struct {
 
 func (x *GetAlertRuleRequest) Reset() {
 	*x = GetAlertRuleRequest{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[7]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -636,7 +680,7 @@ func (x *GetAlertRuleRequest) String() string {
 func (*GetAlertRuleRequest) ProtoMessage() {}
 
 func (x *GetAlertRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[7]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -649,7 +693,7 @@ func (x *GetAlertRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetAlertRuleRequest.ProtoReflect.Descriptor instead.
 func (*GetAlertRuleRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{7}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *GetAlertRuleRequest) GetId() string {
@@ -657,6 +701,50 @@ func (x *GetAlertRuleRequest) GetId() string {
 		return x.Id
 	}
 	return ""
+}
+
+type GetAlertRuleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rule          *AlertRule             `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetAlertRuleResponse) Reset() {
+	*x = GetAlertRuleResponse{}
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetAlertRuleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetAlertRuleResponse) ProtoMessage() {}
+
+func (x *GetAlertRuleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetAlertRuleResponse.ProtoReflect.Descriptor instead.
+func (*GetAlertRuleResponse) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *GetAlertRuleResponse) GetRule() *AlertRule {
+	if x != nil {
+		return x.Rule
+	}
+	return nil
 }
 
 type UpdateAlertRuleRequest struct {
@@ -668,7 +756,7 @@ type UpdateAlertRuleRequest struct {
 
 func (x *UpdateAlertRuleRequest) Reset() {
 	*x = UpdateAlertRuleRequest{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[8]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -680,7 +768,7 @@ func (x *UpdateAlertRuleRequest) String() string {
 func (*UpdateAlertRuleRequest) ProtoMessage() {}
 
 func (x *UpdateAlertRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[8]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -693,10 +781,54 @@ func (x *UpdateAlertRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use UpdateAlertRuleRequest.ProtoReflect.Descriptor instead.
 func (*UpdateAlertRuleRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{8}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *UpdateAlertRuleRequest) GetRule() *AlertRule {
+	if x != nil {
+		return x.Rule
+	}
+	return nil
+}
+
+type UpdateAlertRuleResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rule          *AlertRule             `protobuf:"bytes,1,opt,name=rule,proto3" json:"rule,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateAlertRuleResponse) Reset() {
+	*x = UpdateAlertRuleResponse{}
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateAlertRuleResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateAlertRuleResponse) ProtoMessage() {}
+
+func (x *UpdateAlertRuleResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateAlertRuleResponse.ProtoReflect.Descriptor instead.
+func (*UpdateAlertRuleResponse) Descriptor() ([]byte, []int) {
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *UpdateAlertRuleResponse) GetRule() *AlertRule {
 	if x != nil {
 		return x.Rule
 	}
@@ -712,7 +844,7 @@ type DeleteAlertRuleRequest struct {
 
 func (x *DeleteAlertRuleRequest) Reset() {
 	*x = DeleteAlertRuleRequest{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[9]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -724,7 +856,7 @@ func (x *DeleteAlertRuleRequest) String() string {
 func (*DeleteAlertRuleRequest) ProtoMessage() {}
 
 func (x *DeleteAlertRuleRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[9]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -737,7 +869,7 @@ func (x *DeleteAlertRuleRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAlertRuleRequest.ProtoReflect.Descriptor instead.
 func (*DeleteAlertRuleRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{9}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *DeleteAlertRuleRequest) GetId() string {
@@ -755,7 +887,7 @@ type DeleteAlertRuleResponse struct {
 
 func (x *DeleteAlertRuleResponse) Reset() {
 	*x = DeleteAlertRuleResponse{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[10]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -767,7 +899,7 @@ func (x *DeleteAlertRuleResponse) String() string {
 func (*DeleteAlertRuleResponse) ProtoMessage() {}
 
 func (x *DeleteAlertRuleResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[10]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -780,7 +912,7 @@ func (x *DeleteAlertRuleResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteAlertRuleResponse.ProtoReflect.Descriptor instead.
 func (*DeleteAlertRuleResponse) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{10}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{13}
 }
 
 type ListAlertHistoryRequest struct {
@@ -798,7 +930,7 @@ type ListAlertHistoryRequest struct {
 
 func (x *ListAlertHistoryRequest) Reset() {
 	*x = ListAlertHistoryRequest{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[11]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -810,7 +942,7 @@ func (x *ListAlertHistoryRequest) String() string {
 func (*ListAlertHistoryRequest) ProtoMessage() {}
 
 func (x *ListAlertHistoryRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[11]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -823,7 +955,7 @@ func (x *ListAlertHistoryRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertHistoryRequest.ProtoReflect.Descriptor instead.
 func (*ListAlertHistoryRequest) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{11}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ListAlertHistoryRequest) GetRuleId() string {
@@ -856,7 +988,7 @@ type ListAlertHistoryResponse struct {
 
 func (x *ListAlertHistoryResponse) Reset() {
 	*x = ListAlertHistoryResponse{}
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[12]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -868,7 +1000,7 @@ func (x *ListAlertHistoryResponse) String() string {
 func (*ListAlertHistoryResponse) ProtoMessage() {}
 
 func (x *ListAlertHistoryResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_aurigraph_v1_alerts_proto_msgTypes[12]
+	mi := &file_aurigraph_v1_alerts_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -881,7 +1013,7 @@ func (x *ListAlertHistoryResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAlertHistoryResponse.ProtoReflect.Descriptor instead.
 func (*ListAlertHistoryResponse) Descriptor() ([]byte, []int) {
-	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{12}
+	return file_aurigraph_v1_alerts_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *ListAlertHistoryResponse) GetTransitions() []*AlertTransition {
@@ -949,13 +1081,19 @@ const file_aurigraph_v1_alerts_proto_rawDesc = "" +
 	"\ahistory\x18\x02 \x03(\v2\x1d.aurigraph.v1.AlertTransitionR\ahistory\x12'\n" +
 	"\x0fnext_transition\x18\x03 \x01(\x04R\x0enextTransition\"E\n" +
 	"\x16CreateAlertRuleRequest\x12+\n" +
+	"\x04rule\x18\x01 \x01(\v2\x17.aurigraph.v1.AlertRuleR\x04rule\"F\n" +
+	"\x17CreateAlertRuleResponse\x12+\n" +
 	"\x04rule\x18\x01 \x01(\v2\x17.aurigraph.v1.AlertRuleR\x04rule\"\x17\n" +
 	"\x15ListAlertRulesRequest\"G\n" +
 	"\x16ListAlertRulesResponse\x12-\n" +
 	"\x05rules\x18\x01 \x03(\v2\x17.aurigraph.v1.AlertRuleR\x05rules\"%\n" +
 	"\x13GetAlertRuleRequest\x12\x0e\n" +
-	"\x02id\x18\x01 \x01(\tR\x02id\"E\n" +
+	"\x02id\x18\x01 \x01(\tR\x02id\"C\n" +
+	"\x14GetAlertRuleResponse\x12+\n" +
+	"\x04rule\x18\x01 \x01(\v2\x17.aurigraph.v1.AlertRuleR\x04rule\"E\n" +
 	"\x16UpdateAlertRuleRequest\x12+\n" +
+	"\x04rule\x18\x01 \x01(\v2\x17.aurigraph.v1.AlertRuleR\x04rule\"F\n" +
+	"\x17UpdateAlertRuleResponse\x12+\n" +
 	"\x04rule\x18\x01 \x01(\v2\x17.aurigraph.v1.AlertRuleR\x04rule\"(\n" +
 	"\x16DeleteAlertRuleRequest\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\"\x19\n" +
@@ -965,14 +1103,14 @@ const file_aurigraph_v1_alerts_proto_rawDesc = "" +
 	"\x05after\x18\x02 \x01(\x04R\x05after\x12\x14\n" +
 	"\x05limit\x18\x03 \x01(\rR\x05limit\"[\n" +
 	"\x18ListAlertHistoryResponse\x12?\n" +
-	"\vtransitions\x18\x01 \x03(\v2\x1d.aurigraph.v1.AlertTransitionR\vtransitions2\x80\x04\n" +
-	"\fAlertService\x12K\n" +
+	"\vtransitions\x18\x01 \x03(\v2\x1d.aurigraph.v1.AlertTransitionR\vtransitions2\xa7\x04\n" +
+	"\fAlertService\x12Y\n" +
 	"\n" +
-	"CreateRule\x12$.aurigraph.v1.CreateAlertRuleRequest\x1a\x17.aurigraph.v1.AlertRule\x12V\n" +
-	"\tListRules\x12#.aurigraph.v1.ListAlertRulesRequest\x1a$.aurigraph.v1.ListAlertRulesResponse\x12E\n" +
-	"\aGetRule\x12!.aurigraph.v1.GetAlertRuleRequest\x1a\x17.aurigraph.v1.AlertRule\x12K\n" +
+	"CreateRule\x12$.aurigraph.v1.CreateAlertRuleRequest\x1a%.aurigraph.v1.CreateAlertRuleResponse\x12V\n" +
+	"\tListRules\x12#.aurigraph.v1.ListAlertRulesRequest\x1a$.aurigraph.v1.ListAlertRulesResponse\x12P\n" +
+	"\aGetRule\x12!.aurigraph.v1.GetAlertRuleRequest\x1a\".aurigraph.v1.GetAlertRuleResponse\x12Y\n" +
 	"\n" +
-	"UpdateRule\x12$.aurigraph.v1.UpdateAlertRuleRequest\x1a\x17.aurigraph.v1.AlertRule\x12Y\n" +
+	"UpdateRule\x12$.aurigraph.v1.UpdateAlertRuleRequest\x1a%.aurigraph.v1.UpdateAlertRuleResponse\x12Y\n" +
 	"\n" +
 	"DeleteRule\x12$.aurigraph.v1.DeleteAlertRuleRequest\x1a%.aurigraph.v1.DeleteAlertRuleResponse\x12\\\n" +
 	"\vListHistory\x12%.aurigraph.v1.ListAlertHistoryRequest\x1a&.aurigraph.v1.ListAlertHistoryResponseBEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3"
@@ -989,21 +1127,24 @@ func file_aurigraph_v1_alerts_proto_rawDescGZIP() []byte {
 	return file_aurigraph_v1_alerts_proto_rawDescData
 }
 
-var file_aurigraph_v1_alerts_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
+var file_aurigraph_v1_alerts_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_aurigraph_v1_alerts_proto_goTypes = []any{
 	(*AlertRule)(nil),                // 0: aurigraph.v1.AlertRule
 	(*AlertTransition)(nil),          // 1: aurigraph.v1.AlertTransition
 	(*AlertEntry)(nil),               // 2: aurigraph.v1.AlertEntry
 	(*AlertState)(nil),               // 3: aurigraph.v1.AlertState
 	(*CreateAlertRuleRequest)(nil),   // 4: aurigraph.v1.CreateAlertRuleRequest
-	(*ListAlertRulesRequest)(nil),    // 5: aurigraph.v1.ListAlertRulesRequest
-	(*ListAlertRulesResponse)(nil),   // 6: aurigraph.v1.ListAlertRulesResponse
-	(*GetAlertRuleRequest)(nil),      // 7: aurigraph.v1.GetAlertRuleRequest
-	(*UpdateAlertRuleRequest)(nil),   // 8: aurigraph.v1.UpdateAlertRuleRequest
-	(*DeleteAlertRuleRequest)(nil),   // 9: aurigraph.v1.DeleteAlertRuleRequest
-	(*DeleteAlertRuleResponse)(nil),  // 10: aurigraph.v1.DeleteAlertRuleResponse
-	(*ListAlertHistoryRequest)(nil),  // 11: aurigraph.v1.ListAlertHistoryRequest
-	(*ListAlertHistoryResponse)(nil), // 12: aurigraph.v1.ListAlertHistoryResponse
+	(*CreateAlertRuleResponse)(nil),  // 5: aurigraph.v1.CreateAlertRuleResponse
+	(*ListAlertRulesRequest)(nil),    // 6: aurigraph.v1.ListAlertRulesRequest
+	(*ListAlertRulesResponse)(nil),   // 7: aurigraph.v1.ListAlertRulesResponse
+	(*GetAlertRuleRequest)(nil),      // 8: aurigraph.v1.GetAlertRuleRequest
+	(*GetAlertRuleResponse)(nil),     // 9: aurigraph.v1.GetAlertRuleResponse
+	(*UpdateAlertRuleRequest)(nil),   // 10: aurigraph.v1.UpdateAlertRuleRequest
+	(*UpdateAlertRuleResponse)(nil),  // 11: aurigraph.v1.UpdateAlertRuleResponse
+	(*DeleteAlertRuleRequest)(nil),   // 12: aurigraph.v1.DeleteAlertRuleRequest
+	(*DeleteAlertRuleResponse)(nil),  // 13: aurigraph.v1.DeleteAlertRuleResponse
+	(*ListAlertHistoryRequest)(nil),  // 14: aurigraph.v1.ListAlertHistoryRequest
+	(*ListAlertHistoryResponse)(nil), // 15: aurigraph.v1.ListAlertHistoryResponse
 }
 var file_aurigraph_v1_alerts_proto_depIdxs = []int32{
 	0,  // 0: aurigraph.v1.AlertEntry.put_rule:type_name -> aurigraph.v1.AlertRule
@@ -1011,26 +1152,29 @@ var file_aurigraph_v1_alerts_proto_depIdxs = []int32{
 	0,  // 2: aurigraph.v1.AlertState.rules:type_name -> aurigraph.v1.AlertRule
 	1,  // 3: aurigraph.v1.AlertState.history:type_name -> aurigraph.v1.AlertTransition
 	0,  // 4: aurigraph.v1.CreateAlertRuleRequest.rule:type_name -> aurigraph.v1.AlertRule
-	0,  // 5: aurigraph.v1.ListAlertRulesResponse.rules:type_name -> aurigraph.v1.AlertRule
-	0,  // 6: aurigraph.v1.UpdateAlertRuleRequest.rule:type_name -> aurigraph.v1.AlertRule
-	1,  // 7: aurigraph.v1.ListAlertHistoryResponse.transitions:type_name -> aurigraph.v1.AlertTransition
-	4,  // 8: aurigraph.v1.AlertService.CreateRule:input_type -> aurigraph.v1.CreateAlertRuleRequest
-	5,  // 9: aurigraph.v1.AlertService.ListRules:input_type -> aurigraph.v1.ListAlertRulesRequest
-	7,  // 10: aurigraph.v1.AlertService.GetRule:input_type -> aurigraph.v1.GetAlertRuleRequest
-	8,  // 11: aurigraph.v1.AlertService.UpdateRule:input_type -> aurigraph.v1.UpdateAlertRuleRequest
-	9,  // 12: aurigraph.v1.AlertService.DeleteRule:input_type -> aurigraph.v1.DeleteAlertRuleRequest
-	11, // 13: aurigraph.v1.AlertService.ListHistory:input_type -> aurigraph.v1.ListAlertHistoryRequest
-	0,  // 14: aurigraph.v1.AlertService.CreateRule:output_type -> aurigraph.v1.AlertRule
-	6,  // 15: aurigraph.v1.AlertService.ListRules:output_type -> aurigraph.v1.ListAlertRulesResponse
-	0,  // 16: aurigraph.v1.AlertService.GetRule:output_type -> aurigraph.v1.AlertRule
-	0,  // 17: aurigraph.v1.AlertService.UpdateRule:output_type -> aurigraph.v1.AlertRule
-	10, // 18: aurigraph.v1.AlertService.DeleteRule:output_type -> aurigraph.v1.DeleteAlertRuleResponse
-	12, // 19: aurigraph.v1.AlertService.ListHistory:output_type -> aurigraph.v1.ListAlertHistoryResponse
-	14, // [14:20] is the sub-list for method output_type
-	8,  // [8:14] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	0,  // 5: aurigraph.v1.CreateAlertRuleResponse.rule:type_name -> aurigraph.v1.AlertRule
+	0,  // 6: aurigraph.v1.ListAlertRulesResponse.rules:type_name -> aurigraph.v1.AlertRule
+	0,  // 7: aurigraph.v1.GetAlertRuleResponse.rule:type_name -> aurigraph.v1.AlertRule
+	0,  // 8: aurigraph.v1.UpdateAlertRuleRequest.rule:type_name -> aurigraph.v1.AlertRule
+	0,  // 9: aurigraph.v1.UpdateAlertRuleResponse.rule:type_name -> aurigraph.v1.AlertRule
+	1,  // 10: aurigraph.v1.ListAlertHistoryResponse.transitions:type_name -> aurigraph.v1.AlertTransition
+	4,  // 11: aurigraph.v1.AlertService.CreateRule:input_type -> aurigraph.v1.CreateAlertRuleRequest
+	6,  // 12: aurigraph.v1.AlertService.ListRules:input_type -> aurigraph.v1.ListAlertRulesRequest
+	8,  // 13: aurigraph.v1.AlertService.GetRule:input_type -> aurigraph.v1.GetAlertRuleRequest
+	10, // 14: aurigraph.v1.AlertService.UpdateRule:input_type -> aurigraph.v1.UpdateAlertRuleRequest
+	12, // 15: aurigraph.v1.AlertService.DeleteRule:input_type -> aurigraph.v1.DeleteAlertRuleRequest
+	14, // 16: aurigraph.v1.AlertService.ListHistory:input_type -> aurigraph.v1.ListAlertHistoryRequest
+	5,  // 17: aurigraph.v1.AlertService.CreateRule:output_type -> aurigraph.v1.CreateAlertRuleResponse
+	7,  // 18: aurigraph.v1.AlertService.ListRules:output_type -> aurigraph.v1.ListAlertRulesResponse
+	9,  // 19: aurigraph.v1.AlertService.GetRule:output_type -> aurigraph.v1.GetAlertRuleResponse
+	11, // 20: aurigraph.v1.AlertService.UpdateRule:output_type -> aurigraph.v1.UpdateAlertRuleResponse
+	13, // 21: aurigraph.v1.AlertService.DeleteRule:output_type -> aurigraph.v1.DeleteAlertRuleResponse
+	15, // 22: aurigraph.v1.AlertService.ListHistory:output_type -> aurigraph.v1.ListAlertHistoryResponse
+	17, // [17:23] is the sub-list for method output_type
+	11, // [11:17] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_aurigraph_v1_alerts_proto_init() }
@@ -1044,7 +1188,7 @@ func file_aurigraph_v1_alerts_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_aurigraph_v1_alerts_proto_rawDesc), len(file_aurigraph_v1_alerts_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   13,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -42,10 +42,10 @@ const (
 // INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
 // 100 RESOURCE_EXHAUSTED.
 type AlertServiceClient interface {
-	CreateRule(ctx context.Context, in *CreateAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error)
+	CreateRule(ctx context.Context, in *CreateAlertRuleRequest, opts ...grpc.CallOption) (*CreateAlertRuleResponse, error)
 	ListRules(ctx context.Context, in *ListAlertRulesRequest, opts ...grpc.CallOption) (*ListAlertRulesResponse, error)
-	GetRule(ctx context.Context, in *GetAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error)
-	UpdateRule(ctx context.Context, in *UpdateAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error)
+	GetRule(ctx context.Context, in *GetAlertRuleRequest, opts ...grpc.CallOption) (*GetAlertRuleResponse, error)
+	UpdateRule(ctx context.Context, in *UpdateAlertRuleRequest, opts ...grpc.CallOption) (*UpdateAlertRuleResponse, error)
 	DeleteRule(ctx context.Context, in *DeleteAlertRuleRequest, opts ...grpc.CallOption) (*DeleteAlertRuleResponse, error)
 	ListHistory(ctx context.Context, in *ListAlertHistoryRequest, opts ...grpc.CallOption) (*ListAlertHistoryResponse, error)
 }
@@ -58,9 +58,9 @@ func NewAlertServiceClient(cc grpc.ClientConnInterface) AlertServiceClient {
 	return &alertServiceClient{cc}
 }
 
-func (c *alertServiceClient) CreateRule(ctx context.Context, in *CreateAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error) {
+func (c *alertServiceClient) CreateRule(ctx context.Context, in *CreateAlertRuleRequest, opts ...grpc.CallOption) (*CreateAlertRuleResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(AlertRule)
+	out := new(CreateAlertRuleResponse)
 	err := c.cc.Invoke(ctx, AlertService_CreateRule_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -78,9 +78,9 @@ func (c *alertServiceClient) ListRules(ctx context.Context, in *ListAlertRulesRe
 	return out, nil
 }
 
-func (c *alertServiceClient) GetRule(ctx context.Context, in *GetAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error) {
+func (c *alertServiceClient) GetRule(ctx context.Context, in *GetAlertRuleRequest, opts ...grpc.CallOption) (*GetAlertRuleResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(AlertRule)
+	out := new(GetAlertRuleResponse)
 	err := c.cc.Invoke(ctx, AlertService_GetRule_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -88,9 +88,9 @@ func (c *alertServiceClient) GetRule(ctx context.Context, in *GetAlertRuleReques
 	return out, nil
 }
 
-func (c *alertServiceClient) UpdateRule(ctx context.Context, in *UpdateAlertRuleRequest, opts ...grpc.CallOption) (*AlertRule, error) {
+func (c *alertServiceClient) UpdateRule(ctx context.Context, in *UpdateAlertRuleRequest, opts ...grpc.CallOption) (*UpdateAlertRuleResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
-	out := new(AlertRule)
+	out := new(UpdateAlertRuleResponse)
 	err := c.cc.Invoke(ctx, AlertService_UpdateRule_FullMethodName, in, out, cOpts...)
 	if err != nil {
 		return nil, err
@@ -129,10 +129,10 @@ func (c *alertServiceClient) ListHistory(ctx context.Context, in *ListAlertHisto
 // INVALID_ARGUMENT, an unknown id NOT_FOUND, a rule beyond the cluster's
 // 100 RESOURCE_EXHAUSTED.
 type AlertServiceServer interface {
-	CreateRule(context.Context, *CreateAlertRuleRequest) (*AlertRule, error)
+	CreateRule(context.Context, *CreateAlertRuleRequest) (*CreateAlertRuleResponse, error)
 	ListRules(context.Context, *ListAlertRulesRequest) (*ListAlertRulesResponse, error)
-	GetRule(context.Context, *GetAlertRuleRequest) (*AlertRule, error)
-	UpdateRule(context.Context, *UpdateAlertRuleRequest) (*AlertRule, error)
+	GetRule(context.Context, *GetAlertRuleRequest) (*GetAlertRuleResponse, error)
+	UpdateRule(context.Context, *UpdateAlertRuleRequest) (*UpdateAlertRuleResponse, error)
 	DeleteRule(context.Context, *DeleteAlertRuleRequest) (*DeleteAlertRuleResponse, error)
 	ListHistory(context.Context, *ListAlertHistoryRequest) (*ListAlertHistoryResponse, error)
 	mustEmbedUnimplementedAlertServiceServer()
@@ -145,16 +145,16 @@ type AlertServiceServer interface {
 // pointer dereference when methods are called.
 type UnimplementedAlertServiceServer struct{}
 
-func (UnimplementedAlertServiceServer) CreateRule(context.Context, *CreateAlertRuleRequest) (*AlertRule, error) {
+func (UnimplementedAlertServiceServer) CreateRule(context.Context, *CreateAlertRuleRequest) (*CreateAlertRuleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method CreateRule not implemented")
 }
 func (UnimplementedAlertServiceServer) ListRules(context.Context, *ListAlertRulesRequest) (*ListAlertRulesResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method ListRules not implemented")
 }
-func (UnimplementedAlertServiceServer) GetRule(context.Context, *GetAlertRuleRequest) (*AlertRule, error) {
+func (UnimplementedAlertServiceServer) GetRule(context.Context, *GetAlertRuleRequest) (*GetAlertRuleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method GetRule not implemented")
 }
-func (UnimplementedAlertServiceServer) UpdateRule(context.Context, *UpdateAlertRuleRequest) (*AlertRule, error) {
+func (UnimplementedAlertServiceServer) UpdateRule(context.Context, *UpdateAlertRuleRequest) (*UpdateAlertRuleResponse, error) {
 	return nil, status.Error(codes.Unimplemented, "method UpdateRule not implemented")
 }
 func (UnimplementedAlertServiceServer) DeleteRule(context.Context, *DeleteAlertRuleRequest) (*DeleteAlertRuleResponse, error) {

@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61urigraph/v1/alerts.proto\x12\x0c\x61urigraph.v1\"\x98\x02\n\tAlertRule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06metric\x18\x03 \x01(\t\x12\x11\n\tcondition\x18\x04 \x01(\t\x12\x11\n\tthreshold\x18\x05 \x01(\x01\x12\x11\n\twindow_ms\x18\x06 \x01(\x03\x12\x0e\n\x06\x66or_ms\x18\x07 \x01(\x03\x12\x13\n\x0bwebhook_url\x18\x08 \x01(\t\x12\x16\n\x0ewebhook_secret\x18\t \x01(\t\x12\x1a\n\x12webhook_secret_set\x18\n \x01(\x08\x12\x12\n\ncreated_ms\x18\x0b \x01(\x03\x12\x12\n\nupdated_ms\x18\x0c \x01(\x03\x12\x0e\n\x06\x66iring\x18\r \x01(\x08\x12\x17\n\x0flast_transition\x18\x0e \x01(\x04\"\xe4\x01\n\x0f\x41lertTransition\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0f\n\x07rule_id\x18\x02 \x01(\t\x12\x11\n\trule_name\x18\x03 \x01(\t\x12\x0e\n\x06metric\x18\x04 \x01(\t\x12\x11\n\tcondition\x18\x05 \x01(\t\x12\x11\n\tthreshold\x18\x06 \x01(\x01\x12\x0e\n\x06\x66iring\x18\x07 \x01(\x08\x12\r\n\x05value\x18\x08 \x01(\x01\x12\r\n\x05\x61t_ms\x18\t \x01(\x03\x12\x10\n\x08\x64\x65livery\x18\n \x01(\t\x12\x13\n\x0bwebhook_url\x18\x0b \x01(\t\x12\x16\n\x0ewebhook_secret\x18\x0c \x01(\t\"\xcc\x01\n\nAlertEntry\x12)\n\x08put_rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\x12\x0e\n\x06\x63reate\x18\x07 \x01(\x08\x12\x13\n\x0b\x64\x65lete_rule\x18\x02 \x01(\t\x12\x31\n\ntransition\x18\x03 \x01(\x0b\x32\x1d.aurigraph.v1.AlertTransition\x12\x13\n\x0b\x65xpect_last\x18\x04 \x01(\x04\x12\x14\n\x0c\x64\x65livered_id\x18\x05 \x01(\x04\x12\x10\n\x08\x64\x65livery\x18\x06 \x01(\t\"}\n\nAlertState\x12&\n\x05rules\x18\x01 \x03(\x0b\x32\x17.aurigraph.v1.AlertRule\x12.\n\x07history\x18\x02 \x03(\x0b\x32\x1d.aurigraph.v1.AlertTransition\x12\x17\n\x0fnext_transition\x18\x03 \x01(\x04\"?\n\x16\x43reateAlertRuleRequest\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"\x17\n\x15ListAlertRulesRequest\"@\n\x16ListAlertRulesResponse\x12&\n\x05rules\x18\x01 \x03(\x0b\x32\x17.aurigraph.v1.AlertRule\"!\n\x13GetAlertRuleRequest\x12\n\n\x02id\x18\x01 \x01(\t\"?\n\x16UpdateAlertRuleRequest\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"$\n\x16\x44\x65leteAlertRuleRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x19\n\x17\x44\x65leteAlertRuleResponse\"H\n\x17ListAlertHistoryRequest\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\r\"N\n\x18ListAlertHistoryResponse\x12\x32\n\x0btransitions\x18\x01 \x03(\x0b\x32\x1d.aurigraph.v1.AlertTransition2\x80\x04\n\x0c\x41lertService\x12K\n\nCreateRule\x12$.aurigraph.v1.CreateAlertRuleRequest\x1a\x17.aurigraph.v1.AlertRule\x12V\n\tListRules\x12#.aurigraph.v1.ListAlertRulesRequest\x1a$.aurigraph.v1.ListAlertRulesResponse\x12\x45\n\x07GetRule\x12!.aurigraph.v1.GetAlertRuleRequest\x1a\x17.aurigraph.v1.AlertRule\x12K\n\nUpdateRule\x12$.aurigraph.v1.UpdateAlertRuleRequest\x1a\x17.aurigraph.v1.AlertRule\x12Y\n\nDeleteRule\x12$.aurigraph.v1.DeleteAlertRuleRequest\x1a%.aurigraph.v1.DeleteAlertRuleResponse\x12\\\n\x0bListHistory\x12%.aurigraph.v1.ListAlertHistoryRequest\x1a&.aurigraph.v1.ListAlertHistoryResponseBEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61urigraph/v1/alerts.proto\x12\x0c\x61urigraph.v1\"\x98\x02\n\tAlertRule\x12\n\n\x02id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x0e\n\x06metric\x18\x03 \x01(\t\x12\x11\n\tcondition\x18\x04 \x01(\t\x12\x11\n\tthreshold\x18\x05 \x01(\x01\x12\x11\n\twindow_ms\x18\x06 \x01(\x03\x12\x0e\n\x06\x66or_ms\x18\x07 \x01(\x03\x12\x13\n\x0bwebhook_url\x18\x08 \x01(\t\x12\x16\n\x0ewebhook_secret\x18\t \x01(\t\x12\x1a\n\x12webhook_secret_set\x18\n \x01(\x08\x12\x12\n\ncreated_ms\x18\x0b \x01(\x03\x12\x12\n\nupdated_ms\x18\x0c \x01(\x03\x12\x0e\n\x06\x66iring\x18\r \x01(\x08\x12\x17\n\x0flast_transition\x18\x0e \x01(\x04\"\xe4\x01\n\x0f\x41lertTransition\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0f\n\x07rule_id\x18\x02 \x01(\t\x12\x11\n\trule_name\x18\x03 \x01(\t\x12\x0e\n\x06metric\x18\x04 \x01(\t\x12\x11\n\tcondition\x18\x05 \x01(\t\x12\x11\n\tthreshold\x18\x06 \x01(\x01\x12\x0e\n\x06\x66iring\x18\x07 \x01(\x08\x12\r\n\x05value\x18\x08 \x01(\x01\x12\r\n\x05\x61t_ms\x18\t \x01(\x03\x12\x10\n\x08\x64\x65livery\x18\n \x01(\t\x12\x13\n\x0bwebhook_url\x18\x0b \x01(\t\x12\x16\n\x0ewebhook_secret\x18\x0c \x01(\t\"\xcc\x01\n\nAlertEntry\x12)\n\x08put_rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\x12\x0e\n\x06\x63reate\x18\x07 \x01(\x08\x12\x13\n\x0b\x64\x65lete_rule\x18\x02 \x01(\t\x12\x31\n\ntransition\x18\x03 \x01(\x0b\x32\x1d.aurigraph.v1.AlertTransition\x12\x13\n\x0b\x65xpect_last\x18\x04 \x01(\x04\x12\x14\n\x0c\x64\x65livered_id\x18\x05 \x01(\x04\x12\x10\n\x08\x64\x65livery\x18\x06 \x01(\t\"}\n\nAlertState\x12&\n\x05rules\x18\x01 \x03(\x0b\x32\x17.aurigraph.v1.AlertRule\x12.\n\x07history\x18\x02 \x03(\x0b\x32\x1d.aurigraph.v1.AlertTransition\x12\x17\n\x0fnext_transition\x18\x03 \x01(\x04\"?\n\x16\x43reateAlertRuleRequest\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"@\n\x17\x43reateAlertRuleResponse\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"\x17\n\x15ListAlertRulesRequest\"@\n\x16ListAlertRulesResponse\x12&\n\x05rules\x18\x01 \x03(\x0b\x32\x17.aurigraph.v1.AlertRule\"!\n\x13GetAlertRuleRequest\x12\n\n\x02id\x18\x01 \x01(\t\"=\n\x14GetAlertRuleResponse\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"?\n\x16UpdateAlertRuleRequest\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"@\n\x17UpdateAlertRuleResponse\x12%\n\x04rule\x18\x01 \x01(\x0b\x32\x17.aurigraph.v1.AlertRule\"$\n\x16\x44\x65leteAlertRuleRequest\x12\n\n\x02id\x18\x01 \x01(\t\"\x19\n\x17\x44\x65leteAlertRuleResponse\"H\n\x17ListAlertHistoryRequest\x12\x0f\n\x07rule_id\x18\x01 \x01(\t\x12\r\n\x05\x61\x66ter\x18\x02 \x01(\x04\x12\r\n\x05limit\x18\x03 \x01(\r\"N\n\x18ListAlertHistoryResponse\x12\x32\n\x0btransitions\x18\x01 \x03(\x0b\x32\x1d.aurigraph.v1.AlertTransition2\xa7\x04\n\x0c\x41lertService\x12Y\n\nCreateRule\x12$.aurigraph.v1.CreateAlertRuleRequest\x1a%.aurigraph.v1.CreateAlertRuleResponse\x12V\n\tListRules\x12#.aurigraph.v1.ListAlertRulesRequest\x1a$.aurigraph.v1.ListAlertRulesResponse\x12P\n\x07GetRule\x12!.aurigraph.v1.GetAlertRuleRequest\x1a\".aurigraph.v1.GetAlertRuleResponse\x12Y\n\nUpdateRule\x12$.aurigraph.v1.UpdateAlertRuleRequest\x1a%.aurigraph.v1.UpdateAlertRuleResponse\x12Y\n\nDeleteRule\x12$.aurigraph.v1.DeleteAlertRuleRequest\x1a%.aurigraph.v1.DeleteAlertRuleResponse\x12\\\n\x0bListHistory\x12%.aurigraph.v1.ListAlertHistoryRequest\x1a&.aurigraph.v1.ListAlertHistoryResponseBEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -42,22 +42,28 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ALERTSTATE']._serialized_end=889
   _globals['_CREATEALERTRULEREQUEST']._serialized_start=891
   _globals['_CREATEALERTRULEREQUEST']._serialized_end=954
-  _globals['_LISTALERTRULESREQUEST']._serialized_start=956
-  _globals['_LISTALERTRULESREQUEST']._serialized_end=979
-  _globals['_LISTALERTRULESRESPONSE']._serialized_start=981
-  _globals['_LISTALERTRULESRESPONSE']._serialized_end=1045
-  _globals['_GETALERTRULEREQUEST']._serialized_start=1047
-  _globals['_GETALERTRULEREQUEST']._serialized_end=1080
-  _globals['_UPDATEALERTRULEREQUEST']._serialized_start=1082
-  _globals['_UPDATEALERTRULEREQUEST']._serialized_end=1145
-  _globals['_DELETEALERTRULEREQUEST']._serialized_start=1147
-  _globals['_DELETEALERTRULEREQUEST']._serialized_end=1183
-  _globals['_DELETEALERTRULERESPONSE']._serialized_start=1185
-  _globals['_DELETEALERTRULERESPONSE']._serialized_end=1210
-  _globals['_LISTALERTHISTORYREQUEST']._serialized_start=1212
-  _globals['_LISTALERTHISTORYREQUEST']._serialized_end=1284
-  _globals['_LISTALERTHISTORYRESPONSE']._serialized_start=1286
-  _globals['_LISTALERTHISTORYRESPONSE']._serialized_end=1364
-  _globals['_ALERTSERVICE']._serialized_start=1367
-  _globals['_ALERTSERVICE']._serialized_end=1879
+  _globals['_CREATEALERTRULERESPONSE']._serialized_start=956
+  _globals['_CREATEALERTRULERESPONSE']._serialized_end=1020
+  _globals['_LISTALERTRULESREQUEST']._serialized_start=1022
+  _globals['_LISTALERTRULESREQUEST']._serialized_end=1045
+  _globals['_LISTALERTRULESRESPONSE']._serialized_start=1047
+  _globals['_LISTALERTRULESRESPONSE']._serialized_end=1111
+  _globals['_GETALERTRULEREQUEST']._serialized_start=1113
+  _globals['_GETALERTRULEREQUEST']._serialized_end=1146
+  _globals['_GETALERTRULERESPONSE']._serialized_start=1148
+  _globals['_GETALERTRULERESPONSE']._serialized_end=1209
+  _globals['_UPDATEALERTRULEREQUEST']._serialized_start=1211
+  _globals['_UPDATEALERTRULEREQUEST']._serialized_end=1274
+  _globals['_UPDATEALERTRULERESPONSE']._serialized_start=1276
+  _globals['_UPDATEALERTRULERESPONSE']._serialized_end=1340
+  _globals['_DELETEALERTRULEREQUEST']._serialized_start=1342
+  _globals['_DELETEALERTRULEREQUEST']._serialized_end=1378
+  _globals['_DELETEALERTRULERESPONSE']._serialized_start=1380
+  _globals['_DELETEALERTRULERESPONSE']._serialized_end=1405
+  _globals['_LISTALERTHISTORYREQUEST']._serialized_start=1407
+  _globals['_LISTALERTHISTORYREQUEST']._serialized_end=1479
+  _globals['_LISTALERTHISTORYRESPONSE']._serialized_start=1481
+  _globals['_LISTALERTHISTORYRESPONSE']._serialized_end=1559
+  _globals['_ALERTSERVICE']._serialized_start=1562
+  _globals['_ALERTSERVICE']._serialized_end=2113
 # @@protoc_insertion_point(module_scope)

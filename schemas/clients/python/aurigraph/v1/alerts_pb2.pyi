@@ -100,6 +100,12 @@ class CreateAlertRuleRequest(_message.Message):
     rule: AlertRule
     def __init__(self, rule: _Optional[_Union[AlertRule, _Mapping]] = ...) -> None: ...
 
+class CreateAlertRuleResponse(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: AlertRule
+    def __init__(self, rule: _Optional[_Union[AlertRule, _Mapping]] = ...) -> None: ...
+
 class ListAlertRulesRequest(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
@@ -116,7 +122,19 @@ class GetAlertRuleRequest(_message.Message):
     id: str
     def __init__(self, id: _Optional[str] = ...) -> None: ...
 
+class GetAlertRuleResponse(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: AlertRule
+    def __init__(self, rule: _Optional[_Union[AlertRule, _Mapping]] = ...) -> None: ...
+
 class UpdateAlertRuleRequest(_message.Message):
+    __slots__ = ("rule",)
+    RULE_FIELD_NUMBER: _ClassVar[int]
+    rule: AlertRule
+    def __init__(self, rule: _Optional[_Union[AlertRule, _Mapping]] = ...) -> None: ...
+
+class UpdateAlertRuleResponse(_message.Message):
     __slots__ = ("rule",)
     RULE_FIELD_NUMBER: _ClassVar[int]
     rule: AlertRule

@@ -43,7 +43,7 @@ class AlertServiceStub:
         self.CreateRule = channel.unary_unary(
                 '/aurigraph.v1.AlertService/CreateRule',
                 request_serializer=aurigraph_dot_v1_dot_alerts__pb2.CreateAlertRuleRequest.SerializeToString,
-                response_deserializer=aurigraph_dot_v1_dot_alerts__pb2.AlertRule.FromString,
+                response_deserializer=aurigraph_dot_v1_dot_alerts__pb2.CreateAlertRuleResponse.FromString,
                 _registered_method=True)
         self.ListRules = channel.unary_unary(
                 '/aurigraph.v1.AlertService/ListRules',
@@ -53,12 +53,12 @@ class AlertServiceStub:
         self.GetRule = channel.unary_unary(
                 '/aurigraph.v1.AlertService/GetRule',
                 request_serializer=aurigraph_dot_v1_dot_alerts__pb2.GetAlertRuleRequest.SerializeToString,
-                response_deserializer=aurigraph_dot_v1_dot_alerts__pb2.AlertRule.FromString,
+                response_deserializer=aurigraph_dot_v1_dot_alerts__pb2.GetAlertRuleResponse.FromString,
                 _registered_method=True)
         self.UpdateRule = channel.unary_unary(
                 '/aurigraph.v1.AlertService/UpdateRule',
                 request_serializer=aurigraph_dot_v1_dot_alerts__pb2.UpdateAlertRuleRequest.SerializeToString,
-                response_deserializer=aurigraph_dot_v1_dot_alerts__pb2.AlertRule.FromString,
+                response_deserializer=aurigraph_dot_v1_dot_alerts__pb2.UpdateAlertRuleResponse.FromString,
                 _registered_method=True)
         self.DeleteRule = channel.unary_unary(
                 '/aurigraph.v1.AlertService/DeleteRule',
@@ -123,7 +123,7 @@ def add_AlertServiceServicer_to_server(servicer, server):
             'CreateRule': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateRule,
                     request_deserializer=aurigraph_dot_v1_dot_alerts__pb2.CreateAlertRuleRequest.FromString,
-                    response_serializer=aurigraph_dot_v1_dot_alerts__pb2.AlertRule.SerializeToString,
+                    response_serializer=aurigraph_dot_v1_dot_alerts__pb2.CreateAlertRuleResponse.SerializeToString,
             ),
             'ListRules': grpc.unary_unary_rpc_method_handler(
                     servicer.ListRules,
@@ -133,12 +133,12 @@ def add_AlertServiceServicer_to_server(servicer, server):
             'GetRule': grpc.unary_unary_rpc_method_handler(
                     servicer.GetRule,
                     request_deserializer=aurigraph_dot_v1_dot_alerts__pb2.GetAlertRuleRequest.FromString,
-                    response_serializer=aurigraph_dot_v1_dot_alerts__pb2.AlertRule.SerializeToString,
+                    response_serializer=aurigraph_dot_v1_dot_alerts__pb2.GetAlertRuleResponse.SerializeToString,
             ),
             'UpdateRule': grpc.unary_unary_rpc_method_handler(
                     servicer.UpdateRule,
                     request_deserializer=aurigraph_dot_v1_dot_alerts__pb2.UpdateAlertRuleRequest.FromString,
-                    response_serializer=aurigraph_dot_v1_dot_alerts__pb2.AlertRule.SerializeToString,
+                    response_serializer=aurigraph_dot_v1_dot_alerts__pb2.UpdateAlertRuleResponse.SerializeToString,
             ),
             'DeleteRule': grpc.unary_unary_rpc_method_handler(
                     servicer.DeleteRule,
@@ -183,7 +183,7 @@ class AlertService:
             target,
             '/aurigraph.v1.AlertService/CreateRule',
             aurigraph_dot_v1_dot_alerts__pb2.CreateAlertRuleRequest.SerializeToString,
-            aurigraph_dot_v1_dot_alerts__pb2.AlertRule.FromString,
+            aurigraph_dot_v1_dot_alerts__pb2.CreateAlertRuleResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -237,7 +237,7 @@ class AlertService:
             target,
             '/aurigraph.v1.AlertService/GetRule',
             aurigraph_dot_v1_dot_alerts__pb2.GetAlertRuleRequest.SerializeToString,
-            aurigraph_dot_v1_dot_alerts__pb2.AlertRule.FromString,
+            aurigraph_dot_v1_dot_alerts__pb2.GetAlertRuleResponse.FromString,
             options,
             channel_credentials,
             insecure,
@@ -264,7 +264,7 @@ class AlertService:
             target,
             '/aurigraph.v1.AlertService/UpdateRule',
             aurigraph_dot_v1_dot_alerts__pb2.UpdateAlertRuleRequest.SerializeToString,
-            aurigraph_dot_v1_dot_alerts__pb2.AlertRule.FromString,
+            aurigraph_dot_v1_dot_alerts__pb2.UpdateAlertRuleResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -21,28 +21,28 @@ public final class AlertServiceGrpc {
 
   // Static method descriptors that strictly reflect the proto.
   private static volatile io.grpc.MethodDescriptor<io.aurigraph.v1.CreateAlertRuleRequest,
-      io.aurigraph.v1.AlertRule> getCreateRuleMethod;
+      io.aurigraph.v1.CreateAlertRuleResponse> getCreateRuleMethod;
 
   @io.grpc.stub.annotations.RpcMethod(
       fullMethodName = SERVICE_NAME + '/' + "CreateRule",
       requestType = io.aurigraph.v1.CreateAlertRuleRequest.class,
-      responseType = io.aurigraph.v1.AlertRule.class,
+      responseType = io.aurigraph.v1.CreateAlertRuleResponse.class,
       methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
   public static io.grpc.MethodDescriptor<io.aurigraph.v1.CreateAlertRuleRequest,
-      io.aurigraph.v1.AlertRule> getCreateRuleMethod() {
-    io.grpc.MethodDescriptor<io.aurigraph.v1.CreateAlertRuleRequest, io.aurigraph.v1.AlertRule> getCreateRuleMethod;
+      io.aurigraph.v1.CreateAlertRuleResponse> getCreateRuleMethod() {
+    io.grpc.MethodDescriptor<io.aurigraph.v1.CreateAlertRuleRequest, io.aurigraph.v1.CreateAlertRuleResponse> getCreateRuleMethod;
     if ((getCreateRuleMethod = AlertServiceGrpc.getCreateRuleMethod) == null) {
       synchronized (AlertServiceGrpc.class) {
         if ((getCreateRuleMethod = AlertServiceGrpc.getCreateRuleMethod) == null) {
           AlertServiceGrpc.getCreateRuleMethod = getCreateRuleMethod =
-              io.grpc.MethodDescriptor.<io.aurigraph.v1.CreateAlertRuleRequest, io.aurigraph.v1.AlertRule>newBuilder()
+              io.grpc.MethodDescriptor.<io.aurigraph.v1.CreateAlertRuleRequest, io.aurigraph.v1.CreateAlertRuleResponse>newBuilder()
               .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
               .setFullMethodName(generateFullMethodName(SERVICE_NAME, "CreateRule"))
               .setSampledToLocalTracing(true)
               .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
                   io.aurigraph.v1.CreateAlertRuleRequest.getDefaultInstance()))
               .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
-                  io.aurigraph.v1.AlertRule.getDefaultInstance()))
+                  io.aurigraph.v1.CreateAlertRuleResponse.getDefaultInstance()))
               .setSchemaDescriptor(new AlertServiceMethodDescriptorSupplier("CreateRule"))
               .build();
         }
@@ -83,28 +83,28 @@ public final class AlertServiceGrpc {
   }
 
   private static volatile io.grpc.MethodDescriptor<io.aurigraph.v1.GetAlertRuleRequest,
-      io.aurigraph.v1.AlertRule> getGetRuleMethod;
+      io.aurigraph.v1.GetAlertRuleResponse> getGetRuleMethod;
 
   @io.grpc.stub.annotations.RpcMethod(
       fullMethodName = SERVICE_NAME + '/' + "GetRule",
       requestType = io.aurigraph.v1.GetAlertRuleRequest.class,
-      responseType = io.aurigraph.v1.AlertRule.class,
+      responseType = io.aurigraph.v1.GetAlertRuleResponse.class,
       methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
   public static io.grpc.MethodDescriptor<io.aurigraph.v1.GetAlertRuleRequest,
-      io.aurigraph.v1.AlertRule> getGetRuleMethod() {
-    io.grpc.MethodDescriptor<io.aurigraph.v1.GetAlertRuleRequest, io.aurigraph.v1.AlertRule> getGetRuleMethod;
+      io.aurigraph.v1.GetAlertRuleResponse> getGetRuleMethod() {
+    io.grpc.MethodDescriptor<io.aurigraph.v1.GetAlertRuleRequest, io.aurigraph.v1.GetAlertRuleResponse> getGetRuleMethod;
     if ((getGetRuleMethod = AlertServiceGrpc.getGetRuleMethod) == null) {
       synchronized (AlertServiceGrpc.class) {
         if ((getGetRuleMethod = AlertServiceGrpc.getGetRuleMethod) == null) {
           AlertServiceGrpc.getGetRuleMethod = getGetRuleMethod =
-              io.grpc.MethodDescriptor.<io.aurigraph.v1.GetAlertRuleRequest, io.aurigraph.v1.AlertRule>newBuilder()
+              io.grpc.MethodDescriptor.<io.aurigraph.v1.GetAlertRuleRequest, io.aurigraph.v1.GetAlertRuleResponse>newBuilder()
               .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
               .setFullMethodName(generateFullMethodName(SERVICE_NAME, "GetRule"))
               .setSampledToLocalTracing(true)
               .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
                   io.aurigraph.v1.GetAlertRuleRequest.getDefaultInstance()))
               .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
-                  io.aurigraph.v1.AlertRule.getDefaultInstance()))
+                  io.aurigraph.v1.GetAlertRuleResponse.getDefaultInstance()))
               .setSchemaDescriptor(new AlertServiceMethodDescriptorSupplier("GetRule"))
               .build();
         }
@@ -114,28 +114,28 @@ public final class AlertServiceGrpc {
   }
 
   private static volatile io.grpc.MethodDescriptor<io.aurigraph.v1.UpdateAlertRuleRequest,
-      io.aurigraph.v1.AlertRule> getUpdateRuleMethod;
+      io.aurigraph.v1.UpdateAlertRuleResponse> getUpdateRuleMethod;
 
   @io.grpc.stub.annotations.RpcMethod(
       fullMethodName = SERVICE_NAME + '/' + "UpdateRule",
       requestType = io.aurigraph.v1.UpdateAlertRuleRequest.class,
-      responseType = io.aurigraph.v1.AlertRule.class,
+      responseType = io.aurigraph.v1.UpdateAlertRuleResponse.class,
       methodType = io.grpc.MethodDescriptor.MethodType.UNARY)
   public static io.grpc.MethodDescriptor<io.aurigraph.v1.UpdateAlertRuleRequest,
-      io.aurigraph.v1.AlertRule> getUpdateRuleMethod() {
-    io.grpc.MethodDescriptor<io.aurigraph.v1.UpdateAlertRuleRequest, io.aurigraph.v1.AlertRule> getUpdateRuleMethod;
+      io.aurigraph.v1.UpdateAlertRuleResponse> getUpdateRuleMethod() {
+    io.grpc.MethodDescriptor<io.aurigraph.v1.UpdateAlertRuleRequest, io.aurigraph.v1.UpdateAlertRuleResponse> getUpdateRuleMethod;
     if ((getUpdateRuleMethod = AlertServiceGrpc.getUpdateRuleMethod) == null) {
       synchronized (AlertServiceGrpc.class) {
         if ((getUpdateRuleMethod = AlertServiceGrpc.getUpdateRuleMethod) == null) {
           AlertServiceGrpc.getUpdateRuleMethod = getUpdateRuleMethod =
-              io.grpc.MethodDescriptor.<io.aurigraph.v1.UpdateAlertRuleRequest, io.aurigraph.v1.AlertRule>newBuilder()
+              io.grpc.MethodDescriptor.<io.aurigraph.v1.UpdateAlertRuleRequest, io.aurigraph.v1.UpdateAlertRuleResponse>newBuilder()
               .setType(io.grpc.MethodDescriptor.MethodType.UNARY)
               .setFullMethodName(generateFullMethodName(SERVICE_NAME, "UpdateRule"))
               .setSampledToLocalTracing(true)
               .setRequestMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
                   io.aurigraph.v1.UpdateAlertRuleRequest.getDefaultInstance()))
               .setResponseMarshaller(io.grpc.protobuf.ProtoUtils.marshaller(
-                  io.aurigraph.v1.AlertRule.getDefaultInstance()))
+                  io.aurigraph.v1.UpdateAlertRuleResponse.getDefaultInstance()))
               .setSchemaDescriptor(new AlertServiceMethodDescriptorSupplier("UpdateRule"))
               .build();
         }
@@ -280,7 +280,7 @@ public final class AlertServiceGrpc {
     /**
      */
     default void createRule(io.aurigraph.v1.CreateAlertRuleRequest request,
-        io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule> responseObserver) {
+        io.grpc.stub.StreamObserver<io.aurigraph.v1.CreateAlertRuleResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getCreateRuleMethod(), responseObserver);
     }
 
@@ -294,14 +294,14 @@ public final class AlertServiceGrpc {
     /**
      */
     default void getRule(io.aurigraph.v1.GetAlertRuleRequest request,
-        io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule> responseObserver) {
+        io.grpc.stub.StreamObserver<io.aurigraph.v1.GetAlertRuleResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getGetRuleMethod(), responseObserver);
     }
 
     /**
      */
     default void updateRule(io.aurigraph.v1.UpdateAlertRuleRequest request,
-        io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule> responseObserver) {
+        io.grpc.stub.StreamObserver<io.aurigraph.v1.UpdateAlertRuleResponse> responseObserver) {
       io.grpc.stub.ServerCalls.asyncUnimplementedUnaryCall(getUpdateRuleMethod(), responseObserver);
     }
 
@@ -366,7 +366,7 @@ public final class AlertServiceGrpc {
     /**
      */
     public void createRule(io.aurigraph.v1.CreateAlertRuleRequest request,
-        io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule> responseObserver) {
+        io.grpc.stub.StreamObserver<io.aurigraph.v1.CreateAlertRuleResponse> responseObserver) {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getCreateRuleMethod(), getCallOptions()), request, responseObserver);
     }
@@ -382,7 +382,7 @@ public final class AlertServiceGrpc {
     /**
      */
     public void getRule(io.aurigraph.v1.GetAlertRuleRequest request,
-        io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule> responseObserver) {
+        io.grpc.stub.StreamObserver<io.aurigraph.v1.GetAlertRuleResponse> responseObserver) {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getGetRuleMethod(), getCallOptions()), request, responseObserver);
     }
@@ -390,7 +390,7 @@ public final class AlertServiceGrpc {
     /**
      */
     public void updateRule(io.aurigraph.v1.UpdateAlertRuleRequest request,
-        io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule> responseObserver) {
+        io.grpc.stub.StreamObserver<io.aurigraph.v1.UpdateAlertRuleResponse> responseObserver) {
       io.grpc.stub.ClientCalls.asyncUnaryCall(
           getChannel().newCall(getUpdateRuleMethod(), getCallOptions()), request, responseObserver);
     }
@@ -438,7 +438,7 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public io.aurigraph.v1.AlertRule createRule(io.aurigraph.v1.CreateAlertRuleRequest request) throws io.grpc.StatusException {
+    public io.aurigraph.v1.CreateAlertRuleResponse createRule(io.aurigraph.v1.CreateAlertRuleRequest request) throws io.grpc.StatusException {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getCreateRuleMethod(), getCallOptions(), request);
     }
@@ -452,14 +452,14 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public io.aurigraph.v1.AlertRule getRule(io.aurigraph.v1.GetAlertRuleRequest request) throws io.grpc.StatusException {
+    public io.aurigraph.v1.GetAlertRuleResponse getRule(io.aurigraph.v1.GetAlertRuleRequest request) throws io.grpc.StatusException {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getGetRuleMethod(), getCallOptions(), request);
     }
 
     /**
      */
-    public io.aurigraph.v1.AlertRule updateRule(io.aurigraph.v1.UpdateAlertRuleRequest request) throws io.grpc.StatusException {
+    public io.aurigraph.v1.UpdateAlertRuleResponse updateRule(io.aurigraph.v1.UpdateAlertRuleRequest request) throws io.grpc.StatusException {
       return io.grpc.stub.ClientCalls.blockingV2UnaryCall(
           getChannel(), getUpdateRuleMethod(), getCallOptions(), request);
     }
@@ -505,7 +505,7 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public io.aurigraph.v1.AlertRule createRule(io.aurigraph.v1.CreateAlertRuleRequest request) {
+    public io.aurigraph.v1.CreateAlertRuleResponse createRule(io.aurigraph.v1.CreateAlertRuleRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getCreateRuleMethod(), getCallOptions(), request);
     }
@@ -519,14 +519,14 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public io.aurigraph.v1.AlertRule getRule(io.aurigraph.v1.GetAlertRuleRequest request) {
+    public io.aurigraph.v1.GetAlertRuleResponse getRule(io.aurigraph.v1.GetAlertRuleRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getGetRuleMethod(), getCallOptions(), request);
     }
 
     /**
      */
-    public io.aurigraph.v1.AlertRule updateRule(io.aurigraph.v1.UpdateAlertRuleRequest request) {
+    public io.aurigraph.v1.UpdateAlertRuleResponse updateRule(io.aurigraph.v1.UpdateAlertRuleRequest request) {
       return io.grpc.stub.ClientCalls.blockingUnaryCall(
           getChannel(), getUpdateRuleMethod(), getCallOptions(), request);
     }
@@ -572,7 +572,7 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.AlertRule> createRule(
+    public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.CreateAlertRuleResponse> createRule(
         io.aurigraph.v1.CreateAlertRuleRequest request) {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getCreateRuleMethod(), getCallOptions()), request);
@@ -588,7 +588,7 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.AlertRule> getRule(
+    public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.GetAlertRuleResponse> getRule(
         io.aurigraph.v1.GetAlertRuleRequest request) {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getGetRuleMethod(), getCallOptions()), request);
@@ -596,7 +596,7 @@ public final class AlertServiceGrpc {
 
     /**
      */
-    public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.AlertRule> updateRule(
+    public com.google.common.util.concurrent.ListenableFuture<io.aurigraph.v1.UpdateAlertRuleResponse> updateRule(
         io.aurigraph.v1.UpdateAlertRuleRequest request) {
       return io.grpc.stub.ClientCalls.futureUnaryCall(
           getChannel().newCall(getUpdateRuleMethod(), getCallOptions()), request);
@@ -645,7 +645,7 @@ public final class AlertServiceGrpc {
       switch (methodId) {
         case METHODID_CREATE_RULE:
           serviceImpl.createRule((io.aurigraph.v1.CreateAlertRuleRequest) request,
-              (io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule>) responseObserver);
+              (io.grpc.stub.StreamObserver<io.aurigraph.v1.CreateAlertRuleResponse>) responseObserver);
           break;
         case METHODID_LIST_RULES:
           serviceImpl.listRules((io.aurigraph.v1.ListAlertRulesRequest) request,
@@ -653,11 +653,11 @@ public final class AlertServiceGrpc {
           break;
         case METHODID_GET_RULE:
           serviceImpl.getRule((io.aurigraph.v1.GetAlertRuleRequest) request,
-              (io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule>) responseObserver);
+              (io.grpc.stub.StreamObserver<io.aurigraph.v1.GetAlertRuleResponse>) responseObserver);
           break;
         case METHODID_UPDATE_RULE:
           serviceImpl.updateRule((io.aurigraph.v1.UpdateAlertRuleRequest) request,
-              (io.grpc.stub.StreamObserver<io.aurigraph.v1.AlertRule>) responseObserver);
+              (io.grpc.stub.StreamObserver<io.aurigraph.v1.UpdateAlertRuleResponse>) responseObserver);
           break;
         case METHODID_DELETE_RULE:
           serviceImpl.deleteRule((io.aurigraph.v1.DeleteAlertRuleRequest) request,
@@ -690,7 +690,7 @@ public final class AlertServiceGrpc {
           io.grpc.stub.ServerCalls.asyncUnaryCall(
             new MethodHandlers<
               io.aurigraph.v1.CreateAlertRuleRequest,
-              io.aurigraph.v1.AlertRule>(
+              io.aurigraph.v1.CreateAlertRuleResponse>(
                 service, METHODID_CREATE_RULE)))
         .addMethod(
           getListRulesMethod(),
@@ -704,14 +704,14 @@ public final class AlertServiceGrpc {
           io.grpc.stub.ServerCalls.asyncUnaryCall(
             new MethodHandlers<
               io.aurigraph.v1.GetAlertRuleRequest,
-              io.aurigraph.v1.AlertRule>(
+              io.aurigraph.v1.GetAlertRuleResponse>(
                 service, METHODID_GET_RULE)))
         .addMethod(
           getUpdateRuleMethod(),
           io.grpc.stub.ServerCalls.asyncUnaryCall(
             new MethodHandlers<
               io.aurigraph.v1.UpdateAlertRuleRequest,
-              io.aurigraph.v1.AlertRule>(
+              io.aurigraph.v1.UpdateAlertRuleResponse>(
                 service, METHODID_UPDATE_RULE)))
         .addMethod(
           getDeleteRuleMethod(),

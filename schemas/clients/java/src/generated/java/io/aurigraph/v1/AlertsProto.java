@@ -52,6 +52,11 @@ public final class AlertsProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_aurigraph_v1_CreateAlertRuleRequest_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_aurigraph_v1_CreateAlertRuleResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_aurigraph_v1_CreateAlertRuleResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_aurigraph_v1_ListAlertRulesRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
@@ -67,10 +72,20 @@ public final class AlertsProto extends com.google.protobuf.GeneratedFile {
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_aurigraph_v1_GetAlertRuleRequest_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_aurigraph_v1_GetAlertRuleResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_aurigraph_v1_GetAlertRuleResponse_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
     internal_static_aurigraph_v1_UpdateAlertRuleRequest_descriptor;
   static final 
     com.google.protobuf.GeneratedMessage.FieldAccessorTable
       internal_static_aurigraph_v1_UpdateAlertRuleRequest_fieldAccessorTable;
+  static final com.google.protobuf.Descriptors.Descriptor
+    internal_static_aurigraph_v1_UpdateAlertRuleResponse_descriptor;
+  static final 
+    com.google.protobuf.GeneratedMessage.FieldAccessorTable
+      internal_static_aurigraph_v1_UpdateAlertRuleResponse_fieldAccessorTable;
   static final com.google.protobuf.Descriptors.Descriptor
     internal_static_aurigraph_v1_DeleteAlertRuleRequest_descriptor;
   static final 
@@ -123,33 +138,39 @@ public final class AlertsProto extends com.google.protobuf.GeneratedFile {
       "aph.v1.AlertRule\022.\n\007history\030\002 \003(\0132\035.auri" +
       "graph.v1.AlertTransition\022\027\n\017next_transit" +
       "ion\030\003 \001(\004\"?\n\026CreateAlertRuleRequest\022%\n\004r" +
-      "ule\030\001 \001(\0132\027.aurigraph.v1.AlertRule\"\027\n\025Li" +
-      "stAlertRulesRequest\"@\n\026ListAlertRulesRes" +
-      "ponse\022&\n\005rules\030\001 \003(\0132\027.aurigraph.v1.Aler" +
-      "tRule\"!\n\023GetAlertRuleRequest\022\n\n\002id\030\001 \001(\t" +
-      "\"?\n\026UpdateAlertRuleRequest\022%\n\004rule\030\001 \001(\013" +
-      "2\027.aurigraph.v1.AlertRule\"$\n\026DeleteAlert" +
-      "RuleRequest\022\n\n\002id\030\001 \001(\t\"\031\n\027DeleteAlertRu" +
-      "leResponse\"H\n\027ListAlertHistoryRequest\022\017\n" +
-      "\007rule_id\030\001 \001(\t\022\r\n\005after\030\002 \001(\004\022\r\n\005limit\030\003" +
-      " \001(\r\"N\n\030ListAlertHistoryResponse\0222\n\013tran" +
-      "sitions\030\001 \003(\0132\035.aurigraph.v1.AlertTransi" +
-      "tion2\200\004\n\014AlertService\022K\n\nCreateRule\022$.au" +
-      "rigraph.v1.CreateAlertRuleRequest\032\027.auri" +
-      "graph.v1.AlertRule\022V\n\tListRules\022#.aurigr" +
-      "aph.v1.ListAlertRulesRequest\032$.aurigraph" +
-      ".v1.ListAlertRulesResponse\022E\n\007GetRule\022!." +
-      "aurigraph.v1.GetAlertRuleRequest\032\027.aurig" +
-      "raph.v1.AlertRule\022K\n\nUpdateRule\022$.aurigr" +
-      "aph.v1.UpdateAlertRuleRequest\032\027.aurigrap" +
-      "h.v1.AlertRule\022Y\n\nDeleteRule\022$.aurigraph" +
-      ".v1.DeleteAlertRuleRequest\032%.aurigraph.v" +
-      "1.DeleteAlertRuleResponse\022\\\n\013ListHistory" +
-      "\022%.aurigraph.v1.ListAlertHistoryRequest\032" +
-      "&.aurigraph.v1.ListAlertHistoryResponseB" +
-      "e\n\017io.aurigraph.v1B\013AlertsProtoP\001ZCgithu" +
-      "b.com/aurigraph/aurigraph/schemas/gen/au" +
-      "rigraph/v1;aurigraphv1b\006proto3"
+      "ule\030\001 \001(\0132\027.aurigraph.v1.AlertRule\"@\n\027Cr" +
+      "eateAlertRuleResponse\022%\n\004rule\030\001 \001(\0132\027.au" +
+      "rigraph.v1.AlertRule\"\027\n\025ListAlertRulesRe" +
+      "quest\"@\n\026ListAlertRulesResponse\022&\n\005rules" +
+      "\030\001 \003(\0132\027.aurigraph.v1.AlertRule\"!\n\023GetAl" +
+      "ertRuleRequest\022\n\n\002id\030\001 \001(\t\"=\n\024GetAlertRu" +
+      "leResponse\022%\n\004rule\030\001 \001(\0132\027.aurigraph.v1." +
+      "AlertRule\"?\n\026UpdateAlertRuleRequest\022%\n\004r" +
+      "ule\030\001 \001(\0132\027.aurigraph.v1.AlertRule\"@\n\027Up" +
+      "dateAlertRuleResponse\022%\n\004rule\030\001 \001(\0132\027.au" +
+      "rigraph.v1.AlertRule\"$\n\026DeleteAlertRuleR" +
+      "equest\022\n\n\002id\030\001 \001(\t\"\031\n\027DeleteAlertRuleRes" +
+      "ponse\"H\n\027ListAlertHistoryRequest\022\017\n\007rule" +
+      "_id\030\001 \001(\t\022\r\n\005after\030\002 \001(\004\022\r\n\005limit\030\003 \001(\r\"" +
+      "N\n\030ListAlertHistoryResponse\0222\n\013transitio" +
+      "ns\030\001 \003(\0132\035.aurigraph.v1.AlertTransition2" +
+      "\247\004\n\014AlertService\022Y\n\nCreateRule\022$.aurigra" +
+      "ph.v1.CreateAlertRuleRequest\032%.aurigraph" +
+      ".v1.CreateAlertRuleResponse\022V\n\tListRules" +
+      "\022#.aurigraph.v1.ListAlertRulesRequest\032$." +
+      "aurigraph.v1.ListAlertRulesResponse\022P\n\007G" +
+      "etRule\022!.aurigraph.v1.GetAlertRuleReques" +
+      "t\032\".aurigraph.v1.GetAlertRuleResponse\022Y\n" +
+      "\nUpdateRule\022$.aurigraph.v1.UpdateAlertRu" +
+      "leRequest\032%.aurigraph.v1.UpdateAlertRule" +
+      "Response\022Y\n\nDeleteRule\022$.aurigraph.v1.De" +
+      "leteAlertRuleRequest\032%.aurigraph.v1.Dele" +
+      "teAlertRuleResponse\022\\\n\013ListHistory\022%.aur" +
+      "igraph.v1.ListAlertHistoryRequest\032&.auri" +
+      "graph.v1.ListAlertHistoryResponseBe\n\017io." +
+      "aurigraph.v1B\013AlertsProtoP\001ZCgithub.com/" +
+      "aurigraph/aurigraph/schemas/gen/aurigrap" +
+      "h/v1;aurigraphv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
@@ -185,50 +206,68 @@ public final class AlertsProto extends com.google.protobuf.GeneratedFile {
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_CreateAlertRuleRequest_descriptor,
         new java.lang.String[] { "Rule", });
-    internal_static_aurigraph_v1_ListAlertRulesRequest_descriptor =
+    internal_static_aurigraph_v1_CreateAlertRuleResponse_descriptor =
       getDescriptor().getMessageType(5);
+    internal_static_aurigraph_v1_CreateAlertRuleResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_aurigraph_v1_CreateAlertRuleResponse_descriptor,
+        new java.lang.String[] { "Rule", });
+    internal_static_aurigraph_v1_ListAlertRulesRequest_descriptor =
+      getDescriptor().getMessageType(6);
     internal_static_aurigraph_v1_ListAlertRulesRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_ListAlertRulesRequest_descriptor,
         new java.lang.String[] { });
     internal_static_aurigraph_v1_ListAlertRulesResponse_descriptor =
-      getDescriptor().getMessageType(6);
+      getDescriptor().getMessageType(7);
     internal_static_aurigraph_v1_ListAlertRulesResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_ListAlertRulesResponse_descriptor,
         new java.lang.String[] { "Rules", });
     internal_static_aurigraph_v1_GetAlertRuleRequest_descriptor =
-      getDescriptor().getMessageType(7);
+      getDescriptor().getMessageType(8);
     internal_static_aurigraph_v1_GetAlertRuleRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_GetAlertRuleRequest_descriptor,
         new java.lang.String[] { "Id", });
+    internal_static_aurigraph_v1_GetAlertRuleResponse_descriptor =
+      getDescriptor().getMessageType(9);
+    internal_static_aurigraph_v1_GetAlertRuleResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_aurigraph_v1_GetAlertRuleResponse_descriptor,
+        new java.lang.String[] { "Rule", });
     internal_static_aurigraph_v1_UpdateAlertRuleRequest_descriptor =
-      getDescriptor().getMessageType(8);
+      getDescriptor().getMessageType(10);
     internal_static_aurigraph_v1_UpdateAlertRuleRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_UpdateAlertRuleRequest_descriptor,
         new java.lang.String[] { "Rule", });
+    internal_static_aurigraph_v1_UpdateAlertRuleResponse_descriptor =
+      getDescriptor().getMessageType(11);
+    internal_static_aurigraph_v1_UpdateAlertRuleResponse_fieldAccessorTable = new
+      com.google.protobuf.GeneratedMessage.FieldAccessorTable(
+        internal_static_aurigraph_v1_UpdateAlertRuleResponse_descriptor,
+        new java.lang.String[] { "Rule", });
     internal_static_aurigraph_v1_DeleteAlertRuleRequest_descriptor =
-      getDescriptor().getMessageType(9);
+      getDescriptor().getMessageType(12);
     internal_static_aurigraph_v1_DeleteAlertRuleRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_DeleteAlertRuleRequest_descriptor,
         new java.lang.String[] { "Id", });
     internal_static_aurigraph_v1_DeleteAlertRuleResponse_descriptor =
-      getDescriptor().getMessageType(10);
+      getDescriptor().getMessageType(13);
     internal_static_aurigraph_v1_DeleteAlertRuleResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_DeleteAlertRuleResponse_descriptor,
         new java.lang.String[] { });
     internal_static_aurigraph_v1_ListAlertHistoryRequest_descriptor =
-      getDescriptor().getMessageType(11);
+      getDescriptor().getMessageType(14);
     internal_static_aurigraph_v1_ListAlertHistoryRequest_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_ListAlertHistoryRequest_descriptor,
         new java.lang.String[] { "RuleId", "After", "Limit", });
     internal_static_aurigraph_v1_ListAlertHistoryResponse_descriptor =
-      getDescriptor().getMessageType(12);
+      getDescriptor().getMessageType(15);
     internal_static_aurigraph_v1_ListAlertHistoryResponse_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_ListAlertHistoryResponse_descriptor,
