@@ -59,16 +59,25 @@ type Progress struct {
 	// LatencyMs sums, over those blocks, the time from the leader's proposal
 	// (the batch timestamp) to the block's apply on this validator.
 	LatencyMs uint64
+	// Voters is the number of voters in the configuration now.
+	Voters int
 }
 
 // Progress returns the counters; see Progress.
 func (n *Node) Progress() Progress {
+	voters := 0
+	for _, m := range n.Members() {
+		if m.Voter {
+			voters++
+		}
+	}
 	return Progress{
 		Height:    n.blocks.Stats().Height,
 		Blocks:    n.chain.progress.blocks.Load(),
 		Txs:       n.chain.progress.txs.Load(),
 		FailedTxs: n.chain.progress.failed.Load(),
 		LatencyMs: n.chain.progress.latencyMs.Load(),
+		Voters:    voters,
 	}
 }
 

@@ -27,13 +27,7 @@ func (f *alertFlags) register(fl *pflag.FlagSet) {
 // sample reads what the evaluator's series are computed from.
 func sample(n *consensus.Node) alerting.Sample {
 	p := n.Progress()
-	voters := 0
-	for _, m := range n.Members() {
-		if m.Voter {
-			voters++
-		}
-	}
-	return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: voters}
+	return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: p.Voters}
 }
 
 // startAlerts runs the alerts of each of nodes in outputs: the sampler

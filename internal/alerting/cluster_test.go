@@ -152,12 +152,6 @@ func itoa(v int64) string {
 func sampleOf(n *consensus.Node) func() alerting.Sample {
 	return func() alerting.Sample {
 		p := n.Progress()
-		voters := 0
-		for _, m := range n.Members() {
-			if m.Voter {
-				voters++
-			}
-		}
-		return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: voters}
+		return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: p.Voters}
 	}
 }

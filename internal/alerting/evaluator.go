@@ -150,10 +150,15 @@ type pendingRule struct {
 	updated int64
 }
 
-// NewEvaluator evaluates every interval (the sampler's when zero).
+// NewEvaluator evaluates v's rules against samples at the sampler's
+// interval; nil m counts into unregistered metrics, nil log is
+// slog.Default().
 func NewEvaluator(v Validator, samples *Sampler, m *Metrics, log *slog.Logger) *Evaluator {
 	if log == nil {
 		log = slog.Default()
+	}
+	if m == nil {
+		m = NewMetrics(nil)
 	}
 	return &Evaluator{v: v, samples: samples, interval: samples.interval, log: log, m: m, pending: map[string]pendingRule{}}
 }
