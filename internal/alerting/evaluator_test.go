@@ -72,3 +72,49 @@ func TestRuleFiresWithinWindowAfterLoadDrops(t *testing.T) {
 		t.Fatalf("more transitions than fire and resolve: %v", h)
 	}
 }
+
+// TestOneTransitionWhileLeadershipMoves runs an evaluator on every
+// validator, as the processes do, and moves the leadership while a rule
+// fires and resolves: each change of state is recorded exactly once.
+func TestOneTransitionWhileLeadershipMoves(t *testing.T) {
+	leader, all := startCluster(t, 3)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	for _, n := range all {
+		sampler := alerting.NewSampler(sampleOf(n), 50*time.Millisecond)
+		go sampler.Run(ctx)
+		go alerting.NewEvaluator(n, sampler, nil, testLogger()).Run(ctx)
+	}
+	svc := alerting.NewService(members(all...), alerting.URLPolicy{}, 0)
+	r, err := svc.Create(ctx, &aurigraphv1.AlertRule{Metric: alerting.MetricValidatorCount, Condition: "<", Threshold: 5, WindowMs: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the rule to fire", func() bool {
+		h, err := svc.History(ctx, r.GetId(), 0, 0)
+		return err == nil && len(h) == 1
+	})
+	next := all[0]
+	if next == leader {
+		next = all[1]
+	}
+	tctx, tcancel := context.WithTimeout(ctx, testTimeout)
+	defer tcancel()
+	if err := leader.TransferLeadership(tctx, next.ID()); err != nil {
+		t.Fatal(err)
+	}
+	r.Threshold = 2
+	waitFor(t, "the rule updated on the new leader", func() bool {
+		_, err := svc.Update(ctx, r.GetId(), r)
+		return err == nil
+	})
+	waitFor(t, "the rule to resolve", func() bool {
+		h, err := svc.History(ctx, r.GetId(), 0, 0)
+		return err == nil && len(h) == 2
+	})
+	time.Sleep(500 * time.Millisecond)
+	h, err := svc.History(ctx, r.GetId(), 0, 0)
+	if err != nil || len(h) != 2 || !h[0].GetFiring() || h[1].GetFiring() || h[1].GetId() != h[0].GetId()+1 {
+		t.Fatalf("history %v (%v), want one firing then one resolved", h, err)
+	}
+}
