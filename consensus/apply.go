@@ -35,6 +35,8 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 		return nil, f.applyGenesisEntry(b)
 	case b.GetValidatorKey() != nil:
 		return nil, fmt.Errorf("%w: a validator key entry needs the membership; apply it with applyValidatorKey", ErrRejected)
+	case b.GetAlert() != nil:
+		return nil, f.applyAlert(b)
 	}
 	if f.genesis == nil {
 		return nil, fmt.Errorf("%w: the chain has no genesis yet (the leader proposes it before any batch)", ErrRejected)
@@ -137,6 +139,17 @@ func (f *fsm) applyGenesisEntry(b *aurigraphv1.Batch) error {
 		if len(is.GetPubkey()) > 0 && !schemas.IsKeyAddress(is.GetAddress()) {
 			f.account(is.GetAddress()).key = bytes.Clone(is.GetPubkey())
 		}
+	}
+	return nil
+}
+
+// applyAlert changes the user-defined alerts at the batch's time.
+func (f *fsm) applyAlert(b *aurigraphv1.Batch) error {
+	if len(b.GetTxs()) > 0 || len(b.GetSources()) > 0 {
+		return fmt.Errorf("%w: an alert entry carries transactions or sources", ErrRejected)
+	}
+	if _, err := f.alerts.Apply(b.GetAlert(), b.GetTimestampMs()); err != nil {
+		return fmt.Errorf("%w: %w", ErrRejected, err)
 	}
 	return nil
 }

@@ -38,6 +38,10 @@ type Chain struct {
 	// hasGenesis is set once the chain's genesis applied, so proposing
 	// need not wait for mu behind a busy applier.
 	hasGenesis atomic.Bool
+	// progress counts what Apply wrote, for Node.Progress.
+	progress struct {
+		blocks, txs, failed, latencyMs atomic.Uint64
+	}
 }
 
 // ChainConfig configures OpenChain.
@@ -210,9 +214,16 @@ func (c *Chain) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outco
 	c.m.applyDuration.Observe(time.Since(start).Seconds())
 	// Blocks replayed after a restart were counted when first written.
 	txs := 0
+	now := time.Now().UnixMilli()
 	for _, blk := range written {
 		txs += len(blk.GetTxs())
+		c.progress.failed.Add(uint64(blk.GetHeader().GetFailedCount()))
+		if d := now - blk.GetHeader().GetTimestampMs(); d > 0 {
+			c.progress.latencyMs.Add(uint64(d))
+		}
 	}
+	c.progress.blocks.Add(uint64(len(written)))
+	c.progress.txs.Add(uint64(txs))
 	c.m.committedBlocks.Add(float64(len(written)))
 	c.m.committedTxs.Add(float64(txs))
 	c.m.txRate.add(txs)

@@ -12,6 +12,7 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
+	"github.com/aurigraph/aurigraph/internal/alerting"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/hashtab"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
@@ -248,6 +249,8 @@ type fsm struct {
 	issuers map[string]struct{}
 	// keys are the validators' block-signing keys.
 	keys *chain.Keys
+	// alerts are the user-defined alert rules and their transitions.
+	alerts *alerting.State
 	// sigs verifies transaction signatures; it may remember what it verified
 	// before, which is what makes the state machine's check cheap for
 	// transactions this process's ingest already verified.
@@ -294,6 +297,7 @@ func newFSM(dedupWindowSize int) *fsm {
 		lastHash: append([]byte(nil), chain.ZeroHash...),
 		issuers:  make(map[string]struct{}),
 		keys:     &chain.Keys{},
+		alerts:   alerting.NewState(),
 		sigs:     plainVerifier{},
 	}
 }
@@ -507,6 +511,7 @@ func (f *fsm) image() *stateImage {
 			Offsets:         make([]*aurigraphv1.PartitionOffset, 0, len(f.offsets)),
 			ValidatorKeys:   f.keys.Proto(),
 			FormatVersion:   SnapshotFormatWrite,
+			Alerts:          f.alerts.Proto(),
 		},
 		names: slices.Clone(f.names),
 		slab:  make([][]account, len(f.slab)),
@@ -649,6 +654,7 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	f.appliedIndex = s.GetAppliedIndex()
 	f.appliedTerm = s.GetAppliedTerm()
 	f.installRules(s.GetGenesis(), s.GetValidatorKeys())
+	f.alerts = alerting.Restore(s.GetAlerts())
 }
 
 // installRules sets the rules persisted state carries, once its height is

@@ -243,3 +243,41 @@ func TestRestoreSnapshotOfEarlierVersion(t *testing.T) {
 		t.Fatalf("committed %v, want old-1 and new (old-4 is a duplicate)", ids)
 	}
 }
+
+// TestFSMSnapshotCarriesAlerts checks that alert rules, their state and
+// history travel in the snapshot, so a validator restored from one holds
+// the same alerts, and that a refused alert entry refuses the batch.
+func TestFSMSnapshotCarriesAlerts(t *testing.T) {
+	f := testFSM(4)
+	rule := &aurigraphv1.AlertRule{Id: "00000000000000aa", Metric: "tps", Condition: "<", Threshold: 1, WindowMs: 1000}
+	for i, e := range []*aurigraphv1.AlertEntry{
+		{PutRule: rule, Create: true},
+		{Transition: &aurigraphv1.AlertTransition{RuleId: rule.GetId(), Firing: true}},
+	} {
+		if _, err := f.apply(&aurigraphv1.Batch{TimestampMs: 5, Alert: e}, 1, uint64(i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	stale := &aurigraphv1.AlertEntry{Transition: &aurigraphv1.AlertTransition{RuleId: rule.GetId(), Firing: false}}
+	if _, err := f.apply(&aurigraphv1.Batch{Alert: stale}, 1, 3); !errors.Is(err, ErrRejected) {
+		t.Fatalf("stale transition: %v, want ErrRejected", err)
+	}
+	snap := f.snapshot()
+	raw, err := chain.Deterministic.Marshal(snap)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var decoded aurigraphv1.StateSnapshot
+	if err := proto.Unmarshal(raw, &decoded); err != nil {
+		t.Fatal(err)
+	}
+	g := testFSM(4)
+	g.restore(&decoded)
+	got := g.alerts.Proto()
+	if len(got.GetRules()) != 1 || !got.GetRules()[0].GetFiring() || len(got.GetHistory()) != 1 || got.GetNextTransition() != 2 {
+		t.Fatalf("restored alerts %v", got)
+	}
+	if !proto.Equal(got, f.alerts.Proto()) {
+		t.Fatal("restored alerts differ")
+	}
+}

@@ -309,7 +309,7 @@ func TestStreamSeriesStartAtZero(t *testing.T) {
 		"aurigraph_stream_subscribers":              transports,
 		"aurigraph_stream_sent_bytes_total":         transports,
 		"aurigraph_stream_delivery_latency_seconds": transports,
-		"aurigraph_stream_messages_sent_total":      transports * 7,
+		"aurigraph_stream_messages_sent_total":      transports * 8,
 	} {
 		if got[name] != want {
 			t.Errorf("%s has %d series before any subscriber, want %d", name, got[name], want)

@@ -14,7 +14,7 @@ import (
 // Filter chooses what a subscription delivers. The zero value delivers
 // block and tps events.
 type Filter struct {
-	// Types lists the event types wanted (block, tx, tps, validator); empty
+	// Types lists the event types wanted (block, tx, tps, validator, alert); empty
 	// means block and tps.
 	Types []MessageType `json:"types,omitempty"`
 	// The transaction filters apply to tx events. Each list, when not
@@ -38,6 +38,7 @@ const (
 type matcher struct {
 	filter                    Filter
 	block, tx, tps, validator bool
+	alert                     bool
 	accounts, assets          map[string]struct{}
 	txTypes, statuses         uint64 // bit sets of enum values
 }
@@ -58,8 +59,10 @@ func (f Filter) compile() (*matcher, error) {
 			m.tps = true
 		case MessageValidator:
 			m.validator = true
+		case MessageAlert:
+			m.alert = true
 		default:
-			return nil, fmt.Errorf("unknown event type %q: use block, tx, tps or validator", t)
+			return nil, fmt.Errorf("unknown event type %q: use block, tx, tps, validator or alert", t)
 		}
 	}
 	if len(f.Accounts) > maxFilterAccounts {

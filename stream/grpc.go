@@ -35,6 +35,7 @@ var eventTypes = map[aurigraphv1.EventType]MessageType{
 	aurigraphv1.EventType_EVENT_TYPE_TX:        MessageTx,
 	aurigraphv1.EventType_EVENT_TYPE_TPS:       MessageTPS,
 	aurigraphv1.EventType_EVENT_TYPE_VALIDATOR: MessageValidator,
+	aurigraphv1.EventType_EVENT_TYPE_ALERT:     MessageAlert,
 }
 
 func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.ServerStreamingServer[aurigraphv1.StreamEvent]) error {

@@ -260,6 +260,20 @@ func (h *Hub) tick(now time.Time) {
 	}
 }
 
+// PublishAlert sends a user-defined alert's transition to the subscribers
+// that want alert events. Like tps and validator events, alert events are
+// live only: the alert history API keeps them.
+func (h *Hub) PublishAlert(t *aurigraphv1.AlertTransition) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	msg := newAlertMessage(t, h.last)
+	for s := range h.subs {
+		if s.match.Load().alert {
+			h.offerLocked(s, msg)
+		}
+	}
+}
+
 func (h *Hub) pollValidators() {
 	v := h.opts.Validators()
 	h.mu.Lock()
@@ -529,6 +543,11 @@ func (s *Subscription) Events(m *Message) iter.Seq[Event] {
 		case MessageValidator:
 			if mt.validator {
 				yield(Event{Type: MessageValidator, Height: m.Validators.Height, msg: m})
+			}
+			return
+		case MessageAlert:
+			if mt.alert {
+				yield(Event{Type: MessageAlert, Height: m.head, msg: m})
 			}
 			return
 		case MessageBlock:

@@ -2,12 +2,17 @@ package stream
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"maps"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // startHub runs a hub over chain until the test ends. wait returns Run's result.
@@ -433,5 +438,52 @@ func TestHubSendsValidatorChanges(t *testing.T) {
 	mu.Unlock()
 	if got := next(sub); got.Leader != 3 || got.Term != 3 || len(got.Voters) != 4 {
 		t.Fatalf("validator event after the change = %+v, want leader 3 term 3 voters 1..4", got)
+	}
+}
+
+// TestHubSendsAlerts checks the alert event: only to subscribers that ask
+// for it, with the same content in its JSON frame and its StreamEvent.
+func TestHubSendsAlerts(t *testing.T) {
+	h, _, _ := startHub(t, newMemChain(), HubOptions{})
+	alerts, err := h.Subscribe(t.Context(), SubscribeRequest{Filter: Filter{Types: []MessageType{MessageAlert}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	blocks, err := h.Subscribe(t.Context(), SubscribeRequest{Filter: Filter{Types: []MessageType{MessageBlock}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &aurigraphv1.AlertTransition{Id: 7, RuleId: "00000000000000aa", RuleName: "slow", Metric: "tps", Condition: "<", Threshold: 10, Firing: true, Value: 2.5, AtMs: 1000}
+	h.PublishAlert(tr)
+	select {
+	case m := <-alerts.Messages():
+		var got []Event
+		for ev := range alerts.Events(m) {
+			got = append(got, ev)
+		}
+		if len(got) != 1 || got[0].Type != MessageAlert {
+			t.Fatalf("events %+v", got)
+		}
+		var frame map[string]any
+		if err := json.Unmarshal(got[0].JSON(), &frame); err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]any{"type": "alert", "height": 0.0, "alert_id": 7.0, "rule_id": "00000000000000aa", "rule_name": "slow",
+			"state": "firing", "metric": "tps", "condition": "<", "threshold": 10.0, "value": 2.5, "at_ms": 1000.0}
+		if !maps.Equal(frame, want) {
+			t.Errorf("JSON %s\nwant %v", got[0].JSON(), want)
+		}
+		if p := got[0].Proto(); p.GetType() != aurigraphv1.EventType_EVENT_TYPE_ALERT || !proto.Equal(p.GetAlert(), tr) {
+			t.Errorf("proto %v", p)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("no alert event within 5s")
+	}
+	select {
+	case m := <-blocks.Messages():
+		for ev := range blocks.Events(m) {
+			t.Fatalf("a block subscriber got %v", ev.Type)
+		}
+	default:
 	}
 }

@@ -25,6 +25,7 @@ const (
 	MessageTx         MessageType = "tx"
 	MessageTPS        MessageType = "tps"
 	MessageValidator  MessageType = "validator"
+	MessageAlert      MessageType = "alert"
 )
 
 // Message is one item of a subscription's queue: a committed block, a
@@ -45,6 +46,11 @@ type Message struct {
 	TPS TPSSample
 	// Validators is set for MessageValidator.
 	Validators ValidatorStatus
+	// Alert is set for MessageAlert: a user-defined alert's transition,
+	// without its webhook's destination and secret.
+	Alert *aurigraphv1.AlertTransition
+	// head is the chain head when an alert message was made.
+	head uint64
 
 	enc *encodings
 }
@@ -106,6 +112,10 @@ func newValidatorMessage(v ValidatorStatus) *Message {
 	return &Message{Type: MessageValidator, Validators: v, enc: &encodings{}}
 }
 
+func newAlertMessage(t *aurigraphv1.AlertTransition, head uint64) *Message {
+	return &Message{Type: MessageAlert, Alert: t, head: head, enc: &encodings{}}
+}
+
 func (m *Message) committedMs() int64 {
 	if m.Committed.IsZero() {
 		return 0
@@ -121,6 +131,8 @@ func (m *Message) Height() uint64 {
 		return m.Block.GetHeader().GetHeight()
 	case MessageTPS:
 		return m.TPS.Height
+	case MessageAlert:
+		return m.head
 	default:
 		return m.Validators.Height
 	}
@@ -224,6 +236,22 @@ type validatorFrame struct {
 	Voters []uint64    `json:"voters"`
 }
 
+// alertFrame is an alert event: the transition as the alert history API
+// shows it.
+type alertFrame struct {
+	Type      MessageType `json:"type"`
+	Height    uint64      `json:"height"`
+	ID        uint64      `json:"alert_id"`
+	RuleID    string      `json:"rule_id"`
+	RuleName  string      `json:"rule_name,omitempty"`
+	State     string      `json:"state"`
+	Metric    string      `json:"metric"`
+	Condition string      `json:"condition"`
+	Threshold float64     `json:"threshold"`
+	Value     float64     `json:"value"`
+	AtMs      int64       `json:"at_ms"`
+}
+
 type welcomeFrame struct {
 	Type   MessageType `json:"type"`
 	Height uint64      `json:"height"`
@@ -268,6 +296,16 @@ func (m *Message) encodeJSON() {
 	case MessageValidator:
 		v := m.Validators
 		m.enc.json = mustJSON(validatorFrame{Type: MessageValidator, Height: v.Height, Leader: v.Leader, Term: v.Term, Voters: append([]uint64{}, v.Voters...)})
+	case MessageAlert:
+		a := m.Alert
+		state := "resolved"
+		if a.GetFiring() {
+			state = "firing"
+		}
+		m.enc.json = mustJSON(alertFrame{
+			Type: MessageAlert, Height: m.head, ID: a.GetId(), RuleID: a.GetRuleId(), RuleName: a.GetRuleName(), State: state,
+			Metric: a.GetMetric(), Condition: a.GetCondition(), Threshold: a.GetThreshold(), Value: a.GetValue(), AtMs: a.GetAtMs(),
+		})
 	}
 }
 
@@ -306,11 +344,17 @@ func (m *Message) encodeProto() {
 			Type: aurigraphv1.EventType_EVENT_TYPE_VALIDATOR, Height: v.Height,
 			Event: &aurigraphv1.StreamEvent_Validator{Validator: &aurigraphv1.ValidatorEvent{Leader: v.Leader, Term: v.Term, Voters: v.Voters}},
 		}
+	case MessageAlert:
+		m.enc.proto = &aurigraphv1.StreamEvent{
+			Type: aurigraphv1.EventType_EVENT_TYPE_ALERT, Height: m.head,
+			Event: &aurigraphv1.StreamEvent_Alert{Alert: m.Alert},
+		}
 	}
 }
 
-// mustJSON encodes the frames above, which hold only strings, integers and
-// integer slices and so cannot fail to encode.
+// mustJSON encodes the frames above, which hold only strings, integers,
+// integer slices and finite numbers (an alert rule's threshold and value
+// are checked finite) and so cannot fail to encode.
 func mustJSON(v any) []byte {
 	b, err := json.Marshal(v)
 	if err != nil {

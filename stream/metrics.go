@@ -160,7 +160,7 @@ func (m *hubMetrics) transport(name string) *transportMetrics {
 		latency:     m.latency.WithLabelValues(name),
 		byType:      make(map[MessageType]prometheus.Counter),
 	}
-	for _, typ := range []MessageType{MessageWelcome, MessageSubscribed, MessageError, MessageBlock, MessageTx, MessageTPS, MessageValidator} {
+	for _, typ := range []MessageType{MessageWelcome, MessageSubscribed, MessageError, MessageBlock, MessageTx, MessageTPS, MessageValidator, MessageAlert} {
 		t.byType[typ] = m.sent.WithLabelValues(name, string(typ))
 	}
 	m.transports[name] = t

@@ -53,6 +53,7 @@ type devFlags struct {
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
 	access           accessFlags
+	alerts           alertFlags
 	// kafkaClient is how the pipeline's clients reach --external-kafka, or
 	// the account they use on the embedded broker.
 	kafkaClient   kafkaClientFlags
@@ -112,6 +113,7 @@ directory continues where the previous run stopped.`,
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
+	f.alerts.register(fl)
 	f.kafkaClient.register(fl)
 	f.kafkaSecurity.register(fl)
 	f.trace.register(fl)

@@ -18,6 +18,7 @@ import (
 	"github.com/aurigraph/aurigraph/analytics"
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/alerting"
 	"github.com/aurigraph/aurigraph/internal/chainapi"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
@@ -69,6 +70,8 @@ type grpcServices struct {
 	chain     *chainapi.Service
 	submit    *ingest.SubmitHandler
 	analytics *analytics.Service
+	// alerts is nil where no validator runs (gateway).
+	alerts *alerting.Service
 	// guard enforces the access policy on every call.
 	guard *access.Guard
 	// ready reports whether the chain services can answer now (a leader is
@@ -109,6 +112,10 @@ func serveGRPC(addr string, svcs grpcServices, cfg rpc.Config, lim *limits) (str
 		aurigraphv1.RegisterBlockServiceServer(srv, svcs.chain.BlockService())
 		aurigraphv1.RegisterValidatorServiceServer(srv, svcs.chain.ValidatorService())
 		chainServices = append(chainServices, aurigraphv1.BlockService_ServiceDesc.ServiceName, aurigraphv1.ValidatorService_ServiceDesc.ServiceName)
+		if svcs.alerts != nil {
+			aurigraphv1.RegisterAlertServiceServer(srv, svcs.alerts.GRPC())
+			chainServices = append(chainServices, aurigraphv1.AlertService_ServiceDesc.ServiceName)
+		}
 		if svcs.submit != nil {
 			aurigraphv1.RegisterTransactionServiceServer(srv, svcs.submit.TransactionService(svcs.chain.TransactionReads()))
 			chainServices = append(chainServices, aurigraphv1.TransactionService_ServiceDesc.ServiceName)

@@ -54,6 +54,7 @@ type nodeFlags struct {
 	// healthStallAfter: see healthStallAfterUsage; zero takes the default.
 	healthStallAfter time.Duration
 	access           accessFlags
+	alerts           alertFlags
 	kafkaClient      kafkaClientFlags
 	trace            traceFlags
 }
@@ -141,6 +142,7 @@ every validator's certificate must name its --peers host.`,
 	fl.IntVar(&f.raftMaxConns, "raft-max-conns", defaultRaftMaxConns, raftMaxConnsUsage)
 	fl.DurationVar(&f.healthStallAfter, "health-stall-after", defaultStallAfter, healthStallAfterUsage)
 	f.access.register(fl)
+	f.alerts.register(fl)
 	f.kafkaClient.register(fl)
 	f.trace.register(fl)
 	_ = cmd.MarkFlagRequired("id")
@@ -294,6 +296,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		return err
 	}
 	stages.startPublisher(ctx, outputs)
+	alerts := startAlerts(ctx, outputs, nodes, f.alerts, hub.PublishAlert, log, reg)
 	// Publishing is the leader's work; a follower has none.
 	hw.watchBacklog(pubHealth, func() map[string]health.Position {
 		if lead, _ := node.Leader(); !lead {
@@ -319,7 +322,7 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 
 	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, health: hw.reg,
+		reg: reg, nodes: nodes, submit: submit, hub: hub, alerts: alerts, health: hw.reg,
 		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim, access: acc,
 	})
 	if err != nil {

@@ -25,6 +25,7 @@ import (
 	"github.com/aurigraph/aurigraph/ingest"
 	"github.com/aurigraph/aurigraph/ingest/broker"
 	"github.com/aurigraph/aurigraph/internal/access"
+	"github.com/aurigraph/aurigraph/internal/alerting"
 	"github.com/aurigraph/aurigraph/internal/certreload"
 	"github.com/aurigraph/aurigraph/internal/chainapi"
 	"github.com/aurigraph/aurigraph/internal/diskspace"
@@ -266,6 +267,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	outputs.start(ctx, "stream hub", hub.Run)
 	stages.startPublisher(ctx, outputs)
+	alerts := startAlerts(ctx, outputs, nodes, f.alerts, hub.PublishAlert, log, reg)
 	outputs.start(ctx, "projector", proj.Run)
 	if embedded != nil {
 		if err := f.retention.retainDev(ctx, embedded, nodes, proj.Height, reg, log.With("component", "broker")); err != nil {
@@ -292,7 +294,7 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 
 	hw.start(ctx, &stack)
 	httpAddr, grpcAddr, err := serveValidatorAPIs(&stack, log, validatorAPIs{
-		reg: reg, nodes: nodes, submit: submit, hub: hub, analytics: analyticsSvc, health: hw.reg,
+		reg: reg, nodes: nodes, submit: submit, hub: hub, alerts: alerts, analytics: analyticsSvc, health: hw.reg,
 		pprof: f.pprof, httpAddr: f.httpAddr, grpcAddr: f.grpcAddr, tls: f.grpcTLS, lim: lim, access: acc,
 	})
 	if err != nil {
@@ -338,6 +340,7 @@ type validatorAPIs struct {
 	nodes  []*consensus.Node
 	submit *ingest.SubmitHandler
 	hub    *stream.Hub
+	alerts *alerting.Service
 	// analytics is nil where no projection is read (node).
 	analytics          *analytics.Service
 	health             *health.Registry
@@ -363,6 +366,7 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 	api := root.Under("/api/v12")
 	api.Handle("POST /transactions", a.submit)
 	chainapi.RegisterHTTP(api, chain)
+	alerting.RegisterHTTP(api, a.alerts)
 	mountStreams(api, a.hub, a.access.web.CORSOrigins)
 	mountAnalytics(api, a.analytics, guard, "a validator reads no ClickHouse projection; aurigraph dev serves the analytics API, and so does aurigraph gateway started with --clickhouse")
 	process := "node"
@@ -374,7 +378,7 @@ func serveValidatorAPIs(stack *shutdownStack, log *slog.Logger, a validatorAPIs)
 		return "", "", err
 	}
 	return serveAPIs(stack, a.lim, a.httpAddr, rootHandler(a.reg, root, a.health, a.pprof, ui), a.grpcAddr, grpcServices{
-		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics, guard: guard,
+		hub: a.hub, chain: chain, submit: a.submit, analytics: a.analytics, alerts: a.alerts, guard: guard,
 		ready: func() bool { return leaderKnown(a.nodes) },
 	}, grpcCfg, a.access)
 }

@@ -143,6 +143,15 @@ var Routes = map[string]Rule{
 	"GET /api/v12/blocks":                  {Action: ChainRead},
 	"GET /api/v12/search":                  {Action: ChainRead},
 
+	"POST /api/v12/alerts/rules":        {Action: AlertsManage},
+	"GET /api/v12/alerts/rules":         {Action: AlertsManage},
+	"GET /api/v12/alerts/rules/{id}":    {Action: AlertsManage},
+	"PUT /api/v12/alerts/rules/{id}":    {Action: AlertsManage},
+	"DELETE /api/v12/alerts/rules/{id}": {Action: AlertsManage},
+	// Transitions are what the live stream shows its subscribers; they
+	// carry no webhook destination or secret.
+	"GET /api/v12/alerts/history": {Action: ChainRead},
+
 	"GET /api/v12/live/stream": {Action: StreamSubscribe},
 	"GET /api/v12/live/events": {Action: StreamSubscribe},
 	"GET /api/v12/performance": {Action: ChainRead},
@@ -199,6 +208,13 @@ var Methods = map[string]Rule{
 	"/aurigraph.v1.PerformanceService/Forecast": {Action: AnalyticsRead, Limit: LimitRead},
 
 	"/aurigraph.v1.StreamService/Subscribe": {Action: StreamSubscribe},
+
+	"/aurigraph.v1.AlertService/CreateRule":  {Action: AlertsManage},
+	"/aurigraph.v1.AlertService/ListRules":   {Action: AlertsManage},
+	"/aurigraph.v1.AlertService/GetRule":     {Action: AlertsManage},
+	"/aurigraph.v1.AlertService/UpdateRule":  {Action: AlertsManage},
+	"/aurigraph.v1.AlertService/DeleteRule":  {Action: AlertsManage},
+	"/aurigraph.v1.AlertService/ListHistory": {Action: ChainRead},
 }
 
 // KafkaResource is a kind of resource of the Kafka port, as Kafka's ACLs

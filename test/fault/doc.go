@@ -32,6 +32,8 @@
 //   - projection_test.go runs the projection as production does, beside
 //     the cluster: `aurigraph projector run` (SIGKILLed under load and
 //     started again) and gateways reading its ClickHouse for analytics.
+//   - alerts_test.go kills leaders while a user-defined alert rule fires and
+//     resolves: each transition recorded once, delivered to a webhook.
 //
 // Network faults are injected at the TCP level, not with network namespaces:
 // every ordered pair of validators (i, j) talks through its own TCP proxy in

@@ -461,6 +461,9 @@ type Batch struct {
 	// validator stops rather than apply an entry of a format newer than it
 	// knows, since skipping it would leave its state behind its peers'.
 	FormatVersion uint32 `protobuf:"varint,8,opt,name=format_version,json=formatVersion,proto3" json:"format_version,omitempty"`
+	// A change to the user-defined alerts. A batch that carries it carries
+	// nothing else (but its format version).
+	Alert         *AlertEntry `protobuf:"bytes,9,opt,name=alert,proto3" json:"alert,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -549,6 +552,13 @@ func (x *Batch) GetFormatVersion() uint32 {
 		return x.FormatVersion
 	}
 	return 0
+}
+
+func (x *Batch) GetAlert() *AlertEntry {
+	if x != nil {
+		return x.Alert
+	}
+	return nil
 }
 
 // The rules a chain is created with. Every validator applies the same
@@ -1354,6 +1364,8 @@ type StateSnapshot struct {
 	// in snapshots written before formats were versioned, read as format 1.
 	// A validator refuses a snapshot of a format newer than it knows.
 	FormatVersion uint32 `protobuf:"varint,14,opt,name=format_version,json=formatVersion,proto3" json:"format_version,omitempty"`
+	// The user-defined alerts: rules, their state and recent transitions.
+	Alerts        *AlertState `protobuf:"bytes,15,opt,name=alerts,proto3" json:"alerts,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1486,6 +1498,13 @@ func (x *StateSnapshot) GetFormatVersion() uint32 {
 	return 0
 }
 
+func (x *StateSnapshot) GetAlerts() *AlertState {
+	if x != nil {
+		return x.Alerts
+	}
+	return nil
+}
+
 // The address a joining validator's peers should dial, carried in the
 // context of a ConfChangeV2 that adds it.
 type MemberContext struct {
@@ -1544,7 +1563,7 @@ var File_aurigraph_v1_chain_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\n" +
-	"\x18aurigraph/v1/chain.proto\x12\faurigraph.v1\"\xd2\x02\n" +
+	"\x18aurigraph/v1/chain.proto\x12\faurigraph.v1\x1a\x19aurigraph/v1/alerts.proto\"\xd2\x02\n" +
 	"\vTransaction\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12(\n" +
 	"\x04type\x18\x02 \x01(\x0e2\x14.aurigraph.v1.TxTypeR\x04type\x12\x12\n" +
@@ -1571,7 +1590,7 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\n" +
 	"end_offset\x18\x04 \x01(\x03R\tendOffset\x12\x19\n" +
 	"\btopic_id\x18\x05 \x01(\fR\atopicId\x12*\n" +
-	"\x11replaces_topic_id\x18\x06 \x01(\fR\x0freplacesTopicId\"\xe2\x02\n" +
+	"\x11replaces_topic_id\x18\x06 \x01(\fR\x0freplacesTopicId\"\x92\x03\n" +
 	"\x05Batch\x12\x1a\n" +
 	"\bproposer\x18\x01 \x01(\x04R\bproposer\x12!\n" +
 	"\ftimestamp_ms\x18\x02 \x01(\x03R\vtimestampMs\x123\n" +
@@ -1581,7 +1600,8 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"proposalId\x12/\n" +
 	"\agenesis\x18\x06 \x01(\v2\x15.aurigraph.v1.GenesisR\agenesis\x12?\n" +
 	"\rvalidator_key\x18\a \x01(\v2\x1a.aurigraph.v1.ValidatorKeyR\fvalidatorKey\x12%\n" +
-	"\x0eformat_version\x18\b \x01(\rR\rformatVersion\"\xde\x01\n" +
+	"\x0eformat_version\x18\b \x01(\rR\rformatVersion\x12.\n" +
+	"\x05alert\x18\t \x01(\v2\x18.aurigraph.v1.AlertEntryR\x05alert\"\xde\x01\n" +
 	"\aGenesis\x12\x19\n" +
 	"\bchain_id\x18\x01 \x01(\tR\achainId\x12-\n" +
 	"\x12require_signatures\x18\x02 \x01(\bR\x11requireSignatures\x12.\n" +
@@ -1639,7 +1659,7 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\tpartition\x18\x02 \x01(\x05R\tpartition\x12\x1f\n" +
 	"\vnext_offset\x18\x03 \x01(\x03R\n" +
 	"nextOffset\x12\x19\n" +
-	"\btopic_id\x18\x04 \x01(\fR\atopicId\"\xec\x04\n" +
+	"\btopic_id\x18\x04 \x01(\fR\atopicId\"\x9e\x05\n" +
 	"\rStateSnapshot\x12\x16\n" +
 	"\x06height\x18\x01 \x01(\x04R\x06height\x12\x1b\n" +
 	"\tlast_hash\x18\x02 \x01(\fR\blastHash\x12\x19\n" +
@@ -1655,7 +1675,8 @@ const file_aurigraph_v1_chain_proto_rawDesc = "" +
 	"\x11recent_tx_digests\x18\v \x01(\fR\x0frecentTxDigests\x12/\n" +
 	"\agenesis\x18\f \x01(\v2\x15.aurigraph.v1.GenesisR\agenesis\x12G\n" +
 	"\x0evalidator_keys\x18\r \x03(\v2 .aurigraph.v1.ValidatorKeyRecordR\rvalidatorKeys\x12%\n" +
-	"\x0eformat_version\x18\x0e \x01(\rR\rformatVersion\"B\n" +
+	"\x0eformat_version\x18\x0e \x01(\rR\rformatVersion\x120\n" +
+	"\x06alerts\x18\x0f \x01(\v2\x18.aurigraph.v1.AlertStateR\x06alerts\"B\n" +
 	"\rMemberContext\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\x04R\x02id\x12!\n" +
 	"\fraft_address\x18\x02 \x01(\tR\vraftAddress*\x94\x01\n" +
@@ -1705,6 +1726,8 @@ var file_aurigraph_v1_chain_proto_goTypes = []any{
 	(*PartitionOffset)(nil),    // 16: aurigraph.v1.PartitionOffset
 	(*StateSnapshot)(nil),      // 17: aurigraph.v1.StateSnapshot
 	(*MemberContext)(nil),      // 18: aurigraph.v1.MemberContext
+	(*AlertEntry)(nil),         // 19: aurigraph.v1.AlertEntry
+	(*AlertState)(nil),         // 20: aurigraph.v1.AlertState
 }
 var file_aurigraph_v1_chain_proto_depIdxs = []int32{
 	0,  // 0: aurigraph.v1.Transaction.type:type_name -> aurigraph.v1.TxType
@@ -1714,23 +1737,25 @@ var file_aurigraph_v1_chain_proto_depIdxs = []int32{
 	2,  // 4: aurigraph.v1.Batch.txs:type_name -> aurigraph.v1.Transaction
 	6,  // 5: aurigraph.v1.Batch.genesis:type_name -> aurigraph.v1.Genesis
 	8,  // 6: aurigraph.v1.Batch.validator_key:type_name -> aurigraph.v1.ValidatorKey
-	7,  // 7: aurigraph.v1.Genesis.issuers:type_name -> aurigraph.v1.Issuer
-	4,  // 8: aurigraph.v1.BlockHeader.sources:type_name -> aurigraph.v1.SourceRange
-	10, // 9: aurigraph.v1.Block.header:type_name -> aurigraph.v1.BlockHeader
-	3,  // 10: aurigraph.v1.Block.txs:type_name -> aurigraph.v1.TxResult
-	11, // 11: aurigraph.v1.BlockEvent.block:type_name -> aurigraph.v1.Block
-	13, // 12: aurigraph.v1.Account.balances:type_name -> aurigraph.v1.Balance
-	14, // 13: aurigraph.v1.StateSnapshot.accounts:type_name -> aurigraph.v1.Account
-	15, // 14: aurigraph.v1.StateSnapshot.assets:type_name -> aurigraph.v1.AssetInfo
-	16, // 15: aurigraph.v1.StateSnapshot.offsets:type_name -> aurigraph.v1.PartitionOffset
-	18, // 16: aurigraph.v1.StateSnapshot.members:type_name -> aurigraph.v1.MemberContext
-	6,  // 17: aurigraph.v1.StateSnapshot.genesis:type_name -> aurigraph.v1.Genesis
-	9,  // 18: aurigraph.v1.StateSnapshot.validator_keys:type_name -> aurigraph.v1.ValidatorKeyRecord
-	19, // [19:19] is the sub-list for method output_type
-	19, // [19:19] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	19, // 7: aurigraph.v1.Batch.alert:type_name -> aurigraph.v1.AlertEntry
+	7,  // 8: aurigraph.v1.Genesis.issuers:type_name -> aurigraph.v1.Issuer
+	4,  // 9: aurigraph.v1.BlockHeader.sources:type_name -> aurigraph.v1.SourceRange
+	10, // 10: aurigraph.v1.Block.header:type_name -> aurigraph.v1.BlockHeader
+	3,  // 11: aurigraph.v1.Block.txs:type_name -> aurigraph.v1.TxResult
+	11, // 12: aurigraph.v1.BlockEvent.block:type_name -> aurigraph.v1.Block
+	13, // 13: aurigraph.v1.Account.balances:type_name -> aurigraph.v1.Balance
+	14, // 14: aurigraph.v1.StateSnapshot.accounts:type_name -> aurigraph.v1.Account
+	15, // 15: aurigraph.v1.StateSnapshot.assets:type_name -> aurigraph.v1.AssetInfo
+	16, // 16: aurigraph.v1.StateSnapshot.offsets:type_name -> aurigraph.v1.PartitionOffset
+	18, // 17: aurigraph.v1.StateSnapshot.members:type_name -> aurigraph.v1.MemberContext
+	6,  // 18: aurigraph.v1.StateSnapshot.genesis:type_name -> aurigraph.v1.Genesis
+	9,  // 19: aurigraph.v1.StateSnapshot.validator_keys:type_name -> aurigraph.v1.ValidatorKeyRecord
+	20, // 20: aurigraph.v1.StateSnapshot.alerts:type_name -> aurigraph.v1.AlertState
+	21, // [21:21] is the sub-list for method output_type
+	21, // [21:21] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_aurigraph_v1_chain_proto_init() }
@@ -1738,6 +1763,7 @@ func file_aurigraph_v1_chain_proto_init() {
 	if File_aurigraph_v1_chain_proto != nil {
 		return
 	}
+	file_aurigraph_v1_alerts_proto_init()
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{

@@ -37,6 +37,8 @@ const (
 	EventType_EVENT_TYPE_TPS EventType = 3
 	// Leader changes and membership changes of the validator set.
 	EventType_EVENT_TYPE_VALIDATOR EventType = 4
+	// A user-defined alert rule fired or resolved (live only).
+	EventType_EVENT_TYPE_ALERT EventType = 5
 )
 
 // Enum value maps for EventType.
@@ -47,6 +49,7 @@ var (
 		2: "EVENT_TYPE_TX",
 		3: "EVENT_TYPE_TPS",
 		4: "EVENT_TYPE_VALIDATOR",
+		5: "EVENT_TYPE_ALERT",
 	}
 	EventType_value = map[string]int32{
 		"EVENT_TYPE_UNSPECIFIED": 0,
@@ -54,6 +57,7 @@ var (
 		"EVENT_TYPE_TX":          2,
 		"EVENT_TYPE_TPS":         3,
 		"EVENT_TYPE_VALIDATOR":   4,
+		"EVENT_TYPE_ALERT":       5,
 	}
 )
 
@@ -201,6 +205,7 @@ type StreamEvent struct {
 	//	*StreamEvent_Tx
 	//	*StreamEvent_Tps
 	//	*StreamEvent_Validator
+	//	*StreamEvent_Alert
 	Event isStreamEvent_Event `protobuf_oneof:"event"`
 	// Resume cursor: "H" for the event of block H, "H.I" for transaction I
 	// of block H; empty for TPS and VALIDATOR events, which are live only.
@@ -303,6 +308,15 @@ func (x *StreamEvent) GetValidator() *ValidatorEvent {
 	return nil
 }
 
+func (x *StreamEvent) GetAlert() *AlertTransition {
+	if x != nil {
+		if x, ok := x.Event.(*StreamEvent_Alert); ok {
+			return x.Alert
+		}
+	}
+	return nil
+}
+
 func (x *StreamEvent) GetId() string {
 	if x != nil {
 		return x.Id
@@ -330,6 +344,10 @@ type StreamEvent_Validator struct {
 	Validator *ValidatorEvent `protobuf:"bytes,7,opt,name=validator,proto3,oneof"`
 }
 
+type StreamEvent_Alert struct {
+	Alert *AlertTransition `protobuf:"bytes,9,opt,name=alert,proto3,oneof"`
+}
+
 func (*StreamEvent_Block) isStreamEvent_Event() {}
 
 func (*StreamEvent_Tx) isStreamEvent_Event() {}
@@ -337,6 +355,8 @@ func (*StreamEvent_Tx) isStreamEvent_Event() {}
 func (*StreamEvent_Tps) isStreamEvent_Event() {}
 
 func (*StreamEvent_Validator) isStreamEvent_Event() {}
+
+func (*StreamEvent_Alert) isStreamEvent_Event() {}
 
 type BlockSummary struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -627,7 +647,7 @@ var File_aurigraph_v1_stream_proto protoreflect.FileDescriptor
 
 const file_aurigraph_v1_stream_proto_rawDesc = "" +
 	"\n" +
-	"\x19aurigraph/v1/stream.proto\x12\faurigraph.v1\x1a\x18aurigraph/v1/chain.proto\"\x91\x02\n" +
+	"\x19aurigraph/v1/stream.proto\x12\faurigraph.v1\x1a\x19aurigraph/v1/alerts.proto\x1a\x18aurigraph/v1/chain.proto\"\x91\x02\n" +
 	"\x10SubscribeRequest\x12\x1f\n" +
 	"\vfrom_height\x18\x01 \x01(\x04R\n" +
 	"fromHeight\x12\x14\n" +
@@ -636,7 +656,7 @@ const file_aurigraph_v1_stream_proto_rawDesc = "" +
 	"\baccounts\x18\x04 \x03(\tR\baccounts\x12/\n" +
 	"\btx_types\x18\x05 \x03(\x0e2\x14.aurigraph.v1.TxTypeR\atxTypes\x12\x16\n" +
 	"\x06assets\x18\x06 \x03(\tR\x06assets\x122\n" +
-	"\bstatuses\x18\a \x03(\x0e2\x16.aurigraph.v1.TxStatusR\bstatuses\"\xd5\x02\n" +
+	"\bstatuses\x18\a \x03(\x0e2\x16.aurigraph.v1.TxStatusR\bstatuses\"\x8c\x03\n" +
 	"\vStreamEvent\x12+\n" +
 	"\x04type\x18\x01 \x01(\x0e2\x17.aurigraph.v1.EventTypeR\x04type\x12\x16\n" +
 	"\x06height\x18\x02 \x01(\x04R\x06height\x12!\n" +
@@ -644,7 +664,8 @@ const file_aurigraph_v1_stream_proto_rawDesc = "" +
 	"\x05block\x18\x04 \x01(\v2\x1a.aurigraph.v1.BlockSummaryH\x00R\x05block\x12'\n" +
 	"\x02tx\x18\x05 \x01(\v2\x15.aurigraph.v1.TxEventH\x00R\x02tx\x12*\n" +
 	"\x03tps\x18\x06 \x01(\v2\x16.aurigraph.v1.TpsEventH\x00R\x03tps\x12<\n" +
-	"\tvalidator\x18\a \x01(\v2\x1c.aurigraph.v1.ValidatorEventH\x00R\tvalidator\x12\x0e\n" +
+	"\tvalidator\x18\a \x01(\v2\x1c.aurigraph.v1.ValidatorEventH\x00R\tvalidator\x125\n" +
+	"\x05alert\x18\t \x01(\v2\x1d.aurigraph.v1.AlertTransitionH\x00R\x05alert\x12\x0e\n" +
 	"\x02id\x18\b \x01(\tR\x02idB\a\n" +
 	"\x05event\"\xd9\x01\n" +
 	"\fBlockSummary\x12\x12\n" +
@@ -667,13 +688,14 @@ const file_aurigraph_v1_stream_proto_rawDesc = "" +
 	"\x0eValidatorEvent\x12\x16\n" +
 	"\x06leader\x18\x01 \x01(\x04R\x06leader\x12\x12\n" +
 	"\x04term\x18\x02 \x01(\x04R\x04term\x12\x16\n" +
-	"\x06voters\x18\x03 \x03(\x04R\x06voters*~\n" +
+	"\x06voters\x18\x03 \x03(\x04R\x06voters*\x94\x01\n" +
 	"\tEventType\x12\x1a\n" +
 	"\x16EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n" +
 	"\x10EVENT_TYPE_BLOCK\x10\x01\x12\x11\n" +
 	"\rEVENT_TYPE_TX\x10\x02\x12\x12\n" +
 	"\x0eEVENT_TYPE_TPS\x10\x03\x12\x18\n" +
-	"\x14EVENT_TYPE_VALIDATOR\x10\x042Y\n" +
+	"\x14EVENT_TYPE_VALIDATOR\x10\x04\x12\x14\n" +
+	"\x10EVENT_TYPE_ALERT\x10\x052Y\n" +
 	"\rStreamService\x12H\n" +
 	"\tSubscribe\x12\x1e.aurigraph.v1.SubscribeRequest\x1a\x19.aurigraph.v1.StreamEvent0\x01BEZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3"
 
@@ -701,7 +723,8 @@ var file_aurigraph_v1_stream_proto_goTypes = []any{
 	(*ValidatorEvent)(nil),   // 6: aurigraph.v1.ValidatorEvent
 	(TxType)(0),              // 7: aurigraph.v1.TxType
 	(TxStatus)(0),            // 8: aurigraph.v1.TxStatus
-	(*Transaction)(nil),      // 9: aurigraph.v1.Transaction
+	(*AlertTransition)(nil),  // 9: aurigraph.v1.AlertTransition
+	(*Transaction)(nil),      // 10: aurigraph.v1.Transaction
 }
 var file_aurigraph_v1_stream_proto_depIdxs = []int32{
 	0,  // 0: aurigraph.v1.SubscribeRequest.types:type_name -> aurigraph.v1.EventType
@@ -712,15 +735,16 @@ var file_aurigraph_v1_stream_proto_depIdxs = []int32{
 	4,  // 5: aurigraph.v1.StreamEvent.tx:type_name -> aurigraph.v1.TxEvent
 	5,  // 6: aurigraph.v1.StreamEvent.tps:type_name -> aurigraph.v1.TpsEvent
 	6,  // 7: aurigraph.v1.StreamEvent.validator:type_name -> aurigraph.v1.ValidatorEvent
-	9,  // 8: aurigraph.v1.TxEvent.tx:type_name -> aurigraph.v1.Transaction
-	8,  // 9: aurigraph.v1.TxEvent.status:type_name -> aurigraph.v1.TxStatus
-	1,  // 10: aurigraph.v1.StreamService.Subscribe:input_type -> aurigraph.v1.SubscribeRequest
-	2,  // 11: aurigraph.v1.StreamService.Subscribe:output_type -> aurigraph.v1.StreamEvent
-	11, // [11:12] is the sub-list for method output_type
-	10, // [10:11] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	9,  // 8: aurigraph.v1.StreamEvent.alert:type_name -> aurigraph.v1.AlertTransition
+	10, // 9: aurigraph.v1.TxEvent.tx:type_name -> aurigraph.v1.Transaction
+	8,  // 10: aurigraph.v1.TxEvent.status:type_name -> aurigraph.v1.TxStatus
+	1,  // 11: aurigraph.v1.StreamService.Subscribe:input_type -> aurigraph.v1.SubscribeRequest
+	2,  // 12: aurigraph.v1.StreamService.Subscribe:output_type -> aurigraph.v1.StreamEvent
+	12, // [12:13] is the sub-list for method output_type
+	11, // [11:12] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_aurigraph_v1_stream_proto_init() }
@@ -728,12 +752,14 @@ func file_aurigraph_v1_stream_proto_init() {
 	if File_aurigraph_v1_stream_proto != nil {
 		return
 	}
+	file_aurigraph_v1_alerts_proto_init()
 	file_aurigraph_v1_chain_proto_init()
 	file_aurigraph_v1_stream_proto_msgTypes[1].OneofWrappers = []any{
 		(*StreamEvent_Block)(nil),
 		(*StreamEvent_Tx)(nil),
 		(*StreamEvent_Tps)(nil),
 		(*StreamEvent_Validator)(nil),
+		(*StreamEvent_Alert)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aurigraph.v1 import alerts_pb2 as aurigraph_dot_v1_dot_alerts__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61urigraph/v1/chain.proto\x12\x0c\x61urigraph.v1\"\xf0\x01\n\x0bTransaction\x12\n\n\x02id\x18\x01 \x01(\t\x12\"\n\x04type\x18\x02 \x01(\x0e\x32\x14.aurigraph.v1.TxType\x12\x0c\n\x04\x66rom\x18\x03 \x01(\t\x12\n\n\x02to\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\x04\x12\r\n\x05\x61sset\x18\x06 \x01(\t\x12\r\n\x05nonce\x18\x07 \x01(\x04\x12\x0f\n\x07payload\x18\x08 \x01(\x0c\x12\x14\n\x0ctimestamp_ms\x18\t \x01(\x03\x12\x0e\n\x06pubkey\x18\n \x01(\x0c\x12\x0b\n\x03sig\x18\x0b \x01(\x0c\x12\x14\n\x0csubmitted_ms\x18\x0c \x01(\x03\x12\x0f\n\x07new_key\x18\r \x01(\x0c\"i\n\x08TxResult\x12%\n\x02tx\x18\x01 \x01(\x0b\x32\x19.aurigraph.v1.Transaction\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.aurigraph.v1.TxStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x86\x01\n\x0bSourceRange\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x11\n\tpartition\x18\x02 \x01(\x05\x12\x14\n\x0cstart_offset\x18\x03 \x01(\x03\x12\x12\n\nend_offset\x18\x04 \x01(\x03\x12\x10\n\x08topic_id\x18\x05 \x01(\x0c\x12\x19\n\x11replaces_topic_id\x18\x06 \x01(\x0c\"\x8b\x02\n\x05\x42\x61tch\x12\x10\n\x08proposer\x18\x01 \x01(\x04\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\x12*\n\x07sources\x18\x03 \x03(\x0b\x32\x19.aurigraph.v1.SourceRange\x12&\n\x03txs\x18\x04 \x03(\x0b\x32\x19.aurigraph.v1.Transaction\x12\x13\n\x0bproposal_id\x18\x05 \x01(\x04\x12&\n\x07genesis\x18\x06 \x01(\x0b\x32\x15.aurigraph.v1.Genesis\x12\x31\n\rvalidator_key\x18\x07 \x01(\x0b\x32\x1a.aurigraph.v1.ValidatorKey\x12\x16\n\x0e\x66ormat_version\x18\x08 \x01(\r\"\x96\x01\n\x07Genesis\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x1a\n\x12require_signatures\x18\x02 \x01(\x08\x12%\n\x07issuers\x18\x03 \x03(\x0b\x32\x14.aurigraph.v1.Issuer\x12\x17\n\x0fmax_block_bytes\x18\x04 \x01(\x04\x12\x1d\n\x15max_timestamp_skew_ms\x18\x05 \x01(\x03\")\n\x06Issuer\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\x0c\"9\n\x0cValidatorKey\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0e\n\x06pubkey\x18\x02 \x01(\x0c\x12\r\n\x05proof\x18\x03 \x01(\x0c\"K\n\x12ValidatorKeyRecord\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0e\n\x06pubkey\x18\x02 \x01(\x0c\x12\x19\n\x11retired_at_height\x18\x03 \x01(\x04\"\xf2\x01\n\x0b\x42lockHeader\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x0c\n\x04hash\x18\x02 \x01(\x0c\x12\x11\n\tprev_hash\x18\x03 \x01(\x0c\x12\x0f\n\x07tx_root\x18\x04 \x01(\x0c\x12\x14\n\x0ctimestamp_ms\x18\x05 \x01(\x03\x12\x10\n\x08proposer\x18\x06 \x01(\x04\x12\x11\n\traft_term\x18\x07 \x01(\x04\x12\x12\n\nraft_index\x18\x08 \x01(\x04\x12\x10\n\x08tx_count\x18\t \x01(\r\x12\x14\n\x0c\x66\x61iled_count\x18\n \x01(\r\x12*\n\x07sources\x18\x0b \x03(\x0b\x32\x19.aurigraph.v1.SourceRange\"W\n\x05\x42lock\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x19.aurigraph.v1.BlockHeader\x12#\n\x03txs\x18\x02 \x03(\x0b\x32\x16.aurigraph.v1.TxResult\"i\n\nBlockEvent\x12\"\n\x05\x62lock\x18\x01 \x01(\x0b\x32\x13.aurigraph.v1.Block\x12\x14\n\x0c\x63ommitted_ms\x18\x02 \x01(\x03\x12\x0e\n\x06signer\x18\x03 \x01(\x04\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"(\n\x07\x42\x61lance\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x04\"_\n\x07\x41\x63\x63ount\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x04\x12\'\n\x08\x62\x61lances\x18\x03 \x03(\x0b\x32\x15.aurigraph.v1.Balance\x12\x0b\n\x03key\x18\x04 \x01(\x0c\"8\n\tAssetInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x0e\n\x06supply\x18\x03 \x01(\x04\"Z\n\x0fPartitionOffset\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x11\n\tpartition\x18\x02 \x01(\x05\x12\x13\n\x0bnext_offset\x18\x03 \x01(\x03\x12\x10\n\x08topic_id\x18\x04 \x01(\x0c\"\xcd\x03\n\rStateSnapshot\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x11\n\tlast_hash\x18\x02 \x01(\x0c\x12\x10\n\x08tx_count\x18\x03 \x01(\x04\x12\'\n\x08\x61\x63\x63ounts\x18\x04 \x03(\x0b\x32\x15.aurigraph.v1.Account\x12\'\n\x06\x61ssets\x18\x05 \x03(\x0b\x32\x17.aurigraph.v1.AssetInfo\x12.\n\x07offsets\x18\x06 \x03(\x0b\x32\x1d.aurigraph.v1.PartitionOffset\x12\x15\n\rrecent_tx_ids\x18\x07 \x03(\t\x12\x15\n\rapplied_index\x18\x08 \x01(\x04\x12\x14\n\x0c\x61pplied_term\x18\t \x01(\x04\x12,\n\x07members\x18\n \x03(\x0b\x32\x1b.aurigraph.v1.MemberContext\x12\x19\n\x11recent_tx_digests\x18\x0b \x01(\x0c\x12&\n\x07genesis\x18\x0c \x01(\x0b\x32\x15.aurigraph.v1.Genesis\x12\x38\n\x0evalidator_keys\x18\r \x03(\x0b\x32 .aurigraph.v1.ValidatorKeyRecord\x12\x16\n\x0e\x66ormat_version\x18\x0e \x01(\r\"1\n\rMemberContext\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x14\n\x0craft_address\x18\x02 \x01(\t*\x94\x01\n\x06TxType\x12\x17\n\x13TX_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10TX_TYPE_TRANSFER\x10\x01\x12\x10\n\x0cTX_TYPE_MINT\x10\x02\x12\x18\n\x14TX_TYPE_ASSET_CREATE\x10\x03\x12\x1a\n\x16TX_TYPE_ASSET_TRANSFER\x10\x04\x12\x13\n\x0fTX_TYPE_SET_KEY\x10\x05*T\n\x08TxStatus\x12\x19\n\x15TX_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13TX_STATUS_COMMITTED\x10\x01\x12\x14\n\x10TX_STATUS_FAILED\x10\x02\x42\x45ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18\x61urigraph/v1/chain.proto\x12\x0c\x61urigraph.v1\x1a\x19\x61urigraph/v1/alerts.proto\"\xf0\x01\n\x0bTransaction\x12\n\n\x02id\x18\x01 \x01(\t\x12\"\n\x04type\x18\x02 \x01(\x0e\x32\x14.aurigraph.v1.TxType\x12\x0c\n\x04\x66rom\x18\x03 \x01(\t\x12\n\n\x02to\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\x04\x12\r\n\x05\x61sset\x18\x06 \x01(\t\x12\r\n\x05nonce\x18\x07 \x01(\x04\x12\x0f\n\x07payload\x18\x08 \x01(\x0c\x12\x14\n\x0ctimestamp_ms\x18\t \x01(\x03\x12\x0e\n\x06pubkey\x18\n \x01(\x0c\x12\x0b\n\x03sig\x18\x0b \x01(\x0c\x12\x14\n\x0csubmitted_ms\x18\x0c \x01(\x03\x12\x0f\n\x07new_key\x18\r \x01(\x0c\"i\n\x08TxResult\x12%\n\x02tx\x18\x01 \x01(\x0b\x32\x19.aurigraph.v1.Transaction\x12&\n\x06status\x18\x02 \x01(\x0e\x32\x16.aurigraph.v1.TxStatus\x12\x0e\n\x06reason\x18\x03 \x01(\t\"\x86\x01\n\x0bSourceRange\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x11\n\tpartition\x18\x02 \x01(\x05\x12\x14\n\x0cstart_offset\x18\x03 \x01(\x03\x12\x12\n\nend_offset\x18\x04 \x01(\x03\x12\x10\n\x08topic_id\x18\x05 \x01(\x0c\x12\x19\n\x11replaces_topic_id\x18\x06 \x01(\x0c\"\xb4\x02\n\x05\x42\x61tch\x12\x10\n\x08proposer\x18\x01 \x01(\x04\x12\x14\n\x0ctimestamp_ms\x18\x02 \x01(\x03\x12*\n\x07sources\x18\x03 \x03(\x0b\x32\x19.aurigraph.v1.SourceRange\x12&\n\x03txs\x18\x04 \x03(\x0b\x32\x19.aurigraph.v1.Transaction\x12\x13\n\x0bproposal_id\x18\x05 \x01(\x04\x12&\n\x07genesis\x18\x06 \x01(\x0b\x32\x15.aurigraph.v1.Genesis\x12\x31\n\rvalidator_key\x18\x07 \x01(\x0b\x32\x1a.aurigraph.v1.ValidatorKey\x12\x16\n\x0e\x66ormat_version\x18\x08 \x01(\r\x12\'\n\x05\x61lert\x18\t \x01(\x0b\x32\x18.aurigraph.v1.AlertEntry\"\x96\x01\n\x07Genesis\x12\x10\n\x08\x63hain_id\x18\x01 \x01(\t\x12\x1a\n\x12require_signatures\x18\x02 \x01(\x08\x12%\n\x07issuers\x18\x03 \x03(\x0b\x32\x14.aurigraph.v1.Issuer\x12\x17\n\x0fmax_block_bytes\x18\x04 \x01(\x04\x12\x1d\n\x15max_timestamp_skew_ms\x18\x05 \x01(\x03\")\n\x06Issuer\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\x0e\n\x06pubkey\x18\x02 \x01(\x0c\"9\n\x0cValidatorKey\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0e\n\x06pubkey\x18\x02 \x01(\x0c\x12\r\n\x05proof\x18\x03 \x01(\x0c\"K\n\x12ValidatorKeyRecord\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x0e\n\x06pubkey\x18\x02 \x01(\x0c\x12\x19\n\x11retired_at_height\x18\x03 \x01(\x04\"\xf2\x01\n\x0b\x42lockHeader\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x0c\n\x04hash\x18\x02 \x01(\x0c\x12\x11\n\tprev_hash\x18\x03 \x01(\x0c\x12\x0f\n\x07tx_root\x18\x04 \x01(\x0c\x12\x14\n\x0ctimestamp_ms\x18\x05 \x01(\x03\x12\x10\n\x08proposer\x18\x06 \x01(\x04\x12\x11\n\traft_term\x18\x07 \x01(\x04\x12\x12\n\nraft_index\x18\x08 \x01(\x04\x12\x10\n\x08tx_count\x18\t \x01(\r\x12\x14\n\x0c\x66\x61iled_count\x18\n \x01(\r\x12*\n\x07sources\x18\x0b \x03(\x0b\x32\x19.aurigraph.v1.SourceRange\"W\n\x05\x42lock\x12)\n\x06header\x18\x01 \x01(\x0b\x32\x19.aurigraph.v1.BlockHeader\x12#\n\x03txs\x18\x02 \x03(\x0b\x32\x16.aurigraph.v1.TxResult\"i\n\nBlockEvent\x12\"\n\x05\x62lock\x18\x01 \x01(\x0b\x32\x13.aurigraph.v1.Block\x12\x14\n\x0c\x63ommitted_ms\x18\x02 \x01(\x03\x12\x0e\n\x06signer\x18\x03 \x01(\x04\x12\x11\n\tsignature\x18\x04 \x01(\x0c\"(\n\x07\x42\x61lance\x12\r\n\x05\x61sset\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\x04\"_\n\x07\x41\x63\x63ount\x12\x0f\n\x07\x61\x64\x64ress\x18\x01 \x01(\t\x12\r\n\x05nonce\x18\x02 \x01(\x04\x12\'\n\x08\x62\x61lances\x18\x03 \x03(\x0b\x32\x15.aurigraph.v1.Balance\x12\x0b\n\x03key\x18\x04 \x01(\x0c\"8\n\tAssetInfo\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\r\n\x05owner\x18\x02 \x01(\t\x12\x0e\n\x06supply\x18\x03 \x01(\x04\"Z\n\x0fPartitionOffset\x12\r\n\x05topic\x18\x01 \x01(\t\x12\x11\n\tpartition\x18\x02 \x01(\x05\x12\x13\n\x0bnext_offset\x18\x03 \x01(\x03\x12\x10\n\x08topic_id\x18\x04 \x01(\x0c\"\xf7\x03\n\rStateSnapshot\x12\x0e\n\x06height\x18\x01 \x01(\x04\x12\x11\n\tlast_hash\x18\x02 \x01(\x0c\x12\x10\n\x08tx_count\x18\x03 \x01(\x04\x12\'\n\x08\x61\x63\x63ounts\x18\x04 \x03(\x0b\x32\x15.aurigraph.v1.Account\x12\'\n\x06\x61ssets\x18\x05 \x03(\x0b\x32\x17.aurigraph.v1.AssetInfo\x12.\n\x07offsets\x18\x06 \x03(\x0b\x32\x1d.aurigraph.v1.PartitionOffset\x12\x15\n\rrecent_tx_ids\x18\x07 \x03(\t\x12\x15\n\rapplied_index\x18\x08 \x01(\x04\x12\x14\n\x0c\x61pplied_term\x18\t \x01(\x04\x12,\n\x07members\x18\n \x03(\x0b\x32\x1b.aurigraph.v1.MemberContext\x12\x19\n\x11recent_tx_digests\x18\x0b \x01(\x0c\x12&\n\x07genesis\x18\x0c \x01(\x0b\x32\x15.aurigraph.v1.Genesis\x12\x38\n\x0evalidator_keys\x18\r \x03(\x0b\x32 .aurigraph.v1.ValidatorKeyRecord\x12\x16\n\x0e\x66ormat_version\x18\x0e \x01(\r\x12(\n\x06\x61lerts\x18\x0f \x01(\x0b\x32\x18.aurigraph.v1.AlertState\"1\n\rMemberContext\x12\n\n\x02id\x18\x01 \x01(\x04\x12\x14\n\x0craft_address\x18\x02 \x01(\t*\x94\x01\n\x06TxType\x12\x17\n\x13TX_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10TX_TYPE_TRANSFER\x10\x01\x12\x10\n\x0cTX_TYPE_MINT\x10\x02\x12\x18\n\x14TX_TYPE_ASSET_CREATE\x10\x03\x12\x1a\n\x16TX_TYPE_ASSET_TRANSFER\x10\x04\x12\x13\n\x0fTX_TYPE_SET_KEY\x10\x05*T\n\x08TxStatus\x12\x19\n\x15TX_STATUS_UNSPECIFIED\x10\x00\x12\x17\n\x13TX_STATUS_COMMITTED\x10\x01\x12\x14\n\x10TX_STATUS_FAILED\x10\x02\x42\x45ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -32,42 +33,42 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aurigraph.v1.chain_pb2', _g
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1'
-  _globals['_TXTYPE']._serialized_start=2377
-  _globals['_TXTYPE']._serialized_end=2525
-  _globals['_TXSTATUS']._serialized_start=2527
-  _globals['_TXSTATUS']._serialized_end=2611
-  _globals['_TRANSACTION']._serialized_start=43
-  _globals['_TRANSACTION']._serialized_end=283
-  _globals['_TXRESULT']._serialized_start=285
-  _globals['_TXRESULT']._serialized_end=390
-  _globals['_SOURCERANGE']._serialized_start=393
-  _globals['_SOURCERANGE']._serialized_end=527
-  _globals['_BATCH']._serialized_start=530
-  _globals['_BATCH']._serialized_end=797
-  _globals['_GENESIS']._serialized_start=800
-  _globals['_GENESIS']._serialized_end=950
-  _globals['_ISSUER']._serialized_start=952
-  _globals['_ISSUER']._serialized_end=993
-  _globals['_VALIDATORKEY']._serialized_start=995
-  _globals['_VALIDATORKEY']._serialized_end=1052
-  _globals['_VALIDATORKEYRECORD']._serialized_start=1054
-  _globals['_VALIDATORKEYRECORD']._serialized_end=1129
-  _globals['_BLOCKHEADER']._serialized_start=1132
-  _globals['_BLOCKHEADER']._serialized_end=1374
-  _globals['_BLOCK']._serialized_start=1376
-  _globals['_BLOCK']._serialized_end=1463
-  _globals['_BLOCKEVENT']._serialized_start=1465
-  _globals['_BLOCKEVENT']._serialized_end=1570
-  _globals['_BALANCE']._serialized_start=1572
-  _globals['_BALANCE']._serialized_end=1612
-  _globals['_ACCOUNT']._serialized_start=1614
-  _globals['_ACCOUNT']._serialized_end=1709
-  _globals['_ASSETINFO']._serialized_start=1711
-  _globals['_ASSETINFO']._serialized_end=1767
-  _globals['_PARTITIONOFFSET']._serialized_start=1769
-  _globals['_PARTITIONOFFSET']._serialized_end=1859
-  _globals['_STATESNAPSHOT']._serialized_start=1862
-  _globals['_STATESNAPSHOT']._serialized_end=2323
-  _globals['_MEMBERCONTEXT']._serialized_start=2325
-  _globals['_MEMBERCONTEXT']._serialized_end=2374
+  _globals['_TXTYPE']._serialized_start=2487
+  _globals['_TXTYPE']._serialized_end=2635
+  _globals['_TXSTATUS']._serialized_start=2637
+  _globals['_TXSTATUS']._serialized_end=2721
+  _globals['_TRANSACTION']._serialized_start=70
+  _globals['_TRANSACTION']._serialized_end=310
+  _globals['_TXRESULT']._serialized_start=312
+  _globals['_TXRESULT']._serialized_end=417
+  _globals['_SOURCERANGE']._serialized_start=420
+  _globals['_SOURCERANGE']._serialized_end=554
+  _globals['_BATCH']._serialized_start=557
+  _globals['_BATCH']._serialized_end=865
+  _globals['_GENESIS']._serialized_start=868
+  _globals['_GENESIS']._serialized_end=1018
+  _globals['_ISSUER']._serialized_start=1020
+  _globals['_ISSUER']._serialized_end=1061
+  _globals['_VALIDATORKEY']._serialized_start=1063
+  _globals['_VALIDATORKEY']._serialized_end=1120
+  _globals['_VALIDATORKEYRECORD']._serialized_start=1122
+  _globals['_VALIDATORKEYRECORD']._serialized_end=1197
+  _globals['_BLOCKHEADER']._serialized_start=1200
+  _globals['_BLOCKHEADER']._serialized_end=1442
+  _globals['_BLOCK']._serialized_start=1444
+  _globals['_BLOCK']._serialized_end=1531
+  _globals['_BLOCKEVENT']._serialized_start=1533
+  _globals['_BLOCKEVENT']._serialized_end=1638
+  _globals['_BALANCE']._serialized_start=1640
+  _globals['_BALANCE']._serialized_end=1680
+  _globals['_ACCOUNT']._serialized_start=1682
+  _globals['_ACCOUNT']._serialized_end=1777
+  _globals['_ASSETINFO']._serialized_start=1779
+  _globals['_ASSETINFO']._serialized_end=1835
+  _globals['_PARTITIONOFFSET']._serialized_start=1837
+  _globals['_PARTITIONOFFSET']._serialized_end=1927
+  _globals['_STATESNAPSHOT']._serialized_start=1930
+  _globals['_STATESNAPSHOT']._serialized_end=2433
+  _globals['_MEMBERCONTEXT']._serialized_start=2435
+  _globals['_MEMBERCONTEXT']._serialized_end=2484
 # @@protoc_insertion_point(module_scope)

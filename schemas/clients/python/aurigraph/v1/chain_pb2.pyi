@@ -1,3 +1,4 @@
+from aurigraph.v1 import alerts_pb2 as _alerts_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -87,7 +88,7 @@ class SourceRange(_message.Message):
     def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., start_offset: _Optional[int] = ..., end_offset: _Optional[int] = ..., topic_id: _Optional[bytes] = ..., replaces_topic_id: _Optional[bytes] = ...) -> None: ...
 
 class Batch(_message.Message):
-    __slots__ = ("proposer", "timestamp_ms", "sources", "txs", "proposal_id", "genesis", "validator_key", "format_version")
+    __slots__ = ("proposer", "timestamp_ms", "sources", "txs", "proposal_id", "genesis", "validator_key", "format_version", "alert")
     PROPOSER_FIELD_NUMBER: _ClassVar[int]
     TIMESTAMP_MS_FIELD_NUMBER: _ClassVar[int]
     SOURCES_FIELD_NUMBER: _ClassVar[int]
@@ -96,6 +97,7 @@ class Batch(_message.Message):
     GENESIS_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_KEY_FIELD_NUMBER: _ClassVar[int]
     FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
     proposer: int
     timestamp_ms: int
     sources: _containers.RepeatedCompositeFieldContainer[SourceRange]
@@ -104,7 +106,8 @@ class Batch(_message.Message):
     genesis: Genesis
     validator_key: ValidatorKey
     format_version: int
-    def __init__(self, proposer: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[SourceRange, _Mapping]]] = ..., txs: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., proposal_id: _Optional[int] = ..., genesis: _Optional[_Union[Genesis, _Mapping]] = ..., validator_key: _Optional[_Union[ValidatorKey, _Mapping]] = ..., format_version: _Optional[int] = ...) -> None: ...
+    alert: _alerts_pb2.AlertEntry
+    def __init__(self, proposer: _Optional[int] = ..., timestamp_ms: _Optional[int] = ..., sources: _Optional[_Iterable[_Union[SourceRange, _Mapping]]] = ..., txs: _Optional[_Iterable[_Union[Transaction, _Mapping]]] = ..., proposal_id: _Optional[int] = ..., genesis: _Optional[_Union[Genesis, _Mapping]] = ..., validator_key: _Optional[_Union[ValidatorKey, _Mapping]] = ..., format_version: _Optional[int] = ..., alert: _Optional[_Union[_alerts_pb2.AlertEntry, _Mapping]] = ...) -> None: ...
 
 class Genesis(_message.Message):
     __slots__ = ("chain_id", "require_signatures", "issuers", "max_block_bytes", "max_timestamp_skew_ms")
@@ -237,7 +240,7 @@ class PartitionOffset(_message.Message):
     def __init__(self, topic: _Optional[str] = ..., partition: _Optional[int] = ..., next_offset: _Optional[int] = ..., topic_id: _Optional[bytes] = ...) -> None: ...
 
 class StateSnapshot(_message.Message):
-    __slots__ = ("height", "last_hash", "tx_count", "accounts", "assets", "offsets", "recent_tx_ids", "applied_index", "applied_term", "members", "recent_tx_digests", "genesis", "validator_keys", "format_version")
+    __slots__ = ("height", "last_hash", "tx_count", "accounts", "assets", "offsets", "recent_tx_ids", "applied_index", "applied_term", "members", "recent_tx_digests", "genesis", "validator_keys", "format_version", "alerts")
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     LAST_HASH_FIELD_NUMBER: _ClassVar[int]
     TX_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -252,6 +255,7 @@ class StateSnapshot(_message.Message):
     GENESIS_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_KEYS_FIELD_NUMBER: _ClassVar[int]
     FORMAT_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ALERTS_FIELD_NUMBER: _ClassVar[int]
     height: int
     last_hash: bytes
     tx_count: int
@@ -266,7 +270,8 @@ class StateSnapshot(_message.Message):
     genesis: Genesis
     validator_keys: _containers.RepeatedCompositeFieldContainer[ValidatorKeyRecord]
     format_version: int
-    def __init__(self, height: _Optional[int] = ..., last_hash: _Optional[bytes] = ..., tx_count: _Optional[int] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., assets: _Optional[_Iterable[_Union[AssetInfo, _Mapping]]] = ..., offsets: _Optional[_Iterable[_Union[PartitionOffset, _Mapping]]] = ..., recent_tx_ids: _Optional[_Iterable[str]] = ..., applied_index: _Optional[int] = ..., applied_term: _Optional[int] = ..., members: _Optional[_Iterable[_Union[MemberContext, _Mapping]]] = ..., recent_tx_digests: _Optional[bytes] = ..., genesis: _Optional[_Union[Genesis, _Mapping]] = ..., validator_keys: _Optional[_Iterable[_Union[ValidatorKeyRecord, _Mapping]]] = ..., format_version: _Optional[int] = ...) -> None: ...
+    alerts: _alerts_pb2.AlertState
+    def __init__(self, height: _Optional[int] = ..., last_hash: _Optional[bytes] = ..., tx_count: _Optional[int] = ..., accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., assets: _Optional[_Iterable[_Union[AssetInfo, _Mapping]]] = ..., offsets: _Optional[_Iterable[_Union[PartitionOffset, _Mapping]]] = ..., recent_tx_ids: _Optional[_Iterable[str]] = ..., applied_index: _Optional[int] = ..., applied_term: _Optional[int] = ..., members: _Optional[_Iterable[_Union[MemberContext, _Mapping]]] = ..., recent_tx_digests: _Optional[bytes] = ..., genesis: _Optional[_Union[Genesis, _Mapping]] = ..., validator_keys: _Optional[_Iterable[_Union[ValidatorKeyRecord, _Mapping]]] = ..., format_version: _Optional[int] = ..., alerts: _Optional[_Union[_alerts_pb2.AlertState, _Mapping]] = ...) -> None: ...
 
 class MemberContext(_message.Message):
     __slots__ = ("id", "raft_address")

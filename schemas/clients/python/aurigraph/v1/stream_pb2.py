@@ -22,10 +22,11 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from aurigraph.v1 import alerts_pb2 as aurigraph_dot_v1_dot_alerts__pb2
 from aurigraph.v1 import chain_pb2 as aurigraph_dot_v1_dot_chain__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61urigraph/v1/stream.proto\x12\x0c\x61urigraph.v1\x1a\x18\x61urigraph/v1/chain.proto\"\xd2\x01\n\x10SubscribeRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\x12\r\n\x05\x61\x66ter\x18\x02 \x01(\t\x12&\n\x05types\x18\x03 \x03(\x0e\x32\x17.aurigraph.v1.EventType\x12\x10\n\x08\x61\x63\x63ounts\x18\x04 \x03(\t\x12&\n\x08tx_types\x18\x05 \x03(\x0e\x32\x14.aurigraph.v1.TxType\x12\x0e\n\x06\x61ssets\x18\x06 \x03(\t\x12(\n\x08statuses\x18\x07 \x03(\x0e\x32\x16.aurigraph.v1.TxStatus\"\x9b\x02\n\x0bStreamEvent\x12%\n\x04type\x18\x01 \x01(\x0e\x32\x17.aurigraph.v1.EventType\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x14\n\x0c\x63ommitted_ms\x18\x03 \x01(\x03\x12+\n\x05\x62lock\x18\x04 \x01(\x0b\x32\x1a.aurigraph.v1.BlockSummaryH\x00\x12#\n\x02tx\x18\x05 \x01(\x0b\x32\x15.aurigraph.v1.TxEventH\x00\x12%\n\x03tps\x18\x06 \x01(\x0b\x32\x16.aurigraph.v1.TpsEventH\x00\x12\x31\n\tvalidator\x18\x07 \x01(\x0b\x32\x1c.aurigraph.v1.ValidatorEventH\x00\x12\n\n\x02id\x18\x08 \x01(\tB\x07\n\x05\x65vent\"\x92\x01\n\x0c\x42lockSummary\x12\x0c\n\x04hash\x18\x01 \x01(\x0c\x12\x11\n\tprev_hash\x18\x02 \x01(\x0c\x12\x14\n\x0ctimestamp_ms\x18\x03 \x01(\x03\x12\x10\n\x08proposer\x18\x04 \x01(\x04\x12\x11\n\traft_term\x18\x05 \x01(\x04\x12\x10\n\x08tx_count\x18\x06 \x01(\r\x12\x14\n\x0c\x66\x61iled_count\x18\x07 \x01(\r\"w\n\x07TxEvent\x12\r\n\x05index\x18\x01 \x01(\r\x12%\n\x02tx\x18\x02 \x01(\x0b\x32\x19.aurigraph.v1.Transaction\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.aurigraph.v1.TxStatus\x12\x0e\n\x06reason\x18\x04 \x01(\t\"2\n\x08TpsEvent\x12\t\n\x01t\x18\x01 \x01(\x03\x12\x0b\n\x03tps\x18\x02 \x01(\x04\x12\x0e\n\x06\x62locks\x18\x03 \x01(\x04\">\n\x0eValidatorEvent\x12\x0e\n\x06leader\x18\x01 \x01(\x04\x12\x0c\n\x04term\x18\x02 \x01(\x04\x12\x0e\n\x06voters\x18\x03 \x03(\x04*~\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_BLOCK\x10\x01\x12\x11\n\rEVENT_TYPE_TX\x10\x02\x12\x12\n\x0e\x45VENT_TYPE_TPS\x10\x03\x12\x18\n\x14\x45VENT_TYPE_VALIDATOR\x10\x04\x32Y\n\rStreamService\x12H\n\tSubscribe\x12\x1e.aurigraph.v1.SubscribeRequest\x1a\x19.aurigraph.v1.StreamEvent0\x01\x42\x45ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x19\x61urigraph/v1/stream.proto\x12\x0c\x61urigraph.v1\x1a\x19\x61urigraph/v1/alerts.proto\x1a\x18\x61urigraph/v1/chain.proto\"\xd2\x01\n\x10SubscribeRequest\x12\x13\n\x0b\x66rom_height\x18\x01 \x01(\x04\x12\r\n\x05\x61\x66ter\x18\x02 \x01(\t\x12&\n\x05types\x18\x03 \x03(\x0e\x32\x17.aurigraph.v1.EventType\x12\x10\n\x08\x61\x63\x63ounts\x18\x04 \x03(\t\x12&\n\x08tx_types\x18\x05 \x03(\x0e\x32\x14.aurigraph.v1.TxType\x12\x0e\n\x06\x61ssets\x18\x06 \x03(\t\x12(\n\x08statuses\x18\x07 \x03(\x0e\x32\x16.aurigraph.v1.TxStatus\"\xcb\x02\n\x0bStreamEvent\x12%\n\x04type\x18\x01 \x01(\x0e\x32\x17.aurigraph.v1.EventType\x12\x0e\n\x06height\x18\x02 \x01(\x04\x12\x14\n\x0c\x63ommitted_ms\x18\x03 \x01(\x03\x12+\n\x05\x62lock\x18\x04 \x01(\x0b\x32\x1a.aurigraph.v1.BlockSummaryH\x00\x12#\n\x02tx\x18\x05 \x01(\x0b\x32\x15.aurigraph.v1.TxEventH\x00\x12%\n\x03tps\x18\x06 \x01(\x0b\x32\x16.aurigraph.v1.TpsEventH\x00\x12\x31\n\tvalidator\x18\x07 \x01(\x0b\x32\x1c.aurigraph.v1.ValidatorEventH\x00\x12.\n\x05\x61lert\x18\t \x01(\x0b\x32\x1d.aurigraph.v1.AlertTransitionH\x00\x12\n\n\x02id\x18\x08 \x01(\tB\x07\n\x05\x65vent\"\x92\x01\n\x0c\x42lockSummary\x12\x0c\n\x04hash\x18\x01 \x01(\x0c\x12\x11\n\tprev_hash\x18\x02 \x01(\x0c\x12\x14\n\x0ctimestamp_ms\x18\x03 \x01(\x03\x12\x10\n\x08proposer\x18\x04 \x01(\x04\x12\x11\n\traft_term\x18\x05 \x01(\x04\x12\x10\n\x08tx_count\x18\x06 \x01(\r\x12\x14\n\x0c\x66\x61iled_count\x18\x07 \x01(\r\"w\n\x07TxEvent\x12\r\n\x05index\x18\x01 \x01(\r\x12%\n\x02tx\x18\x02 \x01(\x0b\x32\x19.aurigraph.v1.Transaction\x12&\n\x06status\x18\x03 \x01(\x0e\x32\x16.aurigraph.v1.TxStatus\x12\x0e\n\x06reason\x18\x04 \x01(\t\"2\n\x08TpsEvent\x12\t\n\x01t\x18\x01 \x01(\x03\x12\x0b\n\x03tps\x18\x02 \x01(\x04\x12\x0e\n\x06\x62locks\x18\x03 \x01(\x04\">\n\x0eValidatorEvent\x12\x0e\n\x06leader\x18\x01 \x01(\x04\x12\x0c\n\x04term\x18\x02 \x01(\x04\x12\x0e\n\x06voters\x18\x03 \x03(\x04*\x94\x01\n\tEventType\x12\x1a\n\x16\x45VENT_TYPE_UNSPECIFIED\x10\x00\x12\x14\n\x10\x45VENT_TYPE_BLOCK\x10\x01\x12\x11\n\rEVENT_TYPE_TX\x10\x02\x12\x12\n\x0e\x45VENT_TYPE_TPS\x10\x03\x12\x18\n\x14\x45VENT_TYPE_VALIDATOR\x10\x04\x12\x14\n\x10\x45VENT_TYPE_ALERT\x10\x05\x32Y\n\rStreamService\x12H\n\tSubscribe\x12\x1e.aurigraph.v1.SubscribeRequest\x1a\x19.aurigraph.v1.StreamEvent0\x01\x42\x45ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -33,20 +34,20 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'aurigraph.v1.stream_pb2', _
 if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._loaded_options = None
   _globals['DESCRIPTOR']._serialized_options = b'ZCgithub.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1;aurigraphv1'
-  _globals['_EVENTTYPE']._serialized_start=954
-  _globals['_EVENTTYPE']._serialized_end=1080
-  _globals['_SUBSCRIBEREQUEST']._serialized_start=70
-  _globals['_SUBSCRIBEREQUEST']._serialized_end=280
-  _globals['_STREAMEVENT']._serialized_start=283
-  _globals['_STREAMEVENT']._serialized_end=566
-  _globals['_BLOCKSUMMARY']._serialized_start=569
-  _globals['_BLOCKSUMMARY']._serialized_end=715
-  _globals['_TXEVENT']._serialized_start=717
-  _globals['_TXEVENT']._serialized_end=836
-  _globals['_TPSEVENT']._serialized_start=838
-  _globals['_TPSEVENT']._serialized_end=888
-  _globals['_VALIDATOREVENT']._serialized_start=890
-  _globals['_VALIDATOREVENT']._serialized_end=952
-  _globals['_STREAMSERVICE']._serialized_start=1082
-  _globals['_STREAMSERVICE']._serialized_end=1171
+  _globals['_EVENTTYPE']._serialized_start=1030
+  _globals['_EVENTTYPE']._serialized_end=1178
+  _globals['_SUBSCRIBEREQUEST']._serialized_start=97
+  _globals['_SUBSCRIBEREQUEST']._serialized_end=307
+  _globals['_STREAMEVENT']._serialized_start=310
+  _globals['_STREAMEVENT']._serialized_end=641
+  _globals['_BLOCKSUMMARY']._serialized_start=644
+  _globals['_BLOCKSUMMARY']._serialized_end=790
+  _globals['_TXEVENT']._serialized_start=792
+  _globals['_TXEVENT']._serialized_end=911
+  _globals['_TPSEVENT']._serialized_start=913
+  _globals['_TPSEVENT']._serialized_end=963
+  _globals['_VALIDATOREVENT']._serialized_start=965
+  _globals['_VALIDATOREVENT']._serialized_end=1027
+  _globals['_STREAMSERVICE']._serialized_start=1180
+  _globals['_STREAMSERVICE']._serialized_end=1269
 # @@protoc_insertion_point(module_scope)

@@ -1,3 +1,4 @@
+from aurigraph.v1 import alerts_pb2 as _alerts_pb2
 from aurigraph.v1 import chain_pb2 as _chain_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -15,11 +16,13 @@ class EventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     EVENT_TYPE_TX: _ClassVar[EventType]
     EVENT_TYPE_TPS: _ClassVar[EventType]
     EVENT_TYPE_VALIDATOR: _ClassVar[EventType]
+    EVENT_TYPE_ALERT: _ClassVar[EventType]
 EVENT_TYPE_UNSPECIFIED: EventType
 EVENT_TYPE_BLOCK: EventType
 EVENT_TYPE_TX: EventType
 EVENT_TYPE_TPS: EventType
 EVENT_TYPE_VALIDATOR: EventType
+EVENT_TYPE_ALERT: EventType
 
 class SubscribeRequest(_message.Message):
     __slots__ = ("from_height", "after", "types", "accounts", "tx_types", "assets", "statuses")
@@ -40,7 +43,7 @@ class SubscribeRequest(_message.Message):
     def __init__(self, from_height: _Optional[int] = ..., after: _Optional[str] = ..., types: _Optional[_Iterable[_Union[EventType, str]]] = ..., accounts: _Optional[_Iterable[str]] = ..., tx_types: _Optional[_Iterable[_Union[_chain_pb2.TxType, str]]] = ..., assets: _Optional[_Iterable[str]] = ..., statuses: _Optional[_Iterable[_Union[_chain_pb2.TxStatus, str]]] = ...) -> None: ...
 
 class StreamEvent(_message.Message):
-    __slots__ = ("type", "height", "committed_ms", "block", "tx", "tps", "validator", "id")
+    __slots__ = ("type", "height", "committed_ms", "block", "tx", "tps", "validator", "alert", "id")
     TYPE_FIELD_NUMBER: _ClassVar[int]
     HEIGHT_FIELD_NUMBER: _ClassVar[int]
     COMMITTED_MS_FIELD_NUMBER: _ClassVar[int]
@@ -48,6 +51,7 @@ class StreamEvent(_message.Message):
     TX_FIELD_NUMBER: _ClassVar[int]
     TPS_FIELD_NUMBER: _ClassVar[int]
     VALIDATOR_FIELD_NUMBER: _ClassVar[int]
+    ALERT_FIELD_NUMBER: _ClassVar[int]
     ID_FIELD_NUMBER: _ClassVar[int]
     type: EventType
     height: int
@@ -56,8 +60,9 @@ class StreamEvent(_message.Message):
     tx: TxEvent
     tps: TpsEvent
     validator: ValidatorEvent
+    alert: _alerts_pb2.AlertTransition
     id: str
-    def __init__(self, type: _Optional[_Union[EventType, str]] = ..., height: _Optional[int] = ..., committed_ms: _Optional[int] = ..., block: _Optional[_Union[BlockSummary, _Mapping]] = ..., tx: _Optional[_Union[TxEvent, _Mapping]] = ..., tps: _Optional[_Union[TpsEvent, _Mapping]] = ..., validator: _Optional[_Union[ValidatorEvent, _Mapping]] = ..., id: _Optional[str] = ...) -> None: ...
+    def __init__(self, type: _Optional[_Union[EventType, str]] = ..., height: _Optional[int] = ..., committed_ms: _Optional[int] = ..., block: _Optional[_Union[BlockSummary, _Mapping]] = ..., tx: _Optional[_Union[TxEvent, _Mapping]] = ..., tps: _Optional[_Union[TpsEvent, _Mapping]] = ..., validator: _Optional[_Union[ValidatorEvent, _Mapping]] = ..., alert: _Optional[_Union[_alerts_pb2.AlertTransition, _Mapping]] = ..., id: _Optional[str] = ...) -> None: ...
 
 class BlockSummary(_message.Message):
     __slots__ = ("hash", "prev_hash", "timestamp_ms", "proposer", "raft_term", "tx_count", "failed_count")

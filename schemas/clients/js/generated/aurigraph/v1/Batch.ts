@@ -4,6 +4,7 @@ import type { SourceRange as _aurigraph_v1_SourceRange, SourceRange__Output as _
 import type { Transaction as _aurigraph_v1_Transaction, Transaction__Output as _aurigraph_v1_Transaction__Output } from '../../aurigraph/v1/Transaction';
 import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from '../../aurigraph/v1/Genesis';
 import type { ValidatorKey as _aurigraph_v1_ValidatorKey, ValidatorKey__Output as _aurigraph_v1_ValidatorKey__Output } from '../../aurigraph/v1/ValidatorKey';
+import type { AlertEntry as _aurigraph_v1_AlertEntry, AlertEntry__Output as _aurigraph_v1_AlertEntry__Output } from '../../aurigraph/v1/AlertEntry';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -36,6 +37,11 @@ export interface Batch {
    * knows, since skipping it would leave its state behind its peers'.
    */
   'format_version'?: (number);
+  /**
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   */
+  'alert'?: (_aurigraph_v1_AlertEntry | null);
 }
 
 /**
@@ -68,4 +74,9 @@ export interface Batch__Output {
    * knows, since skipping it would leave its state behind its peers'.
    */
   'format_version': (number);
+  /**
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   */
+  'alert': (_aurigraph_v1_AlertEntry__Output | null);
 }

@@ -18,6 +18,10 @@ export const EventType = {
    * Leader changes and membership changes of the validator set.
    */
   EVENT_TYPE_VALIDATOR: 'EVENT_TYPE_VALIDATOR',
+  /**
+   * A user-defined alert rule fired or resolved (live only).
+   */
+  EVENT_TYPE_ALERT: 'EVENT_TYPE_ALERT',
 } as const;
 
 export type EventType =
@@ -43,5 +47,10 @@ export type EventType =
    */
   | 'EVENT_TYPE_VALIDATOR'
   | 4
+  /**
+   * A user-defined alert rule fired or resolved (live only).
+   */
+  | 'EVENT_TYPE_ALERT'
+  | 5
 
 export type EventType__Output = typeof EventType[keyof typeof EventType]

@@ -6,6 +6,7 @@ import type { PartitionOffset as _aurigraph_v1_PartitionOffset, PartitionOffset_
 import type { MemberContext as _aurigraph_v1_MemberContext, MemberContext__Output as _aurigraph_v1_MemberContext__Output } from '../../aurigraph/v1/MemberContext';
 import type { Genesis as _aurigraph_v1_Genesis, Genesis__Output as _aurigraph_v1_Genesis__Output } from '../../aurigraph/v1/Genesis';
 import type { ValidatorKeyRecord as _aurigraph_v1_ValidatorKeyRecord, ValidatorKeyRecord__Output as _aurigraph_v1_ValidatorKeyRecord__Output } from '../../aurigraph/v1/ValidatorKeyRecord';
+import type { AlertState as _aurigraph_v1_AlertState, AlertState__Output as _aurigraph_v1_AlertState__Output } from '../../aurigraph/v1/AlertState';
 import type { Long } from '@grpc/proto-loader';
 
 /**
@@ -51,6 +52,10 @@ export interface StateSnapshot {
    * A validator refuses a snapshot of a format newer than it knows.
    */
   'format_version'?: (number);
+  /**
+   * The user-defined alerts: rules, their state and recent transitions.
+   */
+  'alerts'?: (_aurigraph_v1_AlertState | null);
 }
 
 /**
@@ -96,4 +101,8 @@ export interface StateSnapshot__Output {
    * A validator refuses a snapshot of a format newer than it knows.
    */
   'format_version': (number);
+  /**
+   * The user-defined alerts: rules, their state and recent transitions.
+   */
+  'alerts': (_aurigraph_v1_AlertState__Output | null);
 }

@@ -5,6 +5,7 @@ import type { BlockSummary as _aurigraph_v1_BlockSummary, BlockSummary__Output a
 import type { TxEvent as _aurigraph_v1_TxEvent, TxEvent__Output as _aurigraph_v1_TxEvent__Output } from '../../aurigraph/v1/TxEvent';
 import type { TpsEvent as _aurigraph_v1_TpsEvent, TpsEvent__Output as _aurigraph_v1_TpsEvent__Output } from '../../aurigraph/v1/TpsEvent';
 import type { ValidatorEvent as _aurigraph_v1_ValidatorEvent, ValidatorEvent__Output as _aurigraph_v1_ValidatorEvent__Output } from '../../aurigraph/v1/ValidatorEvent';
+import type { AlertTransition as _aurigraph_v1_AlertTransition, AlertTransition__Output as _aurigraph_v1_AlertTransition__Output } from '../../aurigraph/v1/AlertTransition';
 import type { Long } from '@grpc/proto-loader';
 
 export interface StreamEvent {
@@ -28,7 +29,8 @@ export interface StreamEvent {
    * of block H; empty for TPS and VALIDATOR events, which are live only.
    */
   'id'?: (string);
-  'event'?: "block"|"tx"|"tps"|"validator";
+  'alert'?: (_aurigraph_v1_AlertTransition | null);
+  'event'?: "block"|"tx"|"tps"|"validator"|"alert";
 }
 
 export interface StreamEvent__Output {
@@ -52,5 +54,6 @@ export interface StreamEvent__Output {
    * of block H; empty for TPS and VALIDATOR events, which are live only.
    */
   'id': (string);
-  'event'?: "block"|"tx"|"tps"|"validator";
+  'alert'?: (_aurigraph_v1_AlertTransition__Output | null);
+  'event'?: "block"|"tx"|"tps"|"validator"|"alert";
 }

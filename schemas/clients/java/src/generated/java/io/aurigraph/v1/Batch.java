@@ -275,6 +275,47 @@ private static final long serialVersionUID = 0L;
     return formatVersion_;
   }
 
+  public static final int ALERT_FIELD_NUMBER = 9;
+  private io.aurigraph.v1.AlertEntry alert_;
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+   * @return Whether the alert field is set.
+   */
+  @java.lang.Override
+  public boolean hasAlert() {
+    return ((bitField0_ & 0x00000004) != 0);
+  }
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+   * @return The alert.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertEntry getAlert() {
+    return alert_ == null ? io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+  }
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertEntryOrBuilder getAlertOrBuilder() {
+    return alert_ == null ? io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -312,6 +353,9 @@ private static final long serialVersionUID = 0L;
     }
     if (formatVersion_ != 0) {
       output.writeUInt32(8, formatVersion_);
+    }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      output.writeMessage(9, getAlert());
     }
     getUnknownFields().writeTo(output);
   }
@@ -359,6 +403,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeUInt32Size(8, formatVersion_);
     }
+    if (((bitField0_ & 0x00000004) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, getAlert());
+    }
     return size;
   }
   @java.lang.Override
@@ -405,6 +453,11 @@ private static final long serialVersionUID = 0L;
     }
     if (getFormatVersion()
         != other.getFormatVersion()) return false;
+    if (hasAlert() != other.hasAlert()) return false;
+    if (hasAlert()) {
+      if (!getAlert()
+          .equals(other.getAlert())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -443,6 +496,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + FORMAT_VERSION_FIELD_NUMBER;
     hash = (53 * hash) + getFormatVersion();
+    if (hasAlert()) {
+      hash = (37 * hash) + ALERT_FIELD_NUMBER;
+      hash = (53 * hash) + getAlert().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -582,6 +639,7 @@ private static final long serialVersionUID = 0L;
         internalGetTxsFieldBuilder();
         internalGetGenesisFieldBuilder();
         internalGetValidatorKeyFieldBuilder();
+        internalGetAlertFieldBuilder();
       }
     }
     @java.lang.Override
@@ -616,6 +674,11 @@ private static final long serialVersionUID = 0L;
         validatorKeyBuilder_ = null;
       }
       formatVersion_ = 0;
+      alert_ = null;
+      if (alertBuilder_ != null) {
+        alertBuilder_.dispose();
+        alertBuilder_ = null;
+      }
       return this;
     }
 
@@ -695,6 +758,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00000080) != 0)) {
         result.formatVersion_ = formatVersion_;
+      }
+      if (((from_bitField0_ & 0x00000100) != 0)) {
+        result.alert_ = alertBuilder_ == null
+            ? alert_
+            : alertBuilder_.build();
+        to_bitField0_ |= 0x00000004;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -781,6 +850,9 @@ private static final long serialVersionUID = 0L;
       if (other.getFormatVersion() != 0) {
         setFormatVersion(other.getFormatVersion());
       }
+      if (other.hasAlert()) {
+        mergeAlert(other.getAlert());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -865,6 +937,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00000080;
               break;
             } // case 64
+            case 74: {
+              input.readMessage(
+                  internalGetAlertFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00000100;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1837,6 +1916,170 @@ private static final long serialVersionUID = 0L;
       formatVersion_ = 0;
       onChanged();
       return this;
+    }
+
+    private io.aurigraph.v1.AlertEntry alert_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertEntry, io.aurigraph.v1.AlertEntry.Builder, io.aurigraph.v1.AlertEntryOrBuilder> alertBuilder_;
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     * @return Whether the alert field is set.
+     */
+    public boolean hasAlert() {
+      return ((bitField0_ & 0x00000100) != 0);
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     * @return The alert.
+     */
+    public io.aurigraph.v1.AlertEntry getAlert() {
+      if (alertBuilder_ == null) {
+        return alert_ == null ? io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+      } else {
+        return alertBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    public Builder setAlert(io.aurigraph.v1.AlertEntry value) {
+      if (alertBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        alert_ = value;
+      } else {
+        alertBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    public Builder setAlert(
+        io.aurigraph.v1.AlertEntry.Builder builderForValue) {
+      if (alertBuilder_ == null) {
+        alert_ = builderForValue.build();
+      } else {
+        alertBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    public Builder mergeAlert(io.aurigraph.v1.AlertEntry value) {
+      if (alertBuilder_ == null) {
+        if (((bitField0_ & 0x00000100) != 0) &&
+          alert_ != null &&
+          alert_ != io.aurigraph.v1.AlertEntry.getDefaultInstance()) {
+          getAlertBuilder().mergeFrom(value);
+        } else {
+          alert_ = value;
+        }
+      } else {
+        alertBuilder_.mergeFrom(value);
+      }
+      if (alert_ != null) {
+        bitField0_ |= 0x00000100;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    public Builder clearAlert() {
+      bitField0_ = (bitField0_ & ~0x00000100);
+      alert_ = null;
+      if (alertBuilder_ != null) {
+        alertBuilder_.dispose();
+        alertBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    public io.aurigraph.v1.AlertEntry.Builder getAlertBuilder() {
+      bitField0_ |= 0x00000100;
+      onChanged();
+      return internalGetAlertFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    public io.aurigraph.v1.AlertEntryOrBuilder getAlertOrBuilder() {
+      if (alertBuilder_ != null) {
+        return alertBuilder_.getMessageOrBuilder();
+      } else {
+        return alert_ == null ?
+            io.aurigraph.v1.AlertEntry.getDefaultInstance() : alert_;
+      }
+    }
+    /**
+     * <pre>
+     * A change to the user-defined alerts. A batch that carries it carries
+     * nothing else (but its format version).
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertEntry, io.aurigraph.v1.AlertEntry.Builder, io.aurigraph.v1.AlertEntryOrBuilder> 
+        internalGetAlertFieldBuilder() {
+      if (alertBuilder_ == null) {
+        alertBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.AlertEntry, io.aurigraph.v1.AlertEntry.Builder, io.aurigraph.v1.AlertEntryOrBuilder>(
+                getAlert(),
+                getParentForChildren(),
+                isClean());
+        alert_ = null;
+      }
+      return alertBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.Batch)

@@ -152,4 +152,34 @@ public interface BatchOrBuilder extends
    * @return The formatVersion.
    */
   int getFormatVersion();
+
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+   * @return Whether the alert field is set.
+   */
+  boolean hasAlert();
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+   * @return The alert.
+   */
+  io.aurigraph.v1.AlertEntry getAlert();
+  /**
+   * <pre>
+   * A change to the user-defined alerts. A batch that carries it carries
+   * nothing else (but its format version).
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertEntry alert = 9;</code>
+   */
+  io.aurigraph.v1.AlertEntryOrBuilder getAlertOrBuilder();
 }

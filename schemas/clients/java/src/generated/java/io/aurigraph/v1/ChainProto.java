@@ -121,78 +121,81 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\030aurigraph/v1/chain.proto\022\014aurigraph.v1" +
-      "\"\360\001\n\013Transaction\022\n\n\002id\030\001 \001(\t\022\"\n\004type\030\002 \001" +
-      "(\0162\024.aurigraph.v1.TxType\022\014\n\004from\030\003 \001(\t\022\n" +
-      "\n\002to\030\004 \001(\t\022\016\n\006amount\030\005 \001(\004\022\r\n\005asset\030\006 \001(" +
-      "\t\022\r\n\005nonce\030\007 \001(\004\022\017\n\007payload\030\010 \001(\014\022\024\n\014tim" +
-      "estamp_ms\030\t \001(\003\022\016\n\006pubkey\030\n \001(\014\022\013\n\003sig\030\013" +
-      " \001(\014\022\024\n\014submitted_ms\030\014 \001(\003\022\017\n\007new_key\030\r " +
-      "\001(\014\"i\n\010TxResult\022%\n\002tx\030\001 \001(\0132\031.aurigraph." +
-      "v1.Transaction\022&\n\006status\030\002 \001(\0162\026.aurigra" +
-      "ph.v1.TxStatus\022\016\n\006reason\030\003 \001(\t\"\206\001\n\013Sourc" +
-      "eRange\022\r\n\005topic\030\001 \001(\t\022\021\n\tpartition\030\002 \001(\005" +
-      "\022\024\n\014start_offset\030\003 \001(\003\022\022\n\nend_offset\030\004 \001" +
-      "(\003\022\020\n\010topic_id\030\005 \001(\014\022\031\n\021replaces_topic_i" +
-      "d\030\006 \001(\014\"\213\002\n\005Batch\022\020\n\010proposer\030\001 \001(\004\022\024\n\014t" +
-      "imestamp_ms\030\002 \001(\003\022*\n\007sources\030\003 \003(\0132\031.aur" +
-      "igraph.v1.SourceRange\022&\n\003txs\030\004 \003(\0132\031.aur" +
-      "igraph.v1.Transaction\022\023\n\013proposal_id\030\005 \001" +
-      "(\004\022&\n\007genesis\030\006 \001(\0132\025.aurigraph.v1.Genes" +
-      "is\0221\n\rvalidator_key\030\007 \001(\0132\032.aurigraph.v1" +
-      ".ValidatorKey\022\026\n\016format_version\030\010 \001(\r\"\226\001" +
-      "\n\007Genesis\022\020\n\010chain_id\030\001 \001(\t\022\032\n\022require_s" +
-      "ignatures\030\002 \001(\010\022%\n\007issuers\030\003 \003(\0132\024.aurig" +
-      "raph.v1.Issuer\022\027\n\017max_block_bytes\030\004 \001(\004\022" +
-      "\035\n\025max_timestamp_skew_ms\030\005 \001(\003\")\n\006Issuer" +
-      "\022\017\n\007address\030\001 \001(\t\022\016\n\006pubkey\030\002 \001(\014\"9\n\014Val" +
-      "idatorKey\022\n\n\002id\030\001 \001(\004\022\016\n\006pubkey\030\002 \001(\014\022\r\n" +
-      "\005proof\030\003 \001(\014\"K\n\022ValidatorKeyRecord\022\n\n\002id" +
-      "\030\001 \001(\004\022\016\n\006pubkey\030\002 \001(\014\022\031\n\021retired_at_hei" +
-      "ght\030\003 \001(\004\"\362\001\n\013BlockHeader\022\016\n\006height\030\001 \001(" +
-      "\004\022\014\n\004hash\030\002 \001(\014\022\021\n\tprev_hash\030\003 \001(\014\022\017\n\007tx" +
-      "_root\030\004 \001(\014\022\024\n\014timestamp_ms\030\005 \001(\003\022\020\n\010pro" +
-      "poser\030\006 \001(\004\022\021\n\traft_term\030\007 \001(\004\022\022\n\nraft_i" +
-      "ndex\030\010 \001(\004\022\020\n\010tx_count\030\t \001(\r\022\024\n\014failed_c" +
-      "ount\030\n \001(\r\022*\n\007sources\030\013 \003(\0132\031.aurigraph." +
-      "v1.SourceRange\"W\n\005Block\022)\n\006header\030\001 \001(\0132" +
-      "\031.aurigraph.v1.BlockHeader\022#\n\003txs\030\002 \003(\0132" +
-      "\026.aurigraph.v1.TxResult\"i\n\nBlockEvent\022\"\n" +
-      "\005block\030\001 \001(\0132\023.aurigraph.v1.Block\022\024\n\014com" +
-      "mitted_ms\030\002 \001(\003\022\016\n\006signer\030\003 \001(\004\022\021\n\tsigna" +
-      "ture\030\004 \001(\014\"(\n\007Balance\022\r\n\005asset\030\001 \001(\t\022\016\n\006" +
-      "amount\030\002 \001(\004\"_\n\007Account\022\017\n\007address\030\001 \001(\t" +
-      "\022\r\n\005nonce\030\002 \001(\004\022\'\n\010balances\030\003 \003(\0132\025.auri" +
-      "graph.v1.Balance\022\013\n\003key\030\004 \001(\014\"8\n\tAssetIn" +
-      "fo\022\014\n\004name\030\001 \001(\t\022\r\n\005owner\030\002 \001(\t\022\016\n\006suppl" +
-      "y\030\003 \001(\004\"Z\n\017PartitionOffset\022\r\n\005topic\030\001 \001(" +
-      "\t\022\021\n\tpartition\030\002 \001(\005\022\023\n\013next_offset\030\003 \001(" +
-      "\003\022\020\n\010topic_id\030\004 \001(\014\"\315\003\n\rStateSnapshot\022\016\n" +
-      "\006height\030\001 \001(\004\022\021\n\tlast_hash\030\002 \001(\014\022\020\n\010tx_c" +
-      "ount\030\003 \001(\004\022\'\n\010accounts\030\004 \003(\0132\025.aurigraph" +
-      ".v1.Account\022\'\n\006assets\030\005 \003(\0132\027.aurigraph." +
-      "v1.AssetInfo\022.\n\007offsets\030\006 \003(\0132\035.aurigrap" +
-      "h.v1.PartitionOffset\022\025\n\rrecent_tx_ids\030\007 " +
-      "\003(\t\022\025\n\rapplied_index\030\010 \001(\004\022\024\n\014applied_te" +
-      "rm\030\t \001(\004\022,\n\007members\030\n \003(\0132\033.aurigraph.v1" +
-      ".MemberContext\022\031\n\021recent_tx_digests\030\013 \001(" +
-      "\014\022&\n\007genesis\030\014 \001(\0132\025.aurigraph.v1.Genesi" +
-      "s\0228\n\016validator_keys\030\r \003(\0132 .aurigraph.v1" +
-      ".ValidatorKeyRecord\022\026\n\016format_version\030\016 " +
-      "\001(\r\"1\n\rMemberContext\022\n\n\002id\030\001 \001(\004\022\024\n\014raft" +
-      "_address\030\002 \001(\t*\224\001\n\006TxType\022\027\n\023TX_TYPE_UNS" +
-      "PECIFIED\020\000\022\024\n\020TX_TYPE_TRANSFER\020\001\022\020\n\014TX_T" +
-      "YPE_MINT\020\002\022\030\n\024TX_TYPE_ASSET_CREATE\020\003\022\032\n\026" +
-      "TX_TYPE_ASSET_TRANSFER\020\004\022\023\n\017TX_TYPE_SET_" +
-      "KEY\020\005*T\n\010TxStatus\022\031\n\025TX_STATUS_UNSPECIFI" +
-      "ED\020\000\022\027\n\023TX_STATUS_COMMITTED\020\001\022\024\n\020TX_STAT" +
-      "US_FAILED\020\002Bd\n\017io.aurigraph.v1B\nChainPro" +
-      "toP\001ZCgithub.com/aurigraph/aurigraph/sch" +
-      "emas/gen/aurigraph/v1;aurigraphv1b\006proto" +
-      "3"
+      "\032\031aurigraph/v1/alerts.proto\"\360\001\n\013Transact" +
+      "ion\022\n\n\002id\030\001 \001(\t\022\"\n\004type\030\002 \001(\0162\024.aurigrap" +
+      "h.v1.TxType\022\014\n\004from\030\003 \001(\t\022\n\n\002to\030\004 \001(\t\022\016\n" +
+      "\006amount\030\005 \001(\004\022\r\n\005asset\030\006 \001(\t\022\r\n\005nonce\030\007 " +
+      "\001(\004\022\017\n\007payload\030\010 \001(\014\022\024\n\014timestamp_ms\030\t \001" +
+      "(\003\022\016\n\006pubkey\030\n \001(\014\022\013\n\003sig\030\013 \001(\014\022\024\n\014submi" +
+      "tted_ms\030\014 \001(\003\022\017\n\007new_key\030\r \001(\014\"i\n\010TxResu" +
+      "lt\022%\n\002tx\030\001 \001(\0132\031.aurigraph.v1.Transactio" +
+      "n\022&\n\006status\030\002 \001(\0162\026.aurigraph.v1.TxStatu" +
+      "s\022\016\n\006reason\030\003 \001(\t\"\206\001\n\013SourceRange\022\r\n\005top" +
+      "ic\030\001 \001(\t\022\021\n\tpartition\030\002 \001(\005\022\024\n\014start_off" +
+      "set\030\003 \001(\003\022\022\n\nend_offset\030\004 \001(\003\022\020\n\010topic_i" +
+      "d\030\005 \001(\014\022\031\n\021replaces_topic_id\030\006 \001(\014\"\264\002\n\005B" +
+      "atch\022\020\n\010proposer\030\001 \001(\004\022\024\n\014timestamp_ms\030\002" +
+      " \001(\003\022*\n\007sources\030\003 \003(\0132\031.aurigraph.v1.Sou" +
+      "rceRange\022&\n\003txs\030\004 \003(\0132\031.aurigraph.v1.Tra" +
+      "nsaction\022\023\n\013proposal_id\030\005 \001(\004\022&\n\007genesis" +
+      "\030\006 \001(\0132\025.aurigraph.v1.Genesis\0221\n\rvalidat" +
+      "or_key\030\007 \001(\0132\032.aurigraph.v1.ValidatorKey" +
+      "\022\026\n\016format_version\030\010 \001(\r\022\'\n\005alert\030\t \001(\0132" +
+      "\030.aurigraph.v1.AlertEntry\"\226\001\n\007Genesis\022\020\n" +
+      "\010chain_id\030\001 \001(\t\022\032\n\022require_signatures\030\002 " +
+      "\001(\010\022%\n\007issuers\030\003 \003(\0132\024.aurigraph.v1.Issu" +
+      "er\022\027\n\017max_block_bytes\030\004 \001(\004\022\035\n\025max_times" +
+      "tamp_skew_ms\030\005 \001(\003\")\n\006Issuer\022\017\n\007address\030" +
+      "\001 \001(\t\022\016\n\006pubkey\030\002 \001(\014\"9\n\014ValidatorKey\022\n\n" +
+      "\002id\030\001 \001(\004\022\016\n\006pubkey\030\002 \001(\014\022\r\n\005proof\030\003 \001(\014" +
+      "\"K\n\022ValidatorKeyRecord\022\n\n\002id\030\001 \001(\004\022\016\n\006pu" +
+      "bkey\030\002 \001(\014\022\031\n\021retired_at_height\030\003 \001(\004\"\362\001" +
+      "\n\013BlockHeader\022\016\n\006height\030\001 \001(\004\022\014\n\004hash\030\002 " +
+      "\001(\014\022\021\n\tprev_hash\030\003 \001(\014\022\017\n\007tx_root\030\004 \001(\014\022" +
+      "\024\n\014timestamp_ms\030\005 \001(\003\022\020\n\010proposer\030\006 \001(\004\022" +
+      "\021\n\traft_term\030\007 \001(\004\022\022\n\nraft_index\030\010 \001(\004\022\020" +
+      "\n\010tx_count\030\t \001(\r\022\024\n\014failed_count\030\n \001(\r\022*" +
+      "\n\007sources\030\013 \003(\0132\031.aurigraph.v1.SourceRan" +
+      "ge\"W\n\005Block\022)\n\006header\030\001 \001(\0132\031.aurigraph." +
+      "v1.BlockHeader\022#\n\003txs\030\002 \003(\0132\026.aurigraph." +
+      "v1.TxResult\"i\n\nBlockEvent\022\"\n\005block\030\001 \001(\013" +
+      "2\023.aurigraph.v1.Block\022\024\n\014committed_ms\030\002 " +
+      "\001(\003\022\016\n\006signer\030\003 \001(\004\022\021\n\tsignature\030\004 \001(\014\"(" +
+      "\n\007Balance\022\r\n\005asset\030\001 \001(\t\022\016\n\006amount\030\002 \001(\004" +
+      "\"_\n\007Account\022\017\n\007address\030\001 \001(\t\022\r\n\005nonce\030\002 " +
+      "\001(\004\022\'\n\010balances\030\003 \003(\0132\025.aurigraph.v1.Bal" +
+      "ance\022\013\n\003key\030\004 \001(\014\"8\n\tAssetInfo\022\014\n\004name\030\001" +
+      " \001(\t\022\r\n\005owner\030\002 \001(\t\022\016\n\006supply\030\003 \001(\004\"Z\n\017P" +
+      "artitionOffset\022\r\n\005topic\030\001 \001(\t\022\021\n\tpartiti" +
+      "on\030\002 \001(\005\022\023\n\013next_offset\030\003 \001(\003\022\020\n\010topic_i" +
+      "d\030\004 \001(\014\"\367\003\n\rStateSnapshot\022\016\n\006height\030\001 \001(" +
+      "\004\022\021\n\tlast_hash\030\002 \001(\014\022\020\n\010tx_count\030\003 \001(\004\022\'" +
+      "\n\010accounts\030\004 \003(\0132\025.aurigraph.v1.Account\022" +
+      "\'\n\006assets\030\005 \003(\0132\027.aurigraph.v1.AssetInfo" +
+      "\022.\n\007offsets\030\006 \003(\0132\035.aurigraph.v1.Partiti" +
+      "onOffset\022\025\n\rrecent_tx_ids\030\007 \003(\t\022\025\n\rappli" +
+      "ed_index\030\010 \001(\004\022\024\n\014applied_term\030\t \001(\004\022,\n\007" +
+      "members\030\n \003(\0132\033.aurigraph.v1.MemberConte" +
+      "xt\022\031\n\021recent_tx_digests\030\013 \001(\014\022&\n\007genesis" +
+      "\030\014 \001(\0132\025.aurigraph.v1.Genesis\0228\n\016validat" +
+      "or_keys\030\r \003(\0132 .aurigraph.v1.ValidatorKe" +
+      "yRecord\022\026\n\016format_version\030\016 \001(\r\022(\n\006alert" +
+      "s\030\017 \001(\0132\030.aurigraph.v1.AlertState\"1\n\rMem" +
+      "berContext\022\n\n\002id\030\001 \001(\004\022\024\n\014raft_address\030\002" +
+      " \001(\t*\224\001\n\006TxType\022\027\n\023TX_TYPE_UNSPECIFIED\020\000" +
+      "\022\024\n\020TX_TYPE_TRANSFER\020\001\022\020\n\014TX_TYPE_MINT\020\002" +
+      "\022\030\n\024TX_TYPE_ASSET_CREATE\020\003\022\032\n\026TX_TYPE_AS" +
+      "SET_TRANSFER\020\004\022\023\n\017TX_TYPE_SET_KEY\020\005*T\n\010T" +
+      "xStatus\022\031\n\025TX_STATUS_UNSPECIFIED\020\000\022\027\n\023TX" +
+      "_STATUS_COMMITTED\020\001\022\024\n\020TX_STATUS_FAILED\020" +
+      "\002Bd\n\017io.aurigraph.v1B\nChainProtoP\001ZCgith" +
+      "ub.com/aurigraph/aurigraph/schemas/gen/a" +
+      "urigraph/v1;aurigraphv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.aurigraph.v1.AlertsProto.getDescriptor(),
         });
     internal_static_aurigraph_v1_Transaction_descriptor =
       getDescriptor().getMessageType(0);
@@ -217,7 +220,7 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
     internal_static_aurigraph_v1_Batch_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_Batch_descriptor,
-        new java.lang.String[] { "Proposer", "TimestampMs", "Sources", "Txs", "ProposalId", "Genesis", "ValidatorKey", "FormatVersion", });
+        new java.lang.String[] { "Proposer", "TimestampMs", "Sources", "Txs", "ProposalId", "Genesis", "ValidatorKey", "FormatVersion", "Alert", });
     internal_static_aurigraph_v1_Genesis_descriptor =
       getDescriptor().getMessageType(4);
     internal_static_aurigraph_v1_Genesis_fieldAccessorTable = new
@@ -289,7 +292,7 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
     internal_static_aurigraph_v1_StateSnapshot_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_StateSnapshot_descriptor,
-        new java.lang.String[] { "Height", "LastHash", "TxCount", "Accounts", "Assets", "Offsets", "RecentTxIds", "AppliedIndex", "AppliedTerm", "Members", "RecentTxDigests", "Genesis", "ValidatorKeys", "FormatVersion", });
+        new java.lang.String[] { "Height", "LastHash", "TxCount", "Accounts", "Assets", "Offsets", "RecentTxIds", "AppliedIndex", "AppliedTerm", "Members", "RecentTxDigests", "Genesis", "ValidatorKeys", "FormatVersion", "Alerts", });
     internal_static_aurigraph_v1_MemberContext_descriptor =
       getDescriptor().getMessageType(16);
     internal_static_aurigraph_v1_MemberContext_fieldAccessorTable = new
@@ -297,6 +300,7 @@ public final class ChainProto extends com.google.protobuf.GeneratedFile {
         internal_static_aurigraph_v1_MemberContext_descriptor,
         new java.lang.String[] { "Id", "RaftAddress", });
     descriptor.resolveAllFeaturesImmutable();
+    io.aurigraph.v1.AlertsProto.getDescriptor();
   }
 
   // @@protoc_insertion_point(outer_class_scope)

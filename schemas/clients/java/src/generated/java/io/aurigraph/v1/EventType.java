@@ -47,6 +47,14 @@ public enum EventType
    * <code>EVENT_TYPE_VALIDATOR = 4;</code>
    */
   EVENT_TYPE_VALIDATOR(4),
+  /**
+   * <pre>
+   * A user-defined alert rule fired or resolved (live only).
+   * </pre>
+   *
+   * <code>EVENT_TYPE_ALERT = 5;</code>
+   */
+  EVENT_TYPE_ALERT(5),
   UNRECOGNIZED(-1),
   ;
 
@@ -95,6 +103,14 @@ public enum EventType
    * <code>EVENT_TYPE_VALIDATOR = 4;</code>
    */
   public static final int EVENT_TYPE_VALIDATOR_VALUE = 4;
+  /**
+   * <pre>
+   * A user-defined alert rule fired or resolved (live only).
+   * </pre>
+   *
+   * <code>EVENT_TYPE_ALERT = 5;</code>
+   */
+  public static final int EVENT_TYPE_ALERT_VALUE = 5;
 
 
   public final int getNumber() {
@@ -126,6 +142,7 @@ public enum EventType
       case 2: return EVENT_TYPE_TX;
       case 3: return EVENT_TYPE_TPS;
       case 4: return EVENT_TYPE_VALIDATOR;
+      case 5: return EVENT_TYPE_ALERT;
       default: return null;
     }
   }

@@ -504,6 +504,44 @@ private static final long serialVersionUID = 0L;
     return formatVersion_;
   }
 
+  public static final int ALERTS_FIELD_NUMBER = 15;
+  private io.aurigraph.v1.AlertState alerts_;
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+   * @return Whether the alerts field is set.
+   */
+  @java.lang.Override
+  public boolean hasAlerts() {
+    return ((bitField0_ & 0x00000002) != 0);
+  }
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+   * @return The alerts.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertState getAlerts() {
+    return alerts_ == null ? io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+  }
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertStateOrBuilder getAlertsOrBuilder() {
+    return alerts_ == null ? io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+  }
+
   private byte memoizedIsInitialized = -1;
   @java.lang.Override
   public final boolean isInitialized() {
@@ -559,6 +597,9 @@ private static final long serialVersionUID = 0L;
     }
     if (formatVersion_ != 0) {
       output.writeUInt32(14, formatVersion_);
+    }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      output.writeMessage(15, getAlerts());
     }
     getUnknownFields().writeTo(output);
   }
@@ -649,6 +690,10 @@ private static final long serialVersionUID = 0L;
       size += com.google.protobuf.CodedOutputStream
         .computeUInt32Size(14, formatVersion_);
     }
+    if (((bitField0_ & 0x00000002) != 0)) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(15, getAlerts());
+    }
     return size;
   }
   @java.lang.Override
@@ -704,6 +749,11 @@ private static final long serialVersionUID = 0L;
         .equals(other.getValidatorKeysList())) return false;
     if (getFormatVersion()
         != other.getFormatVersion()) return false;
+    if (hasAlerts() != other.hasAlerts()) return false;
+    if (hasAlerts()) {
+      if (!getAlerts()
+          .equals(other.getAlerts())) return false;
+    }
     if (!getUnknownFields().equals(other.getUnknownFields())) return false;
     return true;
   }
@@ -761,6 +811,10 @@ private static final long serialVersionUID = 0L;
     }
     hash = (37 * hash) + FORMAT_VERSION_FIELD_NUMBER;
     hash = (53 * hash) + getFormatVersion();
+    if (hasAlerts()) {
+      hash = (37 * hash) + ALERTS_FIELD_NUMBER;
+      hash = (53 * hash) + getAlerts().hashCode();
+    }
     hash = (29 * hash) + getUnknownFields().hashCode();
     memoizedHashCode = hash;
     return hash;
@@ -901,6 +955,7 @@ private static final long serialVersionUID = 0L;
         internalGetMembersFieldBuilder();
         internalGetGenesisFieldBuilder();
         internalGetValidatorKeysFieldBuilder();
+        internalGetAlertsFieldBuilder();
       }
     }
     @java.lang.Override
@@ -956,6 +1011,11 @@ private static final long serialVersionUID = 0L;
       }
       bitField0_ = (bitField0_ & ~0x00001000);
       formatVersion_ = 0;
+      alerts_ = null;
+      if (alertsBuilder_ != null) {
+        alertsBuilder_.dispose();
+        alertsBuilder_ = null;
+      }
       return this;
     }
 
@@ -1069,6 +1129,12 @@ private static final long serialVersionUID = 0L;
       }
       if (((from_bitField0_ & 0x00002000) != 0)) {
         result.formatVersion_ = formatVersion_;
+      }
+      if (((from_bitField0_ & 0x00004000) != 0)) {
+        result.alerts_ = alertsBuilder_ == null
+            ? alerts_
+            : alertsBuilder_.build();
+        to_bitField0_ |= 0x00000002;
       }
       result.bitField0_ |= to_bitField0_;
     }
@@ -1249,6 +1315,9 @@ private static final long serialVersionUID = 0L;
       if (other.getFormatVersion() != 0) {
         setFormatVersion(other.getFormatVersion());
       }
+      if (other.hasAlerts()) {
+        mergeAlerts(other.getAlerts());
+      }
       this.mergeUnknownFields(other.getUnknownFields());
       onChanged();
       return this;
@@ -1385,6 +1454,13 @@ private static final long serialVersionUID = 0L;
               bitField0_ |= 0x00002000;
               break;
             } // case 112
+            case 122: {
+              input.readMessage(
+                  internalGetAlertsFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              bitField0_ |= 0x00004000;
+              break;
+            } // case 122
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -3327,6 +3403,161 @@ private static final long serialVersionUID = 0L;
       formatVersion_ = 0;
       onChanged();
       return this;
+    }
+
+    private io.aurigraph.v1.AlertState alerts_;
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertState, io.aurigraph.v1.AlertState.Builder, io.aurigraph.v1.AlertStateOrBuilder> alertsBuilder_;
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     * @return Whether the alerts field is set.
+     */
+    public boolean hasAlerts() {
+      return ((bitField0_ & 0x00004000) != 0);
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     * @return The alerts.
+     */
+    public io.aurigraph.v1.AlertState getAlerts() {
+      if (alertsBuilder_ == null) {
+        return alerts_ == null ? io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+      } else {
+        return alertsBuilder_.getMessage();
+      }
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    public Builder setAlerts(io.aurigraph.v1.AlertState value) {
+      if (alertsBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        alerts_ = value;
+      } else {
+        alertsBuilder_.setMessage(value);
+      }
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    public Builder setAlerts(
+        io.aurigraph.v1.AlertState.Builder builderForValue) {
+      if (alertsBuilder_ == null) {
+        alerts_ = builderForValue.build();
+      } else {
+        alertsBuilder_.setMessage(builderForValue.build());
+      }
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    public Builder mergeAlerts(io.aurigraph.v1.AlertState value) {
+      if (alertsBuilder_ == null) {
+        if (((bitField0_ & 0x00004000) != 0) &&
+          alerts_ != null &&
+          alerts_ != io.aurigraph.v1.AlertState.getDefaultInstance()) {
+          getAlertsBuilder().mergeFrom(value);
+        } else {
+          alerts_ = value;
+        }
+      } else {
+        alertsBuilder_.mergeFrom(value);
+      }
+      if (alerts_ != null) {
+        bitField0_ |= 0x00004000;
+        onChanged();
+      }
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    public Builder clearAlerts() {
+      bitField0_ = (bitField0_ & ~0x00004000);
+      alerts_ = null;
+      if (alertsBuilder_ != null) {
+        alertsBuilder_.dispose();
+        alertsBuilder_ = null;
+      }
+      onChanged();
+      return this;
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    public io.aurigraph.v1.AlertState.Builder getAlertsBuilder() {
+      bitField0_ |= 0x00004000;
+      onChanged();
+      return internalGetAlertsFieldBuilder().getBuilder();
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    public io.aurigraph.v1.AlertStateOrBuilder getAlertsOrBuilder() {
+      if (alertsBuilder_ != null) {
+        return alertsBuilder_.getMessageOrBuilder();
+      } else {
+        return alerts_ == null ?
+            io.aurigraph.v1.AlertState.getDefaultInstance() : alerts_;
+      }
+    }
+    /**
+     * <pre>
+     * The user-defined alerts: rules, their state and recent transitions.
+     * </pre>
+     *
+     * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertState, io.aurigraph.v1.AlertState.Builder, io.aurigraph.v1.AlertStateOrBuilder> 
+        internalGetAlertsFieldBuilder() {
+      if (alertsBuilder_ == null) {
+        alertsBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.AlertState, io.aurigraph.v1.AlertState.Builder, io.aurigraph.v1.AlertStateOrBuilder>(
+                getAlerts(),
+                getParentForChildren(),
+                isClean());
+        alerts_ = null;
+      }
+      return alertsBuilder_;
     }
 
     // @@protoc_insertion_point(builder_scope:aurigraph.v1.StateSnapshot)

@@ -308,4 +308,31 @@ public interface StateSnapshotOrBuilder extends
    * @return The formatVersion.
    */
   int getFormatVersion();
+
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+   * @return Whether the alerts field is set.
+   */
+  boolean hasAlerts();
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+   * @return The alerts.
+   */
+  io.aurigraph.v1.AlertState getAlerts();
+  /**
+   * <pre>
+   * The user-defined alerts: rules, their state and recent transitions.
+   * </pre>
+   *
+   * <code>.aurigraph.v1.AlertState alerts = 15;</code>
+   */
+  io.aurigraph.v1.AlertStateOrBuilder getAlertsOrBuilder();
 }

@@ -60,6 +60,7 @@ private static final long serialVersionUID = 0L;
     TX(5),
     TPS(6),
     VALIDATOR(7),
+    ALERT(9),
     EVENT_NOT_SET(0);
     private final int value;
     private EventCase(int value) {
@@ -81,6 +82,7 @@ private static final long serialVersionUID = 0L;
         case 5: return TX;
         case 6: return TPS;
         case 7: return VALIDATOR;
+        case 9: return ALERT;
         case 0: return EVENT_NOT_SET;
         default: return null;
       }
@@ -270,6 +272,37 @@ private static final long serialVersionUID = 0L;
     return io.aurigraph.v1.ValidatorEvent.getDefaultInstance();
   }
 
+  public static final int ALERT_FIELD_NUMBER = 9;
+  /**
+   * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+   * @return Whether the alert field is set.
+   */
+  @java.lang.Override
+  public boolean hasAlert() {
+    return eventCase_ == 9;
+  }
+  /**
+   * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+   * @return The alert.
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertTransition getAlert() {
+    if (eventCase_ == 9) {
+       return (io.aurigraph.v1.AlertTransition) event_;
+    }
+    return io.aurigraph.v1.AlertTransition.getDefaultInstance();
+  }
+  /**
+   * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+   */
+  @java.lang.Override
+  public io.aurigraph.v1.AlertTransitionOrBuilder getAlertOrBuilder() {
+    if (eventCase_ == 9) {
+       return (io.aurigraph.v1.AlertTransition) event_;
+    }
+    return io.aurigraph.v1.AlertTransition.getDefaultInstance();
+  }
+
   public static final int ID_FIELD_NUMBER = 8;
   @SuppressWarnings("serial")
   private volatile java.lang.Object id_ = "";
@@ -357,6 +390,9 @@ private static final long serialVersionUID = 0L;
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(id_)) {
       com.google.protobuf.GeneratedMessage.writeString(output, 8, id_);
     }
+    if (eventCase_ == 9) {
+      output.writeMessage(9, (io.aurigraph.v1.AlertTransition) event_);
+    }
     getUnknownFields().writeTo(output);
   }
   private int computeSerializedSize_0() {
@@ -391,6 +427,10 @@ private static final long serialVersionUID = 0L;
     }
     if (!com.google.protobuf.GeneratedMessage.isStringEmpty(id_)) {
       size += com.google.protobuf.GeneratedMessage.computeStringSize(8, id_);
+    }
+    if (eventCase_ == 9) {
+      size += com.google.protobuf.CodedOutputStream
+        .computeMessageSize(9, (io.aurigraph.v1.AlertTransition) event_);
     }
     return size;
   }
@@ -441,6 +481,10 @@ private static final long serialVersionUID = 0L;
         if (!getValidator()
             .equals(other.getValidator())) return false;
         break;
+      case 9:
+        if (!getAlert()
+            .equals(other.getAlert())) return false;
+        break;
       case 0:
       default:
     }
@@ -481,6 +525,10 @@ private static final long serialVersionUID = 0L;
       case 7:
         hash = (37 * hash) + VALIDATOR_FIELD_NUMBER;
         hash = (53 * hash) + getValidator().hashCode();
+        break;
+      case 9:
+        hash = (37 * hash) + ALERT_FIELD_NUMBER;
+        hash = (53 * hash) + getAlert().hashCode();
         break;
       case 0:
       default:
@@ -631,6 +679,9 @@ private static final long serialVersionUID = 0L;
       if (validatorBuilder_ != null) {
         validatorBuilder_.clear();
       }
+      if (alertBuilder_ != null) {
+        alertBuilder_.clear();
+      }
       id_ = "";
       eventCase_ = 0;
       event_ = null;
@@ -677,7 +728,7 @@ private static final long serialVersionUID = 0L;
       if (((from_bitField0_ & 0x00000004) != 0)) {
         result.committedMs_ = committedMs_;
       }
-      if (((from_bitField0_ & 0x00000080) != 0)) {
+      if (((from_bitField0_ & 0x00000100) != 0)) {
         result.id_ = id_;
       }
     }
@@ -700,6 +751,10 @@ private static final long serialVersionUID = 0L;
       if (eventCase_ == 7 &&
           validatorBuilder_ != null) {
         result.event_ = validatorBuilder_.build();
+      }
+      if (eventCase_ == 9 &&
+          alertBuilder_ != null) {
+        result.event_ = alertBuilder_.build();
       }
     }
 
@@ -726,7 +781,7 @@ private static final long serialVersionUID = 0L;
       }
       if (!other.getId().isEmpty()) {
         id_ = other.id_;
-        bitField0_ |= 0x00000080;
+        bitField0_ |= 0x00000100;
         onChanged();
       }
       switch (other.getEventCase()) {
@@ -744,6 +799,10 @@ private static final long serialVersionUID = 0L;
         }
         case VALIDATOR: {
           mergeValidator(other.getValidator());
+          break;
+        }
+        case ALERT: {
+          mergeAlert(other.getAlert());
           break;
         }
         case EVENT_NOT_SET: {
@@ -819,9 +878,16 @@ private static final long serialVersionUID = 0L;
             } // case 58
             case 66: {
               id_ = input.readStringRequireUtf8();
-              bitField0_ |= 0x00000080;
+              bitField0_ |= 0x00000100;
               break;
             } // case 66
+            case 74: {
+              input.readMessage(
+                  internalGetAlertFieldBuilder().getBuilder(),
+                  extensionRegistry);
+              eventCase_ = 9;
+              break;
+            } // case 74
             default: {
               if (!super.parseUnknownField(input, extensionRegistry, tag)) {
                 done = true; // was an endgroup tag
@@ -1560,6 +1626,146 @@ private static final long serialVersionUID = 0L;
       return validatorBuilder_;
     }
 
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertTransition, io.aurigraph.v1.AlertTransition.Builder, io.aurigraph.v1.AlertTransitionOrBuilder> alertBuilder_;
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     * @return Whether the alert field is set.
+     */
+    @java.lang.Override
+    public boolean hasAlert() {
+      return eventCase_ == 9;
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     * @return The alert.
+     */
+    @java.lang.Override
+    public io.aurigraph.v1.AlertTransition getAlert() {
+      if (alertBuilder_ == null) {
+        if (eventCase_ == 9) {
+          return (io.aurigraph.v1.AlertTransition) event_;
+        }
+        return io.aurigraph.v1.AlertTransition.getDefaultInstance();
+      } else {
+        if (eventCase_ == 9) {
+          return alertBuilder_.getMessage();
+        }
+        return io.aurigraph.v1.AlertTransition.getDefaultInstance();
+      }
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    public Builder setAlert(io.aurigraph.v1.AlertTransition value) {
+      if (alertBuilder_ == null) {
+        java.util.Objects.requireNonNull(value);
+        event_ = value;
+        onChanged();
+      } else {
+        alertBuilder_.setMessage(value);
+      }
+      eventCase_ = 9;
+      return this;
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    public Builder setAlert(
+        io.aurigraph.v1.AlertTransition.Builder builderForValue) {
+      if (alertBuilder_ == null) {
+        event_ = builderForValue.build();
+        onChanged();
+      } else {
+        alertBuilder_.setMessage(builderForValue.build());
+      }
+      eventCase_ = 9;
+      return this;
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    public Builder mergeAlert(io.aurigraph.v1.AlertTransition value) {
+      if (alertBuilder_ == null) {
+        if (eventCase_ == 9 &&
+            event_ != io.aurigraph.v1.AlertTransition.getDefaultInstance()) {
+          event_ = io.aurigraph.v1.AlertTransition.newBuilder((io.aurigraph.v1.AlertTransition) event_)
+              .mergeFrom(value).buildPartial();
+        } else {
+          event_ = value;
+        }
+        onChanged();
+      } else {
+        if (eventCase_ == 9) {
+          alertBuilder_.mergeFrom(value);
+        } else {
+          alertBuilder_.setMessage(value);
+        }
+      }
+      eventCase_ = 9;
+      return this;
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    public Builder clearAlert() {
+      if (alertBuilder_ == null) {
+        if (eventCase_ == 9) {
+          eventCase_ = 0;
+          event_ = null;
+          onChanged();
+        }
+      } else {
+        if (eventCase_ == 9) {
+          eventCase_ = 0;
+          event_ = null;
+        }
+        alertBuilder_.clear();
+      }
+      return this;
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    public io.aurigraph.v1.AlertTransition.Builder getAlertBuilder() {
+      return internalGetAlertFieldBuilder().getBuilder();
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    @java.lang.Override
+    public io.aurigraph.v1.AlertTransitionOrBuilder getAlertOrBuilder() {
+      if ((eventCase_ == 9) && (alertBuilder_ != null)) {
+        return alertBuilder_.getMessageOrBuilder();
+      } else {
+        if (eventCase_ == 9) {
+          return (io.aurigraph.v1.AlertTransition) event_;
+        }
+        return io.aurigraph.v1.AlertTransition.getDefaultInstance();
+      }
+    }
+    /**
+     * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+     */
+    private com.google.protobuf.SingleFieldBuilder<
+        io.aurigraph.v1.AlertTransition, io.aurigraph.v1.AlertTransition.Builder, io.aurigraph.v1.AlertTransitionOrBuilder> 
+        internalGetAlertFieldBuilder() {
+      if (alertBuilder_ == null) {
+        if (!(eventCase_ == 9)) {
+          event_ = io.aurigraph.v1.AlertTransition.getDefaultInstance();
+        }
+        alertBuilder_ = new com.google.protobuf.SingleFieldBuilder<
+            io.aurigraph.v1.AlertTransition, io.aurigraph.v1.AlertTransition.Builder, io.aurigraph.v1.AlertTransitionOrBuilder>(
+                (io.aurigraph.v1.AlertTransition) event_,
+                getParentForChildren(),
+                isClean());
+        event_ = null;
+      }
+      eventCase_ = 9;
+      onChanged();
+      return alertBuilder_;
+    }
+
     private java.lang.Object id_ = "";
     /**
      * <pre>
@@ -1618,7 +1824,7 @@ private static final long serialVersionUID = 0L;
         java.lang.String value) {
       java.util.Objects.requireNonNull(value);
       id_ = value;
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00000100;
       onChanged();
       return this;
     }
@@ -1633,7 +1839,7 @@ private static final long serialVersionUID = 0L;
      */
     public Builder clearId() {
       id_ = getDefaultInstance().getId();
-      bitField0_ = (bitField0_ & ~0x00000080);
+      bitField0_ = (bitField0_ & ~0x00000100);
       onChanged();
       return this;
     }
@@ -1652,7 +1858,7 @@ private static final long serialVersionUID = 0L;
       java.util.Objects.requireNonNull(value);
       checkByteStringIsUtf8(value);
       id_ = value;
-      bitField0_ |= 0x00000080;
+      bitField0_ |= 0x00000100;
       onChanged();
       return this;
     }

@@ -104,6 +104,21 @@ public interface StreamEventOrBuilder extends
   io.aurigraph.v1.ValidatorEventOrBuilder getValidatorOrBuilder();
 
   /**
+   * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+   * @return Whether the alert field is set.
+   */
+  boolean hasAlert();
+  /**
+   * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+   * @return The alert.
+   */
+  io.aurigraph.v1.AlertTransition getAlert();
+  /**
+   * <code>.aurigraph.v1.AlertTransition alert = 9;</code>
+   */
+  io.aurigraph.v1.AlertTransitionOrBuilder getAlertOrBuilder();
+
+  /**
    * <pre>
    * Resume cursor: "H" for the event of block H, "H.I" for transaction I
    * of block H; empty for TPS and VALIDATOR events, which are live only.

@@ -66,42 +66,45 @@ public final class StreamProto extends com.google.protobuf.GeneratedFile {
   static {
     java.lang.String[] descriptorData = {
       "\n\031aurigraph/v1/stream.proto\022\014aurigraph.v" +
-      "1\032\030aurigraph/v1/chain.proto\"\322\001\n\020Subscrib" +
-      "eRequest\022\023\n\013from_height\030\001 \001(\004\022\r\n\005after\030\002" +
-      " \001(\t\022&\n\005types\030\003 \003(\0162\027.aurigraph.v1.Event" +
-      "Type\022\020\n\010accounts\030\004 \003(\t\022&\n\010tx_types\030\005 \003(\016" +
-      "2\024.aurigraph.v1.TxType\022\016\n\006assets\030\006 \003(\t\022(" +
-      "\n\010statuses\030\007 \003(\0162\026.aurigraph.v1.TxStatus" +
-      "\"\233\002\n\013StreamEvent\022%\n\004type\030\001 \001(\0162\027.aurigra" +
-      "ph.v1.EventType\022\016\n\006height\030\002 \001(\004\022\024\n\014commi" +
-      "tted_ms\030\003 \001(\003\022+\n\005block\030\004 \001(\0132\032.aurigraph" +
-      ".v1.BlockSummaryH\000\022#\n\002tx\030\005 \001(\0132\025.aurigra" +
-      "ph.v1.TxEventH\000\022%\n\003tps\030\006 \001(\0132\026.aurigraph" +
-      ".v1.TpsEventH\000\0221\n\tvalidator\030\007 \001(\0132\034.auri" +
-      "graph.v1.ValidatorEventH\000\022\n\n\002id\030\010 \001(\tB\007\n" +
-      "\005event\"\222\001\n\014BlockSummary\022\014\n\004hash\030\001 \001(\014\022\021\n" +
-      "\tprev_hash\030\002 \001(\014\022\024\n\014timestamp_ms\030\003 \001(\003\022\020" +
-      "\n\010proposer\030\004 \001(\004\022\021\n\traft_term\030\005 \001(\004\022\020\n\010t" +
-      "x_count\030\006 \001(\r\022\024\n\014failed_count\030\007 \001(\r\"w\n\007T" +
-      "xEvent\022\r\n\005index\030\001 \001(\r\022%\n\002tx\030\002 \001(\0132\031.auri" +
-      "graph.v1.Transaction\022&\n\006status\030\003 \001(\0162\026.a" +
-      "urigraph.v1.TxStatus\022\016\n\006reason\030\004 \001(\t\"2\n\010" +
-      "TpsEvent\022\t\n\001t\030\001 \001(\003\022\013\n\003tps\030\002 \001(\004\022\016\n\006bloc" +
-      "ks\030\003 \001(\004\">\n\016ValidatorEvent\022\016\n\006leader\030\001 \001" +
-      "(\004\022\014\n\004term\030\002 \001(\004\022\016\n\006voters\030\003 \003(\004*~\n\tEven" +
-      "tType\022\032\n\026EVENT_TYPE_UNSPECIFIED\020\000\022\024\n\020EVE" +
-      "NT_TYPE_BLOCK\020\001\022\021\n\rEVENT_TYPE_TX\020\002\022\022\n\016EV" +
-      "ENT_TYPE_TPS\020\003\022\030\n\024EVENT_TYPE_VALIDATOR\020\004" +
-      "2Y\n\rStreamService\022H\n\tSubscribe\022\036.aurigra" +
-      "ph.v1.SubscribeRequest\032\031.aurigraph.v1.St" +
-      "reamEvent0\001Be\n\017io.aurigraph.v1B\013StreamPr" +
-      "otoP\001ZCgithub.com/aurigraph/aurigraph/sc" +
-      "hemas/gen/aurigraph/v1;aurigraphv1b\006prot" +
-      "o3"
+      "1\032\031aurigraph/v1/alerts.proto\032\030aurigraph/" +
+      "v1/chain.proto\"\322\001\n\020SubscribeRequest\022\023\n\013f" +
+      "rom_height\030\001 \001(\004\022\r\n\005after\030\002 \001(\t\022&\n\005types" +
+      "\030\003 \003(\0162\027.aurigraph.v1.EventType\022\020\n\010accou" +
+      "nts\030\004 \003(\t\022&\n\010tx_types\030\005 \003(\0162\024.aurigraph." +
+      "v1.TxType\022\016\n\006assets\030\006 \003(\t\022(\n\010statuses\030\007 " +
+      "\003(\0162\026.aurigraph.v1.TxStatus\"\313\002\n\013StreamEv" +
+      "ent\022%\n\004type\030\001 \001(\0162\027.aurigraph.v1.EventTy" +
+      "pe\022\016\n\006height\030\002 \001(\004\022\024\n\014committed_ms\030\003 \001(\003" +
+      "\022+\n\005block\030\004 \001(\0132\032.aurigraph.v1.BlockSumm" +
+      "aryH\000\022#\n\002tx\030\005 \001(\0132\025.aurigraph.v1.TxEvent" +
+      "H\000\022%\n\003tps\030\006 \001(\0132\026.aurigraph.v1.TpsEventH" +
+      "\000\0221\n\tvalidator\030\007 \001(\0132\034.aurigraph.v1.Vali" +
+      "datorEventH\000\022.\n\005alert\030\t \001(\0132\035.aurigraph." +
+      "v1.AlertTransitionH\000\022\n\n\002id\030\010 \001(\tB\007\n\005even" +
+      "t\"\222\001\n\014BlockSummary\022\014\n\004hash\030\001 \001(\014\022\021\n\tprev" +
+      "_hash\030\002 \001(\014\022\024\n\014timestamp_ms\030\003 \001(\003\022\020\n\010pro" +
+      "poser\030\004 \001(\004\022\021\n\traft_term\030\005 \001(\004\022\020\n\010tx_cou" +
+      "nt\030\006 \001(\r\022\024\n\014failed_count\030\007 \001(\r\"w\n\007TxEven" +
+      "t\022\r\n\005index\030\001 \001(\r\022%\n\002tx\030\002 \001(\0132\031.aurigraph" +
+      ".v1.Transaction\022&\n\006status\030\003 \001(\0162\026.aurigr" +
+      "aph.v1.TxStatus\022\016\n\006reason\030\004 \001(\t\"2\n\010TpsEv" +
+      "ent\022\t\n\001t\030\001 \001(\003\022\013\n\003tps\030\002 \001(\004\022\016\n\006blocks\030\003 " +
+      "\001(\004\">\n\016ValidatorEvent\022\016\n\006leader\030\001 \001(\004\022\014\n" +
+      "\004term\030\002 \001(\004\022\016\n\006voters\030\003 \003(\004*\224\001\n\tEventTyp" +
+      "e\022\032\n\026EVENT_TYPE_UNSPECIFIED\020\000\022\024\n\020EVENT_T" +
+      "YPE_BLOCK\020\001\022\021\n\rEVENT_TYPE_TX\020\002\022\022\n\016EVENT_" +
+      "TYPE_TPS\020\003\022\030\n\024EVENT_TYPE_VALIDATOR\020\004\022\024\n\020" +
+      "EVENT_TYPE_ALERT\020\0052Y\n\rStreamService\022H\n\tS" +
+      "ubscribe\022\036.aurigraph.v1.SubscribeRequest" +
+      "\032\031.aurigraph.v1.StreamEvent0\001Be\n\017io.auri" +
+      "graph.v1B\013StreamProtoP\001ZCgithub.com/auri" +
+      "graph/aurigraph/schemas/gen/aurigraph/v1" +
+      ";aurigraphv1b\006proto3"
     };
     descriptor = com.google.protobuf.Descriptors.FileDescriptor
       .internalBuildGeneratedFileFrom(descriptorData,
         new com.google.protobuf.Descriptors.FileDescriptor[] {
+          io.aurigraph.v1.AlertsProto.getDescriptor(),
           io.aurigraph.v1.ChainProto.getDescriptor(),
         });
     internal_static_aurigraph_v1_SubscribeRequest_descriptor =
@@ -115,7 +118,7 @@ public final class StreamProto extends com.google.protobuf.GeneratedFile {
     internal_static_aurigraph_v1_StreamEvent_fieldAccessorTable = new
       com.google.protobuf.GeneratedMessage.FieldAccessorTable(
         internal_static_aurigraph_v1_StreamEvent_descriptor,
-        new java.lang.String[] { "Type", "Height", "CommittedMs", "Block", "Tx", "Tps", "Validator", "Id", "Event", });
+        new java.lang.String[] { "Type", "Height", "CommittedMs", "Block", "Tx", "Tps", "Validator", "Alert", "Id", "Event", });
     internal_static_aurigraph_v1_BlockSummary_descriptor =
       getDescriptor().getMessageType(2);
     internal_static_aurigraph_v1_BlockSummary_fieldAccessorTable = new
@@ -141,6 +144,7 @@ public final class StreamProto extends com.google.protobuf.GeneratedFile {
         internal_static_aurigraph_v1_ValidatorEvent_descriptor,
         new java.lang.String[] { "Leader", "Term", "Voters", });
     descriptor.resolveAllFeaturesImmutable();
+    io.aurigraph.v1.AlertsProto.getDescriptor();
     io.aurigraph.v1.ChainProto.getDescriptor();
   }
 

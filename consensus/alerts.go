@@ -1,0 +1,85 @@
+package consensus
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"google.golang.org/protobuf/proto"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+)
+
+// ProposeAlert proposes a change to the user-defined alerts and waits until
+// it applied on this validator. It returns raftnode.ErrNotLeader on a
+// follower, an error wrapping ErrRejected and the internal/alerting error
+// when the state machine refused the entry, and the errors of
+// ProposeAsync otherwise. The entry carries the leader's clock, which every
+// validator records.
+func (n *Node) ProposeAlert(ctx context.Context, e *aurigraphv1.AlertEntry) error {
+	ch, err := n.Node.ProposeAsync(ctx, func(id, term uint64) ([]byte, error) {
+		if err := n.ensureGenesis(ctx, term); err != nil {
+			return nil, err
+		}
+		data, err := proto.Marshal(&aurigraphv1.Batch{Proposer: n.cfg.ID, TimestampMs: time.Now().UnixMilli(), ProposalId: id, Alert: e})
+		if err != nil {
+			return nil, fmt.Errorf("encode alert entry: %w", err)
+		}
+		return data, nil
+	})
+	if err != nil {
+		return err
+	}
+	select {
+	case err := <-ch:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Alerts returns a copy of the alerts in this validator's applied state;
+// nil when there are none. After LinearizableRead it includes every change
+// committed before the read.
+func (n *Node) Alerts() *aurigraphv1.AlertState {
+	n.chain.mu.RLock()
+	defer n.chain.mu.RUnlock()
+	return n.chain.fsm.alerts.Proto()
+}
+
+// Progress is what this process applied since it started, as counters the
+// alert evaluator samples: rates over a window are differences between two
+// samples. Blocks replayed after a restart are not counted again.
+type Progress struct {
+	// Height is the applied height.
+	Height uint64
+	// Blocks, Txs and FailedTxs count the blocks written and the
+	// transactions in them (failed ones too).
+	Blocks, Txs, FailedTxs uint64
+	// LatencyMs sums, over those blocks, the time from the leader's proposal
+	// (the batch timestamp) to the block's apply on this validator.
+	LatencyMs uint64
+	// Voters is the number of voters in the configuration now.
+	Voters int
+}
+
+// Progress returns the counters; see Progress.
+func (n *Node) Progress() Progress {
+	voters := 0
+	for _, m := range n.Members() {
+		if m.Voter {
+			voters++
+		}
+	}
+	return Progress{
+		Height:    n.blocks.Stats().Height,
+		Blocks:    n.chain.progress.blocks.Load(),
+		Txs:       n.chain.progress.txs.Load(),
+		FailedTxs: n.chain.progress.failed.Load(),
+		LatencyMs: n.chain.progress.latencyMs.Load(),
+		Voters:    voters,
+	}
+}
+
+// LeaderID is the validator this one believes leads; 0 while none is known.
+func (n *Node) LeaderID() uint64 { return n.Node.Status().Leader }

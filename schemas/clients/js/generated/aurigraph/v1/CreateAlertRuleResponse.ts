@@ -1,0 +1,11 @@
+// Original file: ../../aurigraph/v1/alerts.proto
+
+import type { AlertRule as _aurigraph_v1_AlertRule, AlertRule__Output as _aurigraph_v1_AlertRule__Output } from '../../aurigraph/v1/AlertRule';
+
+export interface CreateAlertRuleResponse {
+  'rule'?: (_aurigraph_v1_AlertRule | null);
+}
+
+export interface CreateAlertRuleResponse__Output {
+  'rule': (_aurigraph_v1_AlertRule__Output | null);
+}

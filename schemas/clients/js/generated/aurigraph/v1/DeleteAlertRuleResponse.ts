@@ -1,0 +1,8 @@
+// Original file: ../../aurigraph/v1/alerts.proto
+
+
+export interface DeleteAlertRuleResponse {
+}
+
+export interface DeleteAlertRuleResponse__Output {
+}
