@@ -21,7 +21,7 @@ func (n *Node) ProposeAlert(ctx context.Context, e *aurigraphv1.AlertEntry) erro
 		if err := n.ensureGenesis(ctx, term); err != nil {
 			return nil, err
 		}
-		data, err := proto.Marshal(&aurigraphv1.Batch{Proposer: n.cfg.ID, TimestampMs: time.Now().UnixMilli(), ProposalId: id, Alert: e})
+		data, err := proto.Marshal(&aurigraphv1.Batch{Proposer: n.cfg.ID, TimestampMs: time.Now().UnixMilli(), ProposalId: id, Alert: e, FormatVersion: EntryFormatWrite})
 		if err != nil {
 			return nil, fmt.Errorf("encode alert entry: %w", err)
 		}
