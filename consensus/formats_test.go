@@ -313,3 +313,49 @@ func TestFormatWriteRule(t *testing.T) {
 		}
 	}
 }
+
+// TestUndecodableNewerEntryStops checks that an entry this release cannot
+// decode at all stops the validator when it says it is of a newer format,
+// instead of being skipped as garbage, which would leave the validator's
+// state behind its newer peers'; one of a known format is still skipped.
+func TestUndecodableNewerEntryStops(t *testing.T) {
+	for _, tc := range []struct {
+		version uint32
+		tooNew  bool
+	}{{0, false}, {EntryFormatRead, false}, {EntryFormatRead + 1, true}} {
+		batches := goldenEntries()
+		batches[2].FormatVersion = tc.version
+		ents := entriesOf(t, 1, batches...)
+		// A genesis field that is not a message: what a newer release that
+		// changed the field's type would send this one.
+		ents[2].Data = protowire.AppendBytes(protowire.AppendTag(ents[2].Data, 6, protowire.BytesType), []byte{0xff})
+		if err := proto.Unmarshal(ents[2].Data, &aurigraphv1.Batch{}); err == nil {
+			t.Fatal("the altered entry still decodes")
+		}
+		c := openGoldenChain(t, t.TempDir())
+		_, err := c.Apply(ents, nil)
+		applied, _ := c.Applied()
+		c.Close()
+		if errors.Is(err, dataformat.ErrTooNew) != tc.tooNew {
+			t.Errorf("undecodable entry of format %d: apply error %v, want ErrTooNew %v", tc.version, err, tc.tooNew)
+		}
+		if !tc.tooNew && applied != uint64(len(ents)) {
+			t.Errorf("undecodable entry of format %d: applied index %d, want %d (skipped)", tc.version, applied, len(ents))
+		}
+	}
+}
+
+// FuzzCheckUndecodableEntry feeds checkUndecodableEntry arbitrary entry
+// bytes: it never panics and refuses only with ErrTooNew.
+func FuzzCheckUndecodableEntry(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0x40, 0x02})
+	f.Add([]byte{0x40, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{0x32, 0x01, 0xff, 0x40, 0x02})
+	f.Add([]byte{0x32, 0x05, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := checkUndecodableEntry(data, 1, 1); err != nil && !errors.Is(err, dataformat.ErrTooNew) {
+			t.Fatalf("%x: %v", data, err)
+		}
+	})
+}
