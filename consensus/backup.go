@@ -44,15 +44,28 @@ var backupLimits = backup.Limits{PartBytes: map[string]int64{
 // validator.
 var ErrBackupNotReady = errors.New("consensus: this validator cannot give a backup yet")
 
+// ErrBackupBusy is returned by WriteBackup while another backup of the
+// validator streams: each holds the snapshot it started from, which raft
+// may have replaced since, so backups one after the other could otherwise
+// keep as many whole states in memory as there are streams, and as many
+// walks of the block log competing with the applier for the disk. Retry
+// once it ended.
+var ErrBackupBusy = errors.New("consensus: another backup of this validator is streaming")
+
 // WriteBackup writes a backup of the validator to w: its newest raft
 // snapshot (the state at one applied index, with the configuration and
 // member addresses of that index) and every block up to the snapshot's
 // height, as its block log holds them. The snapshot is the one raft
 // already holds in memory and blocks below the applied height never
 // change, so the backup takes no lock the applier waits on: the validator
-// applies on while it streams. The backup holds no private key. It returns
-// the manifest written last.
+// applies on while it streams. The backup holds no private key. One backup
+// streams at a time (ErrBackupBusy). It returns the manifest written last.
 func (n *Node) WriteBackup(ctx context.Context, w io.Writer) (backup.Manifest, error) {
+	if !n.backupStreaming.CompareAndSwap(false, true) {
+		n.m.backups.WithLabelValues("busy").Inc()
+		return backup.Manifest{}, fmt.Errorf("%w; retry once it ended", ErrBackupBusy)
+	}
+	defer n.backupStreaming.Store(false)
 	m, err := n.writeBackup(ctx, w)
 	switch {
 	case err == nil:

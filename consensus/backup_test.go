@@ -217,3 +217,55 @@ func TestRestoreRefuses(t *testing.T) {
 		}
 	})
 }
+
+// blockingWriter takes the first write, then holds every later one until
+// release closes.
+type blockingWriter struct {
+	first   chan struct{}
+	release chan struct{}
+	wrote   bool
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	if !b.wrote {
+		b.wrote = true
+		close(b.first)
+	}
+	<-b.release
+	return len(p), nil
+}
+
+// TestBackupOneAtATime checks that a validator streams one backup at a
+// time: each holds the snapshot it started from, so concurrent backups
+// would hold one whole state each.
+func TestBackupOneAtATime(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 1, func(cfg *Config) { cfg.SnapshotEntries = 20 })
+	lead := c.leader()
+	// Blocks larger than the writer's buffer, so the first backup is still
+	// streaming when its writer holds.
+	for i := range int64(24) {
+		mustPropose(t, lead, batch(i, mint(fmt.Sprintf("b%d-%s", i, strings.Repeat("x", 4<<10)), "alice", 1)))
+	}
+	waitFor(t, "a snapshot", func() bool { _, err := lead.NewestSnapshot(); return err == nil })
+	w := &blockingWriter{first: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := lead.WriteBackup(context.Background(), w)
+		done <- err
+	}()
+	<-w.first
+	if _, err := lead.WriteBackup(context.Background(), io.Discard); !errors.Is(err, ErrBackupBusy) {
+		t.Errorf("a second backup while one streams = %v, want ErrBackupBusy", err)
+	}
+	close(w.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the first backup: %v", err)
+	}
+	if _, err := lead.WriteBackup(context.Background(), io.Discard); err != nil {
+		t.Errorf("a backup after the first ended = %v", err)
+	}
+	if busy := counterValue(t, c.regs[lead.ID()], "aurigraph_consensus_backups_total", "busy"); busy != 1 {
+		t.Errorf("backups_total busy = %v, want 1", busy)
+	}
+}
