@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
@@ -459,7 +460,14 @@ func restoreInto(ctx context.Context, dir string, opts RestoreOptions, m *backup
 	}
 	c.mu.RLock()
 	g := c.fsm.genesis
+	used := slices.ContainsFunc(c.fsm.keys.Records(), func(r chain.KeyRecord) bool { return r.ID == opts.NodeID })
 	c.mu.RUnlock()
+	// A validator removed before the backup was taken is in neither the
+	// snapshot's configuration nor its addresses, which SeedStorage checks,
+	// but the key registry keeps every validator that ever signed.
+	if used {
+		return VerifyReport{}, fmt.Errorf("restore: validator %d was a member of this chain (it registered a block-signing key): under its id it could vote a second time in a term it already voted in; restore under an id never used in the cluster", opts.NodeID)
+	}
 	if g != nil && (g.GetChainId() != m.ChainID || hex.EncodeToString(chain.GenesisHash(g)) != m.GenesisHash) {
 		return VerifyReport{}, fmt.Errorf("restore from %s: %w: the state is of chain %q (genesis %x), the manifest says another chain, %q (genesis %s)", opts.File, backup.ErrFormat, g.GetChainId(), chain.GenesisHash(g), m.ChainID, m.GenesisHash)
 	}
