@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"go.etcd.io/raft/v3/raftpb"
@@ -44,15 +45,28 @@ var backupLimits = backup.Limits{PartBytes: map[string]int64{
 // validator.
 var ErrBackupNotReady = errors.New("consensus: this validator cannot give a backup yet")
 
+// ErrBackupBusy is returned by WriteBackup while another backup of the
+// validator streams: each holds the snapshot it started from, which raft
+// may have replaced since, so backups one after the other could otherwise
+// keep as many whole states in memory as there are streams, and as many
+// walks of the block log competing with the applier for the disk. Retry
+// once it ended.
+var ErrBackupBusy = errors.New("consensus: another backup of this validator is streaming")
+
 // WriteBackup writes a backup of the validator to w: its newest raft
 // snapshot (the state at one applied index, with the configuration and
 // member addresses of that index) and every block up to the snapshot's
 // height, as its block log holds them. The snapshot is the one raft
 // already holds in memory and blocks below the applied height never
 // change, so the backup takes no lock the applier waits on: the validator
-// applies on while it streams. The backup holds no private key. It returns
-// the manifest written last.
+// applies on while it streams. The backup holds no private key. One backup
+// streams at a time (ErrBackupBusy). It returns the manifest written last.
 func (n *Node) WriteBackup(ctx context.Context, w io.Writer) (backup.Manifest, error) {
+	if !n.backupStreaming.CompareAndSwap(false, true) {
+		n.m.backups.WithLabelValues("busy").Inc()
+		return backup.Manifest{}, fmt.Errorf("%w; retry once it ended", ErrBackupBusy)
+	}
+	defer n.backupStreaming.Store(false)
 	m, err := n.writeBackup(ctx, w)
 	switch {
 	case err == nil:
@@ -446,7 +460,14 @@ func restoreInto(ctx context.Context, dir string, opts RestoreOptions, m *backup
 	}
 	c.mu.RLock()
 	g := c.fsm.genesis
+	used := slices.ContainsFunc(c.fsm.keys.Records(), func(r chain.KeyRecord) bool { return r.ID == opts.NodeID })
 	c.mu.RUnlock()
+	// A validator removed before the backup was taken is in neither the
+	// snapshot's configuration nor its addresses, which SeedStorage checks,
+	// but the key registry keeps every validator that ever signed.
+	if used {
+		return VerifyReport{}, fmt.Errorf("restore: validator %d was a member of this chain (it registered a block-signing key): under its id it could vote a second time in a term it already voted in; restore under an id never used in the cluster", opts.NodeID)
+	}
 	if g != nil && (g.GetChainId() != m.ChainID || hex.EncodeToString(chain.GenesisHash(g)) != m.GenesisHash) {
 		return VerifyReport{}, fmt.Errorf("restore from %s: %w: the state is of chain %q (genesis %x), the manifest says another chain, %q (genesis %s)", opts.File, backup.ErrFormat, g.GetChainId(), chain.GenesisHash(g), m.ChainID, m.GenesisHash)
 	}

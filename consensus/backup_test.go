@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/aurigraph/aurigraph/internal/backup"
+	"github.com/aurigraph/aurigraph/internal/chain"
 )
 
 // takeBackup writes a backup of n into a file and returns its path and manifest.
@@ -216,4 +217,99 @@ func TestRestoreRefuses(t *testing.T) {
 			t.Error("a second restore into the restored dir was accepted")
 		}
 	})
+}
+
+// blockingWriter takes the first write, then holds every later one until
+// release closes.
+type blockingWriter struct {
+	first   chan struct{}
+	release chan struct{}
+	wrote   bool
+}
+
+func (b *blockingWriter) Write(p []byte) (int, error) {
+	if !b.wrote {
+		b.wrote = true
+		close(b.first)
+	}
+	<-b.release
+	return len(p), nil
+}
+
+// TestBackupOneAtATime checks that a validator streams one backup at a
+// time: each holds the snapshot it started from, so concurrent backups
+// would hold one whole state each.
+func TestBackupOneAtATime(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 1, func(cfg *Config) { cfg.SnapshotEntries = 20 })
+	lead := c.leader()
+	// Blocks larger than the writer's buffer, so the first backup is still
+	// streaming when its writer holds.
+	for i := range int64(24) {
+		mustPropose(t, lead, batch(i, mint(fmt.Sprintf("b%d-%s", i, strings.Repeat("x", 4<<10)), "alice", 1)))
+	}
+	waitFor(t, "a snapshot", func() bool { _, err := lead.NewestSnapshot(); return err == nil })
+	w := &blockingWriter{first: make(chan struct{}), release: make(chan struct{})}
+	done := make(chan error, 1)
+	go func() {
+		_, err := lead.WriteBackup(context.Background(), w)
+		done <- err
+	}()
+	<-w.first
+	if _, err := lead.WriteBackup(context.Background(), io.Discard); !errors.Is(err, ErrBackupBusy) {
+		t.Errorf("a second backup while one streams = %v, want ErrBackupBusy", err)
+	}
+	close(w.release)
+	if err := <-done; err != nil {
+		t.Fatalf("the first backup: %v", err)
+	}
+	if _, err := lead.WriteBackup(context.Background(), io.Discard); err != nil {
+		t.Errorf("a backup after the first ended = %v", err)
+	}
+	if busy := counterValue(t, c.regs[lead.ID()], "aurigraph_consensus_backups_total", "busy"); busy != 1 {
+		t.Errorf("backups_total busy = %v, want 1", busy)
+	}
+}
+
+// TestRestoreRefusesARemovedValidatorsID checks that a backup taken after a
+// validator was removed, whose snapshot no longer names it, is not restored
+// under its id: the runbook's own order (remove the lost validator, then
+// take a fresh backup) would otherwise bring it back with its votes
+// forgotten. The chain's key registry still records it.
+func TestRestoreRefusesARemovedValidatorsID(t *testing.T) {
+	t.Parallel()
+	c := newCluster(t, 3, func(cfg *Config) { cfg.SnapshotEntries = 4 })
+	lead := c.leader()
+	keyed := func(n *Node, id uint64) bool {
+		n.chain.mu.RLock()
+		defer n.chain.mu.RUnlock()
+		return slices.ContainsFunc(n.chain.fsm.keys.Records(), func(r chain.KeyRecord) bool { return r.ID == id })
+	}
+	lost := c.followers(lead)[0].ID()
+	waitFor(t, "every validator's key registered", func() bool { return keyed(lead, 1) && keyed(lead, 2) && keyed(lead, 3) })
+	c.stop(lost)
+	ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+	defer cancel()
+	if err := lead.RemoveMember(ctx, lost); err != nil {
+		t.Fatalf("RemoveMember(%d): %v", lost, err)
+	}
+	for i := range int64(8) {
+		mustPropose(t, lead, batch(i, mint(fmt.Sprintf("after-removal-%d", i), "alice", 1)))
+	}
+	waitFor(t, "a snapshot taken after the removal", func() bool {
+		s, err := lead.NewestSnapshot()
+		return err == nil && !slices.Contains(s.Metadata.ConfState.Voters, lost) && !slices.Contains(s.Metadata.ConfState.Learners, lost)
+	})
+	path, _ := takeBackup(t, lead)
+	dir := filepath.Join(t.TempDir(), "data")
+	_, err := RestoreBackup(ctx, RestoreOptions{File: path, DataDir: dir, NodeID: lost, Logger: testLogger()})
+	if err == nil || !strings.Contains(err.Error(), "was a member of this chain") {
+		t.Fatalf("RestoreBackup under removed validator %d's id = %v, want a refusal", lost, err)
+	}
+	if _, err := os.Stat(dir); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("a refused restore created %s (%v)", dir, err)
+	}
+	if _, err := RestoreBackup(ctx, RestoreOptions{File: path, DataDir: dir, NodeID: 7, Logger: testLogger()}); err != nil {
+		t.Fatalf("RestoreBackup under a new id: %v", err)
+	}
 }

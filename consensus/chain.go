@@ -159,6 +159,10 @@ func (c *Chain) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outco
 		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
 			var b aurigraphv1.Batch
 			if err := proto.Unmarshal(e.Data, &b); err != nil {
+				if ferr := checkUndecodableEntry(e.Data, e.Index, e.Term); ferr != nil {
+					c.mu.Unlock()
+					return nil, fmt.Errorf("%w (%v)", ferr, err)
+				}
 				// Every validator fails the same way on the same bytes, so
 				// skipping keeps them in agreement.
 				c.logger.Error("skipping undecodable raft entry", "index", e.Index, "term", e.Term, "err", err)

@@ -3,6 +3,7 @@ package consensus
 import (
 	"fmt"
 
+	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/dataformat"
@@ -43,3 +44,33 @@ func DecodeSnapshot(data []byte, index uint64) (*aurigraphv1.StateSnapshot, erro
 func checkEntry(b *aurigraphv1.Batch, index, term uint64) error {
 	return dataformat.Check(fmt.Sprintf("raft entry %d (term %d)", index, term), b.GetFormatVersion(), EntryFormatRead)
 }
+
+// checkUndecodableEntry checks the format an entry that does not decode
+// says it has. A newer release may change a field so that this one cannot
+// decode it at all: skipping such an entry, as one skips garbage every
+// validator fails on alike, would leave this validator's state behind its
+// newer peers', so a format it does not know stops it as checkEntry does.
+func checkUndecodableEntry(data []byte, index, term uint64) error {
+	for len(data) > 0 {
+		num, typ, n := protowire.ConsumeTag(data)
+		if n < 0 {
+			return nil
+		}
+		data = data[n:]
+		if num == batchFormatField && typ == protowire.VarintType {
+			v, n := protowire.ConsumeVarint(data)
+			if n < 0 {
+				return nil
+			}
+			return dataformat.Check(fmt.Sprintf("raft entry %d (term %d), which does not decode,", index, term), uint32(min(v, 1<<32-1)), EntryFormatRead)
+		}
+		if n = protowire.ConsumeFieldValue(num, typ, data); n < 0 {
+			return nil
+		}
+		data = data[n:]
+	}
+	return nil
+}
+
+// batchFormatField is Batch.format_version's field number.
+var batchFormatField = (&aurigraphv1.Batch{}).ProtoReflect().Descriptor().Fields().ByName("format_version").Number()

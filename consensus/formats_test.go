@@ -281,20 +281,39 @@ func TestFormatsRefuseNewer(t *testing.T) {
 		}
 	}
 
-	for _, tc := range []struct {
-		version uint32
-		tooNew  bool
-	}{{0, false}, {EntryFormatRead, false}, {EntryFormatRead + 1, true}} {
-		batches := goldenEntries()
-		batches[2].FormatVersion = tc.version
-		c := openGoldenChain(t, t.TempDir())
-		_, err := c.Apply(entriesOf(t, 1, batches...), nil)
-		c.Close()
-		if errors.Is(err, dataformat.ErrTooNew) != tc.tooNew {
-			t.Errorf("entry of format %d: apply error %v, want ErrTooNew %v", tc.version, err, tc.tooNew)
-		}
-		if tc.tooNew && !strings.Contains(fmt.Sprint(err), "raft entry 3") {
-			t.Errorf("entry of format %d: %v does not name the entry", tc.version, err)
+	// An entry this release cannot decode at all must stop it too when it
+	// says it is of a newer format, rather than be skipped as garbage every
+	// validator fails on alike, which would leave this one's state behind
+	// its newer peers'; one of a known format is still skipped.
+	for _, undecodable := range []bool{false, true} {
+		for _, tc := range []struct {
+			version uint32
+			tooNew  bool
+		}{{0, false}, {EntryFormatRead, false}, {EntryFormatRead + 1, true}} {
+			batches := goldenEntries()
+			batches[2].FormatVersion = tc.version
+			ents := entriesOf(t, 1, batches...)
+			if undecodable {
+				// A genesis field that is not a message: what a newer
+				// release that changed the field's type would send.
+				ents[2].Data = protowire.AppendBytes(protowire.AppendTag(ents[2].Data, 6, protowire.BytesType), []byte{0xff})
+				if err := proto.Unmarshal(ents[2].Data, &aurigraphv1.Batch{}); err == nil {
+					t.Fatal("the altered entry still decodes")
+				}
+			}
+			c := openGoldenChain(t, t.TempDir())
+			_, err := c.Apply(ents, nil)
+			applied, _ := c.Applied()
+			c.Close()
+			if errors.Is(err, dataformat.ErrTooNew) != tc.tooNew {
+				t.Errorf("entry of format %d (undecodable %v): apply error %v, want ErrTooNew %v", tc.version, undecodable, err, tc.tooNew)
+			}
+			if tc.tooNew && !strings.Contains(fmt.Sprint(err), "raft entry 3") {
+				t.Errorf("entry of format %d (undecodable %v): %v does not name the entry", tc.version, undecodable, err)
+			}
+			if !tc.tooNew && applied != uint64(len(ents)) {
+				t.Errorf("entry of format %d (undecodable %v): applied index %d, want %d", tc.version, undecodable, applied, len(ents))
+			}
 		}
 	}
 }
@@ -312,4 +331,19 @@ func TestFormatWriteRule(t *testing.T) {
 			t.Errorf("%s format: writes %d but reads only up to %d", name, wr[0], wr[1])
 		}
 	}
+}
+
+// FuzzCheckUndecodableEntry feeds checkUndecodableEntry arbitrary entry
+// bytes: it never panics and refuses only with ErrTooNew.
+func FuzzCheckUndecodableEntry(f *testing.F) {
+	f.Add([]byte{})
+	f.Add([]byte{0x40, 0x02})
+	f.Add([]byte{0x40, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01})
+	f.Add([]byte{0x32, 0x01, 0xff, 0x40, 0x02})
+	f.Add([]byte{0x32, 0x05, 0xff})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if err := checkUndecodableEntry(data, 1, 1); err != nil && !errors.Is(err, dataformat.ErrTooNew) {
+			t.Fatalf("%x: %v", data, err)
+		}
+	})
 }

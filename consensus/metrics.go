@@ -16,7 +16,7 @@ type metrics struct {
 	committedTxs    prometheus.Counter
 	txRate          *txRate
 	height          prometheus.Gauge
-	// backups counts WriteBackup calls by result: ok, not_ready, failed.
+	// backups counts WriteBackup calls by result: ok, not_ready, busy, failed.
 	backups    *prometheus.CounterVec
 	lastBackup prometheus.Gauge
 }
@@ -35,7 +35,7 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 		committedTxs:    prometheus.NewCounter(prometheus.CounterOpts(opts("committed_txs_total", "Transactions (committed or failed) included in applied blocks."))),
 		txRate:          newTxRate(labels),
 		height:          prometheus.NewGauge(prometheus.GaugeOpts(opts("height", "Height of the newest applied block."))),
-		backups:         prometheus.NewCounterVec(prometheus.CounterOpts(opts("backups_total", "Backups streamed from this validator, by result: ok, not_ready (no snapshot yet, or catching up), failed.")), []string{"result"}),
+		backups:         prometheus.NewCounterVec(prometheus.CounterOpts(opts("backups_total", "Backups streamed from this validator, by result: ok, not_ready (no snapshot yet, or catching up), busy (another backup was streaming), failed.")), []string{"result"}),
 		lastBackup:      prometheus.NewGauge(prometheus.GaugeOpts(opts("backup_last_success_timestamp_seconds", "Unix time the last complete backup of this validator was streamed; 0 before the first."))),
 		applyDuration: prometheus.NewHistogram(prometheus.HistogramOpts{
 			Namespace: "aurigraph", Subsystem: "consensus", Name: "apply_duration_seconds", ConstLabels: labels,

@@ -57,6 +57,8 @@ type Node struct {
 	// are pending, not unknown, although nothing in this process accepted
 	// them.
 	logged atomic.Pointer[loggedTxs]
+	// backupStreaming is set while WriteBackup streams.
+	backupStreaming atomic.Bool
 
 	stopWorkers context.CancelFunc
 	workers     sync.WaitGroup

@@ -18,12 +18,13 @@ import (
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/atomicfile"
 	"github.com/aurigraph/aurigraph/internal/backup"
+	"github.com/aurigraph/aurigraph/internal/retry"
 )
 
 func newBackupCommand() *cobra.Command {
 	var from, out, caFile, tokenFile string
 	var validator uint64
-	var timeout time.Duration
+	var timeout, retryFor time.Duration
 	cmd := &cobra.Command{
 		Use:   "backup",
 		Short: "Take a backup of a running validator",
@@ -35,6 +36,10 @@ sha256 checksums. The validator applies on while it streams. The file is
 written beside --out, synced, checked against its manifest and only then
 renamed to --out. It holds the whole state: keep it as safe as the data
 directory. It holds no private key.
+
+A validator that cannot give a backup yet (before its first raft snapshot,
+while it fetches blocks from peers, or while another backup of it streams)
+answers 503; aurigraph backup asks again, backing off, for --retry-for.
 
 Where the validator requires authentication, put an admin's bearer token or
 API key in --token-file, or in the environment variable AURIGRAPH_TOKEN.
@@ -73,7 +78,23 @@ Restore it with aurigraph restore.`,
 				url += "?validator=" + strconv.FormatUint(validator, 10)
 			}
 			start := time.Now()
-			size, m, err := downloadBackup(cmd, hc, url, token, out, timeout)
+			bo := retry.Backoff{Min: time.Second, Max: 10 * time.Second}
+			var size int64
+			var m *backup.Manifest
+			for {
+				size, m, err = downloadBackup(cmd, hc, url, token, out, timeout)
+				left := retryFor - time.Since(start)
+				if !errors.Is(err, errBackupUnavailable) || left <= 0 {
+					break
+				}
+				wait := min(bo.Next(), left)
+				fmt.Fprintf(cmd.ErrOrStderr(), "%v; asking again in %v\n", err, wait.Round(time.Millisecond))
+				select {
+				case <-cmd.Context().Done():
+					return cmd.Context().Err()
+				case <-time.After(wait):
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -89,8 +110,14 @@ Restore it with aurigraph restore.`,
 	fl.StringVar(&tokenFile, "token-file", "", "file holding an admin's bearer token or API key (default: $AURIGRAPH_TOKEN)")
 	fl.Uint64Var(&validator, "validator", 0, "which validator of a process that runs several (aurigraph dev); default its first")
 	fl.DurationVar(&timeout, "timeout", time.Minute, "how long to wait for the validator's answer, and for each stall in the transfer")
+	fl.DurationVar(&retryFor, "retry-for", 2*time.Minute, "how long to keep asking a validator that answers 503 (not ready to give a backup yet); 0 asks once")
 	return cmd
 }
+
+// errBackupUnavailable marks a validator's 503: it cannot give a backup
+// yet, and may once it took a snapshot, fetched its blocks or ended another
+// backup.
+var errBackupUnavailable = errors.New("the validator cannot give a backup yet")
 
 // downloadBackup streams url into a file beside out, syncs it, checks it
 // against its manifest and renames it to out; it returns the size and the
@@ -118,7 +145,11 @@ func downloadBackup(cmd *cobra.Command, hc *http.Client, url, token, out string,
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
-		return 0, nil, fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+		err := fmt.Errorf("GET %s: %s: %s", url, resp.Status, strings.TrimSpace(string(body)))
+		if resp.StatusCode == http.StatusServiceUnavailable {
+			err = fmt.Errorf("%w (%w)", err, errBackupUnavailable)
+		}
+		return 0, nil, err
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(out), filepath.Base(out)+".partial-*")
 	if err != nil {

@@ -43,6 +43,15 @@ func TestBackupCommandWritesAtomically(t *testing.T) {
 		w.Header().Set("Retry-After", "10")
 		http.Error(w, `{"error":"no raft snapshot yet"}`, http.StatusServiceUnavailable)
 	})
+	busyOnce := 0
+	mux.HandleFunc("GET /busyonce/api/v12/admin/backup", func(w http.ResponseWriter, r *http.Request) {
+		if busyOnce++; busyOnce == 1 {
+			w.Header().Set("Retry-After", "10")
+			http.Error(w, `{"error":"another backup of this validator is streaming"}`, http.StatusServiceUnavailable)
+			return
+		}
+		w.Write(valid.Bytes())
+	})
 	mux.HandleFunc("GET /stall/api/v12/admin/backup", func(w http.ResponseWriter, r *http.Request) {
 		w.Write(valid.Bytes()[:100])
 		w.(http.Flusher).Flush()
@@ -75,13 +84,18 @@ func TestBackupCommandWritesAtomically(t *testing.T) {
 	if got, _ := os.ReadFile(out); !bytes.Equal(got, valid.Bytes()) {
 		t.Fatal("--out does not hold the backup served")
 	}
+	// A 503 is asked again, backing off, until --retry-for.
+	os.Remove(out)
+	if stdout, err := run("--from", srv.URL+"/busyonce/api/v12"); err != nil || busyOnce != 2 || !strings.Contains(stdout, `"node_id":2`) {
+		t.Fatalf("backup from a validator busy at first = %v after %d requests, output %s", err, busyOnce, stdout)
+	}
 	for _, tc := range []struct{ name, path, want string }{
 		{"cut short", "/short", "incomplete or damaged"},
 		{"not ready", "/busy", "503"},
 		{"stalled", "/stall", "no progress"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := run("--from", srv.URL+tc.path+"/api/v12", "--timeout", "500ms")
+			_, err := run("--from", srv.URL+tc.path+"/api/v12", "--timeout", "500ms", "--retry-for", "1500ms")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("backup = %v, want an error saying %q", err, tc.want)
 			}

@@ -288,3 +288,26 @@ func TestWebHeadersAndCORS(t *testing.T) {
 		t.Error("an unlisted origin was allowed")
 	}
 }
+
+// TestAbortedPrivilegedResponseIsAudited checks that a privileged request
+// whose handler aborts the response midway, as a backup cut short does
+// after part of the state went out, is still recorded.
+func TestAbortedPrivilegedResponseIsAudited(t *testing.T) {
+	f := newFixture(t)
+	f.mux.Under("/api/v12").HandleFunc("GET /admin/backup", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte("part of the state"))
+		panic(http.ErrAbortHandler)
+	})
+	func() {
+		defer func() {
+			if v := recover(); v != http.ErrAbortHandler {
+				t.Errorf("the handler's abort reached the server as %v, want http.ErrAbortHandler", v)
+			}
+		}()
+		f.do(http.MethodGet, "/api/v12/admin/backup", f.secrets[auth.RoleAdmin])
+	}()
+	evs := f.events(t)
+	if len(evs) != 1 || evs[0]["action"] != "backup" || evs[0]["result"] != "failed" || !strings.HasPrefix(evs[0]["who"].(string), "api_key:") {
+		t.Fatalf("audit events of an aborted backup: %v, want one failed backup by the admin key", evs)
+	}
+}

@@ -157,6 +157,17 @@ func (g *Guard) guardHTTP(pattern string, rule policy.Rule, h http.Handler) http
 			return
 		}
 		rec := &statusRecorder{ResponseWriter: w, code: http.StatusOK}
+		// A handler that aborts its response midway panics (a backup cut
+		// short panics with http.ErrAbortHandler, after part of the state
+		// went out): it is recorded, as failed, before the panic goes on to
+		// net/http.
+		defer func() {
+			if v := recover(); v != nil {
+				ev.Status, ev.Result, ev.Reason = strconv.Itoa(rec.code), audit.Failed, fmt.Sprintf("response aborted: %v", v)
+				g.cfg.Audit.Record(r.Context(), ev)
+				panic(v)
+			}
+		}()
 		h.ServeHTTP(rec, r)
 		ev.Status = strconv.Itoa(rec.code)
 		ev.Result = audit.Succeeded

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -36,16 +37,25 @@ const (
 )
 
 // checkDirFormat reads the version dir's format file records, refuses one
-// newer than read, and writes write when there is none and the caller may
-// write. The version is recorded before any file of that format is written
-// in dir, so a directory with files and no format file is version 1.
-func checkDirFormat(dir, name string, read, write uint32, readOnly bool) error {
+// newer than read, and records one when there is none and the caller may
+// write. The version is recorded before any file of that format (named
+// *suffix) is written in dir, so a directory with such files and no format
+// file was written before versions were recorded: it is recorded as
+// version 1, whatever this release writes, and only an empty one as write.
+func checkDirFormat(dir, name, suffix string, read, write uint32, readOnly bool) error {
 	path := filepath.Join(dir, name)
 	raw, err := os.ReadFile(path)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if readOnly {
 			return nil
+		}
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return fmt.Errorf("record the format of %s: %w", dir, err)
+		}
+		if slices.ContainsFunc(entries, func(e os.DirEntry) bool { return strings.HasSuffix(e.Name(), suffix) }) {
+			write = 1
 		}
 		if err := atomicfile.WriteFile(path, []byte(strconv.FormatUint(uint64(write), 10)+"\n")); err != nil {
 			return fmt.Errorf("record the format of %s: %w", dir, err)

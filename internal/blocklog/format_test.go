@@ -76,3 +76,37 @@ func TestDirFormats(t *testing.T) {
 		}
 	}
 }
+
+// TestDirFormatOfUnversionedFiles checks that a directory holding files
+// written before versions were recorded is recorded as version 1 even by a
+// release that writes a newer one: its files are version 1, and recording
+// the newer version would have them misread.
+func TestDirFormatOfUnversionedFiles(t *testing.T) {
+	for _, tc := range []struct {
+		name, file, want string
+	}{
+		{"segments of an earlier release", "00000000000000000001" + segmentSuffix, "1\n"},
+		{"index runs of an earlier release", "00000001" + runSuffix, "1\n"},
+		{"no files yet", "", "2\n"},
+		{"other files only", "rules.json", "2\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			if tc.file != "" {
+				if err := os.WriteFile(filepath.Join(dir, tc.file), []byte("x"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			suffix := segmentSuffix
+			if strings.HasSuffix(tc.file, runSuffix) {
+				suffix = runSuffix
+			}
+			if err := checkDirFormat(dir, "test.format", suffix, 2, 2, false); err != nil {
+				t.Fatal(err)
+			}
+			if raw, err := os.ReadFile(filepath.Join(dir, "test.format")); err != nil || string(raw) != tc.want {
+				t.Errorf("recorded %q (%v), want %q", raw, err, tc.want)
+			}
+		})
+	}
+}

@@ -106,7 +106,7 @@ func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
 	if runEntries <= 0 {
 		runEntries = DefaultRunEntries
 	}
-	if err := checkDirFormat(dir, runsFormatFile, IndexFormatRead, IndexFormatWrite, readOnly); err != nil {
+	if err := checkDirFormat(dir, runsFormatFile, runSuffix, IndexFormatRead, IndexFormatWrite, readOnly); err != nil {
 		return nil, fmt.Errorf("blocklog index: %w", err)
 	}
 	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64()}

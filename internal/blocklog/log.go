@@ -94,7 +94,7 @@ func Open(dir string, opts Options) (*Log, error) {
 			return nil, fmt.Errorf("blocklog: create %s: %w", dir, err)
 		}
 	}
-	if err := checkDirFormat(dir, segmentsFormatFile, SegmentFormatRead, SegmentFormatWrite, opts.ReadOnly); err != nil {
+	if err := checkDirFormat(dir, segmentsFormatFile, segmentSuffix, SegmentFormatRead, SegmentFormatWrite, opts.ReadOnly); err != nil {
 		return nil, fmt.Errorf("blocklog: %w", err)
 	}
 	names, err := os.ReadDir(dir)

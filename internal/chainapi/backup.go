@@ -61,7 +61,7 @@ func (h *httpHandler) backup(w http.ResponseWriter, r *http.Request) {
 	case err == nil:
 	case sw.started:
 		panic(http.ErrAbortHandler)
-	case errors.Is(err, consensus.ErrBackupNotReady):
+	case errors.Is(err, consensus.ErrBackupNotReady), errors.Is(err, consensus.ErrBackupBusy):
 		w.Header().Set("Retry-After", "10")
 		writeError(w, http.StatusServiceUnavailable, err.Error())
 	default:

@@ -182,6 +182,9 @@ func (n *Node) open() error {
 	if err != nil {
 		return err
 	}
+	if err := checkSeededFor(persisted.Metadata, cfg.ID, cfg.DataDir); err != nil {
+		return err
+	}
 	snapshot, hardState, entries := persisted.Snapshot, persisted.HardState, persisted.Entries
 	n.memory = raft.NewMemoryStorage()
 	if snapshot != nil {

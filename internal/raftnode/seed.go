@@ -1,6 +1,7 @@
 package raftnode
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -40,7 +41,8 @@ func (n *Node) NewestSnapshot() (raftpb.Snapshot, error) {
 // a member's raft log held votes and acknowledged entries that s does not,
 // and a member that forgot them could help elect two leaders in one term or
 // lose a committed entry. A new id never voted, so the hard state written,
-// s's term with no vote, is one it could have had.
+// s's term with no vote, is one it could have had; the log records id, and
+// Start refuses it under any other (checkSeededFor).
 func SeedStorage(dataDir string, id uint64, s raftpb.Snapshot, logger *slog.Logger) error {
 	if logger == nil {
 		logger = slog.Default()
@@ -72,7 +74,11 @@ func SeedStorage(dataDir string, id uint64, s raftpb.Snapshot, logger *slog.Logg
 	if err := snap.New(zapLogger(logger.With("subsystem", "snap")), snapDir).SaveSnap(s); err != nil {
 		return fmt.Errorf("seed raft log: save snapshot at index %d: %w", s.Metadata.Index, err)
 	}
-	w, err := wal.Create(zapLogger(logger.With("subsystem", "wal")), walDir, nil)
+	meta, err := json.Marshal(seedMetadata{SeededFor: id})
+	if err != nil {
+		return fmt.Errorf("seed raft log: %w", err)
+	}
+	w, err := wal.Create(zapLogger(logger.With("subsystem", "wal")), walDir, meta)
 	if err != nil {
 		return fmt.Errorf("seed raft log: create wal in %s: %w", walDir, err)
 	}
@@ -82,6 +88,32 @@ func SeedStorage(dataDir string, id uint64, s raftpb.Snapshot, logger *slog.Logg
 	)
 	if err = errors.Join(err, w.Close()); err != nil {
 		return fmt.Errorf("seed raft log in %s: %w", walDir, err)
+	}
+	return nil
+}
+
+// seedMetadata is the WAL metadata SeedStorage writes.
+type seedMetadata struct {
+	// SeededFor is the validator the log was seeded for.
+	SeededFor uint64 `json:"seeded_for"`
+}
+
+// checkSeededFor refuses to start validator id on a raft log SeedStorage
+// seeded for another. The log starts at a snapshot with no vote, which
+// only an id that never voted could have had: under another id, say that
+// of the validator it replaces (a unit or a pod that still passes the old
+// --id), it would be a member that forgot its votes and acknowledgements.
+// Logs of ordinary starts carry no metadata.
+func checkSeededFor(meta []byte, id uint64, dataDir string) error {
+	if len(meta) == 0 {
+		return nil
+	}
+	var m seedMetadata
+	if err := json.Unmarshal(meta, &m); err != nil {
+		return fmt.Errorf("raft log in %s: metadata %q: %w", dataDir, meta, err)
+	}
+	if m.SeededFor != 0 && m.SeededFor != id {
+		return fmt.Errorf("the raft log in %s was restored for validator %d, and this is validator %d: start it with --id %d (added with aurigraph cluster add), never under another id", dataDir, m.SeededFor, id, m.SeededFor)
 	}
 	return nil
 }

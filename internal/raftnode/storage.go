@@ -43,6 +43,9 @@ type Persisted struct {
 	HardState raftpb.HardState
 	// Entries are those after Snapshot.
 	Entries []raftpb.Entry
+	// Metadata is what the log was created with: empty, or the validator
+	// SeedStorage seeded it for.
+	Metadata []byte
 }
 
 // Directories of the disk storage inside a data dir.
@@ -129,7 +132,7 @@ func (d *diskStorage) Load() (Persisted, error) {
 		walSnap.Index, walSnap.Term = out.Snapshot.Metadata.Index, out.Snapshot.Metadata.Term
 	}
 	var err error
-	d.wal, out.HardState, out.Entries, err = d.readWAL(lg, walSnap)
+	d.wal, out.Metadata, out.HardState, out.Entries, err = d.readWAL(lg, walSnap)
 	if err != nil {
 		return Persisted{}, err
 	}
@@ -142,23 +145,23 @@ func (d *diskStorage) Load() (Persisted, error) {
 // crash in the middle of an append was never fsynced, so never acknowledged
 // to anyone: as etcd does, the torn tail is cut off (the original segment is
 // kept as *.broken) and the read retried once.
-func (d *diskStorage) readWAL(lg *zap.Logger, s walpb.Snapshot) (*wal.WAL, raftpb.HardState, []raftpb.Entry, error) {
+func (d *diskStorage) readWAL(lg *zap.Logger, s walpb.Snapshot) (*wal.WAL, []byte, raftpb.HardState, []raftpb.Entry, error) {
 	dir := d.walDir
 	for repaired := false; ; repaired = true {
 		w, err := wal.Open(lg, dir, s)
 		if err != nil {
-			return nil, raftpb.HardState{}, nil, fmt.Errorf("open wal in %s: %w", dir, err)
+			return nil, nil, raftpb.HardState{}, nil, fmt.Errorf("open wal in %s: %w", dir, err)
 		}
-		_, st, ents, err := w.ReadAll()
+		meta, st, ents, err := w.ReadAll()
 		if err == nil {
-			return w, st, ents, nil
+			return w, meta, st, ents, nil
 		}
 		w.Close()
 		if repaired || !errors.Is(err, io.ErrUnexpectedEOF) {
-			return nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w", dir, err)
+			return nil, nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w", dir, err)
 		}
 		if !wal.Repair(lg, dir) {
-			return nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w; cutting off its torn last record failed: restore the directory or start this validator from an empty data dir to resync from its peers", dir, err)
+			return nil, nil, raftpb.HardState{}, nil, fmt.Errorf("read wal in %s: %w; cutting off its torn last record failed: restore the directory or start this validator from an empty data dir to resync from its peers", dir, err)
 		}
 		d.logger.Warn("wal ended in a torn record from a crash mid-write; cut it off and kept the original as *.broken", "dir", dir)
 	}
