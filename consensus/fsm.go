@@ -10,7 +10,6 @@ import (
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/alerting"
 	"github.com/aurigraph/aurigraph/internal/chain"
@@ -553,8 +552,13 @@ func (img *stateImage) encode() ([]byte, error) {
 	// Fields are written in number order: those before the accounts (4),
 	// the accounts, those after.
 	head := &aurigraphv1.StateSnapshot{Height: img.rest.GetHeight(), LastHash: img.rest.GetLastHash(), TxCount: img.rest.GetTxCount()}
-	tail := proto.Clone(img.rest).(*aurigraphv1.StateSnapshot)
+	// The fields after the accounts are written from the image itself, the
+	// head's cleared meanwhile: a copy would double the largest allocation
+	// of a snapshot (the dedup window's digests, megabytes) on every
+	// validator at once, and with it the collector's work.
+	tail := img.rest
 	tail.Height, tail.LastHash, tail.TxCount = 0, nil, 0
+	defer func() { tail.Height, tail.LastHash, tail.TxCount = head.Height, head.LastHash, head.TxCount }()
 	out, err := chain.Deterministic.Marshal(head)
 	if err != nil {
 		return nil, err

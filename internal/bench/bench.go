@@ -260,6 +260,15 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 			return nil, fmt.Errorf("bench: the max-rate phase committed %d of %d transactions in fewer than two blocks; use a longer --duration", obs.committedTotal(phaseMax), res.Produced)
 		}
 		latencyRate = cfg.LatencyShare * rep.CommittedTPS
+		// The latency phase measures a pipeline at that rate, not one still
+		// projecting the seconds of backlog the max-rate phase left: in dev
+		// the projector and its engine share the validators' cores, and
+		// their catching up took the latency phase's tail for its own.
+		if head := tgt.Chain.Height(); tgt.Projected != nil {
+			if err := waitUntil(ctx, 2*time.Minute, fmt.Sprintf("ClickHouse to catch up with the max-rate phase (height %d)", head), func() bool { return tgt.Projected() >= head }); err != nil {
+				return nil, err
+			}
+		}
 	}
 	log.Info("bench: latency phase (open loop)", "rate", int(latencyRate), "duration", cfg.Duration)
 	res, began, err := phase(phaseLatency, latencyRate)

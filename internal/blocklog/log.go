@@ -12,7 +12,8 @@
 //
 // Appends are not synced: the caller's own write-ahead log is what makes a
 // block durable, and the caller calls Sync before it gives that log up (a
-// raft snapshot). Segments that are full, and fills, are synced when
+// raft snapshot). Every writebackBytes appended are handed to the kernel's
+// writeback as they come, so that Sync finds little left to write. Segments that are full, and fills, are synced when
 // written, so only the tail of the newest segment can be lost in a crash.
 package blocklog
 
@@ -77,7 +78,12 @@ type segment struct {
 	offsets []int64 // offset of the record of height first+i
 	aux     []uint64
 	size    int64
-	synced  bool
+	// synced is how much of the segment is known to be on disk; Sync
+	// compares it with size, which Flush may move on while Sync runs.
+	synced int64
+	// written is how much of the segment was handed to the kernel's
+	// writeback (see writebackBytes).
+	written int64
 }
 
 func (s *segment) last() uint64 { return s.first + uint64(len(s.offsets)) - 1 }
@@ -169,7 +175,7 @@ func (l *Log) openSegment(first uint64, tail bool) (*segment, error) {
 		f.Close()
 		return nil, fmt.Errorf("blocklog: stat %s: %w", path, err)
 	}
-	s := &segment{first: first, f: f, synced: !tail}
+	s := &segment{first: first, f: f}
 	size := st.Size()
 	var hdr [recordHeader]byte
 	var buf []byte
@@ -218,7 +224,10 @@ func (l *Log) openSegment(first uint64, tail bool) (*segment, error) {
 			return nil, fmt.Errorf("blocklog: cut torn tail of %s at %d: %w", path, off, err)
 		}
 	}
-	s.size = off
+	s.size, s.written = off, off
+	if !tail {
+		s.synced = off
+	}
 	return s, nil
 }
 
@@ -456,8 +465,11 @@ func (w *Writer) Flush() error {
 			at += r.size
 		}
 		cur.size = at
-		cur.synced = false
 		l.mu.Unlock()
+		if at-cur.written >= writebackBytes {
+			startWriteback(cur.f, cur.written, at-cur.written)
+			cur.written = at
+		}
 		off += size
 		i = j
 	}
@@ -466,11 +478,18 @@ func (w *Writer) Flush() error {
 
 // newSegment syncs prev, if any, and creates the segment starting at first.
 func (l *Log) newSegment(prev *segment, first uint64) (*segment, error) {
-	if prev != nil && !prev.synced {
-		if err := prev.f.Sync(); err != nil {
-			return nil, fmt.Errorf("blocklog: sync segment %d: %w", prev.first, err)
+	if prev != nil {
+		l.mu.RLock()
+		size, dirty := prev.size, prev.synced < prev.size
+		l.mu.RUnlock()
+		if dirty {
+			if err := prev.f.Sync(); err != nil {
+				return nil, fmt.Errorf("blocklog: sync segment %d: %w", prev.first, err)
+			}
+			l.mu.Lock()
+			prev.synced = size
+			l.mu.Unlock()
 		}
-		prev.synced = true
 	}
 	f, err := os.OpenFile(l.path(first), os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
@@ -502,20 +521,26 @@ func syncDir(dir string) error {
 
 // Sync makes every record written so far durable.
 func (l *Log) Sync() error {
+	type dirtySegment struct {
+		s    *segment
+		size int64
+	}
 	l.mu.RLock()
-	var dirty []*segment
+	var dirty []dirtySegment
 	for _, s := range l.segs {
-		if !s.synced {
-			dirty = append(dirty, s)
+		if s.synced < s.size {
+			dirty = append(dirty, dirtySegment{s, s.size})
 		}
 	}
 	l.mu.RUnlock()
-	for _, s := range dirty {
-		if err := s.f.Sync(); err != nil {
-			return fmt.Errorf("blocklog: sync segment %d: %w", s.first, err)
+	// Only what was written before the sync began is known durable after
+	// it: a Flush meanwhile leaves the segment dirty for the next Sync.
+	for _, d := range dirty {
+		if err := d.s.f.Sync(); err != nil {
+			return fmt.Errorf("blocklog: sync segment %d: %w", d.s.first, err)
 		}
 		l.mu.Lock()
-		s.synced = true
+		d.s.synced = max(d.s.synced, d.size)
 		l.mu.Unlock()
 	}
 	return nil
@@ -581,7 +606,7 @@ func (l *Log) Fill(recs []Record) error {
 		os.Remove(tmp)
 		return fmt.Errorf("blocklog: fill %d..%d: %w", lo, hi, err)
 	}
-	s.f, s.synced = f, true
+	s.f, s.synced, s.written = f, s.size, s.size
 	l.mu.Lock()
 	l.segs = append(l.segs, s)
 	slices.SortFunc(l.segs, func(a, b *segment) int { return cmp.Compare(a.first, b.first) })

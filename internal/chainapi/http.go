@@ -31,7 +31,9 @@ import (
 // each first passes Node.LinearizableRead, so it sees every block committed
 // before the request, whichever validator serves it; ?stale=true skips that
 // round trip and reads the validator's local state. Without a leader within
-// ServiceOptions.ReadTimeout a read answers 503. A validator still fetching
+// ServiceOptions.ReadTimeout a read answers 503, except the status read
+// /chain/stats, which answers the local state with "stale": true once
+// ServiceOptions.StatusTimeout passed. A validator still fetching
 // blocks skipped by a snapshot install answers 503 for what lies in the
 // missing range. The gRPC services serve the same Service.
 func NewHTTPHandler(svc *Service) http.Handler {
@@ -159,10 +161,10 @@ func (h *httpHandler) block(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *httpHandler) stats(w http.ResponseWriter, r *http.Request) {
-	read(w, r, h.svc.Stats, func(s consensus.ChainStats) any {
+	read(w, r, h.svc.Stats, func(s ChainStatus) any {
 		return map[string]any{
 			"height": s.Height, "tx_count": s.TxCount, "last_hash": hex.EncodeToString(s.LastHash),
-			"contiguous_height": s.Contiguous, "catching_up": s.CatchingUp(),
+			"contiguous_height": s.Contiguous, "catching_up": s.CatchingUp(), "stale": s.Stale,
 		}
 	})
 }

@@ -29,6 +29,10 @@ type ServiceOptions struct {
 	// ReadTimeout bounds the linearizable read barrier (finding a leader,
 	// ReadIndex, waiting for apply). Default 2s.
 	ReadTimeout time.Duration
+	// StatusTimeout bounds the barrier of a status read (Stats), which then
+	// answers this validator's applied state marked stale instead of
+	// failing. Default 200ms.
+	StatusTimeout time.Duration
 	// Logger receives unexpected errors; nil means slog.Default().
 	Logger *slog.Logger
 	// Scope, when set, says which transactions the caller of ctx may see
@@ -44,6 +48,9 @@ func NewService(nodes []*consensus.Node, opts ServiceOptions) *Service {
 	}
 	if opts.ReadTimeout <= 0 {
 		opts.ReadTimeout = 2 * time.Second
+	}
+	if opts.StatusTimeout <= 0 {
+		opts.StatusTimeout = 200 * time.Millisecond
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
@@ -143,7 +150,11 @@ func (s *Service) barrier(ctx context.Context, n *consensus.Node, stale bool) er
 	if stale {
 		return nil
 	}
-	rctx, cancel := context.WithTimeout(ctx, s.opts.ReadTimeout)
+	return s.barrierWithin(ctx, n, s.opts.ReadTimeout)
+}
+
+func (s *Service) barrierWithin(ctx context.Context, n *consensus.Node, timeout time.Duration) error {
+	rctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	err := n.LinearizableRead(rctx)
 	switch {
@@ -152,7 +163,7 @@ func (s *Service) barrier(ctx context.Context, n *consensus.Node, stale bool) er
 	case ctx.Err() != nil:
 		return ctx.Err()
 	case errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrStopped), errors.Is(err, context.DeadlineExceeded):
-		return &ReadUnavailableError{Validator: n.ID(), Leader: n.Status().Leader, Timeout: s.opts.ReadTimeout, Err: err}
+		return &ReadUnavailableError{Validator: n.ID(), Leader: n.Status().Leader, Timeout: timeout, Err: err}
 	default:
 		s.opts.Logger.Error("linearizable read", "validator", n.ID(), "err", err)
 		return fmt.Errorf("linearizable read through validator %d: %w", n.ID(), err)
@@ -298,12 +309,32 @@ func (s *Service) Blocks(ctx context.Context, from, to uint64, limit int, header
 }
 
 // Stats summarises the chain.
-func (s *Service) Stats(ctx context.Context, stale bool) (consensus.ChainStats, error) {
+// ChainStatus is what Stats answers: the chain's head, and whether it is
+// this validator's applied state rather than a consistent read.
+type ChainStatus struct {
+	consensus.ChainStats
+	Stale bool
+}
+
+// Stats describes the head of the chain. It is a status read, so it
+// answers within StatusTimeout whatever the load: a consistent read when
+// the barrier completes in that time, else this validator's applied state
+// marked Stale. Under load the barrier waits behind the raft loop's WAL
+// syncs and the applier's backlog for seconds, and a monitor polling the
+// height learns more from a slightly old one than from a 503.
+func (s *Service) Stats(ctx context.Context, stale bool) (ChainStatus, error) {
 	n := s.primary()
-	if err := s.barrier(ctx, n, stale); err != nil {
-		return consensus.ChainStats{}, err
+	if !stale {
+		err := s.barrierWithin(ctx, n, s.opts.StatusTimeout)
+		var unavailable *ReadUnavailableError
+		switch {
+		case errors.As(err, &unavailable):
+			stale = true
+		case err != nil:
+			return ChainStatus{}, err
+		}
 	}
-	return n.Blocks().Stats(), nil
+	return ChainStatus{ChainStats: n.Blocks().Stats(), Stale: stale}, nil
 }
 
 // Verify checks the hash chain and every block's tx root.

@@ -15,3 +15,9 @@ func (n *Node) RetainedEntries() []raftpb.Entry {
 	}
 	return ents
 }
+
+// SnapshotIndex is the index of the node's newest snapshot.
+func (n *Node) SnapshotIndex() uint64 {
+	s, _ := n.memory.Snapshot()
+	return s.Metadata.Index
+}

@@ -224,7 +224,7 @@ func (n *Node) installSnapshot(s raftpb.Snapshot) error {
 	}
 	n.setConfState(s.Metadata.ConfState)
 	n.snapshotIndex = s.Metadata.Index
-	n.bytesSinceSnapshot = 0
+	n.bytesSinceSnapshot, n.snapshotHeadStart = 0, 0
 	n.lastDelivered = s.Metadata.Index
 	if err := n.restoreMembership(s); err != nil {
 		return err
@@ -348,7 +348,7 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 		n.bytesSinceSnapshot += uint64(len(delivered[i].Data))
 	}
 	applied, _ := n.sm.Applied()
-	due := applied-n.snapshotIndex >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes
+	due := applied-n.snapshotIndex+n.snapshotHeadStart >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes
 	// Until replay has delivered every entry up to the applied index,
 	// confState may not yet describe that index.
 	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
@@ -358,7 +358,7 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	applied, term, encode := n.sm.Snapshot()
 	confState, addrs := n.confState, n.snapshotAddrs()
 	n.snapshotIndex = applied
-	n.bytesSinceSnapshot = 0
+	n.bytesSinceSnapshot, n.snapshotHeadStart = 0, 0
 	n.snapshotting.Store(true)
 	n.snapshotWG.Add(1)
 	go func() {

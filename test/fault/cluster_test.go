@@ -440,15 +440,25 @@ func (c *cluster) pinTip(id uint64) uint64 {
 	return s.Height
 }
 
-// checkNoStaleRead asks cut-off validator id for a linearizable
-// /chain/stats, which must either fail or show at least height, what the
-// majority had committed before the request: a validator that cannot reach
-// a quorum must not answer from its old state as if it were current.
+// checkNoStaleRead asks cut-off validator id for the head of the chain,
+// after the majority had committed height: a validator that cannot reach a
+// quorum must not answer from its old state as if it were current. The
+// linearizable /blocks/latest must fail or show at least height; the status
+// read /chain/stats may answer the old state, but marked stale.
 func (c *cluster) checkNoStaleRead(id, height uint64) {
 	c.t.Helper()
-	var s chainStats
-	if err := c.get(id, "/chain/stats", &s); err == nil && s.Height < height {
-		c.t.Errorf("cut-off node%d answered a linearizable read with height %d, but the majority had already committed height %d: stale read", id, s.Height, height)
+	var b struct {
+		Height uint64 `json:"height"`
+	}
+	if err := c.get(id, "/blocks/latest", &b); err == nil && b.Height < height {
+		c.t.Errorf("cut-off node%d answered a linearizable read with height %d, but the majority had already committed height %d: stale read", id, b.Height, height)
+	}
+	var s struct {
+		Height uint64 `json:"height"`
+		Stale  bool   `json:"stale"`
+	}
+	if err := c.get(id, "/chain/stats", &s); err == nil && s.Height < height && !s.Stale {
+		c.t.Errorf("cut-off node%d answered /chain/stats with height %d, not marked stale, but the majority had already committed height %d", id, s.Height, height)
 	}
 }
 
