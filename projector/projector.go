@@ -13,7 +13,9 @@
 // deletes transaction rows above that height (left by a batch interrupted
 // between its two inserts) and reads on after that offset. A retried insert
 // carries the same insert_deduplication_token, so ClickHouse drops it if the
-// first attempt in fact landed.
+// first attempt in fact landed. The projector also commits each projected
+// height as an offset of the group projectorpos.Group, for the validators'
+// projector_lag_ms alerts; it never reads that offset back.
 package projector
 
 import (
@@ -43,6 +45,7 @@ import (
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/health"
 	"github.com/aurigraph/aurigraph/internal/kafkatopic"
+	"github.com/aurigraph/aurigraph/internal/projectorpos"
 	"github.com/aurigraph/aurigraph/internal/retry"
 	"github.com/aurigraph/aurigraph/internal/tracing"
 	"github.com/aurigraph/aurigraph/schemas"
@@ -141,6 +144,9 @@ type Projector struct {
 	// lease is the claim Run holds on the database, nil without one; only
 	// Run's goroutine uses it.
 	lease *lease
+	// position tells the validators how far the projection is (their
+	// projector_lag_ms alerts); the projector never reads it back.
+	position *projectorpos.Reporter
 }
 
 // New validates cfg and prepares the ClickHouse connection pool. It does not
@@ -191,12 +197,20 @@ func New(cfg Config) (*Projector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("projector: %w", err)
 	}
+	log = log.With("component", "projector")
+	position, err := projectorpos.NewReporter(projectorpos.ReporterConfig{
+		Brokers: cfg.Brokers, ClientOpts: cfg.ClientOpts, Topic: cfg.Topic, Logger: log, Registerer: cfg.Registerer,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("projector: %w", err)
+	}
 	return &Projector{
 		cfg:        cfg,
-		log:        log.With("component", "projector"),
+		log:        log,
 		conn:       conn,
 		migrations: migrations,
 		metrics:    m,
+		position:   position,
 	}, nil
 }
 
@@ -264,6 +278,7 @@ func (p *Projector) Height() uint64 { return p.height.Load() }
 
 // Close releases the ClickHouse connections. Call it after Run has returned.
 func (p *Projector) Close() error {
+	p.position.Close()
 	if err := p.conn.Close(); err != nil {
 		return fmt.Errorf("projector: close ClickHouse connections: %w", err)
 	}
@@ -349,6 +364,17 @@ func (p *Projector) run(ctx context.Context) error {
 	}
 	p.height.Store(p.pos.Height)
 	p.metrics.height.Set(float64(p.pos.Height))
+	p.position.Set(p.pos.Height, p.pos.Offset)
+	reporting, stopReporting := context.WithCancel(ctx)
+	reported := make(chan struct{})
+	go func() {
+		defer close(reported)
+		_ = p.position.Run(reporting)
+	}()
+	defer func() {
+		stopReporting()
+		<-reported
+	}()
 
 	session, err := newSession()
 	if err != nil {
@@ -688,6 +714,7 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string, topic
 		return err
 	}
 	p.pos = blockfeed.Position{Height: b.last, Hash: b.lastHash, Offset: b.lastOffset + 1, TopicID: topicID}
+	p.position.Set(b.last, p.pos.Offset)
 	p.height.Store(b.last)
 	p.metrics.height.Set(float64(b.last))
 	p.metrics.blocks.Add(float64(b.blocks.len()))

@@ -8,9 +8,12 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/spf13/pflag"
+	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/alerting"
+	"github.com/aurigraph/aurigraph/internal/projectorpos"
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -32,19 +35,28 @@ func sample(n *consensus.Node) alerting.Sample {
 
 // startAlerts runs the alerts of each of nodes in outputs: the sampler
 // always, the evaluator and the webhook notifier while the validator leads;
-// publish, when set, receives every transition applied. It returns the
-// alert API's service.
-func startAlerts(ctx context.Context, outputs *runGroup, nodes []*consensus.Node, f alertFlags, publish func(*aurigraphv1.AlertTransition), log *slog.Logger, reg prometheus.Registerer) *alerting.Service {
+// the projector's position is read from brokers for all of them. publish,
+// when set, receives every transition applied. It returns the alert API's
+// service.
+func startAlerts(ctx context.Context, outputs *runGroup, stack *shutdownStack, nodes []*consensus.Node, brokers []string, kafkaOpts []kgo.Opt,
+	f alertFlags, publish func(*aurigraphv1.AlertTransition), log *slog.Logger, reg prometheus.Registerer) (*alerting.Service, error) {
 	log = log.With("component", "alerts")
 	m := alerting.NewMetrics(reg)
 	policy := alerting.URLPolicy{AllowPrivate: f.allowPrivate}
+	position, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Brokers: brokers, ClientOpts: kafkaOpts, Topic: schemas.TopicBlocks, Logger: log, Registerer: reg})
+	if err != nil {
+		return nil, err
+	}
+	stack.push("projector position watcher", func(context.Context) error { position.Close(); return nil })
+	outputs.start(ctx, "projector position watcher", position.Run)
 	members := make([]alerting.Member, 0, len(nodes))
 	for _, n := range nodes {
 		name := "alerts"
 		if len(nodes) > 1 {
 			name = fmt.Sprintf("alerts on validator %d", n.ID())
 		}
-		sampler := alerting.NewSampler(func() alerting.Sample { return sample(n) }, 0)
+		sampler := alerting.NewSampler(func() alerting.Sample { return sample(n) }, 0,
+			alerting.WithProjectorLag(alerting.NewProjectorLag(position, n.Blocks())))
 		eval := alerting.NewEvaluator(n, sampler, m, log)
 		notify := alerting.NewNotifier(n, alerting.NotifierConfig{Policy: policy, Metrics: m, Logger: log})
 		outputs.start(ctx, name+" sampler", sampler.Run)
@@ -63,5 +75,5 @@ func startAlerts(ctx context.Context, outputs *runGroup, nodes []*consensus.Node
 			return alerting.Watch(ctx, nodes[0], 0, publish)
 		})
 	}
-	return alerting.NewService(members, policy, 0)
+	return alerting.NewService(members, policy, 0), nil
 }

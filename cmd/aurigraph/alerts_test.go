@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -86,5 +87,47 @@ func TestAlertsNeedTheirRoles(t *testing.T) {
 	}
 	if _, err := c.ListHistory(as(auth.RoleViewer), &aurigraphv1.ListAlertHistoryRequest{}); err != nil {
 		t.Errorf("ListHistory as viewer: %v", err)
+	}
+}
+
+// TestDevMeasuresProjectorLag checks the wiring of dev: its in-process
+// projector commits its position to the embedded broker, and the
+// validator's sampler reads it, so a rule on projector_lag_ms gets values
+// (this one holds whenever there is one, and so fires).
+func TestDevMeasuresProjectorLag(t *testing.T) {
+	f := testDevFlags(t, t.TempDir())
+	f.validators = 1
+	p := startPipeline(t, f)
+	defer p.stop(t)
+	produceTxs(t, p.addrs.Kafka, 0, 50)
+
+	api := "http://" + p.addrs.HTTP + "/api/v12/alerts"
+	resp, err := http.Post(api+"/rules", "application/json",
+		strings.NewReader(`{"name":"projection known","metric":"projector_lag_ms","condition":"<","threshold":600000,"window_ms":1000,"for_ms":0}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusCreated {
+		t.Fatalf("create a projector_lag_ms rule: %d", resp.StatusCode)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		resp, err := http.Get(api + "/history")
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(string(body), `"metric":"projector_lag_ms"`) && strings.Contains(string(body), `"state":"firing"`) {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no projector_lag_ms transition after 30s: %s", body)
+		}
+		time.Sleep(200 * time.Millisecond)
 	}
 }

@@ -296,7 +296,10 @@ func runNode(ctx context.Context, f nodeFlags, peers map[uint64]string, log *slo
 		return err
 	}
 	stages.startPublisher(ctx, outputs)
-	alerts := startAlerts(ctx, outputs, nodes, f.alerts, hub.PublishAlert, log, reg)
+	alerts, err := startAlerts(ctx, outputs, &stack, nodes, brokers, kafkaOpts, f.alerts, hub.PublishAlert, log, reg)
+	if err != nil {
+		return errors.Join(err, outputs.stop())
+	}
 	// Publishing is the leader's work; a follower has none.
 	hw.watchBacklog(pubHealth, func() map[string]health.Position {
 		if lead, _ := node.Leader(); !lead {

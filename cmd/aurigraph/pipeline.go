@@ -267,7 +267,10 @@ func runPipeline(ctx context.Context, f devFlags, log *slog.Logger, ready func(d
 	}
 	outputs.start(ctx, "stream hub", hub.Run)
 	stages.startPublisher(ctx, outputs)
-	alerts := startAlerts(ctx, outputs, nodes, f.alerts, hub.PublishAlert, log, reg)
+	alerts, err := startAlerts(ctx, outputs, &stack, nodes, brokers, kafkaOpts, f.alerts, hub.PublishAlert, log, reg)
+	if err != nil {
+		return errors.Join(err, outputs.stop())
+	}
 	outputs.start(ctx, "projector", proj.Run)
 	if embedded != nil {
 		if err := f.retention.retainDev(ctx, embedded, nodes, proj.Height, reg, log.With("component", "broker")); err != nil {

@@ -136,7 +136,6 @@ func TestRESTOperations(t *testing.T) {
 		{"update unknown", http.MethodPut, unknown, goodRule, http.StatusNotFound, "no such alert rule"},
 		{"get malformed id", http.MethodGet, api + "/alerts/rules/..x", "", http.StatusNotFound, "no such alert rule"},
 		{"unknown metric", http.MethodPost, api + "/alerts/rules", strings.Replace(goodRule, `"tps"`, `"cpu"`, 1), http.StatusBadRequest, "is not one of"},
-		{"projector lag", http.MethodPost, api + "/alerts/rules", strings.Replace(goodRule, `"tps"`, `"projector_lag_ms"`, 1), http.StatusBadRequest, "run no projector"},
 		{"bad condition", http.MethodPost, api + "/alerts/rules", strings.Replace(goodRule, `"<"`, `"=="`, 1), http.StatusBadRequest, "condition"},
 		{"window too short", http.MethodPost, api + "/alerts/rules", strings.Replace(goodRule, `"window_ms":5000`, `"window_ms":10`, 1), http.StatusBadRequest, "window_ms"},
 		{"window too long", http.MethodPost, api + "/alerts/rules", strings.Replace(goodRule, `"window_ms":5000`, `"window_ms":86400000`, 1), http.StatusBadRequest, "window_ms"},
@@ -161,6 +160,18 @@ func TestRESTOperations(t *testing.T) {
 				t.Errorf("%s %s: %d %s; want %d saying %q", tc.method, tc.url, code, body, tc.code, tc.says)
 			}
 		})
+	}
+
+	// Every series the README names is accepted, the projector's lag too.
+	code, body = call(t, http.MethodPost, api+"/alerts/rules", strings.Replace(goodRule, `"tps"`, `"projector_lag_ms"`, 1))
+	if code != http.StatusCreated || !strings.Contains(body, `"metric":"projector_lag_ms"`) {
+		t.Fatalf("create a projector_lag_ms rule: %d %s", code, body)
+	}
+	if err := json.Unmarshal([]byte(body), &created); err != nil {
+		t.Fatal(err)
+	}
+	if code, body = call(t, http.MethodDelete, api+"/alerts/rules/"+created.ID, ""); code != http.StatusNoContent {
+		t.Fatalf("delete the projector_lag_ms rule: %d %s", code, body)
 	}
 
 	// The number of rules is bounded.

@@ -29,6 +29,10 @@ type Sample struct {
 	At                                time.Time
 	Blocks, Txs, FailedTxs, LatencyMs uint64
 	Voters                            int
+	// ProjectorLag is the sampler's own measure (see WithProjectorLag),
+	// valid when ProjectorKnown.
+	ProjectorLag   time.Duration
+	ProjectorKnown bool
 }
 
 // Sampler keeps the samples of the last MaxWindow, one an interval. It runs
@@ -37,17 +41,32 @@ type Sample struct {
 type Sampler struct {
 	read     func() Sample
 	interval time.Duration
+	lag      *ProjectorLag
 
 	mu   sync.Mutex
 	ring []Sample // oldest first
 }
 
+// SamplerOption configures a Sampler.
+type SamplerOption func(*Sampler)
+
+// WithProjectorLag measures projector_lag_ms with l at each sample. By
+// default the sampler has no projector position, and rules on that metric
+// see no data.
+func WithProjectorLag(l *ProjectorLag) SamplerOption {
+	return func(s *Sampler) { s.lag = l }
+}
+
 // NewSampler samples read every interval (default 1s).
-func NewSampler(read func() Sample, interval time.Duration) *Sampler {
+func NewSampler(read func() Sample, interval time.Duration, opts ...SamplerOption) *Sampler {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	return &Sampler{read: read, interval: interval}
+	s := &Sampler{read: read, interval: interval}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Run samples until ctx ends.
@@ -69,6 +88,9 @@ func (s *Sampler) sample() {
 	if smp.At.IsZero() {
 		smp.At = time.Now()
 	}
+	if s.lag != nil {
+		smp.ProjectorLag, smp.ProjectorKnown = s.lag.Measure(smp.At)
+	}
 	keep := int(MaxWindow/s.interval) + 2
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -81,7 +103,8 @@ func (s *Sampler) sample() {
 // value computes metric over the last window: from the newest sample back
 // to the newest one at least window older. ok is false while the samples
 // span less than the window, or when the metric has no value in it (commit
-// latency without blocks).
+// latency without blocks, projector lag without the projector's position).
+// The validator count and the projector lag are the newest sample's.
 func (s *Sampler) value(metric string, window time.Duration) (v float64, ok bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -89,8 +112,11 @@ func (s *Sampler) value(metric string, window time.Duration) (v float64, ok bool
 		return 0, false
 	}
 	last := s.ring[len(s.ring)-1]
-	if metric == MetricValidatorCount {
+	switch metric {
+	case MetricValidatorCount:
 		return float64(last.Voters), true
+	case MetricProjectorLag:
+		return float64(last.ProjectorLag.Milliseconds()), last.ProjectorKnown
 	}
 	var first *Sample
 	// A sample taken a little late still counts as a window old.

@@ -30,13 +30,11 @@ const (
 	MetricCommitLatency  = "commit_latency_ms"
 	MetricFailedRatio    = "failed_ratio"
 	MetricValidatorCount = "validator_count"
-	// MetricProjectorLag is named so that a rule on it is refused with a
-	// reason: validators, which evaluate alerts, run no projector.
-	MetricProjectorLag = "projector_lag_ms"
+	MetricProjectorLag   = "projector_lag_ms"
 )
 
 // Series lists the metrics the evaluator computes.
-var Series = []string{MetricTPS, MetricBlockTime, MetricCommitLatency, MetricFailedRatio, MetricValidatorCount}
+var Series = []string{MetricTPS, MetricBlockTime, MetricCommitLatency, MetricFailedRatio, MetricValidatorCount, MetricProjectorLag}
 
 // Conditions lists the comparisons a rule may make.
 var Conditions = []string{"<", "<=", ">", ">="}
@@ -84,10 +82,7 @@ func CheckRule(r *aurigraphv1.AlertRule, p URLPolicy) error {
 	if len(r.GetName()) > MaxNameLen {
 		return invalid("name", "is %d bytes; at most %d", len(r.GetName()), MaxNameLen)
 	}
-	switch m := r.GetMetric(); {
-	case m == MetricProjectorLag:
-		return invalid("metric", "%q is not measured by the validators, which evaluate alerts (they run no projector); alert on aurigraph_projector_lag_blocks in Prometheus instead", m)
-	case !slices.Contains(Series, m):
+	if m := r.GetMetric(); !slices.Contains(Series, m) {
 		return invalid("metric", "%q is not one of %s", m, strings.Join(Series, ", "))
 	}
 	if !slices.Contains(Conditions, r.GetCondition()) {

@@ -53,7 +53,7 @@ func TestCheckRule(t *testing.T) {
 		{"valid", func(*aurigraphv1.AlertRule) {}, ""},
 		{"every metric", func(r *aurigraphv1.AlertRule) { r.Metric = MetricCommitLatency }, ""},
 		{"unknown metric", func(r *aurigraphv1.AlertRule) { r.Metric = "cpu" }, "metric"},
-		{"projector lag", func(r *aurigraphv1.AlertRule) { r.Metric = MetricProjectorLag }, "metric"},
+		{"projector lag", func(r *aurigraphv1.AlertRule) { r.Metric = MetricProjectorLag }, ""},
 		{"condition", func(r *aurigraphv1.AlertRule) { r.Condition = "=" }, "condition"},
 		{"NaN", func(r *aurigraphv1.AlertRule) { r.Threshold = math.NaN() }, "threshold"},
 		{"infinite", func(r *aurigraphv1.AlertRule) { r.Threshold = math.Inf(-1) }, "threshold"},

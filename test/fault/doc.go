@@ -34,6 +34,8 @@
 //     started again) and gateways reading its ClickHouse for analytics.
 //   - alerts_test.go kills leaders while a user-defined alert rule fires and
 //     resolves: each transition recorded once, delivered to a webhook.
+//   - projector_lag_test.go SIGKILLs `aurigraph projector run` under load: a
+//     projector_lag_ms rule fires, and resolves once it runs again.
 //
 // Network faults are injected at the TCP level, not with network namespaces:
 // every ordered pair of validators (i, j) talks through its own TCP proxy in

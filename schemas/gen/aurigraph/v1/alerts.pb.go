@@ -34,7 +34,8 @@ type AlertRule struct {
 	// Assigned by the cluster on creation: 16 hex digits.
 	Id   string `protobuf:"bytes,1,opt,name=id,proto3" json:"id,omitempty"`
 	Name string `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
-	// tps, block_time_ms, failed_ratio or validator_count (see the README).
+	// tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+	// projector_lag_ms (see the README).
 	Metric string `protobuf:"bytes,3,opt,name=metric,proto3" json:"metric,omitempty"`
 	// One of <, <=, >, >=.
 	Condition string  `protobuf:"bytes,4,opt,name=condition,proto3" json:"condition,omitempty"`

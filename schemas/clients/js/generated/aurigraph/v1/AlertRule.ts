@@ -15,7 +15,8 @@ export interface AlertRule {
   'id'?: (string);
   'name'?: (string);
   /**
-   * tps, block_time_ms, failed_ratio or validator_count (see the README).
+   * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+   * projector_lag_ms (see the README).
    */
   'metric'?: (string);
   /**
@@ -62,7 +63,8 @@ export interface AlertRule__Output {
   'id': (string);
   'name': (string);
   /**
-   * tps, block_time_ms, failed_ratio or validator_count (see the README).
+   * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+   * projector_lag_ms (see the README).
    */
   'metric': (string);
   /**

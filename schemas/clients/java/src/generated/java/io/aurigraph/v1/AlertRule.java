@@ -152,7 +152,8 @@ private static final long serialVersionUID = 0L;
   private volatile java.lang.Object metric_ = "";
   /**
    * <pre>
-   * tps, block_time_ms, failed_ratio or validator_count (see the README).
+   * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+   * projector_lag_ms (see the README).
    * </pre>
    *
    * <code>string metric = 3;</code>
@@ -173,7 +174,8 @@ private static final long serialVersionUID = 0L;
   }
   /**
    * <pre>
-   * tps, block_time_ms, failed_ratio or validator_count (see the README).
+   * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+   * projector_lag_ms (see the README).
    * </pre>
    *
    * <code>string metric = 3;</code>
@@ -1219,7 +1221,8 @@ private static final long serialVersionUID = 0L;
     private java.lang.Object metric_ = "";
     /**
      * <pre>
-     * tps, block_time_ms, failed_ratio or validator_count (see the README).
+     * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+     * projector_lag_ms (see the README).
      * </pre>
      *
      * <code>string metric = 3;</code>
@@ -1239,7 +1242,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * tps, block_time_ms, failed_ratio or validator_count (see the README).
+     * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+     * projector_lag_ms (see the README).
      * </pre>
      *
      * <code>string metric = 3;</code>
@@ -1260,7 +1264,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * tps, block_time_ms, failed_ratio or validator_count (see the README).
+     * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+     * projector_lag_ms (see the README).
      * </pre>
      *
      * <code>string metric = 3;</code>
@@ -1277,7 +1282,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * tps, block_time_ms, failed_ratio or validator_count (see the README).
+     * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+     * projector_lag_ms (see the README).
      * </pre>
      *
      * <code>string metric = 3;</code>
@@ -1291,7 +1297,8 @@ private static final long serialVersionUID = 0L;
     }
     /**
      * <pre>
-     * tps, block_time_ms, failed_ratio or validator_count (see the README).
+     * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+     * projector_lag_ms (see the README).
      * </pre>
      *
      * <code>string metric = 3;</code>

@@ -44,7 +44,8 @@ public interface AlertRuleOrBuilder extends
 
   /**
    * <pre>
-   * tps, block_time_ms, failed_ratio or validator_count (see the README).
+   * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+   * projector_lag_ms (see the README).
    * </pre>
    *
    * <code>string metric = 3;</code>
@@ -53,7 +54,8 @@ public interface AlertRuleOrBuilder extends
   java.lang.String getMetric();
   /**
    * <pre>
-   * tps, block_time_ms, failed_ratio or validator_count (see the README).
+   * tps, block_time_ms, commit_latency_ms, failed_ratio, validator_count or
+   * projector_lag_ms (see the README).
    * </pre>
    *
    * <code>string metric = 3;</code>
