@@ -106,3 +106,58 @@ func BenchmarkConsumerSigned(b *testing.B) {
 	b.ReportMetric(rate/verifyCeiling(txs), "share_of_ceiling")
 	b.ReportMetric(cores, "cores-used")
 }
+
+// gatedVerifier verifies as sigcache does, but holds the signatures of
+// later's transactions until open is closed.
+type gatedVerifier struct {
+	later map[[32]byte]bool
+	open  chan struct{}
+	seen  chan struct{} // closed at the first verification
+	once  sync.Once
+}
+
+func (g *gatedVerifier) Verify(pub, digest, sig []byte) bool {
+	g.once.Do(func() { close(g.seen) })
+	if g.later[[32]byte(digest)] {
+		<-g.open
+	}
+	return sigcache.Verify(pub, digest, sig)
+}
+
+// TestBatchProposedWhileNextPollVerifies: a batch whose linger ends is
+// proposed while the signatures of the records polled after it are still
+// being verified. Were verifying done on the polling goroutine, the batch
+// would wait for them: here they wait for the batch to apply, so it never
+// would.
+func TestBatchProposedWhileNextPollVerifies(t *testing.T) {
+	addr := newCluster(t, 1)
+	cl := newClient(t, addr)
+	recs, txs := signedTxRecords(t, 20)
+	first, later := recs[:10], recs[10:]
+	gate := &gatedVerifier{later: map[[32]byte]bool{}, open: make(chan struct{}), seen: make(chan struct{})}
+	for _, tx := range txs[10:] {
+		gate.later[schemas.TxDigest(tx)] = true
+	}
+	chain := newFakeChain(t)
+	chain.elect(1)
+	startConsumer(t, addr, chain.node(1), 1, func(cfg *ConsumerConfig) {
+		// Long enough for the later records to be polled within it.
+		cfg.Linger, cfg.Signatures = 300*time.Millisecond, gate
+	})
+	// Opened on failure too, or stopping the consumer would wait for them.
+	var opening sync.Once
+	release := func() { opening.Do(func() { close(gate.open) }) }
+	t.Cleanup(release)
+	produce(t, cl, first...)
+	<-gate.seen
+	produce(t, cl, later...)
+	waitFor(t, "the first records applied while the later ones verify", func() bool {
+		applied, _ := chain.applied()
+		return len(applied) == len(first)
+	})
+	release()
+	waitFor(t, "all records applied", func() bool {
+		applied, _ := chain.applied()
+		return len(applied) == len(recs)
+	})
+}
