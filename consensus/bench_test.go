@@ -1,10 +1,13 @@
 package consensus
 
 import (
+	"crypto/ed25519"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
 	"path/filepath"
+	"strconv"
 	"syscall"
 	"testing"
 	"time"
@@ -13,6 +16,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/bench/txgen"
 	"github.com/aurigraph/aurigraph/internal/chain"
+	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -155,4 +159,56 @@ func cpuTime() time.Duration {
 		panic(err)
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// BenchmarkFollowerApplySigned is what a follower's applier pays for a
+// block of signed transactions it never saw at ingest: every signature is
+// verified (on as many cores as GOMAXPROCS allows) before the block
+// executes. Run it with -cpu 1,2: cores-used is CPU time over elapsed time,
+// which stays near 1 when verification is serial.
+func BenchmarkFollowerApplySigned(b *testing.B) {
+	const size = 4096
+	keys := make([]ed25519.PrivateKey, 64)
+	for i := range keys {
+		seed := sha256.Sum256([]byte("follower " + strconv.Itoa(i)))
+		keys[i] = ed25519.NewKeyFromSeed(seed[:])
+	}
+	nonces := make([]uint64, len(keys))
+	var off int64
+	batch := func() *aurigraphv1.Batch {
+		txs := make([]*aurigraphv1.Transaction, size)
+		for i := range txs {
+			k := i % len(keys)
+			nonces[k]++
+			addr := schemas.AddressOf(keys[k].Public().(ed25519.PublicKey))
+			tx := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, From: addr, To: addr, Amount: 1, Nonce: nonces[k]}
+			schemas.SignTx(tx, keys[k])
+			tx.Id = schemas.TxID(tx)
+			txs[i] = tx
+		}
+		bt := &aurigraphv1.Batch{Sources: []*aurigraphv1.SourceRange{{Topic: "bench", StartOffset: off, EndOffset: off + size}}, Txs: txs}
+		off += size
+		return bt
+	}
+	g := chain.DefaultGenesis()
+	g.MaxBlockBytes = 64 << 20
+	f := newChainFSM(1_000_000, g)
+	var cpu time.Duration
+	for i := 0; b.Loop(); i++ {
+		b.StopTimer()
+		bt := batch()
+		f.changes = fsmChanges{}
+		b.StartTimer()
+		c0 := cpuTime()
+		blk, err := f.apply(bt, 1, uint64(i+1))
+		cpu += cpuTime() - c0
+		if err != nil {
+			b.Fatal(err)
+		}
+		if failed := blk.GetHeader().GetFailedCount(); failed != 0 {
+			b.Fatalf("%d transactions failed: %s", failed, blk.GetTxs()[0].GetReason())
+		}
+	}
+	b.ReportMetric(float64(b.N*size)/b.Elapsed().Seconds(), "tx/s")
+	b.ReportMetric(cpu.Seconds()/b.Elapsed().Seconds(), "cores-used")
 }

@@ -650,71 +650,171 @@ type termState struct {
 
 func (t *termState) records() int { return len(t.txs) + len(t.bad) }
 
+// polled is one poll of the topic on its way to the batching loop: its
+// records, decoded and checked, and the compressed batches it could not
+// read.
+type polled struct {
+	recs     []*kgo.Record
+	results  []decoded
+	tooLarge []*kgo.ErrDecompressTooLarge
+	// err ends the term: the topic no longer continues the offsets.
+	err error
+}
+
+// consume runs the term's three stages, each on its own goroutine, so that
+// none waits for another while there is work: fetching polls the topic,
+// decoding decodes and verifies one poll on every core while the next is
+// fetched, and batching (here) adds the poll before to batches and proposes
+// them. Verifying on the polling goroutine left the cores idle while it
+// polled and batched, and left the fetch idle while it verified. Unbuffered
+// hand-offs hold at most one poll waiting at each stage, a few times
+// MaxBatchTxs records in all.
 func (t *termState) consume() error {
-	cfg := &t.c.cfg
-	for t.term.Err() == nil {
-		pollCtx, cancel := t.pollContext()
-		fetches := t.src.PollRecords(pollCtx, cfg.MaxBatchTxs-t.records())
+	ctx, cancel := context.WithCancel(t.term)
+	fetched, decodedc := make(chan polled), make(chan polled)
+	var stages sync.WaitGroup
+	stages.Go(func() { t.fetch(ctx, fetched) })
+	stages.Go(func() { t.decode(ctx, fetched, decodedc) })
+	defer func() {
 		cancel()
-		failed, err := t.fetchErrors(fetches)
-		if err != nil {
-			return err
+		stages.Wait()
+	}()
+
+	cfg := &t.c.cfg
+	// wait bounds how long a batch that is not full waits: until its linger
+	// ends, or, held past it, a backstop; a wakeup through freed cannot be
+	// lost (await hands out at most one, and one left over only wakes the
+	// loop to look again), but holding must never depend on that alone.
+	wait := time.NewTimer(time.Hour)
+	defer wait.Stop()
+	for {
+		var freed <-chan struct{}
+		var wake <-chan time.Time
+		if t.records() > 0 {
+			until := time.Until(t.first.Add(cfg.Linger))
+			if until <= 0 {
+				freed, until = t.freed, max(10*cfg.Linger, 50*time.Millisecond)
+			}
+			wait.Reset(until)
+			wake = wait.C
 		}
-		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
-			if n := len(fp.Records); n > 0 {
-				last := fp.Records[n-1].Offset
-				t.c.m.lag.WithLabelValues(strconv.Itoa(int(fp.Partition))).Set(float64(max(fp.HighWatermark-last-1, 0)))
+		select {
+		case p, ok := <-decodedc:
+			if !ok {
+				return nil
 			}
-		})
-		recs := fetches.Records()
-		results := decodeAll(recs, t.c.check, cfg.MaxRecordBytes)
-		for i, r := range recs {
-			if t.records() > 0 && t.blockBytes+t.cost(r.Partition, results[i]) > t.budget {
-				if err := t.flush(); err != nil {
-					return err
-				}
+			if p.err != nil {
+				return p.err
 			}
-			if err := t.add(r, results[i]); err != nil {
+			if err := t.addPoll(p); err != nil {
 				return err
 			}
-			if t.records() >= cfg.MaxBatchTxs {
-				if err := t.flush(); err != nil {
-					return err
-				}
-			}
+		case <-wake:
+		case <-freed:
+		case <-t.term.Done():
+			return nil
 		}
+		wait.Stop()
 		if t.due() {
 			if err := t.flush(); err != nil {
 				return err
 			}
 		}
-		switch {
-		case len(recs) > 0:
-			t.backoff.Reset()
-			t.gate.Clear()
-		case failed:
-			// kgo returns a failing fetch at once; without a pause the
-			// loop would spin on it.
-			if err := t.backoff.Wait(t.term); err != nil {
-				return nil
+	}
+}
+
+// addPoll puts a poll's records into batches, proposing each batch as it
+// fills.
+func (t *termState) addPoll(p polled) error {
+	for _, e := range p.tooLarge {
+		t.skipBatch(e)
+	}
+	for i, r := range p.recs {
+		if t.records() > 0 && t.blockBytes+t.cost(r.Partition, p.results[i]) > t.budget {
+			if err := t.flush(); err != nil {
+				return err
+			}
+		}
+		if err := t.add(r, p.results[i]); err != nil {
+			return err
+		}
+		if t.records() >= t.c.cfg.MaxBatchTxs {
+			if err := t.flush(); err != nil {
+				return err
 			}
 		}
 	}
 	return nil
 }
 
+// fetch polls the topic until ctx ends or a poll ends the term, handing
+// each poll to out, which it closes when it returns.
+func (t *termState) fetch(ctx context.Context, out chan<- polled) {
+	defer close(out)
+	for ctx.Err() == nil {
+		fetches := t.src.PollRecords(ctx, t.c.cfg.MaxBatchTxs)
+		var p polled
+		var failed bool
+		failed, p.tooLarge, p.err = t.fetchErrors(fetches)
+		fetches.EachPartition(func(fp kgo.FetchTopicPartition) {
+			if n := len(fp.Records); n > 0 {
+				last := fp.Records[n-1].Offset
+				t.c.m.lag.WithLabelValues(strconv.Itoa(int(fp.Partition))).Set(float64(max(fp.HighWatermark-last-1, 0)))
+			}
+		})
+		p.recs = fetches.Records()
+		if len(p.recs) > 0 || len(p.tooLarge) > 0 || p.err != nil {
+			select {
+			case out <- p:
+			case <-ctx.Done():
+				return
+			}
+		}
+		switch {
+		case p.err != nil:
+			return
+		case len(p.recs) > 0:
+			t.backoff.Reset()
+			t.gate.Clear()
+		case failed:
+			// kgo returns a failing fetch at once; without a pause the
+			// loop would spin on it.
+			if t.backoff.Wait(ctx) != nil {
+				return
+			}
+		}
+	}
+}
+
+// decode decodes and checks the records of each poll from in, handing them
+// on to out in the same order, until in is closed or ctx ends; it closes
+// out when it returns.
+func (t *termState) decode(ctx context.Context, in <-chan polled, out chan<- polled) {
+	defer close(out)
+	for p := range in {
+		p.results = decodeAll(p.recs, t.c.check, t.c.cfg.MaxRecordBytes)
+		select {
+		case out <- p:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
 // fetchErrors handles the errors of one poll. It reports whether a fetch
-// failed in a way worth pausing for, and returns an error when the term must
-// end.
-func (t *termState) fetchErrors(fetches kgo.Fetches) (failed bool, err error) {
+// failed in a way worth pausing for, the compressed batches too large to
+// read (already skipped in the client: the batching loop dead-letters a
+// reference to each), and an error when the term must end.
+func (t *termState) fetchErrors(fetches kgo.Fetches) (failed bool, tooLarge []*kgo.ErrDecompressTooLarge, err error) {
 	for _, fe := range fetches.Errors() {
-		var tooLarge *kgo.ErrDecompressTooLarge
+		var big *kgo.ErrDecompressTooLarge
 		switch {
 		case errors.Is(fe.Err, context.Canceled) || errors.Is(fe.Err, context.DeadlineExceeded) || errors.Is(fe.Err, kgo.ErrClientClosed):
-		case errors.As(fe.Err, &tooLarge):
-			t.skipBatch(tooLarge)
+		case errors.As(fe.Err, &big):
+			t.src.SetOffsets(map[string]map[int32]kgo.EpochOffset{t.c.cfg.Topic: {big.Partition: {Epoch: big.Epoch, Offset: big.NextOffset}}})
+			tooLarge = append(tooLarge, big)
 		case errors.Is(fe.Err, kerr.OffsetOutOfRange), errors.Is(fe.Err, kerr.UnknownTopicID):
-			return true, fmt.Errorf("fetch %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
+			return true, tooLarge, fmt.Errorf("fetch %s/%d: %w", fe.Topic, fe.Partition, fe.Err)
 		default:
 			failed = true
 			t.c.m.fetchErrors.Inc()
@@ -723,49 +823,13 @@ func (t *termState) fetchErrors(fetches kgo.Fetches) (failed bool, err error) {
 			}
 		}
 	}
-	return failed, nil
+	return failed, tooLarge, nil
 }
 
 // due reports whether the open batch, not full, should be proposed now: its
 // linger is over and fewer than HoldInflight proposals are in flight.
 func (t *termState) due() bool {
 	return t.records() > 0 && !time.Now().Before(t.first.Add(t.c.cfg.Linger)) && len(t.sem) < t.c.cfg.HoldInflight
-}
-
-// pollContext bounds the next poll: with an empty batch only the term does;
-// during a batch's linger its deadline does; a batch held past its linger
-// waits for records or for a proposal to be done, whichever comes first.
-func (t *termState) pollContext() (context.Context, context.CancelFunc) {
-	switch {
-	case t.records() == 0:
-		return t.term, func() {}
-	case time.Now().Before(t.first.Add(t.c.cfg.Linger)):
-		return context.WithDeadline(t.term, t.first.Add(t.c.cfg.Linger))
-	case t.due():
-		// Poll returns at once what is buffered; the batch goes right after.
-		ctx, cancel := context.WithCancel(t.term)
-		cancel()
-		return ctx, cancel
-	}
-	// The deadline is a backstop only: a wakeup meant for this poll cannot
-	// be lost (a watcher of an earlier poll hands it back), but holding must
-	// never depend on that alone.
-	ctx, cancel := context.WithTimeout(t.term, max(10*t.c.cfg.Linger, 50*time.Millisecond))
-	go func() {
-		select {
-		case <-t.freed:
-			if ctx.Err() != nil {
-				// This poll already ended; the next one needs the wakeup.
-				select {
-				case t.freed <- struct{}{}:
-				default:
-				}
-			}
-			cancel()
-		case <-ctx.Done():
-		}
-	}()
-	return ctx, cancel
 }
 
 // decoded is a record's transaction and its encoded size, or why the record
@@ -901,9 +965,9 @@ func (t *termState) add(r *kgo.Record, d decoded) error {
 }
 
 // skipBatch moves past a compressed batch that decompresses beyond
-// MaxDecompressedBatchBytes: the open batch's range covers its offsets and
-// a reference to them is dead-lettered, so one batch cannot stall its
-// partition.
+// MaxDecompressedBatchBytes, which the fetching stage already skipped in the
+// client: the open batch's range covers its offsets and a reference to them
+// is dead-lettered, so one batch cannot stall its partition.
 func (t *termState) skipBatch(e *kgo.ErrDecompressTooLarge) {
 	p := e.Partition
 	if e.NextOffset <= t.next[p] {
@@ -913,7 +977,6 @@ func (t *termState) skipBatch(e *kgo.ErrDecompressTooLarge) {
 	t.bad = append(t.bad, &deadLetter{partition: p, offset: max(e.Offset, t.next[p]), end: e.NextOffset, ref: true, kind: deadLetterBatchTooLarge,
 		reason: fmt.Sprintf("compressed record batch decompresses to more than %d bytes", t.c.cfg.MaxDecompressedBatchBytes)})
 	t.extend(p, e.NextOffset)
-	t.src.SetOffsets(map[string]map[int32]kgo.EpochOffset{t.c.cfg.Topic: {p: {Epoch: e.Epoch, Offset: e.NextOffset}}})
 	t.c.log.Warn("skipping a compressed batch too large to decompress; a reference to it is dead-lettered",
 		"partition", p, "from_offset", e.Offset, "to_offset", e.NextOffset)
 }

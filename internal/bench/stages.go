@@ -20,11 +20,14 @@ type StageCost struct {
 // stages names where a CPU sample was spent by the functions on its stack.
 // The first stage any frame matches takes the sample, so the more specific
 // come first: the applier's stacks run through the raft driver, the
-// projector's through the blocks topic reader.
+// projector's through the blocks topic reader. Signature verification
+// comes first: its batches run on goroutines of their own, whose stacks
+// name neither ingest nor the state machine that asked.
 var stages = []struct {
 	name string
 	re   *regexp.Regexp
 }{
+	{"signature verification (leader's ingest, state machines on a cache miss)", regexp.MustCompile(`aurigraph/internal/sigcache\.`)},
 	{"validators: execute, Merkle root, dedup (all validators)", regexp.MustCompile(`aurigraph/consensus\.\(\*fsm\)\.apply$`)},
 	{"validators: append blocks and index runs (all validators)", regexp.MustCompile(`aurigraph/consensus\.\(\*fsm\)\.persist|aurigraph/internal/blocklog\.`)},
 	{"validators: decode raft entries (all validators)", regexp.MustCompile(`aurigraph/consensus\.\(\*Chain\)\.Apply`)},
