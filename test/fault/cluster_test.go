@@ -800,8 +800,13 @@ func (c *cluster) waitVoters(on, want []uint64, timeout time.Duration) {
 // metric sums every sample of the Prometheus metric name (any labels) in
 // validator id's /metrics.
 func (c *cluster) metric(id uint64, name string) (float64, error) {
-	url := "http://" + c.nodes[id].httpAddr + "/metrics"
-	resp, err := c.client.Get(url)
+	return metricAt(c.client, "http://"+c.nodes[id].httpAddr+"/metrics", name)
+}
+
+// metricAt sums every sample of the Prometheus metric name (any labels) at
+// url, the /metrics of any process.
+func metricAt(client *http.Client, url, name string) (float64, error) {
+	resp, err := client.Get(url)
 	if err != nil {
 		return 0, err
 	}
