@@ -19,8 +19,8 @@ type Report struct {
 	Machine    Machine `json:"machine"`
 	DurationS  float64 `json:"duration_s"`
 	Validators int     `json:"validators"`
-	// MaxTPS is the committed rate while the topic was flooded, when the
-	// rate was not given.
+	// MaxTPS is the committed rate while REST, gRPC and the topic were
+	// flooded in the soak's mix, when the rate was not given.
 	MaxTPS float64 `json:"max_tps,omitempty"`
 	// Rate is the load offered, a third on each path.
 	Rate float64 `json:"rate"`
@@ -197,7 +197,7 @@ func sampleBefore(s []Sample, t float64) *Sample {
 func (r *Report) WriteMarkdown(w io.Writer) {
 	fmt.Fprintf(w, "Soak, %d validators, %.0f s at %.0f tx/s offered (a third each over REST, gRPC and the topic)", r.Validators, r.DurationS, r.Rate)
 	if r.MaxTPS > 0 {
-		fmt.Fprintf(w, ", half of the %.0f tx/s committed while the topic was flooded", r.MaxTPS)
+		fmt.Fprintf(w, ", half of the %.0f tx/s committed while REST, gRPC and the topic were flooded", r.MaxTPS)
 	}
 	fmt.Fprintf(w, "; %d CPUs (GOMAXPROCS %d), %s\n\n", r.Machine.CPUs, r.Machine.GOMAXPROCS, r.Machine.Go)
 	s := r.Summary

@@ -43,7 +43,8 @@ type Config struct {
 	// Duration is how long the steady load runs.
 	Duration time.Duration
 	// Rate is the load in tx/s over the three paths; 0 measures the
-	// maximum first (MaxPhase of flooding the topic) and takes Share of it.
+	// maximum first (MaxPhase of flooding the three paths in the same
+	// mix) and takes Share of it.
 	Rate     float64
 	MaxPhase time.Duration
 	Share    float64
@@ -127,7 +128,7 @@ func Run(ctx context.Context, cfg Config, tgt Target) (*Report, error) {
 
 	rate := cfg.Rate
 	if rate == 0 {
-		log.Info("soak: measuring the maximum by flooding the transaction topic", "duration", cfg.MaxPhase)
+		log.Info("soak: measuring the maximum by flooding REST, gRPC and the topic", "duration", cfg.MaxPhase)
 		rep.MaxTPS, err = measureMax(ctx, cfg.MaxPhase, l, obs)
 		if err != nil {
 			return nil, err
@@ -203,7 +204,7 @@ func Run(ctx context.Context, cfg Config, tgt Target) (*Report, error) {
 	return rep, nil
 }
 
-// measureMax floods the topic for d and returns the committed tx/s, then
+// measureMax floods the three paths for d and returns the committed tx/s, then
 // waits for the backlog to drain.
 func measureMax(ctx context.Context, d time.Duration, l *load, obs *observer) (float64, error) {
 	before, err := obs.committed(ctx)
@@ -244,7 +245,7 @@ func measureMax(ctx context.Context, d time.Duration, l *load, obs *observer) (f
 	}
 	tps := float64(end-before) / time.Since(began).Seconds()
 	if tps <= 0 {
-		return 0, fmt.Errorf("soak: nothing committed in %v of flooding the transaction topic; is the pipeline stuck?", d)
+		return 0, fmt.Errorf("soak: nothing committed in %v of flooding REST, gRPC and the topic; is the pipeline stuck?", d)
 	}
 	// The soak starts on an empty backlog.
 	flushCtx, cancel := context.WithTimeout(ctx, time.Minute)
