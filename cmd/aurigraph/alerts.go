@@ -43,7 +43,7 @@ func startAlerts(ctx context.Context, outputs *runGroup, stack *shutdownStack, n
 	log = log.With("component", "alerts")
 	m := alerting.NewMetrics(reg)
 	policy := alerting.URLPolicy{AllowPrivate: f.allowPrivate}
-	position, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Brokers: brokers, ClientOpts: kafkaOpts, Topic: schemas.TopicBlocks, Logger: log, Registerer: reg})
+	position, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Kafka: projectorpos.Kafka{Brokers: brokers, ClientOpts: kafkaOpts, Topic: schemas.TopicBlocks, Logger: log}, Registerer: reg})
 	if err != nil {
 		return nil, err
 	}

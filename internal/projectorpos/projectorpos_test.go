@@ -62,8 +62,8 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 	defer cancel()
 
 	reg := prometheus.NewRegistry()
-	w, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Brokers: []string{addr}, ClientOpts: login(auth.RoleValidator),
-		Topic: topic, Interval: 50 * time.Millisecond, Registerer: reg})
+	w, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Kafka: projectorpos.Kafka{Brokers: []string{addr}, ClientOpts: login(auth.RoleValidator),
+		Topic: topic}, Interval: 50 * time.Millisecond, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +80,8 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 		t.Fatalf("known gauge %v before any commit", n)
 	}
 
-	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Brokers: []string{addr}, ClientOpts: login(auth.RoleViewer),
-		Topic: topic, Interval: 20 * time.Millisecond, Registerer: reg})
+	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Kafka: projectorpos.Kafka{Brokers: []string{addr}, ClientOpts: login(auth.RoleViewer),
+		Topic: topic}, Interval: 20 * time.Millisecond, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -126,8 +126,8 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 // the failures are counted.
 func TestReporterFailureNeverBlocks(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Brokers: []string{"127.0.0.1:1"}, Topic: topic,
-		Interval: 10 * time.Millisecond, Registerer: reg, ClientOpts: []kgo.Opt{kgo.RequestRetries(0), kgo.RetryTimeout(100 * time.Millisecond)}})
+	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Kafka: projectorpos.Kafka{Brokers: []string{"127.0.0.1:1"}, Topic: topic,
+		ClientOpts: []kgo.Opt{kgo.RequestRetries(0), kgo.RetryTimeout(100 * time.Millisecond)}}, Interval: 10 * time.Millisecond, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
