@@ -2,10 +2,7 @@ package consensus
 
 import (
 	"context"
-	"fmt"
 	"time"
-
-	"google.golang.org/protobuf/proto"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -17,16 +14,7 @@ import (
 // ProposeAsync otherwise. The entry carries the leader's clock, which every
 // validator records.
 func (n *Node) ProposeAlert(ctx context.Context, e *aurigraphv1.AlertEntry) error {
-	ch, err := n.Node.ProposeAsync(ctx, func(id, term uint64) ([]byte, error) {
-		if err := n.ensureGenesis(ctx, term); err != nil {
-			return nil, err
-		}
-		data, err := proto.Marshal(&aurigraphv1.Batch{Proposer: n.cfg.ID, TimestampMs: time.Now().UnixMilli(), ProposalId: id, Alert: e, FormatVersion: EntryFormatWrite})
-		if err != nil {
-			return nil, fmt.Errorf("encode alert entry: %w", err)
-		}
-		return data, nil
-	})
+	ch, err := n.ProposeAsync(ctx, &aurigraphv1.Batch{TimestampMs: time.Now().UnixMilli(), Alert: e})
 	if err != nil {
 		return err
 	}
