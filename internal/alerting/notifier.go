@@ -115,6 +115,9 @@ func (n *Notifier) Run(ctx context.Context) error {
 		wg       sync.WaitGroup
 	)
 	defer wg.Wait()
+	// A validator that no longer leads has nothing waiting: the next
+	// leader delivers.
+	defer n.cfg.Metrics.queued.Set(0)
 	sem := make(chan struct{}, n.cfg.Concurrency)
 	t := time.NewTicker(n.cfg.Interval)
 	defer t.Stop()
