@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/aurigraph/aurigraph/internal/alerting"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -35,32 +36,17 @@ func (n *Node) Alerts() *aurigraphv1.AlertState {
 	return n.chain.fsm.alerts.Proto()
 }
 
-// Progress is what this process applied since it started, as counters the
-// alert evaluator samples: rates over a window are differences between two
-// samples. Blocks replayed after a restart are not counted again.
-type Progress struct {
-	// Height is the applied height.
-	Height uint64
-	// Blocks, Txs and FailedTxs count the blocks written and the
-	// transactions in them (failed ones too).
-	Blocks, Txs, FailedTxs uint64
-	// LatencyMs sums, over those blocks, the time from the leader's proposal
-	// (the batch timestamp) to the block's apply on this validator.
-	LatencyMs uint64
-	// Voters is the number of voters in the configuration now.
-	Voters int
-}
-
-// Progress returns the counters; see Progress.
-func (n *Node) Progress() Progress {
+// AlertSample is what this process applied since it started, as the alert
+// evaluator samples it; blocks replayed after a restart are not counted
+// again.
+func (n *Node) AlertSample() alerting.Sample {
 	voters := 0
 	for _, m := range n.Members() {
 		if m.Voter {
 			voters++
 		}
 	}
-	return Progress{
-		Height:    n.blocks.Stats().Height,
+	return alerting.Sample{
 		Blocks:    n.chain.progress.blocks.Load(),
 		Txs:       n.chain.progress.txs.Load(),
 		FailedTxs: n.chain.progress.failed.Load(),

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/consensus"
-	"github.com/aurigraph/aurigraph/internal/alerting"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -146,12 +145,4 @@ func itoa(v int64) string {
 		b = append([]byte{byte('0' + v%10)}, b...)
 	}
 	return string(b)
-}
-
-// sampleOf reads n's counters as cmd/aurigraph does.
-func sampleOf(n *consensus.Node) func() alerting.Sample {
-	return func() alerting.Sample {
-		p := n.Progress()
-		return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: p.Voters}
-	}
 }

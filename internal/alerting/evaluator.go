@@ -26,9 +26,15 @@ type Validator interface {
 // Sample is what a validator applied since its process started, read at
 // one moment; rates over a window are differences of two samples.
 type Sample struct {
-	At                                time.Time
-	Blocks, Txs, FailedTxs, LatencyMs uint64
-	Voters                            int
+	At time.Time
+	// Blocks, Txs and FailedTxs count the blocks written and the
+	// transactions in them (failed ones too).
+	Blocks, Txs, FailedTxs uint64
+	// LatencyMs sums, over those blocks, the time from the leader's
+	// proposal (the batch timestamp) to the block's apply here.
+	LatencyMs uint64
+	// Voters is the number of voters in the configuration now.
+	Voters int
 	// ProjectorLag is the sampler's own measure (see WithProjectorLag),
 	// valid when ProjectorKnown.
 	ProjectorLag   time.Duration
