@@ -40,10 +40,10 @@ const magic = "AURIBKUP"
 const (
 	// maxChunk bounds one chunk: writers cut parts into pieces this size.
 	maxChunk = 1 << 20
-	// MaxManifestBytes bounds the manifest.
-	MaxManifestBytes = 1 << 20
-	maxNameBytes     = 64
-	maxParts         = 16
+	// maxManifest bounds the manifest.
+	maxManifest  = 1 << 20
+	maxNameBytes = 64
+	maxParts     = 16
 )
 
 const (
@@ -266,7 +266,7 @@ func (r *Reader) Next() (string, io.Reader, error) {
 		r.cur = &partReader{r: r, name: string(name), limit: limit, sum: sha256.New()}
 		return string(name), r.cur, nil
 	case tagManifest:
-		raw, err := r.readBytes(MaxManifestBytes, "manifest")
+		raw, err := r.readBytes(maxManifest, "manifest")
 		if err != nil {
 			return "", nil, err
 		}
