@@ -98,12 +98,14 @@ func StatusError(err error) error {
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, ErrTooMany):
 		return status.Error(codes.ResourceExhausted, err.Error())
+	// Before the context's errors: a read that found no leader in time
+	// wraps the deadline, and is worth a retry.
+	case errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
+		return rpc.Unavailable(err.Error(), time.Second)
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
-		return rpc.Unavailable(err.Error(), time.Second)
 	default:
 		return status.Error(codes.Internal, err.Error())
 	}

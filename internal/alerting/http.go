@@ -221,7 +221,7 @@ func writeErr(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrTooMany):
 		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, err.Error()+"; retry shortly")
 	default:
