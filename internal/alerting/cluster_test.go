@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
@@ -106,7 +107,7 @@ func startLoad(t *testing.T, n *consensus.Node, start int64, perSecond int) *loa
 			k := max(1, perSecond/20)
 			txs := make([]*aurigraphv1.Transaction, k)
 			for i := range txs {
-				txs[i] = &aurigraphv1.Transaction{Id: "tx-" + itoa(next+int64(i)), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "alice", Amount: 1}
+				txs[i] = &aurigraphv1.Transaction{Id: "tx-" + strconv.FormatInt(next+int64(i), 10), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "alice", Amount: 1}
 			}
 			b := &aurigraphv1.Batch{
 				TimestampMs: time.Now().UnixMilli(),
@@ -134,15 +135,4 @@ func startLoad(t *testing.T, n *consensus.Node, start int64, perSecond int) *loa
 	}}
 	t.Cleanup(func() { l.stop() })
 	return l
-}
-
-func itoa(v int64) string {
-	if v == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; v > 0; v /= 10 {
-		b = append([]byte{byte('0' + v%10)}, b...)
-	}
-	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -92,7 +93,7 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 
 	for _, h := range []uint64{0, 7, 1234, 3} {
 		r.Set(h, int64(h))
-		waitFor(t, "the watcher to see height "+itoa(h), func() bool {
+		waitFor(t, "the watcher to see height "+strconv.FormatUint(h, 10), func() bool {
 			got, ok := w.Projected()
 			return ok && got == h
 		})
@@ -173,17 +174,6 @@ func value(t *testing.T, reg *prometheus.Registry, name, result string) float64 
 	}
 	t.Fatalf("no metric %s{result=%q}", name, result)
 	return 0
-}
-
-func itoa(h uint64) string {
-	if h == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; h > 0; h /= 10 {
-		b = append([]byte{byte('0' + h%10)}, b...)
-	}
-	return string(b)
 }
 
 func TestParse(t *testing.T) {
