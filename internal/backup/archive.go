@@ -299,10 +299,12 @@ func (r *Reader) checkManifest(raw []byte) (*Manifest, error) {
 	if len(m.Parts) != len(r.seen) {
 		return nil, fmt.Errorf("%w: the manifest lists %d parts, the file holds %d", ErrFormat, len(m.Parts), len(r.seen))
 	}
-	for _, p := range m.Parts {
-		got, ok := r.seen[p.Name]
+	// Listed as often as held, every part held listed: a part listed twice
+	// cannot stand in for one left unchecked.
+	for name, got := range r.seen {
+		p, ok := m.Part(name)
 		if !ok {
-			return nil, fmt.Errorf("%w: the manifest lists part %q, which the file does not hold", ErrFormat, p.Name)
+			return nil, fmt.Errorf("%w: the file holds part %q, which the manifest does not list", ErrFormat, name)
 		}
 		if got.Size != p.Size || got.SHA256 != p.SHA256 {
 			return nil, fmt.Errorf("%w: part %q holds %d bytes with sha256 %s, the manifest says %d bytes with sha256 %s: the file is damaged", ErrFormat, p.Name, got.Size, got.SHA256, p.Size, p.SHA256)
