@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/aurigraph/aurigraph/internal/retry"
@@ -58,5 +59,18 @@ func TestQueueGaugeClearedWhenNotifierStops(t *testing.T) {
 	<-done
 	if q := testutil.ToFloat64(m.queued); q != 0 {
 		t.Fatalf("%v deliveries still reported waiting after the notifier stopped", q)
+	}
+}
+
+// TestSeriesStartAtZero checks that every label value of the alerts'
+// counters is exported before its first increment, so that a rule on their
+// increase sees the first one.
+func TestSeriesStartAtZero(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	NewMetrics(reg)
+	for name, want := range map[string]int{"aurigraph_alerts_transitions_total": 2, "aurigraph_alerts_webhook_deliveries_total": 3} {
+		if got := testutil.CollectAndCount(reg, name); got != want {
+			t.Errorf("%s has %d series before any increment, want %d", name, got, want)
+		}
 	}
 }
