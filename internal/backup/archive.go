@@ -138,8 +138,8 @@ func (w *Writer) endPart() error {
 	p := w.open
 	w.open = nil
 	if _, err := w.w.Write([]byte{0}); err != nil {
-		w.err = err
-		return err
+		w.err = fmt.Errorf("end backup part %s: %w", p.name, err)
+		return w.err
 	}
 	w.parts = append(w.parts, Part{Name: p.name, Size: p.size, SHA256: hex.EncodeToString(p.sum.Sum(nil))})
 	return nil
