@@ -72,7 +72,6 @@ type Kafka struct {
 type conn struct {
 	topic string
 	log   *slog.Logger
-	cl    *kgo.Client
 	adm   *kadm.Client
 }
 
@@ -90,11 +89,11 @@ func newConn(role string, k Kafka) (conn, error) {
 	if err != nil {
 		return conn{}, fmt.Errorf("projectorpos: Kafka client for %v: %w", k.Brokers, err)
 	}
-	return conn{topic: k.Topic, log: log, cl: cl, adm: kadm.NewClient(cl)}, nil
+	return conn{topic: k.Topic, log: log, adm: kadm.NewClient(cl)}, nil
 }
 
 // Close releases the Kafka client; call it after Run has returned.
-func (c conn) Close() { c.cl.Close() }
+func (c conn) Close() { c.adm.Close() }
 
 func sleep(ctx context.Context, d time.Duration) error {
 	t := time.NewTimer(d)
