@@ -2,11 +2,9 @@ package consensus
 
 import (
 	"context"
-	"fmt"
 	"time"
 
-	"google.golang.org/protobuf/proto"
-
+	"github.com/aurigraph/aurigraph/internal/alerting"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -17,16 +15,7 @@ import (
 // ProposeAsync otherwise. The entry carries the leader's clock, which every
 // validator records.
 func (n *Node) ProposeAlert(ctx context.Context, e *aurigraphv1.AlertEntry) error {
-	ch, err := n.Node.ProposeAsync(ctx, func(id, term uint64) ([]byte, error) {
-		if err := n.ensureGenesis(ctx, term); err != nil {
-			return nil, err
-		}
-		data, err := proto.Marshal(&aurigraphv1.Batch{Proposer: n.cfg.ID, TimestampMs: time.Now().UnixMilli(), ProposalId: id, Alert: e, FormatVersion: EntryFormatWrite})
-		if err != nil {
-			return nil, fmt.Errorf("encode alert entry: %w", err)
-		}
-		return data, nil
-	})
+	ch, err := n.ProposeAsync(ctx, &aurigraphv1.Batch{TimestampMs: time.Now().UnixMilli(), Alert: e})
 	if err != nil {
 		return err
 	}
@@ -47,32 +36,17 @@ func (n *Node) Alerts() *aurigraphv1.AlertState {
 	return n.chain.fsm.alerts.Proto()
 }
 
-// Progress is what this process applied since it started, as counters the
-// alert evaluator samples: rates over a window are differences between two
-// samples. Blocks replayed after a restart are not counted again.
-type Progress struct {
-	// Height is the applied height.
-	Height uint64
-	// Blocks, Txs and FailedTxs count the blocks written and the
-	// transactions in them (failed ones too).
-	Blocks, Txs, FailedTxs uint64
-	// LatencyMs sums, over those blocks, the time from the leader's proposal
-	// (the batch timestamp) to the block's apply on this validator.
-	LatencyMs uint64
-	// Voters is the number of voters in the configuration now.
-	Voters int
-}
-
-// Progress returns the counters; see Progress.
-func (n *Node) Progress() Progress {
+// AlertSample is what this process applied since it started, as the alert
+// evaluator samples it; blocks replayed after a restart are not counted
+// again.
+func (n *Node) AlertSample() alerting.Sample {
 	voters := 0
 	for _, m := range n.Members() {
 		if m.Voter {
 			voters++
 		}
 	}
-	return Progress{
-		Height:    n.blocks.Stats().Height,
+	return alerting.Sample{
 		Blocks:    n.chain.progress.blocks.Load(),
 		Txs:       n.chain.progress.txs.Load(),
 		FailedTxs: n.chain.progress.failed.Load(),

@@ -530,20 +530,20 @@ func importBlocks(ctx context.Context, s *BlockStore, rr *backup.RecordReader, h
 		// link up to the state's head before the directory is used.
 		sig := s.signer.sign(blk.GetHeader().GetHash())
 		if err := s.w.Add(rec.Height, rec.Aux, sig, rec.Payload[sigPrefix:]); err != nil {
-			return err
+			return fmt.Errorf("store block %d: %w", rec.Height, err)
 		}
 		s.index(blk, nil)
 		if rec.Height%256 == 0 {
 			if err := ctx.Err(); err != nil {
-				return err
+				return fmt.Errorf("restore at block %d: %w", rec.Height, err)
 			}
 			if err := s.w.Flush(); err != nil {
-				return err
+				return fmt.Errorf("store blocks up to %d: %w", rec.Height, err)
 			}
 		}
 	}
 	if err := s.w.Flush(); err != nil {
-		return err
+		return fmt.Errorf("store blocks up to %d: %w", want-1, err)
 	}
 	if want-1 != height {
 		return fmt.Errorf("%w: the backup holds blocks up to %d, its state is at height %d", backup.ErrFormat, want-1, height)

@@ -38,7 +38,7 @@ type Chain struct {
 	// hasGenesis is set once the chain's genesis applied, so proposing
 	// need not wait for mu behind a busy applier.
 	hasGenesis atomic.Bool
-	// progress counts what Apply wrote, for Node.Progress.
+	// progress counts what Apply wrote, for Node.AlertSample.
 	progress struct {
 		blocks, txs, failed, latencyMs atomic.Uint64
 	}

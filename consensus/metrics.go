@@ -52,6 +52,9 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	m.txRate = promreg.Register(reg, m.txRate)
 	m.height = promreg.Register(reg, m.height)
 	m.backups = promreg.Register(reg, m.backups)
+	for _, r := range []string{"ok", "not_ready", "busy", "failed"} {
+		m.backups.WithLabelValues(r)
+	}
 	m.lastBackup = promreg.Register(reg, m.lastBackup)
 	return m
 }

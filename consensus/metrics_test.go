@@ -37,3 +37,33 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, result string) f
 	}
 	return sum
 }
+
+// TestBackupSeriesStartAtZero checks that every result of
+// aurigraph_consensus_backups_total is exported before the first backup,
+// so that a rule on the increase of failed backups sees the first one.
+func TestBackupSeriesStartAtZero(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	newMetrics(reg, 1)
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	results := map[string]bool{}
+	for _, mf := range mfs {
+		if mf.GetName() != "aurigraph_consensus_backups_total" {
+			continue
+		}
+		for _, m := range mf.GetMetric() {
+			for _, l := range m.GetLabel() {
+				if l.GetName() == "result" {
+					results[l.GetValue()] = true
+				}
+			}
+		}
+	}
+	for _, r := range []string{"ok", "not_ready", "busy", "failed"} {
+		if !results[r] {
+			t.Errorf("no aurigraph_consensus_backups_total{result=%q} before any backup", r)
+		}
+	}
+}

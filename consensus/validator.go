@@ -181,6 +181,7 @@ func (n *Node) ProposeAsync(ctx context.Context, b *aurigraphv1.Batch) (<-chan e
 			TimestampMs: b.GetTimestampMs(),
 			Sources:     b.GetSources(),
 			Txs:         b.GetTxs(),
+			Alert:       b.GetAlert(),
 			ProposalId:  id,
 			// Every batch says its format, so that a validator of a later
 			// release that changed it knows this one.

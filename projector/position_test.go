@@ -19,7 +19,7 @@ func TestProjectorReportsItsPosition(t *testing.T) {
 	e := newEnv(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	w, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Brokers: e.brokers, Topic: DefaultTopic, Interval: 20 * time.Millisecond})
+	w, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Kafka: projectorpos.Kafka{Brokers: e.brokers, Topic: DefaultTopic}, Interval: 20 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

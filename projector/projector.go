@@ -199,7 +199,7 @@ func New(cfg Config) (*Projector, error) {
 	}
 	log = log.With("component", "projector")
 	position, err := projectorpos.NewReporter(projectorpos.ReporterConfig{
-		Brokers: cfg.Brokers, ClientOpts: cfg.ClientOpts, Topic: cfg.Topic, Logger: log, Registerer: cfg.Registerer,
+		Kafka: projectorpos.Kafka{Brokers: cfg.Brokers, ClientOpts: cfg.ClientOpts, Topic: cfg.Topic, Logger: log}, Registerer: cfg.Registerer,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("projector: %w", err)

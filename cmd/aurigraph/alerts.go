@@ -27,12 +27,6 @@ func (f *alertFlags) register(fl *pflag.FlagSet) {
 		"let alert rules post webhooks to loopback, private and link-local addresses (refused by default, so that a rule cannot reach into the cluster's own network)")
 }
 
-// sample reads what the evaluator's series are computed from.
-func sample(n *consensus.Node) alerting.Sample {
-	p := n.Progress()
-	return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: p.Voters}
-}
-
 // startAlerts runs the alerts of each of nodes in outputs: the sampler
 // always, the evaluator and the webhook notifier while the validator leads;
 // the projector's position is read from brokers for all of them. publish,
@@ -43,7 +37,7 @@ func startAlerts(ctx context.Context, outputs *runGroup, stack *shutdownStack, n
 	log = log.With("component", "alerts")
 	m := alerting.NewMetrics(reg)
 	policy := alerting.URLPolicy{AllowPrivate: f.allowPrivate}
-	position, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Brokers: brokers, ClientOpts: kafkaOpts, Topic: schemas.TopicBlocks, Logger: log, Registerer: reg})
+	position, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Kafka: projectorpos.Kafka{Brokers: brokers, ClientOpts: kafkaOpts, Topic: schemas.TopicBlocks, Logger: log}, Registerer: reg})
 	if err != nil {
 		return nil, err
 	}
@@ -55,7 +49,7 @@ func startAlerts(ctx context.Context, outputs *runGroup, stack *shutdownStack, n
 		if len(nodes) > 1 {
 			name = fmt.Sprintf("alerts on validator %d", n.ID())
 		}
-		sampler := alerting.NewSampler(func() alerting.Sample { return sample(n) }, 0,
+		sampler := alerting.NewSampler(n.AlertSample, 0,
 			alerting.WithProjectorLag(alerting.NewProjectorLag(position, n.Blocks())))
 		eval := alerting.NewEvaluator(n, sampler, m, log)
 		notify := alerting.NewNotifier(n, alerting.NotifierConfig{Policy: policy, Metrics: m, Logger: log})

@@ -18,6 +18,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/consensus"
 	"github.com/aurigraph/aurigraph/internal/alerting"
+	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 	"github.com/aurigraph/aurigraph/schemas/rpc"
 )
@@ -289,5 +290,15 @@ func TestGRPCOperations(t *testing.T) {
 				t.Errorf("got %v, want %s", err, tc.code)
 			}
 		})
+	}
+}
+
+// TestStatusErrorWithoutLeader checks that a read that found no leader
+// before its timeout is UNAVAILABLE, which clients retry, as REST answers
+// it 503, and not DEADLINE_EXCEEDED, which they do not.
+func TestStatusErrorWithoutLeader(t *testing.T) {
+	err := fmt.Errorf("consistent read of the alert rules: %w", fmt.Errorf("%w: %w", raftnode.ErrNoLeader, context.DeadlineExceeded))
+	if got := status.Code(alerting.StatusError(err)); got != codes.Unavailable {
+		t.Fatalf("%v answers %v, want Unavailable", err, got)
 	}
 }

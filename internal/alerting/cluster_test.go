@@ -5,11 +5,11 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strconv"
 	"testing"
 	"time"
 
 	"github.com/aurigraph/aurigraph/consensus"
-	"github.com/aurigraph/aurigraph/internal/alerting"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -107,7 +107,7 @@ func startLoad(t *testing.T, n *consensus.Node, start int64, perSecond int) *loa
 			k := max(1, perSecond/20)
 			txs := make([]*aurigraphv1.Transaction, k)
 			for i := range txs {
-				txs[i] = &aurigraphv1.Transaction{Id: "tx-" + itoa(next+int64(i)), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "alice", Amount: 1}
+				txs[i] = &aurigraphv1.Transaction{Id: "tx-" + strconv.FormatInt(next+int64(i), 10), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "alice", Amount: 1}
 			}
 			b := &aurigraphv1.Batch{
 				TimestampMs: time.Now().UnixMilli(),
@@ -135,23 +135,4 @@ func startLoad(t *testing.T, n *consensus.Node, start int64, perSecond int) *loa
 	}}
 	t.Cleanup(func() { l.stop() })
 	return l
-}
-
-func itoa(v int64) string {
-	if v == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; v > 0; v /= 10 {
-		b = append([]byte{byte('0' + v%10)}, b...)
-	}
-	return string(b)
-}
-
-// sampleOf reads n's counters as cmd/aurigraph does.
-func sampleOf(n *consensus.Node) func() alerting.Sample {
-	return func() alerting.Sample {
-		p := n.Progress()
-		return alerting.Sample{Blocks: p.Blocks, Txs: p.Txs, FailedTxs: p.FailedTxs, LatencyMs: p.LatencyMs, Voters: p.Voters}
-	}
 }

@@ -26,9 +26,15 @@ type Validator interface {
 // Sample is what a validator applied since its process started, read at
 // one moment; rates over a window are differences of two samples.
 type Sample struct {
-	At                                time.Time
-	Blocks, Txs, FailedTxs, LatencyMs uint64
-	Voters                            int
+	At time.Time
+	// Blocks, Txs and FailedTxs count the blocks written and the
+	// transactions in them (failed ones too).
+	Blocks, Txs, FailedTxs uint64
+	// LatencyMs sums, over those blocks, the time from the leader's
+	// proposal (the batch timestamp) to the block's apply here.
+	LatencyMs uint64
+	// Voters is the number of voters in the configuration now.
+	Voters int
 	// ProjectorLag is the sampler's own measure (see WithProjectorLag),
 	// valid when ProjectorKnown.
 	ProjectorLag   time.Duration
@@ -160,11 +166,10 @@ func (s *Sampler) value(metric string, window time.Duration) (v float64, ok bool
 // rule's newest transition: a deposed leader's proposals are refused, and a
 // new leader continues from the replicated state.
 type Evaluator struct {
-	v        Validator
-	samples  *Sampler
-	interval time.Duration
-	log      *slog.Logger
-	m        *Metrics
+	v       Validator
+	samples *Sampler
+	log     *slog.Logger
+	m       *Metrics
 
 	// pending holds, per rule, since when its condition has held without
 	// the rule firing yet, and the rule version that was measured.
@@ -186,13 +191,13 @@ func NewEvaluator(v Validator, samples *Sampler, m *Metrics, log *slog.Logger) *
 	if m == nil {
 		m = NewMetrics(nil)
 	}
-	return &Evaluator{v: v, samples: samples, interval: samples.interval, log: log, m: m, pending: map[string]pendingRule{}}
+	return &Evaluator{v: v, samples: samples, log: log, m: m, pending: map[string]pendingRule{}}
 }
 
 // Run evaluates until ctx ends; call it while the validator leads.
 func (e *Evaluator) Run(ctx context.Context) error {
 	clear(e.pending)
-	t := time.NewTicker(e.interval)
+	t := time.NewTicker(e.samples.interval)
 	defer t.Stop()
 	for {
 		select {

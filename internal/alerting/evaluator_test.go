@@ -18,7 +18,7 @@ func TestRuleFiresWithinWindowAfterLoadDrops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	const interval = 100 * time.Millisecond
-	sampler := alerting.NewSampler(sampleOf(leader), interval)
+	sampler := alerting.NewSampler(leader.AlertSample, interval)
 	go sampler.Run(ctx)
 	go alerting.NewEvaluator(leader, sampler, alerting.NewMetrics(nil), testLogger()).Run(ctx)
 	svc := alerting.NewService(members(leader), alerting.URLPolicy{}, 0)
@@ -81,7 +81,7 @@ func TestOneTransitionWhileLeadershipMoves(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	for _, n := range all {
-		sampler := alerting.NewSampler(sampleOf(n), 50*time.Millisecond)
+		sampler := alerting.NewSampler(n.AlertSample, 50*time.Millisecond)
 		go sampler.Run(ctx)
 		go alerting.NewEvaluator(n, sampler, nil, testLogger()).Run(ctx)
 	}

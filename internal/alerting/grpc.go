@@ -21,16 +21,13 @@ type grpcService struct {
 	svc *Service
 }
 
-// checkInput applies the REST decoder's checks to a rule sent over gRPC.
+// checkInput refuses a request without its rule; the service checks the
+// rule itself, as it does the REST decoder's.
 func checkInput(r *aurigraphv1.AlertRule) (*aurigraphv1.AlertRule, error) {
 	if r == nil {
 		return nil, invalid("rule", "is missing")
 	}
-	in := &aurigraphv1.AlertRule{
-		Name: r.GetName(), Metric: r.GetMetric(), Condition: r.GetCondition(), Threshold: r.GetThreshold(),
-		WindowMs: r.GetWindowMs(), ForMs: r.GetForMs(), WebhookUrl: r.GetWebhookUrl(), WebhookSecret: r.GetWebhookSecret(),
-	}
-	return in, CheckRule(in, URLPolicy{AllowPrivate: true})
+	return r, nil
 }
 
 func (g grpcService) CreateRule(ctx context.Context, req *aurigraphv1.CreateAlertRuleRequest) (*aurigraphv1.CreateAlertRuleResponse, error) {
@@ -79,9 +76,6 @@ func (g grpcService) ListRules(ctx context.Context, _ *aurigraphv1.ListAlertRule
 }
 
 func (g grpcService) ListHistory(ctx context.Context, req *aurigraphv1.ListAlertHistoryRequest) (*aurigraphv1.ListAlertHistoryResponse, error) {
-	if req.GetLimit() > MaxHistoryLimit {
-		return nil, StatusError(invalid("limit", "is %d; use 1 to %d", req.GetLimit(), MaxHistoryLimit))
-	}
 	ts, err := g.svc.History(ctx, req.GetRuleId(), req.GetAfter(), int(req.GetLimit()))
 	if err != nil {
 		return nil, StatusError(err)
@@ -104,12 +98,14 @@ func StatusError(err error) error {
 		return status.Error(codes.NotFound, err.Error())
 	case errors.Is(err, ErrTooMany):
 		return status.Error(codes.ResourceExhausted, err.Error())
+	// Before the context's errors: a read that found no leader in time
+	// wraps the deadline, and is worth a retry.
+	case errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
+		return rpc.Unavailable(err.Error(), time.Second)
 	case errors.Is(err, context.DeadlineExceeded):
 		return status.Error(codes.DeadlineExceeded, err.Error())
 	case errors.Is(err, context.Canceled):
 		return status.Error(codes.Canceled, err.Error())
-	case errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
-		return rpc.Unavailable(err.Error(), time.Second)
 	default:
 		return status.Error(codes.Internal, err.Error())
 	}

@@ -65,7 +65,8 @@ func DecodeRule(body io.Reader) (*aurigraphv1.AlertRule, error) {
 	if err := dec.Decode(&in); err != nil {
 		return nil, fmt.Errorf("%w: the body must be a JSON object with name, metric, condition, threshold, window_ms, for_ms and optionally webhook_url and webhook_secret: %v", ErrInvalid, err)
 	}
-	if dec.More() {
+	// More would let a stray "]" or "}" through.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("%w: the body holds more than one JSON value", ErrInvalid)
 	}
 	if in.Threshold == nil {
@@ -220,7 +221,7 @@ func writeErr(w http.ResponseWriter, err error) {
 		writeError(w, http.StatusNotFound, err.Error())
 	case errors.Is(err, ErrTooMany):
 		writeError(w, http.StatusConflict, err.Error())
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
+	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, raftnode.ErrNoLeader), errors.Is(err, raftnode.ErrLeadershipLost), errors.Is(err, raftnode.ErrNotLeader), errors.Is(err, raftnode.ErrStopped):
 		w.Header().Set("Retry-After", "1")
 		writeError(w, http.StatusServiceUnavailable, err.Error()+"; retry shortly")
 	default:

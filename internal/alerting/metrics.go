@@ -20,7 +20,7 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 	opts := func(name, help string) prometheus.Opts {
 		return prometheus.Opts{Namespace: "aurigraph", Subsystem: "alerts", Name: name, Help: help}
 	}
-	return &Metrics{
+	m := &Metrics{
 		evaluations: promreg.Register(reg, prometheus.NewCounter(prometheus.CounterOpts(opts("evaluations_total",
 			"Rule evaluations by this validator while it led.")))),
 		transitions: promreg.Register(reg, prometheus.NewCounterVec(prometheus.CounterOpts(opts("transitions_total",
@@ -32,4 +32,12 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 		queued: promreg.Register(reg, prometheus.NewGauge(prometheus.GaugeOpts(opts("webhook_queue_transitions",
 			"Transitions waiting for webhook delivery on this validator.")))),
 	}
+	// Every series from zero, so that the first increment is an increase.
+	for _, state := range []string{"firing", "resolved"} {
+		m.transitions.WithLabelValues(state)
+	}
+	for _, outcome := range []string{"delivered", "retry", "failed"} {
+		m.deliveries.WithLabelValues(outcome)
+	}
+	return m
 }

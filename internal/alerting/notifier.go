@@ -14,6 +14,7 @@ import (
 	"net"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -114,6 +115,9 @@ func (n *Notifier) Run(ctx context.Context) error {
 		wg       sync.WaitGroup
 	)
 	defer wg.Wait()
+	// A validator that no longer leads has nothing waiting: the next
+	// leader delivers.
+	defer n.cfg.Metrics.queued.Set(0)
 	sem := make(chan struct{}, n.cfg.Concurrency)
 	t := time.NewTicker(n.cfg.Interval)
 	defer t.Stop()
@@ -278,8 +282,7 @@ func Payload(tr *aurigraphv1.AlertTransition) ([]byte, error) {
 	if name == "" {
 		name = tr.GetRuleId()
 	}
-	text := fmt.Sprintf("[%s] %s: %s %s %g (value %.4g)", map[bool]string{true: "FIRING", false: "RESOLVED"}[tr.GetFiring()],
-		name, tr.GetMetric(), tr.GetCondition(), tr.GetThreshold(), tr.GetValue())
+	text := fmt.Sprintf("[%s] %s: %s %s %g (value %.4g)", strings.ToUpper(ev.State), name, tr.GetMetric(), tr.GetCondition(), tr.GetThreshold(), tr.GetValue())
 	return json.Marshal(struct {
 		Text  string `json:"text"`
 		Alert Event  `json:"alert"`

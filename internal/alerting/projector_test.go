@@ -47,7 +47,7 @@ func TestProjectorLagRuleFiresWhenProjectorStops(t *testing.T) {
 	proj.running.Store(true)
 	go proj.follow(ctx, leader.Blocks())
 	const interval = 100 * time.Millisecond
-	sampler := alerting.NewSampler(sampleOf(leader), interval,
+	sampler := alerting.NewSampler(leader.AlertSample, interval,
 		alerting.WithProjectorLag(alerting.NewProjectorLag(proj, leader.Blocks())))
 	go sampler.Run(ctx)
 	go alerting.NewEvaluator(leader, sampler, alerting.NewMetrics(nil), testLogger()).Run(ctx)

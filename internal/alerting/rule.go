@@ -111,6 +111,14 @@ func CheckRule(r *aurigraphv1.AlertRule, p URLPolicy) error {
 	return nil
 }
 
+// userFields copies what a client may set of r; the rest is the cluster's.
+func userFields(r *aurigraphv1.AlertRule) *aurigraphv1.AlertRule {
+	return &aurigraphv1.AlertRule{
+		Name: r.GetName(), Metric: r.GetMetric(), Condition: r.GetCondition(), Threshold: r.GetThreshold(),
+		WindowMs: r.GetWindowMs(), ForMs: r.GetForMs(), WebhookUrl: r.GetWebhookUrl(), WebhookSecret: r.GetWebhookSecret(),
+	}
+}
+
 // CheckURL accepts an absolute http or https URL without credentials whose
 // host, when a literal address, the policy allows. Names are checked again
 // against the policy when dialled, as they may resolve anywhere.

@@ -114,3 +114,17 @@ func FuzzDecodeRule(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeRuleRefusesTrailingData checks that nothing may follow the
+// rule's object, a stray closing bracket or brace included.
+func TestDecodeRuleRefusesTrailingData(t *testing.T) {
+	const rule = `{"name":"a","metric":"tps","condition":"<","threshold":1,"window_ms":1000,"for_ms":0}`
+	if _, err := DecodeRule(strings.NewReader(rule + " \n")); err != nil {
+		t.Fatalf("a rule followed by white space: %v", err)
+	}
+	for _, tail := range []string{"]", "}", " {}", "x", "1"} {
+		if _, err := DecodeRule(strings.NewReader(rule + tail)); !errors.Is(err, ErrInvalid) {
+			t.Errorf("a rule followed by %q: got %v, want a refusal", tail, err)
+		}
+	}
+}

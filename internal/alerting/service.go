@@ -87,7 +87,7 @@ func (s *Service) Create(ctx context.Context, r *aurigraphv1.AlertRule) (*aurigr
 	if err := CheckRule(r, s.policy); err != nil {
 		return nil, err
 	}
-	r = proto.Clone(r).(*aurigraphv1.AlertRule)
+	r = userFields(r)
 	r.Id = NewRuleID()
 	if err := s.propose(ctx, &aurigraphv1.AlertEntry{PutRule: r, Create: true}); err != nil {
 		return nil, err
@@ -103,7 +103,7 @@ func (s *Service) Update(ctx context.Context, id string, r *aurigraphv1.AlertRul
 	if err := CheckRule(r, s.policy); err != nil {
 		return nil, err
 	}
-	r = proto.Clone(r).(*aurigraphv1.AlertRule)
+	r = userFields(r)
 	r.Id = id
 	if err := s.propose(ctx, &aurigraphv1.AlertEntry{PutRule: r}); err != nil {
 		return nil, err

@@ -99,11 +99,8 @@ func (s *State) putRule(r *aurigraphv1.AlertRule, create bool, atMs int64) (*aur
 	if err := CheckRule(r, URLPolicy{AllowPrivate: true}); err != nil {
 		return nil, err
 	}
-	nr := &aurigraphv1.AlertRule{
-		Name: r.GetName(), Metric: r.GetMetric(), Condition: r.GetCondition(), Threshold: r.GetThreshold(),
-		WindowMs: r.GetWindowMs(), ForMs: r.GetForMs(), WebhookUrl: r.GetWebhookUrl(), WebhookSecret: r.GetWebhookSecret(),
-		Id: r.GetId(), UpdatedMs: atMs,
-	}
+	nr := userFields(r)
+	nr.Id, nr.UpdatedMs = r.GetId(), atMs
 	if !ValidRuleID(r.GetId()) {
 		return nil, invalid("id", "%q is not a rule id (16 hex digits)", r.GetId())
 	}

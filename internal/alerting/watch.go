@@ -16,9 +16,18 @@ func Watch(ctx context.Context, v Validator, interval time.Duration, fn func(*au
 	if interval <= 0 {
 		interval = time.Second
 	}
-	last := lastID(v.Alerts())
 	t := time.NewTicker(interval)
 	defer t.Stop()
+	// A validator just started applies its log again: what it replays is
+	// history, not news, so "now" is once it applied what was committed.
+	for v.LinearizableRead(ctx) != nil {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+	last := lastID(v.Alerts())
 	for {
 		select {
 		case <-ctx.Done():

@@ -40,10 +40,10 @@ const magic = "AURIBKUP"
 const (
 	// maxChunk bounds one chunk: writers cut parts into pieces this size.
 	maxChunk = 1 << 20
-	// MaxManifestBytes bounds the manifest.
-	MaxManifestBytes = 1 << 20
-	maxNameBytes     = 64
-	maxParts         = 16
+	// maxManifest bounds the manifest.
+	maxManifest  = 1 << 20
+	maxNameBytes = 64
+	maxParts     = 16
 )
 
 const (
@@ -138,8 +138,8 @@ func (w *Writer) endPart() error {
 	p := w.open
 	w.open = nil
 	if _, err := w.w.Write([]byte{0}); err != nil {
-		w.err = err
-		return err
+		w.err = fmt.Errorf("end backup part %s: %w", p.name, err)
+		return w.err
 	}
 	w.parts = append(w.parts, Part{Name: p.name, Size: p.size, SHA256: hex.EncodeToString(p.sum.Sum(nil))})
 	return nil
@@ -266,7 +266,7 @@ func (r *Reader) Next() (string, io.Reader, error) {
 		r.cur = &partReader{r: r, name: string(name), limit: limit, sum: sha256.New()}
 		return string(name), r.cur, nil
 	case tagManifest:
-		raw, err := r.readBytes(MaxManifestBytes, "manifest")
+		raw, err := r.readBytes(maxManifest, "manifest")
 		if err != nil {
 			return "", nil, err
 		}
@@ -299,10 +299,12 @@ func (r *Reader) checkManifest(raw []byte) (*Manifest, error) {
 	if len(m.Parts) != len(r.seen) {
 		return nil, fmt.Errorf("%w: the manifest lists %d parts, the file holds %d", ErrFormat, len(m.Parts), len(r.seen))
 	}
-	for _, p := range m.Parts {
-		got, ok := r.seen[p.Name]
+	// Listed as often as held, every part held listed: a part listed twice
+	// cannot stand in for one left unchecked.
+	for name, got := range r.seen {
+		p, ok := m.Part(name)
 		if !ok {
-			return nil, fmt.Errorf("%w: the manifest lists part %q, which the file does not hold", ErrFormat, p.Name)
+			return nil, fmt.Errorf("%w: the file holds part %q, which the manifest does not list", ErrFormat, name)
 		}
 		if got.Size != p.Size || got.SHA256 != p.SHA256 {
 			return nil, fmt.Errorf("%w: part %q holds %d bytes with sha256 %s, the manifest says %d bytes with sha256 %s: the file is damaged", ErrFormat, p.Name, got.Size, got.SHA256, p.Size, p.SHA256)

@@ -3,6 +3,8 @@ package backup
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"io"
 	"strings"
@@ -233,4 +235,26 @@ func FuzzReader(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestManifestMustListEveryPart checks that a manifest that lists one part
+// twice, in place of another the file holds, is refused: that other part
+// would otherwise be read unchecked.
+func TestManifestMustListEveryPart(t *testing.T) {
+	parts := sampleParts(t)[:2]
+	raw := writeArchive(t, Manifest{NodeID: 1}, parts...)
+	_, m, err := readArchive(raw, testLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Parts[1] = m.Parts[0]
+	js, err := json.Marshal(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged := append(bytes.Clone(raw[:bytes.LastIndexByte(raw, tagManifest)]), tagManifest)
+	forged = append(binary.AppendUvarint(forged, uint64(len(js))), js...)
+	if _, _, err := readArchive(forged, testLimits); !errors.Is(err, ErrFormat) || !strings.Contains(err.Error(), `"data"`) {
+		t.Fatalf("read = %v, want an ErrFormat naming the unlisted part", err)
+	}
 }

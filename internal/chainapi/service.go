@@ -308,7 +308,6 @@ func (s *Service) Blocks(ctx context.Context, from, to uint64, limit int, header
 	return page, nil
 }
 
-// Stats summarises the chain.
 // ChainStatus is what Stats answers: the chain's head, and whether it is
 // this validator's applied state rather than a consistent read.
 type ChainStatus struct {

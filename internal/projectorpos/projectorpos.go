@@ -7,10 +7,16 @@
 package projectorpos
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Group is the consumer group the projector commits its position as.
@@ -47,4 +53,55 @@ func Parse(meta string) (uint64, error) {
 		return 0, fmt.Errorf("%w: %q: %w", ErrMetadata, meta, err)
 	}
 	return h, nil
+}
+
+// Kafka is where a Reporter or a Watcher finds the group's position.
+type Kafka struct {
+	// Brokers are the Kafka-protocol seed brokers, host:port.
+	Brokers []string
+	// ClientOpts are appended to the Kafka client's options (TLS, SASL).
+	ClientOpts []kgo.Opt
+	// Topic is the blocks topic the projector follows (partition 0).
+	Topic string
+	// Logger receives the failures, at debug; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// conn is what a Reporter and a Watcher share: a Kafka client for the
+// group's offsets on the blocks topic, and where failures are logged.
+type conn struct {
+	topic string
+	log   *slog.Logger
+	adm   *kadm.Client
+}
+
+// newConn prepares a Kafka client for role ("reporter", "watcher"); it
+// contacts no broker until used.
+func newConn(role string, k Kafka) (conn, error) {
+	if len(k.Brokers) == 0 || k.Topic == "" {
+		return conn{}, fmt.Errorf("projectorpos: a %s needs the brokers and the blocks topic", role)
+	}
+	log := k.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(k.Brokers...)}, k.ClientOpts...)...)
+	if err != nil {
+		return conn{}, fmt.Errorf("projectorpos: Kafka client for %v: %w", k.Brokers, err)
+	}
+	return conn{topic: k.Topic, log: log, adm: kadm.NewClient(cl)}, nil
+}
+
+// Close releases the Kafka client; call it after Run has returned.
+func (c conn) Close() { c.adm.Close() }
+
+func sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
 }

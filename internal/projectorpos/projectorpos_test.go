@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -62,8 +63,8 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 	defer cancel()
 
 	reg := prometheus.NewRegistry()
-	w, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Brokers: []string{addr}, ClientOpts: login(auth.RoleValidator),
-		Topic: topic, Interval: 50 * time.Millisecond, Registerer: reg})
+	w, err := projectorpos.NewWatcher(projectorpos.WatcherConfig{Kafka: projectorpos.Kafka{Brokers: []string{addr}, ClientOpts: login(auth.RoleValidator),
+		Topic: topic}, Interval: 50 * time.Millisecond, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,8 +81,8 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 		t.Fatalf("known gauge %v before any commit", n)
 	}
 
-	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Brokers: []string{addr}, ClientOpts: login(auth.RoleViewer),
-		Topic: topic, Interval: 20 * time.Millisecond, Registerer: reg})
+	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Kafka: projectorpos.Kafka{Brokers: []string{addr}, ClientOpts: login(auth.RoleViewer),
+		Topic: topic}, Interval: 20 * time.Millisecond, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 
 	for _, h := range []uint64{0, 7, 1234, 3} {
 		r.Set(h, int64(h))
-		waitFor(t, "the watcher to see height "+itoa(h), func() bool {
+		waitFor(t, "the watcher to see height "+strconv.FormatUint(h, 10), func() bool {
 			got, ok := w.Projected()
 			return ok && got == h
 		})
@@ -126,8 +127,8 @@ func TestPositionReachesTheWatcher(t *testing.T) {
 // the failures are counted.
 func TestReporterFailureNeverBlocks(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Brokers: []string{"127.0.0.1:1"}, Topic: topic,
-		Interval: 10 * time.Millisecond, Registerer: reg, ClientOpts: []kgo.Opt{kgo.RequestRetries(0), kgo.RetryTimeout(100 * time.Millisecond)}})
+	r, err := projectorpos.NewReporter(projectorpos.ReporterConfig{Kafka: projectorpos.Kafka{Brokers: []string{"127.0.0.1:1"}, Topic: topic,
+		ClientOpts: []kgo.Opt{kgo.RequestRetries(0), kgo.RetryTimeout(100 * time.Millisecond)}}, Interval: 10 * time.Millisecond, Registerer: reg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,17 +174,6 @@ func value(t *testing.T, reg *prometheus.Registry, name, result string) float64 
 	}
 	t.Fatalf("no metric %s{result=%q}", name, result)
 	return 0
-}
-
-func itoa(h uint64) string {
-	if h == 0 {
-		return "0"
-	}
-	var b []byte
-	for ; h > 0; h /= 10 {
-		b = append([]byte{byte('0' + h%10)}, b...)
-	}
-	return string(b)
 }
 
 func TestParse(t *testing.T) {

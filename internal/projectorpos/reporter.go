@@ -2,15 +2,11 @@ package projectorpos
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/internal/promreg"
 	"github.com/aurigraph/aurigraph/internal/retry"
@@ -29,19 +25,12 @@ const (
 // ReporterConfig configures a Reporter. Zero values take the documented
 // defaults.
 type ReporterConfig struct {
-	// Brokers are the Kafka-protocol seed brokers, host:port.
-	Brokers []string
-	// ClientOpts are appended to the Kafka client's options (TLS, SASL).
-	ClientOpts []kgo.Opt
-	// Topic is the blocks topic the projector follows (partition 0).
-	Topic string
+	Kafka
 	// Interval is the shortest time between two commits; default 1s.
 	Interval time.Duration
 	// Refresh commits an unchanged position again after this long;
 	// default 1m.
 	Refresh time.Duration
-	// Logger receives the failures, at debug; nil means slog.Default().
-	Logger *slog.Logger
 	// Registerer receives aurigraph_projector_position_commits_total; nil
 	// means none.
 	Registerer prometheus.Registerer
@@ -52,10 +41,8 @@ type ReporterConfig struct {
 // holds the projector up: failures are counted, logged at debug, and
 // retried with backoff with whatever position is newest by then.
 type Reporter struct {
+	conn
 	cfg     ReporterConfig
-	log     *slog.Logger
-	cl      *kgo.Client
-	adm     *kadm.Client
 	commits *prometheus.CounterVec
 	wake    chan struct{}
 
@@ -71,22 +58,15 @@ type position struct {
 
 // NewReporter prepares a Kafka client; it contacts no broker until Run.
 func NewReporter(cfg ReporterConfig) (*Reporter, error) {
-	if len(cfg.Brokers) == 0 || cfg.Topic == "" {
-		return nil, errors.New("projectorpos: a reporter needs the brokers and the blocks topic")
+	c, err := newConn("reporter", cfg.Kafka)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = defaultInterval
 	}
 	if cfg.Refresh <= 0 {
 		cfg.Refresh = defaultRefresh
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.ClientOpts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("projectorpos: Kafka client: %w", err)
 	}
 	commits := promreg.Register(cfg.Registerer, prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "aurigraph_projector_position_commits_total",
@@ -95,7 +75,7 @@ func NewReporter(cfg ReporterConfig) (*Reporter, error) {
 	for _, r := range []string{"ok", "error"} {
 		commits.WithLabelValues(r)
 	}
-	return &Reporter{cfg: cfg, log: log, cl: cl, adm: kadm.NewClient(cl), commits: commits, wake: make(chan struct{}, 1)}, nil
+	return &Reporter{conn: c, cfg: cfg, commits: commits, wake: make(chan struct{}, 1)}, nil
 }
 
 // Set records that blocks up to height are projected, the next record to
@@ -104,10 +84,7 @@ func (r *Reporter) Set(height uint64, offset int64) {
 	r.mu.Lock()
 	r.latest, r.set = position{height: height, offset: offset}, true
 	r.mu.Unlock()
-	select {
-	case r.wake <- struct{}{}:
-	default:
-	}
+	r.poke()
 }
 
 // Run commits until ctx ends; it returns nil then.
@@ -137,7 +114,7 @@ func (r *Reporter) Run(ctx context.Context) error {
 				return nil
 			}
 			r.commits.WithLabelValues("error").Inc()
-			r.log.Debug("projector position not committed; retrying", "group", Group, "topic", r.cfg.Topic, "height", p.height, "err", err)
+			r.log.Debug("projector position not committed; retrying", "group", Group, "topic", r.topic, "height", p.height, "err", err)
 			if err := backoff.Wait(ctx); err != nil {
 				return nil
 			}
@@ -165,20 +142,6 @@ func (r *Reporter) commit(ctx context.Context, p position) error {
 	ctx, cancel := context.WithTimeout(ctx, commitTimeout)
 	defer cancel()
 	offsets := kadm.Offsets{}
-	offsets.Add(kadm.Offset{Topic: r.cfg.Topic, Partition: 0, At: max(p.offset, 0), LeaderEpoch: -1, Metadata: Metadata(p.height)})
+	offsets.Add(kadm.Offset{Topic: r.topic, Partition: 0, At: max(p.offset, 0), LeaderEpoch: -1, Metadata: Metadata(p.height)})
 	return r.adm.CommitAllOffsets(ctx, Group, offsets)
-}
-
-// Close releases the Kafka client; call it after Run has returned.
-func (r *Reporter) Close() { r.cl.Close() }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

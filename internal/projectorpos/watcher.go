@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/internal/promreg"
 	"github.com/aurigraph/aurigraph/internal/retry"
@@ -26,19 +23,12 @@ const (
 // WatcherConfig configures a Watcher. Zero values take the documented
 // defaults.
 type WatcherConfig struct {
-	// Brokers are the Kafka-protocol seed brokers, host:port.
-	Brokers []string
-	// ClientOpts are appended to the Kafka client's options (TLS, SASL).
-	ClientOpts []kgo.Opt
-	// Topic is the blocks topic the projector follows (partition 0).
-	Topic string
+	Kafka
 	// Interval is how often the position is fetched; default 5s. After
 	// failures the wait grows, up to a minute.
 	Interval time.Duration
 	// Timeout bounds one fetch; default 3s.
 	Timeout time.Duration
-	// Logger receives failures, at debug; nil means slog.Default().
-	Logger *slog.Logger
 	// Registerer receives the aurigraph_alerts_projector_position_*
 	// metrics; nil means none.
 	Registerer prometheus.Registerer
@@ -46,10 +36,8 @@ type WatcherConfig struct {
 
 // Watcher keeps the newest position the projector committed.
 type Watcher struct {
+	conn
 	cfg    WatcherConfig
-	log    *slog.Logger
-	cl     *kgo.Client
-	adm    *kadm.Client
 	known  prometheus.Gauge
 	errors prometheus.Counter
 
@@ -59,8 +47,9 @@ type Watcher struct {
 
 // NewWatcher prepares a Kafka client; it contacts no broker until Run.
 func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
-	if len(cfg.Brokers) == 0 || cfg.Topic == "" {
-		return nil, errors.New("projectorpos: a watcher needs the brokers and the blocks topic")
+	c, err := newConn("watcher", cfg.Kafka)
+	if err != nil {
+		return nil, err
 	}
 	if cfg.Interval <= 0 {
 		cfg.Interval = defaultPoll
@@ -68,16 +57,8 @@ func NewWatcher(cfg WatcherConfig) (*Watcher, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = defaultFetchTimeout
 	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.Default()
-	}
-	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(cfg.Brokers...)}, cfg.ClientOpts...)...)
-	if err != nil {
-		return nil, fmt.Errorf("projectorpos: Kafka client: %w", err)
-	}
 	return &Watcher{
-		cfg: cfg, log: log, cl: cl, adm: kadm.NewClient(cl),
+		conn: c, cfg: cfg,
 		known: promreg.Register(cfg.Registerer, prometheus.NewGauge(prometheus.GaugeOpts{
 			Name: "aurigraph_alerts_projector_position_known",
 			Help: "1 while the projector's committed position (group aurigraph-projector) is known, so that projector_lag_ms alerts are evaluated; 0 otherwise.",
@@ -110,15 +91,14 @@ func (w *Watcher) Run(ctx context.Context) error {
 			return nil
 		}
 		wait := w.cfg.Interval
-		switch {
-		case err != nil:
+		if err != nil {
 			w.errors.Inc()
 			w.log.Debug("projector position not fetched", "group", Group, "err", err)
 			wait = backoff.Next()
-		default:
+		} else {
 			backoff.Reset()
 		}
-		w.store(h, ok && err == nil)
+		w.store(h, ok)
 		if err := sleep(ctx, wait); err != nil {
 			return nil
 		}
@@ -146,7 +126,7 @@ func (w *Watcher) fetch(ctx context.Context) (h uint64, ok bool, err error) {
 	if err != nil {
 		return 0, false, err
 	}
-	o, found := offsets.Lookup(w.cfg.Topic, 0)
+	o, found := offsets.Lookup(w.topic, 0)
 	if !found || o.Err != nil || o.At < 0 {
 		return 0, false, o.Err
 	}
@@ -159,6 +139,3 @@ func (w *Watcher) fetch(ctx context.Context) (h uint64, ok bool, err error) {
 	}
 	return h, true, nil
 }
-
-// Close releases the Kafka client; call it after Run has returned.
-func (w *Watcher) Close() { w.cl.Close() }

@@ -64,7 +64,7 @@ func SeedStorage(dataDir string, id uint64, s raftpb.Snapshot, logger *slog.Logg
 	if _, ok := members[id]; ok {
 		return fmt.Errorf("seed raft log: validator %d has an address in the snapshot at index %d, so was a member: restore under an id never used in the cluster", id, s.Metadata.Index)
 	}
-	walDir, snapDir := filepath.Join(dataDir, walDirName), filepath.Join(dataDir, snapDirName)
+	walDir, snapDir := filepath.Join(dataDir, WALDir), filepath.Join(dataDir, snapDirName)
 	if wal.Exist(walDir) {
 		return fmt.Errorf("seed raft log: %s already holds a raft log", walDir)
 	}

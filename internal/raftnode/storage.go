@@ -48,19 +48,16 @@ type Persisted struct {
 	Metadata []byte
 }
 
-// Directories of the disk storage inside a data dir.
+// Directories of the disk storage inside a data dir; WALDir is what makes
+// it a raft log (LogExists).
 const (
-	walDirName  = "wal"
+	WALDir      = "wal"
 	snapDirName = "snap"
 )
 
-// WALDir is the WAL's directory inside a data dir: what makes it a raft
-// log (LogExists).
-const WALDir = walDirName
-
 // LogExists reports whether dataDir holds the raft log of an earlier start
 // in the disk storage's layout.
-func LogExists(dataDir string) bool { return wal.Exist(filepath.Join(dataDir, walDirName)) }
+func LogExists(dataDir string) bool { return wal.Exist(filepath.Join(dataDir, WALDir)) }
 
 // Files kept by the purgers. A WAL segment is removed only once raft
 // released it (a snapshot covers it), so the WAL holds what replay needs
@@ -94,7 +91,7 @@ func NewDiskStorage(dataDir string, logger *slog.Logger) Storage {
 		logger = slog.Default()
 	}
 	return &diskStorage{
-		logger: logger, walDir: filepath.Join(dataDir, walDirName), snapDir: filepath.Join(dataDir, snapDirName),
+		logger: logger, walDir: filepath.Join(dataDir, WALDir), snapDir: filepath.Join(dataDir, snapDirName),
 		stopc: make(chan struct{}),
 	}
 }

@@ -44,18 +44,17 @@ func Main(m *testing.M, env string, binary *string) int {
 	return m.Run()
 }
 
-// Build compiles ./cmd/aurigraph of the enclosing module into out. The
-// children run as ordinary binaries: -race applies to the test process only.
-func Build(out string) error { return build(out) }
-
 // BuildVersion is Build with the version stamped as a release build stamps
 // it (-X main.version), so a test can tell two builds of one source apart.
 // Only the link step differs from Build's, so it costs seconds.
 func BuildVersion(out, version string) error {
-	return build(out, "-ldflags", "-X main.version="+version)
+	return Build(out, "-ldflags", "-X main.version="+version)
 }
 
-func build(out string, flags ...string) error {
+// Build compiles ./cmd/aurigraph of the enclosing module into out, with
+// flags given to go build. The children run as ordinary binaries: -race
+// applies to the test process only.
+func Build(out string, flags ...string) error {
 	root, err := moduleRoot()
 	if err != nil {
 		return err
