@@ -36,7 +36,8 @@ func decodeAddMember(body io.Reader) (addMemberRequest, error) {
 	if err := dec.Decode(&req); err != nil {
 		return req, fmt.Errorf("body must be JSON {\"id\": N, \"raft_address\": \"host:port\"}: %w", err)
 	}
-	if dec.More() {
+	// More would let a stray "]" or "}" through.
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
 		return req, errors.New("body holds more than one JSON value")
 	}
 	return req, CheckMember(req.ID, req.RaftAddress)

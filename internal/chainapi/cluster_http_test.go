@@ -127,3 +127,17 @@ func FuzzDecodeAddMember(f *testing.F) {
 		}
 	})
 }
+
+// TestDecodeAddMemberRefusesTrailingData checks that nothing may follow the
+// request's object, a stray closing bracket or brace included.
+func TestDecodeAddMemberRefusesTrailingData(t *testing.T) {
+	const req = `{"id":4,"raft_address":"127.0.0.1:7004"}`
+	if _, err := decodeAddMember(strings.NewReader(req + " \n")); err != nil {
+		t.Fatalf("a request followed by white space: %v", err)
+	}
+	for _, tail := range []string{"]", "}", " {}", "x", "1"} {
+		if _, err := decodeAddMember(strings.NewReader(req + tail)); err == nil {
+			t.Errorf("a request followed by %q was accepted", tail)
+		}
+	}
+}
