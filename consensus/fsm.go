@@ -569,7 +569,9 @@ func (img *stateImage) encode() ([]byte, error) {
 		out = protowire.AppendTag(out, 4, protowire.BytesType)
 		out = protowire.AppendBytes(out, acct)
 	}
-	return chain.Deterministic.MarshalAppend(out, tail)
+	// Room for the tail up front: growing into it would copy the state,
+	// megabytes, once more while both copies are live.
+	return chain.Deterministic.MarshalAppend(slices.Grow(out, chain.Deterministic.Size(tail)), tail)
 }
 
 // appendAccount appends the account a of addr as an Account message.

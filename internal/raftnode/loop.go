@@ -168,7 +168,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	// The snapshot goes first so a crash never leaves a log that refers to
 	// entries only the snapshot covers.
 	if !raft.IsEmptySnap(rd.Snapshot) {
-		if err := n.durable.SaveSnapshot(rd.Snapshot); err != nil {
+		if err := n.durable.SaveSnapshot(rd.Snapshot.Metadata, rd.Snapshot.Data); err != nil {
 			return err
 		}
 	}
@@ -219,7 +219,7 @@ func hasConfChange(ents []raftpb.Entry) bool {
 // installSnapshot replaces the raft log, the membership and the state
 // machine with a snapshot from the leader. The applier is idle meanwhile.
 func (n *Node) installSnapshot(s raftpb.Snapshot) error {
-	if err := n.memory.ApplySnapshot(s); err != nil {
+	if err := n.memory.applySnapshot(s); err != nil {
 		return fmt.Errorf("apply leader snapshot at index %d: %w", s.Metadata.Index, err)
 	}
 	n.setConfState(s.Metadata.ConfState)
@@ -379,10 +379,13 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
-	if data, err = appendSnapshotMembers(data, addrs); err != nil {
+	// The members go after the state as a chunk of their own: appended,
+	// they would reallocate the state, one more copy of it at once.
+	members, err := appendSnapshotMembers(nil, addrs)
+	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
-	s, err := n.memory.CreateSnapshot(applied, &confState, data)
+	s, err := n.memory.CreateSnapshot(applied, &confState, nil)
 	if errors.Is(err, raft.ErrSnapOutOfDate) {
 		return nil // a newer snapshot from the leader got there first
 	}
@@ -392,7 +395,7 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if err := n.sm.Sync(); err != nil {
 		return fmt.Errorf("sync the state machine before the snapshot at index %d: %w", applied, err)
 	}
-	if err := n.durable.SaveSnapshot(s); err != nil {
+	if err := n.durable.SaveSnapshot(s.Metadata, data, members); err != nil {
 		return err
 	}
 	if to := n.compactIndex(applied); to > 0 {
@@ -400,7 +403,7 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 			return fmt.Errorf("compact raft log to %d: %w", to, err)
 		}
 	}
-	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data), "took", time.Since(start))
+	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data)+len(members), "took", time.Since(start))
 	return nil
 }
 

@@ -218,6 +218,48 @@ func TestSnapshotInstallCatchesUpAFollower(t *testing.T) {
 	if got := counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", ""); got != 1 {
 		t.Fatalf("follower restored %v leader snapshots, want 1", got)
 	}
+	// The snapshot went from the leader's file; neither side keeps its
+	// data in memory.
+	for _, n := range []*raftnode.Node{lead, c.Nodes[f]} {
+		if got := n.InMemorySnapshotBytes(); got != 0 {
+			t.Errorf("node %d holds %d bytes of snapshot data in memory, want 0", n.ID(), got)
+		}
+	}
+}
+
+// TestSnapshotDataStaysOnDisk: a node keeps only its snapshot's metadata in
+// memory, after taking one and after starting from one, and reads the data
+// from its file when asked for it.
+func TestSnapshotDataStaysOnDisk(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 1, raftnodetest.Options{Tune: func(cfg *raftnode.Config) { cfg.SnapshotEntries = 2 }})
+	lead := c.Leader()
+	for i := range 5 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "d%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raftnodetest.WaitFor(t, "a snapshot", func() bool {
+		_, err := lead.NewestSnapshot()
+		return err == nil
+	})
+	check := func(n *raftnode.Node) {
+		t.Helper()
+		if got := n.InMemorySnapshotBytes(); got != 0 {
+			t.Fatalf("node holds %d bytes of snapshot data in memory, want 0", got)
+		}
+		s, err := n.NewestSnapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Data) == 0 || s.Metadata.Index != n.SnapshotIndex() {
+			t.Fatalf("NewestSnapshot = %d bytes at index %d, want the data of the snapshot at %d", len(s.Data), s.Metadata.Index, n.SnapshotIndex())
+		}
+	}
+	check(lead)
+	c.Stop(1)
+	c.Start(1)
+	check(c.Leader())
 }
 
 // TestSnapshotsAreStaggered: validators apply the same entries at about the
