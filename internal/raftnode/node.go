@@ -77,6 +77,9 @@ type Node struct {
 	// bytesSinceSnapshot sums the data of entries delivered since the last
 	// snapshot, for Config.SnapshotBytes.
 	bytesSinceSnapshot uint64
+	// bytesSinceCompact and compactChecked pace compactLog.
+	bytesSinceCompact uint64
+	compactChecked    uint64
 	// snapshotHeadStart brings the first snapshot after start forward by
 	// this many entries (see snapshotStagger).
 	snapshotHeadStart uint64

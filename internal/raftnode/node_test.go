@@ -227,6 +227,51 @@ func TestSnapshotInstallCatchesUpAFollower(t *testing.T) {
 	}
 }
 
+// TestLogCompactedBetweenSnapshots: the in-memory log keeps the catch-up
+// window after applying, not every entry since the last snapshot, and a
+// follower away for longer than the window comes back through a snapshot
+// taken when it asked, long before a periodic one was due.
+func TestLogCompactedBetweenSnapshots(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+	}})
+	lead := c.Leader()
+	var want [][]byte
+	propose := func(n int) {
+		for range n {
+			p := fmt.Appendf(nil, "c%d", len(want))
+			if err := raftnodetest.Propose(lead, p); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, p)
+		}
+	}
+	propose(3)
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	propose(40)
+	// The leader keeps what the stopped follower lacks until it stops
+	// counting it as recently active.
+	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
+		propose(1)
+		return len(lead.RetainedEntries()) <= 8
+	})
+	if got := counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_snapshots_total", ""); got != 0 {
+		t.Fatalf("leader took %v snapshots before a follower needed one, want 0", got)
+	}
+	c.Start(f)
+	propose(1)
+	c.WaitPayloads(len(want))
+	if got := c.Machines[f].Payloads(); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("follower applied %q, want %q", got, want)
+	}
+	if got := counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", ""); got != 1 {
+		t.Fatalf("follower restored %v leader snapshots, want 1", got)
+	}
+}
+
 // TestSnapshotDataStaysOnDisk: a node keeps only its snapshot's metadata in
 // memory, after taking one and after starting from one, and reads the data
 // from its file when asked for it.
