@@ -443,6 +443,11 @@ func (n *Node) compactLog(applied uint64) {
 		snap, _ := n.memory.MemoryStorage.Snapshot()
 		to = max(pin, n.compactIndex(snap.Metadata.Index))
 	}
+	if n.snapshotting.Load() {
+		// The snapshot being written records its index's term from the
+		// log when it is done: the log must still hold that entry.
+		to = min(to, n.snapshotIndex)
+	}
 	if err := n.memory.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
 		n.logger.Error("compacting the in-memory raft log failed; it keeps its entries", "to", to, "err", err)
 	}

@@ -49,6 +49,12 @@ func (l *memLog) Snapshot() (raftpb.Snapshot, error) {
 		l.wantSnapshot.Store(true)
 		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
 	}
+	return l.newest(meta)
+}
+
+// newest returns the snapshot whose metadata meta is, with its data read
+// from disk, whether or not the log still reaches back to it.
+func (l *memLog) newest(meta raftpb.Snapshot) (raftpb.Snapshot, error) {
 	if raft.IsEmptySnap(meta) {
 		return meta, nil
 	}

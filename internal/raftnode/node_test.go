@@ -274,12 +274,16 @@ func TestLogCompactedBetweenSnapshots(t *testing.T) {
 
 // TestSnapshotDataStaysOnDisk: a node keeps only its snapshot's metadata in
 // memory, after taking one and after starting from one, and reads the data
-// from its file when asked for it.
+// from its file when asked for it, also once its in-memory log was
+// compacted past it (a backup wants it then).
 func TestSnapshotDataStaysOnDisk(t *testing.T) {
 	t.Parallel()
-	c := raftnodetest.NewCluster(t, 1, raftnodetest.Options{Tune: func(cfg *raftnode.Config) { cfg.SnapshotEntries = 2 }})
+	c := raftnodetest.NewCluster(t, 1, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 6
+		cfg.SnapshotCatchUpEntries = 1
+	}})
 	lead := c.Leader()
-	for i := range 5 {
+	for i := range 7 {
 		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "d%d", i)); err != nil {
 			t.Fatal(err)
 		}
@@ -287,6 +291,12 @@ func TestSnapshotDataStaysOnDisk(t *testing.T) {
 	raftnodetest.WaitFor(t, "a snapshot", func() bool {
 		_, err := lead.NewestSnapshot()
 		return err == nil
+	})
+	raftnodetest.WaitFor(t, "the in-memory log compacted past the snapshot", func() bool {
+		if err := raftnodetest.Propose(lead, []byte("more")); err != nil {
+			t.Fatal(err)
+		}
+		return lead.RetainedEntries()[0].Index > lead.SnapshotIndex()+1
 	})
 	check := func(n *raftnode.Node) {
 		t.Helper()

@@ -23,12 +23,18 @@ var ErrNoSnapshot = errors.New("consensus: this validator holds no raft snapshot
 // the state at one applied index with the configuration of that index,
 // read from its file.
 func (n *Node) NewestSnapshot() (raftpb.Snapshot, error) {
-	s, err := n.memory.Snapshot()
+	// Not memory's Snapshot: that one refuses a snapshot the in-memory log
+	// was compacted past, which a backup wants all the same.
+	meta, err := n.memory.MemoryStorage.Snapshot()
+	if err == nil && raft.IsEmptySnap(meta) {
+		return raftpb.Snapshot{}, ErrNoSnapshot
+	}
+	var s raftpb.Snapshot
+	if err == nil {
+		s, err = n.memory.newest(meta)
+	}
 	if err != nil {
 		return raftpb.Snapshot{}, fmt.Errorf("read the newest raft snapshot: %w", err)
-	}
-	if raft.IsEmptySnap(s) {
-		return raftpb.Snapshot{}, ErrNoSnapshot
 	}
 	return s, nil
 }
