@@ -198,6 +198,9 @@ func (s *BlockStore) writeRules(r storedRules) error {
 
 // Signature returns the stored signature of the block at height.
 func (s *BlockStore) Signature(height uint64) (Signed, error) {
+	if raw, ok := s.recent.signature(height); ok {
+		return parseSignature(height, raw)
+	}
 	raw, _, err := s.log.Read(height)
 	if errors.Is(err, blocklog.ErrNotFound) {
 		return Signed{}, fmt.Errorf("signature of block %d: %w", height, ErrBlockNotFound)
@@ -205,6 +208,12 @@ func (s *BlockStore) Signature(height uint64) (Signed, error) {
 	if err != nil {
 		return Signed{}, fmt.Errorf("signature of block %d: %w", height, err)
 	}
+	return parseSignature(height, raw)
+}
+
+// parseSignature reads the signature prefix of the stored record of the
+// block at height.
+func parseSignature(height uint64, raw []byte) (Signed, error) {
 	if len(raw) < sigPrefix {
 		return Signed{}, fmt.Errorf("signature of block %d: record of %d bytes is too short", height, len(raw))
 	}
@@ -548,6 +557,7 @@ func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 	tip, _ := s.log.Tip()
 	txCount := cs.txCount - cs.txTotal()
 	var added []*aurigraphv1.Block
+	var cached []recentBlock
 	for _, b := range cs.blocks {
 		hd := b.blk.GetHeader()
 		h := hd.GetHeight()
@@ -581,6 +591,7 @@ func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 			return nil, err
 		}
 		added = append(added, b.blk)
+		cached = append(cached, recentBlock{blk: b.blk, sig: sig})
 		s.index(b.blk, b.keys)
 	}
 	if err := s.w.Flush(); err != nil {
@@ -599,7 +610,7 @@ func (s *BlockStore) commit(cs *changeSet) ([]*aurigraphv1.Block, error) {
 	if cs.restored {
 		s.recent.reset()
 	}
-	s.recent.add(added)
+	s.recent.add(cached)
 	next := &chainHead{height: cs.height, txCount: cs.txCount, lastHash: bytes.Clone(cs.lastHash), contiguous: s.log.Contiguous()}
 	if cs.height < prev.height {
 		// Replaying entries whose blocks the log already holds.

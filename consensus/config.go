@@ -41,11 +41,10 @@ type Config struct {
 	SnapshotEntries uint64
 	// SnapshotBytes also triggers a raft snapshot once the data of the
 	// entries applied since the last one exceeds it, so big batches do not
-	// let the WAL and in-memory log grow to SnapshotEntries of them. Default
-	// 64 MiB.
+	// let the WAL grow to SnapshotEntries of them. Default 64 MiB.
 	SnapshotBytes uint64
-	// SnapshotCatchUpEntries is how many entries before a snapshot stay in
-	// the in-memory log so slightly lagging followers catch up without a full
+	// SnapshotCatchUpEntries is how many applied entries stay in the
+	// in-memory log so slightly lagging followers catch up without a full
 	// snapshot transfer. Default min(SnapshotEntries, 5000).
 	SnapshotCatchUpEntries uint64
 	// SnapshotCatchUpBytes also bounds those entries by the size of their

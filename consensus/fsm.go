@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"math"
+	"runtime"
 	"slices"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -14,6 +15,7 @@ import (
 	"github.com/aurigraph/aurigraph/internal/alerting"
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/hashtab"
+	"github.com/aurigraph/aurigraph/internal/offheap"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -129,17 +131,16 @@ type dedupWindow struct {
 // newDedupWindow sizes the table for the whole window at once: memory the
 // window reaches after its first million ids anyway, while growing the table
 // by doubling on the way there moved every id about once more, a cache miss
-// each: about a quarter of the state machine's cost on a new chain.
+// each: about a quarter of the state machine's cost on a new chain. The
+// ring, 16 bytes an id, is mapped off the Go heap at its full size for the
+// same reason as the table's slots (see offheap); its pages are touched
+// only as the window fills.
 func newDedupWindow(capacity int) *dedupWindow {
-	return &dedupWindow{capacity: capacity, set: hashtab.New(capacity)}
-}
-
-// reserve makes room in the ring for n ids about to be added, up to its
-// capacity.
-func (d *dedupWindow) reserve(n int) {
-	if n = min(n, d.capacity); n > len(d.ids) {
-		d.ids = slices.Grow(d.ids, n-len(d.ids))
-	}
+	ring, free := offheap.Slice[txDigest](max(capacity, 0))
+	d := &dedupWindow{capacity: capacity, ids: ring[:0], set: hashtab.New(capacity)}
+	// A window is dropped whole when a snapshot replaces the state.
+	runtime.AddCleanup(d, func(free func()) { free() }, free)
+	return d
 }
 
 // prefetch brings into cache the slots that adding ids will touch: theirs,
@@ -569,7 +570,9 @@ func (img *stateImage) encode() ([]byte, error) {
 		out = protowire.AppendTag(out, 4, protowire.BytesType)
 		out = protowire.AppendBytes(out, acct)
 	}
-	return chain.Deterministic.MarshalAppend(out, tail)
+	// Room for the tail up front: growing into it would copy the state,
+	// megabytes, once more while both copies are live.
+	return chain.Deterministic.MarshalAppend(slices.Grow(out, chain.Deterministic.Size(tail)), tail)
 }
 
 // appendAccount appends the account a of addr as an Account message.
@@ -646,7 +649,6 @@ func (f *fsm) restore(s *aurigraphv1.StateSnapshot) {
 	if len(digests) > f.dedup.capacity {
 		digests = digests[len(digests)-f.dedup.capacity:]
 	}
-	f.dedup.reserve(len(digests))
 	for _, d := range digests {
 		f.dedup.add(d, 0)
 	}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -279,5 +281,25 @@ func TestFSMSnapshotCarriesAlerts(t *testing.T) {
 	}
 	if !proto.Equal(got, f.alerts.Proto()) {
 		t.Fatal("restored alerts differ")
+	}
+}
+
+// TestDedupWindowLivesOffTheHeap: a full-size window puts neither its table
+// nor its ring on the collector's heap, where they would raise its goal.
+func TestDedupWindowLivesOffTheHeap(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	d := newDedupWindow(1_000_000)
+	for i := range 100_000 {
+		d.add(digestOf(strconv.Itoa(i)), 0)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > 1<<20 {
+		t.Fatalf("a window of a million ids holding 100000 put %d bytes on the heap, want its ring and table off it", grew)
+	}
+	if got := len(d.ordered()); got != 100_000*len(txDigest{}) {
+		t.Fatalf("ordered() = %d bytes, want the 100000 digests", got)
 	}
 }

@@ -14,46 +14,63 @@ const (
 	recentMaxTxs    = 64 << 10
 )
 
-// recentBlocks keeps the newest committed blocks decoded. Every reader that
-// tails the chain (the live hub, the publisher, subscribers replaying the
-// last blocks, peers catching up) asks for the block just committed; without
-// it each of them would decode it again from the store, together costing
-// more than building it did.
+// recentBlocks keeps the newest committed blocks decoded, with the
+// signatures stored with them. Every reader that tails the chain (the live
+// hub, the publisher, subscribers replaying the last blocks, peers catching
+// up) asks for the block just committed; without it each of them would
+// decode it again from the store, together costing more than building it
+// did, and the publisher would read each whole block back from the log for
+// its signature alone.
 type recentBlocks struct {
 	mu       sync.RWMutex
-	byHeight map[uint64]*aurigraphv1.Block
+	byHeight map[uint64]recentBlock
 	order    []uint64 // heights, oldest first
 	txs      int
 }
 
+// recentBlock is a block and the signature prefix of its stored record.
+type recentBlock struct {
+	blk *aurigraphv1.Block
+	sig []byte
+}
+
 func newRecentBlocks() *recentBlocks {
-	return &recentBlocks{byHeight: make(map[uint64]*aurigraphv1.Block)}
+	return &recentBlocks{byHeight: make(map[uint64]recentBlock)}
 }
 
 func (r *recentBlocks) get(height uint64) *aurigraphv1.Block {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return r.byHeight[height]
+	return r.byHeight[height].blk
+}
+
+// signature returns the signature prefix stored with the block at height,
+// if it is cached.
+func (r *recentBlocks) signature(height uint64) ([]byte, bool) {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	b, ok := r.byHeight[height]
+	return b.sig, ok
 }
 
 // add caches blocks just committed, evicting the oldest beyond the bounds.
-func (r *recentBlocks) add(blocks []*aurigraphv1.Block) {
+func (r *recentBlocks) add(blocks []recentBlock) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	for _, b := range blocks {
-		h := b.GetHeader().GetHeight()
+		h := b.blk.GetHeader().GetHeight()
 		if _, ok := r.byHeight[h]; ok {
 			continue
 		}
 		r.byHeight[h] = b
 		r.order = append(r.order, h)
-		r.txs += len(b.GetTxs())
+		r.txs += len(b.blk.GetTxs())
 	}
 	// The newest block stays whatever its size.
 	drop := 0
 	for kept := len(r.order); kept > 1 && (kept > recentMaxBlocks || r.txs > recentMaxTxs); kept-- {
 		old := r.order[drop]
-		r.txs -= len(r.byHeight[old].GetTxs())
+		r.txs -= len(r.byHeight[old].blk.GetTxs())
 		delete(r.byHeight, old)
 		drop++
 	}

@@ -1,6 +1,7 @@
 package consensus
 
 import (
+	"bytes"
 	"fmt"
 	"path/filepath"
 	"testing"
@@ -34,7 +35,7 @@ func TestRecentBlocksStayWithinBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			r := newRecentBlocks()
 			for h := 1; h <= tc.blocks; h++ {
-				r.add([]*aurigraphv1.Block{blockOf(uint64(h), tc.txs)})
+				r.add([]recentBlock{{blk: blockOf(uint64(h), tc.txs)}})
 			}
 			if r.get(tc.wantFirst) == nil || (tc.wantFirst > 1 && r.get(tc.wantFirst-1) != nil) {
 				t.Fatalf("oldest cached height is not %d (%d cached)", tc.wantFirst, len(r.order))
@@ -146,4 +147,33 @@ func TestLookupTxBeyondTheWindow(t *testing.T) {
 	g.restore(snap)
 	reopened.window = g.dedup.location
 	check(reopened, blocks)
+}
+
+// TestRecentSignatureNeedsNoRead: the signature of a block just committed
+// comes from the decoded-block cache, the same as the one in the store's
+// record, without reading the whole block back from the log.
+func TestRecentSignatureNeedsNoRead(t *testing.T) {
+	c := newCluster(t, 1, nil)
+	lead := c.leader()
+	mustPropose(t, lead, batch(0, mint("m1", "alice", 1)))
+	c.waitHeight(1)
+	s := lead.Blocks()
+	h := s.Height()
+	cached, err := s.Signature(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One allocation: the copy of the signature handed out. Reading the
+	// record takes one more, the size of the block.
+	if allocs := testing.AllocsPerRun(20, func() { _, _ = s.Signature(h) }); allocs > 1 {
+		t.Fatalf("Signature of the newest block made %v allocations, want 1: it read the block from the log", allocs)
+	}
+	s.recent.reset()
+	stored, err := s.Signature(h)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cached.Signer != stored.Signer || !bytes.Equal(cached.Signature, stored.Signature) {
+		t.Fatalf("cached signature %+v, stored %+v", cached, stored)
+	}
 }

@@ -37,12 +37,12 @@ type Config struct {
 	SnapshotEntries uint64
 	// SnapshotBytes also triggers a raft snapshot once the data of the
 	// entries applied since the last one exceeds it, so big entries do not
-	// let the WAL and in-memory log grow to SnapshotEntries of them. Default
-	// 64 MiB.
+	// let the WAL grow to SnapshotEntries of them. Default 64 MiB.
 	SnapshotBytes uint64
-	// SnapshotCatchUpEntries is how many entries before a snapshot stay in
-	// the in-memory log so slightly lagging followers catch up without a full
-	// snapshot transfer. Default min(SnapshotEntries, 5000).
+	// SnapshotCatchUpEntries is how many applied entries stay in the
+	// in-memory log so slightly lagging followers catch up without a full
+	// snapshot transfer (see Node.compactLog). Default
+	// min(SnapshotEntries, 5000).
 	SnapshotCatchUpEntries uint64
 	// SnapshotCatchUpBytes also bounds those entries by the size of their
 	// data, so that large entries do not keep SnapshotCatchUpEntries of them

@@ -12,10 +12,13 @@
 // loop itself. Every SnapshotEntries entries (or SnapshotBytes of them) the
 // applier copies the machine's state and a background goroutine encodes
 // it, syncs the machine (StateMachine.Sync) and stores the snapshot, after
-// which the Storage lets the log before it go. A node starts from its newest
-// snapshot and raft replays the log after it; entries at or below the
-// machine's applied index are replays whose configuration changes alone
-// count.
+// which the Storage lets the log before it go. In memory the node keeps
+// only the snapshot's metadata and, of the applied entries, a catch-up
+// window for followers that lag a little: one further behind gets the
+// snapshot read back from disk, or one taken when it asks when the window
+// has moved past the newest. A node starts from its newest snapshot and
+// raft replays the log after it; entries at or below the machine's applied
+// index are replays whose configuration changes alone count.
 //
 // Storage and Transport are interfaces. NewDiskStorage is etcd's WAL and
 // snapshot files, the storage a node uses unless told otherwise; package

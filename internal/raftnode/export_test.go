@@ -18,6 +18,13 @@ func (n *Node) RetainedEntries() []raftpb.Entry {
 
 // SnapshotIndex is the index of the node's newest snapshot.
 func (n *Node) SnapshotIndex() uint64 {
-	s, _ := n.memory.Snapshot()
+	s, _ := n.memory.MemoryStorage.Snapshot()
 	return s.Metadata.Index
+}
+
+// InMemorySnapshotBytes is the size of the snapshot data the node's
+// in-memory log holds.
+func (n *Node) InMemorySnapshotBytes() int {
+	s, _ := n.memory.MemoryStorage.Snapshot()
+	return len(s.Data)
 }

@@ -8,6 +8,7 @@ import (
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+	"go.etcd.io/raft/v3/tracker"
 )
 
 // run is the raft loop: it ticks the clock and processes every Ready in
@@ -33,6 +34,16 @@ func (n *Node) run() {
 		select {
 		case <-ticker.C:
 			n.raft.Tick()
+			if n.memory.wantSnapshot.Load() && !n.snapshotting.Load() {
+				// A follower waits for a snapshot the applier would
+				// otherwise take only after its next entries: an idle
+				// applier gets an empty job to take it now. A busy one
+				// takes it after its current job.
+				select {
+				case n.applyc <- applyJob{}:
+				default:
+				}
+			}
 			if n.mem.removedIndex != 0 && n.leaveAfterRemoval() {
 				return
 			}
@@ -168,7 +179,7 @@ func (n *Node) handleReady(rd raft.Ready) error {
 	// The snapshot goes first so a crash never leaves a log that refers to
 	// entries only the snapshot covers.
 	if !raft.IsEmptySnap(rd.Snapshot) {
-		if err := n.durable.SaveSnapshot(rd.Snapshot); err != nil {
+		if err := n.durable.SaveSnapshot(rd.Snapshot.Metadata, rd.Snapshot.Data); err != nil {
 			return err
 		}
 	}
@@ -219,7 +230,7 @@ func hasConfChange(ents []raftpb.Entry) bool {
 // installSnapshot replaces the raft log, the membership and the state
 // machine with a snapshot from the leader. The applier is idle meanwhile.
 func (n *Node) installSnapshot(s raftpb.Snapshot) error {
-	if err := n.memory.ApplySnapshot(s); err != nil {
+	if err := n.memory.applySnapshot(s); err != nil {
 		return fmt.Errorf("apply leader snapshot at index %d: %w", s.Metadata.Index, err)
 	}
 	n.setConfState(s.Metadata.ConfState)
@@ -346,13 +357,19 @@ func (n *Node) publishApplied() {
 func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	for i := range delivered {
 		n.bytesSinceSnapshot += uint64(len(delivered[i].Data))
+		n.bytesSinceCompact += uint64(len(delivered[i].Data))
 	}
 	applied, _ := n.sm.Applied()
-	due := applied-n.snapshotIndex+n.snapshotHeadStart >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes
+	n.compactLog(applied)
+	wanted := n.memory.wantSnapshot.Load()
+	due := applied-n.snapshotIndex+n.snapshotHeadStart >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes || wanted
 	// Until replay has delivered every entry up to the applied index,
 	// confState may not yet describe that index.
 	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
 		return
+	}
+	if wanted {
+		n.memory.wantSnapshot.Store(false)
 	}
 	start := time.Now()
 	applied, term, encode := n.sm.Snapshot()
@@ -379,10 +396,13 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
-	if data, err = appendSnapshotMembers(data, addrs); err != nil {
+	// The members go after the state as a chunk of their own: appended,
+	// they would reallocate the state, one more copy of it at once.
+	members, err := appendSnapshotMembers(nil, addrs)
+	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
-	s, err := n.memory.CreateSnapshot(applied, &confState, data)
+	s, err := n.memory.CreateSnapshot(applied, &confState, nil)
 	if errors.Is(err, raft.ErrSnapOutOfDate) {
 		return nil // a newer snapshot from the leader got there first
 	}
@@ -392,22 +412,74 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if err := n.sm.Sync(); err != nil {
 		return fmt.Errorf("sync the state machine before the snapshot at index %d: %w", applied, err)
 	}
-	if err := n.durable.SaveSnapshot(s); err != nil {
+	if err := n.durable.SaveSnapshot(s.Metadata, data, members); err != nil {
 		return err
 	}
-	if to := n.compactIndex(applied); to > 0 {
-		if err := n.memory.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
-			return fmt.Errorf("compact raft log to %d: %w", to, err)
-		}
-	}
-	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data), "took", time.Since(start))
+	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data)+len(members), "took", time.Since(start))
 	return nil
 }
 
-// compactIndex is the index up to which the in-memory log can go once a
-// snapshot at applied exists: it keeps the newest SnapshotCatchUpEntries
-// entries, fewer when their data exceeds SnapshotCatchUpBytes, and 0 means
-// nothing to compact.
+// compactLog lets the in-memory log go up to the catch-up window before
+// applied, whether or not a snapshot covers it: the WAL keeps every entry
+// since the newest snapshot for a restart, and memory keeps only what
+// followers that lag a little need, not every entry since the snapshot
+// (SnapshotBytes of them, tens of megabytes, doubled by the collector's
+// headroom). A follower further behind gets a snapshot taken on demand
+// (see memLog). As leader it keeps, besides, the entries that followers
+// it heard from recently have yet to receive, so that one catching up is
+// not cut off; but never more than the window before the newest snapshot,
+// what the log held before, so a follower too slow to catch up cannot make
+// it grow without bound. The applier calls it, every eighth of the window.
+func (n *Node) compactLog(applied uint64) {
+	if n.bytesSinceCompact < n.cfg.SnapshotCatchUpBytes/8 && applied-n.compactChecked < max(n.cfg.SnapshotCatchUpEntries/8, 1) {
+		return
+	}
+	n.bytesSinceCompact, n.compactChecked = 0, applied
+	to := n.compactIndex(applied)
+	if to == 0 {
+		return
+	}
+	if pin, ok := n.followersNeed(); ok && pin < to {
+		snap, _ := n.memory.MemoryStorage.Snapshot()
+		to = max(pin, n.compactIndex(snap.Metadata.Index))
+	}
+	if n.snapshotting.Load() {
+		// The snapshot being written records its index's term from the
+		// log when it is done: the log must still hold that entry.
+		to = min(to, n.snapshotIndex)
+	}
+	if err := n.memory.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {
+		n.logger.Error("compacting the in-memory raft log failed; it keeps its entries", "to", to, "err", err)
+	}
+}
+
+// followersNeed is, on the leader, the newest index before which every
+// follower heard from recently holds the log (its match, or the snapshot it
+// is being sent); ok is false elsewhere or when no follower is recently
+// active.
+func (n *Node) followersNeed() (uint64, bool) {
+	st := n.raft.Status()
+	if st.RaftState != raft.StateLeader {
+		return 0, false
+	}
+	need, ok := uint64(math.MaxUint64), false
+	for id, pr := range st.Progress {
+		if id == n.cfg.ID || !pr.RecentActive {
+			continue
+		}
+		m := pr.Match
+		if pr.State == tracker.StateSnapshot {
+			m = max(m, pr.PendingSnapshot)
+		}
+		need, ok = min(need, m), true
+	}
+	return need, ok
+}
+
+// compactIndex is the index up to which the in-memory log can go for a
+// catch-up window before applied: it keeps the newest
+// SnapshotCatchUpEntries entries, fewer when their data exceeds
+// SnapshotCatchUpBytes, and 0 means nothing to compact.
 func (n *Node) compactIndex(applied uint64) uint64 {
 	first, err := n.memory.FirstIndex()
 	if err != nil || applied < first {

@@ -55,7 +55,7 @@ type Node struct {
 
 	raft      raft.Node
 	removed   atomic.Bool // applied a configuration change removing this node
-	memory    *raft.MemoryStorage
+	memory    *memLog
 	durable   Storage
 	members   *memberStore
 	transport Transport
@@ -77,6 +77,9 @@ type Node struct {
 	// bytesSinceSnapshot sums the data of entries delivered since the last
 	// snapshot, for Config.SnapshotBytes.
 	bytesSinceSnapshot uint64
+	// bytesSinceCompact and compactChecked pace compactLog.
+	bytesSinceCompact uint64
+	compactChecked    uint64
 	// snapshotHeadStart brings the first snapshot after start forward by
 	// this many entries (see snapshotStagger).
 	snapshotHeadStart uint64
@@ -189,9 +192,9 @@ func (n *Node) open() error {
 		return err
 	}
 	snapshot, hardState, entries := persisted.Snapshot, persisted.HardState, persisted.Entries
-	n.memory = raft.NewMemoryStorage()
+	n.memory = &memLog{MemoryStorage: raft.NewMemoryStorage(), durable: n.durable, logger: n.logger}
 	if snapshot != nil {
-		if err := n.memory.ApplySnapshot(*snapshot); err != nil {
+		if err := n.memory.applySnapshot(*snapshot); err != nil {
 			return fmt.Errorf("apply snapshot at index %d: %w", snapshot.Metadata.Index, err)
 		}
 		n.setConfState(snapshot.Metadata.ConfState)

@@ -218,6 +218,103 @@ func TestSnapshotInstallCatchesUpAFollower(t *testing.T) {
 	if got := counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", ""); got != 1 {
 		t.Fatalf("follower restored %v leader snapshots, want 1", got)
 	}
+	// The snapshot went from the leader's file; neither side keeps its
+	// data in memory.
+	for _, n := range []*raftnode.Node{lead, c.Nodes[f]} {
+		if got := n.InMemorySnapshotBytes(); got != 0 {
+			t.Errorf("node %d holds %d bytes of snapshot data in memory, want 0", n.ID(), got)
+		}
+	}
+}
+
+// TestLogCompactedBetweenSnapshots: the in-memory log keeps the catch-up
+// window after applying, not every entry since the last snapshot, and a
+// follower away for longer than the window comes back through a snapshot
+// taken when it asked, long before a periodic one was due.
+func TestLogCompactedBetweenSnapshots(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+	}})
+	lead := c.Leader()
+	var want [][]byte
+	propose := func(n int) {
+		for range n {
+			p := fmt.Appendf(nil, "c%d", len(want))
+			if err := raftnodetest.Propose(lead, p); err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, p)
+		}
+	}
+	propose(3)
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	propose(40)
+	// The leader keeps what the stopped follower lacks until it stops
+	// counting it as recently active.
+	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
+		propose(1)
+		return len(lead.RetainedEntries()) <= 8
+	})
+	if got := counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_snapshots_total", ""); got != 0 {
+		t.Fatalf("leader took %v snapshots before a follower needed one, want 0", got)
+	}
+	c.Start(f)
+	propose(1)
+	c.WaitPayloads(len(want))
+	if got := c.Machines[f].Payloads(); !slices.EqualFunc(got, want, slices.Equal) {
+		t.Fatalf("follower applied %q, want %q", got, want)
+	}
+	if got := counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", ""); got != 1 {
+		t.Fatalf("follower restored %v leader snapshots, want 1", got)
+	}
+}
+
+// TestSnapshotDataStaysOnDisk: a node keeps only its snapshot's metadata in
+// memory, after taking one and after starting from one, and reads the data
+// from its file when asked for it, also once its in-memory log was
+// compacted past it (a backup wants it then).
+func TestSnapshotDataStaysOnDisk(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 1, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 6
+		cfg.SnapshotCatchUpEntries = 1
+	}})
+	lead := c.Leader()
+	for i := range 7 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "d%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raftnodetest.WaitFor(t, "a snapshot", func() bool {
+		_, err := lead.NewestSnapshot()
+		return err == nil
+	})
+	raftnodetest.WaitFor(t, "the in-memory log compacted past the snapshot", func() bool {
+		if err := raftnodetest.Propose(lead, []byte("more")); err != nil {
+			t.Fatal(err)
+		}
+		return lead.RetainedEntries()[0].Index > lead.SnapshotIndex()+1
+	})
+	check := func(n *raftnode.Node) {
+		t.Helper()
+		if got := n.InMemorySnapshotBytes(); got != 0 {
+			t.Fatalf("node holds %d bytes of snapshot data in memory, want 0", got)
+		}
+		s, err := n.NewestSnapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(s.Data) == 0 || s.Metadata.Index != n.SnapshotIndex() {
+			t.Fatalf("NewestSnapshot = %d bytes at index %d, want the data of the snapshot at %d", len(s.Data), s.Metadata.Index, n.SnapshotIndex())
+		}
+	}
+	check(lead)
+	c.Stop(1)
+	c.Start(1)
+	check(c.Leader())
 }
 
 // TestSnapshotsAreStaggered: validators apply the same entries at about the

@@ -9,7 +9,6 @@ import (
 	"path/filepath"
 	"slices"
 
-	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
 	"go.etcd.io/etcd/server/v3/storage/wal"
 	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
 	"go.etcd.io/raft/v3"
@@ -21,16 +20,21 @@ import (
 var ErrNoSnapshot = errors.New("consensus: this validator holds no raft snapshot yet")
 
 // NewestSnapshot returns the newest snapshot this node took or installed:
-// the state at one applied index with the configuration of that index. Its
-// data is shared with raft: read it, never change it. Taking it costs the
-// node nothing, it is already in memory.
+// the state at one applied index with the configuration of that index,
+// read from its file.
 func (n *Node) NewestSnapshot() (raftpb.Snapshot, error) {
-	s, err := n.memory.Snapshot()
+	// Not memory's Snapshot: that one refuses a snapshot the in-memory log
+	// was compacted past, which a backup wants all the same.
+	meta, err := n.memory.MemoryStorage.Snapshot()
+	if err == nil && raft.IsEmptySnap(meta) {
+		return raftpb.Snapshot{}, ErrNoSnapshot
+	}
+	var s raftpb.Snapshot
+	if err == nil {
+		s, err = n.memory.newest(meta)
+	}
 	if err != nil {
 		return raftpb.Snapshot{}, fmt.Errorf("read the newest raft snapshot: %w", err)
-	}
-	if raft.IsEmptySnap(s) {
-		return raftpb.Snapshot{}, ErrNoSnapshot
 	}
 	return s, nil
 }
@@ -71,7 +75,7 @@ func SeedStorage(dataDir string, id uint64, s raftpb.Snapshot, logger *slog.Logg
 	if err := os.MkdirAll(snapDir, 0o750); err != nil {
 		return fmt.Errorf("seed raft log: %w", err)
 	}
-	if err := snap.New(zapLogger(logger.With("subsystem", "snap")), snapDir).SaveSnap(s); err != nil {
+	if err := writeSnapFile(snapDir, s.Metadata, [][]byte{s.Data}); err != nil {
 		return fmt.Errorf("seed raft log: save snapshot at index %d: %w", s.Metadata.Index, err)
 	}
 	meta, err := json.Marshal(seedMetadata{SeededFor: id})

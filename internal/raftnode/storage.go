@@ -29,9 +29,16 @@ type Storage interface {
 	// Save makes the hard state and the entries durable; raft acts on them
 	// only once it returned.
 	Save(hs raftpb.HardState, ents []raftpb.Entry) error
-	// SaveSnapshot makes s durable and lets the entries it covers go. A
-	// crash must never leave entries that only s covers without s.
-	SaveSnapshot(s raftpb.Snapshot) error
+	// SaveSnapshot makes durable the snapshot at meta whose data is the
+	// concatenation of chunks, and lets the entries it covers go. A crash
+	// must never leave entries that only the snapshot covers without it.
+	// Chunks spare the caller joining its parts into one more copy of a
+	// state that may be tens of megabytes.
+	SaveSnapshot(meta raftpb.SnapshotMetadata, chunks ...[]byte) error
+	// LoadSnapshot reads back the snapshot SaveSnapshot made durable at
+	// index and term: the node keeps only its metadata in memory and reads
+	// the data when a follower needs it.
+	LoadSnapshot(index, term uint64) (raftpb.Snapshot, error)
 	// Close releases the storage; the node calls it once it stopped.
 	Close() error
 }
@@ -99,6 +106,15 @@ func NewDiskStorage(dataDir string, logger *slog.Logger) Storage {
 func (d *diskStorage) Load() (Persisted, error) {
 	if err := os.MkdirAll(d.snapDir, 0o750); err != nil {
 		return Persisted{}, fmt.Errorf("create snapshot dir: %w", err)
+	}
+	// A crash while a snapshot file was written leaves it under a temporary
+	// name; its snapshot was never recorded in the WAL.
+	if tmps, err := filepath.Glob(filepath.Join(d.snapDir, "*.snap.tmp")); err == nil {
+		for _, tmp := range tmps {
+			if err := os.Remove(tmp); err != nil {
+				return Persisted{}, fmt.Errorf("remove unfinished snapshot file: %w", err)
+			}
+		}
 	}
 	lg := zapLogger(d.logger.With("subsystem", "wal"))
 	d.snapshotter = snap.New(zapLogger(d.logger.With("subsystem", "snap")), d.snapDir)
@@ -170,18 +186,22 @@ func (d *diskStorage) Save(hs raftpb.HardState, ents []raftpb.Entry) error {
 
 // SaveSnapshot writes the snapshot file before its WAL record, so a crash
 // never leaves a WAL that refers to a snapshot that is not there.
-func (d *diskStorage) SaveSnapshot(s raftpb.Snapshot) error {
-	if err := d.snapshotter.SaveSnap(s); err != nil {
-		return fmt.Errorf("save snapshot at index %d: %w", s.Metadata.Index, err)
+func (d *diskStorage) SaveSnapshot(meta raftpb.SnapshotMetadata, chunks ...[]byte) error {
+	if err := writeSnapFile(d.snapDir, meta, chunks); err != nil {
+		return fmt.Errorf("save snapshot at index %d: %w", meta.Index, err)
 	}
-	cs := s.Metadata.ConfState
-	if err := d.wal.SaveSnapshot(walpb.Snapshot{Index: s.Metadata.Index, Term: s.Metadata.Term, ConfState: &cs}); err != nil {
-		return fmt.Errorf("record snapshot %d in wal: %w", s.Metadata.Index, err)
+	cs := meta.ConfState
+	if err := d.wal.SaveSnapshot(walpb.Snapshot{Index: meta.Index, Term: meta.Term, ConfState: &cs}); err != nil {
+		return fmt.Errorf("record snapshot %d in wal: %w", meta.Index, err)
 	}
-	if err := d.wal.ReleaseLockTo(s.Metadata.Index); err != nil {
-		return fmt.Errorf("release wal files before %d: %w", s.Metadata.Index, err)
+	if err := d.wal.ReleaseLockTo(meta.Index); err != nil {
+		return fmt.Errorf("release wal files before %d: %w", meta.Index, err)
 	}
 	return nil
+}
+
+func (d *diskStorage) LoadSnapshot(index, term uint64) (raftpb.Snapshot, error) {
+	return readSnapFile(filepath.Join(d.snapDir, snapFileName(index, term)), index, term)
 }
 
 // Close stops the purgers before it closes the WAL: a purger removes any
