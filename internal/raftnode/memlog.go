@@ -1,9 +1,6 @@
 package raftnode
 
 import (
-	"context"
-	"errors"
-	"io/fs"
 	"log/slog"
 	"sync/atomic"
 
@@ -32,10 +29,9 @@ type memLog struct {
 	wantSnapshot atomic.Bool
 }
 
-// Snapshot returns the newest snapshot with its data read from disk. Until
-// its file is written (a snapshot is recorded here before it is saved),
-// when reading it fails, or when the log was compacted past it, raft is
-// told it is temporarily unavailable and asks again later.
+// Snapshot returns the newest snapshot with its data read from disk. When
+// reading it fails, or when the log was compacted past it, raft is told it
+// is temporarily unavailable and asks again later.
 func (l *memLog) Snapshot() (raftpb.Snapshot, error) {
 	meta, err := l.MemoryStorage.Snapshot()
 	if err != nil {
@@ -60,11 +56,7 @@ func (l *memLog) newest(meta raftpb.Snapshot) (raftpb.Snapshot, error) {
 	}
 	s, err := l.durable.LoadSnapshot(meta.Metadata.Index, meta.Metadata.Term)
 	if err != nil {
-		level := slog.LevelWarn
-		if errors.Is(err, fs.ErrNotExist) {
-			level = slog.LevelDebug // taken, not yet written
-		}
-		l.logger.Log(context.Background(), level, "raft snapshot not readable yet; a follower that needs it waits", "index", meta.Metadata.Index, "err", err)
+		l.logger.Warn("raft snapshot not readable; a follower that needs it waits for the next", "index", meta.Metadata.Index, "err", err)
 		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
 	}
 	s.Metadata = meta.Metadata
