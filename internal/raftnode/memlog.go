@@ -45,7 +45,14 @@ func (l *memLog) Snapshot() (raftpb.Snapshot, error) {
 		l.wantSnapshot.Store(true)
 		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
 	}
-	return l.newest(meta)
+	s, err := l.newest(meta)
+	if err != nil {
+		// Nothing but a new snapshot replaces an unreadable file.
+		l.logger.Warn("raft snapshot not readable; a follower that needs one waits for the next, taken now", "index", meta.Metadata.Index, "err", err)
+		l.wantSnapshot.Store(true)
+		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
+	}
+	return s, nil
 }
 
 // newest returns the snapshot whose metadata meta is, with its data read
@@ -56,8 +63,7 @@ func (l *memLog) newest(meta raftpb.Snapshot) (raftpb.Snapshot, error) {
 	}
 	s, err := l.durable.LoadSnapshot(meta.Metadata.Index, meta.Metadata.Term)
 	if err != nil {
-		l.logger.Warn("raft snapshot not readable; a follower that needs it waits for the next", "index", meta.Metadata.Index, "err", err)
-		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
+		return raftpb.Snapshot{}, err
 	}
 	s.Metadata = meta.Metadata
 	return s, nil
