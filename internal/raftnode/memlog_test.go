@@ -23,8 +23,11 @@ func TestUnreadableSnapshotAsksForANewOne(t *testing.T) {
 	if err := l.applySnapshot(raftpb.Snapshot{Metadata: meta}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := l.Snapshot(); !errors.Is(err, raft.ErrSnapshotTemporarilyUnavailable) {
-		t.Fatalf("Snapshot without its file: err = %v, want ErrSnapshotTemporarilyUnavailable", err)
+	for range 2 {
+		if _, err := l.Snapshot(); !errors.Is(err, raft.ErrSnapshotTemporarilyUnavailable) {
+			t.Fatalf("Snapshot without its file: err = %v, want ErrSnapshotTemporarilyUnavailable", err)
+		}
+		l.reads.Wait()
 	}
 	if !l.wantSnapshot.Load() {
 		t.Fatal("no new snapshot asked for")

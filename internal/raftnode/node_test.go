@@ -417,6 +417,60 @@ func TestSnapshotForAFollowerTakenOnce(t *testing.T) {
 	}
 }
 
+// heldReads holds each read of a snapshot file until the test lets it
+// through, and reports its index on held.
+type heldReads struct {
+	raftnode.Storage
+	held    chan uint64
+	release chan struct{}
+}
+
+func (h *heldReads) LoadSnapshot(index, term uint64) (raftpb.Snapshot, error) {
+	h.held <- index
+	<-h.release
+	return h.Storage.LoadSnapshot(index, term)
+}
+
+// TestLeaderCommitsWhileItReadsASnapshot: reading a snapshot file for a
+// follower, a whole state, does not stop the leader's raft: it keeps
+// committing meanwhile (and sending heartbeats, or its followers would
+// elect another).
+func TestLeaderCommitsWhileItReadsASnapshot(t *testing.T) {
+	t.Parallel()
+	held, release := make(chan uint64, 64), make(chan struct{})
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+		cfg.Storage = &heldReads{Storage: raftnode.NewDiskStorage(cfg.DataDir, nil), held: held, release: release}
+	}})
+	t.Cleanup(func() { close(release) })
+	lead := c.Leader()
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	for i := range 40 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "a%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
+		if err := raftnodetest.Propose(lead, []byte("b")); err != nil {
+			t.Fatal(err)
+		}
+		return len(lead.RetainedEntries()) <= 8
+	})
+	c.Start(f)
+	<-held
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	ch, err := lead.ProposeAsync(ctx, func(id, _ uint64) ([]byte, error) { return raftnodetest.Entry(id, []byte("c")), nil })
+	if err == nil {
+		err = <-ch
+	}
+	if err != nil {
+		t.Fatalf("proposing while the leader reads a snapshot: %v", err)
+	}
+}
+
 // TestSnapshotsAreStaggered: validators apply the same entries at about the
 // same time; each takes its snapshots at its own indexes, a third of the
 // period apart in a cluster of three, so they never pay for one together.
