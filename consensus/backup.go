@@ -56,10 +56,10 @@ var ErrBackupBusy = errors.New("consensus: another backup of this validator is s
 // WriteBackup writes a backup of the validator to w: its newest raft
 // snapshot (the state at one applied index, with the configuration and
 // member addresses of that index) and every block up to the snapshot's
-// height, as its block log holds them. The snapshot is the one raft
-// already holds in memory and blocks below the applied height never
-// change, so the backup takes no lock the applier waits on: the validator
-// applies on while it streams. The backup holds no private key. One backup
+// height, as its block log holds them. The snapshot is read from the file
+// raft keeps it in and blocks below the applied height never change, so
+// the backup takes no lock the applier waits on: the validator applies on
+// while it streams. The backup holds no private key. One backup
 // streams at a time (ErrBackupBusy). It returns the manifest written last.
 func (n *Node) WriteBackup(ctx context.Context, w io.Writer) (backup.Manifest, error) {
 	if !n.backupStreaming.CompareAndSwap(false, true) {

@@ -368,9 +368,6 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
 		return
 	}
-	if wanted {
-		n.memory.wantSnapshot.Store(false)
-	}
 	start := time.Now()
 	applied, term, encode := n.sm.Snapshot()
 	confState, addrs := n.confState, n.snapshotAddrs()
@@ -402,19 +399,28 @@ func (n *Node) writeSnapshot(encode func() ([]byte, error), applied uint64, conf
 	if err != nil {
 		return fmt.Errorf("encode state snapshot at index %d: %w", applied, err)
 	}
-	s, err := n.memory.CreateSnapshot(applied, &confState, nil)
-	if errors.Is(err, raft.ErrSnapOutOfDate) {
-		return nil // a newer snapshot from the leader got there first
+	term, err := n.memory.Term(applied)
+	if errors.Is(err, raft.ErrCompacted) {
+		return nil // a newer snapshot from the leader replaced the log
 	}
 	if err != nil {
-		return fmt.Errorf("create raft snapshot at index %d: %w", applied, err)
+		return fmt.Errorf("term of the raft snapshot at index %d: %w", applied, err)
 	}
 	if err := n.sm.Sync(); err != nil {
 		return fmt.Errorf("sync the state machine before the snapshot at index %d: %w", applied, err)
 	}
-	if err := n.durable.SaveSnapshot(s.Metadata, data, members); err != nil {
+	if err := n.durable.SaveSnapshot(raftpb.SnapshotMetadata{Index: applied, Term: term, ConfState: confState}, data, members); err != nil {
 		return err
 	}
+	// The log names the snapshot only once its file exists: followers and
+	// backups read the data of the one it names from that file.
+	_, err = n.memory.CreateSnapshot(applied, &confState, nil)
+	if err != nil && !errors.Is(err, raft.ErrSnapOutOfDate) {
+		return fmt.Errorf("record raft snapshot at index %d: %w", applied, err)
+	}
+	// A follower that asked while this was written asked for the log to
+	// reach back to it; raft asks again if it still does not.
+	n.memory.wantSnapshot.Store(false)
 	n.logger.Info("raft snapshot taken", "index", applied, "bytes", len(data)+len(members), "took", time.Since(start))
 	return nil
 }
@@ -444,8 +450,9 @@ func (n *Node) compactLog(applied uint64) {
 		to = max(pin, n.compactIndex(snap.Metadata.Index))
 	}
 	if n.snapshotting.Load() {
-		// The snapshot being written records its index's term from the
-		// log when it is done: the log must still hold that entry.
+		// The snapshot being written reads its index's term from the log
+		// and is recorded there once written: the log must still hold
+		// that entry.
 		to = min(to, n.snapshotIndex)
 	}
 	if err := n.memory.Compact(to); err != nil && !errors.Is(err, raft.ErrCompacted) {

@@ -1,10 +1,8 @@
 package raftnode
 
 import (
-	"context"
-	"errors"
-	"io/fs"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"go.etcd.io/raft/v3"
@@ -25,17 +23,29 @@ import (
 // Raft then hears the snapshot is temporarily unavailable, wantSnapshot
 // asks the applier for a new one, and raft tries again at the follower's
 // next response.
+//
+// Reading the file, a whole state, takes long enough to hold up raft, and
+// with it heartbeats to every follower, into an election, so it is read in
+// the background: raft hears the snapshot is temporarily unavailable until
+// it was read, and takes it at its next try.
 type memLog struct {
 	*raft.MemoryStorage
 	durable      Storage
 	logger       *slog.Logger
 	wantSnapshot atomic.Bool
+
+	mu      sync.Mutex
+	reading bool
+	// read is the snapshot read for raft's next try, dropped once raft
+	// took it.
+	read  *raftpb.Snapshot
+	reads sync.WaitGroup
 }
 
-// Snapshot returns the newest snapshot with its data read from disk. Until
-// its file is written (a snapshot is recorded here before it is saved),
-// when reading it fails, or when the log was compacted past it, raft is
-// told it is temporarily unavailable and asks again later.
+// Snapshot returns the newest snapshot once its data was read from disk in
+// the background. Until then, when reading it failed, or when the log was
+// compacted past it, raft is told it is temporarily unavailable and asks
+// again later.
 func (l *memLog) Snapshot() (raftpb.Snapshot, error) {
 	meta, err := l.MemoryStorage.Snapshot()
 	if err != nil {
@@ -49,7 +59,36 @@ func (l *memLog) Snapshot() (raftpb.Snapshot, error) {
 		l.wantSnapshot.Store(true)
 		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
 	}
-	return l.newest(meta)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	read := l.read
+	l.read = nil
+	if read != nil && read.Metadata.Index == meta.Metadata.Index && read.Metadata.Term == meta.Metadata.Term {
+		return *read, nil
+	}
+	if !l.reading {
+		l.reading = true
+		l.reads.Add(1)
+		go l.readSnapshot(meta)
+	}
+	return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
+}
+
+// readSnapshot reads the snapshot whose metadata meta is for raft's next
+// try.
+func (l *memLog) readSnapshot(meta raftpb.Snapshot) {
+	defer l.reads.Done()
+	s, err := l.newest(meta)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.reading = false
+	if err != nil {
+		// Nothing but a new snapshot replaces an unreadable file.
+		l.logger.Warn("raft snapshot not readable; a follower that needs one waits for the next, taken now", "index", meta.Metadata.Index, "err", err)
+		l.wantSnapshot.Store(true)
+		return
+	}
+	l.read = &s
 }
 
 // newest returns the snapshot whose metadata meta is, with its data read
@@ -60,15 +99,20 @@ func (l *memLog) newest(meta raftpb.Snapshot) (raftpb.Snapshot, error) {
 	}
 	s, err := l.durable.LoadSnapshot(meta.Metadata.Index, meta.Metadata.Term)
 	if err != nil {
-		level := slog.LevelWarn
-		if errors.Is(err, fs.ErrNotExist) {
-			level = slog.LevelDebug // taken, not yet written
-		}
-		l.logger.Log(context.Background(), level, "raft snapshot not readable yet; a follower that needs it waits", "index", meta.Metadata.Index, "err", err)
-		return raftpb.Snapshot{}, raft.ErrSnapshotTemporarilyUnavailable
+		return raftpb.Snapshot{}, err
 	}
 	s.Metadata = meta.Metadata
 	return s, nil
+}
+
+// CreateSnapshot records a snapshot taken here, and drops a snapshot read
+// for raft that it did not take (the follower went away), which would
+// otherwise stay until a follower needs a snapshot again.
+func (l *memLog) CreateSnapshot(i uint64, cs *raftpb.ConfState, data []byte) (raftpb.Snapshot, error) {
+	l.mu.Lock()
+	l.read = nil
+	l.mu.Unlock()
+	return l.MemoryStorage.CreateSnapshot(i, cs, data)
 }
 
 // applySnapshot replaces the log with s, keeping none of its data.

@@ -506,6 +506,7 @@ func (n *Node) close(ctx context.Context) error {
 	n.snapshotWG.Wait()
 	n.transport.Stop()
 	n.raft.Stop()
+	n.memory.reads.Wait()
 	n.mem.wg.Wait()
 	n.failWaiters(func(uint64) bool { return true }, ErrStopped)
 	n.resign()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"go.etcd.io/raft/v3/raftpb"
 
 	"github.com/aurigraph/aurigraph/internal/raftnode"
 	"github.com/aurigraph/aurigraph/internal/raftnode/raftnodetest"
@@ -315,6 +316,159 @@ func TestSnapshotDataStaysOnDisk(t *testing.T) {
 	c.Stop(1)
 	c.Start(1)
 	check(c.Leader())
+}
+
+// heldSnapshots holds each snapshot SaveSnapshot is to write until the test
+// lets it through, and reports its index on held.
+type heldSnapshots struct {
+	raftnode.Storage
+	held    chan uint64
+	release chan struct{}
+}
+
+func (h *heldSnapshots) SaveSnapshot(meta raftpb.SnapshotMetadata, chunks ...[]byte) error {
+	h.held <- meta.Index
+	<-h.release
+	return h.Storage.SaveSnapshot(meta, chunks...)
+}
+
+// TestNewestSnapshotWhileOneIsWritten: while a snapshot's file is being
+// written, a backup asking for the newest snapshot gets the one before,
+// whose file is there, or ErrNoSnapshot before the first, not an error.
+func TestNewestSnapshotWhileOneIsWritten(t *testing.T) {
+	t.Parallel()
+	h := &heldSnapshots{held: make(chan uint64, 16), release: make(chan struct{})}
+	c := raftnodetest.NewCluster(t, 1, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 6
+		h.Storage = raftnode.NewDiskStorage(cfg.DataDir, nil)
+		cfg.Storage = h
+	}})
+	t.Cleanup(func() { close(h.release) })
+	lead := c.Leader()
+	var newest uint64
+	for range 2 {
+		for i := range 6 {
+			if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "d%d", i)); err != nil {
+				t.Fatal(err)
+			}
+		}
+		writing := <-h.held
+		s, err := lead.NewestSnapshot()
+		if newest == 0 && !errors.Is(err, raftnode.ErrNoSnapshot) || newest != 0 && (err != nil || s.Metadata.Index != newest) {
+			t.Fatalf("while the snapshot at %d is written: NewestSnapshot = index %d, %v; want the one at %d", writing, s.Metadata.Index, err, newest)
+		}
+		h.release <- struct{}{}
+		raftnodetest.WaitFor(t, "the snapshot written", func() bool {
+			s, err := lead.NewestSnapshot()
+			return err == nil && s.Metadata.Index == writing
+		})
+		newest = writing
+	}
+}
+
+// slowSnapshots takes delay to write each snapshot.
+type slowSnapshots struct {
+	raftnode.Storage
+	delay time.Duration
+}
+
+func (s slowSnapshots) SaveSnapshot(meta raftpb.SnapshotMetadata, chunks ...[]byte) error {
+	time.Sleep(s.delay)
+	return s.Storage.SaveSnapshot(meta, chunks...)
+}
+
+// TestSnapshotForAFollowerTakenOnce: a follower keeps asking for a
+// snapshot while the one taken for it is written; once written, that one
+// serves, and no second one follows.
+func TestSnapshotForAFollowerTakenOnce(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+		cfg.Storage = slowSnapshots{raftnode.NewDiskStorage(cfg.DataDir, nil), 20 * raftnodetest.Tick}
+	}})
+	lead := c.Leader()
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	for i := range 40 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "a%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
+		if err := raftnodetest.Propose(lead, []byte("b")); err != nil {
+			t.Fatal(err)
+		}
+		return len(lead.RetainedEntries()) <= 8
+	})
+	c.Start(f)
+	raftnodetest.WaitFor(t, "the follower restored a snapshot", func() bool {
+		return counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", "") == 1
+	})
+	for range 3 {
+		if err := raftnodetest.Propose(lead, []byte("c")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Time for a second snapshot to be written, were one taken.
+	time.Sleep(40 * raftnodetest.Tick)
+	if got := counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_snapshots_total", ""); got != 1 {
+		t.Fatalf("leader took %v snapshots for one follower, want 1", got)
+	}
+}
+
+// heldReads holds each read of a snapshot file until the test lets it
+// through, and reports its index on held.
+type heldReads struct {
+	raftnode.Storage
+	held    chan uint64
+	release chan struct{}
+}
+
+func (h *heldReads) LoadSnapshot(index, term uint64) (raftpb.Snapshot, error) {
+	h.held <- index
+	<-h.release
+	return h.Storage.LoadSnapshot(index, term)
+}
+
+// TestLeaderCommitsWhileItReadsASnapshot: reading a snapshot file for a
+// follower, a whole state, does not stop the leader's raft: it keeps
+// committing meanwhile (and sending heartbeats, or its followers would
+// elect another).
+func TestLeaderCommitsWhileItReadsASnapshot(t *testing.T) {
+	t.Parallel()
+	held, release := make(chan uint64, 64), make(chan struct{})
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+		cfg.Storage = &heldReads{Storage: raftnode.NewDiskStorage(cfg.DataDir, nil), held: held, release: release}
+	}})
+	t.Cleanup(func() { close(release) })
+	lead := c.Leader()
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	for i := range 40 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "a%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
+		if err := raftnodetest.Propose(lead, []byte("b")); err != nil {
+			t.Fatal(err)
+		}
+		return len(lead.RetainedEntries()) <= 8
+	})
+	c.Start(f)
+	<-held
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	ch, err := lead.ProposeAsync(ctx, func(id, _ uint64) ([]byte, error) { return raftnodetest.Entry(id, []byte("c")), nil })
+	if err == nil {
+		err = <-ch
+	}
+	if err != nil {
+		t.Fatalf("proposing while the leader reads a snapshot: %v", err)
+	}
 }
 
 // TestSnapshotsAreStaggered: validators apply the same entries at about the
