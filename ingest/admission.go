@@ -54,6 +54,8 @@ func (c checker) check(tx *aurigraphv1.Transaction) error {
 func (c checker) checkAll(txs []*aurigraphv1.Transaction, errs []error) {
 	var items []sigcache.Item
 	var at []int
+	// One allocation for the digests the items point into, not one each.
+	var digests [][32]byte
 	for i, tx := range txs {
 		if errs[i] != nil {
 			continue
@@ -61,8 +63,11 @@ func (c checker) checkAll(txs []*aurigraphv1.Transaction, errs []error) {
 		if errs[i] = validateFields(tx); errs[i] != nil || len(tx.GetSig()) == 0 {
 			continue
 		}
-		sum := schemas.TxDigest(tx)
-		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: sum[:], Sig: tx.GetSig()})
+		if digests == nil {
+			digests = make([][32]byte, 0, len(txs)-i)
+		}
+		digests = append(digests, schemas.TxDigest(tx))
+		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: digests[len(digests)-1][:], Sig: tx.GetSig()})
 		at = append(at, i)
 	}
 	ok := make([]bool, len(items))
