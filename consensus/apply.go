@@ -60,8 +60,11 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 			digests[i] = digestOf(id)
 		}
 	}
-	f.dedup.prefetch(digests)
 	sigs := f.checkSignatures(txs)
+	// After the signatures: digesting a batch of signed transactions and
+	// looking them up in the signature cache evicted the slots prefetched
+	// before, and the dedup window paid a cache miss an id again.
+	f.dedup.prefetch(digests)
 	keys := digests[:0]
 	// One allocation for the block's results rather than one each.
 	backing := make([]aurigraphv1.TxResult, len(txs))
@@ -283,6 +286,8 @@ func (f *fsm) checkSignatures(txs []*aurigraphv1.Transaction) []sigCheck {
 		}
 		if out == nil {
 			out = make([]sigCheck, len(txs))
+			items = make([]sigcache.Item, 0, len(txs)-i)
+			at = make([]int, 0, len(txs)-i)
 		}
 		out[i].digest = schemas.TxDigest(tx)
 		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: out[i].digest[:], Sig: tx.GetSig()})
@@ -361,7 +366,7 @@ func (f *fsm) control(from string, a *account, signer []byte) (reason string, ke
 		switch {
 		case signer == nil:
 			return fmt.Sprintf("unsigned: %s is a key's address; sign with that key", from), false
-		case schemas.AddressOf(signer) != from:
+		case !schemas.IsAddressOf(signer, from):
 			return fmt.Sprintf("the key of %s does not control %s", schemas.AddressOf(signer), from), false
 		}
 		return "", false

@@ -110,7 +110,10 @@ func (a *account) balances() []balance {
 type txDigest = hashtab.Key
 
 func digestOf(id string) txDigest {
-	sum := sha256.Sum256([]byte(id))
+	// A conversion to []byte of an id longer than 32 bytes, as every id
+	// derived from a digest is, would allocate.
+	var buf [64]byte
+	sum := sha256.Sum256(append(buf[:0], id...))
 	return txDigest(sum[:16])
 }
 

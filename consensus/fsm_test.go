@@ -2,6 +2,7 @@ package consensus
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"runtime"
@@ -301,5 +302,17 @@ func TestDedupWindowLivesOffTheHeap(t *testing.T) {
 	}
 	if got := len(d.ordered()); got != 100_000*len(txDigest{}) {
 		t.Fatalf("ordered() = %d bytes, want the 100000 digests", got)
+	}
+}
+
+// TestDigestOfDoesNotAllocate: the state machine digests every id of every
+// batch, and the ids derived from a transaction's digest are 64 bytes long.
+func TestDigestOfDoesNotAllocate(t *testing.T) {
+	id := strings.Repeat("ab", 32)
+	if n := testing.AllocsPerRun(100, func() { digestOf(id) }); n != 0 {
+		t.Errorf("digestOf: %v allocations, want none", n)
+	}
+	if digestOf(id) != txDigest(func() []byte { s := sha256.Sum256([]byte(id)); return s[:16] }()) {
+		t.Error("digestOf is not the first 16 bytes of sha256(id)")
 	}
 }

@@ -1,6 +1,7 @@
 package ingest
 
 import (
+	"crypto/sha256"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
@@ -50,8 +51,9 @@ func (c checker) check(tx *aurigraphv1.Transaction) error {
 // checkAll is check for each of txs whose errs entry is nil, setting it,
 // with their signatures verified in batches: a batch costs about half as
 // much a signature as checking them one by one (sigcache.VerifyBatch), and
-// decides the same.
-func (c checker) checkAll(txs []*aurigraphv1.Transaction, errs []error) {
+// decides the same. digests, when not nil, holds each transaction's
+// schemas.TxDigest, as checkID found it; otherwise checkAll computes them.
+func (c checker) checkAll(txs []*aurigraphv1.Transaction, digests [][sha256.Size]byte, errs []error) {
 	var items []sigcache.Item
 	var at []int
 	for i, tx := range txs {
@@ -61,8 +63,17 @@ func (c checker) checkAll(txs []*aurigraphv1.Transaction, errs []error) {
 		if errs[i] = validateFields(tx); errs[i] != nil || len(tx.GetSig()) == 0 {
 			continue
 		}
-		sum := schemas.TxDigest(tx)
-		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: sum[:], Sig: tx.GetSig()})
+		if digests == nil {
+			// One allocation for the digests the items point into, not one
+			// each.
+			digests = make([][sha256.Size]byte, len(txs))
+			for j := i; j < len(txs); j++ {
+				if errs[j] == nil && len(txs[j].GetSig()) > 0 {
+					digests[j] = schemas.TxDigest(txs[j])
+				}
+			}
+		}
+		items = append(items, sigcache.Item{Pub: tx.GetPubkey(), Digest: digests[i][:], Sig: tx.GetSig()})
 		at = append(at, i)
 	}
 	ok := make([]bool, len(items))

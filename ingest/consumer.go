@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -867,6 +868,9 @@ func decodeAll(recs []*kgo.Record, c checker, maxRecordBytes int) []decoded {
 	// signatures are verified in batches.
 	span := func(lo, hi int) {
 		txs := make([]*aurigraphv1.Transaction, hi-lo)
+		// The digests checking the ids found, which the signatures are
+		// over: checkAll need not digest every signed transaction again.
+		digests := make([][sha256.Size]byte, hi-lo)
 		errs := make([]error, hi-lo)
 		for i := lo; i < hi; i++ {
 			if n := recordSize(recs[i]); n > maxRecordBytes {
@@ -874,9 +878,9 @@ func decodeAll(recs []*kgo.Record, c checker, maxRecordBytes int) []decoded {
 				errs[i-lo] = fmt.Errorf("record of %d bytes exceeds the %d-byte limit for a transaction record", n, maxRecordBytes)
 				continue
 			}
-			txs[i-lo], errs[i-lo] = DecodeRecord(recs[i].Value)
+			txs[i-lo], digests[i-lo], errs[i-lo] = decodeRecord(recs[i].Value)
 		}
-		c.checkAll(txs, errs)
+		c.checkAll(txs, digests, errs)
 		for i := lo; i < hi; i++ {
 			out[i].tx, out[i].err = txs[i-lo], errs[i-lo]
 			if out[i].err == nil {

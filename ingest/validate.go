@@ -3,6 +3,8 @@ package ingest
 import (
 	"bytes"
 	"crypto/ed25519"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 
@@ -87,7 +89,7 @@ func Validate(tx *aurigraphv1.Transaction) error { return validate(tx, plainVeri
 // batches, which takes about half the time of verifying them one by one.
 func ValidateAll(txs []*aurigraphv1.Transaction) []error {
 	errs := make([]error, len(txs))
-	newChecker(nil, false, nil).checkAll(txs, errs)
+	newChecker(nil, false, nil).checkAll(txs, nil, errs)
 	return errs
 }
 
@@ -159,15 +161,24 @@ func validateFields(tx *aurigraphv1.Transaction) error {
 // its content (schemas.TxID), and refuses any other id: ids are derived so
 // that nobody can claim one another sender's transaction would get.
 func CheckID(tx *aurigraphv1.Transaction) error {
-	derived := schemas.TxID(tx)
+	_, err := checkID(tx)
+	return err
+}
+
+// checkID is CheckID returning the digest the id derives from, which the
+// signature check needs next.
+func checkID(tx *aurigraphv1.Transaction) ([sha256.Size]byte, error) {
+	digest := schemas.TxDigest(tx)
+	var buf [2 * sha256.Size]byte
+	derived := string(hex.AppendEncode(buf[:0], digest[:]))
 	switch tx.GetId() {
 	case "":
 		tx.Id = derived
 	case derived:
 	default:
-		return invalid("id", "%q is not this transaction's id %s: ids are the hex sha256 of the canonical encoding (schemas.TxID), so leave it out or send that value", tx.GetId(), derived)
+		return digest, invalid("id", "%q is not this transaction's id %s: ids are the hex sha256 of the canonical encoding (schemas.TxID), so leave it out or send that value", tx.GetId(), derived)
 	}
-	return nil
+	return digest, nil
 }
 
 // RequireSignature rejects a transaction without a signature. Ingest applies
@@ -238,9 +249,16 @@ var ErrEmptyRecord = errors.New("record has no value")
 // schemas.TxID when the record has none, and must be that when it has one
 // (CheckID). DecodeRecord does not Validate.
 func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
+	tx, _, err := decodeRecord(value)
+	return tx, err
+}
+
+// decodeRecord is DecodeRecord returning the transaction's digest too.
+func decodeRecord(value []byte) (*aurigraphv1.Transaction, [sha256.Size]byte, error) {
+	var digest [sha256.Size]byte
 	trimmed := bytes.TrimLeft(value, " \t\r\n")
 	if len(trimmed) == 0 {
-		return nil, ErrEmptyRecord
+		return nil, digest, ErrEmptyRecord
 	}
 	var tx *aurigraphv1.Transaction
 	if trimmed[0] == '{' {
@@ -250,23 +268,24 @@ func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
 			// Whitespace bytes are also protobuf tags ('\n' is field 1, the
 			// id), so a protobuf record may look like indented JSON.
 			if len(trimmed) == len(value) {
-				return nil, jsonErr
+				return nil, digest, jsonErr
 			}
 			var protoErr error
 			if tx, protoErr = decodeProto(value); protoErr != nil {
-				return nil, jsonErr
+				return nil, digest, jsonErr
 			}
 		}
 	} else {
 		var err error
 		if tx, err = decodeProto(value); err != nil {
-			return nil, err
+			return nil, digest, err
 		}
 	}
-	if err := CheckID(tx); err != nil {
-		return nil, err
+	digest, err := checkID(tx)
+	if err != nil {
+		return nil, digest, err
 	}
-	return tx, nil
+	return tx, digest, nil
 }
 
 func decodeProto(value []byte) (*aurigraphv1.Transaction, error) {

@@ -186,6 +186,10 @@ func FuzzDecodeRecord(f *testing.F) {
 		if tx.GetId() == "" {
 			t.Fatal("decoded transaction has no id")
 		}
+		// The signature check trusts the digest decodeRecord returns.
+		if _, digest, _ := decodeRecord(value); digest != schemas.TxDigest(tx) {
+			t.Fatalf("decodeRecord digest %x, transaction's %x", digest, schemas.TxDigest(tx))
+		}
 		if Validate(tx) != nil {
 			return
 		}

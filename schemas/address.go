@@ -20,10 +20,22 @@ const AddressLen = len(AddressPrefix) + 2*addressHashBytes
 // the lowercase hex of the first 20 bytes of sha256(pub). Such an account
 // needs no registration: only the holder of the key can sign for it.
 func AddressOf(pub ed25519.PublicKey) string {
+	var buf [AddressLen]byte
+	return string(appendAddress(buf[:0], pub))
+}
+
+// IsAddressOf reports whether addr is AddressOf(pub), without building the
+// address: a state machine checks it for every signed transaction from a
+// key's address.
+func IsAddressOf(pub ed25519.PublicKey, addr string) bool {
+	var buf [AddressLen]byte
+	return len(addr) == AddressLen && string(appendAddress(buf[:0], pub)) == addr
+}
+
+func appendAddress(b []byte, pub ed25519.PublicKey) []byte {
 	sum := sha256.Sum256(pub)
-	buf := make([]byte, 0, AddressLen)
-	buf = append(buf, AddressPrefix...)
-	return string(hex.AppendEncode(buf, sum[:addressHashBytes]))
+	b = append(b, AddressPrefix...)
+	return hex.AppendEncode(b, sum[:addressHashBytes])
 }
 
 // IsKeyAddress reports whether s has the form of an address derived from a

@@ -9,11 +9,10 @@ import (
 	"errors"
 	"fmt"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/encoding/protowire"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -329,8 +328,6 @@ func MarshalTxJSON(tx *aurigraphv1.Transaction) ([]byte, error) {
 	return v.AppendJSON(nil), nil
 }
 
-var canonicalBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); return &b }}
-
 // TxDigest returns sha256 of the canonical encoding of tx.
 //
 // The canonical encoding is the deterministic protobuf encoding
@@ -339,35 +336,61 @@ var canonicalBufs = sync.Pool{New: func() any { b := make([]byte, 0, 512); retur
 // new_key: id (derived from it), sig (signs it) and submitted_ms (set by the
 // log, not the producer) are left out, as are unknown fields. Transaction has no maps,
 // so that encoding is fields in ascending number order with proto3 defaults
-// omitted: a pure function of the field values.
+// omitted: a pure function of the field values, which AppendCanonicalTx
+// writes directly.
 func TxDigest(tx *aurigraphv1.Transaction) [sha256.Size]byte {
-	c := aurigraphv1.Transaction{
-		Type:        tx.GetType(),
-		From:        tx.GetFrom(),
-		To:          tx.GetTo(),
-		Amount:      tx.GetAmount(),
-		Asset:       tx.GetAsset(),
-		Nonce:       tx.GetNonce(),
-		Payload:     tx.GetPayload(),
-		TimestampMs: tx.GetTimestampMs(),
-		Pubkey:      tx.GetPubkey(),
-		NewKey:      tx.GetNewKey(),
+	// Ingest and every validator digest every signed transaction: the
+	// encoding is built on the stack, without proto.Marshal's reflection
+	// and the copy of tx it needed on the heap.
+	var buf [256]byte
+	return sha256.Sum256(AppendCanonicalTx(buf[:0], tx))
+}
+
+// AppendCanonicalTx appends the canonical encoding of tx (see TxDigest) to b.
+// A string field that is not valid UTF-8, which neither the JSON nor the
+// protobuf decoder lets through, is encoded with its invalid bytes replaced
+// by U+FFFD, the way JSON would have read it.
+func AppendCanonicalTx(b []byte, tx *aurigraphv1.Transaction) []byte {
+	if t := tx.GetType(); t != 0 {
+		b = protowire.AppendTag(b, 2, protowire.VarintType)
+		b = protowire.AppendVarint(b, uint64(int64(t)))
 	}
-	bp := canonicalBufs.Get().(*[]byte)
-	b, err := proto.MarshalOptions{Deterministic: true}.MarshalAppend((*bp)[:0], &c)
-	if err != nil {
-		// The only failure is invalid UTF-8 in a string field, which neither
-		// the JSON nor the protobuf decoder lets through; a transaction built
-		// in code with such a string is hashed the way JSON would read it.
-		c.From = strings.ToValidUTF8(c.From, "\uFFFD")
-		c.To = strings.ToValidUTF8(c.To, "\uFFFD")
-		c.Asset = strings.ToValidUTF8(c.Asset, "\uFFFD")
-		b, _ = proto.MarshalOptions{Deterministic: true}.MarshalAppend((*bp)[:0], &c)
+	b = appendCanonicalString(b, 3, tx.GetFrom())
+	b = appendCanonicalString(b, 4, tx.GetTo())
+	b = appendCanonicalVarint(b, 5, tx.GetAmount())
+	b = appendCanonicalString(b, 6, tx.GetAsset())
+	b = appendCanonicalVarint(b, 7, tx.GetNonce())
+	b = appendCanonicalBytes(b, 8, tx.GetPayload())
+	b = appendCanonicalVarint(b, 9, uint64(tx.GetTimestampMs()))
+	b = appendCanonicalBytes(b, 10, tx.GetPubkey())
+	return appendCanonicalBytes(b, 13, tx.GetNewKey())
+}
+
+func appendCanonicalVarint(b []byte, num protowire.Number, v uint64) []byte {
+	if v == 0 {
+		return b
 	}
-	sum := sha256.Sum256(b)
-	*bp = b
-	canonicalBufs.Put(bp)
-	return sum
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, v)
+}
+
+func appendCanonicalString(b []byte, num protowire.Number, s string) []byte {
+	if s == "" {
+		return b
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendString(b, s)
+}
+
+func appendCanonicalBytes(b []byte, num protowire.Number, v []byte) []byte {
+	if len(v) == 0 {
+		return b
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
 }
 
 // TxID is the id of a transaction whose producer set none: lowercase hex of

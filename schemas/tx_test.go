@@ -1,9 +1,11 @@
 package schemas
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"encoding/json"
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 
@@ -202,6 +204,70 @@ func TestTxID(t *testing.T) {
 	bad.From = "al\xffice"
 	if TxID(bad) == id || TxID(bad) != TxID(proto.Clone(bad).(*aurigraphv1.Transaction)) {
 		t.Fatal("invalid UTF-8 must hash deterministically and differently")
+	}
+}
+
+// TestCanonicalTxMatchesProto holds the hand-written canonical encoding to
+// its definition, the deterministic protobuf encoding of the digested
+// fields, for every field set or left at its default, extreme values,
+// negative numbers and strings that are not UTF-8.
+func TestCanonicalTxMatchesProto(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	strs := []string{"", "alice", "aur" + strings.Repeat("0f", 20), "\xff\xfeal", strings.Repeat("x", 300), "é"}
+	byts := [][]byte{nil, {}, {0}, make([]byte, 32), make([]byte, 200)}
+	nums := []uint64{0, 1, 127, 128, 1<<63 - 1, 1 << 63, ^uint64(0)}
+	types := []aurigraphv1.TxType{0, 1, 5, -1, 1<<31 - 1}
+	for range 5000 {
+		tx := &aurigraphv1.Transaction{
+			Id:          strs[r.IntN(len(strs))],
+			Type:        types[r.IntN(len(types))],
+			From:        strs[r.IntN(len(strs))],
+			To:          strs[r.IntN(len(strs))],
+			Amount:      nums[r.IntN(len(nums))],
+			Asset:       strs[r.IntN(len(strs))],
+			Nonce:       nums[r.IntN(len(nums))],
+			Payload:     byts[r.IntN(len(byts))],
+			TimestampMs: int64(nums[r.IntN(len(nums))]),
+			Pubkey:      byts[r.IntN(len(byts))],
+			Sig:         byts[r.IntN(len(byts))],
+			SubmittedMs: int64(nums[r.IntN(len(nums))]),
+			NewKey:      byts[r.IntN(len(byts))],
+		}
+		c := &aurigraphv1.Transaction{
+			Type: tx.GetType(), From: strings.ToValidUTF8(tx.GetFrom(), "\uFFFD"), To: strings.ToValidUTF8(tx.GetTo(), "\uFFFD"),
+			Amount: tx.GetAmount(), Asset: strings.ToValidUTF8(tx.GetAsset(), "\uFFFD"), Nonce: tx.GetNonce(),
+			Payload: tx.GetPayload(), TimestampMs: tx.GetTimestampMs(), Pubkey: tx.GetPubkey(), NewKey: tx.GetNewKey(),
+		}
+		want, err := proto.MarshalOptions{Deterministic: true}.Marshal(c)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := AppendCanonicalTx(nil, tx); !bytes.Equal(got, want) {
+			t.Fatalf("canonical encoding of %v:\n got %x\nwant %x", tx, got, want)
+		}
+	}
+}
+
+// TestHotPathsDoNotAllocate holds the digest and the address check every
+// validator runs for every signed transaction to no allocation.
+func TestHotPathsDoNotAllocate(t *testing.T) {
+	_, key, err := ed25519.GenerateKey(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := key.Public().(ed25519.PublicKey)
+	tx := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: AddressOf(pub), To: "bob", Amount: 250, Nonce: 3}
+	SignTx(tx, key)
+	if n := testing.AllocsPerRun(100, func() { TxDigest(tx) }); n != 0 {
+		t.Errorf("TxDigest: %v allocations, want none", n)
+	}
+	if n := testing.AllocsPerRun(100, func() { IsAddressOf(pub, tx.GetFrom()) }); n != 0 {
+		t.Errorf("IsAddressOf: %v allocations, want none", n)
+	}
+	other := []byte(AddressOf(pub))
+	other[AddressLen-1] ^= 1
+	if !IsAddressOf(pub, tx.GetFrom()) || IsAddressOf(pub, "bob") || IsAddressOf(pub, string(other)) {
+		t.Error("IsAddressOf disagrees with AddressOf")
 	}
 }
 
