@@ -174,7 +174,7 @@ func (d *diskStorage) Save(hs raftpb.HardState, ents []raftpb.Entry) error {
 // SaveSnapshot writes the snapshot file before its WAL record, so a crash
 // never leaves a WAL that refers to a snapshot that is not there.
 func (d *diskStorage) SaveSnapshot(s raftpb.Snapshot) error {
-	if err := d.snapshotter.SaveSnap(s); err != nil {
+	if err := writeSnapFile(d.snapDir, s); err != nil {
 		return fmt.Errorf("save snapshot at index %d: %w", s.Metadata.Index, err)
 	}
 	cs := s.Metadata.ConfState
