@@ -30,6 +30,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/aurigraph/aurigraph/internal/writeback"
 )
 
 // ErrNotFound is returned for a height the log does not hold.
@@ -467,7 +469,7 @@ func (w *Writer) Flush() error {
 		cur.size = at
 		l.mu.Unlock()
 		if at-cur.written >= writebackBytes {
-			startWriteback(cur.f, cur.written, at-cur.written)
+			writeback.Start(cur.f, cur.written, at-cur.written)
 			cur.written = at
 		}
 		off += size

@@ -161,6 +161,9 @@ func TestLinearizableReadOnFollowers(t *testing.T) {
 	if got := histogramCount(t, c.Regs[lead.ID()], "aurigraph_consensus_commit_latency_seconds"); got != 20 {
 		t.Fatalf("commit_latency_seconds count = %d, want 20", got)
 	}
+	if got := histogramCount(t, c.Regs[lead.ID()], "aurigraph_consensus_wal_save_duration_seconds"); got < 20 {
+		t.Fatalf("wal_save_duration_seconds count = %d, want one a Ready with entries, at least 20", got)
+	}
 	for _, f := range followers {
 		if got := histogramCount(t, c.Regs[f.ID()], "aurigraph_consensus_read_index_duration_seconds"); got == 0 {
 			t.Fatalf("node %d read_index_duration_seconds has no samples", f.ID())

@@ -1,0 +1,29 @@
+package writeback
+
+import (
+	"os"
+
+	"golang.org/x/sys/unix"
+)
+
+// Start asks the kernel to start writing n bytes of f from off to disk,
+// without waiting for them. Failing only leaves them to the file's sync.
+func Start(f *os.File, off, n int64) {
+	syncRange(f, off, n, unix.SYNC_FILE_RANGE_WRITE)
+}
+
+// Wait returns once n bytes of f from off, whose writeback was started,
+// are on disk. Failing only leaves them to the file's sync.
+func Wait(f *os.File, off, n int64) {
+	syncRange(f, off, n, unix.SYNC_FILE_RANGE_WAIT_BEFORE|unix.SYNC_FILE_RANGE_WRITE|unix.SYNC_FILE_RANGE_WAIT_AFTER)
+}
+
+func syncRange(f *os.File, off, n int64, flags int) {
+	rc, err := f.SyscallConn()
+	if err != nil {
+		return
+	}
+	_ = rc.Control(func(fd uintptr) {
+		_ = unix.SyncFileRange(int(fd), off, n, flags)
+	})
+}
