@@ -3,6 +3,9 @@ package blocklog
 import (
 	"encoding/binary"
 	"math/bits"
+	"runtime"
+
+	"github.com/aurigraph/aurigraph/internal/offheap"
 )
 
 // A filter is a Bloom filter over one run's keys, in memory. Nearly every
@@ -25,10 +28,19 @@ const (
 	filterProbes     = 11
 )
 
+// newFilter sizes a filter for keys. Its bits live outside the Go heap: a
+// validator keeps a filter for every run of its chain, 2 bytes for each id
+// it ever indexed, the one part of its memory that grows with the chain,
+// and on the heap the collector's headroom doubled that. They are returned
+// to the kernel once the filter is garbage; add and mayContain keep it
+// alive while they read them.
 func newFilter(keys int, seed uint64) *filter {
 	m := uint64(max(keys, 1)) * filterBitsPerKey
 	m = (m + 63) &^ 63
-	return &filter{bits: make([]uint64, m/64), m: m, seed: seed}
+	words, free := offheap.Slice[uint64](int(m / 64))
+	f := &filter{bits: words, m: m, seed: seed}
+	runtime.AddCleanup(f, func(free func()) { free() }, free)
+	return f
 }
 
 // hashes derives the probes' two hashes from a key. Keys are digests, but
@@ -50,6 +62,7 @@ func mix(x uint64) uint64 {
 }
 
 func (f *filter) add(k *Key) {
+	defer runtime.KeepAlive(f)
 	h1, h2 := f.hashes(k)
 	for i := range uint64(filterProbes) {
 		bit, _ := bits.Mul64(h1+i*h2, f.m)
@@ -58,6 +71,7 @@ func (f *filter) add(k *Key) {
 }
 
 func (f *filter) mayContain(k *Key) bool {
+	defer runtime.KeepAlive(f)
 	h1, h2 := f.hashes(k)
 	for i := range uint64(filterProbes) {
 		bit, _ := bits.Mul64(h1+i*h2, f.m)

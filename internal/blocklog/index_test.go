@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -148,6 +149,31 @@ func BenchmarkIndexLookupUnknown(b *testing.B) {
 	for i := range b.N {
 		if _, ok, err := ix.Lookup(digestKey(1<<40 + i)); ok || err != nil {
 			b.Fatal(ok, err)
+		}
+	}
+}
+
+// TestRunFiltersLiveOffTheHeap: the filters of a long chain's runs, 2 bytes
+// an id, stay out of the collector's heap, where its headroom doubled them.
+func TestRunFiltersLiveOffTheHeap(t *testing.T) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	filters := make([]*filter, 8)
+	for i := range filters {
+		filters[i] = newFilter(DefaultRunEntries, 1)
+		k := Key{byte(i)}
+		filters[i].add(&k)
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	size := int64(len(filters) * DefaultRunEntries * filterBitsPerKey / 8)
+	if grew := int64(after.HeapAlloc) - int64(before.HeapAlloc); grew > size/8 {
+		t.Fatalf("%d filters of %d bytes put %d bytes on the heap, want them off it", len(filters), size/int64(len(filters)), grew)
+	}
+	for i, f := range filters {
+		if k := (Key{byte(i)}); !f.mayContain(&k) {
+			t.Fatalf("filter %d lost its key", i)
 		}
 	}
 }

@@ -8,8 +8,9 @@
 package offheap
 
 // minBytes is the size from which arrays are mapped: below it the mapping's
-// page rounding and system call cost more than the heap headroom saved.
-const minBytes = 1 << 20
+// page rounding and system call cost more than the heap headroom saved. An
+// index run's filter (512 KiB for a run of 256K ids) is above it.
+const minBytes = 256 << 10
 
 // Slice returns n zeroed values of T, which must hold no pointers, and a
 // function that releases them, to call once nothing reads them: a mapped
