@@ -170,7 +170,7 @@ func (l *lease) tryClaim(ctx context.Context) (claim, error) {
 	if err := l.write(ctx, 0, l.ttl); err != nil {
 		return claim{}, err
 	}
-	if err := sleep(ctx, leaseSettle); err != nil {
+	if err := retry.Sleep(ctx, leaseSettle); err != nil {
 		return claim{}, err
 	}
 	if cur, ok, err = l.current(ctx); err != nil || !ok {
@@ -227,7 +227,7 @@ func (l *lease) acquire(ctx context.Context, report func(error)) error {
 					"holder", cur.holder, "ttl", l.ttl)
 			}
 		}
-		if err := sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return err
 		}
 	}

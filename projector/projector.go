@@ -391,21 +391,9 @@ func (p *Projector) run(ctx context.Context) error {
 		}
 		wait := backoff.Next()
 		p.log.Warn("following the blocks topic again", "err", err, "from_height", p.Height()+1, "retry_in", wait)
-		if err := sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return err
 		}
-	}
-}
-
-// sleep waits for d, or returns ctx's error once it ends first.
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
 	}
 }
 
@@ -759,7 +747,7 @@ func (p *Projector) retry(ctx context.Context, what string, fn func() error) err
 		}
 		p.log.Warn(what+" failed; retrying", "retry_in", delay, "err", err)
 		p.report(fmt.Errorf("%s: %w", what, err))
-		if err := sleep(ctx, delay); err != nil {
+		if err := retry.Sleep(ctx, delay); err != nil {
 			return err
 		}
 		delay = min(2*delay, retryMaxDelay)

@@ -7,13 +7,11 @@
 package projectorpos
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -94,14 +92,3 @@ func newConn(role string, k Kafka) (conn, error) {
 
 // Close releases the Kafka client; call it after Run has returned.
 func (c conn) Close() { c.adm.Close() }
-
-func sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}

@@ -124,7 +124,7 @@ func (r *Reporter) Run(ctx context.Context) error {
 		r.commits.WithLabelValues("ok").Inc()
 		backoff.Reset()
 		done, at = p, time.Now()
-		if err := sleep(ctx, r.cfg.Interval); err != nil {
+		if err := retry.Sleep(ctx, r.cfg.Interval); err != nil {
 			return nil
 		}
 	}

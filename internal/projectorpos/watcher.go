@@ -99,7 +99,7 @@ func (w *Watcher) Run(ctx context.Context) error {
 			backoff.Reset()
 		}
 		w.store(h, ok)
-		if err := sleep(ctx, wait); err != nil {
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return nil
 		}
 	}

@@ -38,8 +38,11 @@ func (b *Backoff) Next() time.Duration {
 }
 
 // Wait sleeps for Next, or until ctx ends; it returns ctx's error then.
-func (b *Backoff) Wait(ctx context.Context) error {
-	t := time.NewTimer(b.Next())
+func (b *Backoff) Wait(ctx context.Context) error { return Sleep(ctx, b.Next()) }
+
+// Sleep waits for d, or returns ctx's error once it ends first.
+func Sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-ctx.Done():
