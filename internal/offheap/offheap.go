@@ -3,8 +3,9 @@
 // find in such arrays, but on its heap they raise its goal: with GOGC=100
 // every live byte there makes room for another byte of garbage before the
 // next cycle, so a 48 MB array costs about 96 MB of resident memory at the
-// heap's peak. Mapped, it costs its own size (pages are faulted in on first
-// touch, as the heap's are), and it is not copied when it grows.
+// heap's peak. Mapped, it costs its own size, faulted in when it is made
+// (huge pages where the kernel has them), and it is not copied when it
+// grows.
 package offheap
 
 // minBytes is the size from which arrays are mapped: below it the mapping's
