@@ -81,3 +81,53 @@ func (f *filter) mayContain(k *Key) bool {
 	}
 	return true
 }
+
+// The filters of merged runs live in their files, one unit of
+// unitFilterBlocks 64-byte blocks for each block of blockEntries entries.
+// A key's probes all fall in one 64-byte block, chosen by its hash within
+// the unit of the entry block the fences name for it, so a lookup reads
+// the one block with a single pread and a merge writes each unit as its
+// entries stream past, holding none of the filter in memory. Five blocks
+// for 170 keys are 15 bits a key; with eight probes a block that a key's
+// unit shares with about 34 others turns away all but about 0.2% of the
+// keys it does not hold (TestBlockFilterFalsePositives).
+const (
+	filterBlockBytes = 64
+	unitFilterBlocks = 5
+	unitFilterBytes  = unitFilterBlocks * filterBlockBytes
+	blockProbes      = 8
+)
+
+// blockFilterProbe names the block of a unit that holds k's probes and the
+// bits they set in it. seed is the run's own, written in its file, so that
+// the filter reads the same in every process.
+func blockFilterProbe(k *Key, seed uint64) (block int, probes [blockProbes]uint16) {
+	h1 := mix(binary.LittleEndian.Uint64(k[:8]) ^ seed)
+	h2 := mix(binary.LittleEndian.Uint64(k[8:]) ^ seed ^ 0x9e3779b97f4a7c15)
+	hi, _ := bits.Mul64(h1, unitFilterBlocks)
+	for i := range blockProbes - 1 {
+		probes[i] = uint16(h2>>(9*i)) & (filterBlockBytes*8 - 1)
+	}
+	probes[blockProbes-1] = uint16(h1) & (filterBlockBytes*8 - 1)
+	return int(hi), probes
+}
+
+// blockFilterAdd adds k to unit, unitFilterBytes long.
+func blockFilterAdd(unit []byte, k *Key, seed uint64) {
+	b, probes := blockFilterProbe(k, seed)
+	block := unit[b*filterBlockBytes : (b+1)*filterBlockBytes]
+	for _, p := range probes {
+		block[p>>3] |= 1 << (p & 7)
+	}
+}
+
+// blockFilterHas reports whether block, the one blockFilterProbe named for
+// k, may hold k.
+func blockFilterHas(block []byte, probes *[blockProbes]uint16) bool {
+	for _, p := range probes {
+		if block[p>>3]&(1<<(p&7)) == 0 {
+			return false
+		}
+	}
+	return true
+}
