@@ -49,20 +49,25 @@ const (
 // most mergeFanIn runs each, and a lookup checks that many runs, not one
 // per RunEntries.
 //
-// A lookup checks memory, then each run. A run's fence keys (in memory,
-// the first key of every block of 170 entries: 16 bytes per 170 keys, 0.1
-// byte a key, the one part of the index's memory that still grows with
-// the chain, 10 MB per 100 million ids) name the one block of its file
-// that can hold the key, read with one pread. Before that, a Bloom filter
-// turns away nearly every key the run does not hold: a tier-0 run's is in
-// memory (2 bytes a key); a merged run's is in its file, beside the block
-// (one pread of 64 bytes). So the filters in memory are those of tier-0
-// runs alone: fewer than mergeFanIn waiting for the next merge plus those
-// being merged, at most 2·mergeFanIn·RunEntries·2 bytes (8 MiB per index
-// at the default RunEntries) however long the chain, while merges keep up
-// (one of 2M entries takes about a second, a new run comes every few
-// seconds). A merge holds about 1 MiB of buffers. The runs' files stay in
-// the operating system's page cache and out of this process's memory.
+// A lookup checks memory, then each run. In a tier-0 run, a Bloom filter
+// in memory (2 bytes a key) turns away nearly every key the run does not
+// hold, and fence keys in memory (the first key of every block of 170
+// entries) name the one block of the file that can hold the key, read
+// with one pread. A merged run keeps its filter and its fences in its
+// file, in partitions of 256 blocks (43,520 keys), and in memory only the
+// first key of each partition (16 bytes per 43,520 keys: 0.4 MB per
+// billion ids, the one part of the index's memory that grows with the
+// chain): a lookup reads one 64-byte block of the partition's filter, and
+// only where that holds the key, the partition's fences and the block.
+//
+// So the filters and fences in memory are those of tier-0 runs alone:
+// fewer than mergeFanIn waiting for the next merge, plus those being
+// merged, at most 2·mergeFanIn runs, 2·mergeFanIn·RunEntries·2.1 bytes
+// (8.4 MiB per index at the default RunEntries) however long the chain,
+// while merges keep up (one of 2M entries takes about a second, a
+// validator writes a run every few seconds at most). A merge holds under
+// 1 MiB of buffers. The runs' files stay in the operating system's page
+// cache and out of this process's memory.
 //
 // Runs are not synced when written from memory: each names the heights it
 // covers and carries a checksum, and Open drops a run that fails it, so
@@ -124,16 +129,18 @@ type diskRun struct {
 	start int64    // offset of the first entry in the file
 	n     int
 	spans []Span
-	// filter holds a tier-0 run's keys; a merged run's filter is in its
-	// file from filterOff, a unit per block, keyed by filterSeed.
+	// filter holds a tier-0 run's keys, and fences[i] is the first key of
+	// its block i, which holds entries i·blockEntries up to the next
+	// block's. A merged run keeps both in its file, a partition of each
+	// per partBlocks blocks from filterOff, its filter keyed by
+	// filterSeed, and in memory parts, the first key of each partition.
 	filter     *filter
+	fences     []Key
 	filterOff  int64
 	filterSeed uint64
+	parts      []Key
 	// inputs are the runs a merged run replaced.
 	inputs []uint64
-	// fences[i] is the first key of block i, which holds entries
-	// i·blockEntries up to the next block's.
-	fences []Key
 	// merging marks an input of the merge under way.
 	merging bool
 }
@@ -296,7 +303,10 @@ func newDiskRun(path string, seq uint64, start int64, spans []Span, keys []Key, 
 }
 
 func (r *diskRun) lookup(k Key) (uint64, bool, error) {
-	if r.filter != nil && !r.filter.mayContain(&k) {
+	if r.filter == nil {
+		return r.lookupMerged(k)
+	}
+	if !r.filter.mayContain(&k) {
 		return 0, false, nil
 	}
 	// The last block whose first key is at most k.
@@ -304,16 +314,41 @@ func (r *diskRun) lookup(k Key) (uint64, bool, error) {
 	if b < 0 {
 		return 0, false, nil
 	}
-	if r.filter == nil {
-		var fb [filterBlockBytes]byte
-		at, probes := blockFilterProbe(&k, r.filterSeed)
-		if _, err := r.f.ReadAt(fb[:], r.filterOff+int64(b)*unitFilterBytes+int64(at)*filterBlockBytes); err != nil {
-			return 0, false, fmt.Errorf("blocklog index: read the filter of run %s: %w", r.path, err)
-		}
-		if !blockFilterHas(fb[:], &probes) {
-			return 0, false, nil
-		}
+	return r.readBlock(b, k)
+}
+
+// lookupMerged finds k in a merged run: its partition by the first keys in
+// memory, then the one block of the partition's filter that holds k's
+// probes, and, if they are all set, the partition's fence keys and the one
+// block of entries they name, each with one pread.
+func (r *diskRun) lookupMerged(k Key) (uint64, bool, error) {
+	p := sort.Search(len(r.parts), func(i int) bool { return bytes.Compare(r.parts[i][:], k[:]) > 0 }) - 1
+	if p < 0 {
+		return 0, false, nil
 	}
+	base := r.filterOff + int64(p)*partBytes
+	var fb [filterBlockBytes]byte
+	at, probes := blockFilterProbe(&k, r.filterSeed, partFilterBytes/filterBlockBytes)
+	if _, err := r.f.ReadAt(fb[:], base+int64(at)*filterBlockBytes); err != nil {
+		return 0, false, fmt.Errorf("blocklog index: read the filter of run %s: %w", r.path, err)
+	}
+	if !blockFilterHas(fb[:], &probes) {
+		return 0, false, nil
+	}
+	first := p * partBlocks
+	blocks := min(partBlocks, (r.n+blockEntries-1)/blockEntries-first)
+	var page [partFenceBytes]byte
+	fences := page[:blocks*16]
+	if _, err := r.f.ReadAt(fences, base+partFilterBytes); err != nil {
+		return 0, false, fmt.Errorf("blocklog index: read the fences of run %s: %w", r.path, err)
+	}
+	// The partition's first fence is r.parts[p], at most k: b is not -1.
+	b := sort.Search(blocks, func(i int) bool { return bytes.Compare(fences[i*16:i*16+16], k[:]) > 0 }) - 1
+	return r.readBlock(first+b, k)
+}
+
+// readBlock finds k in block b of the run's entries.
+func (r *diskRun) readBlock(b int, k Key) (uint64, bool, error) {
 	first := b * blockEntries
 	count := min(blockEntries, r.n-first)
 	buf := blockPool.Get().(*[blockEntries * entryBytes]byte)

@@ -308,6 +308,20 @@ func TestIndexMemoryBounded(t *testing.T) {
 	if err := ix.Err(); err != nil {
 		t.Fatal(err)
 	}
+	// Of a merged run, only the first key of each partition is in memory.
+	ix.mu.RLock()
+	merged, parts, keys := 0, 0, 0
+	for _, r := range ix.runs {
+		if r.filter == nil {
+			merged++
+			parts += len(r.parts)
+			keys += r.n
+		}
+	}
+	ix.mu.RUnlock()
+	if want := merged + keys/(partBlocks*blockEntries); merged == 0 || parts > want {
+		t.Errorf("%d merged runs of %d keys keep %d keys in memory, want at most %d", merged, keys, parts, want)
+	}
 	heights := 10 * step
 	// Keys still in memory are searchable too: check all of them.
 	checkIndex(t, ix, heights, step, bump)
@@ -490,35 +504,36 @@ func TestMergedFormatRefusesNewer(t *testing.T) {
 	}
 }
 
-// TestBlockFilterFalsePositives measures the merged runs' filter: a unit
-// of 170 keys in five 64-byte blocks, asked about keys it does not hold.
+// TestBlockFilterFalsePositives measures the merged runs' filter: that of
+// full partitions (partBlocks blocks of blockEntries keys), asked about
+// keys they do not hold.
 func TestBlockFilterFalsePositives(t *testing.T) {
-	const units, asks = 2000, 200
+	const parts, keys, asks = 8, partBlocks * blockEntries, 50_000
 	fp := 0
-	for u := range units {
-		var unit [unitFilterBytes]byte
-		seed := uint64(u) * 0x9e3779b97f4a7c15
-		for i := range blockEntries {
-			k := digestKey(u*blockEntries + i)
-			blockFilterAdd(unit[:], &k, seed)
+	for p := range parts {
+		filter := make([]byte, partFilterBytes)
+		seed := uint64(p) * 0x9e3779b97f4a7c15
+		for i := range keys {
+			k := digestKey(p*keys + i)
+			blockFilterAdd(filter, &k, seed)
 		}
-		for i := range blockEntries {
-			k := digestKey(u*blockEntries + i)
-			b, probes := blockFilterProbe(&k, seed)
-			if !blockFilterHas(unit[b*filterBlockBytes:(b+1)*filterBlockBytes], &probes) {
-				t.Fatalf("unit %d lost key %d", u, i)
+		has := func(k Key) bool {
+			b, probes := blockFilterProbe(&k, seed, partFilterBytes/filterBlockBytes)
+			return blockFilterHas(filter[b*filterBlockBytes:(b+1)*filterBlockBytes], &probes)
+		}
+		for i := range keys {
+			if !has(digestKey(p*keys + i)) {
+				t.Fatalf("partition %d lost key %d", p, i)
 			}
 		}
 		for i := range asks {
-			k := digestKey(1<<40 + u*asks + i)
-			b, probes := blockFilterProbe(&k, seed)
-			if blockFilterHas(unit[b*filterBlockBytes:(b+1)*filterBlockBytes], &probes) {
+			if has(digestKey(1<<40 + p*asks + i)) {
 				fp++
 			}
 		}
 	}
-	rate := float64(fp) / (units * asks)
-	t.Logf("false positive rate %.4f (%d of %d) at %.1f bits a key", rate, fp, units*asks, float64(unitFilterBytes*8)/blockEntries)
+	rate := float64(fp) / (parts * asks)
+	t.Logf("false positive rate %.4f (%d of %d) at %.1f bits a key", rate, fp, parts*asks, float64(partFilterBytes*8)/keys)
 	if rate > 0.005 {
 		t.Fatalf("false positive rate %.4f, want under 0.5%%", rate)
 	}
