@@ -322,10 +322,11 @@ func TestFormatsRefuseNewer(t *testing.T) {
 // constants: no release writes a version it cannot read itself.
 func TestFormatWriteRule(t *testing.T) {
 	for name, wr := range map[string][2]uint32{
-		"snapshot":       {SnapshotFormatWrite, SnapshotFormatRead},
-		"entry":          {EntryFormatWrite, EntryFormatRead},
-		"block segments": {blocklog.SegmentFormatWrite, blocklog.SegmentFormatRead},
-		"index runs":     {blocklog.IndexFormatWrite, blocklog.IndexFormatRead},
+		"snapshot":          {SnapshotFormatWrite, SnapshotFormatRead},
+		"entry":             {EntryFormatWrite, EntryFormatRead},
+		"block segments":    {blocklog.SegmentFormatWrite, blocklog.SegmentFormatRead},
+		"index runs":        {blocklog.IndexFormatWrite, blocklog.IndexFormatRead},
+		"merged index runs": {blocklog.MergedFormatWrite, blocklog.MergedFormatRead},
 	} {
 		if wr[0] > wr[1] {
 			t.Errorf("%s format: writes %d but reads only up to %d", name, wr[0], wr[1])

@@ -27,11 +27,19 @@ const (
 	// (runsFormatFile).
 	IndexFormatWrite = 1
 	IndexFormatRead  = 1
+	// MergedFormatWrite and MergedFormatRead are the merged index runs'
+	// layout (mergedFormatFile). Merged runs are files of their own kind
+	// beside the tier-0 runs, whose format 1 is unchanged: a release
+	// before merging ignores them and indexes their heights again from
+	// the blocks, so a validator rolled back still starts.
+	MergedFormatWrite = 1
+	MergedFormatRead  = 1
 )
 
 const (
 	segmentsFormatFile = "segments.format"
 	runsFormatFile     = "runs.format"
+	mergedFormatFile   = "merged.format"
 	// maxFormatFile bounds what is read of a format file: a number.
 	maxFormatFile = 64
 )

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"time"
 
 	"github.com/aurigraph/aurigraph/internal/hashtab"
 )
@@ -40,15 +42,39 @@ const (
 
 // Index maps keys to locations without writing anything per entry: entries
 // are added in memory, and every RunEntries of them are sorted and written
-// to a run file by a background goroutine, off the caller's path. A lookup
-// checks memory, then each run: its filter (in memory, 2 bytes a key)
-// turns away nearly every key the run does not hold, and its fence keys (in
-// memory, the first key of every block of 170 entries) name the one block
-// of the file that can hold the key, read with one pread. The runs' files
-// stay in the operating system's page cache and out of this process's
-// memory, however long the chain. Runs are not synced: each names the
-// heights it covers and carries a checksum, and Open drops a run that fails
-// it, so the caller indexes those heights again from the blocks.
+// to a run file by a background goroutine, off the caller's path. Runs
+// written from memory are tier 0; once mergeFanIn runs of one tier exist,
+// the oldest of them are merged in the background into one run of the next
+// tier, so a chain of N entries has about log8(N/RunEntries) tiers of at
+// most mergeFanIn runs each, and a lookup checks that many runs, not one
+// per RunEntries.
+//
+// A lookup checks memory, then each run. In a tier-0 run, a Bloom filter
+// in memory (2 bytes a key) turns away nearly every key the run does not
+// hold, and fence keys in memory (the first key of every block of 170
+// entries) name the one block of the file that can hold the key, read
+// with one pread. A merged run keeps its filter and its fences in its
+// file, in partitions of 256 blocks (43,520 keys), and in memory only the
+// first key of each partition (16 bytes per 43,520 keys: 0.4 MB per
+// billion ids, the one part of the index's memory that grows with the
+// chain): a lookup reads one 64-byte block of the partition's filter, and
+// only where that holds the key, the partition's fences and the block.
+//
+// So the filters and fences in memory are those of tier-0 runs alone:
+// fewer than mergeFanIn waiting for the next merge, plus those being
+// merged, at most 2·mergeFanIn runs, 2·mergeFanIn·RunEntries·2.1 bytes
+// (8.4 MiB per index at the default RunEntries) however long the chain,
+// while merges keep up (one of 2M entries takes about a second, a
+// validator writes a run every few seconds at most). A merge holds under
+// 1 MiB of buffers. The runs' files stay in the operating system's page
+// cache and out of this process's memory.
+//
+// Runs are not synced when written from memory: each names the heights it
+// covers and carries a checksum, and Open drops a run that fails it, so
+// the caller indexes those heights again from the blocks. Merged runs are
+// synced before they replace their inputs, whose files are removed only
+// then; a merged run lists its inputs, and Open removes those a crash left
+// behind it.
 //
 // Entries added quietly are kept in a plain list until their run is
 // written, not in a table: a caller that adds entries it can find elsewhere
@@ -76,6 +102,17 @@ type Index struct {
 	err     error
 
 	wg sync.WaitGroup
+
+	// fanIn is how many runs of a tier are merged into one of the next.
+	fanIn int
+	// merging says a goroutine runs merges; mergeWG waits for it. After a
+	// merge fails, none starts before retryAt, and backoff doubles.
+	merging    bool
+	mergeWG    sync.WaitGroup
+	retryAt    time.Time
+	backoff    time.Duration
+	closing    atomic.Bool
+	mergedInit bool // the merged runs' format is recorded
 }
 
 type memRun struct {
@@ -86,13 +123,26 @@ type memRun struct {
 
 type diskRun struct {
 	path  string
-	start int64 // offset of the first entry in the file
+	seq   uint64
+	tier  int
+	f     *os.File // open for the lookups' reads while the run is in use
+	start int64    // offset of the first entry in the file
 	n     int
 	spans []Span
-	// filter holds the run's keys; fences[i] is the first key of block i,
-	// which holds entries i·blockEntries up to the next block's.
-	filter *filter
-	fences []Key
+	// filter holds a tier-0 run's keys, and fences[i] is the first key of
+	// its block i, which holds entries i·blockEntries up to the next
+	// block's. A merged run keeps both in its file, a partition of each
+	// per partBlocks blocks from filterOff, its filter keyed by
+	// filterSeed, and in memory parts, the first key of each partition.
+	filter     *filter
+	fences     []Key
+	filterOff  int64
+	filterSeed uint64
+	parts      []Key
+	// inputs are the runs a merged run replaced.
+	inputs []uint64
+	// merging marks an input of the merge under way.
+	merging bool
 }
 
 // blockEntries is how many entries one read of a run brings: what fits in
@@ -103,29 +153,51 @@ var blockPool = sync.Pool{New: func() any { return new([blockEntries * entryByte
 
 // OpenIndex opens the runs in dir. runEntries 0 means DefaultRunEntries.
 func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
+	return openIndex(dir, runEntries, readOnly, mergeFanIn)
+}
+
+// openIndex is OpenIndex merging fanIn runs at a time.
+func openIndex(dir string, runEntries int, readOnly bool, fanIn int) (*Index, error) {
 	if runEntries <= 0 {
 		runEntries = DefaultRunEntries
 	}
 	if err := checkDirFormat(dir, runsFormatFile, runSuffix, IndexFormatRead, IndexFormatWrite, readOnly); err != nil {
 		return nil, fmt.Errorf("blocklog index: %w", err)
 	}
-	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64()}
+	// Recorded with the first merged run, so that a directory without
+	// merges stays as the releases before merging wrote it.
+	if err := checkDirFormat(dir, mergedFormatFile, mergedSuffix, MergedFormatRead, MergedFormatWrite, true); err != nil {
+		return nil, fmt.Errorf("blocklog index: %w", err)
+	}
+	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64(), fanIn: fanIn}
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("blocklog index: list %s: %w", dir, err)
 	}
 	for _, e := range names {
 		name := e.Name()
-		if !strings.HasSuffix(name, runSuffix) {
+		if strings.HasSuffix(name, tmpSuffix) && !readOnly {
+			// A run or merge a crash cut short; its inputs are still here.
+			if err := os.Remove(filepath.Join(dir, name)); err != nil {
+				ix.Close()
+				return nil, fmt.Errorf("blocklog index: remove %s: %w", name, err)
+			}
 			continue
 		}
-		seq, err := strconv.ParseUint(strings.TrimSuffix(name, runSuffix), 10, 64)
+		open := openRun
+		suffix := runSuffix
+		if strings.HasSuffix(name, mergedSuffix) {
+			open, suffix = openMerged, mergedSuffix
+		} else if !strings.HasSuffix(name, runSuffix) {
+			continue
+		}
+		seq, err := strconv.ParseUint(strings.TrimSuffix(name, suffix), 10, 64)
 		if err != nil {
 			continue
 		}
 		ix.nextRun = max(ix.nextRun, seq+1)
 		path := filepath.Join(dir, name)
-		r, err := openRun(path, ix.seed)
+		r, err := open(path, seq, ix.seed)
 		if err != nil {
 			if readOnly {
 				continue
@@ -139,12 +211,47 @@ func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
 		}
 		ix.runs = append(ix.runs, r)
 	}
+	if err := ix.dropMerged(); err != nil {
+		ix.Close()
+		return nil, err
+	}
+	ix.startMerges()
 	return ix, nil
 }
 
-// openRun reads the run at path whole, checks it and keeps what finds its
-// entries in memory; its file stays open for the reads of lookups.
-func openRun(path string, seed uint64) (*diskRun, error) {
+// dropMerged removes the runs that a merged run lists as its inputs: a
+// crash came between the merged run's rename and their removal. Their
+// entries are all in it.
+func (ix *Index) dropMerged() error {
+	replaced := map[uint64]bool{}
+	for _, r := range ix.runs {
+		for _, in := range r.inputs {
+			replaced[in] = true
+		}
+	}
+	keep := ix.runs[:0]
+	for _, r := range ix.runs {
+		if !replaced[r.seq] {
+			keep = append(keep, r)
+			continue
+		}
+		r.f.Close()
+		if ix.readOnly {
+			continue
+		}
+		if err := os.Remove(r.path); err != nil {
+			return fmt.Errorf("blocklog index: remove merged run %s: %w", r.path, err)
+		}
+	}
+	clear(ix.runs[len(keep):])
+	ix.runs = keep
+	return nil
+}
+
+// openRun reads the tier-0 run at path whole, checks it and keeps what
+// finds its entries in memory; its file stays open for the reads of
+// lookups.
+func openRun(path string, seq, seed uint64) (*diskRun, error) {
 	body, err := os.ReadFile(path)
 	if err != nil {
 		return nil, err
@@ -175,14 +282,17 @@ func openRun(path string, seed uint64) (*diskRun, error) {
 	for i := range keys {
 		keys[i] = Key(data[i*entryBytes : i*entryBytes+16])
 	}
-	return newDiskRun(path, int64(runHeader+nspans*16), spans, keys, seed)
+	return newDiskRun(path, seq, int64(runHeader+nspans*16), spans, keys, seed)
 }
 
-// newDiskRun keeps what finds the entries of the run file at path, whose
-// sorted keys are keys. The file is opened by the lookups that need it, few
-// enough that a long chain's runs hold no descriptor each.
-func newDiskRun(path string, start int64, spans []Span, keys []Key, seed uint64) (*diskRun, error) {
-	r := &diskRun{path: path, start: start, n: len(keys), spans: spans, filter: newFilter(len(keys), seed)}
+// newDiskRun keeps what finds the entries of the tier-0 run file at path,
+// whose sorted keys are keys, and opens it.
+func newDiskRun(path string, seq uint64, start int64, spans []Span, keys []Key, seed uint64) (*diskRun, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("blocklog index: open run: %w", err)
+	}
+	r := &diskRun{path: path, seq: seq, f: f, start: start, n: len(keys), spans: spans, filter: newFilter(len(keys), seed)}
 	for i := range keys {
 		r.filter.add(&keys[i])
 		if i%blockEntries == 0 {
@@ -193,6 +303,9 @@ func newDiskRun(path string, start int64, spans []Span, keys []Key, seed uint64)
 }
 
 func (r *diskRun) lookup(k Key) (uint64, bool, error) {
+	if r.filter == nil {
+		return r.lookupMerged(k)
+	}
 	if !r.filter.mayContain(&k) {
 		return 0, false, nil
 	}
@@ -201,18 +314,47 @@ func (r *diskRun) lookup(k Key) (uint64, bool, error) {
 	if b < 0 {
 		return 0, false, nil
 	}
+	return r.readBlock(b, k)
+}
+
+// lookupMerged finds k in a merged run: its partition by the first keys in
+// memory, then the one block of the partition's filter that holds k's
+// probes, and, if they are all set, the partition's fence keys and the one
+// block of entries they name, each with one pread.
+func (r *diskRun) lookupMerged(k Key) (uint64, bool, error) {
+	p := sort.Search(len(r.parts), func(i int) bool { return bytes.Compare(r.parts[i][:], k[:]) > 0 }) - 1
+	if p < 0 {
+		return 0, false, nil
+	}
+	base := r.filterOff + int64(p)*partBytes
+	var fb [filterBlockBytes]byte
+	at, probes := blockFilterProbe(&k, r.filterSeed, partFilterBytes/filterBlockBytes)
+	if _, err := r.f.ReadAt(fb[:], base+int64(at)*filterBlockBytes); err != nil {
+		return 0, false, fmt.Errorf("blocklog index: read the filter of run %s: %w", r.path, err)
+	}
+	if !blockFilterHas(fb[:], &probes) {
+		return 0, false, nil
+	}
+	first := p * partBlocks
+	blocks := min(partBlocks, (r.n+blockEntries-1)/blockEntries-first)
+	var page [partFenceBytes]byte
+	fences := page[:blocks*16]
+	if _, err := r.f.ReadAt(fences, base+partFilterBytes); err != nil {
+		return 0, false, fmt.Errorf("blocklog index: read the fences of run %s: %w", r.path, err)
+	}
+	// The partition's first fence is r.parts[p], at most k: b is not -1.
+	b := sort.Search(blocks, func(i int) bool { return bytes.Compare(fences[i*16:i*16+16], k[:]) > 0 }) - 1
+	return r.readBlock(first+b, k)
+}
+
+// readBlock finds k in block b of the run's entries.
+func (r *diskRun) readBlock(b int, k Key) (uint64, bool, error) {
 	first := b * blockEntries
 	count := min(blockEntries, r.n-first)
 	buf := blockPool.Get().(*[blockEntries * entryBytes]byte)
 	defer blockPool.Put(buf)
 	block := buf[:count*entryBytes]
-	f, err := os.Open(r.path)
-	if err != nil {
-		return 0, false, fmt.Errorf("blocklog index: open run: %w", err)
-	}
-	_, err = f.ReadAt(block, r.start+int64(first)*entryBytes)
-	f.Close()
-	if err != nil {
+	if _, err := r.f.ReadAt(block, r.start+int64(first)*entryBytes); err != nil {
 		return 0, false, fmt.Errorf("blocklog index: read run %s: %w", r.path, err)
 	}
 	lo, hi := 0, count
@@ -329,6 +471,7 @@ func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
 		}
 		ix.frozen = slices.DeleteFunc(ix.frozen, func(r *memRun) bool { return r == run })
 		ix.runs = append(ix.runs, written)
+		ix.startMergesLocked()
 	}()
 }
 
@@ -369,7 +512,7 @@ func (ix *Index) writeRun(seq uint64, run *memRun) (*diskRun, error) {
 	for i := range entries {
 		keys[i] = entries[i].Key
 	}
-	return newDiskRun(path, int64(runHeader+16*len(run.spans)), run.spans, keys, ix.seed)
+	return newDiskRun(path, seq, int64(runHeader+16*len(run.spans)), run.spans, keys, ix.seed)
 }
 
 // Lookup returns the highest location recorded for k. It fails only when
@@ -395,7 +538,8 @@ func (ix *Index) Lookup(k Key) (uint64, bool, error) {
 	return best, found, nil
 }
 
-// Err returns the last failure to write a run; its entries stay in memory.
+// Err returns the last failure to write a run, whose entries stay in
+// memory, or to merge runs, which stay as they were.
 func (ix *Index) Err() error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -405,11 +549,16 @@ func (ix *Index) Err() error {
 // Flush waits for the runs being written.
 func (ix *Index) Flush() { ix.wg.Wait() }
 
-// Close waits for the runs being written.
+// Close waits for the runs being written and stops a merge under way.
 func (ix *Index) Close() error {
 	ix.wg.Wait()
+	ix.closing.Store(true)
+	ix.mergeWG.Wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	for _, r := range ix.runs {
+		r.f.Close()
+	}
 	ix.runs = nil
 	return nil
 }

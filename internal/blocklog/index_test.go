@@ -4,11 +4,20 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
+	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
+	"syscall"
 	"testing"
+	"time"
+
+	"github.com/aurigraph/aurigraph/internal/dataformat"
 )
 
 // digestKey is a key as the chain makes them: a digest.
@@ -128,7 +137,8 @@ func TestFilterFalsePositives(t *testing.T) {
 }
 
 // BenchmarkIndexLookupUnknown is the check of a new transaction id against
-// an index of 20 runs: what a submission costs the chain's leader.
+// an index of 20 runs' worth of ids (two merged runs and four of tier 0):
+// what a submission costs the chain's leader.
 func BenchmarkIndexLookupUnknown(b *testing.B) {
 	dir := b.TempDir()
 	const perRun, runs = 16 << 10, 20
@@ -175,5 +185,492 @@ func TestRunFiltersLiveOffTheHeap(t *testing.T) {
 		if k := (Key{byte(i)}); !f.mayContain(&k) {
 			t.Fatalf("filter %d lost its key", i)
 		}
+	}
+}
+
+// memFilterBytes is how much memory the filters of ix's runs hold.
+func (ix *Index) memFilterBytes() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	total := 0
+	for _, r := range ix.runs {
+		if r.filter != nil {
+			total += len(r.filter.bits) * 8
+		}
+	}
+	return total
+}
+
+// settle waits for the runs being written and for the merges they start.
+func (ix *Index) settle() {
+	ix.Flush()
+	ix.mergeWG.Wait()
+}
+
+// tiers counts ix's runs by tier.
+func (ix *Index) tiers() map[int]int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	out := map[int]int{}
+	for _, r := range ix.runs {
+		out[r.tier]++
+	}
+	return out
+}
+
+// fillIndex adds heights from..to-1 of 64 digest keys each, key i at
+// height i/64 and location i/64 + bump.
+func fillIndex(ix *Index, from, to int, bump uint64, quiet bool) {
+	for h := from; h < to; h++ {
+		es := make([]Entry, 64)
+		for i := range es {
+			es[i] = Entry{digestKey(h*64 + i), uint64(h) + bump}
+		}
+		if quiet {
+			ix.AddQuiet(uint64(h+1), es)
+		} else {
+			ix.Add(uint64(h+1), es)
+		}
+	}
+}
+
+// checkIndex looks up every key of heights 0..heights-1, each with the
+// location fillIndex gave it (plus bump for heights below bumped), and
+// as many keys never added.
+func checkIndex(t *testing.T, ix *Index, heights, bumped int, bump uint64) {
+	t.Helper()
+	for i := range heights * 64 {
+		want := uint64(i / 64)
+		if i/64 < bumped {
+			want += bump
+		}
+		if loc, ok, err := ix.Lookup(digestKey(i)); !ok || err != nil || loc != want {
+			t.Fatalf("key %d: %d %v %v, want %d", i, loc, ok, err, want)
+		}
+	}
+	for i := range heights * 64 {
+		if loc, ok, err := ix.Lookup(digestKey(1<<40 + i)); ok || err != nil {
+			t.Fatalf("unknown key %d: found at %d, %v", i, loc, err)
+		}
+	}
+}
+
+// TestIndexMemoryBounded grows an index of small runs tenfold: merges keep
+// the filters in memory under 2·mergeFanIn runs' worth (with a merge
+// under way, up to mergeFanIn tier-0 runs wait behind those being merged,
+// and the one being written) and the runs a
+// lookup checks logarithmic, and every key is found with its highest
+// location, including keys added again at a higher one (which a merge of
+// older runs must not lose to their first location), while keys never
+// added are not found, before and after reopening.
+func TestIndexMemoryBounded(t *testing.T) {
+	dir := t.TempDir()
+	const perRun = 1024
+	const heightsPerRun = perRun / 64
+	ix, err := OpenIndex(dir, perRun, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	bound := 2 * mergeFanIn * perRun * filterBitsPerKey / 8
+	step := 20 * heightsPerRun
+	const bump = 1 << 20
+	for h := 0; h < 10*step; h += heightsPerRun {
+		fillIndex(ix, h, h+heightsPerRun, 0, h%(2*heightsPerRun) == 0)
+		// A validator cuts a run every few seconds, a merge takes
+		// milliseconds here: the bound holds while merges keep up.
+		ix.settle()
+		if got := ix.memFilterBytes(); got > bound {
+			t.Fatalf("at height %d: %d bytes of filters in memory, want at most %d", h, got, bound)
+		}
+		if h == step {
+			// The first step's keys again, higher: the highest must win
+			// over the older runs' copies.
+			ix.settle()
+			fillIndex(ix, 0, step, bump, false)
+		}
+	}
+	ix.settle()
+	if got := ix.memFilterBytes(); got > bound {
+		t.Fatalf("%d bytes of filters in memory, want at most %d", got, bound)
+	}
+	tiers := ix.tiers()
+	runs := 0
+	for tier, n := range tiers {
+		if n >= mergeFanIn {
+			t.Errorf("tier %d has %d runs, want them merged", tier, n)
+		}
+		runs += n
+	}
+	// 10·step + step heights of perRun/heightsPerRun keys: 220 runs' worth.
+	if runs > 3*(mergeFanIn-1) {
+		t.Errorf("%d runs (%v), want at most %d", runs, tiers, 3*(mergeFanIn-1))
+	}
+	if err := ix.Err(); err != nil {
+		t.Fatal(err)
+	}
+	// Of a merged run, only the first key of each partition is in memory.
+	ix.mu.RLock()
+	merged, parts, keys := 0, 0, 0
+	for _, r := range ix.runs {
+		if r.filter == nil {
+			merged++
+			parts += len(r.parts)
+			keys += r.n
+		}
+	}
+	ix.mu.RUnlock()
+	if want := merged + keys/(partBlocks*blockEntries); merged == 0 || parts > want {
+		t.Errorf("%d merged runs of %d keys keep %d keys in memory, want at most %d", merged, keys, parts, want)
+	}
+	heights := 10 * step
+	// Keys still in memory are searchable too: check all of them.
+	checkIndex(t, ix, heights, step, bump)
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ix, err = OpenIndex(dir, perRun, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	covered := ix.Covered()
+	if len(covered) != 1 || covered[0].First != 1 {
+		t.Fatalf("runs cover %v, want one span from 1", covered)
+	}
+	last := int(covered[0].Last)
+	// Heights past the last run were in memory only, and are gone.
+	checkIndex(t, ix, last, step, bump)
+}
+
+// TestIndexMergeCrash lays out what a crash during a merge leaves: the
+// merged run and all or some of its inputs (a crash between its rename and
+// their removal), or a merged run torn (renamed but not all on disk) with
+// its inputs. Open keeps one copy of every entry and leaves no height for
+// the caller to index again.
+func TestIndexMergeCrash(t *testing.T) {
+	const perRun = 512
+	const heights = mergeFanIn * perRun / 64
+	for _, tc := range []struct {
+		name      string
+		restore   int  // inputs copied back beside the merged run
+		tear      bool // cut the merged run in half
+		wantRuns  int  // tier-0 runs left after Open
+		wantMerge bool // the merged run is kept
+	}{
+		{name: "merged run and all its inputs", restore: mergeFanIn, wantMerge: true},
+		{name: "merged run and some of its inputs", restore: 3, wantMerge: true},
+		{name: "torn merged run and its inputs", restore: mergeFanIn, tear: true, wantRuns: mergeFanIn},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir, saved := t.TempDir(), t.TempDir()
+			ix, err := openIndex(dir, perRun, false, 1<<30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			fillIndex(ix, 0, heights, 0, true)
+			ix.settle()
+			want := ix.Covered()
+			ix.Close()
+			inputs, _ := filepath.Glob(filepath.Join(dir, "*"+runSuffix))
+			if len(inputs) != mergeFanIn {
+				t.Fatalf("%d runs written, want %d", len(inputs), mergeFanIn)
+			}
+			for _, p := range inputs {
+				copyFile(t, p, filepath.Join(saved, filepath.Base(p)))
+			}
+
+			ix, err = OpenIndex(dir, perRun, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.settle()
+			ix.Close()
+			merged, _ := filepath.Glob(filepath.Join(dir, "*"+mergedSuffix))
+			if left, _ := filepath.Glob(filepath.Join(dir, "*"+runSuffix)); len(merged) != 1 || len(left) != 0 {
+				t.Fatalf("after the merge: %v merged, %v left, want one merged run alone", merged, left)
+			}
+			for _, p := range inputs[:tc.restore] {
+				copyFile(t, filepath.Join(saved, filepath.Base(p)), p)
+			}
+			// A merge a crash cut short leaves its temporary files.
+			stale := filepath.Join(dir, "00000000000000000099"+mergedSuffix+tmpSuffix)
+			if err := os.WriteFile(stale, []byte("cut short"), 0o640); err != nil {
+				t.Fatal(err)
+			}
+			if tc.tear {
+				st, err := os.Stat(merged[0])
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := os.Truncate(merged[0], st.Size()/2); err != nil {
+					t.Fatal(err)
+				}
+			}
+
+			// No merging on this open, to see what Open itself keeps.
+			ix, err = openIndex(dir, perRun, false, 1<<30)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer ix.Close()
+			if got := ix.Covered(); !slices.Equal(got, want) {
+				t.Errorf("runs cover %v, want %v as before: the caller would index the rest again", got, want)
+			}
+			checkIndex(t, ix, heights, 0, 0)
+			left, _ := filepath.Glob(filepath.Join(dir, "*"+runSuffix))
+			kept, _ := filepath.Glob(filepath.Join(dir, "*"+mergedSuffix))
+			if len(left) != tc.wantRuns || (len(kept) == 1) != tc.wantMerge {
+				t.Errorf("%d runs and %d merged left, want %d and merged %v", len(left), len(kept), tc.wantRuns, tc.wantMerge)
+			}
+			if _, err := os.Stat(stale); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("the temporary file of a merge cut short is still there: %v", err)
+			}
+			if tiers := ix.tiers(); tiers[0] != tc.wantRuns {
+				t.Errorf("the index reads runs of tiers %v, want %d of tier 0", tiers, tc.wantRuns)
+			}
+		})
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	raw, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, raw, 0o640); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestIndexUpgradeMergesEarlierRuns opens the runs of a release before
+// merging (format 1, as many as its chain made) in this one: they are read
+// as tier-0 runs and merged, every key is found, and runs.format stays 1
+// with the merged runs recorded apart, so a validator rolled back to that
+// release still opens the directory: it reads the tier-0 runs left, and
+// indexes the heights of the merged ones again from the blocks.
+func TestIndexUpgradeMergesEarlierRuns(t *testing.T) {
+	const perRun = 512
+	const heights = 3 * mergeFanIn * perRun / 64
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, runsFormatFile), []byte("1\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	ix, err := openIndex(dir, perRun, false, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillIndex(ix, 0, heights, 0, false)
+	ix.settle()
+	want := ix.Covered()
+	ix.Close()
+
+	ix, err = OpenIndex(dir, perRun, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ix.settle()
+	if tiers := ix.tiers(); tiers[0] >= mergeFanIn || tiers[1] == 0 {
+		t.Errorf("runs of tiers %v after opening, want the earlier runs merged", tiers)
+	}
+	if got := ix.Covered(); !slices.Equal(got, want) {
+		t.Errorf("runs cover %v, want %v", got, want)
+	}
+	checkIndex(t, ix, heights, 0, 0)
+	ix.Close()
+	for file, want := range map[string]string{runsFormatFile: "1\n", mergedFormatFile: "1\n"} {
+		if raw, err := os.ReadFile(filepath.Join(dir, file)); err != nil || string(raw) != want {
+			t.Errorf("%s: %q (%v), want %q", file, raw, err, want)
+		}
+	}
+	// What the earlier release reads: the tier-0 runs alone.
+	left, _ := filepath.Glob(filepath.Join(dir, "*"+runSuffix))
+	for _, p := range left {
+		if _, err := openRun(p, 0, 1); err != nil {
+			t.Errorf("tier-0 run %s after merging: %v", p, err)
+		}
+	}
+}
+
+// TestMergedFormatRefusesNewer: a merged.format newer than this release
+// reads stops Open, as the other formats do.
+func TestMergedFormatRefusesNewer(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, mergedFormatFile), []byte("2\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := OpenIndex(dir, 0, false); !errors.Is(err, dataformat.ErrTooNew) {
+		t.Fatalf("open: %v, want ErrTooNew", err)
+	}
+}
+
+// TestBlockFilterFalsePositives measures the merged runs' filter: that of
+// full partitions (partBlocks blocks of blockEntries keys), asked about
+// keys they do not hold.
+func TestBlockFilterFalsePositives(t *testing.T) {
+	const parts, keys, asks = 8, partBlocks * blockEntries, 50_000
+	fp := 0
+	for p := range parts {
+		filter := make([]byte, partFilterBytes)
+		seed := uint64(p) * 0x9e3779b97f4a7c15
+		for i := range keys {
+			k := digestKey(p*keys + i)
+			blockFilterAdd(filter, &k, seed)
+		}
+		has := func(k Key) bool {
+			b, probes := blockFilterProbe(&k, seed, partFilterBytes/filterBlockBytes)
+			return blockFilterHas(filter[b*filterBlockBytes:(b+1)*filterBlockBytes], &probes)
+		}
+		for i := range keys {
+			if !has(digestKey(p*keys + i)) {
+				t.Fatalf("partition %d lost key %d", p, i)
+			}
+		}
+		for i := range asks {
+			if has(digestKey(1<<40 + p*asks + i)) {
+				fp++
+			}
+		}
+	}
+	rate := float64(fp) / (parts * asks)
+	t.Logf("false positive rate %.4f (%d of %d) at %.1f bits a key", rate, fp, parts*asks, float64(partFilterBytes*8)/keys)
+	if rate > 0.005 {
+		t.Fatalf("false positive rate %.4f, want under 0.5%%", rate)
+	}
+}
+
+// BenchmarkIndexLookupRuns looks up keys in an index of 64 runs' worth of
+// entries, laid out as before merging (64 runs, each with its filter in
+// memory) and merged (one run of tier 2, its filter in its file): an
+// unknown key, what every new submission is checked as, and a key of the
+// oldest run.
+func BenchmarkIndexLookupRuns(b *testing.B) {
+	const perRun, runs = 16 << 10, 64
+	for _, layout := range []struct {
+		name  string
+		fanIn int
+	}{{"unmerged", 1 << 30}, {"merged", mergeFanIn}} {
+		ix, err := openIndex(b.TempDir(), perRun, false, layout.fanIn)
+		if err != nil {
+			b.Fatal(err)
+		}
+		fillIndex(ix, 0, runs*perRun/64, 0, true)
+		ix.settle()
+		b.Run(layout.name+"/unknown", func(b *testing.B) {
+			for i := range b.N {
+				if _, ok, err := ix.Lookup(digestKey(1<<40 + i)); ok || err != nil {
+					b.Fatal(ok, err)
+				}
+			}
+		})
+		b.Run(layout.name+"/old", func(b *testing.B) {
+			for i := range b.N {
+				k := i % perRun
+				if loc, ok, err := ix.Lookup(digestKey(k)); !ok || err != nil || loc != uint64(k/64) {
+					b.Fatal(loc, ok, err)
+				}
+			}
+		})
+		ix.Close()
+	}
+}
+
+// BenchmarkIndexMerge times the merge of eight runs of DefaultRunEntries
+// (2M entries) into one, as a validator does every eight runs: wall time,
+// and the CPU time of the whole process meanwhile, in which the merge is
+// all that runs.
+func BenchmarkIndexMerge(b *testing.B) {
+	dir := b.TempDir()
+	ix, err := openIndex(dir, DefaultRunEntries, false, 1<<30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	fillIndex(ix, 0, mergeFanIn*DefaultRunEntries/64, 0, true)
+	ix.settle()
+	ix.Close()
+	var took, cpu time.Duration
+	for range b.N {
+		b.StopTimer()
+		saved := b.TempDir()
+		names, _ := filepath.Glob(filepath.Join(dir, "*"+runSuffix))
+		for _, p := range names {
+			if err := os.Link(p, filepath.Join(saved, filepath.Base(p))); err != nil {
+				b.Fatal(err)
+			}
+		}
+		ix, err := openIndex(saved, DefaultRunEntries, false, 1<<30)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		began, cpuBefore := time.Now(), processCPU(b)
+		ix.mu.Lock()
+		ix.fanIn = mergeFanIn
+		ix.startMergesLocked()
+		ix.mu.Unlock()
+		ix.mergeWG.Wait()
+		took += time.Since(began)
+		cpu += processCPU(b) - cpuBefore
+		if tiers := ix.tiers(); tiers[1] != 1 {
+			b.Fatalf("runs of tiers %v, want one merged", tiers)
+		}
+		ix.Close()
+	}
+	b.ReportMetric(took.Seconds()/float64(b.N), "s/merge")
+	b.ReportMetric(cpu.Seconds()/float64(b.N), "cpu-s/merge")
+}
+
+func processCPU(b *testing.B) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		b.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// TestIndexLookupsDuringMerges looks keys up while runs are written and
+// merged: a lookup never reads a run whose file a merge closed, and finds
+// every key already added, whichever run holds it at that moment.
+func TestIndexLookupsDuringMerges(t *testing.T) {
+	const perRun = 512
+	ix, err := OpenIndex(t.TempDir(), perRun, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	var added atomic.Int64
+	done := make(chan struct{})
+	failed := make(chan error, 1)
+	go func() {
+		defer close(failed)
+		for i := 0; ; i++ {
+			select {
+			case <-done:
+				return
+			default:
+			}
+			n := int(added.Load())
+			if n == 0 {
+				continue
+			}
+			k := (i * 7919) % (n * 64)
+			if loc, ok, err := ix.Lookup(digestKey(k)); err != nil || !ok || loc != uint64(k/64) {
+				failed <- fmt.Errorf("key %d of %d heights: %d %v %v", k, n, loc, ok, err)
+				return
+			}
+		}
+	}()
+	const heights = 80 * perRun / 64
+	for h := range heights {
+		fillIndex(ix, h, h+1, 0, false)
+		added.Store(int64(h + 1))
+	}
+	ix.settle()
+	close(done)
+	if err := <-failed; err != nil {
+		t.Fatal(err)
+	}
+	if tiers := ix.tiers(); tiers[1] == 0 {
+		t.Fatalf("runs of tiers %v: no merge ran", tiers)
 	}
 }
