@@ -707,7 +707,7 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string, topic
 	p.metrics.height.Set(float64(b.last))
 	p.metrics.blocks.Add(float64(b.blocks.len()))
 	p.log.Debug("projected blocks", "first", b.first, "last", b.last, "transactions", b.txs.len())
-	*b = pending{}
+	b.reset()
 	return nil
 }
 

@@ -218,3 +218,29 @@ func FuzzDecodeBlockEvent(f *testing.F) {
 		}
 	})
 }
+
+func TestPendingResetKeepsRoomNotRows(t *testing.T) {
+	var p pending
+	p.add(testBlock(7, 3), 6, "topic-a")
+	ids := p.txs.id
+	p.reset()
+	if p.first != 0 || p.last != 0 || p.lastHash != nil || p.blocks.len() != 0 || p.txs.len() != 0 {
+		t.Fatalf("after reset: range %d..%d hash %x, %d blocks, %d txs; want an empty batch", p.first, p.last, p.lastHash, p.blocks.len(), p.txs.len())
+	}
+	if cap(p.txs.id) == 0 {
+		t.Fatal("reset dropped the columns' room; the next batch grows them again")
+	}
+	// The strings of the batch just inserted must not be kept alive.
+	if ids[:cap(ids)][0] != "" {
+		t.Fatalf("reset kept %q in the column's backing array", ids[:1][0])
+	}
+	p.add(testBlock(8, 2), 7, "topic-a")
+	if p.first != 8 || p.txs.len() != 2 || p.txs.id[0] != "tx-8-0" {
+		t.Fatalf("batch after reset: first %d, %d txs, id %q", p.first, p.txs.len(), p.txs.id[0])
+	}
+
+	big := make([]string, 1, keptRows+1)
+	if again(big) != nil {
+		t.Fatalf("a column of %d rows' room was kept, want at most %d", cap(big), keptRows)
+	}
+}
