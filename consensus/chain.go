@@ -107,6 +107,7 @@ func openChain(cfg ChainConfig, m *metrics) (*Chain, error) {
 	c := &Chain{fsm: newFSM(cfg.DedupWindow), blocks: blocks, logger: cfg.Logger, m: m}
 	c.fsm.sigs = cfg.Signatures
 	blocks.window = c.recentTx
+	m.index.follow(blocks.ix.Stats)
 	return c, nil
 }
 

@@ -14,9 +14,13 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"go.etcd.io/etcd/server/v3/etcdserver/api/snap"
+	"go.uber.org/zap"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/raftnode"
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // writeBoltStore writes the chain of the block store at dir, and the
@@ -110,11 +114,15 @@ func TestMigratesBoltStore(t *testing.T) {
 	var off int64
 	commitMints(t, lead, &off, 8)
 	before := lead.Blocks().Stats()
-	c.stop(1)
 	dir := c.dirs[1]
-	if snapshotHeight(t, dir) < 4 {
-		t.Fatal("no snapshot above the first blocks; the WAL alone would rebuild them")
-	}
+	// Snapshots are written in the background: without one above the first
+	// blocks the WAL alone would rebuild them.
+	waitFor(t, "a snapshot above the first blocks", func() bool {
+		s, err := snap.New(zap.NewNop(), filepath.Join(dir, "snap")).Load()
+		var st aurigraphv1.StateSnapshot
+		return err == nil && proto.Unmarshal(s.Data, &st) == nil && st.GetHeight() >= 4
+	})
+	c.stop(1)
 	writeBoltStore(t, filepath.Join(dir, BlocksFile), filepath.Join(dir, raftnode.MembersFile), filepath.Join(dir, boltBlocksFile))
 	for _, p := range []string{BlocksFile, raftnode.MembersFile} {
 		if err := os.RemoveAll(filepath.Join(dir, p)); err != nil {

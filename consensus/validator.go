@@ -142,6 +142,18 @@ func (n *Node) Status() Status {
 	return Status{Status: n.Node.Status(), Height: n.blocks.Height(), CatchingUp: st.CatchingUp()}
 }
 
+// IndexErr reports what keeps the chain's transaction index from writing
+// to its directory: a run that could not be written (its ids are kept in
+// memory until a restart indexes their blocks again) or, until a merge
+// succeeds, the last merge that failed (retried with backoff). The chain
+// commits either way, and every id is still found.
+func (n *Node) IndexErr() error {
+	if err := n.blocks.ix.Err(); err != nil {
+		return fmt.Errorf("transaction index in %s: %w", n.blocks.dir, err)
+	}
+	return nil
+}
+
 // CaughtUp returns nil once this validator has applied everything the
 // leader had committed when asked (a raft ReadIndex through the leader) and
 // holds every block below its applied height; otherwise it says how far

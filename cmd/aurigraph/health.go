@@ -87,6 +87,7 @@ func (h *healthWatch) watchConsensus(nodes []*consensus.Node) {
 	c := h.reg.Add("consensus", health.Options{MaxAge: staleAfter})
 	h.every(probeEvery, probeTimeout, func(context.Context) {
 		var leader, term, height uint64
+		var indexErr error
 		running := 0
 		validators := make([]map[string]any, 0, len(nodes))
 		for _, n := range nodes {
@@ -102,7 +103,14 @@ func (h *healthWatch) watchConsensus(nodes []*consensus.Node) {
 			}
 			st := n.Status()
 			running++
-			validators = append(validators, map[string]any{"id": n.ID(), "state": st.State, "height": st.Height})
+			v := map[string]any{"id": n.ID(), "state": st.State, "height": st.Height}
+			if err := n.IndexErr(); err != nil {
+				v["index_error"] = err.Error()
+				if indexErr == nil {
+					indexErr = fmt.Errorf("validator %d: %w; free space or fix the directory: a failed merge is retried, a failed run is indexed again when the validator restarts", n.ID(), err)
+				}
+			}
+			validators = append(validators, v)
 			if st.Term > term || (st.Term == term && leader == 0) {
 				leader, term = st.Leader, st.Term
 			}
@@ -114,6 +122,8 @@ func (h *healthWatch) watchConsensus(nodes []*consensus.Node) {
 			c.Set(errors.New("no validator of this process runs"), data)
 		case leader == 0:
 			c.Set(errors.New("no leader elected"), data)
+		case indexErr != nil:
+			c.Set(indexErr, data)
 		default:
 			c.Set(nil, data)
 		}

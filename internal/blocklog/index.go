@@ -99,7 +99,12 @@ type Index struct {
 	frozen  []*memRun
 	runs    []*diskRun
 	nextRun uint64
-	err     error
+	// writeErr is the failure to write a run, which stays until a
+	// restart indexes its heights again; mergeErr the last merge's, which
+	// the next merge to succeed clears. stats counts both kinds.
+	writeErr error
+	mergeErr error
+	stats    IndexStats
 
 	wg sync.WaitGroup
 
@@ -466,7 +471,8 @@ func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
 			// The searchable entries stay in memory, where lookups find
 			// them; the quiet ones are lost to Lookup until a restart
 			// indexes their blocks again.
-			ix.err = err
+			ix.writeErr = err
+			ix.stats.WriteFailures++
 			return
 		}
 		ix.frozen = slices.DeleteFunc(ix.frozen, func(r *memRun) bool { return r == run })
@@ -538,12 +544,41 @@ func (ix *Index) Lookup(k Key) (uint64, bool, error) {
 	return best, found, nil
 }
 
-// Err returns the last failure to write a run, whose entries stay in
-// memory, or to merge runs, which stay as they were.
+// Err returns the failure to write a run, whose entries stay in memory
+// until a restart, or else that of the last merge when no merge succeeded
+// since (its runs stay as they were, and it is tried again).
 func (ix *Index) Err() error {
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	return ix.err
+	if ix.writeErr != nil {
+		return ix.writeErr
+	}
+	return ix.mergeErr
+}
+
+// IndexStats are an index's runs and what became of its writes and merges.
+type IndexStats struct {
+	// Runs hold the runs written from memory, whose filters are in memory;
+	// Merged the merged ones, whose filters are in their files.
+	Runs, Merged int
+	// Merges, MergeFailures and WriteFailures count since the index
+	// opened.
+	Merges, MergeFailures, WriteFailures uint64
+}
+
+// Stats returns the index's runs and counts.
+func (ix *Index) Stats() IndexStats {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	st := ix.stats
+	for _, r := range ix.runs {
+		if r.filter != nil {
+			st.Runs++
+		} else {
+			st.Merged++
+		}
+	}
+	return st
 }
 
 // Flush waits for the runs being written.

@@ -674,3 +674,51 @@ func TestIndexLookupsDuringMerges(t *testing.T) {
 		t.Fatalf("runs of tiers %v: no merge ran", tiers)
 	}
 }
+
+// TestIndexReportsMergeFailures makes a merge fail (a directory where its
+// file goes) and checks that Err and Stats say so, that its runs stay as
+// they were and keep answering, and that the next merge to succeed, after
+// the backoff, clears the error.
+func TestIndexReportsMergeFailures(t *testing.T) {
+	const perRun = 64 * 4
+	dir := t.TempDir()
+	ix, err := openIndex(dir, perRun, false, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	// The merge of the first two runs takes the sequence number after
+	// theirs.
+	blocker := filepath.Join(dir, fmt.Sprintf("%020d%s%s", 2, mergedSuffix, tmpSuffix))
+	if err := os.Mkdir(blocker, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fillIndex(ix, 0, 8, 0, false)
+	ix.settle()
+	st := ix.Stats()
+	if ix.Err() == nil || st.MergeFailures != 1 || st.Merges != 0 || st.Runs != 2 || st.Merged != 0 {
+		t.Fatalf("after a failed merge: Err %v, stats %+v; want the error, one failure and both runs kept", ix.Err(), st)
+	}
+	checkIndex(t, ix, 8, 0, 0)
+
+	// The failed merge removed what it took for its file; make sure.
+	if err := os.RemoveAll(blocker); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for h := 8; ix.Stats().Merges == 0; h += 4 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no merge succeeded after the failure: stats %+v, Err %v", ix.Stats(), ix.Err())
+		}
+		time.Sleep(200 * time.Millisecond)
+		// A run written starts the merges that are due.
+		fillIndex(ix, h, h+4, 0, false)
+		ix.settle()
+	}
+	if err := ix.Err(); err != nil {
+		t.Fatalf("Err after a merge succeeded: %v, want nil", err)
+	}
+	if st := ix.Stats(); st.WriteFailures != 0 || st.MergeFailures != 1 || st.Merged == 0 {
+		t.Fatalf("stats after recovering: %+v", st)
+	}
+}

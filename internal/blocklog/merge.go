@@ -149,13 +149,16 @@ func (ix *Index) runMerge(inputs []*diskRun, tier int) {
 		}
 		ix.backoff = min(max(2*ix.backoff, time.Second), maxMergeBackoff)
 		ix.retryAt = time.Now().Add(ix.backoff)
-		ix.err = err
+		ix.mergeErr = err
+		ix.stats.MergeFailures++
 		retry := ix.backoff
 		ix.mu.Unlock()
 		slog.Error("blocklog index: merge failed; its runs stay as they were", "runs", len(inputs), "tier", tier, "retry_in", retry, "err", err)
 		return
 	}
 	ix.backoff = 0
+	ix.mergeErr = nil
+	ix.stats.Merges++
 	ix.runs = slices.DeleteFunc(ix.runs, func(r *diskRun) bool { return slices.Contains(inputs, r) })
 	ix.runs = append(ix.runs, out)
 	ix.mu.Unlock()
