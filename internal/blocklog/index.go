@@ -3,8 +3,10 @@ package blocklog
 import (
 	"bytes"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
+	"io"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -207,6 +209,13 @@ func openIndex(dir string, runEntries int, readOnly bool, fanIn int) (*Index, er
 			if readOnly {
 				continue
 			}
+			if !isDamaged(err) {
+				// Out of descriptors, say: a merged run may cover most of
+				// the chain, and removing it for that would leave its
+				// heights to be indexed again from the blocks.
+				ix.Close()
+				return nil, fmt.Errorf("blocklog index: open run %s: %w", path, err)
+			}
 			// Rebuilt from the blocks: the caller indexes what no run covers.
 			if rmErr := os.Remove(path); rmErr != nil {
 				ix.Close()
@@ -253,6 +262,16 @@ func (ix *Index) dropMerged() error {
 	return nil
 }
 
+// errDamaged marks a run whose file is not what was written: cut short,
+// or its bytes changed. OpenIndex removes such a run, and only such a run.
+var errDamaged = errors.New("the file is damaged")
+
+// isDamaged says whether err, from opening a run, is the file's fault; a
+// file shorter than its own counts say reads to an unexpected end.
+func isDamaged(err error) bool {
+	return errors.Is(err, errDamaged) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF)
+}
+
 // openRun reads the tier-0 run at path whole, checks it and keeps what
 // finds its entries in memory; its file stays open for the reads of
 // lookups.
@@ -262,20 +281,20 @@ func openRun(path string, seq, seed uint64) (*diskRun, error) {
 		return nil, err
 	}
 	if len(body) < runHeader+4 || len(body) > 1<<40 {
-		return nil, fmt.Errorf("run %s is %d bytes", path, len(body))
+		return nil, fmt.Errorf("run %s is %d bytes: %w", path, len(body), errDamaged)
 	}
 	sum := binary.LittleEndian.Uint32(body[len(body)-4:])
 	body = body[:len(body)-4]
 	if crc32.Checksum(body, castagnoli) != sum {
-		return nil, fmt.Errorf("run %s: checksum does not match", path)
+		return nil, fmt.Errorf("run %s: checksum does not match: %w", path, errDamaged)
 	}
 	if binary.LittleEndian.Uint32(body) != runMagic {
-		return nil, fmt.Errorf("run %s: not an index run", path)
+		return nil, fmt.Errorf("run %s: not an index run: %w", path, errDamaged)
 	}
 	nspans := int(binary.LittleEndian.Uint32(body[4:]))
 	n := binary.LittleEndian.Uint64(body[8:])
 	if uint64(len(body)) != runHeader+uint64(nspans)*16+n*entryBytes {
-		return nil, fmt.Errorf("run %s: size does not match its counts", path)
+		return nil, fmt.Errorf("run %s: size does not match its counts: %w", path, errDamaged)
 	}
 	spans := make([]Span, nspans)
 	for i := range spans {

@@ -2,6 +2,7 @@ package blocklog
 
 import (
 	"bufio"
+	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
@@ -720,5 +721,66 @@ func TestIndexReportsMergeFailures(t *testing.T) {
 	}
 	if st := ix.Stats(); st.WriteFailures != 0 || st.MergeFailures != 1 || st.Merged == 0 {
 		t.Fatalf("stats after recovering: %+v", st)
+	}
+}
+
+// TestOpenIndexRemovesOnlyDamagedRuns: a run whose file is damaged is
+// removed at open, its heights left to be indexed again from the blocks;
+// one that cannot be read for another reason (here a directory where the
+// file should be) fails the open and stays, since a merged run may cover
+// most of the chain.
+func TestOpenIndexRemovesOnlyDamagedRuns(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		make    func(path string) error
+		removed bool
+	}{
+		{"garbage run", func(p string) error { return os.WriteFile(p+runSuffix, []byte("not a run at all, just bytes"), 0o640) }, true},
+		{"empty run", func(p string) error { return os.WriteFile(p+runSuffix, nil, 0o640) }, true},
+		{"garbage merged run", func(p string) error {
+			return os.WriteFile(p+mergedSuffix, bytes.Repeat([]byte{7}, 4096), 0o640)
+		}, true},
+		{"unreadable run", func(p string) error { return os.Mkdir(p+runSuffix, 0o750) }, false},
+		{"unreadable merged run", func(p string) error { return os.Mkdir(p+mergedSuffix, 0o750) }, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ix, err := OpenIndex(dir, 64, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			ix.Close()
+			if err := tc.make(filepath.Join(dir, fmt.Sprintf("%020d", 5))); err != nil {
+				t.Fatal(err)
+			}
+			names := func() []string {
+				es, _ := os.ReadDir(dir)
+				var out []string
+				for _, e := range es {
+					if strings.HasPrefix(e.Name(), fmt.Sprintf("%020d", 5)) {
+						out = append(out, e.Name())
+					}
+				}
+				return out
+			}
+			ix, err = OpenIndex(dir, 64, false)
+			if tc.removed {
+				if err != nil {
+					t.Fatalf("open with a damaged run: %v, want it removed and the index open", err)
+				}
+				ix.Close()
+				if left := names(); len(left) != 0 {
+					t.Fatalf("damaged run still there: %v", left)
+				}
+				return
+			}
+			if err == nil {
+				ix.Close()
+				t.Fatal("open succeeded over a run it could not read")
+			}
+			if left := names(); len(left) != 1 {
+				t.Fatalf("unreadable run removed (%v), want it kept: %v", left, err)
+			}
+		})
 	}
 }

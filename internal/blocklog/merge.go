@@ -444,7 +444,7 @@ func readMerged(f *os.File, path string) (*diskRun, error) {
 	}
 	size := st.Size()
 	if size < mergedFooter || size > 1<<44 {
-		return nil, fmt.Errorf("merged run %s is %d bytes", path, size)
+		return nil, fmt.Errorf("merged run %s is %d bytes: %w", path, size, errDamaged)
 	}
 	var foot [mergedFooter]byte
 	if _, err := f.ReadAt(foot[:], size-mergedFooter); err != nil {
@@ -455,15 +455,15 @@ func readMerged(f *os.File, path string) (*diskRun, error) {
 	nspans, ninputs := uint64(le.Uint32(foot[16:])), uint64(le.Uint32(foot[20:]))
 	tier := le.Uint32(foot[24:])
 	if le.Uint32(foot[28:]) != mergedMagic {
-		return nil, fmt.Errorf("merged run %s: not a merged index run", path)
+		return nil, fmt.Errorf("merged run %s: not a merged index run: %w", path, errDamaged)
 	}
 	if n > 1<<40 {
-		return nil, fmt.Errorf("merged run %s: %d entries", path, n)
+		return nil, fmt.Errorf("merged run %s: %d entries: %w", path, n, errDamaged)
 	}
 	blocks := (n + blockEntries - 1) / blockEntries
 	parts := (blocks + partBlocks - 1) / partBlocks
 	if uint64(size) != n*entryBytes+parts*partBytes+nspans*16+ninputs*8+mergedFooter {
-		return nil, fmt.Errorf("merged run %s: size does not match its counts", path)
+		return nil, fmt.Errorf("merged run %s: size does not match its counts: %w", path, errDamaged)
 	}
 	sum := crc32.New(castagnoli)
 	rd := bufio.NewReaderSize(io.NewSectionReader(f, 0, size-4), mergeBuffer)
@@ -489,7 +489,7 @@ func readMerged(f *os.File, path string) (*diskRun, error) {
 	}
 	sum.Write(tail)
 	if sum.Sum32() != le.Uint32(foot[mergedFooter-4:]) {
-		return nil, fmt.Errorf("merged run %s: checksum does not match", path)
+		return nil, fmt.Errorf("merged run %s: checksum does not match: %w", path, errDamaged)
 	}
 	r.spans = make([]Span, nspans)
 	for i := range r.spans {
