@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/internal/hashtab"
+	"github.com/aurigraph/aurigraph/internal/retry"
 )
 
 // Key names an index entry: the first 16 bytes of a sha256 digest.
@@ -113,11 +114,11 @@ type Index struct {
 	// fanIn is how many runs of a tier are merged into one of the next.
 	fanIn int
 	// merging says a goroutine runs merges; mergeWG waits for it. After a
-	// merge fails, none starts before retryAt, and backoff doubles.
+	// merge fails, none starts before retryAt, which backoff pushes out.
 	merging    bool
 	mergeWG    sync.WaitGroup
 	retryAt    time.Time
-	backoff    time.Duration
+	backoff    retry.Backoff
 	closing    atomic.Bool
 	mergedInit bool // the merged runs' format is recorded
 }
@@ -176,7 +177,8 @@ func openIndex(dir string, runEntries int, readOnly bool, fanIn int) (*Index, er
 	if err := checkDirFormat(dir, mergedFormatFile, mergedSuffix, MergedFormatRead, MergedFormatWrite, true); err != nil {
 		return nil, fmt.Errorf("blocklog index: %w", err)
 	}
-	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64(), fanIn: fanIn}
+	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64(), fanIn: fanIn,
+		backoff: retry.Backoff{Min: time.Second, Max: maxMergeBackoff}}
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("blocklog index: list %s: %w", dir, err)

@@ -147,16 +147,15 @@ func (ix *Index) runMerge(inputs []*diskRun, tier int) {
 			ix.mu.Unlock()
 			return
 		}
-		ix.backoff = min(max(2*ix.backoff, time.Second), maxMergeBackoff)
-		ix.retryAt = time.Now().Add(ix.backoff)
+		wait := ix.backoff.Next()
+		ix.retryAt = time.Now().Add(wait)
 		ix.mergeErr = err
 		ix.stats.MergeFailures++
-		retry := ix.backoff
 		ix.mu.Unlock()
-		slog.Error("blocklog index: merge failed; its runs stay as they were", "runs", len(inputs), "tier", tier, "retry_in", retry, "err", err)
+		slog.Error("blocklog index: merge failed; its runs stay as they were", "runs", len(inputs), "tier", tier, "retry_in", wait, "err", err)
 		return
 	}
-	ix.backoff = 0
+	ix.backoff.Reset()
 	ix.mergeErr = nil
 	ix.stats.Merges++
 	ix.runs = slices.DeleteFunc(ix.runs, func(r *diskRun) bool { return slices.Contains(inputs, r) })
