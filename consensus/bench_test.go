@@ -95,7 +95,7 @@ func benchApplyPersist(b *testing.B, fromEntry bool) {
 				c0 := cpuTime()
 				if fromEntry {
 					bt = &aurigraphv1.Batch{}
-					if err := proto.Unmarshal(data, bt); err != nil {
+					if err := decodeBatch(data, bt); err != nil {
 						b.Fatal(err)
 					}
 				}

@@ -15,7 +15,6 @@ import (
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
-	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/blocklog"
 	"github.com/aurigraph/aurigraph/internal/raftnode"
@@ -159,7 +158,7 @@ func (c *Chain) Apply(ents []raftpb.Entry, conf raftnode.Conf) ([]raftnode.Outco
 		}
 		if e.Type == raftpb.EntryNormal && len(e.Data) > 0 {
 			var b aurigraphv1.Batch
-			if err := proto.Unmarshal(e.Data, &b); err != nil {
+			if err := decodeBatch(e.Data, &b); err != nil {
 				if ferr := checkUndecodableEntry(e.Data, e.Index, e.Term); ferr != nil {
 					c.mu.Unlock()
 					return nil, fmt.Errorf("%w (%v)", ferr, err)
