@@ -872,13 +872,17 @@ func decodeAll(recs []*kgo.Record, c checker, maxRecordBytes int) []decoded {
 		// over: checkAll need not digest every signed transaction again.
 		digests := make([][sha256.Size]byte, hi-lo)
 		errs := make([]error, hi-lo)
+		// The span's transactions go into batches together, so they can
+		// share their memory and spare the garbage collector about ten
+		// allocations each.
+		dec := schemas.NewTxDecoder(hi - lo)
 		for i := lo; i < hi; i++ {
 			if n := recordSize(recs[i]); n > maxRecordBytes {
 				out[i] = decoded{tooLarge: true}
 				errs[i-lo] = fmt.Errorf("record of %d bytes exceeds the %d-byte limit for a transaction record", n, maxRecordBytes)
 				continue
 			}
-			txs[i-lo], digests[i-lo], errs[i-lo] = decodeRecord(recs[i].Value)
+			txs[i-lo], digests[i-lo], errs[i-lo] = decodeRecord(recs[i].Value, dec)
 		}
 		c.checkAll(txs, digests, errs)
 		for i := lo; i < hi; i++ {

@@ -161,22 +161,25 @@ func validateFields(tx *aurigraphv1.Transaction) error {
 // its content (schemas.TxID), and refuses any other id: ids are derived so
 // that nobody can claim one another sender's transaction would get.
 func CheckID(tx *aurigraphv1.Transaction) error {
-	_, err := checkID(tx)
+	_, err := checkID(tx, nil)
 	return err
 }
 
 // checkID is CheckID returning the digest the id derives from, which the
-// signature check needs next.
-func checkID(tx *aurigraphv1.Transaction) ([sha256.Size]byte, error) {
+// signature check needs next. An id it sets is taken from dec when dec is
+// not nil, with the memory of the transaction dec decoded.
+func checkID(tx *aurigraphv1.Transaction, dec *schemas.TxDecoder) ([sha256.Size]byte, error) {
 	digest := schemas.TxDigest(tx)
 	var buf [2 * sha256.Size]byte
-	derived := string(hex.AppendEncode(buf[:0], digest[:]))
-	switch tx.GetId() {
-	case "":
-		tx.Id = derived
-	case derived:
+	derived := hex.AppendEncode(buf[:0], digest[:])
+	switch id := tx.GetId(); {
+	case id == "" && dec != nil:
+		tx.Id = dec.String(derived)
+	case id == "":
+		tx.Id = string(derived)
+	case id == string(derived):
 	default:
-		return digest, invalid("id", "%q is not this transaction's id %s: ids are the hex sha256 of the canonical encoding (schemas.TxID), so leave it out or send that value", tx.GetId(), derived)
+		return digest, invalid("id", "%q is not this transaction's id %s: ids are the hex sha256 of the canonical encoding (schemas.TxID), so leave it out or send that value", id, string(derived))
 	}
 	return digest, nil
 }
@@ -249,12 +252,13 @@ var ErrEmptyRecord = errors.New("record has no value")
 // schemas.TxID when the record has none, and must be that when it has one
 // (CheckID). DecodeRecord does not Validate.
 func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
-	tx, _, err := decodeRecord(value)
+	tx, _, err := decodeRecord(value, nil)
 	return tx, err
 }
 
-// decodeRecord is DecodeRecord returning the transaction's digest too.
-func decodeRecord(value []byte) (*aurigraphv1.Transaction, [sha256.Size]byte, error) {
+// decodeRecord is DecodeRecord returning the transaction's digest too. A
+// JSON transaction is taken from dec when dec is not nil.
+func decodeRecord(value []byte, dec *schemas.TxDecoder) (*aurigraphv1.Transaction, [sha256.Size]byte, error) {
 	var digest [sha256.Size]byte
 	trimmed := bytes.TrimLeft(value, " \t\r\n")
 	if len(trimmed) == 0 {
@@ -263,7 +267,11 @@ func decodeRecord(value []byte) (*aurigraphv1.Transaction, [sha256.Size]byte, er
 	var tx *aurigraphv1.Transaction
 	if trimmed[0] == '{' {
 		var jsonErr error
-		tx, jsonErr = schemas.ParseTxJSON(trimmed)
+		if dec != nil {
+			tx, jsonErr = dec.ParseTxJSON(trimmed)
+		} else {
+			tx, jsonErr = schemas.ParseTxJSON(trimmed)
+		}
 		if jsonErr != nil {
 			// Whitespace bytes are also protobuf tags ('\n' is field 1, the
 			// id), so a protobuf record may look like indented JSON.
@@ -281,7 +289,7 @@ func decodeRecord(value []byte) (*aurigraphv1.Transaction, [sha256.Size]byte, er
 			return nil, digest, err
 		}
 	}
-	digest, err := checkID(tx)
+	digest, err := checkID(tx, dec)
 	if err != nil {
 		return nil, digest, err
 	}

@@ -187,7 +187,7 @@ func FuzzDecodeRecord(f *testing.F) {
 			t.Fatal("decoded transaction has no id")
 		}
 		// The signature check trusts the digest decodeRecord returns.
-		if _, digest, _ := decodeRecord(value); digest != schemas.TxDigest(tx) {
+		if _, digest, _ := decodeRecord(value, nil); digest != schemas.TxDigest(tx) {
 			t.Fatalf("decodeRecord digest %x, transaction's %x", digest, schemas.TxDigest(tx))
 		}
 		if Validate(tx) != nil {

@@ -1,6 +1,7 @@
 package schemas
 
 import (
+	"bytes"
 	"crypto/ed25519"
 	"crypto/sha256"
 	"encoding/base64"
@@ -41,13 +42,22 @@ func TxTypeName(t aurigraphv1.TxType) string {
 // ParseTxType maps a JSON type name to its enum. It also accepts the protobuf
 // enum names (TX_TYPE_TRANSFER, ...), which protobuf tooling prints.
 func ParseTxType(s string) (aurigraphv1.TxType, error) {
-	for t, name := range txTypeNames {
-		if name != "" && (s == name || s == aurigraphv1.TxType(t).String()) {
-			return aurigraphv1.TxType(t), nil
-		}
+	if t, ok := txTypeNamed([]byte(s)); ok {
+		return t, nil
 	}
 	return aurigraphv1.TxType_TX_TYPE_UNSPECIFIED,
 		fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer, set_key", s)
+}
+
+// txTypeNamed is ParseTxType of a name in bytes, which it compares without
+// copying them into a string.
+func txTypeNamed(name []byte) (aurigraphv1.TxType, bool) {
+	for t, n := range txTypeNames {
+		if n != "" && (string(name) == n || string(name) == aurigraphv1.TxType(t).String()) {
+			return aurigraphv1.TxType(t), true
+		}
+	}
+	return aurigraphv1.TxType_TX_TYPE_UNSPECIFIED, false
 }
 
 // TxStatusName returns the JSON name of s ("committed" or "failed"), or ""
@@ -145,93 +155,124 @@ func (e *FieldError) Unwrap() error { return e.Err }
 // fields make sense for the transaction type is ingest's job. The returned
 // transaction's id is left empty when the JSON has none.
 func ParseTxJSON(b []byte) (*aurigraphv1.Transaction, error) {
-	var raw txJSON
-	if err := scanTxObject(b, &raw); err != nil {
-		return nil, err
-	}
 	tx := &aurigraphv1.Transaction{}
-	var err error
-	if tx.Id, err = jsonString("id", raw.ID); err != nil {
-		return nil, err
-	}
-	typ, err := jsonString("type", raw.Type)
-	if err != nil {
-		return nil, err
-	}
-	if typ != "" {
-		if tx.Type, err = ParseTxType(typ); err != nil {
-			return nil, &FieldError{Field: "type", Err: err}
-		}
-	}
-	if tx.From, err = jsonString("from", raw.From); err != nil {
-		return nil, err
-	}
-	if tx.To, err = jsonString("to", raw.To); err != nil {
-		return nil, err
-	}
-	if tx.Asset, err = jsonString("asset", raw.Asset); err != nil {
-		return nil, err
-	}
-	if tx.Amount, err = jsonUint("amount", raw.Amount); err != nil {
-		return nil, err
-	}
-	if tx.Nonce, err = jsonUint("nonce", raw.Nonce); err != nil {
-		return nil, err
-	}
-	if tx.TimestampMs, err = jsonTimestamp(raw.Timestamp); err != nil {
-		return nil, err
-	}
-	payload, err := jsonString("payload", raw.Payload)
-	if err != nil {
-		return nil, err
-	}
-	if tx.Payload, err = decodeBase64(payload); err != nil {
-		return nil, &FieldError{Field: "payload", Err: err}
-	}
-	if tx.Pubkey, err = jsonHex("pubkey", raw.Pubkey); err != nil {
-		return nil, err
-	}
-	if tx.Sig, err = jsonHex("sig", raw.Sig); err != nil {
-		return nil, err
-	}
-	if tx.NewKey, err = jsonHex("new_key", raw.NewKey); err != nil {
+	if err := parseTxJSON(b, tx, nil); err != nil {
 		return nil, err
 	}
 	return tx, nil
+}
+
+// parseTxJSON is ParseTxJSON filling tx, which is empty, with its strings
+// and bytes taken from mem, or from the heap when mem is nil: the one
+// decoder behind both ParseTxJSON and TxDecoder, so that they cannot drift
+// apart.
+func parseTxJSON(b []byte, tx *aurigraphv1.Transaction, mem *arena) error {
+	var raw txJSON
+	if err := scanTxObject(b, &raw); err != nil {
+		return err
+	}
+	var err error
+	if tx.Id, err = jsonString("id", raw.ID, mem); err != nil {
+		return err
+	}
+	typ, err := jsonText("type", raw.Type)
+	if err != nil {
+		return err
+	}
+	if len(typ) > 0 {
+		var ok bool
+		if tx.Type, ok = txTypeNamed(typ); !ok {
+			_, err := ParseTxType(string(typ))
+			return &FieldError{Field: "type", Err: err}
+		}
+	}
+	if tx.From, err = jsonString("from", raw.From, mem); err != nil {
+		return err
+	}
+	if tx.To, err = jsonString("to", raw.To, mem); err != nil {
+		return err
+	}
+	if tx.Asset, err = jsonString("asset", raw.Asset, mem); err != nil {
+		return err
+	}
+	if tx.Amount, err = jsonUint("amount", raw.Amount); err != nil {
+		return err
+	}
+	if tx.Nonce, err = jsonUint("nonce", raw.Nonce); err != nil {
+		return err
+	}
+	if tx.TimestampMs, err = jsonTimestamp(raw.Timestamp); err != nil {
+		return err
+	}
+	payload, err := jsonText("payload", raw.Payload)
+	if err != nil {
+		return err
+	}
+	if tx.Payload, err = decodeBase64(payload, mem); err != nil {
+		return &FieldError{Field: "payload", Err: err}
+	}
+	if tx.Pubkey, err = jsonHex("pubkey", raw.Pubkey, mem); err != nil {
+		return err
+	}
+	if tx.Sig, err = jsonHex("sig", raw.Sig, mem); err != nil {
+		return err
+	}
+	if tx.NewKey, err = jsonHex("new_key", raw.NewKey, mem); err != nil {
+		return err
+	}
+	return nil
 }
 
 func isAbsent(raw json.RawMessage) bool {
 	return len(raw) == 0 || string(raw) == "null"
 }
 
-func jsonString(field string, raw json.RawMessage) (string, error) {
+func jsonString(field string, raw json.RawMessage, mem *arena) (string, error) {
+	text, err := jsonText(field, raw)
+	return mem.string(text), err
+}
+
+// jsonText returns the text of a JSON string member, unescaped: a slice of
+// raw itself unless it has escapes or non-ASCII characters, so the caller
+// decides where, and whether, the text is copied.
+func jsonText(field string, raw json.RawMessage) ([]byte, error) {
 	if isAbsent(raw) {
-		return "", nil
+		return nil, nil
 	}
 	if raw[0] != '"' {
-		return "", &FieldError{Field: field, Err: errors.New("must be a JSON string")}
+		return nil, &FieldError{Field: field, Err: errors.New("must be a JSON string")}
 	}
-	if s, ok := plainString(raw); ok {
-		return s, nil
+	if text, ok := plainString(raw); ok {
+		return text, nil
 	}
 	var s string
 	if err := json.Unmarshal(raw, &s); err != nil {
-		return "", &FieldError{Field: field, Err: err}
+		return nil, &FieldError{Field: field, Err: err}
 	}
-	return s, nil
+	return []byte(s), nil
 }
 
 // plainString returns the contents of a JSON string token (already checked
 // by the decoder) when it needs no unescaping, which is the common case and
 // spares a second pass through encoding/json.
-func plainString(raw json.RawMessage) (string, bool) {
+func plainString(raw []byte) ([]byte, bool) {
 	body := raw[1 : len(raw)-1]
 	for _, c := range body {
 		if c == '\\' || c < ' ' || c >= utf8.RuneSelf {
-			return "", false
+			return nil, false
 		}
 	}
-	return string(body), true
+	return body, true
+}
+
+// digitsOnly reports whether text is one or more ASCII decimal digits.
+func digitsOnly(text []byte) bool {
+	for _, c := range text {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return len(text) > 0
 }
 
 // jsonUint accepts a JSON integer literal or a string of decimal digits;
@@ -252,13 +293,14 @@ func jsonTimestamp(raw json.RawMessage) (int64, error) {
 		return 0, nil
 	}
 	if raw[0] == '"' {
-		s, err := jsonString("timestamp", raw)
+		text, err := jsonText("timestamp", raw)
 		if err != nil {
 			return 0, err
 		}
-		if s != "" && strings.Trim(s, "0123456789") == "" {
+		if digitsOnly(text) {
 			return jsonUintTimestamp(raw)
 		}
+		s := string(text)
 		t, err := time.Parse(time.RFC3339Nano, s)
 		if err != nil {
 			return 0, &FieldError{Field: "timestamp", Err: fmt.Errorf("%q is not RFC 3339 (e.g. 2024-05-01T12:00:00Z) or Unix milliseconds", s)}
@@ -279,34 +321,50 @@ func jsonUintTimestamp(raw json.RawMessage) (int64, error) {
 	return int64(v), nil
 }
 
-func jsonHex(field string, raw json.RawMessage) ([]byte, error) {
-	s, err := jsonString(field, raw)
-	if err != nil || s == "" {
+func jsonHex(field string, raw json.RawMessage, mem *arena) ([]byte, error) {
+	text, err := jsonText(field, raw)
+	if err != nil || len(text) == 0 {
 		return nil, err
 	}
-	b, err := hex.DecodeString(s)
+	b := mem.alloc(hex.DecodedLen(len(text)))
+	n, err := hex.Decode(b, text)
 	if err != nil {
 		return nil, &FieldError{Field: field, Err: fmt.Errorf("not hex: %w", err)}
 	}
-	return b, nil
+	return b[:n:n], nil
 }
 
-func decodeBase64(s string) ([]byte, error) {
-	if s == "" {
+// The payload's encodings, made once: WithPadding and Strict each return a
+// new Encoding on the heap.
+var (
+	base64Std    = base64.StdEncoding.Strict()
+	base64StdRaw = base64.StdEncoding.WithPadding(base64.NoPadding).Strict()
+	base64URL    = base64.URLEncoding.Strict()
+	base64URLRaw = base64.URLEncoding.WithPadding(base64.NoPadding).Strict()
+)
+
+func decodeBase64(text []byte, mem *arena) ([]byte, error) {
+	if len(text) == 0 {
 		return nil, nil
 	}
-	enc := base64.StdEncoding
-	if strings.ContainsAny(s, "-_") {
-		enc = base64.URLEncoding
+	url := bytes.ContainsAny(text, "-_")
+	var enc *base64.Encoding
+	switch {
+	case url && len(text)%4 != 0:
+		enc = base64URLRaw
+	case url:
+		enc = base64URL
+	case len(text)%4 != 0:
+		enc = base64StdRaw
+	default:
+		enc = base64Std
 	}
-	if len(s)%4 != 0 {
-		enc = enc.WithPadding(base64.NoPadding)
-	}
-	b, err := enc.Strict().DecodeString(s)
+	b := mem.alloc(enc.DecodedLen(len(text)))
+	n, err := enc.Decode(b, text)
 	if err != nil {
 		return nil, fmt.Errorf("not base64 (encode the payload bytes as base64): %w", err)
 	}
-	return b, nil
+	return b[:n:n], nil
 }
 
 // MarshalTxJSON writes tx in the JSON shape ParseTxJSON reads, which is

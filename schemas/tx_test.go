@@ -14,58 +14,61 @@ import (
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-func TestParseTxJSON(t *testing.T) {
-	tests := []struct {
-		name string
-		in   string
-		want *aurigraphv1.Transaction
-	}{
-		{
-			name: "numbers",
-			in:   `{"type":"transfer","from":"alice","to":"bob","amount":250,"nonce":3}`,
-			want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "alice", To: "bob", Amount: 250, Nonce: 3},
-		},
-		{
-			name: "decimal strings and max uint64",
-			in:   `{"type":"mint","to":"bob","amount":"18446744073709551615","nonce":"0"}`,
-			want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "bob", Amount: 1<<64 - 1},
-		},
-		{
-			name: "every field",
-			in: `{"id":"p-1","type":"asset_transfer","from":"a","to":"b","amount":1,"asset":"GLD","nonce":9,
+// parseTxJSONTests are well-formed transactions, which the decoder fuzz
+// tests start from too.
+var parseTxJSONTests = []struct {
+	name string
+	in   string
+	want *aurigraphv1.Transaction
+}{
+	{
+		name: "numbers",
+		in:   `{"type":"transfer","from":"alice","to":"bob","amount":250,"nonce":3}`,
+		want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "alice", To: "bob", Amount: 250, Nonce: 3},
+	},
+	{
+		name: "decimal strings and max uint64",
+		in:   `{"type":"mint","to":"bob","amount":"18446744073709551615","nonce":"0"}`,
+		want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "bob", Amount: 1<<64 - 1},
+	},
+	{
+		name: "every field",
+		in: `{"id":"p-1","type":"asset_transfer","from":"a","to":"b","amount":1,"asset":"GLD","nonce":9,
 				"payload":"aGVsbG8=","timestamp":1700000000123,"pubkey":"0aFF","sig":"00"}`,
-			want: &aurigraphv1.Transaction{Id: "p-1", Type: aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER, From: "a", To: "b",
-				Amount: 1, Asset: "GLD", Nonce: 9, Payload: []byte("hello"), TimestampMs: 1700000000123,
-				Pubkey: []byte{0x0a, 0xff}, Sig: []byte{0}},
-		},
-		{
-			name: "rfc3339 timestamp and unpadded url-safe payload",
-			in:   `{"type":"asset_create","from":"a","asset":"GLD","amount":5,"timestamp":"2023-11-14T22:13:20.5Z","payload":"-_8"}`,
-			want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_ASSET_CREATE, From: "a", Asset: "GLD", Amount: 5,
-				TimestampMs: 1700000000500, Payload: []byte{0xfb, 0xff}},
-		},
-		{
-			name: "timestamp as a decimal string",
-			in:   `{"type":"mint","to":"b","amount":1,"timestamp":"1700000000123"}`,
-			want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "b", Amount: 1, TimestampMs: 1700000000123},
-		},
-		{
-			name: "escapes and unicode",
-			in:   `{"type":"transfer","from":"caf\u00e9\n","to":"b\"o\\b","amount":1,"asset":"\ud83d\ude00"}`,
-			want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "café\n", To: `b"o\b`, Amount: 1, Asset: "😀"},
-		},
-		{
-			name: "empty object",
-			in:   "\t{ }\r\n",
-			want: &aurigraphv1.Transaction{},
-		},
-		{
-			name: "protobuf enum name and nulls",
-			in:   ` {"type":"TX_TYPE_TRANSFER","from":"a","to":"b","amount":1,"asset":null,"sig":null} `,
-			want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "a", To: "b", Amount: 1},
-		},
-	}
-	for _, tc := range tests {
+		want: &aurigraphv1.Transaction{Id: "p-1", Type: aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER, From: "a", To: "b",
+			Amount: 1, Asset: "GLD", Nonce: 9, Payload: []byte("hello"), TimestampMs: 1700000000123,
+			Pubkey: []byte{0x0a, 0xff}, Sig: []byte{0}},
+	},
+	{
+		name: "rfc3339 timestamp and unpadded url-safe payload",
+		in:   `{"type":"asset_create","from":"a","asset":"GLD","amount":5,"timestamp":"2023-11-14T22:13:20.5Z","payload":"-_8"}`,
+		want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_ASSET_CREATE, From: "a", Asset: "GLD", Amount: 5,
+			TimestampMs: 1700000000500, Payload: []byte{0xfb, 0xff}},
+	},
+	{
+		name: "timestamp as a decimal string",
+		in:   `{"type":"mint","to":"b","amount":1,"timestamp":"1700000000123"}`,
+		want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "b", Amount: 1, TimestampMs: 1700000000123},
+	},
+	{
+		name: "escapes and unicode",
+		in:   `{"type":"transfer","from":"caf\u00e9\n","to":"b\"o\\b","amount":1,"asset":"\ud83d\ude00"}`,
+		want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "café\n", To: `b"o\b`, Amount: 1, Asset: "😀"},
+	},
+	{
+		name: "empty object",
+		in:   "\t{ }\r\n",
+		want: &aurigraphv1.Transaction{},
+	},
+	{
+		name: "protobuf enum name and nulls",
+		in:   ` {"type":"TX_TYPE_TRANSFER","from":"a","to":"b","amount":1,"asset":null,"sig":null} `,
+		want: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "a", To: "b", Amount: 1},
+	},
+}
+
+func TestParseTxJSON(t *testing.T) {
+	for _, tc := range parseTxJSONTests {
 		t.Run(tc.name, func(t *testing.T) {
 			got, err := ParseTxJSON([]byte(tc.in))
 			if err != nil {
@@ -78,53 +81,56 @@ func TestParseTxJSON(t *testing.T) {
 	}
 }
 
+// parseTxJSONErrorTests are malformed transactions, which the decoder
+// fuzz tests start from too.
+var parseTxJSONErrorTests = []struct {
+	name, in, field, contains string
+}{
+	{"unknown field", `{"type":"mint","colour":"red"}`, "", "colour"},
+	{"not an object", `[1]`, "", "transaction JSON"},
+	{"trailing data", `{"type":"mint"} {}`, "", "after the object"},
+	{"truncated", `{"type":"mint"`, "", "transaction JSON"},
+	{"unknown type", `{"type":"burn"}`, "type", "burn"},
+	{"type not string", `{"type":1}`, "type", "string"},
+	{"from not string", `{"from":7}`, "from", "string"},
+	{"negative amount", `{"amount":-1}`, "amount", "non-negative"},
+	{"fraction amount", `{"amount":1.5}`, "amount", "non-negative integer"},
+	{"exponent amount", `{"amount":1e3}`, "amount", "non-negative integer"},
+	{"amount overflow", `{"amount":18446744073709551616}`, "amount", "64 bits"},
+	{"amount string sign", `{"amount":"+1"}`, "amount", "non-negative"},
+	{"amount empty string", `{"amount":""}`, "amount", "non-negative"},
+	{"amount bool", `{"amount":true}`, "amount", "non-negative"},
+	{"nonce overflow string", `{"nonce":"99999999999999999999"}`, "nonce", "64 bits"},
+	{"timestamp garbage", `{"timestamp":"yesterday"}`, "timestamp", "RFC 3339"},
+	{"timestamp before epoch", `{"timestamp":"1969-12-31T23:59:59Z"}`, "timestamp", "1970"},
+	{"timestamp overflow", `{"timestamp":9223372036854775808}`, "timestamp", "Unix milliseconds"},
+	{"timestamp string overflow", `{"timestamp":"9223372036854775808"}`, "timestamp", "Unix milliseconds"},
+	{"timestamp bool", `{"timestamp":true}`, "timestamp", "Unix milliseconds"},
+	{"payload not base64", `{"payload":"hello world"}`, "payload", "base64"},
+	{"pubkey not hex", `{"pubkey":"xyz"}`, "pubkey", "hex"},
+	{"sig odd hex", `{"sig":"abc"}`, "sig", "hex"},
+	{"duplicate key", `{"amount":1,"amount":2}`, "", "twice"},
+	{"key case differs", `{"Amount":1}`, "", "unknown field"},
+	{"leading zero", `{"amount":01}`, "", "expected ','"},
+	{"bare dot", `{"amount":1.}`, "", "digits must follow"},
+	{"bare exponent", `{"amount":1e}`, "", "exponent"},
+	{"lone minus", `{"amount":-}`, "", "invalid number"},
+	{"trailing comma", `{"type":"mint",}`, "", "expected a string"},
+	{"missing colon", `{"type" "mint"}`, "", "expected ':'"},
+	{"missing value", `{"type":`, "", "missing value"},
+	{"bad literal", `{"type":nul}`, "", "invalid literal"},
+	{"object value", `{"from":{"x":1}}`, "from", "an object"},
+	{"array value", `{"amount":[1]}`, "amount", "an array"},
+	{"raw control char", "{\"from\":\"a\u0001b\"}", "", "control character"},
+	{"bad escape", `{"from":"a\qb"}`, "", "invalid escape"},
+	{"short unicode escape", `{"from":"\u12"}`, "", "4 hex digits"},
+	{"unterminated string", `{"from":"abc`, "", "unterminated"},
+	{"single quotes", `{'from':'a'}`, "", "expected a string"},
+	{"empty input", ``, "", "expected a JSON object"},
+}
+
 func TestParseTxJSONErrors(t *testing.T) {
-	tests := []struct {
-		name, in, field, contains string
-	}{
-		{"unknown field", `{"type":"mint","colour":"red"}`, "", "colour"},
-		{"not an object", `[1]`, "", "transaction JSON"},
-		{"trailing data", `{"type":"mint"} {}`, "", "after the object"},
-		{"truncated", `{"type":"mint"`, "", "transaction JSON"},
-		{"unknown type", `{"type":"burn"}`, "type", "burn"},
-		{"type not string", `{"type":1}`, "type", "string"},
-		{"from not string", `{"from":7}`, "from", "string"},
-		{"negative amount", `{"amount":-1}`, "amount", "non-negative"},
-		{"fraction amount", `{"amount":1.5}`, "amount", "non-negative integer"},
-		{"exponent amount", `{"amount":1e3}`, "amount", "non-negative integer"},
-		{"amount overflow", `{"amount":18446744073709551616}`, "amount", "64 bits"},
-		{"amount string sign", `{"amount":"+1"}`, "amount", "non-negative"},
-		{"amount empty string", `{"amount":""}`, "amount", "non-negative"},
-		{"amount bool", `{"amount":true}`, "amount", "non-negative"},
-		{"nonce overflow string", `{"nonce":"99999999999999999999"}`, "nonce", "64 bits"},
-		{"timestamp garbage", `{"timestamp":"yesterday"}`, "timestamp", "RFC 3339"},
-		{"timestamp before epoch", `{"timestamp":"1969-12-31T23:59:59Z"}`, "timestamp", "1970"},
-		{"timestamp overflow", `{"timestamp":9223372036854775808}`, "timestamp", "Unix milliseconds"},
-		{"timestamp string overflow", `{"timestamp":"9223372036854775808"}`, "timestamp", "Unix milliseconds"},
-		{"timestamp bool", `{"timestamp":true}`, "timestamp", "Unix milliseconds"},
-		{"payload not base64", `{"payload":"hello world"}`, "payload", "base64"},
-		{"pubkey not hex", `{"pubkey":"xyz"}`, "pubkey", "hex"},
-		{"sig odd hex", `{"sig":"abc"}`, "sig", "hex"},
-		{"duplicate key", `{"amount":1,"amount":2}`, "", "twice"},
-		{"key case differs", `{"Amount":1}`, "", "unknown field"},
-		{"leading zero", `{"amount":01}`, "", "expected ','"},
-		{"bare dot", `{"amount":1.}`, "", "digits must follow"},
-		{"bare exponent", `{"amount":1e}`, "", "exponent"},
-		{"lone minus", `{"amount":-}`, "", "invalid number"},
-		{"trailing comma", `{"type":"mint",}`, "", "expected a string"},
-		{"missing colon", `{"type" "mint"}`, "", "expected ':'"},
-		{"missing value", `{"type":`, "", "missing value"},
-		{"bad literal", `{"type":nul}`, "", "invalid literal"},
-		{"object value", `{"from":{"x":1}}`, "from", "an object"},
-		{"array value", `{"amount":[1]}`, "amount", "an array"},
-		{"raw control char", "{\"from\":\"a\u0001b\"}", "", "control character"},
-		{"bad escape", `{"from":"a\qb"}`, "", "invalid escape"},
-		{"short unicode escape", `{"from":"\u12"}`, "", "4 hex digits"},
-		{"unterminated string", `{"from":"abc`, "", "unterminated"},
-		{"single quotes", `{'from':'a'}`, "", "expected a string"},
-		{"empty input", ``, "", "expected a JSON object"},
-	}
-	for _, tc := range tests {
+	for _, tc := range parseTxJSONErrorTests {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := ParseTxJSON([]byte(tc.in))
 			if err == nil {

@@ -6,8 +6,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
-	"strings"
 
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -215,22 +215,30 @@ func AppendString(b []byte, s string) []byte {
 
 // parseUint reads a JSON integer literal or a JSON string of decimal digits
 // that fits in 64 bits; raw is one JSON value, already checked to be valid.
+// It reads the digits where they are: every amount, nonce and timestamp of
+// every record passes through here.
 func parseUint(raw []byte) (uint64, error) {
-	text := string(raw)
+	text := raw
 	if len(raw) > 0 && raw[0] == '"' {
 		var ok bool
 		if text, ok = plainString(raw); !ok {
-			if err := json.Unmarshal(raw, &text); err != nil {
+			var s string
+			if err := json.Unmarshal(raw, &s); err != nil {
 				return 0, err
 			}
+			text = []byte(s)
 		}
 	}
-	if text == "" || strings.IndexFunc(text, func(r rune) bool { return r < '0' || r > '9' }) >= 0 {
+	if !digitsOnly(text) {
 		return 0, fmt.Errorf("%s is not a non-negative integer (write digits only, e.g. 42 or \"42\")", raw)
 	}
-	v, err := strconv.ParseUint(text, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("%s does not fit in 64 bits (max 18446744073709551615)", raw)
+	var v uint64
+	for _, c := range text {
+		d := uint64(c - '0')
+		if v > (math.MaxUint64-d)/10 {
+			return 0, fmt.Errorf("%s does not fit in 64 bits (max 18446744073709551615)", raw)
+		}
+		v = v*10 + d
 	}
 	return v, nil
 }
