@@ -107,7 +107,19 @@ type TxView struct {
 // transactions topic sets, is left to TxResultView, so that TxViewOf of a
 // submitted transaction writes the submission shape.
 func TxViewOf(tx *aurigraphv1.Transaction) TxView {
-	v := TxView{
+	v := txViewText(tx)
+	v.Pubkey = hex.EncodeToString(tx.GetPubkey())
+	v.Sig = hex.EncodeToString(tx.GetSig())
+	v.NewKey = hex.EncodeToString(tx.GetNewKey())
+	if len(tx.GetPayload()) > 0 {
+		v.Payload = base64.StdEncoding.EncodeToString(tx.GetPayload())
+	}
+	return v
+}
+
+// txViewText is TxViewOf without the byte fields, which need encoding.
+func txViewText(tx *aurigraphv1.Transaction) TxView {
+	return TxView{
 		ID:        tx.GetId(),
 		Type:      cmp.Or(TxTypeName(tx.GetType()), "unspecified"),
 		From:      tx.GetFrom(),
@@ -116,26 +128,33 @@ func TxViewOf(tx *aurigraphv1.Transaction) TxView {
 		Asset:     tx.GetAsset(),
 		Nonce:     Uint(tx.GetNonce()),
 		Timestamp: tx.GetTimestampMs(),
-		Pubkey:    hex.EncodeToString(tx.GetPubkey()),
-		Sig:       hex.EncodeToString(tx.GetSig()),
-		NewKey:    hex.EncodeToString(tx.GetNewKey()),
 	}
-	if len(tx.GetPayload()) > 0 {
-		v.Payload = base64.StdEncoding.EncodeToString(tx.GetPayload())
-	}
-	return v
 }
 
 // TxResultView is the transaction of r with its outcome, at position index
 // of the block at height made at blockTimestampMs.
 func TxResultView(r *aurigraphv1.TxResult, height uint64, index uint32, blockTimestampMs int64) TxView {
 	v := TxViewOf(r.GetTx())
+	v.setOutcome(r, height, index, blockTimestampMs)
+	return v
+}
+
+// AppendTxResultJSON appends TxResultView(r, height, index,
+// blockTimestampMs) as AppendJSON writes it, with the byte fields encoded
+// straight into dst: a live stream writes every transaction of every block
+// once, and the view's strings would be garbage as soon as they were copied.
+func AppendTxResultJSON(dst []byte, r *aurigraphv1.TxResult, height uint64, index uint32, blockTimestampMs int64) []byte {
+	v := txViewText(r.GetTx())
+	v.setOutcome(r, height, index, blockTimestampMs)
+	return v.appendJSON(dst, r.GetTx())
+}
+
+func (v *TxView) setOutcome(r *aurigraphv1.TxResult, height uint64, index uint32, blockTimestampMs int64) {
 	v.Status = cmp.Or(TxStatusName(r.GetStatus()), "unknown")
 	v.Reason = r.GetReason()
 	v.Height, v.Index = Uint(height), index
 	v.SubmittedMs = r.GetTx().GetSubmittedMs()
 	v.BlockTimestamp = blockTimestampMs
-	return v
 }
 
 // MarshalJSON writes v as AppendJSON does.
@@ -144,7 +163,12 @@ func (v TxView) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
 // AppendJSON appends v's JSON encoding to dst: the bytes encoding/json
 // would write for the fields present, without its reflection, because every
 // transaction of every block passes through here.
-func (v *TxView) AppendJSON(dst []byte) []byte {
+func (v *TxView) AppendJSON(dst []byte) []byte { return v.appendJSON(dst, nil) }
+
+// appendJSON is AppendJSON, taking each byte field from v when v has it
+// and otherwise from raw, encoded here; raw is nil for a view built by
+// TxViewOf, and a view built by txViewText has none of them.
+func (v *TxView) appendJSON(dst []byte, raw *aurigraphv1.Transaction) []byte {
 	b := append(dst, '{')
 	start := len(b)
 	b = appendStringMember(b, start, "id", v.ID)
@@ -155,11 +179,11 @@ func (v *TxView) AppendJSON(dst []byte) []byte {
 		b = AppendUint(appendKey(b, start, "amount"), uint64(v.Amount))
 		b = appendStringMember(b, start, "asset", v.Asset)
 		b = AppendUint(appendKey(b, start, "nonce"), uint64(v.Nonce))
-		b = appendStringMember(b, start, "payload", v.Payload)
+		b = appendBytesMember(b, start, "payload", v.Payload, raw.GetPayload(), base64.StdEncoding.AppendEncode)
 		b = appendIntMember(b, start, "timestamp", v.Timestamp)
-		b = appendStringMember(b, start, "pubkey", v.Pubkey)
-		b = appendStringMember(b, start, "sig", v.Sig)
-		b = appendStringMember(b, start, "new_key", v.NewKey)
+		b = appendBytesMember(b, start, "pubkey", v.Pubkey, raw.GetPubkey(), hex.AppendEncode)
+		b = appendBytesMember(b, start, "sig", v.Sig, raw.GetSig(), hex.AppendEncode)
+		b = appendBytesMember(b, start, "new_key", v.NewKey, raw.GetNewKey(), hex.AppendEncode)
 	}
 	b = appendStringMember(b, start, "status", v.Status)
 	b = appendStringMember(b, start, "reason", v.Reason)
@@ -188,6 +212,21 @@ func appendStringMember(b []byte, start int, key, s string) []byte {
 		return b
 	}
 	return AppendString(appendKey(b, start, key), s)
+}
+
+// appendBytesMember appends the member from text, the field already
+// encoded, or else from raw, encoded by enc. Base64 and hex need no JSON
+// escaping, so both ways write the same bytes.
+func appendBytesMember(b []byte, start int, key, text string, raw []byte, enc func(dst, src []byte) []byte) []byte {
+	switch {
+	case text != "":
+		return AppendString(appendKey(b, start, key), text)
+	case len(raw) > 0:
+		b = append(appendKey(b, start, key), '"')
+		b = enc(b, raw)
+		return append(b, '"')
+	}
+	return b
 }
 
 func appendIntMember(b []byte, start int, key string, n int64) []byte {

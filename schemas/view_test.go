@@ -190,3 +190,36 @@ func FuzzTxView(f *testing.F) {
 		}
 	})
 }
+
+// AppendTxResultJSON, which encodes the byte fields straight into its
+// buffer, writes the view TxResultView makes, after what dst holds, and
+// allocates nothing for a plain transaction into a buffer with room.
+func TestAppendTxResultJSONIsTheView(t *testing.T) {
+	key := bytes.Repeat([]byte{0x9f, 0x01}, 16)
+	results := []*aurigraphv1.TxResult{
+		{Tx: &aurigraphv1.Transaction{Id: "s", Type: aurigraphv1.TxType_TX_TYPE_TRANSFER, From: "a", To: "b", Amount: 3, Nonce: 1,
+			TimestampMs: 1700000000000, Pubkey: key, Sig: append(key, key...), SubmittedMs: 9}, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED},
+		{Tx: &aurigraphv1.Transaction{Id: "p", Type: aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER, Asset: "GLD", Payload: []byte{0xfb, 0xff, '<', '&'}}},
+		{Tx: &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_SET_KEY, From: "a", NewKey: key}, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED},
+		{Tx: &aurigraphv1.Transaction{Id: "big", Type: aurigraphv1.TxType_TX_TYPE_MINT, Amount: 1<<64 - 1, Nonce: 1<<53 + 1},
+			Status: aurigraphv1.TxStatus_TX_STATUS_FAILED, Reason: "nonce <too> \"low\" & \xff"},
+		{Tx: &aurigraphv1.Transaction{Type: 99, Payload: []byte{}, Pubkey: []byte{}}, Status: 42},
+		{},
+	}
+	for _, r := range results {
+		for _, height := range []uint64{0, 7, 1<<53 + 1} {
+			view := TxResultView(r, height, 3, 1700000000020)
+			want := view.AppendJSON([]byte("prefix "))
+			if got := AppendTxResultJSON([]byte("prefix "), r, height, 3, 1700000000020); !bytes.Equal(got, want) {
+				t.Errorf("tx %q height %d:\n got %s\nwant %s", r.GetTx().GetId(), height, got, want)
+			}
+		}
+	}
+	// Strings JSON must escape take encoding/json's way, which allocates;
+	// the signed transfer has none.
+	signed := results[0]
+	buf := make([]byte, 0, 1024)
+	if n := testing.AllocsPerRun(20, func() { AppendTxResultJSON(buf, signed, 7, 3, 1700000000020) }); n != 0 {
+		t.Errorf("%v allocations into a buffer with room, want 0", n)
+	}
+}

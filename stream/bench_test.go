@@ -61,19 +61,35 @@ func BenchmarkWebSocketFanOut(b *testing.B) {
 	b.ReportMetric(float64(want)/b.Elapsed().Seconds(), "deliveries/s")
 }
 
-// BenchmarkTxFrames is the cost of a block's tx frames, made once per block
-// and shared by every subscriber: 1,000 signed transfers.
-func BenchmarkTxFrames(b *testing.B) {
+// signedTransfers is a block of n signed transfers, amounts above 2^53
+// among them.
+func signedTransfers(n int) *aurigraphv1.Block {
 	blk := &aurigraphv1.Block{Header: &aurigraphv1.BlockHeader{Height: 7, TimestampMs: 1700000000040, Proposer: 1}}
-	for i := range 1000 {
+	for i := range n {
 		blk.Txs = append(blk.Txs, &aurigraphv1.TxResult{Tx: &aurigraphv1.Transaction{
 			Id: "6b1dfe4cc764c933f86358f610be2682a9c4ba460cecffb2421854c6eebf0e72", Type: aurigraphv1.TxType_TX_TYPE_TRANSFER,
 			From: "aur0123456789abcdef0123456789abcdef01234567", To: "acct-2", Amount: uint64(i) << 50, Nonce: uint64(i),
 			TimestampMs: 1700000000000, SubmittedMs: 1700000000010, Pubkey: make([]byte, 32), Sig: make([]byte, 64),
 		}, Status: aurigraphv1.TxStatus_TX_STATUS_COMMITTED})
 	}
+	return blk
+}
+
+// BenchmarkTxFrames is the cost of a block's tx frames, made once per block
+// and shared by every subscriber: 1,000 signed transfers.
+func BenchmarkTxFrames(b *testing.B) {
+	blk := signedTransfers(1000)
 	b.ReportAllocs()
 	for b.Loop() {
 		newBlockMessage(blk, time.UnixMilli(1700000000050)).encodeJSON()
+	}
+}
+
+// BenchmarkTxEvents is BenchmarkTxFrames for StreamService's events.
+func BenchmarkTxEvents(b *testing.B) {
+	blk := signedTransfers(1000)
+	b.ReportAllocs()
+	for b.Loop() {
+		newBlockMessage(blk, time.UnixMilli(1700000000050)).encodeProto()
 	}
 }

@@ -156,13 +156,25 @@ func (e Event) Message() *Message { return e.msg }
 // I of block H, empty for tps and validator events, which are live only.
 // Subscribing with After set to it resumes right after this event.
 func (e Event) ID() string {
+	var buf [maxIDLen]byte
+	return string(e.appendID(buf[:0]))
+}
+
+// maxIDLen is the longest ID: a 20-digit height, a dot, a 10-digit index.
+const maxIDLen = 31
+
+// appendID appends ID's text to b, for the frames of a block's events,
+// which would otherwise make a string per transaction only to copy it.
+func (e Event) appendID(b []byte) []byte {
 	switch e.Type {
 	case MessageBlock:
-		return strconv.FormatUint(e.Height, 10)
+		return strconv.AppendUint(b, e.Height, 10)
 	case MessageTx:
-		return strconv.FormatUint(e.Height, 10) + "." + strconv.FormatUint(uint64(e.TxIndex), 10)
+		b = strconv.AppendUint(b, e.Height, 10)
+		b = append(b, '.')
+		return strconv.AppendUint(b, uint64(e.TxIndex), 10)
 	}
-	return ""
+	return b
 }
 
 // JSON is the event's JSON frame, shared with every other subscriber.
@@ -201,22 +213,24 @@ type blockFrame struct {
 	CommittedMs int64 `json:"committed_ms,omitempty"`
 }
 
-// appendTxFrame appends a tx event's frame: the envelope every event has
-// (type, id, height, committed_ms, as StreamEvent has them) around the
-// transaction in the shape every face writes, schemas.TxView:
+// appendTxFrame appends the frame of transaction index of block hd: the
+// envelope every event has (type, id, height, committed_ms, as StreamEvent
+// has them) around the transaction in the shape every face writes,
+// schemas.TxView:
 //
 //	{"type":"tx","id":"H.I","height":H,"committed_ms":C,"tx":{...}}
-func appendTxFrame(b []byte, id string, height uint64, committedMs int64, tx *schemas.TxView) []byte {
-	b = append(b, `{"type":"tx","id":`...)
-	b = schemas.AppendString(b, id)
-	b = append(b, `,"height":`...)
-	b = schemas.AppendUint(b, height)
+func appendTxFrame(b []byte, hd *aurigraphv1.BlockHeader, index uint32, committedMs int64, r *aurigraphv1.TxResult) []byte {
+	// The id is digits and a dot, which JSON needs no escaping for.
+	b = append(b, `{"type":"tx","id":"`...)
+	b = Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: index}.appendID(b)
+	b = append(b, `","height":`...)
+	b = schemas.AppendUint(b, hd.GetHeight())
 	if committedMs != 0 {
 		b = append(b, `,"committed_ms":`...)
 		b = schemas.AppendInt(b, committedMs)
 	}
 	b = append(b, `,"tx":`...)
-	b = tx.AppendJSON(b)
+	b = schemas.AppendTxResultJSON(b, r, hd.GetHeight(), index, hd.GetTimestampMs())
 	return append(b, '}')
 }
 
@@ -277,9 +291,7 @@ func (m *Message) encodeJSON() {
 		var buf []byte
 		ends := make([]int, len(txs))
 		for i, r := range txs {
-			v := schemas.TxResultView(r, hd.GetHeight(), uint32(i), hd.GetTimestampMs())
-			id := Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID()
-			buf = appendTxFrame(buf, id, hd.GetHeight(), m.committedMs(), &v)
+			buf = appendTxFrame(buf, hd, uint32(i), m.committedMs(), r)
 			ends[i] = len(buf)
 			if i == 0 {
 				buf = slices.Grow(buf, len(buf)*(len(txs)-1)*9/8)
@@ -322,16 +334,34 @@ func (m *Message) encodeProto() {
 				TxCount: hd.GetTxCount(), FailedCount: hd.GetFailedCount(),
 			}},
 		}
+		// A block's events live in three arrays and their ids are pieces of
+		// one string, as the JSON frames share one buffer: a block costs a
+		// few allocations, not several per transaction.
 		txs := m.Block.GetTxs()
+		ends := make([]int, len(txs))
+		// No id is longer than one with index len(txs).
+		var scratch [maxIDLen]byte
+		idLen := len(Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(len(txs))}.appendID(scratch[:0]))
+		idBuf := make([]byte, 0, len(txs)*idLen)
+		for i := range txs {
+			idBuf = Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.appendID(idBuf)
+			ends[i] = len(idBuf)
+		}
+		ids := string(idBuf)
+		events := make([]aurigraphv1.StreamEvent, len(txs))
+		wrappers := make([]aurigraphv1.StreamEvent_Tx, len(txs))
+		bodies := make([]aurigraphv1.TxEvent, len(txs))
 		m.enc.txProto = make([]*aurigraphv1.StreamEvent, len(txs))
+		start := 0
 		for i, r := range txs {
-			m.enc.txProto[i] = &aurigraphv1.StreamEvent{
-				Type: aurigraphv1.EventType_EVENT_TYPE_TX, Height: hd.GetHeight(), CommittedMs: m.committedMs(),
-				Id: Event{Type: MessageTx, Height: hd.GetHeight(), TxIndex: uint32(i)}.ID(),
-				Event: &aurigraphv1.StreamEvent_Tx{Tx: &aurigraphv1.TxEvent{
-					Index: uint32(i), Tx: r.GetTx(), Status: r.GetStatus(), Reason: r.GetReason(),
-				}},
-			}
+			body := &bodies[i]
+			body.Index, body.Tx, body.Status, body.Reason = uint32(i), r.GetTx(), r.GetStatus(), r.GetReason()
+			wrappers[i].Tx = body
+			ev := &events[i]
+			ev.Type, ev.Height, ev.CommittedMs = aurigraphv1.EventType_EVENT_TYPE_TX, hd.GetHeight(), m.committedMs()
+			ev.Id, ev.Event = ids[start:ends[i]], &wrappers[i]
+			start = ends[i]
+			m.enc.txProto[i] = ev
 		}
 	case MessageTPS:
 		m.enc.proto = &aurigraphv1.StreamEvent{
