@@ -65,7 +65,8 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 		g.sendFailed(ctx)
 		return err
 	}
-	lastID := ""
+	// The last event with an id, formatted only for the end status.
+	var last Event
 	for msg := range sub.Messages() {
 		for ev := range sub.Events(msg) {
 			pb := ev.Proto()
@@ -73,13 +74,14 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 				g.sendFailed(ctx)
 				return err
 			}
-			if id := ev.ID(); id != "" {
-				lastID = id
+			if ev.resumable() {
+				last = ev.position()
 			}
 			sub.Sent(ev, proto.Size(pb))
 		}
 	}
 	err = sub.Err()
+	lastID := last.ID()
 	switch {
 	case errors.Is(err, ErrLagged):
 		return status.Errorf(codes.ResourceExhausted, "%v; resume with after=%q", err, lastID)

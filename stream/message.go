@@ -160,6 +160,14 @@ func (e Event) ID() string {
 	return string(e.appendID(buf[:0]))
 }
 
+// resumable reports whether the event has an ID, which a subscriber can
+// resume after.
+func (e Event) resumable() bool { return e.Type == MessageBlock || e.Type == MessageTx }
+
+// position is the event without its message: enough for its ID, without
+// keeping a block a subscriber's filter may have left far behind.
+func (e Event) position() Event { return Event{Type: e.Type, Height: e.Height, TxIndex: e.TxIndex} }
+
 // maxIDLen is the longest ID: a 20-digit height, a dot, a 10-digit index.
 const maxIDLen = 31
 

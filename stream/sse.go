@@ -97,17 +97,22 @@ func (sh *sseHandler) serve(ctx context.Context, rc *http.ResponseController, bw
 	}
 	heartbeat := time.NewTicker(sh.opts.HeartbeatInterval)
 	defer heartbeat.Stop()
-	lastID := ""
+	// The last event with an id, whose id the end frame names: formatting
+	// it for every event sent would cost each subscriber an allocation an
+	// event.
+	var last Event
 	for {
 		select {
 		case msg, ok := <-sub.Messages():
 			// Everything already queued goes out in one flush.
 			for more := true; more; {
 				if !ok {
-					return sh.end(bw, flush, sub.Err(), lastID)
+					return sh.end(bw, flush, sub.Err(), last.ID())
 				}
 				for ev := range sub.Events(msg) {
-					lastID = writeSSE(bw, sub, ev, lastID)
+					if writeSSE(bw, sub, ev) {
+						last = ev.position()
+					}
 				}
 				select {
 				case msg, ok = <-sub.Messages():
@@ -129,14 +134,15 @@ func (sh *sseHandler) serve(ctx context.Context, rc *http.ResponseController, bw
 	}
 }
 
-// writeSSE writes one event and returns the id the client now holds.
-func writeSSE(bw *bufio.Writer, sub *Subscription, ev Event, lastID string) string {
+// writeSSE writes one event and reports whether it carried an id, which
+// the client now holds.
+func writeSSE(bw *bufio.Writer, sub *Subscription, ev Event) bool {
 	frame := ev.JSON()
-	if id := ev.ID(); id != "" {
+	resumable := ev.resumable()
+	if resumable {
 		bw.WriteString("id: ")
-		bw.WriteString(id)
+		bw.Write(ev.appendID(bw.AvailableBuffer()))
 		bw.WriteByte('\n')
-		lastID = id
 	}
 	bw.WriteString("event: ")
 	bw.WriteString(string(ev.Type))
@@ -144,7 +150,7 @@ func writeSSE(bw *bufio.Writer, sub *Subscription, ev Event, lastID string) stri
 	bw.Write(frame)
 	bw.WriteString("\n\n")
 	sub.Sent(ev, len(frame))
-	return lastID
+	return resumable
 }
 
 // end tells the client why the stream stops, when it is still there to hear.

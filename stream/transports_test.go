@@ -365,6 +365,26 @@ func TestResumeAfterATransactionEvent(t *testing.T) {
 	}
 }
 
+// A stream the server ends names where to resume: the last event it sent
+// with an id.
+func TestEndNamesTheLastEventSent(t *testing.T) {
+	for _, tr := range []transport{{"sse", connectSSE}, {"grpc", connectGRPC}} {
+		t.Run(tr.name, func(t *testing.T) {
+			chain := newMemChain()
+			chain.append(3, 2, time.Time{})
+			h, _, _ := startHub(t, chain, HubOptions{})
+			c := tr.connect(t, h, url.Values{"from_height": {"1"}, "types": {"block,tx"}})
+			defer c.close()
+			collect(t, c, "3.1")
+			h.Close()
+			ev, err := c.next(t)
+			if err == nil || !strings.Contains(err.Error(), `"3.1"`) {
+				t.Fatalf("after the hub closed: event %v, error %v; want an end naming \"3.1\"", ev, err)
+			}
+		})
+	}
+}
+
 func TestSSEResumesWithLastEventID(t *testing.T) {
 	chain := newMemChain()
 	chain.append(6, 1, time.Time{})
