@@ -113,6 +113,16 @@ func TestRESTOperations(t *testing.T) {
 	if code != http.StatusOK || got.Threshold != 20 || got.CreatedMs != created.CreatedMs || !got.WebhookSecretSet {
 		t.Fatalf("update: %d %s", code, body)
 	}
+	// The secret was given for that endpoint, not for another.
+	moved := strings.Replace(updated, "hooks.example.com/x", "elsewhere.example.com/y", 1)
+	code, body = call(t, http.MethodPut, rule, moved)
+	if code != http.StatusBadRequest || !strings.Contains(body, "webhook_secret") {
+		t.Fatalf("update moving the webhook without a secret: %d %s, want 400 naming webhook_secret", code, body)
+	}
+	code, body = call(t, http.MethodPut, rule, strings.Replace(moved, `"webhook_url"`, `"webhook_secret":"k2","webhook_url"`, 1))
+	if code != http.StatusOK || !strings.Contains(body, "elsewhere.example.com") {
+		t.Fatalf("update moving the webhook with its secret: %d %s", code, body)
+	}
 	code, body = call(t, http.MethodGet, api+"/alerts/history?rule_id="+created.ID+"&limit=10&after=0", "")
 	if code != http.StatusOK || body != "{\"transitions\":[]}\n" {
 		t.Fatalf("history: %d %s", code, body)

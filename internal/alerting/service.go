@@ -105,10 +105,33 @@ func (s *Service) Update(ctx context.Context, id string, r *aurigraphv1.AlertRul
 	}
 	r = userFields(r)
 	r.Id = id
+	if r.GetWebhookUrl() != "" && r.GetWebhookSecret() == "" {
+		if err := s.checkSecretFollows(ctx, r); err != nil {
+			return nil, err
+		}
+	}
 	if err := s.propose(ctx, &aurigraphv1.AlertEntry{PutRule: r}); err != nil {
 		return nil, err
 	}
 	return s.Get(ctx, id)
+}
+
+// checkSecretFollows refuses an update that moves a signed webhook to
+// another URL without a secret. An update without one keeps the rule's
+// secret, which is right for the endpoint it was given for, but would sign
+// deliveries to a new endpoint with a key its owner never gave it.
+func (s *Service) checkSecretFollows(ctx context.Context, r *aurigraphv1.AlertRule) error {
+	st, err := s.read(ctx)
+	if err != nil {
+		return err
+	}
+	for _, old := range st.GetRules() {
+		if old.GetId() == r.GetId() && old.GetWebhookSecret() != "" && old.GetWebhookUrl() != r.GetWebhookUrl() {
+			return fmt.Errorf("%w: webhook_url changes from %q to %q, and the rule's webhook_secret was given for the old endpoint: "+
+				"send the new endpoint's webhook_secret, or first update the rule without webhook_url to drop the secret", ErrInvalid, old.GetWebhookUrl(), r.GetWebhookUrl())
+		}
+	}
+	return nil
 }
 
 // Delete removes rule id. Its transitions stay in the history.
