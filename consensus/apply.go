@@ -6,6 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"strings"
+
+	"google.golang.org/protobuf/proto"
 
 	"github.com/aurigraph/aurigraph/internal/chain"
 	"github.com/aurigraph/aurigraph/internal/sigcache"
@@ -94,6 +97,14 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 	if len(results) == 0 {
 		return nil, nil
 	}
+	if len(results)*2 < len(txs) {
+		// Most of the batch was already in the chain: the block would keep
+		// the whole entry's memory (decodeBatch) in every cache holding it
+		// for the few it kept, so those get memory of their own.
+		for _, r := range results {
+			r.Tx = ownedTx(r.Tx)
+		}
+	}
 
 	// The bodies of a Ready's blocks share one buffer, reused once the
 	// block store has written them.
@@ -123,6 +134,20 @@ func (f *fsm) apply(b *aurigraphv1.Batch, term, index uint64) (*aurigraphv1.Bloc
 	f.txCount += uint64(len(results))
 	f.changes.blocks = append(f.changes.blocks, builtBlock{blk: blk, body: body, keys: keys})
 	return blk, nil
+}
+
+// ownedTx is a copy of tx sharing no memory with it, strings included,
+// which proto.Clone would share.
+func ownedTx(tx *aurigraphv1.Transaction) *aurigraphv1.Transaction {
+	raw, err := proto.Marshal(tx)
+	if err != nil {
+		return tx
+	}
+	out := &aurigraphv1.Transaction{}
+	if proto.Unmarshal(raw, out) != nil {
+		return tx
+	}
+	return out
 }
 
 func (f *fsm) applyGenesisEntry(b *aurigraphv1.Batch) error {
@@ -238,8 +263,10 @@ func (f *fsm) execute(tx *aurigraphv1.Transaction, blockTime int64, sig sigCheck
 			reason = "amount must be positive"
 		default:
 			if reason = f.authorize(from, signer); reason == "" {
+				// Copies the state owns, not the raft entry's memory.
+				asset, owner := strings.Clone(asset), strings.Clone(from)
 				if reason = f.credit(from, asset, amount); reason == "" {
-					f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: from, Supply: amount}
+					f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: owner, Supply: amount}
 				}
 			}
 		}
@@ -433,7 +460,7 @@ func (f *fsm) mint(tx *aurigraphv1.Transaction, signer []byte) string {
 	}
 	// Asset records are shared with state copies being snapshotted: replace,
 	// never modify.
-	f.assets[asset] = &aurigraphv1.AssetInfo{Name: asset, Owner: info.GetOwner(), Supply: info.GetSupply() + amount}
+	f.assets[info.GetName()] = &aurigraphv1.AssetInfo{Name: info.GetName(), Owner: info.GetOwner(), Supply: info.GetSupply() + amount}
 	return ""
 }
 

@@ -3,6 +3,7 @@ package consensus
 import (
 	"crypto/ed25519"
 	"fmt"
+	"runtime"
 	"testing"
 
 	"google.golang.org/protobuf/encoding/protowire"
@@ -140,5 +141,92 @@ func BenchmarkDecodeBatch(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// The state keeps accounts and assets for the chain's life; were they
+// keyed by a decoded transaction's strings, each would keep its whole raft
+// entry's memory (decodeBatch), and memory would grow with the log.
+func TestStateKeepsNoRaftEntries(t *testing.T) {
+	f := testFSM(1 << 16)
+	const batches, payload = 100, 256 << 10
+	apply := func(i int) {
+		from, to, asset := fmt.Sprintf("maker-%d", i), fmt.Sprintf("taker-%d", i), fmt.Sprintf("AS%d", i)
+		data := mustMarshal(t, &aurigraphv1.Batch{Txs: []*aurigraphv1.Transaction{
+			{Id: fmt.Sprintf("mint-%d", i), Type: aurigraphv1.TxType_TX_TYPE_MINT, To: from, Amount: 5, Payload: make([]byte, payload)},
+			{Id: fmt.Sprintf("create-%d", i), Type: aurigraphv1.TxType_TX_TYPE_ASSET_CREATE, From: from, Asset: asset, Amount: 10, Nonce: 1},
+			{Id: fmt.Sprintf("send-%d", i), Type: aurigraphv1.TxType_TX_TYPE_ASSET_TRANSFER, From: from, To: to, Asset: asset, Amount: 1, Nonce: 2},
+			{Id: fmt.Sprintf("mint-more-%d", i), Type: aurigraphv1.TxType_TX_TYPE_MINT, From: from, To: to, Asset: asset, Amount: 1, Nonce: 3},
+		}})
+		var b aurigraphv1.Batch
+		if err := decodeBatch(data, &b); err != nil {
+			t.Fatal(err)
+		}
+		blk, err := f.apply(&b, 1, uint64(i+2))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range blk.GetTxs() {
+			if r.GetStatus() != aurigraphv1.TxStatus_TX_STATUS_COMMITTED {
+				t.Fatalf("batch %d: %s failed: %s", i, r.GetTx().GetId(), r.GetReason())
+			}
+		}
+		// What the block store would take, dropped: the store keeps
+		// blocks of its own, which this test is not about.
+		f.appliedIndex = uint64(i + 2)
+		if _, err := f.takeChanges(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply(0)
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	before := heap()
+	for i := 1; i <= batches; i++ {
+		apply(i)
+	}
+	// The state grew by a few accounts and assets a batch; the entries
+	// were 25 MiB.
+	if grown := int64(heap()) - int64(before); grown > batches*payload/4 {
+		t.Fatalf("the heap grew by %d bytes over %d batches of %d-byte entries: the state keeps their memory", grown, batches, payload)
+	}
+	if got := f.lookup("taker-7").balance("AS7"); got != 2 {
+		t.Fatalf("taker-7 holds %d AS7, want 2", got)
+	}
+}
+
+// A block that kept few of its batch's transactions does not keep the
+// batch's memory either.
+func TestMostlyDuplicateBlockOwnsItsTransactions(t *testing.T) {
+	f := testFSM(1 << 10)
+	gen, setup := txgen.NewTransfers(10)
+	if _, err := f.apply(setup, 1, 1); err != nil {
+		t.Fatal(err)
+	}
+	first := gen.Batch(10)
+	if _, err := f.apply(first, 1, 2); err != nil {
+		t.Fatal(err)
+	}
+	// The same transactions again, and one new, without source ranges.
+	again := &aurigraphv1.Batch{Txs: append(proto.Clone(first).(*aurigraphv1.Batch).GetTxs(), gen.Batch(1).GetTxs()...)}
+	var b aurigraphv1.Batch
+	if err := decodeBatch(mustMarshal(t, again), &b); err != nil {
+		t.Fatal(err)
+	}
+	blk, err := f.apply(&b, 1, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(blk.GetTxs()) != 1 {
+		t.Fatalf("block kept %d transactions, want the 1 new one", len(blk.GetTxs()))
+	}
+	if kept := blk.GetTxs()[0].GetTx(); kept == b.Txs[len(b.Txs)-1] {
+		t.Fatal("the block kept the decoded transaction, which shares the entry's memory")
+	} else if !proto.Equal(kept, b.Txs[len(b.Txs)-1]) {
+		t.Fatalf("the block's copy %v differs from the transaction %v", kept, b.Txs[len(b.Txs)-1])
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"math"
 	"runtime"
 	"slices"
+	"strings"
 
 	"google.golang.org/protobuf/encoding/protowire"
 
@@ -428,8 +429,12 @@ func (f *fsm) account(addr string) *account {
 // accountChunk is how many accounts one chunk of the slab holds (256 KiB).
 const accountChunk = 4096
 
-// newAccount adds an empty account for addr, which has none.
+// newAccount adds an empty account for addr, which has none. The state
+// keeps its own copy of addr: a decoded transaction's strings share the
+// memory of its whole raft entry (decodeBatch), which an account living
+// for the chain's life would otherwise keep.
 func (f *fsm) newAccount(addr string) *account {
+	addr = strings.Clone(addr)
 	n := len(f.slab)
 	if n == 0 || len(f.slab[n-1]) == accountChunk {
 		f.slab = append(f.slab, make([]account, 0, accountChunk))
@@ -443,7 +448,22 @@ func (f *fsm) newAccount(addr string) *account {
 	return a
 }
 
+// heldAsset is asset as the state holds it: the native asset's name, a
+// created asset's own, or a copy of one not created yet. A balance keyed by
+// the transaction's string would keep its raft entry's memory (decodeBatch),
+// and writing a map entry stores the key it was written with.
+func (f *fsm) heldAsset(asset string) string {
+	if asset == NativeAsset {
+		return NativeAsset
+	}
+	if info := f.assets[asset]; info != nil {
+		return info.GetName()
+	}
+	return strings.Clone(asset)
+}
+
 func (f *fsm) credit(addr, asset string, amount uint64) string {
+	asset = f.heldAsset(asset)
 	a := f.account(addr)
 	have := a.balance(asset)
 	if have > math.MaxUint64-amount {
@@ -466,6 +486,7 @@ func (f *fsm) move(from, to, asset string, amount uint64) string {
 	if src == nil || src.balance(asset) < amount {
 		return "insufficient balance"
 	}
+	asset = f.heldAsset(asset)
 	if from == to {
 		return ""
 	}

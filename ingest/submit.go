@@ -12,6 +12,7 @@ import (
 	"math"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -257,7 +258,9 @@ func (h *SubmitHandler) Submit(ctx context.Context, txs []*aurigraphv1.Transacti
 		return SubmitResult{}, fmt.Errorf("%w: writing to %s failed: %w; retry (transactions already written are deduplicated by id)", ErrLogUnavailable, h.cfg.Topic, err)
 	}
 	for _, id := range res.IDs {
-		h.recent.add(id)
+		// A copy: an id a client sent shares the request decoder's memory,
+		// which the set would keep for as long as it remembers the id.
+		h.recent.add(strings.Clone(id))
 	}
 	h.txs.WithLabelValues("accepted").Add(float64(len(records)))
 	return res, nil

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -175,6 +177,38 @@ func TestSubmitHandlerBrokerDown(t *testing.T) {
 	status, reply := post(t, url, http.MethodPost, `{"type":"mint","to":"b","amount":1}`)
 	if status != http.StatusServiceUnavailable || !strings.Contains(reply.Error, "retry") {
 		t.Fatalf("status %d %+v, want 503 telling the client to retry", status, reply)
+	}
+}
+
+// The ids a handler remembers must not keep the memory of the requests
+// they came in: a client's id shares its request decoder's chunk.
+func TestRecentIDsKeepNoRequestMemory(t *testing.T) {
+	const requests = 2000
+	addr := newCluster(t, 1)
+	_, url := startSubmit(t, addr, func(cfg *SubmitConfig) { cfg.RecentIDs = requests })
+	body := func(i int) string {
+		tx := &aurigraphv1.Transaction{Type: aurigraphv1.TxType_TX_TYPE_MINT, To: "carol", Amount: uint64(i + 1)}
+		return fmt.Sprintf(`{"id":%q,"type":"mint","to":"carol","amount":%d}`, schemas.TxID(tx), i+1)
+	}
+	heap := func() uint64 {
+		runtime.GC()
+		var m runtime.MemStats
+		runtime.ReadMemStats(&m)
+		return m.HeapAlloc
+	}
+	if status, reply := post(t, url, http.MethodPost, body(0)); status != http.StatusAccepted {
+		t.Fatalf("first submission: %d %+v", status, reply)
+	}
+	before := heap()
+	for i := 1; i <= requests; i++ {
+		if status, reply := post(t, url, http.MethodPost, body(i)); status != http.StatusAccepted {
+			t.Fatalf("submission %d: %d %+v", i, status, reply)
+		}
+	}
+	// An id and its place in the set take about a hundred bytes; a
+	// decoder's first chunk is 8 KiB.
+	if grown := int64(heap()) - int64(before); grown > requests*2048 {
+		t.Fatalf("the heap grew by %d bytes for %d remembered ids", grown, requests)
 	}
 }
 

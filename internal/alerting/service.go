@@ -121,14 +121,18 @@ func (s *Service) Update(ctx context.Context, id string, r *aurigraphv1.AlertRul
 // secret, which is right for the endpoint it was given for, but would sign
 // deliveries to a new endpoint with a key its owner never gave it.
 func (s *Service) checkSecretFollows(ctx context.Context, r *aurigraphv1.AlertRule) error {
+	// Only the leader proposes: a follower answers where to go at once.
+	if _, err := s.leader(); err != nil {
+		return err
+	}
 	st, err := s.read(ctx)
 	if err != nil {
 		return err
 	}
 	for _, old := range st.GetRules() {
 		if old.GetId() == r.GetId() && old.GetWebhookSecret() != "" && old.GetWebhookUrl() != r.GetWebhookUrl() {
-			return fmt.Errorf("%w: webhook_url changes from %q to %q, and the rule's webhook_secret was given for the old endpoint: "+
-				"send the new endpoint's webhook_secret, or first update the rule without webhook_url to drop the secret", ErrInvalid, old.GetWebhookUrl(), r.GetWebhookUrl())
+			return invalid("webhook_url", "changes from %q to %q, and the rule's webhook_secret was given for the old endpoint: "+
+				"send the new endpoint's webhook_secret, or first update the rule without webhook_url to drop the secret", old.GetWebhookUrl(), r.GetWebhookUrl())
 		}
 	}
 	return nil
