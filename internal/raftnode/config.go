@@ -48,6 +48,9 @@ type Config struct {
 	// data, so that large entries do not keep SnapshotCatchUpEntries of them
 	// (gigabytes) in memory. Default 16 MiB.
 	SnapshotCatchUpBytes uint64
+	// SnapshotRetry is the wait before a failed snapshot is tried again,
+	// doubling with each failure in a row up to a minute. Default ten ticks.
+	SnapshotRetry time.Duration
 	// Join starts a node that an existing cluster added with AddMember:
 	// with an empty log it does not bootstrap a cluster from Peers but
 	// waits for the leader to send it the log (or a snapshot),
@@ -124,6 +127,9 @@ func (c Config) withDefaults() (Config, error) {
 	}
 	if c.SnapshotCatchUpBytes == 0 {
 		c.SnapshotCatchUpBytes = 16 << 20
+	}
+	if c.SnapshotRetry <= 0 {
+		c.SnapshotRetry = 10 * c.TickInterval
 	}
 	if c.Logger == nil {
 		c.Logger = slog.Default()

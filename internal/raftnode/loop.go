@@ -365,16 +365,30 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 	}
 	applied, _ := n.sm.Applied()
 	n.compactLog(applied)
+	if n.snapshotting.Load() {
+		return
+	}
+	if from := n.snapshotFailedFrom.Swap(0); from != 0 {
+		// No file holds the snapshot the failed write was for: the index
+		// goes back to the last one written, or a follower waiting for a
+		// snapshot would wait for the next entry, for ever on an idle
+		// chain.
+		n.snapshotIndex = from - 1
+		n.snapshotRetryAt = time.Now().Add(n.snapshotRetry.Next())
+	} else if n.snapshotSucceeded.Swap(false) {
+		n.snapshotRetry.Reset()
+	}
 	wanted := n.memory.wantSnapshot.Load()
 	due := applied-n.snapshotIndex+n.snapshotHeadStart >= n.cfg.SnapshotEntries || n.bytesSinceSnapshot >= n.cfg.SnapshotBytes || wanted
 	// Until replay has delivered every entry up to the applied index,
 	// confState may not yet describe that index.
-	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || n.snapshotting.Load() {
+	if n.lastDelivered != applied || applied == n.snapshotIndex || !due || time.Now().Before(n.snapshotRetryAt) {
 		return
 	}
 	start := time.Now()
 	applied, term, encode := n.sm.Snapshot()
 	confState, addrs := n.confState, n.snapshotAddrs()
+	before := n.snapshotIndex
 	n.snapshotIndex = applied
 	n.bytesSinceSnapshot, n.snapshotHeadStart = 0, 0
 	n.snapshotting.Store(true)
@@ -384,8 +398,11 @@ func (n *Node) maybeSnapshot(delivered []raftpb.Entry) {
 		defer n.snapshotting.Store(false)
 		if err := n.writeSnapshot(encode, applied, confState, addrs); err != nil {
 			n.logger.Error("raft snapshot failed; the WAL keeps growing until the next one succeeds", "index", applied, "term", term, "err", err)
+			n.m.snapshotFailures.Inc()
+			n.snapshotFailedFrom.Store(before + 1)
 			return
 		}
+		n.snapshotSucceeded.Store(true)
 		n.m.snapshots.Inc()
 		n.m.snapshotDuration.Observe(time.Since(start).Seconds())
 	}()

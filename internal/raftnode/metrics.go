@@ -16,6 +16,7 @@ type metrics struct {
 	leaderChanges     prometheus.Counter
 	proposals         *prometheus.CounterVec
 	snapshots         prometheus.Counter
+	snapshotFailures  prometheus.Counter
 	snapshotDuration  prometheus.Histogram
 	snapshotsRestored prometheus.Counter
 	commitLatency     prometheus.Histogram
@@ -52,6 +53,8 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 		leaderChanges: prometheus.NewCounter(prometheus.CounterOpts(opts("leader_changes_total", "Times the known raft leader changed."))),
 		proposals:     prometheus.NewCounterVec(prometheus.CounterOpts(opts("proposals_total", "Batches proposed by this validator, by outcome.")), []string{"result"}),
 		snapshots:     prometheus.NewCounter(prometheus.CounterOpts(opts("snapshots_total", "Raft snapshots taken by this validator."))),
+		snapshotFailures: prometheus.NewCounter(prometheus.CounterOpts(opts("snapshot_failures_total",
+			"Raft snapshots this validator failed to encode or write; it retries after a backoff, its WAL growing meanwhile."))),
 		snapshotsRestored: prometheus.NewCounter(prometheus.CounterOpts(opts("snapshots_restored_total",
 			"Raft snapshots received from the leader and restored into the state machine."))),
 		snapshotDuration: prometheus.NewHistogram(hist("snapshot_duration_seconds",
@@ -77,6 +80,7 @@ func newMetrics(reg prometheus.Registerer, id uint64) *metrics {
 	m.leaderChanges = promreg.Register(reg, m.leaderChanges)
 	m.proposals = promreg.Register(reg, m.proposals)
 	m.snapshots = promreg.Register(reg, m.snapshots)
+	m.snapshotFailures = promreg.Register(reg, m.snapshotFailures)
 	m.snapshotDuration = promreg.Register(reg, m.snapshotDuration)
 	m.snapshotsRestored = promreg.Register(reg, m.snapshotsRestored)
 	m.commitLatency = promreg.Register(reg, m.commitLatency)

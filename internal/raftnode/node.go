@@ -17,6 +17,8 @@ import (
 
 	"go.etcd.io/raft/v3"
 	"go.etcd.io/raft/v3/raftpb"
+
+	"github.com/aurigraph/aurigraph/internal/retry"
 )
 
 // Operators meet these errors in logs and API answers as a validator's
@@ -83,6 +85,16 @@ type Node struct {
 	// snapshotHeadStart brings the first snapshot after start forward by
 	// this many entries (see snapshotStagger).
 	snapshotHeadStart uint64
+	// After a failed snapshot the next waits until snapshotRetryAt, each
+	// failure in a row longer (Config.SnapshotRetry to a minute): every
+	// attempt encodes the whole state.
+	snapshotRetry   retry.Backoff
+	snapshotRetryAt time.Time
+	// The background snapshot's outcome, for the applier to take: the
+	// index of the snapshot before a failed one, plus one, or that one
+	// succeeded.
+	snapshotFailedFrom atomic.Uint64
+	snapshotSucceeded  atomic.Bool
 
 	leader    atomic.Uint64
 	term      atomic.Uint64
@@ -159,6 +171,8 @@ func Start(cfg Config, sm StateMachine) (*Node, error) {
 		donec:     make(chan struct{}),
 
 		applyFailed: make(chan struct{}),
+
+		snapshotRetry: retry.Backoff{Min: cfg.SnapshotRetry, Max: time.Minute},
 	}
 	n.durable = cfg.Storage
 	if n.durable == nil {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -420,6 +421,58 @@ func TestSnapshotForAFollowerTakenOnce(t *testing.T) {
 	time.Sleep(40 * raftnodetest.Tick)
 	if got := counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_snapshots_total", ""); got != 1 {
 		t.Fatalf("leader took %v snapshots for one follower, want 1", got)
+	}
+}
+
+// failingSnapshots fails the first snapshot write of all the nodes that
+// share it, as a full or broken disk would.
+type failingSnapshots struct {
+	raftnode.Storage
+	failed *atomic.Bool
+}
+
+func (f failingSnapshots) SaveSnapshot(meta raftpb.SnapshotMetadata, chunks ...[]byte) error {
+	if f.failed.CompareAndSwap(false, true) {
+		return fmt.Errorf("write snapshot %d: %w", meta.Index, errDiskFull)
+	}
+	return f.Storage.SaveSnapshot(meta, chunks...)
+}
+
+var errDiskFull = errors.New("no space left on device")
+
+// TestFailedSnapshotRetriedForAFollower: a follower waits for a snapshot
+// whose write fails, on a chain where nothing more is proposed. The leader
+// tries again after its backoff and the follower catches up: a failed
+// write must not count as a snapshot taken at its index.
+func TestFailedSnapshotRetriedForAFollower(t *testing.T) {
+	t.Parallel()
+	var failed atomic.Bool
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+		cfg.SnapshotRetry = 2 * raftnodetest.Tick
+		cfg.Storage = failingSnapshots{raftnode.NewDiskStorage(cfg.DataDir, nil), &failed}
+	}})
+	lead := c.Leader()
+	f := c.Followers(lead)[0].ID()
+	c.Stop(f)
+	for i := range 40 {
+		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "a%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
+		if err := raftnodetest.Propose(lead, []byte("b")); err != nil {
+			t.Fatal(err)
+		}
+		return len(lead.RetainedEntries()) <= 8
+	})
+	c.Start(f)
+	raftnodetest.WaitFor(t, "the follower restored a snapshot after the failed one", func() bool {
+		return counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", "") == 1
+	})
+	if got := counterValue(t, c.Regs[lead.ID()], "aurigraph_consensus_snapshot_failures_total", ""); got != 1 || !failed.Load() {
+		t.Fatalf("leader counted %v failed snapshots, want the 1 that failed", got)
 	}
 }
 
