@@ -39,81 +39,96 @@ const (
 	batchFormatVersion = 8
 )
 
+// field is one field of a message: a varint's value, or a length-delimited
+// field's bytes. Other wire types are not read: the messages decoded here
+// have none, and one that does goes to proto.Unmarshal.
+type field struct {
+	num   protowire.Number
+	typ   protowire.Type
+	value uint64
+	bytes []byte
+}
+
+// nextField reads the field at the start of data and returns the rest; ok
+// is false for a malformed field or another wire type.
+func nextField(data []byte) (f field, rest []byte, ok bool) {
+	num, typ, k := protowire.ConsumeTag(data)
+	if k < 0 {
+		return field{}, nil, false
+	}
+	f.num, f.typ, data = num, typ, data[k:]
+	switch typ {
+	case protowire.VarintType:
+		f.value, k = protowire.ConsumeVarint(data)
+	case protowire.BytesType:
+		f.bytes, k = protowire.ConsumeBytes(data)
+	default:
+		return field{}, nil, false
+	}
+	if k < 0 {
+		return field{}, nil, false
+	}
+	return f, data[k:], true
+}
+
 // countBatchTxs walks the batch's top-level fields and counts its
 // transactions; ok is false when a field calls for proto.Unmarshal.
 func countBatchTxs(data []byte) (n int, ok bool) {
 	for len(data) > 0 {
-		num, typ, k := protowire.ConsumeTag(data)
-		if k < 0 {
+		var f field
+		if f, data, ok = nextField(data); !ok {
 			return 0, false
 		}
-		data = data[k:]
 		switch {
-		case typ == protowire.VarintType && (num == batchProposer || num == batchTimestamp || num == batchProposalID || num == batchFormatVersion):
-		case typ == protowire.BytesType && (num == batchSources || num == batchTxs):
-			if num == batchTxs {
-				n++
-			}
+		case f.typ == protowire.VarintType && (f.num == batchProposer || f.num == batchTimestamp || f.num == batchProposalID || f.num == batchFormatVersion):
+		case f.typ == protowire.BytesType && f.num == batchSources:
+		case f.typ == protowire.BytesType && f.num == batchTxs:
+			n++
 		default:
 			return 0, false
 		}
-		if k = protowire.ConsumeFieldValue(num, typ, data); k < 0 {
-			return 0, false
-		}
-		data = data[k:]
 	}
 	return n, true
 }
 
+// decodeBatchFast decodes data, which countBatchTxs found to hold n
+// transactions and only fields it knows.
 func decodeBatchFast(data []byte, n int, b *aurigraphv1.Batch) bool {
-	buf := make([]byte, len(data))
-	copy(buf, data)
-	data = buf
+	data = append([]byte(nil), data...)
 	var txs []aurigraphv1.Transaction
 	if n > 0 {
 		txs = make([]aurigraphv1.Transaction, n)
 		b.Txs = make([]*aurigraphv1.Transaction, 0, n)
 	}
 	for len(data) > 0 {
-		num, typ, k := protowire.ConsumeTag(data)
-		data = data[k:]
-		if typ == protowire.VarintType {
-			v, k := protowire.ConsumeVarint(data)
-			if k < 0 {
-				return false
-			}
-			data = data[k:]
-			switch num {
-			case batchProposer:
-				b.Proposer = v
-			case batchTimestamp:
-				b.TimestampMs = int64(v)
-			case batchProposalID:
-				b.ProposalId = v
-			case batchFormatVersion:
-				b.FormatVersion = uint32(v)
-			}
-			continue
-		}
-		v, k := protowire.ConsumeBytes(data)
-		if k < 0 {
+		var f field
+		var ok bool
+		if f, data, ok = nextField(data); !ok {
 			return false
 		}
-		data = data[k:]
-		if num == batchSources {
+		switch f.num {
+		case batchProposer:
+			b.Proposer = f.value
+		case batchTimestamp:
+			b.TimestampMs = int64(f.value)
+		case batchProposalID:
+			b.ProposalId = f.value
+		case batchFormatVersion:
+			b.FormatVersion = uint32(f.value)
+		case batchSources:
 			// A batch has a source range a partition, a handful at most.
 			r := &aurigraphv1.SourceRange{}
-			if proto.Unmarshal(v, r) != nil {
+			if proto.Unmarshal(f.bytes, r) != nil {
 				return false
 			}
 			b.Sources = append(b.Sources, r)
-			continue
+		case batchTxs:
+			tx := &txs[len(b.Txs)]
+			if !decodeTxFast(f.bytes, tx) {
+				return false
+			}
+			b.Txs = append(b.Txs, tx)
 		}
-		tx := &txs[len(b.Txs)]
-		if !decodeTxFast(v, tx) {
-			return false
-		}
-		b.Txs = append(b.Txs, tx)
 	}
 	return true
 }
@@ -139,67 +154,57 @@ const (
 // caller's copy of the entry, never written again.
 func decodeTxFast(data []byte, tx *aurigraphv1.Transaction) bool {
 	for len(data) > 0 {
-		num, typ, k := protowire.ConsumeTag(data)
-		if k < 0 {
+		var f field
+		var ok bool
+		if f, data, ok = nextField(data); !ok {
 			return false
 		}
-		data = data[k:]
-		switch typ {
-		case protowire.VarintType:
-			v, k := protowire.ConsumeVarint(data)
-			if k < 0 {
-				return false
-			}
-			data = data[k:]
-			switch num {
+		if f.typ == protowire.VarintType {
+			switch f.num {
 			case txType:
-				tx.Type = aurigraphv1.TxType(int32(v))
+				tx.Type = aurigraphv1.TxType(int32(f.value))
 			case txAmount:
-				tx.Amount = v
+				tx.Amount = f.value
 			case txNonce:
-				tx.Nonce = v
+				tx.Nonce = f.value
 			case txTimestamp:
-				tx.TimestampMs = int64(v)
+				tx.TimestampMs = int64(f.value)
 			case txSubmittedMs:
-				tx.SubmittedMs = int64(v)
+				tx.SubmittedMs = int64(f.value)
 			default:
 				return false
 			}
-		case protowire.BytesType:
-			v, k := protowire.ConsumeBytes(data)
-			if k < 0 {
-				return false
-			}
-			data = data[k:]
-			switch num {
-			case txID, txFrom, txTo, txAsset:
-				if !utf8.Valid(v) {
-					return false
-				}
-				s := aliasString(v)
-				switch num {
-				case txID:
-					tx.Id = s
-				case txFrom:
-					tx.From = s
-				case txTo:
-					tx.To = s
-				default:
-					tx.Asset = s
-				}
-			case txPayload:
-				tx.Payload = aliasBytes(v)
-			case txPubkey:
-				tx.Pubkey = aliasBytes(v)
-			case txSig:
-				tx.Sig = aliasBytes(v)
-			case txNewKey:
-				tx.NewKey = aliasBytes(v)
-			default:
-				return false
-			}
+			continue
+		}
+		var str *string
+		var bs *[]byte
+		switch f.num {
+		case txID:
+			str = &tx.Id
+		case txFrom:
+			str = &tx.From
+		case txTo:
+			str = &tx.To
+		case txAsset:
+			str = &tx.Asset
+		case txPayload:
+			bs = &tx.Payload
+		case txPubkey:
+			bs = &tx.Pubkey
+		case txSig:
+			bs = &tx.Sig
+		case txNewKey:
+			bs = &tx.NewKey
 		default:
 			return false
+		}
+		switch {
+		case bs != nil:
+			*bs = aliasBytes(f.bytes)
+		case !utf8.Valid(f.bytes):
+			return false
+		default:
+			*str = aliasString(f.bytes)
 		}
 	}
 	return true
