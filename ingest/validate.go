@@ -166,17 +166,15 @@ func CheckID(tx *aurigraphv1.Transaction) error {
 }
 
 // checkID is CheckID returning the digest the id derives from, which the
-// signature check needs next. An id it sets is taken from dec when dec is
-// not nil, with the memory of the transaction dec decoded.
+// signature check needs next. An id it sets is taken from dec, with the
+// memory of the transaction dec decoded (from the heap when dec is nil).
 func checkID(tx *aurigraphv1.Transaction, dec *schemas.TxDecoder) ([sha256.Size]byte, error) {
 	digest := schemas.TxDigest(tx)
 	var buf [2 * sha256.Size]byte
 	derived := hex.AppendEncode(buf[:0], digest[:])
 	switch id := tx.GetId(); {
-	case id == "" && dec != nil:
-		tx.Id = dec.String(derived)
 	case id == "":
-		tx.Id = string(derived)
+		tx.Id = dec.String(derived)
 	case id == string(derived):
 	default:
 		return digest, invalid("id", "%q is not this transaction's id %s: ids are the hex sha256 of the canonical encoding (schemas.TxID), so leave it out or send that value", id, string(derived))
@@ -257,7 +255,7 @@ func DecodeRecord(value []byte) (*aurigraphv1.Transaction, error) {
 }
 
 // decodeRecord is DecodeRecord returning the transaction's digest too. A
-// JSON transaction is taken from dec when dec is not nil.
+// JSON transaction is taken from dec (from the heap when dec is nil).
 func decodeRecord(value []byte, dec *schemas.TxDecoder) (*aurigraphv1.Transaction, [sha256.Size]byte, error) {
 	var digest [sha256.Size]byte
 	trimmed := bytes.TrimLeft(value, " \t\r\n")
@@ -267,11 +265,7 @@ func decodeRecord(value []byte, dec *schemas.TxDecoder) (*aurigraphv1.Transactio
 	var tx *aurigraphv1.Transaction
 	if trimmed[0] == '{' {
 		var jsonErr error
-		if dec != nil {
-			tx, jsonErr = dec.ParseTxJSON(trimmed)
-		} else {
-			tx, jsonErr = schemas.ParseTxJSON(trimmed)
-		}
+		tx, jsonErr = dec.ParseTxJSON(trimmed)
 		if jsonErr != nil {
 			// Whitespace bytes are also protobuf tags ('\n' is field 1, the
 			// id), so a protobuf record may look like indented JSON.

@@ -45,8 +45,11 @@ func ParseTxType(s string) (aurigraphv1.TxType, error) {
 	if t, ok := txTypeNamed([]byte(s)); ok {
 		return t, nil
 	}
-	return aurigraphv1.TxType_TX_TYPE_UNSPECIFIED,
-		fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer, set_key", s)
+	return aurigraphv1.TxType_TX_TYPE_UNSPECIFIED, unknownTxType(s)
+}
+
+func unknownTxType(name string) error {
+	return fmt.Errorf("unknown transaction type %q: use one of transfer, mint, asset_create, asset_transfer, set_key", name)
 }
 
 // txTypeNamed is ParseTxType of a name in bytes, which it compares without
@@ -182,8 +185,7 @@ func parseTxJSON(b []byte, tx *aurigraphv1.Transaction, mem *arena) error {
 	if len(typ) > 0 {
 		var ok bool
 		if tx.Type, ok = txTypeNamed(typ); !ok {
-			_, err := ParseTxType(string(typ))
-			return &FieldError{Field: "type", Err: err}
+			return &FieldError{Field: "type", Err: unknownTxType(string(typ))}
 		}
 	}
 	if tx.From, err = jsonString("from", raw.From, mem); err != nil {

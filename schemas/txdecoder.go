@@ -21,7 +21,9 @@ import (
 //   - Its byte fields have no spare capacity, so appending to one copies it
 //     rather than overwriting its neighbour.
 //
-// A TxDecoder is not safe for concurrent use; its zero value is not usable.
+// A nil *TxDecoder is ParseTxJSON itself, each transaction with memory of
+// its own, for callers that decode one at a time. A TxDecoder is not safe
+// for concurrent use; its zero value is not usable.
 type TxDecoder struct {
 	slab     []aurigraphv1.Transaction
 	slabSize int
@@ -35,6 +37,9 @@ func NewTxDecoder(n int) *TxDecoder { return &TxDecoder{slabSize: max(n, 1)} }
 // ParseTxJSON is ParseTxJSON with the transaction and what it holds taken
 // from d.
 func (d *TxDecoder) ParseTxJSON(b []byte) (*aurigraphv1.Transaction, error) {
+	if d == nil {
+		return ParseTxJSON(b)
+	}
 	if len(d.slab) == 0 {
 		d.slab = make([]aurigraphv1.Transaction, d.slabSize)
 	}
@@ -50,7 +55,12 @@ func (d *TxDecoder) ParseTxJSON(b []byte) (*aurigraphv1.Transaction, error) {
 
 // String returns a copy of b in d's memory, for a string that lives as long
 // as the transactions d decoded, such as the id derived from one of them.
-func (d *TxDecoder) String(b []byte) string { return d.mem.string(b) }
+func (d *TxDecoder) String(b []byte) string {
+	if d == nil {
+		return string(b)
+	}
+	return d.mem.string(b)
+}
 
 // Chunks start small, for polls of a few records, and double up to
 // arenaMaxChunk. A request above arenaMaxShared gets an allocation of its
