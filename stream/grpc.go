@@ -65,8 +65,7 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 		g.sendFailed(ctx)
 		return err
 	}
-	// The last event with an id, formatted only for the end status.
-	var last Event
+	var at resumePoint
 	for msg := range sub.Messages() {
 		for ev := range sub.Events(msg) {
 			pb := ev.Proto()
@@ -74,14 +73,12 @@ func (g *streamService) Subscribe(in *aurigraphv1.SubscribeRequest, out grpc.Ser
 				g.sendFailed(ctx)
 				return err
 			}
-			if ev.resumable() {
-				last = ev.position()
-			}
+			at.sent(ev)
 			sub.Sent(ev, proto.Size(pb))
 		}
 	}
 	err = sub.Err()
-	lastID := last.ID()
+	lastID := at.ID()
 	switch {
 	case errors.Is(err, ErrLagged):
 		return status.Errorf(codes.ResourceExhausted, "%v; resume with after=%q", err, lastID)

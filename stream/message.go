@@ -160,13 +160,25 @@ func (e Event) ID() string {
 	return string(e.appendID(buf[:0]))
 }
 
-// resumable reports whether the event has an ID, which a subscriber can
-// resume after.
-func (e Event) resumable() bool { return e.Type == MessageBlock || e.Type == MessageTx }
+// hasID reports whether the event has an ID, which block and tx events
+// have and live-only events do not.
+func (e Event) hasID() bool { return e.Type == MessageBlock || e.Type == MessageTx }
 
-// position is the event without its message: enough for its ID, without
-// keeping a block a subscriber's filter may have left far behind.
-func (e Event) position() Event { return Event{Type: e.Type, Height: e.Height, TxIndex: e.TxIndex} }
+// resumePoint is where a subscriber stands: the last event sent to it that
+// has an ID. It keeps the event's position, not its message, so a block a
+// subscriber's filter left far behind is not kept, and formats the ID only
+// when asked, not for every event sent.
+type resumePoint struct{ last Event }
+
+// sent moves the point past ev when ev has an ID.
+func (p *resumePoint) sent(ev Event) {
+	if ev.hasID() {
+		p.last = Event{Type: ev.Type, Height: ev.Height, TxIndex: ev.TxIndex}
+	}
+}
+
+// ID is what to resume after: empty before any event with an ID.
+func (p *resumePoint) ID() string { return p.last.ID() }
 
 // maxIDLen is the longest ID: a 20-digit height, a dot, a 10-digit index.
 const maxIDLen = 31

@@ -97,22 +97,18 @@ func (sh *sseHandler) serve(ctx context.Context, rc *http.ResponseController, bw
 	}
 	heartbeat := time.NewTicker(sh.opts.HeartbeatInterval)
 	defer heartbeat.Stop()
-	// The last event with an id, whose id the end frame names: formatting
-	// it for every event sent would cost each subscriber an allocation an
-	// event.
-	var last Event
+	var at resumePoint
 	for {
 		select {
 		case msg, ok := <-sub.Messages():
 			// Everything already queued goes out in one flush.
 			for more := true; more; {
 				if !ok {
-					return sh.end(bw, flush, sub.Err(), last.ID())
+					return sh.end(bw, flush, sub.Err(), at.ID())
 				}
 				for ev := range sub.Events(msg) {
-					if writeSSE(bw, sub, ev) {
-						last = ev.position()
-					}
+					writeSSE(bw, sub, ev)
+					at.sent(ev)
 				}
 				select {
 				case msg, ok = <-sub.Messages():
@@ -134,12 +130,10 @@ func (sh *sseHandler) serve(ctx context.Context, rc *http.ResponseController, bw
 	}
 }
 
-// writeSSE writes one event and reports whether it carried an id, which
-// the client now holds.
-func writeSSE(bw *bufio.Writer, sub *Subscription, ev Event) bool {
+// writeSSE writes one event, with its ID when it has one.
+func writeSSE(bw *bufio.Writer, sub *Subscription, ev Event) {
 	frame := ev.JSON()
-	resumable := ev.resumable()
-	if resumable {
+	if ev.hasID() {
 		bw.WriteString("id: ")
 		bw.Write(ev.appendID(bw.AvailableBuffer()))
 		bw.WriteByte('\n')
@@ -150,7 +144,6 @@ func writeSSE(bw *bufio.Writer, sub *Subscription, ev Event) bool {
 	bw.Write(frame)
 	bw.WriteString("\n\n")
 	sub.Sent(ev, len(frame))
-	return resumable
 }
 
 // end tells the client why the stream stops, when it is still there to hear.
