@@ -384,16 +384,12 @@ func (s slowSnapshots) SaveSnapshot(meta raftpb.SnapshotMetadata, chunks ...[]by
 	return s.Storage.SaveSnapshot(meta, chunks...)
 }
 
-// TestSnapshotForAFollowerTakenOnce: a follower keeps asking for a
-// snapshot while the one taken for it is written; once written, that one
-// serves, and no second one follows.
-func TestSnapshotForAFollowerTakenOnce(t *testing.T) {
-	t.Parallel()
-	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
-		cfg.SnapshotEntries = 10_000
-		cfg.SnapshotCatchUpEntries = 4
-		cfg.Storage = slowSnapshots{raftnode.NewDiskStorage(cfg.DataDir, nil), 20 * raftnodetest.Tick}
-	}})
+// behindCompactedLog stops a follower of c, whose catch-up window is 4
+// entries, and proposes until the leader's log no longer holds what the
+// follower lacks: started again, it needs a snapshot. It returns the leader
+// and the stopped follower's id.
+func behindCompactedLog(t *testing.T, c *raftnodetest.Cluster) (*raftnode.Node, uint64) {
+	t.Helper()
 	lead := c.Leader()
 	f := c.Followers(lead)[0].ID()
 	c.Stop(f)
@@ -408,6 +404,20 @@ func TestSnapshotForAFollowerTakenOnce(t *testing.T) {
 		}
 		return len(lead.RetainedEntries()) <= 8
 	})
+	return lead, f
+}
+
+// TestSnapshotForAFollowerTakenOnce: a follower keeps asking for a
+// snapshot while the one taken for it is written; once written, that one
+// serves, and no second one follows.
+func TestSnapshotForAFollowerTakenOnce(t *testing.T) {
+	t.Parallel()
+	c := raftnodetest.NewCluster(t, 3, raftnodetest.Options{Tune: func(cfg *raftnode.Config) {
+		cfg.SnapshotEntries = 10_000
+		cfg.SnapshotCatchUpEntries = 4
+		cfg.Storage = slowSnapshots{raftnode.NewDiskStorage(cfg.DataDir, nil), 20 * raftnodetest.Tick}
+	}})
+	lead, f := behindCompactedLog(t, c)
 	c.Start(f)
 	raftnodetest.WaitFor(t, "the follower restored a snapshot", func() bool {
 		return counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", "") == 1
@@ -453,20 +463,7 @@ func TestFailedSnapshotRetriedForAFollower(t *testing.T) {
 		cfg.SnapshotRetry = 2 * raftnodetest.Tick
 		cfg.Storage = failingSnapshots{raftnode.NewDiskStorage(cfg.DataDir, nil), &failed}
 	}})
-	lead := c.Leader()
-	f := c.Followers(lead)[0].ID()
-	c.Stop(f)
-	for i := range 40 {
-		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "a%d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
-		if err := raftnodetest.Propose(lead, []byte("b")); err != nil {
-			t.Fatal(err)
-		}
-		return len(lead.RetainedEntries()) <= 8
-	})
+	lead, f := behindCompactedLog(t, c)
 	c.Start(f)
 	raftnodetest.WaitFor(t, "the follower restored a snapshot after the failed one", func() bool {
 		return counterValue(t, c.Regs[f], "aurigraph_consensus_snapshots_restored_total", "") == 1
@@ -503,20 +500,7 @@ func TestLeaderCommitsWhileItReadsASnapshot(t *testing.T) {
 		cfg.Storage = &heldReads{Storage: raftnode.NewDiskStorage(cfg.DataDir, nil), held: held, release: release}
 	}})
 	t.Cleanup(func() { close(release) })
-	lead := c.Leader()
-	f := c.Followers(lead)[0].ID()
-	c.Stop(f)
-	for i := range 40 {
-		if err := raftnodetest.Propose(lead, fmt.Appendf(nil, "a%d", i)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	raftnodetest.WaitFor(t, "the leader's log compacted to its window", func() bool {
-		if err := raftnodetest.Propose(lead, []byte("b")); err != nil {
-			t.Fatal(err)
-		}
-		return len(lead.RetainedEntries()) <= 8
-	})
+	lead, f := behindCompactedLog(t, c)
 	c.Start(f)
 	<-held
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
