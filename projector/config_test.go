@@ -8,6 +8,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 )
@@ -77,7 +78,8 @@ func TestNewValidates(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	if p.cfg.Topic != DefaultTopic || p.cfg.MaxBatchBlocks != 1000 || p.cfg.MaxBatchRows != 200_000 || p.cfg.FlushInterval.Milliseconds() != 200 {
+	if p.cfg.Topic != DefaultTopic || p.cfg.MaxBatchBlocks != 1000 || p.cfg.MaxBatchRows != 200_000 || p.cfg.FlushInterval.Milliseconds() != 200 ||
+		p.cfg.MinInsertInterval != time.Second {
 		t.Fatalf("defaults not applied: %+v", p.cfg)
 	}
 }

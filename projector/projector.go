@@ -67,6 +67,8 @@ const (
 	maxBatchRows         = 1_000_000
 	defaultFlushInterval = 200 * time.Millisecond
 
+	defaultMinInsertInterval = time.Second
+
 	// minLease leaves a renewal, every third of the lease, time to
 	// complete against a loaded server.
 	minLease = 3 * time.Second
@@ -105,6 +107,16 @@ type Config struct {
 	// FlushInterval is the longest a consumed block waits for its batch to
 	// fill before being inserted; default 200ms.
 	FlushInterval time.Duration
+	// MinInsertInterval is the least time between the starts of two
+	// inserts; default 1s, negative for none. A batch whose FlushInterval
+	// is over waits for it unless it is full (MaxBatchBlocks, MaxBatchRows),
+	// so a block after a quiet spell is inserted FlushInterval after it
+	// came, and a steady flow about once a second. ClickHouse writes a part
+	// of every table an insert reaches, four here with the views, and merges
+	// them in the background: at one insert every 200ms the inserts and
+	// their merges took a fifth of the CPU of dev and their file writes
+	// delayed the validators' WAL syncs on the same disk.
+	MinInsertInterval time.Duration
 	// TopicCheck is how often the topic's id is checked, so that a topic
 	// deleted or created again is consumed anew; default 10s.
 	TopicCheck time.Duration
@@ -170,6 +182,12 @@ func New(cfg Config) (*Projector, error) {
 	}
 	if cfg.FlushInterval <= 0 {
 		cfg.FlushInterval = defaultFlushInterval
+	}
+	switch {
+	case cfg.MinInsertInterval == 0:
+		cfg.MinInsertInterval = defaultMinInsertInterval
+	case cfg.MinInsertInterval < 0:
+		cfg.MinInsertInterval = 0
 	}
 	if cfg.TopicCheck <= 0 {
 		cfg.TopicCheck = defaultTopicCheck
@@ -596,8 +614,9 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 	var (
 		batch    pending
 		deadline time.Time
-		hw       int64  // partition high watermark as of the last fetch
-		topicID  string // empty on brokers without topic ids
+		inserted time.Time // when the last insert started
+		hw       int64     // partition high watermark as of the last fetch
+		topicID  string    // empty on brokers without topic ids
 		// A failing fetch comes back at once: without a pause the loop
 		// would spin on it and flood the log.
 		backoff = retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
@@ -607,6 +626,7 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 		topicID = kafkatopic.FormatID(id)
 	}
 	flush := func() error {
+		inserted = time.Now()
 		projected, committed := batch.lastOffset, batch.lastCommitted
 		if err := p.flush(ctx, &batch, session, r.TopicID()); err != nil {
 			return err
@@ -660,6 +680,9 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 			}
 			if batch.blocks.len() == 0 {
 				deadline = time.Now().Add(p.cfg.FlushInterval)
+				if gap := inserted.Add(p.cfg.MinInsertInterval); gap.After(deadline) {
+					deadline = gap
+				}
 			}
 			batch.add(blk.Event, blk.Offset, topicID)
 			batch.traces = tracing.Join(batch.traces, blk.Trace)

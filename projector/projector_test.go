@@ -152,6 +152,9 @@ func (e *env) config(cfg Config) Config {
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = 20 * time.Millisecond
 	}
+	if cfg.MinInsertInterval == 0 {
+		cfg.MinInsertInterval = -1
+	}
 	return cfg
 }
 
@@ -437,6 +440,40 @@ func TestDuplicateBlocksOnTopicAreSkipped(t *testing.T) {
 		t.Fatalf("Run: %v", err)
 	}
 	e.wantExactly(20)
+}
+
+// TestInsertsKeepTheirDistance checks MinInsertInterval: a block that comes
+// right after an insert waits for the interval to pass since it, one that
+// comes after a quiet spell only for FlushInterval, and a full batch not at
+// all.
+func TestInsertsKeepTheirDistance(t *testing.T) {
+	const gap = 800 * time.Millisecond
+	e := newEnv(t)
+	r := start(e.projector(Config{MinInsertInterval: gap, MaxBatchBlocks: 5}))
+	defer r.stop(t)
+
+	visible := func(h uint64) time.Duration {
+		t.Helper()
+		start := time.Now()
+		e.publish(h, h)
+		r.waitHeight(t, h)
+		return time.Since(start)
+	}
+	visible(1)
+	if took := visible(2); took < gap*3/4 {
+		t.Errorf("block 2, right after the insert of block 1, was inserted after %v, want about %v", took, gap)
+	}
+	time.Sleep(gap)
+	if took := visible(3); took > gap/2 {
+		t.Errorf("block 3, after a quiet spell, was inserted after %v, want about the flush interval", took)
+	}
+	start := time.Now()
+	e.publish(4, 8) // a full batch
+	r.waitHeight(t, 8)
+	if took := time.Since(start); took > gap/2 {
+		t.Errorf("a full batch right after an insert was inserted after %v, want at once", took)
+	}
+	e.wantExactly(8)
 }
 
 func TestRunTwiceConcurrentlyIsRefused(t *testing.T) {

@@ -152,12 +152,13 @@ func (c *txColumns) reset() {
 	c.latencyMs = again(c.latencyMs)
 }
 
-// keptRows bounds the rows whose room a batch keeps for the next: at the
-// steady rates a projector follows, a batch of FlushInterval fits in it,
-// and the columns are not grown again from nothing for every insert, which
-// made them a tenth of a dev process's allocations. A batch of catch-up,
-// up to MaxBatchRows, leaves its larger columns to the collector.
-const keptRows = 32 << 10
+// keptRows bounds the rows whose room a batch keeps for the next: a batch
+// of MinInsertInterval at the rates a projector follows (a second of up to
+// 256K transactions, about 50 MB of columns) fits in it, and the columns
+// are not grown again from nothing for every insert, which made them a
+// tenth of a dev process's allocations. A larger batch, of catch-up or of
+// one huge block, leaves its columns to the collector.
+const keptRows = 256 << 10
 
 // again empties s for reuse, keeping up to keptRows of room, and drops the
 // values it held so that they do not outlive their batch.
