@@ -1,6 +1,7 @@
 package blocklog
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -110,6 +111,12 @@ type Index struct {
 	stats    IndexStats
 
 	wg sync.WaitGroup
+	// scratch is the writing of runs' buffers, spareQuiet the list of
+	// quiet entries of the run written last, both kept for the next: runs
+	// are written one at a time, and buffers made anew for each, 28 MB at
+	// the default RunEntries, were most of what an index allocated.
+	scratch    runScratch
+	spareQuiet []Entry
 
 	// fanIn is how many runs of a tier are merged into one of the next.
 	fanIn int
@@ -121,6 +128,12 @@ type Index struct {
 	backoff    retry.Backoff
 	closing    atomic.Bool
 	mergedInit bool // the merged runs' format is recorded
+}
+
+type runScratch struct {
+	entries, sorted []Entry
+	counts, next    []int
+	w               *bufio.Writer
 }
 
 type memRun struct {
@@ -304,25 +317,24 @@ func openRun(path string, seq, seed uint64) (*diskRun, error) {
 		spans[i] = Span{binary.LittleEndian.Uint64(body[at:]), binary.LittleEndian.Uint64(body[at+8:])}
 	}
 	data := body[runHeader+nspans*16:]
-	keys := make([]Key, n)
-	for i := range keys {
-		keys[i] = Key(data[i*entryBytes : i*entryBytes+16])
-	}
-	return newDiskRun(path, seq, int64(runHeader+nspans*16), spans, keys, seed)
+	return newDiskRun(path, seq, int64(runHeader+nspans*16), spans, int(n), func(i int) *Key {
+		return (*Key)(data[i*entryBytes : i*entryBytes+16])
+	}, seed)
 }
 
 // newDiskRun keeps what finds the entries of the tier-0 run file at path,
-// whose sorted keys are keys, and opens it.
-func newDiskRun(path string, seq uint64, start int64, spans []Span, keys []Key, seed uint64) (*diskRun, error) {
+// whose n sorted keys key gives, and opens it.
+func newDiskRun(path string, seq uint64, start int64, spans []Span, n int, key func(i int) *Key, seed uint64) (*diskRun, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("blocklog index: open run: %w", err)
 	}
-	r := &diskRun{path: path, seq: seq, f: f, start: start, n: len(keys), spans: spans, filter: newFilter(len(keys), seed)}
-	for i := range keys {
-		r.filter.add(&keys[i])
+	r := &diskRun{path: path, seq: seq, f: f, start: start, n: n, spans: spans, filter: newFilter(n, seed)}
+	for i := range n {
+		k := key(i)
+		r.filter.add(k)
 		if i%blockEntries == 0 {
-			r.fences = append(r.fences, keys[i])
+			r.fences = append(r.fences, *k)
 		}
 	}
 	return r, nil
@@ -458,6 +470,9 @@ func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
 		}
 	} else {
 		if ix.quiet == nil {
+			ix.quiet, ix.spareQuiet = ix.spareQuiet, nil
+		}
+		if ix.quiet == nil {
 			ix.quiet = make([]Entry, 0, ix.runEntries)
 		}
 		ix.quiet = append(ix.quiet, entries...)
@@ -497,36 +512,27 @@ func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
 			return
 		}
 		ix.frozen = slices.DeleteFunc(ix.frozen, func(r *memRun) bool { return r == run })
+		if cap(run.quiet) <= ix.runEntries {
+			ix.spareQuiet = run.quiet[:0]
+		}
 		ix.runs = append(ix.runs, written)
 		ix.startMergesLocked()
 	}()
 }
 
 func (ix *Index) writeRun(seq uint64, run *memRun) (*diskRun, error) {
-	entries := make([]Entry, 0, run.t.Len()+len(run.quiet))
-	entries = append(entries, run.quiet...)
+	sc := &ix.scratch
+	entries := append(sc.entries[:0], run.quiet...)
 	run.t.Range(func(k hashtab.Key, v uint64) bool {
 		entries = append(entries, Entry{Key(k), v})
 		return true
 	})
-	sortEntries(entries)
-	entries = dropShadowed(entries)
-	buf := make([]byte, 0, runHeader+16*len(run.spans)+entryBytes*len(entries)+4)
-	buf = binary.LittleEndian.AppendUint32(buf, runMagic)
-	buf = binary.LittleEndian.AppendUint32(buf, uint32(len(run.spans)))
-	buf = binary.LittleEndian.AppendUint64(buf, uint64(len(entries)))
-	for _, s := range run.spans {
-		buf = binary.LittleEndian.AppendUint64(buf, s.First)
-		buf = binary.LittleEndian.AppendUint64(buf, s.Last)
-	}
-	for _, e := range entries {
-		buf = append(buf, e.Key[:]...)
-		buf = binary.LittleEndian.AppendUint64(buf, e.Loc)
-	}
-	buf = binary.LittleEndian.AppendUint32(buf, crc32.Checksum(buf, castagnoli))
+	sc.entries = entries
+	sorted := dropShadowed(sc.sort(entries))
+
 	path := filepath.Join(ix.dir, fmt.Sprintf("%020d%s", seq, runSuffix))
 	tmp := path + tmpSuffix
-	if err := os.WriteFile(tmp, buf, 0o640); err != nil {
+	if err := writeRunFile(tmp, sc, run.spans, sorted); err != nil {
 		os.Remove(tmp)
 		return nil, fmt.Errorf("blocklog index: write run: %w", err)
 	}
@@ -535,11 +541,49 @@ func (ix *Index) writeRun(seq uint64, run *memRun) (*diskRun, error) {
 		return nil, fmt.Errorf("blocklog index: write run: %w", err)
 	}
 	// Just written from memory: its checksum needs no second reading.
-	keys := make([]Key, len(entries))
-	for i := range entries {
-		keys[i] = entries[i].Key
+	return newDiskRun(path, seq, int64(runHeader+16*len(run.spans)), run.spans, len(sorted), func(i int) *Key { return &sorted[i].Key }, ix.seed)
+}
+
+// writeRunFile writes a run of the sorted entries, which cover spans, to a
+// new file at path, through sc's buffer.
+func writeRunFile(path string, sc *runScratch, spans []Span, sorted []Entry) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o640)
+	if err != nil {
+		return err
 	}
-	return newDiskRun(path, seq, int64(runHeader+16*len(run.spans)), run.spans, keys, ix.seed)
+	if sc.w == nil {
+		sc.w = bufio.NewWriterSize(f, 256<<10)
+	} else {
+		sc.w.Reset(f)
+	}
+	var sum uint32
+	var rec [entryBytes]byte
+	put := func(b []byte) {
+		sum = crc32.Update(sum, castagnoli, b)
+		sc.w.Write(b) // a failure is kept by the writer and returned by Flush
+	}
+	binary.LittleEndian.PutUint32(rec[:], runMagic)
+	binary.LittleEndian.PutUint32(rec[4:], uint32(len(spans)))
+	binary.LittleEndian.PutUint64(rec[8:], uint64(len(sorted)))
+	put(rec[:runHeader])
+	for _, s := range spans {
+		binary.LittleEndian.PutUint64(rec[:], s.First)
+		binary.LittleEndian.PutUint64(rec[8:], s.Last)
+		put(rec[:16])
+	}
+	for i := range sorted {
+		copy(rec[:], sorted[i].Key[:])
+		binary.LittleEndian.PutUint64(rec[16:], sorted[i].Loc)
+		put(rec[:])
+	}
+	binary.LittleEndian.PutUint32(rec[:], sum)
+	sc.w.Write(rec[:4])
+	err = sc.w.Flush()
+	sc.w.Reset(nil)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Lookup returns the highest location recorded for k. It fails only when
@@ -619,24 +663,31 @@ func (ix *Index) Close() error {
 	return nil
 }
 
-// sortEntries sorts entries by key. Keys are uniformly random, so one
-// counting pass on their first two bytes leaves buckets of a few entries
-// each, which insertion sort finishes: linear time, where a comparison
-// sort of a run costs a third of a microsecond an entry.
-func sortEntries(entries []Entry) {
+// sort returns entries sorted by key, in entries or in sc.sorted, which it
+// grows as needed. Keys are uniformly random, so one counting pass on their
+// first two bytes leaves buckets of a few entries each, which insertion
+// sort finishes: linear time, where a comparison sort of a run costs a third
+// of a microsecond an entry.
+func (sc *runScratch) sort(entries []Entry) []Entry {
 	if len(entries) < 1024 {
 		slices.SortFunc(entries, func(a, b Entry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
-		return
+		return entries
 	}
-	var counts [1<<16 + 1]int
+	if sc.counts == nil {
+		sc.counts, sc.next = make([]int, 1<<16+1), make([]int, 1<<16+1)
+	}
+	counts := sc.counts
+	clear(counts)
 	for i := range entries {
 		counts[int(entries[i].Key[0])<<8|int(entries[i].Key[1])+1]++
 	}
 	for i := 1; i < len(counts); i++ {
 		counts[i] += counts[i-1]
 	}
-	out := make([]Entry, len(entries))
-	next := counts
+	out := slices.Grow(sc.sorted[:0], len(entries))[:len(entries)]
+	sc.sorted = out
+	next := sc.next
+	copy(next, counts)
 	for _, e := range entries {
 		b := int(e.Key[0])<<8 | int(e.Key[1])
 		out[next[b]] = e
@@ -656,7 +707,7 @@ func sortEntries(entries []Entry) {
 			}
 		}
 	}
-	copy(entries, out)
+	return out
 }
 
 // dropShadowed keeps, of sorted entries sharing a key, the one with the

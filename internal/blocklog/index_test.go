@@ -784,3 +784,48 @@ func TestOpenIndexRemovesOnlyDamagedRuns(t *testing.T) {
 		})
 	}
 }
+
+// TestRunsReuseTheirBuffers checks that writing a run after the first
+// allocates little: the buffers of sorting and writing and the list of
+// quiet entries are kept for the next, where making them anew for each
+// run was most of what an index allocated.
+func TestRunsReuseTheirBuffers(t *testing.T) {
+	const runEntries = 64 << 10
+	ix, err := OpenIndex(t.TempDir(), runEntries, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ix.Close()
+	run := func(round int) uint64 {
+		batches := make([][]Entry, 0, runEntries/1024)
+		for n := 0; n < runEntries; n += 1024 {
+			es := make([]Entry, 1024)
+			for i := range es {
+				es[i] = Entry{key(round*runEntries + n + i), uint64(n + i)}
+			}
+			batches = append(batches, es)
+		}
+		var before, after runtime.MemStats
+		runtime.ReadMemStats(&before)
+		for i, es := range batches {
+			ix.AddQuiet(uint64(round*runEntries+i*1024+1), es)
+		}
+		ix.wg.Wait()
+		runtime.ReadMemStats(&after)
+		return after.TotalAlloc - before.TotalAlloc
+	}
+	run(0)
+	run(1)
+	got, size := run(2), uint64(runEntries*entryBytes)
+	if got > size/2 {
+		t.Errorf("a run of %d bytes allocated %d bytes to be written, want under half its size", size, got)
+	}
+	if err := ix.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 3*runEntries; i += 997 {
+		if loc, ok, err := ix.Lookup(key(i)); err != nil || !ok || loc != uint64(i%runEntries) {
+			t.Fatalf("Lookup(key(%d)) = %d, %v, %v; want %d", i, loc, ok, err, i%runEntries)
+		}
+	}
+}

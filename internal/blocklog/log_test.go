@@ -222,8 +222,8 @@ func TestSortEntries(t *testing.T) {
 		}
 		want := slices.Clone(es)
 		slices.SortFunc(want, func(a, b Entry) int { return bytes.Compare(a.Key[:], b.Key[:]) })
-		sortEntries(es)
-		if !slices.Equal(es, want) {
+		var sc runScratch
+		if es = sc.sort(es); !slices.Equal(es, want) {
 			t.Fatalf("%d entries: not sorted by key", n)
 		}
 	}
