@@ -121,7 +121,7 @@ func New(cfg Config) (*Transport, error) {
 		id: cfg.ID, logger: cfg.Logger.With("validator", cfg.ID), m: newMetrics(cfg.Registerer, cfg.ID),
 		lis: cfg.Listener, creds: creds, peers: make(map[uint64]*peer), ctx: ctx, cancel: cancel,
 	}
-	t.server = grpc.NewServer(grpc.Creds(creds.server), grpc.MaxRecvMsgSize(MaxMessageBytes),
+	t.server = grpc.NewServer(grpc.Creds(creds.server), grpc.MaxRecvMsgSize(MaxMessageBytes), grpc.ForceServerCodecV2(codec{}),
 		// Peers ping every keepaliveTime; gRPC's default policy would answer
 		// that with GOAWAY and cut the stream.
 		grpc.KeepaliveEnforcementPolicy(keepalive.EnforcementPolicy{MinTime: keepaliveTime / 2, PermitWithoutStream: true}),
@@ -263,7 +263,7 @@ func (t *Transport) runPeer(p *peer) {
 func (t *Transport) stream(client aurigraphv1.RaftTransportClient, p *peer, backoff *time.Duration) error {
 	ctx, cancel := context.WithCancel(p.ctx)
 	defer cancel()
-	s, err := client.Stream(t.advertised(ctx))
+	s, err := client.Stream(t.advertised(ctx), grpc.ForceCodecV2(codec{}))
 	if err != nil {
 		return fmt.Errorf("open stream: %w", err)
 	}
@@ -274,12 +274,7 @@ func (t *Transport) stream(client aurigraphv1.RaftTransportClient, p *peer, back
 		case <-ctx.Done():
 			return ctx.Err()
 		}
-		data, err := m.Marshal()
-		if err != nil {
-			t.logger.Error("marshal raft message", "to", p.id, "type", m.Type.String(), "err", err)
-			continue
-		}
-		if err := s.Send(&aurigraphv1.RaftEnvelope{Message: data}); err != nil {
+		if err := s.SendMsg(&envelope{m: m}); err != nil {
 			t.dropped(p, m)
 			return fmt.Errorf("send %s: %w", m.Type, err)
 		}
@@ -294,16 +289,20 @@ func (t *Transport) stream(client aurigraphv1.RaftTransportClient, p *peer, back
 func (t *Transport) Stream(s grpc.ClientStreamingServer[aurigraphv1.RaftEnvelope, aurigraphv1.RaftAck]) error {
 	t.learnSender(s.Context())
 	for {
-		env, err := s.Recv()
+		var e envelope
+		err := s.RecvMsg(&e)
 		if errors.Is(err, io.EOF) {
 			return s.SendAndClose(&aurigraphv1.RaftAck{})
 		}
 		if err != nil {
 			return err
 		}
-		m, err := decodeRaftMessage(env.GetMessage(), t.id)
-		if err != nil {
-			return status.Error(codes.InvalidArgument, err.Error())
+		if e.err != nil {
+			return status.Error(codes.InvalidArgument, e.err.Error())
+		}
+		m := e.m
+		if m.To != t.id {
+			return status.Errorf(codes.InvalidArgument, "raft message for validator %d reached validator %d: check the peer address map", m.To, t.id)
 		}
 		if err := t.node.Step(s.Context(), m); err != nil {
 			if errors.Is(err, raft.ErrStepLocalMsg) || errors.Is(err, raft.ErrStepPeerNotFound) {
@@ -318,17 +317,4 @@ func (t *Transport) Stream(s grpc.ClientStreamingServer[aurigraphv1.RaftEnvelope
 			return status.Errorf(codes.Internal, "step raft message: %v", err)
 		}
 	}
-}
-
-// decodeRaftMessage decodes one envelope payload from a peer and checks it is
-// addressed to validator self.
-func decodeRaftMessage(data []byte, self uint64) (raftpb.Message, error) {
-	var m raftpb.Message
-	if err := m.Unmarshal(data); err != nil {
-		return raftpb.Message{}, fmt.Errorf("decode raft message of %d bytes: %w", len(data), err)
-	}
-	if m.To != self {
-		return raftpb.Message{}, fmt.Errorf("raft message for validator %d reached validator %d: check the peer address map", m.To, self)
-	}
-	return m, nil
 }
