@@ -512,7 +512,9 @@ func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
 			return
 		}
 		ix.frozen = slices.DeleteFunc(ix.frozen, func(r *memRun) bool { return r == run })
-		if cap(run.quiet) <= ix.runEntries {
+		// The list grows past RunEntries by the part of the batch that
+		// filled it.
+		if cap(run.quiet) <= 2*ix.runEntries {
 			ix.spareQuiet = run.quiet[:0]
 		}
 		ix.runs = append(ix.runs, written)

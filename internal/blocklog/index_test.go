@@ -796,19 +796,26 @@ func TestRunsReuseTheirBuffers(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ix.Close()
+	// Batches that do not divide a run, as blocks do not: the batch that
+	// fills a run's list grows it past RunEntries, and the run is cut
+	// after it, so each round below is one run of perRound entries.
+	const batch = 1000
+	const perRound = (runEntries + batch - 1) / batch * batch
+	height := uint64(1)
 	run := func(round int) uint64 {
-		batches := make([][]Entry, 0, runEntries/1024)
-		for n := 0; n < runEntries; n += 1024 {
-			es := make([]Entry, 1024)
+		var batches [][]Entry
+		for n := 0; n < perRound; n += batch {
+			es := make([]Entry, batch)
 			for i := range es {
-				es[i] = Entry{key(round*runEntries + n + i), uint64(n + i)}
+				es[i] = Entry{key(round*perRound + n + i), uint64(n + i)}
 			}
 			batches = append(batches, es)
 		}
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
-		for i, es := range batches {
-			ix.AddQuiet(uint64(round*runEntries+i*1024+1), es)
+		for _, es := range batches {
+			ix.AddQuiet(height, es)
+			height++
 		}
 		ix.wg.Wait()
 		runtime.ReadMemStats(&after)
@@ -823,9 +830,9 @@ func TestRunsReuseTheirBuffers(t *testing.T) {
 	if err := ix.Err(); err != nil {
 		t.Fatal(err)
 	}
-	for i := 0; i < 3*runEntries; i += 997 {
-		if loc, ok, err := ix.Lookup(key(i)); err != nil || !ok || loc != uint64(i%runEntries) {
-			t.Fatalf("Lookup(key(%d)) = %d, %v, %v; want %d", i, loc, ok, err, i%runEntries)
+	for i := 0; i < 3*perRound; i += 997 {
+		if loc, ok, err := ix.Lookup(key(i)); err != nil || !ok || loc != uint64(i%perRound) {
+			t.Fatalf("Lookup(key(%d)) = %d, %v, %v; want %d", i, loc, ok, err, i%perRound)
 		}
 	}
 }
