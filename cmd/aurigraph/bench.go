@@ -19,14 +19,15 @@ import (
 )
 
 type benchFlags struct {
-	cfg        bench.Config
-	jsonPath   string
-	compare    string
-	cpuProfile string
-	processes  bool
-	memLimit   string
-	nodes      string
-	kafka      string
+	cfg          bench.Config
+	jsonPath     string
+	compare      string
+	cpuProfile   string
+	allocProfile string
+	processes    bool
+	memLimit     string
+	nodes        string
+	kafka        string
 	// kafkaClient logs the bench's clients in to --kafka.
 	kafkaClient kafkaClientFlags
 	// trace traces the in-process pipeline, to measure what tracing costs.
@@ -75,6 +76,7 @@ subscribers). Flags override the profile.`,
 	fl.StringVar(&f.cfg.DataDir, "data", "", "pipeline data directory (default: a temporary one, removed afterwards)")
 	fl.StringVar(&f.jsonPath, "json", "", "write the JSON report to this file")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the max-rate phase to this file (go tool pprof)")
+	fl.StringVar(&f.allocProfile, "alloc-profile", "", "write a pprof profile of what the pipeline allocated in the max-rate phase (or the --rate phase) to this file (go tool pprof -sample_index=alloc_space); not with --processes or --nodes")
 	fl.StringVar(&f.compare, "compare", "", "print each figure next to the one in this earlier JSON report, with the ratio")
 	return cmd
 }
@@ -107,6 +109,17 @@ func runBench(ctx context.Context, f benchFlags) error {
 		}
 		defer out.Close()
 		f.cfg.CPUProfile = out
+	}
+	if f.allocProfile != "" {
+		if f.processes || f.nodes != "" {
+			return errors.New("--alloc-profile profiles a pipeline in the bench's own process: leave out --processes and --nodes")
+		}
+		out, err := os.Create(f.allocProfile)
+		if err != nil {
+			return fmt.Errorf("--alloc-profile: %w", err)
+		}
+		defer out.Close()
+		f.cfg.AllocProfile = out
 	}
 	// The pipeline's own logs would drown the bench's; keep its warnings.
 	pipelineLog := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))

@@ -57,7 +57,11 @@ type Config struct {
 	// CPUProfile, when set, receives a pprof CPU profile of the max-rate
 	// phase (or of the only phase, with Rate).
 	CPUProfile io.Writer
-	Logger     *slog.Logger
+	// AllocProfile, when set, receives a pprof profile of what the
+	// process allocated during the same phase, with the pipeline in this
+	// process (go tool pprof -sample_index=alloc_space).
+	AllocProfile io.Writer
+	Logger       *slog.Logger
 }
 
 // Profiles are the named presets of `aurigraph bench`.
@@ -207,8 +211,19 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 				return loadResult{}, time.Time{}, fmt.Errorf("bench: cpu profile: %w", err)
 			}
 		}
+		var allocsDone func() error
+		if profile && inProcess && cfg.AllocProfile != nil {
+			if allocsDone, err = allocsFrom(cfg.AllocProfile); err != nil {
+				return loadResult{}, time.Time{}, err
+			}
+		}
 		began := time.Now()
 		res, err := runLoad(ctx, spec, producers, pre, tgt.KafkaOpts...)
+		if allocsDone != nil {
+			if werr := allocsDone(); werr != nil {
+				return res, began, werr
+			}
+		}
 		if profile {
 			pprof.StopCPUProfile()
 			if cfg.CPUProfile != nil {
