@@ -14,11 +14,10 @@ import (
 // handful of allocations a batch instead of five or more a transaction: every
 // validator decodes every entry, and those allocations were most of what its
 // collector had to do. The transactions' strings and bytes alias data, and
-// the transactions come from one slice: data must not be written again
-// while they are in use, which holds for a raft entry's data (raft never
-// writes an entry's data once it is made, and every entry is made anew:
-// proposed, read from the WAL or received from a peer). Copying it first
-// was a fifth of a validator's allocated bytes.
+// the transactions come from one slice: data must not be written while
+// they are in use, which holds for a raft entry's data, which nothing
+// writes once it is made (proposed, read from the WAL or received from a
+// peer). Copying it first was a fifth of a validator's allocated bytes.
 //
 // Only batches of transactions take this path: one with a field this
 // decoder does not know (genesis, validator keys, alerts, a newer release's

@@ -85,9 +85,6 @@ func FuzzDecodeBatch(f *testing.F) {
 	f.Fuzz(checkDecodeBatch)
 }
 
-// The entry's buffer may be reused by whoever handed it over, and a
-// consumer appending to one transaction's bytes must not write into
-// another's.
 // TestDecodeBatchKeepsNeighboursApart checks that the transactions, which
 // alias the entry, cannot write over each other: appending to one's bytes
 // copies them.

@@ -447,7 +447,7 @@ func TestDuplicateBlocksOnTopicAreSkipped(t *testing.T) {
 // comes after a quiet spell only for FlushInterval, and a full batch not at
 // all.
 func TestInsertsKeepTheirDistance(t *testing.T) {
-	const gap = 800 * time.Millisecond
+	const gap = 1500 * time.Millisecond
 	e := newEnv(t)
 	r := start(e.projector(Config{MinInsertInterval: gap, MaxBatchBlocks: 5}))
 	defer r.stop(t)

@@ -76,7 +76,7 @@ subscribers). Flags override the profile.`,
 	fl.StringVar(&f.cfg.DataDir, "data", "", "pipeline data directory (default: a temporary one, removed afterwards)")
 	fl.StringVar(&f.jsonPath, "json", "", "write the JSON report to this file")
 	fl.StringVar(&f.cpuProfile, "cpu-profile", "", "write a pprof CPU profile of the max-rate phase to this file (go tool pprof)")
-	fl.StringVar(&f.allocProfile, "alloc-profile", "", "write a pprof profile of what the pipeline allocated in the max-rate phase (or the --rate phase) to this file (go tool pprof -sample_index=alloc_space); not with --processes or --nodes")
+	fl.StringVar(&f.allocProfile, "alloc-profile", "", "write a pprof profile of what the process (pipeline, producers and observers) allocated in the max-rate phase (or the --rate phase) to this file (go tool pprof -sample_index=alloc_space); not with --processes or --nodes")
 	fl.StringVar(&f.compare, "compare", "", "print each figure next to the one in this earlier JSON report, with the ratio")
 	return cmd
 }

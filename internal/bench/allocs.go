@@ -4,15 +4,17 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"runtime"
 	"runtime/pprof"
 
 	"github.com/google/pprof/profile"
 )
 
-// allocsFrom marks what the process has allocated so far; the function it
-// returns writes to w a profile of what was allocated since. The runtime's
-// profile counts from the start of the process, so the mark is subtracted
-// from it, as go tool pprof -base does.
+// allocsFrom marks what the process (the pipeline and the bench's own
+// producers and observers) has allocated so far; the function it returns
+// writes to w a profile of what was allocated since. The runtime's profile
+// counts from the start of the process, so the mark is subtracted from it,
+// as go tool pprof -base does.
 func allocsFrom(w io.Writer) (func() error, error) {
 	base, err := allocsNow()
 	if err != nil {
@@ -36,6 +38,9 @@ func allocsFrom(w io.Writer) (func() error, error) {
 }
 
 func allocsNow() (*profile.Profile, error) {
+	// The profile is as of the last collection but one; a collection now
+	// brings it up to now, as /debug/pprof/allocs?gc=1 does.
+	runtime.GC()
 	var buf bytes.Buffer
 	if err := pprof.Lookup("allocs").WriteTo(&buf, 0); err != nil {
 		return nil, fmt.Errorf("bench: allocation profile: %w", err)

@@ -58,7 +58,8 @@ type Config struct {
 	// phase (or of the only phase, with Rate).
 	CPUProfile io.Writer
 	// AllocProfile, when set, receives a pprof profile of what the
-	// process allocated during the same phase, with the pipeline in this
+	// process, the pipeline and the bench's producers and observers,
+	// allocated during the same phase; only with the pipeline in this
 	// process (go tool pprof -sample_index=alloc_space).
 	AllocProfile io.Writer
 	Logger       *slog.Logger
@@ -205,32 +206,30 @@ func Run(ctx context.Context, cfg Config, start Starter) (*Report, error) {
 		// A pipeline in this process is profiled in the phase that loads it
 		// most, to split its CPU among the stages.
 		profile := (cfg.CPUProfile != nil || inProcess) && (name == phaseMax || cfg.Rate > 0)
-		var prof bytes.Buffer
-		if profile {
-			if err := pprof.StartCPUProfile(&prof); err != nil {
-				return loadResult{}, time.Time{}, fmt.Errorf("bench: cpu profile: %w", err)
-			}
-		}
 		var allocsDone func() error
 		if profile && inProcess && cfg.AllocProfile != nil {
 			if allocsDone, err = allocsFrom(cfg.AllocProfile); err != nil {
 				return loadResult{}, time.Time{}, err
 			}
 		}
-		began := time.Now()
-		res, err := runLoad(ctx, spec, producers, pre, tgt.KafkaOpts...)
-		if allocsDone != nil {
-			if werr := allocsDone(); werr != nil {
-				return res, began, werr
+		var prof bytes.Buffer
+		if profile {
+			if err := pprof.StartCPUProfile(&prof); err != nil {
+				return loadResult{}, time.Time{}, fmt.Errorf("bench: cpu profile: %w", err)
 			}
 		}
+		began := time.Now()
+		res, err := runLoad(ctx, spec, producers, pre, tgt.KafkaOpts...)
 		if profile {
 			pprof.StopCPUProfile()
 			if cfg.CPUProfile != nil {
 				if _, werr := cfg.CPUProfile.Write(prof.Bytes()); werr != nil {
-					return res, began, fmt.Errorf("bench: write the cpu profile: %w", werr)
+					err = errors.Join(err, fmt.Errorf("bench: write the cpu profile: %w", werr))
 				}
 			}
+		}
+		if allocsDone != nil {
+			err = errors.Join(err, allocsDone())
 		}
 		if err != nil {
 			return res, began, err

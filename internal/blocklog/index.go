@@ -112,9 +112,10 @@ type Index struct {
 
 	wg sync.WaitGroup
 	// scratch is the writing of runs' buffers, spareQuiet the list of
-	// quiet entries of the run written last, both kept for the next: runs
-	// are written one at a time, and buffers made anew for each, 28 MB at
-	// the default RunEntries, were most of what an index allocated.
+	// quiet entries of the run written last, both kept for the next, about
+	// 24 MB at the default RunEntries: runs are written one at a time (Add
+	// and AddQuiet have one caller at a time), and buffers made anew for
+	// each run, 28 MB, were most of what an index allocated.
 	scratch    runScratch
 	spareQuiet []Entry
 
@@ -445,7 +446,8 @@ func mergeSpans(spans []Span) []Span {
 
 // Add records the entries of the block at height, searchable at once;
 // AddQuiet records them for the run files alone. Once RunEntries are held
-// in memory, they are written to a run in the background.
+// in memory, they are written to a run in the background. Neither may be
+// called while another call of either is under way.
 func (ix *Index) Add(height uint64, entries []Entry) { ix.add(height, entries, true) }
 
 // AddQuiet is Add for entries the caller finds elsewhere until they are in
@@ -514,7 +516,7 @@ func (ix *Index) add(height uint64, entries []Entry, searchable bool) {
 		ix.frozen = slices.DeleteFunc(ix.frozen, func(r *memRun) bool { return r == run })
 		// The list grows past RunEntries by the part of the batch that
 		// filled it.
-		if cap(run.quiet) <= 2*ix.runEntries {
+		if run.quiet != nil && cap(run.quiet) <= 2*ix.runEntries {
 			ix.spareQuiet = run.quiet[:0]
 		}
 		ix.runs = append(ix.runs, written)
@@ -529,8 +531,11 @@ func (ix *Index) writeRun(seq uint64, run *memRun) (*diskRun, error) {
 		entries = append(entries, Entry{Key(k), v})
 		return true
 	})
-	sc.entries = entries
 	sorted := dropShadowed(sc.sort(entries))
+	// A run of one huge block leaves its room to the collector.
+	if sc.entries = entries; cap(entries) > 2*ix.runEntries {
+		sc.entries, sc.sorted = nil, nil
+	}
 
 	path := filepath.Join(ix.dir, fmt.Sprintf("%020d%s", seq, runSuffix))
 	tmp := path + tmpSuffix

@@ -63,6 +63,7 @@ func (codec) Unmarshal(data mem.BufferSlice, v any) error {
 	defer buf.Free()
 	// raftpb's decoding copies what it keeps, so the message does not
 	// outlive buf's reference.
+	e.err = nil
 	if err := decodeEnvelope(buf.ReadOnlyData(), &e.m); err != nil {
 		e.err = fmt.Errorf("decode raft message of %d bytes: %w", buf.Len(), err)
 	}

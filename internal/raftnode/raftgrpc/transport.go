@@ -274,6 +274,8 @@ func (t *Transport) stream(client aurigraphv1.RaftTransportClient, p *peer, back
 		case <-ctx.Done():
 			return ctx.Err()
 		}
+		// A message that does not encode ends the stream as a failed send
+		// does; raft's messages always encode.
 		if err := s.SendMsg(&envelope{m: m}); err != nil {
 			t.dropped(p, m)
 			return fmt.Errorf("send %s: %w", m.Type, err)
