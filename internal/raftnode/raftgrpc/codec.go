@@ -5,7 +5,7 @@ import (
 
 	"go.etcd.io/raft/v3/raftpb"
 	"google.golang.org/grpc/encoding"
-	_ "google.golang.org/grpc/encoding/proto" // registers the codec the others go to
+	grpcproto "google.golang.org/grpc/encoding/proto"
 	"google.golang.org/grpc/mem"
 	"google.golang.org/protobuf/encoding/protowire"
 	"google.golang.org/protobuf/proto"
@@ -35,12 +35,16 @@ const envelopeField = 1
 // writes and write what it reads.
 type codec struct{}
 
-func (codec) Name() string { return "proto" }
+// protoCodec is gRPC's own protobuf codec, which every other message goes
+// through; its package registers it before this one is initialised.
+var protoCodec = encoding.GetCodecV2(grpcproto.Name)
+
+func (codec) Name() string { return grpcproto.Name }
 
 func (codec) Marshal(v any) (mem.BufferSlice, error) {
 	e, ok := v.(*envelope)
 	if !ok {
-		return encoding.GetCodecV2("proto").Marshal(v)
+		return protoCodec.Marshal(v)
 	}
 	n := e.m.Size()
 	head := protowire.SizeTag(envelopeField) + protowire.SizeVarint(uint64(n))
@@ -57,7 +61,7 @@ func (codec) Marshal(v any) (mem.BufferSlice, error) {
 func (codec) Unmarshal(data mem.BufferSlice, v any) error {
 	e, ok := v.(*envelope)
 	if !ok {
-		return encoding.GetCodecV2("proto").Unmarshal(data, v)
+		return protoCodec.Unmarshal(data, v)
 	}
 	buf := data.MaterializeToBuffer(mem.DefaultBufferPool())
 	defer buf.Free()
