@@ -114,8 +114,7 @@ type Config struct {
 	// came, and a steady flow about once a second. ClickHouse writes a part
 	// of every table an insert reaches, four here with the views, and merges
 	// them in the background: at one insert every 200ms the inserts and
-	// their merges took a fifth of the CPU of dev and their file writes
-	// delayed the validators' WAL syncs on the same disk.
+	// their merges took a fifth of the CPU of dev at half its maximum rate.
 	MinInsertInterval time.Duration
 	// TopicCheck is how often the topic's id is checked, so that a topic
 	// deleted or created again is consumed anew; default 10s.
