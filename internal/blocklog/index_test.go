@@ -13,6 +13,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"syscall"
 	"testing"
@@ -834,5 +835,26 @@ func TestRunsReuseTheirBuffers(t *testing.T) {
 		if loc, ok, err := ix.Lookup(key(i)); err != nil || !ok || loc != uint64(i%perRound) {
 			t.Fatalf("Lookup(key(%d)) = %d, %v, %v; want %d", i, loc, ok, err, i%perRound)
 		}
+	}
+}
+
+// TestMergePausesTakeTurns pauses three merges at once, as three
+// validators in one process do: their pauses follow each other, so the
+// three take three times one pause, not one.
+func TestMergePausesTakeTurns(t *testing.T) {
+	const pause = 30 * time.Millisecond
+	var p pacer
+	began := time.Now()
+	var wg sync.WaitGroup
+	for range 3 {
+		wg.Go(func() {
+			for range 2 {
+				p.pause(pause)
+			}
+		})
+	}
+	wg.Wait()
+	if took := time.Since(began); took < 6*pause {
+		t.Fatalf("three merges pausing twice each took %v, want at least %v: their pauses overlapped", took, 6*pause)
 	}
 }
