@@ -58,7 +58,7 @@ func benchApplyPersist(b *testing.B, fromEntry bool) {
 			name = "full-window"
 		}
 		b.Run(name, func(b *testing.B) {
-			store, err := openBlockStore(filepath.Join(b.TempDir(), BlocksFile), false, 0)
+			store, err := openBlockStore(filepath.Join(b.TempDir(), BlocksFile), false, 0, nil)
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"slices"
@@ -226,8 +227,9 @@ func parseSignature(height uint64, raw []byte) (Signed, error) {
 
 // openBlockStore opens the store in dir. runEntries is the index's run size
 // (blocklog.Index), at most half the dedup window so that ids leave the
-// window only once their run is written; 0 means blocklog's default.
-func openBlockStore(dir string, readOnly bool, runEntries int) (*BlockStore, error) {
+// window only once their run is written; 0 means blocklog's default. The
+// index logs to logger (nil: slog.Default()).
+func openBlockStore(dir string, readOnly bool, runEntries int, logger *slog.Logger) (*BlockStore, error) {
 	log, err := blocklog.Open(dir, blocklog.Options{ReadOnly: readOnly})
 	if err != nil {
 		return nil, fmt.Errorf("open block store %s: %w", dir, err)
@@ -252,10 +254,10 @@ func openBlockStore(dir string, readOnly bool, runEntries int) (*BlockStore, err
 		}
 	}
 	if _, err := os.Stat(ixDir); err == nil {
-		if s.ix, err = blocklog.OpenIndex(ixDir, runEntries, readOnly); err != nil {
+		if s.ix, err = blocklog.OpenIndex(ixDir, runEntries, readOnly, blocklog.IndexLogger(logger)); err != nil {
 			return fail(err)
 		}
-	} else if s.ix, err = blocklog.OpenIndex(dir, 0, true); err != nil {
+	} else if s.ix, err = blocklog.OpenIndex(dir, 0, true, blocklog.IndexLogger(logger)); err != nil {
 		return fail(err)
 	}
 	head := &chainHead{lastHash: bytes.Clone(chain.ZeroHash), contiguous: log.Contiguous()}
@@ -339,7 +341,7 @@ func OpenBlockStoreReadOnly(dir string) (*BlockStore, error) {
 	if _, err := os.Stat(dir); err != nil {
 		return nil, fmt.Errorf("open block store: %w", err)
 	}
-	return openBlockStore(dir, true, 0)
+	return openBlockStore(dir, true, 0, nil)
 }
 
 // Close waits for index runs being written and releases the files.

@@ -246,7 +246,7 @@ func TestBlockStoreFindsBlocksByHash(t *testing.T) {
 	unindexed := rewriteBlocks(t, indexed, func(_ uint64, raw []byte) []byte { return raw })
 	for name, path := range map[string]string{"indexed as written": indexed, "indexed when opened": unindexed} {
 		t.Run(name, func(t *testing.T) {
-			s, err := openBlockStore(path, false, 0)
+			s, err := openBlockStore(path, false, 0, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -95,7 +95,7 @@ func openChain(cfg ChainConfig, m *metrics) (*Chain, error) {
 	if err := migrateBoltStore(cfg.DataDir, cfg.Logger); err != nil {
 		return nil, err
 	}
-	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)))
+	blocks, err := openBlockStore(filepath.Join(cfg.DataDir, BlocksFile), false, max(1, min(blocklog.DefaultRunEntries, cfg.DedupWindow/2)), cfg.Logger)
 	if err != nil {
 		return nil, err
 	}

@@ -202,7 +202,7 @@ func TestFormatGoldenFiles(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, readOnly := range []bool{true, false} {
-					s, err := openBlockStore(dir, readOnly, 0)
+					s, err := openBlockStore(dir, readOnly, 0, nil)
 					if err != nil {
 						t.Fatal(err)
 					}

@@ -54,7 +54,7 @@ func TestRecentBlocksStayWithinBounds(t *testing.T) {
 // same whether the cache holds it or the store decodes it.
 func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 	path := filepath.Join(t.TempDir(), BlocksFile)
-	store, err := openBlockStore(path, false, 0)
+	store, err := openBlockStore(path, false, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -78,7 +78,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 		cached = append(cached, b)
 	}
 	store.Close()
-	reopened, err := openBlockStore(path, false, 0)
+	reopened, err := openBlockStore(path, false, 0, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestGetServesCommittedBlocksFromCacheAndDisk(t *testing.T) {
 func TestLookupTxBeyondTheWindow(t *testing.T) {
 	const window = 4
 	path := filepath.Join(t.TempDir(), BlocksFile)
-	store, err := openBlockStore(path, false, window/2)
+	store, err := openBlockStore(path, false, window/2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -138,7 +138,7 @@ func TestLookupTxBeyondTheWindow(t *testing.T) {
 	}
 	snap := f.snapshot()
 	store.Close()
-	reopened, err := openBlockStore(path, false, window/2)
+	reopened, err := openBlockStore(path, false, window/2, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -129,6 +130,8 @@ type Index struct {
 	backoff    retry.Backoff
 	closing    atomic.Bool
 	mergedInit bool // the merged runs' format is recorded
+
+	logger *slog.Logger
 }
 
 type runScratch struct {
@@ -173,13 +176,27 @@ const blockEntries = 4096 / entryBytes
 
 var blockPool = sync.Pool{New: func() any { return new([blockEntries * entryBytes]byte) }}
 
+// IndexOption configures OpenIndex.
+type IndexOption func(*Index)
+
+// IndexLogger sends the index's logs (merges and their failures) to l, so
+// that they name the validator whose index they are; default
+// slog.Default().
+func IndexLogger(l *slog.Logger) IndexOption {
+	return func(ix *Index) {
+		if l != nil {
+			ix.logger = l
+		}
+	}
+}
+
 // OpenIndex opens the runs in dir. runEntries 0 means DefaultRunEntries.
-func OpenIndex(dir string, runEntries int, readOnly bool) (*Index, error) {
-	return openIndex(dir, runEntries, readOnly, mergeFanIn)
+func OpenIndex(dir string, runEntries int, readOnly bool, opts ...IndexOption) (*Index, error) {
+	return openIndex(dir, runEntries, readOnly, mergeFanIn, opts...)
 }
 
 // openIndex is OpenIndex merging fanIn runs at a time.
-func openIndex(dir string, runEntries int, readOnly bool, fanIn int) (*Index, error) {
+func openIndex(dir string, runEntries int, readOnly bool, fanIn int, opts ...IndexOption) (*Index, error) {
 	if runEntries <= 0 {
 		runEntries = DefaultRunEntries
 	}
@@ -192,7 +209,10 @@ func openIndex(dir string, runEntries int, readOnly bool, fanIn int) (*Index, er
 		return nil, fmt.Errorf("blocklog index: %w", err)
 	}
 	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64(), fanIn: fanIn,
-		backoff: retry.Backoff{Min: time.Second, Max: maxMergeBackoff}}
+		backoff: retry.Backoff{Min: time.Second, Max: maxMergeBackoff}, logger: slog.Default()}
+	for _, o := range opts {
+		o(ix)
+	}
 	names, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("blocklog index: list %s: %w", dir, err)

@@ -7,6 +7,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -856,5 +857,25 @@ func TestMergePausesTakeTurns(t *testing.T) {
 	wg.Wait()
 	if took := time.Since(began); took < 6*pause {
 		t.Fatalf("three merges pausing twice each took %v, want at least %v: their pauses overlapped", took, 6*pause)
+	}
+}
+
+// TestIndexLogsThroughItsLogger merges runs of an index opened with a
+// logger of its own: the merge is logged there, with the logger's
+// attributes, so that the validators of one process can be told apart.
+func TestIndexLogsThroughItsLogger(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewTextHandler(&buf, nil)).With("validator", 7)
+	ix, err := openIndex(t.TempDir(), 64*4, false, 2, IndexLogger(logger))
+	if err != nil {
+		t.Fatal(err)
+	}
+	fillIndex(ix, 0, 8, 0, false)
+	ix.settle()
+	if err := ix.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if out := buf.String(); !strings.Contains(out, `msg="blocklog index: runs merged"`) || !strings.Contains(out, "validator=7") {
+		t.Fatalf("the index's logger got %q, want its merges with validator=7", out)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"hash/crc32"
 	"io"
-	"log/slog"
 	"math"
 	"math/rand/v2"
 	"os"
@@ -173,7 +172,7 @@ func (ix *Index) runMerge(inputs []*diskRun, tier int) {
 		ix.mergeErr = err
 		ix.stats.MergeFailures++
 		ix.mu.Unlock()
-		slog.Error("blocklog index: merge failed; its runs stay as they were", "runs", len(inputs), "tier", tier, "retry_in", wait, "err", err)
+		ix.logger.Error("blocklog index: merge failed; its runs stay as they were", "runs", len(inputs), "tier", tier, "retry_in", wait, "err", err)
 		return
 	}
 	ix.backoff.Reset()
@@ -186,10 +185,10 @@ func (ix *Index) runMerge(inputs []*diskRun, tier int) {
 	for _, r := range inputs {
 		r.f.Close()
 		if err := os.Remove(r.path); err != nil {
-			slog.Warn("blocklog index: remove a merged run; the next open removes it", "run", r.path, "err", err)
+			ix.logger.Warn("blocklog index: remove a merged run; the next open removes it", "run", r.path, "err", err)
 		}
 	}
-	slog.Info("blocklog index: runs merged", "runs", len(inputs), "tier", tier+1, "entries", out.n, "bytes", size, "took", time.Since(began))
+	ix.logger.Info("blocklog index: runs merged", "runs", len(inputs), "tier", tier+1, "entries", out.n, "bytes", size, "took", time.Since(began))
 }
 
 // mergeInput reads one input's entries in order.
