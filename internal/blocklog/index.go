@@ -124,11 +124,14 @@ type Index struct {
 	fanIn int
 	// merging says a goroutine runs merges; mergeWG waits for it. After a
 	// merge fails, none starts before retryAt, which backoff pushes out.
-	merging    bool
-	mergeWG    sync.WaitGroup
-	retryAt    time.Time
-	backoff    retry.Backoff
-	closing    atomic.Bool
+	merging bool
+	mergeWG sync.WaitGroup
+	retryAt time.Time
+	backoff retry.Backoff
+	closing atomic.Bool
+	// stop is closed by Close, to cut a merge's pause short.
+	stop       chan struct{}
+	stopOnce   sync.Once
 	mergedInit bool // the merged runs' format is recorded
 
 	logger *slog.Logger
@@ -209,7 +212,7 @@ func openIndex(dir string, runEntries int, readOnly bool, fanIn int, opts ...Ind
 		return nil, fmt.Errorf("blocklog index: %w", err)
 	}
 	ix := &Index{dir: dir, runEntries: runEntries, readOnly: readOnly, pending: hashtab.New(0), seed: rand.Uint64(), fanIn: fanIn,
-		backoff: retry.Backoff{Min: time.Second, Max: maxMergeBackoff}, logger: slog.Default()}
+		backoff: retry.Backoff{Min: time.Second, Max: maxMergeBackoff}, logger: slog.Default(), stop: make(chan struct{})}
 	for _, o := range opts {
 		o(ix)
 	}
@@ -680,6 +683,7 @@ func (ix *Index) Flush() { ix.wg.Wait() }
 func (ix *Index) Close() error {
 	ix.wg.Wait()
 	ix.closing.Store(true)
+	ix.stopOnce.Do(func() { close(ix.stop) })
 	ix.mergeWG.Wait()
 	ix.mu.Lock()
 	defer ix.mu.Unlock()

@@ -850,13 +850,33 @@ func TestMergePausesTakeTurns(t *testing.T) {
 	for range 3 {
 		wg.Go(func() {
 			for range 2 {
-				p.pause(pause)
+				p.pause(pause, nil)
 			}
 		})
 	}
 	wg.Wait()
 	if took := time.Since(began); took < 6*pause {
 		t.Fatalf("three merges pausing twice each took %v, want at least %v: their pauses overlapped", took, 6*pause)
+	}
+}
+
+// TestMergePauseEndsOnStop books a long pause behind another and closes
+// stop, as Close does: the pause ends at once, however much was booked.
+func TestMergePauseEndsOnStop(t *testing.T) {
+	var p pacer
+	stop := make(chan struct{})
+	p.pause(0, nil)
+	go p.pause(maxMergePause, nil)
+	ended := make(chan bool)
+	go func() { ended <- p.pause(maxMergePause, stop) }()
+	time.Sleep(10 * time.Millisecond)
+	began := time.Now()
+	close(stop)
+	if <-ended {
+		t.Fatal("the pause ran its course after stop closed")
+	}
+	if took := time.Since(began); took > maxMergePause/2 {
+		t.Fatalf("the pause ended %v after stop closed", took)
 	}
 }
 

@@ -67,23 +67,48 @@ const (
 var errClosing = errors.New("blocklog index: closing")
 
 // mergePacer makes the merges of all the indexes in a process pause one
-// after the other, so that together they take about a quarter of a core,
-// not a fifth each. Validators that share a process (dev, tests) index the
-// same blocks and reach each merge at the same moment: three at once took
-// 0.6 of the 2 cores, of which half the maximum rate leaves 0.45, and the
-// commits queued behind them.
+// after the other, so that together they take about a quarter of a core
+// instead of a fifth each. Validators that share a process (dev, tests)
+// index the same blocks and so reach each merge at the same moment: three
+// merges at once took 0.6 of a core while half the maximum rate left 0.45
+// of the two idle, and commits queued behind them.
 var mergePacer pacer
 
-// pacer lets one pause at a time go by.
-type pacer struct{ mu sync.Mutex }
+// maxMergePause bounds one pause: a chunk that a stalled disk or a busy
+// machine made last a second would otherwise book four seconds of the
+// process's pauses, which every other merge waits out.
+const maxMergePause = time.Second
 
-// pause sleeps for idle once the pauses that came first are over. The
-// wait for them is not part of idle: counting it as work would make every
-// pause longer than the one before.
-func (p *pacer) pause(idle time.Duration) {
+// pacer books pauses one after another on a timeline that the merges of a
+// process share.
+type pacer struct {
+	mu sync.Mutex
+	// free is when the pauses booked so far are over.
+	free time.Time
+}
+
+// pause waits for idle, capped at maxMergePause, once the pauses booked
+// before it are over; it returns false at once if stop closes first. The
+// wait for the others is not part of idle: counting it as work would make
+// every pause longer than the one before.
+func (p *pacer) pause(idle time.Duration, stop <-chan struct{}) bool {
+	idle = min(idle, maxMergePause)
 	p.mu.Lock()
-	defer p.mu.Unlock()
-	time.Sleep(idle)
+	now := time.Now()
+	if p.free.Before(now) {
+		p.free = now
+	}
+	p.free = p.free.Add(idle)
+	until := p.free
+	p.mu.Unlock()
+	t := time.NewTimer(time.Until(until))
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-stop:
+		return false
+	}
 }
 
 // startMerges starts merging in the background if some tier has fanIn
@@ -423,7 +448,9 @@ func (ix *Index) pauseMerge(tier int, worked *time.Time) error {
 	if ix.closing.Load() {
 		return errClosing
 	}
-	mergePacer.pause(time.Since(*worked) * mergeIdle)
+	if !mergePacer.pause(time.Since(*worked)*mergeIdle, ix.stop) {
+		return errClosing
+	}
 	for {
 		ix.mu.Lock()
 		inputs, t := ix.pickMerge(tier)
