@@ -11,7 +11,8 @@ import (
 // TestStageCosts attributes each sample by the first stage any of its
 // frames names: the applier's stack runs through the raft driver but is the
 // state machine's work, and a batch of signatures verified on a goroutine
-// of its own is verification's.
+// of its own is verification's; a thread the runtime did not start is the
+// ClickHouse engine's.
 func TestStageCosts(t *testing.T) {
 	fn := map[string]*profile.Function{}
 	var id uint64
@@ -37,6 +38,7 @@ func TestStageCosts(t *testing.T) {
 			{Location: loc("runtime.memmove", "github.com/aurigraph/aurigraph/ingest.DecodeRecord"), Value: []int64{1, 2000}},
 			{Location: loc("runtime.gcBgMarkWorker"), Value: []int64{1, 1000}},
 			{Location: loc("runtime.futex"), Value: []int64{1, 3000}},
+			{Location: loc("runtime._ExternalCode"), Value: []int64{1, 2000}},
 			{Location: loc("filippo.io/edwards25519/field.feMul", "github.com/aurigraph/aurigraph/internal/sigcache.verifyChunk", "github.com/aurigraph/aurigraph/internal/sigcache.VerifyBatch.func1", "sync.(*WaitGroup).Go.func1"), Value: []int64{1, 4000}},
 		},
 	}
@@ -55,7 +57,7 @@ func TestStageCosts(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]float64{
-		stages[0].name: 0.4, stages[1].name: 0.3, stages[4].name: 0.1, stages[5].name: 0.2, "garbage collector": 0.1, otherStage: 0.3,
+		stages[0].name: 0.4, stages[1].name: 0.3, stages[4].name: 0.1, stages[5].name: 0.2, stages[7].name: 0.2, "garbage collector": 0.1, otherStage: 0.3,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("stages %+v, want %v", got, want)
