@@ -17,7 +17,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/aurigraph/aurigraph/internal/hashtab"
@@ -128,8 +127,8 @@ type Index struct {
 	mergeWG sync.WaitGroup
 	retryAt time.Time
 	backoff retry.Backoff
-	closing atomic.Bool
-	// stop is closed by Close, to cut a merge's pause short.
+	// stop is closed by Close: no merge starts after it, and one under way
+	// ends at its next pause.
 	stop       chan struct{}
 	stopOnce   sync.Once
 	mergedInit bool // the merged runs' format is recorded
@@ -676,13 +675,22 @@ func (ix *Index) Stats() IndexStats {
 	return st
 }
 
+// closing reports whether Close has begun.
+func (ix *Index) closing() bool {
+	select {
+	case <-ix.stop:
+		return true
+	default:
+		return false
+	}
+}
+
 // Flush waits for the runs being written.
 func (ix *Index) Flush() { ix.wg.Wait() }
 
 // Close waits for the runs being written and stops a merge under way.
 func (ix *Index) Close() error {
 	ix.wg.Wait()
-	ix.closing.Store(true)
 	ix.stopOnce.Do(func() { close(ix.stop) })
 	ix.mergeWG.Wait()
 	ix.mu.Lock()

@@ -120,7 +120,7 @@ func (ix *Index) startMerges() {
 }
 
 func (ix *Index) startMergesLocked() {
-	if ix.merging || ix.readOnly || ix.closing.Load() {
+	if ix.merging || ix.readOnly || ix.closing() {
 		return
 	}
 	inputs, tier := ix.pickMerge(math.MaxInt)
@@ -135,7 +135,7 @@ func (ix *Index) startMergesLocked() {
 			ix.runMerge(inputs, tier)
 			ix.mu.Lock()
 			inputs = nil
-			if !ix.closing.Load() {
+			if !ix.closing() {
 				inputs, tier = ix.pickMerge(math.MaxInt)
 			}
 			if inputs == nil {
@@ -445,7 +445,7 @@ func (ix *Index) writeMerged(path string, inputs []*diskRun, tier int) (_ *diskR
 // minutes, and the tier-0 runs written meanwhile, whose filters are in
 // memory, must not pile up behind it.
 func (ix *Index) pauseMerge(tier int, worked *time.Time) error {
-	if ix.closing.Load() {
+	if ix.closing() {
 		return errClosing
 	}
 	if !mergePacer.pause(time.Since(*worked)*mergeIdle, ix.stop) {
@@ -459,7 +459,7 @@ func (ix *Index) pauseMerge(tier int, worked *time.Time) error {
 			break
 		}
 		ix.runMerge(inputs, t)
-		if ix.closing.Load() {
+		if ix.closing() {
 			return errClosing
 		}
 	}
