@@ -19,6 +19,7 @@ import (
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/internal/chain/chaintest"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/test/testlog"
 )
 
 // env is one test's broker, ClickHouse client and a fresh aurigraph
@@ -148,7 +149,7 @@ func (e *env) config(cfg Config) Config {
 	if _, ok := e.t.(*testing.B); ok {
 		level = slog.LevelWarn
 	}
-	cfg.Logger = slog.New(slog.NewTextHandler(e.t.Output(), &slog.HandlerOptions{Level: level}))
+	cfg.Logger = testlog.New(e.t, level)
 	if cfg.FlushInterval == 0 {
 		cfg.FlushInterval = 20 * time.Millisecond
 	}

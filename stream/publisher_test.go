@@ -20,6 +20,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/blockfeed"
 	"github.com/aurigraph/aurigraph/schemas"
+	"github.com/aurigraph/aurigraph/test/testlog"
 )
 
 func newCluster(t *testing.T) []string {
@@ -33,7 +34,7 @@ func newCluster(t *testing.T) []string {
 }
 
 func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return testlog.New(t, slog.LevelDebug)
 }
 
 type runningPublisher struct {
@@ -260,7 +261,7 @@ func TestPublisherBlocksAtATooLargeBlockUntilTheTopicTakesIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	logs := &lockedBuffer{}
-	rp := startPublisherLogging(t, brokers, chain, slog.New(slog.NewTextHandler(io.MultiWriter(logs, t.Output()), nil)))
+	rp := startPublisherLogging(t, brokers, chain, slog.New(slog.NewTextHandler(io.MultiWriter(logs, testlog.Writer(t)), nil)))
 	st := rp.waitStatus(t, "blocked at block 6", func(st PublisherStatus) bool { return st.State == PublisherBlocked })
 	if st.Healthy() || st.Reason != reasonTooLarge || !strings.Contains(st.Err, "block 6") || !strings.Contains(st.Err, "raise it") || st.Height != 5 {
 		t.Fatalf("status %+v, want blocked at block 6 after height 5", st)

@@ -16,10 +16,11 @@ import (
 	"github.com/aurigraph/aurigraph/internal/chain/chaintest"
 	"github.com/aurigraph/aurigraph/schemas"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
+	"github.com/aurigraph/aurigraph/test/testlog"
 )
 
 func testLogger(t testing.TB) *slog.Logger {
-	return slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelDebug}))
+	return testlog.New(t, slog.LevelDebug)
 }
 
 // topic is an embedded broker holding the blocks topic.
