@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/internal/bench"
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 )
 
 type benchFlags struct {
@@ -211,7 +212,7 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 	f := devFlags{
 		dataDir: dataDir, validators: validators,
 		httpAddr: "127.0.0.1:0", grpcAddr: "127.0.0.1:0", kafka: "127.0.0.1:0",
-		embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:0", clickhouseThreads: 1},
+		embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:0", clickhouseThreads: 1, clickhouseNice: engine.DefaultThreadNice},
 		raftHost:                "127.0.0.1", raftBasePort: raftPort, txPartitions: 6, drainTimeout: 30 * time.Second,
 		chain: benchChain(signed),
 		// Every subscriber of a bench comes from loopback.

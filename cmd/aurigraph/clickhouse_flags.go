@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/tls"
 	"errors"
@@ -137,6 +138,7 @@ type embeddedClickHouseFlags struct {
 	clickhouseHTTP string
 	// clickhouseThreads caps the embedded engine's threads per query.
 	clickhouseThreads  int
+	clickhouseNice     int
 	clickhouseReads    clickhouseReadFlags
 	clickhouseAccess   clickhouseAccessFlags
 	clickhouseMaxConns int
@@ -145,6 +147,7 @@ type embeddedClickHouseFlags struct {
 func (f *embeddedClickHouseFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")
 	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine starts with (0: one per core); it shares the machine with the rest of the process (in dev, the validators), and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it, up to one per core, with SETTINGS max_threads = N")
+	fl.IntVar(&f.clickhouseNice, "clickhouse-nice", engine.DefaultThreadNice, "nice value (1-19) the embedded engine's own threads run at, so that its merges and inserts yield the cores to the validators and the API when they need them and use the rest (Linux); 0 leaves the engine's threads as it starts them")
 	f.clickhouseReads.register(fl)
 	f.clickhouseAccess.register(fl)
 	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")
@@ -156,6 +159,9 @@ func (f embeddedClickHouseFlags) validate() error {
 	}
 	if f.clickhouseThreads < 0 {
 		return fmt.Errorf("--clickhouse-threads %d: use 0 (one per core) or more", f.clickhouseThreads)
+	}
+	if f.clickhouseNice < 0 || f.clickhouseNice > 19 {
+		return fmt.Errorf("--clickhouse-nice %d: use 1 to 19, or 0 to leave the engine's threads as they start", f.clickhouseNice)
 	}
 	_, err := f.clickhouseReads.limits()
 	return err
@@ -208,7 +214,7 @@ func (f embeddedClickHouseFlags) open(ctx context.Context, dataDir string, d emb
 		return clickhouseTarget{}, err
 	}
 	eng, err := engine.Open(ctx, engine.Options{LibPath: lib, DataDir: filepath.Join(dataDir, "clickhouse"), MaxThreads: f.clickhouseThreads,
-		Reads: reads, Logger: d.log.With("component", "clickhouse"), Registerer: d.reg})
+		ThreadNice: cmp.Or(f.clickhouseNice, -1), Reads: reads, Logger: d.log.With("component", "clickhouse"), Registerer: d.reg})
 	if err != nil {
 		return clickhouseTarget{}, fmt.Errorf("open embedded ClickHouse engine: %w", err)
 	}

@@ -48,6 +48,12 @@ type Options struct {
 	// MaxWrites is how many writes run at once; more wait for a slot as
 	// long as their context allows. 0 means 4.
 	MaxWrites int
+	// ThreadNice is the nice value, 1 to 19, the engine's own threads
+	// (merges, background jobs, query pipelines) run at, so that the rest
+	// of the process preempts them (Linux; elsewhere they keep theirs).
+	// 0 means DefaultThreadNice; negative leaves them as the engine
+	// starts them.
+	ThreadNice int
 	// CloseTimeout is how long Close waits for running calls to end after
 	// killing them; 0 means 5s.
 	CloseTimeout time.Duration
@@ -102,9 +108,12 @@ type Engine struct {
 	healthSince atomic.Int64
 
 	closeTimeout time.Duration
-	running      *prometheus.GaugeVec
-	refused      *prometheus.CounterVec
-	killed       *prometheus.CounterVec
+	// niceStop ends lowerThreads, which closes niceDone.
+	niceStop, niceDone chan struct{}
+	lowered            prometheus.Gauge
+	running            *prometheus.GaugeVec
+	refused            *prometheus.CounterVec
+	killed             *prometheus.CounterVec
 }
 
 // live is the open Engine of this process, if any.
@@ -130,6 +139,9 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 	}
 	if o.MaxWrites < 0 || o.CloseTimeout < 0 {
 		return nil, errors.New("clickhouse engine: MaxWrites and CloseTimeout must not be negative; use 0 for the defaults")
+	}
+	if err := checkNice(o.ThreadNice); err != nil {
+		return nil, err
 	}
 	libPath := o.LibPath
 	if libPath == "" {
@@ -166,6 +178,12 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		readSlots:    make(chan struct{}, reads.Concurrency),
 		writeSlots:   make(chan struct{}, orDefault(o.MaxWrites, defaultMaxWrites)),
 		closeTimeout: orDefault(o.CloseTimeout, defaultCloseTimeout),
+		niceStop:     make(chan struct{}),
+		niceDone:     make(chan struct{}),
+		lowered: prometheus.NewGauge(prometheus.GaugeOpts{
+			Name: "aurigraph_clickhouse_engine_threads_lowered",
+			Help: "Threads of the embedded ClickHouse engine running at the lowered priority (--clickhouse-nice).",
+		}),
 		running: prometheus.NewGaugeVec(prometheus.GaugeOpts{
 			Name: "aurigraph_clickhouse_engine_calls_running",
 			Help: "Calls running in the embedded ClickHouse engine, by role (read, write).",
@@ -192,14 +210,16 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		return nil, err
 	}
 	if o.Registerer != nil {
-		o.Registerer.MustRegister(e.running, e.refused, e.killed)
+		o.Registerer.MustRegister(e.running, e.refused, e.killed, e.lowered)
 	}
+	nice := orDefault(o.ThreadNice, DefaultThreadNice)
+	go e.lowerThreads(nice, e.niceStop, e.niceDone)
 	live = e
 	log.Info("embedded ClickHouse engine started",
 		slog.String("version", lib.version), slog.String("data_dir", displayDir(dataDir)),
 		slog.String("library", lib.path), slog.Duration("took", time.Since(start)),
 		slog.Duration("read_timeout", reads.Timeout), slog.Int64("read_max_memory", reads.MaxMemory),
-		slog.Int("read_concurrency", reads.Concurrency))
+		slog.Int("read_concurrency", reads.Concurrency), slog.Int("thread_nice", max(nice, 0)))
 	return e, nil
 }
 
@@ -708,6 +728,8 @@ func (e *Engine) Close() error {
 	e.mu.Lock()
 	e.stopped = true
 	e.mu.Unlock()
+	close(e.niceStop)
+	<-e.niceDone
 	libMu.Lock()
 	live = nil
 	libMu.Unlock()
