@@ -147,7 +147,7 @@ type embeddedClickHouseFlags struct {
 func (f *embeddedClickHouseFlags) register(fl *pflag.FlagSet) {
 	fl.StringVar(&f.clickhouseHTTP, "clickhouse-http", "127.0.0.1:8123", "listen address of the embedded ClickHouse engine's HTTP interface")
 	fl.IntVar(&f.clickhouseThreads, "clickhouse-threads", 1, "threads one query or insert of the embedded engine starts with (0: one per core); it shares the machine with the rest of the process (in dev, the validators), and parallel inserts and merges taking every core show up as commit-latency spikes. A query can raise it, up to one per core, with SETTINGS max_threads = N")
-	fl.IntVar(&f.clickhouseNice, "clickhouse-nice", engine.DefaultThreadNice, "nice value (1-19) the embedded engine's own threads run at, so that its merges and inserts yield the cores to the validators and the API when they need them and use the rest (Linux); 0 leaves the engine's threads as it starts them")
+	fl.IntVar(&f.clickhouseNice, "clickhouse-nice", engine.DefaultThreadNice, "how many nice levels (1-19) below the rest of the process the embedded engine's own threads run, so that its merges and inserts yield the cores to the validators and the API when they need them and use the rest (Linux); 0 leaves the engine's threads as it starts them")
 	f.clickhouseReads.register(fl)
 	f.clickhouseAccess.register(fl)
 	fl.IntVar(&f.clickhouseMaxConns, "clickhouse-http-max-conns", defaultClickHouseMaxConns, "connections the ClickHouse HTTP interface holds open at once; more are answered 503 and closed (negative: no cap)")

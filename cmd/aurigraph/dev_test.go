@@ -17,6 +17,7 @@ import (
 	"github.com/coder/websocket"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
 	"github.com/aurigraph/aurigraph/schemas"
 )
 
@@ -160,7 +161,7 @@ func testDevFlags(t *testing.T, dataDir string) devFlags {
 		httpAddr:                "127.0.0.1:0",
 		grpcAddr:                "127.0.0.1:0",
 		kafka:                   "127.0.0.1:" + strconv.Itoa(ports[0]),
-		embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:0", clickhouseThreads: 1},
+		embeddedClickHouseFlags: embeddedClickHouseFlags{clickhouseHTTP: "127.0.0.1:0", clickhouseThreads: 1, clickhouseNice: engine.DefaultThreadNice},
 		raftHost:                "127.0.0.1",
 		// The ports are not held between this check and their use, which is
 		// good enough on a test machine.

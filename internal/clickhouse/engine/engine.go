@@ -48,11 +48,11 @@ type Options struct {
 	// MaxWrites is how many writes run at once; more wait for a slot as
 	// long as their context allows. 0 means 4.
 	MaxWrites int
-	// ThreadNice is the nice value, 1 to 19, the engine's own threads
-	// (merges, background jobs, query pipelines) run at, so that the rest
-	// of the process preempts them (Linux; elsewhere they keep theirs).
-	// 0 means DefaultThreadNice; negative leaves them as the engine
-	// starts them.
+	// ThreadNice is how many nice levels, 1 to 19, below the process's
+	// own priority the engine's own threads (merges, background jobs,
+	// query pipelines) run, so that the rest of the process preempts them
+	// (Linux; elsewhere they keep theirs). 0 means DefaultThreadNice;
+	// negative leaves them as the engine starts them.
 	ThreadNice int
 	// CloseTimeout is how long Close waits for running calls to end after
 	// killing them; 0 means 5s.
@@ -110,6 +110,7 @@ type Engine struct {
 	closeTimeout time.Duration
 	// niceStop ends lowerThreads, which closes niceDone.
 	niceStop, niceDone chan struct{}
+	niceOnce           sync.Once
 	lowered            prometheus.Gauge
 	running            *prometheus.GaugeVec
 	refused            *prometheus.CounterVec
@@ -728,7 +729,7 @@ func (e *Engine) Close() error {
 	e.mu.Lock()
 	e.stopped = true
 	e.mu.Unlock()
-	close(e.niceStop)
+	e.niceOnce.Do(func() { close(e.niceStop) })
 	<-e.niceDone
 	libMu.Lock()
 	live = nil

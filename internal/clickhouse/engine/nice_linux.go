@@ -12,20 +12,37 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// threadLowerer returns a function that sets every thread of the process
-// that the engine started to nice at least, and reports how many run that
-// low.
+// processName is the name the Go runtime's threads carry, the main
+// thread's, read before the engine is loaded and could rename anything.
+var processName, processNameErr = os.ReadFile("/proc/self/comm")
+
+// threadLowerer returns a function that lowers every thread of the process
+// that the engine started to nice values above the process's own, and
+// reports how many run that low.
 //
-// The engine names its threads (ThreadPool, MergeMutate, BgSchPool, ...),
-// and a thread the Go runtime starts keeps the name of the process, which
-// is its main thread's: every thread named otherwise is the engine's. A
+// The engine names the threads it starts for its pools (ThreadPool,
+// MergeMutate, BgSchPool, ...), and a thread the Go runtime starts keeps
+// the name of the process: every thread named otherwise is the engine's. A
 // call into the engine runs on a Go thread and does not rename it, so the
-// Go scheduler's threads are never lowered. On Linux, nice is a property of
-// each thread, set through its id.
+// Go scheduler's threads are never lowered. A few unnamed threads of the
+// engine (one per connection, nearly always waiting) keep the process's
+// name and their priority. On Linux, nice is a property of each thread,
+// set through its id.
 func threadLowerer(nice int) (func() (int, error), error) {
-	goName, err := os.ReadFile("/proc/self/comm")
+	if processNameErr != nil {
+		return nil, fmt.Errorf("read the process's thread name: %w", processNameErr)
+	}
+	// Threads start at the process's nice value; the target is relative to
+	// it, so that a process run at nice 5 still keeps its engine below it.
+	prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
 	if err != nil {
-		return nil, fmt.Errorf("read the process's thread name: %w", err)
+		return nil, fmt.Errorf("read the process's nice value: %w", err)
+	}
+	// The system call gives 20 - nice.
+	base := 20 - prio
+	target := min(base+nice, 19)
+	if target <= base {
+		return nil, fmt.Errorf("the process already runs at nice %d, the lowest priority there is", base)
 	}
 	return func() (int, error) {
 		tids, err := taskIDs()
@@ -35,26 +52,28 @@ func threadLowerer(nice int) (func() (int, error), error) {
 		lowered := 0
 		for _, tid := range tids {
 			name, err := os.ReadFile("/proc/self/task/" + strconv.Itoa(tid) + "/comm")
-			if err != nil || bytes.Equal(name, goName) {
+			if err != nil || bytes.Equal(name, processName) {
 				// Gone since the listing, or the Go runtime's.
 				continue
 			}
-			// The system call gives 20 - nice. A thread at nice or lower
-			// already (a query's os_thread_priority) stays as it is, and
-			// so does one the engine raised: MemoryWorker, when it may,
+			// A thread at the target or lower already (a query's
+			// os_thread_priority) stays as it is, and so does one the
+			// engine raised above the process: MemoryWorker, when it may,
 			// keeps the engine's memory accounting current at little cost.
 			prio, err := unix.Getpriority(unix.PRIO_PROCESS, tid)
 			cur := 20 - prio
-			if err == nil && cur >= 0 && cur < nice {
-				if err = unix.Setpriority(unix.PRIO_PROCESS, tid, nice); err == nil {
-					cur = nice
+			if err == nil && cur >= base && cur < target {
+				if err = unix.Setpriority(unix.PRIO_PROCESS, tid, target); err == nil {
+					cur = target
 				}
 			}
 			switch {
 			case errors.Is(err, unix.ESRCH):
+			case errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES):
+				return lowered, &permanentError{fmt.Errorf("set thread %d (%s) to nice %d: %w", tid, bytes.TrimSpace(name), target, err)}
 			case err != nil:
-				return lowered, fmt.Errorf("set thread %d (%s) to nice %d: %w", tid, bytes.TrimSpace(name), nice, err)
-			case cur >= nice:
+				return lowered, fmt.Errorf("set thread %d (%s) to nice %d: %w", tid, bytes.TrimSpace(name), target, err)
+			case cur >= target:
 				lowered++
 			}
 		}

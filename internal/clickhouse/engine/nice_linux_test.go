@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -18,10 +19,6 @@ import (
 // into the engine's and the Go runtime's (named as the process).
 func threadNices(t *testing.T) (engine, goThreads map[string]int) {
 	t.Helper()
-	goName, err := os.ReadFile("/proc/self/comm")
-	if err != nil {
-		t.Fatal(err)
-	}
 	tids, err := taskIDs()
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +34,7 @@ func threadNices(t *testing.T) (engine, goThreads map[string]int) {
 			continue
 		}
 		key := strings.TrimSpace(string(name)) + "/" + strconv.Itoa(tid)
-		if bytes.Equal(name, goName) {
+		if bytes.Equal(name, processName) {
 			goThreads[key] = 20 - prio
 		} else {
 			engine[key] = 20 - prio
@@ -47,30 +44,65 @@ func threadNices(t *testing.T) (engine, goThreads map[string]int) {
 }
 
 func TestEngineThreadsRunLowered(t *testing.T) {
-	reg := prometheus.NewRegistry()
-	e := openTest(t, func(o *Options) { o.ThreadNice = 13; o.Registerer = reg })
-	// Two threads of a query pipeline, besides the pools the engine starts.
-	if _, err := e.Query(context.Background(), "SELECT sum(number) FROM numbers(5000000) SETTINGS max_threads = 2", "TabSeparated"); err != nil {
+	prio, err := unix.Getpriority(unix.PRIO_PROCESS, 0)
+	if err != nil {
 		t.Fatal(err)
 	}
+	base := 20 - prio
+	want := min(base+13, 19)
+	reg := prometheus.NewRegistry()
+	e := openTest(t, func(o *Options) { o.ThreadNice = 13; o.Registerer = reg })
+
+	// A Go thread that calls into the engine, locked to it so that it can
+	// be found again after the next scan.
+	type caller struct {
+		tid  int
+		name string
+		nice int
+		err  error
+	}
+	called := make(chan caller, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		c := caller{tid: unix.Gettid()}
+		// Two threads of a query pipeline, besides the pools the engine starts.
+		if _, c.err = e.Query(context.Background(), "SELECT sum(number) FROM numbers(5000000) SETTINGS max_threads = 2", "TabSeparated"); c.err == nil {
+			time.Sleep(threadScan + threadScan/2)
+			name, _ := os.ReadFile("/proc/self/task/" + strconv.Itoa(c.tid) + "/comm")
+			c.name = string(name)
+			p, err := unix.Getpriority(unix.PRIO_PROCESS, c.tid)
+			c.nice, c.err = 20-p, err
+		}
+		called <- c
+	}()
+	c := <-called
+	if c.err != nil {
+		t.Fatal(c.err)
+	}
+	if c.name != string(processName) || c.nice != base {
+		t.Errorf("the Go thread that called the engine is named %q at nice %d after a scan, want %q at %d", c.name, c.nice, processName, base)
+	}
+
 	var engine, goThreads map[string]int
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		engine, goThreads = threadNices(t)
 		low := len(engine) > 0
 		for _, n := range engine {
-			// Below 0 only where the engine raised a thread itself.
-			low = low && (n >= 13 || n < 0)
+			// Above the process's priority only where the engine raised a
+			// thread itself.
+			low = low && (n >= want || n < base)
 		}
 		if low {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("engine threads by nice value: %v, want all at 13 or more, or raised by the engine", engine)
+			t.Fatalf("engine threads by nice value: %v, want all at %d or more, or raised by the engine", engine, want)
 		}
 	}
 	for name, n := range goThreads {
-		if n != 0 {
-			t.Errorf("Go runtime thread %s runs at nice %d, want 0", name, n)
+		if n != base {
+			t.Errorf("Go runtime thread %s runs at nice %d, want the process's %d", name, n, base)
 		}
 	}
 	if got := testutil.ToFloat64(e.lowered); got < 1 {
