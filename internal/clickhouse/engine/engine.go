@@ -214,7 +214,7 @@ func Open(ctx context.Context, o Options) (*Engine, error) {
 		o.Registerer.MustRegister(e.running, e.refused, e.killed, e.lowered)
 	}
 	nice := orDefault(o.ThreadNice, DefaultThreadNice)
-	go e.lowerThreads(nice, e.niceStop, e.niceDone)
+	go e.lowerThreads(nice)
 	live = e
 	log.Info("embedded ClickHouse engine started",
 		slog.String("version", lib.version), slog.String("data_dir", displayDir(dataDir)),

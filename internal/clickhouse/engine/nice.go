@@ -31,10 +31,11 @@ type permanentError struct{ err error }
 func (e *permanentError) Error() string { return e.err.Error() }
 func (e *permanentError) Unwrap() error { return e.err }
 
-// lowerThreads keeps every thread the engine starts at nice until stop
-// closes, and then closes done. With nice below 1 it only closes done.
-func (e *Engine) lowerThreads(nice int, stop <-chan struct{}, done chan<- struct{}) {
-	defer close(done)
+// lowerThreads keeps every thread the engine starts at nice until Close
+// closes niceStop, and then closes niceDone. With nice below 1 it only
+// closes niceDone.
+func (e *Engine) lowerThreads(nice int) {
+	defer close(e.niceDone)
 	defer e.lowered.Set(0)
 	if nice < 1 {
 		return
@@ -64,7 +65,7 @@ func (e *Engine) lowerThreads(nice int, stop <-chan struct{}, done chan<- struct
 			failing = ""
 		}
 		select {
-		case <-stop:
+		case <-e.niceStop:
 			return
 		case <-t.C:
 		}
