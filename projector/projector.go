@@ -624,6 +624,7 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 	if id := r.TopicID(); len(id) > 0 {
 		topicID = kafkatopic.FormatID(id)
 	}
+	defer batch.reset()
 	flush := func() error {
 		inserted = time.Now()
 		projected, committed := batch.lastOffset, batch.lastCommitted
@@ -685,6 +686,8 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 			}
 			batch.add(blk.Event, blk.Offset, topicID)
 			batch.traces = tracing.Join(batch.traces, blk.Trace)
+			p.stage(ctx, &batch.txStage, insertTransactions, txToken(batch.first, session), batch.txs.values(), batch.txs.len())
+			p.stage(ctx, &batch.blockStage, insertBlocks, blocksToken(batch.first, session), batch.blocks.values(), batch.blocks.len())
 			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
 				if err := flush(); err != nil {
 					return err
@@ -714,13 +717,11 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string, topic
 		}()
 	}
 	if n := b.txs.len(); n > 0 {
-		token := fmt.Sprintf("tx-%d-%d-%s", b.first, b.last, session)
-		if err := p.insert(ctx, "transactions", insertTransactions, token, b.txs.values(), n); err != nil {
+		if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, session), b.txs.values(), n, &b.txStage); err != nil {
 			return err
 		}
 	}
-	token := fmt.Sprintf("blocks-%d-%d-%s", b.first, b.last, session)
-	if err := p.insert(ctx, "blocks", insertBlocks, token, b.blocks.values(), b.blocks.len()); err != nil {
+	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, session), b.blocks.values(), b.blocks.len(), &b.blockStage); err != nil {
 		return err
 	}
 	p.pos = blockfeed.Position{Height: b.last, Hash: b.lastHash, Offset: b.lastOffset + 1, TopicID: topicID}
@@ -733,13 +734,40 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string, topic
 	return nil
 }
 
-// insert writes one table's rows. Retries reuse token, so an attempt that
-// reached the table before its response was lost is not written twice.
-func (p *Projector) insert(ctx context.Context, table, stmt, token string, cols []any, rows int) error {
-	ctx = clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": token}))
+// txToken and blocksToken are the deduplication tokens of a batch's two
+// inserts. A batch is staged before its last block is known, so they name
+// it by its first height and the session. Within a session one first
+// height names one set of rows: a batch that was sent, even in part, is
+// only cut again after an error that ends the session, and the next
+// session starts by removing the rows of a half-inserted batch.
+func txToken(first uint64, session string) string { return fmt.Sprintf("tx-%d-%s", first, session) }
+
+func blocksToken(first uint64, session string) string {
+	return fmt.Sprintf("blocks-%d-%s", first, session)
+}
+
+// insert writes one table's rows, sending what st staged of them if it
+// holds them all (st may be nil). Retries build the insert from cols and
+// reuse token, so an attempt that reached the table before its response was
+// lost is not written twice.
+func (p *Projector) insert(ctx context.Context, table, stmt, token string, cols []any, rows int, st *staged) error {
+	ctx = tokenContext(ctx, token)
+	var ready driver.Batch
+	if st != nil {
+		ready = st.take(rows)
+	}
+	defer func() {
+		if ready != nil {
+			_ = ready.Abort()
+		}
+	}()
 	err := p.retry(ctx, fmt.Sprintf("insert of %d rows into %s.%s (token %s)", rows, Database, table, token), func() error {
 		start := time.Now()
-		if err := p.insertOnce(ctx, stmt, cols); err != nil {
+		send := func() error { return p.insertOnce(ctx, stmt, cols) }
+		if ready != nil {
+			send, ready = ready.Send, nil
+		}
+		if err := send(); err != nil {
 			p.metrics.errors.WithLabelValues("insert").Inc()
 			return err
 		}

@@ -179,13 +179,18 @@ type pending struct {
 	lastCommitted time.Time
 	blocks        blockColumns
 	txs           txColumns
+	// txStage and blockStage are the batch's inserts, staged as it fills.
+	txStage, blockStage staged
 	// traces are the distinct traces the blocks' records carried
 	// (tracing.Join), gathered only while tracing is on.
 	traces []trace.SpanContext
 }
 
-// reset empties p for the next batch.
+// reset empties p for the next batch, giving up what it staged and did not
+// send.
 func (p *pending) reset() {
+	p.txStage.discard()
+	p.blockStage.discard()
 	blocks, txs := p.blocks, p.txs
 	blocks.reset()
 	txs.reset()
