@@ -686,8 +686,8 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 			}
 			batch.add(blk.Event, blk.Offset, topicID)
 			batch.traces = tracing.Join(batch.traces, blk.Trace)
-			p.stage(ctx, &batch.txStage, insertTransactions, txToken(batch.first, session), batch.txs.values(), batch.txs.len())
-			p.stage(ctx, &batch.blockStage, insertBlocks, blocksToken(batch.first, session), batch.blocks.values(), batch.blocks.len())
+			p.stage(ctx, &batch.txStage, insertTransactions, txToken(batch.first, session), &batch.txs)
+			p.stage(ctx, &batch.blockStage, insertBlocks, blocksToken(batch.first, session), &batch.blocks)
 			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
 				if err := flush(); err != nil {
 					return err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unsafe"
 
 	"go.opentelemetry.io/otel/trace"
 
@@ -90,6 +91,15 @@ func (c *blockColumns) values() []any {
 
 func (c *blockColumns) len() int { return len(c.height) }
 
+// tail is values from row from on.
+func (c *blockColumns) tail(from int) []any {
+	cols := c.values()
+	for i, col := range cols {
+		cols[i] = tailOf(col, from)
+	}
+	return cols
+}
+
 func (c *blockColumns) reset() {
 	c.height, c.proposer, c.raftTerm, c.raftIndex = again(c.height), again(c.proposer), again(c.raftTerm), again(c.raftIndex)
 	c.hash, c.prevHash, c.txRoot, c.topicID = again(c.hash), again(c.prevHash), again(c.txRoot), again(c.topicID)
@@ -98,12 +108,24 @@ func (c *blockColumns) reset() {
 	c.topicOffset = again(c.topicOffset)
 }
 
+// txColumns keeps a batch's transaction rows in slices the collector has
+// nothing to look at in: strings as one run of bytes and where each ends,
+// times as milliseconds. Held as Go strings and times, a batch was hundreds
+// of thousands of pointers that every collection marked, and its kept room
+// (below) tens of megabytes of empty slots that every collection scanned.
 type txColumns struct {
-	id, typ, from, to, asset, status, reason []string
+	id, typ, from, to, asset, status, reason strColumn
 	height, amount, nonce                    []uint64
 	idx                                      []uint32
-	submitted, blockTime                     []time.Time
+	submitted, blockTime                     []int64 // ms
 	latencyMs                                []int64
+	// scratch holds what tail returns, reused from call to call.
+	scratch txTail
+}
+
+type txTail struct {
+	strs  [7][]string
+	times [2][]time.Time
 }
 
 // add appends the block's transaction results. The block must have passed
@@ -119,38 +141,120 @@ func (c *txColumns) add(b *aurigraphv1.Block) {
 		if tx.GetSubmittedMs() > 0 {
 			latency = hdr.GetTimestampMs() - tx.GetSubmittedMs()
 		}
-		c.id = append(c.id, tx.GetId())
+		c.id.add(tx.GetId())
 		c.height = append(c.height, hdr.GetHeight())
 		c.idx = append(c.idx, uint32(i))
-		c.typ = append(c.typ, typeName(tx.GetType()))
-		c.from = append(c.from, tx.GetFrom())
-		c.to = append(c.to, tx.GetTo())
-		c.asset = append(c.asset, tx.GetAsset())
+		c.typ.add(typeName(tx.GetType()))
+		c.from.add(tx.GetFrom())
+		c.to.add(tx.GetTo())
+		c.asset.add(tx.GetAsset())
 		c.amount = append(c.amount, tx.GetAmount())
 		c.nonce = append(c.nonce, tx.GetNonce())
-		c.status = append(c.status, status)
-		c.reason = append(c.reason, r.GetReason())
-		c.submitted = append(c.submitted, msTime(tx.GetSubmittedMs()))
-		c.blockTime = append(c.blockTime, msTime(hdr.GetTimestampMs()))
+		c.status.add(status)
+		c.reason.add(r.GetReason())
+		c.submitted = append(c.submitted, tx.GetSubmittedMs())
+		c.blockTime = append(c.blockTime, hdr.GetTimestampMs())
 		c.latencyMs = append(c.latencyMs, latency)
 	}
 }
 
-func (c *txColumns) values() []any {
-	return []any{c.id, c.height, c.idx, c.typ, c.from, c.to, c.asset, c.amount, c.nonce,
-		c.status, c.reason, c.submitted, c.blockTime, c.latencyMs}
+// values returns every row, one slice a column in the order of
+// insertTransactions, the strings sharing c's bytes: use them before reset.
+func (c *txColumns) values() []any { return c.rows(0, &txTail{}) }
+
+// tail is values from row from on, in slices reused by the next call.
+func (c *txColumns) tail(from int) []any { return c.rows(from, &c.scratch) }
+
+func (c *txColumns) rows(from int, sc *txTail) []any {
+	str := func(i int, col *strColumn) []string {
+		sc.strs[i] = col.strings(sc.strs[i][:0], from)
+		return sc.strs[i]
+	}
+	tm := func(i int, ms []int64) []time.Time {
+		out := sc.times[i][:0]
+		for _, v := range ms[from:] {
+			out = append(out, msTime(v))
+		}
+		sc.times[i] = out
+		return out
+	}
+	return []any{str(0, &c.id), c.height[from:], c.idx[from:], str(1, &c.typ), str(2, &c.from), str(3, &c.to),
+		str(4, &c.asset), c.amount[from:], c.nonce[from:], str(5, &c.status), str(6, &c.reason),
+		tm(0, c.submitted), tm(1, c.blockTime), c.latencyMs[from:]}
 }
 
-func (c *txColumns) len() int { return len(c.id) }
+func (c *txColumns) len() int { return c.id.len() }
 
 func (c *txColumns) reset() {
-	c.id, c.typ, c.from, c.to = again(c.id), again(c.typ), again(c.from), again(c.to)
-	c.asset, c.status, c.reason = again(c.asset), again(c.status), again(c.reason)
+	for _, s := range []*strColumn{&c.id, &c.typ, &c.from, &c.to, &c.asset, &c.status, &c.reason} {
+		s.reset()
+	}
 	c.height, c.amount, c.nonce = again(c.height), again(c.amount), again(c.nonce)
 	c.idx = again(c.idx)
 	c.submitted, c.blockTime = again(c.submitted), again(c.blockTime)
 	c.latencyMs = again(c.latencyMs)
+	for i := range c.scratch.strs {
+		c.scratch.strs[i] = again(c.scratch.strs[i])
+	}
+	for i := range c.scratch.times {
+		c.scratch.times[i] = again(c.scratch.times[i])
+	}
 }
+
+// strColumn is a column of strings as one run of their bytes and the offset
+// where each ends.
+type strColumn struct {
+	buf  []byte
+	ends []int
+}
+
+func (c *strColumn) add(s string) {
+	c.buf = append(c.buf, s...)
+	c.ends = append(c.ends, len(c.buf))
+}
+
+func (c *strColumn) len() int { return len(c.ends) }
+
+// strings appends the values from row from on to dst. They share c's
+// bytes, which reset hands to the next batch: use them before then.
+func (c *strColumn) strings(dst []string, from int) []string {
+	start := 0
+	if from > 0 {
+		start = c.ends[from-1]
+	}
+	for _, end := range c.ends[from:] {
+		if end == start {
+			dst = append(dst, "")
+			continue
+		}
+		dst = append(dst, unsafe.String(&c.buf[start], end-start))
+		start = end
+	}
+	return dst
+}
+
+// get is the value of row i, a copy.
+func (c *strColumn) get(i int) string {
+	start := 0
+	if i > 0 {
+		start = c.ends[i-1]
+	}
+	return string(c.buf[start:c.ends[i]])
+}
+
+func (c *strColumn) reset() {
+	c.ends = again(c.ends)
+	// Bytes hold no pointers: nothing to clear for the collector's sake.
+	if cap(c.buf) > keptRows*keptBytesPerValue {
+		c.buf = nil
+	} else {
+		c.buf = c.buf[:0]
+	}
+}
+
+// keptBytesPerValue is the room a string column keeps a row, beyond
+// keptRows: ids and addresses run to a few dozen bytes.
+const keptBytesPerValue = 64
 
 // keptRows bounds the rows whose room a batch keeps for the next: a batch
 // of MinInsertInterval at the rates a projector follows (a second of up to

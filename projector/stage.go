@@ -28,10 +28,19 @@ type staged struct {
 	failed bool
 }
 
-// stage copies rows [s.rows, n) of cols into s's batch, preparing it with
-// token first. A failure is not reported here: the insert, built from the
-// columns, meets it again and retries it.
-func (p *Projector) stage(ctx context.Context, s *staged, stmt, token string, cols []any, n int) {
+// columns are a batch's rows of one table.
+type columns interface {
+	len() int
+	// tail returns the values of rows from on, a slice a column in the
+	// order of the table's insert statement.
+	tail(from int) []any
+}
+
+// stage copies the rows of cols that s lacks into its batch, preparing it
+// with token first. A failure is not reported here: the insert, built from
+// the columns, meets it again and retries it.
+func (p *Projector) stage(ctx context.Context, s *staged, stmt, token string, cols columns) {
+	n := cols.len()
 	if s.failed || n == s.rows {
 		return
 	}
@@ -46,8 +55,8 @@ func (p *Projector) stage(ctx context.Context, s *staged, stmt, token string, co
 		}
 		s.batch = b
 	}
-	for i, c := range cols {
-		if err := s.batch.Column(i).Append(tail(c, s.rows)); err != nil {
+	for i, c := range cols.tail(s.rows) {
+		if err := s.batch.Column(i).Append(c); err != nil {
 			p.log.Debug("staging an insert failed; it is built when sent", "statement", stmt, "column", i, "err", err)
 			s.discard()
 			s.failed = true
@@ -82,9 +91,8 @@ func tokenContext(ctx context.Context, token string) context.Context {
 	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": token}))
 }
 
-// tail is col from row from on, for the column types the projector's
-// columns have (see txColumns and blockColumns).
-func tail(col any, from int) any {
+// tailOf is col from row from on, for the column types of blockColumns.
+func tailOf(col any, from int) any {
 	switch c := col.(type) {
 	case []string:
 		return c[from:]

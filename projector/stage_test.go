@@ -8,8 +8,8 @@ import (
 // stageAll stages b's rows as consume does after each block.
 func stageAll(p *Projector, b *pending, txStmt, session string) {
 	ctx := context.Background()
-	p.stage(ctx, &b.txStage, txStmt, txToken(b.first, session), b.txs.values(), b.txs.len())
-	p.stage(ctx, &b.blockStage, insertBlocks, blocksToken(b.first, session), b.blocks.values(), b.blocks.len())
+	p.stage(ctx, &b.txStage, txStmt, txToken(b.first, session), &b.txs)
+	p.stage(ctx, &b.blockStage, insertBlocks, blocksToken(b.first, session), &b.blocks)
 }
 
 // flushWithout inserts b as flush does, but without its columns: only what
@@ -119,22 +119,21 @@ func TestResetDiscardsWhatWasStaged(t *testing.T) {
 	}
 }
 
-// tail serves every column type the inserts have.
-func TestTailCoversEveryColumn(t *testing.T) {
+// A tail holds, for every column, the rows from where it starts.
+func TestTailsHoldTheRowsFromTheirStart(t *testing.T) {
 	e := newEnv(t)
 	var b pending
-	b.add(e.chain.event(3), 2, "")
-	b.add(e.chain.event(4), 3, "")
-	for _, cols := range [][]any{b.txs.values(), b.blocks.values()} {
-		for i, c := range cols {
-			func() {
-				defer func() {
-					if r := recover(); r != nil {
-						t.Errorf("column %d (%T): %v", i, c, r)
-					}
-				}()
-				tail(c, 1)
-			}()
+	for h := uint64(3); h <= 9; h++ {
+		b.add(e.chain.event(h), int64(h-1), "")
+	}
+	for _, cols := range []columns{&b.txs, &b.blocks} {
+		n := cols.len()
+		for _, from := range []int{0, 1, n - 1, n} {
+			for i, c := range cols.tail(from) {
+				if got := sliceLen(t, c); got != n-from {
+					t.Errorf("column %d from row %d holds %d rows, want %d", i, from, got, n-from)
+				}
+			}
 		}
 	}
 }
