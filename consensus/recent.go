@@ -22,11 +22,11 @@ const (
 
 // recentBlocks keeps the newest committed blocks decoded, with the
 // signatures stored with them. Every reader that tails the chain (the live
-// hub, the publisher, subscribers replaying the last blocks, peers catching
-// up) asks for the block just committed; without it each of them would
-// decode it again from the store, together costing more than building it
-// did, and the publisher would read each whole block back from the log for
-// its signature alone.
+// hub, the publisher) asks for the block just committed; without it each of
+// them would decode it again from the store, together costing more than
+// building it did, and the publisher would read each whole block back from
+// the log for its signature alone. Readers further back (subscribers
+// replaying older blocks, peers catching up) read the store.
 type recentBlocks struct {
 	mu       sync.RWMutex
 	byHeight map[uint64]recentBlock

@@ -48,7 +48,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 		}, []string{"table"}),
 		errors: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "aurigraph_projector_errors_total",
-			Help: "Errors by stage: fetch (broker), decode (a verified block the projection cannot hold), insert (ClickHouse, including retried attempts).",
+			Help: "Errors by stage: fetch (broker), decode (a verified block the projection cannot hold), stage (building an insert as its blocks arrive; the insert is then built whole when sent), insert (ClickHouse, including retried attempts).",
 		}, []string{"stage"}),
 	}
 	var err error
@@ -57,7 +57,7 @@ func newMetrics(reg prometheus.Registerer) (*metrics, error) {
 	}
 	// Every stage is exported from the start, so a rate over them is 0, not
 	// absent, until the first error.
-	for _, stage := range []string{"fetch", "decode", "insert"} {
+	for _, stage := range []string{"fetch", "decode", "stage", "insert"} {
 		m.errors.WithLabelValues(stage)
 	}
 	if reg == nil {

@@ -399,10 +399,11 @@ func (p *Projector) run(ctx context.Context) error {
 	}
 	// A reader that cannot go on (the topic was deleted or created again) is
 	// made anew from the last inserted block, after a pause that grows while
-	// that keeps happening and resets once blocks arrive.
+	// that keeps happening and resets once blocks arrive. Each reader's
+	// inserts carry a session of their own (see txToken).
 	backoff := retry.Backoff{Min: retryMinDelay, Max: retryMaxDelay}
-	for {
-		err := p.follow(ctx, session, backoff.Reset)
+	for reader := 1; ; reader++ {
+		err := p.follow(ctx, fmt.Sprintf("%s.%d", session, reader), backoff.Reset)
 		if !errors.Is(err, errRestart) {
 			return err
 		}
@@ -687,7 +688,6 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 			batch.add(blk.Event, blk.Offset, topicID)
 			batch.traces = tracing.Join(batch.traces, blk.Trace)
 			p.stage(ctx, &batch.txStage, insertTransactions, txToken(batch.first, session), &batch.txs)
-			p.stage(ctx, &batch.blockStage, insertBlocks, blocksToken(batch.first, session), &batch.blocks)
 			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
 				if err := flush(); err != nil {
 					return err
@@ -717,11 +717,11 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string, topic
 		}()
 	}
 	if n := b.txs.len(); n > 0 {
-		if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, session), b.txs.values(), n, &b.txStage); err != nil {
+		if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, session), b.txs.values, n, &b.txStage); err != nil {
 			return err
 		}
 	}
-	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, session), b.blocks.values(), b.blocks.len(), &b.blockStage); err != nil {
+	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, session), b.blocks.values, b.blocks.len(), nil); err != nil {
 		return err
 	}
 	p.pos = blockfeed.Position{Height: b.last, Hash: b.lastHash, Offset: b.lastOffset + 1, TopicID: topicID}
@@ -736,10 +736,13 @@ func (p *Projector) flush(ctx context.Context, b *pending, session string, topic
 
 // txToken and blocksToken are the deduplication tokens of a batch's two
 // inserts. A batch is staged before its last block is known, so they name
-// it by its first height and the session. Within a session one first
-// height names one set of rows: a batch that was sent, even in part, is
-// only cut again after an error that ends the session, and the next
-// session starts by removing the rows of a half-inserted batch.
+// it by its first height and the session, which is new for every reader
+// (see run). With one reader, one first height names one set of rows: a
+// batch is sent whole or not at all, and tried again with the same rows
+// until it lands or the reader ends; a batch cut again from the same height
+// comes from the next reader, under another session, after resume removed
+// the rows of a half-inserted batch or the reader restarted before the
+// batch was sent.
 func txToken(first uint64, session string) string { return fmt.Sprintf("tx-%d-%s", first, session) }
 
 func blocksToken(first uint64, session string) string {
@@ -747,10 +750,11 @@ func blocksToken(first uint64, session string) string {
 }
 
 // insert writes one table's rows, sending what st staged of them if it
-// holds them all (st may be nil). Retries build the insert from cols and
-// reuse token, so an attempt that reached the table before its response was
-// lost is not written twice.
-func (p *Projector) insert(ctx context.Context, table, stmt, token string, cols []any, rows int, st *staged) error {
+// holds them all (st may be nil). Otherwise, and for every retry, it builds
+// the insert from the columns build returns. Retries reuse token, so an
+// attempt that reached the table before its response was lost is not
+// written twice.
+func (p *Projector) insert(ctx context.Context, table, stmt, token string, build func() []any, rows int, st *staged) error {
 	ctx = tokenContext(ctx, token)
 	var ready driver.Batch
 	if st != nil {
@@ -763,7 +767,7 @@ func (p *Projector) insert(ctx context.Context, table, stmt, token string, cols 
 	}()
 	err := p.retry(ctx, fmt.Sprintf("insert of %d rows into %s.%s (token %s)", rows, Database, table, token), func() error {
 		start := time.Now()
-		send := func() error { return p.insertOnce(ctx, stmt, cols) }
+		send := func() error { return p.insertOnce(ctx, stmt, build()) }
 		if ready != nil {
 			send, ready = ready.Send, nil
 		}

@@ -373,7 +373,7 @@ func TestRestartAfterCrashBetweenInserts(t *testing.T) {
 	}
 	crashed := e.projector(Config{})
 	token := fmt.Sprintf("tx-%d-%d-%s", partial.first, partial.last, "crashed")
-	if err := crashed.insert(context.Background(), "transactions", insertTransactions, token, partial.txs.values(), partial.txs.len(), nil); err != nil {
+	if err := crashed.insert(context.Background(), "transactions", insertTransactions, token, partial.txs.values, partial.txs.len(), nil); err != nil {
 		t.Fatalf("insert partial batch: %v", err)
 	}
 	crashed.Close()
@@ -402,10 +402,10 @@ func TestRetriedInsertIsDropped(t *testing.T) {
 	var b pending
 	b.add(e.chain.event(1), 0, "")
 	for range 2 {
-		if err := p.insert(ctx, "transactions", insertTransactions, "tx-1-1-s", b.txs.values(), b.txs.len(), nil); err != nil {
+		if err := p.insert(ctx, "transactions", insertTransactions, "tx-1-1-s", b.txs.values, b.txs.len(), nil); err != nil {
 			t.Fatal(err)
 		}
-		if err := p.insert(ctx, "blocks", insertBlocks, "blocks-1-1-s", b.blocks.values(), b.blocks.len(), nil); err != nil {
+		if err := p.insert(ctx, "blocks", insertBlocks, "blocks-1-1-s", b.blocks.values, b.blocks.len(), nil); err != nil {
 			t.Fatal(err)
 		}
 	}

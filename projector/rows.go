@@ -91,15 +91,6 @@ func (c *blockColumns) values() []any {
 
 func (c *blockColumns) len() int { return len(c.height) }
 
-// tail is values from row from on.
-func (c *blockColumns) tail(from int) []any {
-	cols := c.values()
-	for i, col := range cols {
-		cols[i] = tailOf(col, from)
-	}
-	return cols
-}
-
 func (c *blockColumns) reset() {
 	c.height, c.proposer, c.raftTerm, c.raftIndex = again(c.height), again(c.proposer), again(c.raftTerm), again(c.raftIndex)
 	c.hash, c.prevHash, c.txRoot, c.topicID = again(c.hash), again(c.prevHash), again(c.txRoot), again(c.topicID)
@@ -110,22 +101,19 @@ func (c *blockColumns) reset() {
 
 // txColumns keeps a batch's transaction rows in slices the collector has
 // nothing to look at in: strings as one run of bytes and where each ends,
-// times as milliseconds. Held as Go strings and times, a batch was hundreds
-// of thousands of pointers that every collection marked, and its kept room
-// (below) tens of megabytes of empty slots that every collection scanned.
+// times as milliseconds (which the driver takes as they are for the
+// tables' DateTime64(3) columns). Held as Go strings and times, a batch was
+// hundreds of thousands of pointers that every collection marked, and its
+// kept room (below) tens of megabytes of empty slots that every collection
+// scanned. Only the strings tail hands out, a block's worth, are pointers.
 type txColumns struct {
 	id, typ, from, to, asset, status, reason strColumn
 	height, amount, nonce                    []uint64
 	idx                                      []uint32
 	submitted, blockTime                     []int64 // ms
 	latencyMs                                []int64
-	// scratch holds what tail returns, reused from call to call.
-	scratch txTail
-}
-
-type txTail struct {
-	strs  [7][]string
-	times [2][]time.Time
+	// scratch holds the strings tail returns, reused from call to call.
+	scratch [7][]string
 }
 
 // add appends the block's transaction results. The block must have passed
@@ -160,27 +148,23 @@ func (c *txColumns) add(b *aurigraphv1.Block) {
 
 // values returns every row, one slice a column in the order of
 // insertTransactions, the strings sharing c's bytes: use them before reset.
-func (c *txColumns) values() []any { return c.rows(0, &txTail{}) }
+func (c *txColumns) values() []any {
+	var sc [7][]string
+	return c.rows(0, &sc)
+}
 
-// tail is values from row from on, in slices reused by the next call.
+// tail is values from row from on, its strings in slices reused by the
+// next call.
 func (c *txColumns) tail(from int) []any { return c.rows(from, &c.scratch) }
 
-func (c *txColumns) rows(from int, sc *txTail) []any {
+func (c *txColumns) rows(from int, sc *[7][]string) []any {
 	str := func(i int, col *strColumn) []string {
-		sc.strs[i] = col.strings(sc.strs[i][:0], from)
-		return sc.strs[i]
-	}
-	tm := func(i int, ms []int64) []time.Time {
-		out := sc.times[i][:0]
-		for _, v := range ms[from:] {
-			out = append(out, msTime(v))
-		}
-		sc.times[i] = out
-		return out
+		sc[i] = col.strings(sc[i][:0], from)
+		return sc[i]
 	}
 	return []any{str(0, &c.id), c.height[from:], c.idx[from:], str(1, &c.typ), str(2, &c.from), str(3, &c.to),
 		str(4, &c.asset), c.amount[from:], c.nonce[from:], str(5, &c.status), str(6, &c.reason),
-		tm(0, c.submitted), tm(1, c.blockTime), c.latencyMs[from:]}
+		c.submitted[from:], c.blockTime[from:], c.latencyMs[from:]}
 }
 
 func (c *txColumns) len() int { return c.id.len() }
@@ -193,11 +177,11 @@ func (c *txColumns) reset() {
 	c.idx = again(c.idx)
 	c.submitted, c.blockTime = again(c.submitted), again(c.blockTime)
 	c.latencyMs = again(c.latencyMs)
-	for i := range c.scratch.strs {
-		c.scratch.strs[i] = again(c.scratch.strs[i])
-	}
-	for i := range c.scratch.times {
-		c.scratch.times[i] = again(c.scratch.times[i])
+	// All of each scratch slice: past its length it holds strings of longer
+	// tails before, which would keep a dropped buffer alive.
+	for i, sc := range c.scratch {
+		clear(sc[:cap(sc)])
+		c.scratch[i] = sc[:0]
 	}
 }
 
@@ -283,8 +267,8 @@ type pending struct {
 	lastCommitted time.Time
 	blocks        blockColumns
 	txs           txColumns
-	// txStage and blockStage are the batch's inserts, staged as it fills.
-	txStage, blockStage staged
+	// txStage is the batch's insert of transactions, staged as it fills.
+	txStage staged
 	// traces are the distinct traces the blocks' records carried
 	// (tracing.Join), gathered only while tracing is on.
 	traces []trace.SpanContext
@@ -294,7 +278,6 @@ type pending struct {
 // send.
 func (p *pending) reset() {
 	p.txStage.discard()
-	p.blockStage.discard()
 	blocks, txs := p.blocks, p.txs
 	blocks.reset()
 	txs.reset()

@@ -3,19 +3,19 @@ package projector
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/ClickHouse/clickhouse-go/v2"
 	"github.com/ClickHouse/clickhouse-go/v2/lib/driver"
 )
 
-// staged is one table's insert of a batch, built in the driver's columns
-// while the batch fills: each block's rows are copied in as the block
-// arrives, so that the insert only sends. Copying a second of rows at once
-// (tens of megabytes, grown by doubling) took 40 to 100 ms of a core in
-// one burst and drew the collector's assists onto every goroutine; in dev
-// at half the maximum rate, commits slowed during that burst every second,
-// and those were the slowest transactions of the run.
+// staged is a batch's insert of transactions, built in the driver's
+// columns while the batch fills: each block's rows are copied in as the
+// block arrives, so that the insert only sends. Copying a second of rows at
+// once (tens of megabytes, grown by doubling) took 40 to 100 ms of a core
+// in one burst and drew the collector's assists onto every goroutine; in
+// dev at half the maximum rate, commits slowed during that burst every
+// second, and those were the slowest transactions of the run. The blocks
+// table gets a row a block and is built when sent.
 //
 // The batch's own columns stay the record of its rows: an insert whose
 // staged copy failed, or that is tried again, is built from them.
@@ -28,42 +28,38 @@ type staged struct {
 	failed bool
 }
 
-// columns are a batch's rows of one table.
-type columns interface {
-	len() int
-	// tail returns the values of rows from on, a slice a column in the
-	// order of the table's insert statement.
-	tail(from int) []any
-}
-
 // stage copies the rows of cols that s lacks into its batch, preparing it
-// with token first. A failure is not reported here: the insert, built from
-// the columns, meets it again and retries it.
-func (p *Projector) stage(ctx context.Context, s *staged, stmt, token string, cols columns) {
+// with token first. A failure is counted, not retried: the insert, built
+// from the columns, meets it again and retries it. While it fills, the
+// batch holds one of the client's connections on HTTP (none on the native
+// protocol, where it is released until the batch is sent).
+func (p *Projector) stage(ctx context.Context, s *staged, stmt, token string, cols *txColumns) {
 	n := cols.len()
 	if s.failed || n == s.rows {
 		return
 	}
 	if s.batch == nil {
-		// The connection is only held while the batch is sent, not while it
-		// fills (on the native protocol; HTTP holds none until then).
 		b, err := p.conn.PrepareBatch(tokenContext(ctx, token), stmt, driver.WithReleaseConnection())
 		if err != nil {
-			p.log.Debug("staging an insert failed; it is built when sent", "statement", stmt, "err", err)
-			s.failed = true
+			s.fail(p, err)
 			return
 		}
 		s.batch = b
 	}
 	for i, c := range cols.tail(s.rows) {
 		if err := s.batch.Column(i).Append(c); err != nil {
-			p.log.Debug("staging an insert failed; it is built when sent", "statement", stmt, "column", i, "err", err)
 			s.discard()
-			s.failed = true
+			s.fail(p, fmt.Errorf("column %d: %w", i, err))
 			return
 		}
 	}
 	s.rows = n
+}
+
+func (s *staged) fail(p *Projector, err error) {
+	s.failed = true
+	p.metrics.errors.WithLabelValues("stage").Inc()
+	p.log.Debug("building an insert as its blocks arrive failed; it is built whole when sent", "err", err)
 }
 
 // take hands over the staged batch when it holds all n rows, and leaves s
@@ -89,21 +85,4 @@ func (s *staged) discard() {
 // tokenContext carries an insert's deduplication token.
 func tokenContext(ctx context.Context, token string) context.Context {
 	return clickhouse.Context(ctx, clickhouse.WithSettings(clickhouse.Settings{"insert_deduplication_token": token}))
-}
-
-// tailOf is col from row from on, for the column types of blockColumns.
-func tailOf(col any, from int) any {
-	switch c := col.(type) {
-	case []string:
-		return c[from:]
-	case []uint64:
-		return c[from:]
-	case []uint32:
-		return c[from:]
-	case []int64:
-		return c[from:]
-	case []time.Time:
-		return c[from:]
-	}
-	panic(fmt.Sprintf("projector: no tail for a column of %T", col))
 }

@@ -3,24 +3,27 @@ package projector
 import (
 	"context"
 	"testing"
+
+	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
 // stageAll stages b's rows as consume does after each block.
 func stageAll(p *Projector, b *pending, txStmt, session string) {
-	ctx := context.Background()
-	p.stage(ctx, &b.txStage, txStmt, txToken(b.first, session), &b.txs)
-	p.stage(ctx, &b.blockStage, insertBlocks, blocksToken(b.first, session), &b.blocks)
+	p.stage(context.Background(), &b.txStage, txStmt, txToken(b.first, session), &b.txs)
 }
 
-// flushWithout inserts b as flush does, but without its columns: only what
-// was staged can reach the tables.
+// none builds an insert of no rows.
+func none() []any { return nil }
+
+// flushWithout inserts b as flush does, but without its transactions'
+// columns: only what was staged can reach the table.
 func flushWithout(t *testing.T, p *Projector, b *pending, session string) {
 	t.Helper()
 	ctx := context.Background()
-	if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, session), nil, b.txs.len(), &b.txStage); err != nil {
+	if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, session), none, b.txs.len(), &b.txStage); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, session), nil, b.blocks.len(), &b.blockStage); err != nil {
+	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, session), b.blocks.values, b.blocks.len(), nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -51,7 +54,8 @@ func TestInsertSendsWhatWasStagedAsBlocksCame(t *testing.T) {
 	}
 	flushWithout(t, p, &b, "s")
 	e.wantExactly(40)
-	if b.txStage.batch != nil || b.blockStage.batch != nil {
+	e.wantRowsOf(e.chain.event(33))
+	if b.txStage.batch != nil {
 		t.Error("the insert left a staged batch behind")
 	}
 }
@@ -82,13 +86,14 @@ func TestInsertBuildsWhatStagingMissed(t *testing.T) {
 				}
 			}
 			ctx := context.Background()
-			if err := p.insert(ctx, "transactions", insertTransactions, txToken(1, "s"), b.txs.values(), b.txs.len(), &b.txStage); err != nil {
+			if err := p.insert(ctx, "transactions", insertTransactions, txToken(1, "s"), b.txs.values, b.txs.len(), &b.txStage); err != nil {
 				t.Fatal(err)
 			}
-			if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(1, "s"), b.blocks.values(), b.blocks.len(), &b.blockStage); err != nil {
+			if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(1, "s"), b.blocks.values, b.blocks.len(), nil); err != nil {
 				t.Fatal(err)
 			}
 			e.wantExactly(last)
+			e.wantRowsOf(e.chain.event(last))
 		})
 	}
 }
@@ -108,7 +113,7 @@ func TestResetDiscardsWhatWasStaged(t *testing.T) {
 		t.Fatal("nothing was staged")
 	}
 	b.reset()
-	if b.txStage.batch != nil || b.blockStage.batch != nil {
+	if b.txStage.batch != nil {
 		t.Fatal("reset kept a staged batch")
 	}
 	if err := staged.Send(); err == nil {
@@ -126,14 +131,41 @@ func TestTailsHoldTheRowsFromTheirStart(t *testing.T) {
 	for h := uint64(3); h <= 9; h++ {
 		b.add(e.chain.event(h), int64(h-1), "")
 	}
-	for _, cols := range []columns{&b.txs, &b.blocks} {
-		n := cols.len()
-		for _, from := range []int{0, 1, n - 1, n} {
-			for i, c := range cols.tail(from) {
-				if got := sliceLen(t, c); got != n-from {
-					t.Errorf("column %d from row %d holds %d rows, want %d", i, from, got, n-from)
-				}
+	n := b.txs.len()
+	for _, from := range []int{0, 1, n - 1, n} {
+		for i, c := range b.txs.tail(from) {
+			if got := sliceLen(t, c); got != n-from {
+				t.Errorf("column %d from row %d holds %d rows, want %d", i, from, got, n-from)
 			}
+		}
+	}
+}
+
+// wantRowsOf checks that aurigraph.transactions holds ev's transactions as
+// they are in the block, strings and times included.
+func (e *env) wantRowsOf(ev *aurigraphv1.BlockEvent) {
+	e.t.Helper()
+	blk := ev.GetBlock()
+	for i, r := range blk.GetTxs() {
+		tx := r.GetTx()
+		var (
+			typ, from, to, asset, status string
+			submitted, blockTime         int64
+			idx                          uint32
+		)
+		err := e.ch.QueryRow(context.Background(), `SELECT toString(type), from, to, asset, toString(status),
+			toUnixTimestamp64Milli(submitted), toUnixTimestamp64Milli(block_time), idx
+			FROM aurigraph.transactions WHERE id = ?`, tx.GetId()).
+			Scan(&typ, &from, &to, &asset, &status, &submitted, &blockTime, &idx)
+		if err != nil {
+			e.t.Fatalf("row of %s: %v", tx.GetId(), err)
+		}
+		wantStatus, _ := statusName(r.GetStatus())
+		if typ != typeName(tx.GetType()) || from != tx.GetFrom() || to != tx.GetTo() || asset != tx.GetAsset() || status != wantStatus ||
+			submitted != tx.GetSubmittedMs() || blockTime != blk.GetHeader().GetTimestampMs() || idx != uint32(i) {
+			e.t.Errorf("row of %s = %s %s→%s %s %s submitted %d block %d idx %d; the block has %s %s→%s %s %s %d %d %d", tx.GetId(),
+				typ, from, to, asset, status, submitted, blockTime, idx,
+				typeName(tx.GetType()), tx.GetFrom(), tx.GetTo(), tx.GetAsset(), wantStatus, tx.GetSubmittedMs(), blk.GetHeader().GetTimestampMs(), i)
 		}
 	}
 }

@@ -473,8 +473,9 @@ func Verify(ctx context.Context, n int) (float64, error) {
 // insert measures how fast ClickHouse takes transaction rows through the
 // projector's client and insert: into a scratch table with the layout of
 // aurigraph.transactions, in a database of its own that is dropped
-// afterwards, rows in batches inserts of equal size. Rows are built before
-// the clock starts.
+// afterwards, rows in batches inserts of equal size. Rows are put into the
+// projector's columns before the clock starts; handing them to the client
+// is part of the insert, as it is for the projector.
 func insert(ctx context.Context, dsn string, dial func(ctx context.Context, addr string) (net.Conn, error), rows, batches int) (float64, error) {
 	conn, err := projector.OpenClickHouseDial(dsn, dial)
 	if err != nil {
