@@ -687,7 +687,7 @@ func (p *Projector) consume(ctx context.Context, r *blockfeed.Reader, session st
 			}
 			batch.add(blk.Event, blk.Offset, topicID)
 			batch.traces = tracing.Join(batch.traces, blk.Trace)
-			p.stage(ctx, &batch.txStage, insertTransactions, txToken(batch.first, session), &batch.txs)
+			p.stage(ctx, &batch, insertTransactions, session)
 			if batch.blocks.len() >= p.cfg.MaxBatchBlocks || batch.txs.len() >= p.cfg.MaxBatchRows {
 				if err := flush(); err != nil {
 					return err
@@ -767,11 +767,13 @@ func (p *Projector) insert(ctx context.Context, table, stmt, token string, build
 	}()
 	err := p.retry(ctx, fmt.Sprintf("insert of %d rows into %s.%s (token %s)", rows, Database, table, token), func() error {
 		start := time.Now()
-		send := func() error { return p.insertOnce(ctx, stmt, build()) }
+		var err error
 		if ready != nil {
-			send, ready = ready.Send, nil
+			err, ready = ready.Send(), nil
+		} else {
+			err = p.insertOnce(ctx, stmt, build())
 		}
-		if err := send(); err != nil {
+		if err != nil {
 			p.metrics.errors.WithLabelValues("insert").Inc()
 			return err
 		}

@@ -217,15 +217,6 @@ func (c *strColumn) strings(dst []string, from int) []string {
 	return dst
 }
 
-// get is the value of row i, a copy.
-func (c *strColumn) get(i int) string {
-	start := 0
-	if i > 0 {
-		start = c.ends[i-1]
-	}
-	return string(c.buf[start:c.ends[i]])
-}
-
 func (c *strColumn) reset() {
 	c.ends = again(c.ends)
 	// Bytes hold no pointers: nothing to clear for the collector's sake.

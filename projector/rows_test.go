@@ -140,11 +140,11 @@ func TestPendingMapsRows(t *testing.T) {
 	if got := x.status.strings(nil, 0); !slices.Equal(got, []string{"committed", "committed", "failed"}) {
 		t.Errorf("status = %v", got)
 	}
-	if x.reason.get(2) != "insufficient balance" || x.reason.get(0) != "" {
+	if x.reason.value(2) != "insufficient balance" || x.reason.value(0) != "" {
 		t.Errorf("reason = %q", x.reason.strings(nil, 0))
 	}
-	if x.typ.get(0) != "transfer" || x.id.get(1) != "tx-7-1" || x.from.get(0) != "alice" || x.to.get(0) != "bob" || x.amount[2] != 3 {
-		t.Errorf("tx fields = %v %v %v %v %v", x.typ.get(0), x.id.get(1), x.from.get(0), x.to.get(0), x.amount[2])
+	if x.typ.value(0) != "transfer" || x.id.value(1) != "tx-7-1" || x.from.value(0) != "alice" || x.to.value(0) != "bob" || x.amount[2] != 3 {
+		t.Errorf("tx fields = %v %v %v %v %v", x.typ.value(0), x.id.value(1), x.from.value(0), x.to.value(0), x.amount[2])
 	}
 	if got := x.values()[11].([]int64)[0]; got != 1_780_000_000_007-25 {
 		t.Errorf("submitted = %d ms", got)
@@ -235,7 +235,7 @@ func TestPendingResetKeepsRoomNotRows(t *testing.T) {
 		t.Fatal("reset dropped the columns' room; the next batch grows them again")
 	}
 	p.add(testBlock(8, 2), 7, "topic-a")
-	if p.first != 8 || p.txs.len() != 2 || p.txs.id.get(0) != "tx-8-0" || p.txs.id.get(1) != "tx-8-1" {
+	if p.first != 8 || p.txs.len() != 2 || p.txs.id.value(0) != "tx-8-0" || p.txs.id.value(1) != "tx-8-1" {
 		t.Fatalf("batch after reset: first %d, %d txs, ids %q", p.first, p.txs.len(), p.txs.id.strings(nil, 0))
 	}
 
@@ -268,16 +268,13 @@ func hasPointers(t reflect.Type) bool {
 	case reflect.Slice, reflect.Array:
 		return elemHasPointers(t.Elem())
 	case reflect.Struct:
-		for i := range t.NumField() {
-			if hasPointers(t.Field(i).Type) {
-				return true
-			}
-		}
-		return false
+		return anyField(t, hasPointers)
 	}
 	return elemHasPointers(t)
 }
 
+// elemHasPointers reports whether a value of t, stored in place, holds a
+// pointer.
 func elemHasPointers(t reflect.Type) bool {
 	switch t.Kind() {
 	case reflect.String, reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface, reflect.Chan, reflect.Func, reflect.UnsafePointer:
@@ -285,14 +282,22 @@ func elemHasPointers(t reflect.Type) bool {
 	case reflect.Array:
 		return elemHasPointers(t.Elem())
 	case reflect.Struct:
-		for i := range t.NumField() {
-			if elemHasPointers(t.Field(i).Type) {
-				return true
-			}
+		return anyField(t, elemHasPointers)
+	}
+	return false
+}
+
+func anyField(t reflect.Type, has func(reflect.Type) bool) bool {
+	for i := range t.NumField() {
+		if has(t.Field(i).Type) {
+			return true
 		}
 	}
 	return false
 }
+
+// value is row i of c.
+func (c *strColumn) value(i int) string { return c.strings(nil, i)[0] }
 
 // Rows read back from a column are the rows added, from any row on, and
 // stay so however the column grew.

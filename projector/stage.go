@@ -28,23 +28,25 @@ type staged struct {
 	failed bool
 }
 
-// stage copies the rows of cols that s lacks into its batch, preparing it
-// with token first. A failure is counted, not retried: the insert, built
-// from the columns, meets it again and retries it. While it fills, the
-// batch holds one of the client's connections on HTTP (none on the native
-// protocol, where it is released until the batch is sent).
-func (p *Projector) stage(ctx context.Context, s *staged, stmt, token string, cols *txColumns) {
+// stage copies the transaction rows of b that its staged insert lacks into
+// it, preparing it with stmt and b's token of session first. A failure is
+// counted, not retried: the insert, built from the columns, meets it again
+// and retries it. While it fills, the batch holds one of the client's
+// connections on HTTP (none on the native protocol, where it is released
+// until the batch is sent).
+func (p *Projector) stage(ctx context.Context, b *pending, stmt, session string) {
+	s, cols := &b.txStage, &b.txs
 	n := cols.len()
 	if s.failed || n == s.rows {
 		return
 	}
 	if s.batch == nil {
-		b, err := p.conn.PrepareBatch(tokenContext(ctx, token), stmt, driver.WithReleaseConnection())
+		batch, err := p.conn.PrepareBatch(tokenContext(ctx, txToken(b.first, session)), stmt, driver.WithReleaseConnection())
 		if err != nil {
 			s.fail(p, err)
 			return
 		}
-		s.batch = b
+		s.batch = batch
 	}
 	for i, c := range cols.tail(s.rows) {
 		if err := s.batch.Column(i).Append(c); err != nil {

@@ -7,23 +7,30 @@ import (
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
-// stageAll stages b's rows as consume does after each block.
-func stageAll(p *Projector, b *pending, txStmt, session string) {
-	p.stage(context.Background(), &b.txStage, txStmt, txToken(b.first, session), &b.txs)
+// fill adds blocks 1..last to b, staging the transactions after each of
+// the first staged blocks with txStmt, as consume does after each block.
+func fill(e *env, p *Projector, b *pending, last, staged uint64, txStmt string) {
+	for h := uint64(1); h <= last; h++ {
+		b.add(e.chain.event(h), int64(h-1), "")
+		if h <= staged {
+			p.stage(context.Background(), b, txStmt, "s")
+		}
+	}
 }
 
 // none builds an insert of no rows.
 func none() []any { return nil }
 
-// flushWithout inserts b as flush does, but without its transactions'
-// columns: only what was staged can reach the table.
-func flushWithout(t *testing.T, p *Projector, b *pending, session string) {
+// flushWith inserts b as flush does, building its transactions' insert,
+// when it must, with txs: with none, only what was staged can reach the
+// table.
+func flushWith(t *testing.T, p *Projector, b *pending, txs func() []any) {
 	t.Helper()
 	ctx := context.Background()
-	if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, session), none, b.txs.len(), &b.txStage); err != nil {
+	if err := p.insert(ctx, "transactions", insertTransactions, txToken(b.first, "s"), txs, b.txs.len(), &b.txStage); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, session), b.blocks.values, b.blocks.len(), nil); err != nil {
+	if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(b.first, "s"), b.blocks.values, b.blocks.len(), nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -45,14 +52,11 @@ func TestInsertSendsWhatWasStagedAsBlocksCame(t *testing.T) {
 	e := newEnv(t)
 	p := migrated(t, e)
 	var b pending
-	for h := uint64(1); h <= 40; h++ {
-		b.add(e.chain.event(h), int64(h-1), "")
-		stageAll(p, &b, insertTransactions, "s")
-	}
+	fill(e, p, &b, 40, 40, insertTransactions)
 	if got, want := b.txStage.rows, b.txs.len(); got != want || b.txStage.batch == nil {
 		t.Fatalf("staged %d transaction rows, want %d", got, want)
 	}
-	flushWithout(t, p, &b, "s")
+	flushWith(t, p, &b, none)
 	e.wantExactly(40)
 	e.wantRowsOf(e.chain.event(33))
 	if b.txStage.batch != nil {
@@ -79,19 +83,8 @@ func TestInsertBuildsWhatStagingMissed(t *testing.T) {
 			p := migrated(t, e)
 			var b pending
 			const last = 30
-			for h := uint64(1); h <= last; h++ {
-				b.add(e.chain.event(h), int64(h-1), "")
-				if h <= last-tt.unstaged {
-					stageAll(p, &b, tt.txStmt, "s")
-				}
-			}
-			ctx := context.Background()
-			if err := p.insert(ctx, "transactions", insertTransactions, txToken(1, "s"), b.txs.values, b.txs.len(), &b.txStage); err != nil {
-				t.Fatal(err)
-			}
-			if err := p.insert(ctx, "blocks", insertBlocks, blocksToken(1, "s"), b.blocks.values, b.blocks.len(), nil); err != nil {
-				t.Fatal(err)
-			}
+			fill(e, p, &b, last, last-tt.unstaged, tt.txStmt)
+			flushWith(t, p, &b, b.txs.values)
 			e.wantExactly(last)
 			e.wantRowsOf(e.chain.event(last))
 		})
@@ -104,10 +97,7 @@ func TestResetDiscardsWhatWasStaged(t *testing.T) {
 	e := newEnv(t)
 	p := migrated(t, e)
 	var b pending
-	for h := uint64(1); h <= 10; h++ {
-		b.add(e.chain.event(h), int64(h-1), "")
-		stageAll(p, &b, insertTransactions, "s")
-	}
+	fill(e, p, &b, 10, 10, insertTransactions)
 	staged := b.txStage.batch
 	if staged == nil {
 		t.Fatal("nothing was staged")
