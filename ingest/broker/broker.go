@@ -135,7 +135,8 @@ type Broker struct {
 	dataDir    string
 	// inproc reaches the broker from this process alone, as an admin.
 	inproc *listener.InProcess
-	// closed ends Retain's loops, which Close waits for.
+	// closed ends Retain's loops and the segments' writeback, which Close
+	// waits for.
 	closed    chan struct{}
 	closeOnce sync.Once
 	retainers sync.WaitGroup
@@ -250,6 +251,14 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("broker: the client completing answers: %w", err)
 	}
 	comp.lookup.Store(lookup)
+	if cfg.DataDir != "" {
+		pacer := newSegmentWriteback(cfg.DataDir, cfg.SegmentBytes)
+		b.retainers.Add(1)
+		go func() {
+			defer b.retainers.Done()
+			pacer.run(b.closed)
+		}()
+	}
 	if keeper != nil {
 		if err := removeCredentials(cfg.DataDir); err != nil {
 			b.Close()

@@ -17,6 +17,8 @@ import (
 	"go.etcd.io/etcd/server/v3/storage/wal/walpb"
 	"go.etcd.io/raft/v3/raftpb"
 	"go.uber.org/zap"
+
+	"github.com/aurigraph/aurigraph/internal/writeback"
 )
 
 // Storage keeps a node's raft log durable, as etcd's server keeps it in
@@ -106,6 +108,11 @@ func NewDiskStorage(dataDir string, logger *slog.Logger) Storage {
 func (d *diskStorage) Load() (Persisted, error) {
 	if err := os.MkdirAll(d.snapDir, 0o750); err != nil {
 		return Persisted{}, fmt.Errorf("create snapshot dir: %w", err)
+	}
+	for _, dir := range []string{d.walDir, d.snapDir} {
+		if err := removePurging(dir); err != nil {
+			return Persisted{}, err
+		}
 	}
 	// A crash while a snapshot file was written leaves it under a temporary
 	// name; its snapshot was never recorded in the WAL.
@@ -218,17 +225,102 @@ func (d *diskStorage) Close() error {
 	return nil
 }
 
-func (d *diskStorage) startPurge(dir, suffix string, keep uint) {
-	lg := zapLogger(d.logger.With("subsystem", strings.TrimPrefix(suffix, ".")))
-	donec, errc := fileutil.PurgeFileWithDoneNotify(lg, dir, suffix, keep, purgeInterval, d.stopc)
+// startPurge removes, at start and then every purgeInterval, the oldest
+// files of dir with suffix beyond the newest keep. A file still locked (the
+// WAL keeps its segments locked until a snapshot covers them) stops the
+// round, as do the newer files behind it. A failed round is logged and
+// tried again at the next.
+func (d *diskStorage) startPurge(dir, suffix string, keep int) {
+	logger := d.logger.With("subsystem", strings.TrimPrefix(suffix, "."))
 	d.purgeWG.Add(1)
 	go func() {
 		defer d.purgeWG.Done()
-		select {
-		case err := <-errc:
-			d.logger.Error("purging old files stopped; disk use will grow until restart", "dir", dir, "suffix", suffix, "err", err)
-			<-donec
-		case <-donec:
+		tick := time.NewTicker(purgeInterval)
+		defer tick.Stop()
+		for {
+			files, bytes, err := purge(dir, suffix, keep, d.stopc)
+			if files > 0 {
+				logger.Info("purged old files", "dir", dir, "files", files, "bytes", bytes)
+			}
+			if err != nil {
+				logger.Error("purging old files failed; tried again later, disk use grows meanwhile", "dir", dir, "retry_in", purgeInterval, "err", err)
+			}
+			select {
+			case <-d.stopc:
+				return
+			case <-tick.C:
+			}
 		}
 	}()
+}
+
+// purgingSuffix marks a file being purged: neither the WAL nor the
+// snapshots read it, and Load removes whatever a crash left of it.
+const purgingSuffix = ".purging"
+
+// purge removes the oldest files of dir with suffix beyond keep, and says
+// how many it removed and their bytes. Each is renamed out of the WAL's and
+// snapshots' sight before it is shrunk a piece at a time
+// (writeback.Shrink): a crash never leaves a segment cut short under its
+// own name, which would end the reading of the segments after it.
+func purge(dir, suffix string, keep int, stop <-chan struct{}) (files int, bytes int64, err error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return 0, 0, fmt.Errorf("list %s: %w", dir, err)
+	}
+	var names []string
+	for _, e := range entries {
+		if strings.HasSuffix(e.Name(), suffix) {
+			names = append(names, e.Name())
+		}
+	}
+	for _, name := range names[:max(0, len(names)-keep)] {
+		path := filepath.Join(dir, name)
+		lock, err := fileutil.TryLockFile(path, os.O_WRONLY, fileutil.PrivateFileMode)
+		if errors.Is(err, fileutil.ErrLocked) {
+			return files, bytes, nil
+		}
+		if err != nil {
+			return files, bytes, fmt.Errorf("lock %s to purge it: %w", path, err)
+		}
+		var size int64
+		info, err := lock.Stat()
+		if err == nil {
+			size = info.Size()
+		}
+		doomed := path + purgingSuffix
+		if err == nil {
+			err = os.Rename(path, doomed)
+		}
+		if err == nil {
+			err = fsyncDir(dir)
+		}
+		if err == nil {
+			err = writeback.Shrink(lock.File, stop)
+		}
+		err = errors.Join(err, lock.Close())
+		if err == nil {
+			err = os.Remove(doomed)
+		}
+		if err != nil {
+			return files, bytes, fmt.Errorf("purge %s: %w", path, err)
+		}
+		files++
+		bytes += size
+	}
+	return files, bytes, nil
+}
+
+// removePurging removes what a crash left of files being purged in dir.
+func removePurging(dir string) error {
+	doomed, err := filepath.Glob(filepath.Join(dir, "*"+purgingSuffix))
+	if err != nil {
+		return err
+	}
+	for _, path := range doomed {
+		if err := os.Remove(path); err != nil {
+			return fmt.Errorf("remove %s, a file a crash left half purged: %w", path, err)
+		}
+	}
+	return nil
 }

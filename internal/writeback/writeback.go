@@ -1,12 +1,14 @@
 // Package writeback writes large files to disk a piece at a time as they
-// are written, so that their final sync has little left to do and the
-// small syncs of other files (the raft WAL's) never queue behind tens of
-// megabytes of dirty pages flushed at once.
+// are written, so that their final sync has little left to do, and frees
+// them a piece at a time before they are removed: the small syncs of other
+// files (the raft WAL's) then never queue behind tens of megabytes flushed
+// or discarded at once.
 package writeback
 
 import (
 	"fmt"
 	"os"
+	"time"
 )
 
 // Writer writes to a file and, every chunk bytes, starts the writeback of
@@ -58,6 +60,45 @@ func (w *Writer) Write(p []byte) (int, error) {
 func (w *Writer) Sync() error {
 	if err := w.f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", w.f.Name(), err)
+	}
+	return nil
+}
+
+// Shrink's pace: a file loses shrinkStep bytes from its end every
+// shrinkPause.
+const (
+	shrinkStep  = 4 << 20
+	shrinkPause = 10 * time.Millisecond
+)
+
+// Shrink cuts f down to nothing from its end, a few megabytes at a time,
+// so that removing it afterwards frees next to nothing at once. On a
+// filesystem mounted with online discard, the blocks a file frees are
+// discarded as the journal commits, and every sync waiting for that commit
+// waits for the discards too: removing a 64 MiB file at once held a
+// concurrent 64 KiB fdatasync for about 12 ms on the development machine
+// (against under 3 ms shrunk this way), and the raft WAL segments and
+// snapshots three validators purged together held their WAL syncs for 20
+// to 100 ms. Once stop is closed Shrink returns at once, leaving the rest
+// to be freed in one piece.
+func Shrink(f *os.File, stop <-chan struct{}) error {
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("shrink %s: %w", f.Name(), err)
+	}
+	for size := info.Size(); size > 0; {
+		size = max(0, size-shrinkStep)
+		if err := f.Truncate(size); err != nil {
+			return fmt.Errorf("shrink %s to %d bytes: %w", f.Name(), size, err)
+		}
+		if size == 0 {
+			break
+		}
+		select {
+		case <-stop:
+			return nil
+		case <-time.After(shrinkPause):
+		}
 	}
 	return nil
 }

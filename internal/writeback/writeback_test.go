@@ -38,3 +38,43 @@ func TestWriterWritesEverythingInOrder(t *testing.T) {
 		t.Fatalf("read back %d bytes, want %d as written", len(got), len(want))
 	}
 }
+
+func TestShrink(t *testing.T) {
+	t.Parallel()
+	stopped := make(chan struct{})
+	close(stopped)
+	tests := []struct {
+		name     string
+		size     int64
+		stop     <-chan struct{}
+		wantSize int64
+	}{
+		{"empty", 0, nil, 0},
+		{"under a step", 100, nil, 0},
+		{"several steps", 10<<20 + 5, nil, 0},
+		{"stopped after the first step", 10<<20 + 5, stopped, 6<<20 + 5},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, err := os.Create(filepath.Join(t.TempDir(), "doomed"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if err := f.Truncate(tc.size); err != nil {
+				t.Fatal(err)
+			}
+			if err := writeback.Shrink(f, tc.stop); err != nil {
+				t.Fatal(err)
+			}
+			info, err := f.Stat()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if info.Size() != tc.wantSize {
+				t.Fatalf("%d bytes left, want %d", info.Size(), tc.wantSize)
+			}
+		})
+	}
+}
