@@ -30,6 +30,7 @@ import (
 	"github.com/aurigraph/aurigraph/internal/audit"
 	"github.com/aurigraph/aurigraph/internal/auth"
 	"github.com/aurigraph/aurigraph/internal/listener"
+	"github.com/aurigraph/aurigraph/internal/writeback"
 )
 
 // Defaults of Config's limits.
@@ -251,7 +252,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 		return nil, fmt.Errorf("broker: the client completing answers: %w", err)
 	}
 	comp.lookup.Store(lookup)
-	if cfg.DataDir != "" {
+	if cfg.DataDir != "" && writeback.Supported {
 		pacer := newSegmentWriteback(cfg.DataDir, cfg.SegmentBytes)
 		b.retainers.Add(1)
 		go func() {

@@ -3,6 +3,7 @@ package broker
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,46 +12,45 @@ import (
 )
 
 // The embedded broker appends to a partition's segment through the page
-// cache and syncs it only when the segment rolls, as Kafka does by default.
-// Left to the kernel, a busy partition's pages stay dirty until its flusher
-// takes them, 30 s after they were first dirtied, tens of megabytes at once:
-// the raft WAL's syncs on the same disk then wait behind that burst, and
-// every commit with them (measured: WAL syncs of 20 to 57 ms on all three
-// validators for 300 ms, against under 2 ms otherwise). So the broker starts
-// the writeback of its newest segment files itself, a chunk at a time as
-// they grow, as the block log does for its own segments.
+// cache and never syncs it (kfake syncs only with SyncWrites, which would
+// sync every batch). Left to the kernel, a busy partition's pages stay
+// dirty until its flusher takes them, 30 s after they were first dirtied,
+// tens of megabytes at once, and the raft WAL's syncs on the same disk wait
+// behind that burst, every commit with them (README, "What the embedded
+// broker keeps"). So the broker paces the writeback of its newest segment
+// files itself, as the block log does for its own segments.
 const (
-	// writebackEvery is how often the newest segments' sizes are read.
+	// writebackEvery bounds what a file gains between two looks, and so
+	// what the kernel finds dirty in it, to a tenth of a second's worth.
 	writebackEvery = 100 * time.Millisecond
-	// writebackScanEvery is how often the partitions are listed, to find
-	// new partitions and the segments they rolled to.
+	// writebackScanEvery bounds how long a new partition or segment goes
+	// unpaced; listing every partition's files costs more than a look.
 	writebackScanEvery = time.Second
-	// writebackChunk is how much a segment grows between two starts of its
-	// writeback; each start waits for the chunk before to be on disk, so at
-	// most two chunks a file are dirty or in flight at a time.
+	// writebackChunk is the block log's pace too: a megabyte at a time
+	// keeps a WAL sync's wait behind it to a few milliseconds.
 	writebackChunk = 1 << 20
 )
 
-// segmentWriteback starts the writeback of the newest segment and index
-// file of every partition under dir as they grow. It holds a read-only
-// descriptor of each, which is all sync_file_range needs.
+// segmentWriteback paces the writeback of the newest segment and index
+// file of every partition under dir. It holds a read-only descriptor of
+// each, which is all sync_file_range needs: two a partition.
 type segmentWriteback struct {
 	dir string
 	// segmentBytes is the size at which a partition rolls to its next
-	// segment: a newest file reaching it makes the next tick scan, so a
+	// segment: a newest file reaching it makes the next look scan, so a
 	// busy partition's next segment is paced from its first chunk.
 	segmentBytes int64
 	files        map[string]*pacedFile
 	rescan       bool
-	// start and wait are internal/writeback's, replaced in tests.
-	start, wait func(f *os.File, off, n int64)
+	// seen is the newest segment's base offset in each partition
+	// directory at the last scan; scanned, whether there was one.
+	seen    map[string]int64
+	scanned bool
 }
 
 type pacedFile struct {
-	f *os.File
-	// started is where the writeback not yet started begins; waited,
-	// where the one not yet waited for begins.
-	started, waited int64
+	f    *os.File
+	pace writeback.Pacer
 	// newest is whether the last scan found the file its partition's
 	// newest; full, whether it reached the segment size, after which the
 	// partition's next write rolls to a new segment.
@@ -62,8 +62,6 @@ func newSegmentWriteback(dataDir string, segmentBytes int) *segmentWriteback {
 		dir:          filepath.Join(dataDir, "partitions"),
 		segmentBytes: int64(segmentBytes),
 		files:        map[string]*pacedFile{},
-		start:        writeback.Start,
-		wait:         writeback.Wait,
 	}
 }
 
@@ -72,7 +70,8 @@ func (w *segmentWriteback) run(closed <-chan struct{}) {
 	tick := time.NewTicker(writebackEvery)
 	defer tick.Stop()
 	defer w.close()
-	var scanned time.Time
+	w.scan()
+	scanned := time.Now()
 	for {
 		select {
 		case <-closed:
@@ -88,9 +87,10 @@ func (w *segmentWriteback) run(closed <-chan struct{}) {
 }
 
 // scan finds each partition's newest segment, by the base offset that
-// names its files. A partition or file that cannot be read is passed over
-// until the next scan: its pages are then left to the kernel, as without
-// the pacing.
+// names its files, and lets the segments a busy partition filled since the
+// last scan go (see let). A partition or file that cannot be read is passed
+// over until the next scan: its pages are then left to the kernel, as
+// without the pacing.
 func (w *segmentWriteback) scan() {
 	w.rescan = false
 	for _, p := range w.files {
@@ -100,6 +100,7 @@ func (w *segmentWriteback) scan() {
 	if err != nil {
 		return
 	}
+	seen := make(map[string]int64, len(parts))
 	for _, part := range parts {
 		if !part.IsDir() {
 			continue
@@ -109,65 +110,96 @@ func (w *segmentWriteback) scan() {
 		if err != nil {
 			continue
 		}
-		newest := int64(-1)
+		var bases []int64
 		for _, e := range entries {
 			if base, ok := strings.CutSuffix(e.Name(), ".dat"); ok {
-				if n, err := strconv.ParseInt(base, 10, 64); err == nil && n > newest {
-					newest = n
+				if n, err := strconv.ParseInt(base, 10, 64); err == nil {
+					bases = append(bases, n)
 				}
 			}
 		}
-		if newest < 0 {
+		if len(bases) == 0 {
 			continue
 		}
-		for _, ext := range [...]string{".dat", ".idx"} {
-			path := filepath.Join(dir, strconv.FormatInt(newest, 10)+ext)
-			p := w.files[path]
-			if p == nil {
-				f, err := os.Open(path)
-				if err != nil {
-					continue
+		slices.Sort(bases)
+		newest := bases[len(bases)-1]
+		// The segments of the partitions there at the first scan are
+		// older than the broker's start; those of a partition created
+		// since are all new.
+		last, known := w.seen[dir]
+		if !known && !w.scanned {
+			last = newest
+		} else if !known {
+			last = -1
+		}
+		seen[dir] = newest
+		for _, base := range bases {
+			for _, ext := range [...]string{".dat", ".idx"} {
+				path := filepath.Join(dir, strconv.FormatInt(base, 10)+ext)
+				switch {
+				case base == newest:
+					w.track(path)
+				case base > last && w.files[path] == nil:
+					if f, err := os.Open(path); err == nil {
+						(&pacedFile{f: f, pace: writeback.NewPacer(writebackChunk, 0)}).let()
+					}
 				}
-				p = &pacedFile{f: f}
-				w.files[path] = p
 			}
-			p.newest = true
 		}
 	}
+	w.seen = seen
+	w.scanned = true
 }
 
-// advance starts the writeback of every chunk the files gained. A file
-// that is no longer its partition's newest (it rolled, or was deleted) has
-// the rest of it started and is let go.
+// track marks the file at path newest, opening it unless it is open
+// already. A topic deleted and created again between two scans has a new
+// file under the old name: the old one is let go as rolled.
+func (w *segmentWriteback) track(path string) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return
+	}
+	if p := w.files[path]; p != nil {
+		if held, err := p.f.Stat(); err == nil && os.SameFile(held, info) {
+			p.newest = true
+			return
+		}
+		delete(w.files, path)
+		p.let()
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return
+	}
+	w.files[path] = &pacedFile{f: f, pace: writeback.NewPacer(writebackChunk, 0), newest: true}
+}
+
+// advance paces what every file gained. A file that is no longer its
+// partition's newest (it rolled, or was deleted) is let go.
 func (w *segmentWriteback) advance() {
 	for path, p := range w.files {
-		var size int64
 		info, err := p.f.Stat()
-		if err == nil {
-			size = info.Size()
-		}
 		if !p.newest || err != nil {
-			if size > p.started {
-				w.start(p.f, p.started, size-p.started)
-			}
-			_ = p.f.Close()
 			delete(w.files, path)
+			p.let()
 			continue
 		}
+		size := info.Size()
 		if !p.full && size >= w.segmentBytes {
 			p.full = true
 			w.rescan = true
 		}
-		if size-p.started < writebackChunk {
-			continue
-		}
-		w.start(p.f, p.started, size-p.started)
-		if p.started > p.waited {
-			w.wait(p.f, p.waited, p.started-p.waited)
-			p.waited = p.started
-		}
-		p.started = size
+		p.pace.Advance(p.f, size)
 	}
+}
+
+// let starts the writeback of the rest of a file that grows no more, and
+// closes it.
+func (p *pacedFile) let() {
+	if info, err := p.f.Stat(); err == nil {
+		p.pace.Finish(p.f, info.Size())
+	}
+	_ = p.f.Close()
 }
 
 func (w *segmentWriteback) close() {

@@ -1,35 +1,53 @@
 package raftnode
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
+	"time"
 
 	"go.etcd.io/etcd/client/pkg/v3/fileutil"
 )
 
 func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 	t.Parallel()
+	// Larger than a step of the shrinking, so that each takes several;
+	// sparse, so that the test writes nothing.
+	const size = 9 << 20
 	names := []string{"1.wal", "2.wal", "3.wal", "4.wal", "5.wal"}
+	stopped := make(chan struct{})
+	close(stopped)
 	tests := []struct {
 		name   string
 		keep   int
 		locked string
-		want   []string
+		// left is a file an earlier round left half purged.
+		left string
+		stop <-chan struct{}
+		want []string
 	}{
-		{"all but the newest kept", 2, "", []string{"4.wal", "5.wal"}},
-		{"a locked file stops the round", 1, "3.wal", []string{"3.wal", "4.wal", "5.wal"}},
-		{"the oldest locked", 2, "1.wal", names},
-		{"fewer than kept", 9, "", names},
+		{"all but the newest kept", 2, "", "", nil, []string{"4.wal", "5.wal"}},
+		{"a locked file stops the round", 1, "3.wal", "", nil, []string{"3.wal", "4.wal", "5.wal"}},
+		{"the oldest locked", 2, "1.wal", "", nil, names},
+		{"fewer than kept", 9, "", "", nil, names},
+		{"a half purged file finished first", 9, "", "0.wal.purging", nil, names},
+		{"stopped: nothing touched", 2, "", "", stopped, names},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			dir := t.TempDir()
-			for _, n := range names {
-				// Larger than a step of the shrinking, so that it takes several.
-				if err := os.WriteFile(filepath.Join(dir, n), make([]byte, 9<<20), 0o600); err != nil {
+			for _, n := range append(slices.Clone(names), tc.left) {
+				if n == "" {
+					continue
+				}
+				f, err := os.Create(filepath.Join(dir, n))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := errors.Join(f.Truncate(size), f.Close()); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -43,12 +61,16 @@ func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 				}
 				defer l.Close()
 			}
-			files, bytes, err := purge(dir, ".wal", tc.keep, nil)
+			files, bytes, err := purge(dir, ".wal", tc.keep, tc.stop)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if removed := len(names) - len(tc.want); files != removed || bytes != int64(removed)*9<<20 {
-				t.Errorf("purge says it removed %d files of %d bytes, want %d of %d", files, bytes, removed, int64(removed)*9<<20)
+			removed := len(names) - len(tc.want)
+			if tc.left != "" {
+				removed++
+			}
+			if files != removed || bytes != int64(removed)*size {
+				t.Errorf("purge says it removed %d files of %d bytes, want %d of %d", files, bytes, removed, int64(removed)*size)
 			}
 			got := dirNames(t, dir)
 			want := append(slices.Clone(tc.want), "other.snap")
@@ -56,13 +78,18 @@ func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 			if !slices.Equal(got, want) {
 				t.Fatalf("left %v, want %v", got, want)
 			}
+			for _, n := range tc.want {
+				if info, err := os.Stat(filepath.Join(dir, n)); err != nil || info.Size() != size {
+					t.Errorf("%s: %v, want it whole", n, err)
+				}
+			}
 		})
 	}
 }
 
-// TestLoadRemovesHalfPurgedFiles: a crash while a file was shrunk leaves
-// it renamed; the next start removes it and reads the log as before.
-func TestLoadRemovesHalfPurgedFiles(t *testing.T) {
+// TestStartFinishesHalfPurgedFiles: a crash while a file was cut leaves it
+// renamed; the log reads as before, and the purgers finish it at start.
+func TestStartFinishesHalfPurgedFiles(t *testing.T) {
 	t.Parallel()
 	dataDir := t.TempDir()
 	s := NewDiskStorage(dataDir, nil)
@@ -87,8 +114,13 @@ func TestLoadRemovesHalfPurgedFiles(t *testing.T) {
 	}
 	defer s.Close()
 	for _, p := range left {
-		if _, err := os.Stat(p); !os.IsNotExist(err) {
-			t.Errorf("%s: %v, want it removed", p, err)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
+			if _, err := os.Stat(p); os.IsNotExist(err) {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s is still there 10 s after the start", p)
+			}
 		}
 	}
 }

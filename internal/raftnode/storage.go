@@ -109,11 +109,6 @@ func (d *diskStorage) Load() (Persisted, error) {
 	if err := os.MkdirAll(d.snapDir, 0o750); err != nil {
 		return Persisted{}, fmt.Errorf("create snapshot dir: %w", err)
 	}
-	for _, dir := range []string{d.walDir, d.snapDir} {
-		if err := removePurging(dir); err != nil {
-			return Persisted{}, err
-		}
-	}
 	// A crash while a snapshot file was written leaves it under a temporary
 	// name; its snapshot was never recorded in the WAL.
 	if tmps, err := filepath.Glob(filepath.Join(d.snapDir, "*.snap.tmp")); err == nil {
@@ -255,26 +250,49 @@ func (d *diskStorage) startPurge(dir, suffix string, keep int) {
 }
 
 // purgingSuffix marks a file being purged: neither the WAL nor the
-// snapshots read it, and Load removes whatever a crash left of it.
+// snapshots read it, and the next round, in this process or the next,
+// finishes it.
 const purgingSuffix = ".purging"
 
-// purge removes the oldest files of dir with suffix beyond keep, and says
-// how many it removed and their bytes. Each is renamed out of the WAL's and
-// snapshots' sight before it is shrunk a piece at a time
-// (writeback.Shrink): a crash never leaves a segment cut short under its
-// own name, which would end the reading of the segments after it.
+// purge removes the oldest files of dir with suffix beyond keep, after
+// finishing those an earlier round left half purged, and says how many it
+// removed and their bytes. Each is renamed out of the WAL's and snapshots'
+// sight (the directory synced) before it is cut a piece at a time
+// (writeback.Shrink): a crash never leaves a WAL segment cut short under its
+// own name, which would end the reading of the segments after it. Once stop
+// is closed it returns, leaving a file it was cutting to the next round.
 func purge(dir, suffix string, keep int, stop <-chan struct{}) (files int, bytes int64, err error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return 0, 0, fmt.Errorf("list %s: %w", dir, err)
 	}
-	var names []string
+	var left, names []string
 	for _, e := range entries {
-		if strings.HasSuffix(e.Name(), suffix) {
+		switch {
+		case strings.HasSuffix(e.Name(), purgingSuffix):
+			left = append(left, e.Name())
+		case strings.HasSuffix(e.Name(), suffix):
 			names = append(names, e.Name())
 		}
 	}
+	for _, name := range left {
+		path := filepath.Join(dir, name)
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return files, bytes, fmt.Errorf("finish purging %s: %w", path, err)
+		}
+		size, done, err := cutAndRemove(f, path, stop)
+		if err != nil || !done {
+			return files, bytes, err
+		}
+		files, bytes = files+1, bytes+size
+	}
 	for _, name := range names[:max(0, len(names)-keep)] {
+		select {
+		case <-stop:
+			return files, bytes, nil
+		default:
+		}
 		path := filepath.Join(dir, name)
 		lock, err := fileutil.TryLockFile(path, os.O_WRONLY, fileutil.PrivateFileMode)
 		if errors.Is(err, fileutil.ErrLocked) {
@@ -283,44 +301,37 @@ func purge(dir, suffix string, keep int, stop <-chan struct{}) (files int, bytes
 		if err != nil {
 			return files, bytes, fmt.Errorf("lock %s to purge it: %w", path, err)
 		}
-		var size int64
-		info, err := lock.Stat()
-		if err == nil {
-			size = info.Size()
-		}
 		doomed := path + purgingSuffix
-		if err == nil {
-			err = os.Rename(path, doomed)
-		}
+		err = os.Rename(path, doomed)
 		if err == nil {
 			err = fsyncDir(dir)
 		}
-		if err == nil {
-			err = writeback.Shrink(lock.File, stop)
-		}
-		err = errors.Join(err, lock.Close())
-		if err == nil {
-			err = os.Remove(doomed)
-		}
 		if err != nil {
-			return files, bytes, fmt.Errorf("purge %s: %w", path, err)
+			return files, bytes, errors.Join(fmt.Errorf("purge %s: %w", path, err), lock.Close())
 		}
-		files++
-		bytes += size
+		size, done, err := cutAndRemove(lock.File, doomed, stop)
+		if err != nil || !done {
+			return files, bytes, err
+		}
+		files, bytes = files+1, bytes+size
 	}
 	return files, bytes, nil
 }
 
-// removePurging removes what a crash left of files being purged in dir.
-func removePurging(dir string) error {
-	doomed, err := filepath.Glob(filepath.Join(dir, "*"+purgingSuffix))
+// cutAndRemove cuts f, open at path, down a piece at a time, closes it and
+// removes it, and says how large it was. done is false when stop came
+// first: the file stays, partly cut, for the next round.
+func cutAndRemove(f *os.File, path string, stop <-chan struct{}) (size int64, done bool, err error) {
+	if info, err := f.Stat(); err == nil {
+		size = info.Size()
+	}
+	done, err = writeback.Shrink(f, stop)
+	err = errors.Join(err, f.Close())
+	if err == nil && done {
+		err = os.Remove(path)
+	}
 	if err != nil {
-		return err
+		return 0, false, fmt.Errorf("purge %s: %w", path, err)
 	}
-	for _, path := range doomed {
-		if err := os.Remove(path); err != nil {
-			return fmt.Errorf("remove %s, a file a crash left half purged: %w", path, err)
-		}
-	}
-	return nil
+	return size, done, nil
 }

@@ -2,9 +2,14 @@ package writeback
 
 import (
 	"os"
+	"syscall"
 
 	"golang.org/x/sys/unix"
 )
+
+// Supported says whether this system can start and wait for the writeback
+// of part of a file (sync_file_range), which pacing needs.
+const Supported = true
 
 // Start asks the kernel to start writing n bytes of f from off to disk,
 // without waiting for them. Failing only leaves them to the file's sync.
@@ -26,4 +31,12 @@ func syncRange(f *os.File, off, n int64, flags int) {
 	_ = rc.Control(func(fd uintptr) {
 		_ = unix.SyncFileRange(int(fd), off, n, flags)
 	})
+}
+
+// links is how many names the file has.
+func links(info os.FileInfo) uint64 {
+	if st, ok := info.Sys().(*syscall.Stat_t); ok {
+		return st.Nlink
+	}
+	return 1
 }

@@ -4,9 +4,14 @@ package writeback
 
 import "os"
 
-// Start does nothing where sync_file_range is missing: the file's sync
-// writes everything.
+// Supported is false where sync_file_range is missing: the file's sync
+// writes everything, and nothing is paced.
+const Supported = false
+
+// Start does nothing where sync_file_range is missing.
 func Start(*os.File, int64, int64) {}
 
 // Wait does nothing where sync_file_range is missing.
 func Wait(*os.File, int64, int64) {}
+
+func links(os.FileInfo) uint64 { return 1 }
