@@ -96,6 +96,9 @@ func (w *segmentWriteback) scan() {
 	for _, p := range w.files {
 		p.newest = false
 	}
+	// Partitions listed after a first attempt, even one that found none
+	// (kfake makes a partition's directory at its first write), are new.
+	defer func() { w.scanned = true }()
 	parts, err := os.ReadDir(w.dir)
 	if err != nil {
 		return
@@ -108,6 +111,9 @@ func (w *segmentWriteback) scan() {
 		dir := filepath.Join(w.dir, part.Name())
 		entries, err := os.ReadDir(dir)
 		if err != nil {
+			if last, ok := w.seen[dir]; ok {
+				seen[dir] = last
+			}
 			continue
 		}
 		var bases []int64
@@ -141,14 +147,13 @@ func (w *segmentWriteback) scan() {
 					w.track(path)
 				case base > last && w.files[path] == nil:
 					if f, err := os.Open(path); err == nil {
-						(&pacedFile{f: f, pace: writeback.NewPacer(writebackChunk, 0)}).let()
+						(&pacedFile{f: f, pace: writeback.NewPacer(writebackChunk)}).let()
 					}
 				}
 			}
 		}
 	}
 	w.seen = seen
-	w.scanned = true
 }
 
 // track marks the file at path newest, opening it unless it is open
@@ -171,7 +176,7 @@ func (w *segmentWriteback) track(path string) {
 	if err != nil {
 		return
 	}
-	w.files[path] = &pacedFile{f: f, pace: writeback.NewPacer(writebackChunk, 0), newest: true}
+	w.files[path] = &pacedFile{f: f, pace: writeback.NewPacer(writebackChunk), newest: true}
 }
 
 // advance paces what every file gained. A file that is no longer its
@@ -179,7 +184,7 @@ func (w *segmentWriteback) track(path string) {
 func (w *segmentWriteback) advance() {
 	for path, p := range w.files {
 		info, err := p.f.Stat()
-		if !p.newest || err != nil {
+		if !p.newest || err != nil || writeback.Unlinked(info) {
 			delete(w.files, path)
 			p.let()
 			continue
@@ -194,9 +199,10 @@ func (w *segmentWriteback) advance() {
 }
 
 // let starts the writeback of the rest of a file that grows no more, and
-// closes it.
+// closes it. A file already removed (its topic deleted, or rewritten by a
+// compaction) is only closed: its pages need never reach the disk.
 func (p *pacedFile) let() {
-	if info, err := p.f.Stat(); err == nil {
+	if info, err := p.f.Stat(); err == nil && !writeback.Unlinked(info) {
 		p.pace.Finish(p.f, info.Size())
 	}
 	_ = p.f.Close()

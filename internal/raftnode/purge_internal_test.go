@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -23,17 +24,20 @@ func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 		name   string
 		keep   int
 		locked string
-		// left is a file an earlier round left half purged.
-		left string
-		stop <-chan struct{}
-		want []string
+		// left is a file an earlier round left half purged; a name
+		// ending in / makes it a directory, which cannot be finished.
+		left    string
+		stop    <-chan struct{}
+		want    []string
+		wantErr bool
 	}{
-		{"all but the newest kept", 2, "", "", nil, []string{"4.wal", "5.wal"}},
-		{"a locked file stops the round", 1, "3.wal", "", nil, []string{"3.wal", "4.wal", "5.wal"}},
-		{"the oldest locked", 2, "1.wal", "", nil, names},
-		{"fewer than kept", 9, "", "", nil, names},
-		{"a half purged file finished first", 9, "", "0.wal.purging", nil, names},
-		{"stopped: nothing touched", 2, "", "", stopped, names},
+		{"all but the newest kept", 2, "", "", nil, []string{"4.wal", "5.wal"}, false},
+		{"a locked file stops the round", 1, "3.wal", "", nil, []string{"3.wal", "4.wal", "5.wal"}, false},
+		{"the oldest locked", 2, "1.wal", "", nil, names, false},
+		{"fewer than kept", 9, "", "", nil, names, false},
+		{"a half purged file finished first", 9, "", "0.wal.purging", nil, names, false},
+		{"stopped: nothing touched", 2, "", "", stopped, names, false},
+		{"one that cannot be finished holds up no other", 2, "", "0.wal.purging/", nil, []string{"0.wal.purging", "4.wal", "5.wal"}, true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -41,6 +45,12 @@ func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 			dir := t.TempDir()
 			for _, n := range append(slices.Clone(names), tc.left) {
 				if n == "" {
+					continue
+				}
+				if strings.HasSuffix(n, "/") {
+					if err := os.Mkdir(filepath.Join(dir, n), 0o755); err != nil {
+						t.Fatal(err)
+					}
 					continue
 				}
 				f, err := os.Create(filepath.Join(dir, n))
@@ -62,12 +72,15 @@ func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 				defer l.Close()
 			}
 			files, bytes, err := purge(dir, ".wal", tc.keep, tc.stop)
-			if err != nil {
-				t.Fatal(err)
+			if (err != nil) != tc.wantErr {
+				t.Fatalf("purge: %v, want an error: %v", err, tc.wantErr)
 			}
 			removed := len(names) - len(tc.want)
 			if tc.left != "" {
 				removed++
+			}
+			if tc.wantErr {
+				removed = len(names) + 1 - len(tc.want)
 			}
 			if files != removed || bytes != int64(removed)*size {
 				t.Errorf("purge says it removed %d files of %d bytes, want %d of %d", files, bytes, removed, int64(removed)*size)
@@ -79,6 +92,9 @@ func TestPurgeRemovesTheOldestUnlockedFiles(t *testing.T) {
 				t.Fatalf("left %v, want %v", got, want)
 			}
 			for _, n := range tc.want {
+				if strings.HasSuffix(n, purgingSuffix) {
+					continue
+				}
 				if info, err := os.Stat(filepath.Join(dir, n)); err != nil || info.Size() != size {
 					t.Errorf("%s: %v, want it whole", n, err)
 				}

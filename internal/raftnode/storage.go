@@ -275,31 +275,40 @@ func purge(dir, suffix string, keep int, stop <-chan struct{}) (files int, bytes
 			names = append(names, e.Name())
 		}
 	}
+	// One that cannot be finished does not hold up the others.
+	var stuck error
 	for _, name := range left {
 		path := filepath.Join(dir, name)
 		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
 		if err != nil {
-			return files, bytes, fmt.Errorf("finish purging %s: %w", path, err)
+			stuck = errors.Join(stuck, fmt.Errorf("finish purging %s: %w", path, err))
+			continue
 		}
-		size, done, err := cutAndRemove(f, path, stop)
-		if err != nil || !done {
-			return files, bytes, err
+		switch size, done, err := cutAndRemove(f, path, stop); {
+		case err != nil:
+			stuck = errors.Join(stuck, err)
+		case !done:
+			return files, bytes, stuck
+		default:
+			files, bytes = files+1, bytes+size
 		}
-		files, bytes = files+1, bytes+size
 	}
 	for _, name := range names[:max(0, len(names)-keep)] {
 		select {
 		case <-stop:
-			return files, bytes, nil
+			return files, bytes, stuck
 		default:
 		}
 		path := filepath.Join(dir, name)
 		lock, err := fileutil.TryLockFile(path, os.O_WRONLY, fileutil.PrivateFileMode)
 		if errors.Is(err, fileutil.ErrLocked) {
-			return files, bytes, nil
+			return files, bytes, stuck
 		}
 		if err != nil {
-			return files, bytes, fmt.Errorf("lock %s to purge it: %w", path, err)
+			return files, bytes, errors.Join(stuck, fmt.Errorf("lock %s to purge it: %w", path, err))
 		}
 		doomed := path + purgingSuffix
 		err = os.Rename(path, doomed)
@@ -307,15 +316,15 @@ func purge(dir, suffix string, keep int, stop <-chan struct{}) (files int, bytes
 			err = fsyncDir(dir)
 		}
 		if err != nil {
-			return files, bytes, errors.Join(fmt.Errorf("purge %s: %w", path, err), lock.Close())
+			return files, bytes, errors.Join(stuck, fmt.Errorf("purge %s: %w", path, err), lock.Close())
 		}
 		size, done, err := cutAndRemove(lock.File, doomed, stop)
 		if err != nil || !done {
-			return files, bytes, err
+			return files, bytes, errors.Join(stuck, err)
 		}
 		files, bytes = files+1, bytes+size
 	}
-	return files, bytes, nil
+	return files, bytes, stuck
 }
 
 // cutAndRemove cuts f, open at path, down a piece at a time, closes it and

@@ -23,10 +23,13 @@ type Pacer struct {
 	started, waited int64
 }
 
-// NewPacer paces a file from offset 0, or from where it was already synced
-// up to, in chunks of chunk bytes.
-func NewPacer(chunk, from int64) Pacer {
-	return Pacer{chunk: chunk, started: from, waited: from}
+// NewPacer paces a file from offset 0 in chunks of chunk bytes, which
+// must be positive.
+func NewPacer(chunk int64) Pacer {
+	if chunk <= 0 {
+		panic(fmt.Sprintf("writeback: chunk of %d bytes", chunk))
+	}
+	return Pacer{chunk: chunk}
 }
 
 // Advance starts the writeback of every whole chunk of f below size that
@@ -67,7 +70,7 @@ type Writer struct {
 // NewWriter writes to f from its current end, which must be offset 0 or
 // already synced, in chunks of chunk bytes.
 func NewWriter(f *os.File, chunk int64) *Writer {
-	return &Writer{f: f, pace: NewPacer(chunk, 0)}
+	return &Writer{f: f, pace: NewPacer(chunk)}
 }
 
 // Write writes p, a chunk's end at most at a time, so that no more than two

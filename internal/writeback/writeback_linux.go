@@ -40,3 +40,7 @@ func links(info os.FileInfo) uint64 {
 	}
 	return 1
 }
+
+// Unlinked says whether the open file info describes has no name left: it
+// was removed, and its pages go when it is closed.
+func Unlinked(info os.FileInfo) bool { return links(info) == 0 }
