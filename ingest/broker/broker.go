@@ -140,7 +140,7 @@ type Broker struct {
 	// waits for.
 	closed    chan struct{}
 	closeOnce sync.Once
-	retainers sync.WaitGroup
+	loops     sync.WaitGroup
 }
 
 // Start listens on cfg.Addr and serves the Kafka protocol until Close.
@@ -254,11 +254,7 @@ func Start(ctx context.Context, cfg Config) (*Broker, error) {
 	comp.lookup.Store(lookup)
 	if cfg.DataDir != "" && writeback.Supported {
 		pacer := newSegmentWriteback(cfg.DataDir, cfg.SegmentBytes)
-		b.retainers.Add(1)
-		go func() {
-			defer b.retainers.Done()
-			pacer.run(b.closed)
-		}()
+		b.loops.Go(func() { pacer.run(b.closed) })
 	}
 	if keeper != nil {
 		if err := removeCredentials(cfg.DataDir); err != nil {
@@ -317,7 +313,7 @@ func (b *Broker) Addr() string { return b.addr }
 // Close stops serving and flushes the persisted log.
 func (b *Broker) Close() {
 	b.closeOnce.Do(func() { close(b.closed) })
-	b.retainers.Wait()
+	b.loops.Wait()
 	b.completion.close()
 	b.cluster.Close()
 	_ = removeCredentials(b.dataDir)

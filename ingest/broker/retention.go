@@ -90,7 +90,7 @@ func (b *Broker) Retain(ctx context.Context, opts RetainOptions) error {
 		return fmt.Errorf("broker: client for retention: %w", err)
 	}
 	r := &retainer{b: b, opts: opts, adm: kadm.NewClient(cl), log: opts.Logger.With("component", "retention"), m: m}
-	b.retainers.Go(func() {
+	b.loops.Go(func() {
 		defer cl.Close()
 		t := time.NewTicker(opts.Every)
 		defer t.Stop()

@@ -43,9 +43,8 @@ type segmentWriteback struct {
 	files        map[string]*pacedFile
 	rescan       bool
 	// seen is the newest segment's base offset in each partition
-	// directory at the last scan; scanned, whether there was one.
-	seen    map[string]int64
-	scanned bool
+	// directory at the last scan, nil before the first.
+	seen map[string]int64
 }
 
 type pacedFile struct {
@@ -98,7 +97,10 @@ func (w *segmentWriteback) scan() {
 	}
 	// Partitions listed after a first attempt, even one that found none
 	// (kfake makes a partition's directory at its first write), are new.
-	defer func() { w.scanned = true }()
+	first := w.seen == nil
+	if first {
+		w.seen = map[string]int64{}
+	}
 	parts, err := os.ReadDir(w.dir)
 	if err != nil {
 		return
@@ -127,33 +129,43 @@ func (w *segmentWriteback) scan() {
 		if len(bases) == 0 {
 			continue
 		}
-		slices.Sort(bases)
-		newest := bases[len(bases)-1]
+		newest := slices.Max(bases)
 		// The segments of the partitions there at the first scan are
 		// older than the broker's start; those of a partition created
 		// since are all new.
 		last, known := w.seen[dir]
-		if !known && !w.scanned {
+		switch {
+		case !known && first:
 			last = newest
-		} else if !known {
+		case !known:
 			last = -1
 		}
 		seen[dir] = newest
 		for _, base := range bases {
+			if base <= last && base != newest {
+				continue
+			}
 			for _, ext := range [...]string{".dat", ".idx"} {
 				path := filepath.Join(dir, strconv.FormatInt(base, 10)+ext)
-				switch {
-				case base == newest:
+				if base == newest {
 					w.track(path)
-				case base > last && w.files[path] == nil:
-					if f, err := os.Open(path); err == nil {
-						(&pacedFile{f: f, pace: writeback.NewPacer(writebackChunk)}).let()
+				} else if w.files[path] == nil {
+					if p, err := openPaced(path); err == nil {
+						p.let()
 					}
 				}
 			}
 		}
 	}
 	w.seen = seen
+}
+
+func openPaced(path string) (*pacedFile, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	return &pacedFile{f: f, pace: writeback.NewPacer(writebackChunk)}, nil
 }
 
 // track marks the file at path newest, opening it unless it is open
@@ -172,11 +184,12 @@ func (w *segmentWriteback) track(path string) {
 		delete(w.files, path)
 		p.let()
 	}
-	f, err := os.Open(path)
+	p, err := openPaced(path)
 	if err != nil {
 		return
 	}
-	w.files[path] = &pacedFile{f: f, pace: writeback.NewPacer(writebackChunk), newest: true}
+	p.newest = true
+	w.files[path] = p
 }
 
 // advance paces what every file gained. A file that is no longer its

@@ -227,9 +227,7 @@ func (d *diskStorage) Close() error {
 // tried again at the next.
 func (d *diskStorage) startPurge(dir, suffix string, keep int) {
 	logger := d.logger.With("subsystem", strings.TrimPrefix(suffix, "."))
-	d.purgeWG.Add(1)
-	go func() {
-		defer d.purgeWG.Done()
+	d.purgeWG.Go(func() {
 		tick := time.NewTicker(purgeInterval)
 		defer tick.Stop()
 		for {
@@ -246,7 +244,7 @@ func (d *diskStorage) startPurge(dir, suffix string, keep int) {
 			case <-tick.C:
 			}
 		}
-	}()
+	})
 }
 
 // purgingSuffix marks a file being purged: neither the WAL nor the
