@@ -180,26 +180,27 @@ func TestBlocksCutFromTheLogAreRebuilt(t *testing.T) {
 	lead := c.leader()
 	var off int64
 	commitMints(t, lead, &off, 12)
-	// The chain's own entries (its genesis, the validator's key) shift
-	// where snapshots fall: commit until the newest block lies past the
-	// newest snapshot, so the WAL has blocks to rebuild.
+	// The chain's own entries (its genesis, the validator's key, a new
+	// term's empty entry) shift where snapshots fall: commit until the
+	// newest block lies past the newest snapshot, so the WAL has blocks to
+	// rebuild. Only a stopped validator's snapshot is final: one still
+	// being written when the height is read lands later.
+	before := lead.Blocks().Stats()
+	var snap uint64
 	for i := 0; ; i++ {
-		time.Sleep(200 * time.Millisecond) // a snapshot in flight lands
-		if snapshotHeight(t, c.dirs[1]) < lead.Blocks().Height() {
+		c.stop(1)
+		if snap = snapshotHeight(t, c.dirs[1]); snap < before.Height {
 			break
 		}
 		if i == 8 {
-			t.Fatal("every block stays covered by a snapshot")
+			t.Fatalf("snapshot at height %d covers every block after %d tries; nothing for the WAL to rebuild", snap, i+1)
 		}
+		c.start(1)
+		lead = c.leader()
 		commitMints(t, lead, &off, 1)
+		before = lead.Blocks().Stats()
 	}
-	before := lead.Blocks().Stats()
-	c.stop(1)
 	dir := filepath.Join(c.dirs[1], BlocksFile)
-	snap := snapshotHeight(t, c.dirs[1])
-	if snap >= before.Height {
-		t.Fatalf("snapshot at height %d covers every block; nothing for the WAL to rebuild", snap)
-	}
 	// Cut the newest segment back to the middle of the record after the
 	// snapshot's height, as a crash before the page cache reached the disk
 	// would.

@@ -26,8 +26,11 @@ import (
 // Of the claims that have not expired, the oldest holds the database. A
 // projector claims only when no other claim is current, then waits
 // leaseSettle and reads again, so that of two projectors claiming at once
-// both see the same oldest claim. Expiry is judged by the server's clock
-// alone, so projectors on machines whose clocks disagree still agree.
+// both see the same oldest claim; one that finds another's claim trusts it
+// only once the claim is leaseSettle old. Both hold while a claim's write
+// is visible within leaseSettle of the moment it was stamped. Age and
+// expiry are judged by the server's clock alone, so projectors on machines
+// whose clocks disagree still agree.
 //
 // This keeps a second projector from writing beside a running one, which
 // is what a mistaken deployment does. It is not a fence: a projector that
@@ -71,6 +74,9 @@ var errLeaseLapsed = errors.New("projector: the claim on the ClickHouse database
 type claim struct {
 	holder                string
 	acquiredMs, expiresMs uint64
+	// ageMs is how long before it was read, by the server's clock, the
+	// claim was made.
+	ageMs int64
 }
 
 // lease is this projector's claim on the database.
@@ -123,7 +129,8 @@ func (l *lease) ensureTable(ctx context.Context) error {
 
 // current returns the claim that holds the database now, if any.
 func (l *lease) current(ctx context.Context) (claim, bool, error) {
-	rows, err := l.conn.Query(ctx, `SELECT holder, acquired_ms, expires_ms FROM `+leaseTable+` FINAL
+	rows, err := l.conn.Query(ctx, `SELECT holder, acquired_ms, expires_ms,
+		toInt64(toUnixTimestamp64Milli(now64(3))) - toInt64(acquired_ms) FROM `+leaseTable+` FINAL
 		WHERE expires_ms > toUnixTimestamp64Milli(now64(3)) ORDER BY acquired_ms, holder LIMIT 1`)
 	if err != nil {
 		return claim{}, false, fmt.Errorf("read %s: %w", leaseTable, err)
@@ -132,7 +139,7 @@ func (l *lease) current(ctx context.Context) (claim, bool, error) {
 	var c claim
 	found := rows.Next()
 	if found {
-		if err := rows.Scan(&c.holder, &c.acquiredMs, &c.expiresMs); err != nil {
+		if err := rows.Scan(&c.holder, &c.acquiredMs, &c.expiresMs, &c.ageMs); err != nil {
 			return claim{}, false, fmt.Errorf("read %s: %w", leaseTable, err)
 		}
 	}
@@ -159,11 +166,27 @@ func (l *lease) write(ctx context.Context, acquiredMs uint64, ttl time.Duration)
 	return nil
 }
 
+// settled returns the current claim once it is as old as leaseSettle. A
+// younger one may yet lose to an older claim whose write is still on its
+// way, as its own claimant finds when it reads again after leaseSettle;
+// read before then, it would name a holder that no claimant agrees on.
+func (l *lease) settled(ctx context.Context) (claim, bool, error) {
+	for {
+		cur, ok, err := l.current(ctx)
+		if err != nil || !ok || cur.holder == l.holder || cur.ageMs >= leaseSettle.Milliseconds() {
+			return cur, ok, err
+		}
+		if err := retry.Sleep(ctx, leaseSettle-time.Duration(cur.ageMs)*time.Millisecond); err != nil {
+			return claim{}, false, err
+		}
+	}
+}
+
 // tryClaim claims the database unless another claim is current; it returns
 // the claim that holds the database afterwards.
 func (l *lease) tryClaim(ctx context.Context) (claim, error) {
 	start := time.Now()
-	cur, ok, err := l.current(ctx)
+	cur, ok, err := l.settled(ctx)
 	if err != nil || (ok && cur.holder != l.holder) {
 		return cur, err
 	}

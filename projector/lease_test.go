@@ -174,3 +174,36 @@ func TestSimultaneousClaimsAgree(t *testing.T) {
 		t.Fatalf("%d of %d simultaneous claimants hold the database, want 1 (holders seen: %q)", held, n, winners)
 	}
 }
+
+// TestClaimIsTrustedOnceSettled: a claim younger than leaseSettle may lose
+// to an older one whose write arrives late; a projector that finds it
+// reads again once it has settled rather than naming a holder no claimant
+// agrees on.
+func TestClaimIsTrustedOnceSettled(t *testing.T) {
+	e := newEnv(t)
+	l, err := newLease(e.ch, testLease, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := l.ensureTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ch.Exec(ctx, `INSERT INTO `+leaseTable+` (holder, acquired_ms, expires_ms)
+		SELECT 'newer', toUnixTimestamp64Milli(now64(3)), toUnixTimestamp64Milli(now64(3)) + 60000`); err != nil {
+		t.Fatal(err)
+	}
+	late := make(chan error, 1)
+	go func() {
+		time.Sleep(leaseSettle / 5)
+		late <- e.ch.Exec(ctx, `INSERT INTO `+leaseTable+` (holder, acquired_ms, expires_ms)
+			SELECT 'older', acquired_ms - 50, expires_ms FROM `+leaseTable+` FINAL WHERE holder = 'newer'`)
+	}()
+	cur, err := l.tryClaim(ctx)
+	if err := <-late; err != nil {
+		t.Fatal(err)
+	}
+	if err != nil || cur.holder != "older" || l.held() {
+		t.Fatalf("tryClaim = %q, %v (held %v); want the older claim, which arrived within leaseSettle", cur.holder, err, l.held())
+	}
+}
