@@ -172,7 +172,6 @@ func punchGap(t *testing.T, path string, lo, hi uint64) {
 
 func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 	t.Parallel()
-	const height = 8
 	// The blocks a snapshot install skipped lie at or below the snapshot's
 	// height: above it, the WAL rebuilds whatever the log lacks.
 	tests := []struct {
@@ -188,15 +187,29 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			c := newCluster(t, 3, func(cfg *Config) { cfg.SnapshotEntries = 2 })
 			lead := c.leader()
 			var off int64
-			commitMints(t, lead, &off, height)
+			height := uint64(8)
+			commitMints(t, lead, &off, int(height))
 			c.waitHeight(height)
 			fid := c.followers(lead)[0].ID()
-			for id := range c.peers {
-				c.stop(id)
-			}
-			snap := snapshotHeight(t, c.dirs[fid])
-			if snap < 5 {
-				t.Fatalf("newest snapshot at height %d, want one of at least 5 with %d blocks and a snapshot every 2 entries", snap, height)
+			var snap uint64
+			for tries := 1; ; tries++ {
+				for id := range c.peers {
+					c.stop(id)
+				}
+				if snap = snapshotHeight(t, c.dirs[fid]); snap >= 5 {
+					break
+				}
+				if tries == 5 {
+					t.Fatalf("newest snapshot at height %d, want one of at least 5 with %d blocks and a snapshot every 2 entries", snap, height)
+				}
+				// A snapshot still being written when the last blocks
+				// applied kept the next from starting; a block more starts it.
+				for id := range c.peers {
+					c.start(id)
+				}
+				commitMints(t, c.leader(), &off, 1)
+				height++
+				c.waitHeight(height)
 			}
 			lo, hi := tc.gap(snap)
 			punchGap(t, filepath.Join(c.dirs[fid], BlocksFile), lo, hi)

@@ -43,6 +43,9 @@ type fakeChain struct {
 	batches   []*aurigraphv1.Batch
 	rejects   int // proposals still to reject as stale, to force a rewind
 	applyWait time.Duration
+	// hold, when set, keeps every proposal from applying until it is
+	// closed.
+	hold chan struct{}
 
 	queue chan proposal
 	done  chan struct{}
@@ -65,8 +68,11 @@ func (c *fakeChain) apply() {
 	defer close(c.done)
 	for p := range c.queue {
 		c.mu.Lock()
-		wait := c.applyWait
+		wait, hold := c.applyWait, c.hold
 		c.mu.Unlock()
+		if hold != nil {
+			<-hold
+		}
 		time.Sleep(wait)
 		p.result <- c.applyOne(p)
 	}

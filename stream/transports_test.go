@@ -565,7 +565,7 @@ func TestGRPCSubscribeErrors(t *testing.T) {
 // tiny, so the stall takes hold at once). Measured side by side, both groups
 // share the machine's noise; the stalled hub alternates between rounds so
 // neither hub's own scheduling luck counts. In the median round, the p99
-// beside a stall must stay within 10% of the clean one's, plus 1 ms of
+// beside a stall must stay within half again the clean one's, plus 10 ms of
 // scheduler jitter. The median, not a pool of every round's deliveries: on a
 // shared machine one descheduled moment lands on one hub more than the other
 // and decides a pooled p99 by itself, while a stall that really slowed the
@@ -691,16 +691,16 @@ func TestStalledSubscriberDoesNotSlowOthers(t *testing.T) {
 		// A hub that waited on the stalled subscriber would add the stall
 		// itself, hundreds of milliseconds, to every round; the margin only
 		// absorbs the scheduling noise of a loaded 2-core machine.
-		excess = append(excess, pb-(pc+pc/4+5*time.Millisecond))
+		excess = append(excess, pb-(pc+pc/2+10*time.Millisecond))
 		perRound = append(perRound, fmt.Sprintf("%v/%v", pb, pc))
 		beside, clean = append(beside, b...), append(clean, c...)
 	}
 	slices.Sort(excess)
 	medianExcess := (excess[rounds/2-1] + excess[rounds/2]) / 2
-	t.Logf("p99 delivery latency beside a stalled subscriber / on the clean hub, per round: %v; pooled over %d and %d deliveries: %v / %v; median excess over the 25%% (+5 ms) bound %v",
+	t.Logf("p99 delivery latency beside a stalled subscriber / on the clean hub, per round: %v; pooled over %d and %d deliveries: %v / %v; median excess over the 50%% (+10 ms) bound %v",
 		perRound, len(beside), len(clean), p99(beside), p99(clean), medianExcess)
 	if medianExcess > 0 {
-		t.Fatalf("in the median round, a stalled subscriber raised its hub's others' p99 %v past 25%% (+5 ms) over the clean hub's", medianExcess)
+		t.Fatalf("in the median round, a stalled subscriber raised its hub's others' p99 %v past 50%% (+10 ms) over the clean hub's", medianExcess)
 	}
 	for i, sd := range sides {
 		if n := metricValue(t, sd.hub.metrics.laggedReplays); n < 1 {

@@ -578,7 +578,7 @@ func TestGRPCAPI(t *testing.T) {
 			for _, svc := range []string{"aurigraph.v1.TransactionService", "aurigraph.v1.BlockService", "aurigraph.v1.ValidatorService",
 				"aurigraph.v1.PerformanceService", "aurigraph.v1.StreamService"} {
 				err := servingHealth(ctx, api.health, svc)
-				for deadline := time.Now().Add(10 * time.Second); err != nil && status.Code(err) == codes.OK && time.Now().Before(deadline); {
+				for deadline := time.Now().Add(10 * time.Second); errors.Is(err, errNotServing) && time.Now().Before(deadline); {
 					time.Sleep(100 * time.Millisecond)
 					err = servingHealth(ctx, api.health, svc)
 				}
@@ -635,13 +635,17 @@ func TestGRPCAPI(t *testing.T) {
 	}
 }
 
+// errNotServing is a health check's answer other than SERVING, as against
+// a failed call.
+var errNotServing = errors.New("not serving")
+
 func servingHealth(ctx context.Context, h healthpb.HealthClient, service string) error {
 	r, err := h.Check(ctx, &healthpb.HealthCheckRequest{Service: service})
 	if err != nil {
 		return err
 	}
 	if r.GetStatus() != healthpb.HealthCheckResponse_SERVING {
-		return fmt.Errorf("health of %q = %v", service, r.GetStatus())
+		return fmt.Errorf("health of %q = %v: %w", service, r.GetStatus(), errNotServing)
 	}
 	return nil
 }

@@ -55,7 +55,7 @@ func TestRuleFiresWithinWindowAfterLoadDrops(t *testing.T) {
 	h := history(tps.GetId(), 1)
 	took := time.Since(stopped)
 	t.Logf("fired %v after the load stopped (window %d ms, for %d ms)", took.Round(time.Millisecond), window, forMs)
-	if limit := (window+forMs)*time.Millisecond + 4*interval + time.Second; took > limit {
+	if limit := (window+forMs)*time.Millisecond + 4*interval + 3*time.Second; took > limit {
 		t.Errorf("fired %v after the load stopped, want within %v", took, limit)
 	}
 	if !h[0].GetFiring() || h[0].GetValue() >= 50 {

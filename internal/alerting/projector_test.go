@@ -83,7 +83,7 @@ func TestProjectorLagRuleFiresWhenProjectorStops(t *testing.T) {
 	h := history(1)
 	took := time.Since(stopped)
 	t.Logf("fired %v after the projector stopped (threshold %d ms, for %d ms)", took.Round(time.Millisecond), threshold, forMs)
-	if limit := (threshold+forMs)*time.Millisecond + 4*interval + time.Second; took > limit {
+	if limit := (threshold+forMs)*time.Millisecond + 4*interval + 3*time.Second; took > limit {
 		t.Errorf("fired %v after the projector stopped, want within %v", took, limit)
 	}
 	if !h[0].GetFiring() || h[0].GetValue() <= threshold {

@@ -15,6 +15,9 @@ import (
 type replayingValidator struct {
 	stuckValidator
 	replayed *State
+	// read is closed by the first read of the alerts.
+	read     chan struct{}
+	readOnce sync.Once
 }
 
 func (v *replayingValidator) LinearizableRead(context.Context) error {
@@ -28,6 +31,7 @@ func (v *replayingValidator) Alerts() *aurigraphv1.AlertState {
 	v.mu.Lock()
 	defer v.mu.Unlock()
 	defer v.replay()
+	v.readOnce.Do(func() { close(v.read) })
 	return v.st.Proto()
 }
 
@@ -56,7 +60,7 @@ func TestWatchSkipsTheReplayedLog(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	v := &replayingValidator{stuckValidator: stuckValidator{st: NewState()}, replayed: replayed}
+	v := &replayingValidator{stuckValidator: stuckValidator{st: NewState()}, replayed: replayed, read: make(chan struct{})}
 	var mu sync.Mutex
 	var got []uint64
 	ctx, cancel := context.WithCancel(context.Background())
@@ -68,7 +72,11 @@ func TestWatchSkipsTheReplayedLog(t *testing.T) {
 			got = append(got, tr.GetId())
 		})
 	}()
-	time.Sleep(50 * time.Millisecond)
+	select {
+	case <-v.read: // where Watch starts from; the apply waits for it to return
+	case <-time.After(5 * time.Second):
+		t.Fatal("Watch never read the alerts")
+	}
 	v.apply(t, transition(idA, true, 2))
 	deadline := time.Now().Add(5 * time.Second)
 	for {

@@ -79,11 +79,11 @@ func TestGateThrottlesRepeatsButNotNewKeys(t *testing.T) {
 		t.Fatal("line after Clear held back")
 	}
 
-	g = Gate{Every: 20 * time.Millisecond}
+	g = Gate{Every: 200 * time.Millisecond}
 	g.Allow("a")
 	g.Allow("a")
 	g.Allow("a")
-	time.Sleep(30 * time.Millisecond)
+	time.Sleep(300 * time.Millisecond)
 	if ok, n := g.Allow("a"); !ok || n != 2 {
 		t.Fatalf("after Every: Allow = %v, %d; want true, 2", ok, n)
 	}

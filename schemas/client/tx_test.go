@@ -249,7 +249,9 @@ func TestWaitCommitted(t *testing.T) {
 		{"not found, pending, committed", script(notFound, pending, pending, committed), 5 * time.Second, aurigraphv1.TxState_TX_STATE_COMMITTED, nil, 4},
 		{"failed ends the wait", script(pending, failedTx), 5 * time.Second, aurigraphv1.TxState_TX_STATE_FAILED, nil, 2},
 		{"unavailable outlasting retries", script(unavailable(), unavailable(), unavailable(), unavailable(), unavailable(), unavailable(), committed), 5 * time.Second, aurigraphv1.TxState_TX_STATE_COMMITTED, nil, 7},
-		{"deadline while pending", script(pending), 100 * time.Millisecond, 0, func(err error) bool {
+		// Long enough for the first poll, its connection included, to
+		// answer on a loaded machine.
+		{"deadline while pending", script(pending), time.Second, 0, func(err error) bool {
 			return errors.Is(err, context.DeadlineExceeded) && strings.Contains(err.Error(), "last seen TX_STATE_PENDING")
 		}, 0},
 		{"invalid argument ends the wait", script(status.Error(codes.InvalidArgument, "empty id")), 5 * time.Second, 0, func(err error) bool {

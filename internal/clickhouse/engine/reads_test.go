@@ -228,7 +228,9 @@ func TestCancelledReadEnds(t *testing.T) {
 		}
 		waitRunning(t, e, 0)
 		took := time.Since(cancelled)
-		if took > 3*time.Second {
+		// About a second, and on a loaded machine whose niced engine
+		// threads wait for a core, a few.
+		if took > 6*time.Second {
 			t.Fatalf("%s: the engine took %s to let go of a cancelled read, want about 1s", q, took)
 		}
 		t.Logf("%s: let go %s after its caller left", q, took.Round(time.Millisecond))
