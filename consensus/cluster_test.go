@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
+	"github.com/aurigraph/aurigraph/internal/loopport"
 	"github.com/aurigraph/aurigraph/internal/raftnode"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
@@ -50,7 +51,9 @@ func newCluster(t *testing.T, size int, tune func(*Config)) *cluster {
 		nodes: map[uint64]*Node{}, regs: map[uint64]*prometheus.Registry{}, tune: tune,
 	}
 	for id := uint64(1); id <= uint64(size); id++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		// Below the ephemeral range, so that no connection takes the
+		// port while the validator is stopped.
+		l, err := loopport.Listen()
 		if err != nil {
 			t.Fatalf("listen: %v", err)
 		}

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -17,6 +15,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/bench"
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
+	"github.com/aurigraph/aurigraph/internal/loopport"
 )
 
 type benchFlags struct {
@@ -157,7 +156,7 @@ func runBench(ctx context.Context, f benchFlags) error {
 	default:
 		// Validators remember their peers' addresses, so a restart on the
 		// same data dir must find them on the same Raft ports.
-		raftPort, err := freePortRun(f.cfg.Validators)
+		raftPort, err := loopport.Run(f.cfg.Validators)
 		if err != nil {
 			return err
 		}
@@ -246,29 +245,4 @@ func startBenchPipeline(ctx context.Context, dataDir string, validators, raftPor
 		_ = stop()
 		return bench.Target{}, nil, ctx.Err()
 	}
-}
-
-// freePortRun finds n consecutive free loopback ports above a random base:
-// the validators' Raft ports are raft-port+1..raft-port+n.
-func freePortRun(n int) (int, error) {
-	for range 50 {
-		base := 20000 + rand.IntN(30000)
-		ok := true
-		var held []net.Listener
-		for i := 1; i <= n && ok; i++ {
-			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
-			if err != nil {
-				ok = false
-				break
-			}
-			held = append(held, l)
-		}
-		for _, l := range held {
-			l.Close()
-		}
-		if ok {
-			return base, nil
-		}
-	}
-	return 0, errors.New("bench: no run of free loopback ports for the validators' Raft transport")
 }

@@ -16,6 +16,7 @@ import (
 
 	"github.com/aurigraph/aurigraph/internal/bench"
 	"github.com/aurigraph/aurigraph/internal/bench/apibench"
+	"github.com/aurigraph/aurigraph/internal/loopport"
 )
 
 type apiBenchFlags struct {
@@ -173,7 +174,7 @@ func runBenchAPI(ctx context.Context, f apiBenchFlags, out io.Writer) error {
 // and returns once a validator leads, so the first phase does not pay for
 // the election.
 func startAPIBenchPipeline(ctx context.Context, dataDir string, validators int, log *slog.Logger) (bench.Target, func() error, error) {
-	raftPort, err := freePortRun(validators)
+	raftPort, err := loopport.Run(validators)
 	if err != nil {
 		return bench.Target{}, nil, err
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/internal/bench/soak"
+	"github.com/aurigraph/aurigraph/internal/loopport"
 )
 
 // soakProfile is the --profile that runs a soak instead of the benchmark.
@@ -50,7 +51,7 @@ func runSoak(ctx context.Context, f benchFlags) error {
 	if err != nil {
 		return err
 	}
-	raftPort, err := freePortRun(f.cfg.Validators)
+	raftPort, err := loopport.Run(f.cfg.Validators)
 	if err != nil {
 		return err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/aurigraph/aurigraph/internal/bench"
+	"github.com/aurigraph/aurigraph/internal/loopport"
 )
 
 func newBenchStreamCommand() *cobra.Command {
@@ -54,7 +55,7 @@ they measure.`,
 					return startBenchGateway(ctx, brokers, validatorHTTP, pipelineLog)
 				}
 			}
-			raftPort, err := freePortRun(cfg.Validators)
+			raftPort, err := loopport.Run(cfg.Validators)
 			if err != nil {
 				return err
 			}

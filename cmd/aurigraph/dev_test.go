@@ -18,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/aurigraph/aurigraph/internal/clickhouse/engine"
+	"github.com/aurigraph/aurigraph/internal/loopport"
 	"github.com/aurigraph/aurigraph/schemas"
 )
 
@@ -175,7 +176,7 @@ func testDevFlags(t *testing.T, dataDir string) devFlags {
 // validators need fixed ports because they survive a restart.
 func freePorts(t *testing.T, n int) []int {
 	t.Helper()
-	base, err := freePortRun(n)
+	base, err := loopport.Run(n)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/aurigraph/aurigraph/consensus"
+	"github.com/aurigraph/aurigraph/internal/loopport"
 	aurigraphv1 "github.com/aurigraph/aurigraph/schemas/gen/aurigraph/v1"
 )
 
@@ -43,7 +44,9 @@ func newCluster(t *testing.T, size int, tune func(*consensus.Config)) *cluster {
 		nodes: map[uint64]*consensus.Node{}, tune: tune,
 	}
 	for id := uint64(1); id <= uint64(size); id++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		// Below the ephemeral range, so that no connection takes the
+		// port while the validator is stopped.
+		l, err := loopport.Listen()
 		if err != nil {
 			t.Fatalf("listen: %v", err)
 		}

@@ -8,17 +8,16 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"math/rand/v2"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/aurigraph/aurigraph/internal/loopport"
 )
 
 // Main is the body of a suite's TestMain: it sets *binary to the aurigraph
@@ -309,7 +308,7 @@ func ReserveAddrs(t testing.TB, n int) []string {
 	t.Helper()
 	addrs := make([]string, 0, n)
 	for range n {
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		ln, err := loopport.Listen()
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -324,25 +323,11 @@ func ReserveAddrs(t testing.TB, n int) []string {
 // --raft-port.
 func ReservePortRun(t testing.TB, n int) int {
 	t.Helper()
-	for range 50 {
-		base := 20000 + rand.IntN(30000)
-		var held []net.Listener
-		for i := 1; i <= n; i++ {
-			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
-			if err != nil {
-				break
-			}
-			held = append(held, ln)
-		}
-		for _, ln := range held {
-			ln.Close()
-		}
-		if len(held) == n {
-			return base
-		}
+	base, err := loopport.Run(n)
+	if err != nil {
+		t.Fatal(err)
 	}
-	t.Fatalf("no run of %d free loopback ports", n)
-	return 0
+	return base
 }
 
 // WaitFor polls cond every 50ms until it holds, failing the test with the

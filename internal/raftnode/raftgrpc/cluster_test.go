@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aurigraph/aurigraph/internal/loopport"
 	"github.com/aurigraph/aurigraph/internal/raftnode"
 	"github.com/aurigraph/aurigraph/internal/raftnode/raftnodetest"
 )
@@ -18,7 +19,9 @@ func grpcCluster(t *testing.T, size int, route func(id uint64, addr string) stri
 	listen := map[uint64]string{}
 	peers := map[uint64]string{}
 	for id := uint64(1); id <= uint64(size); id++ {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
+		// Below the ephemeral range, so that no connection takes the
+		// port while the node is stopped.
+		l, err := loopport.Listen()
 		if err != nil {
 			t.Fatal(err)
 		}
