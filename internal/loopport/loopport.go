@@ -27,11 +27,16 @@ const lowest = 15000
 // Listen returns a listener on 127.0.0.1 at a port below the ephemeral
 // range.
 func Listen() (net.Listener, error) {
-	base, err := Run(1)
-	if err != nil {
-		return nil, err
+	high := ephemeralStart()
+	if high <= lowest+1 {
+		return nil, fmt.Errorf("loopport: no room between %d and the ephemeral range at %d", lowest, high)
 	}
-	return net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+1)))
+	for range 100 {
+		if l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(lowest+rand.IntN(high-lowest)))); err == nil {
+			return l, nil
+		}
+	}
+	return nil, errors.New("loopport: no free loopback port below the ephemeral range after 100 tries")
 }
 
 // Run returns a port base such that base+1 to base+n were free on 127.0.0.1
