@@ -6,12 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"maps"
-	"net"
 	"slices"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/aurigraph/aurigraph/internal/loopport"
 	"github.com/aurigraph/aurigraph/internal/raftnode"
 )
 
@@ -19,7 +19,7 @@ import (
 // its raft address; startJoiner starts it with Config.Join.
 func (c *cluster) addJoiner(id uint64) string {
 	c.t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+	l, err := loopport.Listen()
 	if err != nil {
 		c.t.Fatalf("listen: %v", err)
 	}

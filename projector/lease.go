@@ -27,10 +27,10 @@ import (
 // projector claims only when no other claim is current, then waits
 // leaseSettle and reads again, so that of two projectors claiming at once
 // both see the same oldest claim; one that finds another's claim trusts it
-// only once the claim is leaseSettle old. Both hold while a claim's write
-// is visible within leaseSettle of the moment it was stamped. Age and
-// expiry are judged by the server's clock alone, so projectors on machines
-// whose clocks disagree still agree.
+// only once the claim is leaseSettle old, or has been seen for that long.
+// Both hold while a claim's write is visible within leaseSettle of the
+// moment it was stamped. Age and expiry are judged by the server's clock,
+// so projectors on machines whose clocks disagree still agree.
 //
 // This keeps a second projector from writing beside a running one, which
 // is what a mistaken deployment does. It is not a fence: a projector that
@@ -85,6 +85,8 @@ type lease struct {
 	holder string
 	ttl    time.Duration
 	log    *slog.Logger
+	// settle is leaseSettle; tests lengthen it.
+	settle time.Duration
 
 	mu sync.Mutex
 	// acquiredMs is the held claim's start, which renewals keep so that the
@@ -99,7 +101,7 @@ func newLease(conn driver.Conn, ttl time.Duration, log *slog.Logger) (*lease, er
 	if err != nil {
 		return nil, err
 	}
-	return &lease{conn: conn, holder: holder, ttl: ttl, log: log.With("lease_holder", holder)}, nil
+	return &lease{conn: conn, holder: holder, ttl: ttl, settle: leaseSettle, log: log.With("lease_holder", holder)}, nil
 }
 
 // leaseHolder names this process in the lease table: the host and pid say
@@ -166,17 +168,29 @@ func (l *lease) write(ctx context.Context, acquiredMs uint64, ttl time.Duration)
 	return nil
 }
 
-// settled returns the current claim once it is as old as leaseSettle. A
-// younger one may yet lose to an older claim whose write is still on its
+// settled returns the current claim once it has settled. A claim younger
+// than leaseSettle may yet lose to an older one whose write is still on its
 // way, as its own claimant finds when it reads again after leaseSettle;
-// read before then, it would name a holder that no claimant agrees on.
+// read before then, it would name a holder that no claimant agrees on. A
+// claim seen for leaseSettle has settled too, whatever its stamp says (the
+// server's clock may have been set back): anything stamped before it is
+// visible by then. So no claim is waited on longer than leaseSettle.
 func (l *lease) settled(ctx context.Context) (claim, bool, error) {
+	var seen claim
+	var seenAt time.Time
 	for {
 		cur, ok, err := l.current(ctx)
-		if err != nil || !ok || cur.holder == l.holder || cur.ageMs >= leaseSettle.Milliseconds() {
+		if err != nil || !ok || cur.holder == l.holder {
 			return cur, ok, err
 		}
-		if err := retry.Sleep(ctx, leaseSettle-time.Duration(cur.ageMs)*time.Millisecond); err != nil {
+		if cur.holder != seen.holder || cur.acquiredMs != seen.acquiredMs {
+			seen, seenAt = cur, time.Now()
+		}
+		wait := min(l.settle-time.Duration(cur.ageMs)*time.Millisecond, l.settle-time.Since(seenAt))
+		if wait <= 0 {
+			return cur, ok, nil
+		}
+		if err := retry.Sleep(ctx, wait); err != nil {
 			return claim{}, false, err
 		}
 	}
@@ -185,15 +199,16 @@ func (l *lease) settled(ctx context.Context) (claim, bool, error) {
 // tryClaim claims the database unless another claim is current; it returns
 // the claim that holds the database afterwards.
 func (l *lease) tryClaim(ctx context.Context) (claim, error) {
-	start := time.Now()
 	cur, ok, err := l.settled(ctx)
 	if err != nil || (ok && cur.holder != l.holder) {
 		return cur, err
 	}
+	// Before the write, which starts the claim's life on the server.
+	start := time.Now()
 	if err := l.write(ctx, 0, l.ttl); err != nil {
 		return claim{}, err
 	}
-	if err := retry.Sleep(ctx, leaseSettle); err != nil {
+	if err := retry.Sleep(ctx, l.settle); err != nil {
 		return claim{}, err
 	}
 	if cur, ok, err = l.current(ctx); err != nil || !ok {

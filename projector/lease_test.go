@@ -37,7 +37,8 @@ const testLease = minLease
 
 // TestSecondProjectorWaitsForTheFirst runs two projectors with leases on
 // one database: the second must not write while the first runs, must say
-// why it waits, and must take over at once when the first stops.
+// why it waits, and must take over when the first stops, which gives its
+// claim up rather than leaving it to expire.
 func TestSecondProjectorWaitsForTheFirst(t *testing.T) {
 	e := newEnv(t)
 	e.publish(1, 50)
@@ -194,19 +195,20 @@ func TestClaimIsTrustedOnceSettled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Longer than the default, so that a loaded machine lands the late
+	// write well within it.
+	l.settle = 3 * time.Second
 	ctx := context.Background()
 	if err := l.ensureTable(ctx); err != nil {
 		t.Fatal(err)
 	}
 	if err := e.ch.Exec(ctx, `INSERT INTO `+leaseTable+` (holder, acquired_ms, expires_ms)
-		SELECT 'newer', toUnixTimestamp64Milli(now64(3)) + 1000, toUnixTimestamp64Milli(now64(3)) + 60000`); err != nil {
+		SELECT 'newer', toUnixTimestamp64Milli(now64(3)), toUnixTimestamp64Milli(now64(3)) + 60000`); err != nil {
 		t.Fatal(err)
 	}
-	// The newer claim is stamped a second ahead, so that a loaded machine
-	// has that much more time to land the older one before it settles.
 	late := make(chan error, 1)
 	go func() {
-		time.Sleep(leaseSettle / 5)
+		time.Sleep(100 * time.Millisecond)
 		late <- e.ch.Exec(ctx, `INSERT INTO `+leaseTable+` (holder, acquired_ms, expires_ms)
 			SELECT 'older', acquired_ms - 50, expires_ms FROM `+leaseTable+` FINAL WHERE holder = 'newer'`)
 	}()
@@ -215,6 +217,35 @@ func TestClaimIsTrustedOnceSettled(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err != nil || cur.holder != "older" || l.held() {
-		t.Fatalf("tryClaim = %q, %v (held %v); want the older claim, which arrived within leaseSettle", cur.holder, err, l.held())
+		t.Fatalf("tryClaim = %q, %v (held %v); want the older claim, which arrived within the settling time", cur.holder, err, l.held())
+	}
+}
+
+// TestClaimStampedAheadSettlesInTime: a claim whose stamp lies ahead of the
+// server's clock (the clock was set back) is trusted once it has been seen
+// for the settling time, not only once the clock reaches its stamp.
+func TestClaimStampedAheadSettlesInTime(t *testing.T) {
+	e := newEnv(t)
+	l, err := newLease(e.ch, testLease, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := l.ensureTable(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.ch.Exec(ctx, `INSERT INTO `+leaseTable+` (holder, acquired_ms, expires_ms)
+		SELECT 'ahead', toUnixTimestamp64Milli(now64(3)) + 3600000, toUnixTimestamp64Milli(now64(3)) + 7200000`); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 20*leaseSettle)
+	defer cancel()
+	start := time.Now()
+	cur, err := l.tryClaim(ctx)
+	if err != nil || cur.holder != "ahead" {
+		t.Fatalf("tryClaim = %q, %v after %v; want the claim stamped an hour ahead", cur.holder, err, time.Since(start))
+	}
+	if took := time.Since(start); took < leaseSettle {
+		t.Fatalf("trusted a claim it first saw %v ago, before it settled", took)
 	}
 }

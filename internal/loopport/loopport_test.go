@@ -6,14 +6,15 @@ import (
 	"testing"
 )
 
-func TestRunIsFreeAndBelowTheEphemeralRange(t *testing.T) {
+func TestRunIsFreeAndOutsideTheEphemeralRange(t *testing.T) {
+	lo, hi := ephemeral()
 	for _, n := range []int{1, 3, 6} {
 		base, err := Run(n)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if base < lowest || base+n >= ephemeralStart() {
-			t.Fatalf("Run(%d) = %d: not between %d and the ephemeral range at %d", n, base, lowest, ephemeralStart())
+		if _, _, ok := span(n); ok && base+n >= lo && base+1 <= hi {
+			t.Fatalf("Run(%d) = %d: inside the ephemeral range %d-%d", n, base, lo, hi)
 		}
 		for i := 1; i <= n; i++ {
 			l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(base+i)))
@@ -34,9 +35,11 @@ func TestListenCanListenAgain(t *testing.T) {
 		t.Fatal(err)
 	}
 	addr := l.Addr().String()
-	port := l.Addr().(*net.TCPAddr).Port
-	if port >= ephemeralStart() {
-		t.Fatalf("listening on %s, in the ephemeral range from %d", addr, ephemeralStart())
+	if _, _, ok := span(1); ok {
+		lo, hi := ephemeral()
+		if port := l.Addr().(*net.TCPAddr).Port; port >= lo && port <= hi {
+			t.Fatalf("listening on %s, inside the ephemeral range %d-%d", addr, lo, hi)
+		}
 	}
 	l.Close()
 	again, err := net.Listen("tcp", addr)
@@ -44,4 +47,15 @@ func TestListenCanListenAgain(t *testing.T) {
 		t.Fatalf("listen again on %s: %v", addr, err)
 	}
 	again.Close()
+}
+
+func TestSpan(t *testing.T) {
+	from, to, ok := span(6)
+	lo, hi := ephemeral()
+	if ok && !(to <= lo || from > hi) {
+		t.Fatalf("span(6) = %d-%d overlaps the ephemeral range %d-%d", from, to, lo, hi)
+	}
+	if ok && (from < lowest || to > 65536 || to-from < 6+room) {
+		t.Fatalf("span(6) = %d-%d", from, to)
+	}
 }

@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"maps"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -89,7 +88,7 @@ func tryStartDev(t *testing.T, logs string, issuers []key, attempt int) (*dev, e
 		"--grpc", d.grpc,
 		"--kafka", d.kafka,
 		"--clickhouse-http", d.clickhouse,
-		"--raft-port", strconv.Itoa(raftBase(t, validators)),
+		"--raft-port", strconv.Itoa(testbin.ReservePortRun(t, validators)),
 		"--require-signatures",
 	}
 	for _, k := range issuers {
@@ -120,35 +119,6 @@ func tryStartDev(t *testing.T, logs string, issuers []key, attempt int) (*dev, e
 		}
 		time.Sleep(200 * time.Millisecond)
 	}
-}
-
-// raftBase finds a port p such that p+1..p+n are free, for dev's
-// --raft-port (validator i listens on raft-port+i).
-func raftBase(t *testing.T, n int) int {
-	t.Helper()
-	for range 100 {
-		first, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		port := first.Addr().(*net.TCPAddr).Port
-		held := []net.Listener{first}
-		for i := 1; i < n; i++ {
-			ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port+i)))
-			if err != nil {
-				break
-			}
-			held = append(held, ln)
-		}
-		for _, ln := range held {
-			ln.Close()
-		}
-		if len(held) == n {
-			return port - 1
-		}
-	}
-	t.Fatalf("no %d consecutive free ports on 127.0.0.1 in 100 tries", n)
-	return 0
 }
 
 func (d *dev) url(path string) string { return "http://" + d.http + path }
