@@ -172,9 +172,9 @@ func (l *lease) write(ctx context.Context, acquiredMs uint64, ttl time.Duration)
 // than leaseSettle may yet lose to an older one whose write is still on its
 // way, as its own claimant finds when it reads again after leaseSettle;
 // read before then, it would name a holder that no claimant agrees on. A
-// claim seen for leaseSettle has settled too, whatever its stamp says (the
-// server's clock may have been set back): anything stamped before it is
-// visible by then. So no claim is waited on longer than leaseSettle.
+// claim seen for leaseSettle has settled too, whatever its stamp says, so
+// that a stamp ahead of a server clock set back since holds nothing up for
+// longer: every claim written before it was first seen is visible by then.
 func (l *lease) settled(ctx context.Context) (claim, bool, error) {
 	var seen claim
 	var seenAt time.Time
