@@ -191,26 +191,11 @@ func TestBlockCatchUpResumesAfterRestart(t *testing.T) {
 			commitMints(t, lead, &off, int(height))
 			c.waitHeight(height)
 			fid := c.followers(lead)[0].ID()
-			var snap uint64
-			for tries := 1; ; tries++ {
-				for id := range c.peers {
-					c.stop(id)
-				}
-				if snap = snapshotHeight(t, c.dirs[fid]); snap >= 5 {
-					break
-				}
-				if tries == 5 {
-					t.Fatalf("newest snapshot at height %d, want one of at least 5 with %d blocks and a snapshot every 2 entries", snap, height)
-				}
-				// A snapshot still being written when the last blocks
-				// applied kept the next from starting; a block more starts it.
-				for id := range c.peers {
-					c.start(id)
-				}
+			snap := c.stopWithSnapshot(c.dirs[fid], func(snap uint64) bool { return snap >= 5 }, func() {
 				commitMints(t, c.leader(), &off, 1)
 				height++
 				c.waitHeight(height)
-			}
+			})
 			lo, hi := tc.gap(snap)
 			punchGap(t, filepath.Join(c.dirs[fid], BlocksFile), lo, hi)
 			// Alone, the validator has no quorum and no peer to fetch from:

@@ -116,6 +116,32 @@ func (c *cluster) stop(id uint64) {
 	}
 }
 
+// stopWithSnapshot stops every validator and returns the height of the
+// newest snapshot in dir, the data dir of one of them, once ok accepts it.
+// Only a stopped validator's snapshot is final: one still being written
+// when the height is read lands later, and one that came due meanwhile
+// waits for the next entry. So while ok refuses the height, the validators
+// start again and more commits a block, a few times at most.
+func (c *cluster) stopWithSnapshot(dir string, ok func(snap uint64) bool, more func()) uint64 {
+	c.t.Helper()
+	for tries := 1; ; tries++ {
+		for id := range c.peers {
+			c.stop(id)
+		}
+		snap := snapshotHeight(c.t, dir)
+		if ok(snap) {
+			return snap
+		}
+		if tries == 8 {
+			c.t.Fatalf("newest snapshot at height %d after %d tries, which the test cannot use", snap, tries)
+		}
+		for id := range c.peers {
+			c.start(id)
+		}
+		more()
+	}
+}
+
 // leader waits until a running validator leads and has committed an entry in
 // its term, which NextOffsets proves through ReadIndex.
 func (c *cluster) leader() *Node {

@@ -183,23 +183,13 @@ func TestBlocksCutFromTheLogAreRebuilt(t *testing.T) {
 	// The chain's own entries (its genesis, the validator's key, a new
 	// term's empty entry) shift where snapshots fall: commit until the
 	// newest block lies past the newest snapshot, so the WAL has blocks to
-	// rebuild. Only a stopped validator's snapshot is final: one still
-	// being written when the height is read lands later.
+	// rebuild.
 	before := lead.Blocks().Stats()
-	var snap uint64
-	for i := 0; ; i++ {
-		c.stop(1)
-		if snap = snapshotHeight(t, c.dirs[1]); snap < before.Height {
-			break
-		}
-		if i == 8 {
-			t.Fatalf("snapshot at height %d covers every block after %d tries; nothing for the WAL to rebuild", snap, i+1)
-		}
-		c.start(1)
+	snap := c.stopWithSnapshot(c.dirs[1], func(snap uint64) bool { return snap < before.Height }, func() {
 		lead = c.leader()
 		commitMints(t, lead, &off, 1)
 		before = lead.Blocks().Stats()
-	}
+	})
 	dir := filepath.Join(c.dirs[1], BlocksFile)
 	// Cut the newest segment back to the middle of the record after the
 	// snapshot's height, as a crash before the page cache reached the disk
